@@ -1,0 +1,100 @@
+/* fga_alloc -- the one allocation hook, size arithmetic, scratch bookkeeping, clock */
+
+#include "fga-impl.h"
+
+#include <time.h>
+
+static fga_alloc_hook_t alloc_hook = NULL;
+static fga_free_hook_t free_hook = NULL;
+
+void
+fga_set_alloc_hooks (fga_alloc_hook_t alloc, fga_free_hook_t release)
+{
+  alloc_hook = alloc;
+  free_hook = release;
+}
+
+void *
+fga_alloc (size_t bytes, const char *what, fga_error_t *err)
+{
+  /* malloc(0) may return NULL; one byte keeps "NULL means failure" true. */
+  size_t n = bytes == 0 ? 1 : bytes;
+  void *p = alloc_hook != NULL ? alloc_hook (n) : malloc (n);
+  if (p == NULL)
+    fga_error_set (err, FGA_ERR_NOMEM, "out of memory allocating %zu bytes for %s", bytes, what);
+  return p;
+}
+
+void *
+fga_calloc (size_t count, size_t size, const char *what, fga_error_t *err)
+{
+  size_t bytes;
+  if (fga_size_mul (&bytes, count, size))
+    {
+      fga_error_set (err, FGA_ERR_NOMEM, "%s: %zu x %zu bytes overflows the address space",
+                     what, count, size);
+      return NULL;
+    }
+  void *p = fga_alloc (bytes, what, err);
+  if (p != NULL)
+    memset (p, 0, bytes);
+  return p;
+}
+
+void
+fga_free (void *p)
+{
+  if (p == NULL)
+    return;
+  if (free_hook != NULL)
+    free_hook (p);
+  else
+    free (p);
+}
+
+int
+fga_size_mul (size_t *out, size_t a, size_t b)
+{
+  return __builtin_mul_overflow (a, b, out);
+}
+
+void
+fga_memtrack_init (fga_memtrack_t *t)
+{
+  t->current = 0;
+  t->peak = 0;
+}
+
+void *
+fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err)
+{
+  void *p = fga_alloc (bytes, what, err);
+  if (p != NULL && t != NULL)
+    {
+      size_t now = __atomic_add_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
+      size_t old = __atomic_load_n (&t->peak, __ATOMIC_SEQ_CST);
+      while (now > old
+             && !__atomic_compare_exchange_n (&t->peak, &old, now, 0, __ATOMIC_SEQ_CST,
+                                              __ATOMIC_SEQ_CST))
+        ;
+    }
+  return p;
+}
+
+void
+fga_tfree (fga_memtrack_t *t, void *p, size_t bytes)
+{
+  if (p == NULL)
+    return;
+  if (t != NULL)
+    __atomic_sub_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
+  fga_free (p);
+}
+
+double
+fga_wall_time (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}

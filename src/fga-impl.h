@@ -1,0 +1,98 @@
+/* fga-impl.h -- internals shared by the sources of libfgattn; included first by each */
+
+#ifndef FGA_IMPL_H
+#define FGA_IMPL_H
+
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include "fgattn.h"
+
+/* Fills err (if not NULL) with code and a printf-style message; returns code,
+   so that `return fga_error_set (err, FGA_ERR_INPUT, ...)' reads naturally. */
+int fga_error_set (fga_error_t *err, int code, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+/* Allocation through the user's hook.  `what' names the buffer in the message
+   when the allocation fails.  The caller frees with fga_free.  */
+void *fga_alloc (size_t bytes, const char *what, fga_error_t *err);
+void *fga_calloc (size_t count, size_t size, const char *what, fga_error_t *err);
+void fga_free (void *p);
+
+/* *out = a * b, or nonzero when the product overflows size_t. */
+int fga_size_mul (size_t *out, size_t a, size_t b);
+
+/* Peak-bytes bookkeeping of a method's scratch buffers.  Thread-safe.  */
+typedef struct
+{
+  size_t current, peak;
+} fga_memtrack_t;
+
+void fga_memtrack_init (fga_memtrack_t *t);
+void *fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err);
+void fga_tfree (fga_memtrack_t *t, void *p, size_t bytes);
+
+/* Seconds since an arbitrary origin, monotonic.  */
+double fga_wall_time (void);
+
+/* Files written under a temporary name in the same folder, renamed when
+   complete, so that an interrupted run never leaves a half file under a real
+   name.  Pending temporary names are remembered so that a signal handler can
+   remove them (fga_atomic_remove_pending is async-signal-safe).  */
+typedef struct
+{
+  FILE *fp;
+  char path[4096];
+  char tmp[4096];
+  int slot;
+} fga_atomic_file_t;
+
+int fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err);
+/* Flushes, checks for write errors, renames.  Removes the temporary on failure. */
+int fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err);
+void fga_atomic_abort (fga_atomic_file_t *af);
+void fga_atomic_remove_pending (void);
+
+/* ------------------------------------------------------------------ */
+/* Methods.  A method class is one file: its parameters, and the functions
+   that create (check the parameter combination, allocate state), prepare and
+   run it.  The registry (method.c) lists the classes.  */
+
+#define FGA_MAX_PARAMS 16
+
+typedef struct fga_method_class
+{
+  fga_method_info_t info;
+  int (*create) (fga_method_t m, fga_error_t *err);          /* may be NULL */
+  int (*prepare) (fga_method_t m, const fga_problem_t *prob, fga_error_t *err);   /* may be NULL */
+  int (*run) (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+              fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err);
+  void (*destroy) (fga_method_t m);                          /* may be NULL */
+} fga_method_class_t;
+
+struct fga_method_struct
+{
+  const fga_method_class_t *cls;
+  double value[FGA_MAX_PARAMS];     /* INT and REAL values; CHOICE: index into choices */
+  int given[FGA_MAX_PARAMS];        /* whether the user gave the key */
+  fga_problem_t prob;
+  int prepared;
+  char spec[1024];
+  void *state;                      /* the class's own; freed by its destroy */
+};
+
+long fga_param_int (fga_method_t m, const char *key);
+double fga_param_real (fga_method_t m, const char *key);
+/* Index of the chosen value among the choices "a|b|c". */
+int fga_param_choice (fga_method_t m, const char *key);
+int fga_param_given (fga_method_t m, const char *key);
+
+/* The classes, defined one per file.  */
+extern const fga_method_class_t fga_method_exact;
+
+#endif /* FGA_IMPL_H */

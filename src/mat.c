@@ -1,0 +1,91 @@
+/* fga_mat -- dense row-major matrices of doubles and of MPFR numbers */
+
+#include "fga-impl.h"
+
+int
+fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)
+{
+  size_t count, bytes;
+  m->rows = 0;
+  m->cols = 0;
+  m->data = NULL;
+  if (fga_size_mul (&count, rows, cols) || fga_size_mul (&bytes, count, sizeof (double)))
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "a %zu x %zu matrix of doubles needs more bytes than size_t can count",
+                          rows, cols);
+  m->data = fga_calloc (count, sizeof (double), "a matrix", err);
+  if (m->data == NULL)
+    return FGA_ERR_NOMEM;
+  m->rows = rows;
+  m->cols = cols;
+  return FGA_OK;
+}
+
+void
+fga_mat_clear (fga_mat_ptr m)
+{
+  fga_free (m->data);
+  m->data = NULL;
+  m->rows = 0;
+  m->cols = 0;
+}
+
+int
+fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error_t *err)
+{
+  for (size_t i = 0; i < m->rows; i++)
+    for (size_t j = 0; j < m->cols; j++)
+      {
+        double x = FGA_MAT (m, i, j);
+        if (!isfinite (x))
+          return fga_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) is %s", what, i, j,
+                                isnan (x) ? "NaN" : (x > 0 ? "+Inf" : "-Inf"));
+      }
+  return FGA_OK;
+}
+
+double
+fga_mat_max_abs (fga_mat_srcptr m)
+{
+  double r = 0;
+  size_t n = m->rows * m->cols;
+  for (size_t k = 0; k < n; k++)
+    r = fmax (r, fabs (m->data[k]));
+  return r;
+}
+
+int
+fga_mpfr_mat_init2 (fga_mpfr_mat_ptr m, size_t rows, size_t cols, mpfr_prec_t prec,
+                    fga_error_t *err)
+{
+  size_t count;
+  m->rows = 0;
+  m->cols = 0;
+  m->prec = prec;
+  m->data = NULL;
+  if (prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX)
+    return fga_error_set (err, FGA_ERR_INPUT, "precision %ld is outside MPFR's range [%ld, %ld]",
+                          (long) prec, (long) MPFR_PREC_MIN, (long) MPFR_PREC_MAX);
+  if (fga_size_mul (&count, rows, cols))
+    return fga_error_set (err, FGA_ERR_INPUT, "a %zu x %zu MPFR matrix is too large", rows, cols);
+  m->data = fga_calloc (count, sizeof (mpfr_t), "an MPFR matrix", err);
+  if (m->data == NULL)
+    return FGA_ERR_NOMEM;
+  for (size_t k = 0; k < count; k++)
+    mpfr_init2 (m->data[k], prec);
+  m->rows = rows;
+  m->cols = cols;
+  return FGA_OK;
+}
+
+void
+fga_mpfr_mat_clear (fga_mpfr_mat_ptr m)
+{
+  size_t count = m->rows * m->cols;
+  for (size_t k = 0; k < count; k++)
+    mpfr_clear (m->data[k]);
+  fga_free (m->data);
+  m->data = NULL;
+  m->rows = 0;
+  m->cols = 0;
+}

@@ -1,0 +1,384 @@
+/* fga_method -- the registry, spec parsing, and the create/prepare/run/destroy life cycle */
+
+#include "fga-impl.h"
+
+#include <errno.h>
+#include <limits.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The registry: adding a method is one file defining its class, plus one line here. */
+static const fga_method_class_t *const registry[] = {
+  &fga_method_exact,
+};
+
+#define NREGISTRY (sizeof registry / sizeof registry[0])
+
+size_t
+fga_method_count (void)
+{
+  return NREGISTRY;
+}
+
+const fga_method_info_t *
+fga_method_info (size_t i)
+{
+  return i < NREGISTRY ? &registry[i]->info : NULL;
+}
+
+static size_t
+param_count (const fga_method_class_t *cls)
+{
+  size_t n = 0;
+  while (cls->info.params[n].key != NULL)
+    n++;
+  return n;
+}
+
+static int
+param_index (const fga_method_class_t *cls, const char *key, size_t len)
+{
+  for (size_t k = 0; cls->info.params[k].key != NULL; k++)
+    if (strlen (cls->info.params[k].key) == len && strncmp (cls->info.params[k].key, key, len) == 0)
+      return (int) k;
+  return -1;
+}
+
+/* Index of value (len bytes) among "a|b|c", or -1.  */
+static int
+choice_index (const char *choices, const char *value, size_t len)
+{
+  int idx = 0;
+  const char *p = choices;
+  while (*p != '\0')
+    {
+      const char *bar = strchr (p, '|');
+      size_t n = bar != NULL ? (size_t) (bar - p) : strlen (p);
+      if (n == len && strncmp (p, value, len) == 0)
+        return idx;
+      idx++;
+      if (bar == NULL)
+        break;
+      p = bar + 1;
+    }
+  return -1;
+}
+
+/* The choice number idx of "a|b|c" copied into buf.  */
+static void
+choice_name (char *buf, size_t size, const char *choices, int idx)
+{
+  const char *p = choices;
+  for (int k = 0; k < idx && p != NULL; k++)
+    {
+      p = strchr (p, '|');
+      if (p != NULL)
+        p++;
+    }
+  if (p == NULL)
+    {
+      snprintf (buf, size, "?");
+      return;
+    }
+  const char *bar = strchr (p, '|');
+  size_t n = bar != NULL ? (size_t) (bar - p) : strlen (p);
+  snprintf (buf, size, "%.*s", (int) n, p);
+}
+
+static void
+known_keys (char *buf, size_t size, const fga_method_class_t *cls)
+{
+  buf[0] = '\0';
+  for (size_t k = 0; cls->info.params[k].key != NULL; k++)
+    {
+      size_t used = strlen (buf);
+      snprintf (buf + used, size - used, "%s%s", k ? ", " : "", cls->info.params[k].key);
+    }
+  if (buf[0] == '\0')
+    snprintf (buf, size, "none");
+}
+
+static int
+parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_t *err)
+{
+  const fga_param_info_t *pi = &m->cls->info.params[k];
+  const char *name = m->cls->info.name;
+  char text[256];
+  if (len == 0 || len >= sizeof text)
+    return fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' has %s value", name,
+                          pi->key, len == 0 ? "an empty" : "too long a");
+  memcpy (text, value, len);
+  text[len] = '\0';
+
+  if (pi->type == FGA_PARAM_CHOICE)
+    {
+      int idx = choice_index (pi->choices, text, len);
+      if (idx < 0)
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not one of %s", name,
+                              pi->key, text, pi->choices);
+      m->value[k] = idx;
+      return FGA_OK;
+    }
+
+  char *end;
+  errno = 0;
+  double x;
+  if (pi->type == FGA_PARAM_INT)
+    {
+      long long v = strtoll (text, &end, 10);
+      if (end == text || *end != '\0' || errno == ERANGE)
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not an integer", name,
+                              pi->key, text);
+      x = (double) v;
+    }
+  else
+    {
+      x = strtod (text, &end);
+      if (end == text || *end != '\0' || !isfinite (x))
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number",
+                              name, pi->key, text);
+    }
+  if (!(x >= pi->min && x <= pi->max))
+    return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is outside [%.17g, %.17g]",
+                          name, pi->key, text, pi->min, pi->max);
+  m->value[k] = x;
+  return FGA_OK;
+}
+
+/* Whether parameter k means something under the current choices.  */
+static int
+param_applies (fga_method_t m, size_t k)
+{
+  const char *cond = m->cls->info.params[k].applies;
+  if (cond == NULL)
+    return 1;
+  const char *eq = strchr (cond, '=');
+  int other = param_index (m->cls, cond, (size_t) (eq - cond));
+  char chosen[64];
+  choice_name (chosen, sizeof chosen, m->cls->info.params[other].choices,
+               (int) m->value[other]);
+  return choice_index (eq + 1, chosen, strlen (chosen)) >= 0;
+}
+
+static void
+format_spec (fga_method_t m)
+{
+  size_t n = param_count (m->cls);
+  size_t used = (size_t) snprintf (m->spec, sizeof m->spec, "%s", m->cls->info.name);
+  int first = 1;
+  for (size_t k = 0; k < n && used < sizeof m->spec; k++)
+    {
+      const fga_param_info_t *pi = &m->cls->info.params[k];
+      if (!param_applies (m, k))
+        continue;
+      char val[64];
+      if (pi->type == FGA_PARAM_CHOICE)
+        choice_name (val, sizeof val, pi->choices, (int) m->value[k]);
+      else
+        snprintf (val, sizeof val, "%.17g", m->value[k]);
+      used += (size_t) snprintf (m->spec + used, sizeof m->spec - used, "%c%s=%s",
+                                 first ? ':' : ',', pi->key, val);
+      first = 0;
+    }
+}
+
+fga_method_t
+fga_method_create (const char *spec, fga_error_t *err)
+{
+  const char *colon = strchr (spec, ':');
+  size_t namelen = colon != NULL ? (size_t) (colon - spec) : strlen (spec);
+  const fga_method_class_t *cls = NULL;
+  for (size_t i = 0; i < NREGISTRY; i++)
+    if (strlen (registry[i]->info.name) == namelen
+        && strncmp (registry[i]->info.name, spec, namelen) == 0)
+      cls = registry[i];
+  if (cls == NULL)
+    {
+      char known[512] = "";
+      for (size_t i = 0; i < NREGISTRY; i++)
+        {
+          size_t used = strlen (known);
+          snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                    registry[i]->info.name);
+        }
+      fga_error_set (err, FGA_ERR_INPUT, "unknown method '%.*s' (known: %s; see fgattn methods)",
+                     (int) namelen, spec, known);
+      return NULL;
+    }
+
+  fga_method_t m = fga_calloc (1, sizeof *m, "a method", err);
+  if (m == NULL)
+    return NULL;
+  m->cls = cls;
+  size_t n = param_count (cls);
+  for (size_t k = 0; k < n; k++)
+    {
+      const fga_param_info_t *pi = &cls->info.params[k];
+      if (parse_value (m, k, pi->def, strlen (pi->def), err) != FGA_OK)
+        {
+          fga_free (m);
+          return NULL;    /* a default out of its own range: a bug in the class */
+        }
+    }
+
+  /* key=value pairs, separated by commas.  */
+  const char *p = colon != NULL ? colon + 1 : NULL;
+  while (p != NULL)
+    {
+      const char *comma = strchr (p, ',');
+      size_t len = comma != NULL ? (size_t) (comma - p) : strlen (p);
+      const char *eq = memchr (p, '=', len);
+      if (eq == NULL)
+        {
+          fga_error_set (err, FGA_ERR_INPUT, "method %s: '%.*s' is not of the form key=value",
+                         cls->info.name, (int) len, p);
+          goto fail;
+        }
+      int k = param_index (cls, p, (size_t) (eq - p));
+      if (k < 0)
+        {
+          char known[512];
+          known_keys (known, sizeof known, cls);
+          fga_error_set (err, FGA_ERR_INPUT, "method %s: unknown parameter '%.*s' (known: %s)",
+                         cls->info.name, (int) (eq - p), p, known);
+          goto fail;
+        }
+      if (m->given[k])
+        {
+          fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' given twice",
+                         cls->info.name, cls->info.params[k].key);
+          goto fail;
+        }
+      if (parse_value (m, (size_t) k, eq + 1, len - (size_t) (eq + 1 - p), err) != FGA_OK)
+        goto fail;
+      m->given[k] = 1;
+      p = comma != NULL ? comma + 1 : NULL;
+    }
+
+  for (size_t k = 0; k < n; k++)
+    if (m->given[k] && !param_applies (m, k))
+      {
+        fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' applies only when %s",
+                       cls->info.name, cls->info.params[k].key, cls->info.params[k].applies);
+        goto fail;
+      }
+
+  format_spec (m);
+  if (cls->create != NULL && cls->create (m, err) != FGA_OK)
+    goto fail;
+  return m;
+
+fail:
+  fga_free (m);
+  return NULL;
+}
+
+int
+fga_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+{
+  if (prob->nq == 0 || prob->nk == 0 || prob->d == 0 || prob->dv == 0)
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "method %s: empty problem (nq=%zu, nk=%zu, d=%zu, dv=%zu)",
+                          m->cls->info.name, prob->nq, prob->nk, prob->d, prob->dv);
+  if (prob->tau.kind == FGA_TAU_VALUE && !(prob->tau.value > 0 && isfinite (prob->tau.value)))
+    return fga_error_set (err, FGA_ERR_INPUT, "tau must be positive and finite, not %g",
+                          prob->tau.value);
+  m->prob = *prob;
+  m->prepared = 0;
+  if (m->cls->prepare != NULL)
+    {
+      int rc = m->cls->prepare (m, prob, err);
+      if (rc != FGA_OK)
+        return rc;
+    }
+  m->prepared = 1;
+  return FGA_OK;
+}
+
+static int
+check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_error_t *err)
+{
+  if (M->rows != rows || M->cols != cols)
+    return fga_error_set (err, FGA_ERR_INPUT, "%s is %zu x %zu but the problem needs %zu x %zu",
+                          what, M->rows, M->cols, rows, cols);
+  return FGA_OK;
+}
+
+int
+fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                fga_mat_srcptr V, fga_stats_t *stats, fga_error_t *err)
+{
+  const fga_problem_t *p = &m->prob;
+  if (!m->prepared)
+    return fga_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
+  int rc;
+  if ((rc = check_shape (Q, "Q", p->nq, p->d, err)) != FGA_OK
+      || (rc = check_shape (K, "K", p->nk, p->d, err)) != FGA_OK
+      || (rc = check_shape (V, "V", p->nk, p->dv, err)) != FGA_OK
+      || (rc = check_shape (T, "the output", p->nq, p->dv, err)) != FGA_OK)
+    return rc;
+
+  fga_stats_t local;
+  fga_stats_t *st = stats != NULL ? stats : &local;
+  fga_stats_init (st);
+#ifdef _OPENMP
+  st->threads = omp_get_max_threads ();
+#endif
+  double t0 = fga_wall_time ();
+  rc = m->cls->run (m, T, lse, Q, K, V, st, err);
+  st->wall_seconds = fga_wall_time () - t0;
+  return rc;
+}
+
+void
+fga_method_destroy (fga_method_t m)
+{
+  if (m == NULL)
+    return;
+  if (m->cls->destroy != NULL)
+    m->cls->destroy (m);
+  fga_free (m);
+}
+
+const char *
+fga_method_spec (fga_method_t m)
+{
+  return m->spec;
+}
+
+/* A class asking for a key it did not declare is a bug in the class; the
+   accessors then answer -1 (NaN for reals), which its tests will catch.  */
+static int
+lookup (fga_method_t m, const char *key)
+{
+  return param_index (m->cls, key, strlen (key));
+}
+
+long
+fga_param_int (fga_method_t m, const char *key)
+{
+  int k = lookup (m, key);
+  return k < 0 ? -1 : (long) m->value[k];
+}
+
+double
+fga_param_real (fga_method_t m, const char *key)
+{
+  int k = lookup (m, key);
+  return k < 0 ? NAN : m->value[k];
+}
+
+int
+fga_param_choice (fga_method_t m, const char *key)
+{
+  int k = lookup (m, key);
+  return k < 0 ? -1 : (int) m->value[k];
+}
+
+int
+fga_param_given (fga_method_t m, const char *key)
+{
+  int k = lookup (m, key);
+  return k < 0 ? 0 : m->given[k];
+}

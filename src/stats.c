@@ -1,0 +1,98 @@
+/* fga_stats -- the record of one run: time, counted operations, peak bytes, own figures */
+
+#include "fga-impl.h"
+
+#include <jansson.h>
+
+void
+fga_stats_init (fga_stats_t *st)
+{
+  memset (st, 0, sizeof *st);
+  st->threads = 1;
+}
+
+void
+fga_stats_set (fga_stats_t *st, const char *name, double value)
+{
+  for (size_t k = 0; k < st->nextra; k++)
+    if (strcmp (st->extra[k].name, name) == 0)
+      {
+        st->extra[k].value = value;
+        return;
+      }
+  if (st->nextra < FGA_STATS_EXTRA)
+    {
+      snprintf (st->extra[st->nextra].name, sizeof st->extra[0].name, "%s", name);
+      st->extra[st->nextra].value = value;
+      st->nextra++;
+    }
+}
+
+double
+fga_stats_get (const fga_stats_t *st, const char *name)
+{
+  for (size_t k = 0; k < st->nextra; k++)
+    if (strcmp (st->extra[k].name, name) == 0)
+      return st->extra[k].value;
+  return NAN;
+}
+
+/* JSON has no Inf or NaN: they are written as null.  */
+static json_t *
+json_number (double x)
+{
+  return isfinite (x) ? json_real (x) : json_null ();
+}
+
+int
+fga_stats_write_json (const char *path, const fga_stats_t *st, const char *method_spec,
+                      const struct fga_problem *prob, fga_error_t *err)
+{
+  json_t *o = json_object ();
+  json_object_set_new (o, "fgattn_version", json_string (fga_version ()));
+  json_object_set_new (o, "method", json_string (method_spec));
+  if (prob != NULL)
+    {
+      char tau[64];
+      fga_tau_format (tau, sizeof tau, &prob->tau);
+      json_object_set_new (o, "nq", json_integer ((json_int_t) prob->nq));
+      json_object_set_new (o, "nk", json_integer ((json_int_t) prob->nk));
+      json_object_set_new (o, "d", json_integer ((json_int_t) prob->d));
+      json_object_set_new (o, "dv", json_integer ((json_int_t) prob->dv));
+      json_object_set_new (o, "tau", json_string (tau));
+      json_object_set_new (o, "tau_value", json_real (fga_tau_double (&prob->tau, prob->d)));
+      json_object_set_new (o, "B", json_number (prob->B));
+      json_object_set_new (o, "Bv", json_number (prob->Bv));
+      json_object_set_new (o, "R", json_number (prob->R));
+    }
+  json_object_set_new (o, "wall_seconds", json_real (st->wall_seconds));
+  json_object_set_new (o, "threads", json_integer (st->threads));
+  json_t *ops = json_object ();
+  json_object_set_new (ops, "mul", json_integer ((json_int_t) st->n_mul));
+  json_object_set_new (ops, "add", json_integer ((json_int_t) st->n_add));
+  json_object_set_new (ops, "exp", json_integer ((json_int_t) st->n_exp));
+  json_object_set_new (ops, "div", json_integer ((json_int_t) st->n_div));
+  json_object_set_new (ops, "cmp", json_integer ((json_int_t) st->n_cmp));
+  json_object_set_new (o, "ops", ops);
+  json_object_set_new (o, "peak_bytes", json_integer ((json_int_t) st->peak_bytes));
+  json_t *extra = json_object ();
+  for (size_t k = 0; k < st->nextra; k++)
+    json_object_set_new (extra, st->extra[k].name, json_number (st->extra[k].value));
+  json_object_set_new (o, "figures", extra);
+  json_object_set_new (o, "notes", json_string (st->notes));
+
+  char *text = json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
+  json_decref (o);
+  if (text == NULL)
+    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the stats", path);
+  fga_atomic_file_t af;
+  int rc = fga_atomic_open (&af, path, err);
+  if (rc == FGA_OK)
+    {
+      fputs (text, af.fp);
+      fputc ('\n', af.fp);
+      rc = fga_atomic_commit (&af, err);
+    }
+  free (text);
+  return rc;
+}

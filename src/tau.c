@@ -1,0 +1,85 @@
+/* fga_tau -- the score scale, kept symbolic for the exact ground truth */
+
+#include "fga-impl.h"
+
+#include <errno.h>
+
+int
+fga_tau_parse (fga_tau_t *tau, const char *text, fga_error_t *err)
+{
+  if (strcmp (text, "1/d") == 0)
+    {
+      tau->kind = FGA_TAU_INV_D;
+      tau->value = 0;
+      return FGA_OK;
+    }
+  if (strcmp (text, "1/sqrt(d)") == 0 || strcmp (text, "1/sqrtd") == 0)
+    {
+      tau->kind = FGA_TAU_INV_SQRT_D;
+      tau->value = 0;
+      return FGA_OK;
+    }
+  char *end;
+  errno = 0;
+  double x = strtod (text, &end);
+  if (end == text || *end != '\0' || errno == ERANGE || !isfinite (x) || !(x > 0))
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "tau '%s' is not 1/d, 1/sqrt(d) or a positive finite number", text);
+  tau->kind = FGA_TAU_VALUE;
+  tau->value = x;
+  return FGA_OK;
+}
+
+double
+fga_tau_double (const fga_tau_t *tau, size_t d)
+{
+  switch (tau->kind)
+    {
+    case FGA_TAU_INV_D:
+      return 1.0 / (double) d;
+    case FGA_TAU_INV_SQRT_D:
+      {
+        /* Correctly rounded 1/sqrt(d): 1.0/sqrt(d) rounds twice.  */
+        mpfr_t t;
+        mpfr_init2 (t, 53);
+        fga_tau_mpfr (t, tau, d);
+        double r = mpfr_get_d (t, MPFR_RNDN);
+        mpfr_clear (t);
+        return r;
+      }
+    default:
+      return tau->value;
+    }
+}
+
+int
+fga_tau_mpfr (mpfr_ptr rop, const fga_tau_t *tau, size_t d)
+{
+  switch (tau->kind)
+    {
+    case FGA_TAU_INV_D:
+      mpfr_set_ui (rop, 1, MPFR_RNDN);
+      return mpfr_div_ui (rop, rop, (unsigned long) d, MPFR_RNDN);
+    case FGA_TAU_INV_SQRT_D:
+      mpfr_set_ui (rop, (unsigned long) d, MPFR_RNDN);
+      return mpfr_rec_sqrt (rop, rop, MPFR_RNDN);
+    default:
+      return mpfr_set_d (rop, tau->value, MPFR_RNDN);
+    }
+}
+
+void
+fga_tau_format (char *buf, size_t size, const fga_tau_t *tau)
+{
+  switch (tau->kind)
+    {
+    case FGA_TAU_INV_D:
+      snprintf (buf, size, "1/d");
+      break;
+    case FGA_TAU_INV_SQRT_D:
+      snprintf (buf, size, "1/sqrt(d)");
+      break;
+    default:
+      snprintf (buf, size, "%.17g", tau->value);
+    }
+}

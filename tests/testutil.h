@@ -1,0 +1,37 @@
+/* testutil.h -- helpers shared by the Check suites: seeds, ulp assertions, a slow reference */
+
+#ifndef FGA_TESTUTIL_H
+#define FGA_TESTUTIL_H
+
+#include <check.h>
+#include "fgattn.h"
+
+/* The seed of the random cases: FGATTN_TEST_SEED from the environment, or a
+   fixed default.  Printed by fga_test_seed_banner so that a failing run can
+   be repeated.  */
+unsigned long fga_test_seed (void);
+
+/* Asserts |got - want| <= ulps * ulp(want) + abs_tol, printing both values,
+   the distance in ulps and the seed when it fails.  */
+#define ck_assert_close(got, want, ulps, abs_tol) \
+  fga_test_assert_close ((got), (want), (ulps), (abs_tol), __FILE__, __LINE__, #got)
+void fga_test_assert_close (double got, double want, double ulps, double abs_tol,
+                            const char *file, int line, const char *expr);
+
+/* The obvious attention loop in MPFR at precision prec with tau the given
+   double, rounded to nearest at the end: a slow reference independent of
+   every kernel of the library (no max subtraction, no blocking, no error
+   bound; at prec >= 200 and moderate sizes its doubles are correctly rounded
+   except in the rarest near-ties).  lse may be NULL.  */
+void fga_test_ref_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                             fga_mat_srcptr V, double tau, mpfr_prec_t prec);
+
+/* Fills M with entries uniform in [-B, B] from a simple xorshift generator
+   (independent of the library's generator). */
+void fga_test_fill_uniform (fga_mat_ptr M, double B, unsigned long *state);
+
+/* A Check runner over one suite with CK_ENV-respecting output; returns the
+   exit status for main.  */
+int fga_test_run_suite (Suite *s);
+
+#endif
