@@ -37,26 +37,6 @@ void fga_memtrack_init (fga_memtrack_t *t);
 void *fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err);
 void fga_tfree (fga_memtrack_t *t, void *p, size_t bytes);
 
-/* Seconds since an arbitrary origin, monotonic.  */
-double fga_wall_time (void);
-
-/* Files written under a temporary name in the same folder, renamed when
-   complete, so that an interrupted run never leaves a half file under a real
-   name.  Pending temporary names are remembered so that a signal handler can
-   remove them (fga_atomic_remove_pending is async-signal-safe).  */
-typedef struct
-{
-  FILE *fp;
-  char path[4096];
-  char tmp[4096];
-  int slot;
-} fga_atomic_file_t;
-
-int fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err);
-/* Flushes, checks for write errors, renames.  Removes the temporary on failure. */
-int fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err);
-void fga_atomic_abort (fga_atomic_file_t *af);
-void fga_atomic_remove_pending (void);
 
 /* ------------------------------------------------------------------ */
 /* Methods.  A method class is one file: its parameters, and the functions

@@ -12,6 +12,7 @@ or (at your option) any later version.  See COPYING.  */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <gmp.h>
 #include <mpfr.h>
 
@@ -48,6 +49,9 @@ void fga_error_init (fga_error_t *err);
 
 /* The version of the library, e.g. "0.1.0".  Static storage.  */
 const char *fga_version (void);
+
+/* Seconds since an arbitrary origin, from the monotonic clock.  */
+double fga_wall_time (void);
 
 /* All allocation of the library goes through this hook (default: malloc).
    Setting NULL restores the default.  A hook returns NULL on failure; the
@@ -108,6 +112,28 @@ void fga_mpfr_mat_clear (fga_mpfr_mat_ptr m);
 int fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err);
 int fga_npy_write (const char *path, fga_mat_srcptr m, fga_error_t *err);
 int fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Files written under a temporary name in the same folder (".NAME.tmp-XXXXXX")
+   and renamed when complete, so that an interrupted run never leaves a half
+   file under a real name.  Write to af->fp between open and commit.  */
+
+typedef struct
+{
+  FILE *fp;
+  char path[4096];
+  char tmp[4096];
+  int slot;
+} fga_atomic_file_t;
+
+int fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err);
+/* Flushes, checks for write errors, renames; removes the temporary on failure. */
+int fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err);
+void fga_atomic_abort (fga_atomic_file_t *af);
+/* Removes the temporary files of every write still in progress.  Only
+   async-signal-safe calls: meant for a program's SIGINT/SIGTERM handler, so
+   that an interrupted run leaves neither half files nor stray temporaries. */
+void fga_atomic_remove_pending (void);
 
 /* ------------------------------------------------------------------ */
 /* The score scale tau.  Kept symbolically so that the ground truth can use

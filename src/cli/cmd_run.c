@@ -1,0 +1,155 @@
+/* fgattn run -- run one method on an instance */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+  "usage: fgattn run -i DIR --method SPEC [--tau 1/d|1/sqrt(d)|X] [-o OUT.npy]\n"
+  "                  [--lse LSE.npy] [--stats FILE.json] [--format table|csv|json]\n"
+  "\n"
+  "Runs a method (fgattn methods lists them) on the instance in DIR and prints\n"
+  "its time, counted operations and peak extra bytes.  -o writes the output\n"
+  "T (nq x dv), --lse the per-row log-sum-exp of the scores, --stats the\n"
+  "stats record as JSON.  tau defaults to 1/d.\n"
+  "\n"
+  "example: fgattn run -i inst --method exact:algo=stream -o s.npy --stats s.json\n";
+
+static void
+stats_table (cli_table_t *t, const char *spec, const fga_problem_t *p, const fga_stats_t *st)
+{
+  static const char *base[] = { "method", "nq", "nk", "d", "dv", "tau", "R", "wall_seconds",
+                                "threads", "mul", "add", "exp", "div", "cmp", "peak_bytes" };
+  enum { NBASE = sizeof base / sizeof base[0] };
+  static const char *names[NBASE + FGA_STATS_EXTRA + 1];
+  size_t n = 0;
+  for (size_t k = 0; k < NBASE; k++)
+    names[n++] = base[k];
+  for (size_t k = 0; k < st->nextra; k++)
+    names[n++] = st->extra[k].name;
+  cli_table_init (t, n, names);
+  cli_table_new_row (t);
+  char tau[64], b[64];
+  fga_tau_format (tau, sizeof tau, &p->tau);
+  cli_table_addf (t, 0, "%s", spec);
+  cli_table_addf (t, 1, "%zu", p->nq);
+  cli_table_addf (t, 2, "%zu", p->nk);
+  cli_table_addf (t, 3, "%zu", p->d);
+  cli_table_addf (t, 4, "%zu", p->dv);
+  cli_table_addf (t, 5, "%s", tau);
+  cli_table_addf (t, 6, "%s", cli_num (b, sizeof b, p->R));
+  cli_table_addf (t, 7, "%.6g", st->wall_seconds);
+  cli_table_addf (t, 8, "%d", st->threads);
+  cli_table_addf (t, 9, "%llu", (unsigned long long) st->n_mul);
+  cli_table_addf (t, 10, "%llu", (unsigned long long) st->n_add);
+  cli_table_addf (t, 11, "%llu", (unsigned long long) st->n_exp);
+  cli_table_addf (t, 12, "%llu", (unsigned long long) st->n_div);
+  cli_table_addf (t, 13, "%llu", (unsigned long long) st->n_cmp);
+  cli_table_addf (t, 14, "%zu", st->peak_bytes);
+  for (size_t k = 0; k < st->nextra; k++)
+    cli_table_addf (t, NBASE + k, "%s", cli_num (b, sizeof b, st->extra[k].value));
+}
+
+int
+cli_run (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "method", required_argument, NULL, 'M' }, { "tau", required_argument, NULL, 't' },
+    { "lse", required_argument, NULL, 'l' }, { "stats", required_argument, NULL, 's' },
+    { "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *dir = NULL, *spec = NULL, *out = NULL, *lse_path = NULL, *stats_path = NULL;
+  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  cli_format_t fmt = CLI_TABLE;
+  fga_error_t err;
+  fga_error_init (&err);
+  int c, rc;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "i:o:h", opts, NULL)) != -1)
+    {
+      rc = CLI_OK;
+      switch (c)
+        {
+        case 'i': dir = optarg; break;
+        case 'M': spec = optarg; break;
+        case 'o': out = optarg; rc = cli_check_writable (out, "-o"); break;
+        case 'l': lse_path = optarg; rc = cli_check_writable (optarg, "--lse"); break;
+        case 's': stats_path = optarg; rc = cli_check_writable (optarg, "--stats"); break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
+        case 't':
+          if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+          break;
+        case 'h': fputs (usage, stdout); return CLI_OK;
+        default: fputs (usage, stderr); return CLI_USAGE;
+        }
+      if (rc != CLI_OK)
+        return rc;
+    }
+  if (optind < argc)
+    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  if (dir == NULL || spec == NULL)
+    return cli_fail (CLI_USAGE, "-i and --method are required (fgattn run --help)");
+
+  /* The method string is checked before the instance is read: both are
+     refused before any work starts.  */
+  fga_method_t m = fga_method_create (spec, &err);
+  if (m == NULL)
+    return cli_fail_err (&err);
+  fga_instance_t inst;
+  if ((rc = cli_read_instance (inst, dir)) != CLI_OK)
+    {
+      fga_method_destroy (m);
+      return rc;
+    }
+
+  fga_problem_t prob;
+  fga_problem_from_instance (&prob, inst, &tau);
+  fga_mat_t T;
+  fga_stats_t st;
+  double *lse = NULL;
+  fga_mat_init (T, 0, 0, NULL);
+  rc = fga_method_prepare (m, &prob, &err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (T, prob.nq, prob.dv, &err);
+  if (rc == FGA_OK && lse_path != NULL && (lse = calloc (prob.nq, sizeof *lse)) == NULL)
+    {
+      err.code = rc = FGA_ERR_NOMEM;
+      snprintf (err.msg, sizeof err.msg, "out of memory for %zu log-sum-exp values", prob.nq);
+    }
+  if (rc == FGA_OK)
+    rc = fga_method_run (m, T, lse, inst->Q, inst->K, inst->V, &st, &err);
+  if (rc == FGA_OK && out != NULL)
+    rc = fga_npy_write (out, T, &err);
+  if (rc == FGA_OK && lse_path != NULL)
+    rc = fga_npy_write_vector (lse_path, lse, prob.nq, &err);
+  if (rc == FGA_OK && stats_path != NULL)
+    rc = fga_stats_write_json (stats_path, &st, fga_method_spec (m), &prob, &err);
+
+  int status;
+  /* Each output is written whole or not at all (temporary name, then
+     rename), and a file from an earlier run is never removed.  */
+  if (rc != FGA_OK)
+    status = cli_fail_err (&err);
+  else
+    {
+      cli_table_t t;
+      stats_table (&t, fga_method_spec (m), &prob, &st);
+      cli_table_print (&t, fmt, 1, stdout);
+      cli_table_clear (&t);
+      if (st.notes[0] != '\0')
+        fprintf (stderr, "fgattn run: note: %s\n", st.notes);
+      status = CLI_OK;
+    }
+  free (lse);
+  fga_mat_clear (T);
+  fga_instance_clear (inst);
+  fga_method_destroy (m);
+  return status;
+}

@@ -1,0 +1,179 @@
+/* fgattn truth -- the certified ground truth of an instance */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define PREC_LO 64
+#define PREC_HI (1UL << 20)
+#define PREC_MAX_HI (1UL << 24)
+
+static const char usage[] =
+  "usage: fgattn truth -i DIR [--prec P] [--prec-max PMAX] [--tau 1/d|1/sqrt(d)|X]\n"
+  "                    [-o OUT.npy] [--lse LSE.npy] [--text FILE] [--format table|csv|json]\n"
+  "\n"
+  "Computes Att = softmax(tau Q K^T) V in MPFR with a proved error bound for\n"
+  "every entry, and returns each entry as the double nearest to the exact\n"
+  "value (ties to even).  Rows whose bound does not decide the rounding are\n"
+  "recomputed at higher precision, up to PMAX bits; entries still undecided\n"
+  "then (true ties between two doubles) are reported, and the exit status is 1.\n"
+  "--text writes every entry at the working precision with its error bound.\n"
+  "P defaults to 128 (range 64..1048576), PMAX to 8192; tau to 1/d.\n"
+  "\n"
+  "example: fgattn truth -i inst --prec 128 -o truth.npy\n";
+
+static int
+write_text (const char *path, fga_mpfr_mat_srcptr W, fga_mpfr_mat_srcptr Werr,
+            fga_mat_srcptr T, const char *dir, const char *tau, fga_error_t *err)
+{
+  fga_atomic_file_t af;
+  int rc = fga_atomic_open (&af, path, err);
+  if (rc != FGA_OK)
+    return rc;
+  /* Enough decimal digits to tell the working value from its neighbours. */
+  int digits = (int) ((double) W->prec * 0.30103) + 2;
+  fprintf (af.fp, "# fgattn %s: ground truth of %s, tau = %s, working precision %ld bits\n",
+           fga_version (), dir, tau, (long) W->prec);
+  fprintf (af.fp, "# |value - exact| <= error_bound; nearest_double is the correctly rounded entry\n");
+  fprintf (af.fp, "# row col value error_bound nearest_double\n");
+  for (size_t i = 0; i < W->rows; i++)
+    for (size_t j = 0; j < W->cols; j++)
+      mpfr_fprintf (af.fp, "%zu %zu %.*Re %.3Re %.17g\n", i, j, digits,
+                    FGA_MPFR_MAT (W, i, j), FGA_MPFR_MAT (Werr, i, j), FGA_MAT (T, i, j));
+  return fga_atomic_commit (&af, err);
+}
+
+int
+cli_truth (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "prec", required_argument, NULL, 'p' }, { "prec-max", required_argument, NULL, 'P' },
+    { "tau", required_argument, NULL, 't' }, { "lse", required_argument, NULL, 'l' },
+    { "text", required_argument, NULL, 'x' }, { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+  };
+  const char *dir = NULL, *out = NULL, *lse_path = NULL, *text_path = NULL;
+  size_t prec = 128, prec_max = 8192;
+  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  cli_format_t fmt = CLI_TABLE;
+  fga_error_t err;
+  fga_error_init (&err);
+  int c, rc;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "i:o:h", opts, NULL)) != -1)
+    {
+      rc = CLI_OK;
+      switch (c)
+        {
+        case 'i': dir = optarg; break;
+        case 'p': rc = cli_parse_size (&prec, optarg, "--prec", PREC_LO); break;
+        case 'P': rc = cli_parse_size (&prec_max, optarg, "--prec-max", PREC_LO); break;
+        case 'o': out = optarg; rc = cli_check_writable (optarg, "-o"); break;
+        case 'l': lse_path = optarg; rc = cli_check_writable (optarg, "--lse"); break;
+        case 'x': text_path = optarg; rc = cli_check_writable (optarg, "--text"); break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
+        case 't':
+          if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+          break;
+        case 'h': fputs (usage, stdout); return CLI_OK;
+        default: fputs (usage, stderr); return CLI_USAGE;
+        }
+      if (rc != CLI_OK)
+        return rc;
+    }
+  if (optind < argc)
+    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  if (dir == NULL)
+    return cli_fail (CLI_USAGE, "-i DIR is required (fgattn truth --help)");
+  if (prec > PREC_HI)
+    return cli_fail (CLI_USAGE, "--prec %zu: out of range %d..%lu", prec, PREC_LO, PREC_HI);
+  if (prec_max > PREC_MAX_HI || prec_max < prec)
+    return cli_fail (CLI_USAGE, "--prec-max %zu: out of range %zu..%lu", prec_max, prec,
+                     PREC_MAX_HI);
+
+  fga_instance_t inst;
+  if ((rc = cli_read_instance (inst, dir)) != CLI_OK)
+    return rc;
+  size_t nq = inst->Q->rows, dv = inst->V->cols;
+  fga_mat_t T;
+  fga_mpfr_mat_t W, Werr;
+  fga_mpfr_mat_struct none = { 0, 0, 0, NULL };
+  *W = none;
+  *Werr = none;
+  double *lse = NULL;
+  fga_stats_t st;
+  fga_stats_init (&st);
+  fga_truth_info_t info = { 0, 0, 0 };
+  fga_truth_opts_t topts = { (mpfr_prec_t) prec, (mpfr_prec_t) prec_max };
+
+  rc = fga_mat_init (T, nq, dv, &err);
+  if (rc == FGA_OK && lse_path != NULL && (lse = calloc (nq, sizeof *lse)) == NULL)
+    {
+      err.code = rc = FGA_ERR_NOMEM;
+      snprintf (err.msg, sizeof err.msg, "out of memory for %zu log-sum-exp values", nq);
+    }
+  double t0 = fga_wall_time ();
+  if (rc == FGA_OK)
+    rc = fga_truth (T, lse, text_path != NULL ? W : NULL, text_path != NULL ? Werr : NULL,
+                    inst->Q, inst->K, inst->V, &tau, &topts, &info, &st, &err);
+  st.wall_seconds = fga_wall_time () - t0;
+  char taus[64];
+  fga_tau_format (taus, sizeof taus, &tau);
+  if (rc == FGA_OK && out != NULL)
+    rc = fga_npy_write (out, T, &err);
+  if (rc == FGA_OK && lse_path != NULL)
+    rc = fga_npy_write_vector (lse_path, lse, nq, &err);
+  if (rc == FGA_OK && text_path != NULL)
+    rc = write_text (text_path, W, Werr, T, dir, taus, &err);
+
+  int status = CLI_OK;
+  if (rc != FGA_OK)
+    status = cli_fail_err (&err);
+  else
+    {
+      static const char *names[] = { "nq", "nk", "d", "dv", "tau", "entries", "undecided",
+                                     "prec", "prec_used_max", "rows_raised", "wall_seconds",
+                                     "mul", "add", "exp", "div", "cmp", "peak_bytes" };
+      cli_table_t t;
+      cli_table_init (&t, sizeof names / sizeof names[0], names);
+      cli_table_new_row (&t);
+      cli_table_addf (&t, 0, "%zu", nq);
+      cli_table_addf (&t, 1, "%zu", inst->K->rows);
+      cli_table_addf (&t, 2, "%zu", inst->Q->cols);
+      cli_table_addf (&t, 3, "%zu", dv);
+      cli_table_addf (&t, 4, "%s", taus);
+      cli_table_addf (&t, 5, "%zu", nq * dv);
+      cli_table_addf (&t, 6, "%zu", info.undecided);
+      cli_table_addf (&t, 7, "%zu", prec);
+      cli_table_addf (&t, 8, "%ld", (long) info.prec_used_max);
+      cli_table_addf (&t, 9, "%zu", info.rows_raised);
+      cli_table_addf (&t, 10, "%.6g", st.wall_seconds);
+      cli_table_addf (&t, 11, "%llu", (unsigned long long) st.n_mul);
+      cli_table_addf (&t, 12, "%llu", (unsigned long long) st.n_add);
+      cli_table_addf (&t, 13, "%llu", (unsigned long long) st.n_exp);
+      cli_table_addf (&t, 14, "%llu", (unsigned long long) st.n_div);
+      cli_table_addf (&t, 15, "%llu", (unsigned long long) st.n_cmp);
+      cli_table_addf (&t, 16, "%zu", st.peak_bytes);
+      cli_table_print (&t, fmt, 1, stdout);
+      cli_table_clear (&t);
+      if (info.undecided > 0)
+        status = cli_fail (CLI_FAILED,
+                           "%zu entries were not decided at --prec-max %zu bits (ties between "
+                           "two doubles): they hold the working value rounded to nearest",
+                           info.undecided, prec_max);
+    }
+  free (lse);
+  fga_mat_clear (T);
+  if (W->data != NULL)
+    fga_mpfr_mat_clear (W);
+  if (Werr->data != NULL)
+    fga_mpfr_mat_clear (Werr);
+  fga_instance_clear (inst);
+  return status;
+}

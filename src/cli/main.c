@@ -1,0 +1,92 @@
+/* fgattn -- the command line: one program, one thin file per subcommand */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_bench.h"
+
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+  { "gen", cli_gen, "write a random instance: DIR/Q.npy, K.npy, V.npy, instance.json" },
+  { "run", cli_run, "run one method on an instance" },
+  { "truth", cli_truth, "the certified ground truth (correctly rounded doubles)" },
+  { "compare", cli_compare, "error metrics of an approximation against the truth" },
+  { "methods", cli_methods, "every method, its parameters, defaults and ranges" },
+  { "bench", fga_cli_bench, "performance figures (never fails on speed)" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void
+overview (FILE *out)
+{
+  fprintf (out,
+           "usage: fgattn COMMAND [OPTIONS]\n"
+           "       fgattn help COMMAND      (or: fgattn COMMAND --help)\n"
+           "\n"
+           "fgattn %s: exact, certified and fast approximate softmax attention,\n"
+           "and the B ~ sqrt(log n) transition of Alman and Song.\n\ncommands:\n",
+           fga_version ());
+  for (size_t k = 0; k < NCOMMANDS; k++)
+    fprintf (out, "  %-9s %s\n", commands[k].name, commands[k].summary);
+  fprintf (out, "\nexit status: 0 success, 1 a computation failed, 2 bad usage or bad input\n");
+}
+
+static const command_t *
+find (const char *name)
+{
+  for (size_t k = 0; k < NCOMMANDS; k++)
+    if (strcmp (commands[k].name, name) == 0)
+      return &commands[k];
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      overview (stderr);
+      return CLI_USAGE;
+    }
+  const char *name = argv[1];
+  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0)
+    {
+      overview (stdout);
+      return CLI_OK;
+    }
+  if (strcmp (name, "--version") == 0)
+    {
+      printf ("fgattn %s\n", fga_version ());
+      return CLI_OK;
+    }
+  if (strcmp (name, "help") == 0)
+    {
+      if (argc < 3)
+        {
+          overview (stdout);
+          return CLI_OK;
+        }
+      const command_t *c = find (argv[2]);
+      if (c == NULL)
+        return cli_fail (CLI_USAGE, "no command '%s' (fgattn --help lists them)", argv[2]);
+      char *args[] = { (char *) c->name, (char *) "--help", NULL };
+      cli_command = c->name;
+      return c->run (2, args);
+    }
+  const command_t *c = find (name);
+  if (c == NULL)
+    return cli_fail (CLI_USAGE, "no command '%s' (fgattn --help lists them)", name);
+  cli_command = c->name;
+  cli_install_signal_handlers ();
+  return c->run (argc - 1, argv + 1);
+}
