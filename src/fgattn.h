@@ -103,11 +103,13 @@ int fga_mpfr_mat_init2 (fga_mpfr_mat_ptr m, size_t rows, size_t cols, mpfr_prec_
 void fga_mpfr_mat_clear (fga_mpfr_mat_ptr m);
 
 /* ------------------------------------------------------------------ */
-/* NPY files: little-endian float64, C order, format version 1.0 or 2.0.
+/* NPY files: little-endian float64, C order; headers of format version 1.0,
+   2.0 or 3.0 are read, 1.0 is written (byte for byte what numpy.save writes).
    Reading accepts shapes (r, c) and, as a column, (r,); everything else
-   (other dtypes, Fortran order, truncation, bad headers) is refused with a
-   message saying what was found.  Writing goes to a temporary name in the
-   same folder, renamed when complete.  */
+   (other dtypes, Fortran order, truncation, trailing bytes, bad headers) is
+   refused with a message saying what was found.  fga_npy_read initialises m
+   itself: pass a matrix that holds nothing; on failure m is 0 x 0.  Writing
+   goes to a temporary name in the same folder, renamed when complete.  */
 
 int fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err);
 int fga_npy_write (const char *path, fga_mat_srcptr m, fga_error_t *err);
@@ -188,6 +190,9 @@ typedef const fga_instance_struct *fga_instance_srcptr;
 const char *fga_dist_name (fga_dist_t dist);
 int fga_dist_parse (fga_dist_t *dist, const char *text, fga_error_t *err);
 
+/* generate and read take an initialised instance, clear it first, and leave
+   it cleared on failure.  Seeds above 2^63 - 1 are refused (instance.json
+   records the seed as a JSON integer).  */
 void fga_instance_init (fga_instance_ptr inst);
 void fga_instance_clear (fga_instance_ptr inst);
 

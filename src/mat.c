@@ -13,9 +13,12 @@ fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)
     return fga_error_set (err, FGA_ERR_INPUT,
                           "a %zu x %zu matrix of doubles needs more bytes than size_t can count",
                           rows, cols);
-  m->data = fga_calloc (count, sizeof (double), "a matrix", err);
-  if (m->data == NULL)
-    return FGA_ERR_NOMEM;
+  if (count > 0)
+    {
+      m->data = fga_calloc (count, sizeof (double), "a matrix", err);
+      if (m->data == NULL)
+        return FGA_ERR_NOMEM;
+    }
   m->rows = rows;
   m->cols = cols;
   return FGA_OK;

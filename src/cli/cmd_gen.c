@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cli.h"
@@ -49,10 +50,15 @@ cli_gen (int argc, char **argv)
         case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1); break;
         case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
         case 'b': rc = cli_parse_real (&Bv, optarg, "--Bv", 1); break;
-        case 's': rc = cli_parse_ulong (&seed, optarg, "--seed"); break;
+        case 's':
+          rc = cli_parse_ulong (&seed, optarg, "--seed");
+          /* instance.json records the seed as a JSON integer, which is signed. */
+          if (rc == CLI_OK && seed > (unsigned long) INT64_MAX)
+            rc = cli_fail (CLI_USAGE, "--seed %s: must be at most 2^63 - 1", optarg);
+          break;
         case 't':
           if (fga_dist_parse (&dist, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_fail (CLI_USAGE, "--dist: %s", err.msg);
           break;
         case 'o': out = optarg; break;
         case 'h': fputs (usage, stdout); return CLI_OK;

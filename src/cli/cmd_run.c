@@ -114,7 +114,8 @@ cli_run (int argc, char **argv)
   fga_mat_t T;
   fga_stats_t st;
   double *lse = NULL;
-  fga_mat_init (T, 0, 0, NULL);
+  T->rows = T->cols = 0;
+  T->data = NULL;
   rc = fga_method_prepare (m, &prob, &err);
   if (rc == FGA_OK)
     rc = fga_mat_init (T, prob.nq, prob.dv, &err);

@@ -1,0 +1,734 @@
+/* fga_npy -- NPY files of float64 matrices: read strictly, written as numpy does */
+
+/* The format (numpy/lib/format.py, "NEP 1"): the six bytes "\x93NUMPY", a
+   major and a minor version byte, the header length (2 bytes little-endian
+   in version 1.0, 4 bytes in 2.0 and 3.0), then the header: the repr of a
+   Python dict {'descr': ..., 'fortran_order': ..., 'shape': ...} padded with
+   spaces and a final newline, then the raw data.  Version 3.0 only changes
+   the header's encoding (UTF-8 instead of Latin-1), which makes no
+   difference to the headers of plain float64 arrays.  */
+
+#include "fga-impl.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define NPY_MAGIC "\x93NUMPY"
+#define NPY_MAGIC_LEN 6
+/* numpy aligns the start of the data to this many bytes.  */
+#define NPY_ALIGN 64
+/* numpy (>= 1.23) pads the header so that the first axis can grow in place
+   to this many digits.  */
+#define NPY_GROWTH_DIGITS 21
+/* A float64 matrix needs a header of about 128 bytes; anything far longer
+   is corrupt or holds a dtype we would refuse anyway, and must not make us
+   allocate gigabytes before saying so.  */
+#define NPY_HEADER_MAX (1 << 20)
+/* More axes than numpy allows (NPY_MAXDIMS is 32 in numpy 1.x, 64 in 2.x).  */
+#define NPY_MAX_AXES 64
+
+/* Whether doubles are stored little-endian here, as in the file: then the
+   data is read and written as it is.  Tested on the bytes of 1.0 rather
+   than by a macro, so that no configure check is needed; compilers fold it.  */
+static int
+host_is_little_endian (void)
+{
+  double one = 1.0;
+  unsigned char b[sizeof one];
+  memcpy (b, &one, sizeof one);
+  return b[7] == 0x3f && b[6] == 0xf0 && b[0] == 0;
+}
+
+/* Little-endian bytes to and from the host's doubles, for the other hosts.
+   Doubles are assumed to share the byte order of 64-bit integers, which
+   holds everywhere IEEE 754 binary64 is used today.  */
+static void
+swap_from_le (double *x, size_t n)
+{
+  for (size_t k = 0; k < n; k++)
+    {
+      unsigned char b[8];
+      uint64_t u = 0;
+      memcpy (b, &x[k], 8);
+      for (int i = 7; i >= 0; i--)
+        u = (u << 8) | b[i];
+      memcpy (&x[k], &u, 8);
+    }
+}
+
+static void
+store_le (unsigned char *b, double x)
+{
+  uint64_t u;
+  memcpy (&u, &x, 8);
+  for (int i = 0; i < 8; i++)
+    b[i] = (unsigned char) (u >> (8 * i));
+}
+
+/* Writes up to `n' bytes of `s' into buf as a C string literal with the
+   unprintable bytes escaped, so that messages show what a file holds.  */
+static void
+escape_bytes (char *buf, size_t size, const unsigned char *s, size_t n)
+{
+  size_t k = 0;
+  if (size == 0)
+    return;
+  for (size_t i = 0; i < n && k + 5 < size; i++)
+    {
+      unsigned char c = s[i];
+      if (c == '\n' || c == '\r' || c == '\t')
+        k += (size_t) snprintf (buf + k, size - k, "\\%c",
+                                c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+      else if (c == '"' || c == '\\')
+        k += (size_t) snprintf (buf + k, size - k, "\\%c", c);
+      else if (c >= 0x20 && c < 0x7f)
+        buf[k++] = (char) c;
+      else
+        k += (size_t) snprintf (buf + k, size - k, "\\x%02x", c);
+    }
+  buf[k] = '\0';
+}
+
+/* fread until n bytes or the end; returns the count read.  */
+static size_t
+read_bytes (void *buf, size_t n, FILE *fp)
+{
+  return n == 0 ? 0 : fread (buf, 1, n, fp);
+}
+
+static int
+read_failed (const char *path, FILE *fp, fga_error_t *err)
+{
+  int e = errno;
+  fclose (fp);
+  return fga_error_set (err, e == EISDIR ? FGA_ERR_INPUT : FGA_ERR_IO, "%s: read failed: %s",
+                        path, strerror (e));
+}
+
+/* ------------------------------------------------------------------ */
+/* The header: a Python dict literal, as numpy's repr writes it and
+   ast.literal_eval reads it.  Keys may come in any order, with any spaces,
+   a trailing comma or not, and either quote style; integers may carry the
+   'L' suffix of files written under Python 2 (versions 1.0 and 2.0 only, as
+   numpy accepts).  */
+
+typedef struct
+{
+  const char *path;
+  const char *s;               /* the header text, not NUL-terminated */
+  size_t n, pos;
+  int allow_long;              /* accept 123L */
+  fga_error_t *err;
+} scan_t;
+
+typedef struct
+{
+  int have_descr, have_fortran, have_shape;
+  char descr[64];              /* the descr string, when it is one */
+  int descr_is_string;
+  size_t descr_at, descr_len;  /* the descr's text in the header */
+  int fortran;
+  size_t naxes;
+  size_t axis[NPY_MAX_AXES];
+  int axis_overflow;           /* an axis does not fit in size_t */
+  size_t shape_at, shape_len;  /* the shape's text in the header */
+} header_t;
+
+static int
+scan_fail (scan_t *sc, const char *what)
+{
+  char near[96];
+  size_t len = sc->n - sc->pos < 24 ? sc->n - sc->pos : 24;
+  escape_bytes (near, sizeof near, (const unsigned char *) sc->s + sc->pos, len);
+  return fga_error_set (sc->err, FGA_ERR_INPUT,
+                        "%s: the NPY header does not parse: %s at byte %zu of the header "
+                        "(found \"%s\")", sc->path, what, sc->pos, near);
+}
+
+static void
+skip_space (scan_t *sc)
+{
+  while (sc->pos < sc->n
+         && (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' || sc->s[sc->pos] == '\n'
+             || sc->s[sc->pos] == '\r'))
+    sc->pos++;
+}
+
+static int
+peek (scan_t *sc)
+{
+  return sc->pos < sc->n ? (unsigned char) sc->s[sc->pos] : -1;
+}
+
+/* A quoted string, into out (truncated to size; *len gets the full length). */
+static int
+scan_string (scan_t *sc, char *out, size_t size, size_t *len)
+{
+  int q = peek (sc);
+  size_t k = 0;
+  if (q != '\'' && q != '"')
+    return scan_fail (sc, "expected a quoted string");
+  size_t start = sc->pos++;
+  for (;;)
+    {
+      int c = peek (sc);
+      if (c < 0 || c == '\n')
+        {
+          sc->pos = start;
+          return scan_fail (sc, "unterminated string");
+        }
+      sc->pos++;
+      if (c == q)
+        break;
+      if (c == '\\')
+        {
+          /* Escapes never occur in the keys and dtypes we accept; keeping
+             the escaped byte is enough to report what was found.  */
+          c = peek (sc);
+          if (c < 0)
+            continue;
+          sc->pos++;
+        }
+      if (k + 1 < size)
+        out[k] = (char) c;
+      k++;
+    }
+  if (size > 0)
+    out[k + 1 < size ? k : size - 1] = '\0';
+  *len = k;
+  return FGA_OK;
+}
+
+/* A non-negative decimal integer; *overflow is set when it exceeds size_t. */
+static int
+scan_integer (scan_t *sc, size_t *value, int *overflow)
+{
+  size_t v = 0;
+  int c = peek (sc);
+  if (c < '0' || c > '9')
+    return scan_fail (sc, "expected a non-negative integer");
+  while ((c = peek (sc)) >= '0' && c <= '9')
+    {
+      if (fga_size_mul (&v, v, 10) || __builtin_add_overflow (v, (size_t) (c - '0'), &v))
+        *overflow = 1;
+      sc->pos++;
+    }
+  if (sc->allow_long && (peek (sc) == 'L' || peek (sc) == 'l'))
+    sc->pos++;
+  *value = v;
+  return FGA_OK;
+}
+
+static int
+scan_word (scan_t *sc, const char *word)
+{
+  size_t len = strlen (word);
+  if (sc->n - sc->pos >= len && memcmp (sc->s + sc->pos, word, len) == 0)
+    {
+      int c = sc->pos + len < sc->n ? (unsigned char) sc->s[sc->pos + len] : ' ';
+      if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+        {
+          sc->pos += len;
+          return 1;
+        }
+    }
+  return 0;
+}
+
+/* Skips a bracketed value (the list of a structured dtype), strings inside
+   included, so that it can be reported as what it is.  */
+static int
+scan_skip_brackets (scan_t *sc)
+{
+  size_t start = sc->pos;
+  int depth = 0;
+  char tmp[2];
+  size_t len;
+  do
+    {
+      int c = peek (sc);
+      if (c < 0)
+        {
+          sc->pos = start;
+          return scan_fail (sc, "unbalanced brackets");
+        }
+      if (c == '\'' || c == '"')
+        {
+          if (scan_string (sc, tmp, sizeof tmp, &len) != FGA_OK)
+            return FGA_ERR_INPUT;
+          continue;
+        }
+      if (c == '[' || c == '(' || c == '{')
+        depth++;
+      else if (c == ']' || c == ')' || c == '}')
+        depth--;
+      sc->pos++;
+    }
+  while (depth > 0);
+  return FGA_OK;
+}
+
+static int
+scan_shape (scan_t *sc, header_t *h)
+{
+  h->shape_at = sc->pos;
+  if (peek (sc) != '(')
+    return scan_fail (sc, "expected the shape as a tuple '(...)'");
+  sc->pos++;
+  skip_space (sc);
+  h->naxes = 0;
+  int comma_after_last = 0;
+  while (peek (sc) != ')')
+    {
+      size_t v = 0;
+      if (scan_integer (sc, &v, &h->axis_overflow) != FGA_OK)
+        return FGA_ERR_INPUT;
+      if (h->naxes < NPY_MAX_AXES)
+        h->axis[h->naxes] = v;
+      h->naxes++;
+      skip_space (sc);
+      comma_after_last = 0;
+      if (peek (sc) == ',')
+        {
+          sc->pos++;
+          comma_after_last = 1;
+          skip_space (sc);
+        }
+      else if (peek (sc) != ')')
+        return scan_fail (sc, "expected ',' or ')' in the shape");
+    }
+  sc->pos++;
+  /* In Python "(3)" is the integer 3, not a tuple: numpy refuses it.  */
+  if (h->naxes == 1 && !comma_after_last)
+    {
+      sc->pos = h->shape_at;
+      return scan_fail (sc, "the shape is not a tuple (a 1-tuple needs a comma, as in (3,))");
+    }
+  h->shape_len = sc->pos - h->shape_at;
+  return FGA_OK;
+}
+
+static int
+scan_header (scan_t *sc, header_t *h)
+{
+  memset (h, 0, sizeof *h);
+  skip_space (sc);
+  if (peek (sc) != '{')
+    return scan_fail (sc, "expected '{'");
+  sc->pos++;
+  skip_space (sc);
+  while (peek (sc) != '}')
+    {
+      char key[32];
+      size_t keylen, keypos = sc->pos;
+      if (scan_string (sc, key, sizeof key, &keylen) != FGA_OK)
+        return FGA_ERR_INPUT;
+      skip_space (sc);
+      if (peek (sc) != ':')
+        return scan_fail (sc, "expected ':' after a key");
+      sc->pos++;
+      skip_space (sc);
+
+      int *seen;
+      if (strcmp (key, "descr") == 0)
+        seen = &h->have_descr;
+      else if (strcmp (key, "fortran_order") == 0)
+        seen = &h->have_fortran;
+      else if (strcmp (key, "shape") == 0)
+        seen = &h->have_shape;
+      else
+        {
+          sc->pos = keypos;
+          return scan_fail (sc, keylen >= sizeof key ? "unknown key"
+                            : "unknown key (numpy writes only 'descr', 'fortran_order' and "
+                            "'shape')");
+        }
+      if (*seen)
+        {
+          sc->pos = keypos;
+          return scan_fail (sc, "a key appears twice");
+        }
+      *seen = 1;
+
+      if (seen == &h->have_descr)
+        {
+          int c = peek (sc);
+          h->descr_at = sc->pos;
+          if (c == '\'' || c == '"')
+            {
+              size_t len;
+              if (scan_string (sc, h->descr, sizeof h->descr, &len) != FGA_OK)
+                return FGA_ERR_INPUT;
+              h->descr_is_string = len < sizeof h->descr;
+            }
+          else if (c == '[')
+            {
+              if (scan_skip_brackets (sc) != FGA_OK)
+                return FGA_ERR_INPUT;
+            }
+          else
+            return scan_fail (sc, "expected the descr as a string or a list");
+          h->descr_len = sc->pos - h->descr_at;
+        }
+      else if (seen == &h->have_fortran)
+        {
+          if (scan_word (sc, "True"))
+            h->fortran = 1;
+          else if (scan_word (sc, "False"))
+            h->fortran = 0;
+          else
+            return scan_fail (sc, "expected True or False for fortran_order");
+        }
+      else if (scan_shape (sc, h) != FGA_OK)
+        return FGA_ERR_INPUT;
+
+      skip_space (sc);
+      if (peek (sc) == ',')
+        {
+          sc->pos++;
+          skip_space (sc);
+        }
+      else if (peek (sc) != '}')
+        return scan_fail (sc, "expected ',' or '}' after a value");
+    }
+  sc->pos++;
+  skip_space (sc);
+  if (sc->pos != sc->n)
+    return scan_fail (sc, "unexpected text after the closing '}'");
+  if (!h->have_descr || !h->have_fortran || !h->have_shape)
+    {
+      sc->pos = 0;
+      return scan_fail (sc, !h->have_descr ? "the key 'descr' is missing"
+                        : !h->have_fortran ? "the key 'fortran_order' is missing"
+                        : "the key 'shape' is missing");
+    }
+  return FGA_OK;
+}
+
+/* "'<f4' (little-endian float32)": what a descr means, for the message that
+   refuses it.  */
+static void
+describe_descr (char *buf, size_t size, const char *d)
+{
+  const char *order = NULL, *kind = NULL, *suffix = "";
+  char *end = (char *) "";
+  switch (d[0])
+    {
+    case '<': order = "little-endian "; break;
+    case '>': order = "big-endian "; break;
+    case '=': order = "native-order "; break;
+    case '|': order = ""; break;
+    default: break;
+    }
+  if (order != NULL && d[1] != '\0')
+    {
+      switch (d[1])
+        {
+        case 'f': kind = "float"; break;
+        case 'i': kind = "int"; break;
+        case 'u': kind = "uint"; break;
+        case 'c': kind = "complex"; break;
+        case 'b': kind = "bool"; break;
+        case '?': kind = "bool"; break;
+        case 'S': kind = "bytes"; break;
+        case 'U': kind = "unicode string"; break;
+        case 'V': kind = "void (raw bytes)"; break;
+        case 'O': kind = "Python object"; break;
+        case 'M': kind = "datetime64"; break;
+        case 'm': kind = "timedelta64"; break;
+        default: break;
+        }
+    }
+  long bytes = kind != NULL && d[2] >= '0' && d[2] <= '9' ? strtol (d + 2, &end, 10) : -1;
+  int numeric = d[1] == 'f' || d[1] == 'i' || d[1] == 'u' || d[1] == 'c';
+  /* numpy writes '|' on numbers only when they have one byte; on wider ones
+     the byte order is missing, which is why '|f8' is refused too.  */
+  if (d[0] == '|' && numeric && bytes > 1)
+    suffix = " without a byte order";
+  if (kind == NULL)
+    snprintf (buf, size, "'%s'", d);
+  else if (bytes > 0 && *end == '\0' && numeric)
+    snprintf (buf, size, "'%s' (%s%s%ld%s)", d, order, kind, bytes * 8, suffix);
+  else
+    snprintf (buf, size, "'%s' (%s%s%s)", d, order, kind, suffix);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* m must hold nothing when called (uninitialised, or cleared): the read
+   initialises it with fga_mat_init, and whatever it held before would leak.
+   On failure m is a valid 0 x 0 matrix, which fga_mat_clear accepts.  */
+int
+fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
+{
+  m->rows = 0;
+  m->cols = 0;
+  m->data = NULL;
+
+  FILE *fp = fopen (path, "rb");
+  if (fp == NULL)
+    return fga_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
+                          "%s: cannot open: %s", path, strerror (errno));
+  struct stat st;
+  if (fstat (fileno (fp), &st) != 0)
+    return read_failed (path, fp, err);
+  if (S_ISDIR (st.st_mode))
+    {
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT, "%s: is a folder, not an NPY file", path);
+    }
+  /* For regular files the sizes are checked against the file's length
+     before anything is allocated; pipes are checked as they are read.  */
+  int regular = S_ISREG (st.st_mode);
+
+  unsigned char pre[12];
+  size_t got = read_bytes (pre, 8, fp);
+  if (got < 8 && ferror (fp))
+    return read_failed (path, fp, err);
+  if (got < 8 || memcmp (pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+    {
+      char hex[40] = "", text[64];
+      for (size_t i = 0; i < got; i++)
+        snprintf (hex + 3 * i, sizeof hex - 3 * i, "%02x ", pre[i]);
+      hex[got > 0 ? 3 * got - 1 : 0] = '\0';
+      escape_bytes (text, sizeof text, pre, got);
+      fclose (fp);
+      if (got == 0)
+        return fga_error_set (err, FGA_ERR_INPUT, "%s: not an NPY file: the file is empty", path);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: not an NPY file: the first bytes are %s (\"%s\"), not "
+                            "\\x93NUMPY followed by a version", path, hex, text);
+    }
+  unsigned major = pre[6], minor = pre[7];
+  if (!((major == 1 || major == 2 || major == 3) && minor == 0))
+    {
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: unknown NPY format version %u.%u (fgattn reads 1.0, 2.0 and 3.0)",
+                            path, major, minor);
+    }
+  size_t lenbytes = major == 1 ? 2 : 4;
+  got = read_bytes (pre + 8, lenbytes, fp);
+  if (got < lenbytes)
+    {
+      if (ferror (fp))
+        return read_failed (path, fp, err);
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: it ends inside the header length", path);
+    }
+  unsigned long hlen = 0;
+  for (size_t i = lenbytes; i-- > 0;)
+    hlen = (hlen << 8) | pre[8 + i];
+  if (hlen > NPY_HEADER_MAX)
+    {
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: the NPY header claims %lu bytes, more than the %d fgattn "
+                            "accepts (a float64 matrix needs about 120)", path, hlen,
+                            NPY_HEADER_MAX);
+    }
+  size_t offset = 8 + lenbytes + (size_t) hlen;
+  if (regular && (uintmax_t) st.st_size < offset)
+    {
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: the header claims %lu bytes but the file "
+                            "ends %jd bytes into it", path, hlen,
+                            (intmax_t) st.st_size - (intmax_t) (8 + lenbytes));
+    }
+
+  char *text = fga_alloc (hlen, "the NPY header", err);
+  if (text == NULL)
+    {
+      fclose (fp);
+      return FGA_ERR_NOMEM;
+    }
+  got = read_bytes (text, hlen, fp);
+  if (got < hlen)
+    {
+      fga_free (text);
+      if (ferror (fp))
+        return read_failed (path, fp, err);
+      fclose (fp);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: the header claims %lu bytes, found %zu",
+                            path, hlen, got);
+    }
+  scan_t sc = { path, text, hlen, 0, major <= 2, err };
+  header_t h;
+  int rc = scan_header (&sc, &h);
+  char shape[208] = "";
+  if (rc == FGA_OK)
+    snprintf (shape, sizeof shape, "%.*s", (int) (h.shape_len < 200 ? h.shape_len : 200),
+              text + h.shape_at);
+
+  /* What the header describes, checked in the order a reader of the
+     message would want: the type, the layout, then the sizes.  */
+  if (rc == FGA_OK && !(h.descr_is_string && strcmp (h.descr, "<f8") == 0))
+    {
+      char what[160];
+      if (h.descr_is_string)
+        describe_descr (what, sizeof what, h.descr);
+      else
+        snprintf (what, sizeof what, "%.*s (%s)", (int) (h.descr_len < 80 ? h.descr_len : 80),
+                  text + h.descr_at, text[h.descr_at] == '[' ? "a structured dtype"
+                  : "too long to be a plain dtype");
+      rc = fga_error_set (err, FGA_ERR_INPUT,
+                          "%s: dtype %s is not supported: fgattn reads little-endian float64 "
+                          "('<f8') only", path, what);
+    }
+  fga_free (text);
+  if (rc == FGA_OK && h.fortran)
+    rc = fga_error_set (err, FGA_ERR_INPUT,
+                        "%s: fortran_order is True (column-major data): fgattn reads C order "
+                        "only (numpy.ascontiguousarray makes it so)", path);
+  if (rc == FGA_OK && h.naxes != 1 && h.naxes != 2)
+    rc = fga_error_set (err, FGA_ERR_INPUT,
+                        "%s: shape %s has %zu dimensions: fgattn reads matrices (r, c) and "
+                        "vectors (r,)", path, shape, h.naxes);
+  size_t rows = 0, cols = 0, count, bytes = 0;
+  if (rc == FGA_OK)
+    {
+      rows = h.axis[0];
+      cols = h.naxes == 2 ? h.axis[1] : 1;
+      if (h.axis_overflow || fga_size_mul (&count, rows, cols)
+          || fga_size_mul (&bytes, count, sizeof (double)))
+        rc = fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: shape %s: the data would need more bytes than size_t can "
+                            "count", path, shape);
+    }
+  if (rc == FGA_OK && regular && (uintmax_t) st.st_size - offset != bytes)
+    {
+      uintmax_t found = (uintmax_t) st.st_size - offset;
+      if (found < bytes)
+        rc = fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: shape %s expected %zu bytes of data, "
+                            "found %ju", path, shape, bytes, found);
+      else
+        rc = fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: %ju trailing bytes after the %zu bytes of data of shape %s",
+                            path, found - bytes, bytes, shape);
+    }
+  if (rc != FGA_OK)
+    {
+      fclose (fp);
+      return rc;
+    }
+
+  rc = fga_mat_init (m, rows, cols, err);
+  if (rc != FGA_OK)
+    {
+      fclose (fp);
+      return rc;
+    }
+  got = read_bytes (m->data, bytes, fp);
+  if (got < bytes)
+    {
+      if (ferror (fp))
+        rc = read_failed (path, fp, err);
+      else
+        {
+          fclose (fp);
+          rc = fga_error_set (err, FGA_ERR_INPUT, "%s: truncated NPY file: shape %s expected "
+                              "%zu bytes of data, found %zu", path, shape, bytes, got);
+        }
+      fga_mat_clear (m);
+      return rc;
+    }
+  /* Checked for regular files above; a pipe or a file that grew since is
+     caught here.  */
+  size_t extra = 0;
+  unsigned char sink[4096];
+  while ((got = read_bytes (sink, sizeof sink, fp)) > 0)
+    extra += got;
+  if (ferror (fp))
+    {
+      rc = read_failed (path, fp, err);
+      fga_mat_clear (m);
+      return rc;
+    }
+  fclose (fp);
+  if (extra > 0)
+    {
+      fga_mat_clear (m);
+      return fga_error_set (err, FGA_ERR_INPUT,
+                            "%s: %zu trailing bytes after the %zu bytes of data of shape %s",
+                            path, extra, bytes, shape);
+    }
+  if (!host_is_little_endian ())
+    swap_from_le (m->data, rows * cols);
+  return FGA_OK;
+}
+
+/* Version 1.0, byte for byte as numpy.save writes it: the keys sorted, the
+   repr of each value followed by ", ", spaces for the first axis to grow to
+   NPY_GROWTH_DIGITS digits, then spaces and '\n' up to a multiple of
+   NPY_ALIGN bytes from the start of the file.  */
+static int
+npy_write (const char *path, const double *x, size_t rows, size_t cols, int vector,
+           fga_error_t *err)
+{
+  size_t count, bytes;
+  if (fga_size_mul (&count, rows, cols) || fga_size_mul (&bytes, count, sizeof (double)))
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "%s: a %zu x %zu matrix needs more bytes than size_t can count",
+                          path, rows, cols);
+  if (x == NULL && count > 0)
+    return fga_error_set (err, FGA_ERR_INPUT, "%s: no data to write", path);
+
+  char shape[64], dict[160], first[24];
+  if (vector)
+    snprintf (shape, sizeof shape, "(%zu,)", rows);
+  else
+    snprintf (shape, sizeof shape, "(%zu, %zu)", rows, cols);
+  int growth = NPY_GROWTH_DIGITS - snprintf (first, sizeof first, "%zu", rows);
+  snprintf (dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }%*s",
+            shape, growth > 0 ? growth : 0, "");
+  size_t dictlen = strlen (dict);
+  size_t pad = NPY_ALIGN - (NPY_MAGIC_LEN + 2 + 2 + dictlen + 1) % NPY_ALIGN;
+  size_t hlen = dictlen + pad + 1;
+  unsigned char pre[10];
+  memcpy (pre, NPY_MAGIC, NPY_MAGIC_LEN);
+  pre[6] = 1;
+  pre[7] = 0;
+  pre[8] = (unsigned char) (hlen & 0xff);
+  pre[9] = (unsigned char) (hlen >> 8);
+
+  fga_atomic_file_t af;
+  int rc = fga_atomic_open (&af, path, err);
+  if (rc != FGA_OK)
+    return rc;
+  fwrite (pre, 1, sizeof pre, af.fp);
+  fputs (dict, af.fp);
+  fprintf (af.fp, "%*s\n", (int) pad, "");
+  if (count > 0 && host_is_little_endian ())
+    fwrite (x, sizeof (double), count, af.fp);
+  else
+    {
+      unsigned char buf[8 * 512];
+      for (size_t k = 0; k < count; k += 512)
+        {
+          size_t n = count - k < 512 ? count - k : 512;
+          for (size_t i = 0; i < n; i++)
+            store_le (buf + 8 * i, x[k + i]);
+          fwrite (buf, 8, n, af.fp);
+        }
+    }
+  /* A failed fwrite sets the stream's error flag, which commit checks: it
+     then removes the temporary and reports the failure.  */
+  return fga_atomic_commit (&af, err);
+}
+
+int
+fga_npy_write (const char *path, fga_mat_srcptr m, fga_error_t *err)
+{
+  return npy_write (path, m->data, m->rows, m->cols, 0, err);
+}
+
+int
+fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error_t *err)
+{
+  return npy_write (path, x, n, 1, 1, err);
+}
