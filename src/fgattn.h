@@ -356,9 +356,13 @@ typedef struct
 
 /* T gets, for every entry, the double nearest to the exact Att_ij (ties to
    even) when the bound proves it; undecided entries get the working value
-   rounded to nearest and are counted in info.  If W and Werr are not NULL,
-   they are (re)initialised to nq x dv and receive the working-precision
-   values and an upper bound on |W_ij - Att_ij|.  lse may be NULL.
+   rounded to nearest and are counted in info->undecided, which also counts
+   undecided lse values when lse is requested.  If W and Werr are not NULL,
+   they are (re)initialised to nq x dv at precision info->prec_used_max and
+   receive, each stored exactly, the working value of every entry and an upper
+   bound on |W_ij - Att_ij|.  lse may be NULL; so may opts (then 128 and 8192
+   bits) and info.  The counts in st include the operations of the error
+   bound itself (theory/ground-truth.md, section 7, gives the formula).
    Returns FGA_OK even when entries are undecided: the caller decides.  */
 int fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr,
                fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau_t *tau,

@@ -61,8 +61,16 @@ fga_tau_mpfr (mpfr_ptr rop, const fga_tau_t *tau, size_t d)
       mpfr_set_ui (rop, 1, MPFR_RNDN);
       return mpfr_div_ui (rop, rop, (unsigned long) d, MPFR_RNDN);
     case FGA_TAU_INV_SQRT_D:
-      mpfr_set_ui (rop, (unsigned long) d, MPFR_RNDN);
-      return mpfr_rec_sqrt (rop, rop, MPFR_RNDN);
+      {
+        /* d must enter exactly: at a precision below its bit length,
+           setting it into rop would round it and report a false exact. */
+        mpfr_t dd;
+        mpfr_init2 (dd, 64);
+        mpfr_set_ui (dd, (unsigned long) d, MPFR_RNDN);
+        int t = mpfr_rec_sqrt (rop, dd, MPFR_RNDN);
+        mpfr_clear (dd);
+        return t;
+      }
     default:
       return mpfr_set_d (rop, tau->value, MPFR_RNDN);
     }

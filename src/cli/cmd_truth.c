@@ -164,8 +164,9 @@ cli_truth (int argc, char **argv)
       cli_table_clear (&t);
       if (info.undecided > 0)
         status = cli_fail (CLI_FAILED,
-                           "%zu entries were not decided at --prec-max %zu bits (ties between "
-                           "two doubles): they hold the working value rounded to nearest",
+                           "%zu values were not decided at --prec-max %zu bits (a true tie "
+                           "between two doubles, or a cap too low for the bound): they hold "
+                           "the working value rounded to nearest",
                            info.undecided, prec_max);
     }
   free (lse);
