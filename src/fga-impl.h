@@ -71,6 +71,9 @@ double fga_param_real (fga_method_t m, const char *key);
 /* Index of the chosen value among the choices "a|b|c". */
 int fga_param_choice (fga_method_t m, const char *key);
 int fga_param_given (fga_method_t m, const char *key);
+/* For a REAL parameter that also accepts words: the index of the word
+   given, or -1 when the value is a number (read it with fga_param_real). */
+int fga_param_word (fga_method_t m, const char *key);
 
 /* The classes, defined one per file.  */
 extern const fga_method_class_t fga_method_exact;

@@ -279,7 +279,8 @@ typedef struct
   fga_param_type_t type;
   const char *def;             /* default, as text */
   double min, max;             /* inclusive range for INT and REAL */
-  const char *choices;         /* "a|b|c" for CHOICE */
+  const char *choices;         /* "a|b|c" for CHOICE; for REAL, words accepted besides
+                                  numbers in [min, max] (e.g. R=auto|apriori|4.5) */
   const char *applies;         /* NULL, or "key=v1|v2": the parameter means something
                                   only when that CHOICE parameter has one of those values */
   const char *doc;             /* one line */
@@ -368,6 +369,65 @@ int fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr 
                fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau_t *tau,
                const fga_truth_opts_t *opts, fga_truth_info_t *info, fga_stats_t *stats,
                fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Polynomial approximations of exp on [-R, R] (REFERENCES.md section 3).  */
+
+typedef enum
+{
+  FGA_BASIS_TAYLOR,            /* sum_{k<=g} x^k / k!, the Taylor polynomial at 0 */
+  FGA_BASIS_CHEB               /* I_0(R) + 2 sum_{1<=k<=g} I_k(R) T_k(x/R), the truncated
+                                  Chebyshev series of exp on [-R, R] */
+} fga_basis_t;
+
+typedef struct
+{
+  fga_basis_t basis;
+  double R;                    /* the interval [-R, R], R > 0 */
+  long g;                      /* the degree */
+  mpfr_prec_t prec;            /* precision of the monomial coefficients */
+  mpfr_t *mono;                /* g + 1 coefficients: p(x) = sum_k mono[k] x^k; owned */
+  double *mono_d;              /* the same, rounded to nearest double; owned */
+  double bound_abs;            /* certified: sup_{|x|<=R} |p(x) - e^x| <= bound_abs */
+  double bound_rel;            /* certified: sup_{|x|<=R} |p(x) - e^x| / e^x <= bound_rel */
+} fga_expfit_struct;
+
+typedef fga_expfit_struct fga_expfit_t[1];
+typedef fga_expfit_struct *fga_expfit_ptr;
+typedef const fga_expfit_struct *fga_expfit_srcptr;
+
+int fga_basis_parse (fga_basis_t *basis, const char *text, fga_error_t *err);
+const char *fga_basis_name (fga_basis_t basis);
+
+/* The polynomial of the basis with degree g on [-R, R], its monomial
+   coefficients at precision prec, and its certified bounds (from closed
+   forms, rounded upward; never from sampling).  */
+int fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_prec_t prec,
+                     fga_error_t *err);
+void fga_expfit_clear (fga_expfit_ptr p);
+
+/* The least degree g in [0, gmax] whose certified bound (relative when
+   relative != 0, else absolute) is <= eps; FGA_ERR_COMPUTE if none is.  */
+int fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int relative,
+                             long gmax, fga_error_t *err);
+
+/* The measured sup of |p - exp| and |p - exp| / exp over npts equispaced
+   points of [-R, R] (end points included), evaluated in MPFR: a check
+   beside the certified bound, never a replacement for it.  */
+int fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_t npts,
+                        fga_error_t *err);
+
+/* Chebyshev coefficients a_0..a_g of e^{R t} on [-1, 1] (e^{Rt} = sum a_k T_k(t)):
+   in double from n >= g + 1 samples at Chebyshev points by an FFTW
+   real-to-real transform (these are the interpolant's, equal to the series'
+   up to aliasing), and in MPFR from the Bessel series a_0 = I_0(R),
+   a_k = 2 I_k(R).  a[] of the MPFR version must be initialised.  */
+int fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err);
+int fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err);
+
+/* The Aggarwal--Alman degree form max{R, log(1/eps) / log(log(1/eps) / R)}
+   (constants not included; the log-log term is dropped when log(1/eps) <= e R). */
+double fga_expfit_aggarwal_alman (double R, double eps);
 
 #ifdef __cplusplus
 }

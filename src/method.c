@@ -121,6 +121,18 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
       return FGA_OK;
     }
 
+  /* A word of a REAL parameter is stored as -(index + 1); the range of such
+     parameters is positive, so words and numbers cannot be confused.  */
+  if (pi->type == FGA_PARAM_REAL && pi->choices != NULL)
+    {
+      int idx = choice_index (pi->choices, text, len);
+      if (idx >= 0)
+        {
+          m->value[k] = -(idx + 1);
+          return FGA_OK;
+        }
+    }
+
   char *end;
   errno = 0;
   double x;
@@ -136,8 +148,9 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
     {
       x = strtod (text, &end);
       if (end == text || *end != '\0' || !isfinite (x))
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number",
-                              name, pi->key, text);
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number%s%s",
+                              name, pi->key, text, pi->choices != NULL ? " nor one of " : "",
+                              pi->choices != NULL ? pi->choices : "");
     }
   if (!(x >= pi->min && x <= pi->max))
     return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is outside [%.17g, %.17g]",
@@ -175,6 +188,8 @@ format_spec (fga_method_t m)
       char val[64];
       if (pi->type == FGA_PARAM_CHOICE)
         choice_name (val, sizeof val, pi->choices, (int) m->value[k]);
+      else if (pi->type == FGA_PARAM_REAL && m->value[k] < 0 && pi->choices != NULL)
+        choice_name (val, sizeof val, pi->choices, (int) -m->value[k] - 1);
       else
         snprintf (val, sizeof val, "%.17g", m->value[k]);
       used += (size_t) snprintf (m->spec + used, sizeof m->spec - used, "%c%s=%s",
@@ -374,6 +389,15 @@ fga_param_choice (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (int) m->value[k];
+}
+
+int
+fga_param_word (fga_method_t m, const char *key)
+{
+  int k = lookup (m, key);
+  if (k < 0 || m->cls->info.params[k].choices == NULL || m->value[k] >= 0)
+    return -1;
+  return (int) -m->value[k] - 1;
 }
 
 int

@@ -52,8 +52,9 @@ cli_methods (int argc, char **argv)
               if (p->type == FGA_PARAM_CHOICE)
                 snprintf (range, sizeof range, "%s", p->choices);
               else
-                snprintf (range, sizeof range, "%s %.17g..%.17g",
-                          p->type == FGA_PARAM_INT ? "integer" : "real", p->min, p->max);
+                snprintf (range, sizeof range, "%s %.17g..%.17g%s%s",
+                          p->type == FGA_PARAM_INT ? "integer" : "real", p->min, p->max,
+                          p->choices != NULL ? " or " : "", p->choices != NULL ? p->choices : "");
               printf ("    %-10s default %-8s %s%s%s\n", p->key, p->def, range,
                       p->applies != NULL ? "; when " : "", p->applies != NULL ? p->applies : "");
               printf ("               %s\n", p->doc);
@@ -83,7 +84,7 @@ cli_methods (int argc, char **argv)
               cli_table_addf (&t, 5, "%.17g", p->min);
               cli_table_addf (&t, 6, "%.17g", p->max);
             }
-          else
+          if (p->choices != NULL)
             cli_table_addf (&t, 7, "%s", p->choices);
           cli_table_addf (&t, 8, "%s", p->applies != NULL ? p->applies : "");
           cli_table_addf (&t, 9, "%s", p->doc);
