@@ -281,18 +281,6 @@ END_TEST
 
 /* --- atomic files ---------------------------------------------------------- */
 
-static size_t
-count_entries (const char *dir)
-{
-  size_t n = 0;
-  DIR *d = opendir (dir);
-  struct dirent *e;
-  while ((e = readdir (d)) != NULL)
-    n += e->d_name[0] != '.' || (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0);
-  closedir (d);
-  return n;
-}
-
 START_TEST (atomic_file_all_or_nothing)
 {
   char dir[] = "/tmp/fgattn-t-core-XXXXXX";
@@ -306,9 +294,9 @@ START_TEST (atomic_file_all_or_nothing)
   ck_assert_int_eq (fga_atomic_open (&af, path, &err), FGA_OK);
   fputs ("half", af.fp);
   ck_assert_int_eq (access (path, F_OK), -1);
-  ck_assert_uint_eq (count_entries (dir), 1);     /* the temporary, under another name */
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);     /* the temporary, under another name */
   fga_atomic_abort (&af);
-  ck_assert_uint_eq (count_entries (dir), 0);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 0);
 
   /* a committed write appears whole; the pending temporary is removable */
   ck_assert_int_eq (fga_atomic_open (&af, path, &err), FGA_OK);
@@ -317,7 +305,7 @@ START_TEST (atomic_file_all_or_nothing)
   ck_assert_int_eq (access (path, F_OK), 0);
   ck_assert_int_eq (fga_atomic_open (&af, path, &err), FGA_OK);
   fga_atomic_remove_pending ();         /* what the CLI's signal handler does */
-  ck_assert_uint_eq (count_entries (dir), 1);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);
   fga_atomic_abort (&af);
   FILE *fp = fopen (path, "r");
   char line[16] = "";

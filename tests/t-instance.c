@@ -54,19 +54,6 @@ remove_tmpdir (void)
   remove_tree (tmpdir, 1);
 }
 
-static size_t
-count_entries (const char *dir)
-{
-  DIR *dp = opendir (dir);
-  size_t n = 0;
-  struct dirent *e;
-  ck_assert_ptr_nonnull (dp);
-  while ((e = readdir (dp)) != NULL)
-    n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
-  closedir (dp);
-  return n;
-}
-
 static void
 sub_path (char *buf, size_t size, const char *dir, const char *name)
 {
@@ -419,11 +406,11 @@ START_TEST (test_write_read)
   struct stat st;
   ck_assert_int_eq (stat (dir, &st), 0);
   ck_assert_int_eq (st.st_mode & 07777, 0755);
-  ck_assert_uint_eq (count_entries (dir), 4);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 4);
   /* Written over an existing instance, and with a trailing slash.  */
   snprintf (path, sizeof path, "%s/", dir);
   ck_assert_msg (fga_instance_write (path, a, &err) == FGA_OK, "%s", err.msg);
-  ck_assert_uint_eq (count_entries (dir), 4);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 4);
 
   /* Read into an instance that holds another: it is replaced.  */
   ck_assert_int_eq (fga_instance_generate (b, 2, 2, 2, 2, 1, 1, dist, 1, &err), FGA_OK);
@@ -577,7 +564,7 @@ START_TEST (test_write_where)
   assert_message (fga_instance_write (path, inst, &err), &err, FGA_ERR_INPUT, path,
                   "exists and is not a folder");
   assert_message (fga_instance_write ("", inst, &err), &err, FGA_ERR_INPUT, "empty", NULL);
-  ck_assert_uint_eq (count_entries (tmpdir), 1);
+  ck_assert_uint_eq (fga_test_count_entries (tmpdir), 1);
 
   if (ULONG_MAX > (unsigned long long) LLONG_MAX)
     {
@@ -585,7 +572,7 @@ START_TEST (test_write_where)
       snprintf (dir, sizeof dir, "%s/inst", tmpdir);
       assert_message (fga_instance_write (dir, inst, &err), &err, FGA_ERR_INPUT, "seed",
                       "instance.json");
-      ck_assert_uint_eq (count_entries (tmpdir), 1);
+      ck_assert_uint_eq (fga_test_count_entries (tmpdir), 1);
     }
   fga_instance_clear (inst);
 }
@@ -619,7 +606,7 @@ START_TEST (test_write_failure)
       signal (SIGXFSZ, h);
       assert_message (rc, &err, FGA_ERR_IO, "V.npy", "write failed");
       if (exists)
-        ck_assert_uint_eq (count_entries (dir), 0);
+        ck_assert_uint_eq (fga_test_count_entries (dir), 0);
       else
         ck_assert_int_ne (access (dir, F_OK), 0);
     }

@@ -60,19 +60,6 @@ remove_tmpdir (void)
   rmdir (tmpdir);
 }
 
-static size_t
-count_entries (const char *dir)
-{
-  DIR *dp = opendir (dir);
-  size_t n = 0;
-  struct dirent *e;
-  ck_assert_ptr_nonnull (dp);
-  while ((e = readdir (dp)) != NULL)
-    n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
-  closedir (dp);
-  return n;
-}
-
 static void
 tmp_path (char *buf, size_t size, const char *name)
 {
@@ -559,7 +546,7 @@ START_TEST (test_round_trip)
   fga_mat_clear (r);
   fga_mat_clear (m);
   /* Nothing but the file itself is left in the folder.  */
-  ck_assert_uint_eq (count_entries (tmpdir), 1);
+  ck_assert_uint_eq (fga_test_count_entries (tmpdir), 1);
 }
 END_TEST
 
@@ -585,14 +572,14 @@ START_TEST (test_write_failure)
   signal (SIGXFSZ, h);
   assert_refused (rc, &err, FGA_ERR_IO, path, "write failed", NULL);
   ck_assert_int_ne (access (path, F_OK), 0);
-  ck_assert_uint_eq (count_entries (tmpdir), 0);
+  ck_assert_uint_eq (fga_test_count_entries (tmpdir), 0);
 
   /* No such folder: the name is bad, nothing is written.  */
   tmp_path (path, sizeof path, "missing/big.npy");
   rc = fga_npy_write (path, m, &err);
   ck_assert_int_lt (rc, 0);
   ck_assert_msg (strstr (err.msg, path) != NULL, "%s", err.msg);
-  ck_assert_uint_eq (count_entries (tmpdir), 0);
+  ck_assert_uint_eq (fga_test_count_entries (tmpdir), 0);
 
   /* An existing file survives a failed overwrite unchanged.  */
   tmp_path (path, sizeof path, "keep.npy");
@@ -608,7 +595,7 @@ START_TEST (test_write_failure)
   unsigned char *b = slurp (path, &n);
   ck_assert (n == 3 && memcmp (b, "old", 3) == 0);
   free (b);
-  ck_assert_uint_eq (count_entries (tmpdir), 1);
+  ck_assert_uint_eq (fga_test_count_entries (tmpdir), 1);
   fga_mat_clear (m);
 }
 END_TEST

@@ -2,7 +2,9 @@
 
 #include <config.h>
 
+#include <dirent.h>
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -115,4 +117,17 @@ fga_test_run_suite (Suite *s)
   int failed = srunner_ntests_failed (sr);
   srunner_free (sr);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+size_t
+fga_test_count_entries (const char *dir)
+{
+  DIR *dp = opendir (dir);
+  size_t n = 0;
+  struct dirent *e;
+  ck_assert_ptr_nonnull (dp);
+  while ((e = readdir (dp)) != NULL)
+    n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+  closedir (dp);
+  return n;
 }

@@ -30,6 +30,9 @@ void fga_test_ref_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
    (independent of the library's generator). */
 void fga_test_fill_uniform (fga_mat_ptr M, double B, unsigned long *state);
 
+/* The number of entries in a folder, . and .. not counted.  */
+size_t fga_test_count_entries (const char *dir);
+
 /* A Check runner over one suite with CK_ENV-respecting output; returns the
    exit status for main.  */
 int fga_test_run_suite (Suite *s);
