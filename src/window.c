@@ -1,0 +1,75 @@
+/* fga_method_window -- restricted (local) attention: each query attends the keys within distance w
+
+   Vaswani et al. 2017, "restricted self-attention" with neighbourhood r:
+   query i attends the keys j with |i - j| <= w (and j <= i when causal=1),
+   the softmax weights renormalised over that set.  Positions are indices,
+   so nq = nk = n is required.  With w >= n - 1 it is exact attention
+   (causal attention when causal=1); w = 0 returns V.
+
+   Pairs scored, in closed form (fga_sparse_pattern_count):
+     causal=0:  P = n (2w + 1) - w (w + 1)      if w < n - 1, else n^2
+                (= sum_i (min (i + w, n - 1) - max (i - w, 0) + 1))
+     causal=1:  P = n (w + 1) - w (w + 1) / 2   if w < n - 1, else n (n + 1) / 2
+   One group per query (G = n), so the counts of src/sparse.c become, with
+   L = 1 if lse is asked for, else 0:
+     n_mul = P (d + 1 + dv)
+     n_add = P (d + 1 + dv) - n (1 + dv) + L n
+     n_exp = P + L n
+     n_div = n dv
+     n_cmp = P - n
+   peak_bytes = threads (cmax + 2 dv) 8 with cmax = min (2w + 1, n)
+   (causal: min (w + 1, n)).  For fixed w the cost is O(w n d): doubling n
+   doubles P up to the w (w + 1) edge term.  */
+
+#include "fga-impl.h"
+
+static const fga_param_info_t window_params[] = {
+  { "w", FGA_PARAM_INT, "64", 0, 9007199254740992.0, NULL, NULL,
+    "radius: query i attends the keys j with |i - j| <= w" },
+  { "causal", FGA_PARAM_INT, "0", 0, 1, NULL, NULL, "1: only the keys j <= i" },
+  { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
+};
+
+static void
+window_destroy (fga_method_t m)
+{
+  fga_free (m->state);
+  m->state = NULL;
+}
+
+static int
+window_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+{
+  if (prob->nq != prob->nk)
+    return fga_error_set (err, FGA_ERR_INPUT, "method window: the window is over positions, "
+                          "so it needs nq = nk, not nq = %zu and nk = %zu", prob->nq, prob->nk);
+  fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fga_param_int (m, "causal"),
+                             (size_t) fga_param_int (m, "w"), 0, 0, 0, 0, 0 };
+  int rc = fga_sparse_pattern_check (&p, err);
+  if (rc != FGA_OK)
+    return rc;
+  window_destroy (m);
+  fga_sparse_pattern_t *s = fga_alloc (sizeof *s, "the pattern of method window", err);
+  if (s == NULL)
+    return FGA_ERR_NOMEM;
+  *s = p;
+  m->state = s;
+  return FGA_OK;
+}
+
+static int
+window_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+            fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+{
+  const fga_sparse_pattern_t *p = m->state;
+  fga_stats_set (st, "w", (double) p->w);
+  fga_stats_set (st, "causal", (double) p->causal);
+  return fga_sparse_attention (T, lse, Q, K, V, fga_tau_double (&m->prob.tau, m->prob.d), p,
+                               st, err);
+}
+
+const fga_method_class_t fga_method_window = {
+  { "window", "restricted attention: exact softmax over the keys within distance w (Vaswani et al.)",
+    window_params },
+  NULL, window_prepare, window_run, window_destroy
+};
