@@ -77,5 +77,12 @@ int fga_param_word (fga_method_t m, const char *key);
 
 /* The classes, defined one per file.  */
 extern const fga_method_class_t fga_method_exact;
+extern const fga_method_class_t fga_method_svd;
+extern const fga_method_class_t fga_method_nystrom;
+extern const fga_method_class_t fga_method_rf;
+extern const fga_method_class_t fga_method_window;
+extern const fga_method_class_t fga_method_strided;
+extern const fga_method_class_t fga_method_dilated;
+extern const fga_method_class_t fga_method_poly;
 
 #endif /* FGA_IMPL_H */

@@ -389,8 +389,13 @@ typedef struct
   mpfr_t *mono;                /* g + 1 coefficients: p(x) = sum_k mono[k] x^k; owned */
   double *mono_d;              /* the same, rounded to nearest double; owned */
   double bound_abs;            /* certified: sup_{|x|<=R} |p(x) - e^x| <= bound_abs */
-  double bound_rel;            /* certified: sup_{|x|<=R} |p(x) - e^x| / e^x <= bound_rel */
+  double bound_rel;            /* certified: sup_{|x|<=R} |p(x) - e^x| / e^x <= bound_rel;
+                                  both hold for p with the coefficients mono (their rounding
+                                  at prec included), not for mono_d */
 } fga_expfit_struct;
+
+#define FGA_EXPFIT_RMAX 1024.0     /* the largest R accepted */
+#define FGA_EXPFIT_GMAX 10000L     /* the largest degree accepted */
 
 typedef fga_expfit_struct fga_expfit_t[1];
 typedef fga_expfit_struct *fga_expfit_ptr;
@@ -401,13 +406,17 @@ const char *fga_basis_name (fga_basis_t basis);
 
 /* The polynomial of the basis with degree g on [-R, R], its monomial
    coefficients at precision prec, and its certified bounds (from closed
-   forms, rounded upward; never from sampling).  */
+   forms, rounded upward; never from sampling).  Needs 0 < R <= FGA_EXPFIT_RMAX
+   and 0 <= g <= FGA_EXPFIT_GMAX; a failed init leaves mono NULL, so clearing
+   it is safe.  */
 int fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_prec_t prec,
                      fga_error_t *err);
 void fga_expfit_clear (fga_expfit_ptr p);
 
 /* The least degree g in [0, gmax] whose certified bound (relative when
-   relative != 0, else absolute) is <= eps; FGA_ERR_COMPUTE if none is.  */
+   relative != 0, else absolute) is <= eps, for eps in (0, 1); the bound is
+   that of the polynomial with exact coefficients (fga_expfit_init adds the
+   rounding of mono).  FGA_ERR_COMPUTE if no degree up to gmax meets eps.  */
 int fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int relative,
                              long gmax, fga_error_t *err);
 
@@ -420,14 +429,346 @@ int fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, s
 /* Chebyshev coefficients a_0..a_g of e^{R t} on [-1, 1] (e^{Rt} = sum a_k T_k(t)):
    in double from n >= g + 1 samples at Chebyshev points by an FFTW
    real-to-real transform (these are the interpolant's, equal to the series'
-   up to aliasing), and in MPFR from the Bessel series a_0 = I_0(R),
-   a_k = 2 I_k(R).  a[] of the MPFR version must be initialised.  */
+   up to aliasing; needs n >= 2 and R <= 709, and FFTW's planner is not
+   thread-safe: serialise calls), and in MPFR, correctly rounded, from the
+   Bessel series a_0 = I_0(R), a_k = 2 I_k(R).  a[] of the MPFR version must
+   be initialised.  */
 int fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err);
 int fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err);
 
 /* The Aggarwal--Alman degree form max{R, log(1/eps) / log(log(1/eps) / R)}
-   (constants not included; the log-log term is dropped when log(1/eps) <= e R). */
+   (constants not included; the log-log term is dropped when log(1/eps) <= e R).
+   NaN for R <= 0 or eps outside (0, 1).  */
 double fga_expfit_aggarwal_alman (double R, double eps);
+
+/* ------------------------------------------------------------------ */
+/* Monomial features and the polynomial method of Alman and Song
+   (REFERENCES.md section 2; the proofs are in theory/upper-bound.md).
+
+   A multi-index alpha in N^d of degree |alpha| = alpha_1 + ... + alpha_d
+   names the monomial x^alpha = prod_l x_l^alpha_l; r = C(d + g, d) of them
+   have degree <= g.  For p(x) = sum_{k<=g} c_k x^k the features
+     U1[i, alpha] = c_|alpha| tau^|alpha| (|alpha|! / prod_l alpha_l!) q_i^alpha
+     U2[j, alpha] = k_j^alpha
+   satisfy (U1 U2^T)_ij = p(tau <q_i, k_j>) exactly (multinomial theorem),
+   and the method poly returns T = diag(U1 (U2^T 1))^{-1} U1 (U2^T V).  */
+
+/* r = C(d + g, d) exactly (GMP); FGA_ERR_INPUT when d = 0, g < 0 or r does
+   not fit size_t (the message gives r).  */
+int fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err);
+
+/* The multi-indices of degree <= g in graded order: by degree, and within a
+   degree lexicographically decreasing (x_1^k first, x_d^k last).  Every
+   alpha_t of degree >= 1 has a parent alpha_t - e_var[t], var[t] being its
+   last variable with a nonzero exponent; the parent comes earlier, so the
+   monomials can be built with one multiplication each.  */
+typedef struct
+{
+  size_t d, r;
+  long g;
+  unsigned *alpha;             /* r x d exponents, row t is alpha_t; owned */
+  size_t *parent;              /* parent[t]; parent[0] = 0; owned */
+  unsigned *var;               /* var[t]; var[0] = 0; owned */
+  unsigned *deg;               /* |alpha_t|; owned */
+  size_t *start;               /* g + 2 offsets: degree k is t in [start[k], start[k+1]); owned */
+} fga_monomials_struct;
+
+typedef fga_monomials_struct fga_monomials_t[1];
+typedef fga_monomials_struct *fga_monomials_ptr;
+typedef const fga_monomials_struct *fga_monomials_srcptr;
+
+/* On failure mo is left cleared (safe to clear again).  */
+int fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err);
+void fga_monomials_clear (fga_monomials_ptr mo);
+/* m = |alpha_t|! / prod_l alpha_{t,l}!, exactly.  */
+void fga_monomials_multinomial (mpz_ptr m, fga_monomials_srcptr mo, size_t t);
+
+/* The same multi-indices walked depth first: each is followed by its
+   children alpha + e_l (l >= its last variable, in increasing order) and
+   their subtrees.  In this order the parent of the current multi-index of
+   degree k is the latest one of degree k - 1, so a pass over the columns
+   keeps only g + 1 of them alive: the method poly evaluates its features
+   in this order, block by block.  The graded order is this order sorted
+   stably by degree.  */
+typedef struct
+{
+  size_t d;
+  long g;
+  long k;                      /* degree of the current multi-index */
+  unsigned *seq;               /* its variables, nondecreasing: seq[0..k); var = seq[k-1] */
+  unsigned *alpha;             /* its d exponents */
+  mpz_t *mult;                 /* g + 1 entries; mult[k] is its multinomial */
+  size_t index;                /* its position in the walk, from 0 */
+} fga_monomial_walk_t;
+
+/* init starts at alpha = 0; next moves on and returns 0 when the walk is
+   over (then k = -1, and next keeps returning 0).  */
+int fga_monomial_walk_init (fga_monomial_walk_t *w, size_t d, long g, fga_error_t *err);
+int fga_monomial_walk_next (fga_monomial_walk_t *w);
+void fga_monomial_walk_clear (fga_monomial_walk_t *w);
+
+/* The features of p (from its coefficients p->mono) for Q and K, columns in
+   the graded order of mo (mo->d = d, mo->g = p->g), into U1 (nq x r) and U2
+   (nk x r) allocated by the caller.  Each monomial is its parent's times one
+   entry (one multiplication; degree 1 is a copy); the factor
+   c_k tau^k |alpha|! / prod alpha_l! is computed in MPFR and rounded once,
+   then multiplied in.  _mpfr does the same at the precision of U1 and U2
+   (equal, at least 53 bits, so that the entries of Q and K are exact).  */
+int fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo,
+                       fga_expfit_srcptr p, const fga_tau_t *tau, fga_mat_srcptr Q,
+                       fga_mat_srcptr K, fga_error_t *err);
+int fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomials_srcptr mo,
+                            fga_expfit_srcptr p, const fga_tau_t *tau, fga_mat_srcptr Q,
+                            fga_mat_srcptr K, fga_error_t *err);
+
+/* The a-priori rounding bound of the method poly evaluated with unit
+   roundoff u = 2^-prec (53: arith=double; arith=mpfr: its precision):
+   *rb such that ||T^ - T*||_inf <= *rb ||V||_inf, where T* is the method's
+   output in exact arithmetic and T^ the computed one, for nk keys, r
+   features and the polynomial p of degree g on [-R, R] (R = p->R), whenever
+   tau sum_l |q_il k_jl| <= R for all i, j (true of the Cauchy--Schwarz and
+   the a-priori radius) and p->bound_rel < 1.  With m = 2 g + nk + r + 1,
+   gamma_m = m u / (1 - m u) and P = sum_k |c_k| R^k (rounded up):
+     rho = gamma_m P e^R / (1 - bound_rel),
+     *rb = 2 rho / (1 - rho) + u (1 + 2 rho / (1 - rho)),
+   about e^{2R} (nk + r) u; +Inf when rho >= 1.  theory/upper-bound.md,
+   lemma 6, proves it.  */
+int fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
+                             mpfr_prec_t prec, fga_error_t *err);
+
+/* The operation counts of one run of poly (arith=double and mpfr alike), by
+   kind: ops[0..4] = mul, add, exp, div, cmp (initialised by the caller), for
+   r features of degree <= g in d variables, L = 1 when lse is asked for:
+     mul = (r - 1 - d [g >= 1]) (nq + nk) + r (dv + 1) (nq + nk + 1)
+     add = r (dv + 1) (nk - 1) + nq (dv + 1) (r - 1)
+     exp = L nq,  div = nq dv,  cmp = 0.  */
+void fga_poly_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, long g,
+                     mpz_srcptr r, int lse);
+
+/* The cost model of `fgattn plan': for entries bounded by B (V by Bv), the
+   a-priori radius R = tau d B^2 (rounded up), the relative target
+   eps = eps_a / (2 Bv) (at most 1/2), the least degree g of the basis whose
+   certified relative bound on [-R, R] is <= eps, then r, the Alman--Song
+   count, and the counts of poly (fga_poly_count) and of exact attention
+   (the naive kernel's, src/attention_naive.c, without lse), all exact in
+   GMP, and crossover_n: the least n at which poly's total count is below
+   exact's when nq = nk = n (same d, dv, g: the cost model's transition).
+   Counts never overflow.  fga_poly_plan initialises the mpz fields
+   (clear them with fga_poly_plan_clear) only when it returns FGA_OK.  */
+typedef struct
+{
+  double R, eps_rel;
+  long g;
+  double bound_rel;            /* certified relative bound of p on [-R, R] */
+  double rounding_bound;       /* fga_poly_rounding_bound at u = 2^-53; +Inf if r > SIZE_MAX */
+  mpz_t r, r_as;               /* C(d + g, d) and C(2 (g + d), 2 g) */
+  mpz_t poly[5], exact[5];     /* mul, add, exp, div, cmp */
+  mpz_t poly_total, exact_total;
+  mpz_t crossover_n;
+} fga_poly_plan_t;
+
+int fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, double B,
+                   double Bv, const fga_tau_t *tau, double eps_a, fga_basis_t basis,
+                   fga_error_t *err);
+void fga_poly_plan_clear (fga_poly_plan_t *pl);
+
+/* ------------------------------------------------------------------ */
+/* Sparse attention patterns: exact softmax attention restricted to a
+   support (the methods window, strided and dilated; src/sparse.c).
+   Queries and keys are the positions 0..n-1 (nq = nk = n).  Query i
+   attends each of its groups of keys as one softmax; the groups' states
+   (max, sum, output) are merged by their denominators, so the output is
+   sum_j c_ij e^{S_ij} v_j / sum_j c_ij e^{S_ij} with c_ij the number of
+   groups of i holding j, and lse_i = log sum_j c_ij e^{S_ij}.  causal = 1
+   keeps only keys j <= i in every group.
+
+   window:  one group, {j : |i - j| <= w}.
+   strided: one group, {j : |i - j| < l} union {j : (i - j) mod l = 0}
+            (Child et al. 2019, both parts in one head); l = 0 means
+            ceil (sqrt (n)).
+   dilated: LongNet (Ding et al. 2023): for each level k < levels, with
+            w_k = w alpha^k, r_k = r alpha^k and the offset o_k = head mod r_k,
+            the sequence is cut into segments [s w_k, (s + 1) w_k) (the last
+            one shorter) and position p of a segment is kept when
+            p mod r_k = o_k; a kept query has one group, the kept keys of its
+            segment.  levels = 0 means up to the first level with w_k >= n.
+            A pattern that keeps some query at no level is refused.  */
+
+typedef enum
+{
+  FGA_SPARSE_WINDOW,
+  FGA_SPARSE_STRIDED,
+  FGA_SPARSE_DILATED
+} fga_sparse_kind_t;
+
+#define FGA_SPARSE_MAX_LEVELS 64
+#define FGA_SPARSE_MAX_RUNS 64       /* runs of one query, at most */
+
+typedef struct
+{
+  fga_sparse_kind_t kind;
+  size_t n;                    /* positions */
+  int causal;                  /* 0 or 1 */
+  size_t w;                    /* window: radius; dilated: first segment length w_0 >= 1 */
+  size_t l;                    /* strided: stride, 0 for ceil (sqrt (n)) */
+  size_t r;                    /* dilated: first dilation rate, 1 <= r <= w */
+  size_t alpha;                /* dilated: ratio of both geometric sequences, >= 2 */
+  size_t levels;               /* dilated: number of levels, 0 to stop at w_k >= n */
+  size_t head;                 /* dilated: LongNet's head index, giving the offsets */
+} fga_sparse_pattern_t;
+
+/* Keys start, start + step, ..., start + (count - 1) step, attended in
+   group number `group' of their query (groups numbered from 0).  */
+typedef struct
+{
+  size_t start, step, count;
+  unsigned group;
+} fga_sparse_run_t;
+
+/* Refuses bad parameters (naming them) and resolves l = 0 and levels = 0
+   in place.  The other functions need a checked pattern.  */
+int fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err);
+/* The keys of query i < n as at most FGA_SPARSE_MAX_RUNS runs, in the order
+   they are attended (a group's runs are consecutive; no run is empty);
+   returns the number of runs.  */
+size_t fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i);
+/* The number of (query, key) pairs scored, counted with multiplicity, and
+   of groups, in closed form (O(levels) time; exact for any n).  */
+void fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern_t *p);
+/* The operation counts of fga_sparse_attention, by kind: ops[0..4] = mul,
+   add, exp, div, cmp (initialised by the caller); lse != 0 when lse is
+   asked for.  With P pairs, G groups, M = G - n merges, L = [lse]:
+     mul = P (d + 1 + dv) + M (1 + dv)
+     add = P (d + 1 + dv) - G (1 + dv) + M (2 + dv) + L n
+     exp = P + M + L n,  div = n dv,  cmp = P - n.  */
+void fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern_t *p, size_t d, size_t dv,
+                       int lse);
+/* T (n x dv) allocated by the caller, lse (n values) may be NULL.  Fills
+   the counts and peak_bytes of st (if not NULL) and its figures "pairs",
+   "groups" and "max_keys" (the largest group); not its wall time.  Any
+   finite scores are handled (each group's maximum is subtracted).  */
+int fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                          fga_mat_srcptr V, double tau, const fga_sparse_pattern_t *p,
+                          fga_stats_t *st, fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Random features (REFERENCES.md section 5; the method rf).
+
+   For x in R^d and W (m x d) whose rows w_l are N(0, I_d), the kinds are
+     FGA_RF_POS   phi(x) = m^{-1/2} exp (W x - ||x||^2/2)                       m entries
+     FGA_RF_HYP   phi(x) = (2m)^{-1/2} exp (-||x||^2/2) [exp (W x), exp (-W x)] 2m entries
+     FGA_RF_TRIG  phi(x) = m^{-1/2} exp (||x||^2/2) [cos (W x), sin (W x)]      2m entries
+   (functions applied entrywise), and each satisfies
+   E[phi(x)^T phi(y)] = exp (x^T y).  pos and hyp are positive, trig is not.
+   With z = x + y and u = x - y the variance of one estimate phi(x)^T phi(y)
+   for iid rows is (derived in tests/t-rf.c)
+     pos   (1/m)  exp (2 x^T y) (exp (||z||^2) - 1)
+     hyp   (1/2m) exp (2 x^T y) (exp (||z||^2) - 1)^2 exp (-||z||^2)
+     trig  (1/2m) exp (2 x^T y) (exp (||u||^2) - 1)^2 exp (-||u||^2).
+   The method rf applies them to x = tau^{1/2} q and y = tau^{1/2} k.  The
+   values of the enumeration are those of its parameter kind=pos|hyp|trig.  */
+
+typedef enum { FGA_RF_POS, FGA_RF_HYP, FGA_RF_TRIG } fga_rf_kind_t;
+
+/* The number of entries of phi: m for pos, 2m for hyp and trig.  */
+size_t fga_rf_dim (fga_rf_kind_t kind, size_t m);
+
+/* Fills W (m x d, row-major, allocated by the caller) from GMP's default
+   random state seeded with seed (mpfr_nrandom, so the Gaussian draws are
+   the same bits on every machine).  orth = 0: iid N(0, 1) entries, drawn
+   row by row.  orth = 1: for each block of d rows (the last one cut at m),
+   the Q factor of a d x d Gaussian matrix (LAPACK's QR, signs fixed so that
+   Q is Haar distributed), each row of which is then multiplied by the norm
+   of d fresh normals: every row is N(0, I_d), rows of a block are
+   orthogonal; LAPACK's rounding may differ between builds.  d <= 4096 for
+   orth = 1.  */
+int fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_error_t *err);
+
+/* phi(x) (fga_rf_dim (kind, m) entries, allocated by the caller) by the
+   formulas above, directly, with no protection against overflow: the slow,
+   obvious reference of the method rf.  */
+int fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size_t d,
+                const double *x, fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Low rank: the attention matrix, its singular values, svd and nystrom.  */
+
+/* P = softmax (tau Q K^T) = D^{-1} exp (tau Q K^T), explicitly: P must be
+   allocated by the caller as Q->rows x K->rows; Q and K may be any two
+   matrices with the same number of columns (the methods also use it on
+   landmark rows).  lse (Q->rows values) may be NULL.  Stable: the row
+   maximum is subtracted before exp, so any finite scores are handled; every
+   entry is within a relative u (2 (d + 3) R + nk + 4) of the exact one
+   (u = 2^-53, R >= tau max_ij sum_t |q_it k_jt|; src/attention_matrix.c
+   derives it), so each row sums to 1 within about (2 nk + 2 (d + 3) R) u.
+   Fills the counts of st (if not NULL), exactly:
+     n_mul = nq nk (d + 1), n_add = nq (nk (d + 1) - 1 + L), n_exp = nq (nk + L),
+     n_div = nq nk, n_cmp = nq (nk - 1)   (L = 1 if lse is not NULL),
+   and peak_bytes = 0 (no scratch).  */
+int fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                          double tau, fga_stats_t *st, fga_error_t *err);
+
+/* The thin SVD M = U diag (s) Vt by LAPACK's dgesdd, for M a x b and
+   r = min (a, b): U a x r and Vt r x b (allocated by the caller; both NULL
+   for the singular values alone), s r values, decreasing.  M is destroyed
+   (LAPACK works in place: P is the largest thing the low-rank code holds,
+   and a copy would double it).  st (if not NULL) gets peak_bytes, the
+   LAPACK workspace (allocated through the library's hook), and the figure
+   lapack_flops, an estimate of LAPACK's floating-point operations from
+   Golub and Van Loan's table (src/svd.c): they cannot be counted from
+   outside LAPACK, so its counts n_mul ... n_cmp are left alone.  */
+int fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_t *st,
+                 fga_error_t *err);
+
+/* The min (nq, nk) singular values of P = softmax (tau Q K^T), decreasing,
+   into sigma: P formed by fga_attention_matrix, then fga_mat_svd.  st gets
+   the counts of forming P (exact), peak_bytes (P and LAPACK's workspace)
+   and lapack_flops (estimated).  */
+int fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K,
+                                   double tau, fga_stats_t *st, fga_error_t *err);
+
+/* The numerical rank at an absolute tolerance: the number of sigma_i > tol
+   among the r values of sigma.  */
+size_t fga_numerical_rank (const double *sigma, size_t r, double tol);
+
+/* The Eckart--Young errors of the singular values sigma[0..r) (decreasing):
+   e[k] = sqrt (sum_{i >= k} sigma[i]^2) for k = 0..r, r + 1 values, e[0] the
+   Frobenius norm of the matrix and e[k] = ||M - M_k||_F, the least error in
+   Frobenius norm of any matrix of rank <= k; e[r] = 0.  Summed from the
+   smallest up with LAPACK's dlassq scaling (no underflow or overflow).  e may
+   be sigma itself, if it has room for r + 1 values.  */
+void fga_eckart_young (double *e, const double *sigma, size_t r);
+
+/* Pseudo-inverses of A (a x b) into Z (b x a, allocated by the caller).
+   _svd: by fga_mat_svd on a copy of A, the singular values <= rcond sigma_1
+   dropped (rcond < 0: max (a, b) 2^-52); *rank (if not NULL) gets the
+   number kept.  _iter: Xiong et al.'s iteration
+     Z_0 = A^T / (||A||_1 ||A||_inf),  Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4,
+   iters times (REFERENCES.md section 5): third-order convergence to A^+
+   once a singular value has grown into reach (src/nystrom.c explains how
+   fast).  Both fill st's counts (exact, LAPACK's excepted: lapack_flops
+   estimates them for _svd) and peak_bytes.  */
+int fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats_t *st,
+                  fga_error_t *err);
+int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
+                   fga_error_t *err);
+
+/* The methods (see fgattn methods):
+   svd:k=K          T = P_k V, P_k the truncated SVD of P (Eckart--Young: the
+                    least Frobenius error of any rank-k matrix); 1 <= k <= min
+                    (nq, nk), larger k refused at prepare.  Stats: k, rank_max,
+                    sigma_1, sigma_k1 (sigma_{k+1}, 0 when k = min (nq, nk)),
+                    eckart_young_fro = ||P - P_k||_F, eckart_young_rel (divided
+                    by ||P||_F), lapack_flops (estimated, not in the counts);
+                    lse is that of the exact scores.
+   nystrom:m=M,landmarks=uniform|segment,pinv=svd|iter,rcond=X|auto,seed=S,iters=I
+                    T = softmax (tau Q K~^T) A^+ (softmax (tau Q~ K^T) V) with
+                    A = softmax (tau Q~ K~^T) and m landmark queries Q~ and keys
+                    K~ (Xiong et al. 2021); exact attention to rounding when
+                    m = nq = nk; lse refused (no row normaliser).  Stats: m,
+                    rank (of the pseudo-inverse), pinv_cutoff and lapack_flops
+                    (svd) or iters (iter).  src/nystrom.c says why this form and
+                    how the landmarks are drawn.  */
 
 #ifdef __cplusplus
 }

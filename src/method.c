@@ -11,6 +11,13 @@
 /* The registry: adding a method is one file defining its class, plus one line here. */
 static const fga_method_class_t *const registry[] = {
   &fga_method_exact,
+  &fga_method_svd,
+  &fga_method_nystrom,
+  &fga_method_rf,
+  &fga_method_window,
+  &fga_method_strided,
+  &fga_method_dilated,
+  &fga_method_poly,
 };
 
 #define NREGISTRY (sizeof registry / sizeof registry[0])

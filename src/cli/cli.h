@@ -69,5 +69,8 @@ int cli_run (int argc, char **argv);
 int cli_truth (int argc, char **argv);
 int cli_compare (int argc, char **argv);
 int cli_methods (int argc, char **argv);
+int cli_plan (int argc, char **argv);
+int cli_expfit (int argc, char **argv);
+int cli_rank (int argc, char **argv);
 
 #endif

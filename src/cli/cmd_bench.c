@@ -19,6 +19,7 @@
 
 #include "fgattn.h"
 #include "cmd_bench.h"
+#include "bench_poly.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXLIST 16
@@ -30,6 +31,7 @@ usage (FILE *out)
 {
   fprintf (out,
            "usage: fgattn bench exact [--n LIST] [--d LIST] [--reps R] [--quick]\n"
+           "       fgattn bench poly --help     (the polynomial method against n)\n"
            "\n"
            "Performance of exact attention in double (nq = nk = n, dv = d, tau = 1/d,\n"
            "entries uniform in [-1, 1]):\n"
@@ -332,8 +334,10 @@ fga_cli_bench (int argc, char **argv)
       usage (stderr);
       return 2;
     }
+  if (strcmp (argv[a], "poly") == 0)
+    return fga_bench_poly (argc - a, argv + a);
   if (strcmp (argv[a], "exact") != 0)
-    return bad_usage ("no benchmark '%s' (there is: exact)", argv[a]);
+    return bad_usage ("no benchmark '%s' (there are: exact, poly)", argv[a]);
   for (a = 2; a < argc; a++)
     {
       const char *o = argv[a];

@@ -21,6 +21,9 @@ static const command_t commands[] = {
   { "truth", cli_truth, "the certified ground truth (correctly rounded doubles)" },
   { "compare", cli_compare, "error metrics of an approximation against the truth" },
   { "methods", cli_methods, "every method, its parameters, defaults and ranges" },
+  { "plan", cli_plan, "degree, feature count and predicted cost of the polynomial method" },
+  { "expfit", cli_expfit, "least degree of a polynomial within eps of exp on [-R, R], certified" },
+  { "rank", cli_rank, "singular values and numerical rank of the attention matrix P" },
   { "bench", fga_cli_bench, "performance figures (never fails on speed)" },
 };
 

@@ -1,0 +1,12 @@
+/* bench_poly.h -- fgattn bench poly: the polynomial method's time and memory against n */
+
+#ifndef FGA_BENCH_POLY_H
+#define FGA_BENCH_POLY_H
+
+/* The benchmark `fgattn bench poly': argv[0] is the benchmark's name
+   ("poly"), the options follow (--quick, --max-log2n K, --reps R, --help).
+   Prints figures on stdout and returns an exit status (0, or 2 for bad
+   usage); it never fails on speed.  */
+int fga_bench_poly (int argc, char **argv);
+
+#endif

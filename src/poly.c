@@ -1,0 +1,944 @@
+/* fga_method_poly -- the polynomial method of Alman and Song: p ~ exp on [-R, R], monomial features
+
+   prepare chooses everything that does not depend on the values: the
+   radius R, the relative target eps = eps_a / (2 Bv), the degree g (the
+   least whose certified relative bound on [-R, R] is <= eps, unless deg is
+   given), the r = C(d + g, d) multi-indices in depth-first order with their
+   coefficients c_|alpha| tau^|alpha| |alpha|! / prod alpha_l! (MPFR, rounded
+   once), the a-priori rounding bound, and it refuses what would not fit
+   the memory budget.  run computes
+
+     [Y w] = U1 (U2^T [V 1]),   T = diag(w)^{-1} Y,
+
+   by blocks of feature columns.  For a block, the monomials of K (nk x
+   block) give M = U2_b^T [V 1], the coefficients are folded into M's rows
+   (block (dv + 1) products instead of nq block), and the monomials of Q
+   give [Y w] += U1_b M.  In the depth-first order the parent of a column
+   of degree k is the latest column of degree k - 1, so only g - 1 ancestor
+   columns per side are kept across blocks (theory/upper-bound.md,
+   lemma 2): each monomial costs one multiplication and the memory is
+   (g - 1)(nq + nk) + nq doubles plus per-thread tiles, never O(n r).  In
+   double the rows are cut into tiles that stay in cache, the products are
+   cblas_dgemm and cblas_dgemv calls reading Q, K and V in place and
+   accumulating into T, and OpenMP threads take whole tiles; arith=mpfr
+   runs the same steps, one rounding at a time, at the working precision.
+
+   Operation counts (exact; fga_poly_count states the formula; they do not
+   depend on block, tile or threads): a monomial of degree >= 2 is one mul
+   per row; a dgemm of m x k by k x n counts m n k mul and m n (k - 1) add,
+   plus m n add when it accumulates (beta = 1); partial sums of threads are
+   added with one add per entry.  The validation (finiteness, the radius
+   and ||V||_inf checks) is not counted, as in the exact kernels.  */
+
+#include "fga-impl.h"
+#include "poly_impl.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <cblas.h>
+#ifdef _OPENMP
+# include <omp.h>
+#endif
+
+enum { BASIS_CHEB, BASIS_TAYLOR };          /* the order of "cheb|taylor" */
+enum { ARITH_DOUBLE, ARITH_MPFR };
+enum { R_AUTO, R_APRIORI };                 /* the words of R */
+
+static const fga_param_info_t poly_params[] = {
+  { "basis", FGA_PARAM_CHOICE, "cheb", 0, 0, "cheb|taylor", NULL,
+    "p: the truncated Chebyshev series of exp on [-R, R], or its Taylor polynomial at 0" },
+  { "deg", FGA_PARAM_INT, "0", 0, FGA_POLY_GMAX, NULL, NULL,
+    "degree g of p; 0 takes the least degree whose certified relative error is <= eps_a / (2 Bv)" },
+  { "eps", FGA_PARAM_REAL, "1e-6", 1e-300, 1e300, NULL, NULL,
+    "additive target eps_a on ||T - Att||_inf; the relative target is eps_a / (2 Bv)" },
+  { "R", FGA_PARAM_REAL, "auto", 1e-300, 1024, "auto|apriori", NULL,
+    "score radius: auto (Cauchy-Schwarz bound from the data), apriori (tau d B^2) or a number" },
+  { "arith", FGA_PARAM_CHOICE, "double", 0, 0, "double|mpfr", NULL,
+    "double: BLAS products; mpfr: every step in MPFR at prec bits" },
+  { "prec", FGA_PARAM_INT, "128", 53, 1 << 20, NULL, "arith=mpfr",
+    "working precision in bits" },
+  { "block", FGA_PARAM_INT, "0", 0, 1 << 20, NULL, NULL,
+    "feature columns per block; 0 chooses" },
+  { "budget", FGA_PARAM_INT, "1073741824", 1, 4611686018427387904.0, NULL, NULL,
+    "bytes the method may hold (tables, blocks, accumulators); refused above" },
+  { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
+};
+
+/* Columns per block when block = 0, and the doubles a tile of one block
+   may hold (256 KiB: a tile, its ancestors and its rows of the inputs stay
+   in a core's cache).  */
+#define DEFAULT_BLOCK 256
+#define TILE_DOUBLES ((size_t) 1 << 15)
+
+typedef struct
+{
+  int arith;
+  mpfr_prec_t prec;            /* the unit roundoff is 2^-prec: 53 in double */
+  int rword;                   /* R_AUTO, R_APRIORI, or -1 for a number */
+  fga_basis_t basis;
+  double R;                    /* the radius p is certified on */
+  double B;                    /* for R = apriori: the entry bound checked at run */
+  double vbound;               /* the bound on ||V||_inf eps was derived from (Bv) */
+  double eps_a, eps_rel;       /* the targets */
+  long g;
+  size_t r;
+  size_t block, tile;
+  double bound_rel;            /* certified sup |p - exp| / exp on [-R, R] */
+  double rb;                   /* rounding bound, relative to ||V||_inf */
+  uint16_t *dep;               /* r: degrees, depth-first order */
+  uint32_t *var;               /* r: last variables */
+  double *coef;                /* r: coefficients (double) */
+  mpfr_t *mcoef;               /* r: coefficients (mpfr, at prec) */
+  size_t table_bytes;
+  char notes[512];
+} poly_t;
+
+static void
+poly_free (poly_t *s)
+{
+  if (s == NULL)
+    return;
+  fga_free (s->dep);
+  fga_free (s->var);
+  fga_free (s->coef);
+  if (s->mcoef != NULL)
+    {
+      for (size_t t = 0; t < s->r; t++)
+        mpfr_clear (s->mcoef[t]);
+      fga_free (s->mcoef);
+    }
+  fga_free (s);
+}
+
+static void
+poly_destroy (fga_method_t m)
+{
+  poly_free (m->state);
+  m->state = NULL;
+}
+
+static int
+poly_threads (void)
+{
+#ifdef _OPENMP
+  return omp_get_max_threads ();
+#else
+  return 1;
+#endif
+}
+
+/* Bytes of one MPFR number at precision p: its struct and its limbs.  */
+static size_t
+mpfr_bytes (mpfr_prec_t p)
+{
+  return sizeof (__mpfr_struct) + mpfr_custom_get_size (p);
+}
+
+/* Threads a run uses: at most one per tile, and one when the work is
+   small.  Every block costs a few barriers, and a barrier costs a time
+   slice when the cores are shared (measured: arith=mpfr on 32 rows, 500
+   blocks, seven times slower on two threads than on one), so arith=mpfr
+   takes threads only when a block holds 2^17 operations or more.  */
+static int
+run_threads (const poly_t *s, size_t nq, size_t nk, size_t dv)
+{
+  int nt = poly_threads ();
+  size_t tiles = (nq > nk ? nq : nk);
+  if (s->arith == ARITH_DOUBLE)
+    tiles = (tiles + s->tile - 1) / s->tile;
+  if ((size_t) nt > tiles)
+    nt = tiles > 0 ? (int) tiles : 1;
+  double work = (double) (nq + nk) * (double) s->r * (double) (dv + 2);
+  if (work < (double) (1 << 20) || nt < 1)
+    nt = 1;
+  if (s->arith == ARITH_MPFR
+      && (double) (nq + nk) * (double) (dv + 1) * (double) s->block < (double) (1 << 17))
+    nt = 1;
+  return nt;
+}
+
+/* The bytes a run allocates, or SIZE_MAX when they overflow: the same sums
+   as the allocations of run_double and run_mpfr.  */
+static size_t
+run_bytes (const poly_t *s, size_t nq, size_t nk, size_t dv, int nt)
+{
+  const double n = (double) nq + (double) nk, dw = (double) dv + 1, cb = (double) s->block;
+  const double anc = s->g > 1 ? (double) (s->g - 1) : 0;
+  double b;
+  if (s->arith == ARITH_DOUBLE)
+    b = 8 * ((double) nq + anc * n + nt * cb * (double) s->tile + (nt + 1) * cb * dw
+             + (double) s->tile)
+      + (double) nt * ((double) (s->g + 1) * sizeof (double *) + sizeof (int));
+  else
+    {
+      /* numbers: g ancestors and a block per row, M, [Y w], a temporary per thread */
+      double nums = (double) s->g * n + cb * n + cb * dw + (double) nq * dw + nt;
+      b = nums * (double) mpfr_bytes (s->prec);
+    }
+  return b < 0x1p63 ? (size_t) b : SIZE_MAX;
+}
+
+static size_t
+add_sat (size_t a, size_t b)
+{
+  size_t c;
+  return __builtin_add_overflow (a, b, &c) ? SIZE_MAX : c;
+}
+
+/* The depth-first tables and the coefficients, rounded once from MPFR.  */
+static int
+poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, fga_error_t *err)
+{
+  const size_t r = s->r;
+  s->dep = fga_calloc (r, sizeof (uint16_t), "the degrees of the features", err);
+  s->var = fga_calloc (r, sizeof (uint32_t), "the variables of the features", err);
+  if (s->arith == ARITH_DOUBLE)
+    s->coef = fga_calloc (r, sizeof (double), "the feature coefficients", err);
+  else
+    {
+      s->mcoef = fga_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
+      if (s->mcoef != NULL)
+        for (size_t t = 0; t < r; t++)
+          mpfr_init2 (s->mcoef[t], s->prec);
+    }
+  if (s->dep == NULL || s->var == NULL || (s->coef == NULL && s->mcoef == NULL))
+    return FGA_ERR_NOMEM;
+
+  fga_monomial_walk_t w;
+  int rc = fga_monomial_walk_init (&w, prob->d, s->g, err);
+  if (rc != FGA_OK)
+    return rc;
+  mpfr_prec_t hi = p->prec + 64;
+  mpfr_t *taupow = fga_calloc ((size_t) s->g + 1, sizeof (mpfr_t), "powers of tau", err);
+  if (taupow == NULL)
+    {
+      fga_monomial_walk_clear (&w);
+      return FGA_ERR_NOMEM;
+    }
+  for (long k = 0; k <= s->g; k++)
+    mpfr_init2 (taupow[k], hi);
+  mpfr_set_ui (taupow[0], 1, MPFR_RNDN);
+  if (s->g >= 1)
+    fga_tau_mpfr (taupow[1], &prob->tau, prob->d);
+  for (long k = 2; k <= s->g; k++)
+    mpfr_mul (taupow[k], taupow[k - 1], taupow[1], MPFR_RNDN);
+  /* c_k tau^k times the multinomial at hi bits, then one rounding to the
+     working format (lemma 6 counts it as two units: this rounding and the
+     error of c_k itself, far below one unit).  */
+  mpfr_t x;
+  mpfr_init2 (x, hi);
+  size_t t = 0;
+  do
+    {
+      long k = w.k;
+      s->dep[t] = (uint16_t) k;
+      s->var[t] = k > 0 ? w.seq[k - 1] : 0;
+      mpfr_mul (x, p->mono[k], taupow[k], MPFR_RNDN);
+      mpfr_mul_z (x, x, w.mult[k], MPFR_RNDN);
+      if (s->arith == ARITH_DOUBLE)
+        s->coef[t] = mpfr_get_d (x, MPFR_RNDN);
+      else
+        mpfr_set (s->mcoef[t], x, MPFR_RNDN);
+      t++;
+    }
+  while (fga_monomial_walk_next (&w));
+  mpfr_clear (x);
+  for (long k = 0; k <= s->g; k++)
+    mpfr_clear (taupow[k]);
+  fga_free (taupow);
+  fga_monomial_walk_clear (&w);
+  if (t != r)
+    return fga_error_set (err, FGA_ERR_COMPUTE, "method poly: the walk gave %zu multi-indices, "
+                          "not r = %zu (a bug)", t, r);
+  if (s->arith == ARITH_DOUBLE)
+    for (size_t c = 0; c < r; c++)
+      if (!isfinite (s->coef[c]))
+        return fga_error_set (err, FGA_ERR_COMPUTE, "method poly: the feature coefficient of "
+                              "degree %u overflows the double range (R = %g, g = %ld); use "
+                              "arith=mpfr", (unsigned) s->dep[c], s->R, s->g);
+  return FGA_OK;
+}
+
+static void
+poly_notes (poly_t *s, int eps_matters)
+{
+  s->notes[0] = '\0';
+  const char *ar = s->arith == ARITH_DOUBLE ? "double" : "mpfr";
+  if (!(s->bound_rel < 1))
+    {
+      snprintf (s->notes, sizeof s->notes, "the certified relative error of p on [-R, R] "
+                "(R = %.6g, g = %ld) is %.3g >= 1: p may vanish on the scores and nothing is "
+                "guaranteed; raise deg or lower R", s->R, s->g, s->bound_rel);
+      return;
+    }
+  if (!eps_matters)
+    return;
+  double alg = 2 * s->bound_rel * s->vbound, tot = alg + s->rb * s->vbound;
+  if (s->arith == ARITH_MPFR)
+    tot += 0x1p-53 * (1 + s->rb) * s->vbound;   /* the final rounding to double */
+  if (alg > s->eps_a)
+    snprintf (s->notes, sizeof s->notes, "deg=%ld certifies only the relative error %.3g on "
+              "[-%.6g, %.6g]: the error bound 2 eps ||V||_inf = %.3g is above the target "
+              "eps=%g", s->g, s->bound_rel, s->R, s->R, alg, s->eps_a);
+  else if (!(tot <= s->eps_a))
+    snprintf (s->notes, sizeof s->notes, "the a-priori rounding bound of the %s evaluation "
+              "(%.3g ||V||_inf, u = 2^-%ld, about e^{2R} (nk + r) u) exceeds the room the "
+              "polynomial leaves: the certified bound %.3g is above the target eps=%g; "
+              "arith=mpfr separates rounding from the polynomial's error", ar, s->rb,
+              (long) s->prec, tot, s->eps_a);
+}
+
+static int
+poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+{
+  poly_free (m->state);
+  m->state = NULL;
+  poly_t *s = fga_calloc (1, sizeof *s, "the state of method poly", err);
+  if (s == NULL)
+    return FGA_ERR_NOMEM;
+  int rc = FGA_OK;
+  fga_expfit_t p;
+  int have_p = 0;
+  fga_error_t local;
+
+  s->arith = fga_param_choice (m, "arith");
+  s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fga_param_int (m, "prec") : 53;
+  s->basis = fga_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB;
+  s->eps_a = fga_param_real (m, "eps");
+  const double tau = fga_tau_double (&prob->tau, prob->d);
+
+  s->rword = fga_param_word (m, "R");
+  if (s->rword == R_AUTO)
+    {
+      if (!(prob->R >= 0) || !isfinite (prob->R))
+        {
+          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=auto needs the score radius "
+                              "of the data, but the problem has R = %g; give R=apriori or a "
+                              "number", prob->R);
+          goto fail;
+        }
+      s->R = prob->R;
+    }
+  else if (s->rword == R_APRIORI)
+    {
+      if (!(prob->B > 0) || !isfinite (prob->B))
+        {
+          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=apriori needs a positive "
+                              "finite entry bound B, but the problem has B = %g", prob->B);
+          goto fail;
+        }
+      s->B = prob->B;
+      s->R = fga_poly_apriori_R (tau, prob->d, prob->B);
+      if (!isfinite (s->R))
+        {
+          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=apriori: tau d B^2 overflows "
+                              "(B = %g)", prob->B);
+          goto fail;
+        }
+    }
+  else
+    s->R = fga_param_real (m, "R");
+  if (s->R < FGA_POLY_RMIN)
+    s->R = FGA_POLY_RMIN;
+
+  /* ||V||_inf enters eps; the problem's Bv is the bound the instance was
+     made with (or the largest |entry| of a V read without instance.json),
+     and run checks that V keeps to it.  */
+  s->vbound = prob->Bv;
+  if (!(s->vbound >= 0) || !isfinite (s->vbound))
+    {
+      rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: the problem's bound Bv on "
+                          "||V||_inf is %g; a finite bound is needed to derive the relative "
+                          "eps and to bound the error", prob->Bv);
+      goto fail;
+    }
+  s->eps_rel = fga_poly_eps_rel (s->eps_a, s->vbound);
+
+  long deg = fga_param_int (m, "deg");
+  if (deg > 0)
+    s->g = deg;
+  else if ((rc = fga_expfit_least_degree (&s->g, s->basis, s->R, s->eps_rel, 1, FGA_POLY_GMAX,
+                                          &local)) != FGA_OK)
+    {
+      rc = fga_error_set (err, rc, "method poly: no %s polynomial of degree <= %d is certified "
+                          "within relative eps = %g of exp on [-%g, %g]: %s",
+                          fga_basis_name (s->basis), FGA_POLY_GMAX, s->eps_rel, s->R, s->R,
+                          local.msg);
+      goto fail;
+    }
+
+  if ((rc = fga_monomial_count (&s->r, prob->d, s->g, &local)) != FGA_OK)
+    {
+      rc = fga_error_set (err, rc, "method poly: degree g = %ld in d = %zu variables: %s",
+                          s->g, prob->d, local.msg);
+      goto fail;
+    }
+  s->block = (size_t) fga_param_int (m, "block");
+  if (s->block == 0)
+    s->block = DEFAULT_BLOCK;
+  if (s->block > s->r)
+    s->block = s->r;
+  s->tile = TILE_DOUBLES / s->block;
+  s->tile = s->tile < 64 ? 64 : s->tile > 8192 ? 8192 : s->tile;
+  {
+    size_t nmax = prob->nq > prob->nk ? prob->nq : prob->nk;
+    if (s->tile > nmax)
+      s->tile = nmax;
+  }
+
+  /* The memory budget, before anything of size r is allocated.  */
+  {
+    size_t per = sizeof (uint16_t) + sizeof (uint32_t)
+      + (s->arith == ARITH_DOUBLE ? sizeof (double) : mpfr_bytes (s->prec));
+    size_t tables;
+    if (fga_size_mul (&tables, s->r, per))
+      tables = SIZE_MAX;
+    s->table_bytes = tables;
+    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, poly_threads ());
+    size_t total = add_sat (tables, runb);
+    size_t budget = (size_t) fga_param_int (m, "budget");
+    if (total > budget)
+      {
+        rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: r = C(d + g, d) = C(%zu, %zu) = "
+                            "%zu features (d = %zu, g = %ld) would take %s%zu bytes (%.3g GiB: "
+                            "%zu for the per-feature tables, %zu for blocks, ancestors and "
+                            "accumulators), above budget=%zu bytes; lower eps or deg, or raise "
+                            "budget", prob->d + (size_t) s->g, prob->d, s->r, prob->d, s->g,
+                            total == SIZE_MAX ? "more than " : "", total,
+                            (double) total / 1073741824.0, tables, runb, budget);
+        goto fail;
+      }
+  }
+
+  if ((rc = fga_expfit_init (p, s->basis, s->R, s->g, fga_poly_coef_prec (s->prec),
+                             &local)) != FGA_OK)
+    {
+      rc = fga_error_set (err, rc, "method poly: %s", local.msg);
+      goto fail;
+    }
+  have_p = 1;
+  s->bound_rel = p->bound_rel;
+  if ((rc = fga_poly_rounding_bound (&s->rb, p, prob->nk, s->r, s->prec, err)) != FGA_OK)
+    goto fail;
+  {
+    mpfr_flags_t flags = mpfr_flags_save ();
+    rc = poly_tables (s, p, prob, err);
+    mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+    if (rc != FGA_OK)
+      goto fail;
+  }
+  fga_expfit_clear (p);
+  have_p = 0;
+  poly_notes (s, deg == 0 || fga_param_given (m, "eps"));
+  m->state = s;
+  return FGA_OK;
+
+fail:
+  if (have_p)
+    fga_expfit_clear (p);
+  poly_free (s);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* arith=double */
+
+/* The columns c0 .. c0 + cbb - 1 of one side's monomials for the rows
+   i0 .. i0 + len - 1 into buf (column c at buf + c ld), reading the side's
+   input X (n x d, row-major) in place.  stack holds the latest column of
+   each degree 1 .. g - 1 (degree k at stack + (k - 1) n); anc[k] follows
+   the latest one during the tile and is written back at the end.  Returns
+   the multiplications.  */
+static uint64_t
+build_tile (double *restrict buf, size_t ld, fga_mat_srcptr X, double *stack, size_t i0,
+            size_t len, const poly_t *s, size_t c0, size_t cbb, const double **anc)
+{
+  const long g = s->g;
+  const size_t n = X->rows, d = X->cols;
+  const double *xi = X->data + i0 * d;
+  uint64_t nmul = 0;
+  for (long k = 1; k < g; k++)
+    anc[k] = stack + (size_t) (k - 1) * n + i0;
+  for (size_t c = 0; c < cbb; c++)
+    {
+      double *restrict dst = buf + c * ld;
+      const unsigned k = s->dep[c0 + c];
+      const double *restrict x = xi + s->var[c0 + c];
+      if (k == 0)
+        for (size_t i = 0; i < len; i++)
+          dst[i] = 1;
+      else if (k == 1)
+        for (size_t i = 0; i < len; i++)
+          dst[i] = x[i * d];
+      else
+        {
+          const double *restrict src = anc[k - 1];
+#pragma omp simd
+          for (size_t i = 0; i < len; i++)
+            dst[i] = src[i] * x[i * d];
+          nmul += len;
+        }
+      if (k >= 1 && (long) k < g)
+        anc[k] = dst;
+    }
+  for (long k = 1; k < g; k++)
+    {
+      double *home = stack + (size_t) (k - 1) * n + i0;
+      if (anc[k] != home)
+        memcpy (home, anc[k], len * sizeof (double));
+    }
+  return nmul;
+}
+
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
+
+/* The double evaluation.  M = U2_b^T [V 1] is one dgemm on V and one dgemv
+   on the ones (the same products and sums as a dgemm on [V 1], without a
+   copy of V); [Y w] += U1_b M is one dgemm into T itself and one dgemv
+   into w.  Besides the tables, the memory is the g - 1 ancestor columns
+   per side, w, and per thread a tile, a partial M and a column of ones.  */
+static int
+run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+            fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+{
+  const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
+  const size_t r = s->r, cb = s->block, tr = s->tile;
+  const long g = s->g;
+  const size_t anc_cols = g > 1 ? (size_t) (g - 1) : 0;
+  if (cb > INT_MAX || tr > INT_MAX || dw > INT_MAX)
+    return fga_error_set (err, FGA_ERR_INPUT, "method poly: block = %zu, tile = %zu or dv = %zu "
+                          "exceeds the int sizes of the CBLAS interface", cb, tr, dv);
+  const int nt = run_threads (s, nq, nk, dv);
+  const size_t ntk = (nk + tr - 1) / tr, ntq = (nq + tr - 1) / tr;
+
+  fga_memtrack_t mt;
+  fga_memtrack_init (&mt);
+  double *w = fga_talloc (&mt, nq * sizeof (double), "the row sums w", err);
+  double *Kst = fga_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
+  double *Qst = fga_talloc (&mt, anc_cols * nq * sizeof (double), "ancestor columns of Q", err);
+  double *buf = fga_talloc (&mt, (size_t) nt * cb * tr * sizeof (double), "tiles of features",
+                            err);
+  double *Mp = fga_talloc (&mt, (size_t) nt * cb * dw * sizeof (double), "partial M", err);
+  double *M = fga_talloc (&mt, cb * dw * sizeof (double), "M = U2^T [V 1]", err);
+  double *ones = fga_talloc (&mt, tr * sizeof (double), "a column of ones", err);
+  const double **anc = fga_talloc (&mt, (size_t) nt * (size_t) (g + 1) * sizeof (double *),
+                                   "ancestor pointers", err);
+  int *used = fga_talloc (&mt, (size_t) nt * sizeof (int), "tile flags", err);
+  int rc = FGA_OK;
+  if (w == NULL || Kst == NULL || Qst == NULL || buf == NULL || Mp == NULL || M == NULL
+      || ones == NULL || anc == NULL || used == NULL)
+    {
+      rc = FGA_ERR_NOMEM;
+      goto done;
+    }
+  for (size_t i = 0; i < tr; i++)
+    ones[i] = 1;
+
+  /* OpenBLAS's own threads would spin against OpenMP's (attention_blas.c
+     says why): each OpenMP thread takes whole tiles and OpenBLAS one.  */
+  int blas_threads = 0;
+  if (nt > 1 && openblas_get_num_threads != NULL && openblas_set_num_threads != NULL)
+    {
+      blas_threads = openblas_get_num_threads ();
+      openblas_set_num_threads (1);
+    }
+
+  uint64_t n_mul = 0, n_add = 0;
+#pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add)
+  {
+    int me = 0;
+#ifdef _OPENMP
+    me = omp_get_thread_num ();
+#endif
+    double *mybuf = buf + (size_t) me * cb * tr;
+    double *Mt = Mp + (size_t) me * cb * dw;
+    const double **myanc = anc + (size_t) me * (size_t) (g + 1);
+    for (size_t c0 = 0; c0 < r; c0 += cb)
+      {
+        const size_t cbb = r - c0 < cb ? r - c0 : cb;
+        int mine = 0;
+#pragma omp for schedule (static)
+        for (size_t t = 0; t < ntk; t++)
+          {
+            const size_t j0 = t * tr, len = nk - j0 < tr ? nk - j0 : tr;
+            const double beta = mine ? 1.0 : 0.0;
+            n_mul += build_tile (mybuf, tr, K, Kst, j0, len, s, c0, cbb, myanc);
+            cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) cbb, (int) dv,
+                         (int) len, 1.0, mybuf, (int) tr, &FGA_MAT (V, j0, 0), (int) dv, beta,
+                         Mt, (int) dw);
+            cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) cbb, (int) len, 1.0, mybuf,
+                         (int) tr, ones, 1, beta, Mt + dv, (int) dw);
+            n_mul += cbb * dw * len;
+            n_add += cbb * dw * (mine ? len : len - 1);
+            mine = 1;
+          }
+        used[me] = mine;
+#pragma omp barrier
+#pragma omp single
+        {
+          int first = 1;
+          for (int th = 0; th < nt; th++)
+            if (used[th])
+              {
+                const double *P = Mp + (size_t) th * cb * dw;
+                if (first)
+                  memcpy (M, P, cbb * dw * sizeof (double));
+                else
+                  {
+                    for (size_t e = 0; e < cbb * dw; e++)
+                      M[e] += P[e];
+                    n_add += cbb * dw;
+                  }
+                first = 0;
+              }
+          for (size_t c = 0; c < cbb; c++)
+            for (size_t col = 0; col < dw; col++)
+              M[c * dw + col] *= s->coef[c0 + c];
+          n_mul += cbb * dw;
+        }
+#pragma omp for schedule (static)
+        for (size_t t = 0; t < ntq; t++)
+          {
+            const size_t i0 = t * tr, len = nq - i0 < tr ? nq - i0 : tr;
+            const double beta = c0 > 0 ? 1.0 : 0.0;
+            n_mul += build_tile (mybuf, tr, Q, Qst, i0, len, s, c0, cbb, myanc);
+            cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) len, (int) dv,
+                         (int) cbb, 1.0, mybuf, (int) tr, M, (int) dw, beta,
+                         &FGA_MAT (T, i0, 0), (int) dv);
+            cblas_dgemv (CblasRowMajor, CblasTrans, (int) cbb, (int) len, 1.0, mybuf, (int) tr,
+                         M + dv, (int) dw, beta, w + i0, 1);
+            n_mul += len * dw * cbb;
+            n_add += len * dw * (c0 > 0 ? cbb : cbb - 1);
+          }
+      }
+  }
+  if (blas_threads > 0)
+    openblas_set_num_threads (blas_threads);
+
+  size_t bad = SIZE_MAX;
+#pragma omp parallel for num_threads (nt) reduction (min:bad) schedule (static)
+  for (size_t i = 0; i < nq; i++)
+    {
+      double *t = &FGA_MAT (T, i, 0);
+      const double wi = w[i];
+      int ok = wi > 0 && isfinite (wi);
+      for (size_t c = 0; c < dv; c++)
+        {
+          t[c] /= wi;
+          ok = ok && isfinite (t[c]);
+        }
+      if (lse != NULL)
+        lse[i] = log (wi);
+      if (!ok && i < bad)
+        bad = i;
+    }
+  if (bad != SIZE_MAX)
+    rc = fga_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
+                        "w = %g is not a positive finite number or the output overflows "
+                        "(certified relative error of p: %g, rounding bound: %g); %s", bad,
+                        w[bad], s->bound_rel, s->rb, s->bound_rel >= 1
+                        ? "p is not certified positive on [-R, R]: raise deg or let eps choose it"
+                        : "arith=mpfr avoids the rounding");
+  if (st != NULL)
+    {
+      st->n_mul = n_mul;
+      st->n_add = n_add;
+      st->n_div = (uint64_t) nq * dv;
+      st->n_exp = lse != NULL ? nq : 0;
+      st->n_cmp = 0;
+      st->threads = nt;
+    }
+
+done:
+  fga_tfree (&mt, w, nq * sizeof (double));
+  fga_tfree (&mt, Kst, anc_cols * nk * sizeof (double));
+  fga_tfree (&mt, Qst, anc_cols * nq * sizeof (double));
+  fga_tfree (&mt, buf, (size_t) nt * cb * tr * sizeof (double));
+  fga_tfree (&mt, Mp, (size_t) nt * cb * dw * sizeof (double));
+  fga_tfree (&mt, M, cb * dw * sizeof (double));
+  fga_tfree (&mt, ones, tr * sizeof (double));
+  fga_tfree (&mt, anc, (size_t) nt * (size_t) (g + 1) * sizeof (double *));
+  fga_tfree (&mt, used, (size_t) nt * sizeof (int));
+  if (st != NULL)
+    st->peak_bytes = add_sat (mt.peak, s->table_bytes);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* arith=mpfr: the same steps, each rounded once at the working precision
+   (a product and a sum are two roundings; there is no fused form).  The
+   order of every sum is fixed: over keys for M, over the columns in
+   depth-first order for [Y w], whatever the block and the threads, so the
+   result does not depend on them.  */
+
+typedef struct
+{
+  mpfr_t *v;
+  size_t n;
+} mvec_t;
+
+static int
+mvec_init (mvec_t *a, size_t n, mpfr_prec_t p, fga_memtrack_t *mt, fga_error_t *err)
+{
+  a->n = 0;
+  a->v = fga_talloc (mt, n * sizeof (mpfr_t), "MPFR numbers", err);
+  if (a->v == NULL)
+    return FGA_ERR_NOMEM;
+  for (size_t k = 0; k < n; k++)
+    mpfr_init2 (a->v[k], p);
+  a->n = n;
+  /* the limbs, which MPFR allocates itself */
+  size_t limbs = n * mpfr_custom_get_size (p);
+  size_t now = __atomic_add_fetch (&mt->current, limbs, __ATOMIC_SEQ_CST);
+  if (now > mt->peak)
+    mt->peak = now;
+  return FGA_OK;
+}
+
+static void
+mvec_clear (mvec_t *a, mpfr_prec_t p, fga_memtrack_t *mt)
+{
+  if (a->v == NULL)
+    return;
+  for (size_t k = 0; k < a->n; k++)
+    mpfr_clear (a->v[k]);
+  __atomic_sub_fetch (&mt->current, a->n * mpfr_custom_get_size (p), __ATOMIC_SEQ_CST);
+  fga_tfree (mt, a->v, a->n * sizeof (mpfr_t));
+  a->v = NULL;
+}
+
+/* Block columns c0 .. c0 + cbb - 1 of one side's monomials into B (cbb x n,
+   column-major per feature), through the per-row ancestors A (g x n).  */
+static uint64_t
+mpfr_side (mpfr_t *Bm, mpfr_t *A, fga_mat_srcptr X, const poly_t *s, size_t c0, size_t cbb,
+           int nt)
+{
+  const size_t n = X->rows;
+  uint64_t nmul = 0;
+#pragma omp parallel for num_threads (nt) schedule (static) reduction (+:nmul)
+  for (size_t i = 0; i < n; i++)
+    for (size_t c = 0; c < cbb; c++)
+      {
+        const unsigned k = s->dep[c0 + c];
+        const double x = FGA_MAT (X, i, s->var[c0 + c]);
+        mpfr_ptr dst = Bm[c * n + i];
+        if (k == 0)
+          {
+            mpfr_set_ui (dst, 1, MPFR_RNDN);
+            continue;
+          }
+        mpfr_ptr a = A[(size_t) (k - 1) * n + i];
+        if (k == 1)
+          mpfr_set_d (a, x, MPFR_RNDN);
+        else
+          {
+            mpfr_mul_d (a, A[(size_t) (k - 2) * n + i], x, MPFR_RNDN);
+            nmul++;
+          }
+        mpfr_set (dst, a, MPFR_RNDN);
+      }
+  return nmul;
+}
+
+static int
+run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+          fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+{
+  const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
+  const size_t r = s->r, cb = s->block;
+  const mpfr_prec_t p = s->prec;
+  const size_t gg = (size_t) s->g;
+  const int nt = run_threads (s, nq, nk, dv);
+  fga_memtrack_t mt;
+  fga_memtrack_init (&mt);
+  mvec_t KA = { NULL, 0 }, QA = { NULL, 0 }, KB = { NULL, 0 }, QB = { NULL, 0 };
+  mvec_t M = { NULL, 0 }, YW = { NULL, 0 }, tmp = { NULL, 0 };
+  int rc;
+  if ((rc = mvec_init (&KA, gg * nk, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&QA, gg * nq, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&KB, cb * nk, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&QB, cb * nq, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&M, cb * dw, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&YW, nq * dw, p, &mt, err)) != FGA_OK
+      || (rc = mvec_init (&tmp, (size_t) nt, p, &mt, err)) != FGA_OK)
+    goto done;
+
+  uint64_t n_mul = 0, n_add = 0;
+  for (size_t c0 = 0; c0 < r; c0 += cb)
+    {
+      const size_t cbb = r - c0 < cb ? r - c0 : cb;
+      n_mul += mpfr_side (KB.v, KA.v, K, s, c0, cbb, nt);
+      /* M = U2_b^T [V 1], then the coefficients */
+#pragma omp parallel for num_threads (nt) schedule (dynamic, 1) reduction (+:n_mul, n_add)
+      for (size_t c = 0; c < cbb; c++)
+        {
+          int me = 0;
+#ifdef _OPENMP
+          me = omp_get_thread_num ();
+#endif
+          mpfr_ptr t = tmp.v[me];
+          for (size_t col = 0; col < dw; col++)
+            {
+              mpfr_ptr acc = M.v[c * dw + col];
+              for (size_t j = 0; j < nk; j++)
+                {
+                  double wv = col < dv ? FGA_MAT (V, j, col) : 1.0;
+                  if (j == 0)
+                    mpfr_mul_d (acc, KB.v[c * nk], wv, MPFR_RNDN);
+                  else
+                    {
+                      mpfr_mul_d (t, KB.v[c * nk + j], wv, MPFR_RNDN);
+                      mpfr_add (acc, acc, t, MPFR_RNDN);
+                    }
+                }
+              mpfr_mul (acc, acc, s->mcoef[c0 + c], MPFR_RNDN);
+            }
+          n_mul += dw * (nk + 1);
+          n_add += dw * (nk - 1);
+        }
+      n_mul += mpfr_side (QB.v, QA.v, Q, s, c0, cbb, nt);
+      /* [Y w] += U1_b M, term by term in column order */
+#pragma omp parallel for num_threads (nt) schedule (static) reduction (+:n_mul, n_add)
+      for (size_t i = 0; i < nq; i++)
+        {
+          int me = 0;
+#ifdef _OPENMP
+          me = omp_get_thread_num ();
+#endif
+          mpfr_ptr t = tmp.v[me];
+          for (size_t col = 0; col < dw; col++)
+            {
+              mpfr_ptr acc = YW.v[i * dw + col];
+              for (size_t c = 0; c < cbb; c++)
+                if (c0 == 0 && c == 0)
+                  mpfr_mul (acc, QB.v[i], M.v[col], MPFR_RNDN);
+                else
+                  {
+                    mpfr_mul (t, QB.v[c * nq + i], M.v[c * dw + col], MPFR_RNDN);
+                    mpfr_add (acc, acc, t, MPFR_RNDN);
+                  }
+            }
+          n_mul += dw * cbb;
+          n_add += dw * (c0 == 0 ? cbb - 1 : cbb);
+        }
+    }
+
+  size_t bad = SIZE_MAX;
+#pragma omp parallel for num_threads (nt) schedule (static) reduction (min:bad)
+  for (size_t i = 0; i < nq; i++)
+    {
+      int me = 0;
+#ifdef _OPENMP
+      me = omp_get_thread_num ();
+#endif
+      mpfr_ptr t = tmp.v[me];
+      mpfr_srcptr w = YW.v[i * dw + dv];
+      int ok = mpfr_sgn (w) > 0 && mpfr_number_p (w);
+      for (size_t c = 0; c < dv; c++)
+        {
+          mpfr_div (t, YW.v[i * dw + c], w, MPFR_RNDN);
+          double x = mpfr_get_d (t, MPFR_RNDN);
+          FGA_MAT (T, i, c) = x;
+          ok = ok && isfinite (x);
+        }
+      if (lse != NULL)
+        {
+          mpfr_log (t, w, MPFR_RNDN);
+          lse[i] = mpfr_get_d (t, MPFR_RNDN);
+        }
+      if (!ok && i < bad)
+        bad = i;
+    }
+  if (bad != SIZE_MAX)
+    rc = fga_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
+                        "is %g, not positive, or the output overflows the double range "
+                        "(certified relative error of p: %g)%s", bad,
+                        mpfr_get_d (YW.v[bad * dw + dv], MPFR_RNDN), s->bound_rel,
+                        s->bound_rel >= 1 ? "; raise deg or let eps choose it" : "");
+  if (st != NULL)
+    {
+      st->n_mul = n_mul;
+      st->n_add = n_add;
+      st->n_div = (uint64_t) nq * dv;
+      st->n_exp = lse != NULL ? nq : 0;
+      st->n_cmp = 0;
+      st->threads = nt;
+    }
+
+done:
+  mvec_clear (&KA, p, &mt);
+  mvec_clear (&QA, p, &mt);
+  mvec_clear (&KB, p, &mt);
+  mvec_clear (&QB, p, &mt);
+  mvec_clear (&M, p, &mt);
+  mvec_clear (&YW, p, &mt);
+  mvec_clear (&tmp, p, &mt);
+  if (st != NULL)
+    st->peak_bytes = add_sat (mt.peak, s->table_bytes);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+          fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+{
+  const poly_t *s = m->state;
+  int rc;
+  fga_error_t local;
+  if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
+      || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
+      || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
+    return fga_error_set (err, rc, "method poly: %s", local.msg);
+
+  /* The certificate holds only for scores within [-R, R] and ||V||_inf
+     within the bound eps was derived from: data outside them are refused,
+     not approximated without a guarantee (theory/upper-bound.md, section 5). */
+  const double tau = fga_tau_double (&m->prob.tau, m->prob.d);
+  double vmax = fga_mat_max_abs (V);
+  if (vmax > s->vbound)
+    return fga_error_set (err, FGA_ERR_INPUT, "method poly: max |V_jc| = %.17g exceeds the "
+                          "bound Bv = %.17g the relative eps was derived from", vmax, s->vbound);
+  double rdata = fga_score_radius (Q, K, tau);
+  int inside = rdata <= s->R;
+  if (!inside && s->rword == R_APRIORI)
+    inside = fga_mat_max_abs (Q) <= s->B && fga_mat_max_abs (K) <= s->B;
+  if (!inside)
+    return fga_error_set (err, FGA_ERR_INPUT, "method poly: the scores may leave [-R, R] = "
+                          "[-%.6g, %.6g], where p is certified: the data's Cauchy-Schwarz "
+                          "radius is %.6g%s; use R=auto or a larger R", s->R, s->R, rdata,
+                          s->rword == R_APRIORI ? " and entries of Q or K exceed B" : "");
+
+  rc = s->arith == ARITH_DOUBLE ? run_double (s, T, lse, Q, K, V, st, err)
+    : run_mpfr (s, T, lse, Q, K, V, st, err);
+  if (st == NULL)
+    return rc;
+  double u53 = 0x1p-53;
+  fga_stats_set (st, "g", (double) s->g);
+  fga_stats_set (st, "r", (double) s->r);
+  fga_stats_set (st, "R_used", s->R);
+  fga_stats_set (st, "eps_rel", s->bound_rel);
+  fga_stats_set (st, "eps_target", s->eps_rel);
+  fga_stats_set (st, "Bv", s->vbound);
+  fga_stats_set (st, "rounding_bound_rel", s->rb);
+  fga_stats_set (st, "rounding_bound", s->rb * vmax);
+  /* ||T - Att|| <= 2 eps ||V|| (lemma 5) + rounding (lemma 6) + the final
+     rounding to double of arith=mpfr */
+  fga_stats_set (st, "error_bound", (2 * s->bound_rel + s->rb
+                                     + (s->arith == ARITH_MPFR ? u53 * (1 + s->rb) : 0)) * vmax);
+  fga_stats_set (st, "block", (double) s->block);
+  if (s->arith == ARITH_DOUBLE)
+    fga_stats_set (st, "tile", (double) s->tile);
+  else
+    fga_stats_set (st, "prec", (double) s->prec);
+  snprintf (st->notes, sizeof st->notes, "%s", s->notes);
+  return rc;
+}
+
+const fga_method_class_t fga_method_poly = {
+  { "poly", "Alman-Song polynomial method: p ~ exp on [-R, R], C(d+g, d) monomial features, "
+    "certified error", poly_params },
+  NULL, poly_prepare, poly_run, poly_destroy
+};

@@ -1,0 +1,56 @@
+/* poly_impl.h -- choices shared by the method poly and its cost model (fgattn plan)
+
+   Both must pick the same radius, relative target and degree for the same
+   inputs, so the rules live here once.  */
+
+#ifndef FGA_POLY_IMPL_H
+#define FGA_POLY_IMPL_H
+
+#include <float.h>
+
+/* The largest degree the method derives or accepts.  */
+#define FGA_POLY_GMAX 10000
+
+/* A radius below this is raised to it: every smaller radius is covered by
+   a larger one, and the expfit bounds are meant for R of ordinary size.  */
+#define FGA_POLY_RMIN 0x1p-30
+
+/* The a-priori radius tau d B^2, rounded upward: the double tau is within
+   u of the exact one and the three products add three roundings, so the
+   value computed in double times (1 + 5u), one double up, bounds
+   tau d B^2 for the exact tau.  */
+static inline double
+fga_poly_apriori_R (double tau, size_t d, double B)
+{
+  double R = tau * (double) d * B * B;
+  R *= 1 + 5 * (DBL_EPSILON / 2);
+  return nextafter (R, INFINITY);
+}
+
+/* The relative target eps = eps_a / (2 ||V||_inf) of REFERENCES.md
+   section 2, at most 1/2: above that any positive weights do (the output is
+   a convex combination of rows of V, within 2 ||V||_inf of Att anyway) and
+   below 1 the approximate weights stay positive.  ||V||_inf = 0 makes every
+   positive weighting exact.  */
+static inline double
+fga_poly_eps_rel (double eps_a, double vnorm)
+{
+  if (!(vnorm > 0))
+    return 0.5;
+  double e = eps_a / (2 * vnorm);
+  return e < 0.5 ? e : 0.5;
+}
+
+/* Precision of the monomial coefficients asked of fga_expfit_init for a
+   working precision prec (53 for double): 64 bits above it.  Its certified
+   bound already covers their rounding to that precision (expfit.c); the
+   features then multiply them by tau^k and the multinomial 64 bits higher
+   still and round once to the working precision, which lemma 6 of
+   theory/upper-bound.md counts as two units.  */
+static inline mpfr_prec_t
+fga_poly_coef_prec (mpfr_prec_t prec)
+{
+  return prec + 64;
+}
+
+#endif /* FGA_POLY_IMPL_H */
