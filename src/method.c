@@ -181,6 +181,23 @@ param_applies (fga_method_t m, size_t k)
   return choice_index (eq + 1, chosen, strlen (chosen)) >= 0;
 }
 
+/* The shortest decimal that reads back as x: "1e-06", not "9.9999999999999995e-07". */
+static void
+shortest_double (char *buf, size_t size, double x)
+{
+  if (x == floor (x) && fabs (x) < 0x1p53)
+    {
+      snprintf (buf, size, "%.0f", x);
+      return;
+    }
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      snprintf (buf, size, "%.*g", digits, x);
+      if (strtod (buf, NULL) == x)
+        return;
+    }
+}
+
 static void
 format_spec (fga_method_t m)
 {
@@ -198,7 +215,7 @@ format_spec (fga_method_t m)
       else if (pi->type == FGA_PARAM_REAL && m->value[k] < 0 && pi->choices != NULL)
         choice_name (val, sizeof val, pi->choices, (int) -m->value[k] - 1);
       else
-        snprintf (val, sizeof val, "%.17g", m->value[k]);
+        shortest_double (val, sizeof val, m->value[k]);
       used += (size_t) snprintf (m->spec + used, sizeof m->spec - used, "%c%s=%s",
                                  first ? ':' : ',', pi->key, val);
       first = 0;
