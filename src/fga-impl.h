@@ -75,6 +75,16 @@ int fga_param_given (fga_method_t m, const char *key);
    given, or -1 when the value is a number (read it with fga_param_real). */
 int fga_param_word (fga_method_t m, const char *key);
 
+/* OpenBLAS held at one thread between enter and leave (blas_threads.c says
+   why); calls nest and may overlap across kernels.  */
+void fga_blas_single_enter (void);
+void fga_blas_single_leave (void);
+
+/* Prepare and destroy of the sparse classes (window, strided, dilated). */
+int fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
+                               fga_error_t *err);
+void fga_sparse_method_destroy (fga_method_t m);
+
 /* The classes, defined one per file.  */
 extern const fga_method_class_t fga_method_exact;
 extern const fga_method_class_t fga_method_svd;
@@ -84,5 +94,6 @@ extern const fga_method_class_t fga_method_window;
 extern const fga_method_class_t fga_method_strided;
 extern const fga_method_class_t fga_method_dilated;
 extern const fga_method_class_t fga_method_poly;
+extern const fga_method_class_t fga_method_tsketch;
 
 #endif /* FGA_IMPL_H */

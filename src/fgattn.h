@@ -770,6 +770,43 @@ int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
                     (svd) or iters (iter).  src/nystrom.c says why this form and
                     how the landmarks are drawn.  */
 
+/* ------------------------------------------------------------------ */
+/* TensorSketch (Pham and Pagh 2013; REFERENCES.md section 5).
+
+   For degree k >= 1, k independent CountSketches C_i (hash h_i: [d] -> [m],
+   sign s_i: [d] -> {+1, -1}, all drawn uniformly) give
+     sketch_k(x) = IFFT (prod_{i<=k} FFT (C_i x)),
+   the CountSketch of x^{tensor k} with hash sum_i h_i mod m and sign
+   prod_i s_i, so E <sketch_k(x), sketch_k(y)> = <x, y>^k.  The draws come
+   from GMP's default random state seeded with seed, degree by degree
+   (k = 1, 2, ...), for each degree sketch by sketch, each sketch as d hashes
+   (gmp_urandomm_ui) then d signs (one random bit each): the same seed gives
+   the same hashes on every machine, and degree k of a method with degree
+   g >= k uses the same hashes as fga_tsketch_vec with that k.
+
+   The method tsketch (fgattn methods) replaces each degree-k block of the
+   monomial features of poly by sketch_k: with p(x) = sum_k c_k x^k,
+     Phi(q) = [c_0, c_1 tau sketch_1(q), ..., c_g tau^g sketch_g(q)],
+     Psi(k) = [1, sketch_1(k), ..., sketch_g(k)],
+   1 + g m entries each, and E <Phi(q), Psi(k)> = p(tau <q, k>).  */
+
+/* sketch_k(x) (m entries, allocated by the caller) with the hashes of degree
+   k drawn from seed as above.  Calls FFTW's planner (not thread-safe:
+   serialise calls).  1 <= k <= 10000, m >= 1, d >= 1.  */
+int fga_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k,
+                     unsigned long seed, fga_error_t *err);
+
+/* The number of features 1 + g m of a prepared tsketch method, or 0 when m
+   is not a prepared tsketch method.  */
+size_t fga_tsketch_dim (fga_method_t m);
+
+/* The feature row of the d-vector x for a prepared tsketch method: Phi(x)
+   when query is nonzero, Psi(x) otherwise (fga_tsketch_dim (m) entries,
+   allocated by the caller); the rows the method multiplies, computed by the
+   same code.  Thread-safe.  */
+int fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query,
+                     fga_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@ static const fga_method_class_t *const registry[] = {
   &fga_method_strided,
   &fga_method_dilated,
   &fga_method_poly,
+  &fga_method_tsketch,
 };
 
 #define NREGISTRY (sizeof registry / sizeof registry[0])
