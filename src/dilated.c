@@ -81,34 +81,15 @@ dilated_create (fga_method_t m, fga_error_t *err)
   return FGA_OK;
 }
 
-static void
-dilated_destroy (fga_method_t m)
-{
-  fga_free (m->state);
-  m->state = NULL;
-}
-
 static int
 dilated_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  if (prob->nq != prob->nk)
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: segments are over positions, "
-                          "so it needs nq = nk, not nq = %zu and nk = %zu", prob->nq, prob->nk);
   fga_sparse_pattern_t p = { FGA_SPARSE_DILATED, prob->nq, (int) fga_param_int (m, "causal"),
                              (size_t) fga_param_int (m, "w"), 0, (size_t) fga_param_int (m, "r"),
                              (size_t) fga_param_int (m, "alpha"),
                              (size_t) fga_param_int (m, "levels"),
                              (size_t) fga_param_int (m, "head") };
-  int rc = fga_sparse_pattern_check (&p, err);
-  if (rc != FGA_OK)
-    return rc;
-  dilated_destroy (m);
-  fga_sparse_pattern_t *s = fga_alloc (sizeof *s, "the pattern of method dilated", err);
-  if (s == NULL)
-    return FGA_ERR_NOMEM;
-  *s = p;
-  m->state = s;
-  return FGA_OK;
+  return fga_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -129,5 +110,5 @@ dilated_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 const fga_method_class_t fga_method_dilated = {
   { "dilated", "LongNet dilated attention: segments w alpha^k, dilation r alpha^k, mixed by "
     "softmax denominators", dilated_params },
-  dilated_create, dilated_prepare, dilated_run, dilated_destroy
+  dilated_create, dilated_prepare, dilated_run, fga_sparse_method_destroy
 };

@@ -565,3 +565,34 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     return fga_attn_overflow (fn, bad, err);
   return FGA_OK;
 }
+
+/* The prepare and destroy shared by the three sparse method classes: the
+   patterns are over positions, so queries and keys must be the same
+   sequence; the checked pattern becomes the method's state.  */
+int
+fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
+                           fga_error_t *err)
+{
+  const char *name = m->cls->info.name;
+  if (prob->nq != prob->nk)
+    return fga_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over positions, "
+                          "so it needs nq = nk, not nq = %zu and nk = %zu", name, prob->nq,
+                          prob->nk);
+  int rc = fga_sparse_pattern_check (&p, err);
+  if (rc != FGA_OK)
+    return rc;
+  fga_sparse_method_destroy (m);
+  fga_sparse_pattern_t *state = fga_alloc (sizeof *state, "a sparse pattern", err);
+  if (state == NULL)
+    return FGA_ERR_NOMEM;
+  *state = p;
+  m->state = state;
+  return FGA_OK;
+}
+
+void
+fga_sparse_method_destroy (fga_method_t m)
+{
+  fga_free (m->state);
+  m->state = NULL;
+}

@@ -38,31 +38,12 @@ static const fga_param_info_t strided_params[] = {
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static void
-strided_destroy (fga_method_t m)
-{
-  fga_free (m->state);
-  m->state = NULL;
-}
-
 static int
 strided_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  if (prob->nq != prob->nk)
-    return fga_error_set (err, FGA_ERR_INPUT, "method strided: the pattern is over positions, "
-                          "so it needs nq = nk, not nq = %zu and nk = %zu", prob->nq, prob->nk);
   fga_sparse_pattern_t p = { FGA_SPARSE_STRIDED, prob->nq, (int) fga_param_int (m, "causal"),
                              0, (size_t) fga_param_int (m, "l"), 0, 0, 0, 0 };
-  int rc = fga_sparse_pattern_check (&p, err);
-  if (rc != FGA_OK)
-    return rc;
-  strided_destroy (m);
-  fga_sparse_pattern_t *s = fga_alloc (sizeof *s, "the pattern of method strided", err);
-  if (s == NULL)
-    return FGA_ERR_NOMEM;
-  *s = p;
-  m->state = s;
-  return FGA_OK;
+  return fga_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -79,5 +60,5 @@ strided_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 const fga_method_class_t fga_method_strided = {
   { "strided", "Sparse Transformer strided pattern: local band |i-j| < l and every l-th key "
     "(Child et al.)", strided_params },
-  NULL, strided_prepare, strided_run, strided_destroy
+  NULL, strided_prepare, strided_run, fga_sparse_method_destroy
 };

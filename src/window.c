@@ -30,31 +30,12 @@ static const fga_param_info_t window_params[] = {
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static void
-window_destroy (fga_method_t m)
-{
-  fga_free (m->state);
-  m->state = NULL;
-}
-
 static int
 window_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  if (prob->nq != prob->nk)
-    return fga_error_set (err, FGA_ERR_INPUT, "method window: the window is over positions, "
-                          "so it needs nq = nk, not nq = %zu and nk = %zu", prob->nq, prob->nk);
   fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fga_param_int (m, "causal"),
                              (size_t) fga_param_int (m, "w"), 0, 0, 0, 0, 0 };
-  int rc = fga_sparse_pattern_check (&p, err);
-  if (rc != FGA_OK)
-    return rc;
-  window_destroy (m);
-  fga_sparse_pattern_t *s = fga_alloc (sizeof *s, "the pattern of method window", err);
-  if (s == NULL)
-    return FGA_ERR_NOMEM;
-  *s = p;
-  m->state = s;
-  return FGA_OK;
+  return fga_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -71,5 +52,5 @@ window_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_ma
 const fga_method_class_t fga_method_window = {
   { "window", "restricted attention: exact softmax over the keys within distance w (Vaswani et al.)",
     window_params },
-  NULL, window_prepare, window_run, window_destroy
+  NULL, window_prepare, window_run, fga_sparse_method_destroy
 };
