@@ -84,41 +84,6 @@ row_avx512 (double *s, size_t n, double tau, double *m, double *l)
 }
 #endif
 
-/* OpenBLAS threads each dgemm itself, with a pool of threads of its own;
-   alternating that pool with OpenMP's for the exp pass makes both spin
-   against each other on a small machine (a five-fold slowdown measured on
-   two cores).  So each OpenMP thread takes whole blocks of queries and
-   OpenBLAS is asked for one thread meanwhile.  The setting is global: the
-   first kernel to enter saves it and the last to leave restores it.  The
-   functions are weak so that a CBLAS other than OpenBLAS still links.  */
-#pragma weak openblas_set_num_threads
-#pragma weak openblas_get_num_threads
-
-static int blas_users, blas_saved;
-
-static void
-blas_single_enter (void)
-{
-  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
-    return;
-#pragma omp critical (fga_openblas_threads)
-  if (blas_users++ == 0)
-    {
-      blas_saved = openblas_get_num_threads ();
-      openblas_set_num_threads (1);
-    }
-}
-
-static void
-blas_single_leave (void)
-{
-  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
-    return;
-#pragma omp critical (fga_openblas_threads)
-  if (--blas_users == 0)
-    openblas_set_num_threads (blas_saved);
-}
-
 int
 fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                     fga_mat_srcptr V, double tau, size_t block, fga_stats_t *st,
@@ -173,7 +138,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
     return FGA_ERR_NOMEM;
 
   if (nt > 1)
-    blas_single_enter ();
+    fga_blas_single_enter ();
 
   size_t bad = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
@@ -232,7 +197,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
       }
   }
   if (nt > 1)
-    blas_single_leave ();
+    fga_blas_single_leave ();
   fga_tfree (&mt, scratch, bytes);
 
   fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };

@@ -490,9 +490,6 @@ build_tile (double *restrict buf, size_t ld, fga_mat_srcptr X, double *stack, si
   return nmul;
 }
 
-#pragma weak openblas_set_num_threads
-#pragma weak openblas_get_num_threads
-
 /* The double evaluation.  M = U2_b^T [V 1] is one dgemm on V and one dgemv
    on the ones (the same products and sums as a dgemm on [V 1], without a
    copy of V); [Y w] += U1_b M is one dgemm into T itself and one dgemv
@@ -537,12 +534,8 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 
   /* OpenBLAS's own threads would spin against OpenMP's (attention_blas.c
      says why): each OpenMP thread takes whole tiles and OpenBLAS one.  */
-  int blas_threads = 0;
-  if (nt > 1 && openblas_get_num_threads != NULL && openblas_set_num_threads != NULL)
-    {
-      blas_threads = openblas_get_num_threads ();
-      openblas_set_num_threads (1);
-    }
+  if (nt > 1)
+    fga_blas_single_enter ();
 
   uint64_t n_mul = 0, n_add = 0;
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add)
@@ -613,8 +606,8 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           }
       }
   }
-  if (blas_threads > 0)
-    openblas_set_num_threads (blas_threads);
+  if (nt > 1)
+    fga_blas_single_leave ();
 
   size_t bad = SIZE_MAX;
 #pragma omp parallel for num_threads (nt) reduction (min:bad) schedule (static)

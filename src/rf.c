@@ -377,40 +377,6 @@ rf_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   return FGA_OK;
 }
 
-/* OpenBLAS threads each dgemm with a pool of its own; the OpenMP threads
-   here take whole tasks instead, and the outputs are the same bits for any
-   number of threads only if the dgemm calls are the same, so OpenBLAS is
-   asked for one thread during a run (as in attention_blas.c: the first to
-   enter saves the setting, the last to leave restores it).  Weak, so that
-   a CBLAS other than OpenBLAS still links.  */
-#pragma weak openblas_set_num_threads
-#pragma weak openblas_get_num_threads
-
-static int blas_users, blas_saved;
-
-static void
-blas_single_enter (void)
-{
-  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
-    return;
-#pragma omp critical (fga_rf_openblas_threads)
-  if (blas_users++ == 0)
-    {
-      blas_saved = openblas_get_num_threads ();
-      openblas_set_num_threads (1);
-    }
-}
-
-static void
-blas_single_leave (void)
-{
-  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
-    return;
-#pragma omp critical (fga_rf_openblas_threads)
-  if (--blas_users == 0)
-    openblas_set_num_threads (blas_saved);
-}
-
 /* OpenMP's maximum, at most one per task, and one when the whole run is
    below 2^18 multiply-adds, too small to repay waking the others.  */
 static int
@@ -480,7 +446,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
       return FGA_ERR_NOMEM;
     }
 
-  blas_single_enter ();
+  fga_blas_single_enter ();
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
   size_t nonpos = 0, bad_row = SIZE_MAX;
   double hmax = 0;              /* trig: the key scale max_j ||y_j||^2 / 2 */
@@ -696,7 +662,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
           }
       }
   }
-  blas_single_leave ();
+  fga_blas_single_leave ();
 
   size_t peak = mt.peak + s->wbytes;
   fga_tfree (&mt, scratch, b_scr);

@@ -1,0 +1,42 @@
+/* fga_blas_single -- hold OpenBLAS at one thread while a kernel's OpenMP threads make the products */
+
+#include "fga-impl.h"
+
+/* OpenBLAS threads each dgemm with a pool of its own.  Alternating that pool
+   with OpenMP's makes both spin against each other on a small machine (a
+   five-fold slowdown measured on two cores), and the bits of a product
+   depend on how OpenBLAS splits it.  So the kernels let each OpenMP thread
+   take whole blocks and ask OpenBLAS for one thread meanwhile.  The setting
+   is global to the process: one counter for every kernel, so that the
+   first to enter saves it and the last to leave restores it, whichever
+   kernels overlap.  The functions are weak so that a CBLAS other than
+   OpenBLAS still links (then nothing is done).  */
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
+extern void openblas_set_num_threads (int);
+extern int openblas_get_num_threads (void);
+
+static int blas_users, blas_saved;
+
+void
+fga_blas_single_enter (void)
+{
+  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
+    return;
+#pragma omp critical (fga_openblas_threads)
+  if (blas_users++ == 0)
+    {
+      blas_saved = openblas_get_num_threads ();
+      openblas_set_num_threads (1);
+    }
+}
+
+void
+fga_blas_single_leave (void)
+{
+  if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
+    return;
+#pragma omp critical (fga_openblas_threads)
+  if (--blas_users == 0)
+    openblas_set_num_threads (blas_saved);
+}
