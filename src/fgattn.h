@@ -807,6 +807,129 @@ size_t fga_tsketch_dim (fga_method_t m);
 int fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query,
                      fga_error_t *err);
 
+/* ------------------------------------------------------------------ */
+/* Experiments: sweep configurations (DESIGN.md section 7).
+
+   A configuration is an INI file:
+
+     [grid]
+     n = 256, 512, 1024          sizes (nq = nk = n)
+     d = ceil(log2 n)            a number, or c*log2(n) / ceil(c*log2 n) forms
+     dv = d                      optional; default d
+     beta = 0.25, 0.5, 1, 1.5    B = beta * sqrt(ln n) ... or:
+     B = 0.5, 1, 2               absolute bounds (exactly one of beta, B)
+     Bv = 1                      optional; default B
+     dist = uniform              uniform | rademacher | gaussian
+     tau = 1/d                   1/d | 1/sqrt(d) | a number
+     seeds = 1, 2, 3             replicates
+
+     [truth]
+     mpfr_max_n = 1024           certified MPFR truth up to this n, the best
+     prec = 128                  double method (exact:algo=stream) beyond
+
+     [rank]
+     tol = 1/n, 1e-3             numerical rank of P at these tolerances
+     max_n = 2048                (skipped above: it needs an n x n SVD)
+
+     [method poly]               one section per method ("method LABEL")
+     spec = poly:basis=cheb      the method string without the size parameter
+     size = deg                  the size parameter that is swept and searched
+     sizes = 2, 4, 6, 8          the sizes run in every cell
+     targets = 1e-2, 1e-4        for each target, the least size reaching it
+     max_size = 40               upper end of the search
+
+   Unknown sections and keys, malformed values and missing required keys
+   are refused with the file name and line.  */
+
+#define FGA_SWEEP_MAX_LIST 64
+#define FGA_SWEEP_MAX_METHODS 16
+
+typedef struct
+{
+  char label[64];              /* from the section name */
+  char spec[512];              /* method string without the size parameter */
+  char size_key[64];           /* "" when the method has no size parameter */
+  size_t nsizes;
+  double sizes[FGA_SWEEP_MAX_LIST];
+  size_t ntargets;
+  double targets[FGA_SWEEP_MAX_LIST];
+  double max_size;             /* search upper end; 0 when no search */
+} fga_sweep_method_t;
+
+typedef struct
+{
+  char path[4096];             /* the file read */
+  size_t nn;
+  size_t n[FGA_SWEEP_MAX_LIST];
+  /* d = d_fixed when d_coef == 0, else d_coef * log2(n), rounded up when d_ceil */
+  size_t d_fixed;
+  double d_coef;
+  int d_ceil;
+  size_t dv_fixed;             /* 0: dv = d */
+  int use_beta;                /* 1: values are beta, B = beta sqrt(ln n); 0: absolute B */
+  size_t nb;
+  double b[FGA_SWEEP_MAX_LIST];
+  double Bv;                   /* 0: Bv = B */
+  fga_dist_t dist;
+  fga_tau_t tau;
+  size_t nseeds;
+  unsigned long seeds[FGA_SWEEP_MAX_LIST];
+  size_t mpfr_max_n;
+  long prec;
+  size_t ntol;
+  double tol[FGA_SWEEP_MAX_LIST];   /* a tolerance 1/n is stored as -1 */
+  size_t rank_max_n;
+  size_t nmethods;
+  fga_sweep_method_t methods[FGA_SWEEP_MAX_METHODS];
+} fga_sweep_config_t;
+
+/* Reads and validates a configuration; messages are "FILE:LINE: what".  */
+int fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *err);
+/* d for a given n under the configuration.  */
+size_t fga_sweep_config_d (const fga_sweep_config_t *cfg, size_t n);
+/* B for a given n and grid value b.  */
+double fga_sweep_config_B (const fga_sweep_config_t *cfg, size_t n, double b);
+
+/* Running a sweep.  Every cell (n, b, seed) makes its instance, computes
+   the ground truth once, runs every method at every size, the numerical
+   rank of P, and the least size of each method reaching each target.  It
+   appends rows to three tidy CSV files in outdir, flushed and fsync'ed
+   after each cell, so an interrupted run loses at most the cell in flight;
+   a re-run with the same configuration skips the cells already in
+   results.csv (resume).  outdir/sweep.json records the fgattn version, the
+   configuration as given, the host, the date and the seeds.
+
+   results.csv: cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,
+                label,method,size_key,size,status,max_abs,rel_fro,mean_abs,
+                max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds
+                (status: ok | refused | failed; the error columns empty
+                unless ok; beta empty when the grid is in absolute B)
+   rank.csv:    cell,n,d,beta,B,seed,tol,tol_value,rank
+                (tol as written, "1/n" or a number; tol_value its value)
+   least.csv:   cell,n,d,beta,B,seed,label,size_key,target,least_size
+                (least_size empty when not reached up to max_size)
+   A cell's id is "n=N,b=B,seed=S".  Timing columns aside, the same
+   configuration gives the same rows.  */
+
+typedef struct
+{
+  size_t cells_total, cells_done, cells_skipped;
+  const char *current;         /* the cell in flight, or NULL */
+  double elapsed_seconds;
+} fga_sweep_progress_t;
+
+typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress_t *p, void *data);
+
+typedef struct
+{
+  int jobs;                    /* cells run in parallel (>= 1) */
+  fga_sweep_progress_fn progress;   /* called after each cell; may be NULL */
+  void *progress_data;
+} fga_sweep_opts_t;
+
+int fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir,
+                   const fga_sweep_opts_t *opts, fga_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif
