@@ -20,6 +20,7 @@
 #include "fgattn.h"
 #include "cmd_bench.h"
 #include "bench_poly.h"
+#include "bench_lowrank.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXLIST 16
@@ -32,6 +33,7 @@ usage (FILE *out)
   fprintf (out,
            "usage: fgattn bench exact [--n LIST] [--d LIST] [--reps R] [--quick]\n"
            "       fgattn bench poly --help     (the polynomial method against n)\n"
+           "       fgattn bench lowrank --help  (the approximate methods: time, memory, error)\n"
            "\n"
            "Performance of exact attention in double (nq = nk = n, dv = d, tau = 1/d,\n"
            "entries uniform in [-1, 1]):\n"
@@ -336,8 +338,10 @@ fga_cli_bench (int argc, char **argv)
     }
   if (strcmp (argv[a], "poly") == 0)
     return fga_bench_poly (argc - a, argv + a);
+  if (strcmp (argv[a], "lowrank") == 0)
+    return fga_bench_lowrank (argc - a, argv + a);
   if (strcmp (argv[a], "exact") != 0)
-    return bad_usage ("no benchmark '%s' (there are: exact, poly)", argv[a]);
+    return bad_usage ("no benchmark '%s' (there are: exact, poly, lowrank)", argv[a]);
   for (a = 2; a < argc; a++)
     {
       const char *o = argv[a];

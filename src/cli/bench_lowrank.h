@@ -1,0 +1,12 @@
+/* bench_lowrank.h -- fgattn bench lowrank: the approximate methods' time, memory and error */
+
+#ifndef FGA_BENCH_LOWRANK_H
+#define FGA_BENCH_LOWRANK_H
+
+/* The benchmark `fgattn bench lowrank': argv[0] is the benchmark's name
+   ("lowrank"), the options follow (--n N, --d D, --B LIST, --reps R,
+   --quick, --seed S, --help).  Prints figures on stdout and returns an exit
+   status (0, or 2 for bad usage); it never fails on speed.  */
+int fga_bench_lowrank (int argc, char **argv);
+
+#endif
