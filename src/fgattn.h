@@ -810,33 +810,34 @@ int fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query,
 /* ------------------------------------------------------------------ */
 /* Experiments: sweep configurations (DESIGN.md section 7).
 
-   A configuration is an INI file:
+   A configuration is an INI file (comments: a line starting with # or ;,
+   or ; after white space at the end of a line):
 
      [grid]
-     n = 256, 512, 1024          sizes (nq = nk = n)
-     d = ceil(log2 n)            a number, or c*log2(n) / ceil(c*log2 n) forms
-     dv = d                      optional; default d
-     beta = 0.25, 0.5, 1, 1.5    B = beta * sqrt(ln n) ... or:
-     B = 0.5, 1, 2               absolute bounds (exactly one of beta, B)
-     Bv = 1                      optional; default B
-     dist = uniform              uniform | rademacher | gaussian
-     tau = 1/d                   1/d | 1/sqrt(d) | a number
-     seeds = 1, 2, 3             replicates
+     n = 256, 512, 1024          ; sizes (nq = nk = n)
+     d = ceil(log2 n)            ; a number, or c*log2(n) / ceil(c*log2 n) forms
+     dv = d                      ; optional; default d
+     beta = 0.25, 0.5, 1, 1.5    ; B = beta * sqrt(ln n) ... or:
+     B = 0.5, 1, 2               ; absolute bounds (exactly one of beta, B)
+     Bv = 1                      ; optional; default B
+     dist = uniform              ; uniform | rademacher | gaussian
+     tau = 1/d                   ; 1/d | 1/sqrt(d) | a number
+     seeds = 1, 2, 3             ; replicates
 
      [truth]
-     mpfr_max_n = 1024           certified MPFR truth up to this n, the best
-     prec = 128                  double method (exact:algo=stream) beyond
+     mpfr_max_n = 1024           ; certified MPFR truth up to this n, the best
+     prec = 128                  ; double method (exact:algo=stream) beyond
 
      [rank]
-     tol = 1/n, 1e-3             numerical rank of P at these tolerances
-     max_n = 2048                (skipped above: it needs an n x n SVD)
+     tol = 1/n, 1e-3             ; numerical rank of P at these tolerances
+     max_n = 2048                ; (skipped above: it needs an n x n SVD)
 
-     [method poly]               one section per method ("method LABEL")
-     spec = poly:basis=cheb      the method string without the size parameter
-     size = deg                  the size parameter that is swept and searched
-     sizes = 2, 4, 6, 8          the sizes run in every cell
-     targets = 1e-2, 1e-4        for each target, the least size reaching it
-     max_size = 40               upper end of the search
+     [method poly]               ; one section per method ("method LABEL")
+     spec = poly:basis=cheb      ; the method string without the size parameter
+     size = deg                  ; the size parameter that is swept and searched
+     sizes = 2, 4, 6, 8          ; the sizes run in every cell
+     targets = 1e-2, 1e-4        ; for each target, the least size reaching it
+     max_size = 40               ; upper end of the search
 
    Unknown sections and keys, malformed values and missing required keys
    are refused with the file name and line.  */
@@ -929,6 +930,59 @@ typedef struct
 
 int fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir,
                    const fga_sweep_opts_t *opts, fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Reports of a sweep.  Tables, exponent fits and gnuplot inputs
+   regenerated from the CSV files of a sweep alone (results.csv, rank.csv,
+   least.csv, columns as in "Running a sweep"; found by name in the header,
+   other columns ignored).  The row axis is beta, or B when a row's beta is
+   empty.  Every value is first the mean over seeds.  */
+
+#define FGA_REPORT_RESULTS 1u
+#define FGA_REPORT_RANK    2u
+#define FGA_REPORT_LEAST   4u
+
+typedef struct fga_report_struct fga_report_struct;
+typedef fga_report_struct *fga_report_ptr;
+
+/* Reads whichever of the three files dir holds.  FGA_ERR_INPUT when dir
+   holds none of them, or a file is malformed (message "path:line: what").  */
+int fga_report_read (fga_report_ptr *rep, const char *dir, fga_error_t *err);
+void fga_report_free (fga_report_ptr rep);
+/* The FGA_REPORT_* bits of the files that were there.  */
+unsigned fga_report_files (const fga_report_struct *rep);
+/* Whether the row axis is B (the grid was in absolute B) rather than beta. */
+int fga_report_axis_is_B (const fga_report_struct *rep);
+
+/* The least-squares slope of log v against log n over the points with both
+   positive and finite; NaN with fewer than two such points or a single n.  */
+double fga_report_fit_exponent (const double *n, const double *v, size_t k);
+
+/* One fitted exponent in n: of the numerical rank of P at a tolerance
+   (quantity "rank", label "", param the tol) or of the least size of a
+   method (quantity "least_size", param the target), at one axis value x.  */
+typedef struct
+{
+  const char *quantity, *label, *param;
+  int x_is_B;
+  double x;
+  double exponent;             /* NaN when fewer than two n have a value */
+  size_t points;               /* the n that entered the fit */
+} fga_report_exponent_t;
+
+/* The exponents, by tol then by (label, target), each by increasing x.
+   Owned by rep.  */
+size_t fga_report_exponents (const fga_report_struct *rep, const fga_report_exponent_t **ex);
+
+/* Writes, each atomically, into dir: error-vs-B.md, least-size.md,
+   exponents.md, and for each plot NAME.dat and NAME.gp.  A script, run in
+   dir as `gnuplot NAME.gp', writes NAME.png and NAME.svg; run as
+   `gnuplot -e "out='X'" NAME.gp' it writes X.png and X.svg instead (so that
+   a caller can render under temporary names and rename when complete).  */
+int fga_report_write (fga_report_ptr rep, const char *dir, fga_error_t *err);
+/* The plots (NAME, without extension) of the last fga_report_write.  */
+size_t fga_report_nplots (const fga_report_struct *rep);
+const char *fga_report_plot (const fga_report_struct *rep, size_t i);
 
 #ifdef __cplusplus
 }
