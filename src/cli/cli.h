@@ -72,5 +72,7 @@ int cli_methods (int argc, char **argv);
 int cli_plan (int argc, char **argv);
 int cli_expfit (int argc, char **argv);
 int cli_rank (int argc, char **argv);
+int cli_sweep (int argc, char **argv);
+int cli_report (int argc, char **argv);
 
 #endif

@@ -25,6 +25,8 @@ static const command_t commands[] = {
   { "expfit", cli_expfit, "least degree of a polynomial within eps of exp on [-R, R], certified" },
   { "rank", cli_rank, "singular values and numerical rank of the attention matrix P" },
   { "bench", fga_cli_bench, "performance figures (never fails on speed)" },
+  { "sweep", cli_sweep, "an experiment grid from a configuration file; resumes where it stopped" },
+  { "report", cli_report, "tables and plots of a sweep, regenerated from its CSV files" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

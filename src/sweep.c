@@ -1,0 +1,981 @@
+/* fga_sweep -- run an experiment grid into three tidy CSV files, resuming where a run stopped
+
+   Cells (n, b, seed) are taken in that order.  A cell's rows are formatted
+   in memory and written at once, rank.csv and least.csv first (flushed and
+   fsync'ed), results.csv last (flushed and fsync'ed): so a cell whose
+   results rows are all present in results.csv is complete in the three
+   files, and results.csv is the record of what is done.  On a re-run the
+   three files are read back, every row of an incomplete cell (and a
+   trailing line without its newline, what a kill leaves) is removed by
+   rewriting the file atomically, and the complete cells are skipped.  */
+
+#include "fga-impl.h"
+
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#ifdef _OPENMP
+# include <omp.h>
+#endif
+
+static const char results_header[] =
+  "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method,size_key,size,"
+  "status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds\n";
+static const char rank_header[] = "cell,n,d,beta,B,seed,tol,tol_value,rank\n";
+static const char least_header[] = "cell,n,d,beta,B,seed,label,size_key,target,least_size\n";
+
+/* The shortest decimal that reads back as x, so that the CSV shows "0.25"
+   and "1e-06" rather than 17 digits of noise, yet loses nothing.  */
+static void
+shortest (char *buf, size_t size, double x)
+{
+  if (isnan (x))
+    {
+      snprintf (buf, size, "nan");
+      return;
+    }
+  if (isinf (x))
+    {
+      snprintf (buf, size, x > 0 ? "inf" : "-inf");
+      return;
+    }
+  if (x == floor (x) && fabs (x) < 0x1p53)
+    {
+      snprintf (buf, size, "%.0f", x);
+      return;
+    }
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      snprintf (buf, size, "%.*g", digits, x);
+      if (strtod (buf, NULL) == x)
+        return;
+    }
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a newline (RFC 4180). */
+static void
+put_field (FILE *fp, const char *s, int last)
+{
+  if (strpbrk (s, ",\"\n\r") != NULL)
+    {
+      fputc ('"', fp);
+      for (const char *p = s; *p; p++)
+        {
+          if (*p == '"')
+            fputc ('"', fp);
+          fputc (*p, fp);
+        }
+      fputc ('"', fp);
+    }
+  else
+    fputs (s, fp);
+  fputc (last ? '\n' : ',', fp);
+}
+
+static void
+put_num (FILE *fp, double x)
+{
+  char buf[64];
+  shortest (buf, sizeof buf, x);
+  put_field (fp, buf, 0);
+}
+
+/* The first field of a CSV line, unquoted, into buf.  */
+static void
+first_field (char *buf, size_t size, const char *line, size_t len)
+{
+  size_t k = 0, i = 0;
+  if (len > 0 && line[0] == '"')
+    {
+      for (i = 1; i < len; i++)
+        {
+          if (line[i] == '"')
+            {
+              if (i + 1 < len && line[i + 1] == '"')
+                i++;
+              else
+                break;
+            }
+          if (k + 1 < size)
+            buf[k++] = line[i];
+        }
+    }
+  else
+    for (; i < len && line[i] != ',' && line[i] != '\n'; i++)
+      if (k + 1 < size)
+        buf[k++] = line[i];
+  buf[k] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* The grid.  */
+
+typedef struct
+{
+  size_t n, d, dv;
+  double b, B, Bv;
+  unsigned long seed;
+  char id[128];
+} cell_t;
+
+static void
+cell_make (cell_t *c, const fga_sweep_config_t *cfg, size_t in, size_t ib, size_t is)
+{
+  c->n = cfg->n[in];
+  c->b = cfg->b[ib];
+  c->seed = cfg->seeds[is];
+  c->d = fga_sweep_config_d (cfg, c->n);
+  c->dv = cfg->dv_fixed != 0 ? cfg->dv_fixed : c->d;
+  c->B = fga_sweep_config_B (cfg, c->n, c->b);
+  c->Bv = cfg->Bv > 0 ? cfg->Bv : c->B;
+  char bs[64];
+  shortest (bs, sizeof bs, c->b);
+  snprintf (c->id, sizeof c->id, "n=%zu,b=%s,seed=%lu", c->n, bs, c->seed);
+}
+
+/* Rows each cell writes to results.csv: one per (method, size).  */
+static size_t
+rows_per_cell (const fga_sweep_config_t *cfg)
+{
+  size_t rows = 0;
+  for (size_t k = 0; k < cfg->nmethods; k++)
+    rows += cfg->methods[k].size_key[0] != '\0' ? cfg->methods[k].nsizes : 1;
+  return rows;
+}
+
+/* The spec of a method at one size: "poly:basis=cheb,deg=4", "poly:deg=4". */
+static void
+spec_at (char *buf, size_t size, const fga_sweep_method_t *m, double s)
+{
+  if (m->size_key[0] == '\0')
+    {
+      snprintf (buf, size, "%s", m->spec);
+      return;
+    }
+  char v[64];
+  shortest (v, sizeof v, s);
+  snprintf (buf, size, "%s%c%s=%s", m->spec, strchr (m->spec, ':') != NULL ? ',' : ':',
+            m->size_key, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* One method run against the truth.  */
+
+typedef enum { RUN_OK, RUN_REFUSED, RUN_FAILED } run_status_t;
+static const char *const status_names[] = { "ok", "refused", "failed" };
+
+typedef struct
+{
+  run_status_t status;
+  fga_metrics_t mt;
+  fga_stats_t st;
+} run_result_t;
+
+typedef struct
+{
+  const fga_sweep_config_t *cfg;
+  cell_t cell;
+  fga_instance_t inst;
+  fga_problem_t prob;
+  fga_mat_t truth, T;
+} cell_work_t;
+
+/* Runs spec on the cell's instance.  A failure of the method is an outcome
+   to record, not an error of the sweep: only an out-of-memory in the metrics
+   (our own allocation) is returned as an error.  */
+static int
+run_method (run_result_t *r, cell_work_t *w, const char *spec, fga_error_t *err)
+{
+  fga_error_t merr;
+  fga_error_init (&merr);
+  fga_stats_init (&r->st);
+  memset (&r->mt, 0, sizeof r->mt);
+  fga_method_t m = fga_method_create (spec, &merr);
+  if (m == NULL)
+    {
+      r->status = merr.code == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED;
+      return FGA_OK;
+    }
+  int rc = fga_method_prepare (m, &w->prob, &merr);
+  if (rc != FGA_OK)
+    {
+      r->status = rc == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED;
+      fga_method_destroy (m);
+      return FGA_OK;
+    }
+  double t0 = fga_wall_time ();
+  rc = fga_method_run (m, w->T, NULL, w->inst->Q, w->inst->K, w->inst->V, &r->st, &merr);
+  r->st.wall_seconds = fga_wall_time () - t0;
+  fga_method_destroy (m);
+  if (rc != FGA_OK)
+    {
+      r->status = RUN_FAILED;
+      return FGA_OK;
+    }
+  rc = fga_metrics (&r->mt, w->truth, w->T, err);
+  if (rc != FGA_OK)
+    return rc;
+  r->status = RUN_OK;
+  return FGA_OK;
+}
+
+/* The least-size search: max_abs at each integer size tried, remembered so
+   that no size runs twice.  A size that is refused or fails counts as not
+   reaching the target.  */
+typedef struct
+{
+  size_t count, cap;
+  double *size, *err;
+} err_cache_t;
+
+static int
+cache_put (err_cache_t *c, double s, double e, fga_error_t *err)
+{
+  if (c->count == c->cap)
+    {
+      size_t cap = c->cap ? 2 * c->cap : 16;
+      double *ns = realloc (c->size, cap * sizeof *ns);
+      if (ns == NULL)
+        return fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
+      c->size = ns;
+      double *ne = realloc (c->err, cap * sizeof *ne);
+      if (ne == NULL)
+        return fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
+      c->err = ne;
+      c->cap = cap;
+    }
+  c->size[c->count] = s;
+  c->err[c->count++] = e;
+  return FGA_OK;
+}
+
+static int
+size_error (double *e, err_cache_t *c, cell_work_t *w, const fga_sweep_method_t *m, double s,
+            fga_error_t *err)
+{
+  for (size_t k = 0; k < c->count; k++)
+    if (c->size[k] == s)
+      {
+        *e = c->err[k];
+        return FGA_OK;
+      }
+  char spec[700];
+  spec_at (spec, sizeof spec, m, s);
+  run_result_t r;
+  int rc = run_method (&r, w, spec, err);
+  if (rc != FGA_OK)
+    return rc;
+  *e = r.status == RUN_OK ? r.mt.max_abs : INFINITY;
+  return cache_put (c, s, *e, err);
+}
+
+/* The least integer size in [lo, max_size] whose max_abs error is <= target,
+   assuming the error decreases with the size (true of the degree of poly
+   and the rank of svd; for random methods the seed is fixed in the spec, so
+   it holds in the mean, and the search reports the size it found under that
+   assumption).  Doubling from lo finds a size that reaches the target, then
+   bisection between it and the last one that did not.  *least is NaN when
+   max_size does not reach it.  */
+static int
+least_size (double *least, err_cache_t *c, cell_work_t *w, const fga_sweep_method_t *m,
+            double lo, double target, fga_error_t *err)
+{
+  double hi = floor (m->max_size), e;
+  int rc;
+  *least = NAN;
+  if (hi < lo)
+    return FGA_OK;
+  double bad = lo - 1, good = NAN;
+  for (double s = lo;; s = fmin (2 * s, hi))
+    {
+      if ((rc = size_error (&e, c, w, m, s, err)) != FGA_OK)
+        return rc;
+      if (e <= target)
+        {
+          good = s;
+          break;
+        }
+      bad = s;
+      if (s == hi)
+        return FGA_OK;
+    }
+  while (good - bad > 1)
+    {
+      double mid = floor ((good + bad) / 2);
+      if ((rc = size_error (&e, c, w, m, mid, err)) != FGA_OK)
+        return rc;
+      if (e <= target)
+        good = mid;
+      else
+        bad = mid;
+    }
+  *least = good;
+  return FGA_OK;
+}
+
+/* The least size a method accepts: its parameter's minimum, but at least 1
+   (0 means "choose for me" for poly's deg, not a size).  */
+static double
+size_lower_end (const fga_sweep_method_t *m)
+{
+  size_t len = strcspn (m->spec, ":");
+  for (size_t i = 0; i < fga_method_count (); i++)
+    {
+      const fga_method_info_t *info = fga_method_info (i);
+      if (strlen (info->name) != len || strncmp (info->name, m->spec, len) != 0)
+        continue;
+      for (const fga_param_info_t *p = info->params; p->key != NULL; p++)
+        if (strcmp (p->key, m->size_key) == 0)
+          return fmax (1, ceil (p->min));
+    }
+  return 1;
+}
+
+/* The cell's leading columns of rank.csv and least.csv.  */
+static void
+put_cell_short (FILE *fp, const fga_sweep_config_t *cfg, const cell_t *c)
+{
+  char buf[64];
+  put_field (fp, c->id, 0);
+  snprintf (buf, sizeof buf, "%zu", c->n);
+  put_field (fp, buf, 0);
+  snprintf (buf, sizeof buf, "%zu", c->d);
+  put_field (fp, buf, 0);
+  if (cfg->use_beta)
+    put_num (fp, c->b);
+  else
+    put_field (fp, "", 0);
+  put_num (fp, c->B);
+  snprintf (buf, sizeof buf, "%lu", c->seed);
+  put_field (fp, buf, 0);
+}
+
+/* Computes one cell into three memory buffers, the rows of each file.  */
+static int
+cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, const cell_t *c,
+              fga_error_t *err)
+{
+  cell_work_t w;
+  w.cfg = cfg;
+  w.cell = *c;
+  fga_instance_init (w.inst);
+  fga_mat_struct empty = { 0, 0, NULL };
+  *w.truth = empty;
+  *w.T = empty;
+  FILE *fp[3] = { NULL, NULL, NULL };
+  for (int k = 0; k < 3; k++)
+    out[k] = NULL;
+  err_cache_t cache = { 0, 0, NULL, NULL };
+  double *sigma = NULL;
+  const char *truth_kind = "mpfr";
+  double tau = fga_tau_double (&cfg->tau, c->d);
+
+  int rc = fga_instance_generate (w.inst, c->n, c->n, c->d, c->dv, c->B, c->Bv, cfg->dist,
+                                  c->seed, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (w.truth, c->n, c->dv, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (w.T, c->n, c->dv, err);
+  if (rc == FGA_OK)
+    {
+      if (c->n <= cfg->mpfr_max_n)
+        {
+          /* Undecided entries (ties, rare) keep the working value rounded to
+             nearest: within an ulp, far below any method's error.  */
+          fga_truth_opts_t topts = { (mpfr_prec_t) cfg->prec, (mpfr_prec_t) (4 * cfg->prec) };
+          rc = fga_truth (w.truth, NULL, NULL, NULL, w.inst->Q, w.inst->K, w.inst->V, &cfg->tau,
+                          &topts, NULL, NULL, err);
+        }
+      else
+        {
+          truth_kind = "stream";
+          rc = fga_attention_stream (w.truth, NULL, w.inst->Q, w.inst->K, w.inst->V, tau, 0,
+                                     NULL, err);
+        }
+    }
+  if (rc == FGA_OK)
+    fga_problem_from_instance (&w.prob, w.inst, &cfg->tau);
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    if ((fp[k] = open_memstream (&out[k], &outlen[k])) == NULL)
+      rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
+
+  /* rank.csv */
+  if (rc == FGA_OK && c->n <= cfg->rank_max_n && cfg->ntol > 0)
+    {
+      sigma = fga_calloc (c->n, sizeof *sigma, "singular values of P", err);
+      if (sigma == NULL)
+        rc = err != NULL ? err->code : FGA_ERR_NOMEM;
+      if (rc == FGA_OK)
+        rc = fga_attention_singular_values (sigma, w.inst->Q, w.inst->K, tau, NULL, err);
+      for (size_t t = 0; t < cfg->ntol && rc == FGA_OK; t++)
+        {
+          double tol = cfg->tol[t] < 0 ? 1.0 / (double) c->n : cfg->tol[t];
+          char buf[64];
+          put_cell_short (fp[1], cfg, c);
+          if (cfg->tol[t] < 0)
+            put_field (fp[1], "1/n", 0);
+          else
+            put_num (fp[1], cfg->tol[t]);
+          put_num (fp[1], tol);
+          snprintf (buf, sizeof buf, "%zu", fga_numerical_rank (sigma, c->n, tol));
+          put_field (fp[1], buf, 1);
+        }
+    }
+
+  /* results.csv, and the errors of the grid sizes for the search */
+  char cellcols[1024];
+  if (rc == FGA_OK)
+    {
+      char bs[64], Bs[64], Bvs[64], taus[64], Ra[64], Rd[64];
+      if (cfg->use_beta)
+        shortest (bs, sizeof bs, c->b);
+      else
+        bs[0] = '\0';
+      shortest (Bs, sizeof Bs, c->B);
+      shortest (Bvs, sizeof Bvs, c->Bv);
+      fga_tau_format (taus, sizeof taus, &cfg->tau);
+      shortest (Ra, sizeof Ra, tau * (double) c->d * c->B * c->B);
+      shortest (Rd, sizeof Rd, w.prob.R);
+      snprintf (cellcols, sizeof cellcols, "\"%s\",%zu,%zu,%zu,%s,%s,%s,%s,%s,%lu,%s,%s,%s,",
+                c->id, c->n, c->d, c->dv, bs, Bs, Bvs, fga_dist_name (cfg->dist), taus, c->seed,
+                Ra, Rd, truth_kind);
+    }
+  for (size_t k = 0; k < cfg->nmethods && rc == FGA_OK; k++)
+    {
+      const fga_sweep_method_t *m = &cfg->methods[k];
+      int sized = m->size_key[0] != '\0';
+      size_t nrun = sized ? m->nsizes : 1;
+      cache.count = 0;
+      for (size_t s = 0; s < nrun && rc == FGA_OK; s++)
+        {
+          char spec[700], buf[64];
+          double size = sized ? m->sizes[s] : NAN;
+          spec_at (spec, sizeof spec, m, size);
+          run_result_t r;
+          if ((rc = run_method (&r, &w, spec, err)) != FGA_OK)
+            break;
+          fputs (cellcols, fp[0]);
+          put_field (fp[0], m->label, 0);
+          put_field (fp[0], spec, 0);
+          put_field (fp[0], m->size_key, 0);
+          if (sized)
+            put_num (fp[0], size);
+          else
+            put_field (fp[0], "", 0);
+          put_field (fp[0], status_names[r.status], 0);
+          if (r.status == RUN_OK)
+            {
+              put_num (fp[0], r.mt.max_abs);
+              put_num (fp[0], r.mt.rel_fro);
+              put_num (fp[0], r.mt.mean_abs);
+              put_num (fp[0], r.mt.max_ulps);
+              uint64_t ops[5] = { r.st.n_mul, r.st.n_add, r.st.n_exp, r.st.n_div, r.st.n_cmp };
+              for (int o = 0; o < 5; o++)
+                {
+                  snprintf (buf, sizeof buf, "%llu", (unsigned long long) ops[o]);
+                  put_field (fp[0], buf, 0);
+                }
+              snprintf (buf, sizeof buf, "%zu", r.st.peak_bytes);
+              put_field (fp[0], buf, 0);
+              snprintf (buf, sizeof buf, "%.6g", r.st.wall_seconds);
+              put_field (fp[0], buf, 1);
+            }
+          else
+            fputs (",,,,,,,,,,\n", fp[0]);
+          /* Integer grid sizes seed the search, so that they are not run again. */
+          if (sized && size == floor (size))
+            rc = cache_put (&cache, size, r.status == RUN_OK ? r.mt.max_abs : INFINITY, err);
+        }
+      /* least.csv */
+      if (!sized || m->ntargets == 0)
+        continue;
+      double lo = size_lower_end (m);
+      for (size_t t = 0; t < m->ntargets && rc == FGA_OK; t++)
+        {
+          double least;
+          if ((rc = least_size (&least, &cache, &w, m, lo, m->targets[t], err)) != FGA_OK)
+            break;
+          put_cell_short (fp[2], cfg, c);
+          put_field (fp[2], m->label, 0);
+          put_field (fp[2], m->size_key, 0);
+          put_num (fp[2], m->targets[t]);
+          if (isnan (least))
+            put_field (fp[2], "", 1);
+          else
+            {
+              char buf[64];
+              shortest (buf, sizeof buf, least);
+              put_field (fp[2], buf, 1);
+            }
+        }
+    }
+
+  for (int k = 0; k < 3; k++)
+    if (fp[k] != NULL && fclose (fp[k]) != 0 && rc == FGA_OK)
+      rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
+  if (rc != FGA_OK)
+    for (int k = 0; k < 3; k++)
+      {
+        free (out[k]);
+        out[k] = NULL;
+      }
+  free (cache.size);
+  free (cache.err);
+  fga_free (sigma);
+  fga_mat_clear (w.T);
+  fga_mat_clear (w.truth);
+  fga_instance_clear (w.inst);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files: resume and append.  */
+
+static int
+read_whole (char **buf, size_t *len, const char *path, fga_error_t *err)
+{
+  *buf = NULL;
+  *len = 0;
+  FILE *fp = fopen (path, "rb");
+  if (fp == NULL)
+    {
+      if (errno == ENOENT)
+        return FGA_OK;
+      return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+    }
+  size_t cap = 1 << 16, used = 0;
+  char *b = malloc (cap + 1);
+  while (b != NULL)
+    {
+      used += fread (b + used, 1, cap - used, fp);
+      if (used < cap)
+        break;
+      char *nb = realloc (b, 2 * cap + 1);
+      if (nb == NULL)
+        {
+          free (b);
+          b = NULL;
+          break;
+        }
+      b = nb;
+      cap *= 2;
+    }
+  int bad = ferror (fp);
+  fclose (fp);
+  if (b == NULL)
+    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+  if (bad)
+    {
+      free (b);
+      return fga_error_set (err, FGA_ERR_IO, "%s: read error", path);
+    }
+  b[used] = '\0';
+  *buf = b;
+  *len = used;
+  return FGA_OK;
+}
+
+typedef struct
+{
+  char **ids;                  /* complete cells, sorted */
+  size_t count;
+} done_set_t;
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+done_has (const done_set_t *s, const char *id)
+{
+  return s->count > 0
+    && bsearch (&id, s->ids, s->count, sizeof *s->ids, cmp_str) != NULL;
+}
+
+static void
+done_clear (done_set_t *s)
+{
+  for (size_t k = 0; k < s->count; k++)
+    free (s->ids[k]);
+  free (s->ids);
+  s->ids = NULL;
+  s->count = 0;
+}
+
+/* The cells of results.csv with exactly `rows' complete rows.  */
+static int
+find_done (done_set_t *s, const char *buf, size_t len, size_t rows, const char *path,
+           const char *header, fga_error_t *err)
+{
+  s->ids = NULL;
+  s->count = 0;
+  if (len == 0)
+    return FGA_OK;
+  const char *nl = memchr (buf, '\n', len);
+  if (nl == NULL)
+    return FGA_OK;             /* a header cut short: nothing was done */
+  if ((size_t) (nl - buf) + 1 != strlen (header) || memcmp (buf, header, strlen (header)) != 0)
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "%s: not a sweep's file (its header differs); use another folder",
+                          path);
+  size_t cap = 0, nids = 0;
+  char **ids = NULL;
+  for (const char *p = nl + 1; p < buf + len;)
+    {
+      const char *e = memchr (p, '\n', (size_t) (buf + len - p));
+      if (e == NULL)
+        break;                 /* a partial last line */
+      char id[256];
+      first_field (id, sizeof id, p, (size_t) (e - p));
+      if (nids == cap)
+        {
+          cap = cap ? 2 * cap : 64;
+          char **n2 = realloc (ids, cap * sizeof *ids);
+          if (n2 == NULL)
+            goto nomem;
+          ids = n2;
+        }
+      if ((ids[nids] = strdup (id)) == NULL)
+        goto nomem;
+      nids++;
+      p = e + 1;
+    }
+  if (nids > 0)
+    qsort (ids, nids, sizeof *ids, cmp_str);
+  /* Keep one id per run of exactly `rows' equal ids.  */
+  size_t kept = 0;
+  for (size_t i = 0; i < nids;)
+    {
+      size_t j = i;
+      while (j < nids && strcmp (ids[j], ids[i]) == 0)
+        j++;
+      if (j - i == rows && rows > 0)
+        {
+          char *keep = ids[i];
+          ids[i] = NULL;
+          for (size_t k = i + 1; k < j; k++)
+            free (ids[k]);
+          ids[kept++] = keep;
+        }
+      else
+        for (size_t k = i; k < j; k++)
+          free (ids[k]);
+      i = j;
+    }
+  s->ids = ids;
+  s->count = kept;
+  return FGA_OK;
+nomem:
+  for (size_t k = 0; k < nids; k++)
+    free (ids[k]);
+  free (ids);
+  return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+}
+
+/* Keeps, in the file at path, the header and the complete lines of complete
+   cells; rewrites it atomically only when something goes.  */
+static int
+prune_file (const char *path, const char *buf, size_t len, const char *header,
+            const done_set_t *done, fga_error_t *err)
+{
+  if (len == 0)
+    return FGA_OK;
+  const char *nl = memchr (buf, '\n', len);
+  if (nl != NULL
+      && ((size_t) (nl - buf) + 1 != strlen (header)
+          || memcmp (buf, header, strlen (header)) != 0))
+    return fga_error_set (err, FGA_ERR_INPUT,
+                          "%s: not a sweep's file (its header differs); use another folder",
+                          path);
+  char *keep = malloc (len + 1);
+  if (keep == NULL)
+    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+  size_t used = 0;
+  if (nl != NULL)
+    {
+      memcpy (keep, buf, (size_t) (nl - buf) + 1);
+      used = (size_t) (nl - buf) + 1;
+      for (const char *p = nl + 1; p < buf + len;)
+        {
+          const char *e = memchr (p, '\n', (size_t) (buf + len - p));
+          if (e == NULL)
+            break;
+          char id[256];
+          first_field (id, sizeof id, p, (size_t) (e - p));
+          if (done_has (done, id))
+            {
+              memcpy (keep + used, p, (size_t) (e - p) + 1);
+              used += (size_t) (e - p) + 1;
+            }
+          p = e + 1;
+        }
+    }
+  int rc = FGA_OK;
+  if (used != len)
+    {
+      fga_atomic_file_t af;
+      rc = fga_atomic_open (&af, path, err);
+      if (rc == FGA_OK)
+        {
+          fwrite (keep, 1, used, af.fp);
+          if (fflush (af.fp) != 0 || fsync (fileno (af.fp)) != 0)
+            {
+              fga_atomic_abort (&af);
+              rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+            }
+          else
+            rc = fga_atomic_commit (&af, err);
+        }
+    }
+  free (keep);
+  return rc;
+}
+
+/* mkdir -p */
+static int
+make_dirs (const char *dir, fga_error_t *err)
+{
+  char path[4096];
+  if (snprintf (path, sizeof path, "%s", dir) >= (int) sizeof path)
+    return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
+  for (char *p = path + 1;; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        char save = *p;
+        *p = '\0';
+        if (mkdir (path, 0777) != 0 && errno != EEXIST)
+          return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+        *p = save;
+        if (save == '\0')
+          break;
+      }
+  struct stat sb;
+  if (stat (dir, &sb) != 0 || !S_ISDIR (sb.st_mode))
+    return fga_error_set (err, FGA_ERR_IO, "%s: not a folder", dir);
+  return FGA_OK;
+}
+
+static int
+write_json (const char *path, const fga_sweep_config_t *cfg, fga_error_t *err)
+{
+  char *text = NULL;
+  size_t len = 0;
+  int rc = FGA_OK;
+  if (cfg->path[0] != '\0' && (rc = read_whole (&text, &len, cfg->path, err)) != FGA_OK)
+    return rc;
+  char host[256] = "";
+  if (gethostname (host, sizeof host - 1) != 0)
+    host[0] = '\0';
+  char date[64];
+  time_t now = time (NULL);
+  struct tm tm;
+  gmtime_r (&now, &tm);
+  strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_t *seeds = json_array ();
+  for (size_t k = 0; k < cfg->nseeds; k++)
+    json_array_append_new (seeds, json_integer ((json_int_t) cfg->seeds[k]));
+  json_t *o = json_pack ("{s:s, s:s, s:o, s:s, s:s, s:o}", "fgattn_version", fga_version (),
+                         "config_path", cfg->path,
+                         "config", text != NULL ? json_stringn (text, len) : json_null (),
+                         "host", host, "date", date, "seeds", seeds);
+  free (text);
+  if (o == NULL)
+    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory (or a config that is not UTF-8)",
+                          path);
+  fga_atomic_file_t af;
+  rc = fga_atomic_open (&af, path, err);
+  if (rc == FGA_OK)
+    {
+      json_dumpf (o, af.fp, JSON_INDENT (2));
+      fputc ('\n', af.fp);
+      rc = fga_atomic_commit (&af, err);
+    }
+  json_decref (o);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  const fga_sweep_config_t *cfg;
+  const fga_sweep_opts_t *opts;
+  cell_t *cells;               /* the ones to run */
+  size_t ncells, next;
+  FILE *fp[3];                 /* results, rank, least */
+  const char *paths[3];
+  fga_sweep_progress_t prog;
+  double t0;
+  int rc;
+  fga_error_t err;
+} sweep_t;
+
+static void
+progress (sweep_t *s, const char *current)
+{
+  if (s->opts == NULL || s->opts->progress == NULL)
+    return;
+  s->prog.current = current;
+  s->prog.elapsed_seconds = fga_wall_time () - s->t0;
+  s->opts->progress (&s->prog, s->opts->progress_data);
+}
+
+/* Appends a cell's rows: rank and least first, results last, each flushed
+   to the disk before the next, so results.csv only ever names cells whose
+   other rows are safe.  Called under the lock.  */
+static int
+append_cell (sweep_t *s, char *out[3], size_t outlen[3], fga_error_t *err)
+{
+  static const int order[3] = { 1, 2, 0 };
+  for (int k = 0; k < 3; k++)
+    {
+      int f = order[k];
+      FILE *fp = s->fp[f];
+      if (outlen[f] > 0 && fwrite (out[f], 1, outlen[f], fp) != outlen[f])
+        return fga_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
+      if (fflush (fp) != 0 || fsync (fileno (fp)) != 0)
+        return fga_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
+    }
+  return FGA_OK;
+}
+
+/* A worker: takes cells until none is left or one failed.  */
+static void
+worker (sweep_t *s)
+{
+  for (;;)
+    {
+      cell_t *c = NULL;
+#pragma omp critical (fga_sweep)
+      {
+        if (s->rc == FGA_OK && s->next < s->ncells)
+          {
+            c = &s->cells[s->next++];
+            progress (s, c->id);
+          }
+      }
+      if (c == NULL)
+        return;
+      char *out[3];
+      size_t outlen[3];
+      fga_error_t err;
+      fga_error_init (&err);
+      int rc = cell_compute (out, outlen, s->cfg, c, &err);
+#pragma omp critical (fga_sweep)
+      {
+        if (rc == FGA_OK && s->rc == FGA_OK)
+          rc = append_cell (s, out, outlen, &err);
+        if (rc != FGA_OK && s->rc == FGA_OK)
+          {
+            s->rc = rc;
+            s->err = err;
+            snprintf (s->err.msg, sizeof s->err.msg, "cell %s: %.880s", c->id, err.msg);
+          }
+        if (rc == FGA_OK)
+          {
+            s->prog.cells_done++;
+            progress (s, NULL);
+          }
+      }
+      if (rc == FGA_OK)
+        for (int k = 0; k < 3; k++)
+          free (out[k]);
+    }
+}
+
+int
+fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_sweep_opts_t *opts,
+               fga_error_t *err)
+{
+  static const char *const names[3] = { "results.csv", "rank.csv", "least.csv" };
+  static const char *const headers[3] = { results_header, rank_header, least_header };
+  sweep_t s;
+  memset (&s, 0, sizeof s);
+  s.cfg = cfg;
+  s.opts = opts;
+  s.t0 = fga_wall_time ();
+  fga_error_init (&s.err);
+  char paths[3][4096], jpath[4096];
+  char *bufs[3] = { NULL, NULL, NULL };
+  size_t lens[3] = { 0, 0, 0 };
+  done_set_t done = { NULL, 0 };
+  int rc;
+
+  if (cfg->nn == 0 || cfg->nb == 0 || cfg->nseeds == 0)
+    return fga_error_set (err, FGA_ERR_INPUT, "the grid has no cell (n, b or seeds empty)");
+  if (opts != NULL && opts->jobs < 1)
+    return fga_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", opts->jobs);
+  if ((rc = make_dirs (outdir, err)) != FGA_OK)
+    return rc;
+  for (int k = 0; k < 3; k++)
+    if (snprintf (paths[k], sizeof paths[k], "%s/%s", outdir, names[k]) >= (int) sizeof paths[k])
+      return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
+  snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir);
+  if ((rc = write_json (jpath, cfg, err)) != FGA_OK)
+    return rc;
+
+  /* Resume: what results.csv says is done, and nothing else, survives.  */
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    rc = read_whole (&bufs[k], &lens[k], paths[k], err);
+  if (rc == FGA_OK)
+    rc = find_done (&done, bufs[0], lens[0], rows_per_cell (cfg), paths[0], results_header, err);
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    rc = prune_file (paths[k], bufs[k], lens[k], headers[k], &done, err);
+  for (int k = 0; k < 3; k++)
+    free (bufs[k]);
+
+  size_t total = cfg->nn * cfg->nb * cfg->nseeds;
+  if (rc == FGA_OK && (s.cells = calloc (total, sizeof *s.cells)) == NULL)
+    rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
+  if (rc == FGA_OK)
+    for (size_t in = 0; in < cfg->nn; in++)
+      for (size_t ib = 0; ib < cfg->nb; ib++)
+        for (size_t is = 0; is < cfg->nseeds; is++)
+          {
+            cell_make (&s.cells[s.ncells], cfg, in, ib, is);
+            if (done_has (&done, s.cells[s.ncells].id))
+              s.prog.cells_skipped++;
+            else
+              s.ncells++;
+          }
+  done_clear (&done);
+  s.prog.cells_total = total;
+
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    {
+      s.paths[k] = paths[k];
+      if ((s.fp[k] = fopen (paths[k], "ab")) == NULL)
+        rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+      else if (fseek (s.fp[k], 0, SEEK_END) == 0 && ftell (s.fp[k]) == 0
+               && (fputs (headers[k], s.fp[k]) == EOF || fflush (s.fp[k]) != 0))
+        rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+    }
+
+  if (rc == FGA_OK)
+    {
+      int jobs = opts != NULL ? opts->jobs : 1;
+      if (jobs > 1 && s.ncells > 1)
+        {
+#pragma omp parallel num_threads (jobs)
+          worker (&s);
+        }
+      else
+        worker (&s);
+      progress (&s, NULL);
+      if (s.rc != FGA_OK)
+        {
+          rc = s.rc;
+          if (err != NULL)
+            *err = s.err;
+        }
+    }
+  for (int k = 0; k < 3; k++)
+    if (s.fp[k] != NULL && fclose (s.fp[k]) != 0 && rc == FGA_OK)
+      rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+  free (s.cells);
+  return rc;
+}
