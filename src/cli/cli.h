@@ -73,6 +73,7 @@ int cli_plan (int argc, char **argv);
 int cli_expfit (int argc, char **argv);
 int cli_rank (int argc, char **argv);
 int cli_sweep (int argc, char **argv);
+int cli_demo (int argc, char **argv);
 int cli_report (int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const command_t commands[] = {
   { "plan", cli_plan, "degree, feature count and predicted cost of the polynomial method" },
   { "expfit", cli_expfit, "least degree of a polynomial within eps of exp on [-R, R], certified" },
   { "rank", cli_rank, "singular values and numerical rank of the attention matrix P" },
+  { "demo", cli_demo, "the main job: the transition sweep, its tables printed, its plots written" },
   { "bench", fga_cli_bench, "performance figures (never fails on speed)" },
   { "sweep", cli_sweep, "an experiment grid from a configuration file; resumes where it stopped" },
   { "report", cli_report, "tables and plots of a sweep, regenerated from its CSV files" },
