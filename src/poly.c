@@ -42,7 +42,6 @@
 
 enum { BASIS_CHEB, BASIS_TAYLOR };          /* the order of "cheb|taylor" */
 enum { ARITH_DOUBLE, ARITH_MPFR };
-enum { R_AUTO, R_APRIORI };                 /* the words of R */
 
 static const fga_param_info_t poly_params[] = {
   { "basis", FGA_PARAM_CHOICE, "cheb", 0, 0, "cheb|taylor", NULL,
@@ -74,7 +73,7 @@ typedef struct
 {
   int arith;
   mpfr_prec_t prec;            /* the unit roundoff is 2^-prec: 53 in double */
-  int rword;                   /* R_AUTO, R_APRIORI, or -1 for a number */
+  int rword;                   /* FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI, or -1 for a number */
   fga_basis_t basis;
   double R;                    /* the radius p is certified on */
   double B;                    /* for R = apriori: the entry bound checked at run */
@@ -305,41 +304,10 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fga_param_int (m, "prec") : 53;
   s->basis = fga_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB;
   s->eps_a = fga_param_real (m, "eps");
-  const double tau = fga_tau_double (&prob->tau, prob->d);
 
-  s->rword = fga_param_word (m, "R");
-  if (s->rword == R_AUTO)
-    {
-      if (!(prob->R >= 0) || !isfinite (prob->R))
-        {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=auto needs the score radius "
-                              "of the data, but the problem has R = %g; give R=apriori or a "
-                              "number", prob->R);
-          goto fail;
-        }
-      s->R = prob->R;
-    }
-  else if (s->rword == R_APRIORI)
-    {
-      if (!(prob->B > 0) || !isfinite (prob->B))
-        {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=apriori needs a positive "
-                              "finite entry bound B, but the problem has B = %g", prob->B);
-          goto fail;
-        }
-      s->B = prob->B;
-      s->R = fga_poly_apriori_R (tau, prob->d, prob->B);
-      if (!isfinite (s->R))
-        {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: R=apriori: tau d B^2 overflows "
-                              "(B = %g)", prob->B);
-          goto fail;
-        }
-    }
-  else
-    s->R = fga_param_real (m, "R");
-  if (s->R < FGA_POLY_RMIN)
-    s->R = FGA_POLY_RMIN;
+  if ((rc = fga_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
+    goto fail;
+  s->B = prob->B;
 
   /* ||V||_inf enters eps; the problem's Bv is the bound the instance was
      made with (or the largest |entry| of a V read without instance.json),
@@ -896,13 +864,13 @@ poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
                           "bound Bv = %.17g the relative eps was derived from", vmax, s->vbound);
   double rdata = fga_score_radius (Q, K, tau);
   int inside = rdata <= s->R;
-  if (!inside && s->rword == R_APRIORI)
+  if (!inside && s->rword == FGA_POLY_R_APRIORI)
     inside = fga_mat_max_abs (Q) <= s->B && fga_mat_max_abs (K) <= s->B;
   if (!inside)
     return fga_error_set (err, FGA_ERR_INPUT, "method poly: the scores may leave [-R, R] = "
                           "[-%.6g, %.6g], where p is certified: the data's Cauchy-Schwarz "
                           "radius is %.6g%s; use R=auto or a larger R", s->R, s->R, rdata,
-                          s->rword == R_APRIORI ? " and entries of Q or K exceed B" : "");
+                          s->rword == FGA_POLY_R_APRIORI ? " and entries of Q or K exceed B" : "");
 
   rc = s->arith == ARITH_DOUBLE ? run_double (s, T, lse, Q, K, V, st, err)
     : run_mpfr (s, T, lse, Q, K, V, st, err);
@@ -935,3 +903,34 @@ const fga_method_class_t fga_method_poly = {
     "certified error", poly_params },
   NULL, poly_prepare, poly_run, poly_destroy
 };
+
+int
+fga_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
+                 fga_error_t *err)
+{
+  const char *name = m->cls->info.name;
+  *rword = fga_param_word (m, "R");
+  if (*rword == FGA_POLY_R_AUTO)
+    {
+      if (!(prob->R >= 0) || !isfinite (prob->R))
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=auto needs the score radius "
+                              "of the data, but the problem has R = %g; give R=apriori or a "
+                              "number", name, prob->R);
+      *R = prob->R;
+    }
+  else if (*rword == FGA_POLY_R_APRIORI)
+    {
+      if (!(prob->B > 0) || !isfinite (prob->B))
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori needs a positive "
+                              "finite entry bound B, but the problem has B = %g", name, prob->B);
+      *R = fga_poly_apriori_R (fga_tau_double (&prob->tau, prob->d), prob->d, prob->B);
+      if (!isfinite (*R))
+        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori: tau d B^2 overflows "
+                              "(B = %g)", name, prob->B);
+    }
+  else
+    *R = fga_param_real (m, "R");
+  if (*R < FGA_POLY_RMIN)
+    *R = FGA_POLY_RMIN;
+  return FGA_OK;
+}

@@ -53,4 +53,14 @@ fga_poly_coef_prec (mpfr_prec_t prec)
   return prec + 64;
 }
 
+/* The words of the R parameter of poly and tsketch ("auto|apriori"); a
+   number is word -1.  */
+enum { FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI };
+
+/* The score radius by the method's R parameter: auto takes the problem's
+   Cauchy--Schwarz radius, apriori tau d B^2, or the number given; raised to
+   FGA_POLY_RMIN.  *rword gets the word (or -1).  Messages name the method. */
+int fga_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
+                     fga_error_t *err);
+
 #endif /* FGA_POLY_IMPL_H */

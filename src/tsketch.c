@@ -65,7 +65,6 @@
 #endif
 
 enum { BASIS_CHEB, BASIS_TAYLOR };          /* the order of "cheb|taylor" */
-enum { R_AUTO, R_APRIORI };                 /* the words of R */
 
 /* The largest degree: a degree-k block costs k sketches and k + 1 FFTs per
    row and the hashes k d words, so the cost grows like g^2; beyond 256 the
@@ -401,7 +400,6 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   fga_expfit_t p;
   int have_p = 0, rc;
   fga_error_t local;
-  const double tau = fga_tau_double (&prob->tau, d);
   const fga_basis_t basis = fga_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR
     : FGA_BASIS_CHEB;
   s->m = mm;
@@ -410,34 +408,9 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   s->seed = (unsigned long) fga_param_int (m, "seed");
 
   /* The radius, by poly's rules.  */
-  s->rword = fga_param_word (m, "R");
-  if (s->rword == R_AUTO)
-    {
-      if (!(prob->R >= 0) || !isfinite (prob->R))
-        {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: R=auto needs the score "
-                              "radius of the data, but the problem has R = %g; give R=apriori "
-                              "or a number", prob->R);
-          goto fail;
-        }
-      s->R = prob->R;
-    }
-  else if (s->rword == R_APRIORI)
-    {
-      s->B = prob->B;
-      s->R = fga_poly_apriori_R (tau, d, prob->B);
-      if (!(prob->B > 0) || !isfinite (s->R))
-        {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: R=apriori needs a positive "
-                              "entry bound B with tau d B^2 finite, but the problem has B = %g",
-                              prob->B);
-          goto fail;
-        }
-    }
-  else
-    s->R = fga_param_real (m, "R");
-  if (s->R < FGA_POLY_RMIN)
-    s->R = FGA_POLY_RMIN;
+  if ((rc = fga_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
+    goto fail;
+  s->B = prob->B;
   if (s->R > FGA_EXPFIT_RMAX)
     {
       rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: R = %g is above %g, the largest "
@@ -556,7 +529,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   const double tau = fga_tau_double (&m->prob.tau, m->prob.d);
   double rdata = fga_score_radius (Q, K, tau);
   int inside = rdata <= s->R;
-  if (!inside && s->rword == R_APRIORI)
+  if (!inside && s->rword == FGA_POLY_R_APRIORI)
     inside = fga_mat_max_abs (Q) <= s->B && fga_mat_max_abs (K) <= s->B;
   if (!inside)
     return fga_error_set (err, FGA_ERR_INPUT, "method tsketch: the scores may leave [-R, R] = "
