@@ -30,6 +30,7 @@
 
 #include "fgattn.h"
 #include "bench_lowrank.h"
+#include "bench_util.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXB 16
@@ -74,31 +75,6 @@ usage (FILE *out)
 }
 
 static int
-bad_usage (const char *fmt, const char *arg)
-{
-  fprintf (stderr, "fgattn bench lowrank: ");
-  fprintf (stderr, fmt, arg);
-  fprintf (stderr, " (fgattn bench lowrank --help)\n");
-  return 2;
-}
-
-static int
-parse_long (long *out, const char *text, long lo, long hi, const char *option)
-{
-  char *end;
-  errno = 0;
-  long v = strtol (text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-    {
-      fprintf (stderr, "fgattn bench lowrank: %s %s: expected a whole number from %ld to %ld "
-               "(fgattn bench lowrank --help)\n", option, text, lo, hi);
-      return 2;
-    }
-  *out = v;
-  return 0;
-}
-
-static int
 parse_bounds (double *out, size_t *count, const char *text)
 {
   const char *p = text;
@@ -108,42 +84,23 @@ parse_bounds (double *out, size_t *count, const char *text)
       char *end;
       errno = 0;
       if (*count == MAXB)
-        return bad_usage ("--B %s: at most 16 bounds", text);
+        return bench_bad_usage ("lowrank", "--B %s: at most 16 bounds", text);
       double v = strtod (p, &end);
       if (end == p || errno == ERANGE || !(v > 0) || !isfinite (v) || v > 1e6
           || (*end != ',' && *end != '\0'))
-        return bad_usage ("--B %s: expected positive numbers (at most 1e6) separated by commas",
+        return bench_bad_usage ("lowrank", "--B %s: expected positive numbers (at most 1e6) separated by commas",
                           text);
       out[(*count)++] = v;
       p = *end == ',' ? end + 1 : end;
     }
   if (*count == 0)
-    return bad_usage ("--B %s: the list is empty", text);
+    return bench_bad_usage ("lowrank", "--B %s: the list is empty", text);
   return 0;
 }
 
 /* Peak RSS since the last reset (Linux: "5" into /proc/self/clear_refs
    resets the high-water mark; elsewhere it is the peak since the start). */
-static int rss_resettable = 1;
-
-static void
-reset_peak_rss (void)
-{
-  int fd = open ("/proc/self/clear_refs", O_WRONLY);
-  if (fd < 0 || write (fd, "5", 1) != 1)
-    rss_resettable = 0;
-  if (fd >= 0)
-    close (fd);
-}
-
-static double
-peak_rss (void)
-{
-  struct rusage ru;
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return NAN;
-  return (double) ru.ru_maxrss * 1024.0;
-}
+static int rss_resettable = 1;   /* whether the peak can be reset here */
 
 typedef struct
 {
@@ -175,7 +132,7 @@ measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_pr
   res->status = 0;
   res->runs = 0;
   res->why[0] = '\0';
-  reset_peak_rss ();
+  rss_resettable = bench_reset_peak_rss ();
   double t0 = fga_wall_time ();
   fga_method_t m = fga_method_create (spec, &err);
   if (m == NULL || fga_method_prepare (m, prob, &err) != FGA_OK)
@@ -207,7 +164,7 @@ measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_pr
       if (st.wall_seconds > SLOW_RUN)
         break;
     }
-  res->rss = peak_rss ();
+  res->rss = bench_peak_rss ();
   fga_method_destroy (m);
 }
 
@@ -286,27 +243,27 @@ fga_bench_lowrank (int argc, char **argv)
                || strcmp (o, "--reps") == 0 || strcmp (o, "--seed") == 0)
         {
           if (a + 1 >= argc)
-            return bad_usage ("%s needs a value", o);
+            return bench_bad_usage ("lowrank", "%s needs a value", o);
           const char *v = argv[++a];
           int rc;
           if (strcmp (o, "--n") == 0)
             {
-              rc = parse_long (&n, v, 2, 1L << 24, o);
+              rc = bench_parse_long (&n, "lowrank", v, 2, 1L << 24, o);
               n_given = 1;
             }
           else if (strcmp (o, "--d") == 0)
-            rc = parse_long (&d, v, 1, 4096, o);
+            rc = bench_parse_long (&d, "lowrank", v, 1, 4096, o);
           else if (strcmp (o, "--B") == 0)
             rc = parse_bounds (bounds, &nb, v);
           else if (strcmp (o, "--reps") == 0)
-            rc = parse_long (&reps, v, 1, 1000, o);
+            rc = bench_parse_long (&reps, "lowrank", v, 1, 1000, o);
           else
-            rc = parse_long (&seed, v, 0, 1L << 62, o);
+            rc = bench_parse_long (&seed, "lowrank", v, 0, 1L << 62, o);
           if (rc != 0)
             return rc;
         }
       else
-        return bad_usage ("unknown option '%s'", o);
+        return bench_bad_usage ("lowrank", "unknown option '%s'", o);
     }
   if (quick && !n_given)
     n = 2048;
@@ -315,7 +272,7 @@ fga_bench_lowrank (int argc, char **argv)
 #ifdef _OPENMP
   threads = omp_get_max_threads ();
 #endif
-  reset_peak_rss ();           /* learns whether the peak can be reset, for the header */
+  rss_resettable = bench_reset_peak_rss ();           /* learns whether the peak can be reset, for the header */
   printf ("fgattn %s bench lowrank: %d OpenMP threads", fga_version (), threads);
   if (openblas_get_num_threads != NULL)
     printf (", %d OpenBLAS threads", openblas_get_num_threads ());

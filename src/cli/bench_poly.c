@@ -28,6 +28,7 @@
 
 #include "fgattn.h"
 #include "bench_poly.h"
+#include "bench_util.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXPTS 32
@@ -68,56 +69,8 @@ usage (FILE *out)
            "example: fgattn bench poly --quick\n", spec);
 }
 
-static int
-bad_usage (const char *fmt, const char *arg)
-{
-  fprintf (stderr, "fgattn bench poly: ");
-  fprintf (stderr, fmt, arg);
-  fprintf (stderr, " (fgattn bench poly --help)\n");
-  return 2;
-}
-
-static int
-parse_long (long *out, const char *text, long lo, long hi, const char *option)
-{
-  char *end;
-  errno = 0;
-  long v = strtol (text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-    {
-      fprintf (stderr, "fgattn bench poly: %s %s: expected a whole number from %ld to %ld\n",
-               option, text, lo, hi);
-      return 2;
-    }
-  *out = v;
-  return 0;
-}
-
 /* Peak RSS since the last reset (Linux: "5" into /proc/self/clear_refs
    resets the high-water mark; elsewhere it is the peak since the start). */
-static void
-reset_peak_rss (void)
-{
-  int fd = open ("/proc/self/clear_refs", O_WRONLY);
-  if (fd >= 0)
-    {
-      if (write (fd, "5", 1) != 1)
-        {
-          /* the peak then stays the process's since it started */
-        }
-      close (fd);
-    }
-}
-
-static double
-peak_rss (void)
-{
-  struct rusage ru;
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return NAN;
-  return (double) ru.ru_maxrss * 1024.0;
-}
-
 typedef struct
 {
   size_t n;
@@ -164,7 +117,7 @@ bench_poly_point (point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T, int reps
   fga_tau_t tau = { FGA_TAU_INV_D, 0 };
   fga_problem_t prob;
   fga_problem_from_instance (&prob, inst, &tau);
-  reset_peak_rss ();
+  bench_reset_peak_rss ();
   double t0 = fga_wall_time ();
   fga_method_t m = fga_method_create (spec, &err);
   int rc = m == NULL ? err.code : fga_method_prepare (m, &prob, &err);
@@ -187,7 +140,7 @@ bench_poly_point (point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T, int reps
       if (st.wall_seconds > 2)
         break;
     }
-  pt->rss = peak_rss ();
+  pt->rss = bench_peak_rss ();
   fga_method_destroy (m);
   if (rc != FGA_OK)
     fprintf (stderr, "fgattn bench poly: poly at n = %zu failed: %s\n", pt->n, err.msg);
@@ -267,34 +220,34 @@ fga_bench_poly (int argc, char **argv)
                || strcmp (o, "--seed") == 0)
         {
           if (a + 1 >= argc)
-            return bad_usage ("%s needs a value", o);
+            return bench_bad_usage ("poly", "%s needs a value", o);
           const char *v = argv[++a];
           int rc = 0;
           if (strcmp (o, "--max-log2n") == 0)
             {
-              rc = parse_long (&hi, v, 1, 24, o);
+              rc = bench_parse_long (&hi, "poly", v, 1, 24, o);
               hi_given = 1;
             }
           else if (strcmp (o, "--min-log2n") == 0)
-            rc = parse_long (&lo, v, 1, 24, o);
+            rc = bench_parse_long (&lo, "poly", v, 1, 24, o);
           else if (strcmp (o, "--reps") == 0)
-            rc = parse_long (&reps, v, 1, 1000, o);
+            rc = bench_parse_long (&reps, "poly", v, 1, 1000, o);
           else if (strcmp (o, "--seed") == 0)
-            rc = parse_long (&seed, v, 0, 1L << 62, o);
+            rc = bench_parse_long (&seed, "poly", v, 0, 1L << 62, o);
           else
             {
               char *end;
               errno = 0;
               limit = strtod (v, &end);
               if (end == v || *end != '\0' || !(limit >= 0) || !isfinite (limit))
-                return bad_usage ("--exact-limit %s: expected a nonnegative number of seconds",
+                return bench_bad_usage ("poly", "--exact-limit %s: expected a nonnegative number of seconds",
                                   v);
             }
           if (rc != 0)
             return rc;
         }
       else
-        return bad_usage ("unknown option '%s'", o);
+        return bench_bad_usage ("poly", "unknown option '%s'", o);
     }
   if (quick && !hi_given)
     hi = 16;

@@ -19,6 +19,7 @@
 
 #include "fgattn.h"
 #include "cmd_bench.h"
+#include "bench_util.h"
 #include "bench_poly.h"
 #include "bench_lowrank.h"
 
@@ -111,29 +112,9 @@ fill (fga_mat_ptr M, uint64_t *state)
   *state = x;
 }
 
-/* Peak resident set size in bytes, since the last reset_peak_rss.  Linux
-   resets the high-water mark when "5" is written to /proc/self/clear_refs;
-   where it cannot, the peak is the process's since it started.  */
+/* Whether the peak resident size could be reset before a measurement
+   (bench_util.h); if not, the figure is the process's peak since start.  */
 static int rss_resettable = 1;
-
-static void
-reset_peak_rss (void)
-{
-  int fd = open ("/proc/self/clear_refs", O_WRONLY);
-  if (fd < 0 || write (fd, "5", 1) != 1)
-    rss_resettable = 0;
-  if (fd >= 0)
-    close (fd);
-}
-
-static double
-peak_rss (void)
-{
-  struct rusage ru;
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return NAN;
-  return (double) ru.ru_maxrss * 1024.0;
-}
 
 /* Best of reps dgemm calls, C = A B^T with A m x k and B n x k, as the scores
    of attention are; GFLOP/s with 2 m n k per call.  */
@@ -215,7 +196,7 @@ measure (int method, size_t n, size_t d, int reps)
   fill (Q, &state);
   fill (K, &state);
   fill (V, &state);
-  reset_peak_rss ();
+  rss_resettable = bench_reset_peak_rss ();
   for (int k = 0; k < reps; k++)
     {
       fga_stats_t st;
@@ -235,7 +216,7 @@ measure (int method, size_t n, size_t d, int reps)
       double b = fga_stats_get (&st, "block");
       r.block = isnan (b) ? 0 : (size_t) b;
     }
-  r.rss = peak_rss ();
+  r.rss = bench_peak_rss ();
   if (!r.failed)
     r.gflops = 4.0 * (double) n * (double) n * (double) d / r.seconds / 1e9;
 done:
