@@ -75,7 +75,11 @@ int fga_param_given (fga_method_t m, const char *key);
    given, or -1 when the value is a number (read it with fga_param_real). */
 int fga_param_word (fga_method_t m, const char *key);
 
-/* OpenBLAS held at one thread between enter and leave (blas_threads.c says
+/* The threads a kernel may use here: 1 inside a parallel region when no
+   further nesting is active, else OpenMP's maximum (threads.c says why). */
+int fga_max_threads (void);
+
+/* OpenBLAS held at one thread between enter and leave (threads.c says
    why); calls nest and may overlap across kernels.  */
 void fga_blas_single_enter (void);
 void fga_blas_single_leave (void);

@@ -363,7 +363,7 @@ fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fg
   fga_stats_t *st = stats != NULL ? stats : &local;
   fga_stats_init (st);
 #ifdef _OPENMP
-  st->threads = omp_get_max_threads ();
+  st->threads = fga_max_threads ();
 #endif
   double t0 = fga_wall_time ();
   rc = m->cls->run (m, T, lse, Q, K, V, st, err);

@@ -384,7 +384,7 @@ rf_threads (const rf_t *s, size_t nq, size_t nk, size_t dv, size_t tasks)
 {
   int nt = 1;
 #ifdef _OPENMP
-  nt = omp_get_max_threads ();
+  nt = fga_max_threads ();
 #endif
   if ((size_t) nt > tasks)
     nt = tasks > 0 ? (int) tasks : 1;

@@ -316,7 +316,7 @@ static int
 ts_threads (void)
 {
 #ifdef _OPENMP
-  return omp_get_max_threads ();
+  return fga_max_threads ();
 #else
   return 1;
 #endif

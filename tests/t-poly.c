@@ -958,6 +958,52 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* Inside a parallel region with nesting off (a sweep running cells with
+   --jobs 2), a kernel gets one thread however many omp_get_max_threads
+   names; the output must still be right (threads.c, fga_max_threads).  */
+START_TEST (test_inside_parallel_region)
+{
+  fga_instance_t inst;
+  fga_error_t err;
+  fga_instance_init (inst);
+  ck_assert_int_eq (fga_instance_generate (inst, 1024, 1024, 8, 3, 1.2, 1, FGA_DIST_UNIFORM,
+                                           fga_test_seed (), &err), FGA_OK);
+  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_mat_t T0, T[2];
+  fga_stats_t st;
+  fga_mat_init (T0, 1024, 3, NULL);
+  ck_assert_int_eq (run_spec ("poly:deg=6", inst, &tau, T0, NULL, &st, &err), FGA_OK);
+  int rc[2] = { -99, -99 };
+  fga_mat_init (T[0], 1024, 3, NULL);
+  fga_mat_init (T[1], 1024, 3, NULL);
+#pragma omp parallel num_threads (2)
+  {
+#ifdef _OPENMP
+    int k = omp_get_thread_num ();
+#else
+    int k = 0;
+#endif
+    fga_error_t e;
+    fga_stats_t s;
+    rc[k] = run_spec ("poly:deg=6", inst, &tau, T[k], NULL, &s, &e);
+  }
+  for (int k = 0; k < 2; k++)
+    {
+      if (rc[k] == -99)
+        continue;        /* no second thread on this machine */
+      ck_assert_int_eq (rc[k], FGA_OK);
+      for (size_t i = 0; i < 1024 * 3; i++)
+        ck_assert_msg (fabs (T[k]->data[i] - T0->data[i]) <= 1e-13,
+                       "entry %zu: %.17g inside a parallel region, %.17g outside", i,
+                       T[k]->data[i], T0->data[i]);
+    }
+  fga_mat_clear (T0);
+  fga_mat_clear (T[0]);
+  fga_mat_clear (T[1]);
+  fga_instance_clear (inst);
+}
+END_TEST
+
 static Suite *
 poly_suite (void)
 {
@@ -987,6 +1033,7 @@ poly_suite (void)
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("blocks and threads");
+  tcase_add_test (tc, test_inside_parallel_region);
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_blocks, 0, 3);
   suite_add_tcase (s, tc);

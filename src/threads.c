@@ -1,6 +1,27 @@
-/* fga_blas_single -- hold OpenBLAS at one thread while a kernel's OpenMP threads make the products */
+/* fga_threads -- how many threads a kernel may use, and OpenBLAS held at one thread meanwhile */
 
 #include "fga-impl.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* omp_get_max_threads answers the nthreads ICV even where a nested region
+   would get one thread only (inside a sweep's cells run in parallel, with
+   nesting off): a kernel that sizes per-thread buffers by it and combines
+   them afterwards would read buffers no thread wrote.  So the kernels ask
+   here: one thread when no further level of parallelism is active.  */
+int
+fga_max_threads (void)
+{
+#ifdef _OPENMP
+  if (omp_get_active_level () >= omp_get_max_active_levels ())
+    return 1;
+  return omp_get_max_threads ();
+#else
+  return 1;
+#endif
+}
 
 /* OpenBLAS threads each dgemm with a pool of its own.  Alternating that pool
    with OpenMP's makes both spin against each other on a small machine (a
