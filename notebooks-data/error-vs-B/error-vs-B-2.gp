@@ -1,0 +1,18 @@
+# error-vs-B-2.gp -- written by fgattn report; run it in this folder: gnuplot error-vs-B-2.gp
+if (!exists("out")) out = 'error-vs-B-2'
+set datafile missing '?'
+set key outside right top
+set grid
+set title 'max_abs error against B: poly, deg = 8 (mean over seeds)'
+set xlabel 'B'
+set ylabel 'max_abs error'
+set logscale y
+set format y '%.0e'
+set terminal pngcairo noenhanced size 960,600
+set output out.'.png'
+plot 'error-vs-B-2.dat' using 1:2 with linespoints title 'n = 512'
+unset output
+set terminal svg noenhanced size 960,600
+set output out.'.svg'
+plot 'error-vs-B-2.dat' using 1:2 with linespoints title 'n = 512'
+unset output
