@@ -984,6 +984,217 @@ int fga_report_write (fga_report_ptr rep, const char *dir, fga_error_t *err);
 size_t fga_report_nplots (const fga_report_struct *rep);
 const char *fga_report_plot (const fga_report_struct *rep, size_t i);
 
+/* ------------------------------------------------------------------ */
+/* Gap Hamming closest pair and the reduction (theory/lower-bound.md).
+
+   A gap bichromatic Hamming closest pair instance: n vectors a_i and n
+   vectors b_j in {0,1}^m, a threshold t and a gap eps > 0, with the promise
+   that either some ham(a_i, b_j) <= t (YES) or every ham(a_i, b_j) >=
+   (1+eps) t (NO).  Bits are stored one per byte, 0 or 1, row-major.  */
+
+typedef struct
+{
+  size_t n, m, t;
+  double eps;
+  int planted;                 /* 1: generated as YES, 0: as NO, -1: unknown */
+  unsigned long seed;          /* meaningful when planted >= 0 */
+  size_t pi, pj;               /* the planted pair, when planted == 1 */
+  unsigned char *a, *b;        /* n*m bits each; owned */
+} fga_hamming_struct;
+typedef fga_hamming_struct fga_hamming_t[1];
+typedef fga_hamming_struct *fga_hamming_ptr;
+typedef const fga_hamming_struct *fga_hamming_srcptr;
+
+void fga_hamming_init (fga_hamming_ptr h);
+void fga_hamming_clear (fga_hamming_ptr h);
+/* The least integer distance allowed to a non-planted pair: ceil((1+eps) t). */
+size_t fga_hamming_far (size_t t, double eps);
+/* Draws a YES (planted != 0: one pair at distance exactly t, every other
+   pair >= (1+eps) t) or NO instance (every pair >= (1+eps) t) by rejection
+   sampling from GMP's default random state seeded with seed.  Refuses, before
+   drawing, parameters for which rejection would almost surely fail: random
+   vectors concentrate at distance m/2, so (1+eps) t must stay below m/2 by a
+   margin (the message gives the probability that a random pair is too close). */
+int fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps,
+                          int planted, unsigned long seed, fga_error_t *err);
+size_t fga_hamming_distance (fga_hamming_srcptr h, size_t i, size_t j);
+/* dir/hamming.json: {"format": "fgattn-hamming", "n", "m", "t", "eps",
+   "planted", "seed", "planted_pair": [i, j], "a": ["0110...", ...],
+   "b": [...]}; written atomically (the folder is made when missing).  */
+int fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err);
+int fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err);
+
+typedef struct
+{
+  size_t min_dist, argmin_i, argmin_j;
+  size_t close_pairs;          /* pairs at distance <= t */
+  size_t gap_pairs;            /* pairs strictly between t and (1+eps) t (promise broken) */
+  int yes;                     /* min_dist <= t */
+} fga_hamming_solution_t;
+/* Brute force over all n^2 pairs.  */
+void fga_hamming_solve (fga_hamming_solution_t *sol, fga_hamming_srcptr h);
+
+/* The reduction (REFERENCES.md section 4).  d = 2m, lambda = ln(4n)/(eps t),
+   s = sqrt(lambda d); rows 0..n-1 of Q are s (a_i, 1-a_i), rows n..2n-1 zero;
+   rows 0..n-1 of K are s (b_j, 1-b_j), rows n..2n-1 are s 1; V is 1 on the
+   real keys and 0 on the dummies.  With tau = 1/d, real query i outputs
+   o_i = x_i / (x_i + n), x_i = sum_j exp(-lambda ham(a_i, b_j)).  */
+typedef struct
+{
+  size_t n, m, d, t;
+  double eps;
+  double lambda, s, s_over_sqrt_ln_n;
+  double yes_bound;            /* YES: max_i o_i >= e^{-lambda t} / (2n) */
+  double no_bound;             /* NO: every o_i <= e^{-lambda t} / (4n) */
+  double accuracy;             /* additive error below e^{-lambda t} / (8n) decides */
+  double decide_at;            /* 3 e^{-lambda t} / (8n), the midpoint */
+} fga_reduction_info_t;
+
+/* Builds the attention instance (inst initialised by the caller; cleared
+   first) and its thresholds.  inst->B = s, inst->Bv = 1.  */
+int fga_reduce (fga_instance_ptr inst, fga_reduction_info_t *info, fga_hamming_srcptr h,
+                fga_error_t *err);
+/* dir/reduction.json, atomically (with tau "1/d").  */
+int fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info,
+                              fga_error_t *err);
+int fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_t *err);
+/* Checks that inst has the shapes info calls for (2n x 2m, V 2n x 1).  */
+int fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info_t *info,
+                         fga_error_t *err);
+
+typedef struct
+{
+  double max_o;                /* max over real queries of the output */
+  size_t argmax;
+  int yes;                     /* max_o > decide_at */
+  double margin;               /* yes: max_o - decide_at; no: decide_at - max_o (>= 0) */
+  double above_no;             /* max_o - no_bound */
+  double below_yes;            /* yes_bound - max_o */
+} fga_reduction_decision_t;
+/* Decides from an output T (2n x 1) of any method run with tau = 1/d.  */
+int fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
+                          const fga_reduction_info_t *info, fga_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* The complexity analyzer (src/analyzer.c; REFERENCES.md section 7).
+
+   For a mechanism and its sizes: exact operation counts by kind in GMP
+   (never overflowing, n = 10^12 included), equal for the mechanisms that
+   fgattn runs to what their implementations record in fga_stats_t
+   (tests/t-analyzer.c checks it); the matrix-product MACs and the scores
+   from which the FLOP conventions of the tools are derived; peak working
+   memory under a stated model; minimum sequential steps, maximum path
+   length and depth as a fan-in-2 circuit.  The library only computes:
+   nothing is printed.  */
+
+typedef enum
+{
+  FGA_AN_VANILLA,              /* exact, two passes (fgattn's exact:algo=naive); causal allowed */
+  FGA_AN_STREAM,               /* exact, online softmax over key blocks (exact:algo=stream) */
+  FGA_AN_WINDOW,               /* the method window (w, causal) */
+  FGA_AN_STRIDED,              /* the method strided (l, causal) */
+  FGA_AN_DILATED,              /* the method dilated (w, r, alpha, levels, head, causal) */
+  FGA_AN_POLY,                 /* the method poly with degree g */
+  FGA_AN_RF,                   /* the method rf (m, kind) */
+  FGA_AN_NYSTROM,              /* the method nystrom with pinv=iter (m, iters, landmarks) */
+  FGA_AN_MHA,                  /* multi-head: Q, K, V, O projections of d x d, heads of d / heads */
+  FGA_AN_RECURRENT,            /* h_t = tanh (W h_{t-1} + U x_t), hidden size d */
+  FGA_AN_CONV,                 /* convolution of kernel k, d channels in and out; separable option */
+  FGA_AN_LINEAR,               /* kernelised linear attention, feature dimension m; causal as a scan */
+  FGA_AN_FLASH,                /* FlashAttention's tiling for an on-chip memory of sram words */
+  FGA_AN_NMECH
+} fga_an_mech_t;
+
+typedef struct
+{
+  fga_an_mech_t mech;
+  size_t nq, nk, d, dv;        /* nq = nk = n for the position-based mechanisms */
+  int causal, lse;             /* lse: the log-sum-exp output asked for (as the methods' lse) */
+  size_t heads;                /* mha: number of heads (divides d) */
+  size_t block;                /* stream: keys per block, 0 for the kernel's 256 */
+  size_t w, l, r, alpha, levels, head;   /* window, strided, dilated (fga_sparse_pattern_t) */
+  long g;                      /* poly: degree */
+  size_t m;                    /* rf, nystrom, linear: features or landmarks */
+  int rf_kind;                 /* fga_rf_kind_t */
+  long iters;                  /* nystrom: iterations of the pseudo-inverse */
+  int segment;                 /* nystrom: segment-mean landmarks */
+  size_t k;                    /* conv: kernel width */
+  int separable;               /* conv: depthwise then pointwise */
+  size_t sram;                 /* flash: on-chip memory M in words (>= 4 d) */
+} fga_an_spec_t;
+
+typedef struct
+{
+  mpz_t ops[5];                /* mul, add, exp, div, cmp */
+  mpz_t work;                  /* their sum */
+  mpz_t macs;                  /* multiply-accumulates of the matrix products */
+  mpz_t scores;                /* softmax entries (pairs scored); 0 when there is no softmax */
+  mpz_t macs_dense, scores_dense;   /* the same without the causal mask */
+  mpz_t mem_elems, mem_bytes;  /* peak working memory beyond the inputs and outputs */
+  mpz_t steps;                 /* minimum sequential steps (Vaswani et al.'s column) */
+  mpz_t path;                  /* maximum path length between two positions */
+  mpz_t depth;                 /* depth as a circuit of fan-in-2 operations */
+  mpz_t traffic;               /* words moved between slow and fast memory (vanilla: the
+                                  standard algorithm; flash: FlashAttention's); 0 if not modelled */
+  const char *mem_model;       /* what mem_elems counts */
+  const char *depth_model;     /* how depth was derived */
+} fga_an_result_t;
+
+/* Sets defaults: vanilla, sizes 0, heads 1, alpha 2, r 1, iters 6, k 3, sram 2^17.  */
+void fga_an_spec_init (fga_an_spec_t *s);
+const char *fga_an_mech_name (fga_an_mech_t m);
+/* The mechanism named, or -1.  */
+int fga_an_mech_parse (const char *name);
+void fga_an_result_init (fga_an_result_t *res);
+void fga_an_result_clear (fga_an_result_t *res);
+/* Fills res (initialised); refuses bad sizes with a message.  */
+int fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err);
+
+/* FLOP conventions, derived from res: each names the tools or papers that
+   use it.  halve: for a causal spec, 0 counts the exact masked work, 1
+   halves the dense count (FlashAttention benchmarks, Megatron), 2 counts
+   the dense work (tools that ignore the mask).  */
+typedef enum
+{
+  FGA_FLOP_MACS,               /* MACs only: fvcore, ptflops */
+  FGA_FLOP_FLOP2,              /* 2 per MAC, softmax 0: torch.utils.flop_counter, fvcore x2, PaLM */
+  FGA_FLOP_SOFTMAX3,           /* 2 per MAC + 3 per score: Chinchilla (Hoffmann et al. 2022) */
+  FGA_FLOP_SOFTMAX5,           /* 2 per MAC + 5 per score: LLM-Viewer */
+  FGA_FLOP_ALL,                /* every operation of every kind once: fgattn's own counts */
+  FGA_FLOP_NCONV
+} fga_flop_conv_t;
+const char *fga_flop_conv_name (fga_flop_conv_t c);
+const char *fga_flop_conv_source (fga_flop_conv_t c);
+int fga_flop_conv_parse (const char *name);
+void fga_an_flops (mpz_ptr out, const fga_an_result_t *res, fga_flop_conv_t c, int halve);
+/* Brent's bound T_p <= ceil (W / p) + D with W = res->work, D = res->depth.  */
+void fga_an_brent (mpz_ptr out, const fga_an_result_t *res, mpz_srcptr p);
+
+/* The rows of a paper's complexity table, as specs derived from base
+   (its n, d, dv, and: vaswani's kernel base->k and neighbourhood
+   base->w, the restricted attention's radius being w / 2; longnet's
+   base->w as w_0 and base->alpha), each with the paper's asymptotic
+   classes.  name is "vaswani" (Vaswani et al. 2017, Table 1) or "longnet"
+   (Ding et al. 2023, Table 1).  Returns the number of rows written (at
+   most max), 0 for an unknown name.  */
+typedef struct
+{
+  fga_an_spec_t spec;
+  const char *label, *complexity, *steps_class, *path_class;
+} fga_an_row_t;
+size_t fga_an_table (fga_an_row_t *rows, size_t max, const char *name, const fga_an_spec_t *base);
+
+/* The online softmax as a reduction (`fgattn analyze --depth'): each score
+   becomes a state (m, l, o) = (s_j, 1, v_j) at the depth S = c(d) + 2 of a
+   score; two states merge in 5 levels (max; subtract and exp; multiply;
+   add); chunks of `chunk' keys (0: all nk) are reduced as trees, in
+   parallel, and the chunks' states merged in sequence, then one division:
+     depth = S + 5 c(min (chunk, nk)) + 5 (ceil (nk / chunk) - 1) + 1,
+   with c(x) = ceil (log2 x).  mem: the states alive at once over all nq
+   queries, nq (min (chunk, nk) + [chunk < nk]) (dv + 2) elements.  */
+void fga_an_online_tree (mpz_ptr depth, mpz_ptr mem, size_t nq, size_t nk, size_t d,
+                         size_t dv, size_t chunk);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,5 +75,9 @@ int cli_rank (int argc, char **argv);
 int cli_sweep (int argc, char **argv);
 int cli_demo (int argc, char **argv);
 int cli_report (int argc, char **argv);
+int cli_analyze (int argc, char **argv);
+int cli_hamming (int argc, char **argv);
+int cli_reduce (int argc, char **argv);
+int cli_decide (int argc, char **argv);
 
 #endif

@@ -1,0 +1,674 @@
+/* t-analyzer -- the complexity analyzer: hand counts, the methods' own counts, ratios, LongNet's bound, huge n */
+
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+
+static const char *const kind[5] = { "mul", "add", "exp", "div", "cmp" };
+
+/* The analyzer's result for s; must succeed.  */
+static void
+analyze (fga_an_result_t *res, const fga_an_spec_t *s)
+{
+  fga_error_t err;
+  fga_error_init (&err);
+  int rc = fga_an_analyze (res, s, &err);
+  ck_assert_msg (rc == FGA_OK, "analyze %s: %s", fga_an_mech_name (s->mech), err.msg);
+}
+
+static fga_an_spec_t
+spec (fga_an_mech_t mech, size_t n, size_t d, size_t dv)
+{
+  fga_an_spec_t s;
+  fga_an_spec_init (&s);
+  s.mech = mech;
+  s.nq = s.nk = n;
+  s.d = d;
+  s.dv = dv;
+  return s;
+}
+
+static void
+assert_ops (const fga_an_result_t *res, const unsigned long want[5], const char *what)
+{
+  for (int i = 0; i < 5; i++)
+    ck_assert_msg (mpz_cmp_ui (res->ops[i], want[i]) == 0, "%s: %s = %s, want %lu", what,
+                   kind[i], mpz_get_str (NULL, 10, res->ops[i]), want[i]);
+}
+
+START_TEST (test_hand_counts)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+
+  /* vanilla n = 2, d = 2, dv = 1: per row 2 dot products (2 mul, 1 add),
+     2 scalings, 1 cmp, 2 sub, 2 exp, 1 add to the sum, P V 2 mul 1 add,
+     1 division */
+  fga_an_spec_t s = spec (FGA_AN_VANILLA, 2, 2, 1);
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 16, 12, 4, 2, 2 }, "vanilla 2x2");
+  ck_assert (mpz_cmp_ui (res.work, 36) == 0);
+  ck_assert (mpz_cmp_ui (res.macs, 12) == 0);     /* 4 scores x (d + dv) */
+  ck_assert (mpz_cmp_ui (res.mem_elems, 4) == 0);
+  ck_assert (mpz_cmp_ui (res.mem_bytes, 32) == 0);
+  /* 2 c(2) + c(2) + 6 */
+  ck_assert (mpz_cmp_ui (res.depth, 9) == 0);
+  ck_assert (mpz_cmp_ui (res.steps, 1) == 0 && mpz_cmp_ui (res.path, 1) == 0);
+
+  /* with lse: one more add (m + log l) and one exp per row */
+  s.lse = 1;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 16, 14, 6, 2, 2 }, "vanilla 2x2 lse");
+
+  /* causal n = 3, d = dv = 1: 6 pairs, rows of 1, 2, 3 keys: mul 3 per
+     pair; add 2 per pair less 2 per row; cmp 0 + 1 + 2 */
+  s = spec (FGA_AN_VANILLA, 3, 1, 1);
+  s.causal = 1;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 18, 12, 6, 3, 3 }, "vanilla causal 3");
+  ck_assert (mpz_cmp_ui (res.scores, 6) == 0 && mpz_cmp_ui (res.scores_dense, 9) == 0);
+
+  /* REFERENCES.md's depth 3 c(nk) + c(dk) + 6 less one c(nk) (division
+     after P V): nk = 1024, d = 64 gives 20 + 6 + 6 */
+  s = spec (FGA_AN_VANILLA, 1024, 64, 64);
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.depth, 32) == 0);
+
+  /* stream n = 5, d = 1, dv = 1, block 2: nb = 3 blocks per row
+     mul = 5 (5 * 3 + 3 * 2) = 105, add = 5 (15 + 3) = 90, exp = 5 (5 + 3),
+     cmp = 25; depth S + 2 c(2) + 2 nb + 4 = 2 + 2 + 6 + 4 */
+  s = spec (FGA_AN_STREAM, 5, 1, 1);
+  s.block = 2;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 105, 90, 40, 5, 25 }, "stream 5/2");
+  ck_assert (mpz_cmp_ui (res.depth, 14) == 0);
+  ck_assert (mpz_cmp_ui (res.steps, 3) == 0);
+
+  /* window n = 4, w = 1: rows of 2, 3, 3, 2 keys: P = 10 = 4 * 3 - 2 */
+  s = spec (FGA_AN_WINDOW, 4, 1, 1);
+  s.w = 1;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 30, 22, 10, 4, 6 }, "window 4/1");
+  ck_assert (mpz_cmp_ui (res.path, 3) == 0);
+
+  /* recurrent n = 3, d = 2: per step 8 products, 2 (2 * 2 - 1) adds, 2 tanh */
+  s = spec (FGA_AN_RECURRENT, 3, 2, 2);
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 24, 18, 6, 0, 0 }, "recurrent");
+  ck_assert (mpz_cmp_ui (res.steps, 3) == 0 && mpz_cmp_ui (res.path, 3) == 0);
+
+  /* conv n = 4, d = 2, k = 3: 4 * 2 * 6 products, 4 * 2 * 5 adds; path
+     ceil (log_3 4) = 2; separable: 4 * 2 * (3 + 2), 4 * 2 * (2 + 1) */
+  s = spec (FGA_AN_CONV, 4, 2, 2);
+  s.k = 3;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 48, 40, 0, 0, 0 }, "conv");
+  ck_assert (mpz_cmp_ui (res.path, 2) == 0);
+  s.separable = 1;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 40, 24, 0, 0, 0 }, "separable conv");
+
+  /* linear n = 4, m = 2, dv = 1: phi(K)^T [V 1] 2 * 2 * 4 mul, 2 * 2 * 3
+     add; phi(Q) times it 4 * 2 * 2 mul, 4 * 2 * 1 add; 4 divisions */
+  s = spec (FGA_AN_LINEAR, 4, 3, 1);
+  s.m = 2;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 32, 20, 0, 4, 0 }, "linear");
+  s.causal = 1;                 /* the prefix scan: 4 * 2 * 2 mul, 3 * 2 * 2 add */
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 32, 20, 0, 4, 0 }, "linear causal");
+
+  /* mha n = 2, d = 4, 2 heads of 2: projections 4 * 2 * 4 * 4 = 128 mul,
+     4 * 2 * 4 * 3 = 96 add; each head as vanilla 2x2 with d = dv = 2:
+     mul 4 * 5 = 20, add 20 - 2 * 3 = 14, exp 4, div 4, cmp 2 */
+  s = spec (FGA_AN_MHA, 2, 4, 4);
+  s.heads = 2;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 168, 124, 8, 8, 4 }, "mha");
+
+  /* flash N = 4, d = dv = 2, M = 16: B_c = 2, T_c = 2; traffic =
+     4 (2 + 2) + 4 (2 + 2) + 2 * 4 (2 + 4 + 4) = 112; the counts are
+     stream's with block 2; vanilla's traffic 4 * 16 + 8 * 2 + 8 * 2 = 96 */
+  s = spec (FGA_AN_FLASH, 4, 2, 2);
+  s.sram = 16;
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.traffic, 112) == 0);
+  {
+    fga_an_result_t st;
+    fga_an_result_init (&st);
+    fga_an_spec_t s2 = spec (FGA_AN_STREAM, 4, 2, 2);
+    s2.block = 2;
+    analyze (&st, &s2);
+    for (int i = 0; i < 5; i++)
+      ck_assert (mpz_cmp (st.ops[i], res.ops[i]) == 0);
+    fga_an_result_clear (&st);
+  }
+  s = spec (FGA_AN_VANILLA, 4, 2, 2);
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.traffic, 96) == 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_flash_traffic)
+{
+  /* Theta(N^2 d^2 / M): N = 2^20, d = 64, M = 2^17 gives B_c = 512,
+     T_c = 2048 and traffic M / (N d)^2 = 49 / 4 plus lower-order terms;
+     doubling N multiplies it by about 4, doubling M divides it by about 2 */
+  fga_an_result_t a, b;
+  fga_an_result_init (&a);
+  fga_an_result_init (&b);
+  fga_an_spec_t s = spec (FGA_AN_FLASH, (size_t) 1 << 20, 64, 64);
+  analyze (&a, &s);
+  double c = mpz_get_d (a.traffic) * (1 << 17) / (pow (2, 40) * 64 * 64);
+  ck_assert_msg (c > 12.25 && c < 12.26, "constant %.6f", c);
+  s.nq = s.nk = (size_t) 1 << 21;
+  analyze (&b, &s);
+  double r = mpz_get_d (b.traffic) / mpz_get_d (a.traffic);
+  ck_assert_msg (fabs (r - 4) < 0.01, "N ratio %.6f", r);
+  s.sram = (size_t) 1 << 18;
+  analyze (&a, &s);
+  r = mpz_get_d (b.traffic) / mpz_get_d (a.traffic);
+  ck_assert_msg (fabs (r - 2) < 0.01, "M ratio %.6f", r);
+  /* fewer words than standard attention's 4 N^2 + 4 N d */
+  fga_an_spec_t v = spec (FGA_AN_VANILLA, (size_t) 1 << 21, 64, 64);
+  analyze (&b, &v);
+  ck_assert (mpz_cmp (a.traffic, b.traffic) < 0);
+  fga_an_result_clear (&a);
+  fga_an_result_clear (&b);
+}
+END_TEST
+
+START_TEST (test_conventions)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  mpz_t f, p;
+  mpz_inits (f, p, (mpz_ptr) 0);
+  /* causal n = 4, d = dv = 2: 10 scores of 4 MACs; dense 16 scores */
+  fga_an_spec_t s = spec (FGA_AN_VANILLA, 4, 2, 2);
+  s.causal = 1;
+  analyze (&res, &s);
+  static const struct { fga_flop_conv_t c; int halve; unsigned long want; } cases[] = {
+    { FGA_FLOP_MACS, 0, 40 }, { FGA_FLOP_FLOP2, 0, 80 }, { FGA_FLOP_SOFTMAX3, 0, 110 },
+    { FGA_FLOP_SOFTMAX5, 0, 130 }, { FGA_FLOP_FLOP2, 1, 64 }, { FGA_FLOP_FLOP2, 2, 128 },
+    { FGA_FLOP_SOFTMAX5, 1, 104 }, { FGA_FLOP_MACS, 2, 64 }
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      fga_an_flops (f, &res, cases[i].c, cases[i].halve);
+      ck_assert_msg (mpz_cmp_ui (f, cases[i].want) == 0, "%s halve %d: %s, want %lu",
+                     fga_flop_conv_name (cases[i].c), cases[i].halve, mpz_get_str (NULL, 10, f),
+                     cases[i].want);
+    }
+  fga_an_flops (f, &res, FGA_FLOP_ALL, 1);
+  ck_assert (mpz_cmp (f, res.work) == 0);
+  for (int c = 0; c < FGA_FLOP_NCONV; c++)
+    ck_assert_int_eq (fga_flop_conv_parse (fga_flop_conv_name (c)), c);
+  ck_assert_int_eq (fga_flop_conv_parse ("nope"), -1);
+
+  /* non-causal: halving does not apply */
+  s.causal = 0;
+  analyze (&res, &s);
+  fga_an_flops (f, &res, FGA_FLOP_FLOP2, 1);
+  ck_assert (mpz_cmp_ui (f, 128) == 0);
+
+  /* Brent: p = 1 gives W + D, p >= W gives 1 + D */
+  mpz_set_ui (p, 1);
+  fga_an_brent (f, &res, p);
+  mpz_sub (f, f, res.work);
+  ck_assert (mpz_cmp (f, res.depth) == 0);
+  mpz_set (p, res.work);
+  fga_an_brent (f, &res, p);
+  mpz_sub_ui (f, f, 1);
+  ck_assert (mpz_cmp (f, res.depth) == 0);
+  mpz_clears (f, p, (mpz_ptr) 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+/* Runs the method of spec on a random n x d instance (nq = nk = n) and
+   returns its stats; lse asked for when lse != 0.  */
+static void
+run_method (const char *mspec, size_t nq, size_t nk, size_t d, size_t dv, int lse,
+            fga_stats_t *st)
+{
+  unsigned long seed = fga_test_seed () + 31 * nq + nk + 7 * d;
+  fga_mat_t Q, K, V, T;
+  fga_error_t err;
+  fga_error_init (&err);
+  ck_assert (fga_mat_init (Q, nq, d, &err) == FGA_OK);
+  ck_assert (fga_mat_init (K, nk, d, &err) == FGA_OK);
+  ck_assert (fga_mat_init (V, nk, dv, &err) == FGA_OK);
+  ck_assert (fga_mat_init (T, nq, dv, &err) == FGA_OK);
+  fga_test_fill_uniform (Q, 1, &seed);
+  fga_test_fill_uniform (K, 1, &seed);
+  fga_test_fill_uniform (V, 1, &seed);
+  double *lsev = lse ? calloc (nq, sizeof *lsev) : NULL;
+  fga_method_t m = fga_method_create (mspec, &err);
+  ck_assert_msg (m != NULL, "%s: %s", mspec, err.msg);
+  const double tau = 1.0 / sqrt ((double) d);
+  fga_problem_t prob = { nq, nk, d, dv, { FGA_TAU_VALUE, tau }, fga_score_radius (Q, K, tau),
+                         1, 1 };
+  int rc = fga_method_prepare (m, &prob, &err);
+  ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", mspec, err.msg);
+  fga_stats_init (st);
+  rc = fga_method_run (m, T, lsev, Q, K, V, st, &err);
+  ck_assert_msg (rc == FGA_OK, "%s: run: %s", mspec, err.msg);
+  fga_method_destroy (m);
+  free (lsev);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+}
+
+static void
+assert_equal_stats (const fga_an_result_t *res, const fga_stats_t *st, const char *what)
+{
+  const uint64_t got[5] = { st->n_mul, st->n_add, st->n_exp, st->n_div, st->n_cmp };
+  for (int i = 0; i < 5; i++)
+    {
+      mpz_t z;
+      mpz_init (z);
+      mpz_import (z, 1, -1, sizeof got[i], 0, 0, &got[i]);
+      ck_assert_msg (mpz_cmp (z, res->ops[i]) == 0, "%s: %s: analyzer %s, implementation %s",
+                     what, kind[i], mpz_get_str (NULL, 10, res->ops[i]),
+                     mpz_get_str (NULL, 10, z));
+      mpz_clear (z);
+    }
+}
+
+START_TEST (test_equals_implementations)
+{
+  static const struct { size_t nq, nk, d, dv; } sizes[] = {
+    { 1, 1, 1, 1 }, { 7, 7, 3, 2 }, { 16, 16, 4, 4 }, { 33, 33, 5, 3 }, { 64, 64, 8, 1 },
+    { 100, 100, 2, 6 }, { 257, 257, 4, 2 }, { 300, 300, 3, 3 }
+  };
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  char mspec[160], what[240];
+  fga_stats_t st;
+  size_t checked = 0;
+  for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
+    for (int lse = 0; lse <= 1; lse++)
+      for (int mech = 0; mech <= FGA_AN_NYSTROM; mech++)
+        for (int var = 0; var < 3; var++)
+          {
+            const size_t n = sizes[z].nq, d = sizes[z].d, dv = sizes[z].dv;
+            fga_an_spec_t s = spec ((fga_an_mech_t) mech, n, d, dv);
+            s.lse = lse;
+            switch (mech)
+              {
+              case FGA_AN_VANILLA:
+                if (var)
+                  continue;
+                snprintf (mspec, sizeof mspec, "exact:algo=naive");
+                break;
+              case FGA_AN_STREAM:
+                s.block = var == 0 ? 0 : var == 1 ? 1 : 16;
+                snprintf (mspec, sizeof mspec, "exact:algo=stream,block=%zu", s.block);
+                break;
+              case FGA_AN_WINDOW:
+                s.w = var == 2 ? 1000 : 1 + 3 * var;
+                s.causal = var == 1;
+                snprintf (mspec, sizeof mspec, "window:w=%zu,causal=%d", s.w, s.causal);
+                break;
+              case FGA_AN_STRIDED:
+                s.l = var == 0 ? 0 : 1 + 2 * var;
+                s.causal = var == 2;
+                snprintf (mspec, sizeof mspec, "strided:l=%zu,causal=%d", s.l, s.causal);
+                break;
+              case FGA_AN_DILATED:
+                s.w = var == 0 ? 4 : 3;
+                s.r = var == 2 ? 2 : 1;
+                s.alpha = 2 + (var == 1);
+                s.causal = var == 1;
+                if (s.r > 1 && n >= 2)
+                  s.r = 1;               /* refused when r | w: see dilated.c */
+                snprintf (mspec, sizeof mspec, "dilated:w=%zu,r=%zu,alpha=%zu,causal=%d", s.w,
+                          s.r, s.alpha, s.causal);
+                break;
+              case FGA_AN_POLY:
+                s.g = var + 1;
+                snprintf (mspec, sizeof mspec, "poly:deg=%ld", s.g);
+                break;
+              case FGA_AN_RF:
+                s.m = 1 + 5 * var;
+                s.rf_kind = var;
+                snprintf (mspec, sizeof mspec, "rf:m=%zu,kind=%s", s.m,
+                          var == 0 ? "pos" : var == 1 ? "hyp" : "trig");
+                break;
+              case FGA_AN_NYSTROM:
+                if (lse)
+                  continue;              /* nystrom refuses lse */
+                s.m = var == 0 ? 1 : var == 1 ? (n + 1) / 2 : n;
+                s.iters = 1 + var;
+                s.segment = var == 1;
+                snprintf (mspec, sizeof mspec, "nystrom:m=%zu,pinv=iter,iters=%ld,landmarks=%s",
+                          s.m, s.iters, s.segment ? "segment" : "uniform");
+                break;
+              }
+            run_method (mspec, n, n, d, dv, lse, &st);
+            analyze (&res, &s);
+            snprintf (what, sizeof what, "%s n=%zu d=%zu dv=%zu lse=%d", mspec, n, d, dv, lse);
+            assert_equal_stats (&res, &st, what);
+            checked++;
+          }
+  /* nq != nk for the mechanisms that allow it */
+  static const char *const rect[] = { "exact:algo=naive", "exact:algo=stream,block=8",
+                                      "poly:deg=2", "rf:m=4", "nystrom:m=3,pinv=iter" };
+  for (size_t i = 0; i < 5; i++)
+    {
+      fga_an_spec_t s = spec (i == 0 ? FGA_AN_VANILLA : i == 1 ? FGA_AN_STREAM : i == 2
+                              ? FGA_AN_POLY : i == 3 ? FGA_AN_RF : FGA_AN_NYSTROM, 0, 3, 2);
+      s.nq = 11;
+      s.nk = 29;
+      s.block = 8;
+      s.g = 2;
+      s.m = i == 3 ? 4 : 3;
+      run_method (rect[i], 11, 29, 3, 2, 0, &st);
+      analyze (&res, &s);
+      assert_equal_stats (&res, &st, rect[i]);
+      checked++;
+    }
+  ck_assert (checked > 150);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+/* The ratio of work at 2n to work at n.  */
+static double
+work_ratio (fga_an_spec_t s, size_t n)
+{
+  fga_an_result_t a, b;
+  fga_an_result_init (&a);
+  fga_an_result_init (&b);
+  s.nq = s.nk = n;
+  analyze (&a, &s);
+  s.nq = s.nk = 2 * n;
+  analyze (&b, &s);
+  double r = mpz_get_d (b.work) / mpz_get_d (a.work);
+  fga_an_result_clear (&a);
+  fga_an_result_clear (&b);
+  return r;
+}
+
+START_TEST (test_ratios)
+{
+  fga_an_spec_t s = spec (FGA_AN_VANILLA, 0, 64, 64);
+  double r = work_ratio (s, 1 << 16);
+  ck_assert_msg (fabs (r - 4) < 1e-3, "vanilla ratio %.6f", r);
+  s.mech = FGA_AN_WINDOW;
+  s.w = 64;
+  r = work_ratio (s, 1 << 16);
+  ck_assert_msg (fabs (r - 2) < 1e-3, "window ratio %.6f", r);
+  s.mech = FGA_AN_DILATED;
+  s.w = 2048;
+  s.r = 1;
+  s.alpha = 2;
+  s.levels = 3;                 /* a fixed schedule: linear in n */
+  r = work_ratio (s, 1 << 20);
+  ck_assert_msg (fabs (r - 2) < 1e-3, "dilated ratio %.6f", r);
+  s.mech = FGA_AN_STRIDED;
+  s.l = 0;                      /* l = ceil (sqrt (n)) */
+  /* n = 4^k so that sqrt (n) and sqrt (2n) are both near integers is not
+     possible; the ratio tends to 2^1.5 as n grows */
+  r = work_ratio (s, (size_t) 1 << 30);
+  ck_assert_msg (fabs (r - pow (2, 1.5)) < 0.01, "strided ratio %.6f", r);
+  s.mech = FGA_AN_RECURRENT;
+  r = work_ratio (s, 1 << 16);
+  ck_assert_msg (fabs (r - 2) < 1e-12, "recurrent ratio %.6f", r);
+}
+END_TEST
+
+START_TEST (test_longnet_bound)
+{
+  /* LongNet's dilated FLOPs 2 N d sum_k w_k / r_k^2 <= (2 alpha / (alpha - 1)) (w0 / r0^2) N d
+     count the products of Q K^T: 2 P d with P the pairs.  For n = w0 alpha^j
+     (every level's segments divide n, the top one global) and r | w0, P is
+     exactly n (w0 / r^2) sum_{k<K} alpha^{-k}, and the bound is
+     P (alpha - 1) r^2 <= alpha w0 n.  */
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  mpz_t lhs, rhs, sum, t;
+  mpz_inits (lhs, rhs, sum, t, (mpz_ptr) 0);
+  static const size_t w0s[] = { 4, 16, 2048 }, alphas[] = { 2, 3, 4 };
+  for (size_t a = 0; a < 3; a++)
+    for (size_t b = 0; b < 3; b++)
+      for (unsigned j = 0; j < 6; j++)
+        {
+          size_t w0 = w0s[b], al = alphas[a], n = w0;
+          for (unsigned i = 0; i < j; i++)
+            n *= al;
+          fga_an_spec_t s = spec (FGA_AN_DILATED, n, 64, 64);
+          s.w = w0;
+          s.r = 1;
+          s.alpha = al;
+          analyze (&res, &s);
+          /* K = j + 1 levels: P alpha^j = n w0 sum_k alpha^(j - k) */
+          mpz_ui_pow_ui (t, al, j);
+          mpz_mul (lhs, res.scores, t);
+          mpz_ui_pow_ui (sum, al, j + 1);
+          mpz_sub_ui (sum, sum, 1);
+          mpz_divexact_ui (sum, sum, al - 1);
+          mpz_mul_ui (rhs, sum, n);
+          mpz_mul_ui (rhs, rhs, w0);
+          ck_assert_msg (mpz_cmp (lhs, rhs) == 0, "dilated n=%zu w0=%zu alpha=%zu", n, w0, al);
+          /* the geometric bound, with LongNet's 2 P d FLOPs */
+          mpz_mul_ui (lhs, res.scores, 2 * 64 * (al - 1));
+          mpz_set_ui (rhs, 2 * al);
+          mpz_mul_ui (rhs, rhs, w0);
+          mpz_mul_ui (rhs, rhs, n);
+          mpz_mul_ui (rhs, rhs, 64);
+          ck_assert (mpz_cmp (lhs, rhs) <= 0);
+          /* LongNet's path length ceil (log_alpha (n (alpha - 1) / w0)) */
+          double pl = ceil (log ((double) n * (al - 1) / w0) / log ((double) al) - 1e-9);
+          ck_assert_msg (mpz_cmp_ui (res.path, (unsigned long) (pl < 0 ? 0 : pl)) == 0,
+                         "path n=%zu w0=%zu alpha=%zu: %lu vs %g", n, w0, al,
+                         mpz_get_ui (res.path), pl);
+        }
+  mpz_clears (lhs, rhs, sum, t, (mpz_ptr) 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_huge)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  mpz_t n, want, t;
+  mpz_inits (n, want, t, (mpz_ptr) 0);
+  static const size_t ns[] = { 1000000000, 1000000000000 };
+  for (int i = 0; i < 2; i++)
+    {
+      mpz_set_ui (n, 0);
+      mpz_import (n, 1, -1, sizeof ns[i], 0, 0, &ns[i]);
+      /* vanilla: mul = n^2 (d + 1 + dv), cmp = n (n - 1) */
+      fga_an_spec_t s = spec (FGA_AN_VANILLA, ns[i], 64, 64);
+      analyze (&res, &s);
+      mpz_mul (want, n, n);
+      mpz_mul_ui (want, want, 129);
+      ck_assert (mpz_cmp (res.ops[0], want) == 0);
+      mpz_sub_ui (t, n, 1);
+      mpz_mul (want, n, t);
+      ck_assert (mpz_cmp (res.ops[4], want) == 0);
+      ck_assert (i == 0 || mpz_sizeinbase (res.work, 2) > 64);
+      /* causal vanilla: n (n + 1) / 2 scores */
+      s.causal = 1;
+      analyze (&res, &s);
+      mpz_add_ui (t, n, 1);
+      mpz_mul (want, n, t);
+      mpz_divexact_ui (want, want, 2);
+      ck_assert (mpz_cmp (res.scores, want) == 0);
+      /* window w = 64: P = n 129 - 64 * 65 */
+      s = spec (FGA_AN_WINDOW, ns[i], 64, 64);
+      s.w = 64;
+      analyze (&res, &s);
+      mpz_mul_ui (want, n, 129);
+      mpz_sub_ui (want, want, 64 * 65);
+      ck_assert (mpz_cmp (res.scores, want) == 0);
+      /* strided l = sqrt (n) exactly: P = W (l - 1) + 2 S with q = l,
+         S = l q (q - 1) / 2 */
+      s = spec (FGA_AN_STRIDED, ns[i], 64, 64);
+      analyze (&res, &s);
+      mpz_sqrt (t, n);
+      ck_assert (mpz_cmp_ui (t, i == 0 ? 31622 : 1000000) >= 0);
+      mpz_mul (want, t, t);
+      if (mpz_cmp (want, n) < 0)
+        mpz_add_ui (t, t, 1);    /* ceil (sqrt (n)) */
+      {
+        mpz_t l1, q, S, W;
+        mpz_inits (l1, q, S, W, (mpz_ptr) 0);
+        mpz_sub_ui (l1, t, 1);   /* r = l - 1 */
+        mpz_mul_ui (W, l1, 2);
+        mpz_add_ui (W, W, 1);
+        mpz_mul (W, W, n);
+        mpz_add_ui (want, l1, 1);
+        mpz_submul (W, l1, want);
+        mpz_fdiv_q (q, n, t);
+        mpz_sub_ui (S, q, 1);
+        mpz_mul (S, S, q);
+        mpz_mul (S, S, t);
+        mpz_divexact_ui (S, S, 2);
+        mpz_mul (want, q, t);
+        mpz_sub (want, n, want);
+        mpz_addmul (S, want, q);
+        mpz_set (want, W);
+        mpz_addmul_ui (want, S, 2);
+        ck_assert_msg (mpz_cmp (res.scores, want) == 0, "strided n=%zu: %s vs %s", ns[i],
+                       mpz_get_str (NULL, 10, res.scores), mpz_get_str (NULL, 10, want));
+        mpz_clears (l1, q, S, W, (mpz_ptr) 0);
+      }
+      /* dilated, LongNet's schedule to a global top level: the bound holds */
+      s = spec (FGA_AN_DILATED, ns[i], 64, 64);
+      s.w = 2048;
+      s.alpha = 2;
+      analyze (&res, &s);
+      mpz_mul_ui (want, n, 2 * 2048);
+      ck_assert (mpz_cmp (res.scores, want) <= 0 && mpz_sgn (res.scores) > 0);
+      /* mha with heads: n^2 scores per head */
+      s = spec (FGA_AN_MHA, ns[i], 512, 512);
+      s.heads = 8;
+      analyze (&res, &s);
+      mpz_mul (want, n, n);
+      mpz_mul_ui (want, want, 8);
+      ck_assert (mpz_cmp (res.scores, want) == 0);
+    }
+  mpz_clears (n, want, t, (mpz_ptr) 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_refused)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_an_spec_t s = spec (FGA_AN_MHA, 8, 10, 10);
+  s.heads = 3;
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  ck_assert (strstr (err.msg, "heads") != NULL);
+  s = spec (FGA_AN_VANILLA, 0, 4, 4);
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  s = spec (FGA_AN_NYSTROM, 4, 4, 4);
+  s.m = 5;
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  for (int m = 0; m < FGA_AN_NMECH; m++)
+    ck_assert_int_eq (fga_an_mech_parse (fga_an_mech_name (m)), m);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_tables)
+{
+  fga_an_row_t rows[8];
+  fga_an_spec_t base = spec (FGA_AN_VANILLA, 1 << 14, 64, 64);
+  base.k = 3;
+  base.w = 64;
+  base.alpha = 2;
+  ck_assert_int_eq (fga_an_table (rows, 8, "nope", &base), 0);
+  size_t nr = fga_an_table (rows, 8, "vaswani", &base);
+  ck_assert_int_eq (nr, 5);
+  /* growth when n doubles: 4 for self-attention, 2 for the others */
+  static const double want_v[] = { 4, 2, 2, 2, 2 };
+  for (size_t i = 0; i < nr; i++)
+    {
+      double r = work_ratio (rows[i].spec, 1 << 14);
+      ck_assert_msg (fabs (r - want_v[i]) < 0.01, "vaswani %s: ratio %.6f", rows[i].label, r);
+    }
+  ck_assert_int_eq (rows[4].spec.w, 32);
+  /* longnet: recurrent 2, vanilla 4, sparse about 2^1.5, dilated about 2 */
+  base.w = 2048;
+  nr = fga_an_table (rows, 8, "longnet", &base);
+  ck_assert_int_eq (nr, 4);
+  static const double want_l[] = { 2, 4, 2.8284271247461903, 2 };
+  for (size_t i = 0; i < nr; i++)
+    {
+      double r = work_ratio (rows[i].spec, (size_t) 1 << 30);
+      ck_assert_msg (fabs (r - want_l[i]) < 0.01, "longnet %s: ratio %.6f", rows[i].label, r);
+    }
+  /* the sequential steps: 1 for attention, n for the recurrent layer */
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  analyze (&res, &rows[0].spec);
+  ck_assert (mpz_cmp_ui (res.steps, 1 << 14) == 0);
+  analyze (&res, &rows[1].spec);
+  ck_assert (mpz_cmp_ui (res.steps, 1) == 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_online_tree)
+{
+  mpz_t depth, mem;
+  mpz_inits (depth, mem, (mpz_ptr) 0);
+  /* nk = 4, d = 1: S = 2, a full tree 5 * 2 levels, the division: 13;
+     states: 4 per query of dv + 2 = 3 elements */
+  fga_an_online_tree (depth, mem, 2, 4, 1, 1, 0);
+  ck_assert (mpz_cmp_ui (depth, 13) == 0 && mpz_cmp_ui (mem, 24) == 0);
+  /* chunks of 1: 3 sequential merges, 2 states alive per query */
+  fga_an_online_tree (depth, mem, 2, 4, 1, 1, 1);
+  ck_assert (mpz_cmp_ui (depth, 18) == 0 && mpz_cmp_ui (mem, 12) == 0);
+  /* n = 10^12 keys in chunks of 256: depth linear in n / 256, no overflow */
+  fga_an_online_tree (depth, mem, 1000000000000, 1000000000000, 64, 64, 256);
+  mpz_t want;
+  mpz_init_set_ui (want, 3906250000 - 1);
+  mpz_mul_ui (want, want, 5);
+  mpz_add_ui (want, want, 6 + 2 + 40 + 1);
+  ck_assert (mpz_cmp (depth, want) == 0);
+  /* the full tree is logarithmic: against a recurrent layer's n (c(d) + 3) */
+  fga_an_online_tree (depth, mem, 1 << 20, 1 << 20, 64, 64, 0);
+  ck_assert (mpz_cmp_ui (depth, 8 + 100 + 1) == 0);
+  mpz_clears (depth, mem, want, (mpz_ptr) 0);
+}
+END_TEST
+
+static Suite *
+analyzer_suite (void)
+{
+  Suite *s = suite_create ("analyzer");
+  TCase *tc = tcase_create ("analyzer");
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_hand_counts);
+  tcase_add_test (tc, test_conventions);
+  tcase_add_test (tc, test_flash_traffic);
+  tcase_add_test (tc, test_equals_implementations);
+  tcase_add_test (tc, test_ratios);
+  tcase_add_test (tc, test_longnet_bound);
+  tcase_add_test (tc, test_huge);
+  tcase_add_test (tc, test_refused);
+  tcase_add_test (tc, test_tables);
+  tcase_add_test (tc, test_online_tree);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  return fga_test_run_suite (analyzer_suite ());
+}
