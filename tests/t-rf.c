@@ -41,43 +41,6 @@
 
 static const char *const kind_names[] = { "pos", "hyp", "trig" };
 
-/* A method made from spec and prepared for prob; the test fails if either
-   step does.  */
-static fga_method_t
-make (const char *spec, const fga_problem_t *prob)
-{
-  fga_error_t err;
-  fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
-  ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
-  int rc = fga_method_prepare (m, prob, &err);
-  ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
-  return m;
-}
-
-static void
-problem (fga_problem_t *p, size_t nq, size_t nk, size_t d, size_t dv, double tau)
-{
-  memset (p, 0, sizeof *p);
-  p->nq = nq;
-  p->nk = nk;
-  p->d = d;
-  p->dv = dv;
-  p->tau.kind = FGA_TAU_VALUE;
-  p->tau.value = tau;
-  p->R = INFINITY;
-  p->B = p->Bv = 1;
-}
-
-static double
-dot (const double *a, const double *b, size_t n)
-{
-  double s = 0;
-  for (size_t k = 0; k < n; k++)
-    s += a[k] * b[k];
-  return s;
-}
-
 /* The estimate phi(x)^T phi(y) with the projections of seed.  */
 static double
 estimate (int kind, int orth, size_t m, size_t d, unsigned long seed, const double *x,
@@ -87,7 +50,7 @@ estimate (int kind, int orth, size_t m, size_t d, unsigned long seed, const doub
   ck_assert_int_eq (fga_rf_draw (W, m, d, orth, seed, &err), FGA_OK);
   ck_assert_int_eq (fga_rf_phi (px, (fga_rf_kind_t) kind, W, m, d, x, &err), FGA_OK);
   ck_assert_int_eq (fga_rf_phi (py, (fga_rf_kind_t) kind, W, m, d, y, &err), FGA_OK);
-  return dot (px, py, fga_rf_dim ((fga_rf_kind_t) kind, m));
+  return fga_test_dot (px, py, fga_rf_dim ((fga_rf_kind_t) kind, m));
 }
 
 /* ------------------------------------------------------------------ */
@@ -128,14 +91,14 @@ START_TEST (test_draw_orthogonal)
   double nmin = INFINITY, nmax = 0;
   for (size_t a = 0; a < m; a++)
     {
-      double na = sqrt (dot (W + a * d, W + a * d, d));
+      double na = sqrt (fga_test_dot (W + a * d, W + a * d, d));
       ck_assert (na > 0 && isfinite (na));
       nmin = fmin (nmin, na);
       nmax = fmax (nmax, na);
       for (size_t b = (a / d) * d; b < a; b++)
         {
-          double nb = sqrt (dot (W + b * d, W + b * d, d));
-          double c = dot (W + a * d, W + b * d, d) / (na * nb);
+          double nb = sqrt (fga_test_dot (W + b * d, W + b * d, d));
+          double c = fga_test_dot (W + a * d, W + b * d, d) / (na * nb);
           ck_assert_msg (fabs (c) <= 1e-13 * d, "m=%zu d=%zu: rows %zu and %zu of one block "
                          "have cosine %g; FGATTN_TEST_SEED=%lu", m, d, a, b, c,
                          fga_test_seed ());
@@ -194,7 +157,7 @@ static const pair_t pairs[] = {
 static double
 variance (int kind, size_t m, const double *x, const double *y)
 {
-  double z2 = 0, u2 = 0, xy = dot (x, y, 4);
+  double z2 = 0, u2 = 0, xy = fga_test_dot (x, y, 4);
   for (size_t k = 0; k < 4; k++)
     {
       z2 += (x[k] + y[k]) * (x[k] + y[k]);
@@ -265,7 +228,7 @@ START_TEST (test_unbiased)
   double mean, var, m4;
   sample (&mean, &var, &m4, uc->kind, uc->orth, m, p, N,
           fga_test_seed () + 7919 * (unsigned long) _i);
-  double want = exp (dot (p->x, p->y, 4)), se = sqrt (var / N);
+  double want = exp (fga_test_dot (p->x, p->y, 4)), se = sqrt (var / N);
   ck_assert_msg (fabs (mean - want) <= 4 * se + 1e-12 * want,
                  "kind=%s orth=%d pair %d: mean of %zu estimates %.6g, exp(x^T y) = %.6g, "
                  "standard error %.3g; FGATTN_TEST_SEED=%lu", kind_names[uc->kind], uc->orth,
@@ -296,7 +259,7 @@ START_TEST (test_variance)
   sample (&mean, &var, &m4, vc->kind, 0, m, p, N, fga_test_seed () + 104729 * (unsigned long) _i);
   double want = variance (vc->kind, m, p->x, p->y);
   double se = sqrt (fmax (m4 - var * var, 0) / N);
-  double scale = exp (2 * dot (p->x, p->y, 4));
+  double scale = exp (2 * fga_test_dot (p->x, p->y, 4));
   ck_assert_msg (fabs (var - want) <= 4 * se + 1e-20 * scale,
                  "kind=%s pair %d: sample variance %.6g, closed form %.6g, standard error "
                  "%.3g; FGATTN_TEST_SEED=%lu", kind_names[vc->kind], vc->pair, var, want, se,
@@ -343,7 +306,7 @@ reference (fga_mat_ptr T, double *lse, double *den, double *absden, int kind, in
         FGA_MAT (T, i, c) = 0;
       for (size_t j = 0; j < nk; j++)
         {
-          double a = dot (px, py + j * M, M);
+          double a = fga_test_dot (px, py + j * M, M);
           s += a;
           sa += fabs (a);
           for (size_t c = 0; c < dv; c++)
@@ -387,8 +350,8 @@ START_TEST (test_simple)
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=%lu", m, kind_names[kind], orth,
             seed);
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, tau);
-  fga_method_t me = make (spec, &prob);
+  fga_test_problem (&prob, nq, nk, d, dv, tau);
+  fga_method_t me = fga_test_make_method (spec, &prob);
   fga_error_t err;
   fga_stats_t st;
   ck_assert_int_eq (fga_method_run (me, T, lse, Q, K, V, &st, &err), FGA_OK);
@@ -444,8 +407,8 @@ START_TEST (test_nonpos)
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=1,kind=%s,seed=5", kind_names[kind]);
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, 1.0);
-  fga_method_t me = make (spec, &prob);
+  fga_test_problem (&prob, nq, nk, d, dv, 1.0);
+  fga_method_t me = fga_test_make_method (spec, &prob);
   fga_error_t err;
   fga_stats_t st;
   ck_assert_int_eq (fga_method_run (me, T, NULL, Q, K, V, &st, &err), FGA_OK);
@@ -524,7 +487,7 @@ mean_error (err_case_t *c, size_t m, int kind, int orth, size_t nseeds, unsigned
       char spec[128];
       snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=%lu", m, kind_names[kind],
                 orth, base + s);
-      fga_method_t me = make (spec, &c->prob);
+      fga_method_t me = fga_test_make_method (spec, &c->prob);
       fga_error_t err;
       ck_assert_int_eq (fga_method_run (me, T, NULL, c->inst->Q, c->inst->K, c->inst->V, NULL,
                                         &err), FGA_OK);
@@ -612,10 +575,10 @@ START_TEST (test_repeat)
   fill (V, 1, &state);
   double l1[300], l2[300];
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, 1.0 / d);
+  fga_test_problem (&prob, nq, nk, d, dv, 1.0 / d);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=42", m, kind_names[kind], orth);
-  fga_method_t a = make (spec, &prob), b = make (spec, &prob);
+  fga_method_t a = fga_test_make_method (spec, &prob), b = fga_test_make_method (spec, &prob);
   fga_stats_t st;
   size_t bytes = nq * dv * sizeof (double);
 
@@ -650,7 +613,7 @@ START_TEST (test_repeat)
 #endif
 
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=43", m, kind_names[kind], orth);
-  fga_method_t c = make (spec, &prob);
+  fga_method_t c = fga_test_make_method (spec, &prob);
   run_into (c, T3, NULL, Q, K, V, NULL);
   size_t same = 0;
   for (size_t k = 0; k < nq * dv; k++)
@@ -696,7 +659,7 @@ START_TEST (test_large_scores)
   double smax = 0;
   for (size_t i = 0; i < nq; i++)
     for (size_t j = 0; j < nk; j++)
-      smax = fmax (smax, fabs (tau * dot (&FGA_MAT (Q, i, 0), &FGA_MAT (K, j, 0), d)));
+      smax = fmax (smax, fabs (tau * fga_test_dot (&FGA_MAT (Q, i, 0), &FGA_MAT (K, j, 0), d)));
   double a = sqrt (target / smax);
   for (size_t k = 0; k < nq * d; k++)
     Q->data[k] *= a;
@@ -707,10 +670,10 @@ START_TEST (test_large_scores)
 
   double lse[32];
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, tau);
+  fga_test_problem (&prob, nq, nk, d, dv, tau);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=64,kind=%s", kind_names[kind]);
-  fga_method_t me = make (spec, &prob);
+  fga_method_t me = fga_test_make_method (spec, &prob);
   fga_stats_t st;
   run_into (me, T, lse, Q, K, V, &st);
   for (size_t c = 0; c < dv; c++)
@@ -768,10 +731,10 @@ START_TEST (test_opposite)
   FGA_MAT (V, 0, 0) = 0;
   FGA_MAT (V, 1, 0) = 1;
   fga_problem_t prob;
-  problem (&prob, 1, 2, 2, 1, 1.0);
+  fga_test_problem (&prob, 1, 2, 2, 1, 1.0);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=256,kind=%s", kind_names[kind]);
-  fga_method_t me = make (spec, &prob);
+  fga_method_t me = fga_test_make_method (spec, &prob);
   fga_stats_t st;
   double lse;
   run_into (me, T, &lse, Q, K, V, &st);
@@ -832,11 +795,11 @@ START_TEST (test_counts)
   fill (V, 1, &state);
   double *lse = cc->lse ? malloc (nq * sizeof (double)) : NULL;
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, 0.5);
+  fga_test_problem (&prob, nq, nk, d, dv, 0.5);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=9", cc->m, kind_names[cc->kind],
             cc->orth);
-  fga_method_t me = make (spec, &prob);
+  fga_method_t me = fga_test_make_method (spec, &prob);
   fga_stats_t st;
   run_into (me, T, lse, Q, K, V, &st);
   ck_assert_msg (st.n_mul == mul, "%s: mul %llu, expected %llu", spec,
@@ -942,8 +905,8 @@ START_TEST (test_bad_input)
   fga_mat_init (V, nk, dv, NULL);
   fga_mat_init (T, nq, dv, NULL);
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, 1.0);
-  fga_method_t me = make ("rf:m=64", &prob);
+  fga_test_problem (&prob, nq, nk, d, dv, 1.0);
+  fga_method_t me = fga_test_make_method ("rf:m=64", &prob);
   fga_error_t err;
   const char *says;
   int want;
@@ -1043,7 +1006,7 @@ START_TEST (test_nomem)
   fill (K, 1, &state);
   fill (V, 1, &state);
   fga_problem_t prob;
-  problem (&prob, nq, nk, d, dv, 0.25);
+  fga_test_problem (&prob, nq, nk, d, dv, 0.25);
   int succeeded = 0;
   for (int budget = 0; budget < 40 && !succeeded; budget++)
     {

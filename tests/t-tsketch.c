@@ -24,41 +24,6 @@
 
 #define Z_TOL 5.0
 
-static fga_method_t
-make (const char *spec, const fga_problem_t *prob)
-{
-  fga_error_t err;
-  fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
-  ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
-  int rc = fga_method_prepare (m, prob, &err);
-  ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
-  return m;
-}
-
-static void
-problem (fga_problem_t *p, size_t nq, size_t nk, size_t d, size_t dv, double tau)
-{
-  memset (p, 0, sizeof *p);
-  p->nq = nq;
-  p->nk = nk;
-  p->d = d;
-  p->dv = dv;
-  p->tau.kind = FGA_TAU_VALUE;
-  p->tau.value = tau;
-  p->R = INFINITY;
-  p->B = p->Bv = 1;
-}
-
-static double
-dot (const double *a, const double *b, size_t n)
-{
-  double s = 0;
-  for (size_t k = 0; k < n; k++)
-    s += a[k] * b[k];
-  return s;
-}
-
 /* Fixed vectors with <x, y> = 1.09: the powers 1, 2, 3 differ clearly.  */
 static const double X5[5] = { 0.9, -0.4, 0.3, 0.7, -0.2 };
 static const double Y5[5] = { 0.5, 0.2, 0.8, 0.6, -0.3 };
@@ -77,12 +42,12 @@ START_TEST (test_sketch_unbiased)
     {
       ck_assert_int_eq (fga_tsketch_vec (sx, X5, d, m, k, base + s, &err), FGA_OK);
       ck_assert_int_eq (fga_tsketch_vec (sy, Y5, d, m, k, base + s, &err), FGA_OK);
-      double z = dot (sx, sy, m);
+      double z = fga_test_dot (sx, sy, m);
       sum += z;
       sum2 += z * z;
     }
   double mean = sum / N, var = (sum2 - N * mean * mean) / (N - 1), se = sqrt (var / N);
-  double want = pow (dot (X5, Y5, d), (double) k);
+  double want = pow (fga_test_dot (X5, Y5, d), (double) k);
   ck_assert_msg (se > 0, "k = %ld: the estimate does not vary over seeds", k);
   ck_assert_msg (fabs (mean - want) <= Z_TOL * se, "k = %ld: mean %.6g over %zu seeds, want "
                  "%.6g, standard error %.3g (seed base %lu)", k, mean, N, want, se, base);
@@ -96,10 +61,10 @@ START_TEST (test_phi_matches_vec)
   const size_t d = 5, m = 32;
   const long g = 3;
   fga_problem_t prob;
-  problem (&prob, 1, 1, d, 1, 0.5);
+  fga_test_problem (&prob, 1, 1, d, 1, 0.5);
   char spec[128];
   snprintf (spec, sizeof spec, "tsketch:deg=%ld,m=%zu,seed=%lu,R=2", g, m, fga_test_seed ());
-  fga_method_t meth = make (spec, &prob);
+  fga_method_t meth = fga_test_make_method (spec, &prob);
   ck_assert_uint_eq (fga_tsketch_dim (meth), 1 + g * m);
   double psi[1 + 3 * 32], phi[1 + 3 * 32], v[32];
   fga_error_t err;
@@ -132,7 +97,7 @@ START_TEST (test_kernel_unbiased)
   const long g = 4;
   const double tau = 0.5, R = 2;
   fga_problem_t prob;
-  problem (&prob, 1, 1, d, 1, tau);
+  fga_test_problem (&prob, 1, 1, d, 1, tau);
   const unsigned long base = fga_test_seed () * 104729 + 17;
   const size_t F = 1 + g * m;
   double phi[1 + 4 * 8], psi[1 + 4 * 8], sum = 0, sum2 = 0;
@@ -142,10 +107,10 @@ START_TEST (test_kernel_unbiased)
       char spec[160];
       snprintf (spec, sizeof spec, "tsketch:deg=%ld,m=%zu,seed=%lu,R=%g,basis=%s", g, m,
                 base + s, R, taylor ? "taylor" : "cheb");
-      fga_method_t meth = make (spec, &prob);
+      fga_method_t meth = fga_test_make_method (spec, &prob);
       ck_assert_int_eq (fga_tsketch_phi (phi, meth, X5, 1, &err), FGA_OK);
       ck_assert_int_eq (fga_tsketch_phi (psi, meth, Y5, 0, &err), FGA_OK);
-      double z = dot (phi, psi, F);
+      double z = fga_test_dot (phi, psi, F);
       sum += z;
       sum2 += z * z;
       fga_method_destroy (meth);
@@ -153,7 +118,7 @@ START_TEST (test_kernel_unbiased)
   fga_expfit_t p;
   ck_assert_int_eq (fga_expfit_init (p, taylor ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB, R, g, 117,
                                      &err), FGA_OK);
-  const double S = tau * dot (X5, Y5, d);
+  const double S = tau * fga_test_dot (X5, Y5, d);
   double want = 0;
   for (long k = g; k >= 0; k--)
     want = want * S + p->mono_d[k];
@@ -190,7 +155,7 @@ setup (setup_t *u, size_t n, size_t d, size_t dv, double B, unsigned long seed)
   fga_test_fill_uniform (u->Q, B, &st);
   fga_test_fill_uniform (u->K, B, &st);
   fga_test_fill_uniform (u->V, 1, &st);
-  problem (&u->prob, n, n, d, dv, 1.0 / (double) d);
+  fga_test_problem (&u->prob, n, n, d, dv, 1.0 / (double) d);
   u->prob.R = fga_score_radius (u->Q, u->K, 1.0 / (double) d);
   u->prob.B = B;
   fga_test_ref_attention (u->A, NULL, u->Q, u->K, u->V, 1.0 / (double) d, 200);
@@ -219,7 +184,7 @@ static double
 run_err (setup_t *u, const char *spec, fga_stats_t *st)
 {
   fga_error_t err;
-  fga_method_t meth = make (spec, &u->prob);
+  fga_method_t meth = fga_test_make_method (spec, &u->prob);
   int rc = fga_method_run (meth, u->T, NULL, u->Q, u->K, u->V, st, &err);
   ck_assert_msg (rc == FGA_OK, "%s: %s", spec, err.msg);
   fga_method_destroy (meth);
@@ -399,7 +364,7 @@ START_TEST (test_bad_prepare)
 {
   fga_error_t err;
   fga_problem_t prob;
-  problem (&prob, 8, 8, 3, 2, 1.0 / 3);
+  fga_test_problem (&prob, 8, 8, 3, 2, 1.0 / 3);
   struct { const char *spec; double R, Bv; } cases[] = {
     { "tsketch:deg=3,budget=1000,m=4096", 1, 1 },      /* above the budget */
     { "tsketch:deg=3", INFINITY, 1 },                  /* R=auto without a radius */
@@ -422,7 +387,7 @@ START_TEST (test_bad_prepare)
   /* scores outside R at run */
   setup_t u;
   setup (&u, 8, 3, 2, 1.0, fga_test_seed ());
-  fga_method_t m = make ("tsketch:deg=3,m=8,R=0.01", &u.prob);
+  fga_method_t m = fga_test_make_method ("tsketch:deg=3,m=8,R=0.01", &u.prob);
   ck_assert_int_ne (fga_method_run (m, u.T, NULL, u.Q, u.K, u.V, NULL, &err), FGA_OK);
   ck_assert (strstr (err.msg, "[-R, R]") != NULL);
   double phi[64];
@@ -430,7 +395,7 @@ START_TEST (test_bad_prepare)
   teardown (&u);
 
   /* the helpers */
-  m = make ("exact", &prob);
+  m = fga_test_make_method ("exact", &prob);
   ck_assert_uint_eq (fga_tsketch_dim (m), 0);
   ck_assert_int_ne (fga_tsketch_phi (phi, m, X5, 1, &err), FGA_OK);
   fga_method_destroy (m);

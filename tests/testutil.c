@@ -131,3 +131,38 @@ fga_test_count_entries (const char *dir)
   closedir (dp);
   return n;
 }
+
+fga_method_t
+fga_test_make_method (const char *spec, const fga_problem_t *prob)
+{
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_method_t m = fga_method_create (spec, &err);
+  ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
+  int rc = fga_method_prepare (m, prob, &err);
+  ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
+  return m;
+}
+
+void
+fga_test_problem (fga_problem_t *p, size_t nq, size_t nk, size_t d, size_t dv, double tau)
+{
+  memset (p, 0, sizeof *p);
+  p->nq = nq;
+  p->nk = nk;
+  p->d = d;
+  p->dv = dv;
+  p->tau.kind = FGA_TAU_VALUE;
+  p->tau.value = tau;
+  p->R = INFINITY;
+  p->B = p->Bv = 1;
+}
+
+double
+fga_test_dot (const double *a, const double *b, size_t n)
+{
+  double s = 0;
+  for (size_t k = 0; k < n; k++)
+    s += a[k] * b[k];
+  return s;
+}
