@@ -116,16 +116,6 @@ poly_destroy (fga_method_t m)
   m->state = NULL;
 }
 
-static int
-poly_threads (void)
-{
-#ifdef _OPENMP
-  return fga_max_threads ();
-#else
-  return 1;
-#endif
-}
-
 /* Bytes of one MPFR number at precision p: its struct and its limbs.  */
 static size_t
 mpfr_bytes (mpfr_prec_t p)
@@ -141,7 +131,7 @@ mpfr_bytes (mpfr_prec_t p)
 static int
 run_threads (const poly_t *s, size_t nq, size_t nk, size_t dv)
 {
-  int nt = poly_threads ();
+  int nt = fga_max_threads ();
   size_t tiles = (nq > nk ? nq : nk);
   if (s->arith == ARITH_DOUBLE)
     tiles = (tiles + s->tile - 1) / s->tile;
@@ -362,7 +352,7 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
     if (fga_size_mul (&tables, s->r, per))
       tables = SIZE_MAX;
     s->table_bytes = tables;
-    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, poly_threads ());
+    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fga_max_threads ());
     size_t total = add_sat (tables, runb);
     size_t budget = (size_t) fga_param_int (m, "budget");
     if (total > budget)

@@ -312,16 +312,6 @@ ts_destroy (fga_method_t m)
   m->state = NULL;
 }
 
-static int
-ts_threads (void)
-{
-#ifdef _OPENMP
-  return fga_max_threads ();
-#else
-  return 1;
-#endif
-}
-
 size_t
 fga_tsketch_dim (fga_method_t m)
 {
@@ -456,7 +446,7 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
     double tb = (double) nsk * (double) d * (sizeof (uint32_t) + sizeof (double))
       + 2.0 * (double) (s->g + 1) * sizeof (double);
     s->table_bytes = tb < 0x1p63 ? (size_t) tb : SIZE_MAX;
-    size_t runb = run_bytes (s, prob->nq, prob->nk, dv, ts_threads ());
+    size_t runb = run_bytes (s, prob->nq, prob->nk, dv, fga_max_threads ());
     double total = (double) s->table_bytes + (double) runb;
     size_t budget = (size_t) fga_param_int (m, "budget");
     if (total > (double) budget)
@@ -537,7 +527,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
                           "radius is %.6g; use R=auto or a larger R", s->R, s->R, rdata);
 
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1, F = s->F;
-  int nt = ts_threads ();
+  int nt = fga_max_threads ();
   if ((double) (nq + nk) * (double) F < (double) (1 << 16))
     nt = 1;
   fga_memtrack_t mt;
