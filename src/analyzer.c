@@ -15,7 +15,7 @@
      stream (exact:algo=stream, nb = ceil (nk / bk) key blocks)
        mul = nq (nk (d + 1 + dv) + nb (1 + dv)), add = nq (nk (d + 1 + dv) + nb + L),
        exp = nq (nk + nb + L), div = nq dv, cmp = nq nk
-     window, strided, dilated: fga_sparse_count;  poly: fga_poly_count
+     window, strided, dilated, fixed: fga_sparse_count;  poly: fga_poly_count
      rf, nystrom (pinv=iter): the formulas of src/rf.c and src/nystrom.c
      mha: 4 projections (n d d products, n d (d - 1) additions each) and
        `heads' vanilla heads of width d / heads
@@ -47,7 +47,18 @@
    S + 2 b + t + 3, and the output state at T_t = max (T_{t-1} + 1,
    S + 2 b + t + 3) + 1, so T_t = S + 2 b + 2 t + 3 and, with the final
    division, depth = S + 2 b + 2 nb + 4: linear in nk / bk, the price of
-   bounded memory (a tree of merges would give vanilla's logarithm).  */
+   bounded memory (a tree of merges would give vanilla's logarithm).
+
+   Path length of fixed (one layer repeated, as Vaswani et al. count it):
+   a key j outside query i's block reaches i in 2 steps through the summary
+   position at the end of j's block, which reads j (same block) and is
+   read by i (a summary); the last position of a full block is always a
+   summary (c >= 1), and causal, every block before i's is full and its
+   last position is >= j, so causal the path is 2.  It is 1 when every
+   pair is direct: one block (l >= n) or c = l.  Non-causal, a short last
+   block without summary positions (n mod l <= l - c) is read by no other
+   block, so its positions never reach the others: no path, reported as 0
+   (as window with w = 0).  */
 
 #include "fga-impl.h"
 
@@ -58,7 +69,7 @@ static const char fn[] = "fga_an_analyze";
 
 static const char *const mech_names[FGA_AN_NMECH] = {
   "vanilla", "stream", "window", "strided", "dilated", "poly", "rf", "nystrom", "mha",
-  "recurrent", "conv", "linear", "flash"
+  "recurrent", "conv", "linear", "flash", "fixed"
 };
 
 /* z = a, whatever the width of unsigned long */
@@ -91,6 +102,7 @@ fga_an_spec_init (fga_an_spec_t *s)
   s->iters = 6;
   s->k = 3;
   s->sram = (size_t) 1 << 17;
+  s->c = 1;
 }
 
 const char *
@@ -216,8 +228,10 @@ sparse_spec (fga_sparse_pattern_t *p, const fga_an_spec_t *s)
   p->alpha = s->alpha;
   p->levels = s->levels;
   p->head = s->head;
+  p->c = s->c;
   p->kind = s->mech == FGA_AN_WINDOW ? FGA_SPARSE_WINDOW
-    : s->mech == FGA_AN_STRIDED ? FGA_SPARSE_STRIDED : FGA_SPARSE_DILATED;
+    : s->mech == FGA_AN_STRIDED ? FGA_SPARSE_STRIDED
+    : s->mech == FGA_AN_FIXED ? FGA_SPARSE_FIXED : FGA_SPARSE_DILATED;
 }
 
 /* ops, macs and scores of the dense (unmasked) vanilla and, with causal,
@@ -257,7 +271,8 @@ check_spec (const fga_an_spec_t *s, fga_error_t *err)
     return fga_error_set (err, FGA_ERR_INPUT, "%s: n (nq = %zu, nk = %zu), d = %zu and dv = %zu "
                           "must be at least 1", fn, s->nq, s->nk, s->d, s->dv);
   int positional = s->mech == FGA_AN_WINDOW || s->mech == FGA_AN_STRIDED
-    || s->mech == FGA_AN_DILATED || s->mech == FGA_AN_MHA || s->mech == FGA_AN_RECURRENT
+    || s->mech == FGA_AN_DILATED || s->mech == FGA_AN_FIXED || s->mech == FGA_AN_MHA
+    || s->mech == FGA_AN_RECURRENT
     || s->mech == FGA_AN_CONV || (s->causal && s->mech != FGA_AN_STREAM);
   if (positional && s->nq != s->nk)
     return fga_error_set (err, FGA_ERR_INPUT, "%s: mechanism %s (causal = %d) needs nq = nk, "
@@ -371,6 +386,7 @@ fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
     case FGA_AN_WINDOW:
     case FGA_AN_STRIDED:
     case FGA_AN_DILATED:
+    case FGA_AN_FIXED:
       {
         fga_sparse_pattern_t p;
         sparse_spec (&p, s);
@@ -398,6 +414,30 @@ fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
           {
             cmax = 2 * p.l - 1 + 2 * (nq / p.l);      /* local band and both strided tails */
             mpz_set_ui (res->path, nq <= 1 ? 0 : 2);  /* stride, then local */
+          }
+        else if (s->mech == FGA_AN_FIXED)
+          {
+            /* exact (fixed.c): q full blocks, a short one of r, z summaries in it */
+            size_t l = p.l, c = p.c, q = nq / l, r = nq - q * l;
+            size_t z = c > l - r ? c - (l - r) : 0;
+            if (s->causal)
+              {
+                cmax = q > 0 ? l + (q - 1) * c : 0;
+                if (r > 0 && r + q * c > cmax)
+                  cmax = r + q * c;
+              }
+            else
+              cmax = q > 0 ? l + q * c + z - c : nq;
+            unsigned long pl;
+            if (nq <= 1)
+              pl = 0;
+            else if (l >= nq || c == l)
+              pl = 1;                                 /* every pair direct */
+            else if (!s->causal && r > 0 && z == 0)
+              pl = 0;                                 /* the short block is never read */
+            else
+              pl = 2;                                 /* through a summary position */
+            mpz_set_ui (res->path, pl);
           }
         else
           {
@@ -649,7 +689,8 @@ fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
   if (rc == FGA_OK)
     {
       if (s->mech != FGA_AN_VANILLA && s->mech != FGA_AN_STREAM && s->mech != FGA_AN_WINDOW
-          && s->mech != FGA_AN_STRIDED && s->mech != FGA_AN_DILATED && s->mech != FGA_AN_MHA)
+          && s->mech != FGA_AN_STRIDED && s->mech != FGA_AN_DILATED && s->mech != FGA_AN_FIXED
+          && s->mech != FGA_AN_MHA)
         {
           mpz_set (res->macs_dense, res->macs);
           mpz_set (res->scores_dense, res->scores);

@@ -88,7 +88,7 @@ dilated_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
                              (size_t) fga_param_int (m, "w"), 0, (size_t) fga_param_int (m, "r"),
                              (size_t) fga_param_int (m, "alpha"),
                              (size_t) fga_param_int (m, "levels"),
-                             (size_t) fga_param_int (m, "head") };
+                             (size_t) fga_param_int (m, "head"), 0 };
   return fga_sparse_method_prepare (m, prob, p, err);
 }
 

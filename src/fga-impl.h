@@ -97,6 +97,7 @@ extern const fga_method_class_t fga_method_rf;
 extern const fga_method_class_t fga_method_window;
 extern const fga_method_class_t fga_method_strided;
 extern const fga_method_class_t fga_method_dilated;
+extern const fga_method_class_t fga_method_fixed;
 extern const fga_method_class_t fga_method_poly;
 extern const fga_method_class_t fga_method_tsketch;
 

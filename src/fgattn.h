@@ -592,13 +592,20 @@ void fga_poly_plan_clear (fga_poly_plan_t *pl);
             one shorter) and position p of a segment is kept when
             p mod r_k = o_k; a kept query has one group, the kept keys of its
             segment.  levels = 0 means up to the first level with w_k >= n.
-            A pattern that keeps some query at no level is refused.  */
+            A pattern that keeps some query at no level is refused.
+   fixed:   one group, {j : floor (j / l) = floor (i / l)} union
+            {j : j mod l >= l - c} (Child et al. 2019, section 4.3: the
+            query's own block of l positions and the last c "summary"
+            positions of every block; a last block shorter than l keeps
+            the j mod l rule, so it may hold fewer than c or none);
+            1 <= c <= l, l = 0 means ceil (sqrt (n)).  */
 
 typedef enum
 {
   FGA_SPARSE_WINDOW,
   FGA_SPARSE_STRIDED,
-  FGA_SPARSE_DILATED
+  FGA_SPARSE_DILATED,
+  FGA_SPARSE_FIXED
 } fga_sparse_kind_t;
 
 #define FGA_SPARSE_MAX_LEVELS 64
@@ -610,19 +617,24 @@ typedef struct
   size_t n;                    /* positions */
   int causal;                  /* 0 or 1 */
   size_t w;                    /* window: radius; dilated: first segment length w_0 >= 1 */
-  size_t l;                    /* strided: stride, 0 for ceil (sqrt (n)) */
+  size_t l;                    /* strided: stride; fixed: block length; 0 for ceil (sqrt (n)) */
   size_t r;                    /* dilated: first dilation rate, 1 <= r <= w */
   size_t alpha;                /* dilated: ratio of both geometric sequences, >= 2 */
   size_t levels;               /* dilated: number of levels, 0 to stop at w_k >= n */
   size_t head;                 /* dilated: LongNet's head index, giving the offsets */
+  size_t c;                    /* fixed: summary positions per block, 1 <= c <= l */
 } fga_sparse_pattern_t;
 
-/* Keys start, start + step, ..., start + (count - 1) step, attended in
-   group number `group' of their query (groups numbered from 0).  */
+/* Keys start + a step + t for a < count and t < width, in that order (a
+   outer): count stretches of width consecutive keys, step apart (width = 1
+   is the progression start, start + step, ...; width <= step when
+   count > 1), attended in group number `group' of their query (groups
+   numbered from 0).  */
 typedef struct
 {
   size_t start, step, count;
   unsigned group;
+  size_t width;
 } fga_sparse_run_t;
 
 /* Refuses bad parameters (naming them) and resolves l = 0 and levels = 0
@@ -630,10 +642,12 @@ typedef struct
 int fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err);
 /* The keys of query i < n as at most FGA_SPARSE_MAX_RUNS runs, in the order
    they are attended (a group's runs are consecutive; no run is empty);
-   returns the number of runs.  */
+   returns the number of runs.  fixed gives at most 4, in increasing order
+   of key with no key twice, whatever n / l.  */
 size_t fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i);
 /* The number of (query, key) pairs scored, counted with multiplicity, and
-   of groups, in closed form (O(levels) time; exact for any n).  */
+   of groups, in closed form (O(levels) time for dilated, O(1) for the
+   others; exact for any n).  */
 void fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern_t *p);
 /* The operation counts of fga_sparse_attention, by kind: ops[0..4] = mul,
    add, exp, div, cmp (initialised by the caller); lse != 0 when lse is
@@ -1075,6 +1089,97 @@ typedef struct
 int fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
                           const fga_reduction_info_t *info, fga_error_t *err);
 
+/* The polynomial method's decision at every degree (src/reduction_degree.c,
+   theory/lower-bound.md section 6).  For g = 0..gmax, the output that the
+   method poly with this basis, R and deg = g computes in exact arithmetic:
+   T = D~^{-1} A~ V with A~ = p_g(S) (lemma 3 of theory/upper-bound.md: the
+   factorisation U1 U2^T equals p_g(S) exactly, so the factored method
+   differs from this only by its rounding).  Scores of a reduced instance
+   take at most d + 1 values s^2 c / d (c coinciding coordinates), so each
+   row is a sum over c of a count times p_g(s^2 c / d): the scan costs
+   O(n^2 d + n d gmax) and works at sizes where the method's
+   r = C(d + g, d) features cannot be stored.  p_g is evaluated in MPFR at
+   128 + 2 R log2(e) + log2(1 / accuracy) bits (the Chebyshev sum cancels
+   down from e^R), the row sums at 192 bits: the relative error of each
+   max_o is below 2^-150, far below the margins the decision looks at.  */
+typedef struct
+{
+  fga_basis_t basis;
+  double R;                    /* p_g approximates exp on [-R, R] */
+  double max_score;            /* the largest score, rounded upward; <= R */
+  long gmax;
+  double max_o_exact;          /* max over real queries of o_i with exp itself */
+  int yes_exact;               /* max_o_exact > decide_at */
+  double *max_o;               /* gmax + 1 entries: max_i o_i with p_g (NaN: no answer) */
+  int *verdict;                /* gmax + 1 entries: 1 YES, 0 NO, -1 no answer (some real
+                                  query's row sum of p_g is <= 0) */
+  unsigned char *dummy_fail;   /* gmax + 1 entries: 1 when a dummy query's row sum is <= 0
+                                  (p_g(0) <= 0): the method itself, which checks every
+                                  row, refuses the output; the decision reads only the
+                                  real queries, so the verdict is still given */
+} fga_reduction_scan_t;
+
+void fga_reduction_scan_init (fga_reduction_scan_t *scan);
+void fga_reduction_scan_clear (fga_reduction_scan_t *scan);
+/* Refuses an instance that is not a reduction (entries of Q, K other than
+   0 and one s > 0, V other than 0 and 1), R < max_score, and gmax outside
+   0..FGA_EXPFIT_GMAX.  The Taylor basis ignores R beyond that check.  */
+int fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
+                               const fga_reduction_info_t *info, fga_basis_t basis, double R,
+                               long gmax, fga_error_t *err);
+/* The least g <= gmax from which every degree up to gmax answers `yes';
+   -1 if none (not even gmax).  */
+long fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes);
+
+/* The hardness experiment (src/hardness.c, `fgattn hardness CONFIG',
+   experiments/hardness.conf): for each n and seed, a YES and a NO gap
+   Hamming instance, reduced, and the least degree of the polynomial method
+   that decides it, with r = C(d + g, d).  The configuration, one section:
+     [hardness]
+     n = 32, 64, 128         sizes of the Hamming instance (attention: 2n rows)
+     m = 6 log2 n            dimension: an integer, or C log2 n meaning ceil (C log2 n)
+     t = m / 8               threshold: an integer, or m / K meaning max (1, floor (m / K))
+     gap = 1                 the gap eps > 0
+     seeds = 1, 2, 3         (or a range 1-3)
+     basis = cheb            cheb | taylor
+     R = auto                auto: the method's radius from the data (Cauchy-Schwarz);
+                             max: the largest score (an oracle-tight interval)
+     gmax = 2000             the scan stops at the certified degree or at gmax
+   Lines are `key = value'; `#' and `;' start comments.  */
+#define FGA_HARDNESS_MAX 64
+typedef struct
+{
+  size_t n[FGA_HARDNESS_MAX], nn;
+  size_t m_fixed;              /* m, or 0 for ceil (m_coef log2 n) */
+  double m_coef;
+  size_t t_fixed;              /* t, or 0 for max (1, floor (m / t_div)) */
+  double t_div;
+  double gap;
+  unsigned long seeds[FGA_HARDNESS_MAX];
+  size_t nseeds;
+  fga_basis_t basis;
+  int R_max;                   /* 0: R = auto, 1: R = the largest score */
+  long gmax;
+  char *text;                  /* the file as read (recorded in hardness.json); owned */
+} fga_hardness_config_t;
+
+/* Reads and validates; messages name the file and line.  */
+int fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_error_t *err);
+void fga_hardness_config_clear (fga_hardness_config_t *cfg);
+size_t fga_hardness_m (const fga_hardness_config_t *cfg, size_t n);
+size_t fga_hardness_t (const fga_hardness_config_t *cfg, size_t m);
+
+typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
+                                          unsigned long seed, void *data);
+/* Runs the grid and writes, atomically, into outdir (made when missing):
+   instances.csv (a row per instance), degrees.csv (a row per instance and
+   degree scanned), summary.md (per n: the least degree deciding every
+   instance, r, the certified degree, and fits against n) and hardness.json
+   (fgattn version and the configuration).  A finished run is rewritten
+   whole; an interrupted one leaves the previous files untouched.  */
+int fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
+                      fga_hardness_progress_fn progress, void *data, fga_error_t *err);
+
 /* ------------------------------------------------------------------ */
 /* The complexity analyzer (src/analyzer.c; REFERENCES.md section 7).
 
@@ -1102,6 +1207,7 @@ typedef enum
   FGA_AN_CONV,                 /* convolution of kernel k, d channels in and out; separable option */
   FGA_AN_LINEAR,               /* kernelised linear attention, feature dimension m; causal as a scan */
   FGA_AN_FLASH,                /* FlashAttention's tiling for an on-chip memory of sram words */
+  FGA_AN_FIXED,                /* the method fixed (l, c, causal) */
   FGA_AN_NMECH
 } fga_an_mech_t;
 
@@ -1112,7 +1218,8 @@ typedef struct
   int causal, lse;             /* lse: the log-sum-exp output asked for (as the methods' lse) */
   size_t heads;                /* mha: number of heads (divides d) */
   size_t block;                /* stream: keys per block, 0 for the kernel's 256 */
-  size_t w, l, r, alpha, levels, head;   /* window, strided, dilated (fga_sparse_pattern_t) */
+  size_t w, l, r, alpha, levels, head;   /* window, strided, dilated, fixed (fga_sparse_pattern_t) */
+  size_t c;                    /* fixed: summary positions at the end of each block of l, 1..l */
   long g;                      /* poly: degree */
   size_t m;                    /* rf, nystrom, linear: features or landmarks */
   int rf_kind;                 /* fga_rf_kind_t */
@@ -1132,7 +1239,10 @@ typedef struct
   mpz_t macs_dense, scores_dense;   /* the same without the causal mask */
   mpz_t mem_elems, mem_bytes;  /* peak working memory beyond the inputs and outputs */
   mpz_t steps;                 /* minimum sequential steps (Vaswani et al.'s column) */
-  mpz_t path;                  /* maximum path length between two positions */
+  mpz_t path;                  /* maximum path length between two positions; 0 when there
+                                  are no two, or when some position never reaches some
+                                  other (window w = 0; fixed non-causal whose last block
+                                  holds no summary position) */
   mpz_t depth;                 /* depth as a circuit of fan-in-2 operations */
   mpz_t traffic;               /* words moved between slow and fast memory (vanilla: the
                                   standard algorithm; flash: FlashAttention's); 0 if not modelled */
@@ -1140,7 +1250,7 @@ typedef struct
   const char *depth_model;     /* how depth was derived */
 } fga_an_result_t;
 
-/* Sets defaults: vanilla, sizes 0, heads 1, alpha 2, r 1, iters 6, k 3, sram 2^17.  */
+/* Sets defaults: vanilla, sizes 0, heads 1, alpha 2, r 1, iters 6, k 3, sram 2^17, c 1.  */
 void fga_an_spec_init (fga_an_spec_t *s);
 const char *fga_an_mech_name (fga_an_mech_t m);
 /* The mechanism named, or -1.  */
@@ -1194,6 +1304,96 @@ size_t fga_an_table (fga_an_row_t *rows, size_t max, const char *name, const fga
    queries, nq (min (chunk, nk) + [chunk < nk]) (dv + 2) elements.  */
 void fga_an_online_tree (mpz_ptr depth, mpz_ptr mem, size_t nq, size_t nk, size_t d,
                          size_t dv, size_t chunk);
+
+/* ------------------------------------------------------------------ */
+/* Scaling in n (src/scaling.c; `fgattn scaling').
+
+   Power laws.  For points (n_i, y_i) with n_i > 0 and y_i > 0 the fit is
+   the least-squares line of ln y on ln n, ln y ~ b + a ln n, that is
+   y ~ e^b n^a.  With e_i = ln y_i - b - a ln n_i the residuals in log:
+   max_resid = max_i |e_i| (the worst point is off the fitted law by a
+   factor e^max_resid) and r2 = 1 - sum e_i^2 / sum (ln y_i - mean ln y)^2
+   (1 when every y_i is the same).  Accuracy: for an exact power law, with
+   u = 2^-53, x_i = ln n_i, S = sum_i (x_i - mean x)^2 and
+   W = sum_i |x_i - mean x| / S,
+     |error of a| <= 2 u (max_i |ln y_i| + |a| max_i |x_i|) W + (2 k + 4) u |a|
+   to first order (src/scaling.c derives it; b adds |mean x| times that).  */
+
+typedef struct
+{
+  double exponent;             /* a */
+  double intercept;            /* b = ln c of y ~ c n^a */
+  double r2;                   /* coefficient of determination, in log-log */
+  double max_resid;            /* max_i |e_i| */
+  size_t points;               /* the points that entered the fit */
+} fga_fit_t;
+
+/* Skip points whose n or y is not positive and finite, instead of refusing them. */
+#define FGA_FIT_SKIP 1u
+
+/* Fills fit (every field NaN and points 0 on failure).  FGA_ERR_INPUT,
+   naming the point, for a value that is not positive and finite (unless
+   FGA_FIT_SKIP), for fewer than two (usable) points, and when every n is
+   the same.  */
+int fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, unsigned flags,
+                   fga_error_t *err);
+
+/* The mechanisms of the analyzer that fgattn runs, with the method that
+   runs each (its counts equal the analyzer's) and the asymptotic exponent
+   in n of its work W (the sum of the five operation counts) for fixed d,
+   dv and fixed parameters of the mechanism:
+     vanilla   exact:algo=naive                          2    O(n^2 d)
+     stream    exact:algo=stream,block=B                 2    O(n^2 d)
+     window    window:w=W,causal=0|1                     1    O(w n d)
+     strided   strided:l=L,causal=0|1  l = 0 (sqrt n):   1.5  O(n sqrt(n) d)
+                                       l fixed:          2    O(n^2 d / l)
+     fixed     fixed:l=L,c=C,causal=0|1
+                                       l = 0 (sqrt n):   1.5  O(c n sqrt(n) d)
+                                       l fixed:          2    O(c n^2 d / l)
+     dilated   dilated:w=W,r=R,alpha=A,levels=K,head=H,causal=0|1
+                                                         1    O(n d w / r^2)
+     poly      poly:deg=G                                1    O(n r dv), r = C(d+g, d)
+     rf        rf:m=M,kind=pos|hyp|trig                  1    O(n m (d + dv))
+     nystrom   nystrom:m=M,pinv=iter,iters=I,landmarks=uniform|segment
+                                                         1    O(n m (d + dv) + iters m^3)
+   The pair counts of src/window.c, strided.c, fixed.c and dilated.c give
+   them: window n (2w + 1) - w (w + 1); strided n^2 / l + 2 n l and fixed
+   c n^2 / l + n (l - c), each up to O(n) (causal: about half); dilated
+   about n sum_k w_k / r_k^2 <= n w alpha / ((alpha - 1) r^2) for any number
+   of levels (the geometric schedule, levels = 0, included: its top segment
+   holds the whole sequence at a dilation that keeps about w / r of it).  */
+typedef struct
+{
+  char spec[256];              /* the method string, every parameter that matters given */
+  double exponent;             /* the asymptotic exponent of W in n */
+  const char *work_class;      /* the class, e.g. "O(n^2 d)"; static storage */
+} fga_scaling_mech_t;
+
+/* FGA_ERR_INPUT for a mechanism fgattn does not run (mha, recurrent, conv,
+   linear, flash: the message names those it can time), for causal where
+   the method has no causal form, and for poly with g = 0 (the method's
+   deg=0 chooses the degree from the data).  s->lse is not part of a spec:
+   a caller that sets it passes an lse buffer to fga_method_run.  */
+int fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *err);
+
+/* Refuses (FGA_ERR_INPUT, naming the parameter and the least n that
+   works) an n at which the mechanism of s cannot run or is not the
+   mechanism any more but exact attention under another name: window with
+   n <= w + 1, strided and fixed with a fixed l >= n, strided with l = 1,
+   fixed with c = l (l as resolved at n), dilated with n <= w or a pattern
+   that leaves a query out, nystrom with n <= m.  Also refuses what the
+   analyzer refuses at nq = nk = n.  s->nq and s->nk are ignored.  */
+int fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err);
+
+/* An estimate of the bytes one run at nq = nk = n needs: Q, K, V and the
+   output T (exact) and the method's working memory: the analyzer's model
+   (per thread, times threads, for stream and the sparse mechanisms),
+   except vanilla, whose model materialises S while exact:algo=naive holds
+   one row per thread (nk + dv doubles), and poly, whose model holds the
+   whole feature matrices while the method works in blocks and refuses
+   more than its budget (2^30 bytes) itself.  Threads: as many as the
+   kernels may use (fga_max_threads).  */
+int fga_scaling_bytes (double *bytes, const fga_an_spec_t *s, size_t n, fga_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@ static const fga_method_class_t *const registry[] = {
   &fga_method_window,
   &fga_method_strided,
   &fga_method_dilated,
+  &fga_method_fixed,
   &fga_method_poly,
   &fga_method_tsketch,
 };

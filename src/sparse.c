@@ -1,18 +1,19 @@
 /* fga_sparse -- exact softmax attention restricted to a support: patterns, key runs, the kernel
 
-   The machinery behind the methods window, strided and dilated (window.c,
-   strided.c, dilated.c).  Queries and keys are the positions 0..n-1.  A
-   pattern gives each query i a list of groups of keys; each group is
-   attended as one softmax, which yields the online-softmax state
+   The machinery behind the methods window, strided, dilated and fixed
+   (window.c, strided.c, dilated.c, fixed.c).  Queries and keys are the
+   positions 0..n-1.  A pattern gives each query i a list of groups of
+   keys; each group is attended as one softmax, which yields the
+   online-softmax state
 
      m = max_{j in g} s_ij,  l = sum_{j in g} e^{s_ij - m},  o = sum_{j in g} e^{s_ij - m} v_j
 
    (REFERENCES.md section 6), and the states of the groups of a query are
    merged as FlashAttention merges blocks: with m' = max (m1, m2),
    (m', e^{m1-m'} l1 + e^{m2-m'} l2, e^{m1-m'} o1 + e^{m2-m'} o2).  The
-   output is o / l and lse = m + log l.  Window and strided have one group
-   per query (their whole support); dilated has one per (segment length,
-   dilation rate) pair that keeps the query.
+   output is o / l and lse = m + log l.  Window, strided and fixed have one
+   group per query (their whole support); dilated has one per (segment
+   length, dilation rate) pair that keeps the query.
 
    Why the merge is LongNet's mixing.  LongNet mixes the outputs
    O_k = o_k / l_k of the pairs k that keep query i by their softmax
@@ -31,14 +32,20 @@
    exactly when the groups of every query are disjoint.  lse likewise is
    log sum_j c_ij e^{s_ij}.
 
-   A group is a list of runs, arithmetic progressions of keys
-   start, start + step, ..., start + (count - 1) step, so that a query's keys
-   are enumerated in O(1) per run and never searched for.
+   A group is a list of runs: count stretches of width consecutive keys,
+   step apart (width = 1: the arithmetic progression start, start + step,
+   ..., start + (count - 1) step), so that a query's keys are enumerated in
+   O(1) per run and never searched for.  The stretches keep the fixed
+   pattern at 4 runs: its summary keys before the query's block, c
+   consecutive keys in each of floor (i / l) blocks, are one run, where
+   progressions (one per offset in the block) or stretches of one block
+   each would need min (c, floor (i / l)) runs, beyond any fixed bound as
+   n grows.
 
    Operation counts, exact, counted where the work is done.  Let P be the
    number of (query, key) pairs scored (summed over groups: dilated scores a
    key once for each pair that keeps it), G the number of groups (sum over
-   queries of the groups of each; G = n for window and strided), n = nq = nk
+   queries of the groups of each; G = n for window, strided and fixed), n = nq = nk
    and L = 1 if lse is asked for, else 0.  A group of c keys costs
    c (d + 1) mul and c (d - 1) add for the scores (d products and tau, d - 1
    additions), c - 1 cmp for its maximum, c subtractions and c exp, c - 1
@@ -65,7 +72,7 @@
 
 static const char fn[] = "fga_sparse_attention";
 
-static const char *const kind_names[] = { "window", "strided", "dilated" };
+static const char *const kind_names[] = { "window", "strided", "dilated", "fixed" };
 
 /* Segment lengths and dilation rates stay below this, so that sums of a
    position and one of them never overflow a 64-bit size_t.  */
@@ -112,7 +119,7 @@ dilated_keeps (size_t i, size_t wk, size_t rk, size_t ok)
 int
 fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
 {
-  if ((unsigned) p->kind > (unsigned) FGA_SPARSE_DILATED)
+  if ((unsigned) p->kind > (unsigned) FGA_SPARSE_FIXED)
     return fga_error_set (err, FGA_ERR_INPUT, "sparse pattern: unknown kind %d", (int) p->kind);
   const char *name = kind_names[p->kind];
   if (p->n == 0)
@@ -129,6 +136,18 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
       if (p->l == 0)
         p->l = ceil_sqrt (p->n);
       return FGA_OK;
+
+    case FGA_SPARSE_FIXED:
+      {
+        int automatic = p->l == 0;
+        if (automatic)
+          p->l = ceil_sqrt (p->n);
+        if (p->c == 0 || p->c > p->l)
+          return fga_error_set (err, FGA_ERR_INPUT, "method fixed: c=%zu must be in [1, l=%zu]: "
+                                "the summary is the last c positions of each block of l%s",
+                                p->c, p->l, automatic ? " (l=0 took ceil(sqrt(n)))" : "");
+        return FGA_OK;
+      }
 
     default:
       break;
@@ -196,11 +215,37 @@ fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i
         hi = rad >= n - 1 - i ? n - 1 : i + rad;
       if (p->kind == FGA_SPARSE_STRIDED && i / p->l > 0)
         /* j = i - t l for t >= 1: j = i mod l, ..., i - l; none is local */
-        runs[nr++] = (fga_sparse_run_t) { i % p->l, p->l, i / p->l, 0 };
-      runs[nr++] = (fga_sparse_run_t) { lo, 1, hi - lo + 1, 0 };
+        runs[nr++] = (fga_sparse_run_t) { i % p->l, p->l, i / p->l, 0, 1 };
+      runs[nr++] = (fga_sparse_run_t) { lo, 1, hi - lo + 1, 0, 1 };
       if (p->kind == FGA_SPARSE_STRIDED && !p->causal && (n - 1 - i) / p->l > 0)
-        runs[nr++] = (fga_sparse_run_t) { i + p->l, p->l, (n - 1 - i) / p->l, 0 };
+        runs[nr++] = (fga_sparse_run_t) { i + p->l, p->l, (n - 1 - i) / p->l, 0, 1 };
       return nr;
+
+    case FGA_SPARSE_FIXED:
+      {
+        /* Block b = floor (i / l) starts at s = b l; q = floor (n / l) blocks
+           are full, a last one of n - q l positions is not.  In increasing
+           key order: the summaries of blocks 0..b-1 (all full: c keys each,
+           from l - c), the query's own block (causal: up to i), then,
+           non-causal, the summaries of the full blocks after b and the
+           j mod l >= l - c part of the short last block.  Every key is
+           below n: products such as (b + 1) l are formed only when block
+           b + 1 starts before n.  */
+        const size_t l = p->l, c = p->c, b = i / l, s = b * l, q = n / l, rest = n - q * l;
+        if (b > 0)
+          runs[nr++] = (fga_sparse_run_t) { l - c, l, b, 0, c };
+        if (p->causal)
+          {
+            runs[nr++] = (fga_sparse_run_t) { s, 1, i - s + 1, 0, 1 };
+            return nr;
+          }
+        runs[nr++] = (fga_sparse_run_t) { s, 1, n - s < l ? n - s : l, 0, 1 };
+        if (b + 1 < q)
+          runs[nr++] = (fga_sparse_run_t) { s + l + (l - c), l, q - 1 - b, 0, c };
+        if (b < q && rest > l - c)
+          runs[nr++] = (fga_sparse_run_t) { q * l + (l - c), 1, rest - (l - c), 0, 1 };
+        return nr;
+      }
 
     default:
       for (size_t k = 0, w = p->w, r = p->r; k < p->levels; k++, w *= p->alpha, r *= p->alpha)
@@ -212,7 +257,7 @@ fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i
           if (pos % r != o)
             continue;
           size_t count = (p->causal ? pos - o : len - 1 - o) / r + 1;
-          runs[nr] = (fga_sparse_run_t) { start + o, r, count, (unsigned) nr };
+          runs[nr] = (fga_sparse_run_t) { start + o, r, count, (unsigned) nr, 1 };
           nr++;
         }
       return nr;
@@ -268,6 +313,44 @@ add_window_pairs (mpz_ptr rop, size_t n, size_t w, int causal)
   mpz_clears (t, u, (mpz_ptr) 0);
 }
 
+/* rop = the pairs of the fixed pattern (fixed.c derives them): with
+   q = floor (n / l), r = n - q l, z = max (0, r + c - l) and Z = q c + z,
+     non-causal  n Z + q l (l - c) + r (r - z)
+     causal      q l (l + 1) / 2 + r (r + 1) / 2 + c sum_floor (n, l).  */
+static void
+fixed_pairs (mpz_ptr rop, size_t n, size_t l, size_t c, int causal)
+{
+  const size_t q = n / l, r = n - q * l, z = c > l - r ? c - (l - r) : 0;   /* r < l */
+  mpz_t t;
+  mpz_init (t);
+  if (causal)
+    {
+      sum_floor (rop, n, l);
+      mpz_mul_ui (rop, rop, c);
+      mpz_set_ui (t, l);
+      mpz_mul_ui (t, t, l + 1);
+      mpz_fdiv_q_2exp (t, t, 1);                /* l (l + 1) is even */
+      mpz_addmul_ui (rop, t, q);
+      mpz_set_ui (t, r);
+      mpz_mul_ui (t, t, r + 1);
+      mpz_fdiv_q_2exp (t, t, 1);
+      mpz_add (rop, rop, t);
+    }
+  else
+    {
+      mpz_set_ui (t, q);
+      mpz_mul_ui (t, t, c);
+      mpz_add_ui (t, t, z);                     /* Z, the summary positions */
+      mpz_mul_ui (rop, t, n);
+      mpz_set_ui (t, q);
+      mpz_mul_ui (t, t, l);
+      mpz_addmul_ui (rop, t, l - c);
+      mpz_set_ui (t, r);
+      mpz_addmul_ui (rop, t, r - z);
+    }
+  mpz_clear (t);
+}
+
 void
 fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern_t *p)
 {
@@ -290,6 +373,10 @@ fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_patter
       sum_floor (t, n, p->l);
       mpz_mul_ui (t, t, p->causal ? 1 : 2);
       mpz_add (pairs, pairs, t);
+      break;
+
+    case FGA_SPARSE_FIXED:
+      fixed_pairs (pairs, n, p->l, p->c, p->causal);
       break;
 
     default:
@@ -359,8 +446,9 @@ typedef struct
    them; a group's keys are walked twice (scores, then o), in the same order. */
 #define FOR_KEYS(runs, r0, r1, j)                                              \
   for (size_t r_ = (r0); r_ < (r1); r_++)                                     \
-    for (size_t t_ = 0, j = (runs)[r_].start; t_ < (runs)[r_].count;           \
-         t_++, j += (runs)[r_].step)
+    for (size_t a_ = 0, b_ = (runs)[r_].start; a_ < (runs)[r_].count;          \
+         a_++, b_ += (runs)[r_].step)                                         \
+      for (size_t j = b_; j < b_ + (runs)[r_].width; j++)
 
 /* One query: its groups attended one by one into (m, l, o), merged as they
    come.  s holds the scores then the weights of a group, o the running
@@ -499,7 +587,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
           {
             size_t r0 = r, cnt = 0;
             for (; r < nr && runs[r].group == runs[r0].group; r++)
-              cnt += runs[r].count;
+              cnt += runs[r].count * runs[r].width;
             cmax = cnt > cmax ? cnt : cmax;
             work += (double) cnt;
           }
@@ -566,7 +654,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   return FGA_OK;
 }
 
-/* The prepare and destroy shared by the three sparse method classes: the
+/* The prepare and destroy shared by the four sparse method classes: the
    patterns are over positions, so queries and keys must be the same
    sequence; the checked pattern becomes the method's state.  */
 int

@@ -34,7 +34,7 @@ static int
 window_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fga_param_int (m, "causal"),
-                             (size_t) fga_param_int (m, "w"), 0, 0, 0, 0, 0 };
+                             (size_t) fga_param_int (m, "w"), 0, 0, 0, 0, 0, 0 };
   return fga_sparse_method_prepare (m, prob, p, err);
 }
 

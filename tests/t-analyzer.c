@@ -1,4 +1,4 @@
-/* t-analyzer -- the complexity analyzer: hand counts, the methods' own counts, ratios, LongNet's bound, huge n */
+/* t-analyzer -- the complexity analyzer: hand counts, the methods' own counts, ratios, LongNet's bound, huge n, the fixed pattern */
 
 #include <config.h>
 #include <math.h>
@@ -294,9 +294,11 @@ START_TEST (test_equals_implementations)
   size_t checked = 0;
   for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
     for (int lse = 0; lse <= 1; lse++)
-      for (int mech = 0; mech <= FGA_AN_NYSTROM; mech++)
+      for (int mi = 0; mi <= FGA_AN_NYSTROM + 1; mi++)
         for (int var = 0; var < 3; var++)
           {
+            /* the mechanisms fgattn runs: vanilla .. nystrom, then fixed */
+            const int mech = mi <= FGA_AN_NYSTROM ? mi : FGA_AN_FIXED;
             const size_t n = sizes[z].nq, d = sizes[z].d, dv = sizes[z].dv;
             fga_an_spec_t s = spec ((fga_an_mech_t) mech, n, d, dv);
             s.lse = lse;
@@ -350,11 +352,27 @@ START_TEST (test_equals_implementations)
                 snprintf (mspec, sizeof mspec, "nystrom:m=%zu,pinv=iter,iters=%ld,landmarks=%s",
                           s.m, s.iters, s.segment ? "segment" : "uniform");
                 break;
+              case FGA_AN_FIXED:
+                /* l = ceil (sqrt (n)); blocks of 3 with a summary of 2;
+                   blocks of 5 with 2 (n = 7, 33: a short block without summary) */
+                s.l = var == 0 ? 0 : var == 1 ? 3 : 5;
+                s.c = var == 0 ? 1 : 2;
+                s.causal = var == 1;
+                snprintf (mspec, sizeof mspec, "fixed:l=%zu,c=%zu,causal=%d", s.l, s.c, s.causal);
+                break;
               }
             run_method (mspec, n, n, d, dv, lse, &st);
             analyze (&res, &s);
             snprintf (what, sizeof what, "%s n=%zu d=%zu dv=%zu lse=%d", mspec, n, d, dv, lse);
             assert_equal_stats (&res, &st, what);
+            if (mech == FGA_AN_FIXED)
+              {
+                /* the memory model is exact for fixed: one thread's scratch */
+                ck_assert_msg (mpz_cmp_ui (res.mem_bytes, st.peak_bytes / (size_t) st.threads)
+                               == 0, "%s: mem_bytes %s, peak_bytes %zu over %d threads", what,
+                               mpz_get_str (NULL, 10, res.mem_bytes), st.peak_bytes, st.threads);
+                ck_assert (mpz_cmp_d (res.scores, fga_stats_get (&st, "pairs")) == 0);
+              }
             checked++;
           }
   /* nq != nk for the mechanisms that allow it */
@@ -647,6 +665,184 @@ START_TEST (test_online_tree)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The fixed pattern (Child et al. 2019): query i attends j when
+   floor (j / l) = floor (i / l) or j mod l >= l - c (and j <= i, causal).  */
+
+START_TEST (test_fixed_hand)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  /* n = 10, l = 4, c = 1, d = dv = 1: blocks {0..3}, {4..7}, {8, 9};
+     summaries 3 and 7 (8 mod 4, 9 mod 4 < 3: the short block has none).
+     Rows: block 0 sees its 4 and 7, block 1 its 4 and 3, block 2 its 2
+     and 3, 7: P = 4 * 5 + 4 * 5 + 2 * 4 = 48.  mul 3 P, add 3 P - 2 n,
+     exp P, div n, cmp P - n.  Largest row 5, two output rows of 1.  */
+  fga_an_spec_t s = spec (FGA_AN_FIXED, 10, 1, 1);
+  ck_assert_uint_eq (s.c, 1);                   /* the default */
+  s.l = 4;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 144, 124, 48, 10, 38 }, "fixed 10/4/1");
+  ck_assert (mpz_cmp_ui (res.scores, 48) == 0 && mpz_cmp_ui (res.scores_dense, 100) == 0);
+  ck_assert (mpz_cmp_ui (res.mem_elems, 7) == 0);
+  /* positions 8 and 9 are read by no other block: no path */
+  ck_assert (mpz_cmp_ui (res.path, 0) == 0);
+  /* 2 c(5) + c(1) + 6 */
+  ck_assert (mpz_cmp_ui (res.depth, 12) == 0);
+
+  /* causal: block 0 rows of 1, 2, 3, 4 keys; block 1 the same plus key 3;
+     block 2 rows of 1 + 2 and 2 + 2 keys: P = 10 + 14 + 7 = 31; largest
+     row 5 (query 7); the path through the summary at a block's end is 2 */
+  s.causal = 1;
+  analyze (&res, &s);
+  assert_ops (&res, (unsigned long[5]) { 93, 73, 31, 10, 21 }, "fixed 10/4/1 causal");
+  ck_assert (mpz_cmp_ui (res.mem_elems, 7) == 0);
+  ck_assert (mpz_cmp_ui (res.path, 2) == 0);
+
+  /* c = 3: 8 mod 4 < 1 <= 9 mod 4, so 9 is a summary and the short block
+     is read: path 2.  c = l or l >= n: every pair direct, path 1. */
+  s.causal = 0;
+  s.c = 3;
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.path, 2) == 0);
+  s.c = 4;
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.path, 1) == 0 && mpz_cmp_ui (res.scores, 100) == 0);
+  s.l = 10;
+  s.c = 1;
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.path, 1) == 0 && mpz_cmp_ui (res.scores, 100) == 0);
+  ck_assert (mpz_cmp_ui (res.mem_elems, 12) == 0);
+  s.nq = s.nk = 1;
+  analyze (&res, &s);
+  ck_assert (mpz_cmp_ui (res.path, 0) == 0 && mpz_cmp_ui (res.scores, 1) == 0);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_fixed_ratios)
+{
+  /* l = ceil (sqrt (n)): P is about (1 + c) n^1.5 (causal: half), so the
+     work grows by about 2^1.5 when n doubles */
+  for (int causal = 0; causal < 2; causal++)
+    for (size_t c = 1; c <= 8; c *= 8)
+      {
+        fga_an_spec_t s = spec (FGA_AN_FIXED, 0, 64, 64);
+        s.l = 0;
+        s.c = c;
+        s.causal = causal;
+        double r = work_ratio (s, (size_t) 1 << 30);
+        ck_assert_msg (fabs (r - pow (2, 1.5)) < 0.01, "fixed c=%zu causal=%d ratio %.6f", c,
+                       causal, r);
+      }
+  /* with l held fixed the summaries grow with n: P ~ c n^2 / l, quadratic,
+     so the ratio tends to 4 */
+  fga_an_spec_t s = spec (FGA_AN_FIXED, 0, 64, 64);
+  s.l = 64;
+  s.c = 8;
+  double r = work_ratio (s, (size_t) 1 << 24);
+  ck_assert_msg (fabs (r - 4) < 0.01, "fixed l=64 ratio %.6f", r);
+}
+END_TEST
+
+/* P by a loop over the blocks (O(n / l) steps), from the definition: a
+   block of s positions holds max (0, s - (l - c)) summaries (its offsets
+   l - c .. s - 1); a query sees its block (causal: up to itself) and the
+   summaries of the other blocks (causal: the earlier ones).  */
+static void
+fixed_pairs_by_blocks (mpz_ptr P, size_t n, size_t l, size_t c, int causal)
+{
+  mpz_t Z, before, t;
+  mpz_inits (Z, before, t, (mpz_ptr) 0);
+  for (size_t s0 = 0; s0 < n; s0 += l)
+    {
+      size_t sb = n - s0 < l ? n - s0 : l;
+      mpz_add_ui (Z, Z, sb > l - c ? sb - (l - c) : 0);
+    }
+  mpz_set_ui (P, 0);
+  for (size_t s0 = 0; s0 < n; s0 += l)
+    {
+      size_t sb = n - s0 < l ? n - s0 : l, zb = sb > l - c ? sb - (l - c) : 0;
+      if (causal)
+        {
+          /* sum_{t < sb} (t + 1) + sb * (summaries before) */
+          mpz_set_ui (t, sb);
+          mpz_mul_ui (t, t, sb + 1);
+          mpz_fdiv_q_2exp (t, t, 1);
+          mpz_add (P, P, t);
+          mpz_addmul_ui (P, before, sb);
+          mpz_add_ui (before, before, zb);
+        }
+      else
+        {
+          mpz_add_ui (t, Z, sb);
+          mpz_sub_ui (t, t, zb);
+          mpz_addmul_ui (P, t, sb);
+        }
+    }
+  mpz_clears (Z, before, t, (mpz_ptr) 0);
+}
+
+START_TEST (test_fixed_huge)
+{
+  static const size_t ns[] = { 1000000000, 1000000007, 1000000000000, 999999999989 };
+  static const size_t cs[] = { 1, 8, 999 };
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  mpz_t want;
+  mpz_init (want);
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++)
+      for (int causal = 0; causal < 2; causal++)
+        {
+          fga_an_spec_t s = spec (FGA_AN_FIXED, ns[a], 64, 64);
+          s.l = 0;
+          s.c = cs[b];
+          s.causal = causal;
+          analyze (&res, &s);
+          /* l = ceil (sqrt (n)), by integer square root */
+          size_t l = (size_t) sqrt ((double) ns[a]);
+          while (l * l < ns[a])
+            l++;
+          while ((l - 1) * (l - 1) >= ns[a])
+            l--;
+          fixed_pairs_by_blocks (want, ns[a], l, cs[b], causal);
+          ck_assert_msg (mpz_cmp (res.scores, want) == 0, "fixed n=%zu l=%zu c=%zu causal=%d: "
+                         "%s vs %s by blocks", ns[a], l, cs[b], causal,
+                         mpz_get_str (NULL, 10, res.scores), mpz_get_str (NULL, 10, want));
+          /* mul = P (d + 1 + dv), beyond 64 bits at n = 10^12 */
+          mpz_mul_ui (want, want, 129);
+          ck_assert (mpz_cmp (res.ops[0], want) == 0);
+          ck_assert (ns[a] < 1000000000000 || mpz_sizeinbase (res.work, 2) > 64);
+        }
+  mpz_clear (want);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
+START_TEST (test_fixed_refused)
+{
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_an_spec_t s = spec (FGA_AN_FIXED, 100, 8, 8);
+  s.l = 8;
+  s.c = 0;
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "c=0"));
+  s.c = 9;
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "c=9"));
+  s.c = 8;
+  s.nk = 99;
+  ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "nq = nk"));
+  ck_assert_int_eq (fga_an_mech_parse ("fixed"), FGA_AN_FIXED);
+  fga_an_result_clear (&res);
+}
+END_TEST
+
 static Suite *
 analyzer_suite (void)
 {
@@ -663,6 +859,10 @@ analyzer_suite (void)
   tcase_add_test (tc, test_refused);
   tcase_add_test (tc, test_tables);
   tcase_add_test (tc, test_online_tree);
+  tcase_add_test (tc, test_fixed_hand);
+  tcase_add_test (tc, test_fixed_ratios);
+  tcase_add_test (tc, test_fixed_huge);
+  tcase_add_test (tc, test_fixed_refused);
   suite_add_tcase (s, tc);
   return s;
 }

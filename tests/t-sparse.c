@@ -1,4 +1,4 @@
-/* t-sparse -- tests of the sparse methods window, strided and dilated (src/sparse.c)
+/* t-sparse -- tests of the sparse methods window, strided, dilated and fixed (src/sparse.c)
 
    Expected values never come from the library's patterns: the test builds
    each support from the definitions (a loop over every (i, j) pair, with
@@ -47,8 +47,9 @@
 #define WIN FGA_SPARSE_WINDOW
 #define STR FGA_SPARSE_STRIDED
 #define DIL FGA_SPARSE_DILATED
+#define FIX FGA_SPARSE_FIXED
 
-/* One pattern: kind, n, causal, w, l, r, alpha, levels, head (the public
+/* One pattern: kind, n, causal, w, l, r, alpha, levels, head, c (the public
    struct is only a container here; the test resolves l = 0 and levels = 0
    itself).  */
 typedef fga_sparse_pattern_t pat_t;
@@ -349,16 +350,16 @@ typedef struct
 } top_t;
 
 static const top_t top_cases[] = {
-  { { WIN, 37, 0, 36, 0, 0, 0, 0, 0 }, 8, 5, 1, 0.125 },
-  { { WIN, 64, 0, 1000, 0, 0, 0, 0, 0 }, 16, 16, 2, 0.0625 },
-  { { WIN, 1, 0, 0, 0, 0, 0, 0, 0 }, 3, 2, 1, 0.5 },
-  { { STR, 50, 0, 0, 1, 0, 0, 0, 0 }, 8, 4, 1.5, 0.35355339059327373 },
-  { { STR, 40, 0, 0, 40, 0, 0, 0, 0 }, 4, 7, 2, 0.25 },
-  { { STR, 23, 0, 0, 1000, 0, 0, 0, 0 }, 5, 3, 1, 0.2 },
-  { { DIL, 48, 0, 48, 0, 1, 2, 1, 0 }, 8, 6, 1.5, 0.125 },
-  { { DIL, 33, 0, 66, 0, 1, 3, 1, 0 }, 6, 2, 2, 0.5 },
-  { { DIL, 20, 0, 20, 0, 1, 2, 0, 0 }, 4, 4, 1, 1 },
-  { { DIL, 29, 0, 1000, 0, 1, 2, 0, 7 }, 4, 4, 1, 1 },
+  { { WIN, 37, 0, 36, 0, 0, 0, 0, 0, 0 }, 8, 5, 1, 0.125 },
+  { { WIN, 64, 0, 1000, 0, 0, 0, 0, 0, 0 }, 16, 16, 2, 0.0625 },
+  { { WIN, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, 3, 2, 1, 0.5 },
+  { { STR, 50, 0, 0, 1, 0, 0, 0, 0, 0 }, 8, 4, 1.5, 0.35355339059327373 },
+  { { STR, 40, 0, 0, 40, 0, 0, 0, 0, 0 }, 4, 7, 2, 0.25 },
+  { { STR, 23, 0, 0, 1000, 0, 0, 0, 0, 0 }, 5, 3, 1, 0.2 },
+  { { DIL, 48, 0, 48, 0, 1, 2, 1, 0, 0 }, 8, 6, 1.5, 0.125 },
+  { { DIL, 33, 0, 66, 0, 1, 3, 1, 0, 0 }, 6, 2, 2, 0.5 },
+  { { DIL, 20, 0, 20, 0, 1, 2, 0, 0, 0 }, 4, 4, 1, 1 },
+  { { DIL, 29, 0, 1000, 0, 1, 2, 0, 7, 0 }, 4, 4, 1, 1 },
 };
 
 START_TEST (test_top)
@@ -413,11 +414,11 @@ END_TEST
 
 /* Causal attention, computed in the test as an MPFR loop over j <= i. */
 static const top_t causal_cases[] = {
-  { { WIN, 41, 1, 40, 0, 0, 0, 0, 0 }, 8, 5, 1.5, 0.125 },
-  { { WIN, 30, 1, 99, 0, 0, 0, 0, 0 }, 4, 4, 2, 0.5 },
-  { { STR, 35, 1, 0, 1, 0, 0, 0, 0 }, 8, 3, 1, 0.35355339059327373 },
-  { { DIL, 44, 1, 44, 0, 1, 2, 1, 0 }, 6, 6, 1.5, 0.25 },
-  { { DIL, 27, 1, 32, 0, 1, 2, 0, 0 }, 6, 2, 1, 1 },
+  { { WIN, 41, 1, 40, 0, 0, 0, 0, 0, 0 }, 8, 5, 1.5, 0.125 },
+  { { WIN, 30, 1, 99, 0, 0, 0, 0, 0, 0 }, 4, 4, 2, 0.5 },
+  { { STR, 35, 1, 0, 1, 0, 0, 0, 0, 0 }, 8, 3, 1, 0.35355339059327373 },
+  { { DIL, 44, 1, 44, 0, 1, 2, 1, 0, 0 }, 6, 6, 1.5, 0.25 },
+  { { DIL, 27, 1, 32, 0, 1, 2, 0, 0, 0 }, 6, 2, 1, 1 },
 };
 
 START_TEST (test_causal)
@@ -462,34 +463,34 @@ typedef struct
 } pcase_t;
 
 static const pcase_t pattern_cases[] = {
-  { { WIN, 1, 0, 3, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
-  { { WIN, 2, 0, 0, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
-  { { WIN, 17, 0, 0, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
-  { { WIN, 17, 0, 1, 0, 0, 0, 0, 0 }, 8, 3, 1.5, 0.125 },
-  { { WIN, 17, 1, 3, 0, 0, 0, 0, 0 }, 8, 3, 1.5, 0.125 },
-  { { WIN, 50, 0, 7, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
-  { { WIN, 50, 1, 7, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
-  { { WIN, 50, 0, 48, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
-  { { WIN, 31, 1, 29, 0, 0, 0, 0, 0 }, 5, 2, 1, 0.5 },
-  { { STR, 17, 0, 0, 2, 0, 0, 0, 0 }, 4, 3, 1.5, 0.5 },
-  { { STR, 17, 1, 0, 3, 0, 0, 0, 0 }, 4, 3, 1.5, 0.5 },
-  { { STR, 50, 0, 0, 5, 0, 0, 0, 0 }, 8, 4, 1.5, 0.125 },
-  { { STR, 50, 1, 0, 5, 0, 0, 0, 0 }, 8, 4, 1.5, 0.125 },
-  { { STR, 50, 0, 0, 0, 0, 0, 0, 0 }, 8, 4, 2, 0.25 },
-  { { STR, 61, 1, 0, 0, 0, 0, 0, 0 }, 8, 4, 2, 0.25 },
-  { { STR, 64, 0, 0, 7, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
-  { { STR, 10, 0, 0, 9, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
-  { { STR, 10, 1, 0, 12, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
-  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0 }, 6, 4, 1.5, 0.25 },
-  { { DIL, 32, 0, 4, 0, 1, 2, 0, 1 }, 6, 4, 1.5, 0.25 },
-  { { DIL, 37, 0, 4, 0, 1, 2, 3, 3 }, 6, 4, 1.5, 0.25 },
-  { { DIL, 37, 0, 3, 0, 1, 3, 0, 0 }, 4, 3, 2, 0.25 },
-  { { DIL, 50, 1, 8, 0, 1, 2, 0, 0 }, 8, 3, 1.5, 0.125 },
-  { { DIL, 50, 1, 5, 0, 1, 2, 4, 2 }, 8, 3, 1.5, 0.125 },
-  { { DIL, 64, 0, 16, 0, 1, 2, 2, 0 }, 4, 5, 2, 0.5 },
-  { { DIL, 45, 0, 6, 0, 1, 2, 0, 5 }, 4, 5, 2, 0.5 },
-  { { DIL, 13, 0, 1, 0, 1, 2, 0, 0 }, 4, 2, 1, 1 },
-  { { DIL, 60, 0, 4, 0, 1, 4, 5, 6 }, 4, 2, 1, 1 },
+  { { WIN, 1, 0, 3, 0, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
+  { { WIN, 2, 0, 0, 0, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
+  { { WIN, 17, 0, 0, 0, 0, 0, 0, 0, 0 }, 4, 3, 1, 0.5 },
+  { { WIN, 17, 0, 1, 0, 0, 0, 0, 0, 0 }, 8, 3, 1.5, 0.125 },
+  { { WIN, 17, 1, 3, 0, 0, 0, 0, 0, 0 }, 8, 3, 1.5, 0.125 },
+  { { WIN, 50, 0, 7, 0, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
+  { { WIN, 50, 1, 7, 0, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
+  { { WIN, 50, 0, 48, 0, 0, 0, 0, 0, 0 }, 6, 4, 2, 0.25 },
+  { { WIN, 31, 1, 29, 0, 0, 0, 0, 0, 0 }, 5, 2, 1, 0.5 },
+  { { STR, 17, 0, 0, 2, 0, 0, 0, 0, 0 }, 4, 3, 1.5, 0.5 },
+  { { STR, 17, 1, 0, 3, 0, 0, 0, 0, 0 }, 4, 3, 1.5, 0.5 },
+  { { STR, 50, 0, 0, 5, 0, 0, 0, 0, 0 }, 8, 4, 1.5, 0.125 },
+  { { STR, 50, 1, 0, 5, 0, 0, 0, 0, 0 }, 8, 4, 1.5, 0.125 },
+  { { STR, 50, 0, 0, 0, 0, 0, 0, 0, 0 }, 8, 4, 2, 0.25 },
+  { { STR, 61, 1, 0, 0, 0, 0, 0, 0, 0 }, 8, 4, 2, 0.25 },
+  { { STR, 64, 0, 0, 7, 0, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
+  { { STR, 10, 0, 0, 9, 0, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
+  { { STR, 10, 1, 0, 12, 0, 0, 0, 0, 0 }, 6, 3, 1, 0.5 },
+  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0, 0 }, 6, 4, 1.5, 0.25 },
+  { { DIL, 32, 0, 4, 0, 1, 2, 0, 1, 0 }, 6, 4, 1.5, 0.25 },
+  { { DIL, 37, 0, 4, 0, 1, 2, 3, 3, 0 }, 6, 4, 1.5, 0.25 },
+  { { DIL, 37, 0, 3, 0, 1, 3, 0, 0, 0 }, 4, 3, 2, 0.25 },
+  { { DIL, 50, 1, 8, 0, 1, 2, 0, 0, 0 }, 8, 3, 1.5, 0.125 },
+  { { DIL, 50, 1, 5, 0, 1, 2, 4, 2, 0 }, 8, 3, 1.5, 0.125 },
+  { { DIL, 64, 0, 16, 0, 1, 2, 2, 0, 0 }, 4, 5, 2, 0.5 },
+  { { DIL, 45, 0, 6, 0, 1, 2, 0, 5, 0 }, 4, 5, 2, 0.5 },
+  { { DIL, 13, 0, 1, 0, 1, 2, 0, 0, 0 }, 4, 2, 1, 1 },
+  { { DIL, 60, 0, 4, 0, 1, 4, 5, 6, 0 }, 4, 2, 1, 1 },
 };
 #define NPATTERN (sizeof pattern_cases / sizeof pattern_cases[0])
 
@@ -550,9 +551,9 @@ END_TEST
 /* LongNet's mixing: literally, as a multiset softmax, and not the set one. */
 
 static const pcase_t mixing_cases[] = {
-  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0 }, 4, 3, 2, 0.5 },
-  { { DIL, 40, 1, 5, 0, 1, 2, 3, 1 }, 4, 3, 2, 0.5 },
-  { { DIL, 27, 0, 3, 0, 1, 3, 0, 2 }, 4, 3, 2, 0.5 },
+  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0, 0 }, 4, 3, 2, 0.5 },
+  { { DIL, 40, 1, 5, 0, 1, 2, 3, 1, 0 }, 4, 3, 2, 0.5 },
+  { { DIL, 27, 0, 3, 0, 1, 3, 0, 2, 0 }, 4, 3, 2, 0.5 },
 };
 
 START_TEST (test_mixing)
@@ -800,7 +801,7 @@ START_TEST (test_closed_forms)
       for (int kind = 0; kind < 3; kind++)
         {
           size_t x = radii[a];
-          pat_t p = { (fga_sparse_kind_t) kind, n, causal, x, x, 1, 2 + a % 3, a % 4, a, };
+          pat_t p = { (fga_sparse_kind_t) kind, n, causal, x, x, 1, 2 + a % 3, a % 4, a, 0 };
           if (kind == STR && x == 0)
             p.l = test_ceil_sqrt (n);
           if (kind == DIL && (x == 0 || x > 1000))
@@ -859,7 +860,7 @@ START_TEST (test_scaling)
   double ratio = fga_stats_get (&b, "pairs") / fga_stats_get (&a, "pairs");
   ck_assert_msg (fabs (ratio - 2) < 0.01, "window pairs ratio %.6f", ratio);
   ck_assert_msg (fabs ((double) b.n_mul / (double) a.n_mul - 2) < 0.01, "window mul ratio");
-  pat_t win = { WIN, 0, 0, 16, 0, 0, 0, 0, 0 };
+  pat_t win = { WIN, 0, 0, 16, 0, 0, 0, 0, 0, 0 };
   ratio = pairs_closed (&win, 1 << 21) / pairs_closed (&win, 1 << 20);
   ck_assert_msg (fabs (ratio - 2) < 1e-5, "window closed-form ratio %.9f", ratio);
 
@@ -875,7 +876,7 @@ START_TEST (test_scaling)
   /* P = n w sum_{k<3} 2^-k, within LongNet's bound n w alpha / (alpha - 1) */
   ck_assert_double_eq (fga_stats_get (&a, "pairs"), 1024.0 * 16 * 1.75);
   /* levels = 0 adds one level per doubling, whose share shrinks geometrically */
-  pat_t dil = { DIL, 0, 0, 64, 0, 1, 2, 0, 0 };
+  pat_t dil = { DIL, 0, 0, 64, 0, 1, 2, 0, 0, 0 };
   for (size_t n = 1 << 10; n <= (1 << 20); n <<= 1)
     {
       double r = pairs_closed (&dil, 2 * n) / pairs_closed (&dil, n);
@@ -889,7 +890,7 @@ START_TEST (test_scaling)
   run_counts ("strided", 2048, &b);
   ratio = fga_stats_get (&b, "pairs") / fga_stats_get (&a, "pairs");
   ck_assert_msg (fabs (ratio / pow (2, 1.5) - 1) < 0.05, "strided pairs ratio %.4f", ratio);
-  pat_t str = { STR, 0, 0, 0, 0, 0, 0, 0, 0 };
+  pat_t str = { STR, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
   for (size_t n = 1 << 10; n <= (1 << 20); n <<= 1)
     {
       double r = pairs_closed (&str, 2 * n) / pairs_closed (&str, n);
@@ -905,12 +906,12 @@ END_TEST
    the maxima subtracted; outputs stay finite and right.  */
 
 static const pcase_t huge_cases[] = {
-  { { WIN, 24, 0, 5, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
-  { { WIN, 24, 1, 30, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
-  { { STR, 30, 0, 0, 4, 0, 0, 0, 0 }, 4, 3, 40, 1 },
-  { { STR, 30, 1, 0, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
-  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0 }, 4, 3, 40, 1 },
-  { { DIL, 37, 1, 3, 0, 1, 2, 0, 1 }, 4, 3, 40, 1 },
+  { { WIN, 24, 0, 5, 0, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
+  { { WIN, 24, 1, 30, 0, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
+  { { STR, 30, 0, 0, 4, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
+  { { STR, 30, 1, 0, 0, 0, 0, 0, 0, 0 }, 4, 3, 40, 1 },
+  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0, 0 }, 4, 3, 40, 1 },
+  { { DIL, 37, 1, 3, 0, 1, 2, 0, 1, 0 }, 4, 3, 40, 1 },
 };
 
 START_TEST (test_huge)
@@ -945,6 +946,7 @@ END_TEST
 
 static const char *const thread_specs[] = {
   "window:w=32", "strided:causal=1", "dilated:w=32,alpha=2", "dilated:w=16,levels=3,causal=1",
+  "fixed:c=4", "fixed:l=48,c=5,causal=1",
 };
 
 START_TEST (test_threads)
@@ -1039,15 +1041,15 @@ END_TEST
 START_TEST (test_bad_api)
 {
   fga_error_t err;
-  pat_t p = { DIL, 100, 0, (size_t) 1 << 60, 0, 1, 4, 3, 0 };
+  pat_t p = { DIL, 100, 0, (size_t) 1 << 60, 0, 1, 4, 3, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "2^62"));
-  pat_t z = { WIN, 0, 0, 1, 0, 0, 0, 0, 0 };
+  pat_t z = { WIN, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&z, &err), FGA_ERR_INPUT);
-  pat_t c = { STR, 10, 3, 0, 2, 0, 0, 0, 0 };
+  pat_t c = { STR, 10, 3, 0, 2, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&c, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "causal"));
-  pat_t k = { (fga_sparse_kind_t) 7, 10, 0, 0, 2, 0, 0, 0, 0 };
+  pat_t k = { (fga_sparse_kind_t) 7, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&k, &err), FGA_ERR_INPUT);
 
   /* a pattern over another n, and scores that overflow */
@@ -1055,7 +1057,7 @@ START_TEST (test_bad_api)
   fga_mat_t Q, K, V, T;
   instance (Q, K, V, 12, 3, 2, 1, &seed);
   mat (T, 12, 2);
-  pat_t w = { WIN, 13, 0, 2, 0, 0, 0, 0, 0 };
+  pat_t w = { WIN, 13, 0, 2, 0, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "nq = nk = 13"));
   w.n = 12;
@@ -1066,6 +1068,347 @@ START_TEST (test_bad_api)
   ck_assert_ptr_nonnull (strstr (err.msg, "row 0"));
   Q->data[4] = NAN;
   ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_ERR_INPUT);
+  clear4 (Q, K, V, T);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The fixed pattern (Child et al. 2019, section 4.3): query i attends key
+   j when floor (j / l) = floor (i / l) or j mod l >= l - c, and j <= i
+   when causal.  Every expectation below comes from that sentence, applied
+   pair by pair.  */
+
+/* The block length the pattern uses: l, or ceil (sqrt (n)) for l = 0.  */
+static size_t
+fixed_l (size_t n, size_t l)
+{
+  return l != 0 ? l : test_ceil_sqrt (n);
+}
+
+/* Whether query i attends key j, from the definition.  */
+static int
+fixed_attends (size_t i, size_t j, size_t l, size_t c, int causal)
+{
+  if (causal && j > i)
+    return 0;
+  return j / l == i / l || j % l >= l - c;
+}
+
+static int *
+fixed_mask (size_t n, size_t l, size_t c, int causal)
+{
+  int *C = calloc (n * n, sizeof *C);
+  ck_assert_ptr_nonnull (C);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++)
+      C[i * n + j] = fixed_attends (i, j, l, c, causal);
+  return C;
+}
+
+static pat_t
+fixed_pat (size_t n, size_t l, size_t c, int causal)
+{
+  pat_t p = { FIX, n, causal, 0, l, 0, 0, 0, 0, c };
+  return p;
+}
+
+/* The runs of every query list exactly the keys of the mask, each once,
+   in increasing order, in at most 4 runs of one group; the closed-form
+   count equals the mask's.  Sizes with l not dividing n, l = 1, c = l,
+   l = n - 1, n, n + 1 and far beyond.  */
+static const size_t fr_n[] = { 1, 2, 3, 4, 5, 7, 8, 9, 10, 16, 17, 31, 33, 64, 100 };
+
+START_TEST (test_fixed_runs)
+{
+  const size_t n = fr_n[_i];
+  const size_t ls[] = { 0, 1, 2, 3, 4, 5, 7, 8, 16, n > 1 ? n - 1 : 1, n, n + 1, 1000 };
+  mpz_t zp, zg;
+  mpz_inits (zp, zg, (mpz_ptr) 0);
+  int *D = malloc (n * n * sizeof *D);
+  size_t checked = 0;
+  for (size_t a = 0; a < sizeof ls / sizeof ls[0]; a++)
+    for (size_t b = 0; b < 6; b++)
+      for (int causal = 0; causal < 2; causal++)
+        {
+          const size_t l = fixed_l (n, ls[a]);
+          const size_t cs[] = { 1, 2, 3, l / 2, l - 1, l };
+          const size_t c = cs[b];
+          if (c < 1 || c > l)
+            continue;
+          pat_t p = fixed_pat (n, ls[a], c, causal);
+          fga_error_t err;
+          ck_assert_msg (fga_sparse_pattern_check (&p, &err) == FGA_OK, "n=%zu l=%zu c=%zu: %s",
+                         n, ls[a], c, err.msg);
+          ck_assert_uint_eq (p.l, l);
+          int *C = fixed_mask (n, l, c, causal);
+          memset (D, 0, n * n * sizeof *D);
+          fga_sparse_run_t runs[FGA_SPARSE_MAX_RUNS];
+          uint64_t P = 0;
+          for (size_t i = 0; i < n; i++)
+            {
+              size_t nr = fga_sparse_runs (runs, &p, i), have = 0, last = 0;
+              ck_assert_msg (nr >= 1 && nr <= 4, "n=%zu l=%zu c=%zu causal=%d query %zu: %zu runs",
+                             n, l, c, causal, i, nr);
+              for (size_t r = 0; r < nr; r++)
+                {
+                  const fga_sparse_run_t *u = &runs[r];
+                  ck_assert_uint_eq (u->group, 0);
+                  ck_assert_uint_gt (u->count, 0);
+                  ck_assert_uint_gt (u->width, 0);
+                  ck_assert (u->count == 1 || u->width <= u->step);
+                  for (size_t k = 0; k < u->count; k++)
+                    for (size_t t = 0; t < u->width; t++)
+                      {
+                        size_t j = u->start + k * u->step + t;
+                        ck_assert_msg (j < n && (have == 0 || j > last),
+                                       "n=%zu l=%zu c=%zu causal=%d query %zu: key %zu after %zu "
+                                       "(keys must increase and stay below n)", n, l, c, causal,
+                                       i, j, last);
+                        D[i * n + j] = 1;
+                        last = j;
+                        have++;
+                      }
+                }
+            }
+          for (size_t k = 0; k < n * n; k++)
+            P += (uint64_t) C[k];
+          ck_assert_msg (memcmp (C, D, n * n * sizeof *C) == 0,
+                         "n=%zu l=%zu c=%zu causal=%d: the runs differ from the definition", n, l,
+                         c, causal);
+          fga_sparse_pattern_count (zp, zg, &p);
+          ck_assert_msg (mpz_cmp_ui (zp, P) == 0 && mpz_cmp_ui (zg, n) == 0,
+                         "n=%zu l=%zu c=%zu causal=%d: closed form %lu pairs, %lu groups; mask "
+                         "%lu and %zu", n, l, c, causal, mpz_get_ui (zp), mpz_get_ui (zg),
+                         (unsigned long) P, n);
+          /* every key visible: one block, or every position a summary */
+          if (l >= n || c == l)
+            ck_assert_uint_eq (P, causal ? n * (n + 1) / 2 : n * n);
+          free (C);
+          checked++;
+        }
+  ck_assert_uint_gt (checked, 50);
+  free (D);
+  mpz_clears (zp, zg, (mpz_ptr) 0);
+}
+END_TEST
+
+/* Larger n, pair by pair without a mask.  */
+START_TEST (test_fixed_counts_large)
+{
+  static const size_t ns[] = { 1000, 1021, 4097 };
+  static const size_t lc[][2] = { { 0, 1 }, { 0, 3 }, { 31, 5 }, { 64, 64 }, { 64, 63 },
+                                  { 100, 7 }, { 5000, 2 } };
+  mpz_t zp, zg;
+  mpz_inits (zp, zg, (mpz_ptr) 0);
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (size_t b = 0; b < sizeof lc / sizeof lc[0]; b++)
+      for (int causal = 0; causal < 2; causal++)
+        {
+          const size_t n = ns[a], l = fixed_l (n, lc[b][0]), c = lc[b][1];
+          uint64_t P = 0;
+          for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+              P += (uint64_t) fixed_attends (i, j, l, c, causal);
+          pat_t p = fixed_pat (n, lc[b][0], c, causal);
+          fga_error_t err;
+          ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
+          fga_sparse_pattern_count (zp, zg, &p);
+          ck_assert_msg (mpz_cmp_ui (zp, P) == 0, "n=%zu l=%zu c=%zu causal=%d: closed form %lu, "
+                         "pairs %lu", n, l, c, causal, mpz_get_ui (zp), (unsigned long) P);
+        }
+  mpz_clears (zp, zg, (mpz_ptr) 0);
+}
+END_TEST
+
+/* The method is the softmax over the mask (MPFR at 200 bits, masked_ref),
+   its counts are src/sparse.c's formulas at the mask's pair count, and
+   where the mask is full it is exact attention.  */
+typedef struct
+{
+  size_t n, l, c;
+  int causal;
+  size_t d, dv;
+  double B, tau;
+} fixed_case_t;
+
+static const fixed_case_t fixed_cases[] = {
+  { 17, 4, 1, 0, 4, 3, 1.5, 0.5 },
+  { 17, 4, 1, 1, 4, 3, 1.5, 0.5 },
+  { 17, 4, 2, 0, 4, 3, 1.5, 0.5 },      /* short block of 1: no summary there */
+  { 18, 4, 3, 0, 6, 2, 1.5, 0.25 },     /* short block of 2: one summary */
+  { 50, 7, 3, 0, 8, 4, 1.5, 0.125 },
+  { 50, 7, 3, 1, 8, 4, 1.5, 0.125 },
+  { 50, 0, 1, 0, 8, 4, 2, 0.25 },       /* l = 8, short block of 2 */
+  { 61, 0, 2, 1, 8, 4, 2, 0.25 },
+  { 64, 8, 8, 0, 6, 3, 1, 0.5 },        /* c = l: every key */
+  { 40, 1, 1, 0, 4, 7, 2, 0.25 },       /* l = 1: every key */
+  { 23, 1000, 5, 0, 5, 3, 1, 0.2 },     /* l >= n: every key */
+  { 23, 1000, 5, 1, 5, 3, 1, 0.2 },
+  { 30, 30, 2, 0, 4, 4, 1, 0.5 },       /* l = n */
+  { 30, 4, 2, 0, 4, 3, 40, 1 },         /* scores up to 6400: exp overflows without the max */
+  { 30, 5, 1, 1, 4, 3, 40, 1 },
+};
+
+START_TEST (test_fixed_method)
+{
+  const fixed_case_t *fc = &fixed_cases[_i];
+  unsigned long seed = fga_test_seed () + 1000 + (unsigned long) _i;
+  const size_t n = fc->n, l = fixed_l (n, fc->l);
+  char spec[128];
+  snprintf (spec, sizeof spec, "fixed:l=%zu,c=%zu,causal=%d", fc->l, fc->c, fc->causal);
+  fga_mat_t Q, K, V, T;
+  instance (Q, K, V, n, fc->d, fc->dv, fc->B, &seed);
+  mat (T, n, fc->dv);
+  double *lse = malloc (n * sizeof *lse);
+  size_t *ones = calloc (n, sizeof *ones);
+  int *C = fixed_mask (n, l, fc->c, fc->causal);
+  uint64_t P = 0;
+  size_t cmax = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t row = 0;
+      for (size_t j = 0; j < n; j++)
+        row += (size_t) C[i * n + j];
+      P += row;
+      cmax = row > cmax ? row : cmax;
+      ones[i] = 1;
+    }
+  fga_stats_t st;
+  run_spec (spec, T, lse, Q, K, V, fc->tau, &st);
+  for (size_t k = 0; k < n * fc->dv; k++)
+    ck_assert_msg (isfinite (T->data[k]), "%s: entry %zu is not finite", spec, k);
+  check_against_mask (spec, T, lse, Q, K, V, fc->tau, C, ones);
+  if (fc->causal)               /* query 0 reads key 0 alone: its weight is exactly 1 */
+    for (size_t c = 0; c < fc->dv; c++)
+      ck_assert_double_eq (FGA_MAT (T, 0, c), FGA_MAT (V, 0, c));
+  if (!fc->causal && (l >= n || fc->c == l))
+    {
+      /* the full mask: attention itself, by testutil's independent loop */
+      fga_mat_t Ref;
+      mat (Ref, n, fc->dv);
+      fga_test_ref_attention (Ref, NULL, Q, K, V, fc->tau, PREC);
+      double Rs = score_bound (Q, K, fc->tau), vmax = fga_mat_max_abs (V);
+      double tol = U * vmax * (2 * (fc->d + 5) * Rs + 2 * n + 16);
+      ck_assert_msg (max_abs_diff (T, Ref) <= tol, "%s: %.3g from exact attention (tol %.3g)",
+                     spec, max_abs_diff (T, Ref), tol);
+      fga_mat_clear (Ref);
+    }
+
+  /* the counts, against the mask: one group per query */
+  uint64_t f[5], got[5] = { st.n_mul, st.n_add, st.n_exp, st.n_div, st.n_cmp };
+  formula_counts (f, P, n, n, fc->d, fc->dv, 1);
+  pat_t p = fixed_pat (n, fc->l, fc->c, fc->causal);
+  fga_error_t err;
+  ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
+  mpz_t ops[5];
+  for (int k = 0; k < 5; k++)
+    mpz_init (ops[k]);
+  fga_sparse_count (ops, &p, fc->d, fc->dv, 1);
+  for (int k = 0; k < 5; k++)
+    {
+      ck_assert_msg (got[k] == f[k], "%s: count %d is %lu, formula at the mask's %lu pairs %lu",
+                     spec, k, (unsigned long) got[k], (unsigned long) P, (unsigned long) f[k]);
+      ck_assert_msg (mpz_cmp_ui (ops[k], f[k]) == 0, "%s: fga_sparse_count[%d] = %lu, want %lu",
+                     spec, k, mpz_get_ui (ops[k]), (unsigned long) f[k]);
+      mpz_clear (ops[k]);
+    }
+  ck_assert_double_eq (fga_stats_get (&st, "pairs"), (double) P);
+  ck_assert_double_eq (fga_stats_get (&st, "groups"), (double) n);
+  ck_assert_double_eq (fga_stats_get (&st, "max_keys"), (double) cmax);
+  ck_assert_double_eq (fga_stats_get (&st, "l"), (double) l);
+  ck_assert_double_eq (fga_stats_get (&st, "c"), (double) fc->c);
+  ck_assert_uint_eq (st.peak_bytes, (size_t) st.threads * (cmax + 2 * fc->dv) * 8);
+  free (C);
+  free (ones);
+  free (lse);
+  clear4 (Q, K, V, T);
+}
+END_TEST
+
+/* With l = ceil (sqrt (n)), P is about (1 + c) n^1.5: about 2^1.5 per doubling. */
+START_TEST (test_fixed_scaling)
+{
+  fga_stats_t a, b;
+  run_counts ("fixed:c=2", 1024, &a);
+  run_counts ("fixed:c=2", 2048, &b);
+  double ratio = fga_stats_get (&b, "pairs") / fga_stats_get (&a, "pairs");
+  ck_assert_msg (fabs (ratio / pow (2, 1.5) - 1) < 0.05, "fixed pairs ratio %.4f", ratio);
+  for (int causal = 0; causal < 2; causal++)
+    for (size_t c = 1; c <= 4; c *= 4)
+      {
+        pat_t p = fixed_pat (0, 0, c, causal);
+        for (size_t n = 1 << 10; n <= (1 << 20); n <<= 1)
+          {
+            double r = pairs_closed (&p, 2 * n) / pairs_closed (&p, n);
+            ck_assert_msg (fabs (r / pow (2, 1.5) - 1) < 0.05, "fixed c=%zu causal=%d: ratio "
+                           "%.4f at n=%zu", c, causal, r, n);
+          }
+        double slope = log2 (pairs_closed (&p, 1 << 20) / pairs_closed (&p, 1 << 10)) / 10;
+        ck_assert_msg (fabs (slope - 1.5) < 0.01, "fixed c=%zu causal=%d: exponent %.4f", c,
+                       causal, slope);
+      }
+}
+END_TEST
+
+/* Bad parameters, refused with a message naming them, at create or at
+   prepare (c against the l of the problem).  */
+static const bad_t fixed_bad[] = {
+  { "fixed:c=0", 0, 0, "c=0" },
+  { "fixed:c=-2", 0, 0, "c=-2" },
+  { "fixed:l=-1", 0, 0, "l=-1" },
+  { "fixed:l=2.5", 0, 0, "l=2.5" },
+  { "fixed:causal=2", 0, 0, "causal" },
+  { "fixed:width=3", 0, 0, "width" },
+  { "fixed:l=4,c=5", 16, 16, "c=5" },
+  { "fixed:c=5", 16, 16, "ceil(sqrt(n))" },     /* l = 4 */
+  { "fixed:l=3", 12, 10, "nq = nk" },
+};
+
+START_TEST (test_fixed_bad)
+{
+  const bad_t *b = &fixed_bad[_i];
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_method_t m = fga_method_create (b->spec, &err);
+  if (b->nq == 0)
+    ck_assert_msg (m == NULL && err.code == FGA_ERR_INPUT, "%s was accepted", b->spec);
+  else
+    {
+      ck_assert_msg (m != NULL, "%s: %s", b->spec, err.msg);
+      fga_problem_t prob = { b->nq, b->nk, 4, 2, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
+      ck_assert_int_eq (fga_method_prepare (m, &prob, &err), FGA_ERR_INPUT);
+      fga_method_destroy (m);
+    }
+  ck_assert_msg (strstr (err.msg, b->word) != NULL, "%s: message \"%s\" does not say \"%s\"",
+                 b->spec, err.msg, b->word);
+}
+END_TEST
+
+START_TEST (test_fixed_bad_api)
+{
+  fga_error_t err;
+  pat_t p = fixed_pat (10, 4, 0, 0);
+  ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "c=0"));
+  p = fixed_pat (10, 4, 5, 1);
+  ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "c=5"));
+  p = fixed_pat (10, 4, 4, 1);
+  ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
+  p = fixed_pat (0, 4, 1, 0);
+  ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
+  /* the kernel refuses a pattern over another n */
+  unsigned long seed = fga_test_seed () + 1100;
+  fga_mat_t Q, K, V, T;
+  instance (Q, K, V, 12, 3, 2, 1, &seed);
+  mat (T, 12, 2);
+  p = fixed_pat (13, 4, 2, 0);
+  ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &p, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "nq = nk = 13"));
+  p.n = 12;
+  p.c = 7;
+  ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &p, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_ptr_nonnull (strstr (err.msg, "c=7"));
   clear4 (Q, K, V, T);
 }
 END_TEST
@@ -1113,6 +1456,16 @@ sparse_suite (void)
   tc = tcase_create ("bad parameters");
   tcase_add_loop_test (tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
   tcase_add_test (tc, test_bad_api);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("fixed pattern");
+  tcase_set_timeout (tc, 60);
+  tcase_add_loop_test (tc, test_fixed_runs, 0, sizeof fr_n / sizeof fr_n[0]);
+  tcase_add_test (tc, test_fixed_counts_large);
+  tcase_add_loop_test (tc, test_fixed_method, 0, sizeof fixed_cases / sizeof fixed_cases[0]);
+  tcase_add_test (tc, test_fixed_scaling);
+  tcase_add_loop_test (tc, test_fixed_bad, 0, sizeof fixed_bad / sizeof fixed_bad[0]);
+  tcase_add_test (tc, test_fixed_bad_api);
   suite_add_tcase (s, tc);
   return s;
 }

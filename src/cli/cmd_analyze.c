@@ -14,17 +14,23 @@ static const char usage[] =
   "       fgattn analyze --table vaswani|longnet -n N -d D [--k K] [--r R] [--w0 W0]\n"
   "                      [--alpha A] [--format ...]\n"
   "       fgattn analyze --depth -n N1,N2,... -d D [--dv DV] [--block B] [--format ...]\n"
-  "                      [--lse] [--block B] [--w W] [--l L] [--w0 W0] [--r R]\n"
+  "                      [--lse] [--block B] [--w W] [--l L] [--c C] [--w0 W0] [--r R]\n"
   "                      [--alpha A] [--levels K] [--g G] [--m M] [--kind pos|hyp|trig]\n"
   "                      [--iters I] [--segment] [--k K] [--separable] [--sram M]\n"
   "                      [--convention macs|flop2|softmax3|softmax5|all]\n"
   "                      [--format table|csv|json]\n"
   "\n"
   "Exact counts, never overflowing (GMP), for one layer of mechanism M:\n"
-  "  vanilla stream window strided dilated poly rf nystrom (the counts equal\n"
-  "  what fgattn's methods record when run: exact:algo=naive, exact:algo=stream,\n"
-  "  window, strided, dilated, poly, rf, nystrom:pinv=iter), and mha recurrent\n"
-  "  conv linear flash (on-chip memory of --sram M words, default 131072).\n"
+  "  vanilla stream window strided dilated fixed poly rf nystrom (the counts\n"
+  "  equal what fgattn's methods record when run: exact:algo=naive,\n"
+  "  exact:algo=stream, window, strided, dilated, fixed, poly, rf,\n"
+  "  nystrom:pinv=iter), and mha recurrent conv linear flash (on-chip memory of\n"
+  "  --sram M words, default 131072).\n"
+  "fixed (the Sparse Transformer's fixed pattern): blocks of --l L positions\n"
+  "(0: ceil(sqrt(n))), the last --c C of each a summary read by every query\n"
+  "(default 1, 1 <= C <= L); its path length is 2 through a summary, 1 when\n"
+  "every pair is direct, and 0 (no path) when, non-causal, the short last\n"
+  "block holds no summary position (n mod L <= L - C).\n"
   "Printed: operations by kind (mul add exp div cmp) and their sum (the work W),\n"
   "MACs and softmax scores, FLOPs under each convention (with causal: exact,\n"
   "halved dense as FlashAttention benchmarks and Megatron, dense as tools that\n"
@@ -205,6 +211,7 @@ cli_analyze (int argc, char **argv)
     { "w", required_argument, NULL, 'w' },
     { "w0", required_argument, NULL, 'w' },
     { "l", required_argument, NULL, 'l' },
+    { "c", required_argument, NULL, 'Y' },
     { "r", required_argument, NULL, 'r' },
     { "alpha", required_argument, NULL, 'a' },
     { "levels", required_argument, NULL, 'K' },
@@ -242,8 +249,8 @@ cli_analyze (int argc, char **argv)
             int m = fga_an_mech_parse (optarg);
             if (m < 0)
               return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (vanilla, stream, "
-                               "window, strided, dilated, poly, rf, nystrom, mha, recurrent, "
-                               "conv, linear)", optarg);
+                               "window, strided, dilated, fixed, poly, rf, nystrom, mha, "
+                               "recurrent, conv, linear, flash)", optarg);
             s.mech = (fga_an_mech_t) m;
             have_mech = 1;
             break;
@@ -261,6 +268,7 @@ cli_analyze (int argc, char **argv)
         case 'b': rc = cli_parse_size (&s.block, optarg, "--block", 0); break;
         case 'w': rc = cli_parse_size (&s.w, optarg, "--w", 0); break;
         case 'l': rc = cli_parse_size (&s.l, optarg, "--l", 0); break;
+        case 'Y': rc = cli_parse_size (&s.c, optarg, "--c", 1); break;
         case 'r':
           rc = cli_parse_size (&s.r, optarg, "--r", 1);
           have_r = 1;
@@ -369,7 +377,9 @@ cli_analyze (int argc, char **argv)
            : "words moved to and from slow memory "
              "(standard attention, FlashAttention's Algorithm 0)");
   add_z (&t, "steps", res.steps, "minimum sequential steps");
-  add_z (&t, "path", res.path, "maximum path length between two positions");
+  add_z (&t, "path", res.path, mpz_sgn (res.path) == 0 && s.nq > 1
+         ? "0: some position never reaches some other, over any number of layers"
+         : "maximum path length between two positions");
   add_z (&t, "depth", res.depth, res.depth_model);
   static const unsigned long ps[] = { 1, 64, 1024, 1UL << 20 };
   for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
