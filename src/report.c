@@ -157,32 +157,13 @@ sset_clear (sset_t *s)
 
 /* --- the fit --------------------------------------------------------------- */
 
+/* The fit itself is fga_fit_power's (src/scaling.c); a report skips the
+   points a sweep left without a value rather than refusing them.  */
 double
 fga_report_fit_exponent (const double *n, const double *v, size_t k)
 {
-  /* Centred sums: the slope of c n^a comes out as a to rounding, whatever c. */
-  double xm = 0, ym = 0;
-  size_t m = 0;
-  for (size_t i = 0; i < k; i++)
-    if (n[i] > 0 && v[i] > 0 && isfinite (n[i]) && isfinite (v[i]))
-      {
-        xm += log (n[i]);
-        ym += log (v[i]);
-        m++;
-      }
-  if (m < 2)
-    return NAN;
-  xm /= (double) m;
-  ym /= (double) m;
-  double sxy = 0, sxx = 0;
-  for (size_t i = 0; i < k; i++)
-    if (n[i] > 0 && v[i] > 0 && isfinite (n[i]) && isfinite (v[i]))
-      {
-        double dx = log (n[i]) - xm;
-        sxx += dx * dx;
-        sxy += dx * (log (v[i]) - ym);
-      }
-  return sxx > 0 ? sxy / sxx : NAN;
+  fga_fit_t fit;
+  return fga_fit_power (&fit, n, v, k, FGA_FIT_SKIP, NULL) == FGA_OK ? fit.exponent : NAN;
 }
 
 /* --- reading the CSV files ------------------------------------------------- */

@@ -1,0 +1,557 @@
+/* fgattn scaling -- time a mechanism over a list of n, fit the exponent, print it beside the asymptotic one */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+  "usage: fgattn scaling --mech M -n N1,N2,... [-d D] [--dv DV] [-B B] [--seed S]\n"
+  "                      [--reps K] [--causal] [--w W] [--l L] [--c C] [--w0 W0] [--r R]\n"
+  "                      [--alpha A] [--levels K] [--g G] [--m M] [--kind pos|hyp|trig]\n"
+  "                      [--iters I] [--segment] [--block B] [--format table|csv|json]\n"
+  "\n"
+  "Times the method that runs mechanism M at each n (nq = nk = n) and fits the\n"
+  "exponent of its time in n, beside the exponent of its exact work and the\n"
+  "asymptotic one.  M is one of vanilla (exact:algo=naive), stream\n"
+  "(exact:algo=stream), window, strided, dilated, poly (deg=G), rf, nystrom\n"
+  "(pinv=iter) and fixed; the options name the parameters as fgattn analyze does.\n"
+  "Defaults: d 64, dv d, B 1, seed 1, reps 3; w 64 (window), w0 64 (dilated),\n"
+  "l 0 = ceil(sqrt(n)) (strided, fixed), c 1 (fixed), g 2, m 256 (rf) or 64\n"
+  "(nystrom), kind pos, iters 6, r 1, alpha 2, levels 0.\n"
+  "For each n: the instance of `fgattn gen -n N -d D --dv DV -B B --seed S'\n"
+  "(uniform entries, tau = 1/d), the method prepared for it and run K times;\n"
+  "printed: the median and the least wall time (monotonic clock), the local\n"
+  "exponent log(t2/t1)/log(n2/n1) of the median against the previous n, the\n"
+  "work W (mul + add + exp + div + cmp) the method counted and the one the\n"
+  "analyzer gives (they must agree: if not, that is a bug, and the exit status\n"
+  "is 1), its local exponent, and GFLOP/s (W / median time).  Then the\n"
+  "least-squares exponents of the median time and of W in n (with R^2 and the\n"
+  "largest residual in log), and the asymptotic exponent with its class.\n"
+  "Sizes are refused before any work when they are not increasing, when the\n"
+  "mechanism would be exact attention at that n (window n <= w + 1, dilated\n"
+  "n <= w0, strided and fixed n <= l, nystrom n <= m), or when the instance\n"
+  "and the method's memory would not fit in this machine's.  Times are of a\n"
+  "shared machine and never asserted; progress goes to stderr on a terminal.\n"
+  "\n"
+  "example: fgattn scaling --mech window --w 64 -n 1024,2048,4096,8192\n";
+
+/* -n N1,N2,...: at least two sizes, strictly increasing.  */
+static int
+parse_sizes (size_t **out, size_t *count, const char *text)
+{
+  size_t cap = 1;
+  for (const char *p = text; *p; p++)
+    cap += *p == ',';
+  size_t *v = calloc (cap, sizeof *v);
+  char *copy = strdup (text);
+  if (v == NULL || copy == NULL)
+    {
+      free (v);
+      free (copy);
+      return cli_fail (CLI_FAILED, "out of memory");
+    }
+  size_t k = 0;
+  int rc = CLI_OK;
+  char *save = NULL;
+  for (char *tok = strtok_r (copy, ",", &save); tok != NULL && rc == CLI_OK;
+       tok = strtok_r (NULL, ",", &save))
+    {
+      rc = cli_parse_size (&v[k], tok, "-n", 1);
+      if (rc == CLI_OK && k > 0 && v[k] <= v[k - 1])
+        rc = cli_fail (CLI_USAGE, "-n %s: the sizes must increase (%zu follows %zu)", text, v[k],
+                       v[k - 1]);
+      k++;
+    }
+  free (copy);
+  if (rc == CLI_OK && k < 2)
+    rc = cli_fail (CLI_USAGE, "-n %s: give at least two different sizes, e.g. -n 1024,2048",
+                   text);
+  if (rc != CLI_OK)
+    {
+      free (v);
+      return rc;
+    }
+  *out = v;
+  *count = k;
+  return CLI_OK;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* The median of k values (sorted in place): the mean of the two middle
+   ones when k is even.  */
+static double
+median (double *t, size_t k)
+{
+  qsort (t, k, sizeof *t, cmp_double);
+  return k % 2 ? t[k / 2] : (t[k / 2 - 1] + t[k / 2]) / 2;
+}
+
+static void
+z_set_u64 (mpz_ptr z, uint64_t v)
+{
+  mpz_import (z, 1, -1, sizeof v, 0, 0, &v);
+}
+
+static void
+free_mpz_str (char *s)
+{
+  void (*freefunc) (void *, size_t);
+  mp_get_memory_functions (NULL, NULL, &freefunc);
+  freefunc (s, strlen (s) + 1);
+}
+
+/* The physical memory of the machine in bytes, or +Inf if unknown.  */
+static double
+physical_bytes (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
+}
+
+/* Wipes the progress line, so that what follows starts a clean line.  */
+static void
+clear_progress (int progress)
+{
+  if (progress)
+    fprintf (stderr, "\r%72s\r", "");
+}
+
+typedef struct
+{
+  size_t n;
+  double t_med, t_min;
+  mpz_t counted, exact;
+} point_t;
+
+/* Runs the method of spec reps times on the instance of n (a method made
+   afresh for each n, so that no state of one size reaches the next); fills
+   p, or fails with the exit status (1 when the counts disagree with the
+   analyzer's).  */
+static int
+measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double B,
+         unsigned long seed, size_t reps, double *times, int progress, size_t idx, size_t nn)
+{
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_method_t m = fga_method_create (spec, &err);
+  if (m == NULL)
+    return cli_fail_err (&err);
+  fga_instance_t inst;
+  fga_instance_init (inst);
+  fga_mat_t T;
+  T->rows = T->cols = 0;
+  T->data = NULL;
+  fga_an_result_t res;
+  fga_an_result_init (&res);
+  fga_an_spec_t t = *s;
+  t.nq = t.nk = n;
+  const fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_problem_t prob;
+  int rc = fga_an_analyze (&res, &t, &err);
+  if (rc == FGA_OK)
+    rc = fga_instance_generate (inst, n, n, s->d, s->dv, B, B, FGA_DIST_UNIFORM, seed, &err);
+  if (rc == FGA_OK)
+    {
+      fga_problem_from_instance (&prob, inst, &tau);
+      rc = fga_method_prepare (m, &prob, &err);
+    }
+  if (rc == FGA_OK)
+    rc = fga_mat_init (T, n, s->dv, &err);
+  clear_progress (progress && rc != FGA_OK);
+  int status = rc == FGA_OK ? CLI_OK : cli_fail_err (&err);
+  static const char *const kinds[5] = { "mul", "add", "exp", "div", "cmp" };
+  mpz_t z;
+  mpz_init (z);
+  for (size_t r = 0; r < reps && status == CLI_OK; r++)
+    {
+      if (progress)
+        fprintf (stderr, "\rscaling: n = %zu (%zu of %zu), run %zu of %zu   ", n, idx + 1, nn,
+                 r + 1, reps);
+      fga_stats_t st;
+      if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
+        {
+          clear_progress (progress);
+          status = cli_fail_err (&err);
+          break;
+        }
+      times[r] = st.wall_seconds;
+      /* every run must count what the analyzer says, kind by kind */
+      const uint64_t got[5] = { st.n_mul, st.n_add, st.n_exp, st.n_div, st.n_cmp };
+      mpz_set_ui (p->counted, 0);
+      for (int i = 0; i < 5 && status == CLI_OK; i++)
+        {
+          z_set_u64 (z, got[i]);
+          mpz_add (p->counted, p->counted, z);
+          if (mpz_cmp (z, res.ops[i]) != 0)
+            {
+              char *a = mpz_get_str (NULL, 10, res.ops[i]);
+              clear_progress (progress);
+              status = cli_fail (CLI_FAILED, "bug: at n = %zu the method %s counted %s = %llu "
+                                 "but the analyzer gives %s; the formulas of src/analyzer.c and "
+                                 "the method's implementation disagree (please report it)", n,
+                                 fga_method_spec (m), kinds[i], (unsigned long long) got[i], a);
+              free_mpz_str (a);
+            }
+        }
+    }
+  if (status == CLI_OK)
+    {
+      p->n = n;
+      p->t_min = times[0];
+      for (size_t r = 1; r < reps; r++)
+        p->t_min = times[r] < p->t_min ? times[r] : p->t_min;
+      p->t_med = median (times, reps);
+      mpz_set (p->exact, res.work);
+    }
+  mpz_clear (z);
+  fga_an_result_clear (&res);
+  fga_mat_clear (T);
+  fga_instance_clear (inst);
+  fga_method_destroy (m);
+  return status;
+}
+
+static double
+local_exponent (double y2, double y1, size_t n2, size_t n1)
+{
+  if (!(y1 > 0 && y2 > 0))
+    return NAN;
+  return log (y2 / y1) / log ((double) n2 / (double) n1);
+}
+
+/* Every output format carries the same names: the rows have the per-n
+   columns, the summary the run's parameters and the fits; CSV puts both on
+   every row so that one rectangular file says everything.  The texts that
+   may hold commas (the class, the spec) come last, so that the numeric
+   columns of the CSV split on commas alone.  */
+static const char *const row_names[] = {
+  "n", "seconds_median", "seconds_min", "time_exponent", "work_counted", "work_exact",
+  "work_exponent", "gflops"
+};
+enum { NROW = sizeof row_names / sizeof row_names[0] };
+static const char *const sum_names[] = {
+  "mech", "tau", "d", "dv", "B", "seed", "reps", "fit_time_exponent", "fit_work_exponent",
+  "asymptotic_exponent", "asymptotic_class", "fit_time_r2", "fit_time_max_resid",
+  "fit_work_r2", "fit_work_max_resid", "points", "spec"
+};
+enum { NSUM = sizeof sum_names / sizeof sum_names[0] };
+
+/* A local exponent: empty on the first row (no previous n), "nan" when a
+   time was 0.  */
+static const char *
+exponent_cell (char *buf, size_t size, size_t j, double x)
+{
+  if (j == 0)
+    snprintf (buf, size, "%s", "");
+  else if (isfinite (x))
+    snprintf (buf, size, "%.4f", x);
+  else
+    snprintf (buf, size, "nan");
+  return buf;
+}
+
+static void
+fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j)
+{
+  char b[64];
+  const point_t *p = &pts[j];
+  double tx = j ? local_exponent (p->t_med, pts[j - 1].t_med, p->n, pts[j - 1].n) : NAN;
+  double wx = j ? local_exponent (mpz_get_d (p->exact), mpz_get_d (pts[j - 1].exact), p->n,
+                                  pts[j - 1].n) : NAN;
+  char *cw = mpz_get_str (NULL, 10, p->counted), *ew = mpz_get_str (NULL, 10, p->exact);
+  cli_table_addf (t, col0 + 0, "%zu", p->n);
+  cli_table_addf (t, col0 + 1, "%.6g", p->t_med);
+  cli_table_addf (t, col0 + 2, "%.6g", p->t_min);
+  cli_table_addf (t, col0 + 3, "%s", exponent_cell (b, sizeof b, j, tx));
+  cli_table_addf (t, col0 + 4, "%s", cw);
+  cli_table_addf (t, col0 + 5, "%s", ew);
+  cli_table_addf (t, col0 + 6, "%s", exponent_cell (b, sizeof b, j, wx));
+  /* a time below the clock's resolution has no rate */
+  cli_table_addf (t, col0 + 7, "%s", p->t_med > 0 ? "" : "nan");
+  if (p->t_med > 0)
+    cli_table_addf (t, col0 + 7, "%.4g", mpz_get_d (p->counted) / p->t_med * 1e-9);
+  free_mpz_str (cw);
+  free_mpz_str (ew);
+}
+
+static void
+fill_summary (cli_table_t *t, size_t col0, const fga_an_spec_t *s, const char *spec,
+              const fga_scaling_mech_t *sm, double B, unsigned long seed, size_t reps,
+              const fga_fit_t *ft, const fga_fit_t *fw)
+{
+  char b[64];
+  size_t c = col0;
+  cli_table_addf (t, c++, "%s", fga_an_mech_name (s->mech));
+  cli_table_addf (t, c++, "1/d");
+  cli_table_addf (t, c++, "%zu", s->d);
+  cli_table_addf (t, c++, "%zu", s->dv);
+  cli_table_addf (t, c++, "%s", cli_num (b, sizeof b, B));
+  cli_table_addf (t, c++, "%lu", seed);
+  cli_table_addf (t, c++, "%zu", reps);
+  cli_table_addf (t, c++, "%.4f", ft->exponent);
+  cli_table_addf (t, c++, "%.4f", fw->exponent);
+  cli_table_addf (t, c++, "%g", sm->exponent);
+  cli_table_addf (t, c++, "%s", sm->work_class);
+  cli_table_addf (t, c++, "%.6f", ft->r2);
+  cli_table_addf (t, c++, "%.4g", ft->max_resid);
+  cli_table_addf (t, c++, "%.9f", fw->r2);
+  cli_table_addf (t, c++, "%.4g", fw->max_resid);
+  cli_table_addf (t, c++, "%zu", fw->points);
+  cli_table_addf (t, c++, "%s", spec);
+}
+
+int
+cli_scaling (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "mech", required_argument, NULL, 'M' },
+    { "dv", required_argument, NULL, 'v' },
+    { "seed", required_argument, NULL, 's' },
+    { "reps", required_argument, NULL, 'R' },
+    { "causal", no_argument, NULL, 'c' },
+    { "block", required_argument, NULL, 'b' },
+    { "w", required_argument, NULL, 'w' },
+    { "w0", required_argument, NULL, 'w' },
+    { "l", required_argument, NULL, 'l' },
+    { "c", required_argument, NULL, 'C' },
+    { "r", required_argument, NULL, 'r' },
+    { "alpha", required_argument, NULL, 'a' },
+    { "levels", required_argument, NULL, 'K' },
+    { "g", required_argument, NULL, 'g' },
+    { "m", required_argument, NULL, 'm' },
+    { "kind", required_argument, NULL, 'T' },
+    { "iters", required_argument, NULL, 'I' },
+    { "segment", no_argument, NULL, 'S' },
+    { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  fga_an_spec_t s;
+  fga_an_spec_init (&s);
+  s.d = 64;
+  s.c = 1;
+  int have_mech = 0, have_w = 0, have_m = 0, have_g = 0;
+  const char *nlist = NULL;
+  double B = 1;
+  unsigned long seed = 1;
+  size_t reps = 3, v;
+  cli_format_t fmt = CLI_TABLE;
+  int c;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
+    {
+      int rc = CLI_OK;
+      switch (c)
+        {
+        case 'M':
+          {
+            int m = fga_an_mech_parse (optarg);
+            if (m < 0)
+              return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (the ones that can be "
+                               "timed: vanilla, stream, window, strided, dilated, poly, rf, "
+                               "nystrom, fixed)", optarg);
+            s.mech = (fga_an_mech_t) m;
+            have_mech = 1;
+            break;
+          }
+        case 'n': nlist = optarg; break;
+        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1); break;
+        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1); break;
+        case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
+        case 's': rc = cli_parse_ulong (&seed, optarg, "--seed"); break;
+        case 'R': rc = cli_parse_size (&reps, optarg, "--reps", 1); break;
+        case 'c': s.causal = 1; break;
+        case 'b': rc = cli_parse_size (&s.block, optarg, "--block", 0); break;
+        case 'w':
+          rc = cli_parse_size (&s.w, optarg, "--w", 0);
+          have_w = 1;
+          break;
+        case 'l': rc = cli_parse_size (&s.l, optarg, "--l", 0); break;
+        case 'C': rc = cli_parse_size (&s.c, optarg, "--c", 1); break;
+        case 'r': rc = cli_parse_size (&s.r, optarg, "--r", 1); break;
+        case 'a': rc = cli_parse_size (&s.alpha, optarg, "--alpha", 2); break;
+        case 'K': rc = cli_parse_size (&s.levels, optarg, "--levels", 0); break;
+        case 'g':
+          rc = cli_parse_size (&v, optarg, "--g", 1);
+          if (rc == CLI_OK && v > 64)
+            rc = cli_fail (CLI_USAGE, "--g %s: the degree must be in 1..64", optarg);
+          s.g = (long) v;
+          have_g = 1;
+          break;
+        case 'm':
+          rc = cli_parse_size (&s.m, optarg, "--m", 1);
+          have_m = 1;
+          break;
+        case 'T':
+          if (strcmp (optarg, "pos") == 0)
+            s.rf_kind = FGA_RF_POS;
+          else if (strcmp (optarg, "hyp") == 0)
+            s.rf_kind = FGA_RF_HYP;
+          else if (strcmp (optarg, "trig") == 0)
+            s.rf_kind = FGA_RF_TRIG;
+          else
+            rc = cli_fail (CLI_USAGE, "--kind: '%s' is not pos, hyp or trig", optarg);
+          break;
+        case 'I':
+          rc = cli_parse_size (&v, optarg, "--iters", 1);
+          if (rc == CLI_OK && v > 100000)
+            rc = cli_fail (CLI_USAGE, "--iters %s: at most 100000", optarg);
+          s.iters = (long) v;
+          break;
+        case 'S': s.segment = 1; break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
+        case 'h': fputs (usage, stdout); return CLI_OK;
+        default: fputs (usage, stderr); return CLI_USAGE;
+        }
+      if (rc != CLI_OK)
+        return rc;
+    }
+  if (optind < argc)
+    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  if (!have_mech || nlist == NULL)
+    return cli_fail (CLI_USAGE, "--mech and -n are required (fgattn scaling --help)");
+  if (s.dv == 0)
+    s.dv = s.d;
+  /* the methods' defaults where the analyzer's zero would mean something else */
+  if (!have_w && (s.mech == FGA_AN_WINDOW || s.mech == FGA_AN_DILATED))
+    s.w = 64;
+  if (!have_g)
+    s.g = 2;
+  if (!have_m)
+    s.m = s.mech == FGA_AN_RF ? 256 : 64;
+
+  fga_error_t err;
+  fga_error_init (&err);
+  fga_scaling_mech_t sm;
+  if (fga_scaling_mech (&sm, &s, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "--mech %s: %s", fga_an_mech_name (s.mech), err.msg);
+  size_t *ns = NULL, nn = 0;
+  int rc = parse_sizes (&ns, &nn, nlist);
+  if (rc != CLI_OK)
+    return rc;
+
+  /* Everything is checked before the first run: the method string, every
+     n against the mechanism's parameters, and the memory of the largest.  */
+  fga_method_t m = fga_method_create (sm.spec, &err);
+  if (m == NULL)
+    {
+      free (ns);
+      return cli_fail (cli_status (err.code), "%s", err.msg);
+    }
+  const double phys = physical_bytes ();
+  for (size_t j = 0; j < nn && rc == CLI_OK; j++)
+    {
+      double bytes;
+      if (fga_scaling_check_n (&s, ns[j], &err) != FGA_OK
+          || fga_scaling_bytes (&bytes, &s, ns[j], &err) != FGA_OK)
+        rc = cli_fail (cli_status (err.code), "-n: %s", err.msg);
+      else if (!(bytes < phys))
+        rc = cli_fail (CLI_USAGE, "-n %zu: a run needs about %.3g GiB (the instance, its output "
+                       "and the method's working memory), more than the %.3g GiB of this "
+                       "machine", ns[j], bytes / 1073741824.0, phys / 1073741824.0);
+    }
+
+  point_t *pts = rc == CLI_OK ? calloc (nn, sizeof *pts) : NULL;
+  double *times = rc == CLI_OK ? calloc (reps, sizeof *times) : NULL;
+  if (rc == CLI_OK && (pts == NULL || times == NULL))
+    rc = cli_fail (CLI_FAILED, "out of memory");
+  for (size_t j = 0; pts != NULL && j < nn; j++)
+    mpz_inits (pts[j].counted, pts[j].exact, (mpz_ptr) 0);
+  const int progress = isatty (STDERR_FILENO);
+  for (size_t j = 0; j < nn && rc == CLI_OK; j++)
+    rc = measure (&pts[j], fga_method_spec (m), &s, ns[j], B, seed, reps, times, progress, j,
+                  nn);
+  clear_progress (progress && rc == CLI_OK);
+
+  if (rc == CLI_OK)
+    {
+      double *x = calloc (nn, sizeof *x), *yt = calloc (nn, sizeof *yt),
+        *yw = calloc (nn, sizeof *yw);
+      fga_fit_t ft, fw;
+      if (x == NULL || yt == NULL || yw == NULL)
+        rc = cli_fail (CLI_FAILED, "out of memory");
+      else
+        {
+          for (size_t j = 0; j < nn; j++)
+            {
+              x[j] = (double) pts[j].n;
+              yt[j] = pts[j].t_med;
+              yw[j] = mpz_get_d (pts[j].exact);
+            }
+          /* a time of 0 (below the clock's resolution) is left out of the
+             time fit; the work is always positive */
+          fga_fit_power (&ft, x, yt, nn, FGA_FIT_SKIP, NULL);
+          if (fga_fit_power (&fw, x, yw, nn, 0, &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+        }
+      const char *spec = fga_method_spec (m);
+      if (rc == CLI_OK && fmt == CLI_CSV)
+        {
+          const char *names[NROW + NSUM];
+          memcpy (names, row_names, sizeof row_names);
+          memcpy (names + NROW, sum_names, sizeof sum_names);
+          cli_table_t t;
+          cli_table_init (&t, NROW + NSUM, names);
+          for (size_t j = 0; j < nn; j++)
+            {
+              cli_table_new_row (&t);
+              fill_row (&t, 0, pts, j);
+              fill_summary (&t, NROW, &s, spec, &sm, B, seed, reps, &ft, &fw);
+            }
+          cli_table_print (&t, CLI_CSV, 0, stdout);
+          cli_table_clear (&t);
+        }
+      else if (rc == CLI_OK)
+        {
+          cli_table_t t, u;
+          cli_table_init (&t, NROW, (const char **) row_names);
+          for (size_t j = 0; j < nn; j++)
+            {
+              cli_table_new_row (&t);
+              fill_row (&t, 0, pts, j);
+            }
+          cli_table_init (&u, NSUM, (const char **) sum_names);
+          cli_table_new_row (&u);
+          fill_summary (&u, 0, &s, spec, &sm, B, seed, reps, &ft, &fw);
+          if (fmt == CLI_JSON)
+            {
+              fputs ("{\n\"rows\": ", stdout);
+              cli_table_print (&t, CLI_JSON, 0, stdout);
+              fputs (",\n\"summary\": ", stdout);
+              cli_table_print (&u, CLI_JSON, 1, stdout);
+              fputs ("}\n", stdout);
+            }
+          else
+            {
+              cli_table_print (&t, CLI_TABLE, 0, stdout);
+              fputc ('\n', stdout);
+              cli_table_print (&u, CLI_TABLE, 1, stdout);
+            }
+          cli_table_clear (&t);
+          cli_table_clear (&u);
+        }
+      free (x);
+      free (yt);
+      free (yw);
+    }
+
+  for (size_t j = 0; pts != NULL && j < nn; j++)
+    mpz_clears (pts[j].counted, pts[j].exact, (mpz_ptr) 0);
+  free (pts);
+  free (times);
+  free (ns);
+  fga_method_destroy (m);
+  return rc;
+}
