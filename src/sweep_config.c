@@ -744,7 +744,7 @@ fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *e
   p.at_bol = 1;
   p.fp = fopen (path, "r");
   if (p.fp == NULL)
-    return fga_error_set (err, FGA_ERR_IO, "%s:0: cannot open: %s", path, strerror (errno));
+    return fga_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
   int syntax = ini_parse_stream (reader, &p, handler, &p);
   int read_error = ferror (p.fp);
   fclose (p.fp);

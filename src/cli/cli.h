@@ -60,6 +60,9 @@ void cli_install_signal_handlers (void);
 /* Refuses (before any work) an output path whose folder is missing or not writable. */
 int cli_check_writable (const char *path, const char *option);
 
+/* notebooks-data/NAME for a configuration .../NAME.conf, into buf.  */
+void cli_default_outdir (char *buf, size_t size, const char *config);
+
 /* Reads an instance, with the failure reported; returns an exit status. */
 int cli_read_instance (fga_instance_ptr inst, const char *dir);
 
@@ -76,8 +79,10 @@ int cli_sweep (int argc, char **argv);
 int cli_demo (int argc, char **argv);
 int cli_report (int argc, char **argv);
 int cli_analyze (int argc, char **argv);
+int cli_scaling (int argc, char **argv);
 int cli_hamming (int argc, char **argv);
 int cli_reduce (int argc, char **argv);
 int cli_decide (int argc, char **argv);
+int cli_hardness (int argc, char **argv);
 
 #endif

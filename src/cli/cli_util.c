@@ -378,3 +378,15 @@ cli_check_writable (const char *path, const char *option)
                      strerror (errno));
   return CLI_OK;
 }
+
+/* notebooks-data/NAME for .../NAME.conf: where the standard runs live.  */
+void
+cli_default_outdir (char *buf, size_t size, const char *config)
+{
+  const char *base = strrchr (config, '/');
+  base = base != NULL ? base + 1 : config;
+  size_t len = strlen (base);
+  if (len > 5 && strcmp (base + len - 5, ".conf") == 0)
+    len -= 5;
+  snprintf (buf, size, "notebooks-data/%.*s", (int) len, base);
+}

@@ -61,18 +61,6 @@ show_progress (const fga_sweep_progress_t *p, void *data)
   fflush (stderr);
 }
 
-/* notebooks-data/NAME for .../NAME.conf */
-static void
-default_outdir (char *buf, size_t size, const char *config)
-{
-  const char *base = strrchr (config, '/');
-  base = base != NULL ? base + 1 : config;
-  size_t len = strlen (base);
-  if (len > 5 && strcmp (base + len - 5, ".conf") == 0)
-    len -= 5;
-  snprintf (buf, size, "notebooks-data/%.*s", (int) len, base);
-}
-
 int
 cli_sweep (int argc, char **argv)
 {
@@ -119,7 +107,7 @@ cli_sweep (int argc, char **argv)
     }
   char dir[4096];
   if (outdir == NULL)
-    default_outdir (dir, sizeof dir, config);
+    cli_default_outdir (dir, sizeof dir, config);
   else
     snprintf (dir, sizeof dir, "%s", outdir);
 

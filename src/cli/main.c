@@ -29,9 +29,11 @@ static const command_t commands[] = {
   { "sweep", cli_sweep, "an experiment grid from a configuration file; resumes where it stopped" },
   { "report", cli_report, "tables and plots of a sweep, regenerated from its CSV files" },
   { "analyze", cli_analyze, "operations, memory, steps, path length and depth of attention mechanisms" },
+  { "scaling", cli_scaling, "time a mechanism over a list of n; its fitted exponent beside the asymptotic one" },
   { "hamming", cli_hamming, "gap Hamming closest pair instances: gen, and solve by brute force" },
   { "reduce", cli_reduce, "gap Hamming closest pair to attention (the SETH lower bound)" },
   { "decide", cli_decide, "decide a reduced instance with any method: YES or NO, with the margin" },
+  { "hardness", cli_hardness, "the least polynomial degree that decides the reduction, against n" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

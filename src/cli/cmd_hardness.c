@@ -1,0 +1,85 @@
+/* fgattn hardness -- the least polynomial degree that decides the reduction, against n */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+  "usage: fgattn hardness CONFIG [-o DIR] [--quiet]\n"
+  "\n"
+  "The SETH lower bound seen from the algorithm's side.  For each n and seed\n"
+  "of CONFIG, a YES and a NO gap Hamming instance (m = C log2 n, t = m / K),\n"
+  "brute-forced, reduced to attention (N = 2n rows, entries Theta(sqrt(log n))),\n"
+  "and decided by the polynomial method at every degree g, computed in exact\n"
+  "arithmetic (what poly computes, without its C(d+g, d) features), up to the\n"
+  "degree certified to decide.  Writes DIR/instances.csv (per instance: the\n"
+  "least degree from which every degree decides correctly, the certified\n"
+  "degree, r = C(d+g, d), the exponent x with r = N^x), DIR/degrees.csv (the\n"
+  "answer at every degree), DIR/summary.md (per n, with the fits against n)\n"
+  "and DIR/hardness.json; all at the end, so an interrupted run changes\n"
+  "nothing.  DIR defaults to notebooks-data/NAME for CONFIG NAME.conf.  The\n"
+  "configuration is described in fgattn.h and experiments/hardness.conf.\n"
+  "Progress goes to stderr when it is a terminal, unless --quiet.\n"
+  "\n"
+  "example: fgattn hardness experiments/hardness.conf -o /tmp/hardness\n";
+
+static void
+show_progress (size_t done, size_t total, size_t n, unsigned long seed, void *data)
+{
+  (void) data;
+  fprintf (stderr, "\rhardness: %zu/%zu instances (n = %zu, seed %lu)%s", done, total, n, seed,
+           done == total ? "\n" : "   ");
+  fflush (stderr);
+}
+
+int
+cli_hardness (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *outdir = NULL;
+  int quiet = 0, c;
+  fga_error_t err;
+  fga_error_init (&err);
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "o:qh", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'o': outdir = optarg; break;
+      case 'q': quiet = 1; break;
+      case 'h': fputs (usage, stdout); return CLI_OK;
+      default: fputs (usage, stderr); return CLI_USAGE;
+      }
+  if (optind >= argc)
+    return cli_fail (CLI_USAGE, "a configuration file is required (fgattn hardness --help)");
+  if (optind + 1 < argc)
+    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+  const char *config = argv[optind];
+
+  fga_hardness_config_t cfg;
+  if (fga_hardness_config_read (&cfg, config, &err) != FGA_OK)
+    return cli_fail_err (&err);
+  char dir[4096];
+  if (outdir == NULL)
+    cli_default_outdir (dir, sizeof dir, config);
+  else if ((size_t) snprintf (dir, sizeof dir, "%s", outdir) >= sizeof dir)
+    {
+      fga_hardness_config_clear (&cfg);
+      return cli_fail (CLI_USAGE, "-o: the folder name is too long");
+    }
+  cli_install_signal_handlers ();
+  int rc = fga_hardness_run (&cfg, dir, !quiet && isatty (STDERR_FILENO) ? show_progress : NULL,
+                             NULL, &err);
+  fga_hardness_config_clear (&cfg);
+  if (rc != FGA_OK)
+    return cli_fail_err (&err);
+  return CLI_OK;
+}

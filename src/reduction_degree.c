@@ -1,0 +1,316 @@
+/* reduction_degree.c -- the polynomial method's decision of a reduced instance at every degree
+
+   The lower bound seen from the algorithm's side (theory/lower-bound.md,
+   section 6): on the instances of fga_reduce, how large must the degree g
+   of the polynomial method be before it answers correctly, and what does
+   that cost in features, r = C(d + g, d)?  Running the method itself is
+   out of the question at the interesting sizes (d = 2m = Theta(log n)
+   makes r astronomically large), so this computes what the method
+   computes, in exact arithmetic, by a cheaper route.
+
+   Why the route is the method.  poly returns T = diag(w)^{-1} Y with
+   [Y w] = U1 (U2^T [V 1]) and U1 U2^T = p_g(S) entry by entry, exactly
+   (the factorisation lemma of theory/upper-bound.md).  So in exact
+   arithmetic T_i = sum_j p_g(S_ij) V_j / sum_j p_g(S_ij): only the
+   rounding of the factored evaluation differs, and that is the subject of
+   another lemma, not of this experiment.
+
+   Why the route is cheap.  Every entry of Q and K is 0 or s, so
+   S_ij = s^2 c_ij / d where c_ij counts the coordinates where both rows
+   are s: at most d + 1 distinct scores.  Grouping the keys of row i by c,
+     T_i = sum_c N1[i][c] p_g(x_c) / sum_c N0[i][c] p_g(x_c),  x_c = s^2 c / d,
+   with N0 the number of keys and N1 the number with V_j = 1.  Counting is
+   O(nq nk d) once; each degree then costs O(d) evaluations of p_g and
+   O(nq d) multiply-adds.
+
+   Precision.  The truncated Chebyshev series p_g(x) = sum_k a_k T_k(x / R)
+   has a_k up to about e^R while p_g(0) is about 1: evaluating it loses
+   R log2(e) bits to cancellation, and the decision needs relative accuracy
+   better than the threshold `accuracy' (itself tiny) by a wide margin.  So
+   the coefficients (correctly rounded Bessel values, fga_cheb_coeffs_bessel)
+   and the three-term recurrence run at
+     P = 128 + 2 R log2(e) + log2(1 / accuracy)
+   bits: |T_k(t)| <= 1 on [-1, 1] and the recurrence's error grows at most
+   like k^2 2^-P, so each p_g(x_c) carries an absolute error below
+   (g + 1)^3 e^R 2^-P, far below 2^-128 relative to p_g(x_c) ~ e^{x_c} >= 1
+   when g is below 2^20.  The row sums then work at 192 bits; their terms
+   are counts (exact) times p values, so the computed o_i is within a
+   relative 2^-150 or so of the exact T_i, and the comparison with
+   decide_at is made on that MPFR value.  */
+
+#include "fga-impl.h"
+
+#include <limits.h>
+
+#define SUM_PREC 192
+
+void
+fga_reduction_scan_init (fga_reduction_scan_t *scan)
+{
+  memset (scan, 0, sizeof *scan);
+  scan->gmax = -1;
+}
+
+void
+fga_reduction_scan_clear (fga_reduction_scan_t *scan)
+{
+  fga_free (scan->max_o);
+  fga_free (scan->verdict);
+  fga_free (scan->dummy_fail);
+  fga_reduction_scan_init (scan);
+}
+
+long
+fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes)
+{
+  long g = scan->gmax + 1;
+  while (g > 0 && scan->verdict[g - 1] == (yes ? 1 : 0))
+    g--;
+  return g <= scan->gmax ? g : -1;
+}
+
+/* The one value s > 0 of the instance's nonzero entries, or an error
+   naming the first entry that breaks the pattern of fga_reduce.  */
+static int
+reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error_t *err)
+{
+  *s = 0;
+  fga_mat_srcptr M[2] = { inst->Q, inst->K };
+  const char *name[2] = { "Q", "K" };
+  for (int w = 0; w < 2; w++)
+    for (size_t i = 0; i < M[w]->rows; i++)
+      for (size_t k = 0; k < M[w]->cols; k++)
+        {
+          double v = FGA_MAT (M[w], i, k);
+          if (v == 0)
+            continue;
+          if (*s == 0 && v > 0 && isfinite (v))
+            *s = v;
+          if (v != *s)
+            return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: %s[%zu][%zu] = "
+                                  "%.17g, but every entry must be 0 or the one value s = %.17g",
+                                  name[w], i, k, v, *s);
+        }
+  for (size_t j = 0; j < inst->V->rows; j++)
+    {
+      double v = FGA_MAT (inst->V, j, 0);
+      if (v != 0 && v != 1)
+        return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: V[%zu][0] = %.17g, "
+                              "but every value must be 0 or 1", j, v);
+    }
+  if (*s == 0)
+    return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: Q and K are zero");
+  return FGA_OK;
+}
+
+int
+fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
+                           const fga_reduction_info_t *info, fga_basis_t basis, double R,
+                           long gmax, fga_error_t *err)
+{
+  int rc = fga_reduction_check (inst, info, err);
+  if (rc != FGA_OK)
+    return rc;
+  if (gmax < 0 || gmax > FGA_EXPFIT_GMAX)
+    return fga_error_set (err, FGA_ERR_INPUT, "gmax = %ld: it must lie in 0..%ld", gmax,
+                          FGA_EXPFIT_GMAX);
+  if (!(info->accuracy > 0) || !isfinite (info->decide_at))
+    return fga_error_set (err, FGA_ERR_INPUT, "the reduction's accuracy %g is not positive",
+                          info->accuracy);
+  double s;
+  if ((rc = reduced_entry_value (&s, inst, err)) != FGA_OK)
+    return rc;
+
+  size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols, nreal = info->n;
+  size_t nc = d + 1, cells;
+  if (fga_size_mul (&cells, nq, nc) != 0 || fga_size_mul (&cells, cells, 2) != 0)
+    return fga_error_set (err, FGA_ERR_INPUT, "the histograms of %zu rows overflow", nq);
+  size_t *hist = fga_calloc (cells, sizeof *hist, "the score histograms", err);
+  if (hist == NULL)
+    return FGA_ERR_NOMEM;
+
+  /* N0[i][c] = hist[2 (i nc + c)], N1[i][c] = hist[2 (i nc + c) + 1].  */
+  size_t cmax = 0;
+  for (size_t i = 0; i < nq; i++)
+    for (size_t j = 0; j < nk; j++)
+      {
+        size_t c = 0;
+        for (size_t k = 0; k < d; k++)
+          c += FGA_MAT (inst->Q, i, k) != 0 && FGA_MAT (inst->K, j, k) != 0;
+        size_t *h = hist + 2 * (i * nc + c);
+        h[0]++;
+        h[1] += FGA_MAT (inst->V, j, 0) != 0;
+        if (c > cmax)
+          cmax = c;
+      }
+
+  mpfr_flags_t saved = mpfr_flags_save ();
+  /* The largest score s^2 cmax / d, rounded upward for the check R >= it.  */
+  mpfr_t x;
+  mpfr_init2 (x, 256);
+  mpfr_set_d (x, s, MPFR_RNDU);
+  mpfr_sqr (x, x, MPFR_RNDU);
+  mpfr_mul_ui (x, x, (unsigned long) cmax, MPFR_RNDU);
+  mpfr_div_ui (x, x, (unsigned long) d, MPFR_RNDU);
+  double max_score = mpfr_get_d (x, MPFR_RNDU);
+  mpfr_clear (x);
+  if (R == 0)
+    R = max_score;
+  if (!(R >= max_score) || !(R <= FGA_EXPFIT_RMAX))
+    {
+      fga_free (hist);
+      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+      return fga_error_set (err, FGA_ERR_INPUT, "R = %.17g: the polynomial must cover every "
+                            "score, up to %.17g, and R is at most %g", R, max_score,
+                            FGA_EXPFIT_RMAX);
+    }
+
+  fga_reduction_scan_clear (scan);
+  scan->max_o = fga_alloc ((size_t) (gmax + 1) * sizeof (double), "the scan", err);
+  scan->verdict = fga_alloc ((size_t) (gmax + 1) * sizeof (int), "the scan", err);
+  scan->dummy_fail = fga_alloc ((size_t) (gmax + 1), "the scan", err);
+  if (scan->max_o == NULL || scan->verdict == NULL || scan->dummy_fail == NULL)
+    {
+      fga_reduction_scan_clear (scan);
+      fga_free (hist);
+      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+      return FGA_ERR_NOMEM;
+    }
+  scan->basis = basis, scan->R = R, scan->max_score = max_score, scan->gmax = gmax;
+
+  mpfr_prec_t P = 128 + (mpfr_prec_t) ceil (2 * R * M_LOG2E)
+                  + (mpfr_prec_t) ceil (-log2 (info->accuracy));
+  /* Per score value c: x_c, 2 t_c = 2 x_c / R, the last two T_k(t_c) or the
+     last Taylor term, and the partial sum p_g(x_c).  */
+  mpfr_t *xc = fga_alloc (5 * nc * sizeof (mpfr_t), "the score values", err);
+  mpfr_t *coef = basis == FGA_BASIS_CHEB
+                 ? fga_alloc ((size_t) (gmax + 1) * sizeof (mpfr_t), "the coefficients", err)
+                 : NULL;
+  if (xc == NULL || (basis == FGA_BASIS_CHEB && coef == NULL))
+    {
+      fga_free (xc);
+      fga_free (coef);
+      fga_reduction_scan_clear (scan);
+      fga_free (hist);
+      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+      return FGA_ERR_NOMEM;
+    }
+  mpfr_t *tc = xc + nc, *tprev = xc + 2 * nc, *tcur = xc + 3 * nc, *pv = xc + 4 * nc;
+  for (size_t i = 0; i < 5 * nc; i++)
+    mpfr_init2 (xc[i], P);
+  for (size_t c = 0; c < nc; c++)
+    {
+      mpfr_set_d (xc[c], s, MPFR_RNDN);
+      mpfr_sqr (xc[c], xc[c], MPFR_RNDN);          /* exact: 106 bits suffice */
+      mpfr_mul_ui (xc[c], xc[c], (unsigned long) c, MPFR_RNDN);
+      mpfr_div_ui (xc[c], xc[c], (unsigned long) d, MPFR_RNDN);
+      mpfr_div_d (tc[c], xc[c], R, MPFR_RNDN);
+      mpfr_mul_2ui (tc[c], tc[c], 1, MPFR_RNDN);      /* 2t, for the recurrence */
+    }
+  if (coef != NULL)
+    {
+      for (long k = 0; k <= gmax; k++)
+        mpfr_init2 (coef[k], P);
+      rc = fga_cheb_coeffs_bessel (coef, gmax, R, err);
+    }
+
+  mpfr_t num, den, term, o, o_max, thr;
+  mpfr_inits2 (SUM_PREC, num, den, term, o, o_max, thr, (mpfr_ptr) 0);
+  mpfr_set_d (thr, info->decide_at, MPFR_RNDN);   /* exact: SUM_PREC >= 53 */
+
+  /* The truth: exp itself, through the same sums.  */
+  for (long g = -1; g <= gmax && rc == FGA_OK; g++)
+    {
+      for (size_t c = 0; c < nc; c++)
+        {
+          if (g < 0)
+            mpfr_exp (pv[c], xc[c], MPFR_RNDN);
+          else if (basis == FGA_BASIS_CHEB)
+            {
+              if (g == 0)
+                {
+                  mpfr_set_ui (tprev[c], 1, MPFR_RNDN);       /* T_0 */
+                  mpfr_div_2ui (tcur[c], tc[c], 1, MPFR_RNDN); /* T_1 = t, exact */
+                  mpfr_set (pv[c], coef[0], MPFR_RNDN);
+                  continue;
+                }
+              if (g >= 2)
+                {
+                  /* tprev, tcur hold T_{g-2}, T_{g-1}: T_g = 2t T_{g-1} - T_{g-2}
+                     overwrites T_{g-2}, and the swap shifts the pair.  */
+                  mpfr_fms (tprev[c], tc[c], tcur[c], tprev[c], MPFR_RNDN);
+                  mpfr_swap (tprev[c], tcur[c]);
+                }
+              mpfr_fma (pv[c], coef[g], tcur[c], pv[c], MPFR_RNDN);
+            }
+          else
+            {
+              /* Taylor: term_g = x^g / g!, kept in tcur.  */
+              if (g == 0)
+                {
+                  mpfr_set_ui (tcur[c], 1, MPFR_RNDN);
+                  mpfr_set_ui (pv[c], 1, MPFR_RNDN);
+                  continue;
+                }
+              mpfr_mul (tcur[c], tcur[c], xc[c], MPFR_RNDN);
+              mpfr_div_ui (tcur[c], tcur[c], (unsigned long) g, MPFR_RNDN);
+              mpfr_add (pv[c], pv[c], tcur[c], MPFR_RNDN);
+            }
+        }
+      int fails = 0, dummy_fails = 0, bad = 0;
+      mpfr_set_inf (o_max, -1);
+      const size_t *prev = NULL;
+      for (size_t i = 0; i < nq; i++)
+        {
+          const size_t *h = hist + 2 * i * nc;
+          /* Rows with the same histogram (the dummy queries) give the same o.  */
+          if (prev == NULL || memcmp (prev, h, 2 * nc * sizeof *h) != 0)
+            {
+              mpfr_set_zero (num, 1);
+              mpfr_set_zero (den, 1);
+              for (size_t c = 0; c < nc; c++)
+                {
+                  if (h[2 * c] == 0)
+                    continue;
+                  mpfr_mul_ui (term, pv[c], (unsigned long) h[2 * c], MPFR_RNDN);
+                  mpfr_add (den, den, term, MPFR_RNDN);
+                  mpfr_mul_ui (term, pv[c], (unsigned long) h[2 * c + 1], MPFR_RNDN);
+                  mpfr_add (num, num, term, MPFR_RNDN);
+                }
+              bad = mpfr_sgn (den) <= 0;
+              if (!bad)
+                mpfr_div (o, num, den, MPFR_RNDN);
+              prev = h;
+            }
+          if (i >= nreal)
+            dummy_fails |= bad;
+          else if (bad)
+            fails = 1;
+          else if (mpfr_cmp (o, o_max) > 0)
+            mpfr_set (o_max, o, MPFR_RNDN);
+        }
+      double mo = fails ? NAN : mpfr_get_d (o_max, MPFR_RNDN);
+      int v = fails ? -1 : mpfr_cmp (o_max, thr) > 0;
+      if (g < 0)
+        {
+          if (fails || dummy_fails)
+            rc = fga_error_set (err, FGA_ERR_COMPUTE, "a row sum of exp is not positive");
+          scan->max_o_exact = mo, scan->yes_exact = v;
+        }
+      else
+        scan->max_o[g] = mo, scan->verdict[g] = v, scan->dummy_fail[g] = dummy_fails;
+    }
+  mpfr_clears (num, den, term, o, o_max, thr, (mpfr_ptr) 0);
+  for (size_t i = 0; i < 5 * nc; i++)
+    mpfr_clear (xc[i]);
+  fga_free (xc);
+  if (coef != NULL)
+    for (long k = 0; k <= gmax; k++)
+      mpfr_clear (coef[k]);
+  fga_free (coef);
+  fga_free (hist);
+  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  if (rc != FGA_OK)
+    fga_reduction_scan_clear (scan);
+  return rc;
+}
