@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,7 +26,9 @@ static const char usage[] =
   "l 0 = ceil(sqrt(n)) (strided, fixed), c 1 (fixed), g 2, m 256 (rf) or 64\n"
   "(nystrom), kind pos, iters 6, r 1, alpha 2, levels 0.\n"
   "For each n: the instance of `fgattn gen -n N -d D --dv DV -B B --seed S'\n"
-  "(uniform entries, tau = 1/d), the method prepared for it and run K times;\n"
+  "(uniform entries, tau = 1/d), the method prepared for it, run untimed\n"
+  "(once; for the first n for half a second, while OpenBLAS's idle threads\n"
+  "still spin) and then K times;\n"
   "printed: the median and the least wall time (monotonic clock), the local\n"
   "exponent log(t2/t1)/log(n2/n1) of the median against the previous n, the\n"
   "work W (mul + add + exp + div + cmp) the method counted and the one the\n"
@@ -139,6 +142,16 @@ typedef struct
    afresh for each n, so that no state of one size reaches the next); fills
    p, or fails with the exit status (1 when the counts disagree with the
    analyzer's).  */
+#define WARM_SECONDS 0.5
+
+static double
+monotonic_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
 static int
 measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double B,
          unsigned long seed, size_t reps, double *times, int progress, size_t idx, size_t nn)
@@ -174,10 +187,19 @@ measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double 
   static const char *const kinds[5] = { "mul", "add", "exp", "div", "cmp" };
   mpz_t z;
   mpz_init (z);
-  for (size_t r = 0; r < reps && status == CLI_OK; r++)
+  /* Untimed runs first (r = -1): they pay the first touch of the output
+     and of the method's buffers and the start of the thread team.  Before
+     the first size they go on for WARM_SECONDS: OpenBLAS starts its worker
+     threads when the library loads and they spin for about 2^28 cycles
+     before sleeping, taking a core from our threads; measured here, the
+     first size otherwise ran 2 to 4 times slower than its neighbours and
+     bent the fitted exponent.  Their counts are checked like the others'.  */
+  double warm_until = idx == 0 ? monotonic_seconds () + WARM_SECONDS : 0;
+  for (long r = -1; r < (long) reps && status == CLI_OK;
+       r += r >= 0 || monotonic_seconds () >= warm_until)
     {
       if (progress)
-        fprintf (stderr, "\rscaling: n = %zu (%zu of %zu), run %zu of %zu   ", n, idx + 1, nn,
+        fprintf (stderr, "\rscaling: n = %zu (%zu of %zu), run %ld of %zu   ", n, idx + 1, nn,
                  r + 1, reps);
       fga_stats_t st;
       if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
@@ -186,7 +208,8 @@ measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double 
           status = cli_fail_err (&err);
           break;
         }
-      times[r] = st.wall_seconds;
+      if (r >= 0)
+        times[r] = st.wall_seconds;
       /* every run must count what the analyzer says, kind by kind */
       const uint64_t got[5] = { st.n_mul, st.n_add, st.n_exp, st.n_div, st.n_cmp };
       mpz_set_ui (p->counted, 0);
