@@ -84,7 +84,7 @@ int fga_max_threads (void);
 void fga_blas_single_enter (void);
 void fga_blas_single_leave (void);
 
-/* Prepare and destroy of the sparse classes (window, strided, dilated). */
+/* Prepare and destroy of the sparse classes (window, strided, dilated, fixed). */
 int fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
                                fga_error_t *err);
 void fga_sparse_method_destroy (fga_method_t m);
