@@ -60,6 +60,12 @@ void cli_install_signal_handlers (void);
 /* Refuses (before any work) an output path whose folder is missing or not writable. */
 int cli_check_writable (const char *path, const char *option);
 
+/* Options -c (--causal) -b -w -l -Y (--c) -r -a (--alpha) -K (--levels) -m
+   -T (--kind) -S (--segment) of analyze and scaling: sets the parameter of
+   s; returns 1 when opt is one of them (status: the exit status of a bad
+   value, else CLI_OK), 0 otherwise.  */
+int cli_an_option (fga_an_spec_t *s, int opt, const char *arg, int *status);
+
 /* notebooks-data/NAME for a configuration .../NAME.conf, into buf.  */
 void cli_default_outdir (char *buf, size_t size, const char *config);
 

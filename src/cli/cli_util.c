@@ -390,3 +390,36 @@ cli_default_outdir (char *buf, size_t size, const char *config)
     len -= 5;
   snprintf (buf, size, "notebooks-data/%.*s", (int) len, base);
 }
+
+/* The options that set a mechanism's parameters, as fgattn analyze and
+   fgattn scaling both name them (the getopt letters are theirs too).  */
+int
+cli_an_option (fga_an_spec_t *s, int opt, const char *arg, int *status)
+{
+  *status = CLI_OK;
+  switch (opt)
+    {
+    case 'c': s->causal = 1; return 1;
+    case 'b': *status = cli_parse_size (&s->block, arg, "--block", 0); return 1;
+    case 'w': *status = cli_parse_size (&s->w, arg, "--w", 0); return 1;
+    case 'l': *status = cli_parse_size (&s->l, arg, "--l", 0); return 1;
+    case 'Y': *status = cli_parse_size (&s->c, arg, "--c", 1); return 1;
+    case 'r': *status = cli_parse_size (&s->r, arg, "--r", 1); return 1;
+    case 'a': *status = cli_parse_size (&s->alpha, arg, "--alpha", 2); return 1;
+    case 'K': *status = cli_parse_size (&s->levels, arg, "--levels", 0); return 1;
+    case 'm': *status = cli_parse_size (&s->m, arg, "--m", 1); return 1;
+    case 'S': s->segment = 1; return 1;
+    case 'T':
+      if (strcmp (arg, "pos") == 0)
+        s->rf_kind = FGA_RF_POS;
+      else if (strcmp (arg, "hyp") == 0)
+        s->rf_kind = FGA_RF_HYP;
+      else if (strcmp (arg, "trig") == 0)
+        s->rf_kind = FGA_RF_TRIG;
+      else
+        *status = cli_fail (CLI_USAGE, "--kind: '%s' is not pos, hyp or trig", arg);
+      return 1;
+    default:
+      return 0;
+    }
+}

@@ -242,6 +242,13 @@ cli_analyze (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "n:d:h", opts, NULL)) != -1)
     {
       int rc = CLI_OK;
+      if (cli_an_option (&s, c, optarg, &rc))
+        {
+          have_r |= c == 'r';
+          if (rc != CLI_OK)
+            return rc;
+          continue;
+        }
       switch (c)
         {
         case 'M':
@@ -263,38 +270,15 @@ cli_analyze (int argc, char **argv)
         case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1); break;
         case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1); break;
         case 'H': rc = cli_parse_size (&s.heads, optarg, "--heads", 1); break;
-        case 'c': s.causal = 1; break;
         case 'L': s.lse = 1; break;
-        case 'b': rc = cli_parse_size (&s.block, optarg, "--block", 0); break;
-        case 'w': rc = cli_parse_size (&s.w, optarg, "--w", 0); break;
-        case 'l': rc = cli_parse_size (&s.l, optarg, "--l", 0); break;
-        case 'Y': rc = cli_parse_size (&s.c, optarg, "--c", 1); break;
-        case 'r':
-          rc = cli_parse_size (&s.r, optarg, "--r", 1);
-          have_r = 1;
-          break;
-        case 'a': rc = cli_parse_size (&s.alpha, optarg, "--alpha", 2); break;
-        case 'K': rc = cli_parse_size (&s.levels, optarg, "--levels", 0); break;
         case 'g':
           rc = cli_parse_size (&v, optarg, "--g", 0);
           s.g = (long) v;
-          break;
-        case 'm': rc = cli_parse_size (&s.m, optarg, "--m", 1); break;
-        case 'T':
-          if (strcmp (optarg, "pos") == 0)
-            s.rf_kind = FGA_RF_POS;
-          else if (strcmp (optarg, "hyp") == 0)
-            s.rf_kind = FGA_RF_HYP;
-          else if (strcmp (optarg, "trig") == 0)
-            s.rf_kind = FGA_RF_TRIG;
-          else
-            return cli_fail (CLI_USAGE, "--kind: '%s' is not pos, hyp or trig", optarg);
           break;
         case 'I':
           rc = cli_parse_size (&v, optarg, "--iters", 0);
           s.iters = (long) v;
           break;
-        case 'S': s.segment = 1; break;
         case 'x': rc = cli_parse_size (&s.k, optarg, "--k", 1); break;
         case 'p': s.separable = 1; break;
         case 'Z': rc = cli_parse_size (&s.sram, optarg, "--sram", 1); break;

@@ -348,7 +348,7 @@ cli_scaling (int argc, char **argv)
     { "w", required_argument, NULL, 'w' },
     { "w0", required_argument, NULL, 'w' },
     { "l", required_argument, NULL, 'l' },
-    { "c", required_argument, NULL, 'C' },
+    { "c", required_argument, NULL, 'Y' },
     { "r", required_argument, NULL, 'r' },
     { "alpha", required_argument, NULL, 'a' },
     { "levels", required_argument, NULL, 'K' },
@@ -376,6 +376,14 @@ cli_scaling (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
     {
       int rc = CLI_OK;
+      if (cli_an_option (&s, c, optarg, &rc))
+        {
+          have_w |= c == 'w';
+          have_m |= c == 'm';
+          if (rc != CLI_OK)
+            return rc;
+          continue;
+        }
       switch (c)
         {
         case 'M':
@@ -395,17 +403,6 @@ cli_scaling (int argc, char **argv)
         case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
         case 's': rc = cli_parse_ulong (&seed, optarg, "--seed"); break;
         case 'R': rc = cli_parse_size (&reps, optarg, "--reps", 1); break;
-        case 'c': s.causal = 1; break;
-        case 'b': rc = cli_parse_size (&s.block, optarg, "--block", 0); break;
-        case 'w':
-          rc = cli_parse_size (&s.w, optarg, "--w", 0);
-          have_w = 1;
-          break;
-        case 'l': rc = cli_parse_size (&s.l, optarg, "--l", 0); break;
-        case 'C': rc = cli_parse_size (&s.c, optarg, "--c", 1); break;
-        case 'r': rc = cli_parse_size (&s.r, optarg, "--r", 1); break;
-        case 'a': rc = cli_parse_size (&s.alpha, optarg, "--alpha", 2); break;
-        case 'K': rc = cli_parse_size (&s.levels, optarg, "--levels", 0); break;
         case 'g':
           rc = cli_parse_size (&v, optarg, "--g", 1);
           if (rc == CLI_OK && v > 64)
@@ -413,27 +410,12 @@ cli_scaling (int argc, char **argv)
           s.g = (long) v;
           have_g = 1;
           break;
-        case 'm':
-          rc = cli_parse_size (&s.m, optarg, "--m", 1);
-          have_m = 1;
-          break;
-        case 'T':
-          if (strcmp (optarg, "pos") == 0)
-            s.rf_kind = FGA_RF_POS;
-          else if (strcmp (optarg, "hyp") == 0)
-            s.rf_kind = FGA_RF_HYP;
-          else if (strcmp (optarg, "trig") == 0)
-            s.rf_kind = FGA_RF_TRIG;
-          else
-            rc = cli_fail (CLI_USAGE, "--kind: '%s' is not pos, hyp or trig", optarg);
-          break;
         case 'I':
           rc = cli_parse_size (&v, optarg, "--iters", 1);
           if (rc == CLI_OK && v > 100000)
             rc = cli_fail (CLI_USAGE, "--iters %s: at most 100000", optarg);
           s.iters = (long) v;
           break;
-        case 'S': s.segment = 1; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
