@@ -550,7 +550,7 @@ void fga_poly_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, lo
    eps = eps_a / (2 Bv) (at most 1/2), the least degree g of the basis whose
    certified relative bound on [-R, R] is <= eps, then r, the Alman--Song
    count, and the counts of poly (fga_poly_count) and of exact attention
-   (the naive kernel's, src/attention_naive.c, without lse), all exact in
+   (the naive kernel's, src/kernels/attention_naive.c, without lse), all exact in
    GMP, and crossover_n: the least n at which poly's total count is below
    exact's when nq = nk = n (same d, dv, g: the cost model's transition).
    Counts never overflow.  fga_poly_plan initialises the mpz fields
@@ -574,7 +574,7 @@ void fga_poly_plan_clear (fga_poly_plan_t *pl);
 
 /* ------------------------------------------------------------------ */
 /* Sparse attention patterns: exact softmax attention restricted to a
-   support (the methods window, strided and dilated; src/sparse.c).
+   support (the methods window, strided and dilated; src/kernels/sparse.c).
    Queries and keys are the positions 0..n-1 (nq = nk = n).  Query i
    attends each of its groups of keys as one softmax; the groups' states
    (max, sum, output) are merged by their denominators, so the output is
@@ -675,7 +675,7 @@ int fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
    (functions applied entrywise), and each satisfies
    E[phi(x)^T phi(y)] = exp (x^T y).  pos and hyp are positive, trig is not.
    With z = x + y and u = x - y the variance of one estimate phi(x)^T phi(y)
-   for iid rows is (derived in tests/t-rf.c)
+   for iid rows is (derived in tests/methods/t-rf.c)
      pos   (1/m)  exp (2 x^T y) (exp (||z||^2) - 1)
      hyp   (1/2m) exp (2 x^T y) (exp (||z||^2) - 1)^2 exp (-||z||^2)
      trig  (1/2m) exp (2 x^T y) (exp (||u||^2) - 1)^2 exp (-||u||^2).
@@ -713,7 +713,7 @@ int fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size
    landmark rows).  lse (Q->rows values) may be NULL.  Stable: the row
    maximum is subtracted before exp, so any finite scores are handled; every
    entry is within a relative u (2 (d + 3) R + nk + 4) of the exact one
-   (u = 2^-53, R >= tau max_ij sum_t |q_it k_jt|; src/attention_matrix.c
+   (u = 2^-53, R >= tau max_ij sum_t |q_it k_jt|; src/numerics/attention_matrix.c
    derives it), so each row sums to 1 within about (2 nk + 2 (d + 3) R) u.
    Fills the counts of st (if not NULL), exactly:
      n_mul = nq nk (d + 1), n_add = nq (nk (d + 1) - 1 + L), n_exp = nq (nk + L),
@@ -729,7 +729,7 @@ int fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_
    and a copy would double it).  st (if not NULL) gets peak_bytes, the
    LAPACK workspace (allocated through the library's hook), and the figure
    lapack_flops, an estimate of LAPACK's floating-point operations from
-   Golub and Van Loan's table (src/svd.c): they cannot be counted from
+   Golub and Van Loan's table (src/methods/svd.c): they cannot be counted from
    outside LAPACK, so its counts n_mul ... n_cmp are left alone.  */
 int fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_t *st,
                  fga_error_t *err);
@@ -759,7 +759,7 @@ void fga_eckart_young (double *e, const double *sigma, size_t r);
    number kept.  _iter: Xiong et al.'s iteration
      Z_0 = A^T / (||A||_1 ||A||_inf),  Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4,
    iters times (REFERENCES.md section 5): third-order convergence to A^+
-   once a singular value has grown into reach (src/nystrom.c explains how
+   once a singular value has grown into reach (src/methods/nystrom.c explains how
    fast).  Both fill st's counts (exact, LAPACK's excepted: lapack_flops
    estimates them for _svd) and peak_bytes.  */
 int fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats_t *st,
@@ -781,7 +781,7 @@ int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
                     K~ (Xiong et al. 2021); exact attention to rounding when
                     m = nq = nk; lse refused (no row normaliser).  Stats: m,
                     rank (of the pseudo-inverse), pinv_cutoff and lapack_flops
-                    (svd) or iters (iter).  src/nystrom.c says why this form and
+                    (svd) or iters (iter).  src/methods/nystrom.c says why this form and
                     how the landmarks are drawn.  */
 
 /* ------------------------------------------------------------------ */
@@ -1089,7 +1089,7 @@ typedef struct
 int fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
                           const fga_reduction_info_t *info, fga_error_t *err);
 
-/* The polynomial method's decision at every degree (src/reduction_degree.c,
+/* The polynomial method's decision at every degree (src/reduction/reduction_degree.c,
    theory/lower-bound.md section 6).  For g = 0..gmax, the output that the
    method poly with this basis, R and deg = g computes in exact arithmetic:
    T = D~^{-1} A~ V with A~ = p_g(S) (lemma 3 of theory/upper-bound.md: the
@@ -1131,7 +1131,7 @@ int fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr i
    -1 if none (not even gmax).  */
 long fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes);
 
-/* The hardness experiment (src/hardness.c, `fgattn hardness CONFIG',
+/* The hardness experiment (src/reduction/hardness.c, `fgattn hardness CONFIG',
    experiments/hardness.conf): for each n and seed, a YES and a NO gap
    Hamming instance, reduced, and the least degree of the polynomial method
    that decides it, with r = C(d + g, d).  The configuration, one section:
@@ -1181,12 +1181,12 @@ int fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
                       fga_hardness_progress_fn progress, void *data, fga_error_t *err);
 
 /* ------------------------------------------------------------------ */
-/* The complexity analyzer (src/analyzer.c; REFERENCES.md section 7).
+/* The complexity analyzer (src/analyzer/analyzer.c; REFERENCES.md section 7).
 
    For a mechanism and its sizes: exact operation counts by kind in GMP
    (never overflowing, n = 10^12 included), equal for the mechanisms that
    fgattn runs to what their implementations record in fga_stats_t
-   (tests/t-analyzer.c checks it); the matrix-product MACs and the scores
+   (tests/analyzer/t-analyzer.c checks it); the matrix-product MACs and the scores
    from which the FLOP conventions of the tools are derived; peak working
    memory under a stated model; minimum sequential steps, maximum path
    length and depth as a fan-in-2 circuit.  The library only computes:
@@ -1306,7 +1306,7 @@ void fga_an_online_tree (mpz_ptr depth, mpz_ptr mem, size_t nq, size_t nk, size_
                          size_t dv, size_t chunk);
 
 /* ------------------------------------------------------------------ */
-/* Scaling in n (src/scaling.c; `fgattn scaling').
+/* Scaling in n (src/experiments/scaling.c; `fgattn scaling').
 
    Power laws.  For points (n_i, y_i) with n_i > 0 and y_i > 0 the fit is
    the least-squares line of ln y on ln n, ln y ~ b + a ln n, that is
@@ -1317,7 +1317,7 @@ void fga_an_online_tree (mpz_ptr depth, mpz_ptr mem, size_t nq, size_t nk, size_
    u = 2^-53, x_i = ln n_i, S = sum_i (x_i - mean x)^2 and
    W = sum_i |x_i - mean x| / S,
      |error of a| <= 2 u (max_i |ln y_i| + |a| max_i |x_i|) W + (2 k + 4) u |a|
-   to first order (src/scaling.c derives it; b adds |mean x| times that).  */
+   to first order (src/experiments/scaling.c derives it; b adds |mean x| times that).  */
 
 typedef struct
 {
@@ -1356,7 +1356,7 @@ int fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, u
      rf        rf:m=M,kind=pos|hyp|trig                  1    O(n m (d + dv))
      nystrom   nystrom:m=M,pinv=iter,iters=I,landmarks=uniform|segment
                                                          1    O(n m (d + dv) + iters m^3)
-   The pair counts of src/window.c, strided.c, fixed.c and dilated.c give
+   The pair counts of src/methods/window.c, strided.c, fixed.c and dilated.c give
    them: window n (2w + 1) - w (w + 1); strided n^2 / l + 2 n l and fixed
    c n^2 / l + n (l - c), each up to O(n) (causal: about half); dilated
    about n sum_k w_k / r_k^2 <= n w alpha / ((alpha - 1) r^2) for any number

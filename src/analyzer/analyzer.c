@@ -5,7 +5,7 @@
    For the mechanisms fgattn runs, the counts are the formulas written at
    the top of their implementations (and, for the sparse ones and poly,
    the library's own counting functions fga_sparse_count and
-   fga_poly_count), so that tests/t-analyzer.c can hold them equal to what
+   fga_poly_count), so that tests/analyzer/t-analyzer.c can hold them equal to what
    the implementations count as they work.
 
    Counts by kind (P the pairs scored, G the softmax rows, L = [lse]):
@@ -16,7 +16,7 @@
        mul = nq (nk (d + 1 + dv) + nb (1 + dv)), add = nq (nk (d + 1 + dv) + nb + L),
        exp = nq (nk + nb + L), div = nq dv, cmp = nq nk
      window, strided, dilated, fixed: fga_sparse_count;  poly: fga_poly_count
-     rf, nystrom (pinv=iter): the formulas of src/rf.c and src/nystrom.c
+     rf, nystrom (pinv=iter): the formulas of src/methods/rf.c and src/methods/nystrom.c
      mha: 4 projections (n d d products, n d (d - 1) additions each) and
        `heads' vanilla heads of width d / heads
      recurrent: per step W h + U x (2 d^2 products, 2 d (d - 1) + d
@@ -60,7 +60,7 @@
    block, so its positions never reach the others: no path, reported as 0
    (as window with w = 0).  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 #include <string.h>

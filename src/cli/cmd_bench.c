@@ -19,9 +19,9 @@
 
 #include "fgattn.h"
 #include "cmd_bench.h"
-#include "bench_util.h"
-#include "bench_poly.h"
-#include "bench_lowrank.h"
+#include "bench/bench_util.h"
+#include "bench/bench_poly.h"
+#include "bench/bench_lowrank.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXLIST 16

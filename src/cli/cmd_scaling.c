@@ -222,7 +222,7 @@ measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double 
               char *a = mpz_get_str (NULL, 10, res.ops[i]);
               clear_progress (progress);
               status = cli_fail (CLI_FAILED, "bug: at n = %zu the method %s counted %s = %llu "
-                                 "but the analyzer gives %s; the formulas of src/analyzer.c and "
+                                 "but the analyzer gives %s; the formulas of src/analyzer/analyzer.c and "
                                  "the method's implementation disagree (please report it)", n,
                                  fga_method_spec (m), kinds[i], (unsigned long long) got[i], a);
               free_mpz_str (a);

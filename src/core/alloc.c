@@ -1,6 +1,6 @@
 /* fga_alloc -- the one allocation hook, size arithmetic, scratch bookkeeping, clock */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <time.h>
 

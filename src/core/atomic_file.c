@@ -1,6 +1,6 @@
 /* fga_atomic_file -- write under a temporary name, rename when complete */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <signal.h>

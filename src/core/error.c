@@ -1,6 +1,6 @@
 /* fga_error -- the error record every fallible function fills */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 void
 fga_error_init (fga_error_t *err)

@@ -1,6 +1,6 @@
 /* fga_mat -- dense row-major matrices of doubles and of MPFR numbers */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 int
 fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)

@@ -1,6 +1,6 @@
 /* fga_problem -- shape, scale and score radius of an attention problem */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <float.h>
 

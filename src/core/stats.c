@@ -1,6 +1,6 @@
 /* fga_stats -- the record of one run: time, counted operations, peak bytes, own figures */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* fga_tau -- the score scale, kept symbolic for the exact ground truth */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 

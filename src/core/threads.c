@@ -1,6 +1,6 @@
 /* fga_threads -- how many threads a kernel may use, and OpenBLAS held at one thread meanwhile */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #ifdef _OPENMP
 #include <omp.h>

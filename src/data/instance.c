@@ -1,6 +1,6 @@
 /* fga_instance -- attention instances: drawn reproducibly, written and read as NPY plus JSON */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <limits.h>

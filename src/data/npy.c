@@ -8,7 +8,7 @@
    the header's encoding (UTF-8 instead of Latin-1), which makes no
    difference to the headers of plain float64 arrays.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* fga_report -- tables, exponent fits and gnuplot inputs regenerated from a sweep's CSV files */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -157,7 +157,7 @@ sset_clear (sset_t *s)
 
 /* --- the fit --------------------------------------------------------------- */
 
-/* The fit itself is fga_fit_power's (src/scaling.c); a report skips the
+/* The fit itself is fga_fit_power's (src/experiments/scaling.c); a report skips the
    points a sweep left without a value rather than refusing them.  */
 double
 fga_report_fit_exponent (const double *n, const double *v, size_t k)

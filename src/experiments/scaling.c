@@ -23,18 +23,18 @@
      |da| <= 2 u (max_i |z_i| + |a| max_i |x_i|) sum_i |w_i| + (2 k + 4) u |a|,
      |db| <= |xm| |da| + 2 u (max_i |z_i| + |a| max_i |x_i|) + 2 u (|zm| + |a xm|).
    By Cauchy-Schwarz sum_i |w_i| <= sqrt (k / S): close n cost accuracy.
-   For the laws checked in tests/t-scaling.c (n in [16, 2^20], |z_i| <= 43,
+   For the laws checked in tests/experiments/t-scaling.c (n in [16, 2^20], |z_i| <= 43,
    sum |w_i| <= 7.1) the bounds are 3.5e-14 for a and 2.6e-13 for b,
    inside the 1e-12 asserted there.
 
    The mechanisms.  Each analyzer mechanism that a method of fgattn runs
    maps to that method's spec (the same counts by construction: the
    analyzer's formulas are those written at the top of the implementations,
-   and tests/t-analyzer.c holds them equal), and to the exponent in n of
+   and tests/analyzer/t-analyzer.c holds them equal), and to the exponent in n of
    its work for fixed d, dv and parameters, read off the pair counts the
    implementations document.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 

@@ -9,7 +9,7 @@
    trailing line without its newline, what a kill leaves) is removed by
    rewriting the file atomically, and the complete cells are skipped.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 /* fga_sweep_config -- reads and validates the INI configuration of a sweep */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <ctype.h>
 #include <errno.h>

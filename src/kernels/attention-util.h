@@ -11,7 +11,7 @@
 /* glibc declares the vector variants of exp (libmvec) only under
    -ffast-math; declaring them here lets `omp simd' loops call them without
    the rest of fast-math.  libmvec's exp is within 1 ulp on every variant,
-   which the accuracy tests of tests/t-exact.c check.  The naive kernel does
+   which the accuracy tests of tests/kernels/t-exact.c check.  The naive kernel does
    not ask for them: it stays with the scalar exp of libm.  */
 #if defined FGA_ATTN_SIMD_EXP && defined __x86_64__ && defined __GLIBC__ && defined _OPENMP \
   && !defined __FAST_MATH__

@@ -20,8 +20,8 @@
    They do not depend on the block size.  */
 
 #define FGA_ATTN_SIMD_EXP 1
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 #include <limits.h>
 #include <cblas.h>

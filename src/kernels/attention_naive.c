@@ -18,8 +18,8 @@
    This is REFERENCES.md section 7 with the division moved after P V (nq dv
    divisions instead of nq nk).  Scratch: (nk + dv) doubles per thread.  */
 
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 static const char fn[] = "fga_attention_naive";
 

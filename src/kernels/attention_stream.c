@@ -30,8 +30,8 @@
    not depend on the instruction set.  */
 
 #define FGA_ATTN_SIMD_EXP 1
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 static const char fn[] = "fga_attention_stream";
 

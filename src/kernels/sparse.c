@@ -65,8 +65,8 @@
    the largest group; peak_bytes = threads (cmax + 2 dv) 8.  The validation
    of the inputs and the pattern is not counted, as in the exact kernels.  */
 
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 #include <stdint.h>
 

@@ -8,7 +8,7 @@
    the kept keys of its segment (only those j <= i when causal=1); a query
    that a level does not keep gets nothing from it.  The outputs O_k of the
    levels that keep a query are mixed by their softmax denominators s_k,
-   O = sum_k s_k O_k / sum_k s_k, as LongNet does; src/sparse.c merges the
+   O = sum_k s_k O_k / sum_k s_k, as LongNet does; src/kernels/sparse.c merges the
    online-softmax states, which computes exactly this without forming s_k
    (so nothing overflows), and proves that it equals the softmax over the
    multiset union of the levels' key sets (a key seen at two levels counts
@@ -45,7 +45,7 @@
      G = (n / w) ceil (w / r) sum_{k<K} alpha^{-k},
    and with r | w, P = (n w / r^2) sum_k alpha^{-k} = n sum_k w_k / r_k^2
    (LongNet's 2 N d sum_k w_k / r_k^2 FLOPs), at most
-   n w alpha / ((alpha - 1) r^2): linear in n for a fixed top level.  The counts of src/sparse.c, with
+   n w alpha / ((alpha - 1) r^2): linear in n for a fixed top level.  The counts of src/kernels/sparse.c, with
    M = G - n merges and L = 1 if lse is asked for, else 0:
      n_mul = P (d + 1 + dv) + M (1 + dv)
      n_add = P (d + 1 + dv) - G (1 + dv) + M (2 + dv) + L n
@@ -54,7 +54,7 @@
      n_cmp = P - n
    peak_bytes = threads (cmax + 2 dv) 8 with cmax = max_k c(min (w_k, n)).  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 static const fga_param_info_t dilated_params[] = {
   { "w", FGA_PARAM_INT, "64", 1, 9007199254740992.0, NULL, NULL,

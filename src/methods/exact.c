@@ -1,6 +1,6 @@
 /* fga_method_exact -- exact attention: naive, stream and blas in double, mpfr certified */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 enum { ALGO_NAIVE, ALGO_STREAM, ALGO_BLAS, ALGO_MPFR };
 

@@ -45,7 +45,7 @@
    Checks: l >= n (q = 0, r = n, or q = 1, r = 0) gives n^2 and
    n (n + 1) / 2; so does c = l (Z = n, and c S + q l (l + 1) / 2 +
    r (r + 1) / 2 = (q l + r) (q l + r + 1) / 2).  No loop: O(1) in mpz.
-   One group per query (G = n); the counts of src/sparse.c become, with
+   One group per query (G = n); the counts of src/kernels/sparse.c become, with
    L = 1 if lse is asked for, else 0:
      n_mul = P (d + 1 + dv)
      n_add = P (d + 1 + dv) - n (1 + dv) + L n
@@ -61,11 +61,11 @@
    fixed, P is about (1 + c) n^1.5 (causal: half of it): doubling n
    multiplies it by about 2^1.5.
 
-   Runs (src/sparse.c): the summaries of blocks 0..b-1 are one run of b
+   Runs (src/kernels/sparse.c): the summaries of blocks 0..b-1 are one run of b
    stretches of c keys, so a query has at most 4 runs whatever n / l is,
    listed in increasing key order with no key twice.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 static const fga_param_info_t fixed_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,

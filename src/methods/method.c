@@ -1,6 +1,6 @@
 /* fga_method -- the registry, spec parsing, and the create/prepare/run/destroy life cycle */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -28,7 +28,7 @@
    when A is ill-conditioned: an error of B V along u_i is multiplied by
    1/sigma_i and then by sigma_i again, F v_i = sigma_i u_i to rounding,
    because F and A are the same computed matrix.  So m = n reaches exact
-   attention to rounding whatever the conditioning of P (tests/t-lowrank.c
+   attention to rounding whatever the conditioning of P (tests/methods/t-lowrank.c
    checks it on both sides of the transition).  With pinv=iter the same
    holds when the iteration converges, i.e. when P is well-conditioned.
 
@@ -80,8 +80,8 @@
                          m^2 dv products, m dv (m - 1) additions
      T = F (A^+ W)       nq dv m products, nq dv (m - 1) additions.  */
 
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 #include <float.h>
 #include <limits.h>

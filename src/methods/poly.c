@@ -30,8 +30,8 @@
    added with one add per entry.  The validation (finiteness, the radius
    and ||V||_inf checks) is not counted, as in the exact kernels.  */
 
-#include "fga-impl.h"
-#include "poly_impl.h"
+#include "core/fga-impl.h"
+#include "methods/poly_impl.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
    fga_poly_rounding_bound is lemma 6 of theory/upper-bound.md; fga_poly_plan
    puts them beside exact attention for `fgattn plan'.  */
 
-#include "fga-impl.h"
-#include "poly_impl.h"
+#include "core/fga-impl.h"
+#include "methods/poly_impl.h"
 
 #include <limits.h>
 
@@ -64,7 +64,7 @@ fga_poly_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, long g,
   mpz_clears (a, b, n, dw, (mpz_ptr) 0);
 }
 
-/* The naive kernel's counts (src/attention_naive.c, without lse):
+/* The naive kernel's counts (src/kernels/attention_naive.c, without lse):
      mul = nq nk (d + 1 + dv), add = nq (nk (d + 1 + dv) - 1 - dv),
      exp = nq nk, div = nq dv, cmp = nq (nk - 1).  */
 static void

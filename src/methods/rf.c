@@ -59,7 +59,7 @@
    The checks of the input (finiteness) are not counted, as in the exact
    kernels.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 #include <stdint.h>

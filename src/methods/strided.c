@@ -18,7 +18,7 @@
      Wc(r) = n (r + 1) - r (r + 1) / 2 if r < n - 1, else n (n + 1) / 2:
      causal=0:  P = W(l - 1) + 2 S
      causal=1:  P = Wc(l - 1) + S
-   One group per query (G = n); the counts of src/sparse.c become, with
+   One group per query (G = n); the counts of src/kernels/sparse.c become, with
    L = 1 if lse is asked for, else 0:
      n_mul = P (d + 1 + dv)
      n_add = P (d + 1 + dv) - n (1 + dv) + L n
@@ -29,7 +29,7 @@
    l = sqrt (n), P is about 2 n l + n^2 / l = 3 n^1.5: doubling n multiplies
    it by about 2^1.5.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 static const fga_param_info_t strided_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,

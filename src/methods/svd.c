@@ -27,7 +27,7 @@
    rows by sigma, and U_k W; a dgemm of a x c times c x b counts a b c
    products and a b (c - 1) additions, as in attention_blas.c).  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 #include <cblas.h>

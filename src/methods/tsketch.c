@@ -53,8 +53,8 @@
    transform (half the classical 5 N log2 N of a complex one), k + 1
    transforms per row for each degree k >= 2, and is not in n_mul/n_add.  */
 
-#include "fga-impl.h"
-#include "poly_impl.h"
+#include "core/fga-impl.h"
+#include "methods/poly_impl.h"
 
 #include <limits.h>
 #include <stdint.h>

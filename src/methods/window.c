@@ -10,7 +10,7 @@
      causal=0:  P = n (2w + 1) - w (w + 1)      if w < n - 1, else n^2
                 (= sum_i (min (i + w, n - 1) - max (i - w, 0) + 1))
      causal=1:  P = n (w + 1) - w (w + 1) / 2   if w < n - 1, else n (n + 1) / 2
-   One group per query (G = n), so the counts of src/sparse.c become, with
+   One group per query (G = n), so the counts of src/kernels/sparse.c become, with
    L = 1 if lse is asked for, else 0:
      n_mul = P (d + 1 + dv)
      n_add = P (d + 1 + dv) - n (1 + dv) + L n
@@ -21,7 +21,7 @@
    (causal: min (w + 1, n)).  For fixed w the cost is O(w n d): doubling n
    doubles P up to the w (w + 1) edge term.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 static const fga_param_info_t window_params[] = {
   { "w", FGA_PARAM_INT, "64", 0, 9007199254740992.0, NULL, NULL,

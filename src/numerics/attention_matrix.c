@@ -25,7 +25,7 @@
      |P^_ij - P_ij| <= u (2 (d + 3) R + nk + 4) P_ij,
    a relative bound on every entry, small ones included, except those whose
    weight falls among the subnormal numbers: they are within 2^-1074 in
-   absolute value.  tests/t-lowrank.c checks it against P computed in MPFR.
+   absolute value.  tests/methods/t-lowrank.c checks it against P computed in MPFR.
 
    Operation counts, exact (L = 1 if lse is not NULL, else 0):
      n_mul = nq nk (d + 1)             the dot products and tau
@@ -36,8 +36,8 @@
      n_cmp = nq (nk - 1)
    No scratch: P itself holds the scores while they become weights.  */
 
-#include "fga-impl.h"
-#include "attention-util.h"
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 
 static const char fn[] = "fga_attention_matrix";
 

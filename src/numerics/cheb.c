@@ -6,8 +6,8 @@
    series (lemma 3 of theory/exp-approximation.md), with directed rounding;
    the lemma numbers below are that note's.  */
 
-#include "fga-impl.h"
-#include "expfit-impl.h"
+#include "core/fga-impl.h"
+#include "numerics/expfit-impl.h"
 
 #include <limits.h>
 #include <fftw3.h>

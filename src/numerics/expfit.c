@@ -7,8 +7,8 @@
    bits.  Sampling never enters a bound: fga_expfit_measure is only the
    check printed beside it.  */
 
-#include "fga-impl.h"
-#include "expfit-impl.h"
+#include "core/fga-impl.h"
+#include "numerics/expfit-impl.h"
 
 #include <float.h>
 

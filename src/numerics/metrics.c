@@ -1,6 +1,6 @@
 /* fga_metrics -- how far an approximation is from the truth */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 /* Doubles ordered as integers: the key of x counts the doubles from +0 up to
    x (negative for negative x), with -0 and +0 both at 0.  */

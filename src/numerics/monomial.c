@@ -8,7 +8,7 @@
    lexicographically decreasing (theory/upper-bound.md, lemma 2).  The
    depth-first walk visits the same tree in preorder.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 #ifdef _OPENMP

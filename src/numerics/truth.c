@@ -5,8 +5,8 @@
    theory/ground-truth.md; truth_row.c carries its chain of (1 + eps)
    factors next to the code.  */
 
-#include "fga-impl.h"
-#include "truth-impl.h"
+#include "core/fga-impl.h"
+#include "numerics/truth-impl.h"
 
 #include <limits.h>
 #ifdef _OPENMP

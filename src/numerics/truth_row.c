@@ -6,8 +6,8 @@
    L = sum_j e_j, Y_c = sum_j e_j V_jc, W_c = o(o(Y_c) / o(L)); o() is
    rounding to nearest at the working precision p and u = 2^-p.  */
 
-#include "fga-impl.h"
-#include "truth-impl.h"
+#include "core/fga-impl.h"
+#include "numerics/truth-impl.h"
 
 #include <limits.h>
 

@@ -1,6 +1,6 @@
 /* hamming.c -- gap bichromatic Hamming closest pair: generate, read, write, brute force */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <limits.h>

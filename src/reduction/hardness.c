@@ -19,7 +19,7 @@
    correctly (the certified bounds only decrease past it), so the measured
    degree is the least one from which the method is right for good.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <ctype.h>
 #include <errno.h>

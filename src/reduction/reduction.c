@@ -1,6 +1,6 @@
 /* reduction.c -- gap Hamming closest pair to attention with entries Theta(sqrt(log n)) */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <errno.h>
 #include <sys/stat.h>

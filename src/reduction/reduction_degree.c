@@ -38,7 +38,7 @@
    relative 2^-150 or so of the exact T_i, and the comparison with
    decide_at is made on that MPFR value.  */
 
-#include "fga-impl.h"
+#include "core/fga-impl.h"
 
 #include <limits.h>
 

@@ -1,4 +1,4 @@
-/* t-sparse -- tests of the sparse methods window, strided, dilated and fixed (src/sparse.c)
+/* t-sparse -- tests of the sparse methods window, strided, dilated and fixed (src/kernels/sparse.c)
 
    Expected values never come from the library's patterns: the test builds
    each support from the definitions (a loop over every (i, j) pair, with
@@ -674,7 +674,7 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Counts: pairs, groups and operations, against the masks and closed forms. */
 
-/* The count formulas of src/sparse.c, written out again from P, G, n.  */
+/* The count formulas of src/kernels/sparse.c, written out again from P, G, n.  */
 static void
 formula_counts (uint64_t f[5], uint64_t P, uint64_t G, uint64_t n, uint64_t d, uint64_t dv,
                 int L)
@@ -1221,7 +1221,7 @@ START_TEST (test_fixed_counts_large)
 END_TEST
 
 /* The method is the softmax over the mask (MPFR at 200 bits, masked_ref),
-   its counts are src/sparse.c's formulas at the mask's pair count, and
+   its counts are src/kernels/sparse.c's formulas at the mask's pair count, and
    where the mask is full it is exact attention.  */
 typedef struct
 {

@@ -9,7 +9,7 @@
 
    Tolerances, with u = 2^-53 and R = tau max_ij sum_t |q_it k_jt|:
      P:        |P^_ij - P_ij| <= u (2 (d + 3) R + nk + 4) P_ij (first order,
-               src/attention_matrix.c), asserted with a factor 2 of slack;
+               src/numerics/attention_matrix.c), asserted with a factor 2 of slack;
      outputs:  methods that reach exact attention at the top of their range
                carry P's error into P V and add the SVD's backward error and
                the products' roundings, a few u per row and column:
@@ -765,7 +765,7 @@ START_TEST (test_pinv_iter_converges)
 
   /* sigma_min from the SVD, to predict the number of steps: about
      log (||A||_1 ||A||_inf / sigma_min^2) / log (13/4) to reach the cubic
-     phase, then a few (src/nystrom.c) */
+     phase, then a few (src/methods/nystrom.c) */
   fga_mat_t M, Uu, Vt;
   mat (M, a, b);
   memcpy (M->data, A->data, a * b * sizeof (double));

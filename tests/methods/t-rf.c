@@ -769,7 +769,7 @@ static const count_case_t count_cases[] = {
   { 1, 1, 1, 1, 1, FGA_RF_HYP, 0, 1 },
 };
 
-/* The counts of the header of src/rf.c, restated.  */
+/* The counts of the header of src/methods/rf.c, restated.  */
 START_TEST (test_counts)
 {
   const count_case_t *cc = &count_cases[_i];

@@ -1,5 +1,5 @@
-# experiments/experiments.am -- the standard runs (issue 5 part 7).
-# Included from the top Makefile.am (include experiments/experiments.am), so
+# experiments/local.mk -- the standard runs.
+# Included from the top Makefile.am (include experiments/local.mk), so
 # every path here is relative to the top of the tree.
 #
 #   make experiments   regenerates every standard run into
@@ -43,3 +43,7 @@ experiments: src/fgattn$(EXEEXT)
 	@echo "fgattn hardness experiments/hardness.conf -o notebooks-data/hardness"
 	@$(FGA_EXP_FGATTN) hardness $(abs_top_srcdir)/experiments/hardness.conf \
 	  -o $(FGA_EXP_OUT)/hardness --quiet
+
+# The demo's configuration is installed, so `fgattn demo` runs from anywhere.
+experimentsdir = $(pkgdatadir)/experiments
+dist_experiments_DATA = experiments/transition-demo.conf

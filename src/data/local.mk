@@ -1,0 +1,2 @@
+# src/data/local.mk -- NPY files and instances
+src_libfgattn_all_la_SOURCES += src/data/npy.c src/data/instance.c

@@ -1,0 +1,7 @@
+# tests/core/local.mk -- tests of the core: errors, matrices, tau, methods, metrics
+
+TESTS += tests/core/t-core
+check_PROGRAMS += tests/core/t-core
+tests_core_t_core_SOURCES = tests/core/t-core.c
+tests_core_t_core_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_core_t_core_LDADD = $(FGA_TEST_LIBS)
