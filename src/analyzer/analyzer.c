@@ -266,40 +266,40 @@ static int
 check_spec (const fga_an_spec_t *s, fga_error_t *err)
 {
   if ((unsigned) s->mech >= FGA_AN_NMECH)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: unknown mechanism %d", fn, (int) s->mech);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: unknown mechanism %d", fn, (int) s->mech);
   if (s->nq == 0 || s->nk == 0 || s->d == 0 || s->dv == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: n (nq = %zu, nk = %zu), d = %zu and dv = %zu "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: n (nq = %zu, nk = %zu), d = %zu and dv = %zu "
                           "must be at least 1", fn, s->nq, s->nk, s->d, s->dv);
   int positional = s->mech == FGA_AN_WINDOW || s->mech == FGA_AN_STRIDED
     || s->mech == FGA_AN_DILATED || s->mech == FGA_AN_FIXED || s->mech == FGA_AN_MHA
     || s->mech == FGA_AN_RECURRENT
     || s->mech == FGA_AN_CONV || (s->causal && s->mech != FGA_AN_STREAM);
   if (positional && s->nq != s->nk)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: mechanism %s (causal = %d) needs nq = nk, "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: mechanism %s (causal = %d) needs nq = nk, "
                           "not %zu and %zu", fn, fga_an_mech_name (s->mech), s->causal, s->nq,
                           s->nk);
   if (s->causal && (s->mech == FGA_AN_STREAM || s->mech == FGA_AN_FLASH
                     || s->mech == FGA_AN_POLY || s->mech == FGA_AN_RF
                     || s->mech == FGA_AN_NYSTROM))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: fgattn's %s has no causal form", fn,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: fgattn's %s has no causal form", fn,
                           fga_an_mech_name (s->mech));
   if (s->mech == FGA_AN_MHA && (s->heads == 0 || s->d % s->heads != 0))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: heads = %zu must divide d = %zu", fn,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: heads = %zu must divide d = %zu", fn,
                           s->heads, s->d);
   if ((s->mech == FGA_AN_RF || s->mech == FGA_AN_NYSTROM || s->mech == FGA_AN_LINEAR)
       && s->m == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: %s needs m >= 1", fn,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: %s needs m >= 1", fn,
                           fga_an_mech_name (s->mech));
   if (s->mech == FGA_AN_NYSTROM && (s->m > s->nq || s->m > s->nk))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: nystrom needs m = %zu <= min (nq, nk)", fn,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: nystrom needs m = %zu <= min (nq, nk)", fn,
                           s->m);
   if (s->mech == FGA_AN_POLY && (s->g < 0 || s->g > 64))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: poly needs 0 <= g <= 64, not %ld", fn, s->g);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: poly needs 0 <= g <= 64, not %ld", fn, s->g);
   if (s->mech == FGA_AN_FLASH && s->sram < 4 * s->d)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: flash needs sram >= 4 d = %zu words, not %zu",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: flash needs sram >= 4 d = %zu words, not %zu",
                           fn, 4 * s->d, s->sram);
   if (s->mech == FGA_AN_CONV && s->k == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: conv needs k >= 1", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: conv needs k >= 1", fn);
   return FGA_OK;
 }
 

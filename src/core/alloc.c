@@ -1,4 +1,4 @@
-/* fga_alloc -- the one allocation hook, size arithmetic, scratch bookkeeping, clock */
+/* fgap_alloc -- the one allocation hook, size arithmetic, scratch bookkeeping, clock */
 
 #include "core/fga-impl.h"
 
@@ -15,34 +15,34 @@ fga_set_alloc_hooks (fga_alloc_hook_t alloc, fga_free_hook_t release)
 }
 
 void *
-fga_alloc (size_t bytes, const char *what, fga_error_t *err)
+fgap_alloc (size_t bytes, const char *what, fga_error_t *err)
 {
   /* malloc(0) may return NULL; one byte keeps "NULL means failure" true. */
   size_t n = bytes == 0 ? 1 : bytes;
   void *p = alloc_hook != NULL ? alloc_hook (n) : malloc (n);
   if (p == NULL)
-    fga_error_set (err, FGA_ERR_NOMEM, "out of memory allocating %zu bytes for %s", bytes, what);
+    fgap_error_set (err, FGA_ERR_NOMEM, "out of memory allocating %zu bytes for %s", bytes, what);
   return p;
 }
 
 void *
-fga_calloc (size_t count, size_t size, const char *what, fga_error_t *err)
+fgap_calloc (size_t count, size_t size, const char *what, fga_error_t *err)
 {
   size_t bytes;
-  if (fga_size_mul (&bytes, count, size))
+  if (fgap_size_mul (&bytes, count, size))
     {
-      fga_error_set (err, FGA_ERR_NOMEM, "%s: %zu x %zu bytes overflows the address space",
+      fgap_error_set (err, FGA_ERR_NOMEM, "%s: %zu x %zu bytes overflows the address space",
                      what, count, size);
       return NULL;
     }
-  void *p = fga_alloc (bytes, what, err);
+  void *p = fgap_alloc (bytes, what, err);
   if (p != NULL)
     memset (p, 0, bytes);
   return p;
 }
 
 void
-fga_free (void *p)
+fgap_free (void *p)
 {
   if (p == NULL)
     return;
@@ -53,22 +53,22 @@ fga_free (void *p)
 }
 
 int
-fga_size_mul (size_t *out, size_t a, size_t b)
+fgap_size_mul (size_t *out, size_t a, size_t b)
 {
   return __builtin_mul_overflow (a, b, out);
 }
 
 void
-fga_memtrack_init (fga_memtrack_t *t)
+fgap_memtrack_init (fga_memtrack_t *t)
 {
   t->current = 0;
   t->peak = 0;
 }
 
 void *
-fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err)
+fgap_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err)
 {
-  void *p = fga_alloc (bytes, what, err);
+  void *p = fgap_alloc (bytes, what, err);
   if (p != NULL && t != NULL)
     {
       size_t now = __atomic_add_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
@@ -82,13 +82,13 @@ fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err)
 }
 
 void
-fga_tfree (fga_memtrack_t *t, void *p, size_t bytes)
+fgap_tfree (fga_memtrack_t *t, void *p, size_t bytes)
 {
   if (p == NULL)
     return;
   if (t != NULL)
     __atomic_sub_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
-  fga_free (p);
+  fgap_free (p);
 }
 
 double

@@ -50,7 +50,7 @@ fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err)
   af->fp = NULL;
   af->slot = -1;
   if (strlen (path) + 16 >= sizeof af->tmp)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", path);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", path);
   snprintf (af->path, sizeof af->path, "%s", path);
 
   /* The temporary sits in the same folder, so that rename is atomic, and
@@ -61,7 +61,7 @@ fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err)
             path + dirlen);
   int fd = mkstemp (af->tmp);
   if (fd < 0)
-    return fga_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
+    return fgap_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
                           "%s: cannot create a file there: %s", path, strerror (errno));
   af->slot = pending_add (af->tmp);
   af->fp = fdopen (fd, "wb");
@@ -70,7 +70,7 @@ fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err)
       int e = errno;
       close (fd);
       fga_atomic_abort (af);
-      return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (e));
+      return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (e));
     }
   return FGA_OK;
 }
@@ -89,7 +89,7 @@ fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err)
   if (failed)
     {
       fga_atomic_abort (af);
-      return fga_error_set (err, FGA_ERR_IO, "%s: write failed: %s", af->path, strerror (e));
+      return fgap_error_set (err, FGA_ERR_IO, "%s: write failed: %s", af->path, strerror (e));
     }
   /* mkstemp creates the file 0600; results are ordinary files.  */
   mode_t mask = umask (0);
@@ -99,7 +99,7 @@ fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err)
     {
       e = errno;
       fga_atomic_abort (af);
-      return fga_error_set (err, FGA_ERR_IO, "%s: cannot rename the finished file into place: %s",
+      return fgap_error_set (err, FGA_ERR_IO, "%s: cannot rename the finished file into place: %s",
                             af->path, strerror (e));
     }
   pending_drop (af->slot);

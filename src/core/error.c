@@ -10,7 +10,7 @@ fga_error_init (fga_error_t *err)
 }
 
 int
-fga_error_set (fga_error_t *err, int code, const char *fmt, ...)
+fgap_error_set (fga_error_t *err, int code, const char *fmt, ...)
 {
   if (err != NULL)
     {

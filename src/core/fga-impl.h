@@ -14,18 +14,18 @@
 #include "fgattn.h"
 
 /* Fills err (if not NULL) with code and a printf-style message; returns code,
-   so that `return fga_error_set (err, FGA_ERR_INPUT, ...)' reads naturally. */
-int fga_error_set (fga_error_t *err, int code, const char *fmt, ...)
+   so that `return fgap_error_set (err, FGA_ERR_INPUT, ...)' reads naturally. */
+int fgap_error_set (fga_error_t *err, int code, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
 
 /* Allocation through the user's hook.  `what' names the buffer in the message
-   when the allocation fails.  The caller frees with fga_free.  */
-void *fga_alloc (size_t bytes, const char *what, fga_error_t *err);
-void *fga_calloc (size_t count, size_t size, const char *what, fga_error_t *err);
-void fga_free (void *p);
+   when the allocation fails.  The caller frees with fgap_free.  */
+void *fgap_alloc (size_t bytes, const char *what, fga_error_t *err);
+void *fgap_calloc (size_t count, size_t size, const char *what, fga_error_t *err);
+void fgap_free (void *p);
 
 /* *out = a * b, or nonzero when the product overflows size_t. */
-int fga_size_mul (size_t *out, size_t a, size_t b);
+int fgap_size_mul (size_t *out, size_t a, size_t b);
 
 /* Peak-bytes bookkeeping of a method's scratch buffers.  Thread-safe.  */
 typedef struct
@@ -33,9 +33,9 @@ typedef struct
   size_t current, peak;
 } fga_memtrack_t;
 
-void fga_memtrack_init (fga_memtrack_t *t);
-void *fga_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err);
-void fga_tfree (fga_memtrack_t *t, void *p, size_t bytes);
+void fgap_memtrack_init (fga_memtrack_t *t);
+void *fgap_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err);
+void fgap_tfree (fga_memtrack_t *t, void *p, size_t bytes);
 
 
 /* ------------------------------------------------------------------ */
@@ -66,14 +66,14 @@ struct fga_method_struct
   void *state;                      /* the class's own; freed by its destroy */
 };
 
-long fga_param_int (fga_method_t m, const char *key);
-double fga_param_real (fga_method_t m, const char *key);
+long fgap_param_int (fga_method_t m, const char *key);
+double fgap_param_real (fga_method_t m, const char *key);
 /* Index of the chosen value among the choices "a|b|c". */
-int fga_param_choice (fga_method_t m, const char *key);
-int fga_param_given (fga_method_t m, const char *key);
+int fgap_param_choice (fga_method_t m, const char *key);
+int fgap_param_given (fga_method_t m, const char *key);
 /* For a REAL parameter that also accepts words: the index of the word
-   given, or -1 when the value is a number (read it with fga_param_real). */
-int fga_param_word (fga_method_t m, const char *key);
+   given, or -1 when the value is a number (read it with fgap_param_real). */
+int fgap_param_word (fga_method_t m, const char *key);
 
 /* The threads a kernel may use here: 1 inside a parallel region when no
    further nesting is active, else OpenMP's maximum (threads.c says why). */
@@ -81,24 +81,24 @@ int fga_max_threads (void);
 
 /* OpenBLAS held at one thread between enter and leave (threads.c says
    why); calls nest and may overlap across kernels.  */
-void fga_blas_single_enter (void);
-void fga_blas_single_leave (void);
+void fgap_blas_single_enter (void);
+void fgap_blas_single_leave (void);
 
 /* Prepare and destroy of the sparse classes (window, strided, dilated, fixed). */
-int fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
+int fgap_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
                                fga_error_t *err);
-void fga_sparse_method_destroy (fga_method_t m);
+void fgap_sparse_method_destroy (fga_method_t m);
 
 /* The classes, defined one per file.  */
-extern const fga_method_class_t fga_method_exact;
-extern const fga_method_class_t fga_method_svd;
-extern const fga_method_class_t fga_method_nystrom;
-extern const fga_method_class_t fga_method_rf;
-extern const fga_method_class_t fga_method_window;
-extern const fga_method_class_t fga_method_strided;
-extern const fga_method_class_t fga_method_dilated;
-extern const fga_method_class_t fga_method_fixed;
-extern const fga_method_class_t fga_method_poly;
-extern const fga_method_class_t fga_method_tsketch;
+extern const fga_method_class_t fgap_method_exact;
+extern const fga_method_class_t fgap_method_svd;
+extern const fga_method_class_t fgap_method_nystrom;
+extern const fga_method_class_t fgap_method_rf;
+extern const fga_method_class_t fgap_method_window;
+extern const fga_method_class_t fgap_method_strided;
+extern const fga_method_class_t fgap_method_dilated;
+extern const fga_method_class_t fgap_method_fixed;
+extern const fga_method_class_t fgap_method_poly;
+extern const fga_method_class_t fgap_method_tsketch;
 
 #endif /* FGA_IMPL_H */

@@ -9,13 +9,13 @@ fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)
   m->rows = 0;
   m->cols = 0;
   m->data = NULL;
-  if (fga_size_mul (&count, rows, cols) || fga_size_mul (&bytes, count, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT,
+  if (fgap_size_mul (&count, rows, cols) || fgap_size_mul (&bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "a %zu x %zu matrix of doubles needs more bytes than size_t can count",
                           rows, cols);
   if (count > 0)
     {
-      m->data = fga_calloc (count, sizeof (double), "a matrix", err);
+      m->data = fgap_calloc (count, sizeof (double), "a matrix", err);
       if (m->data == NULL)
         return FGA_ERR_NOMEM;
     }
@@ -27,7 +27,7 @@ fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)
 void
 fga_mat_clear (fga_mat_ptr m)
 {
-  fga_free (m->data);
+  fgap_free (m->data);
   m->data = NULL;
   m->rows = 0;
   m->cols = 0;
@@ -41,7 +41,7 @@ fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error_t *err)
       {
         double x = FGA_MAT (m, i, j);
         if (!isfinite (x))
-          return fga_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) is %s", what, i, j,
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) is %s", what, i, j,
                                 isnan (x) ? "NaN" : (x > 0 ? "+Inf" : "-Inf"));
       }
   return FGA_OK;
@@ -67,11 +67,11 @@ fga_mpfr_mat_init2 (fga_mpfr_mat_ptr m, size_t rows, size_t cols, mpfr_prec_t pr
   m->prec = prec;
   m->data = NULL;
   if (prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "precision %ld is outside MPFR's range [%ld, %ld]",
+    return fgap_error_set (err, FGA_ERR_INPUT, "precision %ld is outside MPFR's range [%ld, %ld]",
                           (long) prec, (long) MPFR_PREC_MIN, (long) MPFR_PREC_MAX);
-  if (fga_size_mul (&count, rows, cols))
-    return fga_error_set (err, FGA_ERR_INPUT, "a %zu x %zu MPFR matrix is too large", rows, cols);
-  m->data = fga_calloc (count, sizeof (mpfr_t), "an MPFR matrix", err);
+  if (fgap_size_mul (&count, rows, cols))
+    return fgap_error_set (err, FGA_ERR_INPUT, "a %zu x %zu MPFR matrix is too large", rows, cols);
+  m->data = fgap_calloc (count, sizeof (mpfr_t), "an MPFR matrix", err);
   if (m->data == NULL)
     return FGA_ERR_NOMEM;
   for (size_t k = 0; k < count; k++)
@@ -87,7 +87,7 @@ fga_mpfr_mat_clear (fga_mpfr_mat_ptr m)
   size_t count = m->rows * m->cols;
   for (size_t k = 0; k < count; k++)
     mpfr_clear (m->data[k]);
-  fga_free (m->data);
+  fgap_free (m->data);
   m->data = NULL;
   m->rows = 0;
   m->cols = 0;

@@ -84,7 +84,7 @@ fga_stats_write_json (const char *path, const fga_stats_t *st, const char *metho
   char *text = json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
   json_decref (o);
   if (text == NULL)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the stats", path);
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the stats", path);
   fga_atomic_file_t af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)

@@ -23,7 +23,7 @@ fga_tau_parse (fga_tau_t *tau, const char *text, fga_error_t *err)
   errno = 0;
   double x = strtod (text, &end);
   if (end == text || *end != '\0' || errno == ERANGE || !isfinite (x) || !(x > 0))
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "tau '%s' is not 1/d, 1/sqrt(d) or a positive finite number", text);
   tau->kind = FGA_TAU_VALUE;
   tau->value = x;

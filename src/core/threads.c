@@ -40,7 +40,7 @@ extern int openblas_get_num_threads (void);
 static int blas_users, blas_saved;
 
 void
-fga_blas_single_enter (void)
+fgap_blas_single_enter (void)
 {
   if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
     return;
@@ -53,7 +53,7 @@ fga_blas_single_enter (void)
 }
 
 void
-fga_blas_single_leave (void)
+fgap_blas_single_leave (void)
 {
   if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
     return;

@@ -37,7 +37,7 @@ fga_dist_parse (fga_dist_t *dist, const char *text, fga_error_t *err)
         *dist = (fga_dist_t) k;
         return FGA_OK;
       }
-  return fga_error_set (err, FGA_ERR_INPUT,
+  return fgap_error_set (err, FGA_ERR_INPUT,
                         "unknown distribution '%s': expected uniform, rademacher or gaussian",
                         text != NULL ? text : "(null)");
 }
@@ -71,11 +71,11 @@ check_dims (size_t rows, const char *rname, size_t cols, const char *cname, cons
 {
   size_t count, bytes;
   if (rows == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s must be positive (got 0)", rname);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s must be positive (got 0)", rname);
   if (cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s must be positive (got 0)", cname);
-  if (fga_size_mul (&count, rows, cols) || fga_size_mul (&bytes, count, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s must be positive (got 0)", cname);
+  if (fgap_size_mul (&count, rows, cols) || fgap_size_mul (&bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s x %s = %zu x %zu: %s would need more bytes than size_t can count",
                           rname, cname, rows, cols, mname);
   return FGA_OK;
@@ -85,7 +85,7 @@ static int
 check_bound (double b, const char *name, fga_error_t *err)
 {
   if (!(b > 0) || !isfinite (b))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s must be a positive finite number (got %g)",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s must be a positive finite number (got %g)",
                           name, b);
   return FGA_OK;
 }
@@ -136,13 +136,13 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
       || (rc = check_bound (Bv, "Bv", err)) != FGA_OK)
     return rc;
   if ((unsigned) dist >= FGA_DIST_NONE)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "distribution %d cannot be drawn: use uniform, rademacher or gaussian",
                           (int) dist);
   /* A seed the instance file cannot record would make the instance
      impossible to regenerate from its own description.  */
   if ((unsigned long long) seed > SEED_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "seed %lu is larger than %llu, the largest instance.json can record",
                           seed, SEED_MAX);
 
@@ -198,15 +198,15 @@ check_shapes (fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const char *
   const char *name[3] = { qn, kn, vn };
   for (int i = 0; i < 3; i++)
     if (m[i]->rows == 0 || m[i]->cols == 0)
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s is %zu x %zu: an instance needs at least one row and one column",
                             name[i], m[i]->rows, m[i]->cols);
   if (Q->cols != K->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s is %zu x %zu but %s is %zu x %zu: Q and K must have the same "
                           "number of columns", qn, Q->rows, Q->cols, kn, K->rows, K->cols);
   if (K->rows != V->rows)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s is %zu x %zu but %s is %zu x %zu: K and V must have the same "
                           "number of rows", kn, K->rows, K->cols, vn, V->rows, V->cols);
   return FGA_OK;
@@ -220,7 +220,7 @@ check_entries_bounded (fga_mat_srcptr M, double bound, const char *mname, const 
   for (size_t i = 0; i < M->rows; i++)
     for (size_t j = 0; j < M->cols; j++)
       if (fabs (FGA_MAT (M, i, j)) > bound)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) = %.17g exceeds %s = %.17g",
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) = %.17g exceeds %s = %.17g",
                               mname, i, j, FGA_MAT (M, i, j), bname, bound);
   return FGA_OK;
 }
@@ -232,7 +232,7 @@ join_path (char *buf, size_t size, const char *dir, const char *name, fga_error_
   size_t len = strlen (dir);
   const char *sep = len > 0 && dir[len - 1] == '/' ? "" : "/";
   if ((size_t) snprintf (buf, size, "%s%s%s", dir, sep, name) >= size)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
   return FGA_OK;
 }
 
@@ -257,13 +257,13 @@ json_size (const json_t *o, const char *key, size_t want, const char *what, cons
 {
   json_t *v = json_object_get (o, key);
   if (v == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the key \"%s\" is missing", jpath, key);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the key \"%s\" is missing", jpath, key);
   if (!json_is_integer (v))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be an integer (got %s)", jpath,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be an integer (got %s)", jpath,
                           key, json_type_name (v));
   json_int_t x = json_integer_value (v);
   if (x < 0 || (unsigned long long) x != (unsigned long long) want)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" is %" JSON_INTEGER_FORMAT
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" is %" JSON_INTEGER_FORMAT
                           " but %s is %zu", jpath, key, x, what, want);
   return FGA_OK;
 }
@@ -273,13 +273,13 @@ json_bound (const json_t *o, const char *key, double *b, const char *jpath, fga_
 {
   json_t *v = json_object_get (o, key);
   if (v == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the key \"%s\" is missing", jpath, key);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the key \"%s\" is missing", jpath, key);
   if (!json_is_number (v))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a number (got %s)", jpath,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a number (got %s)", jpath,
                           key, json_type_name (v));
   *b = json_number_value (v);
   if (!(*b > 0) || !isfinite (*b))
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: \"%s\" must be a positive finite number (got %.17g)", jpath, key,
                           *b);
   return FGA_OK;
@@ -297,14 +297,14 @@ read_json (fga_instance_ptr inst, const char *jpath, const char *qpath, const ch
   if (o == NULL)
     {
       if (json_error_code (&jerr) == json_error_cannot_open_file)
-        return fga_error_set (err, FGA_ERR_IO, "%s: %s", jpath, jerr.text);
-      return fga_error_set (err, FGA_ERR_INPUT, "%s: line %d, column %d: %s", jpath, jerr.line,
+        return fgap_error_set (err, FGA_ERR_IO, "%s: %s", jpath, jerr.text);
+      return fgap_error_set (err, FGA_ERR_INPUT, "%s: line %d, column %d: %s", jpath, jerr.line,
                             jerr.column, jerr.text);
     }
   int rc = FGA_OK;
   char what[4200];
   if (!json_is_object (o))
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: expected a JSON object, found %s", jpath,
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: expected a JSON object, found %s", jpath,
                         json_type_name (o));
   if (rc == FGA_OK)
     {
@@ -336,24 +336,24 @@ read_json (fga_instance_ptr inst, const char *jpath, const char *qpath, const ch
     {
       json_t *s = json_object_get (o, "seed");
       if (!json_is_string (v))
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s: \"distribution\" must be a string (got %s)",
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: \"distribution\" must be a string (got %s)",
                             jpath, json_type_name (v));
       else if (fga_dist_parse (&inst->dist, json_string_value (v), err) != FGA_OK)
         {
           char msg[FGA_MSG_SIZE];
           snprintf (msg, sizeof msg, "%s", err != NULL ? err->msg : "");
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s: %s", jpath, msg);
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: %s", jpath, msg);
         }
       else if (s == NULL)
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: the key \"seed\" is missing (it goes with \"distribution\")",
                             jpath);
       else if (!json_is_integer (s))
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s: \"seed\" must be an integer (got %s)",
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: \"seed\" must be an integer (got %s)",
                             jpath, json_type_name (s));
       else if (json_integer_value (s) < 0
                || (unsigned long long) json_integer_value (s) > ULONG_MAX)
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: \"seed\" is %" JSON_INTEGER_FORMAT ", outside [0, %lu]", jpath,
                             json_integer_value (s), ULONG_MAX);
       else
@@ -407,7 +407,7 @@ fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error_t *err)
       if (stat (jpath, &st) == 0)
         rc = read_json (inst, jpath, qpath, kpath, vpath, err);
       else if (errno != ENOENT)
-        rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", jpath, strerror (errno));
+        rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", jpath, strerror (errno));
       else
         {
           inst->B = fmax (fga_mat_max_abs (inst->Q), fga_mat_max_abs (inst->K));
@@ -440,7 +440,7 @@ check_instance (fga_instance_srcptr inst, fga_error_t *err)
     return rc;
   if (inst->nq != inst->Q->rows || inst->nk != inst->K->rows || inst->d != inst->Q->cols
       || inst->dv != inst->V->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the instance says nq = %zu, nk = %zu, d = %zu, dv = %zu but its "
                           "matrices are Q %zu x %zu, K %zu x %zu, V %zu x %zu", inst->nq,
                           inst->nk, inst->d, inst->dv, inst->Q->rows, inst->Q->cols,
@@ -455,10 +455,10 @@ check_instance (fga_instance_srcptr inst, fga_error_t *err)
       || (rc = check_entries_bounded (inst->V, inst->Bv, "V", "Bv", err)) != FGA_OK)
     return rc;
   if ((unsigned) inst->dist > FGA_DIST_NONE)
-    return fga_error_set (err, FGA_ERR_INPUT, "the instance's distribution %d is not one of "
+    return fgap_error_set (err, FGA_ERR_INPUT, "the instance's distribution %d is not one of "
                           "fga_dist_t", (int) inst->dist);
   if (inst->dist != FGA_DIST_NONE && (unsigned long long) inst->seed > SEED_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "seed %lu is larger than %llu, the largest instance.json can record",
                           inst->seed, SEED_MAX);
   return FGA_OK;
@@ -508,7 +508,7 @@ fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error_t *err)
   static const char *const names[4] = { "Q.npy", "K.npy", "V.npy", "instance.json" };
   int rc;
   if (dir[0] == '\0')
-    return fga_error_set (err, FGA_ERR_INPUT, "the instance folder name is empty");
+    return fgap_error_set (err, FGA_ERR_INPUT, "the instance folder name is empty");
   for (int i = 0; i < 4; i++)
     if ((rc = join_path (path[i], sizeof path[i], dir, names[i], err)) != FGA_OK)
       return rc;
@@ -516,7 +516,7 @@ fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error_t *err)
     return rc;
   char *text = instance_json (inst);
   if (text == NULL)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the instance",
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the instance",
                           path[3]);
 
   int made_dir = 0;
@@ -524,12 +524,12 @@ fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error_t *err)
   if (stat (dir, &st) == 0)
     {
       if (!S_ISDIR (st.st_mode))
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s: exists and is not a folder", dir);
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: exists and is not a folder", dir);
     }
   else if (errno != ENOENT)
-    rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", dir, strerror (errno));
+    rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", dir, strerror (errno));
   else if (mkdir (dir, 0777) != 0)
-    rc = fga_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
+    rc = fgap_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
                         "%s: cannot create the folder: %s", dir, strerror (errno));
   else
     made_dir = 1;

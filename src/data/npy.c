@@ -102,7 +102,7 @@ read_failed (const char *path, FILE *fp, fga_error_t *err)
 {
   int e = errno;
   fclose (fp);
-  return fga_error_set (err, e == EISDIR ? FGA_ERR_INPUT : FGA_ERR_IO, "%s: read failed: %s",
+  return fgap_error_set (err, e == EISDIR ? FGA_ERR_INPUT : FGA_ERR_IO, "%s: read failed: %s",
                         path, strerror (e));
 }
 
@@ -141,7 +141,7 @@ scan_fail (scan_t *sc, const char *what)
   char near[96];
   size_t len = sc->n - sc->pos < 24 ? sc->n - sc->pos : 24;
   escape_bytes (near, sizeof near, (const unsigned char *) sc->s + sc->pos, len);
-  return fga_error_set (sc->err, FGA_ERR_INPUT,
+  return fgap_error_set (sc->err, FGA_ERR_INPUT,
                         "%s: the NPY header does not parse: %s at byte %zu of the header "
                         "(found \"%s\")", sc->path, what, sc->pos, near);
 }
@@ -210,7 +210,7 @@ scan_integer (scan_t *sc, size_t *value, int *overflow)
     return scan_fail (sc, "expected a non-negative integer");
   while ((c = peek (sc)) >= '0' && c <= '9')
     {
-      if (fga_size_mul (&v, v, 10) || __builtin_add_overflow (v, (size_t) (c - '0'), &v))
+      if (fgap_size_mul (&v, v, 10) || __builtin_add_overflow (v, (size_t) (c - '0'), &v))
         *overflow = 1;
       sc->pos++;
     }
@@ -468,7 +468,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
 
   FILE *fp = fopen (path, "rb");
   if (fp == NULL)
-    return fga_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
+    return fgap_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
                           "%s: cannot open: %s", path, strerror (errno));
   struct stat st;
   if (fstat (fileno (fp), &st) != 0)
@@ -476,7 +476,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   if (S_ISDIR (st.st_mode))
     {
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT, "%s: is a folder, not an NPY file", path);
+      return fgap_error_set (err, FGA_ERR_INPUT, "%s: is a folder, not an NPY file", path);
     }
   /* For regular files the sizes are checked against the file's length
      before anything is allocated; pipes are checked as they are read.  */
@@ -495,8 +495,8 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
       escape_bytes (text, sizeof text, pre, got);
       fclose (fp);
       if (got == 0)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s: not an NPY file: the file is empty", path);
-      return fga_error_set (err, FGA_ERR_INPUT,
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: not an NPY file: the file is empty", path);
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: not an NPY file: the first bytes are %s (\"%s\"), not "
                             "\\x93NUMPY followed by a version", path, hex, text);
     }
@@ -504,7 +504,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   if (!((major == 1 || major == 2 || major == 3) && minor == 0))
     {
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: unknown NPY format version %u.%u (fgattn reads 1.0, 2.0 and 3.0)",
                             path, major, minor);
     }
@@ -515,7 +515,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
       if (ferror (fp))
         return read_failed (path, fp, err);
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: truncated NPY file: it ends inside the header length", path);
     }
   unsigned long hlen = 0;
@@ -524,7 +524,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   if (hlen > NPY_HEADER_MAX)
     {
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: the NPY header claims %lu bytes, more than the %d fgattn "
                             "accepts (a float64 matrix needs about 120)", path, hlen,
                             NPY_HEADER_MAX);
@@ -533,13 +533,13 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   if (regular && (uintmax_t) st.st_size < offset)
     {
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: truncated NPY file: the header claims %lu bytes but the file "
                             "ends %jd bytes into it", path, hlen,
                             (intmax_t) st.st_size - (intmax_t) (8 + lenbytes));
     }
 
-  char *text = fga_alloc (hlen, "the NPY header", err);
+  char *text = fgap_alloc (hlen, "the NPY header", err);
   if (text == NULL)
     {
       fclose (fp);
@@ -548,11 +548,11 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   got = read_bytes (text, hlen, fp);
   if (got < hlen)
     {
-      fga_free (text);
+      fgap_free (text);
       if (ferror (fp))
         return read_failed (path, fp, err);
       fclose (fp);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: truncated NPY file: the header claims %lu bytes, found %zu",
                             path, hlen, got);
     }
@@ -575,17 +575,17 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
         snprintf (what, sizeof what, "%.*s (%s)", (int) (h.descr_len < 80 ? h.descr_len : 80),
                   text + h.descr_at, text[h.descr_at] == '[' ? "a structured dtype"
                   : "too long to be a plain dtype");
-      rc = fga_error_set (err, FGA_ERR_INPUT,
+      rc = fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: dtype %s is not supported: fgattn reads little-endian float64 "
                           "('<f8') only", path, what);
     }
-  fga_free (text);
+  fgap_free (text);
   if (rc == FGA_OK && h.fortran)
-    rc = fga_error_set (err, FGA_ERR_INPUT,
+    rc = fgap_error_set (err, FGA_ERR_INPUT,
                         "%s: fortran_order is True (column-major data): fgattn reads C order "
                         "only (numpy.ascontiguousarray makes it so)", path);
   if (rc == FGA_OK && h.naxes != 1 && h.naxes != 2)
-    rc = fga_error_set (err, FGA_ERR_INPUT,
+    rc = fgap_error_set (err, FGA_ERR_INPUT,
                         "%s: shape %s has %zu dimensions: fgattn reads matrices (r, c) and "
                         "vectors (r,)", path, shape, h.naxes);
   size_t rows = 0, cols = 0, count, bytes = 0;
@@ -593,9 +593,9 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
     {
       rows = h.axis[0];
       cols = h.naxes == 2 ? h.axis[1] : 1;
-      if (h.axis_overflow || fga_size_mul (&count, rows, cols)
-          || fga_size_mul (&bytes, count, sizeof (double)))
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+      if (h.axis_overflow || fgap_size_mul (&count, rows, cols)
+          || fgap_size_mul (&bytes, count, sizeof (double)))
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: shape %s: the data would need more bytes than size_t can "
                             "count", path, shape);
     }
@@ -603,11 +603,11 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
     {
       uintmax_t found = (uintmax_t) st.st_size - offset;
       if (found < bytes)
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: truncated NPY file: shape %s expected %zu bytes of data, "
                             "found %ju", path, shape, bytes, found);
       else
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: %ju trailing bytes after the %zu bytes of data of shape %s",
                             path, found - bytes, bytes, shape);
     }
@@ -631,7 +631,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
       else
         {
           fclose (fp);
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s: truncated NPY file: shape %s expected "
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: truncated NPY file: shape %s expected "
                               "%zu bytes of data, found %zu", path, shape, bytes, got);
         }
       fga_mat_clear (m);
@@ -653,7 +653,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
   if (extra > 0)
     {
       fga_mat_clear (m);
-      return fga_error_set (err, FGA_ERR_INPUT,
+      return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: %zu trailing bytes after the %zu bytes of data of shape %s",
                             path, extra, bytes, shape);
     }
@@ -671,12 +671,12 @@ npy_write (const char *path, const double *x, size_t rows, size_t cols, int vect
            fga_error_t *err)
 {
   size_t count, bytes;
-  if (fga_size_mul (&count, rows, cols) || fga_size_mul (&bytes, count, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT,
+  if (fgap_size_mul (&count, rows, cols) || fgap_size_mul (&bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: a %zu x %zu matrix needs more bytes than size_t can count",
                           path, rows, cols);
   if (x == NULL && count > 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: no data to write", path);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: no data to write", path);
 
   char shape[64], dict[160], first[24];
   if (vector)

@@ -59,12 +59,12 @@ grow (void **p, size_t *cap, size_t need, size_t elt, fga_error_t *err)
   size_t ncap = *cap ? 2 * *cap : 16;
   while (ncap < need)
     ncap *= 2;
-  void *q = fga_alloc (ncap * elt, "a report table", err);
+  void *q = fgap_alloc (ncap * elt, "a report table", err);
   if (q == NULL)
     return FGA_ERR_NOMEM;
   if (*p != NULL)
     memcpy (q, *p, *cap * elt);
-  fga_free (*p);
+  fgap_free (*p);
   *p = q;
   *cap = ncap;
   return FGA_OK;
@@ -78,7 +78,7 @@ rep_strdup (fga_report_ptr rep, const char *s, fga_error_t *err)
   if (GROW (rep->strs, rep->nstrs, rep->capstrs, err) != FGA_OK)
     return NULL;
   size_t len = strlen (s);
-  char *p = fga_alloc (len + 1, "a report string", err);
+  char *p = fgap_alloc (len + 1, "a report string", err);
   if (p == NULL)
     return NULL;
   memcpy (p, s, len + 1);
@@ -114,7 +114,7 @@ dset_add (dset_t *s, double x, fga_error_t *err)
 static void
 dset_clear (dset_t *s)
 {
-  fga_free (s->v);
+  fgap_free (s->v);
   s->v = NULL;
   s->n = s->cap = 0;
 }
@@ -150,7 +150,7 @@ sset_index (const sset_t *s, const char *x)
 static void
 sset_clear (sset_t *s)
 {
-  fga_free (s->v);
+  fgap_free (s->v);
   s->v = NULL;
   s->n = s->cap = 0;
 }
@@ -245,13 +245,13 @@ num_field (csv_ctx_t *c, int which, int optional, double *out)
           *out = NAN;
           return FGA_OK;
         }
-      return fga_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s is empty", c->path,
+      return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s is empty", c->path,
                             c->line, c->names[which]);
     }
   errno = 0;
   double x = strtod (s, &end);
   if (*end != '\0' || !isfinite (x))
-    return fga_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s: '%s' is not a finite number",
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s: '%s' is not a finite number",
                           c->path, c->line, c->names[which], s);
   *out = x;
   return FGA_OK;
@@ -278,7 +278,7 @@ common_fields (csv_ctx_t *c, fga_report_ptr rep, double *n, double *d, double *x
       || (rc = num_field (c, C_SEED, 0, &seed)) != FGA_OK)
     return rc;
   if (!(*n >= 1))
-    return fga_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column n: %g is not a size", c->path,
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column n: %g is not a size", c->path,
                           c->line, *n);
   if (isnan (beta))
     rep->x_is_B = 1;
@@ -303,14 +303,14 @@ add_row (fga_report_ptr rep, int kind, csv_ctx_t *c)
       if (strcmp (status, "ok") == 0)
         r.ok = 1;
       else if (strcmp (status, "refused") != 0 && strcmp (status, "failed") != 0)
-        return fga_error_set (err, FGA_ERR_INPUT,
+        return fgap_error_set (err, FGA_ERR_INPUT,
                               "%s:%zu: column status: '%s' is not ok, refused or failed",
                               c->path, c->line, status);
       if ((rc = num_field (c, 9, !r.ok, &r.max_abs)) != FGA_OK
           || (rc = num_field (c, 10, 1, &r.wall)) != FGA_OK)
         return rc;
       if (*f[col[5]] == '\0')
-        return fga_error_set (err, FGA_ERR_INPUT, "%s:%zu: column label is empty", c->path,
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: column label is empty", c->path,
                               c->line);
       char *end;
       r.size_num = strtod (f[col[7]], &end);
@@ -361,7 +361,7 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
     {
       if (errno == ENOENT)
         return FGA_OK;
-      return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+      return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
     }
   *present = 1;
   char *line = NULL, *fields[MAX_FIELDS];
@@ -379,12 +379,12 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
         continue;    /* a blank last line is harmless */
       long nf = split_csv (line, fields, MAX_FIELDS);
       if (nf < 0)
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%zu: unterminated quoted field", path,
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: unterminated quoted field", path,
                             c.line);
       else if (c.line == 1)
         {
           if (nf > MAX_FIELDS)
-            rc = fga_error_set (err, FGA_ERR_INPUT, "%s:1: more than %d columns", path,
+            rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:1: more than %d columns", path,
                                 MAX_FIELDS);
           ncols = (size_t) nf;
           for (int k = 0; rc == FGA_OK && names[k] != NULL; k++)
@@ -394,20 +394,20 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
                 if (strcmp (fields[j], names[k]) == 0)
                   col[k] = (int) j;
               if (col[k] < 0)
-                rc = fga_error_set (err, FGA_ERR_INPUT, "%s:1: the header has no column %s",
+                rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:1: the header has no column %s",
                                     path, names[k]);
             }
         }
       else if ((size_t) nf != ncols)
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%zu: %ld fields where the header has %zu",
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: %ld fields where the header has %zu",
                             path, c.line, nf, ncols);
       else
         rc = add_row (rep, kind, &c);
     }
   if (rc == FGA_OK && ferror (fp))
-    rc = fga_error_set (err, FGA_ERR_IO, "%s: read failed: %s", path, strerror (errno));
+    rc = fgap_error_set (err, FGA_ERR_IO, "%s: read failed: %s", path, strerror (errno));
   if (rc == FGA_OK && c.line == 0)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s:1: empty file, expected a header", path);
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:1: empty file, expected a header", path);
   free (line);
   fclose (fp);
   return rc;
@@ -511,8 +511,8 @@ axes_clear (axes_t *a)
   sset_clear (&a->tols);
   sset_clear (&a->ltargets);
   sset_clear (&a->llabels);
-  fga_free (a->groups);
-  fga_free (a->lgroups);
+  fgap_free (a->groups);
+  fgap_free (a->lgroups);
   memset (a, 0, sizeof *a);
 }
 
@@ -596,7 +596,7 @@ compute_exponents (fga_report_ptr rep, fga_error_t *err)
   int rc = axes_init (&a, rep, err);
   if (rc != FGA_OK)
     return rc;
-  double *v = fga_calloc (a.ns.n + 1, sizeof *v, "exponent fits", err);
+  double *v = fgap_calloc (a.ns.n + 1, sizeof *v, "exponent fits", err);
   if (v == NULL)
     {
       axes_clear (&a);
@@ -628,7 +628,7 @@ compute_exponents (fga_report_ptr rep, fga_error_t *err)
           rc = add_exponent (rep, "least_size", a.lgroups[g]->label, a.lgroups[g]->target,
                              a.xs.v[xi], a.ns.v, v, a.ns.n, err);
       }
-  fga_free (v);
+  fgap_free (v);
   axes_clear (&a);
   return rc;
 }
@@ -639,8 +639,8 @@ fga_report_read (fga_report_ptr *out, const char *dir, fga_error_t *err)
   *out = NULL;
   struct stat st;
   if (stat (dir, &st) != 0 || !S_ISDIR (st.st_mode))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: not a folder", dir);
-  fga_report_ptr rep = fga_calloc (1, sizeof *rep, "a report", err);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: not a folder", dir);
+  fga_report_ptr rep = fgap_calloc (1, sizeof *rep, "a report", err);
   if (rep == NULL)
     return FGA_ERR_NOMEM;
   int present, rc;
@@ -658,7 +658,7 @@ fga_report_read (fga_report_ptr *out, const char *dir, fga_error_t *err)
     {
       rep->files |= present ? FGA_REPORT_LEAST : 0;
       if (rep->files == 0)
-        rc = fga_error_set (err, FGA_ERR_INPUT,
+        rc = fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: none of results.csv, rank.csv, least.csv is there", dir);
     }
   if (rc == FGA_OK)
@@ -709,14 +709,14 @@ fga_report_free (fga_report_ptr rep)
   if (rep == NULL)
     return;
   for (size_t i = 0; i < rep->nstrs; i++)
-    fga_free (rep->strs[i]);
-  fga_free (rep->strs);
-  fga_free (rep->res);
-  fga_free (rep->rk);
-  fga_free (rep->ls);
-  fga_free (rep->ex);
-  fga_free (rep->plots);
-  fga_free (rep);
+    fgap_free (rep->strs[i]);
+  fgap_free (rep->strs);
+  fgap_free (rep->res);
+  fgap_free (rep->rk);
+  fgap_free (rep->ls);
+  fgap_free (rep->ex);
+  fgap_free (rep->plots);
+  fgap_free (rep);
 }
 
 /* --- writing --------------------------------------------------------------- */
@@ -726,7 +726,7 @@ open_out (fga_atomic_file_t *af, const char *dir, const char *name, fga_error_t 
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s/%s: path too long", dir, name);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s/%s: path too long", dir, name);
   return fga_atomic_open (af, path, err);
 }
 
@@ -975,7 +975,7 @@ close_plot (fga_atomic_file_t *dat, fga_atomic_file_t *gp, fga_error_t *err)
 static int
 n_titles (const dset_t *ns, char ***titles, fga_error_t *err)
 {
-  char **t = fga_calloc (ns->n + 1, sizeof *t + 40, "plot titles", err);
+  char **t = fgap_calloc (ns->n + 1, sizeof *t + 40, "plot titles", err);
   if (t == NULL)
     return FGA_ERR_NOMEM;
   char *buf = (char *) (t + ns->n + 1);
@@ -1062,7 +1062,7 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
       gp_plot_columns (gp.fp, name, a->ns.n, (const char *const *) titles, NULL);
       rc = close_plot (&dat, &gp, err);
     }
-  fga_free (titles);
+  fgap_free (titles);
   titles = NULL;
 
   /* Numerical rank against n, one curve per axis value, with the monomial
@@ -1074,7 +1074,7 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
       dmax = rep->rk[i].d;
   if (rc == FGA_OK && a->xs.n > 0)
     {
-      titles = fga_calloc (a->xs.n, sizeof *titles + 40, "plot titles", err);
+      titles = fgap_calloc (a->xs.n, sizeof *titles + 40, "plot titles", err);
       if (titles == NULL)
         rc = FGA_ERR_NOMEM;
       else
@@ -1121,7 +1121,7 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
       gp_plot_columns (gp.fp, name, a->xs.n, (const char *const *) titles, extra);
       rc = close_plot (&dat, &gp, err);
     }
-  fga_free (titles);
+  fgap_free (titles);
   titles = NULL;
 
   /* Time against n: each label at its largest size, mean wall time over
@@ -1129,8 +1129,8 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
   if (rc == FGA_OK && a->labels.n > 0)
     {
       size_t nl = a->labels.n, nn = a->ns.n;
-      double *w = fga_calloc ((nl + 1) * (nn + 1), sizeof *w, "the time plot", err);
-      titles = fga_calloc (nl + 1, sizeof *titles + 256, "plot titles", err);
+      double *w = fgap_calloc ((nl + 1) * (nn + 1), sizeof *w, "the time plot", err);
+      titles = fgap_calloc (nl + 1, sizeof *titles + 256, "plot titles", err);
       if (w == NULL || titles == NULL)
         rc = FGA_ERR_NOMEM;
       for (size_t l = 0; rc == FGA_OK && l < nl; l++)
@@ -1178,8 +1178,8 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
           gp_plot_columns (gp.fp, "time", nl, (const char *const *) titles, NULL);
           rc = close_plot (&dat, &gp, err);
         }
-      fga_free (w);
-      fga_free (titles);
+      fgap_free (w);
+      fgap_free (titles);
     }
   return rc;
 }

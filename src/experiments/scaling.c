@@ -75,11 +75,11 @@ fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, unsig
       if (usable (n[i], y[i]))
         m++;
       else if (!(flags & FGA_FIT_SKIP))
-        return fga_error_set (err, FGA_ERR_INPUT, "%s: point %zu has n = %g and y = %g; a power "
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: point %zu has n = %g and y = %g; a power "
                               "law needs both positive and finite", fn_fit, i, n[i], y[i]);
     }
   if (m < 2)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: %zu usable point%s; a fit needs at least 2",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: %zu usable point%s; a fit needs at least 2",
                           fn_fit, m, m == 1 ? "" : "s");
   const double xm = mean_log (n, y, k, 0, m), zm = mean_log (n, y, k, 1, m);
   double sxx = 0, sxz = 0, szz = 0;
@@ -92,7 +92,7 @@ fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, unsig
         szz += dz * dz;
       }
   if (!(sxx > 0))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: every n is %g; the exponent needs two "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: every n is %g; the exponent needs two "
                           "different n", fn_fit, n[0]);
   const double a = sxz / sxx;
   double ssr = 0, emax = 0;
@@ -140,12 +140,12 @@ fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *e
     case FGA_AN_FIXED:
       break;
     default:
-      return fga_error_set (err, FGA_ERR_INPUT, "mechanism %s is counted by the analyzer but "
+      return fgap_error_set (err, FGA_ERR_INPUT, "mechanism %s is counted by the analyzer but "
                             "no method of fgattn runs it; the mechanisms that can be timed are "
                             "%s", name, timed);
     }
   if (s->causal && !causal_ok)
-    return fga_error_set (err, FGA_ERR_INPUT, "the method that runs %s has no causal form "
+    return fgap_error_set (err, FGA_ERR_INPUT, "the method that runs %s has no causal form "
                           "(causal is for window, strided, dilated and fixed)", name);
   int len = -1;
   const size_t sz = sizeof sm->spec;
@@ -191,7 +191,7 @@ fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *e
       break;
     case FGA_AN_POLY:
       if (s->g < 1)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s: poly needs a degree g >= 1 (the method's "
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: poly needs a degree g >= 1 (the method's "
                               "deg=0 chooses the degree from the data, which the analyzer cannot "
                               "count in advance)", fn_mech);
       /* 2 r (dv + 1) (nq + nk) for the two products with r = C(d + g, d) */
@@ -203,7 +203,7 @@ fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *e
       {
         const char *kind = rf_kind_name (s->rf_kind);
         if (kind == NULL)
-          return fga_error_set (err, FGA_ERR_INPUT, "%s: rf kind %d is not pos, hyp or trig",
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s: rf kind %d is not pos, hyp or trig",
                                 fn_mech, s->rf_kind);
         len = snprintf (sm->spec, sz, "rf:m=%zu,kind=%s", s->m, kind);
         sm->exponent = 1;
@@ -222,7 +222,7 @@ fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *e
       break;
     }
   if (len < 0 || (size_t) len >= sz)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the spec of %s does not fit %zu bytes",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the spec of %s does not fit %zu bytes",
                           fn_mech, name, sz);
   return FGA_OK;
 }
@@ -239,7 +239,7 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
     {
     case FGA_AN_WINDOW:
       if (s->w >= SIZE_MAX - 1 || n <= s->w + 1)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for window w = %zu: at "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for window w = %zu: at "
                               "n <= w + 1 every query sees every key (exact attention); take "
                               "n >= %zu or a smaller w", n, s->w,
                               s->w >= SIZE_MAX - 1 ? SIZE_MAX : s->w + 2);
@@ -247,20 +247,20 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
     case FGA_AN_STRIDED:
     case FGA_AN_FIXED:
       if (s->l != 0 && n <= s->l)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for %s l = %zu: at "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for %s l = %zu: at "
                               "n <= l one block or band holds every key (exact attention); "
                               "take n >= %zu, or l = 0 (sqrt n)", n, fga_an_mech_name (s->mech),
                               s->l, s->l + 1);
       break;
     case FGA_AN_DILATED:
       if (n <= s->w)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for dilated w = %zu: at "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for dilated w = %zu: at "
                               "n <= w the first segment holds the whole sequence; take n >= %zu "
                               "or a smaller w", n, s->w, s->w + 1);
       break;
     case FGA_AN_NYSTROM:
       if (n <= s->m)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for nystrom m = %zu: "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu is too small for nystrom m = %zu: "
                               "it needs n > m landmarks (at n = m it is exact attention at "
                               "O(m^3) cost); take n >= %zu or a smaller m", n, s->m, s->m + 1);
       break;
@@ -290,10 +290,10 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
         return rc;
       /* p.l is now resolved (l = 0 took ceil (sqrt (n))) */
       if (s->mech == FGA_AN_STRIDED && p.l == 1)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu: strided with l = 1 keeps every key "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu: strided with l = 1 keeps every key "
                               "(exact attention); take l >= 2", n);
       if (s->mech == FGA_AN_FIXED && p.c == p.l)
-        return fga_error_set (err, FGA_ERR_INPUT, "n = %zu: fixed with c = l = %zu makes every "
+        return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu: fixed with c = l = %zu makes every "
                               "key a summary (exact attention); take c < l%s", n, p.l,
                               s->l == 0 ? " (l = 0 took ceil(sqrt(n)))" : "");
     }

@@ -238,11 +238,11 @@ cache_put (err_cache_t *c, double s, double e, fga_error_t *err)
       size_t cap = c->cap ? 2 * c->cap : 16;
       double *ns = realloc (c->size, cap * sizeof *ns);
       if (ns == NULL)
-        return fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
+        return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
       c->size = ns;
       double *ne = realloc (c->err, cap * sizeof *ne);
       if (ne == NULL)
-        return fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
+        return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the least-size search");
       c->err = ne;
       c->cap = cap;
     }
@@ -399,12 +399,12 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
     fga_problem_from_instance (&w.prob, w.inst, &cfg->tau);
   for (int k = 0; k < 3 && rc == FGA_OK; k++)
     if ((fp[k] = open_memstream (&out[k], &outlen[k])) == NULL)
-      rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
+      rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
 
   /* rank.csv */
   if (rc == FGA_OK && c->n <= cfg->rank_max_n && cfg->ntol > 0)
     {
-      sigma = fga_calloc (c->n, sizeof *sigma, "singular values of P", err);
+      sigma = fgap_calloc (c->n, sizeof *sigma, "singular values of P", err);
       if (sigma == NULL)
         rc = err != NULL ? err->code : FGA_ERR_NOMEM;
       if (rc == FGA_OK)
@@ -514,7 +514,7 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
 
   for (int k = 0; k < 3; k++)
     if (fp[k] != NULL && fclose (fp[k]) != 0 && rc == FGA_OK)
-      rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
+      rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
   if (rc != FGA_OK)
     for (int k = 0; k < 3; k++)
       {
@@ -523,7 +523,7 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
       }
   free (cache.size);
   free (cache.err);
-  fga_free (sigma);
+  fgap_free (sigma);
   fga_mat_clear (w.T);
   fga_mat_clear (w.truth);
   fga_instance_clear (w.inst);
@@ -543,7 +543,7 @@ read_whole (char **buf, size_t *len, const char *path, fga_error_t *err)
     {
       if (errno == ENOENT)
         return FGA_OK;
-      return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+      return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
     }
   size_t cap = 1 << 16, used = 0;
   char *b = malloc (cap + 1);
@@ -565,11 +565,11 @@ read_whole (char **buf, size_t *len, const char *path, fga_error_t *err)
   int bad = ferror (fp);
   fclose (fp);
   if (b == NULL)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
   if (bad)
     {
       free (b);
-      return fga_error_set (err, FGA_ERR_IO, "%s: read error", path);
+      return fgap_error_set (err, FGA_ERR_IO, "%s: read error", path);
     }
   b[used] = '\0';
   *buf = b;
@@ -619,7 +619,7 @@ find_done (done_set_t *s, const char *buf, size_t len, size_t rows, const char *
   if (nl == NULL)
     return FGA_OK;             /* a header cut short: nothing was done */
   if ((size_t) (nl - buf) + 1 != strlen (header) || memcmp (buf, header, strlen (header)) != 0)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: not a sweep's file (its header differs); use another folder",
                           path);
   size_t cap = 0, nids = 0;
@@ -673,7 +673,7 @@ nomem:
   for (size_t k = 0; k < nids; k++)
     free (ids[k]);
   free (ids);
-  return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+  return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
 }
 
 /* Keeps, in the file at path, the header and the complete lines of complete
@@ -688,12 +688,12 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
   if (nl != NULL
       && ((size_t) (nl - buf) + 1 != strlen (header)
           || memcmp (buf, header, strlen (header)) != 0))
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: not a sweep's file (its header differs); use another folder",
                           path);
   char *keep = malloc (len + 1);
   if (keep == NULL)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
   size_t used = 0;
   if (nl != NULL)
     {
@@ -725,7 +725,7 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
           if (fflush (af.fp) != 0 || fsync (fileno (af.fp)) != 0)
             {
               fga_atomic_abort (&af);
-              rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+              rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
             }
           else
             rc = fga_atomic_commit (&af, err);
@@ -741,21 +741,21 @@ make_dirs (const char *dir, fga_error_t *err)
 {
   char path[4096];
   if (snprintf (path, sizeof path, "%s", dir) >= (int) sizeof path)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
   for (char *p = path + 1;; p++)
     if (*p == '/' || *p == '\0')
       {
         char save = *p;
         *p = '\0';
         if (mkdir (path, 0777) != 0 && errno != EEXIST)
-          return fga_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
+          return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
         *p = save;
         if (save == '\0')
           break;
       }
   struct stat sb;
   if (stat (dir, &sb) != 0 || !S_ISDIR (sb.st_mode))
-    return fga_error_set (err, FGA_ERR_IO, "%s: not a folder", dir);
+    return fgap_error_set (err, FGA_ERR_IO, "%s: not a folder", dir);
   return FGA_OK;
 }
 
@@ -784,7 +784,7 @@ write_json (const char *path, const fga_sweep_config_t *cfg, fga_error_t *err)
                          "host", host, "date", date, "seeds", seeds);
   free (text);
   if (o == NULL)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: out of memory (or a config that is not UTF-8)",
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory (or a config that is not UTF-8)",
                           path);
   fga_atomic_file_t af;
   rc = fga_atomic_open (&af, path, err);
@@ -836,9 +836,9 @@ append_cell (sweep_t *s, char *out[3], size_t outlen[3], fga_error_t *err)
       int f = order[k];
       FILE *fp = s->fp[f];
       if (outlen[f] > 0 && fwrite (out[f], 1, outlen[f], fp) != outlen[f])
-        return fga_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
+        return fgap_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
       if (fflush (fp) != 0 || fsync (fileno (fp)) != 0)
-        return fga_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
+        return fgap_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[f], strerror (errno));
     }
   return FGA_OK;
 }
@@ -906,14 +906,14 @@ fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_swee
   int rc;
 
   if (cfg->nn == 0 || cfg->nb == 0 || cfg->nseeds == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "the grid has no cell (n, b or seeds empty)");
+    return fgap_error_set (err, FGA_ERR_INPUT, "the grid has no cell (n, b or seeds empty)");
   if (opts != NULL && opts->jobs < 1)
-    return fga_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", opts->jobs);
+    return fgap_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", opts->jobs);
   if ((rc = make_dirs (outdir, err)) != FGA_OK)
     return rc;
   for (int k = 0; k < 3; k++)
     if (snprintf (paths[k], sizeof paths[k], "%s/%s", outdir, names[k]) >= (int) sizeof paths[k])
-      return fga_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
+      return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
   snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir);
   if ((rc = write_json (jpath, cfg, err)) != FGA_OK)
     return rc;
@@ -930,7 +930,7 @@ fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_swee
 
   size_t total = cfg->nn * cfg->nb * cfg->nseeds;
   if (rc == FGA_OK && (s.cells = calloc (total, sizeof *s.cells)) == NULL)
-    rc = fga_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
+    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
   if (rc == FGA_OK)
     for (size_t in = 0; in < cfg->nn; in++)
       for (size_t ib = 0; ib < cfg->nb; ib++)
@@ -949,10 +949,10 @@ fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_swee
     {
       s.paths[k] = paths[k];
       if ((s.fp[k] = fopen (paths[k], "ab")) == NULL)
-        rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+        rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
       else if (fseek (s.fp[k], 0, SEEK_END) == 0 && ftell (s.fp[k]) == 0
                && (fputs (headers[k], s.fp[k]) == EOF || fflush (s.fp[k]) != 0))
-        rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+        rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
     }
 
   if (rc == FGA_OK)
@@ -975,7 +975,7 @@ fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_swee
     }
   for (int k = 0; k < 3; k++)
     if (s.fp[k] != NULL && fclose (s.fp[k]) != 0 && rc == FGA_OK)
-      rc = fga_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+      rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
   free (s.cells);
   return rc;
 }

@@ -61,7 +61,7 @@ fail (parse_t *p, int line, int code, const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (what, sizeof what, fmt, ap);
   va_end (ap);
-  p->rc = fga_error_set (p->err, code, "%s:%d: %s", p->path, line, what);
+  p->rc = fgap_error_set (p->err, code, "%s:%d: %s", p->path, line, what);
   p->err_line = line;
   return p->rc;
 }
@@ -733,7 +733,7 @@ fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *e
 {
   set_defaults (cfg);
   if (strlen (path) >= sizeof cfg->path)
-    return fga_error_set (err, FGA_ERR_INPUT, "%.64s...: path too long", path);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%.64s...: path too long", path);
   strcpy (cfg->path, path);
 
   parse_t p;
@@ -744,14 +744,14 @@ fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *e
   p.at_bol = 1;
   p.fp = fopen (path, "r");
   if (p.fp == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
   int syntax = ini_parse_stream (reader, &p, handler, &p);
   int read_error = ferror (p.fp);
   fclose (p.fp);
   if (read_error)
-    return fga_error_set (err, FGA_ERR_IO, "%s:%d: read error", path, p.lineno);
+    return fgap_error_set (err, FGA_ERR_IO, "%s:%d: read error", path, p.lineno);
   if (syntax == -2)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s:0: the INI parser ran out of memory", path);
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s:0: the INI parser ran out of memory", path);
   /* inih reports its own syntax errors (a line that is neither a comment,
      a [section] nor key = value) by line only; keep the earliest error.  */
   if (syntax > 0 && (p.rc == FGA_OK || syntax < p.err_line))

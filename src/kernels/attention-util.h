@@ -112,34 +112,34 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
 {
   int rc;
   if (T == NULL || Q == NULL || K == NULL || V == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: T, Q, K and V must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: T, Q, K and V must not be NULL", fn);
   if (Q->cols != K->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
                           "(the key dimension d) differ", fn, Q->rows, Q->cols, K->rows, K->cols);
   if (K->rows != V->rows)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: K is %zu x %zu and V is %zu x %zu: their numbers of rows "
                           "(the number of keys nk) differ", fn, K->rows, K->cols, V->rows, V->cols);
   if (T->rows != Q->rows || T->cols != V->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: T is %zu x %zu but Q is %zu x %zu and V is %zu x %zu, so T must "
                           "be %zu x %zu", fn, T->rows, T->cols, Q->rows, Q->cols, V->rows,
                           V->cols, Q->rows, V->cols);
   if (K->rows == 0)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: K is 0 x %zu: attention over no keys is undefined", fn, K->cols);
   if (Q->cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
                           "at least 1", fn, Q->rows, K->rows);
   if (!(tau > 0) || !isfinite (tau))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
                           fn, tau);
   fga_error_t local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
   return FGA_OK;
 }
 
@@ -148,7 +148,7 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
 static inline int
 fga_attn_overflow (const char *fn, size_t row, fga_error_t *err)
 {
-  return fga_error_set (err, FGA_ERR_COMPUTE,
+  return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "%s: row %zu of the scores tau Q K^T overflows the double range",
                         fn, row);
 }

@@ -94,7 +94,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
     return rc;
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
   if (nk > INT_MAX || d > INT_MAX || dv > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: nk = %zu, d = %zu or dv = %zu exceeds the "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: nk = %zu, d = %zu or dv = %zu exceeds the "
                           "int sizes of the CBLAS interface", fn, nk, d, dv);
 
   row_fn row = row_generic;
@@ -127,18 +127,18 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
 
   /* per thread: a block of scores, then the row maxima and sums */
   size_t per, bytes;
-  if (fga_size_mul (&per, bq, nk + 2) || fga_size_mul (&bytes, per, sizeof (double))
-      || fga_size_mul (&bytes, bytes, (size_t) nt))
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: blocks of %zu x %zu scores need more "
+  if (fgap_size_mul (&per, bq, nk + 2) || fgap_size_mul (&bytes, per, sizeof (double))
+      || fgap_size_mul (&bytes, bytes, (size_t) nt))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: blocks of %zu x %zu scores need more "
                           "bytes than size_t can count", fn, bq, nk);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *scratch = fga_talloc (&mt, bytes, "blocks of scores", err);
+  fgap_memtrack_init (&mt);
+  double *scratch = fgap_talloc (&mt, bytes, "blocks of scores", err);
   if (scratch == NULL)
     return FGA_ERR_NOMEM;
 
   if (nt > 1)
-    fga_blas_single_enter ();
+    fgap_blas_single_enter ();
 
   size_t bad = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
@@ -197,8 +197,8 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
       }
   }
   if (nt > 1)
-    fga_blas_single_leave ();
-  fga_tfree (&mt, scratch, bytes);
+    fgap_blas_single_leave ();
+  fgap_tfree (&mt, scratch, bytes);
 
   fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);

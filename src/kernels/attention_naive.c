@@ -128,13 +128,13 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
 
   int nt = fga_attn_threads (nq, nk, K->cols, dv, (nq + 15) / 16);
   size_t per, bytes;
-  if (fga_size_mul (&per, nk + dv, sizeof (double))
-      || fga_size_mul (&bytes, per, (size_t) nt))
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: %zu keys need more scratch bytes than "
+  if (fgap_size_mul (&per, nk + dv, sizeof (double))
+      || fgap_size_mul (&bytes, per, (size_t) nt))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: %zu keys need more scratch bytes than "
                           "size_t can count", fn, nk);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *scratch = fga_talloc (&mt, bytes, "the scores of one row per thread", err);
+  fgap_memtrack_init (&mt);
+  double *scratch = fgap_talloc (&mt, bytes, "the scores of one row per thread", err);
   if (scratch == NULL)
     return FGA_ERR_NOMEM;
 
@@ -159,7 +159,7 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
     n_div += c.div;
     n_cmp += c.cmp;
   }
-  fga_tfree (&mt, scratch, bytes);
+  fgap_tfree (&mt, scratch, bytes);
   fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (bad != SIZE_MAX)

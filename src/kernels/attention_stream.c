@@ -181,9 +181,9 @@ scratch_layout (job_t *job, size_t d, fga_error_t *err)
   for (int p = 0; p < 6; p++)
     {
       size_t n;
-      if (fga_size_mul (&n, parts[p][0], parts[p][1]) || n > SIZE_MAX / 16
+      if (fgap_size_mul (&n, parts[p][0], parts[p][1]) || n > SIZE_MAX / 16
           || total > SIZE_MAX / 16 - n)
-        return fga_error_set (err, FGA_ERR_NOMEM, "%s: block sizes %zu x %zu need more "
+        return fgap_error_set (err, FGA_ERR_NOMEM, "%s: block sizes %zu x %zu need more "
                               "scratch than size_t can count", fn, job->bq, job->bk);
       total += round_up (n, 8);
     }
@@ -448,13 +448,13 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   size_t nblocks = (nq + job.bq - 1) / job.bq;
   int nt = fga_attn_threads (nq, nk, d, dv, nblocks);
   size_t bytes;
-  if (fga_size_mul (&bytes, job.per_thread * sizeof (double), (size_t) nt)
+  if (fgap_size_mul (&bytes, job.per_thread * sizeof (double), (size_t) nt)
       || bytes > SIZE_MAX - 64)
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: %d threads need more scratch than size_t "
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: %d threads need more scratch than size_t "
                           "can count", fn, nt);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  void *raw = fga_talloc (&mt, bytes + 64, "the tiles of the online softmax", err);
+  fgap_memtrack_init (&mt);
+  void *raw = fgap_talloc (&mt, bytes + 64, "the tiles of the online softmax", err);
   if (raw == NULL)
     return FGA_ERR_NOMEM;
   double *scratch = (double *) (((uintptr_t) raw + 63) & ~(uintptr_t) 63);
@@ -479,7 +479,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     n_div += c.div;
     n_cmp += c.cmp;
   }
-  fga_tfree (&mt, raw, bytes + 64);
+  fgap_tfree (&mt, raw, bytes + 64);
 
   fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);

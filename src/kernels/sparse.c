@@ -120,12 +120,12 @@ int
 fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
 {
   if ((unsigned) p->kind > (unsigned) FGA_SPARSE_FIXED)
-    return fga_error_set (err, FGA_ERR_INPUT, "sparse pattern: unknown kind %d", (int) p->kind);
+    return fgap_error_set (err, FGA_ERR_INPUT, "sparse pattern: unknown kind %d", (int) p->kind);
   const char *name = kind_names[p->kind];
   if (p->n == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: no positions (n = 0)", name);
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: no positions (n = 0)", name);
   if (p->causal != 0 && p->causal != 1)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: causal=%d must be 0 or 1", name,
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: causal=%d must be 0 or 1", name,
                           p->causal);
   switch (p->kind)
     {
@@ -143,7 +143,7 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
         if (automatic)
           p->l = ceil_sqrt (p->n);
         if (p->c == 0 || p->c > p->l)
-          return fga_error_set (err, FGA_ERR_INPUT, "method fixed: c=%zu must be in [1, l=%zu]: "
+          return fgap_error_set (err, FGA_ERR_INPUT, "method fixed: c=%zu must be in [1, l=%zu]: "
                                 "the summary is the last c positions of each block of l%s",
                                 p->c, p->l, automatic ? " (l=0 took ceil(sqrt(n)))" : "");
         return FGA_OK;
@@ -154,15 +154,15 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
     }
 
   if (p->w == 0 || p->w >= SPARSE_HUGE)
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: w=%zu must be in [1, 2^62)", p->w);
+    return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: w=%zu must be in [1, 2^62)", p->w);
   if (p->r == 0 || p->r > p->w)
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: r=%zu must be in [1, w=%zu] "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: r=%zu must be in [1, w=%zu] "
                           "(a segment keeps every r-th of its w positions)", p->r, p->w);
   if (p->alpha < 2 || p->alpha >= SPARSE_HUGE)
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: alpha=%zu must be at least 2",
+    return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: alpha=%zu must be at least 2",
                           p->alpha);
   if (p->levels > FGA_SPARSE_MAX_LEVELS)
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: levels=%zu exceeds %d", p->levels,
+    return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: levels=%zu exceeds %d", p->levels,
                           FGA_SPARSE_MAX_LEVELS);
   /* w_k = w alpha^k and r_k = r alpha^k (r_k <= w_k) must stay below 2^62;
      levels = 0 stops at the first w_k >= n, a segment holding the whole
@@ -171,7 +171,7 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
   while (want == 0 ? wk < p->n : k < want)
     {
       if (wk > (SPARSE_HUGE - 1) / p->alpha)
-        return fga_error_set (err, FGA_ERR_INPUT, "method dilated: level %zu would have a "
+        return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: level %zu would have a "
                               "segment length w alpha^%zu = %zu * %zu^%zu above 2^62", k, k,
                               p->w, p->alpha, k);
       wk *= p->alpha;
@@ -189,7 +189,7 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
              t++, w *= p->alpha, r *= p->alpha)
           kept = dilated_keeps (i, w, r, p->head % r);
         if (!kept)
-          return fga_error_set (err, FGA_ERR_INPUT, "method dilated: query %zu is kept by none "
+          return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: query %zu is kept by none "
                                 "of the %zu (segment, dilation) pairs of w=%zu, r=%zu, "
                                 "alpha=%zu, head=%zu, so it would get no output; r=1 keeps "
                                 "every query", i, p->levels, p->w, p->r, p->alpha, p->head);
@@ -565,12 +565,12 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   if (rc != FGA_OK)
     return rc;
   if (pattern == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the pattern must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the pattern must not be NULL", fn);
   fga_sparse_pattern_t p = *pattern;
   if ((rc = fga_sparse_pattern_check (&p, err)) != FGA_OK)
     return rc;
   if (Q->rows != p.n || K->rows != p.n)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over n = %zu "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over n = %zu "
                           "positions, so it needs nq = nk = %zu, not nq = %zu and nk = %zu",
                           kind_names[p.kind], p.n, p.n, Q->rows, K->rows);
   const size_t n = p.n, d = K->cols, dv = V->cols;
@@ -597,13 +597,13 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   size_t nblocks = (n + 15) / 16;
   int nt = fga_attn_threads (1, (size_t) work, d, dv, nblocks);
   size_t per, bytes;
-  if (cmax > SIZE_MAX - 2 * dv || fga_size_mul (&per, cmax + 2 * dv, sizeof (double))
-      || fga_size_mul (&bytes, per, (size_t) nt))
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: groups of %zu keys need more scratch bytes "
+  if (cmax > SIZE_MAX - 2 * dv || fgap_size_mul (&per, cmax + 2 * dv, sizeof (double))
+      || fgap_size_mul (&bytes, per, (size_t) nt))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: groups of %zu keys need more scratch bytes "
                           "than size_t can count", fn, cmax);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *scratch = fga_talloc (&mt, bytes, "the scores of one group per thread", err);
+  fgap_memtrack_init (&mt);
+  double *scratch = fgap_talloc (&mt, bytes, "the scores of one group per thread", err);
   if (scratch == NULL)
     return FGA_ERR_NOMEM;
 
@@ -640,7 +640,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     n_pairs += c.pairs;
     n_groups += c.groups;
   }
-  fga_tfree (&mt, scratch, bytes);
+  fgap_tfree (&mt, scratch, bytes);
   fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
@@ -658,19 +658,19 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
    patterns are over positions, so queries and keys must be the same
    sequence; the checked pattern becomes the method's state.  */
 int
-fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
+fgap_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
                            fga_error_t *err)
 {
   const char *name = m->cls->info.name;
   if (prob->nq != prob->nk)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over positions, "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over positions, "
                           "so it needs nq = nk, not nq = %zu and nk = %zu", name, prob->nq,
                           prob->nk);
   int rc = fga_sparse_pattern_check (&p, err);
   if (rc != FGA_OK)
     return rc;
-  fga_sparse_method_destroy (m);
-  fga_sparse_pattern_t *state = fga_alloc (sizeof *state, "a sparse pattern", err);
+  fgap_sparse_method_destroy (m);
+  fga_sparse_pattern_t *state = fgap_alloc (sizeof *state, "a sparse pattern", err);
   if (state == NULL)
     return FGA_ERR_NOMEM;
   *state = p;
@@ -679,8 +679,8 @@ fga_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse
 }
 
 void
-fga_sparse_method_destroy (fga_method_t m)
+fgap_sparse_method_destroy (fga_method_t m)
 {
-  fga_free (m->state);
+  fgap_free (m->state);
   m->state = NULL;
 }

@@ -1,4 +1,4 @@
-/* fga_method_dilated -- LongNet's dilated attention: segments and dilation rates in geometric sequences
+/* fgap_method_dilated -- LongNet's dilated attention: segments and dilation rates in geometric sequences
 
    Ding et al. 2023.  For each level k < K, with segment length
    w_k = w alpha^k and dilation rate r_k = r alpha^k, the positions are cut
@@ -74,22 +74,22 @@ static const fga_param_info_t dilated_params[] = {
 static int
 dilated_create (fga_method_t m, fga_error_t *err)
 {
-  if (fga_param_int (m, "r") > fga_param_int (m, "w"))
-    return fga_error_set (err, FGA_ERR_INPUT, "method dilated: r=%ld exceeds w=%ld (a segment "
-                          "keeps every r-th of its w positions)", fga_param_int (m, "r"),
-                          fga_param_int (m, "w"));
+  if (fgap_param_int (m, "r") > fgap_param_int (m, "w"))
+    return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: r=%ld exceeds w=%ld (a segment "
+                          "keeps every r-th of its w positions)", fgap_param_int (m, "r"),
+                          fgap_param_int (m, "w"));
   return FGA_OK;
 }
 
 static int
 dilated_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_DILATED, prob->nq, (int) fga_param_int (m, "causal"),
-                             (size_t) fga_param_int (m, "w"), 0, (size_t) fga_param_int (m, "r"),
-                             (size_t) fga_param_int (m, "alpha"),
-                             (size_t) fga_param_int (m, "levels"),
-                             (size_t) fga_param_int (m, "head"), 0 };
-  return fga_sparse_method_prepare (m, prob, p, err);
+  fga_sparse_pattern_t p = { FGA_SPARSE_DILATED, prob->nq, (int) fgap_param_int (m, "causal"),
+                             (size_t) fgap_param_int (m, "w"), 0, (size_t) fgap_param_int (m, "r"),
+                             (size_t) fgap_param_int (m, "alpha"),
+                             (size_t) fgap_param_int (m, "levels"),
+                             (size_t) fgap_param_int (m, "head"), 0 };
+  return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -107,8 +107,8 @@ dilated_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                                st, err);
 }
 
-const fga_method_class_t fga_method_dilated = {
+const fga_method_class_t fgap_method_dilated = {
   { "dilated", "LongNet dilated attention: segments w alpha^k, dilation r alpha^k, mixed by "
     "softmax denominators", dilated_params },
-  dilated_create, dilated_prepare, dilated_run, fga_sparse_method_destroy
+  dilated_create, dilated_prepare, dilated_run, fgap_sparse_method_destroy
 };

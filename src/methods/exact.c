@@ -1,4 +1,4 @@
-/* fga_method_exact -- exact attention: naive, stream and blas in double, mpfr certified */
+/* fgap_method_exact -- exact attention: naive, stream and blas in double, mpfr certified */
 
 #include "core/fga-impl.h"
 
@@ -19,10 +19,10 @@ static const fga_param_info_t exact_params[] = {
 static int
 exact_create (fga_method_t m, fga_error_t *err)
 {
-  if (fga_param_choice (m, "algo") == ALGO_MPFR
-      && fga_param_int (m, "prec_max") < fga_param_int (m, "prec"))
-    return fga_error_set (err, FGA_ERR_INPUT, "method exact: prec_max=%ld is below prec=%ld",
-                          fga_param_int (m, "prec_max"), fga_param_int (m, "prec"));
+  if (fgap_param_choice (m, "algo") == ALGO_MPFR
+      && fgap_param_int (m, "prec_max") < fgap_param_int (m, "prec"))
+    return fgap_error_set (err, FGA_ERR_INPUT, "method exact: prec_max=%ld is below prec=%ld",
+                          fgap_param_int (m, "prec_max"), fgap_param_int (m, "prec"));
   return FGA_OK;
 }
 
@@ -31,8 +31,8 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
            fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
 {
   double tau = fga_tau_double (&m->prob.tau, m->prob.d);
-  size_t block = (size_t) fga_param_int (m, "block");
-  switch (fga_param_choice (m, "algo"))
+  size_t block = (size_t) fgap_param_int (m, "block");
+  switch (fgap_param_choice (m, "algo"))
     {
     case ALGO_NAIVE:
       return fga_attention_naive (T, lse, Q, K, V, tau, st, err);
@@ -42,8 +42,8 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
       return fga_attention_blas (T, lse, Q, K, V, tau, block, st, err);
     default:
       {
-        fga_truth_opts_t opts = { (mpfr_prec_t) fga_param_int (m, "prec"),
-                                  (mpfr_prec_t) fga_param_int (m, "prec_max") };
+        fga_truth_opts_t opts = { (mpfr_prec_t) fgap_param_int (m, "prec"),
+                                  (mpfr_prec_t) fgap_param_int (m, "prec_max") };
         fga_truth_info_t info;
         int rc = fga_truth (T, lse, NULL, NULL, Q, K, V, &m->prob.tau, &opts, &info, st, err);
         if (rc != FGA_OK)
@@ -53,7 +53,7 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
         fga_stats_set (st, "rows_raised", (double) info.rows_raised);
         fga_stats_set (st, "undecided", (double) info.undecided);
         if (info.undecided > 0)
-          return fga_error_set (err, FGA_ERR_COMPUTE,
+          return fgap_error_set (err, FGA_ERR_COMPUTE,
                                 "method %s: %zu entries were not decided at prec_max=%ld bits "
                                 "(ties between two doubles, or a bound too loose)",
                                 m->spec, info.undecided, (long) opts.prec_max);
@@ -62,7 +62,7 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
     }
 }
 
-const fga_method_class_t fga_method_exact = {
+const fga_method_class_t fgap_method_exact = {
   { "exact", "exact softmax attention: fast in double, or certified correctly rounded in MPFR",
     exact_params },
   exact_create, NULL, exact_run, NULL

@@ -1,4 +1,4 @@
-/* fga_method_fixed -- the Sparse Transformer's fixed pattern: the query's block and every block's summary
+/* fgap_method_fixed -- the Sparse Transformer's fixed pattern: the query's block and every block's summary
 
    Child et al. 2019, section 4.3, with both parts in one head: positions
    are cut into blocks of l (block b holds b l, ..., b l + l - 1, the last
@@ -79,10 +79,10 @@ static const fga_param_info_t fixed_params[] = {
 static int
 fixed_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_FIXED, prob->nq, (int) fga_param_int (m, "causal"),
-                             0, (size_t) fga_param_int (m, "l"), 0, 0, 0, 0,
-                             (size_t) fga_param_int (m, "c") };
-  return fga_sparse_method_prepare (m, prob, p, err);
+  fga_sparse_pattern_t p = { FGA_SPARSE_FIXED, prob->nq, (int) fgap_param_int (m, "causal"),
+                             0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0,
+                             (size_t) fgap_param_int (m, "c") };
+  return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -97,8 +97,8 @@ fixed_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
                                st, err);
 }
 
-const fga_method_class_t fga_method_fixed = {
+const fga_method_class_t fgap_method_fixed = {
   { "fixed", "Sparse Transformer fixed pattern: the query's block of l and the last c keys "
     "of every block (Child et al.)", fixed_params },
-  NULL, fixed_prepare, fixed_run, fga_sparse_method_destroy
+  NULL, fixed_prepare, fixed_run, fgap_sparse_method_destroy
 };

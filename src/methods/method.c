@@ -10,16 +10,16 @@
 
 /* The registry: adding a method is one file defining its class, plus one line here. */
 static const fga_method_class_t *const registry[] = {
-  &fga_method_exact,
-  &fga_method_svd,
-  &fga_method_nystrom,
-  &fga_method_rf,
-  &fga_method_window,
-  &fga_method_strided,
-  &fga_method_dilated,
-  &fga_method_fixed,
-  &fga_method_poly,
-  &fga_method_tsketch,
+  &fgap_method_exact,
+  &fgap_method_svd,
+  &fgap_method_nystrom,
+  &fgap_method_rf,
+  &fgap_method_window,
+  &fgap_method_strided,
+  &fgap_method_dilated,
+  &fgap_method_fixed,
+  &fgap_method_poly,
+  &fgap_method_tsketch,
 };
 
 #define NREGISTRY (sizeof registry / sizeof registry[0])
@@ -115,7 +115,7 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
   const char *name = m->cls->info.name;
   char text[256];
   if (len == 0 || len >= sizeof text)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' has %s value", name,
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' has %s value", name,
                           pi->key, len == 0 ? "an empty" : "too long a");
   memcpy (text, value, len);
   text[len] = '\0';
@@ -124,7 +124,7 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
     {
       int idx = choice_index (pi->choices, text, len);
       if (idx < 0)
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not one of %s", name,
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not one of %s", name,
                               pi->key, text, pi->choices);
       m->value[k] = idx;
       return FGA_OK;
@@ -149,7 +149,7 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
     {
       long long v = strtoll (text, &end, 10);
       if (end == text || *end != '\0' || errno == ERANGE)
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not an integer", name,
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not an integer", name,
                               pi->key, text);
       x = (double) v;
     }
@@ -157,12 +157,12 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
     {
       x = strtod (text, &end);
       if (end == text || *end != '\0' || !isfinite (x))
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number%s%s",
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number%s%s",
                               name, pi->key, text, pi->choices != NULL ? " nor one of " : "",
                               pi->choices != NULL ? pi->choices : "");
     }
   if (!(x >= pi->min && x <= pi->max))
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is outside [%.17g, %.17g]",
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is outside [%.17g, %.17g]",
                           name, pi->key, text, pi->min, pi->max);
   m->value[k] = x;
   return FGA_OK;
@@ -243,12 +243,12 @@ fga_method_create (const char *spec, fga_error_t *err)
           snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "",
                     registry[i]->info.name);
         }
-      fga_error_set (err, FGA_ERR_INPUT, "unknown method '%.*s' (known: %s; see fgattn methods)",
+      fgap_error_set (err, FGA_ERR_INPUT, "unknown method '%.*s' (known: %s; see fgattn methods)",
                      (int) namelen, spec, known);
       return NULL;
     }
 
-  fga_method_t m = fga_calloc (1, sizeof *m, "a method", err);
+  fga_method_t m = fgap_calloc (1, sizeof *m, "a method", err);
   if (m == NULL)
     return NULL;
   m->cls = cls;
@@ -258,7 +258,7 @@ fga_method_create (const char *spec, fga_error_t *err)
       const fga_param_info_t *pi = &cls->info.params[k];
       if (parse_value (m, k, pi->def, strlen (pi->def), err) != FGA_OK)
         {
-          fga_free (m);
+          fgap_free (m);
           return NULL;    /* a default out of its own range: a bug in the class */
         }
     }
@@ -272,7 +272,7 @@ fga_method_create (const char *spec, fga_error_t *err)
       const char *eq = memchr (p, '=', len);
       if (eq == NULL)
         {
-          fga_error_set (err, FGA_ERR_INPUT, "method %s: '%.*s' is not of the form key=value",
+          fgap_error_set (err, FGA_ERR_INPUT, "method %s: '%.*s' is not of the form key=value",
                          cls->info.name, (int) len, p);
           goto fail;
         }
@@ -281,13 +281,13 @@ fga_method_create (const char *spec, fga_error_t *err)
         {
           char known[512];
           known_keys (known, sizeof known, cls);
-          fga_error_set (err, FGA_ERR_INPUT, "method %s: unknown parameter '%.*s' (known: %s)",
+          fgap_error_set (err, FGA_ERR_INPUT, "method %s: unknown parameter '%.*s' (known: %s)",
                          cls->info.name, (int) (eq - p), p, known);
           goto fail;
         }
       if (m->given[k])
         {
-          fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' given twice",
+          fgap_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' given twice",
                          cls->info.name, cls->info.params[k].key);
           goto fail;
         }
@@ -300,7 +300,7 @@ fga_method_create (const char *spec, fga_error_t *err)
   for (size_t k = 0; k < n; k++)
     if (m->given[k] && !param_applies (m, k))
       {
-        fga_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' applies only when %s",
+        fgap_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' applies only when %s",
                        cls->info.name, cls->info.params[k].key, cls->info.params[k].applies);
         goto fail;
       }
@@ -311,7 +311,7 @@ fga_method_create (const char *spec, fga_error_t *err)
   return m;
 
 fail:
-  fga_free (m);
+  fgap_free (m);
   return NULL;
 }
 
@@ -319,11 +319,11 @@ int
 fga_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   if (prob->nq == 0 || prob->nk == 0 || prob->d == 0 || prob->dv == 0)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "method %s: empty problem (nq=%zu, nk=%zu, d=%zu, dv=%zu)",
                           m->cls->info.name, prob->nq, prob->nk, prob->d, prob->dv);
   if (prob->tau.kind == FGA_TAU_VALUE && !(prob->tau.value > 0 && isfinite (prob->tau.value)))
-    return fga_error_set (err, FGA_ERR_INPUT, "tau must be positive and finite, not %g",
+    return fgap_error_set (err, FGA_ERR_INPUT, "tau must be positive and finite, not %g",
                           prob->tau.value);
   m->prob = *prob;
   m->prepared = 0;
@@ -341,7 +341,7 @@ static int
 check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_error_t *err)
 {
   if (M->rows != rows || M->cols != cols)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s is %zu x %zu but the problem needs %zu x %zu",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s is %zu x %zu but the problem needs %zu x %zu",
                           what, M->rows, M->cols, rows, cols);
   return FGA_OK;
 }
@@ -352,7 +352,7 @@ fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fg
 {
   const fga_problem_t *p = &m->prob;
   if (!m->prepared)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
   int rc;
   if ((rc = check_shape (Q, "Q", p->nq, p->d, err)) != FGA_OK
       || (rc = check_shape (K, "K", p->nk, p->d, err)) != FGA_OK
@@ -379,7 +379,7 @@ fga_method_destroy (fga_method_t m)
     return;
   if (m->cls->destroy != NULL)
     m->cls->destroy (m);
-  fga_free (m);
+  fgap_free (m);
 }
 
 const char *
@@ -397,28 +397,28 @@ lookup (fga_method_t m, const char *key)
 }
 
 long
-fga_param_int (fga_method_t m, const char *key)
+fgap_param_int (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (long) m->value[k];
 }
 
 double
-fga_param_real (fga_method_t m, const char *key)
+fgap_param_real (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? NAN : m->value[k];
 }
 
 int
-fga_param_choice (fga_method_t m, const char *key)
+fgap_param_choice (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (int) m->value[k];
 }
 
 int
-fga_param_word (fga_method_t m, const char *key)
+fgap_param_word (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   if (k < 0 || m->cls->info.params[k].choices == NULL || m->value[k] >= 0)
@@ -427,7 +427,7 @@ fga_param_word (fga_method_t m, const char *key)
 }
 
 int
-fga_param_given (fga_method_t m, const char *key)
+fgap_param_given (fga_method_t m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? 0 : m->given[k];

@@ -1,4 +1,4 @@
-/* fga_method_nystrom -- Nystrom attention in the form of Xiong et al.: landmarks, three softmax matrices, a pseudo-inverse
+/* fgap_method_nystrom -- Nystrom attention in the form of Xiong et al.: landmarks, three softmax matrices, a pseudo-inverse
 
    With m landmark queries Q~ and keys K~ (m x d each),
      F = softmax (tau Q K~^T)    nq x m
@@ -119,9 +119,9 @@ nystrom_free (nystrom_t *s)
   if (s == NULL)
     return;
   if (s->qi != s->ki)
-    fga_free (s->qi);
-  fga_free (s->ki);
-  fga_free (s);
+    fgap_free (s->qi);
+  fgap_free (s->ki);
+  fgap_free (s);
 }
 
 static void
@@ -160,7 +160,7 @@ cmp_size (const void *a, const void *b)
 static int
 draw_landmarks (size_t *out, size_t m, size_t n, gmp_randstate_t rs, fga_error_t *err)
 {
-  size_t *perm = fga_calloc (n, sizeof *perm, "the landmark shuffle", err);
+  size_t *perm = fgap_calloc (n, sizeof *perm, "the landmark shuffle", err);
   if (perm == NULL)
     return FGA_ERR_NOMEM;
   for (size_t i = 0; i < n; i++)
@@ -173,7 +173,7 @@ draw_landmarks (size_t *out, size_t m, size_t n, gmp_randstate_t rs, fga_error_t
       perm[j] = x;
     }
   memcpy (out, perm, m * sizeof *out);
-  fga_free (perm);
+  fgap_free (perm);
   qsort (out, m, sizeof *out, cmp_size);
   return FGA_OK;
 }
@@ -184,27 +184,27 @@ nystrom_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   nystrom_free (m->state);
   m->state = NULL;
   const size_t nq = prob->nq, nk = prob->nk;
-  const size_t lim = nq < nk ? nq : nk, ml = (size_t) fga_param_int (m, "m");
+  const size_t lim = nq < nk ? nq : nk, ml = (size_t) fgap_param_int (m, "m");
   if (ml > lim)
-    return fga_error_set (err, FGA_ERR_INPUT, "method nystrom: m=%zu exceeds %zu = min(nq, nk), "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method nystrom: m=%zu exceeds %zu = min(nq, nk), "
                           "the most landmarks there are rows for", ml, lim);
   if (nq > INT_MAX || nk > INT_MAX || prob->dv > INT_MAX || prob->d > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method nystrom: nq = %zu, nk = %zu, d = %zu or "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method nystrom: nq = %zu, nk = %zu, d = %zu or "
                           "dv = %zu exceeds the int sizes of CBLAS", nq, nk, prob->d, prob->dv);
   size_t count, bytes;
-  if (fga_size_mul (&count, nq > nk ? nq : nk, ml) || fga_size_mul (&bytes, count, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT, "method nystrom: the %zu x %zu factors need more "
+  if (fgap_size_mul (&count, nq > nk ? nq : nk, ml) || fgap_size_mul (&bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT, "method nystrom: the %zu x %zu factors need more "
                           "bytes than size_t can count", nq > nk ? nq : nk, ml);
 
-  nystrom_t *s = fga_calloc (1, sizeof *s, "the state of method nystrom", err);
+  nystrom_t *s = fgap_calloc (1, sizeof *s, "the state of method nystrom", err);
   if (s == NULL)
     return FGA_ERR_NOMEM;
   s->m = ml;
   int rc = FGA_OK;
-  if (fga_param_choice (m, "landmarks") == LM_UNIFORM)
+  if (fgap_param_choice (m, "landmarks") == LM_UNIFORM)
     {
-      s->ki = fga_calloc (ml, sizeof (size_t), "the landmark keys", err);
-      s->qi = nq == nk ? s->ki : fga_calloc (ml, sizeof (size_t), "the landmark queries", err);
+      s->ki = fgap_calloc (ml, sizeof (size_t), "the landmark keys", err);
+      s->qi = nq == nk ? s->ki : fgap_calloc (ml, sizeof (size_t), "the landmark queries", err);
       s->bytes = (nq == nk ? 1 : 2) * ml * sizeof (size_t);
       if (s->ki == NULL || s->qi == NULL)
         rc = FGA_ERR_NOMEM;
@@ -212,7 +212,7 @@ nystrom_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
         {
           gmp_randstate_t rs;
           gmp_randinit_default (rs);
-          gmp_randseed_ui (rs, (unsigned long) fga_param_int (m, "seed"));
+          gmp_randseed_ui (rs, (unsigned long) fgap_param_int (m, "seed"));
           rc = draw_landmarks (s->ki, ml, nk, rs, err);
           if (rc == FGA_OK && nq != nk)
             rc = draw_landmarks (s->qi, ml, nq, rs, err);
@@ -271,10 +271,10 @@ pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_attn_count_t *c
 {
   const size_t a = A->rows, b = A->cols;
   const size_t xbytes = a * a * sizeof (double), zbytes = b * a * sizeof (double);
-  double *X = fga_talloc (mt, xbytes, "A Z", err);
-  double *Y = fga_talloc (mt, xbytes, "a factor of the iteration", err);
-  double *Y2 = fga_talloc (mt, xbytes, "a factor of the iteration", err);
-  double *Zn = fga_talloc (mt, zbytes, "the next iterate", err);
+  double *X = fgap_talloc (mt, xbytes, "A Z", err);
+  double *Y = fgap_talloc (mt, xbytes, "a factor of the iteration", err);
+  double *Y2 = fgap_talloc (mt, xbytes, "a factor of the iteration", err);
+  double *Zn = fgap_talloc (mt, zbytes, "the next iterate", err);
   int rc = FGA_OK;
   if (X == NULL || Y == NULL || Y2 == NULL || Zn == NULL)
     {
@@ -311,7 +311,7 @@ pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_attn_count_t *c
     }
   if (!isfinite (scale))
     {
-      rc = fga_error_set (err, FGA_ERR_COMPUTE, "fga_pinv_iter: ||A||_1 ||A||_inf overflows");
+      rc = fgap_error_set (err, FGA_ERR_COMPUTE, "fga_pinv_iter: ||A||_1 ||A||_inf overflows");
       goto done;
     }
   for (size_t i = 0; i < b; i++)
@@ -346,10 +346,10 @@ pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_attn_count_t *c
     }
 
 done:
-  fga_tfree (mt, Zn, zbytes);
-  fga_tfree (mt, Y2, xbytes);
-  fga_tfree (mt, Y, xbytes);
-  fga_tfree (mt, X, xbytes);
+  fgap_tfree (mt, Zn, zbytes);
+  fgap_tfree (mt, Y2, xbytes);
+  fgap_tfree (mt, Y, xbytes);
+  fgap_tfree (mt, X, xbytes);
   return rc;
 }
 
@@ -357,20 +357,20 @@ static int
 pinv_check (const char *fn, fga_mat_srcptr Z, fga_mat_srcptr A, fga_error_t *err)
 {
   if (Z == NULL || A == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: Z and A must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Z and A must not be NULL", fn);
   if (A->rows == 0 || A->cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu: empty", fn, A->rows,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu: empty", fn, A->rows,
                           A->cols);
   if (Z->rows != A->cols || Z->cols != A->rows)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu, so Z must be %zu x %zu, not "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu, so Z must be %zu x %zu, not "
                           "%zu x %zu", fn, A->rows, A->cols, A->cols, A->rows, Z->rows, Z->cols);
   if (A->rows > INT_MAX || A->cols > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu, beyond the int sizes of "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu, beyond the int sizes of "
                           "CBLAS", fn, A->rows, A->cols);
   fga_error_t local;
   int rc = fga_mat_check_finite (A, "A", &local);
   if (rc != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
   return FGA_OK;
 }
 
@@ -394,10 +394,10 @@ fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st, fga
   if (rc != FGA_OK)
     return rc;
   if (iters < 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_pinv_iter: iters = %ld must not be negative",
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_pinv_iter: iters = %ld must not be negative",
                           iters);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   fga_attn_count_t c = { 0, 0, 0, 0, 0 };
   rc = pinv_iter_core (Z, A, iters, &c, &mt, err);
   store_counts (st, &c, mt.peak);
@@ -413,24 +413,24 @@ fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_s
   if (rc != FGA_OK)
     return rc;
   if (isnan (rcond))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: rcond is NaN", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: rcond is NaN", fn);
   const size_t a = A->rows, b = A->cols, r = a < b ? a : b;
   if (rcond < 0)
     rcond = (double) (a > b ? a : b) * DBL_EPSILON;
   const size_t mbytes = a * b * sizeof (double), ubytes = a * r * sizeof (double),
     vbytes = r * b * sizeof (double), sbytes = r * sizeof (double);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   fga_attn_count_t c = { 0, 0, 0, 0, 0 };
   size_t peak = 0;
   fga_mat_struct M = { a, b, NULL }, U = { a, r, NULL }, Vt = { r, b, NULL };
   double *sv = NULL;
   fga_stats_t ls;
   fga_stats_init (&ls);
-  if ((M.data = fga_talloc (&mt, mbytes, "a copy of A", err)) == NULL
-      || (U.data = fga_talloc (&mt, ubytes, "the left singular vectors of A", err)) == NULL
-      || (Vt.data = fga_talloc (&mt, vbytes, "the right singular vectors of A", err)) == NULL
-      || (sv = fga_talloc (&mt, sbytes, "the singular values of A", err)) == NULL)
+  if ((M.data = fgap_talloc (&mt, mbytes, "a copy of A", err)) == NULL
+      || (U.data = fgap_talloc (&mt, ubytes, "the left singular vectors of A", err)) == NULL
+      || (Vt.data = fgap_talloc (&mt, vbytes, "the right singular vectors of A", err)) == NULL
+      || (sv = fgap_talloc (&mt, sbytes, "the singular values of A", err)) == NULL)
     {
       rc = FGA_ERR_NOMEM;
       goto done;
@@ -463,10 +463,10 @@ fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_s
     fga_stats_set (st, "lapack_flops", fga_stats_get (&ls, "lapack_flops"));
 
 done:
-  fga_tfree (&mt, sv, sbytes);
-  fga_tfree (&mt, Vt.data, vbytes);
-  fga_tfree (&mt, U.data, ubytes);
-  fga_tfree (&mt, M.data, mbytes);
+  fgap_tfree (&mt, sv, sbytes);
+  fgap_tfree (&mt, Vt.data, vbytes);
+  fgap_tfree (&mt, U.data, ubytes);
+  fgap_tfree (&mt, M.data, mbytes);
   store_counts (st, &c, peak > mt.peak ? peak : mt.peak);
   return rc;
 }
@@ -520,17 +520,17 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 {
   const nystrom_t *s = m->state;
   if (lse != NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: no log-sum-exp: the three factors "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: no log-sum-exp: the three factors "
                           "are normalised separately, so there is no row normaliser "
                           "(run it without lse)", m->spec);
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols, ml = s->m;
   const double tau = fga_tau_double (&m->prob.tau, m->prob.d);
-  const int pinv = fga_param_choice (m, "pinv");
+  const int pinv = fgap_param_choice (m, "pinv");
   const size_t lbytes = ml * d * sizeof (double), bbytes = ml * nk * sizeof (double),
     abytes = ml * ml * sizeof (double), wbytes = ml * dv * sizeof (double),
     fbytes = nq * ml * sizeof (double), sbytes = ml * sizeof (double);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   size_t peak = 0;
   fga_attn_count_t c = { 0, 0, 0, 0, 0 };
   fga_stats_t ls;
@@ -546,7 +546,7 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   /* Every buffer of the run is tracked; a failure leaves through done,
      which frees whatever was made.  */
 #define ALLOC(ptr, bytes, what) \
-  if (((ptr) = fga_talloc (&mt, (bytes), (what), err)) == NULL) \
+  if (((ptr) = fgap_talloc (&mt, (bytes), (what), err)) == NULL) \
     { \
       rc = FGA_ERR_NOMEM; \
       goto done; \
@@ -554,7 +554,7 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 
   ALLOC (Qt.data, lbytes, "the landmark queries");
   ALLOC (Kt.data, lbytes, "the landmark keys");
-  int seg = fga_param_choice (m, "landmarks") == LM_SEGMENT;
+  int seg = fgap_param_choice (m, "landmarks") == LM_SEGMENT;
   landmark_rows (&Qt, Q, seg ? NULL : s->qi, &c);
   landmark_rows (&Kt, K, seg ? NULL : s->ki, &c);
 
@@ -568,7 +568,7 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                B.data, (int) nk, V->data, (int) dv, 0.0, W, (int) dv);
   c.mul += ml * dv * nk;
   c.add += ml * dv * (nk - 1);
-  fga_tfree (&mt, B.data, bbytes);
+  fgap_tfree (&mt, B.data, bbytes);
   B.data = NULL;
 
   ALLOC (A.data, abytes, "softmax (Q~ K~^T)");
@@ -577,8 +577,8 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   ALLOC (W3, wbytes, "A^+ B V");
   if (pinv == PINV_SVD)
     {
-      double rcond = fga_param_word (m, "rcond") == 0 ? (double) ml * DBL_EPSILON
-        : fga_param_real (m, "rcond");
+      double rcond = fgap_param_word (m, "rcond") == 0 ? (double) ml * DBL_EPSILON
+        : fgap_param_real (m, "rcond");
       ALLOC (U.data, abytes, "the left singular vectors of A");
       ALLOC (Vt.data, abytes, "the right singular vectors of A");
       ALLOC (sv, sbytes, "the singular values of A");
@@ -604,25 +604,25 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           c.mul += rank * dv * ml + ml * dv * rank;
           c.add += rank * dv * (ml - 1) + ml * dv * (rank - 1);
           c.div += rank * dv;
-          fga_tfree (&mt, W2, rank * dv * sizeof (double));
+          fgap_tfree (&mt, W2, rank * dv * sizeof (double));
           W2 = NULL;
         }
     }
   else
     {
       ALLOC (Z.data, abytes, "the pseudo-inverse of A");
-      if ((rc = pinv_iter_core (&Z, &A, fga_param_int (m, "iters"), &c, &mt, err)) != FGA_OK)
+      if ((rc = pinv_iter_core (&Z, &A, fgap_param_int (m, "iters"), &c, &mt, err)) != FGA_OK)
         goto done;
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) ml, (int) dv, (int) ml, 1.0,
                    Z.data, (int) ml, W, (int) dv, 0.0, W3, (int) dv);
       c.mul += ml * ml * dv;
       c.add += ml * dv * (ml - 1);
     }
-  fga_tfree (&mt, sv, sbytes);
-  fga_tfree (&mt, Z.data, abytes);
-  fga_tfree (&mt, Vt.data, abytes);
-  fga_tfree (&mt, U.data, abytes);
-  fga_tfree (&mt, A.data, abytes);
+  fgap_tfree (&mt, sv, sbytes);
+  fgap_tfree (&mt, Z.data, abytes);
+  fgap_tfree (&mt, Vt.data, abytes);
+  fgap_tfree (&mt, U.data, abytes);
+  fgap_tfree (&mt, A.data, abytes);
   sv = Z.data = Vt.data = U.data = A.data = NULL;
 
   ALLOC (F.data, fbytes, "softmax (Q K~^T)");
@@ -642,27 +642,27 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
       fga_stats_set (st, "lapack_flops", flops);
     }
   else
-    fga_stats_set (st, "iters", (double) fga_param_int (m, "iters"));
+    fga_stats_set (st, "iters", (double) fgap_param_int (m, "iters"));
 
 done:
   note_peak (&peak, &mt, 0);
   fga_attn_count_store (st, &c, (peak > mt.peak ? peak : mt.peak) + s->bytes, st->threads);
-  fga_tfree (&mt, F.data, fbytes);
-  fga_tfree (&mt, W2, rank * dv * sizeof (double));
-  fga_tfree (&mt, W3, wbytes);
-  fga_tfree (&mt, sv, sbytes);
-  fga_tfree (&mt, Z.data, abytes);
-  fga_tfree (&mt, Vt.data, abytes);
-  fga_tfree (&mt, U.data, abytes);
-  fga_tfree (&mt, A.data, abytes);
-  fga_tfree (&mt, W, wbytes);
-  fga_tfree (&mt, B.data, bbytes);
-  fga_tfree (&mt, Kt.data, lbytes);
-  fga_tfree (&mt, Qt.data, lbytes);
+  fgap_tfree (&mt, F.data, fbytes);
+  fgap_tfree (&mt, W2, rank * dv * sizeof (double));
+  fgap_tfree (&mt, W3, wbytes);
+  fgap_tfree (&mt, sv, sbytes);
+  fgap_tfree (&mt, Z.data, abytes);
+  fgap_tfree (&mt, Vt.data, abytes);
+  fgap_tfree (&mt, U.data, abytes);
+  fgap_tfree (&mt, A.data, abytes);
+  fgap_tfree (&mt, W, wbytes);
+  fgap_tfree (&mt, B.data, bbytes);
+  fgap_tfree (&mt, Kt.data, lbytes);
+  fgap_tfree (&mt, Qt.data, lbytes);
   return rc;
 }
 
-const fga_method_class_t fga_method_nystrom = {
+const fga_method_class_t fgap_method_nystrom = {
   { "nystrom", "Nystrom attention (Xiong et al.): F A^+ B V with m landmark queries and keys, "
     "A^+ by SVD or by Xiong's iteration", nystrom_params },
   NULL, nystrom_prepare, nystrom_run, nystrom_destroy

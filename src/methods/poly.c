@@ -1,4 +1,4 @@
-/* fga_method_poly -- the polynomial method of Alman and Song: p ~ exp on [-R, R], monomial features
+/* fgap_method_poly -- the polynomial method of Alman and Song: p ~ exp on [-R, R], monomial features
 
    prepare chooses everything that does not depend on the values: the
    radius R, the relative target eps = eps_a / (2 Bv), the degree g (the
@@ -97,16 +97,16 @@ poly_free (poly_t *s)
 {
   if (s == NULL)
     return;
-  fga_free (s->dep);
-  fga_free (s->var);
-  fga_free (s->coef);
+  fgap_free (s->dep);
+  fgap_free (s->var);
+  fgap_free (s->coef);
   if (s->mcoef != NULL)
     {
       for (size_t t = 0; t < s->r; t++)
         mpfr_clear (s->mcoef[t]);
-      fga_free (s->mcoef);
+      fgap_free (s->mcoef);
     }
-  fga_free (s);
+  fgap_free (s);
 }
 
 static void
@@ -179,13 +179,13 @@ static int
 poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, fga_error_t *err)
 {
   const size_t r = s->r;
-  s->dep = fga_calloc (r, sizeof (uint16_t), "the degrees of the features", err);
-  s->var = fga_calloc (r, sizeof (uint32_t), "the variables of the features", err);
+  s->dep = fgap_calloc (r, sizeof (uint16_t), "the degrees of the features", err);
+  s->var = fgap_calloc (r, sizeof (uint32_t), "the variables of the features", err);
   if (s->arith == ARITH_DOUBLE)
-    s->coef = fga_calloc (r, sizeof (double), "the feature coefficients", err);
+    s->coef = fgap_calloc (r, sizeof (double), "the feature coefficients", err);
   else
     {
-      s->mcoef = fga_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
+      s->mcoef = fgap_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
       if (s->mcoef != NULL)
         for (size_t t = 0; t < r; t++)
           mpfr_init2 (s->mcoef[t], s->prec);
@@ -198,7 +198,7 @@ poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, f
   if (rc != FGA_OK)
     return rc;
   mpfr_prec_t hi = p->prec + 64;
-  mpfr_t *taupow = fga_calloc ((size_t) s->g + 1, sizeof (mpfr_t), "powers of tau", err);
+  mpfr_t *taupow = fgap_calloc ((size_t) s->g + 1, sizeof (mpfr_t), "powers of tau", err);
   if (taupow == NULL)
     {
       fga_monomial_walk_clear (&w);
@@ -234,15 +234,15 @@ poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, f
   mpfr_clear (x);
   for (long k = 0; k <= s->g; k++)
     mpfr_clear (taupow[k]);
-  fga_free (taupow);
+  fgap_free (taupow);
   fga_monomial_walk_clear (&w);
   if (t != r)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "method poly: the walk gave %zu multi-indices, "
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method poly: the walk gave %zu multi-indices, "
                           "not r = %zu (a bug)", t, r);
   if (s->arith == ARITH_DOUBLE)
     for (size_t c = 0; c < r; c++)
       if (!isfinite (s->coef[c]))
-        return fga_error_set (err, FGA_ERR_COMPUTE, "method poly: the feature coefficient of "
+        return fgap_error_set (err, FGA_ERR_COMPUTE, "method poly: the feature coefficient of "
                               "degree %u overflows the double range (R = %g, g = %ld); use "
                               "arith=mpfr", (unsigned) s->dep[c], s->R, s->g);
   return FGA_OK;
@@ -282,7 +282,7 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   poly_free (m->state);
   m->state = NULL;
-  poly_t *s = fga_calloc (1, sizeof *s, "the state of method poly", err);
+  poly_t *s = fgap_calloc (1, sizeof *s, "the state of method poly", err);
   if (s == NULL)
     return FGA_ERR_NOMEM;
   int rc = FGA_OK;
@@ -290,12 +290,12 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   int have_p = 0;
   fga_error_t local;
 
-  s->arith = fga_param_choice (m, "arith");
-  s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fga_param_int (m, "prec") : 53;
-  s->basis = fga_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB;
-  s->eps_a = fga_param_real (m, "eps");
+  s->arith = fgap_param_choice (m, "arith");
+  s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fgap_param_int (m, "prec") : 53;
+  s->basis = fgap_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB;
+  s->eps_a = fgap_param_real (m, "eps");
 
-  if ((rc = fga_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
+  if ((rc = fgap_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
     goto fail;
   s->B = prob->B;
 
@@ -305,20 +305,20 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   s->vbound = prob->Bv;
   if (!(s->vbound >= 0) || !isfinite (s->vbound))
     {
-      rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: the problem's bound Bv on "
+      rc = fgap_error_set (err, FGA_ERR_INPUT, "method poly: the problem's bound Bv on "
                           "||V||_inf is %g; a finite bound is needed to derive the relative "
                           "eps and to bound the error", prob->Bv);
       goto fail;
     }
   s->eps_rel = fga_poly_eps_rel (s->eps_a, s->vbound);
 
-  long deg = fga_param_int (m, "deg");
+  long deg = fgap_param_int (m, "deg");
   if (deg > 0)
     s->g = deg;
   else if ((rc = fga_expfit_least_degree (&s->g, s->basis, s->R, s->eps_rel, 1, FGA_POLY_GMAX,
                                           &local)) != FGA_OK)
     {
-      rc = fga_error_set (err, rc, "method poly: no %s polynomial of degree <= %d is certified "
+      rc = fgap_error_set (err, rc, "method poly: no %s polynomial of degree <= %d is certified "
                           "within relative eps = %g of exp on [-%g, %g]: %s",
                           fga_basis_name (s->basis), FGA_POLY_GMAX, s->eps_rel, s->R, s->R,
                           local.msg);
@@ -327,11 +327,11 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 
   if ((rc = fga_monomial_count (&s->r, prob->d, s->g, &local)) != FGA_OK)
     {
-      rc = fga_error_set (err, rc, "method poly: degree g = %ld in d = %zu variables: %s",
+      rc = fgap_error_set (err, rc, "method poly: degree g = %ld in d = %zu variables: %s",
                           s->g, prob->d, local.msg);
       goto fail;
     }
-  s->block = (size_t) fga_param_int (m, "block");
+  s->block = (size_t) fgap_param_int (m, "block");
   if (s->block == 0)
     s->block = DEFAULT_BLOCK;
   if (s->block > s->r)
@@ -349,15 +349,15 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
     size_t per = sizeof (uint16_t) + sizeof (uint32_t)
       + (s->arith == ARITH_DOUBLE ? sizeof (double) : mpfr_bytes (s->prec));
     size_t tables;
-    if (fga_size_mul (&tables, s->r, per))
+    if (fgap_size_mul (&tables, s->r, per))
       tables = SIZE_MAX;
     s->table_bytes = tables;
     size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fga_max_threads ());
     size_t total = add_sat (tables, runb);
-    size_t budget = (size_t) fga_param_int (m, "budget");
+    size_t budget = (size_t) fgap_param_int (m, "budget");
     if (total > budget)
       {
-        rc = fga_error_set (err, FGA_ERR_INPUT, "method poly: r = C(d + g, d) = C(%zu, %zu) = "
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "method poly: r = C(d + g, d) = C(%zu, %zu) = "
                             "%zu features (d = %zu, g = %ld) would take %s%zu bytes (%.3g GiB: "
                             "%zu for the per-feature tables, %zu for blocks, ancestors and "
                             "accumulators), above budget=%zu bytes; lower eps or deg, or raise "
@@ -371,7 +371,7 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   if ((rc = fga_expfit_init (p, s->basis, s->R, s->g, fga_poly_coef_prec (s->prec),
                              &local)) != FGA_OK)
     {
-      rc = fga_error_set (err, rc, "method poly: %s", local.msg);
+      rc = fgap_error_set (err, rc, "method poly: %s", local.msg);
       goto fail;
     }
   have_p = 1;
@@ -387,7 +387,7 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   }
   fga_expfit_clear (p);
   have_p = 0;
-  poly_notes (s, deg == 0 || fga_param_given (m, "eps"));
+  poly_notes (s, deg == 0 || fgap_param_given (m, "eps"));
   m->state = s;
   return FGA_OK;
 
@@ -462,24 +462,24 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   const long g = s->g;
   const size_t anc_cols = g > 1 ? (size_t) (g - 1) : 0;
   if (cb > INT_MAX || tr > INT_MAX || dw > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method poly: block = %zu, tile = %zu or dv = %zu "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method poly: block = %zu, tile = %zu or dv = %zu "
                           "exceeds the int sizes of the CBLAS interface", cb, tr, dv);
   const int nt = run_threads (s, nq, nk, dv);
   const size_t ntk = (nk + tr - 1) / tr, ntq = (nq + tr - 1) / tr;
 
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *w = fga_talloc (&mt, nq * sizeof (double), "the row sums w", err);
-  double *Kst = fga_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
-  double *Qst = fga_talloc (&mt, anc_cols * nq * sizeof (double), "ancestor columns of Q", err);
-  double *buf = fga_talloc (&mt, (size_t) nt * cb * tr * sizeof (double), "tiles of features",
+  fgap_memtrack_init (&mt);
+  double *w = fgap_talloc (&mt, nq * sizeof (double), "the row sums w", err);
+  double *Kst = fgap_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
+  double *Qst = fgap_talloc (&mt, anc_cols * nq * sizeof (double), "ancestor columns of Q", err);
+  double *buf = fgap_talloc (&mt, (size_t) nt * cb * tr * sizeof (double), "tiles of features",
                             err);
-  double *Mp = fga_talloc (&mt, (size_t) nt * cb * dw * sizeof (double), "partial M", err);
-  double *M = fga_talloc (&mt, cb * dw * sizeof (double), "M = U2^T [V 1]", err);
-  double *ones = fga_talloc (&mt, tr * sizeof (double), "a column of ones", err);
-  const double **anc = fga_talloc (&mt, (size_t) nt * (size_t) (g + 1) * sizeof (double *),
+  double *Mp = fgap_talloc (&mt, (size_t) nt * cb * dw * sizeof (double), "partial M", err);
+  double *M = fgap_talloc (&mt, cb * dw * sizeof (double), "M = U2^T [V 1]", err);
+  double *ones = fgap_talloc (&mt, tr * sizeof (double), "a column of ones", err);
+  const double **anc = fgap_talloc (&mt, (size_t) nt * (size_t) (g + 1) * sizeof (double *),
                                    "ancestor pointers", err);
-  int *used = fga_talloc (&mt, (size_t) nt * sizeof (int), "tile flags", err);
+  int *used = fgap_talloc (&mt, (size_t) nt * sizeof (int), "tile flags", err);
   int rc = FGA_OK;
   if (w == NULL || Kst == NULL || Qst == NULL || buf == NULL || Mp == NULL || M == NULL
       || ones == NULL || anc == NULL || used == NULL)
@@ -493,7 +493,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   /* OpenBLAS's own threads would spin against OpenMP's (attention_blas.c
      says why): each OpenMP thread takes whole tiles and OpenBLAS one.  */
   if (nt > 1)
-    fga_blas_single_enter ();
+    fgap_blas_single_enter ();
 
   uint64_t n_mul = 0, n_add = 0;
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add)
@@ -565,7 +565,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
       }
   }
   if (nt > 1)
-    fga_blas_single_leave ();
+    fgap_blas_single_leave ();
 
   size_t bad = SIZE_MAX;
 #pragma omp parallel for num_threads (nt) reduction (min:bad) schedule (static)
@@ -585,7 +585,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
         bad = i;
     }
   if (bad != SIZE_MAX)
-    rc = fga_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
+    rc = fgap_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
                         "w = %g is not a positive finite number or the output overflows "
                         "(certified relative error of p: %g, rounding bound: %g); %s", bad,
                         w[bad], s->bound_rel, s->rb, s->bound_rel >= 1
@@ -602,15 +602,15 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
     }
 
 done:
-  fga_tfree (&mt, w, nq * sizeof (double));
-  fga_tfree (&mt, Kst, anc_cols * nk * sizeof (double));
-  fga_tfree (&mt, Qst, anc_cols * nq * sizeof (double));
-  fga_tfree (&mt, buf, (size_t) nt * cb * tr * sizeof (double));
-  fga_tfree (&mt, Mp, (size_t) nt * cb * dw * sizeof (double));
-  fga_tfree (&mt, M, cb * dw * sizeof (double));
-  fga_tfree (&mt, ones, tr * sizeof (double));
-  fga_tfree (&mt, anc, (size_t) nt * (size_t) (g + 1) * sizeof (double *));
-  fga_tfree (&mt, used, (size_t) nt * sizeof (int));
+  fgap_tfree (&mt, w, nq * sizeof (double));
+  fgap_tfree (&mt, Kst, anc_cols * nk * sizeof (double));
+  fgap_tfree (&mt, Qst, anc_cols * nq * sizeof (double));
+  fgap_tfree (&mt, buf, (size_t) nt * cb * tr * sizeof (double));
+  fgap_tfree (&mt, Mp, (size_t) nt * cb * dw * sizeof (double));
+  fgap_tfree (&mt, M, cb * dw * sizeof (double));
+  fgap_tfree (&mt, ones, tr * sizeof (double));
+  fgap_tfree (&mt, anc, (size_t) nt * (size_t) (g + 1) * sizeof (double *));
+  fgap_tfree (&mt, used, (size_t) nt * sizeof (int));
   if (st != NULL)
     st->peak_bytes = add_sat (mt.peak, s->table_bytes);
   return rc;
@@ -633,7 +633,7 @@ static int
 mvec_init (mvec_t *a, size_t n, mpfr_prec_t p, fga_memtrack_t *mt, fga_error_t *err)
 {
   a->n = 0;
-  a->v = fga_talloc (mt, n * sizeof (mpfr_t), "MPFR numbers", err);
+  a->v = fgap_talloc (mt, n * sizeof (mpfr_t), "MPFR numbers", err);
   if (a->v == NULL)
     return FGA_ERR_NOMEM;
   for (size_t k = 0; k < n; k++)
@@ -655,7 +655,7 @@ mvec_clear (mvec_t *a, mpfr_prec_t p, fga_memtrack_t *mt)
   for (size_t k = 0; k < a->n; k++)
     mpfr_clear (a->v[k]);
   __atomic_sub_fetch (&mt->current, a->n * mpfr_custom_get_size (p), __ATOMIC_SEQ_CST);
-  fga_tfree (mt, a->v, a->n * sizeof (mpfr_t));
+  fgap_tfree (mt, a->v, a->n * sizeof (mpfr_t));
   a->v = NULL;
 }
 
@@ -702,7 +702,7 @@ run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
   const size_t gg = (size_t) s->g;
   const int nt = run_threads (s, nq, nk, dv);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   mvec_t KA = { NULL, 0 }, QA = { NULL, 0 }, KB = { NULL, 0 }, QB = { NULL, 0 };
   mvec_t M = { NULL, 0 }, YW = { NULL, 0 }, tmp = { NULL, 0 };
   int rc;
@@ -802,7 +802,7 @@ run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
         bad = i;
     }
   if (bad != SIZE_MAX)
-    rc = fga_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
+    rc = fgap_error_set (err, FGA_ERR_COMPUTE, "method poly: row %zu: the approximate row sum "
                         "is %g, not positive, or the output overflows the double range "
                         "(certified relative error of p: %g)%s", bad,
                         mpfr_get_d (YW.v[bad * dw + dv], MPFR_RNDN), s->bound_rel,
@@ -842,7 +842,7 @@ poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "method poly: %s", local.msg);
+    return fgap_error_set (err, rc, "method poly: %s", local.msg);
 
   /* The certificate holds only for scores within [-R, R] and ||V||_inf
      within the bound eps was derived from: data outside them are refused,
@@ -850,14 +850,14 @@ poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
   const double tau = fga_tau_double (&m->prob.tau, m->prob.d);
   double vmax = fga_mat_max_abs (V);
   if (vmax > s->vbound)
-    return fga_error_set (err, FGA_ERR_INPUT, "method poly: max |V_jc| = %.17g exceeds the "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method poly: max |V_jc| = %.17g exceeds the "
                           "bound Bv = %.17g the relative eps was derived from", vmax, s->vbound);
   double rdata = fga_score_radius (Q, K, tau);
   int inside = rdata <= s->R;
   if (!inside && s->rword == FGA_POLY_R_APRIORI)
     inside = fga_mat_max_abs (Q) <= s->B && fga_mat_max_abs (K) <= s->B;
   if (!inside)
-    return fga_error_set (err, FGA_ERR_INPUT, "method poly: the scores may leave [-R, R] = "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method poly: the scores may leave [-R, R] = "
                           "[-%.6g, %.6g], where p is certified: the data's Cauchy-Schwarz "
                           "radius is %.6g%s; use R=auto or a larger R", s->R, s->R, rdata,
                           s->rword == FGA_POLY_R_APRIORI ? " and entries of Q or K exceed B" : "");
@@ -888,22 +888,22 @@ poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
   return rc;
 }
 
-const fga_method_class_t fga_method_poly = {
+const fga_method_class_t fgap_method_poly = {
   { "poly", "Alman-Song polynomial method: p ~ exp on [-R, R], C(d+g, d) monomial features, "
     "certified error", poly_params },
   NULL, poly_prepare, poly_run, poly_destroy
 };
 
 int
-fga_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
+fgap_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
                  fga_error_t *err)
 {
   const char *name = m->cls->info.name;
-  *rword = fga_param_word (m, "R");
+  *rword = fgap_param_word (m, "R");
   if (*rword == FGA_POLY_R_AUTO)
     {
       if (!(prob->R >= 0) || !isfinite (prob->R))
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=auto needs the score radius "
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: R=auto needs the score radius "
                               "of the data, but the problem has R = %g; give R=apriori or a "
                               "number", name, prob->R);
       *R = prob->R;
@@ -911,15 +911,15 @@ fga_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *pro
   else if (*rword == FGA_POLY_R_APRIORI)
     {
       if (!(prob->B > 0) || !isfinite (prob->B))
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori needs a positive "
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori needs a positive "
                               "finite entry bound B, but the problem has B = %g", name, prob->B);
       *R = fga_poly_apriori_R (fga_tau_double (&prob->tau, prob->d), prob->d, prob->B);
       if (!isfinite (*R))
-        return fga_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori: tau d B^2 overflows "
+        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: R=apriori: tau d B^2 overflows "
                               "(B = %g)", name, prob->B);
     }
   else
-    *R = fga_param_real (m, "R");
+    *R = fgap_param_real (m, "R");
   if (*R < FGA_POLY_RMIN)
     *R = FGA_POLY_RMIN;
   return FGA_OK;

@@ -158,10 +158,10 @@ fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
                          mpfr_prec_t prec, fga_error_t *err)
 {
   if (p == NULL || rb == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_poly_rounding_bound: p and rb must not be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_poly_rounding_bound: p and rb must not be "
                           "NULL");
   if (prec < 2 || prec > MPFR_PREC_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_poly_rounding_bound: prec = %ld is outside "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_poly_rounding_bound: prec = %ld is outside "
                           "[2, %ld]", (long) prec, (long) MPFR_PREC_MAX);
   *rb = INFINITY;
   if (!(p->bound_rel < 1))
@@ -236,23 +236,23 @@ fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, d
 {
   static const char fn[] = "fga_poly_plan";
   if (nq == 0 || nk == 0 || d == 0 || dv == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: nq = %zu, nk = %zu, d = %zu and dv = %zu "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: nq = %zu, nk = %zu, d = %zu and dv = %zu "
                           "must all be at least 1", fn, nq, nk, d, dv);
   if (!(B > 0) || !isfinite (B))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: B = %g must be positive and finite", fn, B);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: B = %g must be positive and finite", fn, B);
   if (!(Bv >= 0) || !isfinite (Bv))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: Bv = %g must be nonnegative and finite",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Bv = %g must be nonnegative and finite",
                           fn, Bv);
   if (!(eps_a > 0) || !isfinite (eps_a))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: eps = %g must be positive and finite", fn,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: eps = %g must be positive and finite", fn,
                           eps_a);
   double t = fga_tau_double (tau, d);
   if (!(t > 0) || !isfinite (t))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite", fn, t);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite", fn, t);
 
   pl->R = fga_poly_apriori_R (t, d, B);
   if (!isfinite (pl->R))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the radius tau d B^2 overflows (B = %g)",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the radius tau d B^2 overflows (B = %g)",
                           fn, B);
   if (pl->R < FGA_POLY_RMIN)
     pl->R = FGA_POLY_RMIN;
@@ -261,13 +261,13 @@ fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, d
   int rc = fga_expfit_least_degree (&pl->g, basis, pl->R, pl->eps_rel, 1, FGA_POLY_GMAX,
                                     &local);
   if (rc != FGA_OK)
-    return fga_error_set (err, rc, "%s: no %s polynomial of degree <= %d is within relative "
+    return fgap_error_set (err, rc, "%s: no %s polynomial of degree <= %d is within relative "
                           "%g of exp on [-%g, %g]: %s", fn, fga_basis_name (basis),
                           FGA_POLY_GMAX, pl->eps_rel, pl->R, pl->R, local.msg);
   fga_expfit_t p;
   rc = fga_expfit_init (p, basis, pl->R, pl->g, fga_poly_coef_prec (53), &local);
   if (rc != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
   pl->bound_rel = p->bound_rel;
 
   plan_init_z (pl);

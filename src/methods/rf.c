@@ -1,4 +1,4 @@
-/* fga_method_rf -- Performer-style random features: positive, hyperbolic and trigonometric
+/* fgap_method_rf -- Performer-style random features: positive, hyperbolic and trigonometric
 
    With x = tau^{1/2} q, y = tau^{1/2} k and a feature map phi whose inner
    products are unbiased for exp (x^T y) (fgattn.h, "Random features"), the
@@ -133,7 +133,7 @@ haar_block (double *G, double *tauv, size_t d, fga_error_t *err)
   lapack_int n = (lapack_int) d;
   lapack_int info = LAPACKE_dgeqrf (LAPACK_ROW_MAJOR, n, n, G, n, tauv);
   if (info != 0)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dgeqrf failed (info %d)",
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dgeqrf failed (info %d)",
                           (int) info);
   /* the signs are read before dorgqr overwrites R */
   double *sign = tauv + d;
@@ -141,7 +141,7 @@ haar_block (double *G, double *tauv, size_t d, fga_error_t *err)
     sign[i] = G[i * d + i] < 0 ? -1.0 : 1.0;
   info = LAPACKE_dorgqr (LAPACK_ROW_MAJOR, n, n, n, G, n, tauv);
   if (info != 0)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dorgqr failed (info %d)",
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dorgqr failed (info %d)",
                           (int) info);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
@@ -158,28 +158,28 @@ fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_er
 {
   size_t count;
   if (W == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: W must not be NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: W must not be NULL");
   if (m == 0 || d == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m = %zu and d = %zu must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m = %zu and d = %zu must be "
                           "positive", m, d);
   if (orth != 0 && orth != 1)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = %d is neither 0 nor 1", orth);
-  if (fga_size_mul (&count, m, d) || count > SIZE_MAX / sizeof (double))
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m x d = %zu x %zu does not fit "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = %d is neither 0 nor 1", orth);
+  if (fgap_size_mul (&count, m, d) || count > SIZE_MAX / sizeof (double))
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m x d = %zu x %zu does not fit "
                           "in memory", m, d);
   if (orth && d > 4096)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = 1 takes d x d blocks: "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = 1 takes d x d blocks: "
                           "d = %zu is above 4096", d);
 
   double *G = NULL, *tauv = NULL;
   if (orth)
     {
-      G = fga_alloc (d * d * sizeof (double), "a d x d Gaussian block", err);
-      tauv = G != NULL ? fga_alloc (2 * d * sizeof (double), "the Householder scalars", err)
+      G = fgap_alloc (d * d * sizeof (double), "a d x d Gaussian block", err);
+      tauv = G != NULL ? fgap_alloc (2 * d * sizeof (double), "the Householder scalars", err)
         : NULL;
       if (tauv == NULL)
         {
-          fga_free (G);
+          fgap_free (G);
           return FGA_ERR_NOMEM;
         }
     }
@@ -221,8 +221,8 @@ fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_er
   mpfr_set_emin (emin);
   mpfr_set_emax (emax);
   mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
-  fga_free (G);
-  fga_free (tauv);
+  fgap_free (G);
+  fgap_free (tauv);
   return rc;
 }
 
@@ -231,9 +231,9 @@ fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size_t d
             const double *x, fga_error_t *err)
 {
   if ((unsigned) kind > FGA_RF_TRIG)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: unknown kind %d", (int) kind);
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: unknown kind %d", (int) kind);
   if (m == 0 || d == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: m = %zu and d = %zu must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: m = %zu and d = %zu must be "
                           "positive", m, d);
   double h = 0;
   for (size_t j = 0; j < d; j++)
@@ -285,8 +285,8 @@ rf_destroy (fga_method_t m)
   rf_t *s = m->state;
   if (s != NULL)
     {
-      fga_free (s->W);
-      fga_free (s);
+      fgap_free (s->W);
+      fgap_free (s);
     }
   m->state = NULL;
 }
@@ -294,10 +294,10 @@ rf_destroy (fga_method_t m)
 static int
 rf_create (fga_method_t m, fga_error_t *err)
 {
-  size_t mm = (size_t) fga_param_int (m, "m");
-  int kind = fga_param_choice (m, "kind");
+  size_t mm = (size_t) fgap_param_int (m, "m");
+  int kind = fgap_param_choice (m, "kind");
   if (kind != KIND_POS && 2 * mm > RF_FEATURES_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method rf: kind=%s has 2m = %zu features, above "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method rf: kind=%s has 2m = %zu features, above "
                           "the limit %zu; take m <= %zu", kind == KIND_HYP ? "hyp" : "trig",
                           2 * mm, RF_FEATURES_MAX, RF_FEATURES_MAX / 2);
   return FGA_OK;
@@ -318,28 +318,28 @@ rf_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   rf_destroy (m);
   const size_t d = prob->d, dv = prob->dv;
-  const size_t mm = (size_t) fga_param_int (m, "m");
-  const int kind = fga_param_choice (m, "kind");
+  const size_t mm = (size_t) fgap_param_int (m, "m");
+  const int kind = fgap_param_choice (m, "kind");
   const size_t f = kind == KIND_POS ? 1 : 2, M = f * mm;
   if (d > INT_MAX || dv >= INT_MAX || prob->nq > INT_MAX || prob->nk > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: nq = %zu, nk = %zu, d = %zu or "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: nq = %zu, nk = %zu, d = %zu or "
                           "dv = %zu exceeds the int sizes of the CBLAS interface", m->spec,
                           prob->nq, prob->nk, d, dv);
   /* the largest buffers of a run, so that it cannot overflow size_t */
   size_t t1, t2, t3;
-  if (fga_size_mul (&t1, prob->nk, dv + 1) || fga_size_mul (&t1, t1, sizeof (double))
-      || fga_size_mul (&t2, M, dv + 1) || fga_size_mul (&t2, t2, sizeof (double))
-      || fga_size_mul (&t3, mm, d) || fga_size_mul (&t3, t3, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT, "method %s: buffers of nk x (dv + 1), M x "
+  if (fgap_size_mul (&t1, prob->nk, dv + 1) || fgap_size_mul (&t1, t1, sizeof (double))
+      || fgap_size_mul (&t2, M, dv + 1) || fgap_size_mul (&t2, t2, sizeof (double))
+      || fgap_size_mul (&t3, mm, d) || fgap_size_mul (&t3, t3, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: buffers of nk x (dv + 1), M x "
                           "(dv + 1) or m x d doubles would need more bytes than size_t can "
                           "count", m->spec);
 
-  rf_t *s = fga_calloc (1, sizeof *s, "the state of method rf", err);
+  rf_t *s = fgap_calloc (1, sizeof *s, "the state of method rf", err);
   if (s == NULL)
     return FGA_ERR_NOMEM;
   s->kind = kind;
-  s->orth = (int) fga_param_int (m, "orth");
-  s->seed = (unsigned long) fga_param_int (m, "seed");
+  s->orth = (int) fgap_param_int (m, "orth");
+  s->seed = (unsigned long) fgap_param_int (m, "seed");
   s->m = mm;
   s->f = f;
   s->M = M;
@@ -348,17 +348,17 @@ rf_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   s->half_tau = tau / 2;
   s->log_norm = log ((double) (kind == KIND_HYP ? 2 * mm : mm));
   s->wbytes = t3;
-  s->W = fga_alloc (t3, "the random projections W", err);
+  s->W = fgap_alloc (t3, "the random projections W", err);
   if (s->W == NULL)
     {
-      fga_free (s);
+      fgap_free (s);
       return FGA_ERR_NOMEM;
     }
   int rc = fga_rf_draw (s->W, mm, d, s->orth, s->seed, err);
   if (rc != FGA_OK)
     {
-      fga_free (s->W);
-      fga_free (s);
+      fgap_free (s->W);
+      fgap_free (s);
       return rc;
     }
   double st = sqrt (tau);
@@ -413,7 +413,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "method %s: %s", m->spec, local.msg);
+    return fgap_error_set (err, rc, "method %s: %s", m->spec, local.msg);
 
   const size_t nslices = (mm + slice - 1) / slice;
   const size_t nblocks = (nq + bq - 1) / bq;
@@ -426,27 +426,27 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   size_t per = key_task > query_task ? key_task : query_task;
   size_t b_vaug = nk * ld * sizeof (double), b_h = nk * sizeof (double),
     b_c = M * sizeof (double), b_kv = M * ld * sizeof (double), b_scr;
-  if (fga_size_mul (&b_scr, per, sizeof (double))
-      || fga_size_mul (&b_scr, b_scr, (size_t) nt))
-    return fga_error_set (err, FGA_ERR_NOMEM, "method %s: scratch of %d x %zu doubles needs "
+  if (fgap_size_mul (&b_scr, per, sizeof (double))
+      || fgap_size_mul (&b_scr, b_scr, (size_t) nt))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "method %s: scratch of %d x %zu doubles needs "
                           "more bytes than size_t can count", m->spec, nt, per);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *vaug = fga_talloc (&mt, b_vaug, "the values with a column of ones", err);
-  double *h = vaug != NULL ? fga_talloc (&mt, b_h, "the key norms", err) : NULL;
-  double *c = h != NULL ? fga_talloc (&mt, b_c, "the key log-scales", err) : NULL;
-  double *kv = c != NULL ? fga_talloc (&mt, b_kv, "Phi_K^T [V 1]", err) : NULL;
-  double *scratch = kv != NULL ? fga_talloc (&mt, b_scr, "the per-thread tasks", err) : NULL;
+  fgap_memtrack_init (&mt);
+  double *vaug = fgap_talloc (&mt, b_vaug, "the values with a column of ones", err);
+  double *h = vaug != NULL ? fgap_talloc (&mt, b_h, "the key norms", err) : NULL;
+  double *c = h != NULL ? fgap_talloc (&mt, b_c, "the key log-scales", err) : NULL;
+  double *kv = c != NULL ? fgap_talloc (&mt, b_kv, "Phi_K^T [V 1]", err) : NULL;
+  double *scratch = kv != NULL ? fgap_talloc (&mt, b_scr, "the per-thread tasks", err) : NULL;
   if (scratch == NULL)
     {
-      fga_tfree (&mt, kv, b_kv);
-      fga_tfree (&mt, c, b_c);
-      fga_tfree (&mt, h, b_h);
-      fga_tfree (&mt, vaug, b_vaug);
+      fgap_tfree (&mt, kv, b_kv);
+      fgap_tfree (&mt, c, b_c);
+      fgap_tfree (&mt, h, b_h);
+      fgap_tfree (&mt, vaug, b_vaug);
       return FGA_ERR_NOMEM;
     }
 
-  fga_blas_single_enter ();
+  fgap_blas_single_enter ();
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
   size_t nonpos = 0, bad_row = SIZE_MAX;
   double hmax = 0;              /* trig: the key scale max_j ||y_j||^2 / 2 */
@@ -662,14 +662,14 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
           }
       }
   }
-  fga_blas_single_leave ();
+  fgap_blas_single_leave ();
 
   size_t peak = mt.peak + s->wbytes;
-  fga_tfree (&mt, scratch, b_scr);
-  fga_tfree (&mt, kv, b_kv);
-  fga_tfree (&mt, c, b_c);
-  fga_tfree (&mt, h, b_h);
-  fga_tfree (&mt, vaug, b_vaug);
+  fgap_tfree (&mt, scratch, b_scr);
+  fgap_tfree (&mt, kv, b_kv);
+  fgap_tfree (&mt, c, b_c);
+  fgap_tfree (&mt, h, b_h);
+  fgap_tfree (&mt, vaug, b_vaug);
 
   if (st != NULL)
     {
@@ -695,15 +695,15 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
                   nonpos, nq);
     }
   if (bad_keys)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "method %s: the key features overflow the "
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the key features overflow the "
                           "double range (entries of K too large)", m->spec);
   if (bad_row != SIZE_MAX)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "method %s: the features of query row %zu "
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the features of query row %zu "
                           "overflow the double range", m->spec, bad_row);
   return FGA_OK;
 }
 
-const fga_method_class_t fga_method_rf = {
+const fga_method_class_t fgap_method_rf = {
   { "rf", "Performer random features (pos, hyp or trig; iid or orthogonal): phi(q)^T phi(k) "
     "unbiased for exp(tau q^T k), stabilised by log-scales", rf_params },
   rf_create, rf_prepare, rf_run, rf_destroy

@@ -1,4 +1,4 @@
-/* fga_method_strided -- the Sparse Transformer's strided pattern: a local band and every l-th key
+/* fgap_method_strided -- the Sparse Transformer's strided pattern: a local band and every l-th key
 
    Child et al. 2019, strided attention with both parts in one head: query
    i attends key j when |i - j| < l (the local part) or (i - j) mod l = 0
@@ -41,9 +41,9 @@ static const fga_param_info_t strided_params[] = {
 static int
 strided_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_STRIDED, prob->nq, (int) fga_param_int (m, "causal"),
-                             0, (size_t) fga_param_int (m, "l"), 0, 0, 0, 0, 0 };
-  return fga_sparse_method_prepare (m, prob, p, err);
+  fga_sparse_pattern_t p = { FGA_SPARSE_STRIDED, prob->nq, (int) fgap_param_int (m, "causal"),
+                             0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0, 0 };
+  return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -57,8 +57,8 @@ strided_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                                st, err);
 }
 
-const fga_method_class_t fga_method_strided = {
+const fga_method_class_t fgap_method_strided = {
   { "strided", "Sparse Transformer strided pattern: local band |i-j| < l and every l-th key "
     "(Child et al.)", strided_params },
-  NULL, strided_prepare, strided_run, fga_sparse_method_destroy
+  NULL, strided_prepare, strided_run, fgap_sparse_method_destroy
 };

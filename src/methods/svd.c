@@ -1,4 +1,4 @@
-/* fga_method_svd -- the best rank-k approximation of P by LAPACK's SVD; singular values, rank, Eckart--Young
+/* fgap_method_svd -- the best rank-k approximation of P by LAPACK's SVD; singular values, rank, Eckart--Young
 
    svd:k=K returns T = P_k V, where P_k = U_k Sigma_k V_k^T keeps the k
    largest singular triples of P.  By Eckart and Young no matrix of rank
@@ -61,25 +61,25 @@ svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_
   static const char fn[] = "fga_mat_svd";
   *flops = 0;
   if (M == NULL || s == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: M and s must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: M and s must not be NULL", fn);
   const size_t a = M->rows, b = M->cols, r = a < b ? a : b;
   const int vectors = U != NULL;
   if ((U == NULL) != (Vt == NULL))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: U and Vt must both be given or both be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: U and Vt must both be given or both be "
                           "NULL", fn);
   if (vectors && (U->rows != a || U->cols != r || Vt->rows != r || Vt->cols != b))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: M is %zu x %zu, so U must be %zu x %zu and "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: M is %zu x %zu, so U must be %zu x %zu and "
                           "Vt %zu x %zu, not %zu x %zu and %zu x %zu", fn, a, b, a, r, r, b,
                           U->rows, U->cols, Vt->rows, Vt->cols);
   if (a > INT_MAX || b > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: M is %zu x %zu, beyond the int sizes of "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: M is %zu x %zu, beyond the int sizes of "
                           "LAPACK", fn, a, b);
   if (r == 0)
     return FGA_OK;
   fga_error_t local;
   int rc = fga_mat_check_finite (M, "M", &local);
   if (rc != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
 
   /* LAPACK is column-major: to it the row-major a x b buffer of M is the
      b x a matrix M^T.  Its SVD M^T = X S Y^T is M = Y S X^T, so LAPACK's
@@ -94,7 +94,7 @@ svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_
   const lapack_int ldu = vectors ? m : 1, ldvt = vectors ? (lapack_int) r : 1;
 
   size_t ibytes = 8 * r * sizeof (lapack_int);
-  lapack_int *iwork = fga_talloc (mt, ibytes, "the integer workspace of dgesdd", err);
+  lapack_int *iwork = fgap_talloc (mt, ibytes, "the integer workspace of dgesdd", err);
   if (iwork == NULL)
     return FGA_ERR_NOMEM;
   double query = 0;
@@ -102,28 +102,28 @@ svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_
                                          lvt, ldvt, &query, -1, iwork);
   if (info != 0 || !(query >= 1) || query > (double) INT_MAX)
     {
-      fga_tfree (mt, iwork, ibytes);
-      return fga_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd's workspace query for a %zu x %zu "
+      fgap_tfree (mt, iwork, ibytes);
+      return fgap_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd's workspace query for a %zu x %zu "
                             "matrix failed (info %d, %g doubles)", fn, a, b, (int) info, query);
     }
   lapack_int lwork = (lapack_int) query;
   size_t wbytes = (size_t) lwork * sizeof (double);
-  double *work = fga_talloc (mt, wbytes, "the workspace of dgesdd", err);
+  double *work = fgap_talloc (mt, wbytes, "the workspace of dgesdd", err);
   if (work == NULL)
     {
-      fga_tfree (mt, iwork, ibytes);
+      fgap_tfree (mt, iwork, ibytes);
       return FGA_ERR_NOMEM;
     }
   info = LAPACKE_dgesdd_work (LAPACK_COL_MAJOR, jobz, m, n, M->data, m, s, lu, ldu, lvt, ldvt,
                               work, lwork, iwork);
-  fga_tfree (mt, work, wbytes);
-  fga_tfree (mt, iwork, ibytes);
+  fgap_tfree (mt, work, wbytes);
+  fgap_tfree (mt, iwork, ibytes);
   *flops = svd_flops (a, b, vectors);
   if (info > 0)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd did not converge on the %zu x %zu "
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd did not converge on the %zu x %zu "
                           "matrix (info %d)", fn, a, b, (int) info);
   if (info < 0)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd refused its argument %d", fn,
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "%s: dgesdd refused its argument %d", fn,
                           (int) -info);
   return FGA_OK;
 }
@@ -134,7 +134,7 @@ fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_
 {
   fga_memtrack_t mt;
   double flops;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   int rc = svd_core (U, s, Vt, M, &mt, &flops, err);
   if (st != NULL)
     {
@@ -150,25 +150,25 @@ fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K
 {
   static const char fn[] = "fga_attention_singular_values";
   if (Q == NULL || K == NULL || sigma == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: sigma, Q and K must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: sigma, Q and K must not be NULL", fn);
   const size_t nq = Q->rows, nk = K->rows;
   size_t count, bytes;
-  if (fga_size_mul (&count, nq, nk) || fga_size_mul (&bytes, count, sizeof (double)))
-    return fga_error_set (err, FGA_ERR_NOMEM, "%s: P would be %zu x %zu, more bytes than size_t "
+  if (fgap_size_mul (&count, nq, nk) || fgap_size_mul (&bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: P would be %zu x %zu, more bytes than size_t "
                           "can count", fn, nq, nk);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   fga_stats_t local;
   fga_stats_init (&local);
   fga_mat_struct P = { nq, nk, NULL };
-  P.data = fga_talloc (&mt, bytes, "the attention matrix P", err);
+  P.data = fgap_talloc (&mt, bytes, "the attention matrix P", err);
   if (P.data == NULL)
     return FGA_ERR_NOMEM;
   double flops = 0;
   int rc = fga_attention_matrix (&P, NULL, Q, K, tau, &local, err);
   if (rc == FGA_OK)
     rc = svd_core (NULL, sigma, NULL, &P, &mt, &flops, err);
-  fga_tfree (&mt, P.data, bytes);
+  fgap_tfree (&mt, P.data, bytes);
   if (st != NULL)
     {
       st->n_mul = local.n_mul;
@@ -235,17 +235,17 @@ static int
 svd_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   const size_t r = prob->nq < prob->nk ? prob->nq : prob->nk;
-  const long k = fga_param_int (m, "k");
+  const long k = fgap_param_int (m, "k");
   if ((size_t) k > r)
-    return fga_error_set (err, FGA_ERR_INPUT, "method svd: k=%ld exceeds %zu = min(nq, nk), "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method svd: k=%ld exceeds %zu = min(nq, nk), "
                           "the largest rank P can have", k, r);
   if (prob->nq > INT_MAX || prob->nk > INT_MAX || prob->dv > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method svd: nq = %zu, nk = %zu or dv = %zu "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method svd: nq = %zu, nk = %zu or dv = %zu "
                           "exceeds the int sizes of LAPACK and CBLAS", prob->nq, prob->nk,
                           prob->dv);
   size_t count, bytes;
-  if (fga_size_mul (&count, prob->nq, prob->nk) || fga_size_mul (&bytes, count, 2 * sizeof (double)))
-    return fga_error_set (err, FGA_ERR_INPUT, "method svd: P (%zu x %zu) and its singular "
+  if (fgap_size_mul (&count, prob->nq, prob->nk) || fgap_size_mul (&bytes, count, 2 * sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT, "method svd: P (%zu x %zu) and its singular "
                           "vectors need more bytes than size_t can count", prob->nq, prob->nk);
   return FGA_OK;
 }
@@ -255,22 +255,22 @@ svd_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
          fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols;
-  const size_t r = nq < nk ? nq : nk, k = (size_t) fga_param_int (m, "k");
+  const size_t r = nq < nk ? nq : nk, k = (size_t) fgap_param_int (m, "k");
   const double tau = fga_tau_double (&m->prob.tau, m->prob.d);
   const size_t pbytes = nq * nk * sizeof (double), ubytes = nq * r * sizeof (double),
     vbytes = r * nk * sizeof (double), sbytes = (r + 1) * sizeof (double),
     wbytes = k * dv * sizeof (double);
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   double flops = 0;
   int rc;
 
   fga_mat_struct P = { nq, nk, NULL }, U = { nq, r, NULL }, Vt = { r, nk, NULL };
   double *s = NULL, *W = NULL;
-  if ((P.data = fga_talloc (&mt, pbytes, "the attention matrix P", err)) == NULL
-      || (U.data = fga_talloc (&mt, ubytes, "the left singular vectors of P", err)) == NULL
-      || (Vt.data = fga_talloc (&mt, vbytes, "the right singular vectors of P", err)) == NULL
-      || (s = fga_talloc (&mt, sbytes, "the singular values of P", err)) == NULL)
+  if ((P.data = fgap_talloc (&mt, pbytes, "the attention matrix P", err)) == NULL
+      || (U.data = fgap_talloc (&mt, ubytes, "the left singular vectors of P", err)) == NULL
+      || (Vt.data = fgap_talloc (&mt, vbytes, "the right singular vectors of P", err)) == NULL
+      || (s = fgap_talloc (&mt, sbytes, "the singular values of P", err)) == NULL)
     {
       rc = FGA_ERR_NOMEM;
       goto done;
@@ -278,12 +278,12 @@ svd_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
   if ((rc = fga_attention_matrix (&P, lse, Q, K, tau, st, err)) != FGA_OK
       || (rc = svd_core (&U, s, &Vt, &P, &mt, &flops, err)) != FGA_OK)
     goto done;
-  fga_tfree (&mt, P.data, pbytes);
+  fgap_tfree (&mt, P.data, pbytes);
   P.data = NULL;
 
   /* T = U_k (Sigma_k (V_k^T V)): k dv (nk + 1) + nq dv k products instead
      of forming P_k (nq nk k) and then P_k V.  */
-  if ((W = fga_talloc (&mt, wbytes, "V_k^T V", err)) == NULL)
+  if ((W = fgap_talloc (&mt, wbytes, "V_k^T V", err)) == NULL)
     {
       rc = FGA_ERR_NOMEM;
       goto done;
@@ -312,15 +312,15 @@ svd_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
 
 done:
   st->peak_bytes = mt.peak;
-  fga_tfree (&mt, W, wbytes);
-  fga_tfree (&mt, s, sbytes);
-  fga_tfree (&mt, Vt.data, vbytes);
-  fga_tfree (&mt, U.data, ubytes);
-  fga_tfree (&mt, P.data, pbytes);
+  fgap_tfree (&mt, W, wbytes);
+  fgap_tfree (&mt, s, sbytes);
+  fgap_tfree (&mt, Vt.data, vbytes);
+  fgap_tfree (&mt, U.data, ubytes);
+  fgap_tfree (&mt, P.data, pbytes);
   return rc;
 }
 
-const fga_method_class_t fga_method_svd = {
+const fga_method_class_t fgap_method_svd = {
   { "svd", "optimal rank-k approximation of P (truncated SVD by LAPACK), T = P_k V: the "
     "Eckart-Young floor of every low-rank method", svd_params },
   NULL, svd_prepare, svd_run, NULL

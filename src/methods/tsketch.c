@@ -1,4 +1,4 @@
-/* fga_method_tsketch -- the polynomial of poly with each degree block replaced by a TensorSketch
+/* fgap_method_tsketch -- the polynomial of poly with each degree block replaced by a TensorSketch
 
    The method poly writes p(tau <q, k>) = sum_k c_k tau^k <q, k>^k as an
    inner product of C(d + g, d) monomial features.  Here the degree-k block
@@ -219,7 +219,7 @@ ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error_t
 {
   *fwd = *inv = NULL;
   if (m > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: m = %zu is above FFTW's int sizes", who, m);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: m = %zu is above FFTW's int sizes", who, m);
   double *r = fftw_alloc_real (m);
   fftw_complex *c = fftw_alloc_complex (m / 2 + 1);
   if (r != NULL && c != NULL)
@@ -237,7 +237,7 @@ ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error_t
       if (*inv != NULL)
         fftw_destroy_plan (*inv);
       *fwd = *inv = NULL;
-      return fga_error_set (err, FGA_ERR_NOMEM, "%s: FFTW could not plan transforms of size %zu",
+      return fgap_error_set (err, FGA_ERR_NOMEM, "%s: FFTW could not plan transforms of size %zu",
                             who, m);
     }
   return FGA_OK;
@@ -249,19 +249,19 @@ fga_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k, unsig
 {
   static const char who[] = "fga_tsketch_vec";
   if (out == NULL || x == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: out and x must not be NULL", who);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: out and x must not be NULL", who);
   if (d == 0 || m == 0 || m > TS_MMAX || d > UINT32_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: d = %zu and m = %zu must be in [1, 2^32) "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: d = %zu and m = %zu must be in [1, 2^32) "
                           "and [1, %zu]", who, d, m, TS_MMAX);
   if (k < 1 || k > 10000)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: degree k = %ld is not in [1, 10000]", who, k);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: degree k = %ld is not in [1, 10000]", who, k);
   size_t nsk = ts_offset (k + 1), count;
-  if (fga_size_mul (&count, nsk, d) || count > SIZE_MAX / sizeof (double))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: %zu sketches of d = %zu hashes do not fit "
+  if (fgap_size_mul (&count, nsk, d) || count > SIZE_MAX / sizeof (double))
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: %zu sketches of d = %zu hashes do not fit "
                           "in memory", who, nsk, d);
-  uint32_t *h = fga_alloc (count * sizeof (uint32_t), "the hashes", err);
-  double *sg = h != NULL ? fga_alloc (count * sizeof (double), "the signs", err) : NULL;
-  double *scr = sg != NULL ? fga_alloc ((m + 4 * (m / 2 + 1)) * sizeof (double),
+  uint32_t *h = fgap_alloc (count * sizeof (uint32_t), "the hashes", err);
+  double *sg = h != NULL ? fgap_alloc (count * sizeof (double), "the signs", err) : NULL;
+  double *scr = sg != NULL ? fgap_alloc ((m + 4 * (m / 2 + 1)) * sizeof (double),
                                         "FFT buffers", err) : NULL;
   int rc = FGA_ERR_NOMEM;
   fftw_plan fwd = NULL, inv = NULL;
@@ -280,9 +280,9 @@ done:
     fftw_destroy_plan (fwd);
   if (inv != NULL)
     fftw_destroy_plan (inv);
-  fga_free (scr);
-  fga_free (sg);
-  fga_free (h);
+  fgap_free (scr);
+  fgap_free (sg);
+  fgap_free (h);
   return rc;
 }
 
@@ -298,11 +298,11 @@ ts_free (ts_t *s)
     fftw_destroy_plan (s->fwd);
   if (s->inv != NULL)
     fftw_destroy_plan (s->inv);
-  fga_free (s->cq);
-  fga_free (s->ckey);
-  fga_free (s->h);
-  fga_free (s->sg);
-  fga_free (s);
+  fgap_free (s->cq);
+  fgap_free (s->ckey);
+  fgap_free (s->h);
+  fgap_free (s->sg);
+  fgap_free (s);
 }
 
 static void
@@ -315,7 +315,7 @@ ts_destroy (fga_method_t m)
 size_t
 fga_tsketch_dim (fga_method_t m)
 {
-  if (m == NULL || m->cls != &fga_method_tsketch || m->state == NULL)
+  if (m == NULL || m->cls != &fgap_method_tsketch || m->state == NULL)
     return 0;
   return ((const ts_t *) m->state)->F;
 }
@@ -324,16 +324,16 @@ int
 fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query, fga_error_t *err)
 {
   if (fga_tsketch_dim (m) == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: not a prepared tsketch method");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: not a prepared tsketch method");
   if (phi == NULL || x == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: phi and x must not be NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: phi and x must not be NULL");
   const ts_t *s = m->state;
-  double *scr = fga_alloc ((s->m + 4 * s->nh) * sizeof (double), "FFT buffers", err);
+  double *scr = fgap_alloc ((s->m + 4 * s->nh) * sizeof (double), "FFT buffers", err);
   if (scr == NULL)
     return FGA_ERR_NOMEM;
   uint64_t nmul = 0, nadd = 0;
   ts_row (s, phi, x, query, scr, scr + s->m, scr + s->m + 2 * s->nh, &nmul, &nadd);
-  fga_free (scr);
+  fgap_free (scr);
   return FGA_OK;
 }
 
@@ -378,52 +378,52 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
   ts_destroy (m);
   const size_t d = prob->d, dv = prob->dv;
-  const size_t mm = (size_t) fga_param_int (m, "m");
+  const size_t mm = (size_t) fgap_param_int (m, "m");
   if (d == 0 || d > UINT32_MAX || d > INT_MAX || dv >= INT_MAX || prob->nq > INT_MAX
       || prob->nk > INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "method tsketch: nq = %zu, nk = %zu, d = %zu or "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: nq = %zu, nk = %zu, d = %zu or "
                           "dv = %zu is zero or exceeds the int sizes of CBLAS", prob->nq,
                           prob->nk, d, dv);
-  ts_t *s = fga_calloc (1, sizeof *s, "the state of method tsketch", err);
+  ts_t *s = fgap_calloc (1, sizeof *s, "the state of method tsketch", err);
   if (s == NULL)
     return FGA_ERR_NOMEM;
   fga_expfit_t p;
   int have_p = 0, rc;
   fga_error_t local;
-  const fga_basis_t basis = fga_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR
+  const fga_basis_t basis = fgap_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR
     : FGA_BASIS_CHEB;
   s->m = mm;
   s->nh = mm / 2 + 1;
   s->d = d;
-  s->seed = (unsigned long) fga_param_int (m, "seed");
+  s->seed = (unsigned long) fgap_param_int (m, "seed");
 
   /* The radius, by poly's rules.  */
-  if ((rc = fga_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
+  if ((rc = fgap_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
     goto fail;
   s->B = prob->B;
   if (s->R > FGA_EXPFIT_RMAX)
     {
-      rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: R = %g is above %g, the largest "
+      rc = fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: R = %g is above %g, the largest "
                           "radius p is made for", s->R, FGA_EXPFIT_RMAX);
       goto fail;
     }
 
   /* The degree: given, or poly's least certified one for eps.  */
-  s->g = fga_param_int (m, "deg");
+  s->g = fgap_param_int (m, "deg");
   if (s->g == 0)
     {
       if (!(prob->Bv >= 0) || !isfinite (prob->Bv))
         {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: deg=0 derives the degree "
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: deg=0 derives the degree "
                               "from eps / (2 Bv), but the problem has Bv = %g; give deg",
                               prob->Bv);
           goto fail;
         }
-      s->eps_rel = fga_poly_eps_rel (fga_param_real (m, "eps"), prob->Bv);
+      s->eps_rel = fga_poly_eps_rel (fgap_param_real (m, "eps"), prob->Bv);
       if ((rc = fga_expfit_least_degree (&s->g, basis, s->R, s->eps_rel, 1, TS_GMAX,
                                          &local)) != FGA_OK)
         {
-          rc = fga_error_set (err, rc, "method tsketch: no %s polynomial of degree <= %d is "
+          rc = fgap_error_set (err, rc, "method tsketch: no %s polynomial of degree <= %d is "
                               "certified within relative eps = %g of exp on [-%g, %g]: %s",
                               fga_basis_name (basis), TS_GMAX, s->eps_rel, s->R, s->R,
                               local.msg);
@@ -435,7 +435,7 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   s->F = 1 + (size_t) s->g * mm;
   if (s->F > INT_MAX)
     {
-      rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: 1 + g m = 1 + %ld x %zu "
+      rc = fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: 1 + g m = 1 + %ld x %zu "
                           "features exceed the int sizes of CBLAS", s->g, mm);
       goto fail;
     }
@@ -448,19 +448,19 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
     s->table_bytes = tb < 0x1p63 ? (size_t) tb : SIZE_MAX;
     size_t runb = run_bytes (s, prob->nq, prob->nk, dv, fga_max_threads ());
     double total = (double) s->table_bytes + (double) runb;
-    size_t budget = (size_t) fga_param_int (m, "budget");
+    size_t budget = (size_t) fgap_param_int (m, "budget");
     if (total > (double) budget)
       {
-        rc = fga_error_set (err, FGA_ERR_INPUT, "method tsketch: g = %ld, m = %zu: %zu features "
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: g = %ld, m = %zu: %zu features "
                             "for nq = %zu and nk = %zu rows would take %.4g bytes, above "
                             "budget=%zu; lower m or deg, or raise budget", s->g, mm, s->F,
                             prob->nq, prob->nk, total, budget);
         goto fail;
       }
-    s->h = fga_alloc (nsk * d * sizeof (uint32_t), "the hashes", err);
-    s->sg = fga_alloc (nsk * d * sizeof (double), "the signs", err);
-    s->cq = fga_alloc ((size_t) (s->g + 1) * sizeof (double), "the query factors", err);
-    s->ckey = fga_alloc ((size_t) (s->g + 1) * sizeof (double), "the key factors", err);
+    s->h = fgap_alloc (nsk * d * sizeof (uint32_t), "the hashes", err);
+    s->sg = fgap_alloc (nsk * d * sizeof (double), "the signs", err);
+    s->cq = fgap_alloc ((size_t) (s->g + 1) * sizeof (double), "the query factors", err);
+    s->ckey = fgap_alloc ((size_t) (s->g + 1) * sizeof (double), "the key factors", err);
     if (s->h == NULL || s->sg == NULL || s->cq == NULL || s->ckey == NULL)
       {
         rc = FGA_ERR_NOMEM;
@@ -471,7 +471,7 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 
   if ((rc = fga_expfit_init (p, basis, s->R, s->g, fga_poly_coef_prec (53), &local)) != FGA_OK)
     {
-      rc = fga_error_set (err, rc, "method tsketch: %s", local.msg);
+      rc = fgap_error_set (err, rc, "method tsketch: %s", local.msg);
       goto fail;
     }
   have_p = 1;
@@ -512,7 +512,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "method tsketch: %s", local.msg);
+    return fgap_error_set (err, rc, "method tsketch: %s", local.msg);
 
   /* p approximates exp only on [-R, R]: outside, the sketch would be an
      unbiased estimate of the wrong kernel.  The test is poly's.  */
@@ -522,7 +522,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   if (!inside && s->rword == FGA_POLY_R_APRIORI)
     inside = fga_mat_max_abs (Q) <= s->B && fga_mat_max_abs (K) <= s->B;
   if (!inside)
-    return fga_error_set (err, FGA_ERR_INPUT, "method tsketch: the scores may leave [-R, R] = "
+    return fgap_error_set (err, FGA_ERR_INPUT, "method tsketch: the scores may leave [-R, R] = "
                           "[-%.6g, %.6g], where p approximates exp: the data's Cauchy-Schwarz "
                           "radius is %.6g; use R=auto or a larger R", s->R, s->R, rdata);
 
@@ -531,14 +531,14 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   if ((double) (nq + nk) * (double) F < (double) (1 << 16))
     nt = 1;
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
-  double *Phi = fga_talloc (&mt, nq * F * sizeof (double), "the query features", err);
-  double *Psi = fga_talloc (&mt, nk * F * sizeof (double), "the key features", err);
-  double *Vw = fga_talloc (&mt, nk * dw * sizeof (double), "[V 1]", err);
-  double *M = fga_talloc (&mt, F * dw * sizeof (double), "M = Psi^T [V 1]", err);
-  double *Y = fga_talloc (&mt, nq * dw * sizeof (double), "[Y w] = Phi M", err);
+  fgap_memtrack_init (&mt);
+  double *Phi = fgap_talloc (&mt, nq * F * sizeof (double), "the query features", err);
+  double *Psi = fgap_talloc (&mt, nk * F * sizeof (double), "the key features", err);
+  double *Vw = fgap_talloc (&mt, nk * dw * sizeof (double), "[V 1]", err);
+  double *M = fgap_talloc (&mt, F * dw * sizeof (double), "M = Psi^T [V 1]", err);
+  double *Y = fgap_talloc (&mt, nq * dw * sizeof (double), "[Y w] = Phi M", err);
   const size_t per = s->m + 4 * s->nh;
-  double *scr = fga_talloc (&mt, (size_t) nt * per * sizeof (double), "FFT buffers", err);
+  double *scr = fgap_talloc (&mt, (size_t) nt * per * sizeof (double), "FFT buffers", err);
   uint64_t n_mul = 0, n_add = 0;
   size_t nonpos = 0;
   if (Phi == NULL || Psi == NULL || Vw == NULL || M == NULL || Y == NULL || scr == NULL)
@@ -574,7 +574,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
      entry is then the same sum whatever the number of threads, so the
      same seed gives the same bits everywhere (OpenBLAS's own threading
      changes the order of the sums: measured).  */
-  fga_blas_single_enter ();
+  fgap_blas_single_enter ();
 #pragma omp parallel for num_threads (nt) schedule (static)
   for (size_t f0 = 0; f0 < F; f0 += GEMM_BLOCK)
     {
@@ -589,7 +589,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) ib, (int) dw, (int) F, 1.0,
                    Phi + i0 * F, (int) F, M, (int) dw, 0.0, Y + i0 * dw, (int) dw);
     }
-  fga_blas_single_leave ();
+  fgap_blas_single_leave ();
   n_mul += (uint64_t) F * dw * nk;
   n_add += (uint64_t) F * dw * (nk - 1);
   n_mul += (uint64_t) nq * dw * F;
@@ -636,18 +636,18 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
     }
 
 done:
-  fga_tfree (&mt, Phi, nq * F * sizeof (double));
-  fga_tfree (&mt, Psi, nk * F * sizeof (double));
-  fga_tfree (&mt, Vw, nk * dw * sizeof (double));
-  fga_tfree (&mt, M, F * dw * sizeof (double));
-  fga_tfree (&mt, Y, nq * dw * sizeof (double));
-  fga_tfree (&mt, scr, (size_t) nt * per * sizeof (double));
+  fgap_tfree (&mt, Phi, nq * F * sizeof (double));
+  fgap_tfree (&mt, Psi, nk * F * sizeof (double));
+  fgap_tfree (&mt, Vw, nk * dw * sizeof (double));
+  fgap_tfree (&mt, M, F * dw * sizeof (double));
+  fgap_tfree (&mt, Y, nq * dw * sizeof (double));
+  fgap_tfree (&mt, scr, (size_t) nt * per * sizeof (double));
   if (st != NULL)
     st->peak_bytes = mt.peak + s->table_bytes;
   return rc;
 }
 
-const fga_method_class_t fga_method_tsketch = {
+const fga_method_class_t fgap_method_tsketch = {
   { "tsketch", "poly's p ~ exp with each degree-k block of monomial features replaced by a "
     "TensorSketch (CountSketch and FFTW) of m entries; unbiased for p(S)", ts_params },
   NULL, ts_prepare, ts_run, ts_destroy

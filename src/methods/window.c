@@ -1,4 +1,4 @@
-/* fga_method_window -- restricted (local) attention: each query attends the keys within distance w
+/* fgap_method_window -- restricted (local) attention: each query attends the keys within distance w
 
    Vaswani et al. 2017, "restricted self-attention" with neighbourhood r:
    query i attends the keys j with |i - j| <= w (and j <= i when causal=1),
@@ -33,9 +33,9 @@ static const fga_param_info_t window_params[] = {
 static int
 window_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fga_param_int (m, "causal"),
-                             (size_t) fga_param_int (m, "w"), 0, 0, 0, 0, 0, 0 };
-  return fga_sparse_method_prepare (m, prob, p, err);
+  fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fgap_param_int (m, "causal"),
+                             (size_t) fgap_param_int (m, "w"), 0, 0, 0, 0, 0, 0 };
+  return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
@@ -49,8 +49,8 @@ window_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_ma
                                st, err);
 }
 
-const fga_method_class_t fga_method_window = {
+const fga_method_class_t fgap_method_window = {
   { "window", "restricted attention: exact softmax over the keys within distance w (Vaswani et al.)",
     window_params },
-  NULL, window_prepare, window_run, fga_sparse_method_destroy
+  NULL, window_prepare, window_run, fgap_sparse_method_destroy
 };

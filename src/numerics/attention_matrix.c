@@ -79,28 +79,28 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
 {
   int rc;
   if (P == NULL || Q == NULL || K == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: P, Q and K must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: P, Q and K must not be NULL", fn);
   if (Q->cols != K->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
                           "(the key dimension d) differ", fn, Q->rows, Q->cols, K->rows, K->cols);
   if (K->rows == 0)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: K is 0 x %zu: attention over no keys is undefined", fn, K->cols);
   if (Q->cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
                           "at least 1", fn, Q->rows, K->rows);
   if (P->rows != Q->rows || P->cols != K->rows)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: P is %zu x %zu but Q is %zu x %zu and K is "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: P is %zu x %zu but Q is %zu x %zu and K is "
                           "%zu x %zu, so P must be %zu x %zu", fn, P->rows, P->cols, Q->rows,
                           Q->cols, K->rows, K->cols, Q->rows, K->rows);
   if (!(tau > 0) || !isfinite (tau))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
                           fn, tau);
   fga_error_t local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
 
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols;
   const uint64_t L = lse != NULL;

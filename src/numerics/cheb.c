@@ -56,7 +56,7 @@ bessel_series (mpfr_ptr res, unsigned long k, double R, mpfr_rnd_t rnd, long sto
 }
 
 void
-fga_bessel_i_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bits)
+fgap_bessel_i_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bits)
 {
   if (lo != NULL)
     bessel_series (lo, k, R, MPFR_RNDD, stop_bits);
@@ -67,7 +67,7 @@ fga_bessel_i_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long s
 /* Lemma 4: for k >= K+1, I_k <= h^k/k! e^{h^2/(k+1)} <= h^k/k! e^{h^2/(K+2)},
    and sum_{k>=K+1} h^k/k! <= b / (1 - h/(K+2)) with b >= h^{K+1}/(K+1)!.  */
 int
-fga_cheb_rest_up (mpfr_ptr res, mpfr_srcptr b, long K, double R)
+fgap_cheb_rest_up (mpfr_ptr res, mpfr_srcptr b, long K, double R)
 {
   double h = R / 2;            /* exact */
   if (!(h < (double) K + 2))
@@ -114,14 +114,14 @@ grow (mpfr_t **v, size_t *cap, size_t need, fga_error_t *err)
   size_t ncap = *cap ? 2 * *cap : 64;
   while (ncap < need)
     ncap *= 2;
-  mpfr_t *nv = fga_calloc (ncap, sizeof (mpfr_t), "Bessel enclosures", err);
+  mpfr_t *nv = fgap_calloc (ncap, sizeof (mpfr_t), "Bessel enclosures", err);
   if (nv == NULL)
     return FGA_ERR_NOMEM;
   if (*cap)
     memcpy (nv, *v, *cap * sizeof (mpfr_t));   /* moving an mpfr_t is allowed; its limbs stay */
   for (size_t i = *cap; i < ncap; i++)
     mpfr_init2 (nv[i], FGA_EXPFIT_BPREC);
-  fga_free (*v);
+  fgap_free (*v);
   *v = nv;
   *cap = ncap;
   return FGA_OK;
@@ -134,14 +134,14 @@ free_array (mpfr_t *v, size_t n)
     return;
   for (size_t i = 0; i < n; i++)
     mpfr_clear (v[i]);
-  fga_free (v);
+  fgap_free (v);
 }
 
 /* Enclosure of a_k = I_0 (k = 0) or 2 I_k, at the precisions of lo and hi. */
 static void
 coeff_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bits)
 {
-  fga_bessel_i_bounds (lo, hi, k, R, stop_bits);
+  fgap_bessel_i_bounds (lo, hi, k, R, stop_bits);
   if (k > 0)
     {
       mpfr_mul_2ui (lo, lo, 1, MPFR_RNDD);
@@ -155,7 +155,7 @@ coeff_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bit
 /* The terms g < k <= K are enclosed one by one; K grows until the bound of
    lemma 4 on the rest is below 2^-BPREC of their sum.  */
 int
-fga_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
+fgap_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
 {
   size_t cap = 0, n = 0;
   mpfr_t *lo = NULL, *hi = NULL;
@@ -190,7 +190,7 @@ fga_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
       /* now b >= h^{K+1} / (K+1)! */
       mpfr_mul (b, b, h, MPFR_RNDU);
       mpfr_div_ui (b, b, (unsigned long) K + 1, MPFR_RNDU);
-      if (fga_cheb_rest_up (t->rest, b, K, R) == 0
+      if (fgap_cheb_rest_up (t->rest, b, K, R) == 0
           && (mpfr_get_exp (t->rest) < mpfr_get_exp (t->sum) - FGA_EXPFIT_BPREC
               || K - g > 8 * FGA_EXPFIT_GMAX))
         break;
@@ -208,13 +208,13 @@ fga_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
   if (rc != FGA_OK)
     {
       t->K = g + (long) n;
-      fga_cheb_tail_clear (t);
+      fgap_cheb_tail_clear (t);
     }
   return rc;
 }
 
 void
-fga_cheb_tail_clear (fga_cheb_tail_t *t)
+fgap_cheb_tail_clear (fga_cheb_tail_t *t)
 {
   size_t n = (size_t) (t->K - t->g);
   free_array (t->lo, n);
@@ -236,7 +236,7 @@ fga_cheb_tail_clear (fga_cheb_tail_t *t)
      j > J:             (sum_{j>J} a_j) (sum_{k>g} a_k)
      k > K:             (sum_j a_j) (sum_{k>K} a_k),  sum_j a_j = e^R.  */
 int
-fga_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err)
+fgap_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err)
 {
   const long bp = FGA_EXPFIT_BPREC, g = t->g, K = t->K;
   mpfr_t *alo = NULL, *ahi = NULL, *hn = NULL;
@@ -269,7 +269,7 @@ fga_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *
           mpfr_mul (b, b, h, MPFR_RNDU);
           mpfr_div_ui (b, b, (unsigned long) J + 1, MPFR_RNDU);
         }
-      if (fga_cheb_rest_up (restJ, b, J, R) == 0
+      if (fgap_cheb_rest_up (restJ, b, J, R) == 0
           && (mpfr_get_exp (restJ) < mpfr_get_exp (eR) - bp || J > 8 * FGA_EXPFIT_GMAX))
         break;
     }
@@ -329,11 +329,11 @@ done:
 int
 fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err)
 {
-  int rc = fga_expfit_check ("fga_cheb_coeffs_bessel", R, g, 0, err);
+  int rc = fgap_expfit_check ("fga_cheb_coeffs_bessel", R, g, 0, err);
   if (rc != FGA_OK)
     return rc;
   if (a == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_bessel: a is NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_bessel: a is NULL");
   mpfr_flags_t saved = mpfr_flags_save ();
   mpfr_t lo, hi;
   mpfr_init2 (lo, MPFR_PREC_MIN);
@@ -350,14 +350,14 @@ fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err)
         {
           mpfr_set_prec (lo, w);
           mpfr_set_prec (hi, w);
-          fga_bessel_i_bounds (lo, hi, (unsigned long) k, R, (long) w + 8);
+          fgap_bessel_i_bounds (lo, hi, (unsigned long) k, R, (long) w + 8);
           mpfr_prec_round (lo, p, MPFR_RNDN);
           mpfr_prec_round (hi, p, MPFR_RNDN);
           if (mpfr_equal_p (lo, hi))
             break;
           if (w > 64 * p + 65536)
             {
-              rc = fga_error_set (err, FGA_ERR_COMPUTE, "fga_cheb_coeffs_bessel: I_%ld(%.17g) "
+              rc = fgap_error_set (err, FGA_ERR_COMPUTE, "fga_cheb_coeffs_bessel: I_%ld(%.17g) "
                                   "not decided at %ld bits", k, R, (long) w);
               break;
             }
@@ -381,17 +381,17 @@ fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err)
 int
 fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
 {
-  int rc = fga_expfit_check ("fga_cheb_coeffs_fftw", R, g, 0, err);
+  int rc = fgap_expfit_check ("fga_cheb_coeffs_fftw", R, g, 0, err);
   if (rc != FGA_OK)
     return rc;
   if (a == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: a is NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: a is NULL");
   if (n < 2 || n < (size_t) g + 1 || n > (size_t) INT_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: n = %zu points; it must "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: n = %zu points; it must "
                           "be at least 2 and at least g + 1 = %ld (and at most %d)", n, g + 1,
                           INT_MAX);
   if (!isfinite (exp (R)))
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: R = %g: the samples e^{R x} "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: R = %g: the samples e^{R x} "
                           "overflow a double (R must be below 709.78; fga_cheb_coeffs_bessel "
                           "has no such limit)", R);
   double *in = fftw_alloc_real (n), *out = fftw_alloc_real (n);
@@ -399,7 +399,7 @@ fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
     {
       fftw_free (in);
       fftw_free (out);
-      return fga_error_set (err, FGA_ERR_NOMEM, "fga_cheb_coeffs_fftw: out of memory for "
+      return fgap_error_set (err, FGA_ERR_NOMEM, "fga_cheb_coeffs_fftw: out of memory for "
                             "2 x %zu doubles", n);
     }
   /* FFTW_ESTIMATE does not touch the arrays; the planner is not
@@ -409,7 +409,7 @@ fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
     {
       fftw_free (in);
       fftw_free (out);
-      return fga_error_set (err, FGA_ERR_COMPUTE, "fga_cheb_coeffs_fftw: FFTW could not plan "
+      return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_cheb_coeffs_fftw: FFTW could not plan "
                             "a REDFT00 of size %zu", n);
     }
   double N = (double) (n - 1);
@@ -451,7 +451,7 @@ ceil_log2 (unsigned long x)
    smallest value of e^x on [-R, R]) after up to (g+1)^2 roundings: hence
    w = prec + 32 + 2 log2(g+2) + (1 + sqrt 2) R / ln 2.  */
 int
-fga_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
+fgap_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
                   fga_error_t *err)
 {
   mpfr_prec_t w = prec + 32 + 2 * ceil_log2 ((unsigned long) g + 2)
@@ -459,14 +459,14 @@ fga_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec
   /* |t_{kj}| <= sum_j |t_{kj}| <= (1 + sqrt 2)^k: products exact at w + tb.  */
   mpfr_prec_t tb = (mpfr_prec_t) ceil ((double) g * log2 (1 + M_SQRT2)) + 2;
   size_t m = (size_t) g + 2;
-  mpfr_t *alo = fga_calloc (m, sizeof (mpfr_t), "Chebyshev coefficients", err);
-  mpfr_t *C = fga_calloc (m, sizeof (mpfr_t), "monomial coefficients", err);
-  mpz_t *rows = fga_calloc (3 * m, sizeof (mpz_t), "Chebyshev polynomials", err);
+  mpfr_t *alo = fgap_calloc (m, sizeof (mpfr_t), "Chebyshev coefficients", err);
+  mpfr_t *C = fgap_calloc (m, sizeof (mpfr_t), "monomial coefficients", err);
+  mpz_t *rows = fgap_calloc (3 * m, sizeof (mpz_t), "Chebyshev polynomials", err);
   if (alo == NULL || C == NULL || rows == NULL)
     {
-      fga_free (alo);
-      fga_free (C);
-      fga_free (rows);
+      fgap_free (alo);
+      fgap_free (C);
+      fgap_free (rows);
       return FGA_ERR_NOMEM;
     }
   mpfr_t hi, P, E, D, x, Rm, Rj;
@@ -553,9 +553,9 @@ fga_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec
     }
   for (size_t i = 0; i < 3 * m; i++)
     mpz_clear (rows[i]);
-  fga_free (alo);
-  fga_free (C);
-  fga_free (rows);
+  fgap_free (alo);
+  fgap_free (C);
+  fgap_free (rows);
   mpfr_clears (hi, P, E, D, x, Rm, Rj, (mpfr_ptr) 0);
   return FGA_OK;
 }

@@ -19,19 +19,19 @@
 #define FGA_EXPFIT_RMAX 1024.0
 
 /* Checks R, g and (when prec > 0) prec; `who' names the function.  */
-int fga_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err);
+int fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err);
 
 /* Lemma 3.  Encloses I_k(R) = sum_m (R/2)^{2m+k} / (m! (m+k)!): lo (rounded
    down, may be NULL) and hi (rounded up, may be NULL), at their own
    precisions.  The series is summed until its ratio test guarantees that
    the rest is at most the last term and that term is below 2^-stop_bits
    times the sum.  */
-void fga_bessel_i_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bits);
+void fgap_bessel_i_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bits);
 
 /* Lemma 4.  An upper bound on sum_{k > K} a_k, a_k = 2 I_k(R), when
    R/2 < K + 2; b must hold an upper bound on (R/2)^{K+1} / (K+1)!.
    Returns nonzero (and sets res to +Inf) when R/2 >= K + 2.  */
-int fga_cheb_rest_up (mpfr_ptr res, mpfr_srcptr b, long K, double R);
+int fgap_cheb_rest_up (mpfr_ptr res, mpfr_srcptr b, long K, double R);
 
 /* The error of the truncated Chebyshev series of degree g: enclosures of
    the terms a_k, g < k <= K, one by one, and a bound on the rest.  */
@@ -43,23 +43,23 @@ typedef struct
   mpfr_t sum;                  /* upper bound on sum_{k > g} a_k = sup |e^t - p_g(t)| */
 } fga_cheb_tail_t;
 
-int fga_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err);
-void fga_cheb_tail_clear (fga_cheb_tail_t *t);
+int fgap_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err);
+void fgap_cheb_tail_clear (fga_cheb_tail_t *t);
 
 /* Lemma 6.  An upper bound on sup_{|t|<=R} |e^t - p_g(t)| e^{-t}, from the
    Chebyshev coefficients of e^{-t} (e^t - p_g(t)), into res.  */
-int fga_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err);
+int fgap_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err);
 
 /* Section 5.  The monomial coefficients mono[0..g] (initialised at prec) of
    the truncated Chebyshev series, and in rho an upper bound on
    sup_{|x|<=R} |sum_k mono[k] x^k - p_g(x)|.  */
-int fga_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
+int fgap_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
                       fga_error_t *err);
 
 /* Lemmas 1 and 2.  Upper bounds on the absolute and relative errors of the
    Taylor polynomial of degree g on [-R, R] (both are the exact suprema up
    to rounding).  */
-void fga_taylor_abs_up (mpfr_ptr res, long g, double R);
-void fga_taylor_rel_up (mpfr_ptr res, long g, double R);
+void fgap_taylor_abs_up (mpfr_ptr res, long g, double R);
+void fgap_taylor_rel_up (mpfr_ptr res, long g, double R);
 
 #endif /* FGA_EXPFIT_IMPL_H */

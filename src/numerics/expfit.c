@@ -20,7 +20,7 @@ fga_basis_parse (fga_basis_t *basis, const char *text, fga_error_t *err)
   else if (text != NULL && strcmp (text, "cheb") == 0)
     *basis = FGA_BASIS_CHEB;
   else
-    return fga_error_set (err, FGA_ERR_INPUT, "basis '%s' is not taylor or cheb",
+    return fgap_error_set (err, FGA_ERR_INPUT, "basis '%s' is not taylor or cheb",
                           text != NULL ? text : "(null)");
   return FGA_OK;
 }
@@ -43,16 +43,16 @@ fga_basis_name (fga_basis_t basis)
 #define PREC_ROOM 8192
 
 int
-fga_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err)
+fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err)
 {
   if (!(R > 0) || !isfinite (R) || R > FGA_EXPFIT_RMAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: R = %g; it must be a positive finite number "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: R = %g; it must be a positive finite number "
                           "at most %g", who, R, FGA_EXPFIT_RMAX);
   if (g < 0 || g > FGA_EXPFIT_GMAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: g = %ld is outside [0, %ld]", who, g,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: g = %ld is outside [0, %ld]", who, g,
                           FGA_EXPFIT_GMAX);
   if (prec != 0 && (prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX - PREC_ROOM))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: prec = %ld is outside [%ld, %ld] (MPFR's "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: prec = %ld is outside [%ld, %ld] (MPFR's "
                           "range, less room for the conversion)", who, (long) prec,
                           (long) MPFR_PREC_MIN, (long) (MPFR_PREC_MAX - PREC_ROOM));
   return FGA_OK;
@@ -62,7 +62,7 @@ static int
 check_basis (const char *who, fga_basis_t basis, fga_error_t *err)
 {
   if (basis != FGA_BASIS_TAYLOR && basis != FGA_BASIS_CHEB)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: basis %d is not FGA_BASIS_TAYLOR or "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: basis %d is not FGA_BASIS_TAYLOR or "
                           "FGA_BASIS_CHEB", who, (int) basis);
   return FGA_OK;
 }
@@ -74,7 +74,7 @@ check_basis (const char *who, fga_basis_t basis, fga_error_t *err)
    Terms t_k rounded up; t_{k+1}/t_k = R/(k+1), so once K+1 >= 2R the rest
    after t_K is at most t_K (1/2 + 1/4 + ...) = t_K.  */
 void
-fga_taylor_abs_up (mpfr_ptr res, long g, double R)
+fgap_taylor_abs_up (mpfr_ptr res, long g, double R)
 {
   mpfr_t t, r;
   mpz_t f;
@@ -105,7 +105,7 @@ fga_taylor_abs_up (mpfr_ptr res, long g, double R)
    and u_{j+1}/u_j = R (g+1+j) / ((j+1)(g+2+j)) <= R/(j+1): the rest after
    u_J is at most u_J once J+1 >= 2R.  */
 void
-fga_taylor_rel_up (mpfr_ptr res, long g, double R)
+fgap_taylor_rel_up (mpfr_ptr res, long g, double R)
 {
   mpfr_t u, r;
   mpz_t f;
@@ -144,20 +144,20 @@ trunc_bound (mpfr_ptr res, fga_basis_t basis, long g, double R, int relative,
   if (basis == FGA_BASIS_TAYLOR)
     {
       if (relative)
-        fga_taylor_rel_up (res, g, R);
+        fgap_taylor_rel_up (res, g, R);
       else
-        fga_taylor_abs_up (res, g, R);
+        fgap_taylor_abs_up (res, g, R);
       return FGA_OK;
     }
   fga_cheb_tail_t t;
-  int rc = fga_cheb_tail_init (&t, g, R, err);
+  int rc = fgap_cheb_tail_init (&t, g, R, err);
   if (rc != FGA_OK)
     return rc;
   if (relative)
-    rc = fga_cheb_rel_up (res, &t, R, err);
+    rc = fgap_cheb_rel_up (res, &t, R, err);
   else
     mpfr_set (res, t.sum, MPFR_RNDU);
-  fga_cheb_tail_clear (&t);
+  fgap_cheb_tail_clear (&t);
   return rc;
 }
 
@@ -177,19 +177,19 @@ fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_pre
   p->bound_abs = p->bound_rel = NAN;
   int rc = check_basis (who, basis, err);
   if (rc == FGA_OK)
-    rc = fga_expfit_check (who, R, g, prec, err);
+    rc = fgap_expfit_check (who, R, g, prec, err);
   if (rc == FGA_OK && prec < MPFR_PREC_MIN)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: prec = %ld is below MPFR_PREC_MIN = %ld", who,
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: prec = %ld is below MPFR_PREC_MIN = %ld", who,
                         (long) prec, (long) MPFR_PREC_MIN);
   if (rc != FGA_OK)
     return rc;
   size_t n = (size_t) g + 1;
-  p->mono = fga_calloc (n, sizeof (mpfr_t), "the monomial coefficients", err);
-  p->mono_d = fga_calloc (n, sizeof (double), "the monomial coefficients", err);
+  p->mono = fgap_calloc (n, sizeof (mpfr_t), "the monomial coefficients", err);
+  p->mono_d = fgap_calloc (n, sizeof (double), "the monomial coefficients", err);
   if (p->mono == NULL || p->mono_d == NULL)
     {
-      fga_free (p->mono);
-      fga_free (p->mono_d);
+      fgap_free (p->mono);
+      fgap_free (p->mono_d);
       p->mono = NULL;
       p->mono_d = NULL;
       return FGA_ERR_NOMEM;
@@ -229,18 +229,18 @@ fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_pre
       mpfr_mul_2si (rho, rho, -(long) prec, MPFR_RNDU);
       mpfr_clear (y);
       mpz_clear (f);
-      fga_taylor_abs_up (ba, g, R);
-      fga_taylor_rel_up (br, g, R);
+      fgap_taylor_abs_up (ba, g, R);
+      fgap_taylor_rel_up (br, g, R);
     }
   else
     {
-      rc = fga_cheb_to_mono (p->mono, rho, g, R, prec, err);
+      rc = fgap_cheb_to_mono (p->mono, rho, g, R, prec, err);
       fga_cheb_tail_t t;
-      if (rc == FGA_OK && (rc = fga_cheb_tail_init (&t, g, R, err)) == FGA_OK)
+      if (rc == FGA_OK && (rc = fgap_cheb_tail_init (&t, g, R, err)) == FGA_OK)
         {
           mpfr_set (ba, t.sum, MPFR_RNDU);
-          rc = fga_cheb_rel_up (br, &t, R, err);
-          fga_cheb_tail_clear (&t);
+          rc = fgap_cheb_rel_up (br, &t, R, err);
+          fgap_cheb_tail_clear (&t);
         }
     }
   if (rc == FGA_OK)
@@ -267,8 +267,8 @@ fga_expfit_clear (fga_expfit_ptr p)
   if (p->mono != NULL)
     for (long k = 0; k <= p->g; k++)
       mpfr_clear (p->mono[k]);
-  fga_free (p->mono);
-  fga_free (p->mono_d);
+  fgap_free (p->mono);
+  fgap_free (p->mono_d);
   p->mono = NULL;
   p->mono_d = NULL;
 }
@@ -313,15 +313,15 @@ fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int r
   static const char who[] = "fga_expfit_least_degree";
   int rc = check_basis (who, basis, err);
   if (rc == FGA_OK)
-    rc = fga_expfit_check (who, R, 0, 0, err);
+    rc = fgap_expfit_check (who, R, 0, 0, err);
   if (rc != FGA_OK)
     return rc;
   if (g == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: g is NULL", who);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: g is NULL", who);
   if (!(eps > 0 && eps < 1))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: eps = %g is not in (0, 1)", who, eps);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: eps = %g is not in (0, 1)", who, eps);
   if (gmax < 0 || gmax > FGA_EXPFIT_GMAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: gmax = %ld is outside [0, %ld]", who, gmax,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: gmax = %ld is outside [0, %ld]", who, gmax,
                           FGA_EXPFIT_GMAX);
 
   mpfr_flags_t saved = mpfr_flags_save ();
@@ -356,12 +356,12 @@ fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int r
         }
       else if (!relative)
         {
-          fga_bessel_i_bounds (L, NULL, (unsigned long) k + 1, R, 16);
+          fgap_bessel_i_bounds (L, NULL, (unsigned long) k + 1, R, 16);
           mpfr_mul_2ui (L, L, 1, MPFR_RNDD);
         }
       else
         {
-          fga_bessel_i_bounds (alo, ahi, (unsigned long) k, R, (long) wp + 8);
+          fgap_bessel_i_bounds (alo, ahi, (unsigned long) k, R, (long) wp + 8);
           if (k > 0)
             {
               mpfr_mul_2ui (alo, alo, 1, MPFR_RNDD);
@@ -401,7 +401,7 @@ fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int r
   if (rc != FGA_OK)
     return rc;
   if (found < 0)
-    return fga_error_set (err, FGA_ERR_COMPUTE, "%s: no degree up to gmax = %ld has a certified "
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "%s: no degree up to gmax = %ld has a certified "
                           "%s error <= %g on [-%g, %g] with the %s basis (the bound at %ld is "
                           "%.3g)", who, gmax, relative ? "relative" : "absolute", eps, R, R,
                           fga_basis_name (basis), gmax, last);
@@ -433,12 +433,12 @@ fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_
 {
   static const char who[] = "fga_expfit_measure";
   if (p == NULL || p->mono == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: p is not an initialised polynomial", who);
-  int rc = fga_expfit_check (who, p->R, p->g, p->prec, err);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: p is not an initialised polynomial", who);
+  int rc = fgap_expfit_check (who, p->R, p->g, p->prec, err);
   if (rc != FGA_OK)
     return rc;
   if (npts < 2 || npts > ((size_t) 1 << 32))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: npts = %zu is outside [2, 2^32]", who, npts);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: npts = %zu is outside [2, 2^32]", who, npts);
   mpfr_flags_t saved = mpfr_flags_save ();
   mpfr_prec_t wp = (p->prec > 64 ? 2 * p->prec : 128) + (mpfr_prec_t) ceil (2 * p->R / M_LN2)
     + bits_of ((unsigned long) p->g + 1) + 16;

@@ -46,7 +46,7 @@ int
 fga_metrics (fga_metrics_t *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error_t *err)
 {
   if (truth->rows != approx->rows || truth->cols != approx->cols)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the truth is %zu x %zu but the approximation is %zu x %zu",
                           truth->rows, truth->cols, approx->rows, approx->cols);
   size_t n = truth->rows * truth->cols;

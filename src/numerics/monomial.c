@@ -19,9 +19,9 @@ int
 fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err)
 {
   if (d == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: d must be at least 1");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: d must be at least 1");
   if (g < 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: the degree g = %ld is "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: the degree g = %ld is "
                           "negative", g);
   mpz_t c;
   mpz_init (c);
@@ -29,7 +29,7 @@ fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err)
   if ((unsigned long) g > ULONG_MAX - d)
     {
       mpz_clear (c);
-      return fga_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: d + g = %zu + %ld "
+      return fgap_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: d + g = %zu + %ld "
                             "overflows", d, g);
     }
   mpz_bin_uiui (c, (unsigned long) d + (unsigned long) g, (unsigned long) g);
@@ -37,7 +37,7 @@ fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err)
   if (mpz_sizeinbase (c, 2) > sizeof (size_t) * CHAR_BIT)
     {
       char *s = mpz_get_str (NULL, 10, c);
-      rc = fga_error_set (err, FGA_ERR_INPUT, "r = C(d + g, d) = C(%zu, %zu) = %s monomial "
+      rc = fgap_error_set (err, FGA_ERR_INPUT, "r = C(d + g, d) = C(%zu, %zu) = %s monomial "
                           "features do not fit a size_t", d + (size_t) g, d, s);
       void (*freefunc) (void *, size_t);
       mp_get_memory_functions (NULL, NULL, &freefunc);
@@ -64,11 +64,11 @@ monomials_zero (fga_monomials_ptr mo)
 void
 fga_monomials_clear (fga_monomials_ptr mo)
 {
-  fga_free (mo->alpha);
-  fga_free (mo->parent);
-  fga_free (mo->var);
-  fga_free (mo->deg);
-  fga_free (mo->start);
+  fgap_free (mo->alpha);
+  fgap_free (mo->parent);
+  fgap_free (mo->var);
+  fgap_free (mo->deg);
+  fgap_free (mo->start);
   monomials_zero (mo);
 }
 
@@ -80,14 +80,14 @@ fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err)
   int rc = fga_monomial_count (&r, d, g, err);
   if (rc != FGA_OK)
     return rc;
-  if (fga_size_mul (&cells, r, d))
-    return fga_error_set (err, FGA_ERR_NOMEM, "fga_monomials_init: r = %zu multi-indices of "
+  if (fgap_size_mul (&cells, r, d))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "fga_monomials_init: r = %zu multi-indices of "
                           "%zu exponents overflow size_t", r, d);
-  mo->alpha = fga_calloc (cells, sizeof (unsigned), "the exponents of the multi-indices", err);
-  mo->parent = fga_calloc (r, sizeof (size_t), "the parents of the multi-indices", err);
-  mo->var = fga_calloc (r, sizeof (unsigned), "the last variables of the multi-indices", err);
-  mo->deg = fga_calloc (r, sizeof (unsigned), "the degrees of the multi-indices", err);
-  mo->start = fga_calloc ((size_t) g + 2, sizeof (size_t), "the degree offsets", err);
+  mo->alpha = fgap_calloc (cells, sizeof (unsigned), "the exponents of the multi-indices", err);
+  mo->parent = fgap_calloc (r, sizeof (size_t), "the parents of the multi-indices", err);
+  mo->var = fgap_calloc (r, sizeof (unsigned), "the last variables of the multi-indices", err);
+  mo->deg = fgap_calloc (r, sizeof (unsigned), "the degrees of the multi-indices", err);
+  mo->start = fgap_calloc ((size_t) g + 2, sizeof (size_t), "the degree offsets", err);
   if (mo->alpha == NULL || mo->parent == NULL || mo->var == NULL || mo->deg == NULL
       || mo->start == NULL)
     {
@@ -149,14 +149,14 @@ fga_monomial_walk_init (fga_monomial_walk_t *w, size_t d, long g, fga_error_t *e
   int rc = fga_monomial_count (&r, d, g, err);
   if (rc != FGA_OK)
     return rc;
-  w->seq = fga_calloc ((size_t) g + 1, sizeof (unsigned), "the walk's variables", err);
-  w->alpha = fga_calloc (d, sizeof (unsigned), "the walk's exponents", err);
-  w->mult = fga_calloc ((size_t) g + 1, sizeof (mpz_t), "the walk's multinomials", err);
+  w->seq = fgap_calloc ((size_t) g + 1, sizeof (unsigned), "the walk's variables", err);
+  w->alpha = fgap_calloc (d, sizeof (unsigned), "the walk's exponents", err);
+  w->mult = fgap_calloc ((size_t) g + 1, sizeof (mpz_t), "the walk's multinomials", err);
   if (w->seq == NULL || w->alpha == NULL || w->mult == NULL)
     {
-      fga_free (w->seq);
-      fga_free (w->alpha);
-      fga_free (w->mult);
+      fgap_free (w->seq);
+      fgap_free (w->alpha);
+      fgap_free (w->mult);
       memset (w, 0, sizeof *w);
       return FGA_ERR_NOMEM;
     }
@@ -219,9 +219,9 @@ fga_monomial_walk_clear (fga_monomial_walk_t *w)
   if (w->mult != NULL)
     for (long k = 0; k <= w->g; k++)
       mpz_clear (w->mult[k]);
-  fga_free (w->seq);
-  fga_free (w->alpha);
-  fga_free (w->mult);
+  fgap_free (w->seq);
+  fgap_free (w->alpha);
+  fgap_free (w->mult);
   memset (w, 0, sizeof *w);
 }
 
@@ -234,23 +234,23 @@ features_check (const char *fn, size_t u1r, size_t u1c, size_t u2r, size_t u2c,
                 fga_mat_srcptr Q, fga_mat_srcptr K, fga_error_t *err)
 {
   if (mo == NULL || p == NULL || tau == NULL || Q == NULL || K == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: no argument may be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: no argument may be NULL", fn);
   if (Q->cols != K->cols || Q->cols != mo->d)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x %zu and K is %zu x %zu but the "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x %zu and K is %zu x %zu but the "
                           "multi-indices have d = %zu", fn, Q->rows, Q->cols, K->rows, K->cols,
                           mo->d);
   if (p->g != mo->g)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: the polynomial has degree %ld but the "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the polynomial has degree %ld but the "
                           "multi-indices go to degree %ld", fn, p->g, mo->g);
   if (u1r != Q->rows || u1c != mo->r || u2r != K->rows || u2c != mo->r)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: U1 is %zu x %zu and U2 is %zu x %zu; they "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 is %zu x %zu and U2 is %zu x %zu; they "
                           "must be %zu x %zu and %zu x %zu (nq x r, nk x r)", fn, u1r, u1c,
                           u2r, u2c, Q->rows, mo->r, K->rows, mo->r);
   int rc;
   fga_error_t local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)
-    return fga_error_set (err, rc, "%s: %s", fn, local.msg);
+    return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
   return FGA_OK;
 }
 
@@ -262,7 +262,7 @@ features_coef (mpfr_t *coef, fga_monomials_srcptr mo, fga_expfit_srcptr p,
                const fga_tau_t *tau, fga_error_t *err)
 {
   mpfr_prec_t hi = (p->prec > mpfr_get_prec (coef[0]) ? p->prec : mpfr_get_prec (coef[0])) + 64;
-  mpfr_t *taupow = fga_calloc ((size_t) mo->g + 1, sizeof (mpfr_t), "powers of tau", err);
+  mpfr_t *taupow = fgap_calloc ((size_t) mo->g + 1, sizeof (mpfr_t), "powers of tau", err);
   if (taupow == NULL)
     return FGA_ERR_NOMEM;
   mpfr_t x;
@@ -286,7 +286,7 @@ features_coef (mpfr_t *coef, fga_monomials_srcptr mo, fga_expfit_srcptr p,
     }
   for (long k = 0; k <= mo->g; k++)
     mpfr_clear (taupow[k]);
-  fga_free (taupow);
+  fgap_free (taupow);
   mpz_clear (mult);
   mpfr_clear (x);
   return FGA_OK;
@@ -298,17 +298,17 @@ fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo, fga_
 {
   static const char fn[] = "fga_poly_features";
   if (U1 == NULL || U2 == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
   int rc = features_check (fn, U1->rows, U1->cols, U2->rows, U2->cols, mo, p, tau, Q, K, err);
   if (rc != FGA_OK)
     return rc;
   const size_t r = mo->r;
-  double *coef = fga_calloc (r, sizeof (double), "the feature coefficients", err);
-  mpfr_t *mc = fga_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
+  double *coef = fgap_calloc (r, sizeof (double), "the feature coefficients", err);
+  mpfr_t *mc = fgap_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
   if (coef == NULL || mc == NULL)
     {
-      fga_free (coef);
-      fga_free (mc);
+      fgap_free (coef);
+      fgap_free (mc);
       return FGA_ERR_NOMEM;
     }
   for (size_t t = 0; t < r; t++)
@@ -321,10 +321,10 @@ fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo, fga_
       coef[t] = mpfr_get_d (mc[t], MPFR_RNDN);
       mpfr_clear (mc[t]);
     }
-  fga_free (mc);
+  fgap_free (mc);
   if (rc != FGA_OK)
     {
-      fga_free (coef);
+      fgap_free (coef);
       return rc;
     }
 
@@ -346,7 +346,7 @@ fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo, fga_
               u[t] *= coef[t];
         }
     }
-  fga_free (coef);
+  fgap_free (coef);
   return FGA_OK;
 }
 
@@ -357,16 +357,16 @@ fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomials_
 {
   static const char fn[] = "fga_poly_features_mpfr";
   if (U1 == NULL || U2 == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
   int rc = features_check (fn, U1->rows, U1->cols, U2->rows, U2->cols, mo, p, tau, Q, K, err);
   if (rc != FGA_OK)
     return rc;
   if (U1->prec != U2->prec || U1->prec < 53)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 have precisions %ld and %ld bits; "
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 have precisions %ld and %ld bits; "
                           "they must be equal and at least 53", fn, (long) U1->prec,
                           (long) U2->prec);
   const size_t r = mo->r;
-  mpfr_t *coef = fga_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
+  mpfr_t *coef = fgap_calloc (r, sizeof (mpfr_t), "the feature coefficients", err);
   if (coef == NULL)
     return FGA_ERR_NOMEM;
   for (size_t t = 0; t < r; t++)
@@ -396,6 +396,6 @@ fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomials_
   mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
   for (size_t t = 0; t < r; t++)
     mpfr_clear (coef[t]);
-  fga_free (coef);
+  fgap_free (coef);
   return rc;
 }

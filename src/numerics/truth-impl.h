@@ -35,7 +35,7 @@ typedef struct
 } fga_truth_level_t;
 
 /* n MPFR numbers at one precision whose significands are carved from one
-   block allocated through fga_talloc (MPFR's custom interface): one
+   block allocated through fgap_talloc (MPFR's custom interface): one
    allocation per vector, none per number, and every byte is counted.  The
    numbers must never be passed to mpfr_clear or mpfr_set_prec.  */
 typedef struct
@@ -47,9 +47,9 @@ typedef struct
   size_t xbytes, lbytes;
 } fga_truth_vec_t;
 
-int fga_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrack_t *mt,
+int fgap_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrack_t *mt,
                          fga_error_t *err);
-void fga_truth_vec_free (fga_truth_vec_t *v, fga_memtrack_t *mt);
+void fgap_truth_vec_free (fga_truth_vec_t *v, fga_memtrack_t *mt);
 
 /* A double as a = m 2^e with m odd (or a = m = 0), and |a| < 2^h.  */
 typedef struct
@@ -80,9 +80,9 @@ typedef struct
    higher precision, never allocated per entry.  */
 typedef struct fga_truth_ws fga_truth_ws_t;
 
-fga_truth_ws_t *fga_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt,
+fga_truth_ws_t *fgap_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt,
                                   fga_error_t *err);
-void fga_truth_ws_free (fga_truth_ws_t *ws);
+void fgap_truth_ws_free (fga_truth_ws_t *ws);
 
 /* What finishing one row produced.  */
 typedef struct
@@ -97,7 +97,7 @@ typedef struct
    values and bounds into those dv numbers (their precision is set to the
    row's).  Returns FGA_OK or an error (out of memory, or an internal check
    that failed).  */
-int fga_truth_row (fga_truth_ws_t *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
+int fgap_truth_row (fga_truth_ws_t *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
                    mpfr_t *Erow, fga_truth_row_info_t *ri, fga_truth_count_t *cnt,
                    fga_error_t *err);
 

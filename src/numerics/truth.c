@@ -27,37 +27,37 @@ validate (fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V
           const fga_tau_t *tau, mpfr_prec_t p, mpfr_prec_t pmax, fga_error_t *err)
 {
   if (T == NULL || Q == NULL || K == NULL || V == NULL || tau == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: T, Q, K, V and tau must not be NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: T, Q, K, V and tau must not be NULL");
   if (Q->rows == 0 || Q->cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: Q is %zu x %zu; it needs at least "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: Q is %zu x %zu; it needs at least "
                           "one row and one column", Q->rows, Q->cols);
   if (K->rows == 0 || K->cols != Q->cols)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: K is %zu x %zu; it must be nk x d "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: K is %zu x %zu; it must be nk x d "
                           "with nk >= 1 and d = %zu (the columns of Q)", K->rows, K->cols,
                           Q->cols);
   if (V->rows != K->rows || V->cols == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: V is %zu x %zu; it must be nk x dv "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: V is %zu x %zu; it must be nk x dv "
                           "with nk = %zu (the rows of K) and dv >= 1", V->rows, V->cols,
                           K->rows);
   if (T->rows != Q->rows || T->cols != V->cols || T->data == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: T is %zu x %zu; it must be an "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: T is %zu x %zu; it must be an "
                           "allocated nq x dv = %zu x %zu matrix", T->rows, T->cols, Q->rows,
                           V->cols);
   if (tau->kind != FGA_TAU_INV_D && tau->kind != FGA_TAU_INV_SQRT_D
       && tau->kind != FGA_TAU_VALUE)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: tau has an unknown kind %d",
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: tau has an unknown kind %d",
                           (int) tau->kind);
   if (tau->kind == FGA_TAU_VALUE && !(isfinite (tau->value) && tau->value > 0))
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: tau = %g is not a positive finite "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: tau = %g is not a positive finite "
                           "number", tau->value);
   if (p < MPFR_PREC_MIN || p > MPFR_PREC_MAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: prec = %ld is outside MPFR's range "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: prec = %ld is outside MPFR's range "
                           "[%ld, %ld]", (long) p, (long) MPFR_PREC_MIN, (long) MPFR_PREC_MAX);
   if (pmax < p)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: prec_max = %ld is below prec = %ld",
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: prec_max = %ld is below prec = %ld",
                           (long) pmax, (long) p);
   if (pmax > MPFR_PREC_MAX - PREC_ROOM)
-    return fga_error_set (err, FGA_ERR_INPUT, "fga_truth: prec_max = %ld is above %ld (MPFR's "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: prec_max = %ld is above %ld (MPFR's "
                           "largest precision less room for exact products)", (long) pmax,
                           (long) (MPFR_PREC_MAX - PREC_ROOM));
   int rc;
@@ -107,17 +107,17 @@ typedef struct
 static void
 shared_free (shared_t *sh, fga_memtrack_t *mt)
 {
-  fga_tfree (mt, sh->q, sh->qbytes);
-  fga_tfree (mt, sh->k, sh->kbytes);
-  fga_tfree (mt, sh->kcol, 2 * sh->pb.d * sizeof (int));
-  fga_tfree (mt, sh->knz, sh->pb.d);
-  fga_truth_vec_free (&sh->vt, mt);
-  fga_truth_vec_free (&sh->vrange, mt);
+  fgap_tfree (mt, sh->q, sh->qbytes);
+  fgap_tfree (mt, sh->k, sh->kbytes);
+  fgap_tfree (mt, sh->kcol, 2 * sh->pb.d * sizeof (int));
+  fgap_tfree (mt, sh->knz, sh->pb.d);
+  fgap_truth_vec_free (&sh->vt, mt);
+  fgap_truth_vec_free (&sh->vrange, mt);
   if (sh->levv != NULL)
     for (size_t l = 0; l < 2 * sh->nlev; l++)
-      fga_truth_vec_free (&sh->levv[l], mt);
-  fga_tfree (mt, sh->levv, 2 * sh->nlev * sizeof (fga_truth_vec_t));
-  fga_tfree (mt, sh->lev, sh->nlev * sizeof (fga_truth_level_t));
+      fgap_truth_vec_free (&sh->levv[l], mt);
+  fgap_tfree (mt, sh->levv, 2 * sh->nlev * sizeof (fga_truth_vec_t));
+  fgap_tfree (mt, sh->lev, sh->nlev * sizeof (fga_truth_level_t));
 }
 
 /* tau at the precision of rop, with an honest ternary value.  fga_tau_mpfr
@@ -158,13 +158,13 @@ make_levels (shared_t *sh, const fga_tau_t *tau, mpfr_prec_t p0, mpfr_prec_t pma
              fga_memtrack_t *mt, fga_truth_count_t *cnt, fga_error_t *err)
 {
   size_t n = level_count (p0, pmax);
-  sh->lev = fga_talloc (mt, n * sizeof (fga_truth_level_t), "the precision levels", err);
+  sh->lev = fgap_talloc (mt, n * sizeof (fga_truth_level_t), "the precision levels", err);
   if (sh->lev == NULL)
     return FGA_ERR_NOMEM;
-  sh->levv = fga_talloc (mt, 2 * n * sizeof (fga_truth_vec_t), "the precision levels", err);
+  sh->levv = fgap_talloc (mt, 2 * n * sizeof (fga_truth_vec_t), "the precision levels", err);
   if (sh->levv == NULL)
     {
-      fga_tfree (mt, sh->lev, n * sizeof (fga_truth_level_t));
+      fgap_tfree (mt, sh->lev, n * sizeof (fga_truth_level_t));
       sh->lev = NULL;
       return FGA_ERR_NOMEM;
     }
@@ -174,9 +174,9 @@ make_levels (shared_t *sh, const fga_tau_t *tau, mpfr_prec_t p0, mpfr_prec_t pma
   for (size_t l = 0; l < n; l++)
     {
       fga_truth_level_t *lv = &sh->lev[l];
-      int rc = fga_truth_vec_alloc (&sh->levv[2 * l], 1, p, mt, err);
+      int rc = fgap_truth_vec_alloc (&sh->levv[2 * l], 1, p, mt, err);
       if (rc == FGA_OK)
-        rc = fga_truth_vec_alloc (&sh->levv[2 * l + 1], 6, FGA_TRUTH_BPREC, mt, err);
+        rc = fgap_truth_vec_alloc (&sh->levv[2 * l + 1], 6, FGA_TRUTH_BPREC, mt, err);
       if (rc != FGA_OK)
         return rc;
       lv->p = p;
@@ -226,15 +226,15 @@ make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
   sh->pb.K = K->data;
   sh->pb.want_lse = want_lse;
   size_t nvt;
-  if (fga_size_mul (&sh->qbytes, nq * d, sizeof (fga_truth_dbl_t))
-      || fga_size_mul (&sh->kbytes, nk * d, sizeof (fga_truth_dbl_t))
-      || fga_size_mul (&nvt, nk, dv))
-    return fga_error_set (err, FGA_ERR_NOMEM, "fga_truth: the instance is too large to "
+  if (fgap_size_mul (&sh->qbytes, nq * d, sizeof (fga_truth_dbl_t))
+      || fgap_size_mul (&sh->kbytes, nk * d, sizeof (fga_truth_dbl_t))
+      || fgap_size_mul (&nvt, nk, dv))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "fga_truth: the instance is too large to "
                           "decompose");
-  if ((sh->q = fga_talloc (mt, sh->qbytes, "the decomposed Q", err)) == NULL
-      || (sh->k = fga_talloc (mt, sh->kbytes, "the decomposed K", err)) == NULL
-      || (sh->kcol = fga_talloc (mt, 2 * d * sizeof (int), "K's column exponents", err)) == NULL
-      || (sh->knz = fga_talloc (mt, d, "K's column flags", err)) == NULL)
+  if ((sh->q = fgap_talloc (mt, sh->qbytes, "the decomposed Q", err)) == NULL
+      || (sh->k = fgap_talloc (mt, sh->kbytes, "the decomposed K", err)) == NULL
+      || (sh->kcol = fgap_talloc (mt, 2 * d * sizeof (int), "K's column exponents", err)) == NULL
+      || (sh->knz = fgap_talloc (mt, d, "K's column flags", err)) == NULL)
     return FGA_ERR_NOMEM;
 
   for (size_t t = 0; t < nq * d; t++)
@@ -267,9 +267,9 @@ make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
 
   /* V transposed as exact numbers, so that a column is contiguous; and the
      range of each column, rounded up (lemma 5).  */
-  int rc = fga_truth_vec_alloc (&sh->vt, nvt, 53, mt, err);
+  int rc = fgap_truth_vec_alloc (&sh->vt, nvt, 53, mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&sh->vrange, dv, FGA_TRUTH_BPREC, mt, err);
+    rc = fgap_truth_vec_alloc (&sh->vrange, dv, FGA_TRUTH_BPREC, mt, err);
   if (rc != FGA_OK)
     return rc;
   for (size_t c = 0; c < dv; c++)
@@ -378,7 +378,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
   mpfr_set_emax (mpfr_get_emax_max ());
 
   fga_memtrack_t mt;
-  fga_memtrack_init (&mt);
+  fgap_memtrack_init (&mt);
   fga_truth_count_t total = { 0, 0, 0, 0, 0 };
   shared_t sh;
   rc = make_shared (&sh, Q, K, V, tau, p0, pmax, lse != NULL, &mt, &total, err);
@@ -418,7 +418,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
     size_t l_und = 0, l_raised = 0;
     mpfr_prec_t l_pused = p0;
     int lrc = FGA_OK;
-    fga_truth_ws_t *ws = fga_truth_ws_new (&sh.pb, &mt, &lerr);
+    fga_truth_ws_t *ws = fgap_truth_ws_new (&sh.pb, &mt, &lerr);
     if (ws == NULL)
       {
         lrc = lerr.code != FGA_OK ? lerr.code : FGA_ERR_NOMEM;
@@ -431,7 +431,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
         if (lrc != FGA_OK || ws == NULL || __atomic_load_n (&failed, __ATOMIC_RELAXED))
           continue;
         fga_truth_row_info_t ri;
-        lrc = fga_truth_row (ws, i, &FGA_MAT (T, i, 0), lse != NULL ? &lse[i] : NULL,
+        lrc = fgap_truth_row (ws, i, &FGA_MAT (T, i, 0), lse != NULL ? &lse[i] : NULL,
                              W != NULL ? &FGA_MPFR_MAT (W, i, 0) : NULL,
                              Werr != NULL ? &FGA_MPFR_MAT (Werr, i, 0) : NULL, &ri, &cnt,
                              &lerr);
@@ -446,7 +446,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
           l_pused = ri.prec;
       }
 
-    fga_truth_ws_free (ws);
+    fgap_truth_ws_free (ws);
 #pragma omp critical (fga_truth_merge)
     {
       if (lrc != FGA_OK && rc == FGA_OK)

@@ -1,4 +1,4 @@
-/* fga_truth_row -- one row of the certified ground truth: exact scores, a pass at precision p, Ziv
+/* fgap_truth_row -- one row of the certified ground truth: exact scores, a pass at precision p, Ziv
 
    The lemmas cited below are those of theory/ground-truth.md.  Notation of a
    row: x_j = <q, k_j> (exact), m the index of the largest x_j, D_j = x_j - x_m
@@ -15,22 +15,22 @@
 /* Vectors of numbers with tracked significands.  */
 
 int
-fga_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrack_t *mt,
+fgap_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrack_t *mt,
                      fga_error_t *err)
 {
   size_t sz = mpfr_custom_get_size (prec);
   memset (v, 0, sizeof *v);
-  if (fga_size_mul (&v->xbytes, n, sizeof (mpfr_t)) || fga_size_mul (&v->lbytes, n, sz))
-    return fga_error_set (err, FGA_ERR_NOMEM,
+  if (fgap_size_mul (&v->xbytes, n, sizeof (mpfr_t)) || fgap_size_mul (&v->lbytes, n, sz))
+    return fgap_error_set (err, FGA_ERR_NOMEM,
                           "fga_truth: %zu numbers of %ld bits need more bytes than size_t "
                           "can count", n, (long) prec);
-  v->x = fga_talloc (mt, v->xbytes, "the ground truth's numbers", err);
+  v->x = fgap_talloc (mt, v->xbytes, "the ground truth's numbers", err);
   if (v->x == NULL)
     return FGA_ERR_NOMEM;
-  v->limbs = fga_talloc (mt, v->lbytes, "the ground truth's significands", err);
+  v->limbs = fgap_talloc (mt, v->lbytes, "the ground truth's significands", err);
   if (v->limbs == NULL)
     {
-      fga_tfree (mt, v->x, v->xbytes);
+      fgap_tfree (mt, v->x, v->xbytes);
       v->x = NULL;
       return FGA_ERR_NOMEM;
     }
@@ -46,10 +46,10 @@ fga_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrac
 }
 
 void
-fga_truth_vec_free (fga_truth_vec_t *v, fga_memtrack_t *mt)
+fgap_truth_vec_free (fga_truth_vec_t *v, fga_memtrack_t *mt)
 {
-  fga_tfree (mt, v->limbs, v->lbytes);
-  fga_tfree (mt, v->x, v->xbytes);
+  fgap_tfree (mt, v->limbs, v->lbytes);
+  fgap_tfree (mt, v->x, v->xbytes);
   memset (v, 0, sizeof *v);
 }
 
@@ -93,40 +93,40 @@ struct fga_truth_ws
 };
 
 fga_truth_ws_t *
-fga_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt, fga_error_t *err)
+fgap_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt, fga_error_t *err)
 {
-  fga_truth_ws_t *ws = fga_talloc (mt, sizeof *ws, "the ground truth's workspace", err);
+  fga_truth_ws_t *ws = fgap_talloc (mt, sizeof *ws, "the ground truth's workspace", err);
   if (ws == NULL)
     return NULL;
   memset (ws, 0, sizeof *ws);
   ws->pb = pb;
   ws->mt = mt;
   size_t nk = pb->nk;
-  if (fga_size_mul (&ws->Xbytes, nk, sizeof (i128_t))
-      || fga_size_mul (&ws->ptrbytes, 2 * nk, sizeof (mpfr_ptr))
-      || fga_size_mul (&ws->flagbytes, pb->dv, sizeof (int)))
+  if (fgap_size_mul (&ws->Xbytes, nk, sizeof (i128_t))
+      || fgap_size_mul (&ws->ptrbytes, 2 * nk, sizeof (mpfr_ptr))
+      || fgap_size_mul (&ws->flagbytes, pb->dv, sizeof (int)))
     {
-      fga_error_set (err, FGA_ERR_NOMEM, "fga_truth: nk = %zu keys overflow the address space",
+      fgap_error_set (err, FGA_ERR_NOMEM, "fga_truth: nk = %zu keys overflow the address space",
                      nk);
-      fga_tfree (mt, ws, sizeof *ws);
+      fgap_tfree (mt, ws, sizeof *ws);
       return NULL;
     }
   int rc = FGA_OK;
-  if ((ws->X = fga_talloc (mt, ws->Xbytes, "the exact scores", err)) == NULL
-      || (ws->eptr = fga_talloc (mt, ws->ptrbytes, "the summands' pointers", err)) == NULL
-      || (ws->flag = fga_talloc (mt, ws->flagbytes, "the rounding flags", err)) == NULL)
+  if ((ws->X = fgap_talloc (mt, ws->Xbytes, "the exact scores", err)) == NULL
+      || (ws->eptr = fgap_talloc (mt, ws->ptrbytes, "the summands' pointers", err)) == NULL
+      || (ws->flag = fgap_talloc (mt, ws->flagbytes, "the rounding flags", err)) == NULL)
     rc = FGA_ERR_NOMEM;
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->D, nk + 1, 128, mt, err);
+    rc = fgap_truth_vec_alloc (&ws->D, nk + 1, 128, mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->g, pb->d + 2, 106, mt, err);
+    rc = fgap_truth_vec_alloc (&ws->g, pb->d + 2, 106, mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->b, B_N, FGA_TRUTH_BPREC, mt, err);
+    rc = fgap_truth_vec_alloc (&ws->b, B_N, FGA_TRUTH_BPREC, mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->beta, pb->dv + 1, FGA_TRUTH_BPREC, mt, err);
+    rc = fgap_truth_vec_alloc (&ws->beta, pb->dv + 1, FGA_TRUTH_BPREC, mt, err);
   if (rc != FGA_OK)
     {
-      fga_truth_ws_free (ws);
+      fgap_truth_ws_free (ws);
       return NULL;
     }
   ws->pptr = ws->eptr + nk;
@@ -136,28 +136,28 @@ fga_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt, fga_error_t
 static void
 free_precision_vectors (fga_truth_ws_t *ws)
 {
-  fga_truth_vec_free (&ws->e, ws->mt);
-  fga_truth_vec_free (&ws->pr, ws->mt);
-  fga_truth_vec_free (&ws->s, ws->mt);
-  fga_truth_vec_free (&ws->w, ws->mt);
+  fgap_truth_vec_free (&ws->e, ws->mt);
+  fgap_truth_vec_free (&ws->pr, ws->mt);
+  fgap_truth_vec_free (&ws->s, ws->mt);
+  fgap_truth_vec_free (&ws->w, ws->mt);
   ws->p = 0;
 }
 
 void
-fga_truth_ws_free (fga_truth_ws_t *ws)
+fgap_truth_ws_free (fga_truth_ws_t *ws)
 {
   if (ws == NULL)
     return;
   fga_memtrack_t *mt = ws->mt;
   free_precision_vectors (ws);
-  fga_truth_vec_free (&ws->D, mt);
-  fga_truth_vec_free (&ws->g, mt);
-  fga_truth_vec_free (&ws->b, mt);
-  fga_truth_vec_free (&ws->beta, mt);
-  fga_tfree (mt, ws->X, ws->Xbytes);
-  fga_tfree (mt, ws->eptr, ws->ptrbytes);
-  fga_tfree (mt, ws->flag, ws->flagbytes);
-  fga_tfree (mt, ws, sizeof *ws);
+  fgap_truth_vec_free (&ws->D, mt);
+  fgap_truth_vec_free (&ws->g, mt);
+  fgap_truth_vec_free (&ws->b, mt);
+  fgap_truth_vec_free (&ws->beta, mt);
+  fgap_tfree (mt, ws->X, ws->Xbytes);
+  fgap_tfree (mt, ws->eptr, ws->ptrbytes);
+  fgap_tfree (mt, ws->flag, ws->flagbytes);
+  fgap_tfree (mt, ws, sizeof *ws);
 }
 
 /* The numbers that depend on the working precision, made again only when a
@@ -169,13 +169,13 @@ set_precision (fga_truth_ws_t *ws, mpfr_prec_t p, fga_error_t *err)
     return FGA_OK;
   const fga_truth_problem_t *pb = ws->pb;
   free_precision_vectors (ws);
-  int rc = fga_truth_vec_alloc (&ws->e, pb->nk, p, ws->mt, err);
+  int rc = fgap_truth_vec_alloc (&ws->e, pb->nk, p, ws->mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->pr, pb->nk, p + 53, ws->mt, err);
+    rc = fgap_truth_vec_alloc (&ws->pr, pb->nk, p + 53, ws->mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->s, S_N, p, ws->mt, err);
+    rc = fgap_truth_vec_alloc (&ws->s, S_N, p, ws->mt, err);
   if (rc == FGA_OK)
-    rc = fga_truth_vec_alloc (&ws->w, pb->dv, p, ws->mt, err);
+    rc = fgap_truth_vec_alloc (&ws->w, pb->dv, p, ws->mt, err);
   if (rc != FGA_OK)
     {
       free_precision_vectors (ws);
@@ -193,7 +193,7 @@ set_precision (fga_truth_ws_t *ws, mpfr_prec_t p, fga_error_t *err)
 static int
 internal_error (fga_error_t *err, const char *what, size_t i)
 {
-  return fga_error_set (err, FGA_ERR_COMPUTE,
+  return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "fga_truth: internal error in row %zu: %s was not exact "
                         "(please report this with the instance)", i, what);
 }
@@ -302,8 +302,8 @@ row_scores (fga_truth_ws_t *ws, size_t i, fga_truth_count_t *cnt, fga_error_t *e
   mpfr_prec_t need = nb + 1 < 128 ? 128 : (mpfr_prec_t) nb + 1;
   if (need > ws->D.prec)
     {
-      fga_truth_vec_free (&ws->D, ws->mt);
-      int rc = fga_truth_vec_alloc (&ws->D, nk + 1, need, ws->mt, err);
+      fgap_truth_vec_free (&ws->D, ws->mt);
+      int rc = fgap_truth_vec_alloc (&ws->D, nk + 1, need, ws->mt, err);
       if (rc != FGA_OK)
         return rc;
     }
@@ -534,7 +534,7 @@ row_pass (fga_truth_ws_t *ws, size_t i, const fga_truth_level_t *lv, size_t *und
 /* ------------------------------------------------------------------ */
 
 int
-fga_truth_row (fga_truth_ws_t *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
+fgap_truth_row (fga_truth_ws_t *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
                mpfr_t *Erow, fga_truth_row_info_t *ri, fga_truth_count_t *cnt,
                fga_error_t *err)
 {

@@ -22,8 +22,8 @@ fga_hamming_init (fga_hamming_ptr h)
 void
 fga_hamming_clear (fga_hamming_ptr h)
 {
-  fga_free (h->a);
-  fga_free (h->b);
+  fgap_free (h->a);
+  fgap_free (h->b);
   fga_hamming_init (h);
 }
 
@@ -55,19 +55,19 @@ static int
 check_params (size_t n, size_t m, size_t t, double eps, fga_error_t *err)
 {
   if (n < 1 || m < 1)
-    return fga_error_set (err, FGA_ERR_INPUT, "n = %zu and m = %zu must be at least 1", n, m);
+    return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu and m = %zu must be at least 1", n, m);
   if (t < 1 || t > m)
-    return fga_error_set (err, FGA_ERR_INPUT, "the threshold t = %zu must be in [1, m = %zu]",
+    return fgap_error_set (err, FGA_ERR_INPUT, "the threshold t = %zu must be in [1, m = %zu]",
                           t, m);
   if (!(eps > 0) || !isfinite (eps))
-    return fga_error_set (err, FGA_ERR_INPUT, "the gap eps = %g must be positive and finite",
+    return fgap_error_set (err, FGA_ERR_INPUT, "the gap eps = %g must be positive and finite",
                           eps);
   if (fga_hamming_far (t, eps) > m)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "(1+eps) t = %g exceeds m = %zu: no pair can be that far",
                           (1.0 + eps) * (double) t, m);
   if (n > SIZE_MAX / m)
-    return fga_error_set (err, FGA_ERR_INPUT, "n m = %zu x %zu overflows", n, m);
+    return fgap_error_set (err, FGA_ERR_INPUT, "n m = %zu x %zu overflows", n, m);
   return FGA_OK;
 }
 
@@ -124,7 +124,7 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
   double p = close_probability (m, far);
   double success = pow (1 - p, (double) n);
   if (!(success >= 1e-3))
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the gap cannot be sampled: (1+eps) t = %g is too close to m/2 = %g "
                           "(random vectors concentrate there, deviation sqrt(m)/2 = %.3g); a "
                           "random pair is closer than %zu with probability %.3g, so a vector "
@@ -132,8 +132,8 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
                           "lower t or eps, or raise m",
                           (1.0 + eps) * (double) t, m / 2.0, sqrt ((double) m) / 2, far, p, n,
                           success);
-  h->a = fga_alloc (n * m, "the vectors a", err);
-  h->b = fga_alloc (n * m, "the vectors b", err);
+  h->a = fgap_alloc (n * m, "the vectors a", err);
+  h->b = fgap_alloc (n * m, "the vectors b", err);
   if (h->a == NULL || h->b == NULL)
     {
       fga_hamming_clear (h);
@@ -166,7 +166,7 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
               /* a_pi with exactly t bits flipped, at t distinct positions
                  chosen by a partial Fisher-Yates shuffle.  */
               memcpy (y, h->a + h->pi * m, m);
-              size_t *pos = fga_alloc (m * sizeof *pos, "positions", err);
+              size_t *pos = fgap_alloc (m * sizeof *pos, "positions", err);
               if (pos == NULL)
                 {
                   rc = FGA_ERR_NOMEM;
@@ -181,7 +181,7 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
                   pos[k] = pos[r], pos[r] = tmp;
                   y[pos[k]] ^= 1;
                 }
-              fga_free (pos);
+              fgap_free (pos);
             }
           else
             draw_vector (y, m, rs);
@@ -189,7 +189,7 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
             break;
           if (++draws >= MAX_DRAWS)
             {
-              rc = fga_error_set (err, FGA_ERR_COMPUTE,
+              rc = fgap_error_set (err, FGA_ERR_COMPUTE,
                                   "no vector b_%zu far enough from every a_i in %lu draws", j,
                                   MAX_DRAWS);
               break;
@@ -226,7 +226,7 @@ static int
 join (char *buf, size_t size, const char *dir, const char *name, fga_error_t *err)
 {
   if ((size_t) snprintf (buf, size, "%s/%s", dir, name) >= size)
-    return fga_error_set (err, FGA_ERR_INPUT, "the path %s/%s is too long", dir, name);
+    return fgap_error_set (err, FGA_ERR_INPUT, "the path %s/%s is too long", dir, name);
   return FGA_OK;
 }
 
@@ -250,15 +250,15 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
   char path[4096];
   int rc;
   if (dir[0] == '\0')
-    return fga_error_set (err, FGA_ERR_INPUT, "the folder name is empty");
+    return fgap_error_set (err, FGA_ERR_INPUT, "the folder name is empty");
   if ((rc = join (path, sizeof path, dir, "hamming.json", err)) != FGA_OK)
     return rc;
   if ((rc = check_params (h->n, h->m, h->t, h->eps, err)) != FGA_OK)
     return rc;
   if (mkdir (dir, 0777) != 0 && errno != EEXIST)
-    return fga_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", dir,
+    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", dir,
                           strerror (errno));
-  char *line = fga_alloc (h->m + 1, "a line", err);
+  char *line = fgap_alloc (h->m + 1, "a line", err);
   if (line == NULL)
     return FGA_ERR_NOMEM;
   json_t *o = json_object ();
@@ -276,7 +276,7 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
                                                       (json_int_t) h->pj));
   json_object_set_new (o, "a", bits_array (h->a, h->n, h->m, line));
   json_object_set_new (o, "b", bits_array (h->b, h->n, h->m, line));
-  fga_free (line);
+  fgap_free (line);
   fga_atomic_file_t af;
   rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)
@@ -285,7 +285,7 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
                       | JSON_REAL_PRECISION (17)) != 0)
         {
           fga_atomic_abort (&af);
-          rc = fga_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
+          rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
         }
       else
         {
@@ -302,7 +302,7 @@ get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_e
 {
   json_t *v = json_object_get (o, key);
   if (!json_is_integer (v) || json_integer_value (v) < 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a non-negative integer",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a non-negative integer",
                           path, key);
   *out = (size_t) json_integer_value (v);
   return FGA_OK;
@@ -313,19 +313,19 @@ get_bits (unsigned char *x, const json_t *arr, const char *key, size_t n, size_t
           const char *path, fga_error_t *err)
 {
   if (!json_is_array (arr) || json_array_size (arr) != n)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be an array of n = %zu strings",
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be an array of n = %zu strings",
                           path, key, n);
   for (size_t i = 0; i < n; i++)
     {
       json_t *s = json_array_get (arr, i);
       const char *text = json_string_value (s);
       if (text == NULL || strlen (text) != m)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s: %s[%zu] must be a string of m = %zu bits",
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: %s[%zu] must be a string of m = %zu bits",
                               path, key, i, m);
       for (size_t k = 0; k < m; k++)
         {
           if (text[k] != '0' && text[k] != '1')
-            return fga_error_set (err, FGA_ERR_INPUT,
+            return fgap_error_set (err, FGA_ERR_INPUT,
                                   "%s: %s[%zu] has '%c' at position %zu, not 0 or 1", path,
                                   key, i, text[k], k);
           x[i * m + k] = (unsigned char) (text[k] - '0');
@@ -345,13 +345,13 @@ fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err)
   json_error_t jerr;
   json_t *o = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
   if (o == NULL)
-    return fga_error_set (err, json_error_code (&jerr) == json_error_cannot_open_file
+    return fgap_error_set (err, json_error_code (&jerr) == json_error_cannot_open_file
                           ? FGA_ERR_IO : FGA_ERR_INPUT, "%s: %s", path, jerr.text);
   const char *fmt = json_string_value (json_object_get (o, "format"));
   json_t *eps = json_object_get (o, "eps"), *pl = json_object_get (o, "planted");
   size_t n = 0, m = 0, t = 0;
   if (!json_is_object (o) || fmt == NULL || strcmp (fmt, "fgattn-hamming") != 0)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: not an fgattn-hamming file", path);
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: not an fgattn-hamming file", path);
   if (rc == FGA_OK)
     rc = get_size (o, "n", &n, path, err);
   if (rc == FGA_OK)
@@ -359,13 +359,13 @@ fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err)
   if (rc == FGA_OK)
     rc = get_size (o, "t", &t, path, err);
   if (rc == FGA_OK && !json_is_number (eps))
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: \"eps\" must be a number", path);
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: \"eps\" must be a number", path);
   if (rc == FGA_OK)
     rc = check_params (n, m, t, json_number_value (eps), err);
   if (rc == FGA_OK)
     {
-      h->a = fga_alloc (n * m, "the vectors a", err);
-      h->b = fga_alloc (n * m, "the vectors b", err);
+      h->a = fgap_alloc (n * m, "the vectors a", err);
+      h->b = fgap_alloc (n * m, "the vectors b", err);
       if (h->a == NULL || h->b == NULL)
         rc = FGA_ERR_NOMEM;
     }
@@ -386,7 +386,7 @@ fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err)
           if (!json_is_integer (x) || !json_is_integer (y) || json_integer_value (x) < 0
               || json_integer_value (y) < 0 || (size_t) json_integer_value (x) >= n
               || (size_t) json_integer_value (y) >= n)
-            rc = fga_error_set (err, FGA_ERR_INPUT,
+            rc = fgap_error_set (err, FGA_ERR_INPUT,
                                 "%s: \"planted_pair\" must be two indices below n = %zu", path,
                                 n);
           else

@@ -115,7 +115,7 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
     case K_SEEDS:
       k = parse_list (list, FGA_HARDNESS_MAX, v, key == K_N ? 2 : 0);
       if (k < 0)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: %s", path, line, keys[key],
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: %s", path, line, keys[key],
                               k == -2 ? "at most 64 values"
                               : key == K_N ? "a list of integers >= 2, as 32, 64 or 32-40"
                               : "a list of integers >= 0, as 1, 2, 3 or 1-3");
@@ -126,17 +126,17 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
               /* The reduced instance has 2n rows of 2m columns; keep the
                  brute force and the scan's counting in reach.  */
               if (list[i] > 65536)
-                return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: n = %llu: at most 65536",
+                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: n = %llu: at most 65536",
                                       path, line, list[i]);
               if (i > 0 && list[i] <= list[i - 1])
-                return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: n: the sizes must increase",
+                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: n: the sizes must increase",
                                       path, line);
               cfg->n[i] = (size_t) list[i];
             }
           else
             {
               if (list[i] > (unsigned long long) INT64_MAX)
-                return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: seed %llu is above 2^63 - 1",
+                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: seed %llu is above 2^63 - 1",
                                       path, line, list[i]);
               cfg->seeds[i] = (unsigned long) list[i];
             }
@@ -151,14 +151,14 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
             *lg = '\0';
             if (parse_real (&cfg->m_coef, trim (v)) != 0 || !(cfg->m_coef > 0)
                 || cfg->m_coef > 1e3)
-              return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: m: C in `C log2 n' must be "
+              return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: m: C in `C log2 n' must be "
                                     "a number in (0, 1000]", path, line);
             cfg->m_fixed = 0;
             return FGA_OK;
           }
         long long m = parse_count (v);
         if (m < 1 || m > 1000000)
-          return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: m: an integer in 1..1000000 or "
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: m: an integer in 1..1000000 or "
                                 "`C log2 n'", path, line);
         cfg->m_fixed = (size_t) m;
         return FGA_OK;
@@ -171,34 +171,34 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
             *slash = '\0';
             if (strcmp (trim (v), "m") != 0 || parse_real (&cfg->t_div, trim (slash + 1)) != 0
                 || !(cfg->t_div >= 1))
-              return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: t: `m / K' needs a number "
+              return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: t: `m / K' needs a number "
                                     "K >= 1", path, line);
             cfg->t_fixed = 0;
             return FGA_OK;
           }
         long long t = parse_count (v);
         if (t < 1)
-          return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: t: a positive integer or "
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: t: a positive integer or "
                                 "`m / K'", path, line);
         cfg->t_fixed = (size_t) t;
         return FGA_OK;
       }
     case K_GAP:
       if (parse_real (&cfg->gap, v) != 0 || !(cfg->gap > 0) || cfg->gap > 1e6)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: gap: a number in (0, 1e6]", path,
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: gap: a number in (0, 1e6]", path,
                               line);
       return FGA_OK;
     case K_BASIS:
       {
         fga_error_t e2;
         if (fga_basis_parse (&cfg->basis, v, &e2) != FGA_OK)
-          return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: basis: cheb or taylor, not %s",
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: basis: cheb or taylor, not %s",
                                 path, line, v);
         return FGA_OK;
       }
     case K_R:
       if (strcmp (v, "auto") != 0 && strcmp (v, "max") != 0)
-        return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: R: auto or max, not %s", path, line,
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: R: auto or max, not %s", path, line,
                               v);
       cfg->R_max = strcmp (v, "max") == 0;
       return FGA_OK;
@@ -206,7 +206,7 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
       {
         long long g = parse_count (v);
         if (g < 1 || g > FGA_EXPFIT_GMAX)
-          return fga_error_set (err, FGA_ERR_INPUT, "%s:%d: gmax: an integer in 1..%ld", path,
+          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: gmax: an integer in 1..%ld", path,
                                 line, FGA_EXPFIT_GMAX);
         cfg->gmax = (long) g;
         return FGA_OK;
@@ -217,7 +217,7 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
 void
 fga_hardness_config_clear (fga_hardness_config_t *cfg)
 {
-  fga_free (cfg->text);
+  fgap_free (cfg->text);
   memset (cfg, 0, sizeof *cfg);
 }
 
@@ -229,9 +229,9 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
   cfg->gmax = 2000;
   FILE *fp = fopen (path, "r");
   if (fp == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
   size_t cap = 4096, len = 0;
-  cfg->text = fga_alloc (cap, "the configuration", err);
+  cfg->text = fgap_alloc (cap, "the configuration", err);
   int rc = cfg->text == NULL ? FGA_ERR_NOMEM : FGA_OK;
   int seen[K_COUNT] = { 0 }, in_section = 0, line = 0;
   char buf[4096];
@@ -241,20 +241,20 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
       size_t bl = strlen (buf);
       if (bl == sizeof buf - 1 && buf[bl - 1] != '\n')
         {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: line longer than %zu characters",
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: line longer than %zu characters",
                               path, line, sizeof buf - 2);
           break;
         }
       if (len + bl + 1 > cap)
         {
-          char *t = fga_alloc (2 * cap + bl, "the configuration", err);
+          char *t = fgap_alloc (2 * cap + bl, "the configuration", err);
           if (t == NULL)
             {
               rc = FGA_ERR_NOMEM;
               break;
             }
           memcpy (t, cfg->text, len);
-          fga_free (cfg->text);
+          fgap_free (cfg->text);
           cfg->text = t, cap = 2 * cap + bl;
         }
       memcpy (cfg->text + len, buf, bl);
@@ -268,21 +268,21 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
       if (*s == '[')
         {
           if (strcmp (s, "[hardness]") != 0 || in_section)
-            rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: the one section is "
+            rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: the one section is "
                                 "[hardness]", path, line, s);
           in_section = 1;
           continue;
         }
       if (!in_section)
         {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: a key before the section "
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: a key before the section "
                               "[hardness]", path, line);
           break;
         }
       char *eq = strchr (s, '=');
       if (eq == NULL)
         {
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: expected `key = value'", path, line);
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: expected `key = value'", path, line);
           break;
         }
       *eq = '\0';
@@ -292,13 +292,13 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
         if (strcmp (k, keys[i]) == 0)
           key = i;
       if (key < 0)
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: unknown key `%s' (known: n, m, t, "
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: unknown key `%s' (known: n, m, t, "
                             "gap, seeds, basis, R, gmax)", path, line, k);
       else if (seen[key])
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: %s given twice (first on line %d)",
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s given twice (first on line %d)",
                             path, line, k, seen[key]);
       else if (*v == '\0')
-        rc = fga_error_set (err, FGA_ERR_INPUT, "%s:%d: %s has no value", path, line, k);
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s has no value", path, line, k);
       else
         {
           seen[key] = line;
@@ -306,7 +306,7 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
         }
     }
   if (rc == FGA_OK && ferror (fp))
-    rc = fga_error_set (err, FGA_ERR_IO, "%s: read error", path);
+    rc = fgap_error_set (err, FGA_ERR_IO, "%s: read error", path);
   fclose (fp);
   if (rc == FGA_OK)
     {
@@ -314,7 +314,7 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
       const int required[] = { K_N, K_M, K_T, K_GAP, K_SEEDS };
       for (size_t i = 0; i < sizeof required / sizeof *required && rc == FGA_OK; i++)
         if (!seen[required[i]])
-          rc = fga_error_set (err, FGA_ERR_INPUT, "%s: the key %s is missing (required: n, "
+          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: the key %s is missing (required: n, "
                               "m, t, gap, seeds)", path, keys[required[i]]);
     }
   if (rc != FGA_OK)
@@ -596,7 +596,7 @@ run_instance (row_t *w, FILE *deg, const fga_hardness_config_t *cfg, fga_error_t
       rc = fga_reduction_degree_scan (&scan, inst, &w->info, cfg->basis, w->R, w->scanned, err);
     }
   if (rc == FGA_OK && scan.yes_exact != w->brute_yes)
-    rc = fga_error_set (err, FGA_ERR_COMPUTE, "n = %zu, seed %lu: exact attention decides %s "
+    rc = fgap_error_set (err, FGA_ERR_COMPUTE, "n = %zu, seed %lu: exact attention decides %s "
                         "but brute force says %s: the reduction is broken", w->n, w->seed,
                         scan.yes_exact ? "YES" : "NO", w->brute_yes ? "YES" : "NO");
   if (rc == FGA_OK)
@@ -633,12 +633,12 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
                   fga_hardness_progress_fn progress, void *data, fga_error_t *err)
 {
   if (cfg->nn == 0 || cfg->nseeds == 0 || !(cfg->gap > 0))
-    return fga_error_set (err, FGA_ERR_INPUT, "the configuration is empty");
+    return fgap_error_set (err, FGA_ERR_INPUT, "the configuration is empty");
   if (mkdir (outdir, 0777) != 0 && errno != EEXIST)
-    return fga_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", outdir,
+    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", outdir,
                           strerror (errno));
   size_t total = cfg->nn * cfg->nseeds * 2;
-  row_t *rows = fga_calloc (total, sizeof *rows, "the rows", err);
+  row_t *rows = fgap_calloc (total, sizeof *rows, "the rows", err);
   if (rows == NULL)
     return FGA_ERR_NOMEM;
   char path[4][4096];
@@ -647,8 +647,8 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
     if ((size_t) snprintf (path[f], sizeof path[f], "%s/%s", outdir, names[f])
         >= sizeof path[f])
       {
-        fga_free (rows);
-        return fga_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
+        fgap_free (rows);
+        return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
       }
   fga_atomic_file_t af[4];
   int opened = 0, rc = FGA_OK;
@@ -679,7 +679,7 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
       write_instances (af[0].fp, rows, total, cfg);
       write_summary (af[2].fp, rows, total, cfg);
       if (write_json (af[3].fp, cfg) != 0)
-        rc = fga_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path[3]);
+        rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path[3]);
     }
   for (int f = 0; f < opened; f++)
     {
@@ -688,6 +688,6 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
       else
         fga_atomic_abort (&af[f]);
     }
-  fga_free (rows);
+  fgap_free (rows);
   return rc;
 }

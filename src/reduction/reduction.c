@@ -14,7 +14,7 @@ fga_reduce (fga_instance_ptr inst, fga_reduction_info_t *info, fga_hamming_srcpt
   int rc;
   fga_instance_clear (inst);
   if (h->n < 1 || h->m < 1 || h->t < 1 || !(h->eps > 0) || h->a == NULL || h->b == NULL)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the Hamming instance is empty or has t = 0 or eps <= 0");
   size_t n = h->n, m = h->m, d = 2 * m;
   memset (info, 0, sizeof *info);
@@ -71,9 +71,9 @@ fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info, fga
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/reduction.json", dir) >= sizeof path)
-    return fga_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", dir);
+    return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", dir);
   if (mkdir (dir, 0777) != 0 && errno != EEXIST)
-    return fga_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", dir,
+    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", dir,
                           strerror (errno));
   json_t *o = json_object ();
   json_object_set_new (o, "format", json_string ("fgattn-reduction"));
@@ -102,7 +102,7 @@ fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info, fga
                       | JSON_REAL_PRECISION (17)) != 0)
         {
           fga_atomic_abort (&af);
-          rc = fga_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
+          rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
         }
       else
         {
@@ -124,7 +124,7 @@ get_num (const json_t *o, const char *key, double *out, const char *path, fga_er
       return FGA_OK;
     }
   if (!json_is_number (v))
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a number", path, key);
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a number", path, key);
   *out = json_number_value (v);
   return FGA_OK;
 }
@@ -134,7 +134,7 @@ get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_e
 {
   json_t *v = json_object_get (o, key);
   if (!json_is_integer (v) || json_integer_value (v) < 1)
-    return fga_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a positive integer", path,
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be a positive integer", path,
                           key);
   *out = (size_t) json_integer_value (v);
   return FGA_OK;
@@ -145,11 +145,11 @@ fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/reduction.json", dir) >= sizeof path)
-    return fga_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", dir);
+    return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", dir);
   json_error_t jerr;
   json_t *o = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
   if (o == NULL)
-    return fga_error_set (err, json_error_code (&jerr) == json_error_cannot_open_file
+    return fgap_error_set (err, json_error_code (&jerr) == json_error_cannot_open_file
                           ? FGA_ERR_IO : FGA_ERR_INPUT, "%s: %s (made by fgattn reduce?)",
                           path, jerr.text);
   int rc = FGA_OK;
@@ -157,9 +157,9 @@ fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_
   const char *tau = json_string_value (json_object_get (o, "tau"));
   memset (info, 0, sizeof *info);
   if (fmt == NULL || strcmp (fmt, "fgattn-reduction") != 0)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: not an fgattn-reduction file", path);
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: not an fgattn-reduction file", path);
   else if (tau == NULL || strcmp (tau, "1/d") != 0)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: \"tau\" must be \"1/d\", as the reduction "
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: \"tau\" must be \"1/d\", as the reduction "
                         "assumes", path);
   const char *sk[] = { "n", "m", "d", "t" };
   size_t *sv[] = { &info->n, &info->m, &info->d, &info->t };
@@ -172,10 +172,10 @@ fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_
   for (int k = 0; k < 8 && rc == FGA_OK; k++)
     rc = get_num (o, nk[k], nv[k], path, err);
   if (rc == FGA_OK && info->d != 2 * info->m)
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: d = %zu is not 2 m = %zu", path, info->d,
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: d = %zu is not 2 m = %zu", path, info->d,
                         2 * info->m);
   if (rc == FGA_OK && !(info->no_bound < info->decide_at && info->decide_at < info->yes_bound))
-    rc = fga_error_set (err, FGA_ERR_INPUT, "%s: the thresholds are not ordered "
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: the thresholds are not ordered "
                         "no_bound < decide_at < yes_bound", path);
   json_decref (o);
   return rc;
@@ -188,7 +188,7 @@ fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info_t *info,
   if (inst->Q->rows != 2 * info->n || inst->K->rows != 2 * info->n
       || inst->Q->cols != info->d || inst->K->cols != info->d
       || inst->V->rows != 2 * info->n || inst->V->cols != 1)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the instance (Q %zu x %zu, K %zu x %zu, V %zu x %zu) is not what "
                           "the reduction of n = %zu, m = %zu makes (2n x 2m, V 2n x 1)",
                           inst->Q->rows, inst->Q->cols, inst->K->rows, inst->K->cols,
@@ -202,7 +202,7 @@ fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
                       const fga_reduction_info_t *info, fga_error_t *err)
 {
   if (T->rows < info->n || T->cols < 1)
-    return fga_error_set (err, FGA_ERR_INPUT,
+    return fgap_error_set (err, FGA_ERR_INPUT,
                           "the output has %zu x %zu entries; the decision needs the first "
                           "n = %zu rows", T->rows, T->cols, info->n);
   memset (dec, 0, sizeof *dec);
@@ -211,7 +211,7 @@ fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
     {
       double o = FGA_MAT (T, i, 0);
       if (isnan (o))
-        return fga_error_set (err, FGA_ERR_COMPUTE, "the output of real query %zu is NaN", i);
+        return fgap_error_set (err, FGA_ERR_COMPUTE, "the output of real query %zu is NaN", i);
       if (o > dec->max_o)
         dec->max_o = o, dec->argmax = i;
     }

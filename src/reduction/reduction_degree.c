@@ -54,9 +54,9 @@ fga_reduction_scan_init (fga_reduction_scan_t *scan)
 void
 fga_reduction_scan_clear (fga_reduction_scan_t *scan)
 {
-  fga_free (scan->max_o);
-  fga_free (scan->verdict);
-  fga_free (scan->dummy_fail);
+  fgap_free (scan->max_o);
+  fgap_free (scan->verdict);
+  fgap_free (scan->dummy_fail);
   fga_reduction_scan_init (scan);
 }
 
@@ -87,7 +87,7 @@ reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error_t *err)
           if (*s == 0 && v > 0 && isfinite (v))
             *s = v;
           if (v != *s)
-            return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: %s[%zu][%zu] = "
+            return fgap_error_set (err, FGA_ERR_INPUT, "not a reduced instance: %s[%zu][%zu] = "
                                   "%.17g, but every entry must be 0 or the one value s = %.17g",
                                   name[w], i, k, v, *s);
         }
@@ -95,11 +95,11 @@ reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error_t *err)
     {
       double v = FGA_MAT (inst->V, j, 0);
       if (v != 0 && v != 1)
-        return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: V[%zu][0] = %.17g, "
+        return fgap_error_set (err, FGA_ERR_INPUT, "not a reduced instance: V[%zu][0] = %.17g, "
                               "but every value must be 0 or 1", j, v);
     }
   if (*s == 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "not a reduced instance: Q and K are zero");
+    return fgap_error_set (err, FGA_ERR_INPUT, "not a reduced instance: Q and K are zero");
   return FGA_OK;
 }
 
@@ -112,10 +112,10 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
   if (rc != FGA_OK)
     return rc;
   if (gmax < 0 || gmax > FGA_EXPFIT_GMAX)
-    return fga_error_set (err, FGA_ERR_INPUT, "gmax = %ld: it must lie in 0..%ld", gmax,
+    return fgap_error_set (err, FGA_ERR_INPUT, "gmax = %ld: it must lie in 0..%ld", gmax,
                           FGA_EXPFIT_GMAX);
   if (!(info->accuracy > 0) || !isfinite (info->decide_at))
-    return fga_error_set (err, FGA_ERR_INPUT, "the reduction's accuracy %g is not positive",
+    return fgap_error_set (err, FGA_ERR_INPUT, "the reduction's accuracy %g is not positive",
                           info->accuracy);
   double s;
   if ((rc = reduced_entry_value (&s, inst, err)) != FGA_OK)
@@ -123,9 +123,9 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
 
   size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols, nreal = info->n;
   size_t nc = d + 1, cells;
-  if (fga_size_mul (&cells, nq, nc) != 0 || fga_size_mul (&cells, cells, 2) != 0)
-    return fga_error_set (err, FGA_ERR_INPUT, "the histograms of %zu rows overflow", nq);
-  size_t *hist = fga_calloc (cells, sizeof *hist, "the score histograms", err);
+  if (fgap_size_mul (&cells, nq, nc) != 0 || fgap_size_mul (&cells, cells, 2) != 0)
+    return fgap_error_set (err, FGA_ERR_INPUT, "the histograms of %zu rows overflow", nq);
+  size_t *hist = fgap_calloc (cells, sizeof *hist, "the score histograms", err);
   if (hist == NULL)
     return FGA_ERR_NOMEM;
 
@@ -158,21 +158,21 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
     R = max_score;
   if (!(R >= max_score) || !(R <= FGA_EXPFIT_RMAX))
     {
-      fga_free (hist);
+      fgap_free (hist);
       mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
-      return fga_error_set (err, FGA_ERR_INPUT, "R = %.17g: the polynomial must cover every "
+      return fgap_error_set (err, FGA_ERR_INPUT, "R = %.17g: the polynomial must cover every "
                             "score, up to %.17g, and R is at most %g", R, max_score,
                             FGA_EXPFIT_RMAX);
     }
 
   fga_reduction_scan_clear (scan);
-  scan->max_o = fga_alloc ((size_t) (gmax + 1) * sizeof (double), "the scan", err);
-  scan->verdict = fga_alloc ((size_t) (gmax + 1) * sizeof (int), "the scan", err);
-  scan->dummy_fail = fga_alloc ((size_t) (gmax + 1), "the scan", err);
+  scan->max_o = fgap_alloc ((size_t) (gmax + 1) * sizeof (double), "the scan", err);
+  scan->verdict = fgap_alloc ((size_t) (gmax + 1) * sizeof (int), "the scan", err);
+  scan->dummy_fail = fgap_alloc ((size_t) (gmax + 1), "the scan", err);
   if (scan->max_o == NULL || scan->verdict == NULL || scan->dummy_fail == NULL)
     {
       fga_reduction_scan_clear (scan);
-      fga_free (hist);
+      fgap_free (hist);
       mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
       return FGA_ERR_NOMEM;
     }
@@ -182,16 +182,16 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
                   + (mpfr_prec_t) ceil (-log2 (info->accuracy));
   /* Per score value c: x_c, 2 t_c = 2 x_c / R, the last two T_k(t_c) or the
      last Taylor term, and the partial sum p_g(x_c).  */
-  mpfr_t *xc = fga_alloc (5 * nc * sizeof (mpfr_t), "the score values", err);
+  mpfr_t *xc = fgap_alloc (5 * nc * sizeof (mpfr_t), "the score values", err);
   mpfr_t *coef = basis == FGA_BASIS_CHEB
-                 ? fga_alloc ((size_t) (gmax + 1) * sizeof (mpfr_t), "the coefficients", err)
+                 ? fgap_alloc ((size_t) (gmax + 1) * sizeof (mpfr_t), "the coefficients", err)
                  : NULL;
   if (xc == NULL || (basis == FGA_BASIS_CHEB && coef == NULL))
     {
-      fga_free (xc);
-      fga_free (coef);
+      fgap_free (xc);
+      fgap_free (coef);
       fga_reduction_scan_clear (scan);
-      fga_free (hist);
+      fgap_free (hist);
       mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
       return FGA_ERR_NOMEM;
     }
@@ -294,7 +294,7 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
       if (g < 0)
         {
           if (fails || dummy_fails)
-            rc = fga_error_set (err, FGA_ERR_COMPUTE, "a row sum of exp is not positive");
+            rc = fgap_error_set (err, FGA_ERR_COMPUTE, "a row sum of exp is not positive");
           scan->max_o_exact = mo, scan->yes_exact = v;
         }
       else
@@ -303,12 +303,12 @@ fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
   mpfr_clears (num, den, term, o, o_max, thr, (mpfr_ptr) 0);
   for (size_t i = 0; i < 5 * nc; i++)
     mpfr_clear (xc[i]);
-  fga_free (xc);
+  fgap_free (xc);
   if (coef != NULL)
     for (long k = 0; k <= gmax; k++)
       mpfr_clear (coef[k]);
-  fga_free (coef);
-  fga_free (hist);
+  fgap_free (coef);
+  fgap_free (hist);
   mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
   if (rc != FGA_OK)
     fga_reduction_scan_clear (scan);
