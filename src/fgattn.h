@@ -43,9 +43,9 @@ typedef struct
 {
   int code;                    /* the status last returned, FGA_OK if none */
   char msg[FGA_MSG_SIZE];      /* what was wrong, in one sentence */
-} fga_error_t;
+} fga_error;
 
-void fga_error_init (fga_error_t *err);
+void fga_error_init (fga_error *err);
 
 /* The version of the library, e.g. "0.1.0".  Static storage.  */
 const char *fga_version (void);
@@ -56,9 +56,9 @@ double fga_wall_time (void);
 /* All allocation of the library goes through this hook (default: malloc).
    Setting NULL restores the default.  A hook returns NULL on failure; the
    library then returns FGA_ERR_NOMEM with the byte count in the message.  */
-typedef void *(*fga_alloc_hook_t) (size_t bytes);
-typedef void (*fga_free_hook_t) (void *p);
-void fga_set_alloc_hooks (fga_alloc_hook_t alloc, fga_free_hook_t release);
+typedef void *(*fga_alloc_hook) (size_t bytes);
+typedef void (*fga_free_hook) (void *p);
+void fga_set_alloc_hooks (fga_alloc_hook alloc, fga_free_hook release);
 
 /* ------------------------------------------------------------------ */
 /* Dense row-major double matrices.  The caller owns them: init, clear.  */
@@ -77,10 +77,10 @@ typedef const fga_mat_struct *fga_mat_srcptr;
 
 /* Allocates a zero-filled rows x cols matrix; refuses sizes whose byte count
    overflows.  On failure m is left as a valid 0 x 0 matrix.  */
-int fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err);
+int fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error *err);
 void fga_mat_clear (fga_mat_ptr m);
 /* Refuses NaN and infinite entries, naming `what' and the (row, column).  */
-int fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error_t *err);
+int fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error *err);
 /* max_ij |m_ij| (0 for an empty matrix).  */
 double fga_mat_max_abs (fga_mat_srcptr m);
 
@@ -99,7 +99,7 @@ typedef const fga_mpfr_mat_struct *fga_mpfr_mat_srcptr;
 #define FGA_MPFR_MAT(m, i, j) ((m)->data[(size_t) (i) * (m)->cols + (size_t) (j)])
 
 int fga_mpfr_mat_init2 (fga_mpfr_mat_ptr m, size_t rows, size_t cols, mpfr_prec_t prec,
-                        fga_error_t *err);
+                        fga_error *err);
 void fga_mpfr_mat_clear (fga_mpfr_mat_ptr m);
 
 /* ------------------------------------------------------------------ */
@@ -111,9 +111,9 @@ void fga_mpfr_mat_clear (fga_mpfr_mat_ptr m);
    itself: pass a matrix that holds nothing; on failure m is 0 x 0.  Writing
    goes to a temporary name in the same folder, renamed when complete.  */
 
-int fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err);
-int fga_npy_write (const char *path, fga_mat_srcptr m, fga_error_t *err);
-int fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error_t *err);
+int fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err);
+int fga_npy_write (const char *path, fga_mat_srcptr m, fga_error *err);
+int fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Files written under a temporary name in the same folder (".NAME.tmp-XXXXXX")
@@ -126,12 +126,12 @@ typedef struct
   char path[4096];
   char tmp[4096];
   int slot;
-} fga_atomic_file_t;
+} fga_atomic_file;
 
-int fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err);
+int fga_atomic_open (fga_atomic_file *af, const char *path, fga_error *err);
 /* Flushes, checks for write errors, renames; removes the temporary on failure. */
-int fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err);
-void fga_atomic_abort (fga_atomic_file_t *af);
+int fga_atomic_commit (fga_atomic_file *af, fga_error *err);
+void fga_atomic_abort (fga_atomic_file *af);
 /* Removes the temporary files of every write still in progress.  Only
    async-signal-safe calls: meant for a program's SIGINT/SIGTERM handler, so
    that an interrupted run leaves neither half files nor stray temporaries. */
@@ -146,22 +146,22 @@ typedef enum
   FGA_TAU_INV_D,               /* tau = 1/d (Alman--Song) */
   FGA_TAU_INV_SQRT_D,          /* tau = 1/sqrt(d) (Vaswani et al.) */
   FGA_TAU_VALUE                /* tau = value, a positive finite double */
-} fga_tau_kind_t;
+} fga_tau_kind;
 
 typedef struct
 {
-  fga_tau_kind_t kind;
+  fga_tau_kind kind;
   double value;                /* for FGA_TAU_VALUE */
-} fga_tau_t;
+} fga_tau;
 
 /* Parses "1/d", "1/sqrt(d)" or a positive number.  */
-int fga_tau_parse (fga_tau_t *tau, const char *text, fga_error_t *err);
+int fga_tau_parse (fga_tau *tau, const char *text, fga_error *err);
 /* The double nearest to tau for dimension d.  */
-double fga_tau_double (const fga_tau_t *tau, size_t d);
+double fga_tau_double (const fga_tau *tau, size_t d);
 /* tau rounded to nearest at the precision of rop; returns the ternary value. */
-int fga_tau_mpfr (mpfr_ptr rop, const fga_tau_t *tau, size_t d);
+int fga_tau_mpfr (mpfr_ptr rop, const fga_tau *tau, size_t d);
 /* Writes "1/d", "1/sqrt(d)" or "%.17g" into buf.  */
-void fga_tau_format (char *buf, size_t size, const fga_tau_t *tau);
+void fga_tau_format (char *buf, size_t size, const fga_tau *tau);
 
 /* ------------------------------------------------------------------ */
 /* Instances.  */
@@ -172,13 +172,13 @@ typedef enum
   FGA_DIST_RADEMACHER,         /* +B or -B with probability 1/2 each */
   FGA_DIST_GAUSSIAN,           /* N(0, (B/3)^2) clipped to [-B, B] */
   FGA_DIST_NONE                /* not generated by fgattn (read from files) */
-} fga_dist_t;
+} fga_dist;
 
 typedef struct
 {
   size_t nq, nk, d, dv;
   double B, Bv;                /* entry bounds: of Q and K, and of V */
-  fga_dist_t dist;
+  fga_dist dist;
   unsigned long seed;          /* meaningful when dist != FGA_DIST_NONE */
   fga_mat_t Q, K, V;
 } fga_instance_struct;
@@ -187,8 +187,8 @@ typedef fga_instance_struct fga_instance_t[1];
 typedef fga_instance_struct *fga_instance_ptr;
 typedef const fga_instance_struct *fga_instance_srcptr;
 
-const char *fga_dist_name (fga_dist_t dist);
-int fga_dist_parse (fga_dist_t *dist, const char *text, fga_error_t *err);
+const char *fga_dist_name (fga_dist dist);
+int fga_dist_parse (fga_dist *dist, const char *text, fga_error *err);
 
 /* generate and read take an initialised instance, clear it first, and leave
    it cleared on failure.  Seeds above 2^63 - 1 are refused (instance.json
@@ -200,14 +200,14 @@ void fga_instance_clear (fga_instance_ptr inst);
    random state seeded with seed: the same arguments give the same bits on
    every machine.  */
 int fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, size_t dv,
-                           double B, double Bv, fga_dist_t dist, unsigned long seed,
-                           fga_error_t *err);
+                           double B, double Bv, fga_dist dist, unsigned long seed,
+                           fga_error *err);
 
 /* dir/Q.npy, dir/K.npy, dir/V.npy and dir/instance.json.  Reading checks
    shapes and finiteness; instance.json is optional when reading (then B and
    Bv are the largest |entry| found, and dist is FGA_DIST_NONE).  */
-int fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error_t *err);
-int fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error_t *err);
+int fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error *err);
+int fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error *err);
 
 /* Certified bound on max |S_ij| from the data: tau max_i ||q_i|| max_j ||k_j||,
    rounded upward.  */
@@ -229,17 +229,17 @@ typedef struct
   size_t nextra;
   struct { char name[32]; double value; } extra[FGA_STATS_EXTRA];   /* method's own figures */
   char notes[512];             /* warnings a user should see, "" if none */
-} fga_stats_t;
+} fga_stats;
 
-void fga_stats_init (fga_stats_t *st);
+void fga_stats_init (fga_stats *st);
 /* Sets (or replaces) a named figure; silently ignores more than FGA_STATS_EXTRA names.  */
-void fga_stats_set (fga_stats_t *st, const char *name, double value);
+void fga_stats_set (fga_stats *st, const char *name, double value);
 /* The named figure, or NaN.  */
-double fga_stats_get (const fga_stats_t *st, const char *name);
+double fga_stats_get (const fga_stats *st, const char *name);
 /* Writes the stats as one JSON object (with the method spec and problem) to path, atomically. */
 struct fga_problem;
-int fga_stats_write_json (const char *path, const fga_stats_t *st, const char *method_spec,
-                          const struct fga_problem *prob, fga_error_t *err);
+int fga_stats_write_json (const char *path, const fga_stats *st, const char *method_spec,
+                          const struct fga_problem *prob, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Methods: an opaque object made from a spec string, prepared for a problem
@@ -249,34 +249,34 @@ int fga_stats_write_json (const char *path, const fga_stats_t *st, const char *m
 typedef struct fga_problem
 {
   size_t nq, nk, d, dv;
-  fga_tau_t tau;
+  fga_tau tau;
   double R;                    /* certified bound on max |S_ij|; +Inf if unknown */
   double B, Bv;                /* entry bounds as known, for the record */
-} fga_problem_t;
+} fga_problem;
 
 /* Fills a problem from an instance: shapes, tau, B, Bv and R from the data. */
-void fga_problem_from_instance (fga_problem_t *prob, fga_instance_srcptr inst, const fga_tau_t *tau);
+void fga_problem_from_instance (fga_problem *prob, fga_instance_srcptr inst, const fga_tau *tau);
 
-typedef struct fga_method_struct *fga_method_t;
+typedef struct fga_method_struct *fga_method;
 
 /* spec is "name" or "name:key=value,key=value".  Unknown names and keys,
    malformed or out-of-range values are refused with a message naming them.  */
-fga_method_t fga_method_create (const char *spec, fga_error_t *err);
-int fga_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err);
+fga_method fga_method_create (const char *spec, fga_error *err);
+int fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err);
 /* T must be nq x dv; lse, if not NULL, receives nq values.  stats may be NULL. */
-int fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
-                    fga_mat_srcptr K, fga_mat_srcptr V, fga_stats_t *stats, fga_error_t *err);
-void fga_method_destroy (fga_method_t m);
+int fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                    fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats, fga_error *err);
+void fga_method_destroy (fga_method m);
 /* The spec with every parameter spelled out (defaults included).  Owned by m. */
-const char *fga_method_spec (fga_method_t m);
+const char *fga_method_spec (fga_method m);
 
 /* The registry, for listing.  */
-typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE } fga_param_type_t;
+typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE } fga_param_type;
 
 typedef struct
 {
   const char *key;
-  fga_param_type_t type;
+  fga_param_type type;
   const char *def;             /* default, as text */
   double min, max;             /* inclusive range for INT and REAL */
   const char *choices;         /* "a|b|c" for CHOICE; for REAL, words accepted besides
@@ -284,17 +284,17 @@ typedef struct
   const char *applies;         /* NULL, or "key=v1|v2": the parameter means something
                                   only when that CHOICE parameter has one of those values */
   const char *doc;             /* one line */
-} fga_param_info_t;
+} fga_param_info;
 
 typedef struct
 {
   const char *name;
   const char *description;     /* one line */
-  const fga_param_info_t *params;   /* terminated by key == NULL */
-} fga_method_info_t;
+  const fga_param_info *params;   /* terminated by key == NULL */
+} fga_method_info;
 
 size_t fga_method_count (void);
-const fga_method_info_t *fga_method_info (size_t i);
+const fga_method_info *fga_method_info_at (size_t i);
 
 /* ------------------------------------------------------------------ */
 /* Error metrics of an approximation T against the truth Att.  */
@@ -306,9 +306,9 @@ typedef struct
   double mean_abs;             /* mean_ij |T_ij - Att_ij| */
   double max_ulps;             /* max_ij of the number of doubles between T_ij and Att_ij */
   size_t rows, cols;
-} fga_metrics_t;
+} fga_metrics;
 
-int fga_metrics (fga_metrics_t *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error_t *err);
+int fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error *err);
 /* The number of doubles strictly between a and b, plus one if they differ
    (0 when equal, 1 for neighbours); +Inf if either is NaN.  */
 double fga_ulp_distance (double a, double b);
@@ -330,13 +330,13 @@ double fga_ulp_distance (double a, double b);
            extra memory O(block * nk).  */
 
 int fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                         fga_mat_srcptr V, double tau, fga_stats_t *st, fga_error_t *err);
+                         fga_mat_srcptr V, double tau, fga_stats *st, fga_error *err);
 int fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                          fga_mat_srcptr V, double tau, size_t block, fga_stats_t *st,
-                          fga_error_t *err);
+                          fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
+                          fga_error *err);
 int fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                        fga_mat_srcptr V, double tau, size_t block, fga_stats_t *st,
-                        fga_error_t *err);
+                        fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
+                        fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The certified ground truth (exact:algo=mpfr), with access to the working
@@ -346,14 +346,14 @@ typedef struct
 {
   mpfr_prec_t prec;            /* first working precision */
   mpfr_prec_t prec_max;        /* no row is computed above this precision */
-} fga_truth_opts_t;
+} fga_truth_opts;
 
 typedef struct
 {
   size_t undecided;            /* entries whose nearest double was not proved at prec_max */
   mpfr_prec_t prec_used_max;   /* highest precision any row needed */
   size_t rows_raised;          /* rows computed again at a higher precision */
-} fga_truth_info_t;
+} fga_truth_info;
 
 /* T gets, for every entry, the double nearest to the exact Att_ij (ties to
    even) when the bound proves it; undecided entries get the working value
@@ -366,9 +366,9 @@ typedef struct
    bound itself (theory/ground-truth.md, section 7, gives the formula).
    Returns FGA_OK even when entries are undecided: the caller decides.  */
 int fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr,
-               fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau_t *tau,
-               const fga_truth_opts_t *opts, fga_truth_info_t *info, fga_stats_t *stats,
-               fga_error_t *err);
+               fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau *tau,
+               const fga_truth_opts *opts, fga_truth_info *info, fga_stats *stats,
+               fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Polynomial approximations of exp on [-R, R] (REFERENCES.md section 3).  */
@@ -378,11 +378,11 @@ typedef enum
   FGA_BASIS_TAYLOR,            /* sum_{k<=g} x^k / k!, the Taylor polynomial at 0 */
   FGA_BASIS_CHEB               /* I_0(R) + 2 sum_{1<=k<=g} I_k(R) T_k(x/R), the truncated
                                   Chebyshev series of exp on [-R, R] */
-} fga_basis_t;
+} fga_basis;
 
 typedef struct
 {
-  fga_basis_t basis;
+  fga_basis basis;
   double R;                    /* the interval [-R, R], R > 0 */
   long g;                      /* the degree */
   mpfr_prec_t prec;            /* precision of the monomial coefficients */
@@ -401,30 +401,30 @@ typedef fga_expfit_struct fga_expfit_t[1];
 typedef fga_expfit_struct *fga_expfit_ptr;
 typedef const fga_expfit_struct *fga_expfit_srcptr;
 
-int fga_basis_parse (fga_basis_t *basis, const char *text, fga_error_t *err);
-const char *fga_basis_name (fga_basis_t basis);
+int fga_basis_parse (fga_basis *basis, const char *text, fga_error *err);
+const char *fga_basis_name (fga_basis basis);
 
 /* The polynomial of the basis with degree g on [-R, R], its monomial
    coefficients at precision prec, and its certified bounds (from closed
    forms, rounded upward; never from sampling).  Needs 0 < R <= FGA_EXPFIT_RMAX
    and 0 <= g <= FGA_EXPFIT_GMAX; a failed init leaves mono NULL, so clearing
    it is safe.  */
-int fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_prec_t prec,
-                     fga_error_t *err);
+int fga_expfit_init (fga_expfit_ptr p, fga_basis basis, double R, long g, mpfr_prec_t prec,
+                     fga_error *err);
 void fga_expfit_clear (fga_expfit_ptr p);
 
 /* The least degree g in [0, gmax] whose certified bound (relative when
    relative != 0, else absolute) is <= eps, for eps in (0, 1); the bound is
    that of the polynomial with exact coefficients (fga_expfit_init adds the
    rounding of mono).  FGA_ERR_COMPUTE if no degree up to gmax meets eps.  */
-int fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int relative,
-                             long gmax, fga_error_t *err);
+int fga_expfit_least_degree (long *g, fga_basis basis, double R, double eps, int relative,
+                             long gmax, fga_error *err);
 
 /* The measured sup of |p - exp| and |p - exp| / exp over npts equispaced
    points of [-R, R] (end points included), evaluated in MPFR: a check
    beside the certified bound, never a replacement for it.  */
 int fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_t npts,
-                        fga_error_t *err);
+                        fga_error *err);
 
 /* Chebyshev coefficients a_0..a_g of e^{R t} on [-1, 1] (e^{Rt} = sum a_k T_k(t)):
    in double from n >= g + 1 samples at Chebyshev points by an FFTW
@@ -433,8 +433,8 @@ int fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, s
    thread-safe: serialise calls), and in MPFR, correctly rounded, from the
    Bessel series a_0 = I_0(R), a_k = 2 I_k(R).  a[] of the MPFR version must
    be initialised.  */
-int fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err);
-int fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err);
+int fgap_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error *err);
+int fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error *err);
 
 /* The Aggarwal--Alman degree form max{R, log(1/eps) / log(log(1/eps) / R)}
    (constants not included; the log-log term is dropped when log(1/eps) <= e R).
@@ -455,7 +455,7 @@ double fga_expfit_aggarwal_alman (double R, double eps);
 
 /* r = C(d + g, d) exactly (GMP); FGA_ERR_INPUT when d = 0, g < 0 or r does
    not fit size_t (the message gives r).  */
-int fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err);
+int fga_monomial_count (size_t *r, size_t d, long g, fga_error *err);
 
 /* The multi-indices of degree <= g in graded order: by degree, and within a
    degree lexicographically decreasing (x_1^k first, x_d^k last).  Every
@@ -471,17 +471,17 @@ typedef struct
   unsigned *var;               /* var[t]; var[0] = 0; owned */
   unsigned *deg;               /* |alpha_t|; owned */
   size_t *start;               /* g + 2 offsets: degree k is t in [start[k], start[k+1]); owned */
-} fga_monomials_struct;
+} fgap_monomials_struct;
 
-typedef fga_monomials_struct fga_monomials_t[1];
-typedef fga_monomials_struct *fga_monomials_ptr;
-typedef const fga_monomials_struct *fga_monomials_srcptr;
+typedef fgap_monomials_struct fgap_monomials_t[1];
+typedef fgap_monomials_struct *fgap_monomials_ptr;
+typedef const fgap_monomials_struct *fgap_monomials_srcptr;
 
 /* On failure mo is left cleared (safe to clear again).  */
-int fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err);
-void fga_monomials_clear (fga_monomials_ptr mo);
+int fgap_monomials_init (fgap_monomials_ptr mo, size_t d, long g, fga_error *err);
+void fgap_monomials_clear (fgap_monomials_ptr mo);
 /* m = |alpha_t|! / prod_l alpha_{t,l}!, exactly.  */
-void fga_monomials_multinomial (mpz_ptr m, fga_monomials_srcptr mo, size_t t);
+void fgap_monomials_multinomial (mpz_ptr m, fgap_monomials_srcptr mo, size_t t);
 
 /* The same multi-indices walked depth first: each is followed by its
    children alpha + e_l (l >= its last variable, in increasing order) and
@@ -499,13 +499,13 @@ typedef struct
   unsigned *alpha;             /* its d exponents */
   mpz_t *mult;                 /* g + 1 entries; mult[k] is its multinomial */
   size_t index;                /* its position in the walk, from 0 */
-} fga_monomial_walk_t;
+} fgap_monomial_walk;
 
 /* init starts at alpha = 0; next moves on and returns 0 when the walk is
    over (then k = -1, and next keeps returning 0).  */
-int fga_monomial_walk_init (fga_monomial_walk_t *w, size_t d, long g, fga_error_t *err);
-int fga_monomial_walk_next (fga_monomial_walk_t *w);
-void fga_monomial_walk_clear (fga_monomial_walk_t *w);
+int fgap_monomial_walk_init (fgap_monomial_walk *w, size_t d, long g, fga_error *err);
+int fgap_monomial_walk_next (fgap_monomial_walk *w);
+void fgap_monomial_walk_clear (fgap_monomial_walk *w);
 
 /* The features of p (from its coefficients p->mono) for Q and K, columns in
    the graded order of mo (mo->d = d, mo->g = p->g), into U1 (nq x r) and U2
@@ -514,12 +514,12 @@ void fga_monomial_walk_clear (fga_monomial_walk_t *w);
    c_k tau^k |alpha|! / prod alpha_l! is computed in MPFR and rounded once,
    then multiplied in.  _mpfr does the same at the precision of U1 and U2
    (equal, at least 53 bits, so that the entries of Q and K are exact).  */
-int fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo,
-                       fga_expfit_srcptr p, const fga_tau_t *tau, fga_mat_srcptr Q,
-                       fga_mat_srcptr K, fga_error_t *err);
-int fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomials_srcptr mo,
-                            fga_expfit_srcptr p, const fga_tau_t *tau, fga_mat_srcptr Q,
-                            fga_mat_srcptr K, fga_error_t *err);
+int fgap_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fgap_monomials_srcptr mo,
+                       fga_expfit_srcptr p, const fga_tau *tau, fga_mat_srcptr Q,
+                       fga_mat_srcptr K, fga_error *err);
+int fgap_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fgap_monomials_srcptr mo,
+                            fga_expfit_srcptr p, const fga_tau *tau, fga_mat_srcptr Q,
+                            fga_mat_srcptr K, fga_error *err);
 
 /* The a-priori rounding bound of the method poly evaluated with unit
    roundoff u = 2^-prec (53: arith=double; arith=mpfr: its precision):
@@ -534,7 +534,7 @@ int fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomi
    about e^{2R} (nk + r) u; +Inf when rho >= 1.  theory/upper-bound.md,
    lemma 6, proves it.  */
 int fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
-                             mpfr_prec_t prec, fga_error_t *err);
+                             mpfr_prec_t prec, fga_error *err);
 
 /* The operation counts of one run of poly (arith=double and mpfr alike), by
    kind: ops[0..4] = mul, add, exp, div, cmp (initialised by the caller), for
@@ -553,8 +553,8 @@ void fga_poly_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, lo
    (the naive kernel's, src/kernels/attention_naive.c, without lse), all exact in
    GMP, and crossover_n: the least n at which poly's total count is below
    exact's when nq = nk = n (same d, dv, g: the cost model's transition).
-   Counts never overflow.  fga_poly_plan initialises the mpz fields
-   (clear them with fga_poly_plan_clear) only when it returns FGA_OK.  */
+   Counts never overflow.  fga_poly_cost_init initialises the mpz fields
+   (clear them with fga_poly_cost_clear) only when it returns FGA_OK.  */
 typedef struct
 {
   double R, eps_rel;
@@ -565,12 +565,12 @@ typedef struct
   mpz_t poly[5], exact[5];     /* mul, add, exp, div, cmp */
   mpz_t poly_total, exact_total;
   mpz_t crossover_n;
-} fga_poly_plan_t;
+} fga_poly_cost;
 
-int fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, double B,
-                   double Bv, const fga_tau_t *tau, double eps_a, fga_basis_t basis,
-                   fga_error_t *err);
-void fga_poly_plan_clear (fga_poly_plan_t *pl);
+int fga_poly_cost_init (fga_poly_cost *pl, size_t nq, size_t nk, size_t d, size_t dv, double B,
+                   double Bv, const fga_tau *tau, double eps_a, fga_basis basis,
+                   fga_error *err);
+void fga_poly_cost_clear (fga_poly_cost *pl);
 
 /* ------------------------------------------------------------------ */
 /* Sparse attention patterns: exact softmax attention restricted to a
@@ -606,14 +606,14 @@ typedef enum
   FGA_SPARSE_STRIDED,
   FGA_SPARSE_DILATED,
   FGA_SPARSE_FIXED
-} fga_sparse_kind_t;
+} fga_sparse_kind;
 
 #define FGA_SPARSE_MAX_LEVELS 64
 #define FGA_SPARSE_MAX_RUNS 64       /* runs of one query, at most */
 
 typedef struct
 {
-  fga_sparse_kind_t kind;
+  fga_sparse_kind kind;
   size_t n;                    /* positions */
   int causal;                  /* 0 or 1 */
   size_t w;                    /* window: radius; dilated: first segment length w_0 >= 1 */
@@ -623,7 +623,7 @@ typedef struct
   size_t levels;               /* dilated: number of levels, 0 to stop at w_k >= n */
   size_t head;                 /* dilated: LongNet's head index, giving the offsets */
   size_t c;                    /* fixed: summary positions per block, 1 <= c <= l */
-} fga_sparse_pattern_t;
+} fga_sparse_pattern;
 
 /* Keys start + a step + t for a < count and t < width, in that order (a
    outer): count stretches of width consecutive keys, step apart (width = 1
@@ -635,35 +635,35 @@ typedef struct
   size_t start, step, count;
   unsigned group;
   size_t width;
-} fga_sparse_run_t;
+} fgap_sparse_run;
 
 /* Refuses bad parameters (naming them) and resolves l = 0 and levels = 0
    in place.  The other functions need a checked pattern.  */
-int fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err);
+int fga_sparse_pattern_check (fga_sparse_pattern *p, fga_error *err);
 /* The keys of query i < n as at most FGA_SPARSE_MAX_RUNS runs, in the order
    they are attended (a group's runs are consecutive; no run is empty);
    returns the number of runs.  fixed gives at most 4, in increasing order
    of key with no key twice, whatever n / l.  */
-size_t fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i);
+size_t fgap_sparse_runs (fgap_sparse_run *runs, const fga_sparse_pattern *p, size_t i);
 /* The number of (query, key) pairs scored, counted with multiplicity, and
    of groups, in closed form (O(levels) time for dilated, O(1) for the
    others; exact for any n).  */
-void fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern_t *p);
+void fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern *p);
 /* The operation counts of fga_sparse_attention, by kind: ops[0..4] = mul,
    add, exp, div, cmp (initialised by the caller); lse != 0 when lse is
    asked for.  With P pairs, G groups, M = G - n merges, L = [lse]:
      mul = P (d + 1 + dv) + M (1 + dv)
      add = P (d + 1 + dv) - G (1 + dv) + M (2 + dv) + L n
      exp = P + M + L n,  div = n dv,  cmp = P - n.  */
-void fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern_t *p, size_t d, size_t dv,
+void fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern *p, size_t d, size_t dv,
                        int lse);
 /* T (n x dv) allocated by the caller, lse (n values) may be NULL.  Fills
    the counts and peak_bytes of st (if not NULL) and its figures "pairs",
    "groups" and "max_keys" (the largest group); not its wall time.  Any
    finite scores are handled (each group's maximum is subtracted).  */
 int fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                          fga_mat_srcptr V, double tau, const fga_sparse_pattern_t *p,
-                          fga_stats_t *st, fga_error_t *err);
+                          fga_mat_srcptr V, double tau, const fga_sparse_pattern *p,
+                          fga_stats *st, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Random features (REFERENCES.md section 5; the method rf).
@@ -682,10 +682,10 @@ int fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
    The method rf applies them to x = tau^{1/2} q and y = tau^{1/2} k.  The
    values of the enumeration are those of its parameter kind=pos|hyp|trig.  */
 
-typedef enum { FGA_RF_POS, FGA_RF_HYP, FGA_RF_TRIG } fga_rf_kind_t;
+typedef enum { FGA_RF_POS, FGA_RF_HYP, FGA_RF_TRIG } fga_rf_kind;
 
 /* The number of entries of phi: m for pos, 2m for hyp and trig.  */
-size_t fga_rf_dim (fga_rf_kind_t kind, size_t m);
+size_t fgap_rf_dim (fga_rf_kind kind, size_t m);
 
 /* Fills W (m x d, row-major, allocated by the caller) from GMP's default
    random state seeded with seed (mpfr_nrandom, so the Gaussian draws are
@@ -696,13 +696,13 @@ size_t fga_rf_dim (fga_rf_kind_t kind, size_t m);
    of d fresh normals: every row is N(0, I_d), rows of a block are
    orthogonal; LAPACK's rounding may differ between builds.  d <= 4096 for
    orth = 1.  */
-int fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_error_t *err);
+int fgap_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_error *err);
 
-/* phi(x) (fga_rf_dim (kind, m) entries, allocated by the caller) by the
+/* phi(x) (fgap_rf_dim (kind, m) entries, allocated by the caller) by the
    formulas above, directly, with no protection against overflow: the slow,
    obvious reference of the method rf.  */
-int fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size_t d,
-                const double *x, fga_error_t *err);
+int fgap_rf_phi (double *phi, fga_rf_kind kind, const double *W, size_t m, size_t d,
+                const double *x, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Low rank: the attention matrix, its singular values, svd and nystrom.  */
@@ -720,7 +720,7 @@ int fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size
      n_div = nq nk, n_cmp = nq (nk - 1)   (L = 1 if lse is not NULL),
    and peak_bytes = 0 (no scratch).  */
 int fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                          double tau, fga_stats_t *st, fga_error_t *err);
+                          double tau, fga_stats *st, fga_error *err);
 
 /* The thin SVD M = U diag (s) Vt by LAPACK's dgesdd, for M a x b and
    r = min (a, b): U a x r and Vt r x b (allocated by the caller; both NULL
@@ -731,15 +731,15 @@ int fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_
    lapack_flops, an estimate of LAPACK's floating-point operations from
    Golub and Van Loan's table (src/methods/svd.c): they cannot be counted from
    outside LAPACK, so its counts n_mul ... n_cmp are left alone.  */
-int fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_t *st,
-                 fga_error_t *err);
+int fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats *st,
+                 fga_error *err);
 
 /* The min (nq, nk) singular values of P = softmax (tau Q K^T), decreasing,
    into sigma: P formed by fga_attention_matrix, then fga_mat_svd.  st gets
    the counts of forming P (exact), peak_bytes (P and LAPACK's workspace)
    and lapack_flops (estimated).  */
 int fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K,
-                                   double tau, fga_stats_t *st, fga_error_t *err);
+                                   double tau, fga_stats *st, fga_error *err);
 
 /* The numerical rank at an absolute tolerance: the number of sigma_i > tol
    among the r values of sigma.  */
@@ -762,10 +762,10 @@ void fga_eckart_young (double *e, const double *sigma, size_t r);
    once a singular value has grown into reach (src/methods/nystrom.c explains how
    fast).  Both fill st's counts (exact, LAPACK's excepted: lapack_flops
    estimates them for _svd) and peak_bytes.  */
-int fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats_t *st,
-                  fga_error_t *err);
-int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
-                   fga_error_t *err);
+int fgap_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats *st,
+                  fga_error *err);
+int fgap_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats *st,
+                   fga_error *err);
 
 /* The methods (see fgattn methods):
    svd:k=K          T = P_k V, P_k the truncated SVD of P (Eckart--Young: the
@@ -796,7 +796,7 @@ int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
    (k = 1, 2, ...), for each degree sketch by sketch, each sketch as d hashes
    (gmp_urandomm_ui) then d signs (one random bit each): the same seed gives
    the same hashes on every machine, and degree k of a method with degree
-   g >= k uses the same hashes as fga_tsketch_vec with that k.
+   g >= k uses the same hashes as fgap_tsketch_vec with that k.
 
    The method tsketch (fgattn methods) replaces each degree-k block of the
    monomial features of poly by sketch_k: with p(x) = sum_k c_k x^k,
@@ -807,19 +807,19 @@ int fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st,
 /* sketch_k(x) (m entries, allocated by the caller) with the hashes of degree
    k drawn from seed as above.  Calls FFTW's planner (not thread-safe:
    serialise calls).  1 <= k <= 10000, m >= 1, d >= 1.  */
-int fga_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k,
-                     unsigned long seed, fga_error_t *err);
+int fgap_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k,
+                     unsigned long seed, fga_error *err);
 
 /* The number of features 1 + g m of a prepared tsketch method, or 0 when m
    is not a prepared tsketch method.  */
-size_t fga_tsketch_dim (fga_method_t m);
+size_t fgap_tsketch_dim (fga_method m);
 
 /* The feature row of the d-vector x for a prepared tsketch method: Phi(x)
-   when query is nonzero, Psi(x) otherwise (fga_tsketch_dim (m) entries,
+   when query is nonzero, Psi(x) otherwise (fgap_tsketch_dim (m) entries,
    allocated by the caller); the rows the method multiplies, computed by the
    same code.  Thread-safe.  */
-int fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query,
-                     fga_error_t *err);
+int fgap_tsketch_phi (double *phi, fga_method m, const double *x, int query,
+                     fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Experiments: sweep configurations (DESIGN.md section 7).
@@ -869,7 +869,7 @@ typedef struct
   size_t ntargets;
   double targets[FGA_SWEEP_MAX_LIST];
   double max_size;             /* search upper end; 0 when no search */
-} fga_sweep_method_t;
+} fga_sweep_method;
 
 typedef struct
 {
@@ -885,8 +885,8 @@ typedef struct
   size_t nb;
   double b[FGA_SWEEP_MAX_LIST];
   double Bv;                   /* 0: Bv = B */
-  fga_dist_t dist;
-  fga_tau_t tau;
+  fga_dist dist;
+  fga_tau tau;
   size_t nseeds;
   unsigned long seeds[FGA_SWEEP_MAX_LIST];
   size_t mpfr_max_n;
@@ -895,15 +895,15 @@ typedef struct
   double tol[FGA_SWEEP_MAX_LIST];   /* a tolerance 1/n is stored as -1 */
   size_t rank_max_n;
   size_t nmethods;
-  fga_sweep_method_t methods[FGA_SWEEP_MAX_METHODS];
-} fga_sweep_config_t;
+  fga_sweep_method methods[FGA_SWEEP_MAX_METHODS];
+} fga_sweep_config;
 
 /* Reads and validates a configuration; messages are "FILE:LINE: what".  */
-int fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *err);
+int fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err);
 /* d for a given n under the configuration.  */
-size_t fga_sweep_config_d (const fga_sweep_config_t *cfg, size_t n);
+size_t fga_sweep_config_d (const fga_sweep_config *cfg, size_t n);
 /* B for a given n and grid value b.  */
-double fga_sweep_config_B (const fga_sweep_config_t *cfg, size_t n, double b);
+double fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b);
 
 /* Running a sweep.  Every cell (n, b, seed) makes its instance, computes
    the ground truth once, runs every method at every size, the numerical
@@ -931,19 +931,19 @@ typedef struct
   size_t cells_total, cells_done, cells_skipped;
   const char *current;         /* the cell in flight, or NULL */
   double elapsed_seconds;
-} fga_sweep_progress_t;
+} fga_sweep_progress;
 
-typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress_t *p, void *data);
+typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress *p, void *data);
 
 typedef struct
 {
   int jobs;                    /* cells run in parallel (>= 1) */
   fga_sweep_progress_fn progress;   /* called after each cell; may be NULL */
   void *progress_data;
-} fga_sweep_opts_t;
+} fga_sweep_opts;
 
-int fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir,
-                   const fga_sweep_opts_t *opts, fga_error_t *err);
+int fga_sweep_run (const fga_sweep_config *cfg, const char *outdir,
+                   const fga_sweep_opts *opts, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Reports of a sweep.  Tables, exponent fits and gnuplot inputs
@@ -961,8 +961,8 @@ typedef fga_report_struct *fga_report_ptr;
 
 /* Reads whichever of the three files dir holds.  FGA_ERR_INPUT when dir
    holds none of them, or a file is malformed (message "path:line: what").  */
-int fga_report_read (fga_report_ptr *rep, const char *dir, fga_error_t *err);
-void fga_report_free (fga_report_ptr rep);
+int fga_report_read (fga_report_ptr *rep, const char *dir, fga_error *err);
+void fga_report_destroy (fga_report_ptr rep);
 /* The FGA_REPORT_* bits of the files that were there.  */
 unsigned fga_report_files (const fga_report_struct *rep);
 /* Whether the row axis is B (the grid was in absolute B) rather than beta. */
@@ -970,7 +970,7 @@ int fga_report_axis_is_B (const fga_report_struct *rep);
 
 /* The least-squares slope of log v against log n over the points with both
    positive and finite; NaN with fewer than two such points or a single n.  */
-double fga_report_fit_exponent (const double *n, const double *v, size_t k);
+double fgap_report_fit_exponent (const double *n, const double *v, size_t k);
 
 /* One fitted exponent in n: of the numerical rank of P at a tolerance
    (quantity "rank", label "", param the tol) or of the least size of a
@@ -982,18 +982,18 @@ typedef struct
   double x;
   double exponent;             /* NaN when fewer than two n have a value */
   size_t points;               /* the n that entered the fit */
-} fga_report_exponent_t;
+} fga_report_exponent;
 
 /* The exponents, by tol then by (label, target), each by increasing x.
    Owned by rep.  */
-size_t fga_report_exponents (const fga_report_struct *rep, const fga_report_exponent_t **ex);
+size_t fga_report_exponents (const fga_report_struct *rep, const fga_report_exponent **ex);
 
 /* Writes, each atomically, into dir: error-vs-B.md, least-size.md,
    exponents.md, and for each plot NAME.dat and NAME.gp.  A script, run in
    dir as `gnuplot NAME.gp', writes NAME.png and NAME.svg; run as
    `gnuplot -e "out='X'" NAME.gp' it writes X.png and X.svg instead (so that
    a caller can render under temporary names and rename when complete).  */
-int fga_report_write (fga_report_ptr rep, const char *dir, fga_error_t *err);
+int fga_report_write (fga_report_ptr rep, const char *dir, fga_error *err);
 /* The plots (NAME, without extension) of the last fga_report_write.  */
 size_t fga_report_nplots (const fga_report_struct *rep);
 const char *fga_report_plot (const fga_report_struct *rep, size_t i);
@@ -1030,13 +1030,13 @@ size_t fga_hamming_far (size_t t, double eps);
    vectors concentrate at distance m/2, so (1+eps) t must stay below m/2 by a
    margin (the message gives the probability that a random pair is too close). */
 int fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps,
-                          int planted, unsigned long seed, fga_error_t *err);
+                          int planted, unsigned long seed, fga_error *err);
 size_t fga_hamming_distance (fga_hamming_srcptr h, size_t i, size_t j);
 /* dir/hamming.json: {"format": "fgattn-hamming", "n", "m", "t", "eps",
    "planted", "seed", "planted_pair": [i, j], "a": ["0110...", ...],
    "b": [...]}; written atomically (the folder is made when missing).  */
-int fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err);
-int fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err);
+int fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error *err);
+int fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error *err);
 
 typedef struct
 {
@@ -1044,9 +1044,9 @@ typedef struct
   size_t close_pairs;          /* pairs at distance <= t */
   size_t gap_pairs;            /* pairs strictly between t and (1+eps) t (promise broken) */
   int yes;                     /* min_dist <= t */
-} fga_hamming_solution_t;
+} fga_hamming_solution;
 /* Brute force over all n^2 pairs.  */
-void fga_hamming_solve (fga_hamming_solution_t *sol, fga_hamming_srcptr h);
+void fga_hamming_solve (fga_hamming_solution *sol, fga_hamming_srcptr h);
 
 /* The reduction (REFERENCES.md section 4).  d = 2m, lambda = ln(4n)/(eps t),
    s = sqrt(lambda d); rows 0..n-1 of Q are s (a_i, 1-a_i), rows n..2n-1 zero;
@@ -1062,19 +1062,19 @@ typedef struct
   double no_bound;             /* NO: every o_i <= e^{-lambda t} / (4n) */
   double accuracy;             /* additive error below e^{-lambda t} / (8n) decides */
   double decide_at;            /* 3 e^{-lambda t} / (8n), the midpoint */
-} fga_reduction_info_t;
+} fga_reduction_info;
 
 /* Builds the attention instance (inst initialised by the caller; cleared
    first) and its thresholds.  inst->B = s, inst->Bv = 1.  */
-int fga_reduce (fga_instance_ptr inst, fga_reduction_info_t *info, fga_hamming_srcptr h,
-                fga_error_t *err);
+int fga_reduce (fga_instance_ptr inst, fga_reduction_info *info, fga_hamming_srcptr h,
+                fga_error *err);
 /* dir/reduction.json, atomically (with tau "1/d").  */
-int fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info,
-                              fga_error_t *err);
-int fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_t *err);
+int fga_reduction_write_info (const char *dir, const fga_reduction_info *info,
+                              fga_error *err);
+int fga_reduction_read_info (fga_reduction_info *info, const char *dir, fga_error *err);
 /* Checks that inst has the shapes info calls for (2n x 2m, V 2n x 1).  */
-int fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info_t *info,
-                         fga_error_t *err);
+int fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info *info,
+                         fga_error *err);
 
 typedef struct
 {
@@ -1084,10 +1084,10 @@ typedef struct
   double margin;               /* yes: max_o - decide_at; no: decide_at - max_o (>= 0) */
   double above_no;             /* max_o - no_bound */
   double below_yes;            /* yes_bound - max_o */
-} fga_reduction_decision_t;
+} fga_reduction_decision;
 /* Decides from an output T (2n x 1) of any method run with tau = 1/d.  */
-int fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
-                          const fga_reduction_info_t *info, fga_error_t *err);
+int fga_reduction_decide (fga_reduction_decision *dec, fga_mat_srcptr T,
+                          const fga_reduction_info *info, fga_error *err);
 
 /* The polynomial method's decision at every degree (src/reduction/reduction_degree.c,
    theory/lower-bound.md section 6).  For g = 0..gmax, the output that the
@@ -1104,7 +1104,7 @@ int fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
    max_o is below 2^-150, far below the margins the decision looks at.  */
 typedef struct
 {
-  fga_basis_t basis;
+  fga_basis basis;
   double R;                    /* p_g approximates exp on [-R, R] */
   double max_score;            /* the largest score, rounded upward; <= R */
   long gmax;
@@ -1117,19 +1117,19 @@ typedef struct
                                   (p_g(0) <= 0): the method itself, which checks every
                                   row, refuses the output; the decision reads only the
                                   real queries, so the verdict is still given */
-} fga_reduction_scan_t;
+} fga_reduction_scan;
 
-void fga_reduction_scan_init (fga_reduction_scan_t *scan);
-void fga_reduction_scan_clear (fga_reduction_scan_t *scan);
+void fga_reduction_scan_init (fga_reduction_scan *scan);
+void fga_reduction_scan_clear (fga_reduction_scan *scan);
 /* Refuses an instance that is not a reduction (entries of Q, K other than
    0 and one s > 0, V other than 0 and 1), R < max_score, and gmax outside
    0..FGA_EXPFIT_GMAX.  The Taylor basis ignores R beyond that check.  */
-int fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
-                               const fga_reduction_info_t *info, fga_basis_t basis, double R,
-                               long gmax, fga_error_t *err);
+int fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
+                               const fga_reduction_info *info, fga_basis basis, double R,
+                               long gmax, fga_error *err);
 /* The least g <= gmax from which every degree up to gmax answers `yes';
    -1 if none (not even gmax).  */
-long fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes);
+long fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes);
 
 /* The hardness experiment (src/reduction/hardness.c, `fgattn hardness CONFIG',
    experiments/hardness.conf): for each n and seed, a YES and a NO gap
@@ -1157,17 +1157,17 @@ typedef struct
   double gap;
   unsigned long seeds[FGA_HARDNESS_MAX];
   size_t nseeds;
-  fga_basis_t basis;
+  fga_basis basis;
   int R_max;                   /* 0: R = auto, 1: R = the largest score */
   long gmax;
   char *text;                  /* the file as read (recorded in hardness.json); owned */
-} fga_hardness_config_t;
+} fga_hardness_config;
 
 /* Reads and validates; messages name the file and line.  */
-int fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_error_t *err);
-void fga_hardness_config_clear (fga_hardness_config_t *cfg);
-size_t fga_hardness_m (const fga_hardness_config_t *cfg, size_t n);
-size_t fga_hardness_t (const fga_hardness_config_t *cfg, size_t m);
+int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err);
+void fga_hardness_config_clear (fga_hardness_config *cfg);
+size_t fgap_hardness_m_of (const fga_hardness_config *cfg, size_t n);
+size_t fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m);
 
 typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
                                           unsigned long seed, void *data);
@@ -1177,15 +1177,15 @@ typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
    instance, r, the certified degree, and fits against n) and hardness.json
    (fgattn version and the configuration).  A finished run is rewritten
    whole; an interrupted one leaves the previous files untouched.  */
-int fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
-                      fga_hardness_progress_fn progress, void *data, fga_error_t *err);
+int fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
+                      fga_hardness_progress_fn progress, void *data, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The complexity analyzer (src/analyzer/analyzer.c; REFERENCES.md section 7).
 
    For a mechanism and its sizes: exact operation counts by kind in GMP
    (never overflowing, n = 10^12 included), equal for the mechanisms that
-   fgattn runs to what their implementations record in fga_stats_t
+   fgattn runs to what their implementations record in fga_stats
    (tests/analyzer/t-analyzer.c checks it); the matrix-product MACs and the scores
    from which the FLOP conventions of the tools are derived; peak working
    memory under a stated model; minimum sequential steps, maximum path
@@ -1209,26 +1209,26 @@ typedef enum
   FGA_AN_FLASH,                /* FlashAttention's tiling for an on-chip memory of sram words */
   FGA_AN_FIXED,                /* the method fixed (l, c, causal) */
   FGA_AN_NMECH
-} fga_an_mech_t;
+} fga_an_mech;
 
 typedef struct
 {
-  fga_an_mech_t mech;
+  fga_an_mech mech;
   size_t nq, nk, d, dv;        /* nq = nk = n for the position-based mechanisms */
   int causal, lse;             /* lse: the log-sum-exp output asked for (as the methods' lse) */
   size_t heads;                /* mha: number of heads (divides d) */
   size_t block;                /* stream: keys per block, 0 for the kernel's 256 */
-  size_t w, l, r, alpha, levels, head;   /* window, strided, dilated, fixed (fga_sparse_pattern_t) */
+  size_t w, l, r, alpha, levels, head;   /* window, strided, dilated, fixed (fga_sparse_pattern) */
   size_t c;                    /* fixed: summary positions at the end of each block of l, 1..l */
   long g;                      /* poly: degree */
   size_t m;                    /* rf, nystrom, linear: features or landmarks */
-  int rf_kind;                 /* fga_rf_kind_t */
+  int rf_kind;                 /* fga_rf_kind */
   long iters;                  /* nystrom: iterations of the pseudo-inverse */
   int segment;                 /* nystrom: segment-mean landmarks */
   size_t k;                    /* conv: kernel width */
   int separable;               /* conv: depthwise then pointwise */
   size_t sram;                 /* flash: on-chip memory M in words (>= 4 d) */
-} fga_an_spec_t;
+} fga_an_spec;
 
 typedef struct
 {
@@ -1248,17 +1248,17 @@ typedef struct
                                   standard algorithm; flash: FlashAttention's); 0 if not modelled */
   const char *mem_model;       /* what mem_elems counts */
   const char *depth_model;     /* how depth was derived */
-} fga_an_result_t;
+} fga_an_result;
 
 /* Sets defaults: vanilla, sizes 0, heads 1, alpha 2, r 1, iters 6, k 3, sram 2^17, c 1.  */
-void fga_an_spec_init (fga_an_spec_t *s);
-const char *fga_an_mech_name (fga_an_mech_t m);
+void fga_an_spec_init (fga_an_spec *s);
+const char *fga_an_mech_name (fga_an_mech m);
 /* The mechanism named, or -1.  */
 int fga_an_mech_parse (const char *name);
-void fga_an_result_init (fga_an_result_t *res);
-void fga_an_result_clear (fga_an_result_t *res);
+void fga_an_result_init (fga_an_result *res);
+void fga_an_result_clear (fga_an_result *res);
 /* Fills res (initialised); refuses bad sizes with a message.  */
-int fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err);
+int fga_an_analyze (fga_an_result *res, const fga_an_spec *s, fga_error *err);
 
 /* FLOP conventions, derived from res: each names the tools or papers that
    use it.  halve: for a causal spec, 0 counts the exact masked work, 1
@@ -1272,13 +1272,13 @@ typedef enum
   FGA_FLOP_SOFTMAX5,           /* 2 per MAC + 5 per score: LLM-Viewer */
   FGA_FLOP_ALL,                /* every operation of every kind once: fgattn's own counts */
   FGA_FLOP_NCONV
-} fga_flop_conv_t;
-const char *fga_flop_conv_name (fga_flop_conv_t c);
-const char *fga_flop_conv_source (fga_flop_conv_t c);
+} fga_flop_conv;
+const char *fga_flop_conv_name (fga_flop_conv c);
+const char *fga_flop_conv_source (fga_flop_conv c);
 int fga_flop_conv_parse (const char *name);
-void fga_an_flops (mpz_ptr out, const fga_an_result_t *res, fga_flop_conv_t c, int halve);
+void fga_an_flops (mpz_ptr out, const fga_an_result *res, fga_flop_conv c, int halve);
 /* Brent's bound T_p <= ceil (W / p) + D with W = res->work, D = res->depth.  */
-void fga_an_brent (mpz_ptr out, const fga_an_result_t *res, mpz_srcptr p);
+void fga_an_brent (mpz_ptr out, const fga_an_result *res, mpz_srcptr p);
 
 /* The rows of a paper's complexity table, as specs derived from base
    (its n, d, dv, and: vaswani's kernel base->k and neighbourhood
@@ -1289,10 +1289,10 @@ void fga_an_brent (mpz_ptr out, const fga_an_result_t *res, mpz_srcptr p);
    most max), 0 for an unknown name.  */
 typedef struct
 {
-  fga_an_spec_t spec;
+  fga_an_spec spec;
   const char *label, *complexity, *steps_class, *path_class;
-} fga_an_row_t;
-size_t fga_an_table (fga_an_row_t *rows, size_t max, const char *name, const fga_an_spec_t *base);
+} fga_an_row;
+size_t fga_an_table (fga_an_row *rows, size_t max, const char *name, const fga_an_spec *base);
 
 /* The online softmax as a reduction (`fgattn analyze --depth'): each score
    becomes a state (m, l, o) = (s_j, 1, v_j) at the depth S = c(d) + 2 of a
@@ -1326,7 +1326,7 @@ typedef struct
   double r2;                   /* coefficient of determination, in log-log */
   double max_resid;            /* max_i |e_i| */
   size_t points;               /* the points that entered the fit */
-} fga_fit_t;
+} fga_fit;
 
 /* Skip points whose n or y is not positive and finite, instead of refusing them. */
 #define FGA_FIT_SKIP 1u
@@ -1335,8 +1335,8 @@ typedef struct
    naming the point, for a value that is not positive and finite (unless
    FGA_FIT_SKIP), for fewer than two (usable) points, and when every n is
    the same.  */
-int fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, unsigned flags,
-                   fga_error_t *err);
+int fga_fit_power (fga_fit *fit, const double *n, const double *y, size_t k, unsigned flags,
+                   fga_error *err);
 
 /* The mechanisms of the analyzer that fgattn runs, with the method that
    runs each (its counts equal the analyzer's) and the asymptotic exponent
@@ -1367,14 +1367,14 @@ typedef struct
   char spec[256];              /* the method string, every parameter that matters given */
   double exponent;             /* the asymptotic exponent of W in n */
   const char *work_class;      /* the class, e.g. "O(n^2 d)"; static storage */
-} fga_scaling_mech_t;
+} fga_scaling_mech;
 
 /* FGA_ERR_INPUT for a mechanism fgattn does not run (mha, recurrent, conv,
    linear, flash: the message names those it can time), for causal where
    the method has no causal form, and for poly with g = 0 (the method's
    deg=0 chooses the degree from the data).  s->lse is not part of a spec:
    a caller that sets it passes an lse buffer to fga_method_run.  */
-int fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *err);
+int fga_scaling_mech_from_spec (fga_scaling_mech *sm, const fga_an_spec *s, fga_error *err);
 
 /* Refuses (FGA_ERR_INPUT, naming the parameter and the least n that
    works) an n at which the mechanism of s cannot run or is not the
@@ -1383,7 +1383,7 @@ int fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_
    fixed with c = l (l as resolved at n), dilated with n <= w or a pattern
    that leaves a query out, nystrom with n <= m.  Also refuses what the
    analyzer refuses at nq = nk = n.  s->nq and s->nk are ignored.  */
-int fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err);
+int fga_scaling_check_n (const fga_an_spec *s, size_t n, fga_error *err);
 
 /* An estimate of the bytes one run at nq = nk = n needs: Q, K, V and the
    output T (exact) and the method's working memory: the analyzer's model
@@ -1393,7 +1393,7 @@ int fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err);
    whole feature matrices while the method works in blocks and refuses
    more than its budget (2^30 bytes) itself.  Threads: as many as the
    kernels may use (fga_max_threads).  */
-int fga_scaling_bytes (double *bytes, const fga_an_spec_t *s, size_t n, fga_error_t *err);
+int fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error *err);
 
 #ifdef __cplusplus
 }

@@ -132,12 +132,12 @@ fga_test_count_entries (const char *dir)
   return n;
 }
 
-fga_method_t
-fga_test_make_method (const char *spec, const fga_problem_t *prob)
+fga_method
+fga_test_make_method (const char *spec, const fga_problem *prob)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
   int rc = fga_method_prepare (m, prob, &err);
   ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
@@ -145,7 +145,7 @@ fga_test_make_method (const char *spec, const fga_problem_t *prob)
 }
 
 void
-fga_test_problem (fga_problem_t *p, size_t nq, size_t nk, size_t d, size_t dv, double tau)
+fga_test_problem (fga_problem *p, size_t nq, size_t nk, size_t d, size_t dv, double tau)
 {
   memset (p, 0, sizeof *p);
   p->nq = nq;

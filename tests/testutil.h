@@ -32,11 +32,11 @@ void fga_test_fill_uniform (fga_mat_ptr M, double B, unsigned long *state);
 
 /* A method made from spec and prepared for prob; the test fails if either
    step does.  The caller destroys it.  */
-fga_method_t fga_test_make_method (const char *spec, const fga_problem_t *prob);
+fga_method fga_test_make_method (const char *spec, const fga_problem *prob);
 
 /* A problem of the given shape with tau the given number, R unknown (+Inf)
    and B = Bv = 1.  */
-void fga_test_problem (fga_problem_t *p, size_t nq, size_t nk, size_t d, size_t dv, double tau);
+void fga_test_problem (fga_problem *p, size_t nq, size_t nk, size_t d, size_t dv, double tau);
 
 /* The plain dot product sum_k a_k b_k.  */
 double fga_test_dot (const double *a, const double *b, size_t n);

@@ -92,7 +92,7 @@ clog2 (size_t x)
 }
 
 void
-fga_an_spec_init (fga_an_spec_t *s)
+fga_an_spec_init (fga_an_spec *s)
 {
   memset (s, 0, sizeof *s);
   s->mech = FGA_AN_VANILLA;
@@ -106,7 +106,7 @@ fga_an_spec_init (fga_an_spec_t *s)
 }
 
 const char *
-fga_an_mech_name (fga_an_mech_t m)
+fga_an_mech_name (fga_an_mech m)
 {
   return (unsigned) m < FGA_AN_NMECH ? mech_names[m] : "?";
 }
@@ -121,7 +121,7 @@ fga_an_mech_parse (const char *name)
 }
 
 void
-fga_an_result_init (fga_an_result_t *res)
+fga_an_result_init (fga_an_result *res)
 {
   for (int i = 0; i < 5; i++)
     mpz_init (res->ops[i]);
@@ -132,7 +132,7 @@ fga_an_result_init (fga_an_result_t *res)
 }
 
 void
-fga_an_result_clear (fga_an_result_t *res)
+fga_an_result_clear (fga_an_result *res)
 {
   for (int i = 0; i < 5; i++)
     mpz_clear (res->ops[i]);
@@ -217,7 +217,7 @@ vanilla_depth (mpz_ptr z, size_t nk, size_t d)
 }
 
 static void
-sparse_spec (fga_sparse_pattern_t *p, const fga_an_spec_t *s)
+sparse_spec (fga_sparse_pattern *p, const fga_an_spec *s)
 {
   memset (p, 0, sizeof *p);
   p->n = s->nq;
@@ -237,7 +237,7 @@ sparse_spec (fga_sparse_pattern_t *p, const fga_an_spec_t *s)
 /* ops, macs and scores of the dense (unmasked) vanilla and, with causal,
    the masked one.  */
 static void
-vanilla_counts (fga_an_result_t *res, size_t nq, size_t nk, size_t d, size_t dv, int causal,
+vanilla_counts (fga_an_result *res, size_t nq, size_t nk, size_t d, size_t dv, int causal,
                 int lse)
 {
   mpz_t P, G;
@@ -263,7 +263,7 @@ vanilla_counts (fga_an_result_t *res, size_t nq, size_t nk, size_t d, size_t dv,
 }
 
 static int
-check_spec (const fga_an_spec_t *s, fga_error_t *err)
+check_spec (const fga_an_spec *s, fga_error *err)
 {
   if ((unsigned) s->mech >= FGA_AN_NMECH)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: unknown mechanism %d", fn, (int) s->mech);
@@ -304,7 +304,7 @@ check_spec (const fga_an_spec_t *s, fga_error_t *err)
 }
 
 int
-fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
+fga_an_analyze (fga_an_result *res, const fga_an_spec *s, fga_error *err)
 {
   int rc = check_spec (s, err);
   if (rc != FGA_OK)
@@ -388,7 +388,7 @@ fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
     case FGA_AN_DILATED:
     case FGA_AN_FIXED:
       {
-        fga_sparse_pattern_t p;
+        fga_sparse_pattern p;
         sparse_spec (&p, s);
         rc = fga_sparse_pattern_check (&p, err);
         if (rc != FGA_OK)
@@ -583,7 +583,7 @@ fga_an_analyze (fga_an_result_t *res, const fga_an_spec_t *s, fga_error_t *err)
     case FGA_AN_MHA:
       {
         size_t h = s->heads, dh = d / h;
-        fga_an_result_t hr;
+        fga_an_result hr;
         fga_an_result_init (&hr);
         vanilla_counts (&hr, nq, nq, dh, dh, s->causal, L);
         for (int i = 0; i < 5; i++)
@@ -719,13 +719,13 @@ static const char *const conv_sources[FGA_FLOP_NCONV] = {
 };
 
 const char *
-fga_flop_conv_name (fga_flop_conv_t c)
+fga_flop_conv_name (fga_flop_conv c)
 {
   return (unsigned) c < FGA_FLOP_NCONV ? conv_names[c] : "?";
 }
 
 const char *
-fga_flop_conv_source (fga_flop_conv_t c)
+fga_flop_conv_source (fga_flop_conv c)
 {
   return (unsigned) c < FGA_FLOP_NCONV ? conv_sources[c] : "?";
 }
@@ -740,7 +740,7 @@ fga_flop_conv_parse (const char *name)
 }
 
 void
-fga_an_flops (mpz_ptr out, const fga_an_result_t *res, fga_flop_conv_t c, int halve)
+fga_an_flops (mpz_ptr out, const fga_an_result *res, fga_flop_conv c, int halve)
 {
   /* halving and dense counting are only meaningful for the product and
      score conventions: `all' is always the exact masked work */
@@ -772,7 +772,7 @@ fga_an_flops (mpz_ptr out, const fga_an_result_t *res, fga_flop_conv_t c, int ha
 }
 
 void
-fga_an_brent (mpz_ptr out, const fga_an_result_t *res, mpz_srcptr p)
+fga_an_brent (mpz_ptr out, const fga_an_result *res, mpz_srcptr p)
 {
   mpz_cdiv_q (out, res->work, p);
   mpz_add (out, out, res->depth);
@@ -782,7 +782,7 @@ fga_an_brent (mpz_ptr out, const fga_an_result_t *res, mpz_srcptr p)
 /* The papers' tables.  */
 
 static void
-add_row (fga_an_row_t *rows, size_t max, size_t *nr, const fga_an_spec_t *spec,
+add_row (fga_an_row *rows, size_t max, size_t *nr, const fga_an_spec *spec,
          const char *label, const char *cx, const char *st, const char *pl)
 {
   if (*nr < max)
@@ -797,9 +797,9 @@ add_row (fga_an_row_t *rows, size_t max, size_t *nr, const fga_an_spec_t *spec,
 }
 
 size_t
-fga_an_table (fga_an_row_t *rows, size_t max, const char *name, const fga_an_spec_t *base)
+fga_an_table (fga_an_row *rows, size_t max, const char *name, const fga_an_spec *base)
 {
-  fga_an_spec_t s = *base;
+  fga_an_spec s = *base;
   size_t nr = 0;
   s.causal = 0;
   s.lse = 0;

@@ -17,7 +17,7 @@ extern const char *cli_command;
 /* Prints "fgattn CMD: message" on stderr and returns status.  */
 int cli_fail (int status, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Prints err's message and returns the exit status its code calls for.  */
-int cli_fail_err (const fga_error_t *err);
+int cli_fail_err (const fga_error *err);
 /* The exit status for a library status code.  */
 int cli_status (int code);
 
@@ -64,7 +64,7 @@ int cli_check_writable (const char *path, const char *option);
    -T (--kind) -S (--segment) of analyze and scaling: sets the parameter of
    s; returns 1 when opt is one of them (status: the exit status of a bad
    value, else CLI_OK), 0 otherwise.  */
-int cli_an_option (fga_an_spec_t *s, int opt, const char *arg, int *status);
+int cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status);
 
 /* notebooks-data/NAME for a configuration .../NAME.conf, into buf.  */
 void cli_default_outdir (char *buf, size_t size, const char *config);

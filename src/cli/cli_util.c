@@ -35,7 +35,7 @@ cli_status (int code)
 }
 
 int
-cli_fail_err (const fga_error_t *err)
+cli_fail_err (const fga_error *err)
 {
   return cli_fail (cli_status (err->code), "%s", err->msg);
 }
@@ -352,7 +352,7 @@ cli_install_signal_handlers (void)
 int
 cli_read_instance (fga_instance_ptr inst, const char *dir)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   if (fga_instance_read (inst, dir, &err) != FGA_OK)
@@ -394,7 +394,7 @@ cli_default_outdir (char *buf, size_t size, const char *config)
 /* The options that set a mechanism's parameters, as fgattn analyze and
    fgattn scaling both name them (the getopt letters are theirs too).  */
 int
-cli_an_option (fga_an_spec_t *s, int opt, const char *arg, int *status)
+cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status)
 {
   *status = CLI_OK;
   switch (opt)

@@ -64,7 +64,7 @@ add_z (cli_table_t *t, const char *name, mpz_srcptr z, const char *note)
 
 /* --depth: attention against a recurrent layer as n grows.  */
 static int
-print_depth (const char *nlist, fga_an_spec_t *s, cli_format_t fmt)
+print_depth (const char *nlist, fga_an_spec *s, cli_format_t fmt)
 {
   if (nlist == NULL || s->d == 0)
     return cli_fail (CLI_USAGE, "--depth needs -n N1,N2,... and -d (fgattn analyze --help)");
@@ -75,13 +75,13 @@ print_depth (const char *nlist, fga_an_spec_t *s, cli_format_t fmt)
                           "chunked_depth", "chunked_mem", "recurrent_depth", "recurrent_mem" };
   cli_table_t t;
   cli_table_init (&t, 9, names);
-  fga_an_result_t a, r;
+  fga_an_result a, r;
   fga_an_result_init (&a);
   fga_an_result_init (&r);
   mpz_t z[4];
   for (int i = 0; i < 4; i++)
     mpz_init (z[i]);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   char *copy = strdup (nlist), *save = NULL;
   int rc = copy == NULL ? cli_fail (CLI_FAILED, "out of memory") : CLI_OK;
@@ -92,7 +92,7 @@ print_depth (const char *nlist, fga_an_spec_t *s, cli_format_t fmt)
       rc = cli_parse_size (&n, tok, "-n", 1);
       if (rc != CLI_OK)
         break;
-      fga_an_spec_t sv = *s, sr = *s;
+      fga_an_spec sv = *s, sr = *s;
       sv.mech = FGA_AN_VANILLA;
       sr.mech = FGA_AN_RECURRENT;
       sv.nq = sv.nk = sr.nq = sr.nk = n;
@@ -130,7 +130,7 @@ print_depth (const char *nlist, fga_an_spec_t *s, cli_format_t fmt)
 
 /* --table: the rows of a paper's Table 1 at n and 2n.  */
 static int
-print_table (const char *name, fga_an_spec_t *s, size_t n, int have_r, int conv,
+print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
              cli_format_t fmt)
 {
   if (n == 0 || s->d == 0)
@@ -145,28 +145,28 @@ print_table (const char *name, fga_an_spec_t *s, size_t n, int have_r, int conv,
   else if (s->w == 0)
     s->w = 2048;
   s->r = 1;
-  fga_an_row_t rows[8];
+  fga_an_row rows[8];
   size_t nr = fga_an_table (rows, 8, name, s);
   if (nr == 0)
     return cli_fail (CLI_USAGE, "--table: unknown table '%s' (vaswani, longnet)", name);
-  fga_flop_conv_t cv = conv >= 0 ? (fga_flop_conv_t) conv : FGA_FLOP_FLOP2;
+  fga_flop_conv cv = conv >= 0 ? (fga_flop_conv) conv : FGA_FLOP_FLOP2;
   char fname[64];
   snprintf (fname, sizeof fname, "flops_%s", fga_flop_conv_name (cv));
   const char *names[] = { "layer", "complexity", "work", "work_2n", "ratio", fname, "steps",
                           "steps_class", "path", "path_class" };
   cli_table_t t;
   cli_table_init (&t, 10, names);
-  fga_an_result_t a, b;
+  fga_an_result a, b;
   fga_an_result_init (&a);
   fga_an_result_init (&b);
   mpz_t f;
   mpz_init (f);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = CLI_OK;
   for (size_t i = 0; i < nr && rc == CLI_OK; i++)
     {
-      fga_an_spec_t s2 = rows[i].spec;
+      fga_an_spec s2 = rows[i].spec;
       s2.nq = s2.nk = 2 * n;
       if (fga_an_analyze (&a, &rows[i].spec, &err) != FGA_OK
           || fga_an_analyze (&b, &s2, &err) != FGA_OK)
@@ -230,7 +230,7 @@ cli_analyze (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
-  fga_an_spec_t s;
+  fga_an_spec s;
   fga_an_spec_init (&s);
   size_t n = 0, nk = 0, v = 0;
   int have_mech = 0, conv = -1, have_r = 0;
@@ -258,7 +258,7 @@ cli_analyze (int argc, char **argv)
               return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (vanilla, stream, "
                                "window, strided, dilated, fixed, poly, rf, nystrom, mha, "
                                "recurrent, conv, linear, flash)", optarg);
-            s.mech = (fga_an_mech_t) m;
+            s.mech = (fga_an_mech) m;
             have_mech = 1;
             break;
           }
@@ -316,9 +316,9 @@ cli_analyze (int argc, char **argv)
   if (s.mech == FGA_AN_POLY && s.g == 0)
     s.g = 2;
 
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   if (fga_an_analyze (&res, &s, &err) != FGA_OK)
     {
@@ -345,7 +345,7 @@ cli_analyze (int argc, char **argv)
         continue;
       for (int halve = 0; halve <= (s.causal ? 2 : 0); halve++)
         {
-          fga_an_flops (f, &res, (fga_flop_conv_t) cv, halve);
+          fga_an_flops (f, &res, (fga_flop_conv) cv, halve);
           snprintf (name, sizeof name, "flops_%s%s", fga_flop_conv_name (cv),
                     halve == 1 ? "_halved" : halve == 2 ? "_dense" : "");
           add_z (&t, name, f, fga_flop_conv_source (cv));

@@ -163,7 +163,7 @@ typedef struct
 
 static int
 run_method (int method, fga_mat_ptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
-            double tau, fga_stats_t *st, fga_error_t *err)
+            double tau, fga_stats *st, fga_error *err)
 {
   fga_stats_init (st);
   fga_error_init (err);
@@ -184,7 +184,7 @@ measure (int method, size_t n, size_t d, int reps)
 {
   result_t r = { NAN, NAN, 0, NAN, 0, 0 };
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   uint64_t state = 0x9E3779B97F4A7C15ULL ^ (n * 1000003 + d);
   if (fga_mat_init (Q, n, d, &err) != FGA_OK || fga_mat_init (K, n, d, &err) != FGA_OK
       || fga_mat_init (V, n, d, &err) != FGA_OK || fga_mat_init (T, n, d, &err) != FGA_OK)
@@ -199,7 +199,7 @@ measure (int method, size_t n, size_t d, int reps)
   rss_resettable = bench_reset_peak_rss ();
   for (int k = 0; k < reps; k++)
     {
-      fga_stats_t st;
+      fga_stats st;
       double t = now ();
       int rc = run_method (method, T, Q, K, V, 1.0 / (double) d, &st, &err);
       t = now () - t;
@@ -254,7 +254,7 @@ bench_truth (void)
 {
   const size_t n = 64, d = 16;
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   uint64_t state = 12345;
   printf ("\nground truth (exact:algo=mpfr, prec=128), n = %zu, d = dv = %zu, B = 1, tau = 1/d:\n",
           n, d);
@@ -267,13 +267,13 @@ bench_truth (void)
   fill (Q, &state);
   fill (K, &state);
   fill (V, &state);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_truth_opts_t opts = { 128, 8192 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_truth_opts opts = { 128, 8192 };
   double best = HUGE_VAL;
   for (int r = 0; r < 3; r++)
     {
-      fga_truth_info_t info;
-      fga_stats_t st;
+      fga_truth_info info;
+      fga_stats st;
       fga_stats_init (&st);
       fga_error_init (&err);
       double t = now ();

@@ -43,11 +43,11 @@ cli_compare (int argc, char **argv)
 
   const char *paths[2] = { argv[optind], argv[optind + 1] };
   fga_mat_t M[2];
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_mat_init (M[0], 0, 0, NULL);
   fga_mat_init (M[1], 0, 0, NULL);
-  fga_metrics_t mt;
+  fga_metrics mt;
   rc = FGA_OK;
   for (int k = 0; k < 2 && rc == FGA_OK; k++)
     {
@@ -56,7 +56,7 @@ cli_compare (int argc, char **argv)
       if (rc == FGA_OK)
         rc = fga_mat_check_finite (M[k], paths[k], &err);
     }
-  if (rc == FGA_OK && (rc = fga_metrics (&mt, M[0], M[1], &err)) != FGA_OK)
+  if (rc == FGA_OK && (rc = fga_metrics_compute (&mt, M[0], M[1], &err)) != FGA_OK)
     snprintf (err.msg, sizeof err.msg, "%s is %zu x %zu but %s is %zu x %zu", paths[0],
               M[0]->rows, M[0]->cols, paths[1], M[1]->rows, M[1]->cols);
   fga_mat_clear (M[0]);

@@ -125,8 +125,8 @@ typedef struct
    bounds at g - 1.  Returns a library status; FGA_ERR_COMPUTE when no degree
    up to GMAX meets eps.  */
 static int
-fit (fit_t *f, fga_basis_t basis, double R, double eps, int relative, size_t npts,
-     int want_prev, fga_error_t *err)
+fit (fit_t *f, fga_basis basis, double R, double eps, int relative, size_t npts,
+     int want_prev, fga_error *err)
 {
   fga_expfit_t p;
   f->prev_abs = f->prev_rel = NAN;
@@ -152,10 +152,10 @@ fit (fit_t *f, fga_basis_t basis, double R, double eps, int relative, size_t npt
 }
 
 static int
-run_single (double R, double eps, fga_basis_t basis, int relative, size_t npts,
+run_single (double R, double eps, fga_basis basis, int relative, size_t npts,
             cli_format_t fmt)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fit_t f;
   int rc = fit (&f, basis, R, eps, relative, npts, 1, &err);
@@ -196,7 +196,7 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
 {
   static const char *names[] = { "R", "eps", "basis", "error", "degree", "bound", "measured",
                                  "aggarwal_alman" };
-  fga_basis_t bases[2] = { FGA_BASIS_TAYLOR, FGA_BASIS_CHEB };
+  fga_basis bases[2] = { FGA_BASIS_TAYLOR, FGA_BASIS_CHEB };
   size_t b0 = basis_sel == 1 ? 1 : 0, b1 = basis_sel == 0 ? 1 : 2;
   size_t nb = b1 - b0;
   long *deg = calloc (nR * neps * 2, sizeof *deg);
@@ -204,7 +204,7 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
     return cli_fail (CLI_FAILED, "out of memory");
   cli_table_t t;
   cli_table_init (&t, sizeof names / sizeof names[0], names);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int status = CLI_OK, missing = 0;
   char b[64];
@@ -240,7 +240,7 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
         }
   if (status == CLI_OK && csv_path != NULL)
     {
-      fga_atomic_file_t af;
+      fga_atomic_file af;
       if (fga_atomic_open (&af, csv_path, &err) != FGA_OK)
         status = cli_fail_err (&err);
       else

@@ -33,8 +33,8 @@ cli_gen (int argc, char **argv)
   double B = 0, Bv = 0;
   unsigned long seed = 1;
   const char *out = NULL;
-  fga_dist_t dist = FGA_DIST_UNIFORM;
-  fga_error_t err;
+  fga_dist dist = FGA_DIST_UNIFORM;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 

@@ -60,7 +60,7 @@ hamming_gen (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (n == 0 || m == 0 || t == 0 || !have_eps || out == NULL)
     return cli_fail (CLI_USAGE, "-n, -m, -t, --gap and -o are required (fgattn hamming --help)");
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_hamming_init (h);
@@ -108,13 +108,13 @@ hamming_solve (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
     return cli_fail (CLI_USAGE, "-i is required (fgattn hamming --help)");
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_hamming_init (h);
   if (fga_hamming_read (h, dir, &err) != FGA_OK)
     return cli_fail_err (&err);
-  fga_hamming_solution_t sol;
+  fga_hamming_solution sol;
   fga_hamming_solve (&sol, h);
   static const char *names[] = { "n", "m", "t", "eps", "far", "min_dist", "argmin_i",
                                  "argmin_j", "close_pairs", "gap_pairs", "answer" };

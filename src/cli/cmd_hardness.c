@@ -46,7 +46,7 @@ cli_hardness (int argc, char **argv)
   };
   const char *outdir = NULL;
   int quiet = 0, c;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
 
   optind = 1;
@@ -64,7 +64,7 @@ cli_hardness (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
   const char *config = argv[optind];
 
-  fga_hardness_config_t cfg;
+  fga_hardness_config cfg;
   if (fga_hardness_config_read (&cfg, config, &err) != FGA_OK)
     return cli_fail_err (&err);
   char dir[4096];

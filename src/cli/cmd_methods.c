@@ -44,9 +44,9 @@ cli_methods (int argc, char **argv)
       /* For people: each method, its line, then its parameters indented.  */
       for (size_t k = 0; k < fga_method_count (); k++)
         {
-          const fga_method_info_t *mi = fga_method_info (k);
+          const fga_method_info *mi = fga_method_info_at (k);
           printf ("%s\n    %s\n", mi->name, mi->description);
-          for (const fga_param_info_t *p = mi->params; p->key != NULL; p++)
+          for (const fga_param_info *p = mi->params; p->key != NULL; p++)
             {
               char range[128];
               if (p->type == FGA_PARAM_CHOICE)
@@ -69,8 +69,8 @@ cli_methods (int argc, char **argv)
   cli_table_init (&t, 10, names);
   for (size_t k = 0; k < fga_method_count (); k++)
     {
-      const fga_method_info_t *mi = fga_method_info (k);
-      for (const fga_param_info_t *p = mi->params; p->key != NULL; p++)
+      const fga_method_info *mi = fga_method_info_at (k);
+      for (const fga_param_info *p = mi->params; p->key != NULL; p++)
         {
           static const char *types[] = { "int", "real", "choice" };
           cli_table_new_row (&t);

@@ -116,10 +116,10 @@ cli_plan (int argc, char **argv)
   };
   size_t n = 0, nk = 0, d = 0, dv = 0;
   double B = NAN, Bv = NAN, eps = NAN;
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_basis_t basis = FGA_BASIS_CHEB;
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_basis basis = FGA_BASIS_CHEB;
   cli_format_t fmt = CLI_TABLE;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 
@@ -166,8 +166,8 @@ cli_plan (int argc, char **argv)
   if (isnan (Bv))
     Bv = B;
 
-  fga_poly_plan_t pl;
-  if (fga_poly_plan (&pl, n, nk, d, dv, B, Bv, &tau, eps, basis, &err) != FGA_OK)
+  fga_poly_cost pl;
+  if (fga_poly_cost_init (&pl, n, nk, d, dv, B, Bv, &tau, eps, basis, &err) != FGA_OK)
     return cli_fail_err (&err);
 
   int vertical = fmt == CLI_TABLE;
@@ -223,6 +223,6 @@ cli_plan (int argc, char **argv)
 
   cli_table_print (&t, fmt, 1, stdout);
   cli_table_clear (&t);
-  fga_poly_plan_clear (&pl);
+  fga_poly_cost_clear (&pl);
   return CLI_OK;
 }

@@ -79,9 +79,9 @@ parse_tols (tol_t **out, size_t *count, const char *list)
 }
 
 static int
-write_csv (const char *path, const double *sigma, const double *e, size_t r, fga_error_t *err)
+write_csv (const char *path, const double *sigma, const double *e, size_t r, fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc != FGA_OK)
     return rc;
@@ -100,11 +100,11 @@ cli_rank (int argc, char **argv)
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
   };
   const char *dir = NULL, *csv = NULL;
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   cli_format_t fmt = CLI_TABLE;
   tol_t *tols = NULL;
   size_t ntols = 0;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 
@@ -157,7 +157,7 @@ cli_rank (int argc, char **argv)
   const size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols;
   const size_t r = nq < nk ? nq : nk;
   double *sigma = calloc (r + 1, sizeof *sigma), *e = calloc (r + 1, sizeof *e);
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
   if (sigma == NULL || e == NULL)
     {

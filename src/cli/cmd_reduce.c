@@ -37,7 +37,7 @@ static const char decide_usage[] =
   "example: fgattn decide -i att --method poly:basis=cheb,deg=10\n";
 
 static int
-reduce_table (const fga_reduction_info_t *info, cli_format_t fmt)
+reduce_table (const fga_reduction_info *info, cli_format_t fmt)
 {
   static const char *names[] = { "n", "m", "d", "t", "eps", "lambda", "s", "s_over_sqrt_ln_n",
                                  "yes_bound", "no_bound", "accuracy" };
@@ -90,11 +90,11 @@ cli_reduce (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (in == NULL || out == NULL)
     return cli_fail (CLI_USAGE, "-i and -o are required (fgattn reduce --help)");
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_instance_t inst;
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   fga_hamming_init (h);
   fga_instance_init (inst);
   rc = fga_hamming_read (h, in, &err);
@@ -113,14 +113,14 @@ cli_reduce (int argc, char **argv)
 
 /* Runs spec on inst with tau = 1/d into T (initialised here).  */
 static int
-run_method (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst, fga_error_t *err)
+run_method (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst, fga_error *err)
 {
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_problem_t prob;
-  fga_stats_t st;
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
+  fga_stats st;
   T->rows = T->cols = 0;
   T->data = NULL;
-  fga_method_t m = fga_method_create (spec, err);
+  fga_method m = fga_method_create (spec, err);
   if (m == NULL)
     return err->code != FGA_OK ? err->code : FGA_ERR_INPUT;
   fga_problem_from_instance (&prob, inst, &tau);
@@ -145,7 +145,7 @@ cli_decide (int argc, char **argv)
   };
   const char *dir = NULL, *spec = NULL, *ref = "exact:algo=naive";
   cli_format_t fmt = CLI_TABLE;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
   optind = 1;
@@ -159,7 +159,7 @@ cli_decide (int argc, char **argv)
         case 'r': ref = strcmp (optarg, "none") == 0 ? NULL : optarg; break;
         case 't':
           {
-            fga_tau_t tau;
+            fga_tau tau;
             if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
               rc = cli_fail_err (&err);
             else if (tau.kind != FGA_TAU_INV_D)
@@ -180,7 +180,7 @@ cli_decide (int argc, char **argv)
     return cli_fail (CLI_USAGE, "-i and --method are required (fgattn decide --help)");
 
   /* The method strings are checked before anything is read.  */
-  fga_method_t check = fga_method_create (spec, &err);
+  fga_method check = fga_method_create (spec, &err);
   if (check == NULL)
     return cli_fail_err (&err);
   fga_method_destroy (check);
@@ -190,7 +190,7 @@ cli_decide (int argc, char **argv)
         return cli_fail_err (&err);
       fga_method_destroy (check);
     }
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   if (fga_reduction_read_info (&info, dir, &err) != FGA_OK)
     return cli_fail_err (&err);
   fga_instance_t inst;
@@ -201,7 +201,7 @@ cli_decide (int argc, char **argv)
   R->data = NULL;
   T->rows = T->cols = 0;
   T->data = NULL;
-  fga_reduction_decision_t dec, rdec;
+  fga_reduction_decision dec, rdec;
   rc = fga_reduction_check (inst, &info, &err);
   if (rc == FGA_OK && (rc = run_method (T, spec, inst, &err)) != FGA_OK)
     /* A method refusing is itself an answer worth reading: the lower

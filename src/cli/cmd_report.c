@@ -105,7 +105,7 @@ cli_report (int argc, char **argv)
     { NULL, 0, NULL, 0 }
   };
   cli_format_t fmt = CLI_TABLE;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 
@@ -147,7 +147,7 @@ cli_report (int argc, char **argv)
   cli_install_signal_handlers ();
   if (fga_report_write (rep, dir, &err) != FGA_OK)
     {
-      fga_report_free (rep);
+      fga_report_destroy (rep);
       return cli_fail_err (&err);
     }
 
@@ -155,7 +155,7 @@ cli_report (int argc, char **argv)
   static const char *names[] = { "quantity", "label", "param", "beta", "exponent", "points" };
   const char *axis = fga_report_axis_is_B (rep) ? "B" : "beta";
   names[3] = axis;
-  const fga_report_exponent_t *ex;
+  const fga_report_exponent *ex;
   size_t nex = fga_report_exponents (rep, &ex);
   cli_table_t t;
   cli_table_init (&t, sizeof names / sizeof names[0], names);
@@ -192,6 +192,6 @@ cli_report (int argc, char **argv)
       }
   fprintf (stderr, "fgattn report: wrote error-vs-B.md, least-size.md, exponents.md and %zu "
            "plot%s in %s\n", np, np == 1 ? "" : "s", dir);
-  fga_report_free (rep);
+  fga_report_destroy (rep);
   return status;
 }

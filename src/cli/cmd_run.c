@@ -20,7 +20,7 @@ static const char usage[] =
   "example: fgattn run -i inst --method exact:algo=stream -o s.npy --stats s.json\n";
 
 static void
-stats_table (cli_table_t *t, const char *spec, const fga_problem_t *p, const fga_stats_t *st)
+stats_table (cli_table_t *t, const char *spec, const fga_problem *p, const fga_stats *st)
 {
   static const char *base[] = { "method", "nq", "nk", "d", "dv", "tau", "R", "wall_seconds",
                                 "threads", "mul", "add", "exp", "div", "cmp", "peak_bytes" };
@@ -64,9 +64,9 @@ cli_run (int argc, char **argv)
     { NULL, 0, NULL, 0 }
   };
   const char *dir = NULL, *spec = NULL, *out = NULL, *lse_path = NULL, *stats_path = NULL;
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   cli_format_t fmt = CLI_TABLE;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 
@@ -99,7 +99,7 @@ cli_run (int argc, char **argv)
 
   /* The method string is checked before the instance is read: both are
      refused before any work starts.  */
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   if (m == NULL)
     return cli_fail_err (&err);
   fga_instance_t inst;
@@ -109,10 +109,10 @@ cli_run (int argc, char **argv)
       return rc;
     }
 
-  fga_problem_t prob;
+  fga_problem prob;
   fga_problem_from_instance (&prob, inst, &tau);
   fga_mat_t T;
-  fga_stats_t st;
+  fga_stats st;
   double *lse = NULL;
   T->rows = T->cols = 0;
   T->data = NULL;

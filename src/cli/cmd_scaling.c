@@ -153,12 +153,12 @@ monotonic_seconds (void)
 }
 
 static int
-measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double B,
+measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
          unsigned long seed, size_t reps, double *times, int progress, size_t idx, size_t nn)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   if (m == NULL)
     return cli_fail_err (&err);
   fga_instance_t inst;
@@ -166,12 +166,12 @@ measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double 
   fga_mat_t T;
   T->rows = T->cols = 0;
   T->data = NULL;
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
-  fga_an_spec_t t = *s;
+  fga_an_spec t = *s;
   t.nq = t.nk = n;
-  const fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_problem_t prob;
+  const fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
   int rc = fga_an_analyze (&res, &t, &err);
   if (rc == FGA_OK)
     rc = fga_instance_generate (inst, n, n, s->d, s->dv, B, B, FGA_DIST_UNIFORM, seed, &err);
@@ -201,7 +201,7 @@ measure (point_t *p, const char *spec, const fga_an_spec_t *s, size_t n, double 
       if (progress)
         fprintf (stderr, "\rscaling: n = %zu (%zu of %zu), run %ld of %zu   ", n, idx + 1, nn,
                  r + 1, reps);
-      fga_stats_t st;
+      fga_stats st;
       if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
         {
           clear_progress (progress);
@@ -310,9 +310,9 @@ fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j)
 }
 
 static void
-fill_summary (cli_table_t *t, size_t col0, const fga_an_spec_t *s, const char *spec,
-              const fga_scaling_mech_t *sm, double B, unsigned long seed, size_t reps,
-              const fga_fit_t *ft, const fga_fit_t *fw)
+fill_summary (cli_table_t *t, size_t col0, const fga_an_spec *s, const char *spec,
+              const fga_scaling_mech *sm, double B, unsigned long seed, size_t reps,
+              const fga_fit *ft, const fga_fit *fw)
 {
   char b[64];
   size_t c = col0;
@@ -361,7 +361,7 @@ cli_scaling (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
-  fga_an_spec_t s;
+  fga_an_spec s;
   fga_an_spec_init (&s);
   s.d = 64;
   s.c = 1;
@@ -393,7 +393,7 @@ cli_scaling (int argc, char **argv)
               return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (the ones that can be "
                                "timed: vanilla, stream, window, strided, dilated, poly, rf, "
                                "nystrom, fixed)", optarg);
-            s.mech = (fga_an_mech_t) m;
+            s.mech = (fga_an_mech) m;
             have_mech = 1;
             break;
           }
@@ -437,10 +437,10 @@ cli_scaling (int argc, char **argv)
   if (!have_m)
     s.m = s.mech == FGA_AN_RF ? 256 : 64;
 
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_scaling_mech_t sm;
-  if (fga_scaling_mech (&sm, &s, &err) != FGA_OK)
+  fga_scaling_mech sm;
+  if (fga_scaling_mech_from_spec (&sm, &s, &err) != FGA_OK)
     return cli_fail (CLI_USAGE, "--mech %s: %s", fga_an_mech_name (s.mech), err.msg);
   size_t *ns = NULL, nn = 0;
   int rc = parse_sizes (&ns, &nn, nlist);
@@ -449,7 +449,7 @@ cli_scaling (int argc, char **argv)
 
   /* Everything is checked before the first run: the method string, every
      n against the mechanism's parameters, and the memory of the largest.  */
-  fga_method_t m = fga_method_create (sm.spec, &err);
+  fga_method m = fga_method_create (sm.spec, &err);
   if (m == NULL)
     {
       free (ns);
@@ -484,7 +484,7 @@ cli_scaling (int argc, char **argv)
     {
       double *x = calloc (nn, sizeof *x), *yt = calloc (nn, sizeof *yt),
         *yw = calloc (nn, sizeof *yw);
-      fga_fit_t ft, fw;
+      fga_fit ft, fw;
       if (x == NULL || yt == NULL || yw == NULL)
         rc = cli_fail (CLI_FAILED, "out of memory");
       else

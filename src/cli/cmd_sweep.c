@@ -34,7 +34,7 @@ typedef struct
 /* One line, rewritten with \r: cells done (resumed ones included), the cell
    in flight and an ETA from the mean time of the cells run so far.  */
 static void
-show_progress (const fga_sweep_progress_t *p, void *data)
+show_progress (const fga_sweep_progress *p, void *data)
 {
   progress_state_t *ps = data;
   double now = p->elapsed_seconds;
@@ -71,7 +71,7 @@ cli_sweep (int argc, char **argv)
   const char *outdir = NULL;
   size_t jobs = 1;
   int quiet = 0, c, rc;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
 
   optind = 1;
@@ -97,7 +97,7 @@ cli_sweep (int argc, char **argv)
     return cli_fail (CLI_USAGE, "--jobs %zu: out of range 1..1024", jobs);
   const char *config = argv[optind];
 
-  fga_sweep_config_t *cfg = malloc (sizeof *cfg);
+  fga_sweep_config *cfg = malloc (sizeof *cfg);
   if (cfg == NULL)
     return cli_fail (CLI_FAILED, "out of memory");
   if (fga_sweep_config_read (cfg, config, &err) != FGA_OK)
@@ -112,7 +112,7 @@ cli_sweep (int argc, char **argv)
     snprintf (dir, sizeof dir, "%s", outdir);
 
   progress_state_t ps = { -1, 0 };
-  fga_sweep_opts_t sopts = { (int) jobs, NULL, &ps };
+  fga_sweep_opts sopts = { (int) jobs, NULL, &ps };
   if (!quiet && isatty (STDERR_FILENO))
     sopts.progress = show_progress;
   rc = fga_sweep_run (cfg, dir, &sopts, &err);

@@ -28,9 +28,9 @@ static const char usage[] =
 
 static int
 write_text (const char *path, fga_mpfr_mat_srcptr W, fga_mpfr_mat_srcptr Werr,
-            fga_mat_srcptr T, const char *dir, const char *tau, fga_error_t *err)
+            fga_mat_srcptr T, const char *dir, const char *tau, fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc != FGA_OK)
     return rc;
@@ -58,9 +58,9 @@ cli_truth (int argc, char **argv)
   };
   const char *dir = NULL, *out = NULL, *lse_path = NULL, *text_path = NULL;
   size_t prec = 128, prec_max = 8192;
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   cli_format_t fmt = CLI_TABLE;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int c, rc;
 
@@ -107,10 +107,10 @@ cli_truth (int argc, char **argv)
   *W = none;
   *Werr = none;
   double *lse = NULL;
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
-  fga_truth_info_t info = { 0, 0, 0 };
-  fga_truth_opts_t topts = { (mpfr_prec_t) prec, (mpfr_prec_t) prec_max };
+  fga_truth_info info = { 0, 0, 0 };
+  fga_truth_opts topts = { (mpfr_prec_t) prec, (mpfr_prec_t) prec_max };
 
   rc = fga_mat_init (T, nq, dv, &err);
   if (rc == FGA_OK && lse_path != NULL && (lse = calloc (nq, sizeof *lse)) == NULL)

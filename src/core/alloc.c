@@ -4,18 +4,18 @@
 
 #include <time.h>
 
-static fga_alloc_hook_t alloc_hook = NULL;
-static fga_free_hook_t free_hook = NULL;
+static fga_alloc_hook alloc_hook = NULL;
+static fga_free_hook free_hook = NULL;
 
 void
-fga_set_alloc_hooks (fga_alloc_hook_t alloc, fga_free_hook_t release)
+fga_set_alloc_hooks (fga_alloc_hook alloc, fga_free_hook release)
 {
   alloc_hook = alloc;
   free_hook = release;
 }
 
 void *
-fgap_alloc (size_t bytes, const char *what, fga_error_t *err)
+fgap_alloc (size_t bytes, const char *what, fga_error *err)
 {
   /* malloc(0) may return NULL; one byte keeps "NULL means failure" true. */
   size_t n = bytes == 0 ? 1 : bytes;
@@ -26,7 +26,7 @@ fgap_alloc (size_t bytes, const char *what, fga_error_t *err)
 }
 
 void *
-fgap_calloc (size_t count, size_t size, const char *what, fga_error_t *err)
+fgap_calloc (size_t count, size_t size, const char *what, fga_error *err)
 {
   size_t bytes;
   if (fgap_size_mul (&bytes, count, size))
@@ -59,14 +59,14 @@ fgap_size_mul (size_t *out, size_t a, size_t b)
 }
 
 void
-fgap_memtrack_init (fga_memtrack_t *t)
+fgap_memtrack_init (fgap_memtrack *t)
 {
   t->current = 0;
   t->peak = 0;
 }
 
 void *
-fgap_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err)
+fgap_talloc (fgap_memtrack *t, size_t bytes, const char *what, fga_error *err)
 {
   void *p = fgap_alloc (bytes, what, err);
   if (p != NULL && t != NULL)
@@ -82,7 +82,7 @@ fgap_talloc (fga_memtrack_t *t, size_t bytes, const char *what, fga_error_t *err
 }
 
 void
-fgap_tfree (fga_memtrack_t *t, void *p, size_t bytes)
+fgap_tfree (fgap_memtrack *t, void *p, size_t bytes)
 {
   if (p == NULL)
     return;

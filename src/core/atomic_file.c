@@ -45,7 +45,7 @@ fga_atomic_remove_pending (void)
 }
 
 int
-fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err)
+fga_atomic_open (fga_atomic_file *af, const char *path, fga_error *err)
 {
   af->fp = NULL;
   af->slot = -1;
@@ -76,7 +76,7 @@ fga_atomic_open (fga_atomic_file_t *af, const char *path, fga_error_t *err)
 }
 
 int
-fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err)
+fga_atomic_commit (fga_atomic_file *af, fga_error *err)
 {
   int failed = ferror (af->fp);
   int e = errno;
@@ -108,7 +108,7 @@ fga_atomic_commit (fga_atomic_file_t *af, fga_error_t *err)
 }
 
 void
-fga_atomic_abort (fga_atomic_file_t *af)
+fga_atomic_abort (fga_atomic_file *af)
 {
   if (af->fp != NULL)
     {

@@ -3,14 +3,14 @@
 #include "core/fga-impl.h"
 
 void
-fga_error_init (fga_error_t *err)
+fga_error_init (fga_error *err)
 {
   err->code = FGA_OK;
   err->msg[0] = '\0';
 }
 
 int
-fgap_error_set (fga_error_t *err, int code, const char *fmt, ...)
+fgap_error_set (fga_error *err, int code, const char *fmt, ...)
 {
   if (err != NULL)
     {

@@ -3,7 +3,7 @@
 #include "core/fga-impl.h"
 
 int
-fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error_t *err)
+fga_mat_init (fga_mat_ptr m, size_t rows, size_t cols, fga_error *err)
 {
   size_t count, bytes;
   m->rows = 0;
@@ -34,7 +34,7 @@ fga_mat_clear (fga_mat_ptr m)
 }
 
 int
-fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error_t *err)
+fga_mat_check_finite (fga_mat_srcptr m, const char *what, fga_error *err)
 {
   for (size_t i = 0; i < m->rows; i++)
     for (size_t j = 0; j < m->cols; j++)
@@ -59,7 +59,7 @@ fga_mat_max_abs (fga_mat_srcptr m)
 
 int
 fga_mpfr_mat_init2 (fga_mpfr_mat_ptr m, size_t rows, size_t cols, mpfr_prec_t prec,
-                    fga_error_t *err)
+                    fga_error *err)
 {
   size_t count;
   m->rows = 0;

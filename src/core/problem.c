@@ -36,7 +36,7 @@ fga_score_radius (fga_mat_srcptr Q, fga_mat_srcptr K, double tau)
 }
 
 void
-fga_problem_from_instance (fga_problem_t *prob, fga_instance_srcptr inst, const fga_tau_t *tau)
+fga_problem_from_instance (fga_problem *prob, fga_instance_srcptr inst, const fga_tau *tau)
 {
   prob->nq = inst->Q->rows;
   prob->nk = inst->K->rows;

@@ -5,14 +5,14 @@
 #include <jansson.h>
 
 void
-fga_stats_init (fga_stats_t *st)
+fga_stats_init (fga_stats *st)
 {
   memset (st, 0, sizeof *st);
   st->threads = 1;
 }
 
 void
-fga_stats_set (fga_stats_t *st, const char *name, double value)
+fga_stats_set (fga_stats *st, const char *name, double value)
 {
   for (size_t k = 0; k < st->nextra; k++)
     if (strcmp (st->extra[k].name, name) == 0)
@@ -29,7 +29,7 @@ fga_stats_set (fga_stats_t *st, const char *name, double value)
 }
 
 double
-fga_stats_get (const fga_stats_t *st, const char *name)
+fga_stats_get (const fga_stats *st, const char *name)
 {
   for (size_t k = 0; k < st->nextra; k++)
     if (strcmp (st->extra[k].name, name) == 0)
@@ -45,8 +45,8 @@ json_number (double x)
 }
 
 int
-fga_stats_write_json (const char *path, const fga_stats_t *st, const char *method_spec,
-                      const struct fga_problem *prob, fga_error_t *err)
+fga_stats_write_json (const char *path, const fga_stats *st, const char *method_spec,
+                      const struct fga_problem *prob, fga_error *err)
 {
   json_t *o = json_object ();
   json_object_set_new (o, "fgattn_version", json_string (fga_version ()));
@@ -85,7 +85,7 @@ fga_stats_write_json (const char *path, const fga_stats_t *st, const char *metho
   json_decref (o);
   if (text == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the stats", path);
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)
     {

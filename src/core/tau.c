@@ -5,7 +5,7 @@
 #include <errno.h>
 
 int
-fga_tau_parse (fga_tau_t *tau, const char *text, fga_error_t *err)
+fga_tau_parse (fga_tau *tau, const char *text, fga_error *err)
 {
   if (strcmp (text, "1/d") == 0)
     {
@@ -31,7 +31,7 @@ fga_tau_parse (fga_tau_t *tau, const char *text, fga_error_t *err)
 }
 
 double
-fga_tau_double (const fga_tau_t *tau, size_t d)
+fga_tau_double (const fga_tau *tau, size_t d)
 {
   switch (tau->kind)
     {
@@ -53,7 +53,7 @@ fga_tau_double (const fga_tau_t *tau, size_t d)
 }
 
 int
-fga_tau_mpfr (mpfr_ptr rop, const fga_tau_t *tau, size_t d)
+fga_tau_mpfr (mpfr_ptr rop, const fga_tau *tau, size_t d)
 {
   switch (tau->kind)
     {
@@ -77,7 +77,7 @@ fga_tau_mpfr (mpfr_ptr rop, const fga_tau_t *tau, size_t d)
 }
 
 void
-fga_tau_format (char *buf, size_t size, const fga_tau_t *tau)
+fga_tau_format (char *buf, size_t size, const fga_tau *tau)
 {
   switch (tau->kind)
     {

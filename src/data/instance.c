@@ -19,7 +19,7 @@
 static const char *const dist_names[] = { "uniform", "rademacher", "gaussian", "none" };
 
 const char *
-fga_dist_name (fga_dist_t dist)
+fga_dist_name (fga_dist dist)
 {
   if ((unsigned) dist <= FGA_DIST_NONE)
     return dist_names[dist];
@@ -29,12 +29,12 @@ fga_dist_name (fga_dist_t dist)
 /* Only the distributions that can be drawn: "none" describes an instance
    read from files, it is not something to ask for.  */
 int
-fga_dist_parse (fga_dist_t *dist, const char *text, fga_error_t *err)
+fga_dist_parse (fga_dist *dist, const char *text, fga_error *err)
 {
   for (int k = FGA_DIST_UNIFORM; k < FGA_DIST_NONE; k++)
     if (text != NULL && strcmp (text, dist_names[k]) == 0)
       {
-        *dist = (fga_dist_t) k;
+        *dist = (fga_dist) k;
         return FGA_OK;
       }
   return fgap_error_set (err, FGA_ERR_INPUT,
@@ -67,7 +67,7 @@ fga_instance_clear (fga_instance_ptr inst)
 
 static int
 check_dims (size_t rows, const char *rname, size_t cols, const char *cname, const char *mname,
-            fga_error_t *err)
+            fga_error *err)
 {
   size_t count, bytes;
   if (rows == 0)
@@ -82,7 +82,7 @@ check_dims (size_t rows, const char *rname, size_t cols, const char *cname, cons
 }
 
 static int
-check_bound (double b, const char *name, fga_error_t *err)
+check_bound (double b, const char *name, fga_error *err)
 {
   if (!(b > 0) || !isfinite (b))
     return fgap_error_set (err, FGA_ERR_INPUT, "%s must be a positive finite number (got %g)",
@@ -91,7 +91,7 @@ check_bound (double b, const char *name, fga_error_t *err)
 }
 
 static void
-draw (fga_mat_ptr M, double bound, fga_dist_t dist, gmp_randstate_t rs, mpfr_ptr t)
+draw (fga_mat_ptr M, double bound, fga_dist dist, gmp_randstate_t rs, mpfr_ptr t)
 {
   size_t n = M->rows * M->cols;
   /* B/3 rounded once; the product with the normal draw rounds once more.  */
@@ -124,8 +124,8 @@ draw (fga_mat_ptr M, double bound, fga_dist_t dist, gmp_randstate_t rs, mpfr_ptr
    cleared first, so it may be generated into or read into again.  */
 int
 fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, size_t dv,
-                       double B, double Bv, fga_dist_t dist, unsigned long seed,
-                       fga_error_t *err)
+                       double B, double Bv, fga_dist dist, unsigned long seed,
+                       fga_error *err)
 {
   int rc;
   fga_instance_clear (inst);
@@ -192,7 +192,7 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
 
 static int
 check_shapes (fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const char *qn,
-              const char *kn, const char *vn, fga_error_t *err)
+              const char *kn, const char *vn, fga_error *err)
 {
   fga_mat_srcptr m[3] = { Q, K, V };
   const char *name[3] = { qn, kn, vn };
@@ -215,7 +215,7 @@ check_shapes (fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const char *
 /* Every |entry| of M at most bound; `bname' says where the bound comes from. */
 static int
 check_entries_bounded (fga_mat_srcptr M, double bound, const char *mname, const char *bname,
-                       fga_error_t *err)
+                       fga_error *err)
 {
   for (size_t i = 0; i < M->rows; i++)
     for (size_t j = 0; j < M->cols; j++)
@@ -227,7 +227,7 @@ check_entries_bounded (fga_mat_srcptr M, double bound, const char *mname, const 
 
 /* dir/name into buf; a trailing slash of dir is not doubled.  */
 static int
-join_path (char *buf, size_t size, const char *dir, const char *name, fga_error_t *err)
+join_path (char *buf, size_t size, const char *dir, const char *name, fga_error *err)
 {
   size_t len = strlen (dir);
   const char *sep = len > 0 && dir[len - 1] == '/' ? "" : "/";
@@ -253,7 +253,7 @@ json_type_name (const json_t *v)
 
 static int
 json_size (const json_t *o, const char *key, size_t want, const char *what, const char *jpath,
-           fga_error_t *err)
+           fga_error *err)
 {
   json_t *v = json_object_get (o, key);
   if (v == NULL)
@@ -269,7 +269,7 @@ json_size (const json_t *o, const char *key, size_t want, const char *what, cons
 }
 
 static int
-json_bound (const json_t *o, const char *key, double *b, const char *jpath, fga_error_t *err)
+json_bound (const json_t *o, const char *key, double *b, const char *jpath, fga_error *err)
 {
   json_t *v = json_object_get (o, key);
   if (v == NULL)
@@ -290,7 +290,7 @@ json_bound (const json_t *o, const char *key, double *b, const char *jpath, fga_
    versions may add some.  */
 static int
 read_json (fga_instance_ptr inst, const char *jpath, const char *qpath, const char *kpath,
-           const char *vpath, fga_error_t *err)
+           const char *vpath, fga_error *err)
 {
   json_error_t jerr;
   json_t *o = json_load_file (jpath, JSON_REJECT_DUPLICATES, &jerr);
@@ -375,7 +375,7 @@ read_json (fga_instance_ptr inst, const char *jpath, const char *qpath, const ch
 }
 
 static int
-read_matrix (fga_mat_ptr m, const char *path, fga_error_t *err)
+read_matrix (fga_mat_ptr m, const char *path, fga_error *err)
 {
   int rc = fga_npy_read (m, path, err);
   if (rc == FGA_OK)
@@ -386,7 +386,7 @@ read_matrix (fga_mat_ptr m, const char *path, fga_error_t *err)
 /* inst must have been initialised; what it held is cleared first.  On
    failure it is left cleared.  */
 int
-fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error_t *err)
+fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error *err)
 {
   char qpath[4096], kpath[4096], vpath[4096], jpath[4096];
   int rc;
@@ -433,7 +433,7 @@ fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error_t *err)
 /* What fga_instance_read would accept, so that a written instance can
    always be read back.  */
 static int
-check_instance (fga_instance_srcptr inst, fga_error_t *err)
+check_instance (fga_instance_srcptr inst, fga_error *err)
 {
   int rc;
   if ((rc = check_shapes (inst->Q, inst->K, inst->V, "Q", "K", "V", err)) != FGA_OK)
@@ -456,7 +456,7 @@ check_instance (fga_instance_srcptr inst, fga_error_t *err)
     return rc;
   if ((unsigned) inst->dist > FGA_DIST_NONE)
     return fgap_error_set (err, FGA_ERR_INPUT, "the instance's distribution %d is not one of "
-                          "fga_dist_t", (int) inst->dist);
+                          "fga_dist", (int) inst->dist);
   if (inst->dist != FGA_DIST_NONE && (unsigned long long) inst->seed > SEED_MAX)
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "seed %lu is larger than %llu, the largest instance.json can record",
@@ -487,9 +487,9 @@ instance_json (fga_instance_srcptr inst)
 }
 
 static int
-write_text (const char *path, const char *text, fga_error_t *err)
+write_text (const char *path, const char *text, fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc != FGA_OK)
     return rc;
@@ -502,7 +502,7 @@ write_text (const char *path, const char *text, fga_error_t *err)
    this call are removed (and the folder, if this call made it), so that a
    failed write does not leave an instance that reads back half new.  */
 int
-fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error_t *err)
+fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error *err)
 {
   char path[4][4096];
   static const char *const names[4] = { "Q.npy", "K.npy", "V.npy", "instance.json" };

@@ -98,7 +98,7 @@ read_bytes (void *buf, size_t n, FILE *fp)
 }
 
 static int
-read_failed (const char *path, FILE *fp, fga_error_t *err)
+read_failed (const char *path, FILE *fp, fga_error *err)
 {
   int e = errno;
   fclose (fp);
@@ -119,7 +119,7 @@ typedef struct
   const char *s;               /* the header text, not NUL-terminated */
   size_t n, pos;
   int allow_long;              /* accept 123L */
-  fga_error_t *err;
+  fga_error *err;
 } scan_t;
 
 typedef struct
@@ -460,7 +460,7 @@ describe_descr (char *buf, size_t size, const char *d)
    initialises it with fga_mat_init, and whatever it held before would leak.
    On failure m is a valid 0 x 0 matrix, which fga_mat_clear accepts.  */
 int
-fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
+fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err)
 {
   m->rows = 0;
   m->cols = 0;
@@ -668,7 +668,7 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error_t *err)
    NPY_ALIGN bytes from the start of the file.  */
 static int
 npy_write (const char *path, const double *x, size_t rows, size_t cols, int vector,
-           fga_error_t *err)
+           fga_error *err)
 {
   size_t count, bytes;
   if (fgap_size_mul (&count, rows, cols) || fgap_size_mul (&bytes, count, sizeof (double)))
@@ -696,7 +696,7 @@ npy_write (const char *path, const double *x, size_t rows, size_t cols, int vect
   pre[8] = (unsigned char) (hlen & 0xff);
   pre[9] = (unsigned char) (hlen >> 8);
 
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc != FGA_OK)
     return rc;
@@ -722,13 +722,13 @@ npy_write (const char *path, const double *x, size_t rows, size_t cols, int vect
 }
 
 int
-fga_npy_write (const char *path, fga_mat_srcptr m, fga_error_t *err)
+fga_npy_write (const char *path, fga_mat_srcptr m, fga_error *err)
 {
   return npy_write (path, m->data, m->rows, m->cols, 0, err);
 }
 
 int
-fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error_t *err)
+fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error *err)
 {
   return npy_write (path, x, n, 1, 1, err);
 }

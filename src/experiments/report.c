@@ -41,7 +41,7 @@ struct fga_report_struct
   size_t nrk, caprk;
   least_row_t *ls;
   size_t nls, capls;
-  fga_report_exponent_t *ex;
+  fga_report_exponent *ex;
   size_t nex, capex;
   char **plots;
   size_t nplots, capplots;
@@ -52,7 +52,7 @@ struct fga_report_struct
 /* --- small containers ---------------------------------------------------- */
 
 static int
-grow (void **p, size_t *cap, size_t need, size_t elt, fga_error_t *err)
+grow (void **p, size_t *cap, size_t need, size_t elt, fga_error *err)
 {
   if (need <= *cap)
     return FGA_OK;
@@ -73,7 +73,7 @@ grow (void **p, size_t *cap, size_t need, size_t elt, fga_error_t *err)
 #define GROW(arr, n, cap, err) grow ((void **) &(arr), &(cap), (n) + 1, sizeof *(arr), err)
 
 static char *
-rep_strdup (fga_report_ptr rep, const char *s, fga_error_t *err)
+rep_strdup (fga_report_ptr rep, const char *s, fga_error *err)
 {
   if (GROW (rep->strs, rep->nstrs, rep->capstrs, err) != FGA_OK)
     return NULL;
@@ -94,7 +94,7 @@ typedef struct
 } dset_t;
 
 static int
-dset_add (dset_t *s, double x, fga_error_t *err)
+dset_add (dset_t *s, double x, fga_error *err)
 {
   for (size_t i = 0; i < s->n; i++)
     if (s->v[i] == x)
@@ -127,7 +127,7 @@ typedef struct
 } sset_t;
 
 static int
-sset_add (sset_t *s, const char *x, fga_error_t *err)
+sset_add (sset_t *s, const char *x, fga_error *err)
 {
   for (size_t i = 0; i < s->n; i++)
     if (strcmp (s->v[i], x) == 0)
@@ -160,9 +160,9 @@ sset_clear (sset_t *s)
 /* The fit itself is fga_fit_power's (src/experiments/scaling.c); a report skips the
    points a sweep left without a value rather than refusing them.  */
 double
-fga_report_fit_exponent (const double *n, const double *v, size_t k)
+fgap_report_fit_exponent (const double *n, const double *v, size_t k)
 {
-  fga_fit_t fit;
+  fga_fit fit;
   return fga_fit_power (&fit, n, v, k, FGA_FIT_SKIP, NULL) == FGA_OK ? fit.exponent : NAN;
 }
 
@@ -229,7 +229,7 @@ typedef struct
   char **f;
   int *col;
   const char *const *names;
-  fga_error_t *err;
+  fga_error *err;
 } csv_ctx_t;
 
 /* The number in the named column; empty allowed (NaN) when `optional'. */
@@ -289,7 +289,7 @@ common_fields (csv_ctx_t *c, fga_report_ptr rep, double *n, double *d, double *x
 static int
 add_row (fga_report_ptr rep, int kind, csv_ctx_t *c)
 {
-  fga_error_t *err = c->err;
+  fga_error *err = c->err;
   double n = 0, d = 0, x = 0;
   int rc = common_fields (c, rep, &n, &d, &x);
   if (rc != FGA_OK)
@@ -351,7 +351,7 @@ add_row (fga_report_ptr rep, int kind, csv_ctx_t *c)
 /* Reads dir/name if it exists: FGA_OK with *present set, or an error. */
 static int
 read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
-          const char *const *names, int *present, fga_error_t *err)
+          const char *const *names, int *present, fga_error *err)
 {
   char path[4096];
   snprintf (path, sizeof path, "%s/%s", dir, name);
@@ -517,7 +517,7 @@ axes_clear (axes_t *a)
 }
 
 static int
-axes_init (axes_t *a, const fga_report_struct *rep, fga_error_t *err)
+axes_init (axes_t *a, const fga_report_struct *rep, fga_error *err)
 {
   memset (a, 0, sizeof *a);
   int rc = FGA_OK;
@@ -576,21 +576,21 @@ axes_init (axes_t *a, const fga_report_struct *rep, fga_error_t *err)
 
 static int
 add_exponent (fga_report_ptr rep, const char *quantity, const char *label, const char *param,
-              double x, const double *ns, const double *v, size_t k, fga_error_t *err)
+              double x, const double *ns, const double *v, size_t k, fga_error *err)
 {
   if (GROW (rep->ex, rep->nex, rep->capex, err) != FGA_OK)
     return FGA_ERR_NOMEM;
   size_t pts = 0;
   for (size_t i = 0; i < k; i++)
     pts += v[i] > 0 && isfinite (v[i]);
-  fga_report_exponent_t e = { quantity, label, param, rep->x_is_B, x,
-                              fga_report_fit_exponent (ns, v, k), pts };
+  fga_report_exponent e = { quantity, label, param, rep->x_is_B, x,
+                              fgap_report_fit_exponent (ns, v, k), pts };
   rep->ex[rep->nex++] = e;
   return FGA_OK;
 }
 
 static int
-compute_exponents (fga_report_ptr rep, fga_error_t *err)
+compute_exponents (fga_report_ptr rep, fga_error *err)
 {
   axes_t a;
   int rc = axes_init (&a, rep, err);
@@ -634,7 +634,7 @@ compute_exponents (fga_report_ptr rep, fga_error_t *err)
 }
 
 int
-fga_report_read (fga_report_ptr *out, const char *dir, fga_error_t *err)
+fga_report_read (fga_report_ptr *out, const char *dir, fga_error *err)
 {
   *out = NULL;
   struct stat st;
@@ -665,7 +665,7 @@ fga_report_read (fga_report_ptr *out, const char *dir, fga_error_t *err)
     rc = compute_exponents (rep, err);
   if (rc != FGA_OK)
     {
-      fga_report_free (rep);
+      fga_report_destroy (rep);
       return rc;
     }
   *out = rep;
@@ -685,7 +685,7 @@ fga_report_axis_is_B (const fga_report_struct *rep)
 }
 
 size_t
-fga_report_exponents (const fga_report_struct *rep, const fga_report_exponent_t **ex)
+fga_report_exponents (const fga_report_struct *rep, const fga_report_exponent **ex)
 {
   *ex = rep->ex;
   return rep->nex;
@@ -704,7 +704,7 @@ fga_report_plot (const fga_report_struct *rep, size_t i)
 }
 
 void
-fga_report_free (fga_report_ptr rep)
+fga_report_destroy (fga_report_ptr rep)
 {
   if (rep == NULL)
     return;
@@ -722,7 +722,7 @@ fga_report_free (fga_report_ptr rep)
 /* --- writing --------------------------------------------------------------- */
 
 static int
-open_out (fga_atomic_file_t *af, const char *dir, const char *name, fga_error_t *err)
+open_out (fga_atomic_file *af, const char *dir, const char *name, fga_error *err)
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/%s", dir, name) >= sizeof path)
@@ -750,9 +750,9 @@ md_header (FILE *fp, const char *axis, const dset_t *ns)
 }
 
 static int
-write_error_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error_t *err)
+write_error_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = open_out (&af, dir, "error-vs-B.md", err);
   if (rc != FGA_OK)
     return rc;
@@ -785,9 +785,9 @@ write_error_md (const fga_report_struct *rep, const axes_t *a, const char *dir, 
 }
 
 static int
-write_least_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error_t *err)
+write_least_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = open_out (&af, dir, "least-size.md", err);
   if (rc != FGA_OK)
     return rc;
@@ -828,9 +828,9 @@ write_least_md (const fga_report_struct *rep, const axes_t *a, const char *dir, 
 
 static int
 write_exponents_md (const fga_report_struct *rep, const axes_t *a, const char *dir,
-                    fga_error_t *err)
+                    fga_error *err)
 {
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = open_out (&af, dir, "exponents.md", err);
   if (rc != FGA_OK)
     return rc;
@@ -862,7 +862,7 @@ write_exponents_md (const fga_report_struct *rep, const axes_t *a, const char *d
               const char *q = k < a->tols.n ? "rank" : "least_size";
               const char *lab = k < a->tols.n ? "" : a->lgroups[k - a->tols.n]->label;
               const char *par = k < a->tols.n ? a->tols.v[k] : a->lgroups[k - a->tols.n]->target;
-              const fga_report_exponent_t *e = NULL;
+              const fga_report_exponent *e = NULL;
               for (size_t i = 0; i < rep->nex; i++)
                 if (rep->ex[i].x == a->xs.v[xi] && strcmp (rep->ex[i].quantity, q) == 0
                     && strcmp (rep->ex[i].label, lab) == 0 && strcmp (rep->ex[i].param, par) == 0)
@@ -905,8 +905,8 @@ dat_value (FILE *fp, double v)
    outputs go to out.".png" and out.".svg", out defaulting to NAME, so that
    a caller can send them to temporary names and rename them when done. */
 static int
-open_plot (fga_report_ptr rep, fga_atomic_file_t *dat, fga_atomic_file_t *gp, const char *dir,
-           const char *name, fga_error_t *err)
+open_plot (fga_report_ptr rep, fga_atomic_file *dat, fga_atomic_file *gp, const char *dir,
+           const char *name, fga_error *err)
 {
   char f[512];
   snprintf (f, sizeof f, "%s.dat", name);
@@ -960,7 +960,7 @@ gp_plot_columns (FILE *fp, const char *name, size_t ncurves, const char *const *
 }
 
 static int
-close_plot (fga_atomic_file_t *dat, fga_atomic_file_t *gp, fga_error_t *err)
+close_plot (fga_atomic_file *dat, fga_atomic_file *gp, fga_error *err)
 {
   int rc = fga_atomic_commit (dat, err);
   if (rc != FGA_OK)
@@ -973,7 +973,7 @@ close_plot (fga_atomic_file_t *dat, fga_atomic_file_t *gp, fga_error_t *err)
 
 /* Titles "n = N" for each n of the grid, in one buffer. */
 static int
-n_titles (const dset_t *ns, char ***titles, fga_error_t *err)
+n_titles (const dset_t *ns, char ***titles, fga_error *err)
 {
   char **t = fgap_calloc (ns->n + 1, sizeof *t + 40, "plot titles", err);
   if (t == NULL)
@@ -989,9 +989,9 @@ n_titles (const dset_t *ns, char ***titles, fga_error_t *err)
 }
 
 static int
-write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *err)
+write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
 {
-  fga_atomic_file_t dat, gp;
+  fga_atomic_file dat, gp;
   char name[64];
   char **titles = NULL;
   int rc = n_titles (&a->ns, &titles, err);
@@ -1156,7 +1156,7 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
               w[l * nn + j] = m ? s / (double) m : NAN;
             }
           titles[l] = (char *) (titles + nl + 1) + 256 * l;
-          double slope = fga_report_fit_exponent (a->ns.v, w + l * nn, nn);
+          double slope = fgap_report_fit_exponent (a->ns.v, w + l * nn, nn);
           snprintf (titles[l], 256, "%s (slope %.2f)", a->labels.v[l], slope);
         }
       if (rc == FGA_OK && (rc = open_plot (rep, &dat, &gp, dir, "time", err)) == FGA_OK)
@@ -1185,7 +1185,7 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error_t *
 }
 
 int
-fga_report_write (fga_report_ptr rep, const char *dir, fga_error_t *err)
+fga_report_write (fga_report_ptr rep, const char *dir, fga_error *err)
 {
   axes_t a;
   int rc = axes_init (&a, rep, err);

@@ -39,7 +39,7 @@
 #include <limits.h>
 
 static const char fn_fit[] = "fga_fit_power";
-static const char fn_mech[] = "fga_scaling_mech";
+static const char fn_mech[] = "fga_scaling_mech_from_spec";
 
 static int
 usable (double n, double y)
@@ -64,8 +64,8 @@ mean_log (const double *n, const double *y, size_t k, int of_y, size_t m)
 }
 
 int
-fga_fit_power (fga_fit_t *fit, const double *n, const double *y, size_t k, unsigned flags,
-               fga_error_t *err)
+fga_fit_power (fga_fit *fit, const double *n, const double *y, size_t k, unsigned flags,
+               fga_error *err)
 {
   fit->exponent = fit->intercept = fit->r2 = fit->max_resid = NAN;
   fit->points = 0;
@@ -125,7 +125,7 @@ rf_kind_name (int kind)
 }
 
 int
-fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *err)
+fga_scaling_mech_from_spec (fga_scaling_mech *sm, const fga_an_spec *s, fga_error *err)
 {
   sm->spec[0] = '\0';
   sm->exponent = NAN;
@@ -228,9 +228,9 @@ fga_scaling_mech (fga_scaling_mech_t *sm, const fga_an_spec_t *s, fga_error_t *e
 }
 
 int
-fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
+fga_scaling_check_n (const fga_an_spec *s, size_t n, fga_error *err)
 {
-  fga_an_spec_t t = *s;
+  fga_an_spec t = *s;
   t.nq = t.nk = n;
   /* Below these sizes the pattern covers every key of every query: the
      method computes exact attention, whose work grows like n^2, and a
@@ -271,7 +271,7 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
       || s->mech == FGA_AN_FIXED)
     {
       /* the pattern's own refusals (a dilated query kept at no level, ...) */
-      fga_sparse_pattern_t p;
+      fga_sparse_pattern p;
       memset (&p, 0, sizeof p);
       p.kind = s->mech == FGA_AN_WINDOW ? FGA_SPARSE_WINDOW
         : s->mech == FGA_AN_STRIDED ? FGA_SPARSE_STRIDED
@@ -297,7 +297,7 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
                               "key a summary (exact attention); take c < l%s", n, p.l,
                               s->l == 0 ? " (l = 0 took ceil(sqrt(n)))" : "");
     }
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   int rc = fga_an_analyze (&res, &t, err);
   fga_an_result_clear (&res);
@@ -305,12 +305,12 @@ fga_scaling_check_n (const fga_an_spec_t *s, size_t n, fga_error_t *err)
 }
 
 int
-fga_scaling_bytes (double *bytes, const fga_an_spec_t *s, size_t n, fga_error_t *err)
+fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error *err)
 {
   *bytes = NAN;
-  fga_an_spec_t t = *s;
+  fga_an_spec t = *s;
   t.nq = t.nk = n;
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   int rc = fga_an_analyze (&res, &t, err);
   if (rc != FGA_OK)

@@ -121,7 +121,7 @@ typedef struct
 } cell_t;
 
 static void
-cell_make (cell_t *c, const fga_sweep_config_t *cfg, size_t in, size_t ib, size_t is)
+cell_make (cell_t *c, const fga_sweep_config *cfg, size_t in, size_t ib, size_t is)
 {
   c->n = cfg->n[in];
   c->b = cfg->b[ib];
@@ -137,7 +137,7 @@ cell_make (cell_t *c, const fga_sweep_config_t *cfg, size_t in, size_t ib, size_
 
 /* Rows each cell writes to results.csv: one per (method, size).  */
 static size_t
-rows_per_cell (const fga_sweep_config_t *cfg)
+rows_per_cell (const fga_sweep_config *cfg)
 {
   size_t rows = 0;
   for (size_t k = 0; k < cfg->nmethods; k++)
@@ -147,7 +147,7 @@ rows_per_cell (const fga_sweep_config_t *cfg)
 
 /* The spec of a method at one size: "poly:basis=cheb,deg=4", "poly:deg=4". */
 static void
-spec_at (char *buf, size_t size, const fga_sweep_method_t *m, double s)
+spec_at (char *buf, size_t size, const fga_sweep_method *m, double s)
 {
   if (m->size_key[0] == '\0')
     {
@@ -169,16 +169,16 @@ static const char *const status_names[] = { "ok", "refused", "failed" };
 typedef struct
 {
   run_status_t status;
-  fga_metrics_t mt;
-  fga_stats_t st;
+  fga_metrics mt;
+  fga_stats st;
 } run_result_t;
 
 typedef struct
 {
-  const fga_sweep_config_t *cfg;
+  const fga_sweep_config *cfg;
   cell_t cell;
   fga_instance_t inst;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_mat_t truth, T;
 } cell_work_t;
 
@@ -186,13 +186,13 @@ typedef struct
    to record, not an error of the sweep: only an out-of-memory in the metrics
    (our own allocation) is returned as an error.  */
 static int
-run_method (run_result_t *r, cell_work_t *w, const char *spec, fga_error_t *err)
+run_method (run_result_t *r, cell_work_t *w, const char *spec, fga_error *err)
 {
-  fga_error_t merr;
+  fga_error merr;
   fga_error_init (&merr);
   fga_stats_init (&r->st);
   memset (&r->mt, 0, sizeof r->mt);
-  fga_method_t m = fga_method_create (spec, &merr);
+  fga_method m = fga_method_create (spec, &merr);
   if (m == NULL)
     {
       r->status = merr.code == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED;
@@ -214,7 +214,7 @@ run_method (run_result_t *r, cell_work_t *w, const char *spec, fga_error_t *err)
       r->status = RUN_FAILED;
       return FGA_OK;
     }
-  rc = fga_metrics (&r->mt, w->truth, w->T, err);
+  rc = fga_metrics_compute (&r->mt, w->truth, w->T, err);
   if (rc != FGA_OK)
     return rc;
   r->status = RUN_OK;
@@ -231,7 +231,7 @@ typedef struct
 } err_cache_t;
 
 static int
-cache_put (err_cache_t *c, double s, double e, fga_error_t *err)
+cache_put (err_cache_t *c, double s, double e, fga_error *err)
 {
   if (c->count == c->cap)
     {
@@ -252,8 +252,8 @@ cache_put (err_cache_t *c, double s, double e, fga_error_t *err)
 }
 
 static int
-size_error (double *e, err_cache_t *c, cell_work_t *w, const fga_sweep_method_t *m, double s,
-            fga_error_t *err)
+size_error (double *e, err_cache_t *c, cell_work_t *w, const fga_sweep_method *m, double s,
+            fga_error *err)
 {
   for (size_t k = 0; k < c->count; k++)
     if (c->size[k] == s)
@@ -279,8 +279,8 @@ size_error (double *e, err_cache_t *c, cell_work_t *w, const fga_sweep_method_t 
    bisection between it and the last one that did not.  *least is NaN when
    max_size does not reach it.  */
 static int
-least_size (double *least, err_cache_t *c, cell_work_t *w, const fga_sweep_method_t *m,
-            double lo, double target, fga_error_t *err)
+least_size (double *least, err_cache_t *c, cell_work_t *w, const fga_sweep_method *m,
+            double lo, double target, fga_error *err)
 {
   double hi = floor (m->max_size), e;
   int rc;
@@ -318,15 +318,15 @@ least_size (double *least, err_cache_t *c, cell_work_t *w, const fga_sweep_metho
 /* The least size a method accepts: its parameter's minimum, but at least 1
    (0 means "choose for me" for poly's deg, not a size).  */
 static double
-size_lower_end (const fga_sweep_method_t *m)
+size_lower_end (const fga_sweep_method *m)
 {
   size_t len = strcspn (m->spec, ":");
   for (size_t i = 0; i < fga_method_count (); i++)
     {
-      const fga_method_info_t *info = fga_method_info (i);
+      const fga_method_info *info = fga_method_info_at (i);
       if (strlen (info->name) != len || strncmp (info->name, m->spec, len) != 0)
         continue;
-      for (const fga_param_info_t *p = info->params; p->key != NULL; p++)
+      for (const fga_param_info *p = info->params; p->key != NULL; p++)
         if (strcmp (p->key, m->size_key) == 0)
           return fmax (1, ceil (p->min));
     }
@@ -335,7 +335,7 @@ size_lower_end (const fga_sweep_method_t *m)
 
 /* The cell's leading columns of rank.csv and least.csv.  */
 static void
-put_cell_short (FILE *fp, const fga_sweep_config_t *cfg, const cell_t *c)
+put_cell_short (FILE *fp, const fga_sweep_config *cfg, const cell_t *c)
 {
   char buf[64];
   put_field (fp, c->id, 0);
@@ -354,8 +354,8 @@ put_cell_short (FILE *fp, const fga_sweep_config_t *cfg, const cell_t *c)
 
 /* Computes one cell into three memory buffers, the rows of each file.  */
 static int
-cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, const cell_t *c,
-              fga_error_t *err)
+cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config *cfg, const cell_t *c,
+              fga_error *err)
 {
   cell_work_t w;
   w.cfg = cfg;
@@ -384,7 +384,7 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
         {
           /* Undecided entries (ties, rare) keep the working value rounded to
              nearest: within an ulp, far below any method's error.  */
-          fga_truth_opts_t topts = { (mpfr_prec_t) cfg->prec, (mpfr_prec_t) (4 * cfg->prec) };
+          fga_truth_opts topts = { (mpfr_prec_t) cfg->prec, (mpfr_prec_t) (4 * cfg->prec) };
           rc = fga_truth (w.truth, NULL, NULL, NULL, w.inst->Q, w.inst->K, w.inst->V, &cfg->tau,
                           &topts, NULL, NULL, err);
         }
@@ -444,7 +444,7 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
     }
   for (size_t k = 0; k < cfg->nmethods && rc == FGA_OK; k++)
     {
-      const fga_sweep_method_t *m = &cfg->methods[k];
+      const fga_sweep_method *m = &cfg->methods[k];
       int sized = m->size_key[0] != '\0';
       size_t nrun = sized ? m->nsizes : 1;
       cache.count = 0;
@@ -534,7 +534,7 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config_t *cfg, con
 /* Files: resume and append.  */
 
 static int
-read_whole (char **buf, size_t *len, const char *path, fga_error_t *err)
+read_whole (char **buf, size_t *len, const char *path, fga_error *err)
 {
   *buf = NULL;
   *len = 0;
@@ -609,7 +609,7 @@ done_clear (done_set_t *s)
 /* The cells of results.csv with exactly `rows' complete rows.  */
 static int
 find_done (done_set_t *s, const char *buf, size_t len, size_t rows, const char *path,
-           const char *header, fga_error_t *err)
+           const char *header, fga_error *err)
 {
   s->ids = NULL;
   s->count = 0;
@@ -680,7 +680,7 @@ nomem:
    cells; rewrites it atomically only when something goes.  */
 static int
 prune_file (const char *path, const char *buf, size_t len, const char *header,
-            const done_set_t *done, fga_error_t *err)
+            const done_set_t *done, fga_error *err)
 {
   if (len == 0)
     return FGA_OK;
@@ -717,7 +717,7 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
   int rc = FGA_OK;
   if (used != len)
     {
-      fga_atomic_file_t af;
+      fga_atomic_file af;
       rc = fga_atomic_open (&af, path, err);
       if (rc == FGA_OK)
         {
@@ -737,7 +737,7 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
 
 /* mkdir -p */
 static int
-make_dirs (const char *dir, fga_error_t *err)
+make_dirs (const char *dir, fga_error *err)
 {
   char path[4096];
   if (snprintf (path, sizeof path, "%s", dir) >= (int) sizeof path)
@@ -760,7 +760,7 @@ make_dirs (const char *dir, fga_error_t *err)
 }
 
 static int
-write_json (const char *path, const fga_sweep_config_t *cfg, fga_error_t *err)
+write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
 {
   char *text = NULL;
   size_t len = 0;
@@ -786,7 +786,7 @@ write_json (const char *path, const fga_sweep_config_t *cfg, fga_error_t *err)
   if (o == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory (or a config that is not UTF-8)",
                           path);
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)
     {
@@ -802,16 +802,16 @@ write_json (const char *path, const fga_sweep_config_t *cfg, fga_error_t *err)
 
 typedef struct
 {
-  const fga_sweep_config_t *cfg;
-  const fga_sweep_opts_t *opts;
+  const fga_sweep_config *cfg;
+  const fga_sweep_opts *opts;
   cell_t *cells;               /* the ones to run */
   size_t ncells, next;
   FILE *fp[3];                 /* results, rank, least */
   const char *paths[3];
-  fga_sweep_progress_t prog;
+  fga_sweep_progress prog;
   double t0;
   int rc;
-  fga_error_t err;
+  fga_error err;
 } sweep_t;
 
 static void
@@ -828,7 +828,7 @@ progress (sweep_t *s, const char *current)
    to the disk before the next, so results.csv only ever names cells whose
    other rows are safe.  Called under the lock.  */
 static int
-append_cell (sweep_t *s, char *out[3], size_t outlen[3], fga_error_t *err)
+append_cell (sweep_t *s, char *out[3], size_t outlen[3], fga_error *err)
 {
   static const int order[3] = { 1, 2, 0 };
   for (int k = 0; k < 3; k++)
@@ -862,7 +862,7 @@ worker (sweep_t *s)
         return;
       char *out[3];
       size_t outlen[3];
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       int rc = cell_compute (out, outlen, s->cfg, c, &err);
 #pragma omp critical (fga_sweep)
@@ -888,8 +888,8 @@ worker (sweep_t *s)
 }
 
 int
-fga_sweep_run (const fga_sweep_config_t *cfg, const char *outdir, const fga_sweep_opts_t *opts,
-               fga_error_t *err)
+fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_opts *opts,
+               fga_error *err)
 {
   static const char *const names[3] = { "results.csv", "rank.csv", "least.csv" };
   static const char *const headers[3] = { results_header, rank_header, least_header };

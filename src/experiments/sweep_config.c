@@ -32,9 +32,9 @@ enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_COUNT };
 
 typedef struct
 {
-  fga_sweep_config_t *cfg;
+  fga_sweep_config *cfg;
   const char *path;
-  fga_error_t *err;
+  fga_error *err;
   int rc;                      /* first error, FGA_OK if none */
   int err_line;                /* its line, for ordering against inih's */
 
@@ -121,7 +121,7 @@ enter_section (parse_t *p, const char *start)
       return;
     }
   const char *label = skip_space (name + 6);
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   if (*label == '\0')
     {
       fail (p, p->lineno, FGA_ERR_INPUT, "[method] needs a label: [method LABEL]");
@@ -146,7 +146,7 @@ enter_section (parse_t *p, const char *start)
             FGA_SWEEP_MAX_METHODS);
       return;
     }
-  fga_sweep_method_t *m = &cfg->methods[cfg->nmethods];
+  fga_sweep_method *m = &cfg->methods[cfg->nmethods];
   snprintf (m->label, sizeof m->label, "%s", label);
   p->method_line[cfg->nmethods] = p->lineno;
   cfg->nmethods++;
@@ -363,7 +363,7 @@ parse_one_whole (parse_t *p, int line, const char *key, const char *value,
 static int
 parse_d (parse_t *p, int line, const char *value)
 {
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   char buf[128];
   squeeze (buf, sizeof buf, value);
   unsigned long long v;
@@ -433,7 +433,7 @@ claim_key (parse_t *p, const char *section, const char *const *keys, int *seen,
 
 /* A message of the library's parsers, placed at the file and line.  */
 static int
-fail_with (parse_t *p, int line, const char *key, const fga_error_t *sub)
+fail_with (parse_t *p, int line, const char *key, const fga_error *sub)
 {
   return fail (p, line, sub->code != FGA_OK ? sub->code : FGA_ERR_INPUT, "%s: %s", key,
                sub->msg);
@@ -442,9 +442,9 @@ fail_with (parse_t *p, int line, const char *key, const fga_error_t *sub)
 static int
 grid_key (parse_t *p, const char *name, const char *value)
 {
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   int line = p->lineno;
-  fga_error_t sub;
+  fga_error sub;
   fga_error_init (&sub);
   unsigned long long v;
   switch (claim_key (p, "grid", grid_keys, p->grid_seen, name))
@@ -505,7 +505,7 @@ grid_key (parse_t *p, const char *name, const char *value)
 static int
 truth_key (parse_t *p, const char *name, const char *value)
 {
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   unsigned long long v;
   switch (claim_key (p, "truth", truth_keys, p->truth_seen, name))
     {
@@ -528,7 +528,7 @@ truth_key (parse_t *p, const char *name, const char *value)
 static int
 rank_key (parse_t *p, const char *name, const char *value)
 {
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   unsigned long long v;
   switch (claim_key (p, "rank", rank_keys, p->rank_seen, name))
     {
@@ -547,7 +547,7 @@ static int
 method_key (parse_t *p, const char *name, const char *value)
 {
   size_t i = p->cfg->nmethods - 1;
-  fga_sweep_method_t *m = &p->cfg->methods[i];
+  fga_sweep_method *m = &p->cfg->methods[i];
   char section[80];
   snprintf (section, sizeof section, "method %s", m->label);
   int line = p->lineno;
@@ -614,7 +614,7 @@ handler (void *user, const char *section, const char *name, const char *value)
    method registry, so that a bad method fails here with its line rather
    than in the middle of a sweep.  */
 static int
-check_spec (parse_t *p, int line, const fga_sweep_method_t *m, const char *key, double value)
+check_spec (parse_t *p, int line, const fga_sweep_method *m, const char *key, double value)
 {
   char spec[sizeof m->spec + 128];
   if (key != NULL)
@@ -622,9 +622,9 @@ check_spec (parse_t *p, int line, const fga_sweep_method_t *m, const char *key, 
               key, value);
   else
     snprintf (spec, sizeof spec, "%s", m->spec);
-  fga_error_t sub;
+  fga_error sub;
   fga_error_init (&sub);
-  fga_method_t meth = fga_method_create (spec, &sub);
+  fga_method meth = fga_method_create (spec, &sub);
   if (meth == NULL)
     return fail (p, line, sub.code != FGA_OK ? sub.code : FGA_ERR_INPUT,
                  "[method %s]: %s", m->label, sub.msg);
@@ -651,7 +651,7 @@ spec_sets (const char *spec, const char *key)
 static int
 check_method (parse_t *p, size_t i)
 {
-  const fga_sweep_method_t *m = &p->cfg->methods[i];
+  const fga_sweep_method *m = &p->cfg->methods[i];
   const int *seen = p->method_seen[i];
   if (seen[M_SPEC] == 0)
     return fail (p, p->method_line[i], FGA_ERR_INPUT, "[method %s] needs spec", m->label);
@@ -694,7 +694,7 @@ check_method (parse_t *p, size_t i)
 static int
 check_whole (parse_t *p)
 {
-  fga_sweep_config_t *cfg = p->cfg;
+  fga_sweep_config *cfg = p->cfg;
   if (p->grid_line == 0)
     return fail (p, 0, FGA_ERR_INPUT, "missing section [grid]");
   if (p->grid_seen[G_N] == 0)
@@ -711,7 +711,7 @@ check_whole (parse_t *p)
 }
 
 static void
-set_defaults (fga_sweep_config_t *cfg)
+set_defaults (fga_sweep_config *cfg)
 {
   memset (cfg, 0, sizeof *cfg);
   /* d = ceil(log2 n), the regime of the fine-grained bounds.  */
@@ -729,7 +729,7 @@ set_defaults (fga_sweep_config_t *cfg)
 }
 
 int
-fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *err)
+fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
 {
   set_defaults (cfg);
   if (strlen (path) >= sizeof cfg->path)
@@ -766,7 +766,7 @@ fga_sweep_config_read (fga_sweep_config_t *cfg, const char *path, fga_error_t *e
 }
 
 size_t
-fga_sweep_config_d (const fga_sweep_config_t *cfg, size_t n)
+fga_sweep_config_d (const fga_sweep_config *cfg, size_t n)
 {
   if (cfg->d_coef == 0)
     return cfg->d_fixed;
@@ -781,7 +781,7 @@ fga_sweep_config_d (const fga_sweep_config_t *cfg, size_t n)
 }
 
 double
-fga_sweep_config_B (const fga_sweep_config_t *cfg, size_t n, double b)
+fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b)
 {
   return cfg->use_beta ? b * sqrt (log ((double) n)) : b;
 }

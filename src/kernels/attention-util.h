@@ -85,10 +85,10 @@ fga_attn_threads (size_t nq, size_t nk, size_t d, size_t dv, size_t units)
 typedef struct
 {
   uint64_t mul, add, exp, div, cmp;
-} fga_attn_count_t;
+} fgap_attn_count;
 
 static inline void
-fga_attn_count_store (fga_stats_t *st, const fga_attn_count_t *c, size_t peak, int threads)
+fga_attn_count_store (fga_stats *st, const fgap_attn_count *c, size_t peak, int threads)
 {
   if (st == NULL)
     return;
@@ -108,7 +108,7 @@ fga_attn_count_store (fga_stats_t *st, const fga_attn_count_t *c, size_t peak, i
    to compute.  */
 static inline int
 fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K,
-                fga_mat_srcptr V, double tau, fga_error_t *err)
+                fga_mat_srcptr V, double tau, fga_error *err)
 {
   int rc;
   if (T == NULL || Q == NULL || K == NULL || V == NULL)
@@ -135,7 +135,7 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
   if (!(tau > 0) || !isfinite (tau))
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
                           fn, tau);
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
@@ -146,7 +146,7 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
 /* A row whose maximum or sum is not finite had a score that overflowed
    (finite entries whose product exceeds the double range).  */
 static inline int
-fga_attn_overflow (const char *fn, size_t row, fga_error_t *err)
+fga_attn_overflow (const char *fn, size_t row, fga_error *err)
 {
   return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "%s: row %zu of the scores tau Q K^T overflows the double range",

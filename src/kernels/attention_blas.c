@@ -86,8 +86,8 @@ row_avx512 (double *s, size_t n, double tau, double *m, double *l)
 
 int
 fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                    fga_mat_srcptr V, double tau, size_t block, fga_stats_t *st,
-                    fga_error_t *err)
+                    fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
+                    fga_error *err)
 {
   int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
@@ -131,7 +131,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
       || fgap_size_mul (&bytes, bytes, (size_t) nt))
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: blocks of %zu x %zu scores need more "
                           "bytes than size_t can count", fn, bq, nk);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *scratch = fgap_talloc (&mt, bytes, "blocks of scores", err);
   if (scratch == NULL)
@@ -200,7 +200,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
     fgap_blas_single_leave ();
   fgap_tfree (&mt, scratch, bytes);
 
-  fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) bq);

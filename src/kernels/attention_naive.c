@@ -33,7 +33,7 @@ static const char fn[] = "fga_attention_naive";
 static inline __attribute__ ((always_inline)) int
 naive_row (double *restrict t, double *lse, const double *restrict q, fga_mat_srcptr K,
            fga_mat_srcptr V, double tau, double *restrict s, double *restrict o,
-           fga_attn_count_t *c, const int fused)
+           fgap_attn_count *c, const int fused)
 {
   const size_t nk = K->rows, d = K->cols, dv = V->cols;
   for (size_t j = 0; j < nk; j++)
@@ -89,13 +89,13 @@ naive_row (double *restrict t, double *lse, const double *restrict q, fga_mat_sr
 }
 
 typedef void (*rows_fn) (fga_mat_ptr, double *, fga_mat_srcptr, fga_mat_srcptr, fga_mat_srcptr,
-                         double, double *, size_t, size_t, fga_attn_count_t *, size_t *);
+                         double, double *, size_t, size_t, fgap_attn_count *, size_t *);
 
 #define NAIVE_ROWS(NAME, ATTR, FUSED)                                           \
 static ATTR void                                                                \
 NAME (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,           \
       fga_mat_srcptr V, double tau, double *scratch, size_t i0, size_t i1,      \
-      fga_attn_count_t *c, size_t *bad)                                         \
+      fgap_attn_count *c, size_t *bad)                                         \
 {                                                                               \
   double *s = scratch, *o = scratch + K->rows;                                  \
   for (size_t i = i0; i < i1; i++)                                              \
@@ -114,7 +114,7 @@ NAIVE_ROWS (rows_fused, FGA_TARGET_AVX2, 1)
 
 int
 fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                     fga_mat_srcptr V, double tau, fga_stats_t *st, fga_error_t *err)
+                     fga_mat_srcptr V, double tau, fga_stats *st, fga_error *err)
 {
   int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
@@ -132,7 +132,7 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
       || fgap_size_mul (&bytes, per, (size_t) nt))
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: %zu keys need more scratch bytes than "
                           "size_t can count", fn, nk);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *scratch = fgap_talloc (&mt, bytes, "the scores of one row per thread", err);
   if (scratch == NULL)
@@ -147,7 +147,7 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
 #ifdef _OPENMP
     me = omp_get_thread_num ();
 #endif
-    fga_attn_count_t c = { 0, 0, 0, 0, 0 };
+    fgap_attn_count c = { 0, 0, 0, 0, 0 };
     /* static chunks of 16 rows: a row is too little work to schedule alone */
 #pragma omp for schedule (static)
     for (size_t b = 0; b < (nq + 15) / 16; b++)
@@ -160,7 +160,7 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
     n_cmp += c.cmp;
   }
   fgap_tfree (&mt, scratch, bytes);
-  fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (bad != SIZE_MAX)
     return fga_attn_overflow (fn, bad, err);

@@ -167,7 +167,7 @@ typedef struct
 /* Scratch of one thread, in doubles, each part a multiple of 8 doubles so
    that every part starts on a 64-byte line.  */
 static int
-scratch_layout (job_t *job, size_t d, fga_error_t *err)
+scratch_layout (job_t *job, size_t d, fga_error *err)
 {
   size_t parts[6][2] = {
     { job->bqp, d },            /* Q panels */
@@ -227,7 +227,7 @@ pv_dispatch (const tiles_t *tl, int nv, double *O, size_t ldo, const double *E, 
 /* One block of query rows [i0, i0 + qb) against all the keys.  Inlined into
    one function per instruction set, with the tiles as constants.  */
 static inline __attribute__ ((always_inline)) void
-qblock (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c, size_t *bad,
+qblock (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad,
         const tiles_t *tl)
 {
   const fga_mat_struct *Q = job->Q, *K = job->K, *V = job->V;
@@ -371,23 +371,23 @@ qblock (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c, size_
     }
 }
 
-typedef void (*qblock_fn) (const job_t *, size_t, double *, fga_attn_count_t *, size_t *);
+typedef void (*qblock_fn) (const job_t *, size_t, double *, fgap_attn_count *, size_t *);
 
 static void
-qblock_generic (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c, size_t *bad)
+qblock_generic (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
 {
   qblock (job, i0, scratch, c, bad, &tiles_generic);
 }
 
 #if FGA_ATTN_X86
 static FGA_TARGET_AVX2 void
-qblock_avx2 (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c, size_t *bad)
+qblock_avx2 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
 {
   qblock (job, i0, scratch, c, bad, &tiles_avx2);
 }
 
 static FGA_TARGET_AVX512 void
-qblock_avx512 (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c, size_t *bad)
+qblock_avx512 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
 {
   qblock (job, i0, scratch, c, bad, &tiles_avx512);
 }
@@ -395,8 +395,8 @@ qblock_avx512 (const job_t *job, size_t i0, double *scratch, fga_attn_count_t *c
 
 int
 fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                      fga_mat_srcptr V, double tau, size_t block, fga_stats_t *st,
-                      fga_error_t *err)
+                      fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
+                      fga_error *err)
 {
   int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
@@ -452,7 +452,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       || bytes > SIZE_MAX - 64)
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: %d threads need more scratch than size_t "
                           "can count", fn, nt);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   void *raw = fgap_talloc (&mt, bytes + 64, "the tiles of the online softmax", err);
   if (raw == NULL)
@@ -469,7 +469,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     me = omp_get_thread_num ();
 #endif
     double *mine = scratch + (size_t) me * job.per_thread;
-    fga_attn_count_t c = { 0, 0, 0, 0, 0 };
+    fgap_attn_count c = { 0, 0, 0, 0, 0 };
 #pragma omp for schedule (dynamic, 1)
     for (size_t b = 0; b < nblocks; b++)
       run (&job, b * job.bq, mine, &c, &bad);
@@ -481,7 +481,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   }
   fgap_tfree (&mt, raw, bytes + 64);
 
-  fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) job.bk);

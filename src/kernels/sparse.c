@@ -96,7 +96,7 @@ ceil_sqrt (size_t n)
 /* The segment length, dilation rate and offset of level k of a dilated
    pattern (checked: no overflow).  */
 static void
-dilated_level (size_t *wk, size_t *rk, size_t *ok, const fga_sparse_pattern_t *p, size_t k)
+dilated_level (size_t *wk, size_t *rk, size_t *ok, const fga_sparse_pattern *p, size_t k)
 {
   size_t w = p->w, r = p->r;
   for (size_t t = 0; t < k; t++)
@@ -117,7 +117,7 @@ dilated_keeps (size_t i, size_t wk, size_t rk, size_t ok)
 }
 
 int
-fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
+fga_sparse_pattern_check (fga_sparse_pattern *p, fga_error *err)
 {
   if ((unsigned) p->kind > (unsigned) FGA_SPARSE_FIXED)
     return fgap_error_set (err, FGA_ERR_INPUT, "sparse pattern: unknown kind %d", (int) p->kind);
@@ -198,7 +198,7 @@ fga_sparse_pattern_check (fga_sparse_pattern_t *p, fga_error_t *err)
 }
 
 size_t
-fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i)
+fgap_sparse_runs (fgap_sparse_run *runs, const fga_sparse_pattern *p, size_t i)
 {
   const size_t n = p->n;
   size_t nr = 0, lo, hi, rad;
@@ -215,10 +215,10 @@ fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i
         hi = rad >= n - 1 - i ? n - 1 : i + rad;
       if (p->kind == FGA_SPARSE_STRIDED && i / p->l > 0)
         /* j = i - t l for t >= 1: j = i mod l, ..., i - l; none is local */
-        runs[nr++] = (fga_sparse_run_t) { i % p->l, p->l, i / p->l, 0, 1 };
-      runs[nr++] = (fga_sparse_run_t) { lo, 1, hi - lo + 1, 0, 1 };
+        runs[nr++] = (fgap_sparse_run) { i % p->l, p->l, i / p->l, 0, 1 };
+      runs[nr++] = (fgap_sparse_run) { lo, 1, hi - lo + 1, 0, 1 };
       if (p->kind == FGA_SPARSE_STRIDED && !p->causal && (n - 1 - i) / p->l > 0)
-        runs[nr++] = (fga_sparse_run_t) { i + p->l, p->l, (n - 1 - i) / p->l, 0, 1 };
+        runs[nr++] = (fgap_sparse_run) { i + p->l, p->l, (n - 1 - i) / p->l, 0, 1 };
       return nr;
 
     case FGA_SPARSE_FIXED:
@@ -233,17 +233,17 @@ fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i
            b + 1 starts before n.  */
         const size_t l = p->l, c = p->c, b = i / l, s = b * l, q = n / l, rest = n - q * l;
         if (b > 0)
-          runs[nr++] = (fga_sparse_run_t) { l - c, l, b, 0, c };
+          runs[nr++] = (fgap_sparse_run) { l - c, l, b, 0, c };
         if (p->causal)
           {
-            runs[nr++] = (fga_sparse_run_t) { s, 1, i - s + 1, 0, 1 };
+            runs[nr++] = (fgap_sparse_run) { s, 1, i - s + 1, 0, 1 };
             return nr;
           }
-        runs[nr++] = (fga_sparse_run_t) { s, 1, n - s < l ? n - s : l, 0, 1 };
+        runs[nr++] = (fgap_sparse_run) { s, 1, n - s < l ? n - s : l, 0, 1 };
         if (b + 1 < q)
-          runs[nr++] = (fga_sparse_run_t) { s + l + (l - c), l, q - 1 - b, 0, c };
+          runs[nr++] = (fgap_sparse_run) { s + l + (l - c), l, q - 1 - b, 0, c };
         if (b < q && rest > l - c)
-          runs[nr++] = (fga_sparse_run_t) { q * l + (l - c), 1, rest - (l - c), 0, 1 };
+          runs[nr++] = (fgap_sparse_run) { q * l + (l - c), 1, rest - (l - c), 0, 1 };
         return nr;
       }
 
@@ -257,7 +257,7 @@ fga_sparse_runs (fga_sparse_run_t *runs, const fga_sparse_pattern_t *p, size_t i
           if (pos % r != o)
             continue;
           size_t count = (p->causal ? pos - o : len - 1 - o) / r + 1;
-          runs[nr] = (fga_sparse_run_t) { start + o, r, count, (unsigned) nr, 1 };
+          runs[nr] = (fgap_sparse_run) { start + o, r, count, (unsigned) nr, 1 };
           nr++;
         }
       return nr;
@@ -352,7 +352,7 @@ fixed_pairs (mpz_ptr rop, size_t n, size_t l, size_t c, int causal)
 }
 
 void
-fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern_t *p)
+fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_pattern *p)
 {
   const size_t n = p->n;
   mpz_t t;
@@ -409,7 +409,7 @@ fga_sparse_pattern_count (mpz_ptr pairs, mpz_ptr groups, const fga_sparse_patter
 }
 
 void
-fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern_t *p, size_t d, size_t dv, int lse)
+fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern *p, size_t d, size_t dv, int lse)
 {
   const size_t n = p->n;
   mpz_t P, G, M;
@@ -456,7 +456,7 @@ typedef struct
    overflowed (then m or l is not finite).  */
 static int
 sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_srcptr K,
-            fga_mat_srcptr V, double tau, const fga_sparse_run_t *runs, size_t nruns,
+            fga_mat_srcptr V, double tau, const fgap_sparse_run *runs, size_t nruns,
             double *restrict s, double *restrict o, double *restrict o2, sparse_count_t *c)
 {
   const size_t d = K->cols, dv = V->cols;
@@ -558,15 +558,15 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
 
 int
 fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                      fga_mat_srcptr V, double tau, const fga_sparse_pattern_t *pattern,
-                      fga_stats_t *st, fga_error_t *err)
+                      fga_mat_srcptr V, double tau, const fga_sparse_pattern *pattern,
+                      fga_stats *st, fga_error *err)
 {
   int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
     return rc;
   if (pattern == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: the pattern must not be NULL", fn);
-  fga_sparse_pattern_t p = *pattern;
+  fga_sparse_pattern p = *pattern;
   if ((rc = fga_sparse_pattern_check (&p, err)) != FGA_OK)
     return rc;
   if (Q->rows != p.n || K->rows != p.n)
@@ -579,10 +579,10 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   size_t cmax = 0;
   double work = 0;
   {
-    fga_sparse_run_t runs[FGA_SPARSE_MAX_RUNS];
+    fgap_sparse_run runs[FGA_SPARSE_MAX_RUNS];
     for (size_t i = 0; i < n; i++)
       {
-        size_t nr = fga_sparse_runs (runs, &p, i), r = 0;
+        size_t nr = fgap_sparse_runs (runs, &p, i), r = 0;
         while (r < nr)
           {
             size_t r0 = r, cnt = 0;
@@ -601,7 +601,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       || fgap_size_mul (&bytes, per, (size_t) nt))
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: groups of %zu keys need more scratch bytes "
                           "than size_t can count", fn, cmax);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *scratch = fgap_talloc (&mt, bytes, "the scores of one group per thread", err);
   if (scratch == NULL)
@@ -618,7 +618,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
 #endif
     double *s = scratch + (size_t) me * (cmax + 2 * dv);
     double *o = s + cmax, *o2 = o + dv;
-    fga_sparse_run_t runs[FGA_SPARSE_MAX_RUNS];
+    fgap_sparse_run runs[FGA_SPARSE_MAX_RUNS];
     sparse_count_t c = { 0, 0, 0, 0, 0, 0, 0 };
     /* blocks of 16 rows handed out as threads become free: causal rows and
        the edges of the sequence have fewer keys than the rest */
@@ -626,7 +626,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     for (size_t b = 0; b < nblocks; b++)
       for (size_t i = 16 * b; i < n && i < 16 * b + 16; i++)
         {
-          size_t nr = fga_sparse_runs (runs, &p, i);
+          size_t nr = fgap_sparse_runs (runs, &p, i);
           if (!sparse_row (&FGA_MAT (T, i, 0), lse != NULL ? lse + i : NULL, &FGA_MAT (Q, i, 0),
                            K, V, tau, runs, nr, s, o, o2, &c)
               && i < bad)
@@ -641,7 +641,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     n_groups += c.groups;
   }
   fgap_tfree (&mt, scratch, bytes);
-  fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     {
@@ -658,8 +658,8 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
    patterns are over positions, so queries and keys must be the same
    sequence; the checked pattern becomes the method's state.  */
 int
-fgap_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_sparse_pattern_t p,
-                           fga_error_t *err)
+fgap_sparse_method_prepare (fga_method m, const fga_problem *prob, fga_sparse_pattern p,
+                           fga_error *err)
 {
   const char *name = m->cls->info.name;
   if (prob->nq != prob->nk)
@@ -670,7 +670,7 @@ fgap_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_spars
   if (rc != FGA_OK)
     return rc;
   fgap_sparse_method_destroy (m);
-  fga_sparse_pattern_t *state = fgap_alloc (sizeof *state, "a sparse pattern", err);
+  fga_sparse_pattern *state = fgap_alloc (sizeof *state, "a sparse pattern", err);
   if (state == NULL)
     return FGA_ERR_NOMEM;
   *state = p;
@@ -679,7 +679,7 @@ fgap_sparse_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_spars
 }
 
 void
-fgap_sparse_method_destroy (fga_method_t m)
+fgap_sparse_method_destroy (fga_method m)
 {
   fgap_free (m->state);
   m->state = NULL;

@@ -56,7 +56,7 @@
 
 #include "core/fga-impl.h"
 
-static const fga_param_info_t dilated_params[] = {
+static const fga_param_info dilated_params[] = {
   { "w", FGA_PARAM_INT, "64", 1, 9007199254740992.0, NULL, NULL,
     "first segment length w_0; level k has segments of w alpha^k positions" },
   { "r", FGA_PARAM_INT, "1", 1, 9007199254740992.0, NULL, NULL,
@@ -72,7 +72,7 @@ static const fga_param_info_t dilated_params[] = {
 };
 
 static int
-dilated_create (fga_method_t m, fga_error_t *err)
+dilated_create (fga_method m, fga_error *err)
 {
   if (fgap_param_int (m, "r") > fgap_param_int (m, "w"))
     return fgap_error_set (err, FGA_ERR_INPUT, "method dilated: r=%ld exceeds w=%ld (a segment "
@@ -82,9 +82,9 @@ dilated_create (fga_method_t m, fga_error_t *err)
 }
 
 static int
-dilated_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+dilated_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_DILATED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_DILATED, prob->nq, (int) fgap_param_int (m, "causal"),
                              (size_t) fgap_param_int (m, "w"), 0, (size_t) fgap_param_int (m, "r"),
                              (size_t) fgap_param_int (m, "alpha"),
                              (size_t) fgap_param_int (m, "levels"),
@@ -93,10 +93,10 @@ dilated_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 }
 
 static int
-dilated_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-             fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+dilated_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+             fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
-  const fga_sparse_pattern_t *p = m->state;
+  const fga_sparse_pattern *p = m->state;
   fga_stats_set (st, "w", (double) p->w);
   fga_stats_set (st, "r", (double) p->r);
   fga_stats_set (st, "alpha", (double) p->alpha);
@@ -107,7 +107,7 @@ dilated_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                                st, err);
 }
 
-const fga_method_class_t fgap_method_dilated = {
+const fgap_method_class fgap_method_dilated = {
   { "dilated", "LongNet dilated attention: segments w alpha^k, dilation r alpha^k, mixed by "
     "softmax denominators", dilated_params },
   dilated_create, dilated_prepare, dilated_run, fgap_sparse_method_destroy

@@ -4,7 +4,7 @@
 
 enum { ALGO_NAIVE, ALGO_STREAM, ALGO_BLAS, ALGO_MPFR };
 
-static const fga_param_info_t exact_params[] = {
+static const fga_param_info exact_params[] = {
   { "algo", FGA_PARAM_CHOICE, "stream", 0, 0, "naive|stream|blas|mpfr", NULL,
     "naive: two passes; stream: fused online softmax; blas: dgemm blocks; mpfr: certified" },
   { "block", FGA_PARAM_INT, "0", 0, 1 << 20, NULL, "algo=stream|blas",
@@ -17,7 +17,7 @@ static const fga_param_info_t exact_params[] = {
 };
 
 static int
-exact_create (fga_method_t m, fga_error_t *err)
+exact_create (fga_method m, fga_error *err)
 {
   if (fgap_param_choice (m, "algo") == ALGO_MPFR
       && fgap_param_int (m, "prec_max") < fgap_param_int (m, "prec"))
@@ -27,8 +27,8 @@ exact_create (fga_method_t m, fga_error_t *err)
 }
 
 static int
-exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-           fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+exact_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+           fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   double tau = fga_tau_double (&m->prob.tau, m->prob.d);
   size_t block = (size_t) fgap_param_int (m, "block");
@@ -42,9 +42,9 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
       return fga_attention_blas (T, lse, Q, K, V, tau, block, st, err);
     default:
       {
-        fga_truth_opts_t opts = { (mpfr_prec_t) fgap_param_int (m, "prec"),
+        fga_truth_opts opts = { (mpfr_prec_t) fgap_param_int (m, "prec"),
                                   (mpfr_prec_t) fgap_param_int (m, "prec_max") };
-        fga_truth_info_t info;
+        fga_truth_info info;
         int rc = fga_truth (T, lse, NULL, NULL, Q, K, V, &m->prob.tau, &opts, &info, st, err);
         if (rc != FGA_OK)
           return rc;
@@ -62,7 +62,7 @@ exact_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
     }
 }
 
-const fga_method_class_t fgap_method_exact = {
+const fgap_method_class fgap_method_exact = {
   { "exact", "exact softmax attention: fast in double, or certified correctly rounded in MPFR",
     exact_params },
   exact_create, NULL, exact_run, NULL

@@ -67,7 +67,7 @@
 
 #include "core/fga-impl.h"
 
-static const fga_param_info_t fixed_params[] = {
+static const fga_param_info fixed_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,
     "block length: keys in the query's block of l; 0 takes ceil(sqrt(n))" },
   { "c", FGA_PARAM_INT, "1", 1, 9007199254740992.0, NULL, NULL,
@@ -77,19 +77,19 @@ static const fga_param_info_t fixed_params[] = {
 };
 
 static int
-fixed_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+fixed_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_FIXED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_FIXED, prob->nq, (int) fgap_param_int (m, "causal"),
                              0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0,
                              (size_t) fgap_param_int (m, "c") };
   return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
-fixed_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-           fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+fixed_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+           fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
-  const fga_sparse_pattern_t *p = m->state;
+  const fga_sparse_pattern *p = m->state;
   fga_stats_set (st, "l", (double) p->l);
   fga_stats_set (st, "c", (double) p->c);
   fga_stats_set (st, "causal", (double) p->causal);
@@ -97,7 +97,7 @@ fixed_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
                                st, err);
 }
 
-const fga_method_class_t fgap_method_fixed = {
+const fgap_method_class fgap_method_fixed = {
   { "fixed", "Sparse Transformer fixed pattern: the query's block of l and the last c keys "
     "of every block (Child et al.)", fixed_params },
   NULL, fixed_prepare, fixed_run, fgap_sparse_method_destroy

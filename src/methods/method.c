@@ -9,7 +9,7 @@
 #endif
 
 /* The registry: adding a method is one file defining its class, plus one line here. */
-static const fga_method_class_t *const registry[] = {
+static const fgap_method_class *const registry[] = {
   &fgap_method_exact,
   &fgap_method_svd,
   &fgap_method_nystrom,
@@ -30,14 +30,14 @@ fga_method_count (void)
   return NREGISTRY;
 }
 
-const fga_method_info_t *
-fga_method_info (size_t i)
+const fga_method_info *
+fga_method_info_at (size_t i)
 {
   return i < NREGISTRY ? &registry[i]->info : NULL;
 }
 
 static size_t
-param_count (const fga_method_class_t *cls)
+param_count (const fgap_method_class *cls)
 {
   size_t n = 0;
   while (cls->info.params[n].key != NULL)
@@ -46,7 +46,7 @@ param_count (const fga_method_class_t *cls)
 }
 
 static int
-param_index (const fga_method_class_t *cls, const char *key, size_t len)
+param_index (const fgap_method_class *cls, const char *key, size_t len)
 {
   for (size_t k = 0; cls->info.params[k].key != NULL; k++)
     if (strlen (cls->info.params[k].key) == len && strncmp (cls->info.params[k].key, key, len) == 0)
@@ -96,7 +96,7 @@ choice_name (char *buf, size_t size, const char *choices, int idx)
 }
 
 static void
-known_keys (char *buf, size_t size, const fga_method_class_t *cls)
+known_keys (char *buf, size_t size, const fgap_method_class *cls)
 {
   buf[0] = '\0';
   for (size_t k = 0; cls->info.params[k].key != NULL; k++)
@@ -109,9 +109,9 @@ known_keys (char *buf, size_t size, const fga_method_class_t *cls)
 }
 
 static int
-parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_t *err)
+parse_value (fga_method m, size_t k, const char *value, size_t len, fga_error *err)
 {
-  const fga_param_info_t *pi = &m->cls->info.params[k];
+  const fga_param_info *pi = &m->cls->info.params[k];
   const char *name = m->cls->info.name;
   char text[256];
   if (len == 0 || len >= sizeof text)
@@ -170,7 +170,7 @@ parse_value (fga_method_t m, size_t k, const char *value, size_t len, fga_error_
 
 /* Whether parameter k means something under the current choices.  */
 static int
-param_applies (fga_method_t m, size_t k)
+param_applies (fga_method m, size_t k)
 {
   const char *cond = m->cls->info.params[k].applies;
   if (cond == NULL)
@@ -201,14 +201,14 @@ shortest_double (char *buf, size_t size, double x)
 }
 
 static void
-format_spec (fga_method_t m)
+format_spec (fga_method m)
 {
   size_t n = param_count (m->cls);
   size_t used = (size_t) snprintf (m->spec, sizeof m->spec, "%s", m->cls->info.name);
   int first = 1;
   for (size_t k = 0; k < n && used < sizeof m->spec; k++)
     {
-      const fga_param_info_t *pi = &m->cls->info.params[k];
+      const fga_param_info *pi = &m->cls->info.params[k];
       if (!param_applies (m, k))
         continue;
       char val[64];
@@ -224,12 +224,12 @@ format_spec (fga_method_t m)
     }
 }
 
-fga_method_t
-fga_method_create (const char *spec, fga_error_t *err)
+fga_method
+fga_method_create (const char *spec, fga_error *err)
 {
   const char *colon = strchr (spec, ':');
   size_t namelen = colon != NULL ? (size_t) (colon - spec) : strlen (spec);
-  const fga_method_class_t *cls = NULL;
+  const fgap_method_class *cls = NULL;
   for (size_t i = 0; i < NREGISTRY; i++)
     if (strlen (registry[i]->info.name) == namelen
         && strncmp (registry[i]->info.name, spec, namelen) == 0)
@@ -248,14 +248,14 @@ fga_method_create (const char *spec, fga_error_t *err)
       return NULL;
     }
 
-  fga_method_t m = fgap_calloc (1, sizeof *m, "a method", err);
+  fga_method m = fgap_calloc (1, sizeof *m, "a method", err);
   if (m == NULL)
     return NULL;
   m->cls = cls;
   size_t n = param_count (cls);
   for (size_t k = 0; k < n; k++)
     {
-      const fga_param_info_t *pi = &cls->info.params[k];
+      const fga_param_info *pi = &cls->info.params[k];
       if (parse_value (m, k, pi->def, strlen (pi->def), err) != FGA_OK)
         {
           fgap_free (m);
@@ -316,7 +316,7 @@ fail:
 }
 
 int
-fga_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   if (prob->nq == 0 || prob->nk == 0 || prob->d == 0 || prob->dv == 0)
     return fgap_error_set (err, FGA_ERR_INPUT,
@@ -338,7 +338,7 @@ fga_method_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 }
 
 static int
-check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_error_t *err)
+check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_error *err)
 {
   if (M->rows != rows || M->cols != cols)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s is %zu x %zu but the problem needs %zu x %zu",
@@ -347,10 +347,10 @@ check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_e
 }
 
 int
-fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                fga_mat_srcptr V, fga_stats_t *stats, fga_error_t *err)
+fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                fga_mat_srcptr V, fga_stats *stats, fga_error *err)
 {
-  const fga_problem_t *p = &m->prob;
+  const fga_problem *p = &m->prob;
   if (!m->prepared)
     return fgap_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
   int rc;
@@ -360,8 +360,8 @@ fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fg
       || (rc = check_shape (T, "the output", p->nq, p->dv, err)) != FGA_OK)
     return rc;
 
-  fga_stats_t local;
-  fga_stats_t *st = stats != NULL ? stats : &local;
+  fga_stats local;
+  fga_stats *st = stats != NULL ? stats : &local;
   fga_stats_init (st);
 #ifdef _OPENMP
   st->threads = fga_max_threads ();
@@ -373,7 +373,7 @@ fga_method_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fg
 }
 
 void
-fga_method_destroy (fga_method_t m)
+fga_method_destroy (fga_method m)
 {
   if (m == NULL)
     return;
@@ -383,7 +383,7 @@ fga_method_destroy (fga_method_t m)
 }
 
 const char *
-fga_method_spec (fga_method_t m)
+fga_method_spec (fga_method m)
 {
   return m->spec;
 }
@@ -391,34 +391,34 @@ fga_method_spec (fga_method_t m)
 /* A class asking for a key it did not declare is a bug in the class; the
    accessors then answer -1 (NaN for reals), which its tests will catch.  */
 static int
-lookup (fga_method_t m, const char *key)
+lookup (fga_method m, const char *key)
 {
   return param_index (m->cls, key, strlen (key));
 }
 
 long
-fgap_param_int (fga_method_t m, const char *key)
+fgap_param_int (fga_method m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (long) m->value[k];
 }
 
 double
-fgap_param_real (fga_method_t m, const char *key)
+fgap_param_real (fga_method m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? NAN : m->value[k];
 }
 
 int
-fgap_param_choice (fga_method_t m, const char *key)
+fgap_param_choice (fga_method m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (int) m->value[k];
 }
 
 int
-fgap_param_word (fga_method_t m, const char *key)
+fgap_param_word (fga_method m, const char *key)
 {
   int k = lookup (m, key);
   if (k < 0 || m->cls->info.params[k].choices == NULL || m->value[k] >= 0)
@@ -427,7 +427,7 @@ fgap_param_word (fga_method_t m, const char *key)
 }
 
 int
-fgap_param_given (fga_method_t m, const char *key)
+fgap_param_given (fga_method m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? 0 : m->given[k];

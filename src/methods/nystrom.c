@@ -76,7 +76,7 @@
      pinv=svd            1 product (the cutoff), r + [r < m] comparisons,
                          r dv m + m dv r products, r dv (m - 1) + m dv (r - 1)
                          additions, r dv divisions (r singular values kept)
-     pinv=iter           fga_pinv_iter's counts (below), then Z W:
+     pinv=iter           fgap_pinv_iter's counts (below), then Z W:
                          m^2 dv products, m dv (m - 1) additions
      T = F (A^+ W)       nq dv m products, nq dv (m - 1) additions.  */
 
@@ -90,7 +90,7 @@
 enum { LM_UNIFORM, LM_SEGMENT };
 enum { PINV_SVD, PINV_ITER };
 
-static const fga_param_info_t nystrom_params[] = {
+static const fga_param_info nystrom_params[] = {
   { "m", FGA_PARAM_INT, "64", 1, INT_MAX, NULL, NULL,
     "number of landmarks; at most min(nq, nk)" },
   { "landmarks", FGA_PARAM_CHOICE, "uniform", 0, 0, "uniform|segment", NULL,
@@ -125,7 +125,7 @@ nystrom_free (nystrom_t *s)
 }
 
 static void
-nystrom_destroy (fga_method_t m)
+nystrom_destroy (fga_method m)
 {
   nystrom_free (m->state);
   m->state = NULL;
@@ -158,7 +158,7 @@ cmp_size (const void *a, const void *b)
 
 /* m distinct rows of [0, n), sorted into out.  */
 static int
-draw_landmarks (size_t *out, size_t m, size_t n, gmp_randstate_t rs, fga_error_t *err)
+draw_landmarks (size_t *out, size_t m, size_t n, gmp_randstate_t rs, fga_error *err)
 {
   size_t *perm = fgap_calloc (n, sizeof *perm, "the landmark shuffle", err);
   if (perm == NULL)
@@ -179,7 +179,7 @@ draw_landmarks (size_t *out, size_t m, size_t n, gmp_randstate_t rs, fga_error_t
 }
 
 static int
-nystrom_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+nystrom_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   nystrom_free (m->state);
   m->state = NULL;
@@ -232,7 +232,7 @@ nystrom_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 /* Pseudo-inverses.  */
 
 static void
-count_add (fga_attn_count_t *c, const fga_stats_t *st)
+count_add (fgap_attn_count *c, const fga_stats *st)
 {
   c->mul += st->n_mul;
   c->add += st->n_add;
@@ -244,7 +244,7 @@ count_add (fga_attn_count_t *c, const fga_stats_t *st)
 /* peak = max (peak, what mt holds now + extra): for the workspace of a
    call that tracks its own (fga_mat_svd, fga_attention_matrix).  */
 static void
-note_peak (size_t *peak, const fga_memtrack_t *mt, size_t extra)
+note_peak (size_t *peak, const fgap_memtrack *mt, size_t extra)
 {
   size_t now = mt->current + extra;
   if (now > *peak)
@@ -253,7 +253,7 @@ note_peak (size_t *peak, const fga_memtrack_t *mt, size_t extra)
 
 /* The number r of singular values above rcond sv[0] (sv decreasing).  */
 static size_t
-svd_cut (const double *sv, size_t n, double rcond, double *cutoff, fga_attn_count_t *c)
+svd_cut (const double *sv, size_t n, double rcond, double *cutoff, fgap_attn_count *c)
 {
   *cutoff = rcond * sv[0];
   c->mul++;
@@ -266,8 +266,8 @@ svd_cut (const double *sv, size_t n, double rcond, double *cutoff, fga_attn_coun
 
 /* Xiong's iteration on A (a x b) into Z (b x a); scratch tracked by mt.  */
 static int
-pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_attn_count_t *c,
-                fga_memtrack_t *mt, fga_error_t *err)
+pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fgap_attn_count *c,
+                fgap_memtrack *mt, fga_error *err)
 {
   const size_t a = A->rows, b = A->cols;
   const size_t xbytes = a * a * sizeof (double), zbytes = b * a * sizeof (double);
@@ -311,7 +311,7 @@ pinv_iter_core (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_attn_count_t *c
     }
   if (!isfinite (scale))
     {
-      rc = fgap_error_set (err, FGA_ERR_COMPUTE, "fga_pinv_iter: ||A||_1 ||A||_inf overflows");
+      rc = fgap_error_set (err, FGA_ERR_COMPUTE, "fgap_pinv_iter: ||A||_1 ||A||_inf overflows");
       goto done;
     }
   for (size_t i = 0; i < b; i++)
@@ -354,7 +354,7 @@ done:
 }
 
 static int
-pinv_check (const char *fn, fga_mat_srcptr Z, fga_mat_srcptr A, fga_error_t *err)
+pinv_check (const char *fn, fga_mat_srcptr Z, fga_mat_srcptr A, fga_error *err)
 {
   if (Z == NULL || A == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: Z and A must not be NULL", fn);
@@ -367,7 +367,7 @@ pinv_check (const char *fn, fga_mat_srcptr Z, fga_mat_srcptr A, fga_error_t *err
   if (A->rows > INT_MAX || A->cols > INT_MAX)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: A is %zu x %zu, beyond the int sizes of "
                           "CBLAS", fn, A->rows, A->cols);
-  fga_error_t local;
+  fga_error local;
   int rc = fga_mat_check_finite (A, "A", &local);
   if (rc != FGA_OK)
     return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
@@ -375,7 +375,7 @@ pinv_check (const char *fn, fga_mat_srcptr Z, fga_mat_srcptr A, fga_error_t *err
 }
 
 static void
-store_counts (fga_stats_t *st, const fga_attn_count_t *c, size_t peak)
+store_counts (fga_stats *st, const fgap_attn_count *c, size_t peak)
 {
   if (st == NULL)
     return;
@@ -388,27 +388,27 @@ store_counts (fga_stats_t *st, const fga_attn_count_t *c, size_t peak)
 }
 
 int
-fga_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats_t *st, fga_error_t *err)
+fgap_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats *st, fga_error *err)
 {
-  int rc = pinv_check ("fga_pinv_iter", Z, A, err);
+  int rc = pinv_check ("fgap_pinv_iter", Z, A, err);
   if (rc != FGA_OK)
     return rc;
   if (iters < 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_pinv_iter: iters = %ld must not be negative",
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_pinv_iter: iters = %ld must not be negative",
                           iters);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
-  fga_attn_count_t c = { 0, 0, 0, 0, 0 };
+  fgap_attn_count c = { 0, 0, 0, 0, 0 };
   rc = pinv_iter_core (Z, A, iters, &c, &mt, err);
   store_counts (st, &c, mt.peak);
   return rc;
 }
 
 int
-fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats_t *st,
-              fga_error_t *err)
+fgap_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_stats *st,
+              fga_error *err)
 {
-  static const char fn[] = "fga_pinv_svd";
+  static const char fn[] = "fgap_pinv_svd";
   int rc = pinv_check (fn, Z, A, err);
   if (rc != FGA_OK)
     return rc;
@@ -419,13 +419,13 @@ fga_pinv_svd (fga_mat_ptr Z, size_t *rank, fga_mat_srcptr A, double rcond, fga_s
     rcond = (double) (a > b ? a : b) * DBL_EPSILON;
   const size_t mbytes = a * b * sizeof (double), ubytes = a * r * sizeof (double),
     vbytes = r * b * sizeof (double), sbytes = r * sizeof (double);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
-  fga_attn_count_t c = { 0, 0, 0, 0, 0 };
+  fgap_attn_count c = { 0, 0, 0, 0, 0 };
   size_t peak = 0;
   fga_mat_struct M = { a, b, NULL }, U = { a, r, NULL }, Vt = { r, b, NULL };
   double *sv = NULL;
-  fga_stats_t ls;
+  fga_stats ls;
   fga_stats_init (&ls);
   if ((M.data = fgap_talloc (&mt, mbytes, "a copy of A", err)) == NULL
       || (U.data = fgap_talloc (&mt, ubytes, "the left singular vectors of A", err)) == NULL
@@ -476,7 +476,7 @@ done:
 
 /* The landmark rows of X (n x d) into L (ml x d): rows idx, or segment means.  */
 static void
-landmark_rows (fga_mat_ptr L, fga_mat_srcptr X, const size_t *idx, fga_attn_count_t *c)
+landmark_rows (fga_mat_ptr L, fga_mat_srcptr X, const size_t *idx, fgap_attn_count *c)
 {
   const size_t ml = L->rows, n = X->rows, d = X->cols;
   if (idx != NULL)
@@ -505,9 +505,9 @@ landmark_rows (fga_mat_ptr L, fga_mat_srcptr X, const size_t *idx, fga_attn_coun
 /* P = softmax (tau X Y^T), its operations added to c.  */
 static int
 softmax_counted (fga_mat_ptr P, fga_mat_srcptr X, fga_mat_srcptr Y, double tau,
-                 fga_attn_count_t *c, fga_error_t *err)
+                 fgap_attn_count *c, fga_error *err)
 {
-  fga_stats_t ls;
+  fga_stats ls;
   fga_stats_init (&ls);
   int rc = fga_attention_matrix (P, NULL, X, Y, tau, &ls, err);
   count_add (c, &ls);
@@ -515,8 +515,8 @@ softmax_counted (fga_mat_ptr P, fga_mat_srcptr X, fga_mat_srcptr Y, double tau,
 }
 
 static int
-nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-             fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+nystrom_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+             fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const nystrom_t *s = m->state;
   if (lse != NULL)
@@ -529,11 +529,11 @@ nystrom_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   const size_t lbytes = ml * d * sizeof (double), bbytes = ml * nk * sizeof (double),
     abytes = ml * ml * sizeof (double), wbytes = ml * dv * sizeof (double),
     fbytes = nq * ml * sizeof (double), sbytes = ml * sizeof (double);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   size_t peak = 0;
-  fga_attn_count_t c = { 0, 0, 0, 0, 0 };
-  fga_stats_t ls;
+  fgap_attn_count c = { 0, 0, 0, 0, 0 };
+  fga_stats ls;
   double flops = 0, cutoff = 0;
   size_t rank = ml;
   int rc = FGA_OK;
@@ -662,7 +662,7 @@ done:
   return rc;
 }
 
-const fga_method_class_t fgap_method_nystrom = {
+const fgap_method_class fgap_method_nystrom = {
   { "nystrom", "Nystrom attention (Xiong et al.): F A^+ B V with m landmark queries and keys, "
     "A^+ by SVD or by Xiong's iteration", nystrom_params },
   NULL, nystrom_prepare, nystrom_run, nystrom_destroy

@@ -43,7 +43,7 @@
 enum { BASIS_CHEB, BASIS_TAYLOR };          /* the order of "cheb|taylor" */
 enum { ARITH_DOUBLE, ARITH_MPFR };
 
-static const fga_param_info_t poly_params[] = {
+static const fga_param_info poly_params[] = {
   { "basis", FGA_PARAM_CHOICE, "cheb", 0, 0, "cheb|taylor", NULL,
     "p: the truncated Chebyshev series of exp on [-R, R], or its Taylor polynomial at 0" },
   { "deg", FGA_PARAM_INT, "0", 0, FGA_POLY_GMAX, NULL, NULL,
@@ -74,7 +74,7 @@ typedef struct
   int arith;
   mpfr_prec_t prec;            /* the unit roundoff is 2^-prec: 53 in double */
   int rword;                   /* FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI, or -1 for a number */
-  fga_basis_t basis;
+  fga_basis basis;
   double R;                    /* the radius p is certified on */
   double B;                    /* for R = apriori: the entry bound checked at run */
   double vbound;               /* the bound on ||V||_inf eps was derived from (Bv) */
@@ -110,7 +110,7 @@ poly_free (poly_t *s)
 }
 
 static void
-poly_destroy (fga_method_t m)
+poly_destroy (fga_method m)
 {
   poly_free (m->state);
   m->state = NULL;
@@ -176,7 +176,7 @@ add_sat (size_t a, size_t b)
 
 /* The depth-first tables and the coefficients, rounded once from MPFR.  */
 static int
-poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, fga_error_t *err)
+poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem *prob, fga_error *err)
 {
   const size_t r = s->r;
   s->dep = fgap_calloc (r, sizeof (uint16_t), "the degrees of the features", err);
@@ -193,15 +193,15 @@ poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, f
   if (s->dep == NULL || s->var == NULL || (s->coef == NULL && s->mcoef == NULL))
     return FGA_ERR_NOMEM;
 
-  fga_monomial_walk_t w;
-  int rc = fga_monomial_walk_init (&w, prob->d, s->g, err);
+  fgap_monomial_walk w;
+  int rc = fgap_monomial_walk_init (&w, prob->d, s->g, err);
   if (rc != FGA_OK)
     return rc;
   mpfr_prec_t hi = p->prec + 64;
   mpfr_t *taupow = fgap_calloc ((size_t) s->g + 1, sizeof (mpfr_t), "powers of tau", err);
   if (taupow == NULL)
     {
-      fga_monomial_walk_clear (&w);
+      fgap_monomial_walk_clear (&w);
       return FGA_ERR_NOMEM;
     }
   for (long k = 0; k <= s->g; k++)
@@ -230,12 +230,12 @@ poly_tables (poly_t *s, const fga_expfit_struct *p, const fga_problem_t *prob, f
         mpfr_set (s->mcoef[t], x, MPFR_RNDN);
       t++;
     }
-  while (fga_monomial_walk_next (&w));
+  while (fgap_monomial_walk_next (&w));
   mpfr_clear (x);
   for (long k = 0; k <= s->g; k++)
     mpfr_clear (taupow[k]);
   fgap_free (taupow);
-  fga_monomial_walk_clear (&w);
+  fgap_monomial_walk_clear (&w);
   if (t != r)
     return fgap_error_set (err, FGA_ERR_COMPUTE, "method poly: the walk gave %zu multi-indices, "
                           "not r = %zu (a bug)", t, r);
@@ -278,7 +278,7 @@ poly_notes (poly_t *s, int eps_matters)
 }
 
 static int
-poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   poly_free (m->state);
   m->state = NULL;
@@ -288,7 +288,7 @@ poly_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
   int rc = FGA_OK;
   fga_expfit_t p;
   int have_p = 0;
-  fga_error_t local;
+  fga_error local;
 
   s->arith = fgap_param_choice (m, "arith");
   s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fgap_param_int (m, "prec") : 53;
@@ -455,7 +455,7 @@ build_tile (double *restrict buf, size_t ld, fga_mat_srcptr X, double *stack, si
    per side, w, and per thread a tile, a partial M and a column of ones.  */
 static int
 run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-            fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+            fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
   const size_t r = s->r, cb = s->block, tr = s->tile;
@@ -467,7 +467,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   const int nt = run_threads (s, nq, nk, dv);
   const size_t ntk = (nk + tr - 1) / tr, ntq = (nq + tr - 1) / tr;
 
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *w = fgap_talloc (&mt, nq * sizeof (double), "the row sums w", err);
   double *Kst = fgap_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
@@ -630,7 +630,7 @@ typedef struct
 } mvec_t;
 
 static int
-mvec_init (mvec_t *a, size_t n, mpfr_prec_t p, fga_memtrack_t *mt, fga_error_t *err)
+mvec_init (mvec_t *a, size_t n, mpfr_prec_t p, fgap_memtrack *mt, fga_error *err)
 {
   a->n = 0;
   a->v = fgap_talloc (mt, n * sizeof (mpfr_t), "MPFR numbers", err);
@@ -648,7 +648,7 @@ mvec_init (mvec_t *a, size_t n, mpfr_prec_t p, fga_memtrack_t *mt, fga_error_t *
 }
 
 static void
-mvec_clear (mvec_t *a, mpfr_prec_t p, fga_memtrack_t *mt)
+mvec_clear (mvec_t *a, mpfr_prec_t p, fgap_memtrack *mt)
 {
   if (a->v == NULL)
     return;
@@ -694,14 +694,14 @@ mpfr_side (mpfr_t *Bm, mpfr_t *A, fga_mat_srcptr X, const poly_t *s, size_t c0, 
 
 static int
 run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+          fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
   const size_t r = s->r, cb = s->block;
   const mpfr_prec_t p = s->prec;
   const size_t gg = (size_t) s->g;
   const int nt = run_threads (s, nq, nk, dv);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   mvec_t KA = { NULL, 0 }, QA = { NULL, 0 }, KB = { NULL, 0 }, QB = { NULL, 0 };
   mvec_t M = { NULL, 0 }, YW = { NULL, 0 }, tmp = { NULL, 0 };
@@ -833,12 +833,12 @@ done:
 /* ------------------------------------------------------------------ */
 
 static int
-poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+poly_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+          fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const poly_t *s = m->state;
   int rc;
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
@@ -888,15 +888,15 @@ poly_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
   return rc;
 }
 
-const fga_method_class_t fgap_method_poly = {
+const fgap_method_class fgap_method_poly = {
   { "poly", "Alman-Song polynomial method: p ~ exp on [-R, R], C(d+g, d) monomial features, "
     "certified error", poly_params },
   NULL, poly_prepare, poly_run, poly_destroy
 };
 
 int
-fgap_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
-                 fga_error_t *err)
+fgap_poly_radius (double *R, int *rword, fga_method m, const fga_problem *prob,
+                 fga_error *err)
 {
   const char *name = m->cls->info.name;
   *rword = fgap_param_word (m, "R");

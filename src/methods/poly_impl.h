@@ -60,7 +60,7 @@ enum { FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI };
 /* The score radius by the method's R parameter: auto takes the problem's
    Cauchy--Schwarz radius, apriori tau d B^2, or the number given; raised to
    FGA_POLY_RMIN.  *rword gets the word (or -1).  Messages name the method. */
-int fgap_poly_radius (double *R, int *rword, fga_method_t m, const fga_problem_t *prob,
-                     fga_error_t *err);
+int fgap_poly_radius (double *R, int *rword, fga_method m, const fga_problem *prob,
+                     fga_error *err);
 
 #endif /* FGA_POLY_IMPL_H */

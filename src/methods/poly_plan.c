@@ -1,8 +1,8 @@
-/* fga_poly_plan -- the counts, the rounding bound and the cost model of the polynomial method
+/* fga_poly_cost_init -- the counts, the rounding bound and the cost model of the polynomial method
 
    fga_poly_count is the counting formula of the method poly (its tests
    check the counts the implementation takes against it);
-   fga_poly_rounding_bound is lemma 6 of theory/upper-bound.md; fga_poly_plan
+   fga_poly_rounding_bound is lemma 6 of theory/upper-bound.md; fga_poly_cost_init
    puts them beside exact attention for `fgattn plan'.  */
 
 #include "core/fga-impl.h"
@@ -155,7 +155,7 @@ crossover (mpz_ptr out, size_t d, size_t dv, long g, mpz_srcptr r)
 
 int
 fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
-                         mpfr_prec_t prec, fga_error_t *err)
+                         mpfr_prec_t prec, fga_error *err)
 {
   if (p == NULL || rb == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "fga_poly_rounding_bound: p and rb must not be "
@@ -214,7 +214,7 @@ fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
 }
 
 static void
-plan_init_z (fga_poly_plan_t *pl)
+plan_init_z (fga_poly_cost *pl)
 {
   mpz_inits (pl->r, pl->r_as, pl->poly_total, pl->exact_total, pl->crossover_n, (mpz_ptr) 0);
   for (int k = 0; k < 5; k++)
@@ -222,7 +222,7 @@ plan_init_z (fga_poly_plan_t *pl)
 }
 
 void
-fga_poly_plan_clear (fga_poly_plan_t *pl)
+fga_poly_cost_clear (fga_poly_cost *pl)
 {
   mpz_clears (pl->r, pl->r_as, pl->poly_total, pl->exact_total, pl->crossover_n, (mpz_ptr) 0);
   for (int k = 0; k < 5; k++)
@@ -230,11 +230,11 @@ fga_poly_plan_clear (fga_poly_plan_t *pl)
 }
 
 int
-fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, double B,
-               double Bv, const fga_tau_t *tau, double eps_a, fga_basis_t basis,
-               fga_error_t *err)
+fga_poly_cost_init (fga_poly_cost *pl, size_t nq, size_t nk, size_t d, size_t dv, double B,
+               double Bv, const fga_tau *tau, double eps_a, fga_basis basis,
+               fga_error *err)
 {
-  static const char fn[] = "fga_poly_plan";
+  static const char fn[] = "fga_poly_cost_init";
   if (nq == 0 || nk == 0 || d == 0 || dv == 0)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: nq = %zu, nk = %zu, d = %zu and dv = %zu "
                           "must all be at least 1", fn, nq, nk, d, dv);
@@ -257,7 +257,7 @@ fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, d
   if (pl->R < FGA_POLY_RMIN)
     pl->R = FGA_POLY_RMIN;
   pl->eps_rel = fga_poly_eps_rel (eps_a, Bv);
-  fga_error_t local;
+  fga_error local;
   int rc = fga_expfit_least_degree (&pl->g, basis, pl->R, pl->eps_rel, 1, FGA_POLY_GMAX,
                                     &local);
   if (rc != FGA_OK)
@@ -293,6 +293,6 @@ fga_poly_plan (fga_poly_plan_t *pl, size_t nq, size_t nk, size_t d, size_t dv, d
     }
   fga_expfit_clear (p);
   if (rc != FGA_OK)
-    fga_poly_plan_clear (pl);
+    fga_poly_cost_clear (pl);
   return rc;
 }

@@ -79,7 +79,7 @@ enum { KIND_POS = FGA_RF_POS, KIND_HYP = FGA_RF_HYP, KIND_TRIG = FGA_RF_TRIG };
 /* 2^53 - 1: the largest seed the parameter parser (doubles) holds exactly. */
 #define RF_SEED_MAX 9007199254740991.0
 
-static const fga_param_info_t rf_params[] = {
+static const fga_param_info rf_params[] = {
   { "m", FGA_PARAM_INT, "256", 1, (double) RF_FEATURES_MAX, NULL, NULL,
     "number of random projections w_l (features: m for pos, 2m for hyp and trig)" },
   { "kind", FGA_PARAM_CHOICE, "pos", 0, 0, "pos|hyp|trig", NULL,
@@ -95,7 +95,7 @@ static const fga_param_info_t rf_params[] = {
 /* The features of one vector, and the draw of W.  */
 
 size_t
-fga_rf_dim (fga_rf_kind_t kind, size_t m)
+fgap_rf_dim (fga_rf_kind kind, size_t m)
 {
   return kind == FGA_RF_POS ? m : 2 * m;
 }
@@ -128,12 +128,12 @@ chi_norm (size_t d, gmp_randstate_t rs, mpfr_ptr t)
    distributed (Mezzadri 2007), so every row is uniform on the sphere
    whatever signs LAPACK's Householder reflections chose.  */
 static int
-haar_block (double *G, double *tauv, size_t d, fga_error_t *err)
+haar_block (double *G, double *tauv, size_t d, fga_error *err)
 {
   lapack_int n = (lapack_int) d;
   lapack_int info = LAPACKE_dgeqrf (LAPACK_ROW_MAJOR, n, n, G, n, tauv);
   if (info != 0)
-    return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dgeqrf failed (info %d)",
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "fgap_rf_draw: LAPACKE_dgeqrf failed (info %d)",
                           (int) info);
   /* the signs are read before dorgqr overwrites R */
   double *sign = tauv + d;
@@ -141,7 +141,7 @@ haar_block (double *G, double *tauv, size_t d, fga_error_t *err)
     sign[i] = G[i * d + i] < 0 ? -1.0 : 1.0;
   info = LAPACKE_dorgqr (LAPACK_ROW_MAJOR, n, n, n, G, n, tauv);
   if (info != 0)
-    return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_rf_draw: LAPACKE_dorgqr failed (info %d)",
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "fgap_rf_draw: LAPACKE_dorgqr failed (info %d)",
                           (int) info);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++)
@@ -154,21 +154,21 @@ haar_block (double *G, double *tauv, size_t d, fga_error_t *err)
    cut), the d x d Gaussian matrix row by row, then for each row of the
    block that is used, d normals whose norm rescales it.  */
 int
-fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_error_t *err)
+fgap_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_error *err)
 {
   size_t count;
   if (W == NULL)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: W must not be NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_draw: W must not be NULL");
   if (m == 0 || d == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m = %zu and d = %zu must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_draw: m = %zu and d = %zu must be "
                           "positive", m, d);
   if (orth != 0 && orth != 1)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = %d is neither 0 nor 1", orth);
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_draw: orth = %d is neither 0 nor 1", orth);
   if (fgap_size_mul (&count, m, d) || count > SIZE_MAX / sizeof (double))
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: m x d = %zu x %zu does not fit "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_draw: m x d = %zu x %zu does not fit "
                           "in memory", m, d);
   if (orth && d > 4096)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_draw: orth = 1 takes d x d blocks: "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_draw: orth = 1 takes d x d blocks: "
                           "d = %zu is above 4096", d);
 
   double *G = NULL, *tauv = NULL;
@@ -227,13 +227,13 @@ fga_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_er
 }
 
 int
-fga_rf_phi (double *phi, fga_rf_kind_t kind, const double *W, size_t m, size_t d,
-            const double *x, fga_error_t *err)
+fgap_rf_phi (double *phi, fga_rf_kind kind, const double *W, size_t m, size_t d,
+            const double *x, fga_error *err)
 {
   if ((unsigned) kind > FGA_RF_TRIG)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: unknown kind %d", (int) kind);
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_phi: unknown kind %d", (int) kind);
   if (m == 0 || d == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_rf_phi: m = %zu and d = %zu must be "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_rf_phi: m = %zu and d = %zu must be "
                           "positive", m, d);
   double h = 0;
   for (size_t j = 0; j < d; j++)
@@ -280,7 +280,7 @@ typedef struct
 } rf_t;
 
 static void
-rf_destroy (fga_method_t m)
+rf_destroy (fga_method m)
 {
   rf_t *s = m->state;
   if (s != NULL)
@@ -292,7 +292,7 @@ rf_destroy (fga_method_t m)
 }
 
 static int
-rf_create (fga_method_t m, fga_error_t *err)
+rf_create (fga_method m, fga_error *err)
 {
   size_t mm = (size_t) fgap_param_int (m, "m");
   int kind = fgap_param_choice (m, "kind");
@@ -314,7 +314,7 @@ clamp (size_t x, size_t lo, size_t hi)
 }
 
 static int
-rf_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+rf_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   rf_destroy (m);
   const size_t d = prob->d, dv = prob->dv;
@@ -354,7 +354,7 @@ rf_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
       fgap_free (s);
       return FGA_ERR_NOMEM;
     }
-  int rc = fga_rf_draw (s->W, mm, d, s->orth, s->seed, err);
+  int rc = fgap_rf_draw (s->W, mm, d, s->orth, s->seed, err);
   if (rc != FGA_OK)
     {
       fgap_free (s->W);
@@ -400,8 +400,8 @@ rf_threads (const rf_t *s, size_t nq, size_t nk, size_t dv, size_t tasks)
    the second exp (-u) or sin u.  */
 
 static int
-rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-        fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+rf_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+        fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const rf_t *s = m->state;
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols, ld = dv + 1;
@@ -409,7 +409,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   const int kind = s->kind;
   const double *W = s->W;
   int rc;
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
@@ -430,7 +430,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
       || fgap_size_mul (&b_scr, b_scr, (size_t) nt))
     return fgap_error_set (err, FGA_ERR_NOMEM, "method %s: scratch of %d x %zu doubles needs "
                           "more bytes than size_t can count", m->spec, nt, per);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *vaug = fgap_talloc (&mt, b_vaug, "the values with a column of ones", err);
   double *h = vaug != NULL ? fgap_talloc (&mt, b_h, "the key norms", err) : NULL;
@@ -703,7 +703,7 @@ rf_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   return FGA_OK;
 }
 
-const fga_method_class_t fgap_method_rf = {
+const fgap_method_class fgap_method_rf = {
   { "rf", "Performer random features (pos, hyp or trig; iid or orthogonal): phi(q)^T phi(k) "
     "unbiased for exp(tau q^T k), stabilised by log-scales", rf_params },
   rf_create, rf_prepare, rf_run, rf_destroy

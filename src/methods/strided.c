@@ -31,7 +31,7 @@
 
 #include "core/fga-impl.h"
 
-static const fga_param_info_t strided_params[] = {
+static const fga_param_info strided_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,
     "stride: keys with |i - j| < l or (i - j) mod l = 0; 0 takes ceil(sqrt(n))" },
   { "causal", FGA_PARAM_INT, "0", 0, 1, NULL, NULL, "1: only the keys j <= i" },
@@ -39,25 +39,25 @@ static const fga_param_info_t strided_params[] = {
 };
 
 static int
-strided_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+strided_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_STRIDED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_STRIDED, prob->nq, (int) fgap_param_int (m, "causal"),
                              0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0, 0 };
   return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
-strided_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-             fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+strided_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+             fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
-  const fga_sparse_pattern_t *p = m->state;
+  const fga_sparse_pattern *p = m->state;
   fga_stats_set (st, "l", (double) p->l);
   fga_stats_set (st, "causal", (double) p->causal);
   return fga_sparse_attention (T, lse, Q, K, V, fga_tau_double (&m->prob.tau, m->prob.d), p,
                                st, err);
 }
 
-const fga_method_class_t fgap_method_strided = {
+const fgap_method_class fgap_method_strided = {
   { "strided", "Sparse Transformer strided pattern: local band |i-j| < l and every l-th key "
     "(Child et al.)", strided_params },
   NULL, strided_prepare, strided_run, fgap_sparse_method_destroy

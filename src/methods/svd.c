@@ -55,8 +55,8 @@ svd_flops (size_t a, size_t b, int vectors)
 /* The thin SVD M = U diag (s) Vt by dgesdd, M destroyed; the workspace
    is tracked by mt.  U and Vt both NULL: singular values only.  */
 static int
-svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_t *mt,
-          double *flops, fga_error_t *err)
+svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fgap_memtrack *mt,
+          double *flops, fga_error *err)
 {
   static const char fn[] = "fga_mat_svd";
   *flops = 0;
@@ -76,7 +76,7 @@ svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_
                           "LAPACK", fn, a, b);
   if (r == 0)
     return FGA_OK;
-  fga_error_t local;
+  fga_error local;
   int rc = fga_mat_check_finite (M, "M", &local);
   if (rc != FGA_OK)
     return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
@@ -129,10 +129,10 @@ svd_core (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_memtrack_
 }
 
 int
-fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_t *st,
-             fga_error_t *err)
+fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats *st,
+             fga_error *err)
 {
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   double flops;
   fgap_memtrack_init (&mt);
   int rc = svd_core (U, s, Vt, M, &mt, &flops, err);
@@ -146,7 +146,7 @@ fga_mat_svd (fga_mat_ptr U, double *s, fga_mat_ptr Vt, fga_mat_ptr M, fga_stats_
 
 int
 fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
-                               fga_stats_t *st, fga_error_t *err)
+                               fga_stats *st, fga_error *err)
 {
   static const char fn[] = "fga_attention_singular_values";
   if (Q == NULL || K == NULL || sigma == NULL)
@@ -156,9 +156,9 @@ fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K
   if (fgap_size_mul (&count, nq, nk) || fgap_size_mul (&bytes, count, sizeof (double)))
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: P would be %zu x %zu, more bytes than size_t "
                           "can count", fn, nq, nk);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
-  fga_stats_t local;
+  fga_stats local;
   fga_stats_init (&local);
   fga_mat_struct P = { nq, nk, NULL };
   P.data = fgap_talloc (&mt, bytes, "the attention matrix P", err);
@@ -225,14 +225,14 @@ fga_eckart_young (double *e, const double *sigma, size_t r)
 /* ------------------------------------------------------------------ */
 /* The method.  */
 
-static const fga_param_info_t svd_params[] = {
+static const fga_param_info svd_params[] = {
   { "k", FGA_PARAM_INT, "32", 1, INT_MAX, NULL, NULL,
     "the rank: T = P_k V, P_k the truncated SVD of P; at most min(nq, nk)" },
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
 static int
-svd_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+svd_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   const size_t r = prob->nq < prob->nk ? prob->nq : prob->nk;
   const long k = fgap_param_int (m, "k");
@@ -251,8 +251,8 @@ svd_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
 }
 
 static int
-svd_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-         fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+svd_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+         fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols;
   const size_t r = nq < nk ? nq : nk, k = (size_t) fgap_param_int (m, "k");
@@ -260,7 +260,7 @@ svd_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
   const size_t pbytes = nq * nk * sizeof (double), ubytes = nq * r * sizeof (double),
     vbytes = r * nk * sizeof (double), sbytes = (r + 1) * sizeof (double),
     wbytes = k * dv * sizeof (double);
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double flops = 0;
   int rc;
@@ -320,7 +320,7 @@ done:
   return rc;
 }
 
-const fga_method_class_t fgap_method_svd = {
+const fgap_method_class fgap_method_svd = {
   { "svd", "optimal rank-k approximation of P (truncated SVD by LAPACK), T = P_k V: the "
     "Eckart-Young floor of every low-rank method", svd_params },
   NULL, svd_prepare, svd_run, NULL

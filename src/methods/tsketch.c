@@ -76,7 +76,7 @@ enum { BASIS_CHEB, BASIS_TAYLOR };          /* the order of "cheb|taylor" */
 /* 2^53 - 1: the largest seed the parameter parser (doubles) holds exactly. */
 #define TS_SEED_MAX 9007199254740991.0
 
-static const fga_param_info_t ts_params[] = {
+static const fga_param_info ts_params[] = {
   { "deg", FGA_PARAM_INT, "0", 0, TS_GMAX, NULL, NULL,
     "degree g of p; 0 takes poly's least degree with certified relative error <= eps_a / (2 Bv)" },
   { "m", FGA_PARAM_INT, "256", 1, (double) TS_MMAX, NULL, NULL,
@@ -215,7 +215,7 @@ ts_row (const ts_t *s, double *phi, const double *x, int query, double *cs, doub
 
 /* Plans of size m for the transforms of sketch_degree.  */
 static int
-ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error_t *err)
+ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error *err)
 {
   *fwd = *inv = NULL;
   if (m > INT_MAX)
@@ -244,10 +244,10 @@ ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error_t
 }
 
 int
-fga_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k, unsigned long seed,
-                 fga_error_t *err)
+fgap_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k, unsigned long seed,
+                 fga_error *err)
 {
-  static const char who[] = "fga_tsketch_vec";
+  static const char who[] = "fgap_tsketch_vec";
   if (out == NULL || x == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: out and x must not be NULL", who);
   if (d == 0 || m == 0 || m > TS_MMAX || d > UINT32_MAX)
@@ -306,14 +306,14 @@ ts_free (ts_t *s)
 }
 
 static void
-ts_destroy (fga_method_t m)
+ts_destroy (fga_method m)
 {
   ts_free (m->state);
   m->state = NULL;
 }
 
 size_t
-fga_tsketch_dim (fga_method_t m)
+fgap_tsketch_dim (fga_method m)
 {
   if (m == NULL || m->cls != &fgap_method_tsketch || m->state == NULL)
     return 0;
@@ -321,12 +321,12 @@ fga_tsketch_dim (fga_method_t m)
 }
 
 int
-fga_tsketch_phi (double *phi, fga_method_t m, const double *x, int query, fga_error_t *err)
+fgap_tsketch_phi (double *phi, fga_method m, const double *x, int query, fga_error *err)
 {
-  if (fga_tsketch_dim (m) == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: not a prepared tsketch method");
+  if (fgap_tsketch_dim (m) == 0)
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_tsketch_phi: not a prepared tsketch method");
   if (phi == NULL || x == NULL)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_tsketch_phi: phi and x must not be NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_tsketch_phi: phi and x must not be NULL");
   const ts_t *s = m->state;
   double *scr = fgap_alloc ((s->m + 4 * s->nh) * sizeof (double), "FFT buffers", err);
   if (scr == NULL)
@@ -350,7 +350,7 @@ run_bytes (const ts_t *s, size_t nq, size_t nk, size_t dv, int nt)
 /* c_k tau^k (and / m for k >= 2) in MPFR from p's coefficients, each
    rounded once to double.  */
 static void
-ts_coefs (ts_t *s, const fga_expfit_struct *p, const fga_problem_t *prob)
+ts_coefs (ts_t *s, const fga_expfit_struct *p, const fga_problem *prob)
 {
   const mpfr_prec_t hi = p->prec + 64;
   mpfr_t t, x;
@@ -374,7 +374,7 @@ ts_coefs (ts_t *s, const fga_expfit_struct *p, const fga_problem_t *prob)
 }
 
 static int
-ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+ts_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
   ts_destroy (m);
   const size_t d = prob->d, dv = prob->dv;
@@ -389,8 +389,8 @@ ts_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
     return FGA_ERR_NOMEM;
   fga_expfit_t p;
   int have_p = 0, rc;
-  fga_error_t local;
-  const fga_basis_t basis = fgap_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR
+  fga_error local;
+  const fga_basis basis = fgap_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR
     : FGA_BASIS_CHEB;
   s->m = mm;
   s->nh = mm / 2 + 1;
@@ -503,12 +503,12 @@ fail:
 #define GEMM_BLOCK ((size_t) 256)
 
 static int
-ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-        fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+        fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const ts_t *s = m->state;
   int rc;
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
@@ -530,7 +530,7 @@ ts_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   int nt = fga_max_threads ();
   if ((double) (nq + nk) * (double) F < (double) (1 << 16))
     nt = 1;
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   double *Phi = fgap_talloc (&mt, nq * F * sizeof (double), "the query features", err);
   double *Psi = fgap_talloc (&mt, nk * F * sizeof (double), "the key features", err);
@@ -647,7 +647,7 @@ done:
   return rc;
 }
 
-const fga_method_class_t fgap_method_tsketch = {
+const fgap_method_class fgap_method_tsketch = {
   { "tsketch", "poly's p ~ exp with each degree-k block of monomial features replaced by a "
     "TensorSketch (CountSketch and FFTW) of m entries; unbiased for p(S)", ts_params },
   NULL, ts_prepare, ts_run, ts_destroy

@@ -23,7 +23,7 @@
 
 #include "core/fga-impl.h"
 
-static const fga_param_info_t window_params[] = {
+static const fga_param_info window_params[] = {
   { "w", FGA_PARAM_INT, "64", 0, 9007199254740992.0, NULL, NULL,
     "radius: query i attends the keys j with |i - j| <= w" },
   { "causal", FGA_PARAM_INT, "0", 0, 1, NULL, NULL, "1: only the keys j <= i" },
@@ -31,25 +31,25 @@ static const fga_param_info_t window_params[] = {
 };
 
 static int
-window_prepare (fga_method_t m, const fga_problem_t *prob, fga_error_t *err)
+window_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
-  fga_sparse_pattern_t p = { FGA_SPARSE_WINDOW, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_WINDOW, prob->nq, (int) fgap_param_int (m, "causal"),
                              (size_t) fgap_param_int (m, "w"), 0, 0, 0, 0, 0, 0 };
   return fgap_sparse_method_prepare (m, prob, p, err);
 }
 
 static int
-window_run (fga_method_t m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-            fga_mat_srcptr V, fga_stats_t *st, fga_error_t *err)
+window_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+            fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
-  const fga_sparse_pattern_t *p = m->state;
+  const fga_sparse_pattern *p = m->state;
   fga_stats_set (st, "w", (double) p->w);
   fga_stats_set (st, "causal", (double) p->causal);
   return fga_sparse_attention (T, lse, Q, K, V, fga_tau_double (&m->prob.tau, m->prob.d), p,
                                st, err);
 }
 
-const fga_method_class_t fgap_method_window = {
+const fgap_method_class fgap_method_window = {
   { "window", "restricted attention: exact softmax over the keys within distance w (Vaswani et al.)",
     window_params },
   NULL, window_prepare, window_run, fgap_sparse_method_destroy

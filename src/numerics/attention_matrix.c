@@ -75,7 +75,7 @@ matrix_row (double *restrict p, double *lse, const double *restrict q, fga_mat_s
 
 int
 fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-                      double tau, fga_stats_t *st, fga_error_t *err)
+                      double tau, fga_stats *st, fga_error *err)
 {
   int rc;
   if (P == NULL || Q == NULL || K == NULL)
@@ -97,7 +97,7 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   if (!(tau > 0) || !isfinite (tau))
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
                           fn, tau);
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)
     return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
@@ -121,7 +121,7 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       n_cmp += nk - 1;
     }
 
-  fga_attn_count_t c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, 0, nt);
   if (bad != SIZE_MAX)
     return fga_attn_overflow (fn, bad, err);

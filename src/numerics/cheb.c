@@ -107,7 +107,7 @@ add_half_ulp (mpfr_ptr acc, mpfr_srcptr x)
 
 /* A growable array of initialised mpfr_t at FGA_EXPFIT_BPREC.  */
 static int
-grow (mpfr_t **v, size_t *cap, size_t need, fga_error_t *err)
+grow (mpfr_t **v, size_t *cap, size_t need, fga_error *err)
 {
   if (need <= *cap)
     return FGA_OK;
@@ -155,7 +155,7 @@ coeff_bounds (mpfr_ptr lo, mpfr_ptr hi, unsigned long k, double R, long stop_bit
 /* The terms g < k <= K are enclosed one by one; K grows until the bound of
    lemma 4 on the rest is below 2^-BPREC of their sum.  */
 int
-fgap_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
+fgap_cheb_tail_init (fgap_cheb_tail *t, long g, double R, fga_error *err)
 {
   size_t cap = 0, n = 0;
   mpfr_t *lo = NULL, *hi = NULL;
@@ -214,7 +214,7 @@ fgap_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err)
 }
 
 void
-fgap_cheb_tail_clear (fga_cheb_tail_t *t)
+fgap_cheb_tail_clear (fgap_cheb_tail *t)
 {
   size_t n = (size_t) (t->K - t->g);
   free_array (t->lo, n);
@@ -236,7 +236,7 @@ fgap_cheb_tail_clear (fga_cheb_tail_t *t)
      j > J:             (sum_{j>J} a_j) (sum_{k>g} a_k)
      k > K:             (sum_j a_j) (sum_{k>K} a_k),  sum_j a_j = e^R.  */
 int
-fgap_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err)
+fgap_cheb_rel_up (mpfr_ptr res, const fgap_cheb_tail *t, double R, fga_error *err)
 {
   const long bp = FGA_EXPFIT_BPREC, g = t->g, K = t->K;
   mpfr_t *alo = NULL, *ahi = NULL, *hn = NULL;
@@ -327,7 +327,7 @@ done:
 /* The coefficients themselves.  */
 
 int
-fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err)
+fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error *err)
 {
   int rc = fgap_expfit_check ("fga_cheb_coeffs_bessel", R, g, 0, err);
   if (rc != FGA_OK)
@@ -379,19 +379,19 @@ fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error_t *err)
    T_{2mN +- k} = T_k at these points, c_k = a_k + sum_{m>=1} (a_{2mN-k} +
    a_{2mN+k}) for 0 < k < N: the series' coefficients up to aliasing.  */
 int
-fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
+fgap_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error *err)
 {
-  int rc = fgap_expfit_check ("fga_cheb_coeffs_fftw", R, g, 0, err);
+  int rc = fgap_expfit_check ("fgap_cheb_coeffs_fftw", R, g, 0, err);
   if (rc != FGA_OK)
     return rc;
   if (a == NULL)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: a is NULL");
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_cheb_coeffs_fftw: a is NULL");
   if (n < 2 || n < (size_t) g + 1 || n > (size_t) INT_MAX)
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: n = %zu points; it must "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_cheb_coeffs_fftw: n = %zu points; it must "
                           "be at least 2 and at least g + 1 = %ld (and at most %d)", n, g + 1,
                           INT_MAX);
   if (!isfinite (exp (R)))
-    return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_fftw: R = %g: the samples e^{R x} "
+    return fgap_error_set (err, FGA_ERR_INPUT, "fgap_cheb_coeffs_fftw: R = %g: the samples e^{R x} "
                           "overflow a double (R must be below 709.78; fga_cheb_coeffs_bessel "
                           "has no such limit)", R);
   double *in = fftw_alloc_real (n), *out = fftw_alloc_real (n);
@@ -399,7 +399,7 @@ fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
     {
       fftw_free (in);
       fftw_free (out);
-      return fgap_error_set (err, FGA_ERR_NOMEM, "fga_cheb_coeffs_fftw: out of memory for "
+      return fgap_error_set (err, FGA_ERR_NOMEM, "fgap_cheb_coeffs_fftw: out of memory for "
                             "2 x %zu doubles", n);
     }
   /* FFTW_ESTIMATE does not touch the arrays; the planner is not
@@ -409,7 +409,7 @@ fga_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error_t *err)
     {
       fftw_free (in);
       fftw_free (out);
-      return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_cheb_coeffs_fftw: FFTW could not plan "
+      return fgap_error_set (err, FGA_ERR_COMPUTE, "fgap_cheb_coeffs_fftw: FFTW could not plan "
                             "a REDFT00 of size %zu", n);
     }
   double N = (double) (n - 1);
@@ -452,7 +452,7 @@ ceil_log2 (unsigned long x)
    w = prec + 32 + 2 log2(g+2) + (1 + sqrt 2) R / ln 2.  */
 int
 fgap_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
-                  fga_error_t *err)
+                  fga_error *err)
 {
   mpfr_prec_t w = prec + 32 + 2 * ceil_log2 ((unsigned long) g + 2)
     + (mpfr_prec_t) ceil ((1 + M_SQRT2) * R / M_LN2);

@@ -19,7 +19,7 @@
 #define FGA_EXPFIT_RMAX 1024.0
 
 /* Checks R, g and (when prec > 0) prec; `who' names the function.  */
-int fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err);
+int fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error *err);
 
 /* Lemma 3.  Encloses I_k(R) = sum_m (R/2)^{2m+k} / (m! (m+k)!): lo (rounded
    down, may be NULL) and hi (rounded up, may be NULL), at their own
@@ -41,20 +41,20 @@ typedef struct
   mpfr_t *lo, *hi;             /* K - g enclosures of a_{g+1}, ..., a_K, at FGA_EXPFIT_BPREC */
   mpfr_t rest;                 /* upper bound on sum_{k > K} a_k */
   mpfr_t sum;                  /* upper bound on sum_{k > g} a_k = sup |e^t - p_g(t)| */
-} fga_cheb_tail_t;
+} fgap_cheb_tail;
 
-int fgap_cheb_tail_init (fga_cheb_tail_t *t, long g, double R, fga_error_t *err);
-void fgap_cheb_tail_clear (fga_cheb_tail_t *t);
+int fgap_cheb_tail_init (fgap_cheb_tail *t, long g, double R, fga_error *err);
+void fgap_cheb_tail_clear (fgap_cheb_tail *t);
 
 /* Lemma 6.  An upper bound on sup_{|t|<=R} |e^t - p_g(t)| e^{-t}, from the
    Chebyshev coefficients of e^{-t} (e^t - p_g(t)), into res.  */
-int fgap_cheb_rel_up (mpfr_ptr res, const fga_cheb_tail_t *t, double R, fga_error_t *err);
+int fgap_cheb_rel_up (mpfr_ptr res, const fgap_cheb_tail *t, double R, fga_error *err);
 
 /* Section 5.  The monomial coefficients mono[0..g] (initialised at prec) of
    the truncated Chebyshev series, and in rho an upper bound on
    sup_{|x|<=R} |sum_k mono[k] x^k - p_g(x)|.  */
 int fgap_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t prec,
-                      fga_error_t *err);
+                      fga_error *err);
 
 /* Lemmas 1 and 2.  Upper bounds on the absolute and relative errors of the
    Taylor polynomial of degree g on [-R, R] (both are the exact suprema up

@@ -13,7 +13,7 @@
 #include <float.h>
 
 int
-fga_basis_parse (fga_basis_t *basis, const char *text, fga_error_t *err)
+fga_basis_parse (fga_basis *basis, const char *text, fga_error *err)
 {
   if (text != NULL && strcmp (text, "taylor") == 0)
     *basis = FGA_BASIS_TAYLOR;
@@ -26,7 +26,7 @@ fga_basis_parse (fga_basis_t *basis, const char *text, fga_error_t *err)
 }
 
 const char *
-fga_basis_name (fga_basis_t basis)
+fga_basis_name (fga_basis basis)
 {
   switch (basis)
     {
@@ -43,7 +43,7 @@ fga_basis_name (fga_basis_t basis)
 #define PREC_ROOM 8192
 
 int
-fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error_t *err)
+fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_error *err)
 {
   if (!(R > 0) || !isfinite (R) || R > FGA_EXPFIT_RMAX)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: R = %g; it must be a positive finite number "
@@ -59,7 +59,7 @@ fgap_expfit_check (const char *who, double R, long g, mpfr_prec_t prec, fga_erro
 }
 
 static int
-check_basis (const char *who, fga_basis_t basis, fga_error_t *err)
+check_basis (const char *who, fga_basis basis, fga_error *err)
 {
   if (basis != FGA_BASIS_TAYLOR && basis != FGA_BASIS_CHEB)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: basis %d is not FGA_BASIS_TAYLOR or "
@@ -138,8 +138,8 @@ fgap_taylor_rel_up (mpfr_ptr res, long g, double R)
    fga_expfit_least_degree compares with eps, and what fga_expfit_init adds
    the coefficient rounding to.  */
 static int
-trunc_bound (mpfr_ptr res, fga_basis_t basis, long g, double R, int relative,
-             fga_error_t *err)
+trunc_bound (mpfr_ptr res, fga_basis basis, long g, double R, int relative,
+             fga_error *err)
 {
   if (basis == FGA_BASIS_TAYLOR)
     {
@@ -149,7 +149,7 @@ trunc_bound (mpfr_ptr res, fga_basis_t basis, long g, double R, int relative,
         fgap_taylor_abs_up (res, g, R);
       return FGA_OK;
     }
-  fga_cheb_tail_t t;
+  fgap_cheb_tail t;
   int rc = fgap_cheb_tail_init (&t, g, R, err);
   if (rc != FGA_OK)
     return rc;
@@ -164,8 +164,8 @@ trunc_bound (mpfr_ptr res, fga_basis_t basis, long g, double R, int relative,
 /* ------------------------------------------------------------------ */
 
 int
-fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_prec_t prec,
-                 fga_error_t *err)
+fga_expfit_init (fga_expfit_ptr p, fga_basis basis, double R, long g, mpfr_prec_t prec,
+                 fga_error *err)
 {
   static const char who[] = "fga_expfit_init";
   p->basis = basis;
@@ -235,7 +235,7 @@ fga_expfit_init (fga_expfit_ptr p, fga_basis_t basis, double R, long g, mpfr_pre
   else
     {
       rc = fgap_cheb_to_mono (p->mono, rho, g, R, prec, err);
-      fga_cheb_tail_t t;
+      fgap_cheb_tail t;
       if (rc == FGA_OK && (rc = fgap_cheb_tail_init (&t, g, R, err)) == FGA_OK)
         {
           mpfr_set (ba, t.sum, MPFR_RNDU);
@@ -307,8 +307,8 @@ cheb_rel_lower (mpfr_ptr L, mpfr_srcptr s_lo, mpfr_srcptr s_hi, mpfr_srcptr eR_l
 }
 
 int
-fga_expfit_least_degree (long *g, fga_basis_t basis, double R, double eps, int relative,
-                         long gmax, fga_error_t *err)
+fga_expfit_least_degree (long *g, fga_basis basis, double R, double eps, int relative,
+                         long gmax, fga_error *err)
 {
   static const char who[] = "fga_expfit_least_degree";
   int rc = check_basis (who, basis, err);
@@ -429,7 +429,7 @@ bits_of (unsigned long x)
    keep the evaluation error far below what is measured.  */
 int
 fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_t npts,
-                    fga_error_t *err)
+                    fga_error *err)
 {
   static const char who[] = "fga_expfit_measure";
   if (p == NULL || p->mono == NULL)

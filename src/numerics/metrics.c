@@ -1,4 +1,4 @@
-/* fga_metrics -- how far an approximation is from the truth */
+/* fga_metrics_compute -- how far an approximation is from the truth */
 
 #include "core/fga-impl.h"
 
@@ -43,7 +43,7 @@ scaled_norm (const double *x, const double *y, size_t n)
 }
 
 int
-fga_metrics (fga_metrics_t *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error_t *err)
+fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error *err)
 {
   if (truth->rows != approx->rows || truth->cols != approx->cols)
     return fgap_error_set (err, FGA_ERR_INPUT,

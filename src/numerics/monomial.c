@@ -16,7 +16,7 @@
 #endif
 
 int
-fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err)
+fga_monomial_count (size_t *r, size_t d, long g, fga_error *err)
 {
   if (d == 0)
     return fgap_error_set (err, FGA_ERR_INPUT, "fga_monomial_count: d must be at least 1");
@@ -50,7 +50,7 @@ fga_monomial_count (size_t *r, size_t d, long g, fga_error_t *err)
 }
 
 static void
-monomials_zero (fga_monomials_ptr mo)
+monomials_zero (fgap_monomials_ptr mo)
 {
   mo->d = mo->r = 0;
   mo->g = -1;
@@ -62,7 +62,7 @@ monomials_zero (fga_monomials_ptr mo)
 }
 
 void
-fga_monomials_clear (fga_monomials_ptr mo)
+fgap_monomials_clear (fgap_monomials_ptr mo)
 {
   fgap_free (mo->alpha);
   fgap_free (mo->parent);
@@ -73,7 +73,7 @@ fga_monomials_clear (fga_monomials_ptr mo)
 }
 
 int
-fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err)
+fgap_monomials_init (fgap_monomials_ptr mo, size_t d, long g, fga_error *err)
 {
   monomials_zero (mo);
   size_t r, cells;
@@ -81,7 +81,7 @@ fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err)
   if (rc != FGA_OK)
     return rc;
   if (fgap_size_mul (&cells, r, d))
-    return fgap_error_set (err, FGA_ERR_NOMEM, "fga_monomials_init: r = %zu multi-indices of "
+    return fgap_error_set (err, FGA_ERR_NOMEM, "fgap_monomials_init: r = %zu multi-indices of "
                           "%zu exponents overflow size_t", r, d);
   mo->alpha = fgap_calloc (cells, sizeof (unsigned), "the exponents of the multi-indices", err);
   mo->parent = fgap_calloc (r, sizeof (size_t), "the parents of the multi-indices", err);
@@ -91,7 +91,7 @@ fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err)
   if (mo->alpha == NULL || mo->parent == NULL || mo->var == NULL || mo->deg == NULL
       || mo->start == NULL)
     {
-      fga_monomials_clear (mo);
+      fgap_monomials_clear (mo);
       return FGA_ERR_NOMEM;
     }
   mo->d = d;
@@ -120,7 +120,7 @@ fga_monomials_init (fga_monomials_ptr mo, size_t d, long g, fga_error_t *err)
 }
 
 void
-fga_monomials_multinomial (mpz_ptr m, fga_monomials_srcptr mo, size_t t)
+fgap_monomials_multinomial (mpz_ptr m, fgap_monomials_srcptr mo, size_t t)
 {
   /* |alpha|! / prod alpha_l! as a product of binomials, each exact:
      C(a_1, a_1) C(a_1 + a_2, a_2) ... C(|alpha|, a_d).  */
@@ -142,7 +142,7 @@ fga_monomials_multinomial (mpz_ptr m, fga_monomials_srcptr mo, size_t t)
 /* The depth-first walk.  */
 
 int
-fga_monomial_walk_init (fga_monomial_walk_t *w, size_t d, long g, fga_error_t *err)
+fgap_monomial_walk_init (fgap_monomial_walk *w, size_t d, long g, fga_error *err)
 {
   memset (w, 0, sizeof *w);
   size_t r;
@@ -173,7 +173,7 @@ fga_monomial_walk_init (fga_monomial_walk_t *w, size_t d, long g, fga_error_t *e
 /* Appends variable l: the multinomial grows by |alpha| / alpha_l, exactly
    (|alpha|! / prod alpha_l! with one more unit of x_l).  */
 static void
-walk_push (fga_monomial_walk_t *w, unsigned l)
+walk_push (fgap_monomial_walk *w, unsigned l)
 {
   w->seq[w->k] = l;
   w->alpha[l]++;
@@ -183,7 +183,7 @@ walk_push (fga_monomial_walk_t *w, unsigned l)
 }
 
 int
-fga_monomial_walk_next (fga_monomial_walk_t *w)
+fgap_monomial_walk_next (fgap_monomial_walk *w)
 {
   if (w->seq == NULL || w->k < 0)
     return 0;
@@ -214,7 +214,7 @@ fga_monomial_walk_next (fga_monomial_walk_t *w)
 }
 
 void
-fga_monomial_walk_clear (fga_monomial_walk_t *w)
+fgap_monomial_walk_clear (fgap_monomial_walk *w)
 {
   if (w->mult != NULL)
     for (long k = 0; k <= w->g; k++)
@@ -230,8 +230,8 @@ fga_monomial_walk_clear (fga_monomial_walk_t *w)
 
 static int
 features_check (const char *fn, size_t u1r, size_t u1c, size_t u2r, size_t u2c,
-                fga_monomials_srcptr mo, fga_expfit_srcptr p, const fga_tau_t *tau,
-                fga_mat_srcptr Q, fga_mat_srcptr K, fga_error_t *err)
+                fgap_monomials_srcptr mo, fga_expfit_srcptr p, const fga_tau *tau,
+                fga_mat_srcptr Q, fga_mat_srcptr K, fga_error *err)
 {
   if (mo == NULL || p == NULL || tau == NULL || Q == NULL || K == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: no argument may be NULL", fn);
@@ -247,7 +247,7 @@ features_check (const char *fn, size_t u1r, size_t u1c, size_t u2r, size_t u2c,
                           "must be %zu x %zu and %zu x %zu (nq x r, nk x r)", fn, u1r, u1c,
                           u2r, u2c, Q->rows, mo->r, K->rows, mo->r);
   int rc;
-  fga_error_t local;
+  fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)
     return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
@@ -258,8 +258,8 @@ features_check (const char *fn, size_t u1r, size_t u1c, size_t u2r, size_t u2c,
    precision of coef[t]: the three factors are multiplied at a precision
    64 bits above both that and p's, then rounded once.  */
 static int
-features_coef (mpfr_t *coef, fga_monomials_srcptr mo, fga_expfit_srcptr p,
-               const fga_tau_t *tau, fga_error_t *err)
+features_coef (mpfr_t *coef, fgap_monomials_srcptr mo, fga_expfit_srcptr p,
+               const fga_tau *tau, fga_error *err)
 {
   mpfr_prec_t hi = (p->prec > mpfr_get_prec (coef[0]) ? p->prec : mpfr_get_prec (coef[0])) + 64;
   mpfr_t *taupow = fgap_calloc ((size_t) mo->g + 1, sizeof (mpfr_t), "powers of tau", err);
@@ -279,7 +279,7 @@ features_coef (mpfr_t *coef, fga_monomials_srcptr mo, fga_expfit_srcptr p,
   for (size_t t = 0; t < mo->r; t++)
     {
       unsigned k = mo->deg[t];
-      fga_monomials_multinomial (mult, mo, t);
+      fgap_monomials_multinomial (mult, mo, t);
       mpfr_mul (x, p->mono[k], taupow[k], MPFR_RNDN);
       mpfr_mul_z (x, x, mult, MPFR_RNDN);
       mpfr_set (coef[t], x, MPFR_RNDN);
@@ -293,10 +293,10 @@ features_coef (mpfr_t *coef, fga_monomials_srcptr mo, fga_expfit_srcptr p,
 }
 
 int
-fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo, fga_expfit_srcptr p,
-                   const fga_tau_t *tau, fga_mat_srcptr Q, fga_mat_srcptr K, fga_error_t *err)
+fgap_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fgap_monomials_srcptr mo, fga_expfit_srcptr p,
+                   const fga_tau *tau, fga_mat_srcptr Q, fga_mat_srcptr K, fga_error *err)
 {
-  static const char fn[] = "fga_poly_features";
+  static const char fn[] = "fgap_poly_features";
   if (U1 == NULL || U2 == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
   int rc = features_check (fn, U1->rows, U1->cols, U2->rows, U2->cols, mo, p, tau, Q, K, err);
@@ -351,11 +351,11 @@ fga_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fga_monomials_srcptr mo, fga_
 }
 
 int
-fga_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fga_monomials_srcptr mo,
-                        fga_expfit_srcptr p, const fga_tau_t *tau, fga_mat_srcptr Q,
-                        fga_mat_srcptr K, fga_error_t *err)
+fgap_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fgap_monomials_srcptr mo,
+                        fga_expfit_srcptr p, const fga_tau *tau, fga_mat_srcptr Q,
+                        fga_mat_srcptr K, fga_error *err)
 {
-  static const char fn[] = "fga_poly_features_mpfr";
+  static const char fn[] = "fgap_poly_features_mpfr";
   if (U1 == NULL || U2 == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: U1 and U2 must not be NULL", fn);
   int rc = features_check (fn, U1->rows, U1->cols, U2->rows, U2->cols, mo, p, tau, Q, K, err);

@@ -24,7 +24,7 @@
 
 static int
 validate (fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
-          const fga_tau_t *tau, mpfr_prec_t p, mpfr_prec_t pmax, fga_error_t *err)
+          const fga_tau *tau, mpfr_prec_t p, mpfr_prec_t pmax, fga_error *err)
 {
   if (T == NULL || Q == NULL || K == NULL || V == NULL || tau == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "fga_truth: T, Q, K, V and tau must not be NULL");
@@ -70,7 +70,7 @@ validate (fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V
 
 /* a = m 2^e, m odd, |a| < 2^h (lemma 2).  */
 static void
-decompose (fga_truth_dbl_t *o, double a)
+decompose (fgap_truth_dbl *o, double a)
 {
   if (a == 0)
     {
@@ -93,19 +93,19 @@ decompose (fga_truth_dbl_t *o, double a)
 /* The shared, read-only part: decomposed inputs, V as numbers, the levels.  */
 typedef struct
 {
-  fga_truth_problem_t pb;
-  fga_truth_dbl_t *q, *k;
+  fgap_truth_problem pb;
+  fgap_truth_dbl *q, *k;
   size_t qbytes, kbytes;
   int *kcol;                   /* 2 d: lo then hi */
   char *knz;
-  fga_truth_vec_t vt, vrange;
-  fga_truth_level_t *lev;
-  fga_truth_vec_t *levv;       /* per level: tau at p, then r[0..3] at FGA_TRUTH_BPREC */
+  fgap_truth_vec vt, vrange;
+  fgap_truth_level *lev;
+  fgap_truth_vec *levv;       /* per level: tau at p, then r[0..3] at FGA_TRUTH_BPREC */
   size_t nlev;
 } shared_t;
 
 static void
-shared_free (shared_t *sh, fga_memtrack_t *mt)
+shared_free (shared_t *sh, fgap_memtrack *mt)
 {
   fgap_tfree (mt, sh->q, sh->qbytes);
   fgap_tfree (mt, sh->k, sh->kbytes);
@@ -116,8 +116,8 @@ shared_free (shared_t *sh, fga_memtrack_t *mt)
   if (sh->levv != NULL)
     for (size_t l = 0; l < 2 * sh->nlev; l++)
       fgap_truth_vec_free (&sh->levv[l], mt);
-  fgap_tfree (mt, sh->levv, 2 * sh->nlev * sizeof (fga_truth_vec_t));
-  fgap_tfree (mt, sh->lev, sh->nlev * sizeof (fga_truth_level_t));
+  fgap_tfree (mt, sh->levv, 2 * sh->nlev * sizeof (fgap_truth_vec));
+  fgap_tfree (mt, sh->lev, sh->nlev * sizeof (fgap_truth_level));
 }
 
 /* tau at the precision of rop, with an honest ternary value.  fga_tau_mpfr
@@ -125,7 +125,7 @@ shared_free (shared_t *sh, fga_memtrack_t *mt)
    that may round d and still report 1/sqrt(rounded d) as exact, so d gets
    room of its own here.  */
 static int
-tau_at (mpfr_ptr rop, const fga_tau_t *tau, size_t d)
+tau_at (mpfr_ptr rop, const fga_tau *tau, size_t d)
 {
   mpfr_prec_t room = (mpfr_prec_t) (8 * sizeof (uintmax_t));
   if (tau->kind == FGA_TAU_INV_SQRT_D && mpfr_get_prec (rop) < room)
@@ -154,26 +154,26 @@ level_count (mpfr_prec_t p, mpfr_prec_t pmax)
 }
 
 static int
-make_levels (shared_t *sh, const fga_tau_t *tau, mpfr_prec_t p0, mpfr_prec_t pmax,
-             fga_memtrack_t *mt, fga_truth_count_t *cnt, fga_error_t *err)
+make_levels (shared_t *sh, const fga_tau *tau, mpfr_prec_t p0, mpfr_prec_t pmax,
+             fgap_memtrack *mt, fgap_truth_count *cnt, fga_error *err)
 {
   size_t n = level_count (p0, pmax);
-  sh->lev = fgap_talloc (mt, n * sizeof (fga_truth_level_t), "the precision levels", err);
+  sh->lev = fgap_talloc (mt, n * sizeof (fgap_truth_level), "the precision levels", err);
   if (sh->lev == NULL)
     return FGA_ERR_NOMEM;
-  sh->levv = fgap_talloc (mt, 2 * n * sizeof (fga_truth_vec_t), "the precision levels", err);
+  sh->levv = fgap_talloc (mt, 2 * n * sizeof (fgap_truth_vec), "the precision levels", err);
   if (sh->levv == NULL)
     {
-      fgap_tfree (mt, sh->lev, n * sizeof (fga_truth_level_t));
+      fgap_tfree (mt, sh->lev, n * sizeof (fgap_truth_level));
       sh->lev = NULL;
       return FGA_ERR_NOMEM;
     }
-  memset (sh->levv, 0, 2 * n * sizeof (fga_truth_vec_t));
+  memset (sh->levv, 0, 2 * n * sizeof (fgap_truth_vec));
   sh->nlev = n;
   mpfr_prec_t p = p0;
   for (size_t l = 0; l < n; l++)
     {
-      fga_truth_level_t *lv = &sh->lev[l];
+      fgap_truth_level *lv = &sh->lev[l];
       int rc = fgap_truth_vec_alloc (&sh->levv[2 * l], 1, p, mt, err);
       if (rc == FGA_OK)
         rc = fgap_truth_vec_alloc (&sh->levv[2 * l + 1], 6, FGA_TRUTH_BPREC, mt, err);
@@ -213,8 +213,8 @@ make_levels (shared_t *sh, const fga_tau_t *tau, mpfr_prec_t p0, mpfr_prec_t pma
 
 static int
 make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
-             const fga_tau_t *tau, mpfr_prec_t p0, mpfr_prec_t pmax, int want_lse,
-             fga_memtrack_t *mt, fga_truth_count_t *cnt, fga_error_t *err)
+             const fga_tau *tau, mpfr_prec_t p0, mpfr_prec_t pmax, int want_lse,
+             fgap_memtrack *mt, fgap_truth_count *cnt, fga_error *err)
 {
   size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
   memset (sh, 0, sizeof *sh);
@@ -226,8 +226,8 @@ make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
   sh->pb.K = K->data;
   sh->pb.want_lse = want_lse;
   size_t nvt;
-  if (fgap_size_mul (&sh->qbytes, nq * d, sizeof (fga_truth_dbl_t))
-      || fgap_size_mul (&sh->kbytes, nk * d, sizeof (fga_truth_dbl_t))
+  if (fgap_size_mul (&sh->qbytes, nq * d, sizeof (fgap_truth_dbl))
+      || fgap_size_mul (&sh->kbytes, nk * d, sizeof (fgap_truth_dbl))
       || fgap_size_mul (&nvt, nk, dv))
     return fgap_error_set (err, FGA_ERR_NOMEM, "fga_truth: the instance is too large to "
                           "decompose");
@@ -249,7 +249,7 @@ make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
       sh->knz[c] = 0;
       for (size_t j = 0; j < nk; j++)
         {
-          const fga_truth_dbl_t *a = &sh->k[j * d + c];
+          const fgap_truth_dbl *a = &sh->k[j * d + c];
           if (a->m == 0)
             continue;
           sh->knz[c] = 1;
@@ -302,7 +302,7 @@ make_shared (shared_t *sh, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
 }
 
 static void
-count_add (fga_truth_count_t *to, const fga_truth_count_t *from)
+count_add (fgap_truth_count *to, const fgap_truth_count *from)
 {
   to->mul += from->mul;
   to->add += from->add;
@@ -316,7 +316,7 @@ count_add (fga_truth_count_t *to, const fga_truth_count_t *from)
    a bound: a W below the range becomes 0 and its size joins the bound.  */
 static void
 finish_outputs (fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr, size_t count, mpfr_prec_t p,
-                mpfr_exp_t emin, mpfr_exp_t emax, fga_truth_count_t *cnt)
+                mpfr_exp_t emin, mpfr_exp_t emax, fgap_truth_count *cnt)
 {
   for (size_t t = 0; t < count; t++)
     {
@@ -359,9 +359,9 @@ finish_outputs (fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr, size_t count, mpfr_pr
 
 int
 fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr,
-           fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau_t *tau,
-           const fga_truth_opts_t *opts, fga_truth_info_t *info, fga_stats_t *st,
-           fga_error_t *err)
+           fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau *tau,
+           const fga_truth_opts *opts, fga_truth_info *info, fga_stats *st,
+           fga_error *err)
 {
   mpfr_prec_t p0 = opts != NULL ? opts->prec : DEFAULT_PREC;
   mpfr_prec_t pmax = opts != NULL ? opts->prec_max : DEFAULT_PREC_MAX;
@@ -377,9 +377,9 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
   mpfr_set_emin (mpfr_get_emin_min ());
   mpfr_set_emax (mpfr_get_emax_max ());
 
-  fga_memtrack_t mt;
+  fgap_memtrack mt;
   fgap_memtrack_init (&mt);
-  fga_truth_count_t total = { 0, 0, 0, 0, 0 };
+  fgap_truth_count total = { 0, 0, 0, 0, 0 };
   shared_t sh;
   rc = make_shared (&sh, Q, K, V, tau, p0, pmax, lse != NULL, &mt, &total, err);
   if (rc == FGA_OK && W != NULL)
@@ -412,13 +412,13 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
     mpfr_flags_t tflags = mpfr_flags_save ();
     mpfr_set_emin (mpfr_get_emin_min ());
     mpfr_set_emax (mpfr_get_emax_max ());
-    fga_error_t lerr;
+    fga_error lerr;
     fga_error_init (&lerr);
-    fga_truth_count_t cnt = { 0, 0, 0, 0, 0 };
+    fgap_truth_count cnt = { 0, 0, 0, 0, 0 };
     size_t l_und = 0, l_raised = 0;
     mpfr_prec_t l_pused = p0;
     int lrc = FGA_OK;
-    fga_truth_ws_t *ws = fgap_truth_ws_new (&sh.pb, &mt, &lerr);
+    fgap_truth_ws *ws = fgap_truth_ws_new (&sh.pb, &mt, &lerr);
     if (ws == NULL)
       {
         lrc = lerr.code != FGA_OK ? lerr.code : FGA_ERR_NOMEM;
@@ -430,7 +430,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       {
         if (lrc != FGA_OK || ws == NULL || __atomic_load_n (&failed, __ATOMIC_RELAXED))
           continue;
-        fga_truth_row_info_t ri;
+        fgap_truth_row_info ri;
         lrc = fgap_truth_row (ws, i, &FGA_MAT (T, i, 0), lse != NULL ? &lse[i] : NULL,
                              W != NULL ? &FGA_MPFR_MAT (W, i, 0) : NULL,
                              Werr != NULL ? &FGA_MPFR_MAT (Werr, i, 0) : NULL, &ri, &cnt,

@@ -15,8 +15,8 @@
 /* Vectors of numbers with tracked significands.  */
 
 int
-fgap_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtrack_t *mt,
-                     fga_error_t *err)
+fgap_truth_vec_alloc (fgap_truth_vec *v, size_t n, mpfr_prec_t prec, fgap_memtrack *mt,
+                     fga_error *err)
 {
   size_t sz = mpfr_custom_get_size (prec);
   memset (v, 0, sizeof *v);
@@ -46,7 +46,7 @@ fgap_truth_vec_alloc (fga_truth_vec_t *v, size_t n, mpfr_prec_t prec, fga_memtra
 }
 
 void
-fgap_truth_vec_free (fga_truth_vec_t *v, fga_memtrack_t *mt)
+fgap_truth_vec_free (fgap_truth_vec *v, fgap_memtrack *mt)
 {
   fgap_tfree (mt, v->limbs, v->lbytes);
   fgap_tfree (mt, v->x, v->xbytes);
@@ -72,30 +72,30 @@ typedef unsigned long long u128_t;
 
 struct fga_truth_ws
 {
-  const fga_truth_problem_t *pb;
-  fga_memtrack_t *mt;
+  const fgap_truth_problem *pb;
+  fgap_memtrack *mt;
   i128_t *X;                   /* nk scaled exact scores (narrow path) */
   size_t Xbytes;
-  fga_truth_vec_t D;           /* nk + 1 exact numbers: D_j, then x_m */
-  fga_truth_vec_t g;           /* d + 2 at 106 bits: q as numbers, a product, a low part */
+  fgap_truth_vec D;           /* nk + 1 exact numbers: D_j, then x_m */
+  fgap_truth_vec g;           /* d + 2 at 106 bits: q as numbers, a product, a low part */
   size_t jm, jmin;             /* argmax and argmin of x_j */
   mpfr_prec_t p;               /* precision of e, pr, s, w (0: none yet) */
-  fga_truth_vec_t e;           /* nk weights e_j at p */
-  fga_truth_vec_t pr;          /* nk exact products e_j V_jc at p + 53 */
-  fga_truth_vec_t s;           /* S_N scalars at p */
-  fga_truth_vec_t w;           /* dv working values W_c at p */
-  fga_truth_vec_t b;           /* B_N bound scalars */
-  fga_truth_vec_t beta;        /* dv + 1 bounds: the entries, then lse */
+  fgap_truth_vec e;           /* nk weights e_j at p */
+  fgap_truth_vec pr;          /* nk exact products e_j V_jc at p + 53 */
+  fgap_truth_vec s;           /* S_N scalars at p */
+  fgap_truth_vec w;           /* dv working values W_c at p */
+  fgap_truth_vec b;           /* B_N bound scalars */
+  fgap_truth_vec beta;        /* dv + 1 bounds: the entries, then lse */
   mpfr_ptr *eptr, *pptr;       /* pointers to e and pr, for mpfr_sum */
   size_t ptrbytes;
   int *flag;                   /* dv: number of inexact roundings among o(L), o(Y_c), W_c */
   size_t flagbytes;
 };
 
-fga_truth_ws_t *
-fgap_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt, fga_error_t *err)
+fgap_truth_ws *
+fgap_truth_ws_new (const fgap_truth_problem *pb, fgap_memtrack *mt, fga_error *err)
 {
-  fga_truth_ws_t *ws = fgap_talloc (mt, sizeof *ws, "the ground truth's workspace", err);
+  fgap_truth_ws *ws = fgap_talloc (mt, sizeof *ws, "the ground truth's workspace", err);
   if (ws == NULL)
     return NULL;
   memset (ws, 0, sizeof *ws);
@@ -134,7 +134,7 @@ fgap_truth_ws_new (const fga_truth_problem_t *pb, fga_memtrack_t *mt, fga_error_
 }
 
 static void
-free_precision_vectors (fga_truth_ws_t *ws)
+free_precision_vectors (fgap_truth_ws *ws)
 {
   fgap_truth_vec_free (&ws->e, ws->mt);
   fgap_truth_vec_free (&ws->pr, ws->mt);
@@ -144,11 +144,11 @@ free_precision_vectors (fga_truth_ws_t *ws)
 }
 
 void
-fgap_truth_ws_free (fga_truth_ws_t *ws)
+fgap_truth_ws_free (fgap_truth_ws *ws)
 {
   if (ws == NULL)
     return;
-  fga_memtrack_t *mt = ws->mt;
+  fgap_memtrack *mt = ws->mt;
   free_precision_vectors (ws);
   fgap_truth_vec_free (&ws->D, mt);
   fgap_truth_vec_free (&ws->g, mt);
@@ -163,11 +163,11 @@ fgap_truth_ws_free (fga_truth_ws_t *ws)
 /* The numbers that depend on the working precision, made again only when a
    row changes precision.  */
 static int
-set_precision (fga_truth_ws_t *ws, mpfr_prec_t p, fga_error_t *err)
+set_precision (fgap_truth_ws *ws, mpfr_prec_t p, fga_error *err)
 {
   if (ws->p == p)
     return FGA_OK;
-  const fga_truth_problem_t *pb = ws->pb;
+  const fgap_truth_problem *pb = ws->pb;
   free_precision_vectors (ws);
   int rc = fgap_truth_vec_alloc (&ws->e, pb->nk, p, ws->mt, err);
   if (rc == FGA_OK)
@@ -191,7 +191,7 @@ set_precision (fga_truth_ws_t *ws, mpfr_prec_t p, fga_error_t *err)
 }
 
 static int
-internal_error (fga_error_t *err, const char *what, size_t i)
+internal_error (fga_error *err, const char *what, size_t i)
 {
   return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "fga_truth: internal error in row %zu: %s was not exact "
@@ -236,11 +236,11 @@ set_i128_2exp (mpfr_ptr r, i128_t v, long e, mpfr_ptr tmp)
 #endif
 
 static int
-row_scores (fga_truth_ws_t *ws, size_t i, fga_truth_count_t *cnt, fga_error_t *err)
+row_scores (fgap_truth_ws *ws, size_t i, fgap_truth_count *cnt, fga_error *err)
 {
-  const fga_truth_problem_t *pb = ws->pb;
+  const fgap_truth_problem *pb = ws->pb;
   size_t nk = pb->nk, d = pb->d;
-  const fga_truth_dbl_t *q = pb->q + i * d;
+  const fgap_truth_dbl *q = pb->q + i * d;
   int lo = INT_MAX, hi = INT_MIN;
   size_t deff = 0;
   for (size_t c = 0; c < d; c++)
@@ -268,7 +268,7 @@ row_scores (fga_truth_ws_t *ws, size_t i, fga_truth_count_t *cnt, fga_error_t *e
       i128_t *X = ws->X;
       for (size_t j = 0; j < nk; j++)
         {
-          const fga_truth_dbl_t *kj = pb->k + j * d;
+          const fgap_truth_dbl *kj = pb->k + j * d;
           i128_t acc = 0;
           for (size_t c = 0; c < d; c++)
             if (q[c].m != 0 && kj[c].m != 0)
@@ -345,7 +345,7 @@ row_scores (fga_truth_ws_t *ws, size_t i, fga_truth_count_t *cnt, fga_error_t *e
    point in between: that double is the nearest to the exact value.  */
 
 static int
-decided (mpfr_srcptr W, mpfr_srcptr beta, mpfr_ptr lo, mpfr_ptr hi, fga_truth_count_t *cnt)
+decided (mpfr_srcptr W, mpfr_srcptr beta, mpfr_ptr lo, mpfr_ptr hi, fgap_truth_count *cnt)
 {
   cnt->add += 2;
   mpfr_sub (lo, W, beta, MPFR_RNDD);
@@ -355,7 +355,7 @@ decided (mpfr_srcptr W, mpfr_srcptr beta, mpfr_ptr lo, mpfr_ptr hi, fga_truth_co
 
 /* |x| r, rounded up.  */
 static void
-abs_mul_up (mpfr_ptr rop, mpfr_srcptr x, mpfr_srcptr r, fga_truth_count_t *cnt)
+abs_mul_up (mpfr_ptr rop, mpfr_srcptr x, mpfr_srcptr r, fgap_truth_count *cnt)
 {
   cnt->mul++;
   mpfr_mul (rop, x, r, MPFR_RNDA);
@@ -366,10 +366,10 @@ abs_mul_up (mpfr_ptr rop, mpfr_srcptr x, mpfr_srcptr r, fga_truth_count_t *cnt)
    bounds and the Ziv test.  *und receives the number of entries (and lse)
    not decided.  */
 static int
-row_pass (fga_truth_ws_t *ws, size_t i, const fga_truth_level_t *lv, size_t *und,
-          fga_truth_count_t *cnt, fga_error_t *err)
+row_pass (fgap_truth_ws *ws, size_t i, const fgap_truth_level *lv, size_t *und,
+          fgap_truth_count *cnt, fga_error *err)
 {
-  const fga_truth_problem_t *pb = ws->pb;
+  const fgap_truth_problem *pb = ws->pb;
   size_t nk = pb->nk, dv = pb->dv;
   mpfr_prec_t p = lv->p;
   int rc = set_precision (ws, p, err);
@@ -534,11 +534,11 @@ row_pass (fga_truth_ws_t *ws, size_t i, const fga_truth_level_t *lv, size_t *und
 /* ------------------------------------------------------------------ */
 
 int
-fgap_truth_row (fga_truth_ws_t *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
-               mpfr_t *Erow, fga_truth_row_info_t *ri, fga_truth_count_t *cnt,
-               fga_error_t *err)
+fgap_truth_row (fgap_truth_ws *ws, size_t i, double *Trow, double *lse_i, mpfr_t *Wrow,
+               mpfr_t *Erow, fgap_truth_row_info *ri, fgap_truth_count *cnt,
+               fga_error *err)
 {
-  const fga_truth_problem_t *pb = ws->pb;
+  const fgap_truth_problem *pb = ws->pb;
   int rc = row_scores (ws, i, cnt, err);
   if (rc != FGA_OK)
     return rc;

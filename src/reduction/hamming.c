@@ -52,7 +52,7 @@ fga_hamming_distance (fga_hamming_srcptr h, size_t i, size_t j)
 }
 
 static int
-check_params (size_t n, size_t m, size_t t, double eps, fga_error_t *err)
+check_params (size_t n, size_t m, size_t t, double eps, fga_error *err)
 {
   if (n < 1 || m < 1)
     return fgap_error_set (err, FGA_ERR_INPUT, "n = %zu and m = %zu must be at least 1", n, m);
@@ -110,7 +110,7 @@ far_from_all (const unsigned char *y, fga_hamming_srcptr h, size_t far, size_t s
 
 int
 fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps,
-                      int planted, unsigned long seed, fga_error_t *err)
+                      int planted, unsigned long seed, fga_error *err)
 {
   int rc;
   fga_hamming_clear (h);
@@ -203,7 +203,7 @@ fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double ep
 }
 
 void
-fga_hamming_solve (fga_hamming_solution_t *sol, fga_hamming_srcptr h)
+fga_hamming_solve (fga_hamming_solution *sol, fga_hamming_srcptr h)
 {
   size_t far = fga_hamming_far (h->t, h->eps);
   memset (sol, 0, sizeof *sol);
@@ -223,7 +223,7 @@ fga_hamming_solve (fga_hamming_solution_t *sol, fga_hamming_srcptr h)
 /* --- files ----------------------------------------------------------------- */
 
 static int
-join (char *buf, size_t size, const char *dir, const char *name, fga_error_t *err)
+join (char *buf, size_t size, const char *dir, const char *name, fga_error *err)
 {
   if ((size_t) snprintf (buf, size, "%s/%s", dir, name) >= size)
     return fgap_error_set (err, FGA_ERR_INPUT, "the path %s/%s is too long", dir, name);
@@ -245,7 +245,7 @@ bits_array (const unsigned char *x, size_t n, size_t m, char *line)
 }
 
 int
-fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
+fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error *err)
 {
   char path[4096];
   int rc;
@@ -277,7 +277,7 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
   json_object_set_new (o, "a", bits_array (h->a, h->n, h->m, line));
   json_object_set_new (o, "b", bits_array (h->b, h->n, h->m, line));
   fgap_free (line);
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)
     {
@@ -298,7 +298,7 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error_t *err)
 }
 
 static int
-get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_error_t *err)
+get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_error *err)
 {
   json_t *v = json_object_get (o, key);
   if (!json_is_integer (v) || json_integer_value (v) < 0)
@@ -310,7 +310,7 @@ get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_e
 
 static int
 get_bits (unsigned char *x, const json_t *arr, const char *key, size_t n, size_t m,
-          const char *path, fga_error_t *err)
+          const char *path, fga_error *err)
 {
   if (!json_is_array (arr) || json_array_size (arr) != n)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: \"%s\" must be an array of n = %zu strings",
@@ -335,7 +335,7 @@ get_bits (unsigned char *x, const json_t *arr, const char *key, size_t n, size_t
 }
 
 int
-fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error_t *err)
+fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error *err)
 {
   char path[4096];
   int rc;

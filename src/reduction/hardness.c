@@ -104,8 +104,8 @@ static const char *const keys[K_COUNT]
   = { "n", "m", "t", "gap", "seeds", "basis", "R", "gmax" };
 
 static int
-parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int line,
-             fga_error_t *err)
+parse_value (fga_hardness_config *cfg, int key, char *v, const char *path, int line,
+             fga_error *err)
 {
   unsigned long long list[FGA_HARDNESS_MAX];
   long k;
@@ -190,7 +190,7 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
       return FGA_OK;
     case K_BASIS:
       {
-        fga_error_t e2;
+        fga_error e2;
         if (fga_basis_parse (&cfg->basis, v, &e2) != FGA_OK)
           return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: basis: cheb or taylor, not %s",
                                 path, line, v);
@@ -215,14 +215,14 @@ parse_value (fga_hardness_config_t *cfg, int key, char *v, const char *path, int
 }
 
 void
-fga_hardness_config_clear (fga_hardness_config_t *cfg)
+fga_hardness_config_clear (fga_hardness_config *cfg)
 {
   fgap_free (cfg->text);
   memset (cfg, 0, sizeof *cfg);
 }
 
 int
-fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_error_t *err)
+fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err)
 {
   memset (cfg, 0, sizeof *cfg);
   cfg->basis = FGA_BASIS_CHEB;
@@ -323,13 +323,13 @@ fga_hardness_config_read (fga_hardness_config_t *cfg, const char *path, fga_erro
 }
 
 size_t
-fga_hardness_m (const fga_hardness_config_t *cfg, size_t n)
+fgap_hardness_m_of (const fga_hardness_config *cfg, size_t n)
 {
   return cfg->m_fixed > 0 ? cfg->m_fixed : (size_t) ceil (cfg->m_coef * log2 ((double) n));
 }
 
 size_t
-fga_hardness_t (const fga_hardness_config_t *cfg, size_t m)
+fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m)
 {
   if (cfg->t_fixed > 0)
     return cfg->t_fixed;
@@ -346,7 +346,7 @@ typedef struct
   unsigned long seed;
   int planted, brute_yes;
   size_t min_dist;
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   double R, max_score;
   long cert, first, stable, scanned;  /* -1: none */
   long runs_from;              /* least g from which no row sum is <= 0 (dummy rows included) */
@@ -391,7 +391,7 @@ put_long (FILE *fp, long v, const char *sep)
 }
 
 static void
-write_instances (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config_t *cfg)
+write_instances (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config *cfg)
 {
   fputs ("n,m,d,t,gap,seed,planted,brute_yes,min_dist,lambda,s,s_over_sqrt_ln_n,basis,R,"
          "max_score,accuracy,decide_at,max_o_exact,exact_yes,cert_deg,scanned_to,first_deg,"
@@ -445,7 +445,7 @@ slope (const double *x, const double *y, size_t k)
 }
 
 static void
-write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config_t *cfg)
+write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config *cfg)
 {
   fprintf (fp, "# The least polynomial degree that decides the reduction, against n\n\n"
            "Gap Hamming closest pair (YES and NO instances, %zu seed%s each), reduced to "
@@ -535,7 +535,7 @@ write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_con
 }
 
 static int
-write_json (FILE *fp, const fga_hardness_config_t *cfg)
+write_json (FILE *fp, const fga_hardness_config *cfg)
 {
   json_t *o = json_object ();
   json_object_set_new (o, "format", json_string ("fgattn-hardness"));
@@ -553,18 +553,18 @@ write_json (FILE *fp, const fga_hardness_config_t *cfg)
 
 /* One instance: generate, solve, reduce, scan; appends its degree rows.  */
 static int
-run_instance (row_t *w, FILE *deg, const fga_hardness_config_t *cfg, fga_error_t *err)
+run_instance (row_t *w, FILE *deg, const fga_hardness_config *cfg, fga_error *err)
 {
   fga_hamming_t h;
   fga_instance_t inst;
-  fga_reduction_scan_t scan;
+  fga_reduction_scan scan;
   fga_hamming_init (h);
   fga_instance_init (inst);
   fga_reduction_scan_init (&scan);
   int rc = fga_hamming_generate (h, w->n, w->m, w->t, cfg->gap, w->planted, w->seed, err);
   if (rc == FGA_OK)
     {
-      fga_hamming_solution_t sol;
+      fga_hamming_solution sol;
       fga_hamming_solve (&sol, h);
       w->brute_yes = sol.yes, w->min_dist = sol.min_dist;
       rc = fga_reduce (inst, &w->info, h, err);
@@ -629,8 +629,8 @@ run_instance (row_t *w, FILE *deg, const fga_hardness_config_t *cfg, fga_error_t
 }
 
 int
-fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
-                  fga_hardness_progress_fn progress, void *data, fga_error_t *err)
+fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
+                  fga_hardness_progress_fn progress, void *data, fga_error *err)
 {
   if (cfg->nn == 0 || cfg->nseeds == 0 || !(cfg->gap > 0))
     return fgap_error_set (err, FGA_ERR_INPUT, "the configuration is empty");
@@ -650,7 +650,7 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
         fgap_free (rows);
         return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
       }
-  fga_atomic_file_t af[4];
+  fga_atomic_file af[4];
   int opened = 0, rc = FGA_OK;
   for (; opened < 4 && rc == FGA_OK; opened++)
     rc = fga_atomic_open (&af[opened], path[opened], err);
@@ -665,8 +665,8 @@ fga_hardness_run (const fga_hardness_config_t *cfg, const char *outdir,
         {
           row_t *w = &rows[k];
           w->n = cfg->n[i];
-          w->m = fga_hardness_m (cfg, w->n);
-          w->t = fga_hardness_t (cfg, w->m);
+          w->m = fgap_hardness_m_of (cfg, w->n);
+          w->t = fgap_hardness_t_of (cfg, w->m);
           w->seed = cfg->seeds[s];
           w->planted = planted;
           rc = run_instance (w, af[1].fp, cfg, err);

@@ -8,8 +8,8 @@
 
 /* fga_reduce -- the construction of REFERENCES.md section 4 */
 int
-fga_reduce (fga_instance_ptr inst, fga_reduction_info_t *info, fga_hamming_srcptr h,
-            fga_error_t *err)
+fga_reduce (fga_instance_ptr inst, fga_reduction_info *info, fga_hamming_srcptr h,
+            fga_error *err)
 {
   int rc;
   fga_instance_clear (inst);
@@ -67,7 +67,7 @@ fga_reduce (fga_instance_ptr inst, fga_reduction_info_t *info, fga_hamming_srcpt
 }
 
 int
-fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info, fga_error_t *err)
+fga_reduction_write_info (const char *dir, const fga_reduction_info *info, fga_error *err)
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/reduction.json", dir) >= sizeof path)
@@ -94,7 +94,7 @@ fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info, fga
   json_object_set_new (o, "no_bound", json_real (info->no_bound));
   json_object_set_new (o, "accuracy", json_real (info->accuracy));
   json_object_set_new (o, "decide_at", json_real (info->decide_at));
-  fga_atomic_file_t af;
+  fga_atomic_file af;
   int rc = fga_atomic_open (&af, path, err);
   if (rc == FGA_OK)
     {
@@ -115,7 +115,7 @@ fga_reduction_write_info (const char *dir, const fga_reduction_info_t *info, fga
 }
 
 static int
-get_num (const json_t *o, const char *key, double *out, const char *path, fga_error_t *err)
+get_num (const json_t *o, const char *key, double *out, const char *path, fga_error *err)
 {
   json_t *v = json_object_get (o, key);
   if (json_is_null (v) && strcmp (key, "s_over_sqrt_ln_n") == 0)
@@ -130,7 +130,7 @@ get_num (const json_t *o, const char *key, double *out, const char *path, fga_er
 }
 
 static int
-get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_error_t *err)
+get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_error *err)
 {
   json_t *v = json_object_get (o, key);
   if (!json_is_integer (v) || json_integer_value (v) < 1)
@@ -141,7 +141,7 @@ get_size (const json_t *o, const char *key, size_t *out, const char *path, fga_e
 }
 
 int
-fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_t *err)
+fga_reduction_read_info (fga_reduction_info *info, const char *dir, fga_error *err)
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/reduction.json", dir) >= sizeof path)
@@ -182,8 +182,8 @@ fga_reduction_read_info (fga_reduction_info_t *info, const char *dir, fga_error_
 }
 
 int
-fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info_t *info,
-                     fga_error_t *err)
+fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info *info,
+                     fga_error *err)
 {
   if (inst->Q->rows != 2 * info->n || inst->K->rows != 2 * info->n
       || inst->Q->cols != info->d || inst->K->cols != info->d
@@ -198,8 +198,8 @@ fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info_t *info,
 
 /* fga_reduction_decide -- YES when some real query's output passes the midpoint */
 int
-fga_reduction_decide (fga_reduction_decision_t *dec, fga_mat_srcptr T,
-                      const fga_reduction_info_t *info, fga_error_t *err)
+fga_reduction_decide (fga_reduction_decision *dec, fga_mat_srcptr T,
+                      const fga_reduction_info *info, fga_error *err)
 {
   if (T->rows < info->n || T->cols < 1)
     return fgap_error_set (err, FGA_ERR_INPUT,

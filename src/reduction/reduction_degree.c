@@ -45,14 +45,14 @@
 #define SUM_PREC 192
 
 void
-fga_reduction_scan_init (fga_reduction_scan_t *scan)
+fga_reduction_scan_init (fga_reduction_scan *scan)
 {
   memset (scan, 0, sizeof *scan);
   scan->gmax = -1;
 }
 
 void
-fga_reduction_scan_clear (fga_reduction_scan_t *scan)
+fga_reduction_scan_clear (fga_reduction_scan *scan)
 {
   fgap_free (scan->max_o);
   fgap_free (scan->verdict);
@@ -61,7 +61,7 @@ fga_reduction_scan_clear (fga_reduction_scan_t *scan)
 }
 
 long
-fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes)
+fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes)
 {
   long g = scan->gmax + 1;
   while (g > 0 && scan->verdict[g - 1] == (yes ? 1 : 0))
@@ -72,7 +72,7 @@ fga_reduction_scan_stable (const fga_reduction_scan_t *scan, int yes)
 /* The one value s > 0 of the instance's nonzero entries, or an error
    naming the first entry that breaks the pattern of fga_reduce.  */
 static int
-reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error_t *err)
+reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error *err)
 {
   *s = 0;
   fga_mat_srcptr M[2] = { inst->Q, inst->K };
@@ -104,9 +104,9 @@ reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error_t *err)
 }
 
 int
-fga_reduction_degree_scan (fga_reduction_scan_t *scan, fga_instance_srcptr inst,
-                           const fga_reduction_info_t *info, fga_basis_t basis, double R,
-                           long gmax, fga_error_t *err)
+fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
+                           const fga_reduction_info *info, fga_basis basis, double R,
+                           long gmax, fga_error *err)
 {
   int rc = fga_reduction_check (inst, info, err);
   if (rc != FGA_OK)

@@ -10,18 +10,18 @@ static const char *const kind[5] = { "mul", "add", "exp", "div", "cmp" };
 
 /* The analyzer's result for s; must succeed.  */
 static void
-analyze (fga_an_result_t *res, const fga_an_spec_t *s)
+analyze (fga_an_result *res, const fga_an_spec *s)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_an_analyze (res, s, &err);
   ck_assert_msg (rc == FGA_OK, "analyze %s: %s", fga_an_mech_name (s->mech), err.msg);
 }
 
-static fga_an_spec_t
-spec (fga_an_mech_t mech, size_t n, size_t d, size_t dv)
+static fga_an_spec
+spec (fga_an_mech mech, size_t n, size_t d, size_t dv)
 {
-  fga_an_spec_t s;
+  fga_an_spec s;
   fga_an_spec_init (&s);
   s.mech = mech;
   s.nq = s.nk = n;
@@ -31,7 +31,7 @@ spec (fga_an_mech_t mech, size_t n, size_t d, size_t dv)
 }
 
 static void
-assert_ops (const fga_an_result_t *res, const unsigned long want[5], const char *what)
+assert_ops (const fga_an_result *res, const unsigned long want[5], const char *what)
 {
   for (int i = 0; i < 5; i++)
     ck_assert_msg (mpz_cmp_ui (res->ops[i], want[i]) == 0, "%s: %s = %s, want %lu", what,
@@ -40,13 +40,13 @@ assert_ops (const fga_an_result_t *res, const unsigned long want[5], const char 
 
 START_TEST (test_hand_counts)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
 
   /* vanilla n = 2, d = 2, dv = 1: per row 2 dot products (2 mul, 1 add),
      2 scalings, 1 cmp, 2 sub, 2 exp, 1 add to the sum, P V 2 mul 1 add,
      1 division */
-  fga_an_spec_t s = spec (FGA_AN_VANILLA, 2, 2, 1);
+  fga_an_spec s = spec (FGA_AN_VANILLA, 2, 2, 1);
   analyze (&res, &s);
   assert_ops (&res, (unsigned long[5]) { 16, 12, 4, 2, 2 }, "vanilla 2x2");
   ck_assert (mpz_cmp_ui (res.work, 36) == 0);
@@ -136,9 +136,9 @@ START_TEST (test_hand_counts)
   analyze (&res, &s);
   ck_assert (mpz_cmp_ui (res.traffic, 112) == 0);
   {
-    fga_an_result_t st;
+    fga_an_result st;
     fga_an_result_init (&st);
-    fga_an_spec_t s2 = spec (FGA_AN_STREAM, 4, 2, 2);
+    fga_an_spec s2 = spec (FGA_AN_STREAM, 4, 2, 2);
     s2.block = 2;
     analyze (&st, &s2);
     for (int i = 0; i < 5; i++)
@@ -157,10 +157,10 @@ START_TEST (test_flash_traffic)
   /* Theta(N^2 d^2 / M): N = 2^20, d = 64, M = 2^17 gives B_c = 512,
      T_c = 2048 and traffic M / (N d)^2 = 49 / 4 plus lower-order terms;
      doubling N multiplies it by about 4, doubling M divides it by about 2 */
-  fga_an_result_t a, b;
+  fga_an_result a, b;
   fga_an_result_init (&a);
   fga_an_result_init (&b);
-  fga_an_spec_t s = spec (FGA_AN_FLASH, (size_t) 1 << 20, 64, 64);
+  fga_an_spec s = spec (FGA_AN_FLASH, (size_t) 1 << 20, 64, 64);
   analyze (&a, &s);
   double c = mpz_get_d (a.traffic) * (1 << 17) / (pow (2, 40) * 64 * 64);
   ck_assert_msg (c > 12.25 && c < 12.26, "constant %.6f", c);
@@ -173,7 +173,7 @@ START_TEST (test_flash_traffic)
   r = mpz_get_d (b.traffic) / mpz_get_d (a.traffic);
   ck_assert_msg (fabs (r - 2) < 0.01, "M ratio %.6f", r);
   /* fewer words than standard attention's 4 N^2 + 4 N d */
-  fga_an_spec_t v = spec (FGA_AN_VANILLA, (size_t) 1 << 21, 64, 64);
+  fga_an_spec v = spec (FGA_AN_VANILLA, (size_t) 1 << 21, 64, 64);
   analyze (&b, &v);
   ck_assert (mpz_cmp (a.traffic, b.traffic) < 0);
   fga_an_result_clear (&a);
@@ -183,15 +183,15 @@ END_TEST
 
 START_TEST (test_conventions)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   mpz_t f, p;
   mpz_inits (f, p, (mpz_ptr) 0);
   /* causal n = 4, d = dv = 2: 10 scores of 4 MACs; dense 16 scores */
-  fga_an_spec_t s = spec (FGA_AN_VANILLA, 4, 2, 2);
+  fga_an_spec s = spec (FGA_AN_VANILLA, 4, 2, 2);
   s.causal = 1;
   analyze (&res, &s);
-  static const struct { fga_flop_conv_t c; int halve; unsigned long want; } cases[] = {
+  static const struct { fga_flop_conv c; int halve; unsigned long want; } cases[] = {
     { FGA_FLOP_MACS, 0, 40 }, { FGA_FLOP_FLOP2, 0, 80 }, { FGA_FLOP_SOFTMAX3, 0, 110 },
     { FGA_FLOP_SOFTMAX5, 0, 130 }, { FGA_FLOP_FLOP2, 1, 64 }, { FGA_FLOP_FLOP2, 2, 128 },
     { FGA_FLOP_SOFTMAX5, 1, 104 }, { FGA_FLOP_MACS, 2, 64 }
@@ -233,11 +233,11 @@ END_TEST
    returns its stats; lse asked for when lse != 0.  */
 static void
 run_method (const char *mspec, size_t nq, size_t nk, size_t d, size_t dv, int lse,
-            fga_stats_t *st)
+            fga_stats *st)
 {
   unsigned long seed = fga_test_seed () + 31 * nq + nk + 7 * d;
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   ck_assert (fga_mat_init (Q, nq, d, &err) == FGA_OK);
   ck_assert (fga_mat_init (K, nk, d, &err) == FGA_OK);
@@ -247,10 +247,10 @@ run_method (const char *mspec, size_t nq, size_t nk, size_t d, size_t dv, int ls
   fga_test_fill_uniform (K, 1, &seed);
   fga_test_fill_uniform (V, 1, &seed);
   double *lsev = lse ? calloc (nq, sizeof *lsev) : NULL;
-  fga_method_t m = fga_method_create (mspec, &err);
+  fga_method m = fga_method_create (mspec, &err);
   ck_assert_msg (m != NULL, "%s: %s", mspec, err.msg);
   const double tau = 1.0 / sqrt ((double) d);
-  fga_problem_t prob = { nq, nk, d, dv, { FGA_TAU_VALUE, tau }, fga_score_radius (Q, K, tau),
+  fga_problem prob = { nq, nk, d, dv, { FGA_TAU_VALUE, tau }, fga_score_radius (Q, K, tau),
                          1, 1 };
   int rc = fga_method_prepare (m, &prob, &err);
   ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", mspec, err.msg);
@@ -266,7 +266,7 @@ run_method (const char *mspec, size_t nq, size_t nk, size_t d, size_t dv, int ls
 }
 
 static void
-assert_equal_stats (const fga_an_result_t *res, const fga_stats_t *st, const char *what)
+assert_equal_stats (const fga_an_result *res, const fga_stats *st, const char *what)
 {
   const uint64_t got[5] = { st->n_mul, st->n_add, st->n_exp, st->n_div, st->n_cmp };
   for (int i = 0; i < 5; i++)
@@ -287,10 +287,10 @@ START_TEST (test_equals_implementations)
     { 1, 1, 1, 1 }, { 7, 7, 3, 2 }, { 16, 16, 4, 4 }, { 33, 33, 5, 3 }, { 64, 64, 8, 1 },
     { 100, 100, 2, 6 }, { 257, 257, 4, 2 }, { 300, 300, 3, 3 }
   };
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   char mspec[160], what[240];
-  fga_stats_t st;
+  fga_stats st;
   size_t checked = 0;
   for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
     for (int lse = 0; lse <= 1; lse++)
@@ -300,7 +300,7 @@ START_TEST (test_equals_implementations)
             /* the mechanisms fgattn runs: vanilla .. nystrom, then fixed */
             const int mech = mi <= FGA_AN_NYSTROM ? mi : FGA_AN_FIXED;
             const size_t n = sizes[z].nq, d = sizes[z].d, dv = sizes[z].dv;
-            fga_an_spec_t s = spec ((fga_an_mech_t) mech, n, d, dv);
+            fga_an_spec s = spec ((fga_an_mech) mech, n, d, dv);
             s.lse = lse;
             switch (mech)
               {
@@ -380,7 +380,7 @@ START_TEST (test_equals_implementations)
                                       "poly:deg=2", "rf:m=4", "nystrom:m=3,pinv=iter" };
   for (size_t i = 0; i < 5; i++)
     {
-      fga_an_spec_t s = spec (i == 0 ? FGA_AN_VANILLA : i == 1 ? FGA_AN_STREAM : i == 2
+      fga_an_spec s = spec (i == 0 ? FGA_AN_VANILLA : i == 1 ? FGA_AN_STREAM : i == 2
                               ? FGA_AN_POLY : i == 3 ? FGA_AN_RF : FGA_AN_NYSTROM, 0, 3, 2);
       s.nq = 11;
       s.nk = 29;
@@ -399,9 +399,9 @@ END_TEST
 
 /* The ratio of work at 2n to work at n.  */
 static double
-work_ratio (fga_an_spec_t s, size_t n)
+work_ratio (fga_an_spec s, size_t n)
 {
-  fga_an_result_t a, b;
+  fga_an_result a, b;
   fga_an_result_init (&a);
   fga_an_result_init (&b);
   s.nq = s.nk = n;
@@ -416,7 +416,7 @@ work_ratio (fga_an_spec_t s, size_t n)
 
 START_TEST (test_ratios)
 {
-  fga_an_spec_t s = spec (FGA_AN_VANILLA, 0, 64, 64);
+  fga_an_spec s = spec (FGA_AN_VANILLA, 0, 64, 64);
   double r = work_ratio (s, 1 << 16);
   ck_assert_msg (fabs (r - 4) < 1e-3, "vanilla ratio %.6f", r);
   s.mech = FGA_AN_WINDOW;
@@ -449,7 +449,7 @@ START_TEST (test_longnet_bound)
      (every level's segments divide n, the top one global) and r | w0, P is
      exactly n (w0 / r^2) sum_{k<K} alpha^{-k}, and the bound is
      P (alpha - 1) r^2 <= alpha w0 n.  */
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   mpz_t lhs, rhs, sum, t;
   mpz_inits (lhs, rhs, sum, t, (mpz_ptr) 0);
@@ -461,7 +461,7 @@ START_TEST (test_longnet_bound)
           size_t w0 = w0s[b], al = alphas[a], n = w0;
           for (unsigned i = 0; i < j; i++)
             n *= al;
-          fga_an_spec_t s = spec (FGA_AN_DILATED, n, 64, 64);
+          fga_an_spec s = spec (FGA_AN_DILATED, n, 64, 64);
           s.w = w0;
           s.r = 1;
           s.alpha = al;
@@ -495,7 +495,7 @@ END_TEST
 
 START_TEST (test_huge)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   mpz_t n, want, t;
   mpz_inits (n, want, t, (mpz_ptr) 0);
@@ -505,7 +505,7 @@ START_TEST (test_huge)
       mpz_set_ui (n, 0);
       mpz_import (n, 1, -1, sizeof ns[i], 0, 0, &ns[i]);
       /* vanilla: mul = n^2 (d + 1 + dv), cmp = n (n - 1) */
-      fga_an_spec_t s = spec (FGA_AN_VANILLA, ns[i], 64, 64);
+      fga_an_spec s = spec (FGA_AN_VANILLA, ns[i], 64, 64);
       analyze (&res, &s);
       mpz_mul (want, n, n);
       mpz_mul_ui (want, want, 129);
@@ -582,11 +582,11 @@ END_TEST
 
 START_TEST (test_refused)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_an_spec_t s = spec (FGA_AN_MHA, 8, 10, 10);
+  fga_an_spec s = spec (FGA_AN_MHA, 8, 10, 10);
   s.heads = 3;
   ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);
   ck_assert (strstr (err.msg, "heads") != NULL);
@@ -603,8 +603,8 @@ END_TEST
 
 START_TEST (test_tables)
 {
-  fga_an_row_t rows[8];
-  fga_an_spec_t base = spec (FGA_AN_VANILLA, 1 << 14, 64, 64);
+  fga_an_row rows[8];
+  fga_an_spec base = spec (FGA_AN_VANILLA, 1 << 14, 64, 64);
   base.k = 3;
   base.w = 64;
   base.alpha = 2;
@@ -630,7 +630,7 @@ START_TEST (test_tables)
       ck_assert_msg (fabs (r - want_l[i]) < 0.01, "longnet %s: ratio %.6f", rows[i].label, r);
     }
   /* the sequential steps: 1 for attention, n for the recurrent layer */
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   analyze (&res, &rows[0].spec);
   ck_assert (mpz_cmp_ui (res.steps, 1 << 14) == 0);
@@ -671,14 +671,14 @@ END_TEST
 
 START_TEST (test_fixed_hand)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   /* n = 10, l = 4, c = 1, d = dv = 1: blocks {0..3}, {4..7}, {8, 9};
      summaries 3 and 7 (8 mod 4, 9 mod 4 < 3: the short block has none).
      Rows: block 0 sees its 4 and 7, block 1 its 4 and 3, block 2 its 2
      and 3, 7: P = 4 * 5 + 4 * 5 + 2 * 4 = 48.  mul 3 P, add 3 P - 2 n,
      exp P, div n, cmp P - n.  Largest row 5, two output rows of 1.  */
-  fga_an_spec_t s = spec (FGA_AN_FIXED, 10, 1, 1);
+  fga_an_spec s = spec (FGA_AN_FIXED, 10, 1, 1);
   ck_assert_uint_eq (s.c, 1);                   /* the default */
   s.l = 4;
   analyze (&res, &s);
@@ -727,7 +727,7 @@ START_TEST (test_fixed_ratios)
   for (int causal = 0; causal < 2; causal++)
     for (size_t c = 1; c <= 8; c *= 8)
       {
-        fga_an_spec_t s = spec (FGA_AN_FIXED, 0, 64, 64);
+        fga_an_spec s = spec (FGA_AN_FIXED, 0, 64, 64);
         s.l = 0;
         s.c = c;
         s.causal = causal;
@@ -737,7 +737,7 @@ START_TEST (test_fixed_ratios)
       }
   /* with l held fixed the summaries grow with n: P ~ c n^2 / l, quadratic,
      so the ratio tends to 4 */
-  fga_an_spec_t s = spec (FGA_AN_FIXED, 0, 64, 64);
+  fga_an_spec s = spec (FGA_AN_FIXED, 0, 64, 64);
   s.l = 64;
   s.c = 8;
   double r = work_ratio (s, (size_t) 1 << 24);
@@ -787,7 +787,7 @@ START_TEST (test_fixed_huge)
 {
   static const size_t ns[] = { 1000000000, 1000000007, 1000000000000, 999999999989 };
   static const size_t cs[] = { 1, 8, 999 };
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   mpz_t want;
   mpz_init (want);
@@ -795,7 +795,7 @@ START_TEST (test_fixed_huge)
     for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++)
       for (int causal = 0; causal < 2; causal++)
         {
-          fga_an_spec_t s = spec (FGA_AN_FIXED, ns[a], 64, 64);
+          fga_an_spec s = spec (FGA_AN_FIXED, ns[a], 64, 64);
           s.l = 0;
           s.c = cs[b];
           s.causal = causal;
@@ -822,11 +822,11 @@ END_TEST
 
 START_TEST (test_fixed_refused)
 {
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_an_spec_t s = spec (FGA_AN_FIXED, 100, 8, 8);
+  fga_an_spec s = spec (FGA_AN_FIXED, 100, 8, 8);
   s.l = 8;
   s.c = 0;
   ck_assert_int_eq (fga_an_analyze (&res, &s, &err), FGA_ERR_INPUT);

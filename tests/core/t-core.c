@@ -16,7 +16,7 @@
 START_TEST (mat_init_zeroed_and_overflow)
 {
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (m, 3, 5, &err), FGA_OK);
   for (size_t k = 0; k < 15; k++)
     ck_assert (m->data[k] == 0.0);
@@ -31,7 +31,7 @@ END_TEST
 START_TEST (mat_check_finite_names_entry)
 {
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (m, 4, 3, &err);
   ck_assert_int_eq (fga_mat_check_finite (m, "Q.npy", &err), FGA_OK);
   FGA_MAT (m, 2, 1) = NAN;
@@ -50,8 +50,8 @@ END_TEST
 
 START_TEST (tau_parse_and_round)
 {
-  fga_tau_t t;
-  fga_error_t err;
+  fga_tau t;
+  fga_error err;
   char buf[64];
   ck_assert_int_eq (fga_tau_parse (&t, "1/d", &err), FGA_OK);
   ck_assert (fga_tau_double (&t, 16) == 0.0625);
@@ -85,8 +85,8 @@ static const struct { const char *spec, *canonical; } good_specs[] = {
 
 START_TEST (spec_good)
 {
-  fga_error_t err;
-  fga_method_t m = fga_method_create (good_specs[_i].spec, &err);
+  fga_error err;
+  fga_method m = fga_method_create (good_specs[_i].spec, &err);
   ck_assert_msg (m != NULL, "%s: %s", good_specs[_i].spec, err.msg);
   ck_assert_str_eq (fga_method_spec (m), good_specs[_i].canonical);
   fga_method_destroy (m);
@@ -112,9 +112,9 @@ static const struct { const char *spec, *needle; } bad_specs[] = {
 
 START_TEST (spec_bad)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (bad_specs[_i].spec, &err);
+  fga_method m = fga_method_create (bad_specs[_i].spec, &err);
   ck_assert_ptr_null (m);
   ck_assert_int_eq (err.code, FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, bad_specs[_i].needle) != NULL, "'%s' gave '%s', wanted '%s'",
@@ -127,45 +127,45 @@ START_TEST (registry_lists_exact)
   int found = 0;
   for (size_t k = 0; k < fga_method_count (); k++)
     {
-      const fga_method_info_t *mi = fga_method_info (k);
+      const fga_method_info *mi = fga_method_info_at (k);
       ck_assert_ptr_nonnull (mi->description);
       /* every default is accepted by its own parameter's validation */
       char spec[256];
-      for (const fga_param_info_t *p = mi->params; p->key != NULL; p++)
+      for (const fga_param_info *p = mi->params; p->key != NULL; p++)
         if (p->applies == NULL)
           {
             snprintf (spec, sizeof spec, "%s:%s=%s", mi->name, p->key, p->def);
-            fga_error_t err;
-            fga_method_t m = fga_method_create (spec, &err);
+            fga_error err;
+            fga_method m = fga_method_create (spec, &err);
             ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
             fga_method_destroy (m);
           }
       found += strcmp (mi->name, "exact") == 0;
     }
   ck_assert_int_eq (found, 1);
-  ck_assert_ptr_null (fga_method_info (fga_method_count ()));
+  ck_assert_ptr_null (fga_method_info_at (fga_method_count ()));
 }
 END_TEST
 
 START_TEST (run_checks_shapes)
 {
-  fga_error_t err;
-  fga_method_t m = fga_method_create ("exact:algo=naive", &err);
+  fga_error err;
+  fga_method m = fga_method_create ("exact:algo=naive", &err);
   fga_mat_t Q, K, V, T;
   fga_mat_init (Q, 3, 2, NULL);
   fga_mat_init (K, 4, 2, NULL);
   fga_mat_init (V, 4, 5, NULL);
   fga_mat_init (T, 3, 4, NULL);
-  fga_problem_t p = { 3, 4, 2, 5, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
+  fga_problem p = { 3, 4, 2, 5, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
   ck_assert_int_eq (fga_method_run (m, T, NULL, Q, K, V, NULL, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "run before prepare"));
   ck_assert_int_eq (fga_method_prepare (m, &p, &err), FGA_OK);
   ck_assert_int_eq (fga_method_run (m, T, NULL, Q, K, V, NULL, &err), FGA_ERR_INPUT);
   ck_assert_str_eq (err.msg, "the output is 3 x 4 but the problem needs 3 x 5");
-  fga_problem_t empty = p;
+  fga_problem empty = p;
   empty.nk = 0;
   ck_assert_int_eq (fga_method_prepare (m, &empty, &err), FGA_ERR_INPUT);
-  fga_problem_t badtau = p;
+  fga_problem badtau = p;
   badtau.tau.kind = FGA_TAU_VALUE;
   badtau.tau.value = -1;
   ck_assert_int_eq (fga_method_prepare (m, &badtau, &err), FGA_ERR_INPUT);
@@ -239,8 +239,8 @@ END_TEST
 START_TEST (metrics_closed_forms)
 {
   fga_mat_t A, B;
-  fga_metrics_t mt;
-  fga_error_t err;
+  fga_metrics mt;
+  fga_error err;
   fga_mat_init (A, 2, 2, NULL);
   fga_mat_init (B, 2, 2, NULL);
   /* truth (3, 0; 0, 4), approx (3, 0; 0, 4) + (0, 2^-10; 0, -2^-9): exact differences */
@@ -249,7 +249,7 @@ START_TEST (metrics_closed_forms)
   memcpy (B->data, A->data, 4 * sizeof (double));
   FGA_MAT (B, 0, 1) = 0x1p-10;
   FGA_MAT (B, 1, 1) = 4 - 0x1p-9;
-  ck_assert_int_eq (fga_metrics (&mt, A, B, &err), FGA_OK);
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
   ck_assert (mt.max_abs == 0x1p-9);
   ck_assert (mt.mean_abs == 3 * 0x1p-12);
   ck_assert_close (mt.rel_fro, sqrt (5.0) * 0x1p-10 / 5, 4, 0);
@@ -260,19 +260,19 @@ START_TEST (metrics_closed_forms)
   FGA_MAT (A, 1, 1) = -1e300;
   memcpy (B->data, A->data, 4 * sizeof (double));
   FGA_MAT (B, 0, 0) = 2e300;
-  ck_assert_int_eq (fga_metrics (&mt, A, B, &err), FGA_OK);
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
   ck_assert_close (mt.rel_fro, 1 / sqrt (2.0), 4, 0);
   ck_assert (mt.max_abs == 1e300);
   memcpy (B->data, A->data, 4 * sizeof (double));
-  fga_metrics (&mt, A, B, &err);
+  fga_metrics_compute (&mt, A, B, &err);
   ck_assert (mt.max_abs == 0 && mt.rel_fro == 0 && mt.max_ulps == 0);
   /* truth zero, approximation not: infinite relative error */
   memset (A->data, 0, 4 * sizeof (double));
-  fga_metrics (&mt, A, B, &err);
+  fga_metrics_compute (&mt, A, B, &err);
   ck_assert (isinf (mt.rel_fro));
   fga_mat_t C;
   fga_mat_init (C, 2, 3, NULL);
-  ck_assert_int_eq (fga_metrics (&mt, A, C, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, C, &err), FGA_ERR_INPUT);
   fga_mat_clear (A);
   fga_mat_clear (B);
   fga_mat_clear (C);
@@ -287,8 +287,8 @@ START_TEST (atomic_file_all_or_nothing)
   ck_assert_ptr_nonnull (mkdtemp (dir));
   char path[256];
   snprintf (path, sizeof path, "%s/out.txt", dir);
-  fga_atomic_file_t af;
-  fga_error_t err;
+  fga_atomic_file af;
+  fga_error err;
 
   /* an aborted write leaves nothing */
   ck_assert_int_eq (fga_atomic_open (&af, path, &err), FGA_OK);
@@ -328,7 +328,7 @@ START_TEST (stats_json_written)
   ck_assert_ptr_nonnull (mkdtemp (dir));
   char path[256];
   snprintf (path, sizeof path, "%s/s.json", dir);
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
   st.n_mul = 123456789012ULL;
   fga_stats_set (&st, "degree", 7);
@@ -336,8 +336,8 @@ START_TEST (stats_json_written)
   fga_stats_set (&st, "bound", INFINITY);
   ck_assert (fga_stats_get (&st, "degree") == 8);
   ck_assert (isnan (fga_stats_get (&st, "nothing")));
-  fga_problem_t p = { 3, 4, 2, 5, { FGA_TAU_INV_SQRT_D, 0 }, 2.5, 1, 1 };
-  fga_error_t err;
+  fga_problem p = { 3, 4, 2, 5, { FGA_TAU_INV_SQRT_D, 0 }, 2.5, 1, 1 };
+  fga_error err;
   ck_assert_int_eq (fga_stats_write_json (path, &st, "exact:algo=naive", &p, &err), FGA_OK);
   FILE *fp = fopen (path, "r");
   char buf[4096];

@@ -84,7 +84,7 @@ assert_cleared (fga_instance_srcptr inst)
 }
 
 static void
-assert_message (int rc, const fga_error_t *err, int code, const char *want1, const char *want2)
+assert_message (int rc, const fga_error *err, int code, const char *want1, const char *want2)
 {
   ck_assert_msg (rc == code, "returned %d, expected %d (%s)", rc, code, err->msg);
   ck_assert_int_eq (err->code, code);
@@ -108,15 +108,15 @@ write_text (const char *path, const char *text)
 
 START_TEST (test_dist_names)
 {
-  static const struct { fga_dist_t dist; const char *name; } cases[] = {
+  static const struct { fga_dist dist; const char *name; } cases[] = {
     { FGA_DIST_UNIFORM, "uniform" }, { FGA_DIST_RADEMACHER, "rademacher" },
     { FGA_DIST_GAUSSIAN, "gaussian" },
   };
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     {
-      fga_dist_t d = FGA_DIST_NONE;
+      fga_dist d = FGA_DIST_NONE;
       ck_assert_str_eq (fga_dist_name (cases[c].dist), cases[c].name);
       ck_assert_int_eq (fga_dist_parse (&d, cases[c].name, &err), FGA_OK);
       ck_assert_int_eq (d, cases[c].dist);
@@ -125,7 +125,7 @@ START_TEST (test_dist_names)
   static const char *const bad[] = { "none", "Uniform", "normal", "", "uniform " };
   for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++)
     {
-      fga_dist_t d = FGA_DIST_UNIFORM;
+      fga_dist d = FGA_DIST_UNIFORM;
       char want[64];
       snprintf (want, sizeof want, "unknown distribution '%s'", bad[c]);
       assert_message (fga_dist_parse (&d, bad[c], &err), &err, FGA_ERR_INPUT, want,
@@ -142,7 +142,7 @@ static const struct
 {
   size_t nq, nk, d, dv;
   double B, Bv;
-  fga_dist_t dist;
+  fga_dist dist;
   const char *want;
 } bad_generate[] = {
   { 0, 4, 4, 4, 1, 1, FGA_DIST_UNIFORM, "nq must be positive" },
@@ -166,7 +166,7 @@ static const struct
 START_TEST (test_generate_refusals)
 {
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   int rc = fga_instance_generate (inst, bad_generate[_i].nq, bad_generate[_i].nk,
@@ -186,7 +186,7 @@ START_TEST (test_generate_seed_range)
   if (ULONG_MAX <= (unsigned long long) LLONG_MAX)
     return;
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   assert_message (fga_instance_generate (inst, 2, 2, 2, 2, 1, 1, FGA_DIST_UNIFORM, ULONG_MAX,
@@ -200,7 +200,7 @@ END_TEST
 /* The specification, restated without the library: one GMP state, Q then
    K then V, row-major, each entry from its own draw.  */
 static double
-ref_entry (gmp_randstate_t rs, mpfr_ptr t, fga_dist_t dist, double b)
+ref_entry (gmp_randstate_t rs, mpfr_ptr t, fga_dist dist, double b)
 {
   if (dist == FGA_DIST_UNIFORM)
     {
@@ -214,16 +214,16 @@ ref_entry (gmp_randstate_t rs, mpfr_ptr t, fga_dist_t dist, double b)
   return fmin (fmax (x, -b), b);
 }
 
-static const fga_dist_t dists[3] = { FGA_DIST_UNIFORM, FGA_DIST_RADEMACHER, FGA_DIST_GAUSSIAN };
+static const fga_dist dists[3] = { FGA_DIST_UNIFORM, FGA_DIST_RADEMACHER, FGA_DIST_GAUSSIAN };
 
 START_TEST (test_generate_matches_spec)
 {
-  fga_dist_t dist = dists[_i];
+  fga_dist dist = dists[_i];
   size_t nq = 7, nk = 5, d = 3, dv = 4;
   double B = 2.5, Bv = 0.75;
   unsigned long seed = fga_test_seed ();
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_msg (fga_instance_generate (inst, nq, nk, d, dv, B, Bv, dist, seed, &err) == FGA_OK,
@@ -255,10 +255,10 @@ END_TEST
 
 START_TEST (test_generate_reproducible)
 {
-  fga_dist_t dist = dists[_i];
+  fga_dist dist = dists[_i];
   unsigned long seed = fga_test_seed ();
   fga_instance_t a, b;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (a);
   fga_instance_init (b);
@@ -298,10 +298,10 @@ END_TEST
    and 3 (B/3)^4 (normal, an upper bound under clipping).  */
 START_TEST (test_generate_law)
 {
-  fga_dist_t dist = dists[_i];
+  fga_dist dist = dists[_i];
   double B = 1.5;
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 300, 300, 200, 1, B, B, dist, fga_test_seed (),
@@ -346,7 +346,7 @@ END_TEST
    longer regenerated from their seed.  */
 static const struct
 {
-  fga_dist_t dist;
+  fga_dist dist;
   double q[4], v0;
 } pinned[] = {
   { FGA_DIST_UNIFORM, { -0x1.0798bec423628p-3, 0x1.2e4cebb41afa4p-1, -0x1.bcd234378dc88p-3,
@@ -359,7 +359,7 @@ static const struct
 START_TEST (test_generate_pinned)
 {
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 2, 3, 2, 2, 1, 2, pinned[_i].dist, 1, &err),
@@ -389,10 +389,10 @@ assert_same_instance (fga_instance_srcptr a, fga_instance_srcptr b)
 
 START_TEST (test_write_read)
 {
-  fga_dist_t dist = dists[_i];
+  fga_dist dist = dists[_i];
   char dir[256], path[512];
   fga_instance_t a, b;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (a);
   fga_instance_init (b);
@@ -491,7 +491,7 @@ break_boundv (fga_instance_ptr i) { FGA_MAT (i->V, 0, 1) = -0.75; }
 static void
 break_nq (fga_instance_ptr i) { i->nq = 5; }
 static void
-break_dist (fga_instance_ptr i) { i->dist = (fga_dist_t) 7; }
+break_dist (fga_instance_ptr i) { i->dist = (fga_dist) 7; }
 static void
 break_empty (fga_instance_ptr i)
 {
@@ -529,7 +529,7 @@ START_TEST (test_write_refusals)
 {
   char dir[256];
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 3, 4, 3, 2, 1, 0.5, FGA_DIST_UNIFORM, 3, &err),
@@ -548,7 +548,7 @@ START_TEST (test_write_where)
 {
   char path[256], dir[256];
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 3, 4, 3, 2, 1, 0.5, FGA_DIST_UNIFORM, 3, &err),
@@ -584,7 +584,7 @@ START_TEST (test_write_failure)
 {
   char dir[256];
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   /* Q and K are 128 + 128 bytes, V 128 + 6400.  */
@@ -625,7 +625,7 @@ replace_matrix (const char *name, size_t rows, size_t cols, size_t i, size_t j, 
 {
   char path[512];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   sub_path (path, sizeof path, case_dir, name);
   ck_assert_int_eq (fga_mat_init (m, rows, cols, &err), FGA_OK);
@@ -774,7 +774,7 @@ START_TEST (test_read_refusals)
 {
   char path[512];
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 4, 5, 6, 3, 1, 1, FGA_DIST_UNIFORM, 9, &err),
@@ -800,7 +800,7 @@ START_TEST (test_read_missing_folder)
 {
   char dir[256];
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   snprintf (dir, sizeof dir, "%s/nothing", tmpdir);

@@ -152,7 +152,7 @@ assert_matrix_bits (fga_mat_srcptr m, size_t rows, size_t cols, const double *wa
 
 /* The message names the file and says what is wrong.  */
 static void
-assert_refused (int rc, const fga_error_t *err, int code, const char *path, const char *want,
+assert_refused (int rc, const fga_error *err, int code, const char *path, const char *want,
                 fga_mat_srcptr m)
 {
   ck_assert_msg (rc == code, "%s: returned %d, expected %d (%s)", path, rc, code, err->msg);
@@ -186,7 +186,7 @@ START_TEST (test_read_fixture)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fixture_path (path, sizeof path, good_fixtures[_i].file);
   int rc = fga_npy_read (m, path, &err);
@@ -217,7 +217,7 @@ START_TEST (test_refuse_fixture)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fixture_path (path, sizeof path, bad_fixtures[_i].file);
   int rc = fga_npy_read (m, path, &err);
@@ -255,7 +255,7 @@ START_TEST (test_header_spellings)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   tmp_path (path, sizeof path, "h.npy");
   write_npy (path, good_headers[_i].major, 0, good_headers[_i].header, good_headers[_i].pad,
@@ -351,7 +351,7 @@ START_TEST (test_refuse_header)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   tmp_path (path, sizeof path, "bad.npy");
   write_npy (path, bad_headers[_i].major, bad_headers[_i].minor, bad_headers[_i].header, 1,
@@ -387,7 +387,7 @@ START_TEST (test_refuse_raw)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   tmp_path (path, sizeof path, "raw.npy");
   write_file (path, bad_raw[_i].bytes, bad_raw[_i].n);
@@ -400,7 +400,7 @@ END_TEST
 START_TEST (test_refuse_folder)
 {
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_npy_read (m, tmpdir, &err);
   assert_refused (rc, &err, FGA_ERR_INPUT, tmpdir, "is a folder", m);
@@ -437,7 +437,7 @@ START_TEST (test_read_pipe)
           _exit (0);
         }
       fga_mat_t m;
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       int rc = fga_npy_read (m, fifo, &err);
       int status;
@@ -470,7 +470,7 @@ START_TEST (test_numpy_bytes)
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     {
       char mine[4096], theirs[4096];
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       tmp_path (mine, sizeof mine, cases[c].file);
       fixture_path (theirs, sizeof theirs, cases[c].file);
@@ -524,7 +524,7 @@ START_TEST (test_round_trip)
   specials[9] = 0.1;
   unsigned long state = fga_test_seed () | 1;
   fga_mat_t m, r;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   ck_assert_int_eq (fga_mat_init (m, rows, cols, &err), FGA_OK);
   fga_test_fill_uniform (m, 1e3, &state);
@@ -555,7 +555,7 @@ START_TEST (test_write_failure)
 {
   char path[4096];
   fga_mat_t m;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_mat_init (m, 64, 64, NULL);
   tmp_path (path, sizeof path, "big.npy");
@@ -616,7 +616,7 @@ START_TEST (test_nomem)
   for (int allowed = 0; allowed < 2; allowed++)   /* the header, then the matrix */
     {
       fga_mat_t m;
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       allocs_left = allowed;
       fga_set_alloc_hooks (failing_alloc, NULL);

@@ -98,10 +98,10 @@ contains (const char *text, const char *needle)
   ck_assert_msg (contains ((text), (needle)), "missing \"%s\" in:\n%s", (needle), \
                  (text) ? (text) : "(no file)")
 
-static const fga_report_exponent_t *
+static const fga_report_exponent *
 find_exponent (const fga_report_struct *rep, const char *quantity, const char *param, double x)
 {
-  const fga_report_exponent_t *ex;
+  const fga_report_exponent *ex;
   size_t n = fga_report_exponents (rep, &ex);
   for (size_t i = 0; i < n; i++)
     if (strcmp (ex[i].quantity, quantity) == 0 && strcmp (ex[i].param, param) == 0
@@ -124,7 +124,7 @@ START_TEST (test_fit_power)
       double coef = (double[]) { 1, 3.7, 1e-6 }[c];
       for (int i = 0; i < 5; i++)
         v[i] = coef * pow (n[i], a);
-      double got = fga_report_fit_exponent (n, v, 5);
+      double got = fgap_report_fit_exponent (n, v, 5);
       ck_assert_msg (fabs (got - a) <= 1e-12, "c = %g, a = %g: fitted %.17g", coef, a, got);
     }
 }
@@ -134,15 +134,15 @@ START_TEST (test_fit_degenerate)
 {
   static const double n[] = { 64, 128, 256 };
   double one[] = { 5, NAN, NAN };
-  ck_assert (isnan (fga_report_fit_exponent (n, one, 3)));
+  ck_assert (isnan (fgap_report_fit_exponent (n, one, 3)));
   double zero[] = { 0, 10, -1 };      /* only one point is usable */
-  ck_assert (isnan (fga_report_fit_exponent (n, zero, 3)));
+  ck_assert (isnan (fgap_report_fit_exponent (n, zero, 3)));
   static const double same[] = { 64, 64 };
   double v[] = { 1, 2 };
-  ck_assert (isnan (fga_report_fit_exponent (same, v, 2)));
+  ck_assert (isnan (fgap_report_fit_exponent (same, v, 2)));
   /* Unusable points are skipped, not taken as zero: 2 n^1 at 64 and 256. */
   double gap[] = { 128, NAN, 512 };
-  ck_assert (fabs (fga_report_fit_exponent (n, gap, 3) - 1) <= 1e-12);
+  ck_assert (fabs (fgap_report_fit_exponent (n, gap, 3) - 1) <= 1e-12);
 }
 END_TEST
 
@@ -150,7 +150,7 @@ END_TEST
 
 START_TEST (test_tables)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   copy_fixture ("report-basic");
@@ -183,17 +183,17 @@ START_TEST (test_tables)
      least size 3.5 -> 4 gives log2(4/3.5) = 0.193 */
   ck_assert_has (md, "| 0.5 | 0.193 | 0.193 |");
   ck_assert_has (md, "| 2 | 1.000 | — |");
-  fga_report_free (rep);
+  fga_report_destroy (rep);
 }
 END_TEST
 
 START_TEST (test_exponents)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   ck_assert_int_eq (fga_report_read (&rep, FGA_FIXTURES "/report-basic", &err), FGA_OK);
-  const fga_report_exponent_t *e = find_exponent (rep, "rank", "1/n", 2);
+  const fga_report_exponent *e = find_exponent (rep, "rank", "1/n", 2);
   ck_assert_ptr_nonnull (e);
   ck_assert (fabs (e->exponent - 1) <= 1e-12);
   ck_assert_uint_eq (e->points, 2);
@@ -208,7 +208,7 @@ START_TEST (test_exponents)
   ck_assert_ptr_nonnull (e);
   ck_assert (isnan (e->exponent));
   ck_assert_uint_eq (e->points, 0);
-  fga_report_free (rep);
+  fga_report_destroy (rep);
 }
 END_TEST
 
@@ -216,7 +216,7 @@ END_TEST
 
 START_TEST (test_rank_only_axis_B)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   copy_fixture ("report-rankonly");
@@ -224,7 +224,7 @@ START_TEST (test_rank_only_axis_B)
   ck_assert_uint_eq (fga_report_files (rep), FGA_REPORT_RANK);
   ck_assert_int_eq (fga_report_axis_is_B (rep), 1);
   /* beta empty: rows by B = 3; rank 10 at n = 64, 20 at n = 256: 1/2. */
-  const fga_report_exponent_t *e = find_exponent (rep, "rank", "1e-8", 3);
+  const fga_report_exponent *e = find_exponent (rep, "rank", "1e-8", 3);
   ck_assert_ptr_nonnull (e);
   ck_assert (fabs (e->exponent - 0.5) <= 1e-12);
   ck_assert_int_eq (e->x_is_B, 1);
@@ -235,13 +235,13 @@ START_TEST (test_rank_only_axis_B)
   ck_assert_has (slurp (tmpdir, "exponents.md"), "| 3 | 0.500 |");
   ck_assert_uint_eq (fga_report_nplots (rep), 1);
   ck_assert_str_eq (fga_report_plot (rep, 0), "rank-1");
-  fga_report_free (rep);
+  fga_report_destroy (rep);
 }
 END_TEST
 
 START_TEST (test_none_there)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep = (fga_report_ptr) &err;
   ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_ERR_INPUT);
@@ -255,7 +255,7 @@ END_TEST
 
 START_TEST (test_bad_fixture)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   ck_assert_int_eq (fga_report_read (&rep, FGA_FIXTURES "/report-bad", &err), FGA_ERR_INPUT);
@@ -303,7 +303,7 @@ static const struct
 
 START_TEST (test_bad_csv)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   /* A good file beside it: the bad one is refused all the same. */
@@ -323,7 +323,7 @@ END_TEST
 
 START_TEST (test_quotes_and_extra_columns)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   /* Columns in another order, one unknown column, a doubled quote in a
@@ -333,11 +333,11 @@ START_TEST (test_quotes_and_extra_columns)
        "\"rf \"\"x\"\"\",q,\"n=64,b=1,seed=1\",64,6,1,2,1,features,0.01,16\r\n"
        "\"rf \"\"x\"\"\",q,\"n=256,b=1,seed=1\",256,8,1,2,1,features,0.01,64\r\n\r\n");
   ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_OK);
-  const fga_report_exponent_t *e = find_exponent (rep, "least_size", "0.01", 1);
+  const fga_report_exponent *e = find_exponent (rep, "least_size", "0.01", 1);
   ck_assert_ptr_nonnull (e);
   ck_assert_str_eq (e->label, "rf \"x\"");
   ck_assert (fabs (e->exponent - 1) <= 1e-12);
-  fga_report_free (rep);
+  fga_report_destroy (rep);
 }
 END_TEST
 
@@ -351,7 +351,7 @@ have_gnuplot (void)
 
 START_TEST (test_plot_inputs)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_report_ptr rep;
   copy_fixture ("report-basic");
@@ -388,7 +388,7 @@ START_TEST (test_plot_inputs)
   /* time: poly at its largest size 4, 0.02 s at n = 64, 0.08 s at 128: slope 2. */
   ck_assert_has (slurp (tmpdir, "time.gp"), "poly (slope 2.00)");
   ck_assert_has (slurp (tmpdir, "time.dat"), "\n64 0.02\n128 0.080000000000000002\n");
-  fga_report_free (rep);
+  fga_report_destroy (rep);
 
   if (!have_gnuplot ())
     return;

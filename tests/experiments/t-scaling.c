@@ -40,8 +40,8 @@ START_TEST (test_fit_exact)
         double y[6];
         for (size_t i = 0; i < NSETS[s].k; i++)
           y[i] = consts[c] * pow (NSETS[s].n[i], a);
-        fga_fit_t fit;
-        fga_error_t err;
+        fga_fit fit;
+        fga_error err;
         fga_error_init (&err);
         int rc = fga_fit_power (&fit, NSETS[s].n, y, NSETS[s].k, 0, &err);
         ck_assert_msg (rc == FGA_OK, "set %zu: %s", s, err.msg);
@@ -63,7 +63,7 @@ START_TEST (test_fit_constant)
 {
   static const double n[] = { 10, 20, 40, 80, 160 };
   static const double y[] = { 0.1, 0.1, 0.1, 0.1, 0.1 };
-  fga_fit_t fit;
+  fga_fit fit;
   ck_assert_int_eq (fga_fit_power (&fit, n, y, 5, 0, NULL), FGA_OK);
   ck_assert (fit.exponent == 0);
   ck_assert (fit.max_resid == 0);
@@ -92,7 +92,7 @@ START_TEST (test_fit_orthogonal_noise)
             n[i] = 64 * ldexp (1, i);
             y[i] = c * pow (n[i], a) * exp (delta * e[i]);
           }
-        fga_fit_t fit;
+        fga_fit fit;
         ck_assert_int_eq (fga_fit_power (&fit, n, y, 5, 0, NULL), FGA_OK);
         ck_assert_msg (fabs (fit.exponent - a) <= 1e-12, "a = %g, delta = %g: %.17g", a, delta,
                        fit.exponent);
@@ -117,7 +117,7 @@ START_TEST (test_fit_random_noise)
   for (int rep = 0; rep < 20; rep++)
     {
       fga_mat_t r;
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       const size_t k = 3 + (size_t) rep % 8;
       ck_assert (fga_mat_init (r, 2, k, &err) == FGA_OK);
@@ -160,7 +160,7 @@ START_TEST (test_fit_random_noise)
       double want_b = mpfr_get_d (t, MPFR_RNDN);
       mpfr_clears (x, z, sx, sz, sxx, sxz, num, den, t, (mpfr_ptr) 0);
 
-      fga_fit_t fit;
+      fga_fit fit;
       ck_assert_int_eq (fga_fit_power (&fit, n, y, k, 0, &err), FGA_OK);
       ck_assert_msg (fabs (fit.exponent - want_a) <= 1e-12, "rep %d (seed %lu): %.17g, want "
                      "%.17g", rep, fga_test_seed (), fit.exponent, want_a);
@@ -180,8 +180,8 @@ END_TEST
 static void
 assert_refused (const double *n, const double *y, size_t k, unsigned flags, const char *what)
 {
-  fga_fit_t fit;
-  fga_error_t err;
+  fga_fit fit;
+  fga_error err;
   fga_error_init (&err);
   fit.exponent = 7;
   ck_assert_int_eq (fga_fit_power (&fit, n, y, k, flags, &err), FGA_ERR_INPUT);
@@ -204,23 +204,23 @@ START_TEST (test_fit_refusals)
   assert_refused ((const double[]) { 64, 64, 64 }, y, 3, 0, "every n is 64");
   /* Skipping leaves what is usable, and still needs two points.  */
   assert_refused (n, (const double[]) { 1, 0, -4 }, 3, FGA_FIT_SKIP, "1 usable point;");
-  fga_fit_t fit;
+  fga_fit fit;
   ck_assert_int_eq (fga_fit_power (&fit, n, (const double[]) { 3, NAN, 12 }, 3, FGA_FIT_SKIP,
                                    NULL), FGA_OK);
   ck_assert (fabs (fit.exponent - 1) <= 1e-12 && fit.points == 2);
   /* The report's fit is this one with skipping (NaN where it refuses).  */
-  ck_assert (fabs (fga_report_fit_exponent (n, (const double[]) { 3, NAN, 12 }, 3) - 1)
+  ck_assert (fabs (fgap_report_fit_exponent (n, (const double[]) { 3, NAN, 12 }, 3) - 1)
              <= 1e-12);
-  ck_assert (isnan (fga_report_fit_exponent (n, (const double[]) { 3, NAN, -1 }, 3)));
+  ck_assert (isnan (fgap_report_fit_exponent (n, (const double[]) { 3, NAN, -1 }, 3)));
 }
 END_TEST
 
 /* --- the mechanisms ------------------------------------------------------------ */
 
-static fga_an_spec_t
-an_spec (fga_an_mech_t mech)
+static fga_an_spec
+an_spec (fga_an_mech mech)
 {
-  fga_an_spec_t s;
+  fga_an_spec s;
   fga_an_spec_init (&s);
   s.mech = mech;
   s.d = 4;
@@ -237,7 +237,7 @@ START_TEST (test_mech_specs)
 {
   static const struct
   {
-    fga_an_mech_t mech;
+    fga_an_mech mech;
     int causal;
     size_t l;
     const char *spec;
@@ -260,13 +260,13 @@ START_TEST (test_mech_specs)
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      fga_an_spec_t s = an_spec (cases[i].mech);
+      fga_an_spec s = an_spec (cases[i].mech);
       s.causal = cases[i].causal;
       s.l = cases[i].l;
-      fga_scaling_mech_t sm;
-      fga_error_t err;
+      fga_scaling_mech sm;
+      fga_error err;
       fga_error_init (&err);
-      ck_assert_msg (fga_scaling_mech (&sm, &s, &err) == FGA_OK, "%s", err.msg);
+      ck_assert_msg (fga_scaling_mech_from_spec (&sm, &s, &err) == FGA_OK, "%s", err.msg);
       ck_assert_str_eq (sm.spec, cases[i].spec);
       ck_assert (sm.exponent == cases[i].exponent);
       ck_assert_str_eq (sm.work_class, cases[i].cls);
@@ -276,33 +276,33 @@ END_TEST
 
 START_TEST (test_mech_refusals)
 {
-  static const fga_an_mech_t untimed[] = { FGA_AN_MHA, FGA_AN_RECURRENT, FGA_AN_CONV,
+  static const fga_an_mech untimed[] = { FGA_AN_MHA, FGA_AN_RECURRENT, FGA_AN_CONV,
                                            FGA_AN_LINEAR, FGA_AN_FLASH };
-  fga_scaling_mech_t sm;
-  fga_error_t err;
+  fga_scaling_mech sm;
+  fga_error err;
   for (size_t i = 0; i < sizeof untimed / sizeof untimed[0]; i++)
     {
-      fga_an_spec_t s = an_spec (untimed[i]);
+      fga_an_spec s = an_spec (untimed[i]);
       fga_error_init (&err);
-      ck_assert_int_eq (fga_scaling_mech (&sm, &s, &err), FGA_ERR_INPUT);
+      ck_assert_int_eq (fga_scaling_mech_from_spec (&sm, &s, &err), FGA_ERR_INPUT);
       ck_assert (strstr (err.msg, fga_an_mech_name (untimed[i])) != NULL);
       ck_assert_msg (strstr (err.msg, "vanilla, stream, window, strided, dilated, poly, rf, "
                              "nystrom") != NULL, "%s", err.msg);
     }
-  static const fga_an_mech_t no_causal[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_POLY,
+  static const fga_an_mech no_causal[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_POLY,
                                              FGA_AN_RF, FGA_AN_NYSTROM };
   for (size_t i = 0; i < sizeof no_causal / sizeof no_causal[0]; i++)
     {
-      fga_an_spec_t s = an_spec (no_causal[i]);
+      fga_an_spec s = an_spec (no_causal[i]);
       s.causal = 1;
       fga_error_init (&err);
-      ck_assert_int_eq (fga_scaling_mech (&sm, &s, &err), FGA_ERR_INPUT);
+      ck_assert_int_eq (fga_scaling_mech_from_spec (&sm, &s, &err), FGA_ERR_INPUT);
       ck_assert (strstr (err.msg, "causal") != NULL);
     }
-  fga_an_spec_t s = an_spec (FGA_AN_POLY);
+  fga_an_spec s = an_spec (FGA_AN_POLY);
   s.g = 0;
   fga_error_init (&err);
-  ck_assert_int_eq (fga_scaling_mech (&sm, &s, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_scaling_mech_from_spec (&sm, &s, &err), FGA_ERR_INPUT);
   ck_assert (strstr (err.msg, "g >= 1") != NULL);
 }
 END_TEST
@@ -311,15 +311,15 @@ END_TEST
    the agreement that `fgattn scaling' checks at every run.  */
 START_TEST (test_mech_counts)
 {
-  static const fga_an_mech_t mechs[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_WINDOW,
+  static const fga_an_mech mechs[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_WINDOW,
                                          FGA_AN_STRIDED, FGA_AN_DILATED, FGA_AN_POLY,
                                          FGA_AN_RF, FGA_AN_NYSTROM, FGA_AN_FIXED };
   const size_t n = 40;
   unsigned long seed = fga_test_seed () + 5;
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_an_spec_t s0 = an_spec (FGA_AN_VANILLA);
+  fga_an_spec s0 = an_spec (FGA_AN_VANILLA);
   ck_assert (fga_mat_init (Q, n, s0.d, &err) == FGA_OK);
   ck_assert (fga_mat_init (K, n, s0.d, &err) == FGA_OK);
   ck_assert (fga_mat_init (V, n, s0.dv, &err) == FGA_OK);
@@ -327,12 +327,12 @@ START_TEST (test_mech_counts)
   fga_test_fill_uniform (Q, 1, &seed);
   fga_test_fill_uniform (K, 1, &seed);
   fga_test_fill_uniform (V, 1, &seed);
-  fga_an_result_t res;
+  fga_an_result res;
   fga_an_result_init (&res);
   for (size_t i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
     for (int var = 0; var < 2; var++)
       {
-        fga_an_spec_t s = an_spec (mechs[i]);
+        fga_an_spec s = an_spec (mechs[i]);
         s.block = var ? 7 : 0;
         s.l = var ? 6 : 0;
         s.causal = var && (mechs[i] == FGA_AN_WINDOW || mechs[i] == FGA_AN_STRIDED
@@ -342,13 +342,13 @@ START_TEST (test_mech_counts)
         s.segment = var;
         s.alpha = 2 + var;
         s.nq = s.nk = n;
-        fga_scaling_mech_t sm;
-        ck_assert_msg (fga_scaling_mech (&sm, &s, &err) == FGA_OK, "%s", err.msg);
-        fga_problem_t prob;
+        fga_scaling_mech sm;
+        ck_assert_msg (fga_scaling_mech_from_spec (&sm, &s, &err) == FGA_OK, "%s", err.msg);
+        fga_problem prob;
         fga_test_problem (&prob, n, n, s.d, s.dv, 0.5);
         prob.R = fga_score_radius (Q, K, 0.5);
-        fga_method_t m = fga_test_make_method (sm.spec, &prob);
-        fga_stats_t st;
+        fga_method m = fga_test_make_method (sm.spec, &prob);
+        fga_stats st;
         ck_assert_msg (fga_method_run (m, T, NULL, Q, K, V, &st, &err) == FGA_OK, "%s: %s",
                        sm.spec, err.msg);
         fga_method_destroy (m);
@@ -372,19 +372,19 @@ END_TEST
    sqrt(4n) are exact for strided l = 0) within 0.02 of the table's.  */
 START_TEST (test_mech_exponents)
 {
-  static const fga_an_mech_t mechs[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_WINDOW,
+  static const fga_an_mech mechs[] = { FGA_AN_VANILLA, FGA_AN_STREAM, FGA_AN_WINDOW,
                                          FGA_AN_STRIDED, FGA_AN_STRIDED, FGA_AN_DILATED,
                                          FGA_AN_DILATED, FGA_AN_POLY, FGA_AN_RF,
                                          FGA_AN_NYSTROM, FGA_AN_FIXED, FGA_AN_FIXED };
-  fga_an_result_t r1, r2;
+  fga_an_result r1, r2;
   fga_an_result_init (&r1);
   fga_an_result_init (&r2);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   const size_t n = (size_t) 1 << 28;
   for (size_t i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
     {
-      fga_an_spec_t s = an_spec (mechs[i]);
+      fga_an_spec s = an_spec (mechs[i]);
       s.d = s.dv = 64;
       s.w = 64;
       s.m = 64;
@@ -393,8 +393,8 @@ START_TEST (test_mech_exponents)
       s.c = 2;
       if (i == 6)
         s.levels = 3;              /* a fixed number of levels */
-      fga_scaling_mech_t sm;
-      ck_assert (fga_scaling_mech (&sm, &s, &err) == FGA_OK);
+      fga_scaling_mech sm;
+      ck_assert (fga_scaling_mech_from_spec (&sm, &s, &err) == FGA_OK);
       s.nq = s.nk = n;
       ck_assert_msg (fga_an_analyze (&r1, &s, &err) == FGA_OK, "%s", err.msg);
       s.nq = s.nk = 4 * n;
@@ -412,7 +412,7 @@ START_TEST (test_check_n)
 {
   static const struct
   {
-    fga_an_mech_t mech;
+    fga_an_mech mech;
     size_t par, refused, accepted;
     const char *what;
   } cases[] = {
@@ -422,10 +422,10 @@ START_TEST (test_check_n)
     { FGA_AN_DILATED, 64, 64, 65, "dilated w = 64" },
     { FGA_AN_NYSTROM, 64, 64, 65, "nystrom m = 64" },
   };
-  fga_error_t err;
+  fga_error err;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      fga_an_spec_t s = an_spec (cases[i].mech);
+      fga_an_spec s = an_spec (cases[i].mech);
       s.w = s.l = s.m = cases[i].par;
       fga_error_init (&err);
       ck_assert_int_eq (fga_scaling_check_n (&s, cases[i].refused, &err), FGA_ERR_INPUT);
@@ -434,7 +434,7 @@ START_TEST (test_check_n)
                      err.msg);
     }
   /* strided with l = 0 and poly run at any n */
-  fga_an_spec_t s = an_spec (FGA_AN_STRIDED);
+  fga_an_spec s = an_spec (FGA_AN_STRIDED);
   ck_assert_int_eq (fga_scaling_check_n (&s, 2, NULL), FGA_OK);
   s = an_spec (FGA_AN_POLY);
   ck_assert_int_eq (fga_scaling_check_n (&s, 1, NULL), FGA_OK);
@@ -464,10 +464,10 @@ END_TEST
    method's memory does.  */
 START_TEST (test_bytes)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   double b1, b2;
-  fga_an_spec_t s = an_spec (FGA_AN_WINDOW);
+  fga_an_spec s = an_spec (FGA_AN_WINDOW);
   ck_assert (fga_scaling_bytes (&b1, &s, 1000, &err) == FGA_OK);
   const double io = 8.0 * 1000 * (2 * 4 + 2 * 3);
   ck_assert (b1 >= io && b1 < io + 1e6);

@@ -11,7 +11,7 @@
 
 #include "testutil.h"
 
-static fga_sweep_config_t cfg;
+static fga_sweep_config cfg;
 
 /* Writes text to a fresh temporary file; the caller unlinks it.  */
 static void
@@ -33,7 +33,7 @@ check_refused (const char *text, int code, int line, const char *want)
 {
   char path[64];
   write_conf (path, sizeof path, text);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_sweep_config_read (&cfg, path, &err);
   char prefix[128];
@@ -51,7 +51,7 @@ read_ok (const char *text)
 {
   char path[64];
   write_conf (path, sizeof path, text);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_sweep_config_read (&cfg, path, &err);
   unlink (path);
@@ -63,7 +63,7 @@ read_ok (const char *text)
 
 START_TEST (test_good_every_field)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   const char *path = FGA_FIXTURES "/sweep-good.conf";
   ck_assert_msg (fga_sweep_config_read (&cfg, path, &err) == FGA_OK, "%s", err.msg);
@@ -93,7 +93,7 @@ START_TEST (test_good_every_field)
   ck_assert_uint_eq (cfg.rank_max_n, 4096);
   ck_assert_uint_eq (cfg.nmethods, 2);
 
-  const fga_sweep_method_t *m = &cfg.methods[0];
+  const fga_sweep_method *m = &cfg.methods[0];
   ck_assert_str_eq (m->label, "poly");
   ck_assert_str_eq (m->spec, "poly:basis=cheb");
   ck_assert_str_eq (m->size_key, "deg");
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST (test_minimal_defaults)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   ck_assert_msg (fga_sweep_config_read (&cfg, FGA_FIXTURES "/sweep-minimal.conf", &err)
                  == FGA_OK, "%s", err.msg);
@@ -281,7 +281,7 @@ END_TEST
 
 START_TEST (test_refusals_methods)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   const char *path = FGA_FIXTURES "/sweep-bad-key.conf";
   ck_assert_int_eq (fga_sweep_config_read (&cfg, path, &err), FGA_ERR_INPUT);
@@ -295,7 +295,7 @@ START_TEST (test_refusals_methods)
   snprintf (want, sizeof want, "%s:6: [method poly]: ", path);
   ck_assert_msg (strncmp (err.msg, want, strlen (want)) == 0, "%s", err.msg);
   ck_assert_msg (strstr (err.msg, "nonsense") != NULL, "%s", err.msg);
-  fga_error_t direct;
+  fga_error direct;
   fga_error_init (&direct);
   ck_assert (fga_method_create ("poly:basis=nonsense", &direct) == NULL);
   ck_assert_msg (strstr (err.msg, direct.msg) != NULL, "'%s' lacks '%s'", err.msg, direct.msg);
@@ -332,7 +332,7 @@ END_TEST
 
 START_TEST (test_missing_file)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   const char *path = "/nonexistent/fga-sweep.conf";
   /* A missing input is bad input (exit status 2), as for every command.  */

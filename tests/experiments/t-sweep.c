@@ -13,7 +13,7 @@
    poly at deg 2, 4 with target 1e-3: 3 results rows, 2 rank rows (1/n and
    1e-3) and 1 least row per cell.  */
 static void
-tiny_config (fga_sweep_config_t *cfg)
+tiny_config (fga_sweep_config *cfg)
 {
   memset (cfg, 0, sizeof *cfg);
   cfg->nn = 2;
@@ -36,7 +36,7 @@ tiny_config (fga_sweep_config_t *cfg)
   cfg->tol[1] = 1e-3;
   cfg->rank_max_n = 64;
   cfg->nmethods = 2;
-  fga_sweep_method_t *m = &cfg->methods[0];
+  fga_sweep_method *m = &cfg->methods[0];
   snprintf (m->label, sizeof m->label, "exact");
   snprintf (m->spec, sizeof m->spec, "exact:algo=naive");
   m = &cfg->methods[1];
@@ -134,11 +134,11 @@ col (const csv_t *t, const char *name)
 }
 
 static void
-run_sweep (const fga_sweep_config_t *cfg, const char *dir, int jobs)
+run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts_t opts = { jobs, NULL, NULL };
+  fga_sweep_opts opts = { jobs, NULL, NULL };
   int rc = fga_sweep_run (cfg, dir, &opts, &err);
   ck_assert_msg (rc == FGA_OK, "fga_sweep_run: %s", err.msg);
 }
@@ -212,7 +212,7 @@ sorted_rows (const csv_t *t, int cut_last)
 
 START_TEST (test_rows_and_values)
 {
-  fga_sweep_config_t cfg;
+  fga_sweep_config cfg;
   tiny_config (&cfg);
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
@@ -282,7 +282,7 @@ START_TEST (test_rows_and_values)
       double b;
       unsigned long seed;
       ck_assert_int_eq (sscanf (id, "n=%zu,b=%lf,seed=%lu", &n, &b, &seed), 3);
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       fga_instance_t inst;
       fga_instance_init (inst);
@@ -294,7 +294,7 @@ START_TEST (test_rows_and_values)
       ck_assert_int_eq (fga_mat_init (T, n, 4, &err), FGA_OK);
       ck_assert_int_eq (fga_truth (truth, NULL, NULL, NULL, inst->Q, inst->K, inst->V,
                                    &cfg.tau, NULL, NULL, NULL, &err), FGA_OK);
-      fga_problem_t prob;
+      fga_problem prob;
       fga_problem_from_instance (&prob, inst, &cfg.tau);
       for (long g = least - 1; g <= least; g++)
         {
@@ -302,13 +302,13 @@ START_TEST (test_rows_and_values)
             continue;
           char spec[128];
           snprintf (spec, sizeof spec, "poly:basis=cheb,deg=%ld", g);
-          fga_method_t m = fga_method_create (spec, &err);
+          fga_method m = fga_method_create (spec, &err);
           ck_assert_ptr_nonnull (m);
           ck_assert_int_eq (fga_method_prepare (m, &prob, &err), FGA_OK);
           ck_assert_int_eq (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, NULL, &err),
                             FGA_OK);
-          fga_metrics_t mt;
-          ck_assert_int_eq (fga_metrics (&mt, truth, T, &err), FGA_OK);
+          fga_metrics mt;
+          ck_assert_int_eq (fga_metrics_compute (&mt, truth, T, &err), FGA_OK);
           if (g == least)
             ck_assert_msg (mt.max_abs <= 1e-3, "%s deg %ld: %g", id, g, mt.max_abs);
           else
@@ -344,7 +344,7 @@ END_TEST
    rows, timing aside.  */
 START_TEST (test_deterministic)
 {
-  fga_sweep_config_t cfg;
+  fga_sweep_config cfg;
   tiny_config (&cfg);
   cfg.nn = 1;
   char *dir1 = make_dir (), *dir2 = make_dir ();
@@ -371,7 +371,7 @@ END_TEST
    its rows are dropped on resume and the cell is run again.  */
 START_TEST (test_resume_partial)
 {
-  fga_sweep_config_t cfg;
+  fga_sweep_config cfg;
   tiny_config (&cfg);
   cfg.nn = 1;
   cfg.nb = 1;
@@ -411,7 +411,7 @@ END_TEST
    a file that is not a sweep's is refused rather than appended to.  */
 START_TEST (test_refused_and_foreign)
 {
-  fga_sweep_config_t cfg;
+  fga_sweep_config cfg;
   tiny_config (&cfg);
   cfg.nn = 1;
   cfg.nb = 1;
@@ -439,9 +439,9 @@ START_TEST (test_refused_and_foreign)
   FILE *fp = fopen (path, "w");
   fputs ("something,else\n1,2\n", fp);
   fclose (fp);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts_t opts = { 1, NULL, NULL };
+  fga_sweep_opts opts = { 1, NULL, NULL };
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "rank.csv"));
   remove_dir (dir);

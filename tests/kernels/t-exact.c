@@ -74,7 +74,7 @@ static int isa_was_set;
 
 static int
 run (const kern_t *k, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-     fga_mat_srcptr V, double tau, fga_stats_t *st, fga_error_t *err)
+     fga_mat_srcptr V, double tau, fga_stats *st, fga_error *err)
 {
   int rc;
   if (k->isa != NULL)
@@ -107,9 +107,9 @@ run (const kern_t *k, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
 /* Runs a kernel that must succeed.  */
 static void
 run_ok (const kern_t *k, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-        fga_mat_srcptr V, double tau, fga_stats_t *st)
+        fga_mat_srcptr V, double tau, fga_stats *st)
 {
-  fga_error_t err;
+  fga_error err;
   int rc = run (k, T, lse, Q, K, V, tau, st, &err);
   ck_assert_msg (rc == FGA_OK, "%s failed (%d): %s; FGATTN_TEST_SEED=%lu", k->name, rc,
                  err.msg, fga_test_seed ());
@@ -118,7 +118,7 @@ run_ok (const kern_t *k, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
 static void
 mat (fga_mat_ptr M, size_t rows, size_t cols)
 {
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (M, rows, cols, &err), FGA_OK);
 }
 
@@ -810,7 +810,7 @@ expected_ops (int algo, size_t nq, size_t nk, size_t d, size_t dv, size_t block,
 }
 
 static int
-ops_equal (const fga_stats_t *st, const ops_t *o)
+ops_equal (const fga_stats *st, const ops_t *o)
 {
   return st->n_mul == o->mul && st->n_add == o->add && st->n_exp == o->exp
     && st->n_div == o->div && st->n_cmp == o->cmp;
@@ -833,7 +833,7 @@ START_TEST (test_counts)
   for (size_t k = 0; k < NKERNS; k++)
     for (int L = 0; L <= 1; L++)
       {
-        fga_stats_t st;
+        fga_stats st;
         run_ok (&kerns[k], T, L ? lse : NULL, Q, K, V, 0.5, &st);
         size_t block = 0;
         if (kerns[k].algo == STREAM)
@@ -893,7 +893,7 @@ START_TEST (test_threads)
 #endif
   for (size_t k = 0; k < NKERNS; k++)
     {
-      fga_stats_t st[3];
+      fga_stats st[3];
 #ifdef _OPENMP
       omp_set_num_threads (1);
 #endif
@@ -988,8 +988,8 @@ START_TEST (test_bad_input)
     }
   for (size_t k = 0; k < NKERNS; k++)
     {
-      fga_error_t err;
-      fga_stats_t st;
+      fga_error err;
+      fga_stats st;
       int rc = run (&kerns[k], T, NULL, Q, K, V, b->tau, &st, &err);
       ck_assert_msg (rc == b->code, "%s: case %d returned %d, expected %d (%s)", kerns[k].name,
                      _i, rc, b->code, err.msg);

@@ -52,12 +52,12 @@
 /* One pattern: kind, n, causal, w, l, r, alpha, levels, head, c (the public
    struct is only a container here; the test resolves l = 0 and levels = 0
    itself).  */
-typedef fga_sparse_pattern_t pat_t;
+typedef fga_sparse_pattern pat_t;
 
 static void
 mat (fga_mat_ptr M, size_t rows, size_t cols)
 {
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (M, rows, cols, &err), FGA_OK);
 }
 
@@ -265,13 +265,13 @@ mask_sizes (size_t *cmax, size_t *kmax, const int *C, const size_t *ngroups, siz
 /* Runs the method of spec on (Q, K, V) with tau; must succeed.  */
 static void
 run_spec (const char *spec, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, double tau, fga_stats_t *st)
+          fga_mat_srcptr V, double tau, fga_stats *st)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
-  fga_problem_t prob = { Q->rows, K->rows, Q->cols, V->cols, { FGA_TAU_VALUE, tau }, INFINITY,
+  fga_problem prob = { Q->rows, K->rows, Q->cols, V->cols, { FGA_TAU_VALUE, tau }, INFINITY,
                          1, 1 };
   int rc = fga_method_prepare (m, &prob, &err);
   ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
@@ -375,8 +375,8 @@ START_TEST (test_top)
   mat (Ref, n, tc->dv);
   mat (Nv, n, tc->dv);
   double *lse = malloc (n * sizeof *lse), *rl = malloc (n * sizeof *rl);
-  fga_stats_t st, nst;
-  fga_error_t err;
+  fga_stats st, nst;
+  fga_error err;
 
   run_spec (spec, T, lse, Q, K, V, tc->tau, &st);
   fga_test_ref_attention (Ref, rl, Q, K, V, tc->tau, PREC);
@@ -512,13 +512,13 @@ START_TEST (test_pattern)
 
   /* the library's runs list the same multiset, group by group */
   pat_t p = pc->p;
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
   int *D = calloc (n * n, sizeof *D);
-  fga_sparse_run_t runs[FGA_SPARSE_MAX_RUNS];
+  fgap_sparse_run runs[FGA_SPARSE_MAX_RUNS];
   for (size_t i = 0; i < n; i++)
     {
-      size_t nr = fga_sparse_runs (runs, &p, i), groups = 0;
+      size_t nr = fgap_sparse_runs (runs, &p, i), groups = 0;
       for (size_t r = 0; r < nr; r++)
         {
           ck_assert_uint_gt (runs[r].count, 0);
@@ -707,7 +707,7 @@ START_TEST (test_counts)
   mat (T, n, pc->dv);
   double *lse = malloc (n * sizeof *lse);
   pat_t p = pc->p;
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
   mpz_t ops[5], zp, zg;
   for (int k = 0; k < 5; k++)
@@ -720,7 +720,7 @@ START_TEST (test_counts)
 
   for (int L = 0; L < 2; L++)
     {
-      fga_stats_t st;
+      fga_stats st;
       run_spec (spec, T, L ? lse : NULL, Q, K, V, pc->tau, &st);
       uint64_t f[5], got[5] = { st.n_mul, st.n_add, st.n_exp, st.n_div, st.n_cmp };
       formula_counts (f, P, G, n, pc->d, pc->dv, L);
@@ -801,12 +801,12 @@ START_TEST (test_closed_forms)
       for (int kind = 0; kind < 3; kind++)
         {
           size_t x = radii[a];
-          pat_t p = { (fga_sparse_kind_t) kind, n, causal, x, x, 1, 2 + a % 3, a % 4, a, 0 };
+          pat_t p = { (fga_sparse_kind) kind, n, causal, x, x, 1, 2 + a % 3, a % 4, a, 0 };
           if (kind == STR && x == 0)
             p.l = test_ceil_sqrt (n);
           if (kind == DIL && (x == 0 || x > 1000))
             continue;
-          fga_error_t err;
+          fga_error err;
           pat_t q = p;
           ck_assert_int_eq (fga_sparse_pattern_check (&q, &err), FGA_OK);
           uint64_t G, P = loop_pairs (&p, &G);
@@ -828,7 +828,7 @@ pairs_closed (const pat_t *p0, size_t n)
 {
   pat_t p = *p0;
   p.n = n;
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
   mpz_t zp, zg;
   mpz_inits (zp, zg, (mpz_ptr) 0);
@@ -840,7 +840,7 @@ pairs_closed (const pat_t *p0, size_t n)
 
 /* The counts of a run at n positions.  */
 static void
-run_counts (const char *spec, size_t n, fga_stats_t *st)
+run_counts (const char *spec, size_t n, fga_stats *st)
 {
   unsigned long seed = fga_test_seed () + 600 + n;
   fga_mat_t Q, K, V, T;
@@ -852,7 +852,7 @@ run_counts (const char *spec, size_t n, fga_stats_t *st)
 
 START_TEST (test_scaling)
 {
-  fga_stats_t a, b;
+  fga_stats a, b;
 
   /* window w = 16: P = n (2w + 1) - w (w + 1) doubles up to the edge term */
   run_counts ("window:w=16", 1024, &a);
@@ -959,7 +959,7 @@ START_TEST (test_threads)
   instance (Q, K, V, n, d, dv, 1, &seed);
   mat (T1, n, dv);
   mat (T2, n, dv);
-  fga_stats_t s1, s2;
+  fga_stats s1, s2;
   omp_set_num_threads (1);
   run_spec (thread_specs[_i], T1, NULL, Q, K, V, 1.0 / d, &s1);
   omp_set_num_threads (2);
@@ -1015,9 +1015,9 @@ static const bad_t bad_cases[] = {
 START_TEST (test_bad)
 {
   const bad_t *b = &bad_cases[_i];
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (b->spec, &err);
+  fga_method m = fga_method_create (b->spec, &err);
   if (b->nq == 0)
     {
       ck_assert_msg (m == NULL, "%s was accepted", b->spec);
@@ -1026,7 +1026,7 @@ START_TEST (test_bad)
   else
     {
       ck_assert_msg (m != NULL, "%s: %s", b->spec, err.msg);
-      fga_problem_t prob = { b->nq, b->nk, 4, 2, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
+      fga_problem prob = { b->nq, b->nk, 4, 2, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
       int rc = fga_method_prepare (m, &prob, &err);
       ck_assert_msg (rc == FGA_ERR_INPUT, "%s with nq=%zu, nk=%zu: prepare returned %d", b->spec,
                      b->nq, b->nk, rc);
@@ -1040,7 +1040,7 @@ END_TEST
 /* The pattern and kernel API refuse what the methods would.  */
 START_TEST (test_bad_api)
 {
-  fga_error_t err;
+  fga_error err;
   pat_t p = { DIL, 100, 0, (size_t) 1 << 60, 0, 1, 4, 3, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "2^62"));
@@ -1049,7 +1049,7 @@ START_TEST (test_bad_api)
   pat_t c = { STR, 10, 3, 0, 2, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&c, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "causal"));
-  pat_t k = { (fga_sparse_kind_t) 7, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
+  pat_t k = { (fga_sparse_kind) 7, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&k, &err), FGA_ERR_INPUT);
 
   /* a pattern over another n, and scores that overflow */
@@ -1136,22 +1136,22 @@ START_TEST (test_fixed_runs)
           if (c < 1 || c > l)
             continue;
           pat_t p = fixed_pat (n, ls[a], c, causal);
-          fga_error_t err;
+          fga_error err;
           ck_assert_msg (fga_sparse_pattern_check (&p, &err) == FGA_OK, "n=%zu l=%zu c=%zu: %s",
                          n, ls[a], c, err.msg);
           ck_assert_uint_eq (p.l, l);
           int *C = fixed_mask (n, l, c, causal);
           memset (D, 0, n * n * sizeof *D);
-          fga_sparse_run_t runs[FGA_SPARSE_MAX_RUNS];
+          fgap_sparse_run runs[FGA_SPARSE_MAX_RUNS];
           uint64_t P = 0;
           for (size_t i = 0; i < n; i++)
             {
-              size_t nr = fga_sparse_runs (runs, &p, i), have = 0, last = 0;
+              size_t nr = fgap_sparse_runs (runs, &p, i), have = 0, last = 0;
               ck_assert_msg (nr >= 1 && nr <= 4, "n=%zu l=%zu c=%zu causal=%d query %zu: %zu runs",
                              n, l, c, causal, i, nr);
               for (size_t r = 0; r < nr; r++)
                 {
-                  const fga_sparse_run_t *u = &runs[r];
+                  const fgap_sparse_run *u = &runs[r];
                   ck_assert_uint_eq (u->group, 0);
                   ck_assert_uint_gt (u->count, 0);
                   ck_assert_uint_gt (u->width, 0);
@@ -1210,7 +1210,7 @@ START_TEST (test_fixed_counts_large)
             for (size_t j = 0; j < n; j++)
               P += (uint64_t) fixed_attends (i, j, l, c, causal);
           pat_t p = fixed_pat (n, lc[b][0], c, causal);
-          fga_error_t err;
+          fga_error err;
           ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
           fga_sparse_pattern_count (zp, zg, &p);
           ck_assert_msg (mpz_cmp_ui (zp, P) == 0, "n=%zu l=%zu c=%zu causal=%d: closed form %lu, "
@@ -1273,7 +1273,7 @@ START_TEST (test_fixed_method)
       cmax = row > cmax ? row : cmax;
       ones[i] = 1;
     }
-  fga_stats_t st;
+  fga_stats st;
   run_spec (spec, T, lse, Q, K, V, fc->tau, &st);
   for (size_t k = 0; k < n * fc->dv; k++)
     ck_assert_msg (isfinite (T->data[k]), "%s: entry %zu is not finite", spec, k);
@@ -1298,7 +1298,7 @@ START_TEST (test_fixed_method)
   uint64_t f[5], got[5] = { st.n_mul, st.n_add, st.n_exp, st.n_div, st.n_cmp };
   formula_counts (f, P, n, n, fc->d, fc->dv, 1);
   pat_t p = fixed_pat (n, fc->l, fc->c, fc->causal);
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_OK);
   mpz_t ops[5];
   for (int k = 0; k < 5; k++)
@@ -1328,7 +1328,7 @@ END_TEST
 /* With l = ceil (sqrt (n)), P is about (1 + c) n^1.5: about 2^1.5 per doubling. */
 START_TEST (test_fixed_scaling)
 {
-  fga_stats_t a, b;
+  fga_stats a, b;
   run_counts ("fixed:c=2", 1024, &a);
   run_counts ("fixed:c=2", 2048, &b);
   double ratio = fga_stats_get (&b, "pairs") / fga_stats_get (&a, "pairs");
@@ -1367,15 +1367,15 @@ static const bad_t fixed_bad[] = {
 START_TEST (test_fixed_bad)
 {
   const bad_t *b = &fixed_bad[_i];
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (b->spec, &err);
+  fga_method m = fga_method_create (b->spec, &err);
   if (b->nq == 0)
     ck_assert_msg (m == NULL && err.code == FGA_ERR_INPUT, "%s was accepted", b->spec);
   else
     {
       ck_assert_msg (m != NULL, "%s: %s", b->spec, err.msg);
-      fga_problem_t prob = { b->nq, b->nk, 4, 2, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
+      fga_problem prob = { b->nq, b->nk, 4, 2, { FGA_TAU_INV_D, 0 }, INFINITY, 1, 1 };
       ck_assert_int_eq (fga_method_prepare (m, &prob, &err), FGA_ERR_INPUT);
       fga_method_destroy (m);
     }
@@ -1386,7 +1386,7 @@ END_TEST
 
 START_TEST (test_fixed_bad_api)
 {
-  fga_error_t err;
+  fga_error err;
   pat_t p = fixed_pat (10, 4, 0, 0);
   ck_assert_int_eq (fga_sparse_pattern_check (&p, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "c=0"));

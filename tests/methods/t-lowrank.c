@@ -33,7 +33,7 @@
 static void
 mat (fga_mat_ptr M, size_t rows, size_t cols)
 {
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (M, rows, cols, &err), FGA_OK);
 }
 
@@ -203,13 +203,13 @@ set_identity (fga_mat_ptr V, size_t n)
 
 /* Creates, prepares and runs spec; must succeed.  */
 static void
-run_method (const char *spec, fga_mat_ptr T, double *lse, const inst_t *in, fga_stats_t *st)
+run_method (const char *spec, fga_mat_ptr T, double *lse, const inst_t *in, fga_stats *st)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
-  fga_problem_t p = { in->Q->rows, in->K->rows, in->Q->cols, in->V->cols,
+  fga_problem p = { in->Q->rows, in->K->rows, in->Q->cols, in->V->cols,
                       { FGA_TAU_VALUE, in->tau }, in->R, 1, 1 };
   int rc = fga_method_prepare (m, &p, &err);
   ck_assert_msg (rc == FGA_OK, "%s: prepare: %s", spec, err.msg);
@@ -252,7 +252,7 @@ START_TEST (test_matrix_reference)
   mat (P, c->nq, c->nk);
   mat (Pr, c->nq, c->nk);
   double *lse = malloc (c->nq * sizeof (double)), *lr = malloc (c->nq * sizeof (double));
-  fga_error_t err;
+  fga_error err;
   int rc = fga_attention_matrix (P, lse, in.Q, in.K, in.tau, NULL, &err);
   ck_assert_msg (rc == FGA_OK, "%s", err.msg);
   ref_matrix (Pr, lr, in.Q, in.K, in.tau);
@@ -297,9 +297,9 @@ START_TEST (test_matrix_counts)
   fga_mat_t P;
   mat (P, c->nq, c->nk);
   double *lse = with_lse ? malloc (c->nq * sizeof (double)) : NULL;
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_attention_matrix (P, lse, in.Q, in.K, in.tau, &st, &err), FGA_OK);
   const uint64_t nq = c->nq, nk = c->nk, d = c->d, L = with_lse;
   ck_assert_uint_eq (st.n_mul, nq * nk * (d + 1));
@@ -341,7 +341,7 @@ START_TEST (test_svd_top)
   double *lse = malloc (c->nq * sizeof (double)), *lr = malloc (c->nq * sizeof (double));
   char spec[64];
   snprintf (spec, sizeof spec, "svd:k=%zu", r);
-  fga_stats_t st;
+  fga_stats st;
   run_method (spec, T, lse, &in, &st);
   fga_test_ref_attention (Tr, lr, in.Q, in.K, in.V, in.tau, 200);
   double e = max_abs_diff (T, Tr), tol = out_tol (&in);
@@ -373,9 +373,9 @@ START_TEST (test_singular_values)
   mat (Pr, c->nq, c->nk);
   ref_matrix (Pr, NULL, in.Q, in.K, in.tau);
   double *sigma = malloc ((r + 1) * sizeof (double));
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_attention_singular_values (sigma, in.Q, in.K, in.tau, &st, &err), FGA_OK);
   double ssq = 0;
   for (size_t i = 0; i < r; i++)
@@ -416,7 +416,7 @@ START_TEST (test_eckart_young)
   mat (T, c->nq, c->nk);
   ref_matrix (Pr, NULL, in.Q, in.K, in.tau);
   double *sigma = malloc ((r + 1) * sizeof (double)), *e = malloc ((r + 1) * sizeof (double));
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_attention_singular_values (sigma, in.Q, in.K, in.tau, NULL, &err),
                     FGA_OK);
   fga_eckart_young (e, sigma, r);
@@ -426,7 +426,7 @@ START_TEST (test_eckart_young)
     {
       char spec[64];
       snprintf (spec, sizeof spec, "svd:k=%zu", k);
-      fga_stats_t st;
+      fga_stats st;
       run_method (spec, T, NULL, &in, &st);
       double meas = fro_diff (T, Pr);
       ck_assert_msg (fabs (meas - e[k]) <= abs_tol,
@@ -459,7 +459,7 @@ START_TEST (test_svd_counts)
   double *lse = with_lse ? malloc (c->nq * sizeof (double)) : NULL;
   char spec[64];
   snprintf (spec, sizeof spec, "svd:k=%llu", (unsigned long long) k);
-  fga_stats_t st;
+  fga_stats st;
   run_method (spec, T, lse, &in, &st);
   ck_assert_uint_eq (st.n_mul, nq * nk * (d + 1) + k * dv * (nk + 1) + nq * dv * k);
   ck_assert_uint_eq (st.n_add, nq * (nk * (d + 1) - 1 + L) + k * dv * (nk - 1) + nq * dv * (k - 1));
@@ -517,7 +517,7 @@ START_TEST (test_nystrom_top)
     {
       char spec[128];
       snprintf (spec, sizeof spec, top_specs[s], c->nk);
-      fga_stats_t st;
+      fga_stats st;
       run_method (spec, T, NULL, &in, &st);
       double e = max_abs_diff (T, Tr);
       ck_assert_msg (e <= tol, "case %d: %s (m = n) is %.3g (%.3g u) from exact attention, "
@@ -560,7 +560,7 @@ START_TEST (test_nystrom_floor)
   mat (T, c->nq, c->nk);
   ref_matrix (Pr, NULL, in.Q, in.K, in.tau);
   double *sigma = malloc ((r + 1) * sizeof (double)), *e = malloc ((r + 1) * sizeof (double));
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_attention_singular_values (sigma, in.Q, in.K, in.tau, NULL, &err),
                     FGA_OK);
   fga_eckart_young (e, sigma, r);
@@ -569,7 +569,7 @@ START_TEST (test_nystrom_floor)
     {
       char spec[128];
       snprintf (spec, sizeof spec, floor_specs[s], ml, fga_test_seed () + (unsigned long) _i);
-      fga_stats_t st;
+      fga_stats st;
       run_method (spec, T, NULL, &in, &st);
       double meas = fro_diff (T, Pr);
       ck_assert_msg (meas >= e[ml] - abs_tol,
@@ -607,10 +607,10 @@ START_TEST (test_nystrom_seed)
 
   /* a method prepared again, and run twice, gives the same bits: run does
      not change it, and prepare draws from the seed afresh */
-  fga_error_t err;
-  fga_method_t m = fga_method_create ("nystrom:m=16,seed=5", &err);
+  fga_error err;
+  fga_method m = fga_method_create ("nystrom:m=16,seed=5", &err);
   ck_assert_ptr_nonnull (m);
-  fga_problem_t p = { c->nq, c->nk, c->d, c->dv, { FGA_TAU_VALUE, in.tau }, in.R, 1, 1 };
+  fga_problem p = { c->nq, c->nk, c->d, c->dv, { FGA_TAU_VALUE, in.tau }, in.R, 1, 1 };
   for (int k = 0; k < 2; k++)
     {
       ck_assert_int_eq (fga_method_prepare (m, &p, &err), FGA_OK);
@@ -642,7 +642,7 @@ START_TEST (test_nystrom_counts)
   const uint64_t nq = c->nq, nk = c->nk, d = c->d, dv = c->dv, m = 11, I = 7;
   fga_mat_t T;
   mat (T, c->nq, c->dv);
-  fga_stats_t st;
+  fga_stats st;
   run_method (iter ? "nystrom:m=11,landmarks=segment,pinv=iter,iters=7"
               : "nystrom:m=11,landmarks=segment", T, NULL, &in, &st);
   /* landmarks, then B (m x nk), A (m x m), F (nq x m) by fga_attention_matrix, W = B V, T = F W3 */
@@ -734,7 +734,7 @@ pinv_matrix (fga_mat_ptr A, int which, unsigned long seed)
       case_t c = { 32, 32, 8, 1, 3, 1, SELF };
       inst_t in;
       inst_make (&in, &c, seed);
-      fga_error_t err;
+      fga_error err;
       ck_assert_int_eq (fga_attention_matrix (A, NULL, in.Q, in.K, in.tau, NULL, &err), FGA_OK);
       inst_clear (&in);
       return;
@@ -757,9 +757,9 @@ START_TEST (test_pinv_iter_converges)
   const size_t a = A->rows, b = A->cols, r = a < b ? a : b;
   mat (Z, b, a);
   mat (Zs, b, a);
-  fga_error_t err;
+  fga_error err;
   size_t rank;
-  ck_assert_int_eq (fga_pinv_svd (Zs, &rank, A, -1, NULL, &err), FGA_OK);
+  ck_assert_int_eq (fgap_pinv_svd (Zs, &rank, A, -1, NULL, &err), FGA_OK);
   ck_assert_uint_eq (rank, r);
   ck_assert_msg (penrose (A, Zs) <= 1e-13, "pinv_svd: Penrose residual %g", penrose (A, Zs));
 
@@ -793,9 +793,9 @@ START_TEST (test_pinv_iter_converges)
   double prev = INFINITY;
   for (long it = 0; it <= steps; it++)
     {
-      fga_stats_t st;
+      fga_stats st;
       fga_stats_init (&st);
-      ck_assert_int_eq (fga_pinv_iter (Z, A, it, &st, &err), FGA_OK);
+      ck_assert_int_eq (fgap_pinv_iter (Z, A, it, &st, &err), FGA_OK);
       double res = penrose (A, Z);
       ck_assert_msg (res <= prev * 1.01 + 1e-14, "matrix %d: the residual grew from %g to %g "
                      "at step %ld", _i, prev, res, it);
@@ -830,16 +830,16 @@ START_TEST (test_pinv_svd_rank_deficient)
   fga_test_fill_uniform (X, 1, &seed);
   fga_test_fill_uniform (Y, 1, &seed);
   product (A, X, Y);
-  fga_error_t err;
+  fga_error err;
   size_t rank;
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
-  ck_assert_int_eq (fga_pinv_svd (Z, &rank, A, -1, &st, &err), FGA_OK);
+  ck_assert_int_eq (fgap_pinv_svd (Z, &rank, A, -1, &st, &err), FGA_OK);
   ck_assert_uint_eq (rank, 3);
   ck_assert_msg (penrose (A, Z) <= 1e-12, "Penrose residual %g", penrose (A, Z));
   ck_assert (fga_stats_get (&st, "lapack_flops") > 0);
   /* rcond = 1 keeps nothing: the pseudo-inverse of the cut matrix is 0 */
-  ck_assert_int_eq (fga_pinv_svd (Z, &rank, A, 1, NULL, &err), FGA_OK);
+  ck_assert_int_eq (fgap_pinv_svd (Z, &rank, A, 1, NULL, &err), FGA_OK);
   ck_assert_uint_eq (rank, 0);
   ck_assert (fga_mat_max_abs (Z) == 0);
   fga_mat_clear (X);
@@ -893,7 +893,7 @@ START_TEST (test_rank_transition)
   const double beta = _i == 0 ? 0.25 : 1.5;
   fga_instance_t inst;
   fga_instance_init (inst);
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_instance_generate (inst, n, n, d, d, beta * sqrt (log ((double) n)), 1,
                                            FGA_DIST_UNIFORM, fga_test_seed (), &err), FGA_OK);
   double *sigma = malloc (n * sizeof (double));
@@ -939,9 +939,9 @@ static const struct
 
 START_TEST (test_bad_specs)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (bad_specs[_i].spec, &err);
+  fga_method m = fga_method_create (bad_specs[_i].spec, &err);
   ck_assert_msg (m == NULL, "%s was accepted", bad_specs[_i].spec);
   ck_assert_int_eq (err.code, FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, bad_specs[_i].word) != NULL, "%s: message '%s' does not name "
@@ -953,10 +953,10 @@ START_TEST (test_bad_prepare)
 {
   static const char *const specs[] = { "svd:k=65", "nystrom:m=65",
                                        "nystrom:m=65,landmarks=segment" };
-  fga_error_t err;
-  fga_method_t m = fga_method_create (specs[_i], &err);
+  fga_error err;
+  fga_method m = fga_method_create (specs[_i], &err);
   ck_assert_ptr_nonnull (m);
-  fga_problem_t p = { 64, 80, 4, 2, { FGA_TAU_INV_D, 0 }, 1, 1, 1 };
+  fga_problem p = { 64, 80, 4, 2, { FGA_TAU_INV_D, 0 }, 1, 1, 1 };
   ck_assert_int_eq (fga_method_prepare (m, &p, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "64") != NULL && strstr (err.msg, "65") != NULL,
                  "message '%s' names neither the value nor the maximum", err.msg);
@@ -975,7 +975,7 @@ START_TEST (test_bad_calls)
   case_t c = { 6, 8, 3, 2, 1, 1, IID };
   inst_t in;
   inst_make (&in, &c, fga_test_seed ());
-  fga_error_t err;
+  fga_error err;
   fga_mat_t P, T, Z, Uu, Vt;
   mat (P, 6, 8);
   mat (T, 6, 2);
@@ -985,8 +985,8 @@ START_TEST (test_bad_calls)
   double lse[6], s[8];
 
   /* nystrom has no log-sum-exp */
-  fga_method_t m = fga_method_create ("nystrom:m=4", &err);
-  fga_problem_t p = { 6, 8, 3, 2, { FGA_TAU_VALUE, 1 }, in.R, 1, 1 };
+  fga_method m = fga_method_create ("nystrom:m=4", &err);
+  fga_problem p = { 6, 8, 3, 2, { FGA_TAU_VALUE, 1 }, in.R, 1, 1 };
   ck_assert_int_eq (fga_method_prepare (m, &p, &err), FGA_OK);
   ck_assert_int_eq (fga_method_run (m, T, lse, in.Q, in.K, in.V, NULL, &err), FGA_ERR_INPUT);
   ck_assert (strstr (err.msg, "log-sum-exp") != NULL);
@@ -1014,12 +1014,12 @@ START_TEST (test_bad_calls)
   /* the SVD and the pseudo-inverses */
   ck_assert_int_eq (fga_mat_svd (Vt, s, Uu, P, NULL, &err), FGA_ERR_INPUT);
   ck_assert_int_eq (fga_mat_svd (Uu, s, NULL, P, NULL, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_pinv_svd (P, NULL, P, -1, NULL, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_pinv_svd (Z, NULL, P, NAN, NULL, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_pinv_iter (P, P, 3, NULL, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_pinv_iter (Z, P, -1, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_pinv_svd (P, NULL, P, -1, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_pinv_svd (Z, NULL, P, NAN, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_pinv_iter (P, P, 3, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_pinv_iter (Z, P, -1, NULL, &err), FGA_ERR_INPUT);
   FGA_MAT (P, 1, 1) = INFINITY;
-  ck_assert_int_eq (fga_pinv_iter (Z, P, 3, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_pinv_iter (Z, P, 3, NULL, &err), FGA_ERR_INPUT);
   ck_assert_int_eq (fga_mat_svd (Uu, s, Vt, P, NULL, &err), FGA_ERR_INPUT);
 
   fga_mat_clear (Pbad);

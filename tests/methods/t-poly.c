@@ -36,7 +36,7 @@
 static void
 mat (fga_mat_ptr M, size_t rows, size_t cols)
 {
-  fga_error_t err;
+  fga_error err;
   ck_assert_msg (fga_mat_init (M, rows, cols, &err) == FGA_OK, "%s", err.msg);
 }
 
@@ -44,7 +44,7 @@ static void
 instance (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, size_t dv, double B,
           unsigned long seed)
 {
-  fga_error_t err;
+  fga_error err;
   fga_instance_init (inst);
   int rc = fga_instance_generate (inst, nq, nk, d, dv, B, B, FGA_DIST_UNIFORM, seed, &err);
   ck_assert_msg (rc == FGA_OK, "fga_instance_generate: %s", err.msg);
@@ -52,14 +52,14 @@ instance (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, size_t dv, doub
 
 /* Creates, prepares and runs spec on inst; returns the status, err filled. */
 static int
-run_spec (const char *spec, fga_instance_srcptr inst, const fga_tau_t *tau, fga_mat_ptr T,
-          double *lse, fga_stats_t *st, fga_error_t *err)
+run_spec (const char *spec, fga_instance_srcptr inst, const fga_tau *tau, fga_mat_ptr T,
+          double *lse, fga_stats *st, fga_error *err)
 {
   fga_error_init (err);
-  fga_method_t m = fga_method_create (spec, err);
+  fga_method m = fga_method_create (spec, err);
   if (m == NULL)
     return err->code;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_problem_from_instance (&prob, inst, tau);
   int rc = fga_method_prepare (m, &prob, err);
   if (rc == FGA_OK)
@@ -69,10 +69,10 @@ run_spec (const char *spec, fga_instance_srcptr inst, const fga_tau_t *tau, fga_
 }
 
 static void
-run_ok (const char *spec, fga_instance_srcptr inst, fga_mat_ptr T, double *lse, fga_stats_t *st)
+run_ok (const char *spec, fga_instance_srcptr inst, fga_mat_ptr T, double *lse, fga_stats *st)
 {
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_error_t err;
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_error err;
   int rc = run_spec (spec, inst, &tau, T, lse, st, &err);
   ck_assert_msg (rc == FGA_OK, "%s failed (%d): %s; FGATTN_TEST_SEED=%lu", spec, rc, err.msg,
                  fga_test_seed ());
@@ -120,7 +120,7 @@ START_TEST (test_count)
 {
   unsigned d = count_cases[_i][0], g = count_cases[_i][1];
   size_t r = 0;
-  fga_error_t err;
+  fga_error err;
   int rc = fga_monomial_count (&r, d, g, &err);
   ck_assert_msg (rc == FGA_OK, "d = %u, g = %u: %s", d, g, err.msg);
   unsigned __int128 want = pascal (d + g, d);
@@ -135,7 +135,7 @@ static const unsigned count_big[][2] = { { 34, 34 }, { 100, 100 }, { 1000, 20 } 
 START_TEST (test_count_refused)
 {
   size_t r = 12345;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_monomial_count (&r, count_big[_i][0], count_big[_i][1], &err);
   ck_assert_int_eq (rc, FGA_ERR_INPUT);
@@ -169,9 +169,9 @@ START_TEST (test_enumeration)
 {
   size_t d = enum_cases[_i][0];
   long g = enum_cases[_i][1];
-  fga_monomials_t mo;
-  fga_error_t err;
-  ck_assert_msg (fga_monomials_init (mo, d, g, &err) == FGA_OK, "%s", err.msg);
+  fgap_monomials_t mo;
+  fga_error err;
+  ck_assert_msg (fgap_monomials_init (mo, d, g, &err) == FGA_OK, "%s", err.msg);
   ck_assert_uint_eq (mo->r, (size_t) pascal ((unsigned) (d + g), (unsigned) d));
   ck_assert_uint_eq (mo->start[0], 0);
   ck_assert_uint_eq (mo->start[g + 1], mo->r);
@@ -209,7 +209,7 @@ START_TEST (test_enumeration)
                 ck_assert_uint_eq (mo->alpha[p * d + x], a[x] - (x == l));
             }
           /* multinomial = k! / prod a_l! */
-          fga_monomials_multinomial (m, mo, t);
+          fgap_monomials_multinomial (m, mo, t);
           mpz_fac_ui (want, (unsigned long) k);
           for (size_t x = 0; x < d; x++)
             {
@@ -223,8 +223,8 @@ START_TEST (test_enumeration)
   /* The walk: the same set, each once; the parent of the current one is
      the latest of one degree less; its multinomials; sorted stably by
      degree it is the graded order.  */
-  fga_monomial_walk_t w;
-  ck_assert_msg (fga_monomial_walk_init (&w, d, g, &err) == FGA_OK, "%s", err.msg);
+  fgap_monomial_walk w;
+  ck_assert_msg (fgap_monomial_walk_init (&w, d, g, &err) == FGA_OK, "%s", err.msg);
   unsigned *latest = calloc ((size_t) (g + 1) * d, sizeof (unsigned));
   size_t *next_of_degree = calloc ((size_t) g + 1, sizeof (size_t));
   for (long k = 0; k <= g; k++)
@@ -247,21 +247,21 @@ START_TEST (test_enumeration)
             ck_assert_uint_eq (latest[(size_t) (k - 1) * d + x], w.alpha[x] - (x == l));
         }
       memcpy (latest + (size_t) k * d, w.alpha, d * sizeof (unsigned));
-      fga_monomials_multinomial (m, mo, t);
+      fgap_monomials_multinomial (m, mo, t);
       ck_assert (mpz_cmp (m, w.mult[k]) == 0);
       visited++;
     }
-  while (fga_monomial_walk_next (&w));
+  while (fgap_monomial_walk_next (&w));
   ck_assert_uint_eq (visited, mo->r);
   for (long k = 0; k <= g; k++)
     ck_assert_uint_eq (next_of_degree[k], mo->start[k + 1]);
-  ck_assert_int_eq (fga_monomial_walk_next (&w), 0);     /* stays over */
+  ck_assert_int_eq (fgap_monomial_walk_next (&w), 0);     /* stays over */
   ck_assert_int_eq (w.k, -1);
-  fga_monomial_walk_clear (&w);
+  fgap_monomial_walk_clear (&w);
   free (latest);
   free (next_of_degree);
   mpz_clears (m, f, want, (mpz_ptr) 0);
-  fga_monomials_clear (mo);
+  fgap_monomials_clear (mo);
 }
 END_TEST
 
@@ -272,7 +272,7 @@ typedef struct
 {
   size_t nq, nk, d;
   long g;
-  fga_basis_t basis;
+  fga_basis basis;
   double B;
   mpfr_prec_t prec;
   int tau_kind;                /* FGA_TAU_* */
@@ -322,27 +322,27 @@ START_TEST (test_factorisation)
   mat (K, c->nk, c->d);
   fga_test_fill_uniform (Q, c->B, &seed);
   fga_test_fill_uniform (K, c->B, &seed);
-  fga_tau_t tau = { (fga_tau_kind_t) c->tau_kind, 0 };
+  fga_tau tau = { (fga_tau_kind) c->tau_kind, 0 };
   double R = fga_score_radius (Q, K, fga_tau_double (&tau, c->d)) * 1.01 + 1e-3;
 
-  fga_error_t err;
+  fga_error err;
   fga_expfit_t p;
   ck_assert_msg (fga_expfit_init (p, c->basis, R, c->g, c->prec + 64, &err) == FGA_OK, "%s",
                  err.msg);
-  fga_monomials_t mo;
-  ck_assert_msg (fga_monomials_init (mo, c->d, c->g, &err) == FGA_OK, "%s", err.msg);
+  fgap_monomials_t mo;
+  ck_assert_msg (fgap_monomials_init (mo, c->d, c->g, &err) == FGA_OK, "%s", err.msg);
   const size_t r = mo->r;
   const mpfr_prec_t P = c->prec, H = 2 * c->prec + 200;
 
   fga_mpfr_mat_t U1, U2;
   ck_assert (fga_mpfr_mat_init2 (U1, c->nq, r, P, &err) == FGA_OK);
   ck_assert (fga_mpfr_mat_init2 (U2, c->nk, r, P, &err) == FGA_OK);
-  ck_assert_msg (fga_poly_features_mpfr (U1, U2, mo, p, &tau, Q, K, &err) == FGA_OK, "%s",
+  ck_assert_msg (fgap_poly_features_mpfr (U1, U2, mo, p, &tau, Q, K, &err) == FGA_OK, "%s",
                  err.msg);
   fga_mat_t D1, D2;
   mat (D1, c->nq, r);
   mat (D2, c->nk, r);
-  ck_assert_msg (fga_poly_features (D1, D2, mo, p, &tau, Q, K, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (fgap_poly_features (D1, D2, mo, p, &tau, Q, K, &err) == FGA_OK, "%s", err.msg);
 
   /* the reference: s = tau <q, k> (products exact, sums at H bits), p(s) by
      Horner at H bits, sigma = tau sum |q_l k_l| for the bound */
@@ -406,7 +406,7 @@ START_TEST (test_factorisation)
   fga_mpfr_mat_clear (U2);
   fga_mat_clear (D1);
   fga_mat_clear (D2);
-  fga_monomials_clear (mo);
+  fgap_monomials_clear (mo);
   fga_expfit_clear (p);
   fga_mat_clear (Q);
   fga_mat_clear (K);
@@ -419,28 +419,28 @@ START_TEST (test_features_refused)
   fga_mat_t Q, K, U1, U2;
   mat (Q, 3, 2);
   mat (K, 4, 2);
-  fga_error_t err;
+  fga_error err;
   fga_expfit_t p;
   ck_assert (fga_expfit_init (p, FGA_BASIS_TAYLOR, 1, 3, 128, &err) == FGA_OK);
-  fga_monomials_t mo, mo3;
-  ck_assert (fga_monomials_init (mo, 2, 3, &err) == FGA_OK);
-  ck_assert (fga_monomials_init (mo3, 3, 3, &err) == FGA_OK);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fgap_monomials_t mo, mo3;
+  ck_assert (fgap_monomials_init (mo, 2, 3, &err) == FGA_OK);
+  ck_assert (fgap_monomials_init (mo3, 3, 3, &err) == FGA_OK);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   mat (U1, 3, mo->r);
   mat (U2, 3, mo->r);                 /* wrong: K has 4 rows */
   fga_error_init (&err);
-  ck_assert_int_eq (fga_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "U2") != NULL, "%s", err.msg);
   fga_mat_clear (U2);
   mat (U2, 4, mo->r);
-  ck_assert_int_eq (fga_poly_features (U1, U2, mo3, p, &tau, Q, K, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_poly_features (U1, U2, mo3, p, &tau, Q, K, &err), FGA_ERR_INPUT);
   FGA_MAT (Q, 1, 1) = NAN;
-  ck_assert_int_eq (fga_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "Q") != NULL, "%s", err.msg);
   FGA_MAT (Q, 1, 1) = 0;
-  ck_assert_int_eq (fga_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_OK);
-  fga_monomials_clear (mo);
-  fga_monomials_clear (mo3);
+  ck_assert_int_eq (fgap_poly_features (U1, U2, mo, p, &tau, Q, K, &err), FGA_OK);
+  fgap_monomials_clear (mo);
+  fgap_monomials_clear (mo3);
   fga_expfit_clear (p);
   fga_mat_clear (Q);
   fga_mat_clear (K);
@@ -474,7 +474,7 @@ START_TEST (test_guarantee)
   for (int arith = 0; arith < 2; arith++)
     {
       const char *spec = arith == 0 ? "poly:eps=1e-6" : "poly:eps=1e-6,arith=mpfr,prec=128";
-      fga_stats_t st;
+      fga_stats st;
       run_ok (spec, inst, T, NULL, &st);
       double err = max_abs_diff (T, A);
       double eps_rel = fga_stats_get (&st, "eps_rel"), target = fga_stats_get (&st, "eps_target");
@@ -545,7 +545,7 @@ START_TEST (test_rounding)
   else
     snprintf (sd, sizeof sd, "poly:basis=%s,eps=1e-9", c->basis);
   snprintf (sm, sizeof sm, "%s,arith=mpfr,prec=256", sd);
-  fga_stats_t st;
+  fga_stats st;
   run_ok (sm, inst, Tm, NULL, NULL);
   run_ok (sd, inst, Td, NULL, &st);
   double rb = fga_stats_get (&st, "rounding_bound_rel");
@@ -596,7 +596,7 @@ START_TEST (test_blocks)
   mat (T, nq, 3);
   mat (M0, nq, 3);
   mat (M, nq, 3);
-  fga_stats_t st;
+  fga_stats st;
   set_threads (1);
   run_ok ("poly:eps=1e-8", inst, T0, NULL, &st);
   double rb = fga_stats_get (&st, "rounding_bound_rel"), vmax = fga_mat_max_abs (inst->V);
@@ -663,7 +663,7 @@ START_TEST (test_counts)
   char spec[160];
   snprintf (spec, sizeof spec, "poly:deg=%ld,block=%zu%s", c->deg, c->block,
             c->mpfr ? ",arith=mpfr,prec=64" : "");
-  fga_stats_t st;
+  fga_stats st;
   run_ok (spec, inst, T, lse, &st);
   const uint64_t nq = c->nq, nk = c->nk, d = c->d, dv = c->dv, dw = dv + 1, g = (uint64_t) c->deg;
   uint64_t r = (uint64_t) pascal ((unsigned) (d + g), (unsigned) d);
@@ -711,7 +711,7 @@ START_TEST (test_lse)
   mat (A, 20, 2);
   double lse[20], want[20];
   fga_test_ref_attention (A, want, inst->Q, inst->K, inst->V, 1.0 / 3, 200);
-  fga_stats_t st;
+  fga_stats st;
   run_ok ("poly:eps=1e-8,arith=mpfr", inst, T, lse, &st);
   /* |log w~ - log w| <= -log (1 - eps) < 2 eps */
   for (size_t i = 0; i < 20; i++)
@@ -743,9 +743,9 @@ static const bad_spec_t bad_specs[] = {
 
 START_TEST (test_bad_spec)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (bad_specs[_i].spec, &err);
+  fga_method m = fga_method_create (bad_specs[_i].spec, &err);
   ck_assert_msg (m == NULL, "%s was accepted", bad_specs[_i].spec);
   ck_assert_int_eq (err.code, FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, bad_specs[_i].word) != NULL, "%s: message \"%s\" does not "
@@ -760,11 +760,11 @@ START_TEST (test_refusals)
   unsigned long seed = fga_test_seed () + 5000;
   fga_instance_t inst;
   instance (inst, 50, 60, 8, 8, 2, seed);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   fga_mat_t T;
   mat (T, 50, 8);
-  fga_error_t err;
-  fga_stats_t st;
+  fga_error err;
+  fga_stats st;
 
   /* the budget: d = 8, g = 12 needs r = 125970 and more than 1 MB */
   int rc = run_spec ("poly:deg=12,budget=1000000", inst, &tau, T, NULL, &st, &err);
@@ -785,9 +785,9 @@ START_TEST (test_refusals)
   ck_assert_msg (strstr (err.msg, "r = C(") != NULL, "%s", err.msg);
 
   /* R=auto without a radius, Bv unknown */
-  fga_method_t m = fga_method_create ("poly", &err);
+  fga_method m = fga_method_create ("poly", &err);
   ck_assert (m != NULL);
-  fga_problem_t prob;
+  fga_problem prob;
   fga_problem_from_instance (&prob, inst, &tau);
   prob.R = INFINITY;
   ck_assert_int_eq (fga_method_prepare (m, &prob, &err), FGA_ERR_INPUT);
@@ -842,7 +842,7 @@ typedef struct
 {
   size_t n, d;
   double B, eps;
-  fga_basis_t basis;
+  fga_basis basis;
 } plan_case_t;
 
 static const plan_case_t plan_cases[] = {
@@ -879,10 +879,10 @@ gap (mpz_ptr out, unsigned long n, unsigned long d, unsigned long g, mpz_srcptr 
 START_TEST (test_plan)
 {
   const plan_case_t *c = &plan_cases[_i];
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_poly_plan_t pl;
-  fga_error_t err;
-  int rc = fga_poly_plan (&pl, c->n, c->n, c->d, c->d, c->B, c->B, &tau, c->eps, c->basis, &err);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_poly_cost pl;
+  fga_error err;
+  int rc = fga_poly_cost_init (&pl, c->n, c->n, c->d, c->d, c->B, c->B, &tau, c->eps, c->basis, &err);
   ck_assert_msg (rc == FGA_OK, "%s", err.msg);
   ck_assert (pl.R >= c->B * c->B && pl.R <= c->B * c->B * (1 + 1e-15));
   ck_assert (pl.eps_rel == c->eps / (2 * c->B));
@@ -921,7 +921,7 @@ START_TEST (test_plan)
     }
   ck_assert (pl.rounding_bound > 0);
   mpz_clears (w, tot, (mpz_ptr) 0);
-  fga_poly_plan_clear (&pl);
+  fga_poly_cost_clear (&pl);
 }
 END_TEST
 
@@ -933,23 +933,23 @@ START_TEST (test_plan_matches_method)
   instance (inst, 30, 30, 3, 3, 1.25, seed);
   fga_mat_t T;
   mat (T, 30, 3);
-  fga_stats_t st;
+  fga_stats st;
   run_ok ("poly:R=apriori,eps=1e-5", inst, T, NULL, &st);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_poly_plan_t pl;
-  fga_error_t err;
-  ck_assert (fga_poly_plan (&pl, 30, 30, 3, 3, 1.25, 1.25, &tau, 1e-5, FGA_BASIS_CHEB, &err)
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_poly_cost pl;
+  fga_error err;
+  ck_assert (fga_poly_cost_init (&pl, 30, 30, 3, 3, 1.25, 1.25, &tau, 1e-5, FGA_BASIS_CHEB, &err)
              == FGA_OK);
   ck_assert_msg (fga_stats_get (&st, "g") == (double) pl.g, "method g = %g, plan g = %ld",
                  fga_stats_get (&st, "g"), pl.g);
   ck_assert (fga_stats_get (&st, "R_used") == pl.R);
   ck_assert (fga_stats_get (&st, "rounding_bound_rel") == pl.rounding_bound);
-  fga_poly_plan_clear (&pl);
-  ck_assert_int_eq (fga_poly_plan (&pl, 0, 30, 3, 3, 1, 1, &tau, 1e-5, FGA_BASIS_CHEB, &err),
+  fga_poly_cost_clear (&pl);
+  ck_assert_int_eq (fga_poly_cost_init (&pl, 0, 30, 3, 3, 1, 1, &tau, 1e-5, FGA_BASIS_CHEB, &err),
                     FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_poly_plan (&pl, 30, 30, 3, 3, -1, 1, &tau, 1e-5, FGA_BASIS_CHEB, &err),
+  ck_assert_int_eq (fga_poly_cost_init (&pl, 30, 30, 3, 3, -1, 1, &tau, 1e-5, FGA_BASIS_CHEB, &err),
                     FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_poly_plan (&pl, 30, 30, 3, 3, 1, 1, &tau, 0, FGA_BASIS_CHEB, &err),
+  ck_assert_int_eq (fga_poly_cost_init (&pl, 30, 30, 3, 3, 1, 1, &tau, 0, FGA_BASIS_CHEB, &err),
                     FGA_ERR_INPUT);
   fga_mat_clear (T);
   fga_instance_clear (inst);
@@ -964,13 +964,13 @@ END_TEST
 START_TEST (test_inside_parallel_region)
 {
   fga_instance_t inst;
-  fga_error_t err;
+  fga_error err;
   fga_instance_init (inst);
   ck_assert_int_eq (fga_instance_generate (inst, 1024, 1024, 8, 3, 1.2, 1, FGA_DIST_UNIFORM,
                                            fga_test_seed (), &err), FGA_OK);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   fga_mat_t T0, T[2];
-  fga_stats_t st;
+  fga_stats st;
   fga_mat_init (T0, 1024, 3, NULL);
   ck_assert_int_eq (run_spec ("poly:deg=6", inst, &tau, T0, NULL, &st, &err), FGA_OK);
   int rc[2] = { -99, -99 };
@@ -983,8 +983,8 @@ START_TEST (test_inside_parallel_region)
 #else
     int k = 0;
 #endif
-    fga_error_t e;
-    fga_stats_t s;
+    fga_error e;
+    fga_stats s;
     rc[k] = run_spec ("poly:deg=6", inst, &tau, T[k], NULL, &s, &e);
   }
   for (int k = 0; k < 2; k++)

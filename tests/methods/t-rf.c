@@ -1,7 +1,7 @@
-/* t-rf -- tests of the random-feature method rf and of fga_rf_draw, fga_rf_phi
+/* t-rf -- tests of the random-feature method rf and of fgap_rf_draw, fgap_rf_phi
 
    Expected values come from closed forms, from the slow MPFR reference
-   fga_test_ref_attention, from the direct feature formulas fga_rf_phi
+   fga_test_ref_attention, from the direct feature formulas fgap_rf_phi
    (the method's stabilised path is compared with them), and from
    statistics over many seeds with tolerances taken from the sample itself.
 
@@ -46,11 +46,11 @@ static double
 estimate (int kind, int orth, size_t m, size_t d, unsigned long seed, const double *x,
           const double *y, double *W, double *px, double *py)
 {
-  fga_error_t err;
-  ck_assert_int_eq (fga_rf_draw (W, m, d, orth, seed, &err), FGA_OK);
-  ck_assert_int_eq (fga_rf_phi (px, (fga_rf_kind_t) kind, W, m, d, x, &err), FGA_OK);
-  ck_assert_int_eq (fga_rf_phi (py, (fga_rf_kind_t) kind, W, m, d, y, &err), FGA_OK);
-  return fga_test_dot (px, py, fga_rf_dim ((fga_rf_kind_t) kind, m));
+  fga_error err;
+  ck_assert_int_eq (fgap_rf_draw (W, m, d, orth, seed, &err), FGA_OK);
+  ck_assert_int_eq (fgap_rf_phi (px, (fga_rf_kind) kind, W, m, d, x, &err), FGA_OK);
+  ck_assert_int_eq (fgap_rf_phi (py, (fga_rf_kind) kind, W, m, d, y, &err), FGA_OK);
+  return fga_test_dot (px, py, fgap_rf_dim ((fga_rf_kind) kind, m));
 }
 
 /* ------------------------------------------------------------------ */
@@ -61,13 +61,13 @@ START_TEST (test_draw_repeat)
   const int orth = _i;
   const size_t m = 37, d = 6;
   double W1[37 * 6], W2[37 * 6];
-  fga_error_t err;
+  fga_error err;
   unsigned long seed = fga_test_seed ();
-  ck_assert_int_eq (fga_rf_draw (W1, m, d, orth, seed, &err), FGA_OK);
-  ck_assert_int_eq (fga_rf_draw (W2, m, d, orth, seed, &err), FGA_OK);
+  ck_assert_int_eq (fgap_rf_draw (W1, m, d, orth, seed, &err), FGA_OK);
+  ck_assert_int_eq (fgap_rf_draw (W2, m, d, orth, seed, &err), FGA_OK);
   ck_assert_msg (memcmp (W1, W2, sizeof W1) == 0, "orth=%d: the same seed drew different W; "
                  "FGATTN_TEST_SEED=%lu", orth, seed);
-  ck_assert_int_eq (fga_rf_draw (W2, m, d, orth, seed + 1, &err), FGA_OK);
+  ck_assert_int_eq (fgap_rf_draw (W2, m, d, orth, seed + 1, &err), FGA_OK);
   size_t same = 0;
   for (size_t k = 0; k < m * d; k++)
     same += W1[k] == W2[k];
@@ -86,8 +86,8 @@ START_TEST (test_draw_orthogonal)
 {
   const size_t m = orth_shapes[_i][0], d = orth_shapes[_i][1];
   double *W = malloc (m * d * sizeof (double));
-  fga_error_t err;
-  ck_assert_int_eq (fga_rf_draw (W, m, d, 1, fga_test_seed (), &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_rf_draw (W, m, d, 1, fga_test_seed (), &err), FGA_OK);
   double nmin = INFINITY, nmax = 0;
   for (size_t a = 0; a < m; a++)
     {
@@ -119,8 +119,8 @@ START_TEST (test_draw_moments)
   const int orth = _i;
   const size_t m = 4096, d = 8, n = m * d;
   double *W = malloc (n * sizeof (double));
-  fga_error_t err;
-  ck_assert_int_eq (fga_rf_draw (W, m, d, orth, fga_test_seed (), &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_rf_draw (W, m, d, orth, fga_test_seed (), &err), FGA_OK);
   double s1 = 0, s2 = 0, s4 = 0;
   for (size_t k = 0; k < n; k++)
     {
@@ -269,7 +269,7 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* The method against the direct formulas: the stabilised path computes
-   the same ratio and the same lse as fga_rf_phi does without any scaling.  */
+   the same ratio and the same lse as fgap_rf_phi does without any scaling.  */
 
 static void
 fill (fga_mat_ptr M, double B, unsigned long *state)
@@ -277,7 +277,7 @@ fill (fga_mat_ptr M, double B, unsigned long *state)
   fga_test_fill_uniform (M, B, state);
 }
 
-/* Att~ and lse~ from fga_rf_phi on x = tau^{1/2} q, y = tau^{1/2} k; den[i]
+/* Att~ and lse~ from fgap_rf_phi on x = tau^{1/2} q, y = tau^{1/2} k; den[i]
    the denominator and absden[i] the sum of |phi(x_i)^T phi(y_j)|.  */
 static void
 reference (fga_mat_ptr T, double *lse, double *den, double *absden, int kind, int orth,
@@ -285,22 +285,22 @@ reference (fga_mat_ptr T, double *lse, double *den, double *absden, int kind, in
            fga_mat_srcptr V)
 {
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
-  const size_t M = fga_rf_dim ((fga_rf_kind_t) kind, m);
+  const size_t M = fgap_rf_dim ((fga_rf_kind) kind, m);
   double *W = malloc (m * d * sizeof (double)), *px = malloc (M * sizeof (double)),
     *py = malloc (nk * M * sizeof (double)), *x = malloc (d * sizeof (double));
-  fga_error_t err;
-  ck_assert_int_eq (fga_rf_draw (W, m, d, orth, seed, &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_rf_draw (W, m, d, orth, seed, &err), FGA_OK);
   for (size_t j = 0; j < nk; j++)
     {
       for (size_t t = 0; t < d; t++)
         x[t] = sqrt (tau) * FGA_MAT (K, j, t);
-      fga_rf_phi (py + j * M, (fga_rf_kind_t) kind, W, m, d, x, &err);
+      fgap_rf_phi (py + j * M, (fga_rf_kind) kind, W, m, d, x, &err);
     }
   for (size_t i = 0; i < nq; i++)
     {
       for (size_t t = 0; t < d; t++)
         x[t] = sqrt (tau) * FGA_MAT (Q, i, t);
-      fga_rf_phi (px, (fga_rf_kind_t) kind, W, m, d, x, &err);
+      fgap_rf_phi (px, (fga_rf_kind) kind, W, m, d, x, &err);
       double s = 0, sa = 0;
       for (size_t c = 0; c < dv; c++)
         FGA_MAT (T, i, c) = 0;
@@ -349,11 +349,11 @@ START_TEST (test_simple)
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=%lu", m, kind_names[kind], orth,
             seed);
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, tau);
-  fga_method_t me = fga_test_make_method (spec, &prob);
-  fga_error_t err;
-  fga_stats_t st;
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_error err;
+  fga_stats st;
   ck_assert_int_eq (fga_method_run (me, T, lse, Q, K, V, &st, &err), FGA_OK);
   reference (R, rlse, den, absden, kind, orth, m, seed, tau, Q, K, V);
   size_t compared = 0, nonpos = 0;
@@ -406,11 +406,11 @@ START_TEST (test_nonpos)
   double den[64], absden[64];
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=1,kind=%s,seed=5", kind_names[kind]);
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, 1.0);
-  fga_method_t me = fga_test_make_method (spec, &prob);
-  fga_error_t err;
-  fga_stats_t st;
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_error err;
+  fga_stats st;
   ck_assert_int_eq (fga_method_run (me, T, NULL, Q, K, V, &st, &err), FGA_OK);
   reference (R, NULL, den, absden, kind, 0, m, 5, 1.0, Q, K, V);
   size_t want = 0, unsure = 0;
@@ -452,17 +452,17 @@ typedef struct
 {
   fga_instance_t inst;
   fga_mat_t truth;
-  fga_problem_t prob;
+  fga_problem prob;
 } err_case_t;
 
 static void
 err_case_init (err_case_t *c)
 {
-  fga_error_t err;
+  fga_error err;
   fga_instance_init (c->inst);
   ck_assert_int_eq (fga_instance_generate (c->inst, ERR_N, ERR_N, ERR_D, ERR_D, 1.0, 1.0,
                                            FGA_DIST_UNIFORM, fga_test_seed (), &err), FGA_OK);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
   fga_problem_from_instance (&c->prob, c->inst, &tau);
   fga_mat_init (c->truth, ERR_N, ERR_D, NULL);
   fga_test_ref_attention (c->truth, NULL, c->inst->Q, c->inst->K, c->inst->V, 1.0 / ERR_D, 128);
@@ -487,12 +487,12 @@ mean_error (err_case_t *c, size_t m, int kind, int orth, size_t nseeds, unsigned
       char spec[128];
       snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=%lu", m, kind_names[kind],
                 orth, base + s);
-      fga_method_t me = fga_test_make_method (spec, &c->prob);
-      fga_error_t err;
+      fga_method me = fga_test_make_method (spec, &c->prob);
+      fga_error err;
       ck_assert_int_eq (fga_method_run (me, T, NULL, c->inst->Q, c->inst->K, c->inst->V, NULL,
                                         &err), FGA_OK);
-      fga_metrics_t mt;
-      ck_assert_int_eq (fga_metrics (&mt, c->truth, T, &err), FGA_OK);
+      fga_metrics mt;
+      ck_assert_int_eq (fga_metrics_compute (&mt, c->truth, T, &err), FGA_OK);
       sum += mt.rel_fro;
       fga_method_destroy (me);
     }
@@ -547,10 +547,10 @@ END_TEST
 /* Reproducibility.  */
 
 static void
-run_into (fga_method_t me, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, fga_stats_t *st)
+run_into (fga_method me, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+          fga_mat_srcptr V, fga_stats *st)
 {
-  fga_error_t err;
+  fga_error err;
   int rc = fga_method_run (me, T, lse, Q, K, V, st, &err);
   ck_assert_msg (rc == FGA_OK, "%s: %s", fga_method_spec (me), err.msg);
 }
@@ -574,12 +574,12 @@ START_TEST (test_repeat)
   fill (K, 1, &state);
   fill (V, 1, &state);
   double l1[300], l2[300];
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, 1.0 / d);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=42", m, kind_names[kind], orth);
-  fga_method_t a = fga_test_make_method (spec, &prob), b = fga_test_make_method (spec, &prob);
-  fga_stats_t st;
+  fga_method a = fga_test_make_method (spec, &prob), b = fga_test_make_method (spec, &prob);
+  fga_stats st;
   size_t bytes = nq * dv * sizeof (double);
 
 #ifdef _OPENMP
@@ -599,7 +599,7 @@ START_TEST (test_repeat)
   ck_assert_msg (memcmp (T1->data, T2->data, bytes) == 0,
                  "%s: two objects of one spec differ", spec);
   /* prepared again: the draws are made again, the same */
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_method_prepare (b, &prob, &err), FGA_OK);
   run_into (b, T2, NULL, Q, K, V, NULL);
   ck_assert_msg (memcmp (T1->data, T2->data, bytes) == 0, "%s: prepared again, differs", spec);
@@ -613,7 +613,7 @@ START_TEST (test_repeat)
 #endif
 
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=43", m, kind_names[kind], orth);
-  fga_method_t c = fga_test_make_method (spec, &prob);
+  fga_method c = fga_test_make_method (spec, &prob);
   run_into (c, T3, NULL, Q, K, V, NULL);
   size_t same = 0;
   for (size_t k = 0; k < nq * dv; k++)
@@ -669,12 +669,12 @@ START_TEST (test_large_scores)
     ck_assert (isinf (exp (target)));
 
   double lse[32];
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, tau);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=64,kind=%s", kind_names[kind]);
-  fga_method_t me = fga_test_make_method (spec, &prob);
-  fga_stats_t st;
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_stats st;
   run_into (me, T, lse, Q, K, V, &st);
   for (size_t c = 0; c < dv; c++)
     {
@@ -730,12 +730,12 @@ START_TEST (test_opposite)
   FGA_MAT (K, 1, 1) = 1e-3;
   FGA_MAT (V, 0, 0) = 0;
   FGA_MAT (V, 1, 0) = 1;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, 1, 2, 2, 1, 1.0);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=256,kind=%s", kind_names[kind]);
-  fga_method_t me = fga_test_make_method (spec, &prob);
-  fga_stats_t st;
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_stats st;
   double lse;
   run_into (me, T, &lse, Q, K, V, &st);
   double t = FGA_MAT (T, 0, 0);
@@ -794,13 +794,13 @@ START_TEST (test_counts)
   fill (K, 1, &state);
   fill (V, 1, &state);
   double *lse = cc->lse ? malloc (nq * sizeof (double)) : NULL;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, 0.5);
   char spec[128];
   snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,orth=%d,seed=9", cc->m, kind_names[cc->kind],
             cc->orth);
-  fga_method_t me = fga_test_make_method (spec, &prob);
-  fga_stats_t st;
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_stats st;
   run_into (me, T, lse, Q, K, V, &st);
   ck_assert_msg (st.n_mul == mul, "%s: mul %llu, expected %llu", spec,
                  (unsigned long long) st.n_mul, (unsigned long long) mul);
@@ -832,8 +832,8 @@ END_TEST
 
 START_TEST (test_default_spec)
 {
-  fga_error_t err;
-  fga_method_t me = fga_method_create ("rf", &err);
+  fga_error err;
+  fga_method me = fga_method_create ("rf", &err);
   ck_assert_ptr_nonnull (me);
   ck_assert_str_eq (fga_method_spec (me), "rf:m=256,kind=pos,orth=0,seed=1");
   fga_method_destroy (me);
@@ -869,9 +869,9 @@ static const bad_spec_t bad_specs[] = {
 
 START_TEST (test_bad_spec)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t me = fga_method_create (bad_specs[_i].spec, &err);
+  fga_method me = fga_method_create (bad_specs[_i].spec, &err);
   ck_assert_msg (me == NULL, "%s was accepted", bad_specs[_i].spec);
   ck_assert_int_eq (err.code, FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, bad_specs[_i].says) != NULL, "%s: message '%s' does not say "
@@ -887,8 +887,8 @@ static const char *const good_specs[] = {
 
 START_TEST (test_good_spec)
 {
-  fga_error_t err;
-  fga_method_t me = fga_method_create (good_specs[_i], &err);
+  fga_error err;
+  fga_method me = fga_method_create (good_specs[_i], &err);
   ck_assert_msg (me != NULL, "%s: %s", good_specs[_i], err.msg);
   fga_method_destroy (me);
 }
@@ -904,10 +904,10 @@ START_TEST (test_bad_input)
   fga_mat_init (K, nk, d, NULL);
   fga_mat_init (V, nk, dv, NULL);
   fga_mat_init (T, nq, dv, NULL);
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, 1.0);
-  fga_method_t me = fga_test_make_method ("rf:m=64", &prob);
-  fga_error_t err;
+  fga_method me = fga_test_make_method ("rf:m=64", &prob);
+  fga_error err;
   const char *says;
   int want;
   switch (_i)
@@ -956,19 +956,19 @@ END_TEST
 START_TEST (test_bad_helpers)
 {
   double W[16], phi[16], x[2] = { 0, 0 };
-  fga_error_t err;
-  ck_assert_int_eq (fga_rf_draw (W, 0, 2, 0, 1, &err), FGA_ERR_INPUT);
+  fga_error err;
+  ck_assert_int_eq (fgap_rf_draw (W, 0, 2, 0, 1, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "m = 0"));
-  ck_assert_int_eq (fga_rf_draw (W, 2, 0, 0, 1, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_rf_draw (W, 2, 2, 2, 1, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_rf_draw (W, 2, 0, 0, 1, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_rf_draw (W, 2, 2, 2, 1, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "orth = 2"));
-  ck_assert_int_eq (fga_rf_draw (NULL, 2, 2, 0, 1, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_rf_draw (W, 1, 5000, 1, 1, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_rf_phi (phi, (fga_rf_kind_t) 3, W, 2, 2, x, &err), FGA_ERR_INPUT);
-  ck_assert_int_eq (fga_rf_phi (phi, FGA_RF_POS, W, 0, 2, x, &err), FGA_ERR_INPUT);
-  ck_assert_uint_eq (fga_rf_dim (FGA_RF_POS, 5), 5);
-  ck_assert_uint_eq (fga_rf_dim (FGA_RF_HYP, 5), 10);
-  ck_assert_uint_eq (fga_rf_dim (FGA_RF_TRIG, 5), 10);
+  ck_assert_int_eq (fgap_rf_draw (NULL, 2, 2, 0, 1, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_rf_draw (W, 1, 5000, 1, 1, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_rf_phi (phi, (fga_rf_kind) 3, W, 2, 2, x, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fgap_rf_phi (phi, FGA_RF_POS, W, 0, 2, x, &err), FGA_ERR_INPUT);
+  ck_assert_uint_eq (fgap_rf_dim (FGA_RF_POS, 5), 5);
+  ck_assert_uint_eq (fgap_rf_dim (FGA_RF_HYP, 5), 10);
+  ck_assert_uint_eq (fgap_rf_dim (FGA_RF_TRIG, 5), 10);
 }
 END_TEST
 
@@ -1005,17 +1005,17 @@ START_TEST (test_nomem)
   fill (Q, 1, &state);
   fill (K, 1, &state);
   fill (V, 1, &state);
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, nq, nk, d, dv, 0.25);
   int succeeded = 0;
   for (int budget = 0; budget < 40 && !succeeded; budget++)
     {
-      fga_error_t err;
+      fga_error err;
       alloc_left = budget;
       alloc_live = 0;
       fga_set_alloc_hooks (failing_alloc, counting_free);
       int rc = FGA_ERR_NOMEM;
-      fga_method_t me = fga_method_create ("rf:m=40,kind=hyp,orth=1", &err);
+      fga_method me = fga_method_create ("rf:m=40,kind=hyp,orth=1", &err);
       if (me != NULL)
         {
           rc = fga_method_prepare (me, &prob, &err);

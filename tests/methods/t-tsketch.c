@@ -1,4 +1,4 @@
-/* t-tsketch -- tests of the TensorSketch method tsketch and of fga_tsketch_vec, fga_tsketch_phi
+/* t-tsketch -- tests of the TensorSketch method tsketch and of fgap_tsketch_vec, fgap_tsketch_phi
 
    Unbiasedness is tested as a statistic over many seeds: the sample mean of
    an estimate must lie within Z_TOL sample standard errors of the truth
@@ -37,11 +37,11 @@ START_TEST (test_sketch_unbiased)
   const size_t d = 5, m = 16, N = 2000;
   const unsigned long base = fga_test_seed () * 7919;
   double sx[16], sy[16], sum = 0, sum2 = 0;
-  fga_error_t err;
+  fga_error err;
   for (size_t s = 0; s < N; s++)
     {
-      ck_assert_int_eq (fga_tsketch_vec (sx, X5, d, m, k, base + s, &err), FGA_OK);
-      ck_assert_int_eq (fga_tsketch_vec (sy, Y5, d, m, k, base + s, &err), FGA_OK);
+      ck_assert_int_eq (fgap_tsketch_vec (sx, X5, d, m, k, base + s, &err), FGA_OK);
+      ck_assert_int_eq (fgap_tsketch_vec (sy, Y5, d, m, k, base + s, &err), FGA_OK);
       double z = fga_test_dot (sx, sy, m);
       sum += z;
       sum2 += z * z;
@@ -54,31 +54,31 @@ START_TEST (test_sketch_unbiased)
 }
 END_TEST
 
-/* A method's key features hold the same sketches as fga_tsketch_vec, and
+/* A method's key features hold the same sketches as fgap_tsketch_vec, and
    its query features the same times c_k tau^k: bit for bit for the keys.  */
 START_TEST (test_phi_matches_vec)
 {
   const size_t d = 5, m = 32;
   const long g = 3;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, 1, 1, d, 1, 0.5);
   char spec[128];
   snprintf (spec, sizeof spec, "tsketch:deg=%ld,m=%zu,seed=%lu,R=2", g, m, fga_test_seed ());
-  fga_method_t meth = fga_test_make_method (spec, &prob);
-  ck_assert_uint_eq (fga_tsketch_dim (meth), 1 + g * m);
+  fga_method meth = fga_test_make_method (spec, &prob);
+  ck_assert_uint_eq (fgap_tsketch_dim (meth), 1 + g * m);
   double psi[1 + 3 * 32], phi[1 + 3 * 32], v[32];
-  fga_error_t err;
-  ck_assert_int_eq (fga_tsketch_phi (psi, meth, X5, 0, &err), FGA_OK);
-  ck_assert_int_eq (fga_tsketch_phi (phi, meth, X5, 1, &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_tsketch_phi (psi, meth, X5, 0, &err), FGA_OK);
+  ck_assert_int_eq (fgap_tsketch_phi (phi, meth, X5, 1, &err), FGA_OK);
   ck_assert (psi[0] == 1.0);
   fga_expfit_t p;
   ck_assert_int_eq (fga_expfit_init (p, FGA_BASIS_CHEB, 2.0, g, 117, &err), FGA_OK);
   ck_assert_close (phi[0], p->mono_d[0], 1, 0);
   for (long k = 1; k <= g; k++)
     {
-      ck_assert_int_eq (fga_tsketch_vec (v, X5, d, m, k, fga_test_seed (), &err), FGA_OK);
+      ck_assert_int_eq (fgap_tsketch_vec (v, X5, d, m, k, fga_test_seed (), &err), FGA_OK);
       ck_assert_msg (memcmp (v, psi + 1 + (k - 1) * m, m * sizeof (double)) == 0,
-                     "degree %ld: key features differ from fga_tsketch_vec", k);
+                     "degree %ld: key features differ from fgap_tsketch_vec", k);
       double ck = p->mono_d[k] * pow (0.5, (double) k);
       for (size_t e = 0; e < m; e++)
         ck_assert_close (phi[1 + (k - 1) * m + e], ck * v[e], 16, 1e-300);
@@ -96,20 +96,20 @@ START_TEST (test_kernel_unbiased)
   const size_t d = 5, m = 8, N = 800;
   const long g = 4;
   const double tau = 0.5, R = 2;
-  fga_problem_t prob;
+  fga_problem prob;
   fga_test_problem (&prob, 1, 1, d, 1, tau);
   const unsigned long base = fga_test_seed () * 104729 + 17;
   const size_t F = 1 + g * m;
   double phi[1 + 4 * 8], psi[1 + 4 * 8], sum = 0, sum2 = 0;
-  fga_error_t err;
+  fga_error err;
   for (size_t s = 0; s < N; s++)
     {
       char spec[160];
       snprintf (spec, sizeof spec, "tsketch:deg=%ld,m=%zu,seed=%lu,R=%g,basis=%s", g, m,
                 base + s, R, taylor ? "taylor" : "cheb");
-      fga_method_t meth = fga_test_make_method (spec, &prob);
-      ck_assert_int_eq (fga_tsketch_phi (phi, meth, X5, 1, &err), FGA_OK);
-      ck_assert_int_eq (fga_tsketch_phi (psi, meth, Y5, 0, &err), FGA_OK);
+      fga_method meth = fga_test_make_method (spec, &prob);
+      ck_assert_int_eq (fgap_tsketch_phi (phi, meth, X5, 1, &err), FGA_OK);
+      ck_assert_int_eq (fgap_tsketch_phi (psi, meth, Y5, 0, &err), FGA_OK);
       double z = fga_test_dot (phi, psi, F);
       sum += z;
       sum2 += z * z;
@@ -139,13 +139,13 @@ END_TEST
 typedef struct
 {
   fga_mat_t Q, K, V, T, A;
-  fga_problem_t prob;
+  fga_problem prob;
 } setup_t;
 
 static void
 setup (setup_t *u, size_t n, size_t d, size_t dv, double B, unsigned long seed)
 {
-  fga_error_t err;
+  fga_error err;
   unsigned long st = seed | 1;
   ck_assert_int_eq (fga_mat_init (u->Q, n, d, &err), FGA_OK);
   ck_assert_int_eq (fga_mat_init (u->K, n, d, &err), FGA_OK);
@@ -181,10 +181,10 @@ max_abs_diff (fga_mat_srcptr X, fga_mat_srcptr Y)
 }
 
 static double
-run_err (setup_t *u, const char *spec, fga_stats_t *st)
+run_err (setup_t *u, const char *spec, fga_stats *st)
 {
-  fga_error_t err;
-  fga_method_t meth = fga_test_make_method (spec, &u->prob);
+  fga_error err;
+  fga_method meth = fga_test_make_method (spec, &u->prob);
   int rc = fga_method_run (meth, u->T, NULL, u->Q, u->K, u->V, st, &err);
   ck_assert_msg (rc == FGA_OK, "%s: %s", spec, err.msg);
   fga_method_destroy (meth);
@@ -222,7 +222,7 @@ START_TEST (test_repeat)
   setup_t u;
   setup (&u, 40, 4, 2, 1.0, fga_test_seed () + 5);
   fga_mat_t T2;
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (T2, 40, 2, &err), FGA_OK);
   run_err (&u, "tsketch:deg=5,m=128,seed=11", NULL);
   memcpy (T2->data, u.T->data, 80 * sizeof (double));
@@ -243,8 +243,8 @@ START_TEST (test_threads)
   setup_t u;
   setup (&u, 96, 4, 3, 1.0, fga_test_seed () + 7);
   fga_mat_t T1;
-  fga_error_t err;
-  fga_stats_t st;
+  fga_error err;
+  fga_stats st;
   const size_t bytes = 96 * 3 * sizeof (double);
   ck_assert_int_eq (fga_mat_init (T1, 96, 3, &err), FGA_OK);
   int saved = omp_get_max_threads ();
@@ -270,7 +270,7 @@ START_TEST (test_counts)
   const long g = 4;
   setup_t u;
   setup (&u, n, d, dv, 1.0, fga_test_seed () + 9);
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
   char spec[96];
   snprintf (spec, sizeof spec, "tsketch:deg=%ld,m=%zu,seed=2", g, m);
@@ -305,7 +305,7 @@ START_TEST (test_degree_from_eps)
 {
   setup_t u;
   setup (&u, 16, 4, 2, 1.0, fga_test_seed () + 3);
-  fga_stats_t st;
+  fga_stats st;
   fga_stats_init (&st);
   run_err (&u, "tsketch:m=16,eps=1e-2", &st);
   double g1 = fga_stats_get (&st, "g");
@@ -326,7 +326,7 @@ START_TEST (test_nonpos)
   for (unsigned long s = 0; s < 40 && !seen; s++)
     {
       char spec[96];
-      fga_stats_t st;
+      fga_stats st;
       fga_stats_init (&st);
       snprintf (spec, sizeof spec, "tsketch:deg=3,m=1,seed=%lu", s);
       run_err (&u, spec, &st);
@@ -351,9 +351,9 @@ static const char *const bad_specs[] = {
 
 START_TEST (test_bad_spec)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t m = fga_method_create (bad_specs[_i], &err);
+  fga_method m = fga_method_create (bad_specs[_i], &err);
   ck_assert_msg (m == NULL, "%s was accepted", bad_specs[_i]);
   ck_assert_msg (err.msg[0] != 0, "%s: refused without a message", bad_specs[_i]);
 }
@@ -362,8 +362,8 @@ END_TEST
 /* Refused at prepare or run, with a message.  */
 START_TEST (test_bad_prepare)
 {
-  fga_error_t err;
-  fga_problem_t prob;
+  fga_error err;
+  fga_problem prob;
   fga_test_problem (&prob, 8, 8, 3, 2, 1.0 / 3);
   struct { const char *spec; double R, Bv; } cases[] = {
     { "tsketch:deg=3,budget=1000,m=4096", 1, 1 },      /* above the budget */
@@ -375,19 +375,19 @@ START_TEST (test_bad_prepare)
       prob.R = cases[c].R;
       prob.Bv = cases[c].Bv;
       fga_error_init (&err);
-      fga_method_t m = fga_method_create (cases[c].spec, &err);
+      fga_method m = fga_method_create (cases[c].spec, &err);
       ck_assert_msg (m != NULL, "%s: %s", cases[c].spec, err.msg);
       ck_assert_msg (fga_method_prepare (m, &prob, &err) != FGA_OK, "%s was prepared",
                      cases[c].spec);
       ck_assert_msg (err.msg[0] != 0, "%s: no message", cases[c].spec);
-      ck_assert_uint_eq (fga_tsketch_dim (m), 0);
+      ck_assert_uint_eq (fgap_tsketch_dim (m), 0);
       fga_method_destroy (m);
     }
 
   /* scores outside R at run */
   setup_t u;
   setup (&u, 8, 3, 2, 1.0, fga_test_seed ());
-  fga_method_t m = fga_test_make_method ("tsketch:deg=3,m=8,R=0.01", &u.prob);
+  fga_method m = fga_test_make_method ("tsketch:deg=3,m=8,R=0.01", &u.prob);
   ck_assert_int_ne (fga_method_run (m, u.T, NULL, u.Q, u.K, u.V, NULL, &err), FGA_OK);
   ck_assert (strstr (err.msg, "[-R, R]") != NULL);
   double phi[64];
@@ -396,13 +396,13 @@ START_TEST (test_bad_prepare)
 
   /* the helpers */
   m = fga_test_make_method ("exact", &prob);
-  ck_assert_uint_eq (fga_tsketch_dim (m), 0);
-  ck_assert_int_ne (fga_tsketch_phi (phi, m, X5, 1, &err), FGA_OK);
+  ck_assert_uint_eq (fgap_tsketch_dim (m), 0);
+  ck_assert_int_ne (fgap_tsketch_phi (phi, m, X5, 1, &err), FGA_OK);
   fga_method_destroy (m);
-  ck_assert_int_ne (fga_tsketch_vec (phi, X5, 5, 8, 0, 1, &err), FGA_OK);
-  ck_assert_int_ne (fga_tsketch_vec (phi, X5, 5, 0, 2, 1, &err), FGA_OK);
-  ck_assert_int_ne (fga_tsketch_vec (phi, X5, 0, 8, 2, 1, &err), FGA_OK);
-  ck_assert_int_ne (fga_tsketch_vec (NULL, X5, 5, 8, 2, 1, &err), FGA_OK);
+  ck_assert_int_ne (fgap_tsketch_vec (phi, X5, 5, 8, 0, 1, &err), FGA_OK);
+  ck_assert_int_ne (fgap_tsketch_vec (phi, X5, 5, 0, 2, 1, &err), FGA_OK);
+  ck_assert_int_ne (fgap_tsketch_vec (phi, X5, 0, 8, 2, 1, &err), FGA_OK);
+  ck_assert_int_ne (fgap_tsketch_vec (NULL, X5, 5, 8, 2, 1, &err), FGA_OK);
 }
 END_TEST
 

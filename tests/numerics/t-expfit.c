@@ -94,9 +94,9 @@ prec_for (double R)
 }
 
 static void
-init_ok (fga_expfit_ptr p, fga_basis_t b, double R, long g, mpfr_prec_t prec)
+init_ok (fga_expfit_ptr p, fga_basis b, double R, long g, mpfr_prec_t prec)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_expfit_init (p, b, R, g, prec, &err);
   ck_assert_msg (rc == FGA_OK, "fga_expfit_init (%s, R = %g, g = %ld, prec = %ld): %s",
@@ -106,16 +106,16 @@ init_ok (fga_expfit_ptr p, fga_basis_t b, double R, long g, mpfr_prec_t prec)
 static void
 measure_ok (double *ea, double *er, fga_expfit_srcptr p, size_t npts)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_expfit_measure (ea, er, p, npts, &err);
   ck_assert_msg (rc == FGA_OK, "fga_expfit_measure: %s", err.msg);
 }
 
 static long
-least_ok (fga_basis_t b, double R, double eps, int rel)
+least_ok (fga_basis b, double R, double eps, int rel)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   long g = -1;
   int rc = fga_expfit_least_degree (&g, b, R, eps, rel, 10000, &err);
@@ -130,13 +130,13 @@ least_ok (fga_basis_t b, double R, double eps, int rel)
 START_TEST (bessel_closed_values_R1)
 {
   static const double want[3] = { 1.266065877752008, 1.130318207984970, 0.2714953395340765 };
-  fga_error_t err;
+  fga_error err;
   mpfr_t a[3];
   double af[3];
   for (int k = 0; k < 3; k++)
     mpfr_init2 (a[k], 53);
   ck_assert_int_eq (fga_cheb_coeffs_bessel (a, 2, 1.0, &err), FGA_OK);
-  ck_assert_int_eq (fga_cheb_coeffs_fftw (af, 2, 1.0, 32, &err), FGA_OK);
+  ck_assert_int_eq (fgap_cheb_coeffs_fftw (af, 2, 1.0, 32, &err), FGA_OK);
   for (int k = 0; k < 3; k++)
     {
       /* the literals carry 16 significant digits */
@@ -158,7 +158,7 @@ START_TEST (bessel_correctly_rounded)
   double R = cr_cases[_i].R;
   mpfr_prec_t prec = cr_cases[_i].prec;
   const long g = 40;
-  fga_error_t err;
+  fga_error err;
   mpfr_t a[41], r;
   mpfr_init2 (r, 64);
   for (long k = 0; k <= g; k++)
@@ -182,7 +182,7 @@ START_TEST (bessel_sum_identities)
 {
   double R = RS[_i];
   const long g = 90;
-  fga_error_t err;
+  fga_error err;
   mpfr_t a[91], sp, sm, e;
   mpfr_inits2 (200, sp, sm, e, (mpfr_ptr) 0);
   for (long k = 0; k <= g; k++)
@@ -245,8 +245,8 @@ START_TEST (fftw_agrees_with_bessel)
   const long g = 40;
   const size_t n = 128;
   double a[41];
-  fga_error_t err;
-  ck_assert_int_eq (fga_cheb_coeffs_fftw (a, g, R, n, &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_cheb_coeffs_fftw (a, g, R, n, &err), FGA_OK);
   double tol = 16 * DBL_EPSILON * exp (R);
   for (long k = 0; k <= g; k++)
     ck_assert_close (a[k], ref_coeff ((unsigned long) k, R), 0, tol);
@@ -265,8 +265,8 @@ START_TEST (fftw_aliasing)
   size_t n = alias_cases[_i].n;
   long N = (long) n - 1, g = N;
   double c[64];
-  fga_error_t err;
-  ck_assert_int_eq (fga_cheb_coeffs_fftw (c, g, R, n, &err), FGA_OK);
+  fga_error err;
+  ck_assert_int_eq (fgap_cheb_coeffs_fftw (c, g, R, n, &err), FGA_OK);
   for (long k = 0; k <= N; k++)
     {
       double want = 0;
@@ -292,7 +292,7 @@ END_TEST
 START_TEST (bound_ge_measured_and_sharp)
 {
   double R = RS[_i / 2];
-  fga_basis_t b = _i % 2 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
+  fga_basis b = _i % 2 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
   long gtop = least_ok (b, R, 1e-12, 1);
   double prev_a = INFINITY, prev_r = INFINITY;
   for (long g = 0; g <= gtop; g++)
@@ -349,7 +349,7 @@ END_TEST
 
 /* Coefficients rounded to few bits: the bound accounts for it and still
    holds against the measurement.  */
-static const struct { fga_basis_t b; double R; long g; mpfr_prec_t prec; } coarse_cases[] = {
+static const struct { fga_basis b; double R; long g; mpfr_prec_t prec; } coarse_cases[] = {
   { FGA_BASIS_TAYLOR, 4, 20, 12 }, { FGA_BASIS_CHEB, 4, 15, 12 },
   { FGA_BASIS_TAYLOR, 16, 70, 53 }, { FGA_BASIS_CHEB, 16, 45, 53 },
   { FGA_BASIS_CHEB, 9, 30, 24 }, { FGA_BASIS_TAYLOR, 1, 9, 2 },
@@ -401,7 +401,7 @@ START_TEST (least_degree_is_least)
   int i = _i;
   int rel = i % 2;
   i /= 2;
-  fga_basis_t b = i % 2 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
+  fga_basis b = i % 2 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
   i /= 2;
   double eps = EPSS[i % 3], R = RS[i / 3];
   long g = least_ok (b, R, eps, rel);
@@ -425,7 +425,7 @@ END_TEST
 
 START_TEST (least_degree_gmax_too_small)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   long g = -7;
   int rc = fga_expfit_least_degree (&g, FGA_BASIS_CHEB, 16, 1e-12, 1, 49, &err);
@@ -569,7 +569,7 @@ END_TEST
 typedef struct
 {
   int kind;                    /* 0 init, 1 least, 2 measure, 3 fftw, 4 bessel, 5 parse */
-  fga_basis_t b;
+  fga_basis b;
   double R;
   long g;
   mpfr_prec_t prec;
@@ -589,7 +589,7 @@ static const bad_t bad[] = {
   { 0, FGA_BASIS_CHEB, 1, 10001, 53, 0, 0, NULL, "g = 10001" },
   { 0, FGA_BASIS_CHEB, 1, 3, 0, 0, 0, NULL, "prec = 0" },
   { 0, FGA_BASIS_CHEB, 1, 3, MPFR_PREC_MAX, 0, 0, NULL, "prec = " },
-  { 0, (fga_basis_t) 7, 1, 3, 53, 0, 0, NULL, "basis 7" },
+  { 0, (fga_basis) 7, 1, 3, 53, 0, 0, NULL, "basis 7" },
   { 1, FGA_BASIS_CHEB, 1, 100, 0, 0, 0, NULL, "eps = 0" },
   { 1, FGA_BASIS_CHEB, 1, 100, 0, 1, 0, NULL, "eps = 1" },
   { 1, FGA_BASIS_TAYLOR, 1, 100, 0, NAN, 0, NULL, "eps = nan" },
@@ -597,7 +597,7 @@ static const bad_t bad[] = {
   { 1, FGA_BASIS_TAYLOR, 1, -1, 0, 1e-3, 0, NULL, "gmax = -1" },
   { 1, FGA_BASIS_TAYLOR, 1, 10001, 0, 1e-3, 0, NULL, "gmax = 10001" },
   { 1, FGA_BASIS_TAYLOR, 0, 100, 0, 1e-3, 0, NULL, "R = 0" },
-  { 1, (fga_basis_t) -1, 1, 100, 0, 1e-3, 0, NULL, "basis -1" },
+  { 1, (fga_basis) -1, 1, 100, 0, 1e-3, 0, NULL, "basis -1" },
   { 2, FGA_BASIS_TAYLOR, 1, 3, 53, 0, 1, NULL, "npts = 1" },
   { 2, FGA_BASIS_TAYLOR, 1, 3, 53, 0, 0, NULL, "npts = 0" },
   { 3, FGA_BASIS_CHEB, 1, 3, 0, 0, 1, NULL, "n = 1" },
@@ -615,7 +615,7 @@ static const bad_t bad[] = {
 START_TEST (bad_input_refused)
 {
   const bad_t *c = &bad[_i];
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = FGA_OK;
   double a[16];
@@ -650,14 +650,14 @@ START_TEST (bad_input_refused)
         break;
       }
     case 3:
-      rc = fga_cheb_coeffs_fftw (a, c->g, c->R, c->n, &err);
+      rc = fgap_cheb_coeffs_fftw (a, c->g, c->R, c->n, &err);
       break;
     case 4:
       rc = fga_cheb_coeffs_bessel (m, c->g, c->R, &err);
       break;
     default:
       {
-        fga_basis_t b = FGA_BASIS_TAYLOR;
+        fga_basis b = FGA_BASIS_TAYLOR;
         rc = fga_basis_parse (&b, c->text, &err);
         ck_assert_int_eq (b, FGA_BASIS_TAYLOR);
       }
@@ -673,7 +673,7 @@ END_TEST
 
 START_TEST (names_and_parse)
 {
-  fga_basis_t b;
+  fga_basis b;
   ck_assert_int_eq (fga_basis_parse (&b, "cheb", NULL), FGA_OK);
   ck_assert_int_eq (b, FGA_BASIS_CHEB);
   ck_assert_int_eq (fga_basis_parse (&b, "taylor", NULL), FGA_OK);

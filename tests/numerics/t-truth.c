@@ -14,20 +14,20 @@
 
 /* --- helpers --------------------------------------------------------------- */
 
-static const fga_tau_t TAU_INV_D = { FGA_TAU_INV_D, 0 };
-static const fga_tau_t TAU_INV_SQRT_D = { FGA_TAU_INV_SQRT_D, 0 };
+static const fga_tau TAU_INV_D = { FGA_TAU_INV_D, 0 };
+static const fga_tau TAU_INV_SQRT_D = { FGA_TAU_INV_SQRT_D, 0 };
 
-static fga_tau_t
+static fga_tau
 tau_value (double x)
 {
-  fga_tau_t t = { FGA_TAU_VALUE, x };
+  fga_tau t = { FGA_TAU_VALUE, x };
   return t;
 }
 
 static void
 mat_uniform (fga_mat_ptr m, size_t rows, size_t cols, double B, unsigned long *state)
 {
-  fga_error_t err;
+  fga_error err;
   ck_assert_int_eq (fga_mat_init (m, rows, cols, &err), FGA_OK);
   fga_test_fill_uniform (m, B, state);
 }
@@ -41,12 +41,12 @@ seed_of (int salt)
 /* Runs the truth with the given precisions; asserts success.  */
 static void
 run_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr E,
-           fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau_t *tau,
-           mpfr_prec_t prec, mpfr_prec_t prec_max, fga_truth_info_t *info, fga_stats_t *st)
+           fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau *tau,
+           mpfr_prec_t prec, mpfr_prec_t prec_max, fga_truth_info *info, fga_stats *st)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_truth_opts_t opts = { prec, prec_max };
+  fga_truth_opts opts = { prec, prec_max };
   ck_assert_int_eq (fga_mat_init (T, Q->rows, V->cols, &err), FGA_OK);
   int rc = fga_truth (T, lse, W, E, Q, K, V, tau, &opts, info, st, &err);
   ck_assert_msg (rc == FGA_OK, "fga_truth failed: %s; FGATTN_TEST_SEED=%lu", err.msg,
@@ -63,7 +63,7 @@ mpfr_none (fga_mpfr_mat_ptr m)
 
 /* tau at precision prec, computed here (not by the library).  */
 static void
-tau_hi (mpfr_ptr t, const fga_tau_t *tau, size_t d)
+tau_hi (mpfr_ptr t, const fga_tau *tau, size_t d)
 {
   if (tau->kind == FGA_TAU_INV_D)
     {
@@ -86,7 +86,7 @@ tau_hi (mpfr_ptr t, const fga_tau_t *tau, size_t d)
 #define HI 1024
 static void
 ref_hi (mpfr_t *A, mpfr_t *lse, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
-        const fga_tau_t *tau)
+        const fga_tau *tau)
 {
   size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
   mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
@@ -194,7 +194,7 @@ static const struct { size_t nq, d, dv; int tau; } one_key_cases[] = {
   { 1, 1, 1, 0 }, { 5, 16, 16, 0 }, { 7, 3, 4, 1 }, { 4, 9, 2, 2 }, { 3, 2, 5, 3 }
 };
 
-static fga_tau_t
+static fga_tau
 tau_case (int k)
 {
   switch (k)
@@ -211,7 +211,7 @@ START_TEST (closed_one_key)
 {
   unsigned long st = seed_of (_i);
   size_t nq = one_key_cases[_i].nq, d = one_key_cases[_i].d, dv = one_key_cases[_i].dv;
-  fga_tau_t tau = tau_case (one_key_cases[_i].tau);
+  fga_tau tau = tau_case (one_key_cases[_i].tau);
   fga_mat_t Q, K, V, T;
   mat_uniform (Q, nq, d, 3, &st);
   mat_uniform (K, 1, d, 3, &st);
@@ -219,7 +219,7 @@ START_TEST (closed_one_key)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, W, E, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   ck_assert_uint_eq (info.rows_raised, 0);
@@ -249,7 +249,7 @@ START_TEST (closed_one_key_lse)
 {
   unsigned long st = seed_of (50 + _i);
   size_t nq = 6, d = lse_cases[_i].d, dv = 2;
-  fga_tau_t tau = tau_case (lse_cases[_i].tau);
+  fga_tau tau = tau_case (lse_cases[_i].tau);
   fga_mat_t Q, K, V, T;
   mat_uniform (Q, nq, d, 2, &st);
   mat_uniform (K, 1, d, 2, &st);
@@ -261,7 +261,7 @@ START_TEST (closed_one_key_lse)
   FGA_MAT (V, 0, 0) = 1;
   FGA_MAT (V, 0, 1) = -0.75;
   double lse[6];
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, lse, NULL, NULL, Q, K, V, &tau, lse_cases[_i].prec, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   mpfr_t t, s, x;
@@ -298,16 +298,16 @@ START_TEST (closed_identical_keys)
 {
   unsigned long st = seed_of (100 + _i);
   size_t nq = 4, d = 5, nk = same_key_cases[_i].nk, dv = same_key_cases[_i].dv;
-  fga_tau_t tau = tau_case (same_key_cases[_i].tau);
+  fga_tau tau = tau_case (same_key_cases[_i].tau);
   fga_mat_t Q, K, V, T, k1;
   mat_uniform (Q, nq, d, 3, &st);
   mat_uniform (k1, 1, d, 3, &st);
   mat_uniform (V, nk, dv, 3, &st);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (K, nk, d, &err);
   for (size_t j = 0; j < nk; j++)
     memcpy (&FGA_MAT (K, j, 0), k1->data, d * sizeof (double));
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   mpfr_t s;
@@ -338,13 +338,13 @@ START_TEST (closed_two_keys)
 {
   unsigned long st = seed_of (200 + _i);
   size_t nq = 6, d = 1 + (size_t) _i % 7, dv = 3;
-  fga_tau_t tau = tau_case (_i % 4);
+  fga_tau tau = tau_case (_i % 4);
   double B = _i % 3 == 0 ? 8 : 2;
   fga_mat_t Q, K, V, T;
   mat_uniform (Q, nq, d, B, &st);
   mat_uniform (K, 2, d, B, &st);
   mat_uniform (V, 2, dv, 5, &st);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   mpfr_t t, s1, s2, x, g1, g2, y;
@@ -406,8 +406,8 @@ START_TEST (closed_zero_column)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
-  fga_tau_t tau = tau_case (_i);
+  fga_truth_info info;
+  fga_tau tau = tau_case (_i);
   run_truth (T, NULL, W, E, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   for (size_t i = 0; i < nq; i++)
@@ -440,7 +440,7 @@ START_TEST (prop_permutation)
     /* entries 2^-300 smaller: the scores need more than 128 bits (wide path) */
     for (size_t t = 0; t < nk * d; t += 3)
       K->data[t] = ldexp (K->data[t], -300);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (K2, nk, d, &err);
   fga_mat_init (V2, nk, dv, &err);
   for (size_t j = 0; j < nk; j++)
@@ -450,8 +450,8 @@ START_TEST (prop_permutation)
       memcpy (&FGA_MAT (V2, pj, 0), &FGA_MAT (V, j, 0), dv * sizeof (double));
     }
   double lse[9], lse2[9];
-  fga_truth_info_t info;
-  fga_tau_t tau = tau_case (_i);
+  fga_truth_info info;
+  fga_tau tau = tau_case (_i);
   run_truth (T, lse, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   run_truth (T2, lse2, NULL, NULL, Q, K2, V2, &tau, 128, 8192, &info, NULL);
@@ -480,7 +480,7 @@ START_TEST (prop_row_shift)
   mat_uniform (K, nk, d, 3, &st);
   mat_uniform (V, nk, dv, 3, &st);
   mat_uniform (c, nq, 1, cmax, &st);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (Q2, nq, d + 1, &err);
   fga_mat_init (K2, nk, d + 1, &err);
   for (size_t i = 0; i < nq; i++)
@@ -493,8 +493,8 @@ START_TEST (prop_row_shift)
       memcpy (&FGA_MAT (K2, j, 0), &FGA_MAT (K, j, 0), d * sizeof (double));
       FGA_MAT (K2, j, d) = 1;
     }
-  fga_tau_t tau = tau_value (_i == 0 ? 0.25 : 0.3);
-  fga_truth_info_t info;
+  fga_tau tau = tau_value (_i == 0 ? 0.25 : 0.3);
+  fga_truth_info info;
   run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   run_truth (T2, NULL, NULL, NULL, Q2, K2, V, &tau, 128, 8192, &info, NULL);
@@ -521,7 +521,7 @@ START_TEST (prop_rows_sum_to_one)
   mat_uniform (Q, nq, d, 3, &st);
   mat_uniform (K, nk, d, 3, &st);
   mat_uniform (V, nk, dv, 3, &st);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (V2, nk, dv, &err);
   for (size_t j = 0; j < nk; j++)
     {
@@ -529,8 +529,8 @@ START_TEST (prop_rows_sum_to_one)
       for (size_t c = 0; c < dv; c++)
         FGA_MAT (V2, j, c) = ldexp (FGA_MAT (V, j, c), 37);
     }
-  fga_tau_t tau = tau_case (_i);
-  fga_truth_info_t info;
+  fga_tau tau = tau_case (_i);
+  fga_truth_info info;
   run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   run_truth (T2, NULL, NULL, NULL, Q, K, V2, &tau, 128, 8192, &info, NULL);
@@ -559,10 +559,10 @@ START_TEST (prop_threads)
   mat_uniform (Q, nq, d, 3, &st);
   mat_uniform (K, nk, d, 3, &st);
   mat_uniform (V, nk, dv, 3, &st);
-  fga_stats_t s1, s2;
+  fga_stats s1, s2;
   fga_stats_init (&s1);
   fga_stats_init (&s2);
-  fga_truth_info_t info;
+  fga_truth_info info;
   int saved = omp_get_max_threads ();
   omp_set_num_threads (1);
   run_truth (T1, NULL, NULL, NULL, Q, K, V, &TAU_INV_D, 128, 8192, &info, &s1);
@@ -602,7 +602,7 @@ START_TEST (prec_consistency)
   size_t nq = prec_cases[_i].nq, nk = prec_cases[_i].nk, d = prec_cases[_i].d,
     dv = prec_cases[_i].dv;
   mpfr_prec_t P = prec_cases[_i].P;
-  fga_tau_t tau = tau_case (prec_cases[_i].tau);
+  fga_tau tau = tau_case (prec_cases[_i].tau);
   fga_mat_t Q, K, V, T1, T2, T, R;
   mat_uniform (Q, nq, d, prec_cases[_i].B, &st);
   mat_uniform (K, nk, d, prec_cases[_i].B, &st);
@@ -612,7 +612,7 @@ START_TEST (prec_consistency)
   mpfr_none (E1);
   mpfr_none (W2);
   mpfr_none (E2);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T1, NULL, W1, E1, Q, K, V, &tau, P, P, &info, NULL);
   ck_assert_int_eq (W1->prec, P);
   run_truth (T2, NULL, W2, E2, Q, K, V, &tau, 2 * P, 2 * P, &info, NULL);
@@ -638,7 +638,7 @@ START_TEST (prec_consistency)
   double lse[16], lref[16];
   run_truth (T, lse, NULL, NULL, Q, K, V, &tau, P, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (R, nq, dv, &err);
   double tau_d = fga_tau_double (&tau, d);
   if (tau.kind != FGA_TAU_INV_SQRT_D && !(tau.kind == FGA_TAU_INV_D && (d & (d - 1)) != 0))
@@ -680,8 +680,8 @@ START_TEST (prec_tiny_bound_holds)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
-  fga_tau_t tau = _i % 2 == 1 ? TAU_INV_SQRT_D : tau_case (_i % 4);
+  fga_truth_info info;
+  fga_tau tau = _i % 2 == 1 ? TAU_INV_SQRT_D : tau_case (_i % 4);
   run_truth (T, NULL, W, E, Q, K, V, &tau, P, P, &info, NULL);
   ck_assert_int_eq (info.prec_used_max, P);
   mpfr_t *A = numbers_new (nq * dv);
@@ -739,14 +739,14 @@ START_TEST (prec_sweep_bound_holds)
       if (cs % 2 == 1)
         for (size_t t = 0; t < nk * dv; t++)
           V->data[t] = 1 + ldexp (round (ldexp (V->data[t], 3)), -3);
-      fga_tau_t tau = cs % 4 == 3 ? tau_value (0.7) : tau_case (cs % 3 == 2 ? 1 : 0);
+      fga_tau tau = cs % 4 == 3 ? tau_value (0.7) : tau_case (cs % 3 == 2 ? 1 : 0);
       if (cs % 4 == 2)
         tau = TAU_INV_SQRT_D;
       fga_mpfr_mat_t W, E;
       mpfr_none (W);
       mpfr_none (E);
       double lse[3];
-      fga_truth_info_t info;
+      fga_truth_info info;
       run_truth (T, lse, W, E, Q, K, V, &tau, P, P, &info, NULL);
       mpfr_t *A = numbers_new (nq * dv), *L = numbers_new (nq);
       ref_hi (A, L, Q, K, V, &tau);
@@ -789,15 +789,15 @@ START_TEST (huge_scores)
     /* make the largest two scores of each row close: a real mix of weights */
     for (size_t c = 0; c < d; c++)
       FGA_MAT (K, 1, c) = FGA_MAT (K, 0, c) + (c == 0 ? 0x1p-40 : 0);
-  fga_tau_t tau = _i == 2 ? TAU_INV_D : tau_value (1.0);
+  fga_tau tau = _i == 2 ? TAU_INV_D : tau_value (1.0);
   double lse[6], lref[6];
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, lse, W, E, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (R, nq, dv, &err);
   fga_test_ref_attention (R, lref, Q, K, V, fga_tau_double (&tau, d), 1024);
   for (size_t t = 0; t < nq * dv; t++)
@@ -833,9 +833,9 @@ START_TEST (huge_tau)
   mat_uniform (Q, nq, d, 1, &st);
   mat_uniform (K, nk, d, 1, &st);
   mat_uniform (V, nk, dv, 3, &st);
-  fga_tau_t tau = tau_value (1e300);
+  fga_tau tau = tau_value (1e300);
   double lse[5];
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, lse, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   mpfr_t s, best, x;
@@ -885,11 +885,11 @@ START_TEST (huge_tau_bound_holds)
   mat_uniform (Q, nq, d, 1, &st);
   mat_uniform (K, nk, d, 1, &st);
   mat_uniform (V, nk, dv, 3, &st);
-  fga_tau_t tau = tau_value (0x1p60);
+  fga_tau tau = tau_value (0x1p60);
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, W, E, Q, K, V, &tau, P, P, &info, NULL);
   mpfr_t *A = numbers_new (nq * dv);
   ref_hi (A, NULL, Q, K, V, &tau);
@@ -930,8 +930,8 @@ START_TEST (huge_exponent_span)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
-  fga_tau_t tau = tau_value (0x1p-505);
+  fga_truth_info info;
+  fga_tau tau = tau_value (0x1p-505);
   run_truth (T, NULL, W, E, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   mpfr_t *A = numbers_new (nq * dv);
@@ -957,7 +957,7 @@ END_TEST
 START_TEST (ziv_near_tie)
 {
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (Q, 1, 2, &err);
   fga_mat_init (K, 2, 2, &err);
   fga_mat_init (V, 2, 1, &err);
@@ -968,8 +968,8 @@ START_TEST (ziv_near_tie)
   FGA_MAT (K, 1, 1) = 0x1p-300;
   FGA_MAT (V, 0, 0) = _i == 0 ? 1 : 1 + 0x1p-52;
   FGA_MAT (V, 1, 0) = _i == 0 ? 1 + 0x1p-52 : 1;
-  fga_tau_t tau = tau_value (1);
-  fga_truth_info_t info;
+  fga_tau tau = tau_value (1);
+  fga_truth_info info;
   run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   ck_assert_uint_eq (info.rows_raised, 1);
@@ -995,7 +995,7 @@ END_TEST
 START_TEST (ziv_exact_tie)
 {
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (Q, 1, 2, &err);
   fga_mat_init (K, 2, 2, &err);
   fga_mat_init (V, 2, 1, &err);
@@ -1009,7 +1009,7 @@ START_TEST (ziv_exact_tie)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, W, E, Q, K, V, &TAU_INV_SQRT_D, 64, 64, &info, NULL);
   ck_assert_uint_eq (info.undecided, 0);
   ck_assert (T->data[0] == 1.0);
@@ -1036,7 +1036,7 @@ END_TEST
 START_TEST (ziv_true_tie)
 {
   fga_mat_t Q, K, V, T;
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (Q, 2, 1, &err);
   fga_mat_init (K, 4, 1, &err);
   fga_mat_init (V, 4, 1, &err);
@@ -1052,8 +1052,8 @@ START_TEST (ziv_true_tie)
   fga_mpfr_mat_t W, E;
   mpfr_none (W);
   mpfr_none (E);
-  fga_truth_info_t info;
-  fga_stats_t st;
+  fga_truth_info info;
+  fga_stats st;
   fga_stats_init (&st);
   double t0 = fga_wall_time ();
   run_truth (T, NULL, W, E, Q, K, V, &TAU_INV_D, 64, _i == 0 ? 512 : 20000, &info, &st);
@@ -1098,7 +1098,7 @@ START_TEST (state_restored_and_outputs)
   mat_uniform (Q, nq, d, 2, &st);
   mat_uniform (K, nk, d, 2, &st);
   mat_uniform (V, nk, dv, 2, &st);
-  fga_error_t err;
+  fga_error err;
   fga_mpfr_mat_t W, E;
   /* W comes in initialised with another shape: it is cleared and made again */
   ck_assert_int_eq (fga_mpfr_mat_init2 (W, 7, 1, 30, &err), FGA_OK);
@@ -1109,7 +1109,7 @@ START_TEST (state_restored_and_outputs)
   mpfr_clear_flags ();
   mpfr_set_erangeflag ();
   mpfr_flags_t flags = mpfr_flags_save ();
-  fga_truth_info_t info;
+  fga_truth_info info;
   run_truth (T, NULL, W, E, Q, K, V, &TAU_INV_D, 100, 1000, &info, NULL);
   ck_assert_int_eq (mpfr_get_emin (), -5000);
   ck_assert_int_eq (mpfr_get_emax (), 5000);
@@ -1132,7 +1132,7 @@ START_TEST (state_restored_and_outputs)
   /* no W, Werr alone, no info */
   fga_mpfr_mat_clear (E);
   fga_mat_init (T, nq, dv, &err);
-  fga_truth_opts_t opts = { 128, 8192 };
+  fga_truth_opts opts = { 128, 8192 };
   ck_assert_int_eq (fga_truth (T, NULL, NULL, E, Q, K, V, &TAU_INV_D, &opts, NULL, NULL, &err),
                     FGA_OK);
   ck_assert_uint_eq (E->rows, nq);
@@ -1156,9 +1156,9 @@ START_TEST (counts)
   mat_uniform (Q, nq, d, 2, &st);
   mat_uniform (K, nk, d, 2, &st);
   mat_uniform (V, nk, dv, 2, &st);
-  fga_stats_t s;
+  fga_stats s;
   fga_stats_init (&s);
-  fga_truth_info_t info;
+  fga_truth_info info;
   /* prec = prec_max: one level, no raising */
   run_truth (T, NULL, NULL, NULL, Q, K, V, &TAU_INV_D, 128, 128, &info, &s);
   ck_assert_uint_eq (info.undecided, 0);
@@ -1201,8 +1201,8 @@ START_TEST (bad_input_refused)
 {
   size_t nq = 2, nk = 4, d = 3, dv = 2, kd = 3, vr = 4, tr = 2, tc = 2;
   mpfr_prec_t prec = 128, prec_max = 256;
-  fga_tau_t tau = TAU_INV_D;
-  const fga_tau_t *taup = &tau;
+  fga_tau tau = TAU_INV_D;
+  const fga_tau *taup = &tau;
   switch (_i)
     {
     case BAD_K_COLS: kd = 2; break;
@@ -1224,7 +1224,7 @@ START_TEST (bad_input_refused)
   mat_uniform (Q, nq, d, 1, &st);
   mat_uniform (K, nk, kd, 1, &st);
   mat_uniform (V, vr, dv, 1, &st);
-  fga_error_t err;
+  fga_error err;
   fga_mat_init (T, tr, tc, &err);
   if (_i == BAD_NAN_Q)
     FGA_MAT (Q, 1, 2) = NAN;
@@ -1232,7 +1232,7 @@ START_TEST (bad_input_refused)
     FGA_MAT (K, 3, 0) = -INFINITY;
   if (_i == BAD_NAN_V)
     FGA_MAT (V, 2, 1) = NAN;
-  fga_truth_opts_t opts = { prec, prec_max };
+  fga_truth_opts opts = { prec, prec_max };
   fga_error_init (&err);
   fga_mpfr_mat_t W;
   mpfr_none (W);

@@ -34,13 +34,13 @@ static unsigned char small_a[] = { 0, 0, 0,  0, 1, 1,  1, 0, 1,  1, 1, 0 };
 static unsigned char small_b[] = { 1, 1, 1,  0, 0, 1,  1, 0, 0,  0, 1, 1 };
 
 static void
-small_instance (fga_instance_ptr inst, fga_reduction_info_t *info)
+small_instance (fga_instance_ptr inst, fga_reduction_info *info)
 {
   fga_hamming_t h;
   fga_hamming_init (h);
   h->n = 4, h->m = 3, h->t = 1, h->eps = 1.0;
   h->a = small_a, h->b = small_b;
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_init (inst);
   ck_assert_msg (fga_reduce (inst, info, h, &err) == FGA_OK, "%s", err.msg);
@@ -49,12 +49,12 @@ small_instance (fga_instance_ptr inst, fga_reduction_info_t *info)
 
 /* Runs spec with tau = 1/d; returns the status, T filled on success.  */
 static int
-run_spec (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst, fga_error_t *err)
+run_spec (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst, fga_error *err)
 {
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_problem_t prob;
-  fga_stats_t st;
-  fga_method_t m = fga_method_create (spec, err);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
+  fga_stats st;
+  fga_method m = fga_method_create (spec, err);
   ck_assert_msg (m != NULL, "%s: %s", spec, err->msg);
   fga_problem_from_instance (&prob, inst, &tau);
   int rc = fga_method_prepare (m, &prob, err);
@@ -77,9 +77,9 @@ run_spec (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst, fga_error_t
 START_TEST (test_scan_equals_method)
 {
   fga_instance_t inst;
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   small_instance (inst, &info);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   double R = fga_score_radius (inst->Q, inst->K, 1.0 / (double) info.d);
   static const char *bases[] = { "cheb", "taylor" };
@@ -87,8 +87,8 @@ START_TEST (test_scan_equals_method)
   size_t checked = 0, failed = 0;
   for (int b = 0; b < 2; b++)
     {
-      fga_basis_t basis = b == 0 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
-      fga_reduction_scan_t scan;
+      fga_basis basis = b == 0 ? FGA_BASIS_CHEB : FGA_BASIS_TAYLOR;
+      fga_reduction_scan scan;
       fga_reduction_scan_init (&scan);
       ck_assert_msg (fga_reduction_degree_scan (&scan, inst, &info, basis, R, gmax, &err)
                      == FGA_OK, "%s", err.msg);
@@ -157,18 +157,18 @@ START_TEST (test_scan_exact_and_certified)
           size_t n = cfg[c][0], m = cfg[c][1], t = cfg[c][2];
           if (fga_hamming_far (t, gaps[gp]) > m / 2 - 2)
             continue;
-          fga_error_t err;
+          fga_error err;
           fga_error_init (&err);
           fga_hamming_t h;
           fga_hamming_init (h);
           ck_assert_msg (fga_hamming_generate (h, n, m, t, gaps[gp], planted,
                                                7 + fga_test_seed (), &err) == FGA_OK,
                          "%s", err.msg);
-          fga_hamming_solution_t sol;
+          fga_hamming_solution sol;
           fga_hamming_solve (&sol, h);
           fga_instance_t inst;
           fga_instance_init (inst);
-          fga_reduction_info_t info;
+          fga_reduction_info info;
           ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
           for (int tight = 0; tight <= 1; tight++)
             {
@@ -178,7 +178,7 @@ START_TEST (test_scan_exact_and_certified)
               ck_assert_int_eq (fga_expfit_least_degree (&cert, FGA_BASIS_CHEB, Rc,
                                                          info.accuracy / 2.01, 1, 2000, &err),
                                 FGA_OK);
-              fga_reduction_scan_t scan;
+              fga_reduction_scan scan;
               fga_reduction_scan_init (&scan);
               ck_assert_msg (fga_reduction_degree_scan (&scan, inst, &info, FGA_BASIS_CHEB, R,
                                                         cert, &err) == FGA_OK, "%s", err.msg);
@@ -211,7 +211,7 @@ END_TEST
 START_TEST (test_stable)
 {
   int v[] = { 1, 0, 1, -1, 1, 1, 1 };
-  fga_reduction_scan_t scan;
+  fga_reduction_scan scan;
   fga_reduction_scan_init (&scan);
   scan.verdict = v;
   scan.gmax = 6;
@@ -231,11 +231,11 @@ END_TEST
 START_TEST (test_scan_refusals)
 {
   fga_instance_t inst;
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   small_instance (inst, &info);
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_reduction_scan_t scan;
+  fga_reduction_scan scan;
   fga_reduction_scan_init (&scan);
   double R = fga_score_radius (inst->Q, inst->K, 1.0 / (double) info.d);
   ck_assert_int_eq (fga_reduction_degree_scan (&scan, inst, &info, FGA_BASIS_CHEB, R, -1, &err),
@@ -262,7 +262,7 @@ END_TEST
 /* --- the configuration ------------------------------------------------------ */
 
 static int
-read_config (fga_hardness_config_t *cfg, const char *text, fga_error_t *err)
+read_config (fga_hardness_config *cfg, const char *text, fga_error *err)
 {
   char path[512];
   path_of (path, sizeof path, "c.conf");
@@ -272,18 +272,18 @@ read_config (fga_hardness_config_t *cfg, const char *text, fga_error_t *err)
 
 START_TEST (test_config)
 {
-  fga_hardness_config_t cfg;
-  fga_error_t err;
+  fga_hardness_config cfg;
+  fga_error err;
   fga_error_init (&err);
   ck_assert_msg (read_config (&cfg, "# comment\n[hardness]\nn = 32, 64 ; two\nm = 8 log2 n\n"
                               "t = m / 8\ngap = 0.5\nseeds = 2-4\nbasis = taylor\nR = max\n"
                               "gmax = 300\n", &err) == FGA_OK, "%s", err.msg);
   ck_assert_uint_eq (cfg.nn, 2);
   ck_assert_uint_eq (cfg.n[1], 64);
-  ck_assert_uint_eq (fga_hardness_m (&cfg, 32), 40);
-  ck_assert_uint_eq (fga_hardness_m (&cfg, 100), 54);     /* ceil (8 log2 100) */
-  ck_assert_uint_eq (fga_hardness_t (&cfg, 40), 5);
-  ck_assert_uint_eq (fga_hardness_t (&cfg, 7), 1);        /* at least 1 */
+  ck_assert_uint_eq (fgap_hardness_m_of (&cfg, 32), 40);
+  ck_assert_uint_eq (fgap_hardness_m_of (&cfg, 100), 54);     /* ceil (8 log2 100) */
+  ck_assert_uint_eq (fgap_hardness_t_of (&cfg, 40), 5);
+  ck_assert_uint_eq (fgap_hardness_t_of (&cfg, 7), 1);        /* at least 1 */
   ck_assert_uint_eq (cfg.nseeds, 3);
   ck_assert_uint_eq (cfg.seeds[2], 4);
   ck_assert_int_eq (cfg.basis, FGA_BASIS_TAYLOR);
@@ -295,8 +295,8 @@ START_TEST (test_config)
 
   ck_assert_int_eq (read_config (&cfg, "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 1\n",
                                  &err), FGA_OK);
-  ck_assert_uint_eq (fga_hardness_m (&cfg, 1024), 12);
-  ck_assert_uint_eq (fga_hardness_t (&cfg, 12), 2);
+  ck_assert_uint_eq (fgap_hardness_m_of (&cfg, 1024), 12);
+  ck_assert_uint_eq (fgap_hardness_t_of (&cfg, 12), 2);
   ck_assert_int_eq (cfg.basis, FGA_BASIS_CHEB);
   ck_assert_int_eq (cfg.R_max, 0);
   fga_hardness_config_clear (&cfg);
@@ -361,8 +361,8 @@ START_TEST (test_run)
   path_of (conf, sizeof conf, "run.conf");
   path_of (out, sizeof out, "run");
   write_text (conf, "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-2\n");
-  fga_hardness_config_t cfg;
-  fga_error_t err;
+  fga_hardness_config cfg;
+  fga_error err;
   fga_error_init (&err);
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
   ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);

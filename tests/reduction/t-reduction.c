@@ -43,7 +43,7 @@ static void
 generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps, int planted,
           unsigned long seed)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   int rc = fga_hamming_generate (h, n, m, t, eps, planted, seed, &err);
   ck_assert_msg (rc == FGA_OK, "generate n=%zu m=%zu t=%zu: %s", n, m, t, err.msg);
@@ -53,12 +53,12 @@ generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps, int plant
 static void
 run_spec (fga_mat_ptr T, const char *spec, fga_instance_srcptr inst)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_problem_t prob;
-  fga_stats_t st;
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
+  fga_stats st;
+  fga_method m = fga_method_create (spec, &err);
   ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
   fga_problem_from_instance (&prob, inst, &tau);
   ck_assert_int_eq (fga_method_prepare (m, &prob, &err), FGA_OK);
@@ -105,7 +105,7 @@ START_TEST (test_generator_guarantees)
               }
           for (size_t k = 0; k < n * m; k++)
             ck_assert (h->a[k] <= 1 && h->b[k] <= 1);
-          fga_hamming_solution_t sol;
+          fga_hamming_solution sol;
           fga_hamming_solve (&sol, h);
           ck_assert_int_eq (sol.yes, planted);
           ck_assert_uint_eq (sol.gap_pairs, 0);
@@ -149,7 +149,7 @@ START_TEST (test_brute_force_by_hand)
   unsigned char b[] = { 1, 1, 1, 0,  0, 0, 1, 1,  1, 0, 1, 0 };
   h->n = 3, h->m = 4, h->t = 1, h->eps = 1.0;
   h->a = a, h->b = b;
-  fga_hamming_solution_t sol;
+  fga_hamming_solution sol;
   fga_hamming_solve (&sol, h);
   ck_assert_uint_eq (fga_hamming_distance (h, 0, 0), 3);
   ck_assert_uint_eq (fga_hamming_distance (h, 2, 2), 4);
@@ -167,7 +167,7 @@ END_TEST
 
 START_TEST (test_round_trip)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h, g;
   fga_hamming_init (h);
@@ -201,11 +201,11 @@ END_TEST
 static int
 reduce_and_decide (fga_hamming_srcptr h, const char *spec, double *max_o_out)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_instance_t inst;
   fga_instance_init (inst);
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   ck_assert_msg (fga_reduce (inst, &info, h, &err) == FGA_OK, "%s", err.msg);
   size_t n = h->n, m = h->m;
   ck_assert_uint_eq (inst->Q->rows, 2 * n);
@@ -254,7 +254,7 @@ reduce_and_decide (fga_hamming_srcptr h, const char *spec, double *max_o_out)
     ck_assert_close (FGA_MAT (T, i, 0), predicted_o (h, lambda, i), 1e6, 0);
   for (size_t i = n; i < 2 * n; i++)
     ck_assert_close (FGA_MAT (T, i, 0), 0.5, 8, 0);
-  fga_reduction_decision_t dec;
+  fga_reduction_decision dec;
   ck_assert_int_eq (fga_reduction_decide (&dec, T, &info, &err), FGA_OK);
   /* The lemma's inequalities on the true outputs.  */
   if (h->planted == 1)
@@ -289,7 +289,7 @@ START_TEST (test_reduction_agrees_with_brute_force)
             fga_hamming_t h;
             fga_hamming_init (h);
             generate (h, n, m, t, gaps[g], planted, 100 * seed + fga_test_seed ());
-            fga_hamming_solution_t sol;
+            fga_hamming_solution sol;
             fga_hamming_solve (&sol, h);
             double max_o;
             int yes = reduce_and_decide (h, "exact:algo=naive", &max_o);
@@ -304,23 +304,23 @@ START_TEST (test_reduction_certified_truth)
 {
   for (int planted = 0; planted <= 1; planted++)
     {
-      fga_error_t err;
+      fga_error err;
       fga_error_init (&err);
       fga_hamming_t h;
       fga_hamming_init (h);
       generate (h, 16, 32, 4, 0.5, planted, 9 + fga_test_seed ());
       fga_instance_t inst;
       fga_instance_init (inst);
-      fga_reduction_info_t info;
+      fga_reduction_info info;
       ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
       fga_mat_t T, N;
-      fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-      fga_truth_info_t ti;
+      fga_tau tau = { FGA_TAU_INV_D, 0 };
+      fga_truth_info ti;
       ck_assert_int_eq (fga_mat_init (T, inst->nq, 1, &err), FGA_OK);
       ck_assert_msg (fga_truth (T, NULL, NULL, NULL, inst->Q, inst->K, inst->V, &tau, NULL, &ti,
                                 NULL, &err) == FGA_OK, "%s", err.msg);
       ck_assert_uint_eq (ti.undecided, 0);
-      fga_reduction_decision_t dec, ndec;
+      fga_reduction_decision dec, ndec;
       ck_assert_int_eq (fga_reduction_decide (&dec, T, &info, &err), FGA_OK);
       ck_assert_int_eq (dec.yes, planted);
       run_spec (N, "exact:algo=naive", inst);
@@ -348,10 +348,10 @@ START_TEST (test_references_example)
         fga_hamming_t h;
         fga_hamming_init (h);
         generate (h, 64, 32, 6, 0.5, planted, seed);
-        fga_error_t err;
+        fga_error err;
         fga_instance_t inst;
         fga_instance_init (inst);
-        fga_reduction_info_t info;
+        fga_reduction_info info;
         ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
         ck_assert_close (info.yes_bound, 1.0 / (2 * 64.0 * 65536), 8, 0);
         ck_assert (fabs (info.yes_bound - 1.19e-7) < 0.01e-7);
@@ -371,7 +371,7 @@ END_TEST
 
 START_TEST (test_info_files)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_hamming_init (h);
@@ -379,7 +379,7 @@ START_TEST (test_info_files)
   fga_instance_t inst, back;
   fga_instance_init (inst);
   fga_instance_init (back);
-  fga_reduction_info_t info, rinfo;
+  fga_reduction_info info, rinfo;
   ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
   char dir[512];
   path_of (dir, sizeof dir, "att");
@@ -406,7 +406,7 @@ END_TEST
 
 START_TEST (test_bad_input)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_hamming_init (h);
@@ -449,7 +449,7 @@ START_TEST (test_bad_input)
   ck_assert_uint_eq (fga_hamming_distance (h, 0, 0), 1);
 
   /* reduction.json with another tau, or disordered thresholds.  */
-  fga_reduction_info_t info;
+  fga_reduction_info info;
   fga_instance_t inst;
   fga_instance_init (inst);
   ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
@@ -463,7 +463,7 @@ START_TEST (test_bad_input)
   ck_assert_int_eq (fga_reduce (inst, &info, h, &err), FGA_OK);
   fga_mat_t T;
   ck_assert_int_eq (fga_mat_init (T, 0, 1, &err), FGA_OK);
-  fga_reduction_decision_t dec;
+  fga_reduction_decision dec;
   ck_assert_int_eq (fga_reduction_decide (&dec, T, &info, &err), FGA_ERR_INPUT);
   fga_mat_clear (T);
   /* An instance of the wrong shape.  */

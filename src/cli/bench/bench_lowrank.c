@@ -121,10 +121,10 @@ typedef struct
    into T.  Prepare is timed apart because it is done once per shape and
    reused by every run.  */
 static void
-measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_problem_t *prob,
+measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_problem *prob,
          fga_mat_ptr T, int reps)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
   res->prep = res->run = res->rss = NAN;
   res->g = res->r = res->features = res->rank = NAN;
@@ -134,7 +134,7 @@ measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_pr
   res->why[0] = '\0';
   rss_resettable = bench_reset_peak_rss ();
   double t0 = fga_wall_time ();
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   if (m == NULL || fga_method_prepare (m, prob, &err) != FGA_OK)
     {
       res->status = 1;
@@ -145,7 +145,7 @@ measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_pr
   res->prep = fga_wall_time () - t0;
   for (int k = 0; k < reps; k++)
     {
-      fga_stats_t st;
+      fga_stats st;
       fga_stats_init (&st);
       if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
         {
@@ -285,9 +285,9 @@ fga_bench_lowrank (int argc, char **argv)
 
   /* Whether tsketch is in this build: its lines are left out, not failed,
      when the method does not exist yet.  */
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_method_t probe = fga_method_create ("tsketch", &err);
+  fga_method probe = fga_method_create ("tsketch", &err);
   int have_tsketch = probe != NULL;
   fga_method_destroy (probe);
   if (!have_tsketch)
@@ -313,8 +313,8 @@ fga_bench_lowrank (int argc, char **argv)
           fga_instance_clear (inst);
           continue;
         }
-      fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-      fga_problem_t prob;
+      fga_tau tau = { FGA_TAU_INV_D, 0 };
+      fga_problem prob;
       fga_problem_from_instance (&prob, inst, &tau);
       printf ("\nB = %g (R = max |S_ij| bound from the data: %.4g)\n", B, prob.R);
       print_header ();
@@ -345,8 +345,8 @@ fga_bench_lowrank (int argc, char **argv)
               printf ("  %-32s failed: %s\n", exact_entries[k].spec, ex[k].why);
               continue;
             }
-          fga_metrics_t mt;
-          if (k > 0 && fga_metrics (&mt, Tref, T, &err) == FGA_OK)
+          fga_metrics mt;
+          if (k > 0 && fga_metrics_compute (&mt, Tref, T, &err) == FGA_OK)
             e = mt.max_abs;
           print_row (exact_entries[k].spec, &ex[k], fastest, k == 0 ? 0.0 : e,
                      k == 0 ? "(the reference)" : "");
@@ -378,8 +378,8 @@ fga_bench_lowrank (int argc, char **argv)
               printf ("  %-32s failed: %s\n", spec, res.why);
               continue;
             }
-          fga_metrics_t mt;
-          double e = fga_metrics (&mt, Tref, T, &err) == FGA_OK ? mt.max_abs : NAN;
+          fga_metrics mt;
+          double e = fga_metrics_compute (&mt, Tref, T, &err) == FGA_OK ? mt.max_abs : NAN;
           char note[96] = "";
           if (!isnan (res.g) && !isnan (res.r))
             snprintf (note, sizeof note, "g=%.0f r=%.0f", res.g, res.r);

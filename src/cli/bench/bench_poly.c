@@ -112,21 +112,21 @@ more (int done, long reps, double spent)
 static int
 bench_poly_point (point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T, int reps)
 {
-  fga_error_t err;
+  fga_error err;
   fga_error_init (&err);
-  fga_tau_t tau = { FGA_TAU_INV_D, 0 };
-  fga_problem_t prob;
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
   fga_problem_from_instance (&prob, inst, &tau);
   bench_reset_peak_rss ();
   double t0 = fga_wall_time ();
-  fga_method_t m = fga_method_create (spec, &err);
+  fga_method m = fga_method_create (spec, &err);
   int rc = m == NULL ? err.code : fga_method_prepare (m, &prob, &err);
   pt->prep = fga_wall_time () - t0;
   pt->run = HUGE_VAL;
   double spent = 0;
   for (int k = 0; rc == FGA_OK && more (k, reps, spent); k++)
     {
-      fga_stats_t st;
+      fga_stats st;
       rc = fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err);
       if (rc != FGA_OK)
         break;
@@ -153,8 +153,8 @@ bench_exact (int which, fga_instance_srcptr inst, fga_mat_ptr T, int reps)
   double best = HUGE_VAL, tau = 1.0 / (double) D, spent = 0;
   for (int k = 0; more (k, reps, spent); k++)
     {
-      fga_error_t err;
-      fga_stats_t st;
+      fga_error err;
+      fga_stats st;
       fga_error_init (&err);
       fga_stats_init (&st);
       double t = fga_wall_time ();
@@ -280,7 +280,7 @@ fga_bench_poly (int argc, char **argv)
       pt->diff = NAN;
       fga_instance_t inst;
       fga_instance_init (inst);
-      fga_error_t err;
+      fga_error err;
       fga_mat_t Tp, Te;
       Tp->data = Te->data = NULL;
       Tp->rows = Tp->cols = Te->rows = Te->cols = 0;
