@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include "fgattn.h"
+#include "fga-private.h"
 
 /* The seed of the random cases: FGATTN_TEST_SEED from the environment, or a
    fixed default.  Printed by fga_test_seed_banner so that a failing run can

@@ -12,7 +12,7 @@
    them afterwards would read buffers no thread wrote.  So the kernels ask
    here: one thread when no further level of parallelism is active.  */
 int
-fga_max_threads (void)
+fgap_max_threads (void)
 {
 #ifdef _OPENMP
   if (omp_get_active_level () >= omp_get_max_active_levels ())

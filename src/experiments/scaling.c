@@ -318,7 +318,7 @@ fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error *err
       fga_an_result_clear (&res);
       return rc;
     }
-  const double threads = (double) fga_max_threads ();
+  const double threads = (double) fgap_max_threads ();
   const double nd = (double) n, d = (double) s->d, dv = (double) s->dv;
   /* Q, K (n x d), V and T (n x dv), held by the caller during the runs */
   double b = 8 * (2 * nd * d + 2 * nd * dv);

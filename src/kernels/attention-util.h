@@ -70,7 +70,7 @@ fga_attn_threads (size_t nq, size_t nk, size_t d, size_t dv, size_t units)
 {
   int nt = 1;
 #ifdef _OPENMP
-  nt = fga_max_threads ();
+  nt = fgap_max_threads ();
 #endif
   if ((size_t) nt > units)
     nt = units > 0 ? (int) units : 1;

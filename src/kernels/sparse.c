@@ -66,6 +66,7 @@
    of the inputs and the pattern is not counted, as in the exact kernels.  */
 
 #include "core/fga-impl.h"
+#include "kernels/sparse-impl.h"
 #include "kernels/attention-util.h"
 
 #include <stdint.h>
@@ -652,35 +653,4 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   if (bad != SIZE_MAX)
     return fga_attn_overflow (fn, bad, err);
   return FGA_OK;
-}
-
-/* The prepare and destroy shared by the four sparse method classes: the
-   patterns are over positions, so queries and keys must be the same
-   sequence; the checked pattern becomes the method's state.  */
-int
-fgap_sparse_method_prepare (fga_method m, const fga_problem *prob, fga_sparse_pattern p,
-                           fga_error *err)
-{
-  const char *name = m->cls->info.name;
-  if (prob->nq != prob->nk)
-    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over positions, "
-                          "so it needs nq = nk, not nq = %zu and nk = %zu", name, prob->nq,
-                          prob->nk);
-  int rc = fga_sparse_pattern_check (&p, err);
-  if (rc != FGA_OK)
-    return rc;
-  fgap_sparse_method_destroy (m);
-  fga_sparse_pattern *state = fgap_alloc (sizeof *state, "a sparse pattern", err);
-  if (state == NULL)
-    return FGA_ERR_NOMEM;
-  *state = p;
-  m->state = state;
-  return FGA_OK;
-}
-
-void
-fgap_sparse_method_destroy (fga_method m)
-{
-  fgap_free (m->state);
-  m->state = NULL;
 }

@@ -55,6 +55,7 @@
    peak_bytes = threads (cmax + 2 dv) 8 with cmax = max_k c(min (w_k, n)).  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 static const fga_param_info dilated_params[] = {
   { "w", FGA_PARAM_INT, "64", 1, 9007199254740992.0, NULL, NULL,

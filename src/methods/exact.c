@@ -1,6 +1,7 @@
 /* fgap_method_exact -- exact attention: naive, stream and blas in double, mpfr certified */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 enum { ALGO_NAIVE, ALGO_STREAM, ALGO_BLAS, ALGO_MPFR };
 

@@ -66,6 +66,7 @@
    listed in increasing key order with no key twice.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 static const fga_param_info fixed_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,

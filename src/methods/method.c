@@ -1,6 +1,7 @@
 /* fga_method -- the registry, spec parsing, and the create/prepare/run/destroy life cycle */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -364,7 +365,7 @@ fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_
   fga_stats *st = stats != NULL ? stats : &local;
   fga_stats_init (st);
 #ifdef _OPENMP
-  st->threads = fga_max_threads ();
+  st->threads = fgap_max_threads ();
 #endif
   double t0 = fga_wall_time ();
   rc = m->cls->run (m, T, lse, Q, K, V, st, err);

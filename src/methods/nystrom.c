@@ -81,6 +81,7 @@
      T = F (A^+ W)       nq dv m products, nq dv (m - 1) additions.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 #include "kernels/attention-util.h"
 
 #include <float.h>

@@ -31,6 +31,8 @@
    and ||V||_inf checks) is not counted, as in the exact kernels.  */
 
 #include "core/fga-impl.h"
+#include "numerics/monomial-impl.h"
+#include "methods/method-impl.h"
 #include "methods/poly_impl.h"
 
 #include <limits.h>
@@ -131,7 +133,7 @@ mpfr_bytes (mpfr_prec_t p)
 static int
 run_threads (const poly_t *s, size_t nq, size_t nk, size_t dv)
 {
-  int nt = fga_max_threads ();
+  int nt = fgap_max_threads ();
   size_t tiles = (nq > nk ? nq : nk);
   if (s->arith == ARITH_DOUBLE)
     tiles = (tiles + s->tile - 1) / s->tile;
@@ -352,7 +354,7 @@ poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
     if (fgap_size_mul (&tables, s->r, per))
       tables = SIZE_MAX;
     s->table_bytes = tables;
-    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fga_max_threads ());
+    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fgap_max_threads ());
     size_t total = add_sat (tables, runb);
     size_t budget = (size_t) fgap_param_int (m, "budget");
     if (total > budget)

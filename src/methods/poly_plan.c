@@ -6,6 +6,7 @@
    puts them beside exact attention for `fgattn plan'.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 #include "methods/poly_impl.h"
 
 #include <limits.h>

@@ -60,6 +60,7 @@
    kernels.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -384,7 +385,7 @@ rf_threads (const rf_t *s, size_t nq, size_t nk, size_t dv, size_t tasks)
 {
   int nt = 1;
 #ifdef _OPENMP
-  nt = fga_max_threads ();
+  nt = fgap_max_threads ();
 #endif
   if ((size_t) nt > tasks)
     nt = tasks > 0 ? (int) tasks : 1;

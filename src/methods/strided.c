@@ -30,6 +30,7 @@
    it by about 2^1.5.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 static const fga_param_info strided_params[] = {
   { "l", FGA_PARAM_INT, "0", 0, 9007199254740992.0, NULL, NULL,

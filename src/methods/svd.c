@@ -28,6 +28,7 @@
    products and a b (c - 1) additions, as in attention_blas.c).  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 #include <limits.h>
 #include <cblas.h>

@@ -54,6 +54,7 @@
    transforms per row for each degree k >= 2, and is not in n_mul/n_add.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 #include "methods/poly_impl.h"
 
 #include <limits.h>
@@ -446,7 +447,7 @@ ts_prepare (fga_method m, const fga_problem *prob, fga_error *err)
     double tb = (double) nsk * (double) d * (sizeof (uint32_t) + sizeof (double))
       + 2.0 * (double) (s->g + 1) * sizeof (double);
     s->table_bytes = tb < 0x1p63 ? (size_t) tb : SIZE_MAX;
-    size_t runb = run_bytes (s, prob->nq, prob->nk, dv, fga_max_threads ());
+    size_t runb = run_bytes (s, prob->nq, prob->nk, dv, fgap_max_threads ());
     double total = (double) s->table_bytes + (double) runb;
     size_t budget = (size_t) fgap_param_int (m, "budget");
     if (total > (double) budget)
@@ -527,7 +528,7 @@ ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
                           "radius is %.6g; use R=auto or a larger R", s->R, s->R, rdata);
 
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1, F = s->F;
-  int nt = fga_max_threads ();
+  int nt = fgap_max_threads ();
   if ((double) (nq + nk) * (double) F < (double) (1 << 16))
     nt = 1;
   fgap_memtrack mt;

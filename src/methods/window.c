@@ -22,6 +22,7 @@
    doubles P up to the w (w + 1) edge term.  */
 
 #include "core/fga-impl.h"
+#include "methods/method-impl.h"
 
 static const fga_param_info window_params[] = {
   { "w", FGA_PARAM_INT, "64", 0, 9007199254740992.0, NULL, NULL,

@@ -62,4 +62,12 @@ int fgap_cheb_to_mono (mpfr_t *mono, mpfr_ptr rho, long g, double R, mpfr_prec_t
 void fgap_taylor_abs_up (mpfr_ptr res, long g, double R);
 void fgap_taylor_rel_up (mpfr_ptr res, long g, double R);
 
+/* Chebyshev coefficients a_0..a_g of e^{R t} on [-1, 1] (e^{Rt} = sum a_k T_k(t))
+   in double, from n >= g + 1 samples at Chebyshev points by an FFTW
+   real-to-real transform: the interpolant's coefficients, equal to the
+   series' up to aliasing (the tests compare them with the correctly rounded
+   fga_cheb_coeffs_bessel).  Needs n >= 2 and R <= 709.  Calls FFTW's
+   planner, which is not thread-safe: serialise calls.  */
+int fgap_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error *err);
+
 #endif /* FGA_EXPFIT_IMPL_H */

@@ -2,5 +2,5 @@
 # the attention matrix and its singular values, the certified ground truth
 src_libfgattn_all_la_SOURCES += src/numerics/metrics.c \
 	src/numerics/expfit.c src/numerics/cheb.c src/numerics/expfit-impl.h \
-	src/numerics/monomial.c src/numerics/attention_matrix.c \
+	src/numerics/monomial.c src/numerics/monomial-impl.h src/numerics/attention_matrix.c \
 	src/numerics/truth.c src/numerics/truth_row.c src/numerics/truth-impl.h

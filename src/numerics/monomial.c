@@ -9,6 +9,7 @@
    depth-first walk visits the same tree in preorder.  */
 
 #include "core/fga-impl.h"
+#include "numerics/monomial-impl.h"
 
 #include <limits.h>
 #ifdef _OPENMP

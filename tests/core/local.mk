@@ -5,3 +5,8 @@ check_PROGRAMS += tests/core/t-core
 tests_core_t_core_SOURCES = tests/core/t-core.c
 tests_core_t_core_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_core_t_core_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/core/layers.test
+EXTRA_DIST += tests/core/layers.test
+TESTS += tests/core/headers.test
+EXTRA_DIST += tests/core/headers.test

@@ -960,7 +960,7 @@ END_TEST
 
 /* Inside a parallel region with nesting off (a sweep running cells with
    --jobs 2), a kernel gets one thread however many omp_get_max_threads
-   names; the output must still be right (threads.c, fga_max_threads).  */
+   names; the output must still be right (threads.c, fgap_max_threads).  */
 START_TEST (test_inside_parallel_region)
 {
   fga_instance_t inst;

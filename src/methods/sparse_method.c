@@ -1,0 +1,35 @@
+/* fgap_sparse_method -- the prepare and destroy shared by the sparse method classes */
+
+#include "core/fga-impl.h"
+#include "methods/method-impl.h"
+
+/* The prepare and destroy shared by the four sparse method classes: the
+   patterns are over positions, so queries and keys must be the same
+   sequence; the checked pattern becomes the method's state.  */
+int
+fgap_sparse_method_prepare (fga_method m, const fga_problem *prob, fga_sparse_pattern p,
+                           fga_error *err)
+{
+  const char *name = m->cls->info.name;
+  if (prob->nq != prob->nk)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: the pattern is over positions, "
+                          "so it needs nq = nk, not nq = %zu and nk = %zu", name, prob->nq,
+                          prob->nk);
+  int rc = fga_sparse_pattern_check (&p, err);
+  if (rc != FGA_OK)
+    return rc;
+  fgap_sparse_method_destroy (m);
+  fga_sparse_pattern *state = fgap_alloc (sizeof *state, "a sparse pattern", err);
+  if (state == NULL)
+    return FGA_ERR_NOMEM;
+  *state = p;
+  m->state = state;
+  return FGA_OK;
+}
+
+void
+fgap_sparse_method_destroy (fga_method m)
+{
+  fgap_free (m->state);
+  m->state = NULL;
+}
