@@ -1,0 +1,85 @@
+/* fgattn/method.h -- the method interface: create, prepare, run, destroy, and the registry
+
+Copyright 2026 the fgattn authors.
+
+This file is part of fgattn.  fgattn is free software: you can redistribute
+it and/or modify it under the terms of the GNU General Public License as
+published by the Free Software Foundation, either version 3 of the License,
+or (at your option) any later version.  See COPYING.  */
+
+#ifndef FGATTN_METHOD_H
+#define FGATTN_METHOD_H
+
+#include "fgattn/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Methods: an opaque object made from a spec string, prepared for a problem
+   shape (all decisions and allocations that do not depend on the values),
+   run any number of times (run does not change it), destroyed.  */
+
+
+typedef struct fga_method_struct *fga_method;
+
+/* spec is "name" or "name:key=value,key=value".  Unknown names and keys,
+   malformed or out-of-range values are refused with a message naming them.  */
+fga_method fga_method_create (const char *spec, fga_error *err);
+int fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err);
+/* T must be nq x dv; lse, if not NULL, receives nq values.  stats may be NULL. */
+int fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                    fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats, fga_error *err);
+void fga_method_destroy (fga_method m);
+/* The spec with every parameter spelled out (defaults included).  Owned by m. */
+const char *fga_method_spec (fga_method m);
+
+/* The registry, for listing.  */
+typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE } fga_param_type;
+
+typedef struct
+{
+  const char *key;
+  fga_param_type type;
+  const char *def;             /* default, as text */
+  double min, max;             /* inclusive range for INT and REAL */
+  const char *choices;         /* "a|b|c" for CHOICE; for REAL, words accepted besides
+                                  numbers in [min, max] (e.g. R=auto|apriori|4.5) */
+  const char *applies;         /* NULL, or "key=v1|v2": the parameter means something
+                                  only when that CHOICE parameter has one of those values */
+  const char *doc;             /* one line */
+} fga_param_info;
+
+typedef struct
+{
+  const char *name;
+  const char *description;     /* one line */
+  const fga_param_info *params;   /* terminated by key == NULL */
+} fga_method_info;
+
+size_t fga_method_count (void);
+const fga_method_info *fga_method_info_at (size_t i);
+
+/* The methods (see fgattn methods):
+   svd:k=K          T = P_k V, P_k the truncated SVD of P (Eckart--Young: the
+                    least Frobenius error of any rank-k matrix); 1 <= k <= min
+                    (nq, nk), larger k refused at prepare.  Stats: k, rank_max,
+                    sigma_1, sigma_k1 (sigma_{k+1}, 0 when k = min (nq, nk)),
+                    eckart_young_fro = ||P - P_k||_F, eckart_young_rel (divided
+                    by ||P||_F), lapack_flops (estimated, not in the counts);
+                    lse is that of the exact scores.
+   nystrom:m=M,landmarks=uniform|segment,pinv=svd|iter,rcond=X|auto,seed=S,iters=I
+                    T = softmax (tau Q K~^T) A^+ (softmax (tau Q~ K^T) V) with
+                    A = softmax (tau Q~ K~^T) and m landmark queries Q~ and keys
+                    K~ (Xiong et al. 2021); exact attention to rounding when
+                    m = nq = nk; lse refused (no row normaliser).  Stats: m,
+                    rank (of the pseudo-inverse), pinv_cutoff and lapack_flops
+                    (svd) or iters (iter).  src/methods/nystrom.c says why this form and
+                    how the landmarks are drawn.  */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FGATTN_METHOD_H */

@@ -1,0 +1,205 @@
+/* fgattn/reduction.h -- gap Hamming instances, the SETH reduction, the hardness experiment
+
+Copyright 2026 the fgattn authors.
+
+This file is part of fgattn.  fgattn is free software: you can redistribute
+it and/or modify it under the terms of the GNU General Public License as
+published by the Free Software Foundation, either version 3 of the License,
+or (at your option) any later version.  See COPYING.  */
+
+#ifndef FGATTN_REDUCTION_H
+#define FGATTN_REDUCTION_H
+
+#include "fgattn/core.h"
+#include "fgattn/io.h"
+#include "fgattn/numerics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Gap Hamming closest pair and the reduction (theory/lower-bound.md).
+
+   A gap bichromatic Hamming closest pair instance: n vectors a_i and n
+   vectors b_j in {0,1}^m, a threshold t and a gap eps > 0, with the promise
+   that either some ham(a_i, b_j) <= t (YES) or every ham(a_i, b_j) >=
+   (1+eps) t (NO).  Bits are stored one per byte, 0 or 1, row-major.  */
+
+typedef struct
+{
+  size_t n, m, t;
+  double eps;
+  int planted;                 /* 1: generated as YES, 0: as NO, -1: unknown */
+  unsigned long seed;          /* meaningful when planted >= 0 */
+  size_t pi, pj;               /* the planted pair, when planted == 1 */
+  unsigned char *a, *b;        /* n*m bits each; owned */
+} fga_hamming_struct;
+typedef fga_hamming_struct fga_hamming_t[1];
+typedef fga_hamming_struct *fga_hamming_ptr;
+typedef const fga_hamming_struct *fga_hamming_srcptr;
+
+void fga_hamming_init (fga_hamming_ptr h);
+void fga_hamming_clear (fga_hamming_ptr h);
+/* The least integer distance allowed to a non-planted pair: ceil((1+eps) t). */
+size_t fga_hamming_far (size_t t, double eps);
+/* Draws a YES (planted != 0: one pair at distance exactly t, every other
+   pair >= (1+eps) t) or NO instance (every pair >= (1+eps) t) by rejection
+   sampling from GMP's default random state seeded with seed.  Refuses, before
+   drawing, parameters for which rejection would almost surely fail: random
+   vectors concentrate at distance m/2, so (1+eps) t must stay below m/2 by a
+   margin (the message gives the probability that a random pair is too close). */
+int fga_hamming_generate (fga_hamming_ptr h, size_t n, size_t m, size_t t, double eps,
+                          int planted, unsigned long seed, fga_error *err);
+size_t fga_hamming_distance (fga_hamming_srcptr h, size_t i, size_t j);
+/* dir/hamming.json: {"format": "fgattn-hamming", "n", "m", "t", "eps",
+   "planted", "seed", "planted_pair": [i, j], "a": ["0110...", ...],
+   "b": [...]}; written atomically (the folder is made when missing).  */
+int fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error *err);
+int fga_hamming_read (fga_hamming_ptr h, const char *dir, fga_error *err);
+
+typedef struct
+{
+  size_t min_dist, argmin_i, argmin_j;
+  size_t close_pairs;          /* pairs at distance <= t */
+  size_t gap_pairs;            /* pairs strictly between t and (1+eps) t (promise broken) */
+  int yes;                     /* min_dist <= t */
+} fga_hamming_solution;
+/* Brute force over all n^2 pairs.  */
+void fga_hamming_solve (fga_hamming_solution *sol, fga_hamming_srcptr h);
+
+/* The reduction (REFERENCES.md section 4).  d = 2m, lambda = ln(4n)/(eps t),
+   s = sqrt(lambda d); rows 0..n-1 of Q are s (a_i, 1-a_i), rows n..2n-1 zero;
+   rows 0..n-1 of K are s (b_j, 1-b_j), rows n..2n-1 are s 1; V is 1 on the
+   real keys and 0 on the dummies.  With tau = 1/d, real query i outputs
+   o_i = x_i / (x_i + n), x_i = sum_j exp(-lambda ham(a_i, b_j)).  */
+typedef struct
+{
+  size_t n, m, d, t;
+  double eps;
+  double lambda, s, s_over_sqrt_ln_n;
+  double yes_bound;            /* YES: max_i o_i >= e^{-lambda t} / (2n) */
+  double no_bound;             /* NO: every o_i <= e^{-lambda t} / (4n) */
+  double accuracy;             /* additive error below e^{-lambda t} / (8n) decides */
+  double decide_at;            /* 3 e^{-lambda t} / (8n), the midpoint */
+} fga_reduction_info;
+
+/* Builds the attention instance (inst initialised by the caller; cleared
+   first) and its thresholds.  inst->B = s, inst->Bv = 1.  */
+int fga_reduce (fga_instance_ptr inst, fga_reduction_info *info, fga_hamming_srcptr h,
+                fga_error *err);
+/* dir/reduction.json, atomically (with tau "1/d").  */
+int fga_reduction_write_info (const char *dir, const fga_reduction_info *info,
+                              fga_error *err);
+int fga_reduction_read_info (fga_reduction_info *info, const char *dir, fga_error *err);
+/* Checks that inst has the shapes info calls for (2n x 2m, V 2n x 1).  */
+int fga_reduction_check (fga_instance_srcptr inst, const fga_reduction_info *info,
+                         fga_error *err);
+
+typedef struct
+{
+  double max_o;                /* max over real queries of the output */
+  size_t argmax;
+  int yes;                     /* max_o > decide_at */
+  double margin;               /* yes: max_o - decide_at; no: decide_at - max_o (>= 0) */
+  double above_no;             /* max_o - no_bound */
+  double below_yes;            /* yes_bound - max_o */
+} fga_reduction_decision;
+/* Decides from an output T (2n x 1) of any method run with tau = 1/d.  */
+int fga_reduction_decide (fga_reduction_decision *dec, fga_mat_srcptr T,
+                          const fga_reduction_info *info, fga_error *err);
+
+/* The polynomial method's decision at every degree (src/reduction/reduction_degree.c,
+   theory/lower-bound.md section 6).  For g = 0..gmax, the output that the
+   method poly with this basis, R and deg = g computes in exact arithmetic:
+   T = D~^{-1} A~ V with A~ = p_g(S) (lemma 3 of theory/upper-bound.md: the
+   factorisation U1 U2^T equals p_g(S) exactly, so the factored method
+   differs from this only by its rounding).  Scores of a reduced instance
+   take at most d + 1 values s^2 c / d (c coinciding coordinates), so each
+   row is a sum over c of a count times p_g(s^2 c / d): the scan costs
+   O(n^2 d + n d gmax) and works at sizes where the method's
+   r = C(d + g, d) features cannot be stored.  p_g is evaluated in MPFR at
+   128 + 2 R log2(e) + log2(1 / accuracy) bits (the Chebyshev sum cancels
+   down from e^R), the row sums at 192 bits: the relative error of each
+   max_o is below 2^-150, far below the margins the decision looks at.  */
+typedef struct
+{
+  fga_basis basis;
+  double R;                    /* p_g approximates exp on [-R, R] */
+  double max_score;            /* the largest score, rounded upward; <= R */
+  long gmax;
+  double max_o_exact;          /* max over real queries of o_i with exp itself */
+  int yes_exact;               /* max_o_exact > decide_at */
+  double *max_o;               /* gmax + 1 entries: max_i o_i with p_g (NaN: no answer) */
+  int *verdict;                /* gmax + 1 entries: 1 YES, 0 NO, -1 no answer (some real
+                                  query's row sum of p_g is <= 0) */
+  unsigned char *dummy_fail;   /* gmax + 1 entries: 1 when a dummy query's row sum is <= 0
+                                  (p_g(0) <= 0): the method itself, which checks every
+                                  row, refuses the output; the decision reads only the
+                                  real queries, so the verdict is still given */
+} fga_reduction_scan;
+
+void fga_reduction_scan_init (fga_reduction_scan *scan);
+void fga_reduction_scan_clear (fga_reduction_scan *scan);
+/* Refuses an instance that is not a reduction (entries of Q, K other than
+   0 and one s > 0, V other than 0 and 1), R < max_score, and gmax outside
+   0..FGA_EXPFIT_GMAX.  The Taylor basis ignores R beyond that check.  */
+int fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
+                               const fga_reduction_info *info, fga_basis basis, double R,
+                               long gmax, fga_error *err);
+/* The least g <= gmax from which every degree up to gmax answers `yes';
+   -1 if none (not even gmax).  */
+long fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes);
+
+/* The hardness experiment (src/reduction/hardness.c, `fgattn hardness CONFIG',
+   experiments/hardness.conf): for each n and seed, a YES and a NO gap
+   Hamming instance, reduced, and the least degree of the polynomial method
+   that decides it, with r = C(d + g, d).  The configuration, one section:
+     [hardness]
+     n = 32, 64, 128         sizes of the Hamming instance (attention: 2n rows)
+     m = 6 log2 n            dimension: an integer, or C log2 n meaning ceil (C log2 n)
+     t = m / 8               threshold: an integer, or m / K meaning max (1, floor (m / K))
+     gap = 1                 the gap eps > 0
+     seeds = 1, 2, 3         (or a range 1-3)
+     basis = cheb            cheb | taylor
+     R = auto                auto: the method's radius from the data (Cauchy-Schwarz);
+                             max: the largest score (an oracle-tight interval)
+     gmax = 2000             the scan stops at the certified degree or at gmax
+   Lines are `key = value'; `#' and `;' start comments.  */
+#define FGA_HARDNESS_MAX 64
+typedef struct
+{
+  size_t n[FGA_HARDNESS_MAX], nn;
+  size_t m_fixed;              /* m, or 0 for ceil (m_coef log2 n) */
+  double m_coef;
+  size_t t_fixed;              /* t, or 0 for max (1, floor (m / t_div)) */
+  double t_div;
+  double gap;
+  unsigned long seeds[FGA_HARDNESS_MAX];
+  size_t nseeds;
+  fga_basis basis;
+  int R_max;                   /* 0: R = auto, 1: R = the largest score */
+  long gmax;
+  char *text;                  /* the file as read (recorded in hardness.json); owned */
+} fga_hardness_config;
+
+/* Reads and validates; messages name the file and line.  */
+int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err);
+void fga_hardness_config_clear (fga_hardness_config *cfg);
+
+typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
+                                          unsigned long seed, void *data);
+/* Runs the grid and writes, atomically, into outdir (made when missing):
+   instances.csv (a row per instance), degrees.csv (a row per instance and
+   degree scanned), summary.md (per n: the least degree deciding every
+   instance, r, the certified degree, and fits against n) and hardness.json
+   (fgattn version and the configuration).  A finished run is rewritten
+   whole; an interrupted one leaves the previous files untouched.  */
+int fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
+                      fga_hardness_progress_fn progress, void *data, fga_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FGATTN_REDUCTION_H */
