@@ -18,7 +18,8 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The complexity analyzer (src/analyzer/analyzer.c; REFERENCES.md section 7).
+/* The complexity analyzer (src/analyzer/analyzer.c; theory/work-and-depth.md, section 3, and
+   theory/sources.md, section 7).
 
    For a mechanism and its sizes: exact operation counts by kind in GMP
    (never overflowing, n = 10^12 included), equal for the mechanisms that

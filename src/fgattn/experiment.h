@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Experiments: sweep configurations (DESIGN.md section 7).
+/* Experiments: sweep configurations.
 
    A configuration is an INI file (comments: a line starting with # or ;,
    or ; after white space at the end of a line):

@@ -111,7 +111,7 @@ int fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Monomial features and the polynomial method of Alman and Song
-   (REFERENCES.md section 2; the proofs are in theory/upper-bound.md).
+   (theory/upper-bound.md, lemmas 2 and 3, proves them).
 
    A multi-index alpha in N^d of degree |alpha| = alpha_1 + ... + alpha_d
    names the monomial x^alpha = prod_l x_l^alpha_l; r = C(d + g, d) of them

@@ -59,7 +59,7 @@ int fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
                         fga_error *err);
 
 /* ------------------------------------------------------------------ */
-/* Polynomial approximations of exp on [-R, R] (REFERENCES.md section 3).  */
+/* Polynomial approximations of exp on [-R, R] (theory/exp-approximation.md).  */
 
 typedef enum
 {
@@ -151,7 +151,7 @@ int fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
                           fga_stats *st, fga_error *err);
 
 /* ------------------------------------------------------------------ */
-/* Random features (REFERENCES.md section 5; the method rf).
+/* Random features (the method rf; theory/transition.md, lemma 3).
 
    For x in R^d and W (m x d) whose rows w_l are N(0, I_d), the kinds are
      FGA_RF_POS   phi(x) = m^{-1/2} exp (W x - ||x||^2/2)                       m entries

@@ -68,7 +68,7 @@ typedef struct
 /* Brute force over all n^2 pairs.  */
 void fga_hamming_solve (fga_hamming_solution *sol, fga_hamming_srcptr h);
 
-/* The reduction (REFERENCES.md section 4).  d = 2m, lambda = ln(4n)/(eps t),
+/* The reduction (theory/lower-bound.md, sections 2 and 3).  d = 2m, lambda = ln(4n)/(eps t),
    s = sqrt(lambda d); rows 0..n-1 of Q are s (a_i, 1-a_i), rows n..2n-1 zero;
    rows 0..n-1 of K are s (b_j, 1-b_j), rows n..2n-1 are s 1; V is 1 on the
    real keys and 0 on the dummies.  With tau = 1/d, real query i outputs
