@@ -47,4 +47,97 @@ int fgap_max_threads (void);
 void fgap_blas_single_enter (void);
 void fgap_blas_single_leave (void);
 
+
+/* ---- Shared by the experiment and reduction layers: FFTW's planner lock
+   (threads.c), JSON files (json_file.c), configuration files
+   (config_file.c) and output-folder locks (dir_lock.c).  ---- */
+
+/* FFTW's planner is not thread-safe: every fftw_plan_* and
+   fftw_destroy_plan of the library runs between these two (one process-wide
+   mutex; no nesting).  fftw_execute_* of an existing plan, fftw_malloc and
+   fftw_free need no lock (FFTW manual, "Thread safety").  */
+void fgap_fftw_lock (void);
+void fgap_fftw_unlock (void);
+
+/* Writes root to path atomically (fga_atomic_open / commit): jansson's
+   json_dumpf with flags, then one newline.  Each writer keeps its own
+   flags, so that its files stay byte for byte what they were.  root NULL
+   (a json_pack that failed) is reported as out of memory; root is not
+   released.  */
+struct json_t;
+int fgap_json_write_atomic (const char *path, const struct json_t *root, size_t flags,
+                            fga_error *err);
+
+/* Configuration files.  fgap_config_load reads path whole (at most
+   FGAP_CONFIG_MAX bytes) and checks it with fgap_config_check, which
+   refuses, with "PATH:LINE: what", text that is not UTF-8 (RFC 3629: no
+   overlong forms, surrogates or code points beyond U+10FFFF), a NUL byte,
+   or another control character than tab, line feed, and carriage return
+   ending a line.  Lines have no length limit.  *text is
+   NUL-terminated; the caller frees it with fgap_free.  */
+#define FGAP_CONFIG_MAX ((size_t) 1 << 20)
+int fgap_config_load (char **text, size_t *len, const char *path, fga_error *err);
+int fgap_config_check (const char *path, const char *text, size_t len, fga_error *err);
+
+/* The INI reading of a checked configuration: inih splits keys, values and
+   comments (a line starting with # or ;, or ; after white space), with no
+   limit on the line length; the reader adds what inih leaves out.  Section
+   headers are passed to `section' (the text between the brackets, as
+   written; text after the ']' other than a comment is refused), keys to
+   `key' (name and value, white space trimmed).  Refused, each with
+   "PATH:LINE: what": inih's syntax errors, a key before any section, an
+   indented line after a key (inih would join it to the previous value).
+   The callbacks report through fgap_ini_fail and return its status; the
+   first error stops the parse and is the one returned.  */
+typedef struct fgap_ini fgap_ini;
+typedef int (*fgap_ini_section_fn) (fgap_ini *ini, const char *name);
+typedef int (*fgap_ini_key_fn) (fgap_ini *ini, const char *name, const char *value);
+struct fgap_ini
+{
+  const char *path;
+  void *user;                  /* the caller's, for the callbacks */
+  int line;                    /* the line being read, from 1 */
+  fga_error *err;
+  int rc;                      /* the first error, FGA_OK if none */
+  int err_line;                /* its line */
+  /* the reader's state */
+  const char *text;
+  size_t len, pos;
+  int in_section, keys_in_section;
+  char *long_value;            /* the value of a line longer than inih's buffer */
+  size_t long_cap;
+  fgap_ini_section_fn section;
+  fgap_ini_key_fn key;
+};
+void fgap_ini_init (fgap_ini *ini, const char *path, void *user, fga_error *err);
+/* Parses text (NUL-terminated, checked by fgap_config_check); FGA_OK or the
+   first error.  ini stays usable for fgap_ini_fail afterwards.  */
+int fgap_ini_parse (fgap_ini *ini, const char *text, fgap_ini_section_fn section,
+                    fgap_ini_key_fn key);
+/* Records "PATH:LINE: what" as the error (the first one only: later ones
+   are usually its consequences); returns the recorded status.  */
+int fgap_ini_fail (fgap_ini *ini, int line, int code, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+/* The index of name among keys (NULL-terminated) of the section named
+   `section' in messages, its line recorded in seen[index]; -1 after
+   refusing an unknown key ("[S]: unknown key 'K' (known: ...)") or a
+   repeated one ("[S]: key 'K' repeated (first at line L)").  */
+int fgap_ini_claim_key (fgap_ini *ini, const char *section, const char *const *keys, int *seen,
+                        const char *name);
+
+/* An output folder held by one writer.  fgap_dir_lock_take takes an
+   exclusive flock on DIR/.lock (made when missing, never removed: removing
+   it would let two writers lock two different files), without waiting, and
+   writes the process id in it; the lock goes with fgap_dir_lock_release or
+   the end of the process, a crash included.  A folder locked by another
+   writer (another process, or another call in this one) is refused with
+   FGA_ERR_IO: "DIR is being written by another fgattn (pid N)".  On a file
+   system without locks (ENOLCK, EOPNOTSUPP) the run goes on unlocked.  */
+typedef struct
+{
+  int fd;                      /* -1 when not held */
+} fgap_dir_lock;
+int fgap_dir_lock_take (fgap_dir_lock *lk, const char *dir, fga_error *err);
+void fgap_dir_lock_release (fgap_dir_lock *lk);
+
 #endif /* FGA_IMPL_H */

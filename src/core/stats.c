@@ -81,18 +81,8 @@ fga_stats_write_json (const char *path, const fga_stats *st, const char *method_
   json_object_set_new (o, "figures", extra);
   json_object_set_new (o, "notes", json_string (st->notes));
 
-  char *text = json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
+  int rc = fgap_json_write_atomic (path, o, JSON_INDENT (2) | JSON_PRESERVE_ORDER
+                                   | JSON_REAL_PRECISION (17), err);
   json_decref (o);
-  if (text == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory formatting the stats", path);
-  fga_atomic_file af;
-  int rc = fga_atomic_open (&af, path, err);
-  if (rc == FGA_OK)
-    {
-      fputs (text, af.fp);
-      fputc ('\n', af.fp);
-      rc = fga_atomic_commit (&af, err);
-    }
-  free (text);
   return rc;
 }

@@ -1,6 +1,8 @@
-/* fga_threads -- how many threads a kernel may use, and OpenBLAS held at one thread meanwhile */
+/* fga_threads -- how many threads a kernel may use, OpenBLAS held at one thread meanwhile, FFTW's planner lock */
 
 #include "core/fga-impl.h"
+
+#include <pthread.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -60,4 +62,25 @@ fgap_blas_single_leave (void)
 #pragma omp critical (fga_openblas_threads)
   if (--blas_users == 0)
     openblas_set_num_threads (blas_saved);
+}
+
+/* FFTW's planner keeps global state (its wisdom, its table of solvers) and
+   is not thread-safe: only fftw_execute_* may run in several threads at
+   once (FFTW manual, section "Thread safety").  Methods plan in prepare,
+   and a sweep prepares methods in cells run in parallel, so every plan and
+   every destroy of the library goes through this one mutex.  A mutex
+   rather than an OpenMP critical section: the lock and the unlock are in
+   different functions, and callers may use other threads than OpenMP's.  */
+static pthread_mutex_t fftw_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void
+fgap_fftw_lock (void)
+{
+  pthread_mutex_lock (&fftw_mutex);
+}
+
+void
+fgap_fftw_unlock (void)
+{
+  pthread_mutex_unlock (&fftw_mutex);
 }

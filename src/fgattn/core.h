@@ -141,6 +141,116 @@ typedef struct fga_problem
   double B, Bv;                /* entry bounds as known, for the record */
 } fga_problem;
 
+/* ------------------------------------------------------------------ */
+/* Numbers read from text: options, configuration values, method
+   parameters.  One reader of whole numbers and one of reals, strict:
+
+   - no space before or after, no hexadecimal, no "inf" or "nan" (reals
+     accept infinities only with FGA_PARSE_INF);
+   - a whole number is decimal digits, or the same value written as a real
+     that is exactly a whole number: 1e6, 4.6e18, 2.50e1 are 1000000,
+     4600000000000000000 and 25; 1.5 and 1e-3 are refused as not whole;
+   - unsigned values take no sign at all (" -5" and "-5" are refused, not
+     wrapped around to 2^64 - 5); signed values may carry + or -;
+   - the text is compared with the bounds exactly, before any rounding: a
+     value beyond the type or the range ("d = 1e300", "w = 2^53 + 1" against
+     a maximum of 2^53) is refused as too large, not rounded into range;
+   - reals are finite, and refused when the double would overflow or
+     underflow (strtod's ERANGE).
+
+   Each returns FGA_OK with *out set, or FGA_ERR_INPUT with *out untouched
+   and a message "WHAT TEXT: reason" ("-n -5: must not be negative"); when
+   `what' ends with '=' the text follows it directly ("method window:
+   w=9007199254740993: outside [0, 9007199254740992]").  Thread-safe.  */
+
+int fga_parse_size (size_t *out, const char *text, size_t min, size_t max, const char *what,
+                    fga_error *err);
+int fga_parse_ulong (unsigned long *out, const char *text, unsigned long min,
+                     unsigned long max, const char *what, fga_error *err);
+int fga_parse_long (long *out, const char *text, long min, long max, const char *what,
+                    fga_error *err);
+/* A whole number kept in a double, as the method registry stores integer
+   parameters, with bounds given as doubles: the value must lie in
+   [min, max] exactly, and be exactly a double (every integer up to 2^53
+   is; above, only those the double holds without rounding).  */
+int fga_parse_int_double (double *out, const char *text, double min, double max,
+                          const char *what, fga_error *err);
+
+#define FGA_PARSE_OPEN_MIN 1u   /* x > min rather than x >= min */
+#define FGA_PARSE_OPEN_MAX 2u   /* x < max rather than x <= max */
+#define FGA_PARSE_INF      4u   /* "inf", "-inf" accepted (then bounded like any value) */
+
+/* A real in [min, max] (or the open interval the flags say).  */
+int fga_parse_real (double *out, const char *text, double min, double max, unsigned flags,
+                    const char *what, fga_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Atomic files, one at a time: fga_atomic_open / commit / abort in
+   fgattn/io.h.  An existing output must be a regular file: a folder, a
+   device, a FIFO or a socket is refused (FGA_ERR_INPUT) rather than
+   replaced by a regular file; a symbolic link to a regular file is
+   followed (the file it names is replaced, the link stays); a symbolic
+   link to anything else, or to nothing, is refused.
+
+   Atomic groups: several outputs replaced together, all or none.
+
+   Each member is written whole under a temporary name beside its real one,
+   by any writer given that name (fga_npy_write, fga_atomic_open, ...).
+   Nothing under a real name changes before fga_atomic_group_commit; a
+   failure or a destroy before it removes every temporary, and the folders
+   the group made.  The commit keeps each previous version aside
+   (.NAME.bak-*: a hard link, or a rename where the file system has no hard
+   links), renames every new file into place, and removes the backups.  If a
+   rename fails, the members already renamed get their previous version
+   back (or are removed, where there was none), so that the set is left old
+   as a whole, and the error says so.
+
+   What is not atomic: rename replaces one file atomically, not a set.  A
+   commit takes microseconds; a signal that arrives meanwhile and goes
+   through fga_atomic_signal waits for its end.  A crash, SIGKILL or power
+   loss during those microseconds can leave some members new and some old,
+   the old ones then still beside them as .NAME.bak-*.  Nothing is synced to
+   disk.  A group is used by one thread; different groups may be used by
+   different threads.  */
+
+typedef struct fga_atomic_group_struct *fga_atomic_group;
+
+/* A new, empty group, or NULL (err set) when out of memory.  The caller
+   destroys it.  */
+fga_atomic_group fga_atomic_group_create (fga_error *err);
+/* Adds the output file `path' and returns the temporary name under which
+   the caller writes it whole (owned by the group, valid until destroy), or
+   NULL with err set: FGA_ERR_INPUT when path exists and is not a regular
+   file (see above), when its folder is missing or is not writable, or when
+   path is already a member.  */
+const char *fga_atomic_group_file (fga_atomic_group g, const char *path, fga_error *err);
+/* Adds the folder `dir' with the n files names[] that the caller writes in
+   it: makes dir when it is missing (its parent must exist), and returns a
+   temporary folder inside it where the caller writes those files (by name,
+   e.g. with fga_instance_write).  The commit moves them into dir; files of
+   dir that are not named are left alone.  NULL with err set on failure.  */
+const char *fga_atomic_group_folder (fga_atomic_group g, const char *dir,
+                                     const char *const *names, size_t n, fga_error *err);
+/* Names one more file of the temporary folder tmpdir (as returned by
+   fga_atomic_group_folder), for writers whose file names are known only
+   once they have run.  */
+int fga_atomic_group_folder_file (fga_atomic_group g, const char *tmpdir, const char *name,
+                                  fga_error *err);
+/* Puts every member in place, or none (see above).  FGA_ERR_IO when a
+   member was not written or a rename failed.  Call it once.  */
+int fga_atomic_group_commit (fga_atomic_group g, fga_error *err);
+/* Frees the group; before a commit, removes its temporaries first (an
+   abort).  NULL is allowed.  */
+void fga_atomic_group_destroy (fga_atomic_group g);
+
+/* For a program's SIGINT/SIGTERM handler, async-signal-safe.  Returns 1
+   after removing the temporaries of every write and group in progress (the
+   handler then lets the signal end the program, e.g. signal (sig, SIG_DFL);
+   raise (sig)); or returns 0 while a group commit is under way, and that
+   commit, once complete, raises sig again in its thread.  After it has
+   returned 1, no commit starts (they fail with FGA_ERR_IO).  */
+int fga_atomic_signal (int sig);
+
 #ifdef __cplusplus
 }
 #endif

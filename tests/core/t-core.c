@@ -1,13 +1,18 @@
-/* t-core -- errors, matrices, tau, the method registry and spec parsing, metrics, atomic files */
+/* t-core -- errors, matrices, tau, the method registry and spec parsing, metrics, numbers from text, atomic files and groups */
 
 #include <config.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -22,7 +27,12 @@ START_TEST (mat_init_zeroed_and_overflow)
     ck_assert (m->data[k] == 0.0);
   fga_mat_clear (m);
   ck_assert_int_eq (fga_mat_init (m, SIZE_MAX / 4, 3, &err), FGA_ERR_INPUT);
-  ck_assert_ptr_null (strstr (err.msg, "overflow") == NULL ? NULL : err.msg);
+  /* the message names the shape that does not fit, and why */
+  char want[128];
+  snprintf (want, sizeof want, "a %zu x 3 matrix of doubles", SIZE_MAX / 4);
+  ck_assert_msg (strstr (err.msg, want) != NULL && strstr (err.msg, "size_t") != NULL,
+                 "message: %s", err.msg);
+  ck_assert_int_eq (err.code, FGA_ERR_INPUT);
   ck_assert (m->rows == 0 && m->data == NULL);
   fga_mat_clear (m);      /* clearing a failed matrix is safe */
 }
@@ -81,6 +91,9 @@ static const struct { const char *spec, *canonical; } good_specs[] = {
   { "exact:algo=blas,block=128", "exact:algo=blas,block=128" },
   { "exact:algo=mpfr,prec=256", "exact:algo=mpfr,prec=256,prec_max=8192" },
   { "exact:prec_max=300,algo=mpfr", "exact:algo=mpfr,prec=128,prec_max=300" },
+  /* a real written for a whole number is that number */
+  { "exact:algo=mpfr,prec=1e3", "exact:algo=mpfr,prec=1000,prec_max=8192" },
+  { "exact:algo=mpfr,prec=2.56e2", "exact:algo=mpfr,prec=256,prec_max=8192" },
 };
 
 START_TEST (spec_good)
@@ -100,10 +113,17 @@ static const struct { const char *spec, *needle; } bad_specs[] = {
   { "exact:blk=3", "unknown parameter 'blk' (known: algo, block, prec, prec_max)" },
   { "exact:block", "'block' is not of the form key=value" },
   { "exact:block=", "'block' has an empty value" },
-  { "exact:block=1.5", "block=1.5 is not an integer" },
-  { "exact:block=-1", "block=-1 is outside" },
-  { "exact:algo=mpfr,prec=10", "prec=10 is outside [64" },
-  { "exact:algo=mpfr,prec=1e3", "prec=1e3 is not an integer" },
+  { "exact:block=1.5", "block=1.5: not a whole number" },
+  { "exact:block=-1", "block=-1: outside [0, 1048576]" },
+  { "exact:block= 1", "block=' 1': spaces around" },
+  { "exact:block=0x10", "block=0x10: hexadecimal" },
+  { "exact:algo=mpfr,prec=10", "prec=10: outside [64" },
+  { "exact:algo=mpfr,prec=1e300", "prec=1e300: outside [64, 1048576]" },
+  { "window:w=9007199254740993", "w=9007199254740993: outside [0, 9007199254740992]" },
+  { "poly:budget=4611686018427387905", "budget=4611686018427387905: outside" },
+  { "poly:budget=4611686018427387903", "not exactly a double" },
+  { "poly:eps=inf", "eps=inf: not a finite number" },
+  { "poly:eps=1e-400", "eps=1e-400: too close to 0" },
   { "exact:algo=naive,algo=blas", "'algo' given twice" },
   { "exact:algo=naive,prec=256", "'prec' applies only when algo=mpfr" },
   { "exact:algo=mpfr,prec=512,prec_max=256", "prec_max=256 is below prec=512" },
@@ -354,6 +374,437 @@ START_TEST (stats_json_written)
 }
 END_TEST
 
+/* --- numbers from text ----------------------------------------------------- */
+
+/* kind: 's' fga_parse_size, 'u' fga_parse_ulong, 'l' fga_parse_long, 'i'
+   fga_parse_int_double, 'r' fga_parse_real.  want: the value when rc is
+   FGA_OK, else a piece of the message.  */
+static const struct
+{
+  char kind;
+  const char *text;
+  double min, max;
+  unsigned flags;
+  int rc;
+  double value;
+  const char *needle;
+} parse_cases[] = {
+  { 's', "42", 0, 1e6, 0, FGA_OK, 42, NULL },
+  { 's', "1e6", 0, 1e6, 0, FGA_OK, 1e6, NULL },
+  { 's', "2.50e1", 0, 1e6, 0, FGA_OK, 25, NULL },
+  { 's', "0.0e-7", 0, 1e6, 0, FGA_OK, 0, NULL },
+  { 's', "007", 0, 1e6, 0, FGA_OK, 7, NULL },
+  { 's', "1e6", 0, 999999, 0, FGA_ERR_INPUT, 0, "n 1e6: must not be larger (at most 999999)" },
+  { 's', " -5", 0, 1e6, 0, FGA_ERR_INPUT, 0, "n ' -5': spaces around the number" },
+  { 's', "5 ", 0, 1e6, 0, FGA_ERR_INPUT, 0, "spaces around" },
+  { 's', "-5", 0, 1e6, 0, FGA_ERR_INPUT, 0, "n -5: must not be negative" },
+  { 's', "+5", 0, 1e6, 0, FGA_ERR_INPUT, 0, "no sign" },
+  { 's', "0x10", 0, 1e6, 0, FGA_ERR_INPUT, 0, "hexadecimal" },
+  { 's', "inf", 0, 1e6, 0, FGA_ERR_INPUT, 0, "not a finite number" },
+  { 's', "nan", 0, 1e6, 0, FGA_ERR_INPUT, 0, "not a finite number" },
+  { 's', "1.5", 0, 1e6, 0, FGA_ERR_INPUT, 0, "not a whole number" },
+  { 's', "1e-3", 0, 1e6, 0, FGA_ERR_INPUT, 0, "not a whole number" },
+  { 's', "", 0, 1e6, 0, FGA_ERR_INPUT, 0, "found nothing" },
+  { 's', "12x", 0, 1e6, 0, FGA_ERR_INPUT, 0, "expected a whole number" },
+  { 's', "1e", 0, 1e6, 0, FGA_ERR_INPUT, 0, "expected a whole number" },
+  { 's', "0", 1, 1e6, 0, FGA_ERR_INPUT, 0, "n 0: outside [1, 1000000]" },
+  { 's', "1e300", 0, 1e6, 0, FGA_ERR_INPUT, 0, "n 1e300: too large" },
+  { 's', "18446744073709551616", 0, 1e6, 0, FGA_ERR_INPUT, 0, "too large" },
+  { 'u', "9223372036854775807", 0, 9223372036854775807.0, 0, FGA_OK, 9223372036854775807.0,
+    NULL },
+  { 'l', "-5", -10, 10, 0, FGA_OK, -5, NULL },
+  { 'l', "-1e1", -10, 10, 0, FGA_OK, -10, NULL },
+  { 'l', "-11", -10, 10, 0, FGA_ERR_INPUT, 0, "outside [-10, 10]" },
+  { 'l', "-9223372036854775809", -10, 10, 0, FGA_ERR_INPUT, 0, "too large in magnitude" },
+  { 'i', "9007199254740992", 0, 9007199254740992.0, 0, FGA_OK, 9007199254740992.0, NULL },
+  { 'i', "9007199254740993", 0, 9007199254740992.0, 0, FGA_ERR_INPUT, 0,
+    "n 9007199254740993: outside [0, 9007199254740992]" },
+  { 'i', "4.6e18", 1, 4611686018427387904.0, 0, FGA_OK, 4.6e18, NULL },
+  { 'i', "4611686018427387904", 1, 4611686018427387904.0, 0, FGA_OK, 4611686018427387904.0,
+    NULL },
+  { 'i', "4611686018427387903", 1, 4611686018427387904.0, 0, FGA_ERR_INPUT, 0,
+    "not exactly a double" },
+  { 'i', "-1", 0, 10, 0, FGA_ERR_INPUT, 0, "outside [0, 10]" },
+  { 'i', "1e300", 0, 10, 0, FGA_ERR_INPUT, 0, "n 1e300: outside [0, 10]" },
+  { 'r', "0.5", 0, 1, FGA_PARSE_OPEN_MIN | FGA_PARSE_OPEN_MAX, FGA_OK, 0.5, NULL },
+  { 'r', "-2.5e-3", -1, 1, 0, FGA_OK, -2.5e-3, NULL },
+  { 'r', "1", 0, 1, FGA_PARSE_OPEN_MAX, FGA_ERR_INPUT, 0, "n 1: outside [0, 1)" },
+  { 'r', "0", 0, INFINITY, FGA_PARSE_OPEN_MIN, FGA_ERR_INPUT, 0, "n 0: must be positive" },
+  { 'r', "-1", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "must not be negative" },
+  { 'r', "inf", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "not a finite number" },
+  { 'r', "inf", 0, INFINITY, FGA_PARSE_INF, FGA_OK, INFINITY, NULL },
+  { 'r', "nan", -INFINITY, INFINITY, FGA_PARSE_INF, FGA_ERR_INPUT, 0, "not a finite number" },
+  { 'r', "1e400", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "too large for a double" },
+  { 'r', "1e-400", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "too close to 0" },
+  { 'r', "0x1p3", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "hexadecimal" },
+  { 'r', " 1", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "spaces around" },
+  { 'r', "1.5.2", 0, INFINITY, 0, FGA_ERR_INPUT, 0, "expected a number" },
+};
+
+START_TEST (parse_numbers)
+{
+  fga_error err;
+  fga_error_init (&err);
+  size_t zs = 7;
+  unsigned long zu = 7;
+  long zl = 7;
+  double x = 7;
+  int rc = FGA_OK;
+  const char *text = parse_cases[_i].text;
+  double lo = parse_cases[_i].min, hi = parse_cases[_i].max;
+  switch (parse_cases[_i].kind)
+    {
+    case 's':
+      rc = fga_parse_size (&zs, text, (size_t) lo, (size_t) hi, "n", &err);
+      x = (double) zs;
+      break;
+    case 'u':
+      rc = fga_parse_ulong (&zu, text, (unsigned long) lo, (unsigned long) hi, "n", &err);
+      x = (double) zu;
+      break;
+    case 'l':
+      rc = fga_parse_long (&zl, text, (long) lo, (long) hi, "n", &err);
+      x = (double) zl;
+      break;
+    case 'i':
+      rc = fga_parse_int_double (&x, text, lo, hi, "n", &err);
+      break;
+    default:
+      rc = fga_parse_real (&x, text, lo, hi, parse_cases[_i].flags, "n", &err);
+      break;
+    }
+  ck_assert_msg (rc == parse_cases[_i].rc, "'%s': status %d, wanted %d (%s)", text, rc,
+                 parse_cases[_i].rc, err.msg);
+  if (rc == FGA_OK)
+    ck_assert_msg (x == parse_cases[_i].value, "'%s' read as %.17g", text, x);
+  else
+    {
+      /* refused: the output untouched, the message names the text */
+      ck_assert_msg (x == 7 || parse_cases[_i].kind != 'r', "'%s': output changed", text);
+      ck_assert_int_eq (err.code, FGA_ERR_INPUT);
+      ck_assert_msg (strstr (err.msg, parse_cases[_i].needle) != NULL,
+                     "'%s' gave '%s', wanted '%s'", text, err.msg, parse_cases[_i].needle);
+    }
+}
+END_TEST
+
+START_TEST (parse_unsigned_extremes)
+{
+  fga_error err;
+  size_t z = 0;
+  /* " -5" is not 2^64 - 5, as strtoull would read it */
+  ck_assert_int_eq (fga_parse_size (&z, " -5", 0, SIZE_MAX, "-n", &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (z, 0);
+  ck_assert_int_eq (fga_parse_size (&z, "18446744073709551615", 0, SIZE_MAX, "-n", &err),
+                    FGA_OK);
+  ck_assert (z == SIZE_MAX);
+  ck_assert_int_eq (fga_parse_size (&z, "1.8446744073709551615e19", 0, SIZE_MAX, "-n", &err),
+                    FGA_OK);
+  ck_assert (z == SIZE_MAX);
+  long l = 0;
+  ck_assert_int_eq (fga_parse_long (&l, "-9223372036854775808", LONG_MIN, LONG_MAX, "-k", &err),
+                    FGA_OK);
+  ck_assert (l == LONG_MIN);
+  /* "what" ending in '=' is followed by the text directly */
+  ck_assert_int_eq (fga_parse_long (&l, "x", 0, 1, "method m: k=", &err), FGA_ERR_INPUT);
+  ck_assert_str_eq (err.msg, "method m: k=x: expected a whole number");
+}
+END_TEST
+
+/* --- atomic groups ------------------------------------------------------------ */
+
+static void
+write_file (const char *path, const char *text)
+{
+  FILE *fp = fopen (path, "w");
+  ck_assert_ptr_nonnull (fp);
+  fputs (text, fp);
+  ck_assert_int_eq (fclose (fp), 0);
+}
+
+/* The first line of path, or "" when it cannot be read.  */
+static const char *
+read_line (const char *path)
+{
+  static char line[256];
+  line[0] = '\0';
+  FILE *fp = fopen (path, "r");
+  if (fp == NULL)
+    return "(absent)";
+  if (fgets (line, sizeof line, fp) == NULL)
+    line[0] = '\0';
+  fclose (fp);
+  return line;
+}
+
+/* A folder with old versions of a and b (c absent); the paths in p[3].  */
+static void
+group_setup (char *dir, char p[3][256])
+{
+  strcpy (dir, "/tmp/fgattn-t-group-XXXXXX");
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  for (int k = 0; k < 3; k++)
+    snprintf (p[k], 256, "%s/%c.txt", dir, 'a' + k);
+  write_file (p[0], "old a\n");
+  write_file (p[1], "old b\n");
+}
+
+static void
+group_teardown (const char *dir, char p[3][256])
+{
+  for (int k = 0; k < 3; k++)
+    unlink (p[k]);
+  ck_assert_msg (rmdir (dir) == 0, "%s: left behind: %zu entries", dir,
+                 fga_test_count_entries (dir));
+}
+
+/* Adds the three files and writes "new X" into each temporary, except
+   member skip (-1: none).  */
+static fga_atomic_group
+group_fill (char p[3][256], int skip)
+{
+  fga_error err;
+  fga_atomic_group g = fga_atomic_group_create (&err);
+  ck_assert_ptr_nonnull (g);
+  for (int k = 0; k < 3; k++)
+    {
+      const char *tmp = fga_atomic_group_file (g, p[k], &err);
+      ck_assert_msg (tmp != NULL, "%s: %s", p[k], err.msg);
+      ck_assert_str_ne (tmp, p[k]);
+      char text[32];
+      snprintf (text, sizeof text, "new %c\n", 'a' + k);
+      if (k != skip)
+        write_file (tmp, text);
+      else
+        unlink (tmp);
+    }
+  return g;
+}
+
+START_TEST (group_commits_all)
+{
+  char dir[64], p[3][256];
+  fga_error err;
+  group_setup (dir, p);
+  fga_atomic_group g = group_fill (p, -1);
+  /* before the commit nothing under a real name has changed */
+  ck_assert_str_eq (read_line (p[0]), "old a\n");
+  ck_assert_str_eq (read_line (p[2]), "(absent)");
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_OK);
+  fga_atomic_group_destroy (g);
+  ck_assert_str_eq (read_line (p[0]), "new a\n");
+  ck_assert_str_eq (read_line (p[1]), "new b\n");
+  ck_assert_str_eq (read_line (p[2]), "new c\n");
+  ck_assert_uint_eq (fga_test_count_entries (dir), 3);   /* no temporary, no backup */
+  group_teardown (dir, p);
+}
+END_TEST
+
+START_TEST (group_abort_and_unwritten)
+{
+  char dir[64], p[3][256];
+  fga_error err;
+  group_setup (dir, p);
+  /* destroyed before its commit: nothing changes, nothing stays */
+  fga_atomic_group g = group_fill (p, -1);
+  fga_atomic_group_destroy (g);
+  ck_assert_str_eq (read_line (p[0]), "old a\n");
+  ck_assert_str_eq (read_line (p[2]), "(absent)");
+  ck_assert_uint_eq (fga_test_count_entries (dir), 2);
+  /* a member never written: the commit refuses, and replaces nothing */
+  g = group_fill (p, 2);
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_ERR_IO);
+  ck_assert_msg (strstr (err.msg, "c.txt: its new version was not written") != NULL, "%s",
+                 err.msg);
+  fga_atomic_group_destroy (g);
+  ck_assert_str_eq (read_line (p[0]), "old a\n");
+  ck_assert_str_eq (read_line (p[1]), "old b\n");
+  ck_assert_uint_eq (fga_test_count_entries (dir), 2);
+  group_teardown (dir, p);
+}
+END_TEST
+
+/* The hook of the commit (src/core/atomic_file.c, for the tests only).  */
+extern void (*fgap_atomic_group_hook) (size_t k);
+static char (*sabotage)[256];
+
+/* After member 0 is renamed, member 1's new version disappears: its rename
+   fails, and the commit must put member 0's old version back.  */
+static void
+remove_next (size_t k)
+{
+  char name[512];
+  if (k != 0)
+    return;
+  /* the temporaries of member 1 are the only ".b.txt.new-*" files */
+  DIR *dp = opendir (sabotage[0]);
+  struct dirent *e;
+  while ((e = readdir (dp)) != NULL)
+    if (strncmp (e->d_name, ".b.txt.new-", 11) == 0)
+      {
+        snprintf (name, sizeof name, "%s/%s", sabotage[0], e->d_name);
+        unlink (name);
+      }
+  closedir (dp);
+}
+
+START_TEST (group_rolls_back)
+{
+  char dir[64], p[3][256];
+  char d[1][256];
+  fga_error err;
+  group_setup (dir, p);
+  snprintf (d[0], sizeof d[0], "%s", dir);
+  sabotage = d;
+  fga_atomic_group g = group_fill (p, -1);
+  fgap_atomic_group_hook = remove_next;
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_ERR_IO);
+  fgap_atomic_group_hook = NULL;
+  fga_atomic_group_destroy (g);
+  ck_assert_msg (strstr (err.msg, "every output keeps its previous version") != NULL, "%s",
+                 err.msg);
+  ck_assert_str_eq (read_line (p[0]), "old a\n");
+  ck_assert_str_eq (read_line (p[1]), "old b\n");
+  ck_assert_str_eq (read_line (p[2]), "(absent)");
+  ck_assert_uint_eq (fga_test_count_entries (dir), 2);   /* backups and temporaries gone */
+
+  /* the same when the first member had no previous version: it is removed */
+  unlink (p[0]);
+  g = group_fill (p, -1);
+  fgap_atomic_group_hook = remove_next;
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_ERR_IO);
+  fgap_atomic_group_hook = NULL;
+  fga_atomic_group_destroy (g);
+  ck_assert_str_eq (read_line (p[0]), "(absent)");
+  ck_assert_str_eq (read_line (p[1]), "old b\n");
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);
+  group_teardown (dir, p);
+}
+END_TEST
+
+static volatile sig_atomic_t signal_results[4];
+static volatile sig_atomic_t nsignals;
+
+static void
+record_signal (int sig)
+{
+  if (nsignals < 4)
+    signal_results[nsignals++] = fga_atomic_signal (sig);
+}
+
+static void
+signal_mid_commit (size_t k)
+{
+  if (k == 0)
+    raise (SIGUSR1);
+}
+
+/* A signal that arrives during a commit waits for its end; once one has
+   been handled, no commit starts.  In a child, since the state stays.  */
+START_TEST (group_defers_signals)
+{
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      char dir[64], p[3][256];
+      fga_error err;
+      group_setup (dir, p);
+      signal (SIGUSR1, record_signal);
+      fga_atomic_group g = group_fill (p, -1);
+      fgap_atomic_group_hook = signal_mid_commit;
+      int rc = fga_atomic_group_commit (g, &err);
+      fgap_atomic_group_hook = NULL;
+      fga_atomic_group_destroy (g);
+      int ok = rc == FGA_OK && nsignals == 2 && signal_results[0] == 0
+        && signal_results[1] == 1 && strcmp (read_line (p[2]), "new c\n") == 0;
+      /* after the handler removed the pending files, a commit refuses */
+      g = group_fill (p, -1);
+      ok = ok && fga_atomic_group_commit (g, &err) == FGA_ERR_IO
+        && strstr (err.msg, "interrupted") != NULL;
+      fga_atomic_group_destroy (g);
+      ok = ok && strcmp (read_line (p[0]), "new a\n") == 0
+        && fga_test_count_entries (dir) == 3;
+      for (int k = 0; k < 3; k++)
+        unlink (p[k]);
+      rmdir (dir);
+      _exit (ok ? 0 : 1);
+    }
+  int st;
+  ck_assert_int_eq (waitpid (pid, &st, 0), pid);
+  ck_assert_msg (WIFEXITED (st) && WEXITSTATUS (st) == 0, "the signal was not deferred");
+}
+END_TEST
+
+START_TEST (group_folder_and_refusals)
+{
+  char dir[64], p[3][256], sub[300], path[400];
+  fga_error err;
+  group_setup (dir, p);
+  /* a folder the group made is removed again on abort */
+  snprintf (sub, sizeof sub, "%s/made", dir);
+  static const char *const names[] = { "x.npy", "y.json" };
+  fga_atomic_group g = fga_atomic_group_create (&err);
+  const char *tmpdir = fga_atomic_group_folder (g, sub, names, 2, &err);
+  ck_assert_msg (tmpdir != NULL, "%s", err.msg);
+  snprintf (path, sizeof path, "%s/x.npy", tmpdir);
+  write_file (path, "x\n");
+  fga_atomic_group_destroy (g);
+  ck_assert_int_eq (access (sub, F_OK), -1);
+  /* and committed: both files in it, no temporary folder */
+  g = fga_atomic_group_create (&err);
+  tmpdir = fga_atomic_group_folder (g, sub, names, 2, &err);
+  for (int k = 0; k < 2; k++)
+    {
+      snprintf (path, sizeof path, "%s/%s", tmpdir, names[k]);
+      write_file (path, names[k]);
+    }
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_OK);
+  fga_atomic_group_destroy (g);
+  ck_assert_uint_eq (fga_test_count_entries (sub), 2);
+  snprintf (path, sizeof path, "%s/y.json", sub);
+  ck_assert_str_eq (read_line (path), "y.json");
+
+  /* outputs that are not regular files are refused, and left as they are */
+  g = fga_atomic_group_create (&err);
+  ck_assert_ptr_null (fga_atomic_group_file (g, sub, &err));
+  ck_assert_int_eq (err.code, FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "is a folder") != NULL, "%s", err.msg);
+  ck_assert_ptr_null (fga_atomic_group_file (g, "/dev/null", &err));
+  ck_assert_msg (strstr (err.msg, "character device") != NULL, "%s", err.msg);
+  snprintf (path, sizeof path, "%s/link", dir);
+  ck_assert_int_eq (symlink (sub, path), 0);
+  ck_assert_ptr_null (fga_atomic_group_file (g, path, &err));
+  ck_assert_msg (strstr (err.msg, "a symbolic link to a folder") != NULL, "%s", err.msg);
+  fga_atomic_file af;
+  ck_assert_int_eq (fga_atomic_open (&af, path, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_atomic_open (&af, "/dev/null", &err), FGA_ERR_INPUT);
+  unlink (path);
+  /* a link to a regular file is followed: the file is replaced, the link stays */
+  ck_assert_int_eq (symlink (p[0], path), 0);
+  const char *tmp = fga_atomic_group_file (g, path, &err);
+  ck_assert_ptr_nonnull (tmp);
+  /* the same file twice, by another name */
+  ck_assert_ptr_null (fga_atomic_group_file (g, p[0], &err));
+  ck_assert_msg (strstr (err.msg, "named twice") != NULL, "%s", err.msg);
+  write_file (tmp, "through the link\n");
+  ck_assert_int_eq (fga_atomic_group_commit (g, &err), FGA_OK);
+  fga_atomic_group_destroy (g);
+  struct stat sb;
+  ck_assert_int_eq (lstat (path, &sb), 0);
+  ck_assert (S_ISLNK (sb.st_mode));
+  ck_assert_str_eq (read_line (p[0]), "through the link\n");
+  unlink (path);
+  for (int k = 0; k < 2; k++)
+    {
+      snprintf (path, sizeof path, "%s/%s", sub, names[k]);
+      unlink (path);
+    }
+  ck_assert_int_eq (rmdir (sub), 0);
+  group_teardown (dir, p);
+}
+END_TEST
+
 static Suite *
 core_suite (void)
 {
@@ -379,6 +830,15 @@ core_suite (void)
   tc = tcase_create ("files");
   tcase_add_test (tc, atomic_file_all_or_nothing);
   tcase_add_test (tc, stats_json_written);
+  tcase_add_test (tc, group_commits_all);
+  tcase_add_test (tc, group_abort_and_unwritten);
+  tcase_add_test (tc, group_rolls_back);
+  tcase_add_test (tc, group_folder_and_refusals);
+  tcase_add_test (tc, group_defers_signals);
+  suite_add_tcase (s, tc);
+  tc = tcase_create ("numbers");
+  tcase_add_loop_test (tc, parse_numbers, 0, sizeof parse_cases / sizeof parse_cases[0]);
+  tcase_add_test (tc, parse_unsigned_extremes);
   suite_add_tcase (s, tc);
   return s;
 }
