@@ -1,6 +1,7 @@
 /* fga_instance -- attention instances: drawn reproducibly, written and read as NPY plus JSON */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -156,10 +157,8 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
 
   /* The draws must not depend on the caller's MPFR exponent range, and the
      caller's flags are theirs.  */
-  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
-  mpfr_flags_t flags = mpfr_flags_save ();
-  mpfr_set_emin (mpfr_get_emin_min ());
-  mpfr_set_emax (mpfr_get_emax_max ());
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   gmp_randstate_t rs;
   mpfr_t t;
   gmp_randinit_default (rs);
@@ -170,9 +169,7 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
   draw (inst->V, Bv, dist, rs, t);
   mpfr_clear (t);
   gmp_randclear (rs);
-  mpfr_set_emin (emin);
-  mpfr_set_emax (emax);
-  mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
 
   inst->nq = nq;
   inst->nk = nk;

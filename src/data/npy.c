@@ -97,11 +97,12 @@ read_bytes (void *buf, size_t n, FILE *fp)
   return n == 0 ? 0 : fread (buf, 1, n, fp);
 }
 
+/* The message of a failed read, from errno: call it before anything that
+   may change errno, closing the file included.  */
 static int
-read_failed (const char *path, FILE *fp, fga_error *err)
+read_failed (const char *path, fga_error *err)
 {
   int e = errno;
-  fclose (fp);
   return fgap_error_set (err, e == EISDIR ? FGA_ERR_INPUT : FGA_ERR_IO, "%s: read failed: %s",
                         path, strerror (e));
 }
@@ -455,6 +456,211 @@ describe_descr (char *buf, size_t size, const char *d)
 }
 
 /* ------------------------------------------------------------------ */
+/* Reading: the file opened, its preamble (magic, version, header length),
+   the header parsed, the dict validated against the file's length, then the
+   data.  Each step leaves the file open for fga_npy_read to close.  */
+
+typedef struct
+{
+  const char *path;
+  FILE *fp;
+  int regular;                 /* a regular file: st_size is its length */
+  struct stat st;
+  unsigned major;              /* the format version, major.0 */
+  unsigned long hlen;          /* the header's length in bytes */
+  size_t offset;               /* where the data starts */
+} npy_file_t;
+
+/* For regular files the sizes are checked against the file's length
+   before anything is allocated; pipes are checked as they are read.  On
+   failure nothing is left open.  */
+static int
+npy_open (npy_file_t *f, const char *path, fga_error *err)
+{
+  memset (f, 0, sizeof *f);
+  f->path = path;
+  f->fp = fopen (path, "rb");
+  if (f->fp == NULL)
+    return fgap_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
+                          "%s: cannot open: %s", path, strerror (errno));
+  int rc = FGA_OK;
+  if (fstat (fileno (f->fp), &f->st) != 0)
+    rc = read_failed (path, err);
+  else if (S_ISDIR (f->st.st_mode))
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: is a folder, not an NPY file", path);
+  if (rc != FGA_OK)
+    {
+      fclose (f->fp);
+      f->fp = NULL;
+      return rc;
+    }
+  f->regular = S_ISREG (f->st.st_mode);
+  return FGA_OK;
+}
+
+/* The magic string, the version and the header length; f->major, f->hlen
+   and f->offset.  */
+static int
+read_preamble (npy_file_t *f, fga_error *err)
+{
+  const char *path = f->path;
+  unsigned char pre[12];
+  size_t got = read_bytes (pre, 8, f->fp);
+  if (got < 8 && ferror (f->fp))
+    return read_failed (path, err);
+  if (got < 8 || memcmp (pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+    {
+      char hex[40] = "", text[64];
+      for (size_t i = 0; i < got; i++)
+        snprintf (hex + 3 * i, sizeof hex - 3 * i, "%02x ", pre[i]);
+      hex[got > 0 ? 3 * got - 1 : 0] = '\0';
+      escape_bytes (text, sizeof text, pre, got);
+      if (got == 0)
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: not an NPY file: the file is empty", path);
+      return fgap_error_set (err, FGA_ERR_INPUT,
+                            "%s: not an NPY file: the first bytes are %s (\"%s\"), not "
+                            "\\x93NUMPY followed by a version", path, hex, text);
+    }
+  f->major = pre[6];
+  unsigned minor = pre[7];
+  if (!((f->major == 1 || f->major == 2 || f->major == 3) && minor == 0))
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: unknown NPY format version %u.%u (fgattn reads 1.0, 2.0 and 3.0)",
+                          path, f->major, minor);
+  size_t lenbytes = f->major == 1 ? 2 : 4;
+  got = read_bytes (pre + 8, lenbytes, f->fp);
+  if (got < lenbytes)
+    {
+      if (ferror (f->fp))
+        return read_failed (path, err);
+      return fgap_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: it ends inside the header length", path);
+    }
+  f->hlen = 0;
+  for (size_t i = lenbytes; i-- > 0;)
+    f->hlen = (f->hlen << 8) | pre[8 + i];
+  if (f->hlen > NPY_HEADER_MAX)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: the NPY header claims %lu bytes, more than the %d fgattn "
+                          "accepts (a float64 matrix needs about 120)", path, f->hlen,
+                          NPY_HEADER_MAX);
+  f->offset = 8 + lenbytes + (size_t) f->hlen;
+  if (f->regular && (uintmax_t) f->st.st_size < f->offset)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: truncated NPY file: the header claims %lu bytes but the file "
+                          "ends %jd bytes into it", path, f->hlen,
+                          (intmax_t) f->st.st_size - (intmax_t) (8 + lenbytes));
+  return FGA_OK;
+}
+
+/* The header text, read and parsed into h; *text (the caller frees it) holds
+   it for the messages, which quote it.  */
+static int
+read_header (char **text, header_t *h, npy_file_t *f, fga_error *err)
+{
+  *text = fgap_alloc (f->hlen, "the NPY header", err);
+  if (*text == NULL)
+    return FGA_ERR_NOMEM;
+  size_t got = read_bytes (*text, f->hlen, f->fp);
+  if (got < f->hlen)
+    {
+      if (ferror (f->fp))
+        return read_failed (f->path, err);
+      return fgap_error_set (err, FGA_ERR_INPUT,
+                            "%s: truncated NPY file: the header claims %lu bytes, found %zu",
+                            f->path, f->hlen, got);
+    }
+  scan_t sc = { f->path, *text, f->hlen, 0, f->major <= 2, err };
+  return scan_header (&sc, h);
+}
+
+/* What the header describes, checked in the order a reader of the message
+   would want: the type, the layout, then the sizes, against the file's
+   length when it has one.  shape is the header's text of the shape.  */
+static int
+check_dict (size_t *rows, size_t *cols, size_t *bytes, const header_t *h, const char *text,
+            const char *shape, const npy_file_t *f, fga_error *err)
+{
+  const char *path = f->path;
+  if (!(h->descr_is_string && strcmp (h->descr, "<f8") == 0))
+    {
+      char what[160];
+      if (h->descr_is_string)
+        describe_descr (what, sizeof what, h->descr);
+      else
+        snprintf (what, sizeof what, "%.*s (%s)", (int) (h->descr_len < 80 ? h->descr_len : 80),
+                  text + h->descr_at, text[h->descr_at] == '[' ? "a structured dtype"
+                  : "too long to be a plain dtype");
+      return fgap_error_set (err, FGA_ERR_INPUT,
+                            "%s: dtype %s is not supported: fgattn reads little-endian float64 "
+                            "('<f8') only", path, what);
+    }
+  if (h->fortran)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: fortran_order is True (column-major data): fgattn reads C order "
+                          "only (numpy.ascontiguousarray makes it so)", path);
+  if (h->naxes != 1 && h->naxes != 2)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: shape %s has %zu dimensions: fgattn reads matrices (r, c) and "
+                          "vectors (r,)", path, shape, h->naxes);
+  size_t count;
+  *rows = h->axis[0];
+  *cols = h->naxes == 2 ? h->axis[1] : 1;
+  if (h->axis_overflow || fgap_size_mul (&count, *rows, *cols)
+      || fgap_size_mul (bytes, count, sizeof (double)))
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: shape %s: the data would need more bytes than size_t can "
+                          "count", path, shape);
+  if (f->regular && (uintmax_t) f->st.st_size - f->offset != *bytes)
+    {
+      uintmax_t found = (uintmax_t) f->st.st_size - f->offset;
+      if (found < *bytes)
+        return fgap_error_set (err, FGA_ERR_INPUT,
+                              "%s: truncated NPY file: shape %s expected %zu bytes of data, "
+                              "found %ju", path, shape, *bytes, found);
+      return fgap_error_set (err, FGA_ERR_INPUT,
+                            "%s: %ju trailing bytes after the %zu bytes of data of shape %s",
+                            path, found - *bytes, *bytes, shape);
+    }
+  return FGA_OK;
+}
+
+/* The data, into m (initialised here; cleared again on failure), and
+   nothing after it.  */
+static int
+read_data (fga_mat_ptr m, size_t rows, size_t cols, size_t bytes, const char *shape,
+           npy_file_t *f, fga_error *err)
+{
+  int rc = fga_mat_init (m, rows, cols, err);
+  if (rc != FGA_OK)
+    return rc;
+  size_t got = read_bytes (m->data, bytes, f->fp);
+  if (got < bytes)
+    {
+      if (ferror (f->fp))
+        rc = read_failed (f->path, err);
+      else
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: truncated NPY file: shape %s expected "
+                            "%zu bytes of data, found %zu", f->path, shape, bytes, got);
+      fga_mat_clear (m);
+      return rc;
+    }
+  /* Checked for regular files above; a pipe or a file that grew since is
+     caught here.  */
+  size_t extra = 0;
+  unsigned char sink[4096];
+  while ((got = read_bytes (sink, sizeof sink, f->fp)) > 0)
+    extra += got;
+  if (ferror (f->fp))
+    rc = read_failed (f->path, err);
+  else if (extra > 0)
+    rc = fgap_error_set (err, FGA_ERR_INPUT,
+                        "%s: %zu trailing bytes after the %zu bytes of data of shape %s",
+                        f->path, extra, bytes, shape);
+  if (rc != FGA_OK)
+    fga_mat_clear (m);
+  return rc;
+}
 
 /* m must hold nothing when called (uninitialised, or cleared): the read
    initialises it with fga_mat_init, and whatever it held before would leak.
@@ -466,200 +672,27 @@ fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err)
   m->cols = 0;
   m->data = NULL;
 
-  FILE *fp = fopen (path, "rb");
-  if (fp == NULL)
-    return fgap_error_set (err, errno == ENOENT || errno == ENOTDIR ? FGA_ERR_INPUT : FGA_ERR_IO,
-                          "%s: cannot open: %s", path, strerror (errno));
-  struct stat st;
-  if (fstat (fileno (fp), &st) != 0)
-    return read_failed (path, fp, err);
-  if (S_ISDIR (st.st_mode))
-    {
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT, "%s: is a folder, not an NPY file", path);
-    }
-  /* For regular files the sizes are checked against the file's length
-     before anything is allocated; pipes are checked as they are read.  */
-  int regular = S_ISREG (st.st_mode);
-
-  unsigned char pre[12];
-  size_t got = read_bytes (pre, 8, fp);
-  if (got < 8 && ferror (fp))
-    return read_failed (path, fp, err);
-  if (got < 8 || memcmp (pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
-    {
-      char hex[40] = "", text[64];
-      for (size_t i = 0; i < got; i++)
-        snprintf (hex + 3 * i, sizeof hex - 3 * i, "%02x ", pre[i]);
-      hex[got > 0 ? 3 * got - 1 : 0] = '\0';
-      escape_bytes (text, sizeof text, pre, got);
-      fclose (fp);
-      if (got == 0)
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s: not an NPY file: the file is empty", path);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: not an NPY file: the first bytes are %s (\"%s\"), not "
-                            "\\x93NUMPY followed by a version", path, hex, text);
-    }
-  unsigned major = pre[6], minor = pre[7];
-  if (!((major == 1 || major == 2 || major == 3) && minor == 0))
-    {
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: unknown NPY format version %u.%u (fgattn reads 1.0, 2.0 and 3.0)",
-                            path, major, minor);
-    }
-  size_t lenbytes = major == 1 ? 2 : 4;
-  got = read_bytes (pre + 8, lenbytes, fp);
-  if (got < lenbytes)
-    {
-      if (ferror (fp))
-        return read_failed (path, fp, err);
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: truncated NPY file: it ends inside the header length", path);
-    }
-  unsigned long hlen = 0;
-  for (size_t i = lenbytes; i-- > 0;)
-    hlen = (hlen << 8) | pre[8 + i];
-  if (hlen > NPY_HEADER_MAX)
-    {
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: the NPY header claims %lu bytes, more than the %d fgattn "
-                            "accepts (a float64 matrix needs about 120)", path, hlen,
-                            NPY_HEADER_MAX);
-    }
-  size_t offset = 8 + lenbytes + (size_t) hlen;
-  if (regular && (uintmax_t) st.st_size < offset)
-    {
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: truncated NPY file: the header claims %lu bytes but the file "
-                            "ends %jd bytes into it", path, hlen,
-                            (intmax_t) st.st_size - (intmax_t) (8 + lenbytes));
-    }
-
-  char *text = fgap_alloc (hlen, "the NPY header", err);
-  if (text == NULL)
-    {
-      fclose (fp);
-      return FGA_ERR_NOMEM;
-    }
-  got = read_bytes (text, hlen, fp);
-  if (got < hlen)
-    {
-      fgap_free (text);
-      if (ferror (fp))
-        return read_failed (path, fp, err);
-      fclose (fp);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: truncated NPY file: the header claims %lu bytes, found %zu",
-                            path, hlen, got);
-    }
-  scan_t sc = { path, text, hlen, 0, major <= 2, err };
+  npy_file_t f;
+  int rc = npy_open (&f, path, err);
+  if (rc != FGA_OK)
+    return rc;
   header_t h;
-  int rc = scan_header (&sc, &h);
-  char shape[208] = "";
-  if (rc == FGA_OK)
-    snprintf (shape, sizeof shape, "%.*s", (int) (h.shape_len < 200 ? h.shape_len : 200),
-              text + h.shape_at);
-
-  /* What the header describes, checked in the order a reader of the
-     message would want: the type, the layout, then the sizes.  */
-  if (rc == FGA_OK && !(h.descr_is_string && strcmp (h.descr, "<f8") == 0))
+  char *text = NULL, shape[208] = "";
+  size_t rows = 0, cols = 0, bytes = 0;
+  if ((rc = read_preamble (&f, err)) == FGA_OK
+      && (rc = read_header (&text, &h, &f, err)) == FGA_OK)
     {
-      char what[160];
-      if (h.descr_is_string)
-        describe_descr (what, sizeof what, h.descr);
-      else
-        snprintf (what, sizeof what, "%.*s (%s)", (int) (h.descr_len < 80 ? h.descr_len : 80),
-                  text + h.descr_at, text[h.descr_at] == '[' ? "a structured dtype"
-                  : "too long to be a plain dtype");
-      rc = fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: dtype %s is not supported: fgattn reads little-endian float64 "
-                          "('<f8') only", path, what);
+      snprintf (shape, sizeof shape, "%.*s", (int) (h.shape_len < 200 ? h.shape_len : 200),
+                text + h.shape_at);
+      rc = check_dict (&rows, &cols, &bytes, &h, text, shape, &f, err);
     }
   fgap_free (text);
-  if (rc == FGA_OK && h.fortran)
-    rc = fgap_error_set (err, FGA_ERR_INPUT,
-                        "%s: fortran_order is True (column-major data): fgattn reads C order "
-                        "only (numpy.ascontiguousarray makes it so)", path);
-  if (rc == FGA_OK && h.naxes != 1 && h.naxes != 2)
-    rc = fgap_error_set (err, FGA_ERR_INPUT,
-                        "%s: shape %s has %zu dimensions: fgattn reads matrices (r, c) and "
-                        "vectors (r,)", path, shape, h.naxes);
-  size_t rows = 0, cols = 0, count, bytes = 0;
   if (rc == FGA_OK)
-    {
-      rows = h.axis[0];
-      cols = h.naxes == 2 ? h.axis[1] : 1;
-      if (h.axis_overflow || fgap_size_mul (&count, rows, cols)
-          || fgap_size_mul (&bytes, count, sizeof (double)))
-        rc = fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: shape %s: the data would need more bytes than size_t can "
-                            "count", path, shape);
-    }
-  if (rc == FGA_OK && regular && (uintmax_t) st.st_size - offset != bytes)
-    {
-      uintmax_t found = (uintmax_t) st.st_size - offset;
-      if (found < bytes)
-        rc = fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: truncated NPY file: shape %s expected %zu bytes of data, "
-                            "found %ju", path, shape, bytes, found);
-      else
-        rc = fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: %ju trailing bytes after the %zu bytes of data of shape %s",
-                            path, found - bytes, bytes, shape);
-    }
-  if (rc != FGA_OK)
-    {
-      fclose (fp);
-      return rc;
-    }
-
-  rc = fga_mat_init (m, rows, cols, err);
-  if (rc != FGA_OK)
-    {
-      fclose (fp);
-      return rc;
-    }
-  got = read_bytes (m->data, bytes, fp);
-  if (got < bytes)
-    {
-      if (ferror (fp))
-        rc = read_failed (path, fp, err);
-      else
-        {
-          fclose (fp);
-          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: truncated NPY file: shape %s expected "
-                              "%zu bytes of data, found %zu", path, shape, bytes, got);
-        }
-      fga_mat_clear (m);
-      return rc;
-    }
-  /* Checked for regular files above; a pipe or a file that grew since is
-     caught here.  */
-  size_t extra = 0;
-  unsigned char sink[4096];
-  while ((got = read_bytes (sink, sizeof sink, fp)) > 0)
-    extra += got;
-  if (ferror (fp))
-    {
-      rc = read_failed (path, fp, err);
-      fga_mat_clear (m);
-      return rc;
-    }
-  fclose (fp);
-  if (extra > 0)
-    {
-      fga_mat_clear (m);
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: %zu trailing bytes after the %zu bytes of data of shape %s",
-                            path, extra, bytes, shape);
-    }
-  if (!host_is_little_endian ())
+    rc = read_data (m, rows, cols, bytes, shape, &f, err);
+  fclose (f.fp);
+  if (rc == FGA_OK && !host_is_little_endian ())
     swap_from_le (m->data, rows * cols);
-  return FGA_OK;
+  return rc;
 }
 
 /* Version 1.0, byte for byte as numpy.save writes it: the keys sorted, the

@@ -19,6 +19,14 @@ or (at your option) any later version.  See COPYING.  */
 extern "C" {
 #endif
 
+/* Threads.  Every function here may run in several threads at once on
+   distinct outputs (a sweep computes the ground truth of its cells in
+   parallel): MPFR's exponent range and flags are per thread when MPFR is
+   built thread-safe, as Debian's is, and each function restores the ones
+   it found; fga_truth's per-thread buffers are its own.  An object passed
+   as output (a matrix, an fga_expfit_struct) must not be shared while it
+   is being written.  */
+
 /* Dense row-major MPFR matrices, every entry at precision prec.  */
 typedef struct
 {

@@ -219,7 +219,7 @@ size_t fga_numerical_rank (const double *sigma, size_t r, double tol);
 void fga_eckart_young (double *e, const double *sigma, size_t r);
 
 /* ------------------------------------------------------------------ */
-/* Scaling in n (src/experiments/scaling.c; `fgattn scaling').
+/* Power-law fits (src/numerics/fit.c; `fgattn scaling', `fgattn report', `fgattn hardness').
 
    Power laws.  For points (n_i, y_i) with n_i > 0 and y_i > 0 the fit is
    the least-squares line of ln y on ln n, ln y ~ b + a ln n, that is
@@ -230,7 +230,7 @@ void fga_eckart_young (double *e, const double *sigma, size_t r);
    u = 2^-53, x_i = ln n_i, S = sum_i (x_i - mean x)^2 and
    W = sum_i |x_i - mean x| / S,
      |error of a| <= 2 u (max_i |ln y_i| + |a| max_i |x_i|) W + (2 k + 4) u |a|
-   to first order (src/experiments/scaling.c derives it; b adds |mean x| times that).  */
+   to first order (src/numerics/fit.c derives it; b adds |mean x| times that).  */
 
 typedef struct
 {

@@ -27,6 +27,14 @@
    weight falls among the subnormal numbers: they are within 2^-1074 in
    absolute value.  tests/methods/t-lowrank.c checks it against P computed in MPFR.
 
+   Scores of any size.  A row whose dot products could overflow (the test
+   on max|Q| max|K| of kernels/attention-util.h, once per call) is computed
+   from q_i 2^-k_i and its softmax from the differences (s_j - m) 2^k_i, as
+   in the exact kernels: finite Q and K never overflow, and the bound above
+   holds with R the true (huge) radius, plus the subnormal terms stated
+   there.  The row's softmax is fgap_softmax_row, the one the naive and
+   sparse kernels count.
+
    Operation counts, exact (L = 1 if lse is not NULL, else 0):
      n_mul = nq nk (d + 1)             the dot products and tau
      n_add = nq (nk (d + 1) - 1 + L)   nk (d - 1) in the dot products, nk in s - m,
@@ -34,43 +42,44 @@
      n_exp = nq (nk + L)               log l counted as one exp, as the kernels do
      n_div = nq nk
      n_cmp = nq (nk - 1)
-   No scratch: P itself holds the scores while they become weights.  */
+   No scratch: P itself holds the scores while they become weights, unless
+   rows of Q are rescaled: then a copy of Q (peak_bytes; the multiplications
+   by powers of two are not counted).  */
 
 #include "core/fga-impl.h"
 #include "kernels/attention-util.h"
 
 static const char fn[] = "fga_attention_matrix";
 
-/* One row of P from the query q; returns 0 when a score overflowed (then
-   the row's maximum or sum is Inf or NaN).  */
+/* One row of P from the query q divided by 2^k; returns 0 when a score
+   overflowed (then the row's maximum or sum is Inf or NaN), -1 when lse
+   did.  Counts the softmax into c.  */
 static int
-matrix_row (double *restrict p, double *lse, const double *restrict q, fga_mat_srcptr K,
-            double tau)
+matrix_row (double *restrict p, double *lse, const double *restrict q, int k, fga_mat_srcptr K,
+            double tau, fgap_attn_count *c)
 {
   const size_t nk = K->rows, d = K->cols;
   for (size_t j = 0; j < nk; j++)
     {
-      const double *k = &FGA_MAT (K, j, 0);
-      double dot = q[0] * k[0];
+      const double *kj = &FGA_MAT (K, j, 0);
+      double dot = q[0] * kj[0];
       for (size_t t = 1; t < d; t++)
-        dot += q[t] * k[t];
+        dot += q[t] * kj[t];
       p[j] = dot * tau;
     }
-  double m = p[0];
-  for (size_t j = 1; j < nk; j++)
-    if (p[j] > m)
-      m = p[j];
-  double l = 0;
-  for (size_t j = 0; j < nk; j++)
-    {
-      p[j] = exp (p[j] - m);
-      l = j == 0 ? p[j] : l + p[j];
-    }
+  double m;
+  double l = fgap_softmax_row (p, nk, k, &m, c);
   for (size_t j = 0; j < nk; j++)
     p[j] /= l;
+  if (!isfinite (m) || !isfinite (l))
+    return 0;
   if (lse != NULL)
-    *lse = m + log (l);
-  return isfinite (m) && isfinite (l);
+    {
+      *lse = fgap_lse (m, l, k);
+      if (!isfinite (*lse))
+        return -1;
+    }
+  return 1;
 }
 
 int
@@ -104,26 +113,38 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
 
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols;
   const uint64_t L = lse != NULL;
+  fgap_memtrack mt;
+  fgap_memtrack_init (&mt);
+  fgap_qscale qs;
+  if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
+    return rc;
   int nt = fga_attn_threads (nq, nk, d, 0, nq);
-  size_t bad = SIZE_MAX;
+  size_t bad = SIZE_MAX, bad_lse = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
 #pragma omp parallel for num_threads (nt) schedule (static) \
-  reduction (+:n_mul, n_add, n_exp, n_div, n_cmp) reduction (min:bad)
+  reduction (+:n_mul, n_add, n_exp, n_div, n_cmp) reduction (min:bad, bad_lse)
   for (size_t i = 0; i < nq; i++)
     {
-      if (!matrix_row (&FGA_MAT (P, i, 0), lse != NULL ? &lse[i] : NULL, &FGA_MAT (Q, i, 0),
-                       K, tau) && i < bad)
+      fgap_attn_count c = { 0, 0, 0, 0, 0 };
+      int ok = matrix_row (&FGA_MAT (P, i, 0), lse != NULL ? &lse[i] : NULL, &FGA_MAT (Q, i, 0),
+                           fgap_qscale_row (&qs, i), K, tau, &c);
+      if (ok == 0 && i < bad)
         bad = i;
+      if (ok < 0 && i < bad_lse)
+        bad_lse = i;
       n_mul += nk * (d + 1);
-      n_add += nk * (d + 1) - 1 + L;
-      n_exp += nk + L;
+      n_add += nk * (d - 1) + c.add + L;
+      n_exp += c.exp + L;
       n_div += nk;
-      n_cmp += nk - 1;
+      n_cmp += c.cmp;
     }
+  fgap_qscale_clear (&qs, &mt);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, 0, nt);
+  fga_attn_count_store (st, &c, mt.peak, nt);
   if (bad != SIZE_MAX)
     return fga_attn_overflow (fn, bad, err);
+  if (bad_lse != SIZE_MAX)
+    return fga_attn_lse_overflow (fn, bad_lse, err);
   return FGA_OK;
 }

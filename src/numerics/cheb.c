@@ -7,6 +7,7 @@
    the lemma numbers below are that note's.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "numerics/expfit-impl.h"
 
 #include <limits.h>
@@ -334,7 +335,8 @@ fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error *err)
     return rc;
   if (a == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "fga_cheb_coeffs_bessel: a is NULL");
-  mpfr_flags_t saved = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   mpfr_t lo, hi;
   mpfr_init2 (lo, MPFR_PREC_MIN);
   mpfr_init2 (hi, MPFR_PREC_MIN);
@@ -367,7 +369,7 @@ fga_cheb_coeffs_bessel (mpfr_t *a, long g, double R, fga_error *err)
         mpfr_mul_2ui (a[k], lo, k > 0 ? 1 : 0, MPFR_RNDN);
     }
   mpfr_clears (lo, hi, (mpfr_ptr) 0);
-  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   return rc;
 }
 
@@ -404,7 +406,9 @@ fgap_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error *err)
     }
   /* FFTW_ESTIMATE does not touch the arrays; the planner is not
      thread-safe, so callers in threads must serialise this function.  */
+  fgap_fftw_lock ();           /* FFTW's planner is not thread-safe */
   fftw_plan plan = fftw_plan_r2r_1d ((int) n, in, out, FFTW_REDFT00, FFTW_ESTIMATE);
+  fgap_fftw_unlock ();
   if (plan == NULL)
     {
       fftw_free (in);
@@ -425,7 +429,9 @@ fgap_cheb_coeffs_fftw (double *a, long g, double R, size_t n, fga_error *err)
         c /= 2;
       a[k] = c;
     }
+  fgap_fftw_lock ();
   fftw_destroy_plan (plan);
+  fgap_fftw_unlock ();
   fftw_free (in);
   fftw_free (out);
   return FGA_OK;

@@ -8,6 +8,7 @@
    check printed beside it.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "numerics/expfit-impl.h"
 
 #include <float.h>
@@ -197,7 +198,8 @@ fga_expfit_init (fga_expfit_ptr p, fga_basis basis, double R, long g, mpfr_prec_
   for (size_t k = 0; k < n; k++)
     mpfr_init2 (p->mono[k], prec);
 
-  mpfr_flags_t saved = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   mpfr_t rho, ba, br, eR, x;
   mpfr_inits2 (FGA_EXPFIT_BPREC, rho, ba, br, eR, x, (mpfr_ptr) 0);
   mpfr_set_d (eR, R, MPFR_RNDU);
@@ -255,7 +257,7 @@ fga_expfit_init (fga_expfit_ptr p, fga_basis basis, double R, long g, mpfr_prec_
         p->mono_d[k] = mpfr_get_d (p->mono[k], MPFR_RNDN);
     }
   mpfr_clears (rho, ba, br, eR, x, (mpfr_ptr) 0);
-  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   if (rc != FGA_OK)
     fga_expfit_clear (p);
   return rc;
@@ -324,7 +326,8 @@ fga_expfit_least_degree (long *g, fga_basis basis, double R, double eps, int rel
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: gmax = %ld is outside [0, %ld]", who, gmax,
                           FGA_EXPFIT_GMAX);
 
-  mpfr_flags_t saved = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   /* High enough for the alternating sums of cheb_rel_lower: the sum is
      about e^-R while its terms reach e^R, and 1 - e^R sum is about eps.  */
   mpfr_prec_t wp = FGA_EXPFIT_BPREC + (mpfr_prec_t) ceil (2 * R / M_LN2)
@@ -397,7 +400,7 @@ fga_expfit_least_degree (long *g, fga_basis basis, double R, double eps, int rel
       last = mpfr_get_d (U, MPFR_RNDU);
     }
   mpfr_clears (e, L, U, r, slo, shi, alo, ahi, eRlo, eRhi, v, w, (mpfr_ptr) 0);
-  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   if (rc != FGA_OK)
     return rc;
   if (found < 0)
@@ -439,7 +442,8 @@ fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_
     return rc;
   if (npts < 2 || npts > ((size_t) 1 << 32))
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: npts = %zu is outside [2, 2^32]", who, npts);
-  mpfr_flags_t saved = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   mpfr_prec_t wp = (p->prec > 64 ? 2 * p->prec : 128) + (mpfr_prec_t) ceil (2 * p->R / M_LN2)
     + bits_of ((unsigned long) p->g + 1) + 16;
   mpfr_t x, y, ex, d, mabs, mrel;
@@ -468,7 +472,7 @@ fga_expfit_measure (double *err_abs, double *err_rel, fga_expfit_srcptr p, size_
   if (err_rel != NULL)
     *err_rel = mpfr_get_d (mrel, MPFR_RNDN);
   mpfr_clears (x, y, ex, d, mabs, mrel, (mpfr_ptr) 0);
-  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   return FGA_OK;
 }
 

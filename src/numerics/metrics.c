@@ -1,6 +1,69 @@
-/* fga_metrics_compute -- how far an approximation is from the truth */
+/* fga_metrics_compute -- how far an approximation is from the truth
+
+   The entries may be anywhere in the double range: near DBL_MAX, where the
+   difference of two finite doubles can overflow and a sum of squares
+   overflows long before, or among the subnormals, where squares vanish.
+   So no metric forms |T - Att| or its square in double as it is:
+
+   - a difference that overflows is taken as RN (|T/2 - Att/2|) times 2
+     (the halving is exact: both entries are then at least 2^970);
+   - the sums (of |T - Att| for mean_abs, of the squares for both norms of
+     rel_fro) are taken on the terms scaled by one shared power of two,
+     which brings the largest term into [1/2, 1): the scaling is exact
+     except for terms below 2^-1022 times the largest, whose loss (at most
+     2^-1075 each) is negligible against it; the power of two is put back
+     at the end, once.  This is LAPACK's dlassq idea (a scale and a sum of
+     squares), with the scale a power of two chosen in a first pass, so
+     that scaling rounds nothing;
+   - the sums are compensated (Knuth's TwoSum, Ogita, Rump and Oishi's
+     Sum2), and each square enters as two terms that are products of
+     doubles of 26 and 27 bits, hence exact, plus a rounded l^2 below
+     2^-50 of it: the result does not lose accuracy with the number of
+     entries as a plain loop does (gamma_n for n = 10^7 is 2^-30).  No
+     product is ever added to anything else than its exact value, so the
+     compiler's contraction of a * b + c into a fused multiply-add (GCC's
+     default in GNU C) cannot change the result.
+
+   Bounds, with u = 2^-53, n = rows cols (at most 2^53, so that n is a
+   double), gamma_m = m u / (1 - m u) and RN rounding to nearest:
+
+   max_abs   = RN (max_ij |T_ij - Att_ij|), correctly rounded (within half
+               an ulp): each difference is rounded once, exactly when it is
+               subnormal, and RN is monotone, so the largest rounded
+               difference is the rounded largest.  It is +Inf exactly when
+               the true maximum is at least DBL_MAX + ulp (DBL_MAX)/2 =
+               2^1024 - 2^970, where round to nearest overflows: +Inf then
+               states that the difference exceeds DBL_MAX.  0 only when
+               T = Att.
+   mean_abs  = mean (1 + theta) with |theta| <= 3 u + gamma_n^2 + 4 u^2,
+               plus 2^-1074 in absolute value when the mean is subnormal
+               (and 0 when it is below 2^-1075): one rounding in each
+               difference, u + gamma_{n-1}^2 in Sum2 (terms non-negative,
+               Ogita et al. 2005, proposition 4.5), one in the division by
+               n.  Under 3.6 u (two ulps) for n <= 2^26.
+   rel_fro   = ||T - Att||_F / ||Att||_F (1 + theta) with
+               |theta| <= 3.5 u + gamma_{2n}^2 + 2^-74, plus 2^-1074 in
+               absolute value when it is subnormal (0 when below
+               2^-1075; max_abs says whether T = Att): the sum of squares
+               of the differences is within 3 u + gamma_{2n}^2 + 2^-75
+               (each difference rounded once, so its square twice; Sum2
+               over 2 n non-negative terms; the rounded parts of the
+               squares, below 2^-76), that of Att within
+               u + gamma_{2n}^2 + 2^-75, and sqrt (N / D) adds half of
+               both, half a rounding of the division and one of the square
+               root.  Under 4 u (two ulps) for n <= 2^25.  +Inf when
+               Att = 0 and T does not, or when the ratio is beyond the
+               double range.
+   max_ulps  = exact (fga_ulp_distance, an integer below 2^64 held in a
+               double: exact up to 2^53, correctly rounded above).
+
+   An entry that is NaN or infinite in either matrix is an infinite error:
+   max_abs, rel_fro and mean_abs are then +Inf.  */
 
 #include "core/fga-impl.h"
+
+#include <float.h>
+#include <stdint.h>
 
 /* Doubles ordered as integers: the key of x counts the doubles from +0 up to
    x (negative for negative x), with -0 and +0 both at 0.  */
@@ -24,22 +87,74 @@ fga_ulp_distance (double a, double b)
   return (double) diff;
 }
 
-/* sqrt(sum x_k^2) without overflow or underflow: scale by the largest |x_k|. */
-static double
-scaled_norm (const double *x, const double *y, size_t n)
+/* The exponent e of x > 0, with x in [2^(e-1), 2^e) (frexp's).  */
+static int
+expo (double x)
 {
-  double scale = 0;
-  for (size_t k = 0; k < n; k++)
-    scale = fmax (scale, fabs (y != NULL ? x[k] - y[k] : x[k]));
-  if (scale == 0 || !isfinite (scale))
-    return scale;
-  double s = 0;
-  for (size_t k = 0; k < n; k++)
+  int e;
+  frexp (x, &e);
+  return e;
+}
+
+/* |t - a| for finite t and a, as m 2^s: m = RN (|t - a|) and s = 0, or,
+   when that overflows, m = RN (|t/2 - a/2|) = RN (|t - a| / 2) and s = 1.
+   An overflow needs |t| + |a| >= 2^1024 - 2^970 with both at most
+   DBL_MAX = 2^1024 - 2^971, so both are at least 2^970 and halving them
+   is exact.  */
+static inline double
+abs_diff (double t, double a, int *s)
+{
+  double m = fabs (t - a);
+  *s = 0;
+  if (m > DBL_MAX)
     {
-      double t = (y != NULL ? x[k] - y[k] : x[k]) / scale;
-      s += t * t;
+      m = fabs (0.5 * t - 0.5 * a);
+      *s = 1;
     }
-  return scale * sqrt (s);
+  return m;
+}
+
+/* A compensated sum of non-negative terms, s + c: Knuth's TwoSum gives
+   the rounding error of every addition exactly, and c collects them
+   (Sum2 of Ogita, Rump and Oishi: within u + gamma_{m-1}^2 of the sum of
+   m terms).  */
+typedef struct
+{
+  double s, c;
+} csum;
+
+static inline void
+csum_add (csum *a, double p)
+{
+  double t = a->s + p;
+  double z = t - a->s;
+  a->c += (a->s - (t - z)) + (p - z);
+  a->s = t;
+}
+
+static inline double
+csum_value (const csum *a)
+{
+  return a->s + a->c;
+}
+
+/* Adds x^2, 0 <= x < 1, as two terms: x = h + l with h the leading 26 bits
+   of x (its low 27 bits cleared) and 0 <= l < 2^-25 h, so that h^2 (52
+   bits) and 2 h l (26 + 27 bits) are exact and only l^2 < 2^-50 x^2 is
+   rounded; the second term, 2 h l + l^2 < 2^-23 x^2, is within 2^-76 x^2
+   of its exact value.  Below 2^-1022 a product loses at most 2^-1075,
+   negligible against the largest term, which is at least 1/4.  */
+static inline void
+csum_add_square (csum *a, double x)
+{
+  uint64_t b;
+  double h;
+  memcpy (&b, &x, sizeof b);
+  b &= ~((UINT64_C (1) << 27) - 1);
+  memcpy (&h, &b, sizeof h);
+  double l = x - h;
+  csum_add (a, h * h);
+  csum_add (a, 2 * h * l + l * l);
 }
 
 int
@@ -49,27 +164,70 @@ fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr appro
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "the truth is %zu x %zu but the approximation is %zu x %zu",
                           truth->rows, truth->cols, approx->rows, approx->cols);
-  size_t n = truth->rows * truth->cols;
+  const size_t n = truth->rows * truth->cols;
+  const double *A = truth->data, *T = approx->data;
   mt->rows = truth->rows;
   mt->cols = truth->cols;
   mt->max_abs = 0;
+  mt->rel_fro = 0;
   mt->mean_abs = 0;
   mt->max_ulps = 0;
-  double sum = 0;
+
+  /* First pass: max_ulps, the finiteness, and the largest |T - Att| (apart:
+     m with s = 0, and m with s = 1) and |Att|, for the shared scales.  */
+  double dmax0 = 0, dmax1 = 0, amax = 0, ulps = 0;
+  int finite = 1;
   for (size_t k = 0; k < n; k++)
     {
-      double e = fabs (approx->data[k] - truth->data[k]);
-      if (isnan (e))
-        e = INFINITY;
-      mt->max_abs = fmax (mt->max_abs, e);
-      sum += e;
-      mt->max_ulps = fmax (mt->max_ulps, fga_ulp_distance (approx->data[k], truth->data[k]));
+      const double t = T[k], a = A[k];
+      double du = fga_ulp_distance (t, a);
+      ulps = du > ulps ? du : ulps;
+      if (!isfinite (t) || !isfinite (a))
+        {
+          finite = 0;
+          continue;
+        }
+      int s;
+      double m = abs_diff (t, a, &s);
+      if (s)
+        dmax1 = m > dmax1 ? m : dmax1;
+      else
+        dmax0 = m > dmax0 ? m : dmax0;
+      amax = fabs (a) > amax ? fabs (a) : amax;
     }
-  mt->mean_abs = n > 0 ? sum / (double) n : 0;
-  double num = scaled_norm (approx->data, truth->data, n);
-  double den = scaled_norm (truth->data, NULL, n);
-  if (isnan (num))
-    num = INFINITY;
-  mt->rel_fro = num == 0 ? 0 : (den == 0 ? INFINITY : num / den);
+  mt->max_ulps = ulps;
+  if (!finite)
+    {
+      mt->max_abs = mt->rel_fro = mt->mean_abs = INFINITY;
+      return FGA_OK;
+    }
+  if (dmax0 == 0 && dmax1 == 0)
+    return FGA_OK;                      /* T = Att: every metric is 0 */
+  /* A difference that overflowed is the largest one, and is its own RN. */
+  mt->max_abs = dmax1 > 0 ? INFINITY : dmax0;
+
+  /* Second pass: the sums on the scaled terms, each largest in [1/2, 1). */
+  int ed = dmax0 > 0 ? expo (dmax0) : INT_MIN;
+  if (dmax1 > 0 && expo (dmax1) + 1 > ed)
+    ed = expo (dmax1) + 1;
+  const int ea = amax > 0 ? expo (amax) : 0;
+  csum sm = { 0, 0 }, sn = { 0, 0 }, sd = { 0, 0 };
+  for (size_t k = 0; k < n; k++)
+    {
+      const double t = T[k], a = A[k];
+      if (a != 0)
+        csum_add_square (&sd, ldexp (fabs (a), -ea));
+      if (t == a)
+        continue;
+      int s;
+      double x = ldexp (abs_diff (t, a, &s), s - ed);
+      csum_add (&sm, x);
+      csum_add_square (&sn, x);
+    }
+  mt->mean_abs = ldexp (csum_value (&sm) / (double) n, ed);
+  /* ||T - Att||_F = sqrt (N) 2^ed and ||Att||_F = sqrt (D) 2^ea, with N and
+     D in [1/4, n]: their quotient is in range.  */
+  double D = csum_value (&sd);
+  mt->rel_fro = D == 0 ? INFINITY : ldexp (sqrt (csum_value (&sn) / D), ed - ea);
   return FGA_OK;
 }

@@ -9,6 +9,7 @@
    depth-first walk visits the same tree in preorder.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "numerics/monomial-impl.h"
 
 #include <limits.h>
@@ -314,9 +315,10 @@ fgap_poly_features (fga_mat_ptr U1, fga_mat_ptr U2, fgap_monomials_srcptr mo, fg
     }
   for (size_t t = 0; t < r; t++)
     mpfr_init2 (mc[t], 53);
-  mpfr_flags_t flags = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   rc = features_coef (mc, mo, p, tau, err);
-  mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   for (size_t t = 0; t < r; t++)
     {
       coef[t] = mpfr_get_d (mc[t], MPFR_RNDN);
@@ -372,7 +374,8 @@ fgap_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fgap_monomial
     return FGA_ERR_NOMEM;
   for (size_t t = 0; t < r; t++)
     mpfr_init2 (coef[t], U1->prec);
-  mpfr_flags_t flags = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   rc = features_coef (coef, mo, p, tau, err);
   for (int side = 0; side < 2 && rc == FGA_OK; side++)
     {
@@ -394,7 +397,7 @@ fgap_poly_features_mpfr (fga_mpfr_mat_ptr U1, fga_mpfr_mat_ptr U2, fgap_monomial
               mpfr_mul (u[t], u[t], coef[t], MPFR_RNDN);
         }
     }
-  mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   for (size_t t = 0; t < r; t++)
     mpfr_clear (coef[t]);
   fgap_free (coef);

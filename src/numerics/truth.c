@@ -6,6 +6,7 @@
    factors next to the code.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "numerics/truth-impl.h"
 
 #include <limits.h>
@@ -372,10 +373,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
 
   /* Every intermediate fits MPFR's widest exponent range (theory, section 6);
      the caller's range and flags are put back before returning.  */
-  mpfr_exp_t emin0 = mpfr_get_emin (), emax0 = mpfr_get_emax ();
-  mpfr_flags_t flags0 = mpfr_flags_save ();
-  mpfr_set_emin (mpfr_get_emin_min ());
-  mpfr_set_emax (mpfr_get_emax_max ());
+  fgap_mpfr_state st0;
+  fgap_mpfr_state_save (&st0);
 
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
@@ -408,10 +407,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
 #pragma omp parallel if (parallel) default(shared)
   {
     /* MPFR's exponent range and flags are per thread: widen them here too. */
-    mpfr_exp_t temin = mpfr_get_emin (), temax = mpfr_get_emax ();
-    mpfr_flags_t tflags = mpfr_flags_save ();
-    mpfr_set_emin (mpfr_get_emin_min ());
-    mpfr_set_emax (mpfr_get_emax_max ());
+    fgap_mpfr_state tst;
+    fgap_mpfr_state_save (&tst);
     fga_error lerr;
     fga_error_init (&lerr);
     fgap_truth_count cnt = { 0, 0, 0, 0, 0 };
@@ -470,13 +467,11 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
     if (omp_get_thread_num () != 0)
       mpfr_free_cache2 (MPFR_FREE_LOCAL_CACHE);
 #endif
-    mpfr_flags_restore (tflags, MPFR_FLAGS_ALL);
-    mpfr_set_emin (temin);
-    mpfr_set_emax (temax);
+    fgap_mpfr_state_restore (&tst);
   }
 
   if (rc == FGA_OK)
-    finish_outputs (W, Werr, nq * dv, pused, emin0, emax0, &total);
+    finish_outputs (W, Werr, nq * dv, pused, st0.emin, st0.emax, &total);
   else
     {
       if (W != NULL && W->data != NULL)
@@ -505,8 +500,6 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
           st->threads = nthreads;
         }
     }
-  mpfr_flags_restore (flags0, MPFR_FLAGS_ALL);
-  mpfr_set_emin (emin0);
-  mpfr_set_emax (emax0);
+  fgap_mpfr_state_restore (&st0);
   return rc;
 }

@@ -290,6 +290,40 @@ START_TEST (test_generate_reproducible)
 }
 END_TEST
 
+/* The draws do not depend on the caller's MPFR exponent range, and the
+   caller's range and flags come back exactly: under [-2, 2] (numbers from
+   1/8 to 2, where the uniform draws' small values and B = 3 fall outside)
+   the instance is the one drawn under the default range.  */
+START_TEST (test_generate_mpfr_state)
+{
+  fga_dist dist = dists[_i];
+  unsigned long seed = fga_test_seed ();
+  fga_instance_t a, b;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (a);
+  fga_instance_init (b);
+  ck_assert_int_eq (fga_instance_generate (a, 7, 9, 4, 3, 3, 2, dist, seed, &err), FGA_OK);
+  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
+  mpfr_set_emin (-2);
+  mpfr_set_emax (2);
+  mpfr_clear_flags ();
+  mpfr_set_nanflag ();
+  const mpfr_flags_t before = mpfr_flags_save ();
+  int rc = fga_instance_generate (b, 7, 9, 4, 3, 3, 2, dist, seed, &err);
+  int same = mpfr_get_emin () == -2 && mpfr_get_emax () == 2 && mpfr_flags_save () == before;
+  mpfr_set_emin (emin);
+  mpfr_set_emax (emax);
+  mpfr_clear_flags ();
+  ck_assert_msg (rc == FGA_OK, "seed %lu: %s", seed, err.msg);
+  ck_assert_msg (same, "MPFR's range or flags changed");
+  ck_assert_msg (same_matrix (a->Q, b->Q) && same_matrix (a->K, b->K)
+                 && same_matrix (a->V, b->V), "seed %lu: another instance", seed);
+  fga_instance_clear (a);
+  fga_instance_clear (b);
+}
+END_TEST
+
 /* Mean and variance of the Q and K entries of a large draw, within five
    standard errors of the law's: E x = 0 for all three; E x^2 = B^2/3
    (uniform), B^2 (Rademacher), (B/3)^2 (1 - 2 (3 phi(3) + Phi(-3)) + 18
@@ -826,6 +860,7 @@ instance_suite (void)
   tcase_add_test (tc, test_generate_seed_range);
   tcase_add_loop_test (tc, test_generate_matches_spec, 0, 3);
   tcase_add_loop_test (tc, test_generate_reproducible, 0, 3);
+  tcase_add_loop_test (tc, test_generate_mpfr_state, 0, 3);
   tcase_add_loop_test (tc, test_generate_pinned, 0, sizeof pinned / sizeof pinned[0]);
   suite_add_tcase (s, tc);
 

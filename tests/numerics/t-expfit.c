@@ -1,6 +1,6 @@
 /* t-expfit -- polynomials of exp: Bessel and FFTW coefficients, certified bounds, least degrees, monomial forms
 
-   Expected values come from closed forms (REFERENCES.md's I_k(1), e^R - 1,
+   Expected values come from closed forms (I_k(1) from its series, e^R - 1,
    1/k!), from identities (sum a_k = e^R, aliasing of the interpolant), or
    from the obvious loops below at much higher precision; never from the
    code under test.  */
@@ -126,7 +126,7 @@ least_ok (fga_basis b, double R, double eps, int rel)
 
 /* --- Bessel and FFTW coefficients ---------------------------------------- */
 
-/* REFERENCES.md section 3: I_0(1), 2 I_1(1), 2 I_2(1).  */
+/* I_0(1), 2 I_1(1), 2 I_2(1) from the series of theory/exp-approximation.md, lemma 3.  */
 START_TEST (bessel_closed_values_R1)
 {
   static const double want[3] = { 1.266065877752008, 1.130318207984970, 0.2714953395340765 };
@@ -371,7 +371,8 @@ END_TEST
 
 /* --- least degrees ----------------------------------------------------------- */
 
-/* REFERENCES.md section 3's measured table; the certified least degrees
+/* The table of degrees measured on a grid (theory/exp-approximation.md,
+   section 7): the certified least degrees
    reproduce it exactly, because every bound here is the supremum itself
    (to ~2^-60), so certified and measured degrees coincide.  */
 static const struct { double R, eps; long taylor_abs, taylor_rel, cheb_abs, cheb_rel; }
@@ -715,6 +716,84 @@ START_TEST (mpfr_state_restored)
 }
 END_TEST
 
+/* Every exit restores the caller's range and flags exactly, those that
+   fail after the MPFR work has begun too; and no result depends on the
+   caller's range: under [-4, 4] (numbers from 1/32 to 16, where e^R, the
+   Taylor coefficients 1/k! and the bounds all fall outside) the
+   coefficients, bounds and measured errors are those of the default range.  */
+START_TEST (mpfr_state_every_exit)
+{
+  fga_expfit_t ref[2], p[2];
+  double ea_ref[2], er_ref[2], ea[2], er[2];
+  long g_ref, g = -1;
+  mpfr_t a_ref[6], a[6];
+  for (int b = 0; b < 2; b++)
+    {
+      init_ok (ref[b], b ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB, 9, 24, 96);
+      measure_ok (&ea_ref[b], &er_ref[b], ref[b], 33);
+    }
+  g_ref = least_ok (FGA_BASIS_CHEB, 9, 1e-9, 1);
+  for (int k = 0; k < 6; k++)
+    {
+      mpfr_inits2 (80, a_ref[k], a[k], (mpfr_ptr) 0);
+      mpfr_set_zero (a[k], 1);
+    }
+  ck_assert_int_eq (fga_cheb_coeffs_bessel (a_ref, 5, 9, NULL), FGA_OK);
+
+  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
+  mpfr_set_emin (-4);
+  mpfr_set_emax (4);
+  mpfr_clear_flags ();
+  mpfr_set_underflow ();
+  mpfr_set_divby0 ();
+  const mpfr_flags_t before = mpfr_flags_save ();
+  int rc[8], nrc = 0, same[8], nsame = 0;
+#define STATE_SAME() (same[nsame++] = mpfr_get_emin () == -4 && mpfr_get_emax () == 4 \
+                      && mpfr_flags_save () == before)
+  for (int b = 0; b < 2; b++)
+    {
+      rc[nrc++] = fga_expfit_init (p[b], b ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB, 9, 24, 96, NULL);
+      STATE_SAME ();
+      rc[nrc++] = fga_expfit_measure (&ea[b], &er[b], p[b], 33, NULL);
+      STATE_SAME ();
+    }
+  rc[nrc++] = fga_expfit_least_degree (&g, FGA_BASIS_CHEB, 9, 1e-9, 1, 100, NULL);
+  STATE_SAME ();
+  /* No degree up to 3 is within 1e-12 on [-16, 16]: refused after the search.  */
+  rc[nrc++] = fga_expfit_least_degree (&g, FGA_BASIS_TAYLOR, 16, 1e-12, 1, 3, NULL);
+  STATE_SAME ();
+  rc[nrc++] = fga_cheb_coeffs_bessel (a, 5, 9, NULL);
+  STATE_SAME ();
+#undef STATE_SAME
+  mpfr_set_emin (emin);
+  mpfr_set_emax (emax);
+  mpfr_clear_flags ();
+
+  for (int i = 0; i < nsame; i++)
+    ck_assert_msg (same[i], "call %d left MPFR's range or flags changed", i);
+  static const int want[] = { FGA_OK, FGA_OK, FGA_OK, FGA_OK, FGA_OK, FGA_ERR_COMPUTE, FGA_OK };
+  ck_assert_int_eq (nrc, 7);
+  for (int i = 0; i < nrc; i++)
+    ck_assert_msg (rc[i] == want[i], "call %d returned %d", i, rc[i]);
+  ck_assert_int_eq (g, g_ref);          /* and the refusal left g alone */
+  for (int b = 0; b < 2; b++)
+    {
+      ck_assert (p[b]->bound_abs == ref[b]->bound_abs && p[b]->bound_rel == ref[b]->bound_rel);
+      ck_assert (ea[b] == ea_ref[b] && er[b] == er_ref[b]);
+      for (long k = 0; k <= 24; k++)
+        ck_assert_msg (mpfr_equal_p (p[b]->mono[k], ref[b]->mono[k]), "%s mono[%ld]",
+                       b ? "taylor" : "cheb", k);
+      fga_expfit_clear (p[b]);
+      fga_expfit_clear (ref[b]);
+    }
+  for (int k = 0; k < 6; k++)
+    {
+      ck_assert (mpfr_equal_p (a[k], a_ref[k]));
+      mpfr_clears (a_ref[k], a[k], (mpfr_ptr) 0);
+    }
+}
+END_TEST
+
 static Suite *
 expfit_suite (void)
 {
@@ -761,6 +840,7 @@ expfit_suite (void)
   tcase_add_loop_test (tc, bad_input_refused, 0, N (bad));
   tcase_add_test (tc, names_and_parse);
   tcase_add_test (tc, mpfr_state_restored);
+  tcase_add_test (tc, mpfr_state_every_exit);
   suite_add_tcase (s, tc);
   return s;
 }
