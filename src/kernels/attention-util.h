@@ -143,8 +143,9 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
   return FGA_OK;
 }
 
-/* A row whose maximum or sum is not finite had a score that overflowed
-   (finite entries whose product exceeds the double range).  */
+/* A row whose maximum or sum is not finite had a score that overflowed.
+   With the rescaling below no score can (fgap_qscale_init), so this is a
+   net under it, not an expected outcome.  */
 static inline int
 fga_attn_overflow (const char *fn, size_t row, fga_error *err)
 {
@@ -152,5 +153,175 @@ fga_attn_overflow (const char *fn, size_t row, fga_error *err)
                         "%s: row %zu of the scores tau Q K^T overflows the double range",
                         fn, row);
 }
+
+/* The log-sum-exp of a rescaled row, m 2^k + log l, outside the double
+   range: the output is right, but lse_i cannot be returned.  */
+static inline int
+fga_attn_lse_overflow (const char *fn, size_t row, fga_error *err)
+{
+  return fgap_error_set (err, FGA_ERR_COMPUTE,
+                        "%s: the log-sum-exp of row %zu of the scores tau Q K^T overflows "
+                        "the double range (|lse| > 1.8e308); run without lse", fn, row);
+}
+
+/* ------------------------------------------------------------------ */
+/* One counted softmax row, shared by the naive kernel, the sparse kernel
+   and fga_attention_matrix.
+
+   s[0..n) holds the scores of a row (n >= 1) divided by 2^k: the row's
+   scores are s_j 2^k (k = 0 for every row that was not rescaled, see
+   fgap_qscale below).  On return *m = max_j s_j (still divided by 2^k),
+   s_j = exp ((s_j - *m) 2^k) and the sum of the weights, added left to
+   right from s_0, is returned; it is in [1, n] because the largest
+   weight is exactly 1.  The product (s_j - m) 2^k is exact unless it
+   falls below -DBL_MAX, where it becomes -Inf and the weight 0: the true
+   weight, e^{-1.8e308}, underflows to 0 as well.
+
+   Counts, added to c: n - 1 cmp (the maximum), n add and n exp (the
+   weights), n - 1 add (the sum).  The multiplications by 2^k of a
+   rescaled row are changes of exponent and are not counted.  */
+static inline __attribute__ ((always_inline)) double
+fgap_softmax_row (double *restrict s, size_t n, int k, double *m, fgap_attn_count *c)
+{
+  double mx = s[0];
+  for (size_t j = 1; j < n; j++)
+    if (s[j] > mx)
+      mx = s[j];
+  c->cmp += n - 1;
+
+  if (k == 0)
+    for (size_t j = 0; j < n; j++)
+      s[j] = exp (s[j] - mx);
+  else
+    for (size_t j = 0; j < n; j++)
+      s[j] = exp (ldexp (s[j] - mx, k));
+  c->add += n;
+  c->exp += n;
+
+  double l = s[0];
+  for (size_t j = 1; j < n; j++)
+    l += s[j];
+  c->add += n - 1;
+  *m = mx;
+  return l;
+}
+
+/* The weight e^{(a - b) 2^k} that rescales a state of maximum a to the
+   maximum b >= a (the online softmax of stream and the merges of sparse). */
+static inline double
+fgap_exp_diff (double a, double b, int k)
+{
+  return k == 0 ? exp (a - b) : exp (ldexp (a - b, k));
+}
+
+/* lse = m 2^k + log l of a row; not finite when it leaves the range.  */
+static inline double
+fgap_lse (double m, double l, int k)
+{
+  return (k == 0 ? m : ldexp (m, k)) + log (l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Powers of two that keep the scores and the weighted sums of V in the
+   double range (src/kernels/scale.c).  Both are tested once per run, from
+   the largest entries of Q, K and V; the copies are made only when needed,
+   which finite data of ordinary size never need.
+
+   Scores.  Every partial sum of the dot product <q_i, k_j>, and its
+   product with tau, is at most B_i = max (1, tau) d max_t |q_it| max|K| in
+   magnitude, times 1 + d u for the rounding.  When B_i < 2^1020 for every
+   row (tested on max|Q|) nothing can overflow and Q is used as it is.
+   Otherwise row i is replaced by q_i 2^-k_i, k_i >= 0 the least exponent
+   that brings its bound below 2^1020 (k_i = 0 for the rows that need
+   none): the kernels compute s'_ij = tau <q_i 2^-k_i, k_j>, whose true
+   value s'_ij 2^k_i may lie far outside the double range, and their
+   softmax is computed from the differences (s'_ij - m'_i) 2^k_i
+   (fgap_softmax_row).  So finite Q and K never overflow, in either
+   sign, and the output is right even when a score overflows for real.
+   The rescaling is exact except for the entries of q_i 2^-k_i and the
+   products that fall among the subnormals: each score of a rescaled row
+   moves by at most (tau d (max|K| + 1) + 1) 2^(k_i - 1075) more, the
+   absolute underflow of an unscaled row times 2^k_i, and below
+   2^-175 max|q_i| (tau d (max|K| + 1) + 1) since the row's largest entry
+   stays at or above 2^-900 after the rescaling.  A row that would need more is
+   refused (FGA_ERR_COMPUTE); that takes tau d max|K| >= 2^1917, so
+   tau > 2^830.
+
+   Values.  The weights of a row lie in [0, 1] and the largest is 1, so
+   every partial sum of sum_j e_j v_j is at most W max|V| (1 + W u) in
+   magnitude, W <= 64 nk < 2^67 the total weight of the row (nk < 2^61: K
+   holds nk d doubles; the sparse kernel counts a key at most
+   FGA_SPARSE_MAX_LEVELS = 64 times), which is below 2^1018 when
+   max|V| < 2^950.  When max|V| >= 2^950, or max|V| < 2^-950 (where the
+   products e_j v_j that underflow, by at most 2^-1075 each, would no
+   longer be negligible against the 2 nk u max|V| of the sums), the
+   kernels work on V 2^-e, e the exponent of max|V| (max|V| 2^-e in
+   [1/2, 1)), and the output is clamped to [-max|V| 2^-e, max|V| 2^-e]
+   (the exact output is a weighted mean of the rows of V: the clamp only
+   removes rounding, and keeps max|V| = DBL_MAX from rounding up to Inf)
+   and multiplied by 2^e.  With V used as it is, the underflows add at
+   most W 2^-1075 < 2^-60 nk u max|V|.  V 2^-e is exact when e < 0; when
+   e > 0 the entries below 2^(e - 1022) lose bits, at most
+   2^(e - 1075) <= 2^-1074 max|V| each.  The final multiplication by 2^e
+   is exact when e > 0; when e < 0 it rounds the outputs that are
+   subnormal, by at most 2^-1075.  */
+
+#define FGAP_SCORE_EXP 1020     /* B_i < 2^1020: the row is computed as it is */
+#define FGAP_QROW_MIN_EXP (-900) /* the least exponent of a rescaled row's largest entry */
+#define FGAP_V_EXP_HI 950       /* max|V| in [2^-950, 2^950): V is used as it is */
+
+typedef struct
+{
+  int *k;                      /* nq exponents k_i, NULL when no row is rescaled */
+  fga_mat_struct copy;         /* Q with row i times 2^-k_i; data NULL with k */
+  size_t kbytes, bytes;
+} fgap_qscale;
+
+typedef struct
+{
+  int e;                       /* the kernel works on V 2^-e; 0: on V itself */
+  double vmax;                 /* max|V| */
+  fga_mat_struct copy;         /* V 2^-e when e != 0 and a copy was asked for */
+  size_t bytes;
+} fgap_vscale;
+
+/* max_k |x_k| over n finite doubles (0 when n = 0); vectorised.  */
+double fgap_max_abs (const double *x, size_t n);
+
+/* Chooses the k_i for Q, K and tau and, when some k_i > 0, points *Q at
+   the rescaled copy (tracked by mt; freed by fgap_qscale_clear).  Refuses
+   a row that cannot be rescaled (see above), naming fn and the row.  */
+int fgap_qscale_init (fgap_qscale *qs, fga_mat_srcptr *Q, fga_mat_srcptr K, double tau,
+                      fgap_memtrack *mt, const char *fn, fga_error *err);
+void fgap_qscale_clear (fgap_qscale *qs, fgap_memtrack *mt);
+
+/* The exponent k_i of row i (0 when no row is rescaled).  */
+static inline int
+fgap_qscale_row (const fgap_qscale *qs, size_t i)
+{
+  return qs->k != NULL ? qs->k[i] : 0;
+}
+
+/* Chooses e for V and, when e != 0 and copy is nonzero, points *V at V 2^-e
+   (tracked by mt; freed by fgap_vscale_clear).  With copy = 0 the caller
+   scales its own copy of V by fgap_vscale_value.  */
+int fgap_vscale_init (fgap_vscale *vs, fga_mat_srcptr *V, int copy, fgap_memtrack *mt,
+                      const char *fn, fga_error *err);
+void fgap_vscale_clear (fgap_vscale *vs, fgap_memtrack *mt);
+
+static inline double
+fgap_vscale_value (const fgap_vscale *vs, double v)
+{
+  return vs->e == 0 ? v : ldexp (v, -vs->e);
+}
+
+/* Undoes the scaling on T (computed from V 2^-e): T = T 2^e, after clamping
+   T to [-max|V| 2^-e, max|V| 2^-e] when `mean' is nonzero (T is, up to
+   rounding, a weighted mean of the rows of V with non-negative weights).
+   With `check' nonzero, refuses the first entry of T that is not finite
+   (FGA_ERR_COMPUTE), naming fn, the entry, and `why' (what the method's
+   output is, for the message).  */
+int fgap_vscale_finish (const fgap_vscale *vs, fga_mat_ptr T, int mean, int check,
+                        const char *fn, const char *why, fga_error *err);
 
 #endif /* FGA_ATTENTION_UTIL_H */

@@ -17,7 +17,13 @@
      n_exp = nq (nk + L)
      n_div = nq dv
      n_cmp = nq (nk - 1)
-   They do not depend on the block size.  */
+   They do not depend on the block size, and leave out the multiplications
+   by powers of two of the rescaled copies of Q and V
+   (kernels/attention-util.h), made only when the data need them.
+
+   Error: the bound of attention_stream.c, with nb = 1 (tests/kernels/t-exact.c);
+   dgemm may sum in any order, which the bound allows.  Every output is
+   finite.  */
 
 #define FGA_ATTN_SIMD_EXP 1
 #include "core/fga-impl.h"
@@ -36,7 +42,9 @@ static const char fn[] = "fga_attention_blas";
 #define BLOCK_DOUBLES ((size_t) 1 << 19)
 
 /* One row of scores s[0..n): s = tau s, m = max s, s = exp (s - m), l = sum s.
-   The maximum and the sum start from the first element.  */
+   The maximum and the sum start from the first element.  A row rescaled by
+   2^-k (attention-util.h) goes through fgap_softmax_row instead, which
+   performs the same operations.  */
 static inline __attribute__ ((always_inline)) void
 row_softmax (double *s, size_t n, double tau, double *m, double *l)
 {
@@ -97,6 +105,18 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: nk = %zu, d = %zu or dv = %zu exceeds the "
                           "int sizes of the CBLAS interface", fn, nk, d, dv);
 
+  fgap_memtrack mt;
+  fgap_memtrack_init (&mt);
+  fgap_qscale qs;
+  fgap_vscale vs;
+  if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
+    return rc;
+  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, fn, err)) != FGA_OK)
+    {
+      fgap_qscale_clear (&qs, &mt);
+      return rc;
+    }
+
   row_fn row = row_generic;
 #if FGA_ATTN_X86
   switch (fga_attn_isa ())
@@ -127,23 +147,28 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
 
   /* per thread: a block of scores, then the row maxima and sums */
   size_t per, bytes;
+  double *scratch = NULL;
   if (fgap_size_mul (&per, bq, nk + 2) || fgap_size_mul (&bytes, per, sizeof (double))
       || fgap_size_mul (&bytes, bytes, (size_t) nt))
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: blocks of %zu x %zu scores need more "
+    {
+      rc = fgap_error_set (err, FGA_ERR_NOMEM, "%s: blocks of %zu x %zu scores need more "
                           "bytes than size_t can count", fn, bq, nk);
-  fgap_memtrack mt;
-  fgap_memtrack_init (&mt);
-  double *scratch = fgap_talloc (&mt, bytes, "blocks of scores", err);
+      goto done;
+    }
+  scratch = fgap_talloc (&mt, bytes, "blocks of scores", err);
   if (scratch == NULL)
-    return FGA_ERR_NOMEM;
+    {
+      rc = FGA_ERR_NOMEM;
+      goto done;
+    }
 
   if (nt > 1)
     fgap_blas_single_enter ();
 
-  size_t bad = SIZE_MAX;
+  size_t bad = SIZE_MAX, bad_lse = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add, n_exp, n_div, n_cmp) \
-  reduction (min:bad)
+  reduction (min:bad, bad_lse)
   {
     int me = 0;
 #ifdef _OPENMP
@@ -162,7 +187,17 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
 
         for (size_t i = 0; i < qb; i++)
           {
-            row (S + i * nk, nk, tau, &m[i], &l[i]);
+            const int k = fgap_qscale_row (&qs, i0 + i);
+            double *s = S + i * nk;
+            if (k == 0)
+              row (s, nk, tau, &m[i], &l[i]);
+            else
+              {
+                fgap_attn_count counted = { 0, 0, 0, 0, 0 };   /* counted below */
+                for (size_t j = 0; j < nk; j++)
+                  s[j] *= tau;
+                l[i] = fgap_softmax_row (s, nk, k, &m[i], &counted);
+              }
             n_mul += nk;
             n_cmp += nk - 1;
             n_add += nk + (nk - 1);
@@ -183,10 +218,14 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
             double *t = &FGA_MAT (T, i0 + i, 0);
             for (size_t col = 0; col < dv; col++)
               t[col] /= l[i];
-            if (lse != NULL)
-              lse[i0 + i] = m[i] + log (l[i]);
-            if ((!isfinite (m[i]) || !isfinite (l[i])) && i0 + i < bad)
-              bad = i0 + i;
+            if (!isfinite (m[i]) || !isfinite (l[i]))
+              bad = i0 + i < bad ? i0 + i : bad;
+            else if (lse != NULL)
+              {
+                lse[i0 + i] = fgap_lse (m[i], l[i], fgap_qscale_row (&qs, i0 + i));
+                if (!isfinite (lse[i0 + i]) && i0 + i < bad_lse)
+                  bad_lse = i0 + i;
+              }
           }
         n_div += qb * dv;
         if (lse != NULL)
@@ -198,13 +237,21 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
   }
   if (nt > 1)
     fgap_blas_single_leave ();
-  fgap_tfree (&mt, scratch, bytes);
+  fgap_vscale_finish (&vs, T, 1, 0, fn, NULL, err);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) bq);
   if (bad != SIZE_MAX)
-    return fga_attn_overflow (fn, bad, err);
-  return FGA_OK;
+    rc = fga_attn_overflow (fn, bad, err);
+  else if (bad_lse != SIZE_MAX)
+    rc = fga_attn_lse_overflow (fn, bad_lse, err);
+
+done:
+  if (scratch != NULL)
+    fgap_tfree (&mt, scratch, bytes);
+  fgap_vscale_clear (&vs, &mt);
+  fgap_qscale_clear (&qs, &mt);
+  return rc;
 }

@@ -27,7 +27,16 @@
      n_cmp = nq nk          every score against the running maximum
    Work on the zero padding of the panels (rows, keys and columns rounded up
    to the register tile) is discarded and not counted, so that the counts do
-   not depend on the instruction set.  */
+   not depend on the instruction set.  Nor are the multiplications by powers
+   of two of the rescaled copies of Q and V (kernels/attention-util.h),
+   made only when the data need them: changes of exponent, not arithmetic.
+
+   Error, first order in u = 2^-53 (tests/kernels/t-exact.c derives it),
+   R and e as in attention_naive.c:
+     |T_ic - Att_ic| <= u max|V| (2 (d + 5) R + 8 nk + 8) + 2^-1075 [e < 0]
+   the naive bound plus the rescalings by alpha, whose rounding compounds
+   over the blocks to 2 u R + 2 nb u, and nb more roundings of o and l.
+   Every output is finite.  */
 
 #define FGA_ATTN_SIMD_EXP 1
 #include "core/fga-impl.h"
@@ -155,6 +164,7 @@ round_up (size_t x, size_t m)
 typedef struct
 {
   const fga_mat_struct *Q, *K, *V;
+  const fgap_qscale *qs;        /* the exponents of the rescaled rows of Q */
   fga_mat_struct *T;
   double *lse;
   double tau;
@@ -228,7 +238,7 @@ pv_dispatch (const tiles_t *tl, int nv, double *O, size_t ldo, const double *E, 
    one function per instruction set, with the tiles as constants.  */
 static inline __attribute__ ((always_inline)) void
 qblock (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad,
-        const tiles_t *tl)
+        size_t *bad_lse, const tiles_t *tl)
 {
   const fga_mat_struct *Q = job->Q, *K = job->K, *V = job->V;
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
@@ -321,19 +331,31 @@ qblock (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t
       for (size_t i = 0; i < qb; i++)
         {
           double *s = S + i * bkp;
+          const int k = fgap_qscale_row (job->qs, i0 + i);
           double mx = m[i];
 #pragma omp simd reduction (max:mx)
           for (size_t j = 0; j < kb; j++)
             mx = s[j] > mx ? s[j] : mx;
-          double alpha = exp (m[i] - mx);
+          double alpha = fgap_exp_diff (m[i], mx, k);
           double sum = alpha * l[i];
-#pragma omp simd reduction (+:sum)
-          for (size_t j = 0; j < kb; j++)
+          if (k == 0)
             {
-              double e = exp (s[j] - mx);
-              s[j] = e;
-              sum += e;
+#pragma omp simd reduction (+:sum)
+              for (size_t j = 0; j < kb; j++)
+                {
+                  double e = exp (s[j] - mx);
+                  s[j] = e;
+                  sum += e;
+                }
             }
+          else
+            /* a rescaled row: the scores are s 2^k (attention-util.h) */
+            for (size_t j = 0; j < kb; j++)
+              {
+                double e = exp (ldexp (s[j] - mx, k));
+                s[j] = e;
+                sum += e;
+              }
           m[i] = mx;
           l[i] = sum;
           a[i] = alpha;
@@ -358,10 +380,15 @@ qblock (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t
     {
       for (size_t col = 0; col < dv; col++)
         FGA_MAT (job->T, i0 + i, col) = O[i * dvp + col] / l[i];
-      if (job->lse != NULL)
-        job->lse[i0 + i] = m[i] + log (l[i]);
       if (!isfinite (m[i]) || !isfinite (l[i]))
         *bad = *bad < i0 + i ? *bad : i0 + i;
+      else if (job->lse != NULL)
+        {
+          double x = fgap_lse (m[i], l[i], fgap_qscale_row (job->qs, i0 + i));
+          job->lse[i0 + i] = x;
+          if (!isfinite (x))
+            *bad_lse = *bad_lse < i0 + i ? *bad_lse : i0 + i;
+        }
     }
   c->div += qb * dv;
   if (job->lse != NULL)
@@ -371,25 +398,29 @@ qblock (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t
     }
 }
 
-typedef void (*qblock_fn) (const job_t *, size_t, double *, fgap_attn_count *, size_t *);
+typedef void (*qblock_fn) (const job_t *, size_t, double *, fgap_attn_count *, size_t *,
+                           size_t *);
 
 static void
-qblock_generic (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
+qblock_generic (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad,
+                size_t *bad_lse)
 {
-  qblock (job, i0, scratch, c, bad, &tiles_generic);
+  qblock (job, i0, scratch, c, bad, bad_lse, &tiles_generic);
 }
 
 #if FGA_ATTN_X86
 static FGA_TARGET_AVX2 void
-qblock_avx2 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
+qblock_avx2 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad,
+             size_t *bad_lse)
 {
-  qblock (job, i0, scratch, c, bad, &tiles_avx2);
+  qblock (job, i0, scratch, c, bad, bad_lse, &tiles_avx2);
 }
 
 static FGA_TARGET_AVX512 void
-qblock_avx512 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad)
+qblock_avx512 (const job_t *job, size_t i0, double *scratch, fgap_attn_count *c, size_t *bad,
+               size_t *bad_lse)
 {
-  qblock (job, i0, scratch, c, bad, &tiles_avx512);
+  qblock (job, i0, scratch, c, bad, bad_lse, &tiles_avx512);
 }
 #endif
 
@@ -421,10 +452,23 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     }
 #endif
 
+  fgap_memtrack mt;
+  fgap_memtrack_init (&mt);
+  fgap_qscale qs;
+  fgap_vscale vs;
+  if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
+    return rc;
+  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, fn, err)) != FGA_OK)
+    {
+      fgap_qscale_clear (&qs, &mt);
+      return rc;
+    }
+
   job_t job;
   job.Q = Q;
   job.K = K;
   job.V = V;
+  job.qs = &qs;
   job.T = T;
   job.lse = lse;
   job.tau = tau;
@@ -442,27 +486,31 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   job.bqp = job.bq;
   job.bkp = round_up (job.bk, (size_t) (tl->W * tl->NV));
   job.dvp = round_up (dv, (size_t) tl->W);
-  if ((rc = scratch_layout (&job, d, err)) != FGA_OK)
-    return rc;
-
   size_t nblocks = (nq + job.bq - 1) / job.bq;
   int nt = fga_attn_threads (nq, nk, d, dv, nblocks);
-  size_t bytes;
+  size_t bytes = 0;
+  void *raw = NULL;
+  if ((rc = scratch_layout (&job, d, err)) != FGA_OK)
+    goto done;
   if (fgap_size_mul (&bytes, job.per_thread * sizeof (double), (size_t) nt)
       || bytes > SIZE_MAX - 64)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: %d threads need more scratch than size_t "
+    {
+      rc = fgap_error_set (err, FGA_ERR_NOMEM, "%s: %d threads need more scratch than size_t "
                           "can count", fn, nt);
-  fgap_memtrack mt;
-  fgap_memtrack_init (&mt);
-  void *raw = fgap_talloc (&mt, bytes + 64, "the tiles of the online softmax", err);
+      goto done;
+    }
+  raw = fgap_talloc (&mt, bytes + 64, "the tiles of the online softmax", err);
   if (raw == NULL)
-    return FGA_ERR_NOMEM;
+    {
+      rc = FGA_ERR_NOMEM;
+      goto done;
+    }
   double *scratch = (double *) (((uintptr_t) raw + 63) & ~(uintptr_t) 63);
 
-  size_t bad = SIZE_MAX;
+  size_t bad = SIZE_MAX, bad_lse = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add, n_exp, n_div, n_cmp) \
-  reduction (min:bad)
+  reduction (min:bad, bad_lse)
   {
     int me = 0;
 #ifdef _OPENMP
@@ -472,7 +520,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     fgap_attn_count c = { 0, 0, 0, 0, 0 };
 #pragma omp for schedule (dynamic, 1)
     for (size_t b = 0; b < nblocks; b++)
-      run (&job, b * job.bq, mine, &c, &bad);
+      run (&job, b * job.bq, mine, &c, &bad, &bad_lse);
     n_mul += c.mul;
     n_add += c.add;
     n_exp += c.exp;
@@ -480,12 +528,22 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     n_cmp += c.cmp;
   }
   fgap_tfree (&mt, raw, bytes + 64);
+  raw = NULL;
+  fgap_vscale_finish (&vs, T, 1, 0, fn, NULL, err);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) job.bk);
   if (bad != SIZE_MAX)
-    return fga_attn_overflow (fn, bad, err);
-  return FGA_OK;
+    rc = fga_attn_overflow (fn, bad, err);
+  else if (bad_lse != SIZE_MAX)
+    rc = fga_attn_lse_overflow (fn, bad_lse, err);
+
+done:
+  if (raw != NULL)
+    fgap_tfree (&mt, raw, bytes + 64);
+  fgap_vscale_clear (&vs, &mt);
+  fgap_qscale_clear (&qs, &mt);
+  return rc;
 }

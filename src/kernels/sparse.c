@@ -8,7 +8,7 @@
 
      m = max_{j in g} s_ij,  l = sum_{j in g} e^{s_ij - m},  o = sum_{j in g} e^{s_ij - m} v_j
 
-   (REFERENCES.md section 6), and the states of the groups of a query are
+   (theory/work-and-depth.md, section 4), and the states of the groups of a query are
    merged as FlashAttention merges blocks: with m' = max (m1, m2),
    (m', e^{m1-m'} l1 + e^{m2-m'} l2, e^{m1-m'} o1 + e^{m2-m'} o2).  The
    output is o / l and lse = m + log l.  Window, strided and fixed have one
@@ -62,8 +62,19 @@
    (fga_sparse_count evaluates them; fga_sparse_pattern_count gives P and G
    in closed form.)  With P = n^2 and G = n these are the counts of
    fga_attention_naive.  Scratch: (cmax + 2 dv) doubles per thread, cmax
-   the largest group; peak_bytes = threads (cmax + 2 dv) 8.  The validation
-   of the inputs and the pattern is not counted, as in the exact kernels.  */
+   the largest group; peak_bytes = threads (cmax + 2 dv) 8, plus the
+   rescaled copies of Q and V of kernels/attention-util.h when the data
+   need them (never for entries of ordinary size).  The validation of the
+   inputs and the pattern is not counted, as in the exact kernels, nor are
+   the multiplications by powers of two of those copies.
+
+   Error, first order in u = 2^-53 (tests/kernels/t-sparse.c derives it),
+   with R >= tau max_ij sum_t |q_it k_jt|, c the largest group, K the most
+   groups of one query and e as in attention_naive.c:
+     |T_ic - Att_ic| <= u max|V| (2 (d + 3 + 2K) R + 2 c + 8 + 8K) + 2^-1075 [e < 0]
+   each weight is off by a relative u ((d + 3) R + 2) (scores, s - m, exp)
+   and by u (2 R + 3) more per merge, and the sums of c terms add 2 c u.
+   Every output is finite.  */
 
 #include "core/fga-impl.h"
 #include "kernels/sparse-impl.h"
@@ -440,7 +451,8 @@ fga_sparse_count (mpz_t ops[5], const fga_sparse_pattern *p, size_t d, size_t dv
 
 typedef struct
 {
-  uint64_t mul, add, exp, div, cmp, pairs, groups;
+  fgap_attn_count op;
+  uint64_t pairs, groups;
 } sparse_count_t;
 
 /* Iterates j over the keys of runs r0 <= r < r1, in the order the runs list
@@ -452,11 +464,13 @@ typedef struct
       for (size_t j = b_; j < b_ + (runs)[r_].width; j++)
 
 /* One query: its groups attended one by one into (m, l, o), merged as they
-   come.  s holds the scores then the weights of a group, o the running
-   output, o2 the output of the group being added.  Returns 0 if a score
-   overflowed (then m or l is not finite).  */
+   come.  q is the query divided by 2^k (k = 0 unless it was rescaled: the
+   maxima m are then divided by 2^k too).  s holds the scores then the
+   weights of a group, o the running output, o2 the output of the group
+   being added.  Returns 0 if a score overflowed (then m or l is not
+   finite), -1 if lse overflowed.  */
 static int
-sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_srcptr K,
+sparse_row (double *restrict t, double *lse, const double *restrict q, int k, fga_mat_srcptr K,
             fga_mat_srcptr V, double tau, const fgap_sparse_run *runs, size_t nruns,
             double *restrict s, double *restrict o, double *restrict o2, sparse_count_t *c)
 {
@@ -479,24 +493,11 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
         }
       c->pairs += cnt;
       c->groups++;
-      c->mul += cnt * (d + 1);
-      c->add += cnt * (d - 1);
+      c->op.mul += cnt * (d + 1);
+      c->op.add += cnt * (d - 1);
 
-      double mg = s[0];
-      for (size_t x = 1; x < cnt; x++)
-        if (s[x] > mg)
-          mg = s[x];
-      c->cmp += cnt - 1;
-
-      for (size_t x = 0; x < cnt; x++)
-        s[x] = exp (s[x] - mg);
-      c->add += cnt;
-      c->exp += cnt;
-
-      double lg = s[0];
-      for (size_t x = 1; x < cnt; x++)
-        lg += s[x];
-      c->add += cnt - 1;
+      double mg;
+      double lg = fgap_softmax_row (s, cnt, k, &mg, &c->op);
 
       double *og = first ? o : o2;
       size_t x = 0;
@@ -511,8 +512,8 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
               og[col] += s[x] * v[col];
           x++;
         }
-      c->mul += cnt * dv;
-      c->add += (cnt - 1) * dv;
+      c->op.mul += cnt * dv;
+      c->op.add += (cnt - 1) * dv;
 
       if (first)
         {
@@ -523,13 +524,13 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
         }
       /* The state with the larger maximum keeps its scale (factor 1,
          exactly); the other is multiplied by e^{-difference} <= 1.  */
-      c->cmp++;
-      c->add += 2 + dv;
-      c->exp++;
-      c->mul += 1 + dv;
+      c->op.cmp++;
+      c->op.add += 2 + dv;
+      c->op.exp++;
+      c->op.mul += 1 + dv;
       if (mg > m)
         {
-          double a = exp (m - mg);
+          double a = fgap_exp_diff (m, mg, k);
           l = lg + a * l;
           for (size_t col = 0; col < dv; col++)
             o[col] = o2[col] + a * o[col];
@@ -537,7 +538,7 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
         }
       else
         {
-          double a = exp (mg - m);
+          double a = fgap_exp_diff (mg, m, k);
           l += a * lg;
           for (size_t col = 0; col < dv; col++)
             o[col] += a * o2[col];
@@ -546,15 +547,19 @@ sparse_row (double *restrict t, double *lse, const double *restrict q, fga_mat_s
 
   for (size_t col = 0; col < dv; col++)
     t[col] = o[col] / l;
-  c->div += dv;
+  c->op.div += dv;
 
+  if (!isfinite (m) || !isfinite (l))
+    return 0;
   if (lse != NULL)
     {
-      *lse = m + log (l);
-      c->exp++;
-      c->add++;
+      *lse = fgap_lse (m, l, k);
+      c->op.exp++;
+      c->op.add++;
+      if (!isfinite (*lse))
+        return -1;
     }
-  return isfinite (m) && isfinite (l);
+  return 1;
 }
 
 int
@@ -604,14 +609,29 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
                           "than size_t can count", fn, cmax);
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
+  fgap_qscale qs;
+  fgap_vscale vs;
+  if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
+    return rc;
+  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, fn, err)) != FGA_OK)
+    {
+      fgap_qscale_clear (&qs, &mt);
+      return rc;
+    }
   double *scratch = fgap_talloc (&mt, bytes, "the scores of one group per thread", err);
   if (scratch == NULL)
-    return FGA_ERR_NOMEM;
+    {
+      fgap_vscale_clear (&vs, &mt);
+      fgap_qscale_clear (&qs, &mt);
+      return FGA_ERR_NOMEM;
+    }
 
   size_t bad = SIZE_MAX;        /* first row whose scores overflowed */
+  size_t bad_lse = SIZE_MAX;    /* first row whose lse overflowed */
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0, n_pairs = 0, n_groups = 0;
 #pragma omp parallel num_threads (nt) \
-  reduction (+:n_mul, n_add, n_exp, n_div, n_cmp, n_pairs, n_groups) reduction (min:bad)
+  reduction (+:n_mul, n_add, n_exp, n_div, n_cmp, n_pairs, n_groups) \
+  reduction (min:bad, bad_lse)
   {
     int me = 0;
 #ifdef _OPENMP
@@ -620,7 +640,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     double *s = scratch + (size_t) me * (cmax + 2 * dv);
     double *o = s + cmax, *o2 = o + dv;
     fgap_sparse_run runs[FGA_SPARSE_MAX_RUNS];
-    sparse_count_t c = { 0, 0, 0, 0, 0, 0, 0 };
+    sparse_count_t c = { { 0, 0, 0, 0, 0 }, 0, 0 };
     /* blocks of 16 rows handed out as threads become free: causal rows and
        the edges of the sequence have fewer keys than the rest */
 #pragma omp for schedule (dynamic, 1)
@@ -628,20 +648,26 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       for (size_t i = 16 * b; i < n && i < 16 * b + 16; i++)
         {
           size_t nr = fgap_sparse_runs (runs, &p, i);
-          if (!sparse_row (&FGA_MAT (T, i, 0), lse != NULL ? lse + i : NULL, &FGA_MAT (Q, i, 0),
-                           K, V, tau, runs, nr, s, o, o2, &c)
-              && i < bad)
+          int ok = sparse_row (&FGA_MAT (T, i, 0), lse != NULL ? lse + i : NULL,
+                               &FGA_MAT (Q, i, 0), fgap_qscale_row (&qs, i), K, V, tau, runs,
+                               nr, s, o, o2, &c);
+          if (ok == 0 && i < bad)
             bad = i;
+          if (ok < 0 && i < bad_lse)
+            bad_lse = i;
         }
-    n_mul += c.mul;
-    n_add += c.add;
-    n_exp += c.exp;
-    n_div += c.div;
-    n_cmp += c.cmp;
+    n_mul += c.op.mul;
+    n_add += c.op.add;
+    n_exp += c.op.exp;
+    n_div += c.op.div;
+    n_cmp += c.op.cmp;
     n_pairs += c.pairs;
     n_groups += c.groups;
   }
   fgap_tfree (&mt, scratch, bytes);
+  fgap_vscale_finish (&vs, T, 1, 0, fn, NULL, err);
+  fgap_vscale_clear (&vs, &mt);
+  fgap_qscale_clear (&qs, &mt);
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   fga_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
@@ -652,5 +678,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     }
   if (bad != SIZE_MAX)
     return fga_attn_overflow (fn, bad, err);
+  if (bad_lse != SIZE_MAX)
+    return fga_attn_lse_overflow (fn, bad_lse, err);
   return FGA_OK;
 }

@@ -11,3 +11,6 @@ check_PROGRAMS += tests/kernels/t-sparse
 tests_kernels_t_sparse_SOURCES = tests/kernels/t-sparse.c
 tests_kernels_t_sparse_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_kernels_t_sparse_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/kernels/overflow.test
+EXTRA_DIST += tests/kernels/overflow.test

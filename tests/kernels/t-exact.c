@@ -20,6 +20,9 @@
                   rounding compounds over the blocks to 2 u R + 2 nb u,
                   and rounds o and l nb more times.
      lse:       |lse - LSE| <= u ((d + 5) R + 4 nk + 8) + 2 u |LSE|
+   When max|V| is below 2^-950 the kernels work on V scaled up by a power
+   of two, and the bounds on T gain one term, 2^-1075: the rounding of a
+   subnormal output (kernels/attention-util.h); the tests allow 2^-1074.
    and FlashAttention's criterion for the fast kernels:
      err(stream), err(blas) <= 2 err(naive) + 4 ulp (max|V|),
    naive run on the same instruction set (with fused multiply-adds or
@@ -27,6 +30,8 @@
 
 #include <config.h>
 
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -932,6 +937,362 @@ START_TEST (test_threads)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Entries near the ends of the double range (kernels/attention-util.h):
+   V whose weighted sums would overflow or underflow, and scores whose dot
+   products overflow on the way, in either sign, or for real.  Every kernel
+   must return finite values within its bound (or the closed form), never
+   Inf or NaN with FGA_OK.  */
+
+/* The certified ground truth (MPFR, every entry correctly rounded).  */
+static void
+truth (fga_mat_ptr R, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
+       double tau)
+{
+  fga_tau t = { FGA_TAU_VALUE, tau };
+  fga_truth_info info;
+  fga_error err;
+  int rc = fga_truth (R, lse, NULL, NULL, Q, K, V, &t, NULL, &info, NULL, &err);
+  ck_assert_msg (rc == FGA_OK, "fga_truth: %s", err.msg);
+  ck_assert_msg (info.undecided == 0, "fga_truth left %zu entries undecided", info.undecided);
+}
+
+/* Asserts every entry of T finite and within tol of R.  */
+static void
+check_close (const char *what, fga_mat_srcptr T, fga_mat_srcptr R, double tol)
+{
+  for (size_t i = 0; i < T->rows; i++)
+    for (size_t c = 0; c < T->cols; c++)
+      {
+        double got = FGA_MAT (T, i, c), want = FGA_MAT (R, i, c);
+        ck_assert_msg (isfinite (got) && fabs (got - want) <= tol,
+                       "%s: T[%zu][%zu] = %.17g, truth %.17g (diff %.3g, tol %.3g); "
+                       "FGATTN_TEST_SEED=%lu", what, i, c, got, want, fabs (got - want), tol,
+                       fga_test_seed ());
+      }
+}
+
+typedef struct
+{
+  size_t nq, nk, d, dv;
+  double B, tau;
+  int vkind;                    /* 0: +-Bv (Rademacher), 1: uniform in [-Bv, Bv], 2: all Bv */
+  double Bv;
+} hugev_t;
+
+static const hugev_t hugev_cases[] = {
+  { 16, 16, 8, 8, 1, 0.125, 0, 1e308 },        /* the instance of the issue */
+  { 9, 300, 5, 3, 3, 0.2, 0, 1e308 },           /* sums of 300 terms near the top */
+  { 7, 40, 4, 5, 2, 0.25, 1, DBL_MAX },         /* mixed signs, cancellation */
+  { 7, 40, 4, 3, 2, 0.25, 2, DBL_MAX },         /* every value DBL_MAX: T = DBL_MAX */
+  { 7, 40, 4, 3, 2, 0.25, 2, 1e308 },           /* every value 1e308: T = 1e308 */
+  { 150, 300, 4, 3, 2, 0.25, 1, 1e308 },        /* two threads, where there are */
+  { 6, 33, 4, 4, 2, 0.5, 1, 1e300 },            /* above 2^950: rescaled */
+  { 6, 33, 4, 4, 2, 0.5, 1, 0x1p949 },          /* just below it: as it is */
+  { 6, 33, 4, 4, 2, 0.5, 1, 1e-300 },           /* below 2^-950: rescaled up */
+  { 6, 33, 4, 4, 2, 0.5, 1, 0x1p-1040 },        /* subnormal values */
+  { 6, 33, 4, 2, 2, 0.5, 2, 0x1p-1074 },        /* every value the least subnormal */
+};
+
+START_TEST (test_huge_v)
+{
+  const hugev_t *hc = &hugev_cases[_i];
+  unsigned long seed = fga_test_seed () + 5000 + (unsigned long) _i;
+  fga_mat_t Q, K, V, T, R;
+  mat (Q, hc->nq, hc->d);
+  mat (K, hc->nk, hc->d);
+  mat (V, hc->nk, hc->dv);
+  mat (T, hc->nq, hc->dv);
+  mat (R, hc->nq, hc->dv);
+  fga_test_fill_uniform (Q, hc->B, &seed);
+  fga_test_fill_uniform (K, hc->B, &seed);
+  fga_test_fill_uniform (V, 1, &seed);
+  for (size_t x = 0; x < hc->nk * hc->dv; x++)
+    V->data[x] = hc->vkind == 0 ? (V->data[x] < 0 ? -hc->Bv : hc->Bv)
+      : hc->vkind == 1 ? V->data[x] * hc->Bv : hc->Bv;
+  double *lse = malloc (hc->nq * sizeof (double)), *rl = malloc (hc->nq * sizeof (double));
+  truth (R, rl, Q, K, V, hc->tau);
+  double Rs = score_bound (Q, K, hc->tau), vmax = fga_mat_max_abs (V);
+  /* the bound of every kernel, and one subnormal ulp: the rounding of a
+     subnormal output after V was scaled up (attention-util.h) */
+  double tol = U * vmax * (2 * (hc->d + 5) * Rs + 8 * hc->nk + 8) + 0x1p-1074;
+  for (size_t k = 0; k < NKERNS; k++)
+    {
+      run_ok (&kerns[k], T, lse, Q, K, V, hc->tau, NULL);
+      char what[96];
+      snprintf (what, sizeof what, "%s, case %d (Bv = %g)", kerns[k].name, _i, hc->Bv);
+      check_close (what, T, R, tol);
+      for (size_t i = 0; i < hc->nq; i++)
+        ck_assert_close (lse[i], rl[i], 0, U * ((hc->d + 5) * Rs + 4 * hc->nk + 8)
+                         + 2 * U * fabs (rl[i]));
+      if (hc->vkind == 2)
+        /* a weighted mean of equal values is that value; the clamp keeps it
+           from rounding above, and Bv = 2^-1074 is met exactly */
+        for (size_t x = 0; x < hc->nq * hc->dv; x++)
+          ck_assert_msg (T->data[x] <= hc->Bv && (hc->Bv > 0x1p-1074 || T->data[x] == hc->Bv),
+                         "%s: %.17g for a constant %.17g", what, T->data[x], hc->Bv);
+    }
+  free (lse);
+  free (rl);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+  fga_mat_clear (R);
+}
+END_TEST
+
+/* Huge values that cancel exactly: identical keys give every value the
+   weight 1/nk, and the rows of V are +-Bv in pairs, so T = 0.  */
+START_TEST (test_huge_v_cancel)
+{
+  const size_t nq = 5, nk = 64, d = 3, dv = 2;
+  const double Bv = _i == 0 ? 1e308 : DBL_MAX;
+  unsigned long seed = fga_test_seed () + 5100;
+  fga_mat_t Q, K, V, T;
+  mat (Q, nq, d);
+  mat (K, nk, d);
+  mat (V, nk, dv);
+  mat (T, nq, dv);
+  fga_test_fill_uniform (Q, 3, &seed);
+  fga_test_fill_uniform (K, 3, &seed);
+  for (size_t j = 1; j < nk; j++)
+    memcpy (&FGA_MAT (K, j, 0), &FGA_MAT (K, 0, 0), d * sizeof (double));
+  for (size_t j = 0; j < nk; j++)
+    for (size_t c = 0; c < dv; c++)
+      FGA_MAT (V, j, c) = (j + c) % 2 == 0 ? Bv : -Bv;
+  for (size_t k = 0; k < NKERNS; k++)
+    {
+      run_ok (&kerns[k], T, NULL, Q, K, V, 1.0, NULL);
+      for (size_t x = 0; x < nq * dv; x++)
+        ck_assert_msg (isfinite (T->data[x]) && fabs (T->data[x]) <= (2 * nk + 8) * U * Bv,
+                       "%s: T = %.17g, the exact value is 0", kerns[k].name, T->data[x]);
+    }
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+}
+END_TEST
+
+/* The issue's case: q = sign (DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX), tau = 1/4.
+   <q, k_1> = 0.75 sign DBL_MAX and <q, k_2> = 0.3125 sign DBL_MAX are
+   finite, but the partial sums of <q, k_2> reach 1.5625 DBL_MAX.  sign =
+   -1: the second score is the larger, T = v_2 = 2 and lse = s_2 (e^{s_1 -
+   s_2} vanishes beside 1) = -5 DBL_MAX / 64; sign = +1: T = v_1 = 1 and
+   lse = s_1 = 3 DBL_MAX / 16.  Both are exact closed forms: the weights
+   are exactly 1 and 0.  */
+static const double two_k[8] = { .375, -.4375, -.5625, 1.375, -.875, 1.1875, 1.25, -1.25 };
+
+static void
+two_key_instance (fga_mat_ptr Q, fga_mat_ptr K, fga_mat_ptr V, double sign)
+{
+  mat (Q, 1, 4);
+  mat (K, 2, 4);
+  mat (V, 2, 1);
+  for (int t = 0; t < 4; t++)
+    FGA_MAT (Q, 0, t) = sign * DBL_MAX;
+  memcpy (K->data, two_k, sizeof two_k);
+  V->data[0] = 1;
+  V->data[1] = 2;
+}
+
+START_TEST (test_two_keys_overflow)
+{
+  const double sign = _i == 0 ? -1 : 1;
+  const double want = sign < 0 ? 2 : 1;
+  const double want_lse = sign < 0 ? -(DBL_MAX / 64) * 5 : (DBL_MAX / 16) * 3;
+  fga_mat_t Q, K, V, T, R;
+  two_key_instance (Q, K, V, sign);
+  mat (T, 1, 1);
+  mat (R, 1, 1);
+  truth (R, NULL, Q, K, V, 0.25);
+  ck_assert (R->data[0] == want);
+  for (size_t k = 0; k < NKERNS; k++)
+    {
+      double lse;
+      run_ok (&kerns[k], T, &lse, Q, K, V, 0.25, NULL);
+      ck_assert_msg (T->data[0] == want, "%s, sign %+g: T = %.17g, not %g", kerns[k].name,
+                     sign, T->data[0], want);
+      /* the score itself is off by the rounding of the dot product */
+      ck_assert_close (lse, want_lse, 8, 0);
+    }
+
+  /* through the method interface */
+  static const char *const specs[] = { "exact:algo=naive", "exact:algo=stream",
+                                       "exact:algo=blas" };
+  fga_problem prob;
+  fga_test_problem (&prob, 1, 2, 4, 1, 0.25);
+  for (int s = 0; s < 3; s++)
+    {
+      fga_method m = fga_test_make_method (specs[s], &prob);
+      fga_error err;
+      T->data[0] = 0;
+      ck_assert_int_eq (fga_method_run (m, T, NULL, Q, K, V, NULL, &err), FGA_OK);
+      ck_assert_msg (T->data[0] == want, "%s: T = %.17g", specs[s], T->data[0]);
+      fga_method_destroy (m);
+    }
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+  fga_mat_clear (R);
+}
+END_TEST
+
+/* Rows of Q of integers in [-16, 16] times 2^1019 against keys of
+   integers in [-3, 3]: the dot products overflow on the way or for real,
+   in both signs.  Each is 2^1019 times an integer x_ij, so two distinct
+   scores differ by at least tau 2^1019: the weights are exactly 1 on the
+   largest scores and 0 elsewhere, T is the mean of V over the keys that
+   tie for the largest score, and lse = tau 2^1019 max_j x_ij + log (ties):
+   closed forms computed here with integers.  */
+START_TEST (test_huge_scores)
+{
+  /* large enough for the kernels to take two threads where there are */
+  const size_t nq = 300, nk = 120, d = 5, dv = 3;
+  const double tau = _i == 0 ? 0.2 : 3.0;
+  unsigned long seed = fga_test_seed () + 5200 + (unsigned long) _i;
+  fga_mat_t Q, K, V, T, R, W;
+  mat (Q, nq, d);
+  mat (K, nk, d);
+  mat (V, nk, dv);
+  mat (T, nq, dv);
+  mat (R, nq, dv);
+  mat (W, nq, dv);
+  fga_test_fill_uniform (Q, 1, &seed);
+  fga_test_fill_uniform (K, 1, &seed);
+  fga_test_fill_uniform (V, 1, &seed);
+  static long qa[300][5], ka[120][5];
+  for (size_t i = 0; i < nq; i++)
+    for (size_t t = 0; t < d; t++)
+      {
+        qa[i][t] = lrint (FGA_MAT (Q, i, t) * 16);
+        FGA_MAT (Q, i, t) = ldexp ((double) qa[i][t], 1019);
+      }
+  for (size_t j = 0; j < nk; j++)
+    for (size_t t = 0; t < d; t++)
+      {
+        ka[j][t] = lrint (FGA_MAT (K, j, t) * 3);
+        FGA_MAT (K, j, t) = (double) ka[j][t];
+      }
+  double want_lse[300];
+  int lse_out = 0, lse_near = 0;
+  for (size_t i = 0; i < nq; i++)
+    {
+      long best = LONG_MIN;
+      size_t ties = 0;
+      double sum[3] = { 0, 0, 0 };
+      for (size_t j = 0; j < nk; j++)
+        {
+          long x = 0;
+          for (size_t t = 0; t < d; t++)
+            x += qa[i][t] * ka[j][t];
+          if (x > best)
+            {
+              best = x;
+              ties = 0;
+              sum[0] = sum[1] = sum[2] = 0;
+            }
+          if (x == best)
+            {
+              ties++;
+              for (size_t c = 0; c < dv; c++)
+                sum[c] += FGA_MAT (V, j, c);
+            }
+        }
+      for (size_t c = 0; c < dv; c++)
+        FGA_MAT (W, i, c) = sum[c] / (double) ties;
+      want_lse[i] = ldexp (tau * (double) best, 1019) + log ((double) ties);
+      double a = fabs (ldexp (tau * (double) best, 1019 - 1023));
+      lse_out |= !isfinite (want_lse[i]);
+      lse_near |= a > 1.99 && a < 2.01;
+    }
+  truth (R, NULL, Q, K, V, tau);
+  double vmax = fga_mat_max_abs (V);
+  /* the closed form sums at most nk values: 2 nk u max|V| */
+  check_close ("the closed form against the truth", W, R, 2 * nk * U * vmax);
+  for (size_t k = 0; k < NKERNS; k++)
+    {
+      run_ok (&kerns[k], T, NULL, Q, K, V, tau, NULL);
+      check_close (kerns[k].name, T, W, 2 * nk * U * vmax);
+    }
+
+  /* lse is returned when every row's is in range, else refused */
+  fga_error err;
+  double *lse = malloc (nq * sizeof (double));
+  for (size_t k = 0; k < NKERNS && !lse_near; k++)
+    {
+      int rc = run (&kerns[k], T, lse, Q, K, V, tau, NULL, &err);
+      if (lse_out)
+        ck_assert_msg (rc == FGA_ERR_COMPUTE && strstr (err.msg, "log-sum-exp") != NULL,
+                       "%s: lse beyond the range: %d (%s)", kerns[k].name, rc, err.msg);
+      else
+        {
+          ck_assert_msg (rc == FGA_OK, "%s: %s", kerns[k].name, err.msg);
+          for (size_t i = 0; i < nq; i++)
+            ck_assert_close (lse[i], want_lse[i], 0, 8 * U * fabs (want_lse[i]));
+        }
+    }
+  ck_assert_msg (_i == 0 || lse_out, "tau = 3: no lse out of range, the case tests less");
+  free (lse);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+  fga_mat_clear (R);
+  fga_mat_clear (W);
+}
+END_TEST
+
+/* Scores that overflow for real and are all equal: every weight is 1 and
+   T is the mean of V's rows.  A row that cannot be rescaled without
+   losing its entries to underflow (tau max|K| near 2^2000) is refused.  */
+START_TEST (test_equal_huge_scores)
+{
+  const size_t nq = 3, nk = 5, d = 4, dv = 2;
+  unsigned long seed = fga_test_seed () + 5300;
+  fga_mat_t Q, K, V, T;
+  mat (Q, nq, d);
+  mat (K, nk, d);
+  mat (V, nk, dv);
+  mat (T, nq, dv);
+  fga_test_fill_uniform (V, 1, &seed);
+  for (size_t x = 0; x < nq * d; x++)
+    Q->data[x] = 1e200;
+  for (size_t x = 0; x < nk * d; x++)
+    K->data[x] = 1e200;
+  double mean[2] = { 0, 0 };
+  for (size_t j = 0; j < nk; j++)
+    for (size_t c = 0; c < dv; c++)
+      mean[c] += FGA_MAT (V, j, c) / (double) nk;
+  fga_error err;
+  for (size_t k = 0; k < NKERNS; k++)
+    {
+      run_ok (&kerns[k], T, NULL, Q, K, V, 1, NULL);
+      for (size_t i = 0; i < nq; i++)
+        for (size_t c = 0; c < dv; c++)
+          ck_assert_close (FGA_MAT (T, i, c), mean[c], 0, (2 * nk + 8) * U);
+      for (size_t x = 0; x < nk * d; x++)
+        K->data[x] = 1e300;
+      for (size_t x = 0; x < nq * d; x++)
+        Q->data[x] = 1;
+      int rc = run (&kerns[k], T, NULL, Q, K, V, 1e300, NULL, &err);
+      ck_assert_msg (rc == FGA_ERR_COMPUTE && strstr (err.msg, "row 0") != NULL
+                     && strstr (err.msg, "rescaled") != NULL, "%s: %d (%s)", kerns[k].name, rc,
+                     err.msg);
+      for (size_t x = 0; x < nk * d; x++)
+        K->data[x] = 1e200;
+      for (size_t x = 0; x < nq * d; x++)
+        Q->data[x] = 1e200;
+    }
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Bad input is refused before any work, with a message naming it.  */
 
 typedef struct
@@ -957,8 +1318,7 @@ static const bad_t bad_cases[] = {
   { 3, 4, 5, 4, 5, 2, 3, 2, 1, 1, FGA_ERR_INPUT, { "Q", "NaN" } },
   { 3, 4, 5, 4, 5, 2, 3, 2, 1, 2, FGA_ERR_INPUT, { "K", "+Inf" } },
   { 3, 4, 5, 4, 5, 2, 3, 2, 1, 3, FGA_ERR_INPUT, { "V", "-Inf" } },
-  /* finite entries whose scores overflow */
-  { 3, 4, 5, 4, 5, 2, 3, 2, 1, 4, FGA_ERR_COMPUTE, { "row 0", "overflow" } },
+  /* finite entries whose scores overflow are computed: test_equal_huge_scores */
 };
 
 START_TEST (test_bad_input)
@@ -979,13 +1339,6 @@ START_TEST (test_bad_input)
     FGA_MAT (K, 4, 0) = INFINITY;
   else if (b->poison == 3)
     FGA_MAT (V, 0, 1) = -INFINITY;
-  else if (b->poison == 4)
-    {
-      for (size_t x = 0; x < Q->rows * Q->cols; x++)
-        Q->data[x] = 1e200;
-      for (size_t x = 0; x < K->rows * K->cols; x++)
-        K->data[x] = 1e200;
-    }
   for (size_t k = 0; k < NKERNS; k++)
     {
       fga_error err;
@@ -1038,6 +1391,15 @@ exact_suite (void)
   tc = tcase_create ("counts and threads");
   tcase_add_loop_test (tc, test_counts, 0, sizeof count_shapes / sizeof count_shapes[0]);
   tcase_add_test (tc, test_threads);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("ends of the double range");
+  tcase_set_timeout (tc, 60);
+  tcase_add_loop_test (tc, test_huge_v, 0, sizeof hugev_cases / sizeof hugev_cases[0]);
+  tcase_add_loop_test (tc, test_huge_v_cancel, 0, 2);
+  tcase_add_loop_test (tc, test_two_keys_overflow, 0, 2);
+  tcase_add_loop_test (tc, test_huge_scores, 0, 2);
+  tcase_add_test (tc, test_equal_huge_scores);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("bad input");

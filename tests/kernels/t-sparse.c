@@ -31,6 +31,7 @@
 
 #include <config.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1052,7 +1053,9 @@ START_TEST (test_bad_api)
   pat_t k = { (fga_sparse_kind) 7, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
   ck_assert_int_eq (fga_sparse_pattern_check (&k, &err), FGA_ERR_INPUT);
 
-  /* a pattern over another n, and scores that overflow */
+  /* a pattern over another n, and scores that overflow for real: all
+     equal (3e400), so every weight is 1 and T_i is the mean of V over the
+     window |i - j| <= 2; their lse is beyond the double range, refused */
   unsigned long seed = fga_test_seed () + 900;
   fga_mat_t Q, K, V, T;
   instance (Q, K, V, 12, 3, 2, 1, &seed);
@@ -1064,8 +1067,22 @@ START_TEST (test_bad_api)
   ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_OK);
   for (size_t x = 0; x < 36; x++)
     Q->data[x] = K->data[x] = 1e200;
-  ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_ERR_COMPUTE);
+  ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_OK);
+  for (size_t i = 0; i < 12; i++)
+    for (size_t c = 0; c < 2; c++)
+      {
+        size_t lo = i >= 2 ? i - 2 : 0, hi = i + 2 < 12 ? i + 2 : 11;
+        double mean = 0;
+        for (size_t j = lo; j <= hi; j++)
+          mean += FGA_MAT (V, j, c);
+        mean /= (double) (hi - lo + 1);
+        ck_assert_close (FGA_MAT (T, i, c), mean, 0, 32 * U);
+      }
+  double lse12[12];
+  ck_assert_int_eq (fga_sparse_attention (T, lse12, Q, K, V, 1, &w, NULL, &err),
+                    FGA_ERR_COMPUTE);
   ck_assert_ptr_nonnull (strstr (err.msg, "row 0"));
+  ck_assert_ptr_nonnull (strstr (err.msg, "log-sum-exp"));
   Q->data[4] = NAN;
   ck_assert_int_eq (fga_sparse_attention (T, NULL, Q, K, V, 1, &w, NULL, &err), FGA_ERR_INPUT);
   clear4 (Q, K, V, T);
@@ -1413,6 +1430,113 @@ START_TEST (test_fixed_bad_api)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Values near the ends of the double range, and scores whose dot products
+   overflow (kernels/attention-util.h): the outputs are finite and right.  */
+
+typedef struct
+{
+  pat_t p;
+  int vkind;                    /* 0: +-Bv, 1: uniform in [-Bv, Bv] */
+  double Bv;
+} edge_t;
+
+static const edge_t edge_cases[] = {
+  { { WIN, 24, 0, 5, 0, 0, 0, 0, 0, 0 }, 0, 1e308 },
+  { { STR, 30, 0, 0, 4, 0, 0, 0, 0, 0 }, 1, DBL_MAX },
+  { { DIL, 32, 0, 4, 0, 1, 2, 0, 0, 0 }, 0, 1e308 },
+  { { DIL, 37, 1, 3, 0, 1, 2, 0, 1, 0 }, 1, DBL_MAX },
+  { { FIX, 30, 0, 0, 5, 0, 0, 0, 0, 2 }, 0, 1e308 },
+  { { WIN, 24, 1, 30, 0, 0, 0, 0, 0, 0 }, 1, 0x1p-1040 },
+  { { FIX, 30, 1, 0, 5, 0, 0, 0, 0, 2 }, 1, 1e-300 },
+};
+
+START_TEST (test_edge_v)
+{
+  const edge_t *ec = &edge_cases[_i];
+  const size_t n = ec->p.n, d = 4, dv = 3;
+  const double tau = 0.5;
+  unsigned long seed = fga_test_seed () + 7700 + (unsigned long) _i;
+  char spec[256];
+  if (ec->p.kind == FIX)
+    snprintf (spec, sizeof spec, "fixed:l=%zu,c=%zu,causal=%d", ec->p.l, ec->p.c, ec->p.causal);
+  else
+    spec_of (spec, sizeof spec, &ec->p);
+  fga_mat_t Q, K, V, T, R;
+  instance (Q, K, V, n, d, dv, 2, &seed);
+  mat (T, n, dv);
+  mat (R, n, dv);
+  for (size_t x = 0; x < n * dv; x++)
+    V->data[x] = ec->vkind == 0 ? (V->data[x] < 0 ? -ec->Bv : ec->Bv) : V->data[x] * ec->Bv;
+  size_t *ng = malloc (n * sizeof *ng), cmax, kmax;
+  int *C;
+  if (ec->p.kind == FIX)
+    {
+      C = fixed_mask (n, ec->p.l, ec->p.c, ec->p.causal);
+      for (size_t i = 0; i < n; i++)
+        ng[i] = 1;
+    }
+  else
+    C = build_mult (&ec->p, ng);
+  mask_sizes (&cmax, &kmax, C, ng, n);
+  masked_ref (R, NULL, Q, K, V, tau, C, PREC);
+  run_spec (spec, T, NULL, Q, K, V, tau, NULL);
+  double Rs = score_bound (Q, K, tau), vmax = fga_mat_max_abs (V), kk = (double) kmax;
+  /* the bound of sparse.c, and one subnormal ulp (V scaled up) */
+  double tol = U * vmax * (2 * (d + 3 + 2 * kk) * Rs + 2 * cmax + 8 + 8 * kk) + 0x1p-1074;
+  for (size_t x = 0; x < n * dv; x++)
+    ck_assert_msg (isfinite (T->data[x]) && fabs (T->data[x] - R->data[x]) <= tol,
+                   "%s, Bv = %g: T[%zu][%zu] = %.17g, masked softmax %.17g (tol %.3g); "
+                   "FGATTN_TEST_SEED=%lu", spec, ec->Bv, x / dv, x % dv, T->data[x], R->data[x],
+                   tol, fga_test_seed ());
+  free (C);
+  free (ng);
+  clear4 (Q, K, V, T);
+  fga_mat_clear (R);
+}
+END_TEST
+
+/* The issue's two keys (t-exact.c, test_two_keys_overflow), as positions
+   0 and 1 of every pattern: query 0 = -DBL_MAX (1, 1, 1, 1), whose exact
+   scores are -0.1875 DBL_MAX and -0.078125 DBL_MAX (the second dot product
+   overflows on the way), attends key 1 alone: T_0 = v_1 = 2; query 1 =
+   +DBL_MAX (1, 1, 1, 1) attends key 0: T_1 = v_0 = 1.  Exactly.  */
+START_TEST (test_two_keys_overflow)
+{
+  static const char *const specs[] = { "window:w=1", "strided:l=2", "fixed:l=2,c=1",
+                                       "dilated:w=2,r=1", "window:w=1,causal=0" };
+  static const double k2[8] = { .375, -.4375, -.5625, 1.375, -.875, 1.1875, 1.25, -1.25 };
+  fga_mat_t Q, K, V, T;
+  mat (Q, 2, 4);
+  mat (K, 2, 4);
+  mat (V, 2, 1);
+  mat (T, 2, 1);
+  for (int t = 0; t < 4; t++)
+    {
+      FGA_MAT (Q, 0, t) = -DBL_MAX;
+      FGA_MAT (Q, 1, t) = DBL_MAX;
+    }
+  memcpy (K->data, k2, sizeof k2);
+  V->data[0] = 1;
+  V->data[1] = 2;
+  for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++)
+    {
+      T->data[0] = T->data[1] = 0;
+      run_spec (specs[s], T, NULL, Q, K, V, 0.25, NULL);
+      ck_assert_msg (T->data[0] == 2 && T->data[1] == 1, "%s: T = (%.17g, %.17g), not (2, 1)",
+                     specs[s], T->data[0], T->data[1]);
+    }
+  fga_error err;
+  pat_t w = { WIN, 2, 0, 1, 0, 0, 0, 0, 0, 0 };
+  double lse[2];
+  ck_assert_int_eq (fga_sparse_attention (T, lse, Q, K, V, 0.25, &w, NULL, &err), FGA_OK);
+  ck_assert (T->data[0] == 2 && T->data[1] == 1);
+  ck_assert_close (lse[0], -(DBL_MAX / 64) * 5, 8, 0);
+  ck_assert_close (lse[1], (DBL_MAX / 16) * 3, 8, 0);
+  clear4 (Q, K, V, T);
+}
+END_TEST
+
 static Suite *
 sparse_suite (void)
 {
@@ -1447,6 +1571,11 @@ sparse_suite (void)
 
   tc = tcase_create ("huge scores");
   tcase_add_loop_test (tc, test_huge, 0, sizeof huge_cases / sizeof huge_cases[0]);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("ends of the double range");
+  tcase_add_loop_test (tc, test_edge_v, 0, sizeof edge_cases / sizeof edge_cases[0]);
+  tcase_add_test (tc, test_two_keys_overflow);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("threads");
