@@ -18,40 +18,45 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The complexity analyzer (src/analyzer/analyzer.c; theory/work-and-depth.md, section 3, and
-   theory/sources.md, section 7).
+/* The complexity analyzer (src/analyzer/analyzer.c; theory/work-and-depth.md).
 
    For a mechanism and its sizes: exact operation counts by kind in GMP
-   (never overflowing, n = 10^12 included), equal for the mechanisms that
-   fgattn runs to what their implementations record in fga_stats
-   (tests/analyzer/t-analyzer.c checks it); the matrix-product MACs and the scores
-   from which the FLOP conventions of the tools are derived; peak working
-   memory under a stated model; minimum sequential steps, maximum path
-   length and depth as a fan-in-2 circuit.  The library only computes:
-   nothing is printed.  */
+   (never overflowing, n = 10^12 included); the matrix-product MACs and the
+   scores from which the FLOP conventions of the tools are derived; peak
+   working memory under a stated model; minimum sequential steps, maximum
+   path length and depth as a fan-in-2 circuit.  The library only
+   computes: nothing is printed.
 
-typedef enum
-{
-  FGA_AN_VANILLA,              /* exact, two passes (fgattn's exact:algo=naive); causal allowed */
-  FGA_AN_STREAM,               /* exact, online softmax over key blocks (exact:algo=stream) */
-  FGA_AN_WINDOW,               /* the method window (w, causal) */
-  FGA_AN_STRIDED,              /* the method strided (l, causal) */
-  FGA_AN_DILATED,              /* the method dilated (w, r, alpha, levels, head, causal) */
-  FGA_AN_POLY,                 /* the method poly with degree g */
-  FGA_AN_RF,                   /* the method rf (m, kind) */
-  FGA_AN_NYSTROM,              /* the method nystrom with pinv=iter (m, iters, landmarks) */
-  FGA_AN_MHA,                  /* multi-head: Q, K, V, O projections of d x d, heads of d / heads */
-  FGA_AN_RECURRENT,            /* h_t = tanh (W h_{t-1} + U x_t), hidden size d */
-  FGA_AN_CONV,                 /* convolution of kernel k, d channels in and out; separable option */
-  FGA_AN_LINEAR,               /* kernelised linear attention, feature dimension m; causal as a scan */
-  FGA_AN_FLASH,                /* FlashAttention's tiling for an on-chip memory of sram words */
-  FGA_AN_FIXED,                /* the method fixed (l, c, causal) */
-  FGA_AN_NMECH
-} fga_an_mech;
+   The mechanisms (fga_an_mech_at lists them):
+     vanilla    exact, two passes (exact:algo=naive); causal allowed
+     stream     exact, online softmax over key blocks (exact:algo=stream,block=B)
+     window     the method window (w, causal)
+     strided    the method strided (l, causal)
+     dilated    the method dilated (w, r, alpha, levels, head, causal)
+     fixed      the method fixed (l, c, causal)
+     poly       the method poly with degree g
+     rf         the method rf (m, kind)
+     nystrom    the method nystrom with pinv=iter (m, iters, landmarks)
+     mha        multi-head: Q, K, V, O projections of d x d, heads of d / heads
+     recurrent  h_t = tanh (W h_{t-1} + U x_t), hidden size d
+     conv       convolution of kernel k, d channels in and out; separable option
+     linear     kernelised linear attention, feature dimension m; causal as a scan
+     flash      FlashAttention's tiling for an on-chip memory of sram words
+   and every other method of the registry (fgattn methods) whose class
+   gives operation counts, by its name.  For the mechanisms a method runs
+   (the first nine, and those), the operation counts are the method's own
+   count hook's, equal to what it records in fga_stats when run
+   (tests/methods/t-registry.c checks it on every method).  mech may also
+   be the spec of such a method, "name:key=value,...": its parameters then
+   take the place of the fields (exact:algo=naive is vanilla, window:w=8 is
+   window with w = 8, ...), and a method no mechanism above models (e.g.
+   exact:algo=blas) is counted alone: ops and work, the rest not modelled
+   (fga_an_result.modelled = 0).  */
 
 typedef struct
 {
-  fga_an_mech mech;
+  const char *mech;            /* a name of fga_an_mech_at, or a method spec (above);
+                                  not copied: it must outlive the spec's use */
   size_t nq, nk, d, dv;        /* nq = nk = n for the position-based mechanisms */
   int causal, lse;             /* lse: the log-sum-exp output asked for (as the methods' lse) */
   size_t heads;                /* mha: number of heads (divides d) */
@@ -86,16 +91,44 @@ typedef struct
                                   standard algorithm; flash: FlashAttention's); 0 if not modelled */
   const char *mem_model;       /* what mem_elems counts */
   const char *depth_model;     /* how depth was derived */
+  char mech[1024];             /* the mechanism analyzed: its name, or the full spec of a
+                                  method no mechanism models */
+  int modelled;                /* 0: only ops and work are known (such a method) */
 } fga_an_result;
 
 /* Sets defaults: vanilla, sizes 0, heads 1, alpha 2, r 1, iters 6, k 3, sram 2^17, c 1.  */
 void fga_an_spec_init (fga_an_spec *s);
-const char *fga_an_mech_name (fga_an_mech m);
-/* The mechanism named, or -1.  */
-int fga_an_mech_parse (const char *name);
+
+/* The mechanisms, in the order above: the analyzer's, then the counted
+   methods it has no model of, in the registry's order.  fga_an_mech_at
+   returns NULL past the end; the names are static.  */
+size_t fga_an_mech_count (void);
+const char *fga_an_mech_at (size_t i);
+/* 1 when mech is a mechanism's name or names a counted method ("name" or
+   "name:..."; the parameters are checked when it is analyzed), else 0.  */
+int fga_an_mech_known (const char *mech);
+/* 1 when a method of fgattn runs mech (so that fgattn scaling can time it
+   and its counts are the method's), else 0.  */
+int fga_an_mech_runnable (const char *mech);
+/* The names of the mechanisms (runnable != 0: those a method runs), as
+   "vanilla, stream, ...", in buf (size bytes, cut if too short).  Returns buf.  */
+const char *fga_an_mech_list (char *buf, size_t size, int runnable);
+/* *out = s with out->mech the mechanism's name and, when s->mech is a
+   method spec that a mechanism models, the fields read from its
+   parameters (a method no mechanism models keeps its spec as mech).
+   FGA_ERR_INPUT for an unknown mechanism or a bad method spec.  */
+int fga_an_resolve (fga_an_spec *out, const fga_an_spec *s, fga_error *err);
+/* The spec of the method that runs s, with every parameter that matters
+   given (e.g. "window:w=64,causal=0"; a method no mechanism models: its
+   full spec), in buf.  FGA_ERR_INPUT, with a message, when no method runs
+   the mechanism, when causal is asked of a method without a causal form
+   (the message names those with one), for poly with g = 0 (the method's
+   deg=0 chooses the degree from the data), or when buf is too short.  */
+int fga_an_method_spec (char *buf, size_t size, const fga_an_spec *s, fga_error *err);
+
 void fga_an_result_init (fga_an_result *res);
 void fga_an_result_clear (fga_an_result *res);
-/* Fills res (initialised); refuses bad sizes with a message.  */
+/* Fills res (initialised); refuses bad sizes and parameters with a message.  */
 int fga_an_analyze (fga_an_result *res, const fga_an_spec *s, fga_error *err);
 
 /* FLOP conventions, derived from res: each names the tools or papers that

@@ -23,17 +23,45 @@ extern "C" {
 
 
 typedef struct fga_method_struct *fga_method;
+/* A method that is only read: run and the accessors take it, so that "run
+   does not change the method" is in the signature (FFTW's execute).  */
+typedef const struct fga_method_struct *fga_method_srcptr;
 
 /* spec is "name" or "name:key=value,key=value".  Unknown names and keys,
    malformed or out-of-range values are refused with a message naming them.  */
 fga_method fga_method_create (const char *spec, fga_error *err);
 int fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err);
 /* T must be nq x dv; lse, if not NULL, receives nq values.  stats may be NULL. */
-int fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+int fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
                     fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats, fga_error *err);
 void fga_method_destroy (fga_method m);
 /* The spec with every parameter spelled out (defaults included).  Owned by m. */
-const char *fga_method_spec (fga_method m);
+const char *fga_method_spec (fga_method_srcptr m);
+
+/* Threads.  Distinct method objects, of any classes, may be created,
+   prepared, run and destroyed from several threads at once (a sweep does
+   so with --jobs): they share only read-only tables, and the FFTW plans
+   of the library (tsketch's transforms, made in prepare and destroyed with
+   the method, and the check of Chebyshev coefficients by FFT in
+   src/numerics/cheb.c) are made and destroyed under one lock of the
+   library, FFTW's planner not being thread-safe.  A program that calls FFTW's planner itself from other
+   threads meanwhile must make it safe too (fftw_make_planner_thread_safe).
+
+   One object: prepare and destroy change it, and no other call on it may
+   overlap them.  run does not change it: a prepared object may be run
+   from several threads at once, each call with its own T, lse and stats,
+   for every class.  exact (naive, stream, blas, mpfr), poly (arith=double
+   and mpfr), tsketch, rf, nystrom, svd, window, strided, fixed and dilated
+   allocate their scratch space in each run and keep none in the object;
+   tsketch executes its plans with FFTW's new-array functions, which are
+   thread-safe on a shared plan; the random draws of rf, nystrom and
+   tsketch happen in prepare; MPFR's exponent range and flags are per
+   thread and restored.  Each run also uses OpenMP threads of its own (one
+   inside another active parallel region, as the sweep's cells are); blas,
+   poly, tsketch and rf hold OpenBLAS at one thread meanwhile (a count
+   shared by all runs), and svd and nystrom call LAPACK as it is, relying
+   on the BLAS library's own thread safety (OpenBLAS built with threads
+   has it).  */
 
 /* The registry, for listing.  */
 typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE } fga_param_type;

@@ -82,19 +82,25 @@ dilated_create (fga_method m, fga_error *err)
   return FGA_OK;
 }
 
-static int
-dilated_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+static fga_sparse_pattern
+dilated_pattern (fga_method_srcptr m, size_t n)
 {
-  fga_sparse_pattern p = { FGA_SPARSE_DILATED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_DILATED, n, (int) fgap_param_int (m, "causal"),
                              (size_t) fgap_param_int (m, "w"), 0, (size_t) fgap_param_int (m, "r"),
                              (size_t) fgap_param_int (m, "alpha"),
                              (size_t) fgap_param_int (m, "levels"),
                              (size_t) fgap_param_int (m, "head"), 0 };
-  return fgap_sparse_method_prepare (m, prob, p, err);
+  return p;
 }
 
 static int
-dilated_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+dilated_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+{
+  return fgap_sparse_method_prepare (m, prob, dilated_pattern (m, prob->nq), err);
+}
+
+static int
+dilated_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
              fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const fga_sparse_pattern *p = m->state;
@@ -108,8 +114,19 @@ dilated_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
                                st, err);
 }
 
+static int
+dilated_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+               fga_error *err)
+{
+  return fgap_sparse_method_count (ops, m, prob, dilated_pattern (m, prob->nq), lse, err);
+}
+
 const fgap_method_class fgap_method_dilated = {
-  { "dilated", "LongNet dilated attention: segments w alpha^k, dilation r alpha^k, mixed by "
-    "softmax denominators", dilated_params },
-  dilated_create, dilated_prepare, dilated_run, fgap_sparse_method_destroy
+  .info = { "dilated", "LongNet dilated attention: segments w alpha^k, dilation r alpha^k, "
+            "mixed by softmax denominators", dilated_params },
+  .create = dilated_create,
+  .prepare = dilated_prepare,
+  .run = dilated_run,
+  .destroy = fgap_sparse_method_destroy,
+  .count = dilated_count
 };

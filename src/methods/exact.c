@@ -28,7 +28,7 @@ exact_create (fga_method m, fga_error *err)
 }
 
 static int
-exact_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+exact_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
            fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   double tau = fga_tau_double (&m->prob.tau, m->prob.d);
@@ -63,8 +63,80 @@ exact_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
     }
 }
 
+/* The counts of the naive kernel (and of blas, which performs the same
+   operations), src/kernels/attention_naive.c:
+     mul = nq nk (d + 1 + dv),  add = nq (nk (d + 1 + dv) - 1 - dv + L),
+     exp = nq (nk + L),  div = nq dv,  cmp = nq (nk - 1).  */
+void
+fgap_exact_naive_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, int lse)
+{
+  const size_t L = lse != 0;
+  fgap_zmul3 (ops[0], nq, nk, 1);
+  mpz_mul_ui (ops[0], ops[0], d);
+  fgap_zaddmul3 (ops[0], nq, nk, 1);
+  fgap_zaddmul3 (ops[0], nq, nk, dv);
+  mpz_set (ops[1], ops[0]);
+  fgap_zaddmul3 (ops[1], nq, L, 1);
+  mpz_t t;
+  mpz_init (t);
+  fgap_zmul3 (t, nq, 1, 1);
+  mpz_sub (ops[1], ops[1], t);                  /* - nq (1 + dv) */
+  fgap_zmul3 (t, nq, dv, 1);
+  mpz_sub (ops[1], ops[1], t);
+  mpz_clear (t);
+  fgap_zmul3 (ops[2], nq, nk, 1);
+  fgap_zaddmul3 (ops[2], nq, L, 1);
+  fgap_zmul3 (ops[3], nq, dv, 1);
+  fgap_zmul3 (ops[4], nq, nk - 1, 1);
+}
+
+/* The counts of the stream kernel, src/kernels/attention_stream.c, with
+   nb = ceil (nk / bk) key blocks:
+     mul = nq (nk (d + 1 + dv) + nb (1 + dv)),  add = nq (nk (d + 1 + dv) + nb + L),
+     exp = nq (nk + nb + L),  div = nq dv,  cmp = nq nk.  */
+void
+fgap_exact_stream_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, size_t block,
+                         int lse)
+{
+  const size_t bk = block ? block : 256, nb = nk / bk + (nk % bk != 0), L = lse != 0;
+  fgap_zmul3 (ops[0], nq, nk, d);
+  fgap_zaddmul3 (ops[0], nq, nk, 1 + dv);
+  mpz_set (ops[1], ops[0]);
+  fgap_zaddmul3 (ops[0], nq, nb, 1 + dv);
+  fgap_zaddmul3 (ops[1], nq, nb, 1);
+  fgap_zaddmul3 (ops[1], nq, L, 1);
+  fgap_zmul3 (ops[2], nq, nk, 1);
+  fgap_zaddmul3 (ops[2], nq, nb, 1);
+  fgap_zaddmul3 (ops[2], nq, L, 1);
+  fgap_zmul3 (ops[3], nq, dv, 1);
+  fgap_zmul3 (ops[4], nq, nk, 1);
+}
+
+static int
+exact_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+             fga_error *err)
+{
+  switch (fgap_param_choice (m, "algo"))
+    {
+    case ALGO_NAIVE:
+    case ALGO_BLAS:
+      fgap_exact_naive_count (ops, prob->nq, prob->nk, prob->d, prob->dv, lse);
+      return FGA_OK;
+    case ALGO_STREAM:
+      fgap_exact_stream_count (ops, prob->nq, prob->nk, prob->d, prob->dv,
+                               (size_t) fgap_param_int (m, "block"), lse);
+      return FGA_OK;
+    default:
+      return fgap_error_set (err, FGA_ERR_INPUT, "method %s: the operations of algo=mpfr "
+                            "(MPFR at a precision raised row by row) are not counted in advance",
+                            m->spec);
+    }
+}
+
 const fgap_method_class fgap_method_exact = {
-  { "exact", "exact softmax attention: fast in double, or certified correctly rounded in MPFR",
-    exact_params },
-  exact_create, NULL, exact_run, NULL
+  .info = { "exact", "exact softmax attention: fast in double, or certified correctly rounded "
+            "in MPFR", exact_params },
+  .create = exact_create,
+  .run = exact_run,
+  .count = exact_count
 };

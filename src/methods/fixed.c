@@ -77,17 +77,23 @@ static const fga_param_info fixed_params[] = {
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static int
-fixed_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+static fga_sparse_pattern
+fixed_pattern (fga_method_srcptr m, size_t n)
 {
-  fga_sparse_pattern p = { FGA_SPARSE_FIXED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_FIXED, n, (int) fgap_param_int (m, "causal"),
                              0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0,
                              (size_t) fgap_param_int (m, "c") };
-  return fgap_sparse_method_prepare (m, prob, p, err);
+  return p;
 }
 
 static int
-fixed_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+fixed_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+{
+  return fgap_sparse_method_prepare (m, prob, fixed_pattern (m, prob->nq), err);
+}
+
+static int
+fixed_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
            fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const fga_sparse_pattern *p = m->state;
@@ -98,8 +104,18 @@ fixed_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_s
                                st, err);
 }
 
+static int
+fixed_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+             fga_error *err)
+{
+  return fgap_sparse_method_count (ops, m, prob, fixed_pattern (m, prob->nq), lse, err);
+}
+
 const fgap_method_class fgap_method_fixed = {
-  { "fixed", "Sparse Transformer fixed pattern: the query's block of l and the last c keys "
-    "of every block (Child et al.)", fixed_params },
-  NULL, fixed_prepare, fixed_run, fgap_sparse_method_destroy
+  .info = { "fixed", "Sparse Transformer fixed pattern: the query's block of l and the last "
+            "c keys of every block (Child et al.)", fixed_params },
+  .prepare = fixed_prepare,
+  .run = fixed_run,
+  .destroy = fgap_sparse_method_destroy,
+  .count = fixed_count
 };

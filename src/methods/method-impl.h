@@ -4,20 +4,39 @@
 #define FGA_METHOD_IMPL_H
 
 /* ------------------------------------------------------------------ */
-/* Methods.  A method class is one file: its parameters, and the functions
-   that create (check the parameter combination, allocate state), prepare and
-   run it.  The registry (method.c) lists the classes.  */
+/* Methods.  A method class is one file, src/methods/NAME.c, defining
+     const fgap_method_class fgap_method_NAME = { .info = ..., .run = ..., ... };
+   with designated initialisers, and one line FGA_METHOD (NAME) in
+   methods/list.h, which declares it below and registers it in method.c
+   (README.md, "Adding a method").  */
 
 #define FGA_MAX_PARAMS 16
 
 typedef struct fga_method_class
 {
-  fga_method_info info;
-  int (*create) (fga_method m, fga_error *err);          /* may be NULL */
-  int (*prepare) (fga_method m, const fga_problem *prob, fga_error *err);   /* may be NULL */
-  int (*run) (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-              fga_mat_srcptr V, fga_stats *st, fga_error *err);
-  void (*destroy) (fga_method m);                          /* may be NULL */
+  fga_method_info info;        /* name, one-line description, parameters */
+  /* Checks the parameter combination; may allocate state.  May be NULL.  */
+  int (*create) (fga_method m, fga_error *err);
+  /* Every decision and allocation that depends on the shape, not on the
+     values.  May be NULL.  */
+  int (*prepare) (fga_method m, const fga_problem *prob, fga_error *err);
+  /* One run on the prepared m: fills T (and lse, if not NULL) and st's
+     counts and figures.  Does not change m (FFTW's rule for execute).  */
+  int (*run) (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+              fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *st, fga_error *err);
+  /* Frees what create and prepare allocated.  May be NULL.  */
+  void (*destroy) (fga_method m);
+  /* The operation counts ops[0..4] = mul, add, exp, div, cmp (set, not
+     added to) that run records in its stats on a problem of prob's shape
+     (nq, nk, d, dv; lse asked for when lse != 0), for m created but not
+     necessarily prepared, at any size (n = 10^12 included: no allocation
+     in n).  FGA_ERR_INPUT, with a message, when the parameters or the shape
+     are refused (as prepare or run would) or when the counts depend on the
+     data (e.g. poly with deg=0).  May be NULL: then the analyzer and
+     fgattn scaling do not offer the method (tests/methods/t-registry.c
+     holds every hook equal to what run records).  */
+  int (*count) (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+                fga_error *err);
 } fgap_method_class;
 
 struct fga_method_struct
@@ -31,31 +50,54 @@ struct fga_method_struct
   void *state;                      /* the class's own; freed by its destroy */
 };
 
-long fgap_param_int (fga_method m, const char *key);
-double fgap_param_real (fga_method m, const char *key);
+long fgap_param_int (fga_method_srcptr m, const char *key);
+double fgap_param_real (fga_method_srcptr m, const char *key);
 /* Index of the chosen value among the choices "a|b|c". */
-int fgap_param_choice (fga_method m, const char *key);
-int fgap_param_given (fga_method m, const char *key);
+int fgap_param_choice (fga_method_srcptr m, const char *key);
+int fgap_param_given (fga_method_srcptr m, const char *key);
 /* For a REAL parameter that also accepts words: the index of the word
    given, or -1 when the value is a number (read it with fgap_param_real). */
-int fgap_param_word (fga_method m, const char *key);
+int fgap_param_word (fga_method_srcptr m, const char *key);
 
-/* Prepare and destroy of the sparse classes (window, strided, dilated, fixed). */
+/* The registry, for the layers above (the analyzer finds the methods it can
+   count here): class i in the order of methods/list.h, or NULL past the
+   end; the class named by the len bytes of name, or NULL.  */
+const fgap_method_class *fgap_method_class_at (size_t i);
+const fgap_method_class *fgap_method_class_find (const char *name, size_t len);
+/* Whether cls has a parameter named key.  */
+int fgap_method_class_has_param (const fgap_method_class *cls, const char *key);
+
+/* ops = the counts of one run of m on a problem of prob's shape, by m's
+   count hook (ops initialised by the caller).  FGA_ERR_INPUT when the
+   class has no hook, when a size is 0, or when the hook refuses.  */
+int fgap_method_ops (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+                     fga_error *err);
+
+/* For count hooks: r = a b c and r += a b c, exact whatever the sizes.  */
+void fgap_zmul3 (mpz_ptr r, size_t a, size_t b, size_t c);
+void fgap_zaddmul3 (mpz_ptr r, size_t a, size_t b, size_t c);
+
+/* Prepare, destroy and count hook of the sparse classes (window, strided,
+   dilated, fixed): p is the class's pattern for n = prob->nq.  */
 int fgap_sparse_method_prepare (fga_method m, const fga_problem *prob, fga_sparse_pattern p,
                                fga_error *err);
 void fgap_sparse_method_destroy (fga_method m);
+int fgap_sparse_method_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob,
+                              fga_sparse_pattern p, int lse, fga_error *err);
 
-/* The classes, defined one per file.  */
-extern const fgap_method_class fgap_method_exact;
-extern const fgap_method_class fgap_method_svd;
-extern const fgap_method_class fgap_method_nystrom;
-extern const fgap_method_class fgap_method_rf;
-extern const fgap_method_class fgap_method_window;
-extern const fgap_method_class fgap_method_strided;
-extern const fgap_method_class fgap_method_dilated;
-extern const fgap_method_class fgap_method_fixed;
-extern const fgap_method_class fgap_method_poly;
-extern const fgap_method_class fgap_method_tsketch;
+/* The counts of the exact kernels, the formulas at the top of
+   src/kernels/attention_naive.c (blas: the same) and attention_stream.c,
+   for nq x nk scores, block keys per block of stream (0: its 256).  The
+   count hook of exact:algo=naive|stream|blas, shared with the analyzer
+   (flash is stream's tiling).  */
+void fgap_exact_naive_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv, int lse);
+void fgap_exact_stream_count (mpz_t ops[5], size_t nq, size_t nk, size_t d, size_t dv,
+                              size_t block, int lse);
+
+/* The classes, defined one per file and listed in methods/list.h.  */
+#define FGA_METHOD(name) extern const fgap_method_class fgap_method_##name;
+#include "methods/list.h"
+#undef FGA_METHOD
 
 /* ------------------------------------------------------------------ */
 /* Random features (the method rf; the formulas are in fgattn/numerics.h).  */
@@ -85,7 +127,7 @@ int fgap_rf_phi (double *phi, fga_rf_kind kind, const double *W, size_t m, size_
    dropped (rcond < 0: max (a, b) 2^-52); *rank (if not NULL) gets the
    number kept.  _iter: Xiong et al.'s iteration
      Z_0 = A^T / (||A||_1 ||A||_inf),  Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4,
-   iters times (REFERENCES.md section 5): third-order convergence to A^+
+   iters times (theory/transition.md, lemma 5): third-order convergence to A^+
    once a singular value has grown into reach (src/methods/nystrom.c explains how
    fast).  Both fill st's counts (exact, LAPACK's excepted: lapack_flops
    estimates them for _svd) and peak_bytes.  */
@@ -95,7 +137,7 @@ int fgap_pinv_iter (fga_mat_ptr Z, fga_mat_srcptr A, long iters, fga_stats *st,
                    fga_error *err);
 
 /* ------------------------------------------------------------------ */
-/* TensorSketch (Pham and Pagh 2013; REFERENCES.md section 5).
+/* TensorSketch (Pham and Pagh 2013; theory/transition.md, lemma 4).
 
    For degree k >= 1, k independent CountSketches C_i (hash h_i: [d] -> [m],
    sign s_i: [d] -> {+1, -1}, all drawn uniformly) give
@@ -122,13 +164,13 @@ int fgap_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k,
 
 /* The number of features 1 + g m of a prepared tsketch method, or 0 when m
    is not a prepared tsketch method.  */
-size_t fgap_tsketch_dim (fga_method m);
+size_t fgap_tsketch_dim (fga_method_srcptr m);
 
 /* The feature row of the d-vector x for a prepared tsketch method: Phi(x)
    when query is nonzero, Psi(x) otherwise (fgap_tsketch_dim (m) entries,
    allocated by the caller); the rows the method multiplies, computed by the
    same code.  Thread-safe.  */
-int fgap_tsketch_phi (double *phi, fga_method m, const double *x, int query,
+int fgap_tsketch_phi (double *phi, fga_method_srcptr m, const double *x, int query,
                      fga_error *err);
 
 

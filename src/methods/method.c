@@ -9,18 +9,12 @@
 #include <omp.h>
 #endif
 
-/* The registry: adding a method is one file defining its class, plus one line here. */
+/* The registry: one entry per line of methods/list.h (README.md, "Adding a
+   method").  */
 static const fgap_method_class *const registry[] = {
-  &fgap_method_exact,
-  &fgap_method_svd,
-  &fgap_method_nystrom,
-  &fgap_method_rf,
-  &fgap_method_window,
-  &fgap_method_strided,
-  &fgap_method_dilated,
-  &fgap_method_fixed,
-  &fgap_method_poly,
-  &fgap_method_tsketch,
+#define FGA_METHOD(name) &fgap_method_##name,
+#include "methods/list.h"
+#undef FGA_METHOD
 };
 
 #define NREGISTRY (sizeof registry / sizeof registry[0])
@@ -35,6 +29,21 @@ const fga_method_info *
 fga_method_info_at (size_t i)
 {
   return i < NREGISTRY ? &registry[i]->info : NULL;
+}
+
+const fgap_method_class *
+fgap_method_class_at (size_t i)
+{
+  return i < NREGISTRY ? registry[i] : NULL;
+}
+
+const fgap_method_class *
+fgap_method_class_find (const char *name, size_t len)
+{
+  for (size_t i = 0; i < NREGISTRY; i++)
+    if (strlen (registry[i]->info.name) == len && strncmp (registry[i]->info.name, name, len) == 0)
+      return registry[i];
+  return NULL;
 }
 
 static size_t
@@ -143,28 +152,22 @@ parse_value (fga_method m, size_t k, const char *value, size_t len, fga_error *e
         }
     }
 
-  char *end;
-  errno = 0;
+  /* Read exactly and compared with the range before any rounding: an
+     integer must also be exactly a double, as which it is stored.  */
+  char what[128];
   double x;
+  int rc;
+  snprintf (what, sizeof what, "method %s: %s=", name, pi->key);
   if (pi->type == FGA_PARAM_INT)
+    rc = fga_parse_int_double (&x, text, pi->min, pi->max, what, err);
+  else if ((rc = fga_parse_real (&x, text, pi->min, pi->max, 0, what, err)) != FGA_OK
+           && pi->choices != NULL && err != NULL)
     {
-      long long v = strtoll (text, &end, 10);
-      if (end == text || *end != '\0' || errno == ERANGE)
-        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not an integer", name,
-                              pi->key, text);
-      x = (double) v;
+      size_t used = strlen (err->msg);
+      snprintf (err->msg + used, sizeof err->msg - used, " (or one of %s)", pi->choices);
     }
-  else
-    {
-      x = strtod (text, &end);
-      if (end == text || *end != '\0' || !isfinite (x))
-        return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is not a finite number%s%s",
-                              name, pi->key, text, pi->choices != NULL ? " nor one of " : "",
-                              pi->choices != NULL ? pi->choices : "");
-    }
-  if (!(x >= pi->min && x <= pi->max))
-    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s=%s is outside [%.17g, %.17g]",
-                          name, pi->key, text, pi->min, pi->max);
+  if (rc != FGA_OK)
+    return rc;
   m->value[k] = x;
   return FGA_OK;
 }
@@ -230,11 +233,7 @@ fga_method_create (const char *spec, fga_error *err)
 {
   const char *colon = strchr (spec, ':');
   size_t namelen = colon != NULL ? (size_t) (colon - spec) : strlen (spec);
-  const fgap_method_class *cls = NULL;
-  for (size_t i = 0; i < NREGISTRY; i++)
-    if (strlen (registry[i]->info.name) == namelen
-        && strncmp (registry[i]->info.name, spec, namelen) == 0)
-      cls = registry[i];
+  const fgap_method_class *cls = fgap_method_class_find (spec, namelen);
   if (cls == NULL)
     {
       char known[512] = "";
@@ -348,7 +347,7 @@ check_shape (fga_mat_srcptr M, const char *what, size_t rows, size_t cols, fga_e
 }
 
 int
-fga_method_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                 fga_mat_srcptr V, fga_stats *stats, fga_error *err)
 {
   const fga_problem *p = &m->prob;
@@ -384,42 +383,87 @@ fga_method_destroy (fga_method m)
 }
 
 const char *
-fga_method_spec (fga_method m)
+fga_method_spec (fga_method_srcptr m)
 {
   return m->spec;
+}
+
+int
+fgap_method_class_has_param (const fgap_method_class *cls, const char *key)
+{
+  return param_index (cls, key, strlen (key)) >= 0;
+}
+
+int
+fgap_method_ops (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+                 fga_error *err)
+{
+  if (m->cls->count == NULL)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s has no operation counts (its class "
+                          "gives no count hook)", m->cls->info.name);
+  if (prob->nq == 0 || prob->nk == 0 || prob->d == 0 || prob->dv == 0)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "method %s: empty problem (nq=%zu, nk=%zu, d=%zu, dv=%zu)",
+                          m->cls->info.name, prob->nq, prob->nk, prob->d, prob->dv);
+  for (int i = 0; i < 5; i++)
+    mpz_set_ui (ops[i], 0);
+  return m->cls->count (ops, m, prob, lse != 0, err);
+}
+
+void
+fgap_zmul3 (mpz_ptr r, size_t a, size_t b, size_t c)
+{
+  mpz_t t;
+  mpz_init (t);
+  mpz_import (r, 1, -1, sizeof a, 0, 0, &a);
+  mpz_import (t, 1, -1, sizeof b, 0, 0, &b);
+  mpz_mul (r, r, t);
+  mpz_import (t, 1, -1, sizeof c, 0, 0, &c);
+  mpz_mul (r, r, t);
+  mpz_clear (t);
+}
+
+void
+fgap_zaddmul3 (mpz_ptr r, size_t a, size_t b, size_t c)
+{
+  mpz_t t;
+  mpz_init (t);
+  fgap_zmul3 (t, a, b, c);
+  mpz_add (r, r, t);
+  mpz_clear (t);
 }
 
 /* A class asking for a key it did not declare is a bug in the class; the
    accessors then answer -1 (NaN for reals), which its tests will catch.  */
 static int
-lookup (fga_method m, const char *key)
+lookup (fga_method_srcptr m, const char *key)
 {
   return param_index (m->cls, key, strlen (key));
 }
 
 long
-fgap_param_int (fga_method m, const char *key)
+fgap_param_int (fga_method_srcptr m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (long) m->value[k];
 }
 
 double
-fgap_param_real (fga_method m, const char *key)
+fgap_param_real (fga_method_srcptr m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? NAN : m->value[k];
 }
 
 int
-fgap_param_choice (fga_method m, const char *key)
+fgap_param_choice (fga_method_srcptr m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? -1 : (int) m->value[k];
 }
 
 int
-fgap_param_word (fga_method m, const char *key)
+fgap_param_word (fga_method_srcptr m, const char *key)
 {
   int k = lookup (m, key);
   if (k < 0 || m->cls->info.params[k].choices == NULL || m->value[k] >= 0)
@@ -428,7 +472,7 @@ fgap_param_word (fga_method m, const char *key)
 }
 
 int
-fgap_param_given (fga_method m, const char *key)
+fgap_param_given (fga_method_srcptr m, const char *key)
 {
   int k = lookup (m, key);
   return k < 0 ? 0 : m->given[k];

@@ -6,7 +6,7 @@
      B = softmax (tau Q~ K^T)    m x nk
    the method returns T = F (A^+ (B V)): the attention matrix P is
    approximated by F A^+ B, of rank <= m, at a cost linear in nq and nk
-   (Nystromformer: Xiong et al., AAAI 2021; REFERENCES.md section 5).
+   (Nystromformer: Xiong et al., AAAI 2021; theory/transition.md, lemma 5).
 
    Why this form.  The classical Nystrom of the unnormalised kernel,
    exp (S) ~ exp (S)[:, J] exp (S)[I, J]^+ exp (S)[I, :] normalised by its
@@ -475,7 +475,12 @@ done:
 /* ------------------------------------------------------------------ */
 /* The method.  */
 
-/* The landmark rows of X (n x d) into L (ml x d): rows idx, or segment means.  */
+/* The landmark rows of X (n x d) into L (ml x d): rows idx, or segment means.
+   A mean of entries near the top of the double range whose sum overflows
+   is recomputed from the entries times 2^-b, b the bits of the segment's
+   length, and multiplied back by 2^b: exact but for the subnormals, and
+   the same operations (the multiplications by powers of two are not
+   counted).  */
 static void
 landmark_rows (fga_mat_ptr L, fga_mat_srcptr X, const size_t *idx, fgap_attn_count *c)
 {
@@ -497,7 +502,27 @@ landmark_rows (fga_mat_ptr L, fga_mat_srcptr X, const size_t *idx, fgap_attn_cou
         for (size_t t = 0; t < d; t++)
           l[t] += FGA_MAT (X, i, t);
       for (size_t t = 0; t < d; t++)
-        l[t] /= (double) (hi - lo);
+        {
+          l[t] /= (double) (hi - lo);
+          if (!isfinite (l[t]))
+            {
+              int b = 0;
+              while (((hi - lo) >> b) != 0)
+                b++;
+              double acc = ldexp (FGA_MAT (X, lo, t), -b), top = fabs (acc);
+              for (size_t i = lo + 1; i < hi; i++)
+                {
+                  double x = ldexp (FGA_MAT (X, i, t), -b);
+                  acc += x;
+                  top = fabs (x) > top ? fabs (x) : top;
+                }
+              /* a mean lies between the entries: the clamp only removes
+                 rounding, which could carry DBL_MAX to Inf */
+              double mean = acc / (double) (hi - lo);
+              mean = mean > top ? top : mean < -top ? -top : mean;
+              l[t] = ldexp (mean, b);
+            }
+        }
       c->add += (hi - lo - 1) * d;
       c->div += d;
     }
@@ -516,7 +541,7 @@ softmax_counted (fga_mat_ptr P, fga_mat_srcptr X, fga_mat_srcptr Y, double tau,
 }
 
 static int
-nystrom_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+nystrom_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
              fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const nystrom_t *s = m->state;
@@ -538,6 +563,12 @@ nystrom_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
   double flops = 0, cutoff = 0;
   size_t rank = ml;
   int rc = FGA_OK;
+  /* V near the ends of the double range: the products with V are made on
+     V 2^-e and T multiplied back by 2^e, exactly (kernels/attention-util.h);
+     an output that is still not finite (A^+ can be large) is refused.  */
+  fgap_vscale vs;
+  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, "method nystrom", err)) != FGA_OK)
+    return rc;
 
   fga_mat_struct Qt = { ml, d, NULL }, Kt = { ml, d, NULL }, B = { ml, nk, NULL },
     A = { ml, ml, NULL }, U = { ml, ml, NULL }, Vt = { ml, ml, NULL }, Z = { ml, ml, NULL },
@@ -634,6 +665,9 @@ nystrom_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
   c.mul += nq * dv * ml;
   c.add += nq * dv * (ml - 1);
 #undef ALLOC
+  if ((rc = fgap_vscale_finish (&vs, T, 0, 1, "method nystrom", "F A^+ B V overflows the "
+                                "double range", err)) != FGA_OK)
+    goto done;
 
   fga_stats_set (st, "m", (double) ml);
   fga_stats_set (st, "rank", (double) rank);
@@ -660,11 +694,82 @@ done:
   fgap_tfree (&mt, B.data, bbytes);
   fgap_tfree (&mt, Kt.data, lbytes);
   fgap_tfree (&mt, Qt.data, lbytes);
+  fgap_vscale_clear (&vs, &mt);
   return rc;
 }
 
+/* The counts of fga_attention_matrix (a x b from width d) added to ops.  */
+static void
+attention_matrix_count (mpz_t ops[5], size_t a, size_t b, size_t d)
+{
+  fgap_zaddmul3 (ops[0], a, b, d + 1);
+  fgap_zaddmul3 (ops[1], a, b, d + 1);
+  mpz_t t;
+  mpz_init (t);
+  fgap_zmul3 (t, a, 1, 1);
+  mpz_sub (ops[1], ops[1], t);                  /* nk (d + 1) - 1 per row */
+  mpz_clear (t);
+  fgap_zaddmul3 (ops[2], a, b, 1);
+  fgap_zaddmul3 (ops[3], a, b, 1);
+  fgap_zaddmul3 (ops[4], a, b - 1, 1);
+}
+
+/* The counts at the top of this file, for pinv=iter (svd keeps a number of
+   singular values that depends on the data, and LAPACK's operations are
+   not counted).  */
+static int
+nystrom_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+               fga_error *err)
+{
+  const size_t nq = prob->nq, nk = prob->nk, d = prob->d, dv = prob->dv;
+  const size_t lim = nq < nk ? nq : nk, ml = (size_t) fgap_param_int (m, "m");
+  const unsigned long iters = (unsigned long) fgap_param_int (m, "iters");
+  if (fgap_param_choice (m, "pinv") != PINV_ITER)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: pinv=svd keeps a number of singular "
+                          "values that depends on the data, and LAPACK's work is not counted; "
+                          "pinv=iter is counted", m->spec);
+  if (ml > lim)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method nystrom: m=%zu exceeds %zu = min(nq, nk), "
+                          "the most landmarks there are rows for", ml, lim);
+  if (lse)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: no log-sum-exp: the three factors "
+                          "are normalised separately, so there is no row normaliser "
+                          "(run it without lse)", m->spec);
+  mpz_t *o = ops, t;
+  mpz_init (t);
+  if (fgap_param_choice (m, "landmarks") == LM_SEGMENT)
+    {
+      fgap_zaddmul3 (o[1], nq - ml + nk - ml, d, 1);
+      fgap_zaddmul3 (o[3], 2 * ml, d, 1);
+    }
+  attention_matrix_count (o, ml, nk, d);        /* B */
+  attention_matrix_count (o, ml, ml, d);        /* A */
+  attention_matrix_count (o, nq, ml, d);        /* F */
+  fgap_zaddmul3 (o[0], ml, dv, nk);             /* W = B V */
+  fgap_zaddmul3 (o[1], ml, dv, nk - 1);
+  /* fgap_pinv_iter: the norms and Z_0, then each step 4 m^3 + m^2
+     products and 4 m^2 (m - 1) + 3 m^2 additions */
+  fgap_zaddmul3 (o[1], 2 * ml, ml - 1, 1);
+  fgap_zaddmul3 (o[4], 2, ml - 1, 1);
+  mpz_add_ui (o[0], o[0], 1);
+  fgap_zaddmul3 (o[3], ml, ml, 1);
+  fgap_zmul3 (t, ml, ml, 4 * ml + 1);
+  mpz_addmul_ui (o[0], t, iters);
+  fgap_zmul3 (t, ml, ml, 4 * (ml - 1) + 3);
+  mpz_addmul_ui (o[1], t, iters);
+  fgap_zaddmul3 (o[0], ml, ml, dv);             /* Z W */
+  fgap_zaddmul3 (o[1], ml, dv, ml - 1);
+  fgap_zaddmul3 (o[0], nq, dv, ml);             /* T = F (Z W) */
+  fgap_zaddmul3 (o[1], nq, dv, ml - 1);
+  mpz_clear (t);
+  return FGA_OK;
+}
+
 const fgap_method_class fgap_method_nystrom = {
-  { "nystrom", "Nystrom attention (Xiong et al.): F A^+ B V with m landmark queries and keys, "
-    "A^+ by SVD or by Xiong's iteration", nystrom_params },
-  NULL, nystrom_prepare, nystrom_run, nystrom_destroy
+  .info = { "nystrom", "Nystrom attention (Xiong et al.): F A^+ B V with m landmark queries and "
+            "keys, A^+ by SVD or by Xiong's iteration", nystrom_params },
+  .prepare = nystrom_prepare,
+  .run = nystrom_run,
+  .destroy = nystrom_destroy,
+  .count = nystrom_count
 };

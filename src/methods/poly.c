@@ -31,9 +31,11 @@
    and ||V||_inf checks) is not counted, as in the exact kernels.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "numerics/monomial-impl.h"
 #include "methods/method-impl.h"
 #include "methods/poly_impl.h"
+#include "kernels/attention-util.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -381,9 +383,10 @@ poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
   if ((rc = fga_poly_rounding_bound (&s->rb, p, prob->nk, s->r, s->prec, err)) != FGA_OK)
     goto fail;
   {
-    mpfr_flags_t flags = mpfr_flags_save ();
+    fgap_mpfr_state st;
+    fgap_mpfr_state_save (&st);
     rc = poly_tables (s, p, prob, err);
-    mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+    fgap_mpfr_state_restore (&st);
     if (rc != FGA_OK)
       goto fail;
   }
@@ -835,7 +838,7 @@ done:
 /* ------------------------------------------------------------------ */
 
 static int
-poly_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
           fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const poly_t *s = m->state;
@@ -864,8 +867,28 @@ poly_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
                           "radius is %.6g%s; use R=auto or a larger R", s->R, s->R, rdata,
                           s->rword == FGA_POLY_R_APRIORI ? " and entries of Q or K exceed B" : "");
 
-  rc = s->arith == ARITH_DOUBLE ? run_double (s, T, lse, Q, K, V, st, err)
-    : run_mpfr (s, T, lse, Q, K, V, st, err);
+  if (s->arith == ARITH_DOUBLE)
+    {
+      /* V near the ends of the double range: the products with V are made
+         on V 2^-e and T multiplied back by 2^e, exactly, after the clamp
+         to max|V| that a weighted mean with positive weights allows
+         (kernels/attention-util.h): the error bound below is unchanged.
+         arith=mpfr needs nothing: its exponent range is wide.  */
+      fgap_memtrack vmt;
+      fgap_memtrack_init (&vmt);
+      fgap_vscale vs;
+      if ((rc = fgap_vscale_init (&vs, &V, 1, &vmt, "method poly", err)) != FGA_OK)
+        return rc;
+      rc = run_double (s, T, lse, Q, K, V, st, err);
+      if (rc == FGA_OK)
+        rc = fgap_vscale_finish (&vs, T, s->bound_rel < 1, 1, "method poly", "the output "
+                                 "overflows the double range", err);
+      if (st != NULL)
+        st->peak_bytes = add_sat (st->peak_bytes, vs.bytes);
+      fgap_vscale_clear (&vs, &vmt);
+    }
+  else
+    rc = run_mpfr (s, T, lse, Q, K, V, st, err);
   if (st == NULL)
     return rc;
   double u53 = 0x1p-53;
@@ -890,10 +913,33 @@ poly_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_sr
   return rc;
 }
 
+/* fga_poly_count with r = C(d + g, d), for a degree given: deg=0 takes the
+   degree from the data's radius at prepare.  */
+static int
+poly_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+            fga_error *err)
+{
+  const long g = fgap_param_int (m, "deg");
+  if (g < 1)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method poly: deg=0 chooses the degree from the "
+                          "data at prepare, so its counts are not known in advance; give deg");
+  if (prob->d > ULONG_MAX - (unsigned long) g)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method poly: d = %zu is too large to count", prob->d);
+  mpz_t r;
+  mpz_init (r);
+  mpz_bin_uiui (r, (unsigned long) prob->d + (unsigned long) g, (unsigned long) prob->d);
+  fga_poly_count (ops, prob->nq, prob->nk, prob->d, prob->dv, g, r, lse);
+  mpz_clear (r);
+  return FGA_OK;
+}
+
 const fgap_method_class fgap_method_poly = {
-  { "poly", "Alman-Song polynomial method: p ~ exp on [-R, R], C(d+g, d) monomial features, "
-    "certified error", poly_params },
-  NULL, poly_prepare, poly_run, poly_destroy
+  .info = { "poly", "Alman-Song polynomial method: p ~ exp on [-R, R], C(d+g, d) monomial "
+            "features, certified error", poly_params },
+  .prepare = poly_prepare,
+  .run = poly_run,
+  .destroy = poly_destroy,
+  .count = poly_count
 };
 
 int

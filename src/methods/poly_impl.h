@@ -27,17 +27,24 @@ fga_poly_apriori_R (double tau, size_t d, double B)
   return nextafter (R, INFINITY);
 }
 
-/* The relative target eps = eps_a / (2 ||V||_inf) of REFERENCES.md
-   section 2, at most 1/2: above that any positive weights do (the output is
+/* The relative target eps = eps_a / (2 ||V||_inf) of theory/upper-bound.md,
+   lemma 5, at most 1/2: above that any positive weights do (the output is
    a convex combination of rows of V, within 2 ||V||_inf of Att anyway) and
    below 1 the approximate weights stay positive.  ||V||_inf = 0 makes every
-   positive weighting exact.  */
+   positive weighting exact.
+
+   One rounding, without overflow: 2 vnorm is exact below 2^1023 and
+   overflows above, where eps_a / 2 is taken instead (exact unless eps_a is
+   subnormal, and then the quotient, below 2^-2096, is 0 either way).  The
+   result is 0 only when the exact target is below 2^-1075, and subnormal
+   (with its absolute error of at most 2^-1075) below 2^-1022: for
+   ||V||_inf near 1e308 and eps_a = 1e-6 it is about 5e-315.  */
 static inline double
 fga_poly_eps_rel (double eps_a, double vnorm)
 {
   if (!(vnorm > 0))
     return 0.5;
-  double e = eps_a / (2 * vnorm);
+  double e = vnorm < 0x1p1023 ? eps_a / (2 * vnorm) : (eps_a / 2) / vnorm;
   return e < 0.5 ? e : 0.5;
 }
 

@@ -6,6 +6,7 @@
    puts them beside exact attention for `fgattn plan'.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "methods/method-impl.h"
 #include "methods/poly_impl.h"
 
@@ -170,7 +171,8 @@ fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
 
   /* Every quantity below is positive and every operation monotone, so
      rounding each upward (denominators downward) gives an upper bound.  */
-  mpfr_flags_t flags = mpfr_flags_save ();
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   mpfr_t u, m, gam, P, e, den, rho, q, t;
   mpfr_inits2 (64, u, m, gam, P, e, den, rho, q, t, (mpfr_ptr) 0);
   mpfr_set_ui_2exp (u, 1, -prec, MPFR_RNDN);
@@ -210,7 +212,7 @@ fga_poly_rounding_bound (double *rb, fga_expfit_srcptr p, size_t nk, size_t r,
         }
     }
   mpfr_clears (u, m, gam, P, e, den, rho, q, t, (mpfr_ptr) 0);
-  mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   return FGA_OK;
 }
 

@@ -60,7 +60,9 @@
    kernels.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "methods/method-impl.h"
+#include "kernels/attention-util.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -187,10 +189,8 @@ fgap_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_e
 
   /* The draws must not depend on the caller's MPFR exponent range, and the
      caller's flags are theirs.  */
-  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
-  mpfr_flags_t flags = mpfr_flags_save ();
-  mpfr_set_emin (mpfr_get_emin_min ());
-  mpfr_set_emax (mpfr_get_emax_max ());
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
   gmp_randstate_t rs;
   mpfr_t t;
   gmp_randinit_default (rs);
@@ -219,9 +219,7 @@ fgap_rf_draw (double *W, size_t m, size_t d, int orth, unsigned long seed, fga_e
 
   mpfr_clear (t);
   gmp_randclear (rs);
-  mpfr_set_emin (emin);
-  mpfr_set_emax (emax);
-  mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+  fgap_mpfr_state_restore (&st);
   fgap_free (G);
   fgap_free (tauv);
   return rc;
@@ -398,17 +396,372 @@ rf_threads (const rf_t *s, size_t nq, size_t nk, size_t dv, size_t tasks)
 /* The columns of the internal feature order: W row r of the slice that
    starts at row r0 and has w rows gives feature f r0 + (r - r0), and for
    hyp and trig also f r0 + w + (r - r0): the first is exp (+u) or cos u,
-   the second exp (-u) or sin u.  */
+   the second exp (-u) or sin u.
+
+   Overflow.  The method keeps exponents, not values, so it fails only
+   when an exponent itself leaves the double range: a norm ||y||^2 / 2 or
+   ||x||^2 / 2 (entries of K or Q above about 1e154), a projection w^T y or
+   w^T x.  Any exponent that is not finite, whatever its sign, is refused
+   (FGA_ERR_COMPUTE) rather than taken for a vanishing feature: an
+   exponent of -Inf may stand for a finite one that the rounding lost.
+   V is rescaled by a power of two when max|V| is outside [2^-950, 2^950)
+   (kernels/attention-util.h): the weighted sums are then made on
+   V 2^-e, and T is multiplied back by 2^e, exactly (pos and hyp clamp
+   T to max|V| first: their outputs are weighted means with positive
+   weights).  An output that is still not finite (trig: a denominator
+   that is 0) is refused.  */
+
+/* The buffers of one run, shared by the threads, and the tasks.  */
+typedef struct
+{
+  const rf_t *s;
+  fga_mat_srcptr Q, K, V;
+  fga_mat_ptr T;
+  double *lse;
+  const fgap_vscale *vs;
+  double *vaug;                 /* nk x (dv + 1): [V 2^-e 1] */
+  double *h;                    /* nk: ||y_j||^2 / 2; trig: then the key scales */
+  double *c;                    /* M: the log-scales of the key features */
+  double *kv;                   /* M x (dv + 1): Phi_K^T [V 2^-e 1] */
+  double hmax;                  /* trig: the key scale max_j ||y_j||^2 / 2 */
+  size_t nslices, nblocks;
+} rf_job;
+
+/* What one thread counted and found.  */
+typedef struct
+{
+  fgap_attn_count op;
+  size_t nonpos;                /* rows with a non-positive denominator */
+  size_t bad_row;               /* the first query row whose features overflow */
+  int bad_keys;                 /* some key feature overflows */
+} rf_tally;
+
+/* ||y_j||^2 / 2 and [v_j 2^-e 1] for every key, then (trig) the key
+   scales exp (||y_j||^2 / 2 - max_j ||y_j||^2 / 2).  Called by every
+   thread of the team.  */
+static void
+rf_keys (rf_job *job, rf_tally *t)
+{
+  const rf_t *s = job->s;
+  fga_mat_srcptr K = job->K, V = job->V;
+  const size_t nk = K->rows, d = K->cols, dv = V->cols, ld = dv + 1;
+  double *h = job->h, *vaug = job->vaug;
+  int bad = 0;
+#pragma omp for schedule (static)
+  for (size_t j = 0; j < nk; j++)
+    {
+      const double *k = &FGA_MAT (K, j, 0);
+      double a = k[0] * k[0];
+      for (size_t x = 1; x < d; x++)
+        a += k[x] * k[x];
+      h[j] = s->half_tau * a;
+      if (!isfinite (h[j]))
+        bad = 1;
+      if (job->vs->e == 0)
+        memcpy (vaug + j * ld, &FGA_MAT (V, j, 0), dv * sizeof (double));
+      else
+        for (size_t col = 0; col < dv; col++)
+          vaug[j * ld + col] = fgap_vscale_value (job->vs, FGA_MAT (V, j, col));
+      vaug[j * ld + dv] = 1;
+    }
+  t->bad_keys |= bad;
+
+#pragma omp single
+  {
+    t->op.mul += nk * (d + 1);
+    t->op.add += nk * (d - 1);
+    if (s->kind == KIND_TRIG)
+      {
+        /* one scale for all keys: cos and sin are bounded, so the key
+           factor exp (||y||^2 / 2) is the only one that can overflow */
+        double hmax = h[0];
+        for (size_t j = 1; j < nk; j++)
+          hmax = h[j] > hmax ? h[j] : hmax;
+        t->op.cmp += nk - 1;
+        job->hmax = hmax;
+      }
+  }
+
+  if (s->kind == KIND_TRIG)
+    {
+      const double hmax = job->hmax;
+#pragma omp for schedule (static)
+      for (size_t j = 0; j < nk; j++)
+        h[j] = exp (h[j] - hmax);
+#pragma omp single
+      {
+        t->op.add += nk;
+        t->op.exp += nk;
+      }
+    }
+}
+
+/* The key features of slice sl of W (all keys, the slice's rows of W),
+   and their rows of Phi_K^T [V 2^-e 1].  F: nk x f w doubles.  */
+static void
+rf_key_slice (rf_job *job, size_t sl, double *F, rf_tally *t)
+{
+  const rf_t *s = job->s;
+  fga_mat_srcptr K = job->K;
+  const size_t nk = K->rows, d = K->cols, ld = job->V->cols + 1, f = s->f;
+  const size_t r0 = sl * s->slice, w = s->m - r0 < s->slice ? s->m - r0 : s->slice;
+  const size_t lf = f * w, c0 = f * r0;
+  const double *h = job->h;
+  int bad = 0;
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) nk, (int) w, (int) d, 1.0,
+               K->data, (int) d, s->W + r0 * d, (int) d, 0.0, F, (int) lf);
+  t->op.mul += nk * w * d;
+  t->op.add += nk * w * (d - 1);
+  if (s->kind == KIND_TRIG)
+    {
+      for (size_t j = 0; j < nk; j++)
+        {
+          double *row = F + j * lf;
+          for (size_t r = 0; r < w; r++)
+            {
+              double p = row[r];
+              if (!isfinite (p))
+                bad = 1;
+              row[r] = h[j] * cos (p);
+              row[w + r] = h[j] * sin (p);
+            }
+        }
+      t->op.mul += 2 * nk * w;
+      t->op.exp += 2 * nk * w;
+    }
+  else
+    {
+      /* exponents b = +-p - ||y||^2/2, and their column maxima c */
+      double *cs = job->c + c0;
+      for (size_t j = 0; j < nk; j++)
+        {
+          double *row = F + j * lf;
+          for (size_t r = 0; r < w; r++)
+            {
+              double p = row[r];
+              row[r] = p - h[j];
+              if (f == 2)
+                row[w + r] = -p - h[j];
+            }
+          for (size_t l = 0; l < lf; l++)
+            if (!isfinite (row[l]))
+              bad = 1;
+          if (j == 0)
+            memcpy (cs, row, lf * sizeof (double));
+          else
+            for (size_t l = 0; l < lf; l++)
+              cs[l] = row[l] > cs[l] ? row[l] : cs[l];
+        }
+      t->op.add += nk * lf;
+      t->op.cmp += (nk - 1) * lf;
+      for (size_t j = 0; j < nk; j++)
+        {
+          double *row = F + j * lf;
+          for (size_t l = 0; l < lf; l++)
+            row[l] = exp (row[l] - cs[l]);
+        }
+      t->op.add += nk * lf;
+      t->op.exp += nk * lf;
+    }
+  if (bad)
+    t->bad_keys = 1;
+  cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) lf, (int) ld, (int) nk, 1.0,
+               F, (int) lf, job->vaug, (int) ld, 0.0, job->kv + c0 * ld, (int) ld);
+  t->op.mul += lf * ld * nk;
+  t->op.add += lf * ld * (nk - 1);
+}
+
+/* The features of the qb query rows from U = X W^T (qb x m) into F
+   (qb x M), each row divided by its largest entry (pos, hyp: exp of the
+   exponents minus their maximum mx[i]; trig: cos and sin).  Returns the
+   index of the first row with an exponent that is not finite, or qb.  */
+static size_t
+rf_query_features (const rf_job *job, size_t qb, const double *U, double *F, double *mx,
+                   rf_tally *t)
+{
+  const rf_t *s = job->s;
+  const size_t mm = s->m, M = s->M, f = s->f, slice = s->slice;
+  const double *c = job->c;
+  size_t bad = qb;
+  for (size_t i = 0; i < qb; i++)
+    {
+      const double *u = U + i * mm;
+      double *row = F + i * M;
+      double mi = 0;
+      for (size_t r = 0; r < mm; r++)
+        if (!isfinite (u[r]) && bad == qb)
+          bad = i;
+      for (size_t r0 = 0; r0 < mm; r0 += slice)
+        {
+          const size_t w = mm - r0 < slice ? mm - r0 : slice, c0 = f * r0;
+          for (size_t r = 0; r < w; r++)
+            {
+              double x = u[r0 + r];
+              switch (s->kind)
+                {
+                case KIND_POS:
+                  row[c0 + r] = x + c[c0 + r];
+                  break;
+                case KIND_HYP:
+                  row[c0 + r] = x + c[c0 + r];
+                  row[c0 + w + r] = c[c0 + w + r] - x;
+                  break;
+                default:
+                  row[c0 + r] = cos (x);
+                  row[c0 + w + r] = sin (x);
+                  break;
+                }
+            }
+        }
+      if (s->kind != KIND_TRIG)
+        {
+          mi = row[0];
+          for (size_t l = 1; l < M; l++)
+            mi = row[l] > mi ? row[l] : mi;
+          for (size_t l = 0; l < M; l++)
+            row[l] = exp (row[l] - mi);
+          if (!isfinite (mi) && bad == qb)
+            bad = i;
+        }
+      mx[i] = mi;
+    }
+  if (s->kind == KIND_TRIG)
+    t->op.exp += qb * M;
+  else
+    {
+      t->op.add += 2 * qb * M;
+      t->op.cmp += qb * (M - 1);
+      t->op.exp += qb * M;
+    }
+  return bad;
+}
+
+/* T = Y / den for the rows i0 .. i0 + qb - 1 (Y = F kv, den its last
+   column), and their lse.  Returns the first row whose denominator or lse
+   is not finite, or SIZE_MAX.  */
+static size_t
+rf_query_output (const rf_job *job, size_t i0, size_t qb, const double *Y, const double *mx,
+                 rf_tally *t)
+{
+  const rf_t *s = job->s;
+  fga_mat_srcptr Q = job->Q;
+  const size_t d = Q->cols, dv = job->V->cols, ld = dv + 1;
+  size_t bad = SIZE_MAX;
+  for (size_t i = 0; i < qb; i++)
+    {
+      const double *y = Y + i * ld;
+      double den = y[dv], mi = mx[i];
+      double *tr = &FGA_MAT (job->T, i0 + i, 0);
+      for (size_t col = 0; col < dv; col++)
+        tr[col] = y[col] / den;
+      if (!(den > 0))
+        t->nonpos++;
+      if (s->kind != KIND_TRIG && !isfinite (den) && bad == SIZE_MAX)
+        bad = i0 + i;
+      if (job->lse != NULL)
+        {
+          const double *q = &FGA_MAT (Q, i0 + i, 0);
+          double a = q[0] * q[0];
+          for (size_t x = 1; x < d; x++)
+            a += q[x] * q[x];
+          double hx = s->half_tau * a;
+          /* pos, hyp: phi(x)^T sum_j phi(y_j) = exp (M_i - ||x||^2/2) den / norm;
+             trig: exp (||x||^2/2 + hmax) den / m */
+          double scale = s->kind == KIND_TRIG ? hx + job->hmax : mi - hx;
+          job->lse[i0 + i] = scale + (log (den) - s->log_norm);
+          if (!isfinite (hx) && bad == SIZE_MAX)
+            bad = i0 + i;
+        }
+    }
+  t->op.div += qb * dv;
+  if (job->lse != NULL)
+    {
+      t->op.mul += qb * (d + 1);
+      t->op.add += qb * (d - 1 + 3);
+      t->op.exp += qb;
+    }
+  return bad;
+}
+
+/* Block b of query rows: their features, [Y den] = F (Phi_K^T [V 2^-e 1])
+   and T = Y / den.  scr: bq (m + M + dv + 2) doubles.  */
+static void
+rf_query_block (const rf_job *job, size_t b, double *scr, rf_tally *t)
+{
+  const rf_t *s = job->s;
+  fga_mat_srcptr Q = job->Q;
+  const size_t nq = Q->rows, d = Q->cols, ld = job->V->cols + 1;
+  const size_t mm = s->m, M = s->M, bq = s->block;
+  const size_t i0 = b * bq, qb = nq - i0 < bq ? nq - i0 : bq;
+  double *U = scr, *F = U + qb * mm, *Y = F + qb * M, *mx = Y + qb * ld;
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) qb, (int) mm, (int) d, 1.0,
+               &FGA_MAT (Q, i0, 0), (int) d, s->W, (int) d, 0.0, U, (int) mm);
+  t->op.mul += qb * mm * d;
+  t->op.add += qb * mm * (d - 1);
+  size_t bad = rf_query_features (job, qb, U, F, mx, t);
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) qb, (int) ld, (int) M, 1.0,
+               F, (int) M, job->kv, (int) ld, 0.0, Y, (int) ld);
+  t->op.mul += qb * ld * M;
+  t->op.add += qb * ld * (M - 1);
+  size_t bad_out = rf_query_output (job, i0, qb, Y, mx, t);
+  if (bad < qb && i0 + bad < t->bad_row)
+    t->bad_row = i0 + bad;
+  if (bad_out < t->bad_row)
+    t->bad_row = bad_out;
+}
+
+/* The stats of a run that made it to the end.  */
+static void
+rf_stats (fga_stats *st, const rf_t *s, const fgap_attn_count *c, size_t peak, int nt,
+          size_t nonpos, size_t nq)
+{
+  if (st == NULL)
+    return;
+  fga_attn_count_store (st, c, peak, nt);
+  fga_stats_set (st, "m", (double) s->m);
+  fga_stats_set (st, "features", (double) s->M);
+  fga_stats_set (st, "kind", (double) s->kind);
+  fga_stats_set (st, "orth", (double) s->orth);
+  fga_stats_set (st, "seed", (double) s->seed);
+  fga_stats_set (st, "nonpos_rows", (double) nonpos);
+  fga_stats_set (st, "slice", (double) s->slice);
+  fga_stats_set (st, "block", (double) s->block);
+  if (nonpos > 0)
+    snprintf (st->notes, sizeof st->notes, "%zu of %zu rows have a non-positive estimated "
+              "denominator (trigonometric features are not positive): their outputs are "
+              "not weighted means of V; more features (m) or kind=pos avoid it",
+              nonpos, nq);
+}
+
+/* The overflows found, in the order of their causes; then T multiplied
+   back by 2^e and refused if it is not finite.  */
+static int
+rf_finish (fga_method_srcptr m, const fgap_vscale *vs, fga_mat_ptr T, int bad_keys,
+           size_t bad_row, fga_error *err)
+{
+  const rf_t *s = m->state;
+  if (bad_keys)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the key features overflow the "
+                          "double range (entries of K too large)", m->spec);
+  if (bad_row != SIZE_MAX)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the features of query row %zu "
+                          "overflow the double range", m->spec, bad_row);
+  char who[sizeof m->spec + 8];
+  snprintf (who, sizeof who, "method %s", m->spec);
+  return fgap_vscale_finish (vs, T, s->kind != KIND_TRIG, 1, who,
+                             s->kind == KIND_TRIG ? "its estimated denominator is 0, or the "
+                             "ratio overflows (trigonometric features are not positive; "
+                             "raise m or take kind=pos)" : "the estimate overflows the double "
+                             "range", err);
+}
 
 static int
-rf_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+rf_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
         fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const rf_t *s = m->state;
-  const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols, ld = dv + 1;
-  const size_t mm = s->m, M = s->M, f = s->f, slice = s->slice, bq = s->block;
-  const int kind = s->kind;
-  const double *W = s->W;
+  const size_t nq = Q->rows, nk = K->rows, dv = V->cols, ld = dv + 1;
+  const size_t M = s->M, f = s->f;
   int rc;
   fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
@@ -416,14 +769,16 @@ rf_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       || (rc = fga_mat_check_finite (V, "V", &local)) != FGA_OK)
     return fgap_error_set (err, rc, "method %s: %s", m->spec, local.msg);
 
-  const size_t nslices = (mm + slice - 1) / slice;
-  const size_t nblocks = (nq + bq - 1) / bq;
-  const int nt = rf_threads (s, nq, nk, dv, nslices > nblocks ? nslices : nblocks);
+  rf_job job = { .s = s, .Q = Q, .K = K, .V = V, .T = T, .lse = lse, .hmax = 0 };
+  job.nslices = (s->m + s->slice - 1) / s->slice;
+  job.nblocks = (nq + s->block - 1) / s->block;
+  const int nt = rf_threads (s, nq, nk, dv,
+                             job.nslices > job.nblocks ? job.nslices : job.nblocks);
 
   /* shared: [V 1], the halves of the key norms (trig: their scales), the
      log-scales c of the key features, Phi_K^T [V 1]; per thread: the
      larger of a key slice and a query block */
-  size_t key_task = nk * f * slice, query_task = bq * (mm + M + ld + 1);
+  size_t key_task = nk * f * s->slice, query_task = s->block * (s->m + M + ld + 1);
   size_t per = key_task > query_task ? key_task : query_task;
   size_t b_vaug = nk * ld * sizeof (double), b_h = nk * sizeof (double),
     b_c = M * sizeof (double), b_kv = M * ld * sizeof (double), b_scr;
@@ -433,26 +788,25 @@ rf_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
                           "more bytes than size_t can count", m->spec, nt, per);
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
-  double *vaug = fgap_talloc (&mt, b_vaug, "the values with a column of ones", err);
-  double *h = vaug != NULL ? fgap_talloc (&mt, b_h, "the key norms", err) : NULL;
-  double *c = h != NULL ? fgap_talloc (&mt, b_c, "the key log-scales", err) : NULL;
-  double *kv = c != NULL ? fgap_talloc (&mt, b_kv, "Phi_K^T [V 1]", err) : NULL;
-  double *scratch = kv != NULL ? fgap_talloc (&mt, b_scr, "the per-thread tasks", err) : NULL;
+  fgap_vscale vs;
+  fgap_vscale_init (&vs, &V, 0, &mt, m->spec, err);
+  job.vs = &vs;
+  job.vaug = fgap_talloc (&mt, b_vaug, "the values with a column of ones", err);
+  job.h = job.vaug != NULL ? fgap_talloc (&mt, b_h, "the key norms", err) : NULL;
+  job.c = job.h != NULL ? fgap_talloc (&mt, b_c, "the key log-scales", err) : NULL;
+  job.kv = job.c != NULL ? fgap_talloc (&mt, b_kv, "Phi_K^T [V 1]", err) : NULL;
+  double *scratch = job.kv != NULL ? fgap_talloc (&mt, b_scr, "the per-thread tasks", err)
+    : NULL;
   if (scratch == NULL)
     {
-      fgap_tfree (&mt, kv, b_kv);
-      fgap_tfree (&mt, c, b_c);
-      fgap_tfree (&mt, h, b_h);
-      fgap_tfree (&mt, vaug, b_vaug);
-      return FGA_ERR_NOMEM;
+      rc = FGA_ERR_NOMEM;
+      goto done;
     }
 
   fgap_blas_single_enter ();
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
   size_t nonpos = 0, bad_row = SIZE_MAX;
-  double hmax = 0;              /* trig: the key scale max_j ||y_j||^2 / 2 */
   int bad_keys = 0;
-
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add, n_exp, n_div, n_cmp, nonpos) \
   reduction (min:bad_row) reduction (|:bad_keys)
   {
@@ -461,251 +815,86 @@ rf_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     me = omp_get_thread_num ();
 #endif
     double *scr = scratch + (size_t) me * per;
-
-    /* ||y_j||^2 / 2 and [v_j 1] */
-#pragma omp for schedule (static)
-    for (size_t j = 0; j < nk; j++)
-      {
-        const double *k = &FGA_MAT (K, j, 0);
-        double a = k[0] * k[0];
-        for (size_t t = 1; t < d; t++)
-          a += k[t] * k[t];
-        h[j] = s->half_tau * a;
-        memcpy (vaug + j * ld, &FGA_MAT (V, j, 0), dv * sizeof (double));
-        vaug[j * ld + dv] = 1;
-      }
-
-#pragma omp single
-    {
-      n_mul += nk * (d + 1);
-      n_add += nk * (d - 1);
-      if (kind == KIND_TRIG)
-        {
-          /* one scale for all keys: cos and sin are bounded, so the key
-             factor exp (||y||^2 / 2) is the only one that can overflow */
-          hmax = h[0];
-          for (size_t j = 1; j < nk; j++)
-            hmax = h[j] > hmax ? h[j] : hmax;
-          n_cmp += nk - 1;
-          if (!isfinite (hmax))
-            bad_keys = 1;
-        }
-    }
-
-    if (kind == KIND_TRIG)
-      {
-#pragma omp for schedule (static)
-        for (size_t j = 0; j < nk; j++)
-          h[j] = exp (h[j] - hmax);
-#pragma omp single
-        {
-          n_add += nk;
-          n_exp += nk;
-        }
-      }
-
-    /* The key features of a slice of W, and their rows of Phi_K^T [V 1].  */
+    rf_tally t = { { 0, 0, 0, 0, 0 }, 0, SIZE_MAX, 0 };
+    rf_keys (&job, &t);
 #pragma omp for schedule (dynamic, 1)
-    for (size_t sl = 0; sl < nslices; sl++)
-      {
-        const size_t r0 = sl * slice, w = mm - r0 < slice ? mm - r0 : slice;
-        const size_t lf = f * w, c0 = f * r0;
-        double *F = scr;        /* nk x lf */
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) nk, (int) w, (int) d, 1.0,
-                     K->data, (int) d, W + r0 * d, (int) d, 0.0, F, (int) lf);
-        n_mul += nk * w * d;
-        n_add += nk * w * (d - 1);
-        if (kind == KIND_TRIG)
-          {
-            for (size_t j = 0; j < nk; j++)
-              {
-                double *row = F + j * lf;
-                for (size_t r = 0; r < w; r++)
-                  {
-                    double p = row[r];
-                    row[r] = h[j] * cos (p);
-                    row[w + r] = h[j] * sin (p);
-                  }
-              }
-            n_mul += 2 * nk * w;
-            n_exp += 2 * nk * w;
-          }
-        else
-          {
-            /* exponents b = +-p - ||y||^2/2, and their column maxima c */
-            double *cs = c + c0;
-            for (size_t j = 0; j < nk; j++)
-              {
-                double *row = F + j * lf;
-                for (size_t r = 0; r < w; r++)
-                  {
-                    double p = row[r];
-                    row[r] = p - h[j];
-                    if (f == 2)
-                      row[w + r] = -p - h[j];
-                  }
-                if (j == 0)
-                  memcpy (cs, row, lf * sizeof (double));
-                else
-                  for (size_t l = 0; l < lf; l++)
-                    cs[l] = row[l] > cs[l] ? row[l] : cs[l];
-              }
-            n_add += nk * lf;
-            n_cmp += (nk - 1) * lf;
-            for (size_t l = 0; l < lf; l++)
-              if (!isfinite (cs[l]))
-                bad_keys = 1;
-            for (size_t j = 0; j < nk; j++)
-              {
-                double *row = F + j * lf;
-                for (size_t l = 0; l < lf; l++)
-                  row[l] = exp (row[l] - cs[l]);
-              }
-            n_add += nk * lf;
-            n_exp += nk * lf;
-          }
-        cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) lf, (int) ld, (int) nk, 1.0,
-                     F, (int) lf, vaug, (int) ld, 0.0, kv + c0 * ld, (int) ld);
-        n_mul += lf * ld * nk;
-        n_add += lf * ld * (nk - 1);
-      }
-
-    /* The query features of a block of rows, and T = Y / den.  */
+    for (size_t sl = 0; sl < job.nslices; sl++)
+      rf_key_slice (&job, sl, scr, &t);
 #pragma omp for schedule (dynamic, 1)
-    for (size_t b = 0; b < nblocks; b++)
-      {
-        const size_t i0 = b * bq, qb = nq - i0 < bq ? nq - i0 : bq;
-        double *U = scr, *F = U + qb * mm, *Y = F + qb * M, *mx = Y + qb * ld;
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) qb, (int) mm, (int) d, 1.0,
-                     &FGA_MAT (Q, i0, 0), (int) d, W, (int) d, 0.0, U, (int) mm);
-        n_mul += qb * mm * d;
-        n_add += qb * mm * (d - 1);
-        for (size_t i = 0; i < qb; i++)
-          {
-            const double *u = U + i * mm;
-            double *row = F + i * M;
-            double mi = 0;
-            for (size_t r0 = 0; r0 < mm; r0 += slice)
-              {
-                const size_t w = mm - r0 < slice ? mm - r0 : slice, c0 = f * r0;
-                for (size_t r = 0; r < w; r++)
-                  {
-                    double x = u[r0 + r];
-                    switch (kind)
-                      {
-                      case KIND_POS:
-                        row[c0 + r] = x + c[c0 + r];
-                        break;
-                      case KIND_HYP:
-                        row[c0 + r] = x + c[c0 + r];
-                        row[c0 + w + r] = c[c0 + w + r] - x;
-                        break;
-                      default:
-                        row[c0 + r] = cos (x);
-                        row[c0 + w + r] = sin (x);
-                        break;
-                      }
-                  }
-              }
-            if (kind != KIND_TRIG)
-              {
-                mi = row[0];
-                for (size_t l = 1; l < M; l++)
-                  mi = row[l] > mi ? row[l] : mi;
-                for (size_t l = 0; l < M; l++)
-                  row[l] = exp (row[l] - mi);
-              }
-            mx[i] = mi;
-          }
-        if (kind == KIND_TRIG)
-          n_exp += qb * M;
-        else
-          {
-            n_add += 2 * qb * M;
-            n_cmp += qb * (M - 1);
-            n_exp += qb * M;
-          }
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) qb, (int) ld, (int) M, 1.0,
-                     F, (int) M, kv, (int) ld, 0.0, Y, (int) ld);
-        n_mul += qb * ld * M;
-        n_add += qb * ld * (M - 1);
-
-        for (size_t i = 0; i < qb; i++)
-          {
-            const double *y = Y + i * ld;
-            double den = y[dv], mi = mx[i];
-            double *t = &FGA_MAT (T, i0 + i, 0);
-            for (size_t col = 0; col < dv; col++)
-              t[col] = y[col] / den;
-            if (!(den > 0))
-              nonpos++;
-            if (kind != KIND_TRIG && (!isfinite (mi) || !isfinite (den)) && i0 + i < bad_row)
-              bad_row = i0 + i;
-            if (lse != NULL)
-              {
-                const double *q = &FGA_MAT (Q, i0 + i, 0);
-                double a = q[0] * q[0];
-                for (size_t tt = 1; tt < d; tt++)
-                  a += q[tt] * q[tt];
-                double hx = s->half_tau * a;
-                /* pos, hyp: phi(x)^T sum_j phi(y_j) = exp (M_i - ||x||^2/2) den / norm;
-                   trig: exp (||x||^2/2 + hmax) den / m */
-                double scale = kind == KIND_TRIG ? hx + hmax : mi - hx;
-                lse[i0 + i] = scale + (log (den) - s->log_norm);
-              }
-          }
-        n_div += qb * dv;
-        if (lse != NULL)
-          {
-            n_mul += qb * (d + 1);
-            n_add += qb * (d - 1 + 3);
-            n_exp += qb;
-          }
-      }
+    for (size_t b = 0; b < job.nblocks; b++)
+      rf_query_block (&job, b, scr, &t);
+    n_mul += t.op.mul;
+    n_add += t.op.add;
+    n_exp += t.op.exp;
+    n_div += t.op.div;
+    n_cmp += t.op.cmp;
+    nonpos += t.nonpos;
+    bad_row = t.bad_row < bad_row ? t.bad_row : bad_row;
+    bad_keys |= t.bad_keys;
   }
   fgap_blas_single_leave ();
 
-  size_t peak = mt.peak + s->wbytes;
-  fgap_tfree (&mt, scratch, b_scr);
-  fgap_tfree (&mt, kv, b_kv);
-  fgap_tfree (&mt, c, b_c);
-  fgap_tfree (&mt, h, b_h);
-  fgap_tfree (&mt, vaug, b_vaug);
+  fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
+  rf_stats (st, s, &c, mt.peak + s->wbytes, nt, nonpos, nq);
+  rc = rf_finish (m, &vs, T, bad_keys, bad_row, err);
 
-  if (st != NULL)
+done:
+  fgap_tfree (&mt, scratch, b_scr);
+  fgap_tfree (&mt, job.kv, b_kv);
+  fgap_tfree (&mt, job.c, b_c);
+  fgap_tfree (&mt, job.h, b_h);
+  fgap_tfree (&mt, job.vaug, b_vaug);
+  return rc;
+}
+
+/* The counts at the top of this file.  */
+static int
+rf_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse, fga_error *err)
+{
+  const size_t nq = prob->nq, nk = prob->nk, d = prob->d, dv = prob->dv, ld = dv + 1;
+  const size_t mm = (size_t) fgap_param_int (m, "m");
+  const int kind = fgap_param_choice (m, "kind"), trig = kind == KIND_TRIG;
+  const size_t M = (kind == KIND_POS ? 1 : 2) * mm;
+  mpz_t *o = ops;
+  fgap_zmul3 (o[0], nk, d + 1, 1);
+  fgap_zaddmul3 (o[0], nk + nq, mm, d);
+  fgap_zaddmul3 (o[0], M, ld, nk + nq);
+  if (lse)
+    fgap_zaddmul3 (o[0], nq, d + 1, 1);
+  if (trig)
+    fgap_zaddmul3 (o[0], 2 * nk, mm, 1);
+  fgap_zmul3 (o[1], nk, d - 1, 1);
+  fgap_zaddmul3 (o[1], nk + nq, mm, d - 1);
+  fgap_zaddmul3 (o[1], M, ld, nk - 1);
+  fgap_zaddmul3 (o[1], nq, ld, M - 1);
+  if (lse)
+    fgap_zaddmul3 (o[1], nq, d + 2, 1);
+  if (!trig)
+    fgap_zaddmul3 (o[1], 2 * M, nk + nq, 1);
+  else
+    fgap_zaddmul3 (o[1], nk, 1, 1);
+  fgap_zmul3 (o[2], M, nk + nq, 1);
+  if (lse)
+    fgap_zaddmul3 (o[2], nq, 1, 1);
+  if (trig)
+    fgap_zaddmul3 (o[2], nk, 1, 1);
+  fgap_zmul3 (o[3], nq, dv, 1);
+  if (!trig)
     {
-      st->n_mul = n_mul;
-      st->n_add = n_add;
-      st->n_exp = n_exp;
-      st->n_div = n_div;
-      st->n_cmp = n_cmp;
-      st->peak_bytes = peak;
-      st->threads = nt;
-      fga_stats_set (st, "m", (double) mm);
-      fga_stats_set (st, "features", (double) M);
-      fga_stats_set (st, "kind", (double) kind);
-      fga_stats_set (st, "orth", (double) s->orth);
-      fga_stats_set (st, "seed", (double) s->seed);
-      fga_stats_set (st, "nonpos_rows", (double) nonpos);
-      fga_stats_set (st, "slice", (double) slice);
-      fga_stats_set (st, "block", (double) bq);
-      if (nonpos > 0)
-        snprintf (st->notes, sizeof st->notes, "%zu of %zu rows have a non-positive estimated "
-                  "denominator (trigonometric features are not positive): their outputs are "
-                  "not weighted means of V; more features (m) or kind=pos avoid it",
-                  nonpos, nq);
+      fgap_zmul3 (o[4], M, nk - 1, 1);
+      fgap_zaddmul3 (o[4], nq, M - 1, 1);
     }
-  if (bad_keys)
-    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the key features overflow the "
-                          "double range (entries of K too large)", m->spec);
-  if (bad_row != SIZE_MAX)
-    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the features of query row %zu "
-                          "overflow the double range", m->spec, bad_row);
+  else
+    fgap_zmul3 (o[4], nk - 1, 1, 1);
   return FGA_OK;
 }
 
 const fgap_method_class fgap_method_rf = {
-  { "rf", "Performer random features (pos, hyp or trig; iid or orthogonal): phi(q)^T phi(k) "
-    "unbiased for exp(tau q^T k), stabilised by log-scales", rf_params },
-  rf_create, rf_prepare, rf_run, rf_destroy
+  .info = { "rf", "Performer random features (pos, hyp or trig; iid or orthogonal): "
+            "phi(q)^T phi(k) unbiased for exp(tau q^T k), stabilised by log-scales", rf_params },
+  .create = rf_create,
+  .prepare = rf_prepare,
+  .run = rf_run,
+  .destroy = rf_destroy,
+  .count = rf_count
 };

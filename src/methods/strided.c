@@ -39,16 +39,22 @@ static const fga_param_info strided_params[] = {
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static int
-strided_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+static fga_sparse_pattern
+strided_pattern (fga_method_srcptr m, size_t n)
 {
-  fga_sparse_pattern p = { FGA_SPARSE_STRIDED, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_STRIDED, n, (int) fgap_param_int (m, "causal"),
                              0, (size_t) fgap_param_int (m, "l"), 0, 0, 0, 0, 0 };
-  return fgap_sparse_method_prepare (m, prob, p, err);
+  return p;
 }
 
 static int
-strided_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+strided_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+{
+  return fgap_sparse_method_prepare (m, prob, strided_pattern (m, prob->nq), err);
+}
+
+static int
+strided_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
              fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const fga_sparse_pattern *p = m->state;
@@ -58,8 +64,18 @@ strided_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
                                st, err);
 }
 
+static int
+strided_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+               fga_error *err)
+{
+  return fgap_sparse_method_count (ops, m, prob, strided_pattern (m, prob->nq), lse, err);
+}
+
 const fgap_method_class fgap_method_strided = {
-  { "strided", "Sparse Transformer strided pattern: local band |i-j| < l and every l-th key "
-    "(Child et al.)", strided_params },
-  NULL, strided_prepare, strided_run, fgap_sparse_method_destroy
+  .info = { "strided", "Sparse Transformer strided pattern: local band |i-j| < l and every "
+            "l-th key (Child et al.)", strided_params },
+  .prepare = strided_prepare,
+  .run = strided_run,
+  .destroy = fgap_sparse_method_destroy,
+  .count = strided_count
 };

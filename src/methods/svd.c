@@ -4,7 +4,7 @@
    largest singular triples of P.  By Eckart and Young no matrix of rank
    <= k is closer to P in the Frobenius (or spectral) norm, and
    ||P - P_k||_F = sqrt (sum_{i>k} sigma_i^2): the floor under every
-   low-rank method (REFERENCES.md section 5).  It is a yardstick, not a
+   low-rank method (theory/transition.md, lemma 1).  It is a yardstick, not a
    fast method: forming P costs nq nk d and its SVD O(nq nk min (nq, nk)).
 
    k is refused above min (nq, nk), the largest rank P can have, rather
@@ -29,6 +29,7 @@
 
 #include "core/fga-impl.h"
 #include "methods/method-impl.h"
+#include "kernels/attention-util.h"
 
 #include <limits.h>
 #include <cblas.h>
@@ -252,7 +253,7 @@ svd_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 }
 
 static int
-svd_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+svd_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
          fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols;
@@ -265,6 +266,13 @@ svd_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_src
   fgap_memtrack_init (&mt);
   double flops = 0;
   int rc;
+  /* V near the ends of the double range: the products with V are made on
+     V 2^-e and T multiplied back by 2^e, exactly (kernels/attention-util.h);
+     an output that is still not finite (P_k V is no weighted mean: it can
+     exceed max|V|) is refused.  */
+  fgap_vscale vs;
+  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, "method svd", err)) != FGA_OK)
+    return rc;
 
   fga_mat_struct P = { nq, nk, NULL }, U = { nq, r, NULL }, Vt = { r, nk, NULL };
   double *s = NULL, *W = NULL;
@@ -298,6 +306,9 @@ svd_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_src
                U.data, (int) r, W, (int) dv, 0.0, T->data, (int) dv);
   st->n_mul += k * dv * nk + k * dv + nq * dv * k;
   st->n_add += k * dv * (nk - 1) + nq * dv * (k - 1);
+  if ((rc = fgap_vscale_finish (&vs, T, 0, 1, "method svd", "P_k V overflows the double "
+                                "range", err)) != FGA_OK)
+    goto done;
 
   /* e[k] = ||P - P_k||_F; e[0] = ||P||_F.  s has room for r + 1 values. */
   double *e = s;
@@ -318,11 +329,13 @@ done:
   fgap_tfree (&mt, Vt.data, vbytes);
   fgap_tfree (&mt, U.data, ubytes);
   fgap_tfree (&mt, P.data, pbytes);
+  fgap_vscale_clear (&vs, &mt);
   return rc;
 }
 
 const fgap_method_class fgap_method_svd = {
-  { "svd", "optimal rank-k approximation of P (truncated SVD by LAPACK), T = P_k V: the "
-    "Eckart-Young floor of every low-rank method", svd_params },
-  NULL, svd_prepare, svd_run, NULL
+  .info = { "svd", "optimal rank-k approximation of P (truncated SVD by LAPACK), T = P_k V: "
+            "the Eckart-Young floor of every low-rank method", svd_params },
+  .prepare = svd_prepare,
+  .run = svd_run
 };

@@ -54,8 +54,10 @@
    transforms per row for each degree k >= 2, and is not in n_mul/n_add.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "methods/method-impl.h"
 #include "methods/poly_impl.h"
+#include "kernels/attention-util.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -226,17 +228,21 @@ ts_plans (fftw_plan *fwd, fftw_plan *inv, size_t m, const char *who, fga_error *
   if (r != NULL && c != NULL)
     {
       const unsigned flags = FFTW_ESTIMATE | FFTW_UNALIGNED;
+      fgap_fftw_lock ();       /* FFTW's planner is not thread-safe */
       *fwd = fftw_plan_dft_r2c_1d ((int) m, r, c, flags);
       *inv = fftw_plan_dft_c2r_1d ((int) m, c, r, flags | FFTW_DESTROY_INPUT);
+      fgap_fftw_unlock ();
     }
   fftw_free (r);
   fftw_free (c);
   if (*fwd == NULL || *inv == NULL)
     {
+      fgap_fftw_lock ();
       if (*fwd != NULL)
         fftw_destroy_plan (*fwd);
       if (*inv != NULL)
         fftw_destroy_plan (*inv);
+      fgap_fftw_unlock ();
       *fwd = *inv = NULL;
       return fgap_error_set (err, FGA_ERR_NOMEM, "%s: FFTW could not plan transforms of size %zu",
                             who, m);
@@ -277,10 +283,12 @@ fgap_tsketch_vec (double *out, const double *x, size_t d, size_t m, long k, unsi
                  scr, scr + m, scr + m + 2 * (m / 2 + 1), &nmul, &nadd);
   rc = FGA_OK;
 done:
+  fgap_fftw_lock ();
   if (fwd != NULL)
     fftw_destroy_plan (fwd);
   if (inv != NULL)
     fftw_destroy_plan (inv);
+  fgap_fftw_unlock ();
   fgap_free (scr);
   fgap_free (sg);
   fgap_free (h);
@@ -295,10 +303,12 @@ ts_free (ts_t *s)
 {
   if (s == NULL)
     return;
+  fgap_fftw_lock ();
   if (s->fwd != NULL)
     fftw_destroy_plan (s->fwd);
   if (s->inv != NULL)
     fftw_destroy_plan (s->inv);
+  fgap_fftw_unlock ();
   fgap_free (s->cq);
   fgap_free (s->ckey);
   fgap_free (s->h);
@@ -314,7 +324,7 @@ ts_destroy (fga_method m)
 }
 
 size_t
-fgap_tsketch_dim (fga_method m)
+fgap_tsketch_dim (fga_method_srcptr m)
 {
   if (m == NULL || m->cls != &fgap_method_tsketch || m->state == NULL)
     return 0;
@@ -322,7 +332,8 @@ fgap_tsketch_dim (fga_method m)
 }
 
 int
-fgap_tsketch_phi (double *phi, fga_method m, const double *x, int query, fga_error *err)
+fgap_tsketch_phi (double *phi, fga_method_srcptr m, const double *x, int query,
+                  fga_error *err)
 {
   if (fgap_tsketch_dim (m) == 0)
     return fgap_error_set (err, FGA_ERR_INPUT, "fgap_tsketch_phi: not a prepared tsketch method");
@@ -478,9 +489,10 @@ ts_prepare (fga_method m, const fga_problem *prob, fga_error *err)
   have_p = 1;
   s->bound_rel = p->bound_rel;
   {
-    mpfr_flags_t flags = mpfr_flags_save ();
+    fgap_mpfr_state st;
+    fgap_mpfr_state_save (&st);
     ts_coefs (s, p, prob);
-    mpfr_flags_restore (flags, MPFR_FLAGS_ALL);
+    fgap_mpfr_state_restore (&st);
   }
   fga_expfit_clear (p);
   have_p = 0;
@@ -504,7 +516,7 @@ fail:
 #define GEMM_BLOCK ((size_t) 256)
 
 static int
-ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+ts_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
         fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const ts_t *s = m->state;
@@ -533,6 +545,11 @@ ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
     nt = 1;
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
+  /* V near the ends of the double range: [V 1] is made of V 2^-e and T
+     multiplied back by 2^e, exactly (kernels/attention-util.h); an output
+     that is still not finite (a row sum of 0) is refused.  */
+  fgap_vscale vs;
+  fgap_vscale_init (&vs, &V, 0, &mt, "method tsketch", err);
   double *Phi = fgap_talloc (&mt, nq * F * sizeof (double), "the query features", err);
   double *Psi = fgap_talloc (&mt, nk * F * sizeof (double), "the key features", err);
   double *Vw = fgap_talloc (&mt, nk * dw * sizeof (double), "[V 1]", err);
@@ -567,7 +584,11 @@ ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   }
   for (size_t j = 0; j < nk; j++)
     {
-      memcpy (Vw + j * dw, &FGA_MAT (V, j, 0), dv * sizeof (double));
+      if (vs.e == 0)
+        memcpy (Vw + j * dw, &FGA_MAT (V, j, 0), dv * sizeof (double));
+      else
+        for (size_t c = 0; c < dv; c++)
+          Vw[j * dw + c] = fgap_vscale_value (&vs, FGA_MAT (V, j, c));
       Vw[j * dw + dv] = 1.0;
     }
   /* M by blocks of features and [Y w] by blocks of query rows, sizes fixed
@@ -597,7 +618,8 @@ ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   n_add += (uint64_t) nq * dw * (F - 1);
 
   /* A non-positive or non-finite row sum is a property of the random
-     estimate, not an error: the ratio is returned and the row counted.  */
+     estimate, not an error: the ratio is returned and the row counted,
+     unless the ratio is not finite (a row sum of 0): that is refused.  */
   for (size_t i = 0; i < nq; i++)
     {
       const double w = Y[i * dw + dv];
@@ -608,6 +630,9 @@ ts_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       if (lse != NULL)
         lse[i] = log (w);
     }
+  rc = fgap_vscale_finish (&vs, T, 0, 1, "method tsketch", "its sketched row sum is 0, or "
+                           "the ratio overflows the double range (the estimate of p(S) is "
+                           "unbiased, not positive); raise m", err);
 
   if (st != NULL)
     {
@@ -649,7 +674,10 @@ done:
 }
 
 const fgap_method_class fgap_method_tsketch = {
-  { "tsketch", "poly's p ~ exp with each degree-k block of monomial features replaced by a "
-    "TensorSketch (CountSketch and FFTW) of m entries; unbiased for p(S)", ts_params },
-  NULL, ts_prepare, ts_run, ts_destroy
+  .info = { "tsketch", "poly's p ~ exp with each degree-k block of monomial features replaced "
+            "by a TensorSketch (CountSketch and FFTW) of m entries; unbiased for p(S)",
+            ts_params },
+  .prepare = ts_prepare,
+  .run = ts_run,
+  .destroy = ts_destroy
 };

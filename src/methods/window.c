@@ -31,16 +31,22 @@ static const fga_param_info window_params[] = {
   { NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static int
-window_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+static fga_sparse_pattern
+window_pattern (fga_method_srcptr m, size_t n)
 {
-  fga_sparse_pattern p = { FGA_SPARSE_WINDOW, prob->nq, (int) fgap_param_int (m, "causal"),
+  fga_sparse_pattern p = { FGA_SPARSE_WINDOW, n, (int) fgap_param_int (m, "causal"),
                              (size_t) fgap_param_int (m, "w"), 0, 0, 0, 0, 0, 0 };
-  return fgap_sparse_method_prepare (m, prob, p, err);
+  return p;
 }
 
 static int
-window_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+window_prepare (fga_method m, const fga_problem *prob, fga_error *err)
+{
+  return fgap_sparse_method_prepare (m, prob, window_pattern (m, prob->nq), err);
+}
+
+static int
+window_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
             fga_mat_srcptr V, fga_stats *st, fga_error *err)
 {
   const fga_sparse_pattern *p = m->state;
@@ -50,8 +56,18 @@ window_run (fga_method m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_
                                st, err);
 }
 
+static int
+window_count (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
+              fga_error *err)
+{
+  return fgap_sparse_method_count (ops, m, prob, window_pattern (m, prob->nq), lse, err);
+}
+
 const fgap_method_class fgap_method_window = {
-  { "window", "restricted attention: exact softmax over the keys within distance w (Vaswani et al.)",
-    window_params },
-  NULL, window_prepare, window_run, fgap_sparse_method_destroy
+  .info = { "window", "restricted attention: exact softmax over the keys within distance w "
+            "(Vaswani et al.)", window_params },
+  .prepare = window_prepare,
+  .run = window_run,
+  .destroy = fgap_sparse_method_destroy,
+  .count = window_count
 };

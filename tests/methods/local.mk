@@ -23,3 +23,34 @@ check_PROGRAMS += tests/methods/t-lowrank
 tests_methods_t_lowrank_SOURCES = tests/methods/t-lowrank.c
 tests_methods_t_lowrank_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_methods_t_lowrank_LDADD = $(FGA_TEST_LIBS)
+
+# Every entry of the registry: complete, and counted as it runs.
+TESTS += tests/methods/t-registry
+check_PROGRAMS += tests/methods/t-registry
+tests_methods_t_registry_SOURCES = tests/methods/t-registry.c
+tests_methods_t_registry_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_registry_LDADD = $(FGA_TEST_LIBS)
+
+# Adding a method is one file and one line (README.md, "Adding a method"):
+# these two programs carry their own copy of the registry (method.c compiled
+# with tests/methods/toy first on the include path, whose methods/list.h adds
+# FGA_METHOD (mean)) and the method file tests/methods/toy/mean.c; the rest
+# of the library is the usual one.  t-registry-mean is t-registry run on that
+# registry, unchanged.
+FGA_TOY_SOURCES = tests/methods/toy/mean.c tests/methods/toy/methods/list.h \
+	src/methods/method.c
+TESTS += tests/methods/t-newmethod tests/methods/t-registry-mean
+check_PROGRAMS += tests/methods/t-newmethod tests/methods/t-registry-mean
+tests_methods_t_newmethod_SOURCES = tests/methods/t-newmethod.c $(FGA_TOY_SOURCES)
+tests_methods_t_newmethod_CPPFLAGS = -I$(top_srcdir)/tests/methods/toy $(AM_CPPFLAGS)
+tests_methods_t_newmethod_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_newmethod_LDADD = $(FGA_TEST_LIBS)
+tests_methods_t_registry_mean_SOURCES = tests/methods/t-registry.c $(FGA_TOY_SOURCES)
+tests_methods_t_registry_mean_CPPFLAGS = -I$(top_srcdir)/tests/methods/toy $(AM_CPPFLAGS)
+tests_methods_t_registry_mean_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_registry_mean_LDADD = $(FGA_TEST_LIBS)
+
+# Every class defined in src/methods/NAME.c is listed in methods/list.h and
+# in src/methods/local.mk, and every line of list.h has its file.
+TESTS += tests/methods/registry.test
+EXTRA_DIST += tests/methods/registry.test

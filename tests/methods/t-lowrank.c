@@ -882,7 +882,7 @@ START_TEST (test_closed_forms)
 }
 END_TEST
 
-/* REFERENCES.md section 5: uniform entries, d = ceil (log2 n), tau = 1/d:
+/* theory/transition.md, sections 5-6: uniform entries, d = ceil (log2 n), tau = 1/d:
    at n = 256 the number of singular values of P above 1/n is about d + 1
    at beta = B / sqrt (ln n) = 0.25 (measured: 9 for three seeds) and most
    of n at beta = 1.5 (measured: 199 to 203).  Only the robust part is
@@ -1003,11 +1003,19 @@ START_TEST (test_bad_calls)
   ck_assert_int_eq (fga_attention_matrix (P, NULL, in.Q, in.K, 1, NULL, &err), FGA_ERR_INPUT);
   ck_assert (strstr (err.msg, "K") != NULL);
   FGA_MAT (in.K, 2, 1) = 0;
-  /* finite entries whose scores overflow */
+  /* finite entries whose score overflows for real: s_30 = 1e600 leaves
+     every other score of row 3 (at most 1e300 + 2) infinitely far below,
+     so that row of P is (1, 0, ..., 0) (kernels/attention-util.h); its
+     lse is beyond the double range and refused */
   FGA_MAT (in.Q, 3, 0) = 1e300;
   FGA_MAT (in.K, 0, 0) = 1e300;
-  ck_assert_int_eq (fga_attention_matrix (P, NULL, in.Q, in.K, 1, NULL, &err), FGA_ERR_COMPUTE);
-  ck_assert (strstr (err.msg, "row 3") != NULL);
+  ck_assert_int_eq (fga_attention_matrix (P, NULL, in.Q, in.K, 1, NULL, &err), FGA_OK);
+  for (size_t j = 0; j < 8; j++)
+    ck_assert (FGA_MAT (P, 3, j) == (j == 0));
+  for (size_t x = 0; x < 48; x++)
+    ck_assert (isfinite (P->data[x]));
+  ck_assert_int_eq (fga_attention_matrix (P, lse, in.Q, in.K, 1, NULL, &err), FGA_ERR_COMPUTE);
+  ck_assert (strstr (err.msg, "row 3") != NULL && strstr (err.msg, "log-sum-exp") != NULL);
   FGA_MAT (in.Q, 3, 0) = 0;
   FGA_MAT (in.K, 0, 0) = 0;
 
@@ -1029,6 +1037,203 @@ START_TEST (test_bad_calls)
   fga_mat_clear (Uu);
   fga_mat_clear (Vt);
   inst_clear (&in);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Every method at the ends of the double range (kernels/attention-util.h).
+   Each returns finite values within its documented error, or refuses with
+   FGA_ERR_COMPUTE; none returns Inf or NaN with FGA_OK.  */
+
+static const char *const edge_specs[] = {
+  "exact:algo=naive", "exact:algo=stream", "exact:algo=blas", "svd:k=4", "svd:k=16",
+  "nystrom:m=16", "nystrom:m=4,landmarks=segment", "nystrom:m=4,pinv=iter", "rf:m=64",
+  "rf:m=64,kind=hyp", "rf:m=64,kind=trig,orth=1", "window:w=2", "strided", "fixed:c=1",
+  "dilated:w=4", "poly:deg=6", "poly:deg=4,arith=mpfr", "tsketch:deg=3,m=64",
+};
+#define NEDGE_SPECS (sizeof edge_specs / sizeof edge_specs[0])
+
+/* The scale of V: 2^s times values in [-1, 1] (uniform or +-1). */
+static const struct
+{
+  int s;
+  int rademacher;
+} edge_scales[] = { { 1023, 1 }, { 1023, 0 }, { 1000, 0 }, { -1040, 0 }, { -1000, 1 } };
+#define NEDGE_SCALES (sizeof edge_scales / sizeof edge_scales[0])
+
+/* Every method is linear in V, and a power of two commutes with rounding:
+   run on V_edge = V 2^s, it must give its output on V times 2^s (to the
+   clamp of a weighted mean and one subnormal ulp), or refuse only when
+   that output is itself beyond the double range.  The run on V, of
+   ordinary size, is the independent route.  */
+START_TEST (test_edge_v_all_methods)
+{
+  const char *spec = edge_specs[_i % NEDGE_SPECS];
+  const int s = edge_scales[_i / NEDGE_SPECS].s;
+  const size_t n = 16, d = 8, dv = 4;
+  case_t c = { n, n, d, dv, 1, 0.125, IID };
+  inst_t in;
+  inst_make (&in, &c, fga_test_seed () + 9000 + (unsigned long) _i);
+  fga_mat_t Ve, T, Te;
+  mat (Ve, n, dv);
+  mat (T, n, dv);
+  mat (Te, n, dv);
+  for (size_t x = 0; x < n * dv; x++)
+    {
+      double v = in.V->data[x];
+      if (edge_scales[_i / NEDGE_SPECS].rademacher)
+        v = v < 0 ? -1 : 1;
+      Ve->data[x] = ldexp (v, s);
+      /* the values of ordinary size: exactly V_edge 2^-s */
+      in.V->data[x] = ldexp (Ve->data[x], -s);
+    }
+  double vmax = fga_mat_max_abs (Ve);
+  fga_error err;
+  fga_method m = fga_method_create (spec, &err);
+  ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
+  fga_problem p = { n, n, d, dv, { FGA_TAU_VALUE, in.tau },
+                    fga_score_radius (in.Q, in.K, in.tau), 1,
+                    fmax (vmax, fga_mat_max_abs (in.V)) };
+  ck_assert_msg (fga_method_prepare (m, &p, &err) == FGA_OK, "%s: %s", spec, err.msg);
+  ck_assert_msg (fga_method_run (m, T, NULL, in.Q, in.K, in.V, NULL, &err) == FGA_OK,
+                 "%s on V of ordinary size: %s", spec, err.msg);
+  int rc = fga_method_run (m, Te, NULL, in.Q, in.K, Ve, NULL, &err);
+  int beyond = 0;
+  for (size_t x = 0; x < n * dv; x++)
+    beyond |= !isfinite (ldexp (T->data[x], s));
+  if (rc != FGA_OK)
+    ck_assert_msg (rc == FGA_ERR_COMPUTE && beyond, "%s, V 2^%d: refused (%d) an output "
+                   "within the range: %s", spec, s, rc, err.msg);
+  else
+    for (size_t x = 0; x < n * dv; x++)
+      {
+        double want = ldexp (T->data[x], s), got = Te->data[x];
+        ck_assert_msg (isfinite (got) && fabs (got - want) <= 2 * U * vmax + 0x1p-1074,
+                       "%s, V 2^%d: T[%zu][%zu] = %.17g, 2^%d times the output on V: %.17g; "
+                       "FGATTN_TEST_SEED=%lu", spec, s, x / dv, x % dv, got, s, want,
+                       fga_test_seed ());
+      }
+  fga_method_destroy (m);
+  fga_mat_clear (Ve);
+  fga_mat_clear (T);
+  fga_mat_clear (Te);
+  inst_clear (&in);
+}
+END_TEST
+
+/* The issue's two keys as a 2 x 2 instance (tests/kernels/t-exact.c,
+   test_two_keys_overflow): q_0 = -DBL_MAX (1, 1, 1, 1) attends key 1
+   alone, q_1 = +DBL_MAX (1, 1, 1, 1) key 0, so Att = (2, 1) and P is the
+   exchange matrix: every method that is exact attention at this size
+   returns (2, 1) up to the rounding of its products (svd, nystrom);
+   rf refuses (its features are exponents of ||x||^2 = Inf); poly and
+   tsketch refuse at prepare (no radius R bounds these scores).  */
+static const struct
+{
+  const char *spec;
+  int want;                     /* FGA_OK, or the code run or prepare returns */
+} two_key_specs[] = {
+  { "exact:algo=naive", FGA_OK }, { "exact:algo=stream", FGA_OK },
+  { "exact:algo=blas", FGA_OK }, { "exact:algo=mpfr", FGA_OK }, { "svd:k=2", FGA_OK },
+  { "nystrom:m=2", FGA_OK }, { "nystrom:m=2,pinv=iter,iters=30", FGA_OK },
+  { "window:w=1", FGA_OK }, { "strided:l=2", FGA_OK }, { "fixed:l=2,c=1", FGA_OK },
+  { "dilated:w=2", FGA_OK }, { "rf:m=16", FGA_ERR_COMPUTE },
+  { "rf:m=16,kind=trig", FGA_ERR_COMPUTE }, { "poly:deg=4", FGA_ERR_INPUT },
+  { "tsketch:deg=2,m=8", FGA_ERR_INPUT },
+};
+
+START_TEST (test_two_keys_all_methods)
+{
+  static const double k2[8] = { .375, -.4375, -.5625, 1.375, -.875, 1.1875, 1.25, -1.25 };
+  const char *spec = two_key_specs[_i].spec;
+  fga_mat_t Q, K, V, T;
+  mat (Q, 2, 4);
+  mat (K, 2, 4);
+  mat (V, 2, 1);
+  mat (T, 2, 1);
+  for (int t = 0; t < 4; t++)
+    {
+      FGA_MAT (Q, 0, t) = -DBL_MAX;
+      FGA_MAT (Q, 1, t) = DBL_MAX;
+    }
+  memcpy (K->data, k2, sizeof k2);
+  V->data[0] = 1;
+  V->data[1] = 2;
+  fga_error err;
+  fga_method m = fga_method_create (spec, &err);
+  ck_assert_msg (m != NULL, "%s: %s", spec, err.msg);
+  fga_problem p = { 2, 2, 4, 1, { FGA_TAU_VALUE, 0.25 }, fga_score_radius (Q, K, 0.25), 1, 2 };
+  int rc = fga_method_prepare (m, &p, &err);
+  if (rc == FGA_OK)
+    rc = fga_method_run (m, T, NULL, Q, K, V, NULL, &err);
+  ck_assert_msg (rc == two_key_specs[_i].want, "%s: %d, expected %d (%s)", spec, rc,
+                 two_key_specs[_i].want, err.msg);
+  if (rc == FGA_OK)
+    ck_assert_msg (fabs (T->data[0] - 2) <= 64 * U && fabs (T->data[1] - 1) <= 64 * U,
+                   "%s: T = (%.17g, %.17g), not (2, 1)", spec, T->data[0], T->data[1]);
+  else if (rc == FGA_ERR_COMPUTE)
+    ck_assert_msg (strstr (err.msg, "overflow") != NULL, "%s: '%s'", spec, err.msg);
+  fga_method_destroy (m);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+}
+END_TEST
+
+/* P of the two keys from each query, and the segment means of queries
+   at DBL_MAX, whose sums overflow: nystrom's landmarks are the queries
+   themselves, every row of P is (1, 0), and Nystrom is exact on a P of
+   rank 1: T = v_0 = 1.  */
+START_TEST (test_matrix_two_keys)
+{
+  static const double k2[8] = { .375, -.4375, -.5625, 1.375, -.875, 1.1875, 1.25, -1.25 };
+  fga_mat_t Q, K, V, T, P;
+  mat (Q, 4, 4);
+  mat (K, 2, 4);
+  mat (V, 2, 1);
+  mat (T, 4, 1);
+  mat (P, 4, 2);
+  for (int t = 0; t < 4; t++)
+    {
+      FGA_MAT (Q, 0, t) = -DBL_MAX;
+      FGA_MAT (Q, 1, t) = DBL_MAX;
+      FGA_MAT (Q, 2, t) = -1;
+      FGA_MAT (Q, 3, t) = 0;
+    }
+  memcpy (K->data, k2, sizeof k2);
+  fga_error err;
+  double lse[4];
+  ck_assert_int_eq (fga_attention_matrix (P, lse, Q, K, 0.25, NULL, &err), FGA_OK);
+  ck_assert (FGA_MAT (P, 0, 0) == 0 && FGA_MAT (P, 0, 1) == 1);
+  ck_assert (FGA_MAT (P, 1, 0) == 1 && FGA_MAT (P, 1, 1) == 0);
+  ck_assert_close (lse[0], -(DBL_MAX / 64) * 5, 8, 0);
+  ck_assert_close (lse[1], (DBL_MAX / 16) * 3, 8, 0);
+  /* rows 2 and 3, of ordinary size, against the MPFR reference */
+  fga_mat_t Pr;
+  mat (Pr, 4, 2);
+  ref_matrix (Pr, NULL, Q, K, 0.25);
+  for (size_t x = 4; x < 8; x++)
+    ck_assert_close (P->data[x], Pr->data[x], 0, 32 * U);
+  fga_mat_clear (Pr);
+
+  for (size_t x = 0; x < 16; x++)
+    Q->data[x] = DBL_MAX;
+  V->data[0] = 1;
+  V->data[1] = 2;
+  fga_method m = fga_method_create ("nystrom:m=2,landmarks=segment", &err);
+  fga_problem p = { 4, 2, 4, 1, { FGA_TAU_VALUE, 0.25 }, INFINITY, 1, 2 };
+  ck_assert_int_eq (fga_method_prepare (m, &p, &err), FGA_OK);
+  int rc = fga_method_run (m, T, NULL, Q, K, V, NULL, &err);
+  ck_assert_msg (rc == FGA_OK, "%s", err.msg);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_close (T->data[i], 1, 0, 64 * U);
+  fga_method_destroy (m);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+  fga_mat_clear (P);
 }
 END_TEST
 
@@ -1068,6 +1273,14 @@ lowrank_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_closed_forms);
   tcase_add_loop_test (tc, test_rank_transition, 0, 2);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("ends of the double range");
+  tcase_set_timeout (tc, 60);
+  tcase_add_loop_test (tc, test_edge_v_all_methods, 0, NEDGE_SPECS * NEDGE_SCALES);
+  tcase_add_loop_test (tc, test_two_keys_all_methods, 0,
+                       sizeof two_key_specs / sizeof two_key_specs[0]);
+  tcase_add_test (tc, test_matrix_two_keys);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("bad input");

@@ -15,7 +15,7 @@
      Var Z = SM^2 (exp (||z||^2) - 1) = exp (||z||^2) SM^2 (1 - exp (-||z||^2)),
      and the mean of m iid terms has variance
        (1/m) exp (||z||^2) SM^2 (1 - exp (-||z||^2)):
-     the formula of REFERENCES.md section 5 is right.
+     the formula of theory/transition.md, lemma 3.
    - hyp: one term is cosh (w^T z) exp (-(||x||^2 + ||y||^2)/2) (the pair
      exp (+-w^T x) exp (+-w^T y) / 2 summed), E cosh (w^T z) = exp (||z||^2/2),
      E cosh^2 = (1 + E cosh (2 w^T z)) / 2 = (1 + exp (2 ||z||^2)) / 2, so
@@ -29,6 +29,7 @@
 
 #include <config.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -894,8 +895,82 @@ START_TEST (test_good_spec)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* V near the ends of the double range (kernels/attention-util.h): the
+   weighted sums are made on V 2^-e and T multiplied back by 2^e.  The
+   direct formulas on V of ordinary size, times 2^s, are the expected
+   output on V 2^s; for pos and hyp also the clamp to max|V| keeps
+   V = +-DBL_MAX from rounding to Inf.  */
+static const int huge_v_scale[] = { 1023, 1000, -1000, -1040 };
+
+START_TEST (test_huge_v)
+{
+  const int kind = _i % 3, s = huge_v_scale[_i / 3];
+  const size_t nq = 6, nk = 40, d = 3, dv = 2, m = 32;
+  const double tau = 0.5;
+  unsigned long state = fga_test_seed () + 400 + (unsigned long) _i;
+  fga_mat_t Q, K, V, Vs, T, R;
+  fga_mat_init (Q, nq, d, NULL);
+  fga_mat_init (K, nk, d, NULL);
+  fga_mat_init (V, nk, dv, NULL);
+  fga_mat_init (Vs, nk, dv, NULL);
+  fga_mat_init (T, nq, dv, NULL);
+  fga_mat_init (R, nq, dv, NULL);
+  fill (Q, kind == FGA_RF_TRIG ? 0.4 : 1, &state);
+  fill (K, kind == FGA_RF_TRIG ? 0.4 : 1, &state);
+  fill (V, 1, &state);
+  for (size_t x = 0; x < nk * dv; x++)
+    {
+      Vs->data[x] = ldexp (V->data[x], s);
+      V->data[x] = ldexp (Vs->data[x], -s);     /* exactly V_s 2^-s */
+    }
+  double den[6], absden[6], vmax = fga_mat_max_abs (Vs);
+  char spec[128];
+  snprintf (spec, sizeof spec, "rf:m=%zu,kind=%s,seed=9", m, kind_names[kind]);
+  fga_problem prob;
+  fga_test_problem (&prob, nq, nk, d, dv, tau);
+  fga_method me = fga_test_make_method (spec, &prob);
+  fga_error err;
+  ck_assert_msg (fga_method_run (me, T, NULL, Q, K, Vs, NULL, &err) == FGA_OK, "%s, V 2^%d: %s",
+                 spec, s, err.msg);
+  reference (R, NULL, den, absden, kind, 0, m, 9, tau, Q, K, V);
+  for (size_t i = 0; i < nq; i++)
+    {
+      if (!(fabs (den[i]) > 0.05 * absden[i]))
+        continue;
+      for (size_t c = 0; c < dv; c++)
+        {
+          double got = FGA_MAT (T, i, c), want = ldexp (FGA_MAT (R, i, c), s);
+          ck_assert_msg (isfinite (got) && fabs (got - want) <= 1e-12 * vmax + 0x1p-1074,
+                         "%s, V 2^%d: T[%zu][%zu] = %.17g, direct formulas %.17g; "
+                         "FGATTN_TEST_SEED=%lu", spec, s, i, c, got, want, fga_test_seed ());
+        }
+    }
+  /* every value DBL_MAX: pos and hyp return DBL_MAX or just below */
+  if (kind != FGA_RF_TRIG)
+    {
+      for (size_t x = 0; x < nk * dv; x++)
+        Vs->data[x] = DBL_MAX;
+      ck_assert_int_eq (fga_method_run (me, T, NULL, Q, K, Vs, NULL, &err), FGA_OK);
+      for (size_t x = 0; x < nq * dv; x++)
+        ck_assert_msg (T->data[x] <= DBL_MAX && T->data[x] >= DBL_MAX * (1 - 1e-12),
+                       "%s: T = %.17g for V = DBL_MAX", spec, T->data[x]);
+    }
+  fga_method_destroy (me);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (Vs);
+  fga_mat_clear (T);
+  fga_mat_clear (R);
+}
+END_TEST
+
 /* NaN and Inf in the input are refused before any work, naming the matrix;
-   entries whose scores overflow are a computation failure.  */
+   entries whose feature exponents overflow are a computation failure, in
+   either sign: a key whose norm overflows (case 5) is not a key of weight
+   0, and the issue's query q = -DBL_MAX (1, 1) (case 6) has projections
+   w^T x that overflow.  */
 START_TEST (test_bad_input)
 {
   const size_t nq = 3, nk = 4, d = 2, dv = 1;
@@ -933,11 +1008,25 @@ START_TEST (test_bad_input)
       says = "key features overflow";
       want = FGA_ERR_COMPUTE;
       break;
-    default:
+    case 4:
       FGA_MAT (Q, 2, 0) = 1.5e308;
       FGA_MAT (Q, 2, 1) = 1.5e308;
       FGA_MAT (K, 0, 0) = 1;
       says = "query row 2";
+      want = FGA_ERR_COMPUTE;
+      break;
+    case 5:
+      FGA_MAT (K, 1, 0) = 1e160;
+      FGA_MAT (K, 0, 0) = 1;
+      says = "key features overflow";
+      want = FGA_ERR_COMPUTE;
+      break;
+    default:
+      FGA_MAT (Q, 1, 0) = -DBL_MAX;
+      FGA_MAT (Q, 1, 1) = -DBL_MAX;
+      FGA_MAT (K, 0, 0) = 1;
+      FGA_MAT (K, 2, 1) = -1;
+      says = "query row 1";
       want = FGA_ERR_COMPUTE;
       break;
     }
@@ -1090,10 +1179,14 @@ rf_suite (void)
   tcase_add_test (tc, test_default_spec);
   suite_add_tcase (s, tc);
 
+  tc = tcase_create ("ends of the double range");
+  tcase_add_loop_test (tc, test_huge_v, 0, 3 * sizeof huge_v_scale / sizeof huge_v_scale[0]);
+  suite_add_tcase (s, tc);
+
   tc = tcase_create ("bad parameters");
   tcase_add_loop_test (tc, test_bad_spec, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_loop_test (tc, test_good_spec, 0, sizeof good_specs / sizeof good_specs[0]);
-  tcase_add_loop_test (tc, test_bad_input, 0, 5);
+  tcase_add_loop_test (tc, test_bad_input, 0, 7);
   tcase_add_test (tc, test_bad_helpers);
   tcase_add_test (tc, test_nomem);
   suite_add_tcase (s, tc);
