@@ -15,7 +15,6 @@
 #include "numerics/expfit-impl.h"
 #include "numerics/monomial-impl.h"
 #include "methods/method-impl.h"
-#include "experiments/experiment-impl.h"
 #include "reduction/reduction-impl.h"
 
 #endif /* FGA_PRIVATE_H */

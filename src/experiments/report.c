@@ -155,17 +155,6 @@ sset_clear (sset_t *s)
   s->n = s->cap = 0;
 }
 
-/* --- the fit --------------------------------------------------------------- */
-
-/* The fit itself is fga_fit_power's (src/experiments/scaling.c); a report skips the
-   points a sweep left without a value rather than refusing them.  */
-double
-fgap_report_fit_exponent (const double *n, const double *v, size_t k)
-{
-  fga_fit fit;
-  return fga_fit_power (&fit, n, v, k, FGA_FIT_SKIP, NULL) == FGA_OK ? fit.exponent : NAN;
-}
-
 /* --- reading the CSV files ------------------------------------------------- */
 
 /* Splits a line into fields in place, RFC 4180 quotes allowed (a cell id
@@ -583,8 +572,11 @@ add_exponent (fga_report_ptr rep, const char *quantity, const char *label, const
   size_t pts = 0;
   for (size_t i = 0; i < k; i++)
     pts += v[i] > 0 && isfinite (v[i]);
-  fga_report_exponent e = { quantity, label, param, rep->x_is_B, x,
-                              fgap_report_fit_exponent (ns, v, k), pts };
+  /* The points a sweep left without a value are skipped, not refused; a
+     failed fit leaves the exponent NaN.  */
+  fga_fit fit;
+  fga_fit_power (&fit, ns, v, k, FGA_FIT_SKIP, NULL);
+  fga_report_exponent e = { quantity, label, param, rep->x_is_B, x, fit.exponent, pts };
   rep->ex[rep->nex++] = e;
   return FGA_OK;
 }
@@ -988,16 +980,15 @@ n_titles (const dset_t *ns, char ***titles, fga_error *err)
   return FGA_OK;
 }
 
+/* Error against the axis, one curve per n, for the first few (label, size). */
 static int
-write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
+plot_errors (fga_report_ptr rep, const axes_t *a, const char *dir, char **titles,
+             fga_error *err)
 {
   fga_atomic_file dat, gp;
   char name[64];
-  char **titles = NULL;
-  int rc = n_titles (&a->ns, &titles, err);
   const char *ax = axis_name (rep);
-
-  /* Error against the axis, one curve per n, for the first few (label, size). */
+  int rc = FGA_OK;
   for (size_t g = 0; rc == FGA_OK && g < a->ngroups && g < MAX_PLOTS; g++)
     {
       const res_row_t *G = a->groups[g];
@@ -1029,8 +1020,18 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *er
       gp_plot_columns (gp.fp, name, a->ns.n, (const char *const *) titles, NULL);
       rc = close_plot (&dat, &gp, err);
     }
+  return rc;
+}
 
-  /* Least size against the axis on a log scale, one curve per n. */
+/* Least size against the axis on a log scale, one curve per n. */
+static int
+plot_least (fga_report_ptr rep, const axes_t *a, const char *dir, char **titles,
+            fga_error *err)
+{
+  fga_atomic_file dat, gp;
+  char name[64];
+  const char *ax = axis_name (rep);
+  int rc = FGA_OK;
   for (size_t g = 0; rc == FGA_OK && g < a->nlgroups && g < MAX_PLOTS; g++)
     {
       const least_row_t *G = a->lgroups[g];
@@ -1062,17 +1063,25 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *er
       gp_plot_columns (gp.fp, name, a->ns.n, (const char *const *) titles, NULL);
       rc = close_plot (&dat, &gp, err);
     }
-  fgap_free (titles);
-  titles = NULL;
+  return rc;
+}
 
-  /* Numerical rank against n, one curve per axis value, with the monomial
-     counts C(d+k, k): at small beta the rank sits on these levels, which is
-     the polynomial method visible in P itself. */
+/* Numerical rank against n, one curve per axis value, with the monomial
+   counts C(d+k, k): at small beta the rank sits on these levels, which is
+   the polynomial method visible in P itself. */
+static int
+plot_rank (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
+{
+  fga_atomic_file dat, gp;
+  char name[64];
+  char **titles = NULL;
+  const char *ax = axis_name (rep);
+  int rc = FGA_OK;
   double nmax = a->ns.n ? a->ns.v[a->ns.n - 1] : 0, dmax = 0;
   for (size_t i = 0; i < rep->nrk; i++)
     if (rep->rk[i].n == nmax && rep->rk[i].d > dmax)
       dmax = rep->rk[i].d;
-  if (rc == FGA_OK && a->xs.n > 0)
+  if (a->xs.n > 0)
     {
       titles = fgap_calloc (a->xs.n, sizeof *titles + 40, "plot titles", err);
       if (titles == NULL)
@@ -1122,65 +1131,89 @@ write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *er
       rc = close_plot (&dat, &gp, err);
     }
   fgap_free (titles);
-  titles = NULL;
+  return rc;
+}
 
-  /* Time against n: each label at its largest size, mean wall time over
-     seeds and axis values, with the fitted slope in the legend.  */
-  if (rc == FGA_OK && a->labels.n > 0)
+/* Time against n: each label at its largest size, mean wall time over
+   seeds and axis values, with the fitted slope in the legend.  */
+static int
+plot_time (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
+{
+  if (a->labels.n == 0)
+    return FGA_OK;
+  fga_atomic_file dat, gp;
+  int rc = FGA_OK;
+  size_t nl = a->labels.n, nn = a->ns.n;
+  double *w = fgap_calloc ((nl + 1) * (nn + 1), sizeof *w, "the time plot", err);
+  char **titles = fgap_calloc (nl + 1, sizeof *titles + 256, "plot titles", err);
+  if (w == NULL || titles == NULL)
+    rc = FGA_ERR_NOMEM;
+  for (size_t l = 0; rc == FGA_OK && l < nl; l++)
     {
-      size_t nl = a->labels.n, nn = a->ns.n;
-      double *w = fgap_calloc ((nl + 1) * (nn + 1), sizeof *w, "the time plot", err);
-      titles = fgap_calloc (nl + 1, sizeof *titles + 256, "plot titles", err);
-      if (w == NULL || titles == NULL)
-        rc = FGA_ERR_NOMEM;
-      for (size_t l = 0; rc == FGA_OK && l < nl; l++)
+      double smax = -INFINITY;
+      for (size_t i = 0; i < rep->nres; i++)
+        if (strcmp (rep->res[i].label, a->labels.v[l]) == 0 && rep->res[i].size_num > smax)
+          smax = rep->res[i].size_num;
+      for (size_t j = 0; j < nn; j++)
         {
-          double smax = -INFINITY;
+          double s = 0;
+          size_t m = 0;
           for (size_t i = 0; i < rep->nres; i++)
-            if (strcmp (rep->res[i].label, a->labels.v[l]) == 0 && rep->res[i].size_num > smax)
-              smax = rep->res[i].size_num;
-          for (size_t j = 0; j < nn; j++)
             {
-              double s = 0;
-              size_t m = 0;
-              for (size_t i = 0; i < rep->nres; i++)
+              const res_row_t *r = &rep->res[i];
+              if (r->n == a->ns.v[j] && strcmp (r->label, a->labels.v[l]) == 0
+                  && (r->size_num == smax || isinf (smax)) && isfinite (r->wall))
                 {
-                  const res_row_t *r = &rep->res[i];
-                  if (r->n == a->ns.v[j] && strcmp (r->label, a->labels.v[l]) == 0
-                      && (r->size_num == smax || isinf (smax)) && isfinite (r->wall))
-                    {
-                      s += r->wall;
-                      m++;
-                    }
+                  s += r->wall;
+                  m++;
                 }
-              w[l * nn + j] = m ? s / (double) m : NAN;
             }
-          titles[l] = (char *) (titles + nl + 1) + 256 * l;
-          double slope = fgap_report_fit_exponent (a->ns.v, w + l * nn, nn);
-          snprintf (titles[l], 256, "%s (slope %.2f)", a->labels.v[l], slope);
+          w[l * nn + j] = m ? s / (double) m : NAN;
         }
-      if (rc == FGA_OK && (rc = open_plot (rep, &dat, &gp, dir, "time", err)) == FGA_OK)
-        {
-          fprintf (dat.fp, "# mean wall seconds of each label at its largest size\n# n");
-          for (size_t l = 0; l < nl; l++)
-            fprintf (dat.fp, " %s", a->labels.v[l]);
-          fputc ('\n', dat.fp);
-          for (size_t j = 0; j < nn; j++)
-            {
-              fprintf (dat.fp, "%.17g", a->ns.v[j]);
-              for (size_t l = 0; l < nl; l++)
-                dat_value (dat.fp, w[l * nn + j] > 0 ? w[l * nn + j] : NAN);
-              fputc ('\n', dat.fp);
-            }
-          fprintf (gp.fp, "set title 'wall time against n, each method at its largest size; "
-                   "slope: least-squares fit of log time against log n'\n"
-                   "set xlabel 'n'\nset ylabel 'seconds'\nset logscale xy\n");
-          gp_plot_columns (gp.fp, "time", nl, (const char *const *) titles, NULL);
-          rc = close_plot (&dat, &gp, err);
-        }
-      fgap_free (w);
-      fgap_free (titles);
+      titles[l] = (char *) (titles + nl + 1) + 256 * l;
+      fga_fit fit;
+      fga_fit_power (&fit, a->ns.v, w + l * nn, nn, FGA_FIT_SKIP, NULL);
+      snprintf (titles[l], 256, "%s (slope %.2f)", a->labels.v[l], fit.exponent);
     }
+  if (rc == FGA_OK && (rc = open_plot (rep, &dat, &gp, dir, "time", err)) == FGA_OK)
+    {
+      fprintf (dat.fp, "# mean wall seconds of each label at its largest size\n# n");
+      for (size_t l = 0; l < nl; l++)
+        fprintf (dat.fp, " %s", a->labels.v[l]);
+      fputc ('\n', dat.fp);
+      for (size_t j = 0; j < nn; j++)
+        {
+          fprintf (dat.fp, "%.17g", a->ns.v[j]);
+          for (size_t l = 0; l < nl; l++)
+            dat_value (dat.fp, w[l * nn + j] > 0 ? w[l * nn + j] : NAN);
+          fputc ('\n', dat.fp);
+        }
+      fprintf (gp.fp, "set title 'wall time against n, each method at its largest size; "
+               "slope: least-squares fit of log time against log n'\n"
+               "set xlabel 'n'\nset ylabel 'seconds'\nset logscale xy\n");
+      gp_plot_columns (gp.fp, "time", nl, (const char *const *) titles, NULL);
+      rc = close_plot (&dat, &gp, err);
+    }
+  fgap_free (w);
+  fgap_free (titles);
+  return rc;
+}
+
+/* The plots, each as NAME.dat and NAME.gp (see fga_report_write).  */
+static int
+write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
+{
+  char **titles = NULL;
+  int rc = n_titles (&a->ns, &titles, err);
+  if (rc == FGA_OK)
+    rc = plot_errors (rep, a, dir, titles, err);
+  if (rc == FGA_OK)
+    rc = plot_least (rep, a, dir, titles, err);
+  fgap_free (titles);
+  if (rc == FGA_OK)
+    rc = plot_rank (rep, a, dir, err);
+  if (rc == FGA_OK)
+    rc = plot_time (rep, a, dir, err);
   return rc;
 }
 

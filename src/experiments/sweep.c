@@ -12,6 +12,8 @@
 #include "core/fga-impl.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -20,9 +22,7 @@
 # include <omp.h>
 #endif
 
-static const char results_header[] =
-  "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method,size_key,size,"
-  "status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds\n";
+/* results.csv's header is made from its column table (below).  */
 static const char rank_header[] = "cell,n,d,beta,B,seed,tol,tol_value,rank\n";
 static const char least_header[] = "cell,n,d,beta,B,seed,label,size_key,target,least_size\n";
 
@@ -181,6 +181,147 @@ typedef struct
   fga_problem prob;
   fga_mat_t truth, T;
 } cell_work_t;
+
+/* ------------------------------------------------------------------ */
+/* results.csv: its columns, defined once.  The table gives each column its
+   name and how its field is written; the header and every row are made
+   from it, so that they cannot disagree.  */
+
+/* One row of results.csv: a cell, a method at one size, and its outcome. */
+typedef struct
+{
+  const char *cell;            /* the cell id */
+  size_t n, d, dv;
+  double beta;                 /* NaN (an empty field) when the grid is in absolute B */
+  double B, Bv;
+  const char *dist, *tau;
+  unsigned long seed;
+  double R_apriori, R_data;
+  const char *truth, *label, *method, *size_key;
+  double size;                 /* NaN (an empty field) when the method has no size */
+  const char *status;
+  int ok;                      /* status ok: the columns from max_abs on are filled */
+  double max_abs, rel_fro, mean_abs, max_ulps;
+  uint64_t mul, add, exp, div, cmp;
+  size_t peak_bytes;
+  double wall_seconds;
+} results_row_t;
+
+typedef void (*field_fn) (char *buf, size_t size, const void *value);
+
+static void
+field_text (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%s", *(const char *const *) value);
+}
+
+static void
+field_size (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%zu", *(const size_t *) value);
+}
+
+static void
+field_ulong (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%lu", *(const unsigned long *) value);
+}
+
+static void
+field_u64 (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%llu", (unsigned long long) *(const uint64_t *) value);
+}
+
+static void
+field_num (char *buf, size_t size, const void *value)
+{
+  shortest (buf, size, *(const double *) value);
+}
+
+/* A number, or an empty field for NaN (a value that does not apply).  */
+static void
+field_opt_num (char *buf, size_t size, const void *value)
+{
+  double x = *(const double *) value;
+  if (isnan (x))
+    buf[0] = '\0';
+  else
+    shortest (buf, size, x);
+}
+
+/* Timing: six digits are all a wall clock is worth.  */
+static void
+field_seconds (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%.6g", *(const double *) value);
+}
+
+typedef struct
+{
+  const char *name;
+  field_fn put;
+  size_t offset;               /* of the value in results_row_t */
+  int ok_only;                 /* empty unless the run is ok */
+} results_col_t;
+
+#define COL(name, fn, member, ok) { name, fn, offsetof (results_row_t, member), ok }
+static const results_col_t results_cols[] = {
+  COL ("cell", field_text, cell, 0),
+  COL ("n", field_size, n, 0),
+  COL ("d", field_size, d, 0),
+  COL ("dv", field_size, dv, 0),
+  COL ("beta", field_opt_num, beta, 0),
+  COL ("B", field_num, B, 0),
+  COL ("Bv", field_num, Bv, 0),
+  COL ("dist", field_text, dist, 0),
+  COL ("tau", field_text, tau, 0),
+  COL ("seed", field_ulong, seed, 0),
+  COL ("R_apriori", field_num, R_apriori, 0),
+  COL ("R_data", field_num, R_data, 0),
+  COL ("truth", field_text, truth, 0),
+  COL ("label", field_text, label, 0),
+  COL ("method", field_text, method, 0),
+  COL ("size_key", field_text, size_key, 0),
+  COL ("size", field_opt_num, size, 0),
+  COL ("status", field_text, status, 0),
+  COL ("max_abs", field_num, max_abs, 1),
+  COL ("rel_fro", field_num, rel_fro, 1),
+  COL ("mean_abs", field_num, mean_abs, 1),
+  COL ("max_ulps", field_num, max_ulps, 1),
+  COL ("mul", field_u64, mul, 1),
+  COL ("add", field_u64, add, 1),
+  COL ("exp", field_u64, exp, 1),
+  COL ("div", field_u64, div, 1),
+  COL ("cmp", field_u64, cmp, 1),
+  COL ("peak_bytes", field_size, peak_bytes, 1),
+  COL ("wall_seconds", field_seconds, wall_seconds, 1),
+};
+#undef COL
+#define NRESULTS_COLS (sizeof results_cols / sizeof results_cols[0])
+
+/* The header line of results.csv, with its newline.  */
+static void
+results_header (char *buf, size_t size)
+{
+  size_t used = 0;
+  for (size_t k = 0; k < NRESULTS_COLS; k++)
+    used += (size_t) snprintf (buf + used, size - used, "%s%s", results_cols[k].name,
+                               k + 1 < NRESULTS_COLS ? "," : "\n");
+}
+
+static void
+put_results_row (FILE *fp, const results_row_t *row)
+{
+  for (size_t k = 0; k < NRESULTS_COLS; k++)
+    {
+      const results_col_t *col = &results_cols[k];
+      char buf[1024] = "";
+      if (row->ok || !col->ok_only)
+        col->put (buf, sizeof buf, (const char *) row + col->offset);
+      put_field (fp, buf, k + 1 == NRESULTS_COLS);
+    }
+}
 
 /* Runs spec on the cell's instance.  A failure of the method is an outcome
    to record, not an error of the sweep: only an out-of-memory in the metrics
@@ -352,7 +493,172 @@ put_cell_short (FILE *fp, const fga_sweep_config *cfg, const cell_t *c)
   put_field (fp, buf, 0);
 }
 
-/* Computes one cell into three memory buffers, the rows of each file.  */
+/* The cell's instance and its ground truth: certified (MPFR) up to
+   mpfr_max_n, the best double method (exact:algo=stream) beyond.  */
+static int
+cell_truth (cell_work_t *w, const char **truth_kind, fga_error *err)
+{
+  const fga_sweep_config *cfg = w->cfg;
+  const cell_t *c = &w->cell;
+  int rc = fga_instance_generate (w->inst, c->n, c->n, c->d, c->dv, c->B, c->Bv, cfg->dist,
+                                  c->seed, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (w->truth, c->n, c->dv, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (w->T, c->n, c->dv, err);
+  if (rc != FGA_OK)
+    return rc;
+  *truth_kind = "mpfr";
+  if (c->n <= cfg->mpfr_max_n)
+    {
+      /* Undecided entries (ties, rare) keep the working value rounded to
+         nearest: within an ulp, far below any method's error.  */
+      fga_truth_opts topts = { (mpfr_prec_t) cfg->prec, (mpfr_prec_t) (4 * cfg->prec) };
+      rc = fga_truth (w->truth, NULL, NULL, NULL, w->inst->Q, w->inst->K, w->inst->V,
+                      &cfg->tau, &topts, NULL, NULL, err);
+    }
+  else
+    {
+      *truth_kind = "stream";
+      rc = fga_attention_stream (w->truth, NULL, w->inst->Q, w->inst->K, w->inst->V,
+                                 fga_tau_double (&cfg->tau, c->d), 0, NULL, err);
+    }
+  if (rc == FGA_OK)
+    fga_problem_from_instance (&w->prob, w->inst, &cfg->tau);
+  return rc;
+}
+
+/* rank.csv: the numerical rank of P at each tolerance.  */
+static int
+cell_rank (FILE *fp, cell_work_t *w, fga_error *err)
+{
+  const fga_sweep_config *cfg = w->cfg;
+  const cell_t *c = &w->cell;
+  if (c->n > cfg->rank_max_n || cfg->ntol == 0)
+    return FGA_OK;
+  double *sigma = fgap_calloc (c->n, sizeof *sigma, "singular values of P", err);
+  if (sigma == NULL)
+    return FGA_ERR_NOMEM;
+  int rc = fga_attention_singular_values (sigma, w->inst->Q, w->inst->K,
+                                          fga_tau_double (&cfg->tau, c->d), NULL, err);
+  for (size_t t = 0; t < cfg->ntol && rc == FGA_OK; t++)
+    {
+      double tol = cfg->tol[t] < 0 ? 1.0 / (double) c->n : cfg->tol[t];
+      char buf[64];
+      put_cell_short (fp, cfg, c);
+      if (cfg->tol[t] < 0)
+        put_field (fp, "1/n", 0);
+      else
+        put_num (fp, cfg->tol[t]);
+      put_num (fp, tol);
+      snprintf (buf, sizeof buf, "%zu", fga_numerical_rank (sigma, c->n, tol));
+      put_field (fp, buf, 1);
+    }
+  fgap_free (sigma);
+  return rc;
+}
+
+/* The columns of results.csv that are the cell's, the same on each of its
+   rows; tau is formatted into taus.  */
+static void
+cell_row (results_row_t *row, char *taus, size_t tsize, const cell_work_t *w,
+          const char *truth_kind)
+{
+  const fga_sweep_config *cfg = w->cfg;
+  const cell_t *c = &w->cell;
+  double tau = fga_tau_double (&cfg->tau, c->d);
+  fga_tau_format (taus, tsize, &cfg->tau);
+  memset (row, 0, sizeof *row);
+  row->cell = c->id;
+  row->n = c->n;
+  row->d = c->d;
+  row->dv = c->dv;
+  row->beta = cfg->use_beta ? c->b : NAN;
+  row->B = c->B;
+  row->Bv = c->Bv;
+  row->dist = fga_dist_name (cfg->dist);
+  row->tau = taus;
+  row->seed = c->seed;
+  row->R_apriori = tau * (double) c->d * c->B * c->B;
+  row->R_data = w->prob.R;
+  row->truth = truth_kind;
+}
+
+/* results.csv: one method at each of its grid sizes; the errors of the
+   integer sizes seed the least-size search, so that they are not run
+   again.  */
+static int
+cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_method *m,
+                  results_row_t *row, fga_error *err)
+{
+  int sized = m->size_key[0] != '\0';
+  size_t nrun = sized ? m->nsizes : 1;
+  int rc = FGA_OK;
+  cache->count = 0;
+  for (size_t s = 0; s < nrun && rc == FGA_OK; s++)
+    {
+      char spec[700];
+      double size = sized ? m->sizes[s] : NAN;
+      spec_at (spec, sizeof spec, m, size);
+      run_result_t r;
+      if ((rc = run_method (&r, w, spec, err)) != FGA_OK)
+        break;
+      row->label = m->label;
+      row->method = spec;
+      row->size_key = m->size_key;
+      row->size = size;
+      row->status = status_names[r.status];
+      row->ok = r.status == RUN_OK;
+      row->max_abs = r.mt.max_abs;
+      row->rel_fro = r.mt.rel_fro;
+      row->mean_abs = r.mt.mean_abs;
+      row->max_ulps = r.mt.max_ulps;
+      row->mul = r.st.n_mul;
+      row->add = r.st.n_add;
+      row->exp = r.st.n_exp;
+      row->div = r.st.n_div;
+      row->cmp = r.st.n_cmp;
+      row->peak_bytes = r.st.peak_bytes;
+      row->wall_seconds = r.st.wall_seconds;
+      put_results_row (fp, row);
+      if (sized && size == floor (size))
+        rc = cache_put (cache, size, r.status == RUN_OK ? r.mt.max_abs : INFINITY, err);
+    }
+  return rc;
+}
+
+/* least.csv: the least size of one method reaching each target.  */
+static int
+cell_least (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_method *m,
+            fga_error *err)
+{
+  if (m->size_key[0] == '\0' || m->ntargets == 0)
+    return FGA_OK;
+  double lo = size_lower_end (m);
+  for (size_t t = 0; t < m->ntargets; t++)
+    {
+      double least;
+      int rc = least_size (&least, cache, w, m, lo, m->targets[t], err);
+      if (rc != FGA_OK)
+        return rc;
+      put_cell_short (fp, w->cfg, &w->cell);
+      put_field (fp, m->label, 0);
+      put_field (fp, m->size_key, 0);
+      put_num (fp, m->targets[t]);
+      if (isnan (least))
+        put_field (fp, "", 1);
+      else
+        {
+          char buf[64];
+          shortest (buf, sizeof buf, least);
+          put_field (fp, buf, 1);
+        }
+    }
+  return FGA_OK;
+}
+
+/* Computes one cell into three memory buffers, the rows of results.csv,
+   rank.csv and least.csv (out[0..2]; NULL after a failure).  */
 static int
 cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config *cfg, const cell_t *c,
               fga_error *err)
@@ -366,152 +672,29 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config *cfg, const
   *w.T = empty;
   FILE *fp[3] = { NULL, NULL, NULL };
   for (int k = 0; k < 3; k++)
-    out[k] = NULL;
+    out[k] = NULL, outlen[k] = 0;
   err_cache_t cache = { 0, 0, NULL, NULL };
-  double *sigma = NULL;
   const char *truth_kind = "mpfr";
-  double tau = fga_tau_double (&cfg->tau, c->d);
 
-  int rc = fga_instance_generate (w.inst, c->n, c->n, c->d, c->dv, c->B, c->Bv, cfg->dist,
-                                  c->seed, err);
-  if (rc == FGA_OK)
-    rc = fga_mat_init (w.truth, c->n, c->dv, err);
-  if (rc == FGA_OK)
-    rc = fga_mat_init (w.T, c->n, c->dv, err);
-  if (rc == FGA_OK)
-    {
-      if (c->n <= cfg->mpfr_max_n)
-        {
-          /* Undecided entries (ties, rare) keep the working value rounded to
-             nearest: within an ulp, far below any method's error.  */
-          fga_truth_opts topts = { (mpfr_prec_t) cfg->prec, (mpfr_prec_t) (4 * cfg->prec) };
-          rc = fga_truth (w.truth, NULL, NULL, NULL, w.inst->Q, w.inst->K, w.inst->V, &cfg->tau,
-                          &topts, NULL, NULL, err);
-        }
-      else
-        {
-          truth_kind = "stream";
-          rc = fga_attention_stream (w.truth, NULL, w.inst->Q, w.inst->K, w.inst->V, tau, 0,
-                                     NULL, err);
-        }
-    }
-  if (rc == FGA_OK)
-    fga_problem_from_instance (&w.prob, w.inst, &cfg->tau);
+  int rc = cell_truth (&w, &truth_kind, err);
   for (int k = 0; k < 3 && rc == FGA_OK; k++)
     if ((fp[k] = open_memstream (&out[k], &outlen[k])) == NULL)
       rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
-
-  /* rank.csv */
-  if (rc == FGA_OK && c->n <= cfg->rank_max_n && cfg->ntol > 0)
-    {
-      sigma = fgap_calloc (c->n, sizeof *sigma, "singular values of P", err);
-      if (sigma == NULL)
-        rc = err != NULL ? err->code : FGA_ERR_NOMEM;
-      if (rc == FGA_OK)
-        rc = fga_attention_singular_values (sigma, w.inst->Q, w.inst->K, tau, NULL, err);
-      for (size_t t = 0; t < cfg->ntol && rc == FGA_OK; t++)
-        {
-          double tol = cfg->tol[t] < 0 ? 1.0 / (double) c->n : cfg->tol[t];
-          char buf[64];
-          put_cell_short (fp[1], cfg, c);
-          if (cfg->tol[t] < 0)
-            put_field (fp[1], "1/n", 0);
-          else
-            put_num (fp[1], cfg->tol[t]);
-          put_num (fp[1], tol);
-          snprintf (buf, sizeof buf, "%zu", fga_numerical_rank (sigma, c->n, tol));
-          put_field (fp[1], buf, 1);
-        }
-    }
-
-  /* results.csv, and the errors of the grid sizes for the search */
-  char cellcols[1024];
   if (rc == FGA_OK)
-    {
-      char bs[64], Bs[64], Bvs[64], taus[64], Ra[64], Rd[64];
-      if (cfg->use_beta)
-        shortest (bs, sizeof bs, c->b);
-      else
-        bs[0] = '\0';
-      shortest (Bs, sizeof Bs, c->B);
-      shortest (Bvs, sizeof Bvs, c->Bv);
-      fga_tau_format (taus, sizeof taus, &cfg->tau);
-      shortest (Ra, sizeof Ra, tau * (double) c->d * c->B * c->B);
-      shortest (Rd, sizeof Rd, w.prob.R);
-      snprintf (cellcols, sizeof cellcols, "\"%s\",%zu,%zu,%zu,%s,%s,%s,%s,%s,%lu,%s,%s,%s,",
-                c->id, c->n, c->d, c->dv, bs, Bs, Bvs, fga_dist_name (cfg->dist), taus, c->seed,
-                Ra, Rd, truth_kind);
-    }
+    rc = cell_rank (fp[1], &w, err);
+  results_row_t row;
+  char taus[64];
+  if (rc == FGA_OK)
+    cell_row (&row, taus, sizeof taus, &w, truth_kind);
   for (size_t k = 0; k < cfg->nmethods && rc == FGA_OK; k++)
     {
-      const fga_sweep_method *m = &cfg->methods[k];
-      int sized = m->size_key[0] != '\0';
-      size_t nrun = sized ? m->nsizes : 1;
-      cache.count = 0;
-      for (size_t s = 0; s < nrun && rc == FGA_OK; s++)
-        {
-          char spec[700], buf[64];
-          double size = sized ? m->sizes[s] : NAN;
-          spec_at (spec, sizeof spec, m, size);
-          run_result_t r;
-          if ((rc = run_method (&r, &w, spec, err)) != FGA_OK)
-            break;
-          fputs (cellcols, fp[0]);
-          put_field (fp[0], m->label, 0);
-          put_field (fp[0], spec, 0);
-          put_field (fp[0], m->size_key, 0);
-          if (sized)
-            put_num (fp[0], size);
-          else
-            put_field (fp[0], "", 0);
-          put_field (fp[0], status_names[r.status], 0);
-          if (r.status == RUN_OK)
-            {
-              put_num (fp[0], r.mt.max_abs);
-              put_num (fp[0], r.mt.rel_fro);
-              put_num (fp[0], r.mt.mean_abs);
-              put_num (fp[0], r.mt.max_ulps);
-              uint64_t ops[5] = { r.st.n_mul, r.st.n_add, r.st.n_exp, r.st.n_div, r.st.n_cmp };
-              for (int o = 0; o < 5; o++)
-                {
-                  snprintf (buf, sizeof buf, "%llu", (unsigned long long) ops[o]);
-                  put_field (fp[0], buf, 0);
-                }
-              snprintf (buf, sizeof buf, "%zu", r.st.peak_bytes);
-              put_field (fp[0], buf, 0);
-              snprintf (buf, sizeof buf, "%.6g", r.st.wall_seconds);
-              put_field (fp[0], buf, 1);
-            }
-          else
-            fputs (",,,,,,,,,,\n", fp[0]);
-          /* Integer grid sizes seed the search, so that they are not run again. */
-          if (sized && size == floor (size))
-            rc = cache_put (&cache, size, r.status == RUN_OK ? r.mt.max_abs : INFINITY, err);
-        }
-      /* least.csv */
-      if (!sized || m->ntargets == 0)
-        continue;
-      double lo = size_lower_end (m);
-      for (size_t t = 0; t < m->ntargets && rc == FGA_OK; t++)
-        {
-          double least;
-          if ((rc = least_size (&least, &cache, &w, m, lo, m->targets[t], err)) != FGA_OK)
-            break;
-          put_cell_short (fp[2], cfg, c);
-          put_field (fp[2], m->label, 0);
-          put_field (fp[2], m->size_key, 0);
-          put_num (fp[2], m->targets[t]);
-          if (isnan (least))
-            put_field (fp[2], "", 1);
-          else
-            {
-              char buf[64];
-              shortest (buf, sizeof buf, least);
-              put_field (fp[2], buf, 1);
-            }
-        }
+      rc = cell_method_rows (fp[0], &cache, &w, &cfg->methods[k], &row, err);
+      if (rc == FGA_OK)
+        rc = cell_least (fp[2], &cache, &w, &cfg->methods[k], err);
     }
 
+  /* open_memstream's buffers exist from the open on, and are complete
+     (and theirs to free) after the close, whatever happened before.  */
   for (int k = 0; k < 3; k++)
     if (fp[k] != NULL && fclose (fp[k]) != 0 && rc == FGA_OK)
       rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
@@ -523,7 +706,6 @@ cell_compute (char *out[3], size_t outlen[3], const fga_sweep_config *cfg, const
       }
   free (cache.size);
   free (cache.err);
-  fgap_free (sigma);
   fga_mat_clear (w.T);
   fga_mat_clear (w.truth);
   fga_instance_clear (w.inst);
@@ -759,6 +941,10 @@ make_dirs (const char *dir, fga_error *err)
   return FGA_OK;
 }
 
+/* sweep.json: the version, the configuration as given (the file as it is
+   now, checked as fga_sweep_config_read checks it; null when the
+   configuration was not read from a file, or the file is gone), the host,
+   the date and the seeds.  */
 static int
 write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
 {
@@ -767,6 +953,11 @@ write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
   int rc = FGA_OK;
   if (cfg->path[0] != '\0' && (rc = read_whole (&text, &len, cfg->path, err)) != FGA_OK)
     return rc;
+  if (text != NULL && (rc = fgap_config_check (cfg->path, text, len, err)) != FGA_OK)
+    {
+      free (text);
+      return rc;
+    }
   char host[256] = "";
   if (gethostname (host, sizeof host - 1) != 0)
     host[0] = '\0';
@@ -784,16 +975,9 @@ write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
                          "host", host, "date", date, "seeds", seeds);
   free (text);
   if (o == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory (or a config that is not UTF-8)",
-                          path);
-  fga_atomic_file af;
-  rc = fga_atomic_open (&af, path, err);
-  if (rc == FGA_OK)
-    {
-      json_dumpf (o, af.fp, JSON_INDENT (2));
-      fputc ('\n', af.fp);
-      rc = fga_atomic_commit (&af, err);
-    }
+    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory, or a path or host name "
+                          "that is not UTF-8", path);
+  rc = fgap_json_write_atomic (path, o, JSON_INDENT (2), err);
   json_decref (o);
   return rc;
 }
@@ -859,7 +1043,14 @@ worker (sweep_t *s)
           }
       }
       if (c == NULL)
-        return;
+        {
+          /* MPFR keeps caches (constants, exp tables) per thread, which
+             only the thread can free; OpenMP ends surplus threads of its
+             pool when a later region asks for fewer, and their caches
+             would be lost.  */
+          mpfr_free_cache2 (MPFR_FREE_LOCAL_CACHE);
+          return;
+        }
       char *out[3];
       size_t outlen[3];
       fga_error err;
@@ -881,10 +1072,50 @@ worker (sweep_t *s)
             progress (s, NULL);
           }
       }
-      if (rc == FGA_OK)
-        for (int k = 0; k < 3; k++)
-          free (out[k]);
+      /* The rows are written or not; either way they go (cell_compute
+         leaves NULL after its own failure, and an append that fails, a
+         full disk say, leaves them to us).  */
+      for (int k = 0; k < 3; k++)
+        free (out[k]);
     }
+}
+
+/* Resume: what results.csv says is done, and nothing else, survives in
+   the three files; the cells left to run go to s->cells.  */
+static int
+resume (sweep_t *s, char paths[3][4096], const char *const headers[3], fga_error *err)
+{
+  const fga_sweep_config *cfg = s->cfg;
+  char *bufs[3] = { NULL, NULL, NULL };
+  size_t lens[3] = { 0, 0, 0 };
+  done_set_t done = { NULL, 0 };
+  int rc = FGA_OK;
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    rc = read_whole (&bufs[k], &lens[k], paths[k], err);
+  if (rc == FGA_OK)
+    rc = find_done (&done, bufs[0], lens[0], rows_per_cell (cfg), paths[0], headers[0], err);
+  for (int k = 0; k < 3 && rc == FGA_OK; k++)
+    rc = prune_file (paths[k], bufs[k], lens[k], headers[k], &done, err);
+  for (int k = 0; k < 3; k++)
+    free (bufs[k]);
+
+  size_t total = cfg->nn * cfg->nb * cfg->nseeds;
+  if (rc == FGA_OK && (s->cells = calloc (total, sizeof *s->cells)) == NULL)
+    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
+  if (rc == FGA_OK)
+    for (size_t in = 0; in < cfg->nn; in++)
+      for (size_t ib = 0; ib < cfg->nb; ib++)
+        for (size_t is = 0; is < cfg->nseeds; is++)
+          {
+            cell_make (&s->cells[s->ncells], cfg, in, ib, is);
+            if (done_has (&done, s->cells[s->ncells].id))
+              s->prog.cells_skipped++;
+            else
+              s->ncells++;
+          }
+  done_clear (&done);
+  s->prog.cells_total = total;
+  return rc;
 }
 
 int
@@ -892,7 +1123,9 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
                fga_error *err)
 {
   static const char *const names[3] = { "results.csv", "rank.csv", "least.csv" };
-  static const char *const headers[3] = { results_header, rank_header, least_header };
+  char rhead[1024];
+  results_header (rhead, sizeof rhead);
+  const char *const headers[3] = { rhead, rank_header, least_header };
   sweep_t s;
   memset (&s, 0, sizeof s);
   s.cfg = cfg;
@@ -900,51 +1133,33 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   s.t0 = fga_wall_time ();
   fga_error_init (&s.err);
   char paths[3][4096], jpath[4096];
-  char *bufs[3] = { NULL, NULL, NULL };
-  size_t lens[3] = { 0, 0, 0 };
-  done_set_t done = { NULL, 0 };
+  int jobs = opts != NULL ? opts->jobs : 1;
   int rc;
 
+  /* Everything that can be refused is, before the folder is made.  */
   if (cfg->nn == 0 || cfg->nb == 0 || cfg->nseeds == 0)
     return fgap_error_set (err, FGA_ERR_INPUT, "the grid has no cell (n, b or seeds empty)");
-  if (opts != NULL && opts->jobs < 1)
-    return fgap_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", opts->jobs);
-  if ((rc = make_dirs (outdir, err)) != FGA_OK)
+  if ((rc = fga_sweep_config_check (cfg, jobs, err)) != FGA_OK)
     return rc;
   for (int k = 0; k < 3; k++)
     if (snprintf (paths[k], sizeof paths[k], "%s/%s", outdir, names[k]) >= (int) sizeof paths[k])
       return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
-  snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir);
-  if ((rc = write_json (jpath, cfg, err)) != FGA_OK)
+  if (snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir) >= (int) sizeof jpath)
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
+  if ((rc = make_dirs (outdir, err)) != FGA_OK)
     return rc;
+  /* One writer per folder: two sweeps appending to the same files would
+     interleave their rows and run the same cells twice.  */
+  fgap_dir_lock lock;
+  if ((rc = fgap_dir_lock_take (&lock, outdir, err)) != FGA_OK)
+    return rc;
+  if ((rc = write_json (jpath, cfg, err)) != FGA_OK)
+    {
+      fgap_dir_lock_release (&lock);
+      return rc;
+    }
 
-  /* Resume: what results.csv says is done, and nothing else, survives.  */
-  for (int k = 0; k < 3 && rc == FGA_OK; k++)
-    rc = read_whole (&bufs[k], &lens[k], paths[k], err);
-  if (rc == FGA_OK)
-    rc = find_done (&done, bufs[0], lens[0], rows_per_cell (cfg), paths[0], results_header, err);
-  for (int k = 0; k < 3 && rc == FGA_OK; k++)
-    rc = prune_file (paths[k], bufs[k], lens[k], headers[k], &done, err);
-  for (int k = 0; k < 3; k++)
-    free (bufs[k]);
-
-  size_t total = cfg->nn * cfg->nb * cfg->nseeds;
-  if (rc == FGA_OK && (s.cells = calloc (total, sizeof *s.cells)) == NULL)
-    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
-  if (rc == FGA_OK)
-    for (size_t in = 0; in < cfg->nn; in++)
-      for (size_t ib = 0; ib < cfg->nb; ib++)
-        for (size_t is = 0; is < cfg->nseeds; is++)
-          {
-            cell_make (&s.cells[s.ncells], cfg, in, ib, is);
-            if (done_has (&done, s.cells[s.ncells].id))
-              s.prog.cells_skipped++;
-            else
-              s.ncells++;
-          }
-  done_clear (&done);
-  s.prog.cells_total = total;
-
+  rc = resume (&s, paths, headers, err);
   for (int k = 0; k < 3 && rc == FGA_OK; k++)
     {
       s.paths[k] = paths[k];
@@ -957,7 +1172,6 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
 
   if (rc == FGA_OK)
     {
-      int jobs = opts != NULL ? opts->jobs : 1;
       if (jobs > 1 && s.ncells > 1)
         {
 #pragma omp parallel num_threads (jobs)
@@ -977,5 +1191,6 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
     if (s.fp[k] != NULL && fclose (s.fp[k]) != 0 && rc == FGA_OK)
       rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
   free (s.cells);
+  fgap_dir_lock_release (&lock);
   return rc;
 }

@@ -7,14 +7,13 @@
 #include <float.h>
 #include <limits.h>
 #include <stdint.h>
+#include <unistd.h>
 
-#include <ini.h>
-
-/* libinih as Debian builds it does not pass line numbers to the handler, so
-   the file is fed to ini_parse_stream through our own reader, which counts
-   physical lines and also sees every section header (inih calls the
-   handler only for keys, never for an empty section).  inih still does the
-   splitting of keys and values, comments and whitespace.  */
+/* The file is read and split by the configuration reader shared with the
+   hardness experiment (src/core/config_file.c: UTF-8 and control
+   characters checked, inih for keys, values and comments, no line length
+   limit, "FILE:LINE: what" in every message); this file gives the
+   sections and keys their meaning.  */
 
 enum sec_kind { SEC_NONE, SEC_GRID, SEC_TRUTH, SEC_RANK, SEC_METHOD };
 
@@ -30,20 +29,17 @@ static const char *const method_keys[]
   = { "spec", "size", "sizes", "targets", "max_size", NULL };
 enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_COUNT };
 
+/* The largest working precision of the ground truth, as `fgattn truth
+   --prec' allows; the sweep lets Ziv's strategy go to 4 prec.  */
+#define PREC_MAX 1048576
+
 typedef struct
 {
   fga_sweep_config *cfg;
-  const char *path;
-  fga_error *err;
-  int rc;                      /* first error, FGA_OK if none */
-  int err_line;                /* its line, for ordering against inih's */
-
-  FILE *fp;
-  int lineno;                  /* physical line of the chunk last read */
-  int at_bol;                  /* the next chunk starts a new line */
+  fgap_ini ini;                /* file, line and first error */
+  int lineno;                  /* the line of the key being read */
 
   enum sec_kind kind;          /* the section being read */
-  int keys_in_section;         /* for inih's continuation rule */
   int grid_line, truth_line, rank_line;   /* header lines, 0 when absent */
   int method_line[FGA_SWEEP_MAX_METHODS];
   int grid_seen[G_COUNT], truth_seen[T_COUNT], rank_seen[R_COUNT];
@@ -53,17 +49,17 @@ typedef struct
 /* Records the first error only: later ones are usually its consequences.  */
 static int
 fail (parse_t *p, int line, int code, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+
+static int
+fail (parse_t *p, int line, int code, const char *fmt, ...)
 {
-  if (p->rc != FGA_OK)
-    return p->rc;
   char what[FGA_MSG_SIZE];
   va_list ap;
   va_start (ap, fmt);
   vsnprintf (what, sizeof what, fmt, ap);
   va_end (ap);
-  p->rc = fgap_error_set (p->err, code, "%s:%d: %s", p->path, line, what);
-  p->err_line = line;
-  return p->rc;
+  return fgap_ini_fail (&p->ini, line, code, "%s", what);
 }
 
 static const char *
@@ -74,29 +70,14 @@ skip_space (const char *s)
   return s;
 }
 
-/* A section header line (after leading whitespace): sets the current
-   section, refusing unknown and repeated ones at their own line.  */
-static void
-enter_section (parse_t *p, const char *start)
+/* A section header: sets the current section, refusing unknown and
+   repeated ones at their own line.  */
+static int
+enter_section (fgap_ini *ini, const char *name)
 {
-  const char *close = strchr (start + 1, ']');
+  parse_t *p = ini->user;
+  p->lineno = ini->line;
   p->kind = SEC_NONE;
-  p->keys_in_section = 0;
-  if (close == NULL)
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT, "section header without ']'");
-      return;
-    }
-  size_t len = (size_t) (close - start - 1);
-  char name[256];
-  if (len >= sizeof name)
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT, "section name too long");
-      return;
-    }
-  memcpy (name, start + 1, len);
-  name[len] = '\0';
-
   int *line = NULL;
   if (strcmp (name, "grid") == 0)
     p->kind = SEC_GRID, line = &p->grid_line;
@@ -107,94 +88,36 @@ enter_section (parse_t *p, const char *start)
   if (line != NULL)
     {
       if (*line != 0)
-        fail (p, p->lineno, FGA_ERR_INPUT, "section [%s] repeated (first at line %d)",
-              name, *line);
+        return fail (p, p->lineno, FGA_ERR_INPUT, "section [%s] repeated (first at line %d)",
+                     name, *line);
       *line = p->lineno;
-      return;
+      return FGA_OK;
     }
 
   if (strncmp (name, "method", 6) != 0
       || (name[6] != '\0' && !isspace ((unsigned char) name[6])))
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT,
-            "unknown section [%s] (expected [grid], [truth], [rank] or [method LABEL])", name);
-      return;
-    }
+    return fail (p, p->lineno, FGA_ERR_INPUT, "unknown section [%s] (expected [grid], [truth], "
+                 "[rank] or [method LABEL])", name);
   const char *label = skip_space (name + 6);
   fga_sweep_config *cfg = p->cfg;
   if (*label == '\0')
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT, "[method] needs a label: [method LABEL]");
-      return;
-    }
+    return fail (p, p->lineno, FGA_ERR_INPUT, "[method] needs a label: [method LABEL]");
   if (strlen (label) >= sizeof cfg->methods[0].label)
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT, "method label '%s' is longer than %zu characters",
-            label, sizeof cfg->methods[0].label - 1);
-      return;
-    }
+    return fail (p, p->lineno, FGA_ERR_INPUT, "method label '%s' is longer than %zu characters",
+                 label, sizeof cfg->methods[0].label - 1);
   for (size_t i = 0; i < cfg->nmethods; i++)
     if (strcmp (cfg->methods[i].label, label) == 0)
-      {
-        fail (p, p->lineno, FGA_ERR_INPUT, "section [method %s] repeated (first at line %d)",
-              label, p->method_line[i]);
-        return;
-      }
+      return fail (p, p->lineno, FGA_ERR_INPUT, "section [method %s] repeated (first at line %d)",
+                   label, p->method_line[i]);
   if (cfg->nmethods == FGA_SWEEP_MAX_METHODS)
-    {
-      fail (p, p->lineno, FGA_ERR_INPUT, "too many [method] sections (at most %d)",
-            FGA_SWEEP_MAX_METHODS);
-      return;
-    }
+    return fail (p, p->lineno, FGA_ERR_INPUT, "too many [method] sections (at most %d)",
+                 FGA_SWEEP_MAX_METHODS);
   fga_sweep_method *m = &cfg->methods[cfg->nmethods];
   snprintf (m->label, sizeof m->label, "%s", label);
   p->method_line[cfg->nmethods] = p->lineno;
   cfg->nmethods++;
   p->kind = SEC_METHOD;
-}
-
-/* The fgets-style reader given to inih: counts lines and watches for
-   section headers, following inih's own rules (comments first, then
-   continuation lines, then '[').  Returning NULL ends the parse, which we
-   do at the first error.  */
-static char *
-reader (char *str, int num, void *stream)
-{
-  parse_t *p = stream;
-  if (p->rc != FGA_OK || fgets (str, num, p->fp) == NULL)
-    return NULL;
-  size_t len = strlen (str);
-  int bol = p->at_bol;
-  p->at_bol = len > 0 && str[len - 1] == '\n';
-  if (!bol)
-    return str;          /* never reached: an over-long line fails below */
-  p->lineno++;
-  if (!p->at_bol && len + 1 >= (size_t) num)
-    {
-      int c = getc (p->fp);
-      if (c != EOF)
-        {
-          fail (p, p->lineno, FGA_ERR_INPUT, "line longer than %d characters", num - 2);
-          return NULL;
-        }
-    }
-
-  const char *s = str;
-  if (p->lineno == 1 && strncmp (s, "\xEF\xBB\xBF", 3) == 0)
-    s += 3;
-  const char *start = skip_space (s);
-  if (*start == '\0' || *start == ';' || *start == '#')
-    return str;
-  if (start > s && p->keys_in_section)
-    {
-      /* inih would silently join it to the previous value.  */
-      fail (p, p->lineno, FGA_ERR_INPUT,
-            "indented line: continuation lines are not supported (write the value on one line)");
-      return NULL;
-    }
-  if (*start == '[')
-    enter_section (p, start);
-  return p->rc == FGA_OK ? str : NULL;
+  return FGA_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -220,31 +143,26 @@ parse_real (const char *s, size_t len, double *x)
     return -1;
   memcpy (buf, s, len);
   buf[len] = '\0';
-  char *end;
-  errno = 0;
-  *x = strtod (buf, &end);
-  if (end != buf + len || errno == ERANGE || !isfinite (*x))
-    return -1;
-  return 0;
+  /* fgattn/core.h's strict reader: no hexadecimal, inf, nan, overflow */
+  return fga_parse_real (x, buf, -INFINITY, INFINITY, 0, "", NULL) == FGA_OK ? 0 : -1;
 }
 
-/* A whole number in decimal digits filling [s, s + len), at most max.  */
+/* A whole number filling [s, s + len), at most max: decimal digits, or a
+   real that is exactly a whole number (1e3), by fgattn/core.h's strict
+   reader.  */
 static int
 parse_whole (const char *s, size_t len, unsigned long long max, unsigned long long *v)
 {
-  if (len == 0)
+  char buf[128];
+  unsigned long w;
+  if (len == 0 || len >= sizeof buf)
     return -1;
-  unsigned long long acc = 0;
-  for (size_t i = 0; i < len; i++)
-    {
-      if (!isdigit ((unsigned char) s[i]))
-        return -1;
-      unsigned digit = (unsigned) (s[i] - '0');
-      if (acc > (max - digit) / 10)
-        return -1;
-      acc = acc * 10 + digit;
-    }
-  *v = acc;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  if (fga_parse_ulong (&w, buf, 0, max < ULONG_MAX ? (unsigned long) max : ULONG_MAX, "", NULL)
+      != FGA_OK)
+    return -1;
+  *v = w;
   return 0;
 }
 
@@ -274,7 +192,7 @@ parse_list (parse_t *p, int line, const char *key, const char *value, item_fn it
         return fail (p, line, FGA_ERR_INPUT, "%s: too many values (at most %d)", key,
                      FGA_SWEEP_MAX_LIST);
       if (item (p, line, key, s, (size_t) (end - s), k, out) != FGA_OK)
-        return p->rc;
+        return p->ini.rc;
       k++;
       if (comma == NULL)
         break;
@@ -402,33 +320,14 @@ parse_d (parse_t *p, int line, const char *value)
   return FGA_OK;
 }
 
-/* Records the key's line, refusing a repeat.  Returns the index of the key
-   in keys, or -1 after an error.  */
+/* Records the key's line, refusing an unknown key or a repeat (the shared
+   messages of src/core/config_file.c).  The index of the key in keys, or -1
+   after an error.  */
 static int
 claim_key (parse_t *p, const char *section, const char *const *keys, int *seen,
            const char *name)
 {
-  for (int k = 0; keys[k] != NULL; k++)
-    if (strcmp (keys[k], name) == 0)
-      {
-        if (seen[k] != 0)
-          {
-            fail (p, p->lineno, FGA_ERR_INPUT, "[%s]: key '%s' repeated (first at line %d)",
-                  section, name, seen[k]);
-            return -1;
-          }
-        seen[k] = p->lineno;
-        return k;
-      }
-  char known[256] = "";
-  for (int k = 0; keys[k] != NULL; k++)
-    {
-      size_t used = strlen (known);
-      snprintf (known + used, sizeof known - used, "%s%s", k ? ", " : "", keys[k]);
-    }
-  fail (p, p->lineno, FGA_ERR_INPUT, "[%s]: unknown key '%s' (known: %s)", section, name,
-        known);
-  return -1;
+  return fgap_ini_claim_key (&p->ini, section, keys, seen, name);
 }
 
 /* A message of the library's parsers, placed at the file and line.  */
@@ -460,7 +359,7 @@ grid_key (parse_t *p, const char *name, const char *value)
           return FGA_OK;
         }
       if (parse_one_whole (p, line, name, value, 1, SIZE_MAX, &v) != FGA_OK)
-        return p->rc;
+        return p->ini.rc;
       cfg->dv_fixed = (size_t) v;
       return FGA_OK;
     case G_BETA:
@@ -498,7 +397,7 @@ grid_key (parse_t *p, const char *name, const char *value)
     case G_SEEDS:
       return parse_list (p, line, name, value, item_seed, cfg->seeds, &cfg->nseeds);
     default:
-      return p->rc;
+      return p->ini.rc;
     }
 }
 
@@ -512,16 +411,15 @@ truth_key (parse_t *p, const char *name, const char *value)
     case T_MPFR_MAX_N:
       if (parse_one_whole (p, p->lineno, name, value, 0, SIZE_MAX, &v) == FGA_OK)
         cfg->mpfr_max_n = (size_t) v;
-      return p->rc;
+      return p->ini.rc;
     case T_PREC:
       /* Below double's 53 bits the "certified" truth would be worse than
          the methods it judges.  */
-      if (parse_one_whole (p, p->lineno, name, value, 53, MPFR_PREC_MAX < LONG_MAX
-                           ? (unsigned long long) MPFR_PREC_MAX : LONG_MAX, &v) == FGA_OK)
+      if (parse_one_whole (p, p->lineno, name, value, 53, PREC_MAX, &v) == FGA_OK)
         cfg->prec = (long) v;
-      return p->rc;
+      return p->ini.rc;
     default:
-      return p->rc;
+      return p->ini.rc;
     }
 }
 
@@ -537,9 +435,9 @@ rank_key (parse_t *p, const char *name, const char *value)
     case R_MAX_N:
       if (parse_one_whole (p, p->lineno, name, value, 0, SIZE_MAX, &v) == FGA_OK)
         cfg->rank_max_n = (size_t) v;
-      return p->rc;
+      return p->ini.rc;
     default:
-      return p->rc;
+      return p->ini.rc;
     }
 }
 
@@ -575,36 +473,28 @@ method_key (parse_t *p, const char *name, const char *value)
                      value);
       return FGA_OK;
     default:
-      return p->rc;
+      return p->ini.rc;
     }
 }
 
 static int
-handler (void *user, const char *section, const char *name, const char *value)
+key_value (fgap_ini *ini, const char *name, const char *value)
 {
-  parse_t *p = user;
-  if (p->rc != FGA_OK)
-    return 0;
-  p->keys_in_section = 1;
+  parse_t *p = ini->user;
+  p->lineno = ini->line;
   switch (p->kind)
     {
     case SEC_GRID:
-      grid_key (p, name, value);
-      break;
+      return grid_key (p, name, value);
     case SEC_TRUTH:
-      truth_key (p, name, value);
-      break;
+      return truth_key (p, name, value);
     case SEC_RANK:
-      rank_key (p, name, value);
-      break;
+      return rank_key (p, name, value);
     case SEC_METHOD:
-      method_key (p, name, value);
-      break;
-    default:
-      fail (p, p->lineno, FGA_ERR_INPUT, "key '%s' outside any section", name);
-      break;
+      return method_key (p, name, value);
+    default:                   /* after a refused header: the parse has stopped */
+      return p->ini.rc;
     }
-  return p->rc == FGA_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -656,7 +546,7 @@ check_method (parse_t *p, size_t i)
   if (seen[M_SPEC] == 0)
     return fail (p, p->method_line[i], FGA_ERR_INPUT, "[method %s] needs spec", m->label);
   if (check_spec (p, seen[M_SPEC], m, NULL, 0) != FGA_OK)
-    return p->rc;
+    return p->ini.rc;
   if (m->size_key[0] == '\0')
     {
       int bad = seen[M_SIZES] ? M_SIZES : seen[M_TARGETS] ? M_TARGETS
@@ -678,7 +568,7 @@ check_method (parse_t *p, size_t i)
       if (m->sizes[k] > largest)
         largest = m->sizes[k];
       if (check_spec (p, seen[M_SIZES], m, m->size_key, m->sizes[k]) != FGA_OK)
-        return p->rc;
+        return p->ini.rc;
     }
   if (seen[M_MAX_SIZE])
     {
@@ -686,9 +576,257 @@ check_method (parse_t *p, size_t i)
         return fail (p, seen[M_MAX_SIZE], FGA_ERR_INPUT, "[method %s]: max_size %.17g is "
                      "below the largest size %.17g", m->label, m->max_size, largest);
       if (check_spec (p, seen[M_MAX_SIZE], m, m->size_key, m->max_size) != FGA_OK)
-        return p->rc;
+        return p->ini.rc;
     }
   return FGA_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Sizes and memory, checked before any work (and, in fga_sweep_run,
+   before the folder is made): a grid that cannot run is refused here
+   rather than after hours, or by the kernel's out-of-memory killer.  */
+
+/* b as the cell ids of src/experiments/sweep.c write it: the shortest
+   decimal that reads back as b.  */
+static void
+shortest_b (char *buf, size_t size, double x)
+{
+  if (x == floor (x) && fabs (x) < 0x1p53)
+    {
+      snprintf (buf, size, "%.0f", x);
+      return;
+    }
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      snprintf (buf, size, "%.*g", digits, x);
+      if (strtod (buf, NULL) == x)
+        return;
+    }
+}
+
+/* The largest d, dv or n taken as an integer: beyond 2^53 a double no
+   longer holds every integer, and no machine holds such a matrix.  */
+#define SIZE_LIMIT 0x1p53
+
+/* d at n before any rounding to an integer.  */
+static double
+d_real (const fga_sweep_config *cfg, size_t n)
+{
+  return cfg->d_coef == 0 ? (double) cfg->d_fixed : cfg->d_coef * log2 ((double) n);
+}
+
+/* The value of parameter key of a method: from its spec when set there,
+   else the registry's default; NaN when the method has no such parameter.  */
+static double
+spec_param (const char *spec, const char *key)
+{
+  size_t klen = strlen (key);
+  for (const char *s = strchr (spec, ':'); s != NULL; s = strchr (s, ','))
+    {
+      s = skip_space (s + 1);
+      if (strncmp (s, key, klen) == 0 && *skip_space (s + klen) == '=')
+        return strtod (skip_space (s + klen) + 1, NULL);
+    }
+  size_t len = strcspn (spec, ":");
+  for (size_t i = 0; i < fga_method_count (); i++)
+    {
+      const fga_method_info *info = fga_method_info_at (i);
+      if (strlen (info->name) != len || strncmp (info->name, spec, len) != 0)
+        continue;
+      for (const fga_param_info *q = info->params; q->key != NULL; q++)
+        if (strcmp (q->key, key) == 0)
+          return strtod (q->def, NULL);
+    }
+  return NAN;
+}
+
+/* The bytes a method may take at n beyond the instance and its output:
+   the memory budget of poly and tsketch (budget=, which they refuse to
+   exceed); svd's P, its singular vectors and dgesdd's workspace, about
+   7 n^2 doubles; rf's and nystrom's feature matrices, about 2 n m + m^2
+   doubles at their largest m.  The other methods work in O(n) per thread.  */
+static double
+method_bytes (const fga_sweep_method *m, double n)
+{
+  size_t len = strcspn (m->spec, ":");
+  if ((len == 4 && strncmp (m->spec, "poly", 4) == 0)
+      || (len == 7 && strncmp (m->spec, "tsketch", 7) == 0))
+    return spec_param (m->spec, "budget");
+  if (len == 3 && strncmp (m->spec, "svd", 3) == 0)
+    return 8 * 7 * n * n;
+  if ((len == 2 && strncmp (m->spec, "rf", 2) == 0)
+      || (len == 7 && strncmp (m->spec, "nystrom", 7) == 0))
+    {
+      double mm = spec_param (m->spec, "m");
+      if (strcmp (m->size_key, "m") == 0)
+        {
+          mm = m->max_size;
+          for (size_t k = 0; k < m->nsizes; k++)
+            mm = fmax (mm, m->sizes[k]);
+        }
+      return isfinite (mm) ? 8 * (2 * n * mm + mm * mm) : 0;
+    }
+  return 0;
+}
+
+/* An MPFR number of p bits as the ground truth stores it.  */
+static double
+mpfr_bytes (double p)
+{
+  return (double) sizeof (mpfr_t) + 8 * ceil (p / 64) + 8;
+}
+
+/* The bytes of one cell of size n, in parts.  */
+typedef struct
+{
+  double instance;             /* Q, K, V, the truth and a method's output */
+  double truth;                /* the ground truth's working memory */
+  double rank;                 /* the n x n matrix P and dgesdd's workspace */
+  double method;               /* the largest of method_bytes */
+  size_t method_index;
+} cell_bytes_t;
+
+static double
+cell_bytes (cell_bytes_t *b, const fga_sweep_config *cfg, size_t n, int threads)
+{
+  double nn = (double) n, d = (double) fga_sweep_config_d (cfg, n);
+  double dv = cfg->dv_fixed != 0 ? (double) cfg->dv_fixed : d;
+  b->instance = 8 * nn * (2 * d + dv) + 2 * 8 * nn * dv;
+  /* fga_truth (src/numerics/truth.c): Q and K split into significands and
+     exponents, V at 53 bits, and per thread a row of n + 1 numbers at the
+     largest precision Ziv's strategy may reach (4 prec).  The double
+     method beyond mpfr_max_n works in O(n) per thread.  */
+  b->truth = n <= cfg->mpfr_max_n
+    ? 16 * 2 * nn * d + nn * dv * mpfr_bytes (53)
+      + threads * (nn + 1) * mpfr_bytes (4 * (double) cfg->prec)
+    : 0;
+  b->rank = n <= cfg->rank_max_n && cfg->ntol > 0 ? 8 * (nn * nn + 12 * nn) : 0;
+  b->method = 0;
+  b->method_index = 0;
+  for (size_t k = 0; k < cfg->nmethods; k++)
+    {
+      double mb = method_bytes (&cfg->methods[k], nn);
+      if (mb > b->method)
+        b->method = mb, b->method_index = k;
+    }
+  return b->instance + b->truth + b->rank + b->method;
+}
+
+static double
+physical_bytes (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
+}
+
+static void
+human_bytes (char *buf, size_t size, double b)
+{
+  static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int u = 0;
+  while (b >= 1024 && u < 6)
+    {
+      b /= 1024;
+      u++;
+    }
+  if (b >= 1024)
+    snprintf (buf, size, "%.3g EiB", b);
+  else
+    snprintf (buf, size, u == 0 ? "%.0f %s" : "%.3g %s", b, unit[u]);
+}
+
+/* A refusal: at the line when the configuration came from a file read by
+   fga_sweep_config_read (p not NULL), else naming the file if known.  */
+static int
+refuse (const fga_sweep_config *cfg, parse_t *p, int line, fga_error *err, const char *fmt, ...)
+  __attribute__ ((format (printf, 5, 6)));
+
+static int
+refuse (const fga_sweep_config *cfg, parse_t *p, int line, fga_error *err, const char *fmt, ...)
+{
+  char what[FGA_MSG_SIZE];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (what, sizeof what, fmt, ap);
+  va_end (ap);
+  if (p != NULL)
+    return fail (p, line, FGA_ERR_INPUT, "%s", what);
+  if (cfg->path[0] != '\0')
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: %s", cfg->path, what);
+  return fgap_error_set (err, FGA_ERR_INPUT, "%s", what);
+}
+
+/* The sizes of every cell, and its bytes against the machine's memory
+   with `jobs' cells at once.  */
+static int
+check_sizes (const fga_sweep_config *cfg, int jobs, parse_t *p, fga_error *err)
+{
+  int ln = p != NULL ? p->grid_seen[G_N] : 0, ld = p != NULL ? p->grid_seen[G_D] : 0;
+  if (cfg->prec < 53 || cfg->prec > PREC_MAX)
+    return refuse (cfg, p, p != NULL ? p->truth_seen[T_PREC] : 0, err,
+                   "prec = %ld: the ground truth's precision must be from 53 to %d bits",
+                   cfg->prec, PREC_MAX);
+  if (cfg->dv_fixed > SIZE_LIMIT)
+    return refuse (cfg, p, p != NULL ? p->grid_seen[G_DV] : 0, err,
+                   "dv = %zu: too large (at most 2^53)", cfg->dv_fixed);
+  if (cfg->d_coef == 0 && (cfg->d_fixed < 1 || (double) cfg->d_fixed > SIZE_LIMIT))
+    return refuse (cfg, p, ld, err, "d = %zu: not in 1..2^53", cfg->d_fixed);
+  if (cfg->d_coef != 0 && !(cfg->d_coef > 0 && isfinite (cfg->d_coef)))
+    return refuse (cfg, p, ld, err, "d = %g * log2(n): the factor must be positive and finite",
+                   cfg->d_coef);
+  for (size_t i = 0; i < cfg->nn; i++)
+    {
+      if (cfg->n[i] < 2 || (double) cfg->n[i] > SIZE_LIMIT)
+        return refuse (cfg, p, ln, err, "n = %zu: not in 2..2^53", cfg->n[i]);
+      double d = d_real (cfg, cfg->n[i]);
+      if (!(d <= SIZE_LIMIT))
+        return refuse (cfg, p, ld, err, "d = %g * log2(n) is %.3g at n = %zu: too large for "
+                       "an integer (at most 2^53)", cfg->d_coef, d, cfg->n[i]);
+    }
+
+  double phys = physical_bytes ();
+  int threads = jobs > 1 ? 1 : fgap_max_threads ();
+  size_t ncells = cfg->nn * cfg->nb * cfg->nseeds;
+  double together = jobs <= 1 ? 1 : (double) ((size_t) jobs < ncells ? (size_t) jobs : ncells);
+  for (size_t i = 0; i < cfg->nn && cfg->nb > 0 && cfg->nseeds > 0; i++)
+    {
+      cell_bytes_t b;
+      double need = cell_bytes (&b, cfg, cfg->n[i], threads);
+      if (!(need * together > phys))
+        continue;
+      /* The line of the largest part: n or d (the larger) for the
+         instance and the truth, the rank's max_n, or the method's spec.  */
+      int line = ld != 0 && fga_sweep_config_d (cfg, cfg->n[i]) > cfg->n[i] ? ld : ln;
+      if (p != NULL && b.rank > fmax (b.instance + b.truth, b.method))
+        line = p->rank_seen[R_MAX_N] ? p->rank_seen[R_MAX_N] : p->rank_seen[R_TOL];
+      else if (p != NULL && b.method > b.instance + b.truth)
+        line = p->method_seen[b.method_index][M_SPEC];
+      char bs[64], hn[32], hi[32], ht[32], hr[32], hm[32], hp[32];
+      shortest_b (bs, sizeof bs, cfg->b[0]);
+      human_bytes (hn, sizeof hn, need * together);
+      human_bytes (hi, sizeof hi, b.instance);
+      human_bytes (ht, sizeof ht, b.truth);
+      human_bytes (hr, sizeof hr, b.rank);
+      human_bytes (hm, sizeof hm, b.method);
+      human_bytes (hp, sizeof hp, phys);
+      char with[64] = "";
+      if (together > 1)
+        snprintf (with, sizeof with, ", %.0f cells at once (jobs)", together);
+      return refuse (cfg, p, line, err, "cell n=%zu,b=%s,seed=%lu needs about %s%s (instance "
+                     "and outputs %s, ground truth %s, rank of P %s, largest method %s%s%s), "
+                     "more than this machine's %s of memory", cfg->n[i], bs, cfg->seeds[0],
+                     hn, with, hi, ht, hr, hm, b.method > 0 ? ": " : "",
+                     b.method > 0 ? cfg->methods[b.method_index].label : "", hp);
+    }
+  return FGA_OK;
+}
+
+int
+fga_sweep_config_check (const fga_sweep_config *cfg, int jobs, fga_error *err)
+{
+  if (jobs < 1)
+    return fgap_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", jobs);
+  return check_sizes (cfg, jobs, NULL, err);
 }
 
 static int
@@ -706,8 +844,8 @@ check_whole (parse_t *p)
     return fail (p, 0, FGA_ERR_INPUT, "no [method LABEL] section");
   for (size_t i = 0; i < cfg->nmethods; i++)
     if (check_method (p, i) != FGA_OK)
-      return p->rc;
-  return FGA_OK;
+      return p->ini.rc;
+  return check_sizes (cfg, 1, p, p->ini.err);
 }
 
 static void
@@ -736,32 +874,19 @@ fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
     return fgap_error_set (err, FGA_ERR_INPUT, "%.64s...: path too long", path);
   strcpy (cfg->path, path);
 
+  char *text;
+  size_t len;
+  int rc = fgap_config_load (&text, &len, path, err);
+  if (rc != FGA_OK)
+    return rc;
   parse_t p;
   memset (&p, 0, sizeof p);
   p.cfg = cfg;
-  p.path = path;
-  p.err = err;
-  p.at_bol = 1;
-  p.fp = fopen (path, "r");
-  if (p.fp == NULL)
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
-  int syntax = ini_parse_stream (reader, &p, handler, &p);
-  int read_error = ferror (p.fp);
-  fclose (p.fp);
-  if (read_error)
-    return fgap_error_set (err, FGA_ERR_IO, "%s:%d: read error", path, p.lineno);
-  if (syntax == -2)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s:0: the INI parser ran out of memory", path);
-  /* inih reports its own syntax errors (a line that is neither a comment,
-     a [section] nor key = value) by line only; keep the earliest error.  */
-  if (syntax > 0 && (p.rc == FGA_OK || syntax < p.err_line))
-    {
-      p.rc = FGA_OK;
-      return fail (&p, syntax, FGA_ERR_INPUT,
-                   "expected '[section]', 'key = value' or a comment");
-    }
-  if (p.rc != FGA_OK)
-    return p.rc;
+  fgap_ini_init (&p.ini, path, &p, err);
+  rc = fgap_ini_parse (&p.ini, text, enter_section, key_value);
+  fgap_free (text);
+  if (rc != FGA_OK)
+    return rc;
   return check_whole (&p);
 }
 
@@ -777,6 +902,8 @@ fga_sweep_config_d (const fga_sweep_config *cfg, size_t n)
   if (fabs (x - r) <= 1e-9 * fmax (1, x))
     x = r;
   double d = cfg->d_ceil ? ceil (x) : nearbyint (x);
+  if (!(d < 0x1p63))
+    return SIZE_MAX;           /* refused by fga_sweep_config_check */
   return d < 1 ? 1 : (size_t) d;
 }
 

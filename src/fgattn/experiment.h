@@ -52,7 +52,25 @@ extern "C" {
      max_size = 40               ; upper end of the search
 
    Unknown sections and keys, malformed values and missing required keys
-   are refused with the file name and line.  */
+   are refused with the file name and line, and so is a file that is not
+   text: not UTF-8, a NUL byte or another control character than tab (or
+   larger than 1 MiB).  Lines have no length limit.
+
+   Sizes are refused before any work: prec outside 53..1048576 (as
+   `fgattn truth --prec'), n or d beyond 2^53 (d = 1e300*log2(n) included:
+   too large for an integer), and a grid whose largest cell cannot fit in
+   the machine's physical memory (sysconf).  A cell's bytes are estimated
+   as Q, K, V, the truth and a method's output (8 n (2 d + 3 dv)); the
+   certified truth's working memory when n <= mpfr_max_n (Q and K split
+   into significands and exponents, V at 53 bits, and per thread a row of
+   n + 1 numbers at 4 prec bits); rank's n x n matrix P and dgesdd's
+   workspace (8 (n^2 + 12 n)) when n <= max_n and tol is given; and the
+   largest of the methods' needs: the budget= of poly and tsketch (the most
+   they allow themselves; default 2^30 bytes, lower it in the spec on a
+   small machine), about 7 n^2 doubles for svd, 2 n m + m^2 doubles for rf
+   and nystrom at their largest m.  The message names the cell, its parts
+   and the line of the largest one (n or d, [rank] max_n, or the method's
+   spec).  */
 
 #define FGA_SWEEP_MAX_LIST 64
 #define FGA_SWEEP_MAX_METHODS 16
@@ -96,9 +114,17 @@ typedef struct
   fga_sweep_method methods[FGA_SWEEP_MAX_METHODS];
 } fga_sweep_config;
 
-/* Reads and validates a configuration; messages are "FILE:LINE: what".  */
+/* Reads and validates a configuration, the sizes and the memory of its
+   cells included (with the threads of one cell at a time); messages are
+   "FILE:LINE: what".  */
 int fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err);
-/* d for a given n under the configuration.  */
+/* The checks of sizes and memory above, for a configuration made in code
+   (or read on another machine), with `jobs' cells run at once (each on one
+   thread when jobs > 1): FGA_ERR_INPUT naming the value or the cell, and
+   the file when cfg->path is set.  fga_sweep_run calls it first.  */
+int fga_sweep_config_check (const fga_sweep_config *cfg, int jobs, fga_error *err);
+/* d for a given n under the configuration (SIZE_MAX when d_coef log2 n is
+   beyond 2^63: fga_sweep_config_check refuses it).  */
 size_t fga_sweep_config_d (const fga_sweep_config *cfg, size_t n);
 /* B for a given n and grid value b.  */
 double fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b);
@@ -111,6 +137,15 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b);
    a re-run with the same configuration skips the cells already in
    results.csv (resume).  outdir/sweep.json records the fgattn version, the
    configuration as given, the host, the date and the seeds.
+
+   Before anything is made, the configuration is checked
+   (fga_sweep_config_check with opts->jobs).  Then outdir is made (with
+   its parents) and locked for the run: an exclusive flock on
+   outdir/.lock, which is left in place.  A folder another sweep or
+   hardness run is writing, in this process or another, is refused at once
+   with FGA_ERR_IO, "OUTDIR is being written by another fgattn (pid N)"
+   (the program: exit 1), and nothing in it is touched; the lock goes when
+   the run returns or its process ends, however it ends.
 
    results.csv: cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,
                 label,method,size_key,size,status,max_abs,rel_fro,mean_abs,

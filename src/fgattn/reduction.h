@@ -165,7 +165,11 @@ long fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes);
      R = auto                auto: the method's radius from the data (Cauchy-Schwarz);
                              max: the largest score (an oracle-tight interval)
      gmax = 2000             the scan stops at the certified degree or at gmax
-   Lines are `key = value'; `#' and `;' start comments.  */
+   The file is read as the sweeps' configurations are (fga_sweep_config_read):
+   lines are `key = value', a line starting with `#' or `;' is a comment,
+   and so is what follows a `;' after white space; a file that is not text
+   (not UTF-8, a NUL byte, a control character) is refused; lines have no
+   length limit.  */
 #define FGA_HARDNESS_MAX 64
 typedef struct
 {
@@ -183,7 +187,8 @@ typedef struct
   char *text;                  /* the file as read (recorded in hardness.json); owned */
 } fga_hardness_config;
 
-/* Reads and validates; messages name the file and line.  */
+/* Reads and validates; messages are "FILE:LINE: what", worded as the
+   sweeps' (unknown or repeated keys and sections, syntax).  */
 int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err);
 void fga_hardness_config_clear (fga_hardness_config *cfg);
 
@@ -194,7 +199,10 @@ typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
    degree scanned), summary.md (per n: the least degree deciding every
    instance, r, the certified degree, and fits against n) and hardness.json
    (fgattn version and the configuration).  A finished run is rewritten
-   whole; an interrupted one leaves the previous files untouched.  */
+   whole; an interrupted one leaves the previous files untouched.  outdir
+   is locked for the run as fga_sweep_run locks its folder (outdir/.lock):
+   a folder another run is writing is refused with FGA_ERR_IO, "OUTDIR is
+   being written by another fgattn (pid N)".  */
 int fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
                       fga_hardness_progress_fn progress, void *data, fga_error *err);
 

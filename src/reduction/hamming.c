@@ -277,22 +277,8 @@ fga_hamming_write (const char *dir, fga_hamming_srcptr h, fga_error *err)
   json_object_set_new (o, "a", bits_array (h->a, h->n, h->m, line));
   json_object_set_new (o, "b", bits_array (h->b, h->n, h->m, line));
   fgap_free (line);
-  fga_atomic_file af;
-  rc = fga_atomic_open (&af, path, err);
-  if (rc == FGA_OK)
-    {
-      if (json_dumpf (o, af.fp, JSON_INDENT (1) | JSON_PRESERVE_ORDER
-                      | JSON_REAL_PRECISION (17)) != 0)
-        {
-          fga_atomic_abort (&af);
-          rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
-        }
-      else
-        {
-          fputc ('\n', af.fp);
-          rc = fga_atomic_commit (&af, err);
-        }
-    }
+  rc = fgap_json_write_atomic (path, o, JSON_INDENT (1) | JSON_PRESERVE_ORDER
+                               | JSON_REAL_PRECISION (17), err);
   json_decref (o);
   return rc;
 }

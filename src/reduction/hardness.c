@@ -1,6 +1,6 @@
 /* hardness.c -- the least degree of the polynomial method that decides the reduction, against n
 
-   Issue 6, part 3: the SETH lower bound seen from the algorithm's side.
+   The SETH lower bound seen from the algorithm's side (theory/lower-bound.md, section 6).
    For each n, YES and NO gap Hamming instances with m = Theta(log n) and
    t = Theta(m) are reduced (fga_reduce), so the entries are
    s = Theta(sqrt(log n)) and the scores reach lambda m = Theta(log n).  The
@@ -29,7 +29,10 @@
 #include <jansson.h>
 
 /* ------------------------------------------------------------------ */
-/* The configuration.  */
+/* The configuration, read by the reader the sweeps use
+   (src/core/config_file.c): the text checked (UTF-8, no NUL or control
+   character), inih's syntax without a limit on the line length, and the
+   same messages, each naming the file and the line.  */
 
 static char *
 trim (char *s)
@@ -100,49 +103,63 @@ parse_list (unsigned long long *out, size_t max, char *s, unsigned long long lo)
 }
 
 enum { K_N, K_M, K_T, K_GAP, K_SEEDS, K_BASIS, K_R, K_GMAX, K_COUNT };
-static const char *const keys[K_COUNT]
-  = { "n", "m", "t", "gap", "seeds", "basis", "R", "gmax" };
+static const char *const keys[K_COUNT + 1]
+  = { "n", "m", "t", "gap", "seeds", "basis", "R", "gmax", NULL };
 
+typedef struct
+{
+  fga_hardness_config *cfg;
+  int section_line;            /* of [hardness], 0 when not seen */
+  int seen[K_COUNT];
+} hparse_t;
+
+/* n or seeds: a list, or a range a-b, at the current line.  */
 static int
-parse_value (fga_hardness_config *cfg, int key, char *v, const char *path, int line,
-             fga_error *err)
+parse_n_or_seeds (fgap_ini *ini, fga_hardness_config *cfg, int key, char *v)
 {
   unsigned long long list[FGA_HARDNESS_MAX];
-  long k;
+  int line = ini->line;
+  long k = parse_list (list, FGA_HARDNESS_MAX, v, key == K_N ? 2 : 0);
+  if (k < 0)
+    return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "%s: %s", keys[key],
+                          k == -2 ? "at most 64 values"
+                          : key == K_N ? "a list of integers >= 2, as 32, 64 or 32-40"
+                          : "a list of integers >= 0, as 1, 2, 3 or 1-3");
+  for (long i = 0; i < k; i++)
+    {
+      if (key == K_N)
+        {
+          /* The reduced instance has 2n rows of 2m columns; keep the
+             brute force and the scan's counting in reach.  */
+          if (list[i] > 65536)
+            return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "n = %llu: at most 65536",
+                                  list[i]);
+          if (i > 0 && list[i] <= list[i - 1])
+            return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "n: the sizes must increase");
+          cfg->n[i] = (size_t) list[i];
+        }
+      else
+        {
+          if (list[i] > (unsigned long long) INT64_MAX)
+            return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "seed %llu is above 2^63 - 1",
+                                  list[i]);
+          cfg->seeds[i] = (unsigned long) list[i];
+        }
+    }
+  *(key == K_N ? &cfg->nn : &cfg->nseeds) = (size_t) k;
+  return FGA_OK;
+}
+
+/* The value v (a copy the parsers may cut) of key at the current line.  */
+static int
+parse_value (fgap_ini *ini, fga_hardness_config *cfg, int key, char *v)
+{
+  int line = ini->line;
   switch (key)
     {
     case K_N:
     case K_SEEDS:
-      k = parse_list (list, FGA_HARDNESS_MAX, v, key == K_N ? 2 : 0);
-      if (k < 0)
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: %s", path, line, keys[key],
-                              k == -2 ? "at most 64 values"
-                              : key == K_N ? "a list of integers >= 2, as 32, 64 or 32-40"
-                              : "a list of integers >= 0, as 1, 2, 3 or 1-3");
-      for (long i = 0; i < k; i++)
-        {
-          if (key == K_N)
-            {
-              /* The reduced instance has 2n rows of 2m columns; keep the
-                 brute force and the scan's counting in reach.  */
-              if (list[i] > 65536)
-                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: n = %llu: at most 65536",
-                                      path, line, list[i]);
-              if (i > 0 && list[i] <= list[i - 1])
-                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: n: the sizes must increase",
-                                      path, line);
-              cfg->n[i] = (size_t) list[i];
-            }
-          else
-            {
-              if (list[i] > (unsigned long long) INT64_MAX)
-                return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: seed %llu is above 2^63 - 1",
-                                      path, line, list[i]);
-              cfg->seeds[i] = (unsigned long) list[i];
-            }
-        }
-      *(key == K_N ? &cfg->nn : &cfg->nseeds) = (size_t) k;
-      return FGA_OK;
+      return parse_n_or_seeds (ini, cfg, key, v);
     case K_M:
       {
         char *lg = strstr (v, "log2 n");
@@ -151,15 +168,15 @@ parse_value (fga_hardness_config *cfg, int key, char *v, const char *path, int l
             *lg = '\0';
             if (parse_real (&cfg->m_coef, trim (v)) != 0 || !(cfg->m_coef > 0)
                 || cfg->m_coef > 1e3)
-              return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: m: C in `C log2 n' must be "
-                                    "a number in (0, 1000]", path, line);
+              return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "m: C in `C log2 n' must be a "
+                                    "number in (0, 1000]");
             cfg->m_fixed = 0;
             return FGA_OK;
           }
         long long m = parse_count (v);
         if (m < 1 || m > 1000000)
-          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: m: an integer in 1..1000000 or "
-                                "`C log2 n'", path, line);
+          return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "m: an integer in 1..1000000 or "
+                                "`C log2 n'");
         cfg->m_fixed = (size_t) m;
         return FGA_OK;
       }
@@ -171,47 +188,77 @@ parse_value (fga_hardness_config *cfg, int key, char *v, const char *path, int l
             *slash = '\0';
             if (strcmp (trim (v), "m") != 0 || parse_real (&cfg->t_div, trim (slash + 1)) != 0
                 || !(cfg->t_div >= 1))
-              return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: t: `m / K' needs a number "
-                                    "K >= 1", path, line);
+              return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "t: `m / K' needs a number "
+                                    "K >= 1");
             cfg->t_fixed = 0;
             return FGA_OK;
           }
         long long t = parse_count (v);
         if (t < 1)
-          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: t: a positive integer or "
-                                "`m / K'", path, line);
+          return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "t: a positive integer or `m / K'");
         cfg->t_fixed = (size_t) t;
         return FGA_OK;
       }
     case K_GAP:
       if (parse_real (&cfg->gap, v) != 0 || !(cfg->gap > 0) || cfg->gap > 1e6)
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: gap: a number in (0, 1e6]", path,
-                              line);
+        return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "gap: a number in (0, 1e6]");
       return FGA_OK;
     case K_BASIS:
       {
         fga_error e2;
+        fga_error_init (&e2);
         if (fga_basis_parse (&cfg->basis, v, &e2) != FGA_OK)
-          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: basis: cheb or taylor, not %s",
-                                path, line, v);
+          return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "basis: cheb or taylor, not %s", v);
         return FGA_OK;
       }
     case K_R:
       if (strcmp (v, "auto") != 0 && strcmp (v, "max") != 0)
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: R: auto or max, not %s", path, line,
-                              v);
+        return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "R: auto or max, not %s", v);
       cfg->R_max = strcmp (v, "max") == 0;
       return FGA_OK;
     default:                   /* K_GMAX */
       {
         long long g = parse_count (v);
         if (g < 1 || g > FGA_EXPFIT_GMAX)
-          return fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: gmax: an integer in 1..%ld", path,
-                                line, FGA_EXPFIT_GMAX);
+          return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "gmax: an integer in 1..%ld",
+                                FGA_EXPFIT_GMAX);
         cfg->gmax = (long) g;
         return FGA_OK;
       }
     }
+}
+
+static int
+hardness_section (fgap_ini *ini, const char *name)
+{
+  hparse_t *h = ini->user;
+  if (strcmp (name, "hardness") != 0)
+    return fgap_ini_fail (ini, ini->line, FGA_ERR_INPUT, "unknown section [%s] (expected "
+                          "[hardness])", name);
+  if (h->section_line != 0)
+    return fgap_ini_fail (ini, ini->line, FGA_ERR_INPUT, "section [hardness] repeated (first "
+                          "at line %d)", h->section_line);
+  h->section_line = ini->line;
+  return FGA_OK;
+}
+
+static int
+hardness_key (fgap_ini *ini, const char *name, const char *value)
+{
+  hparse_t *h = ini->user;
+  int key = fgap_ini_claim_key (ini, "hardness", keys, h->seen, name);
+  if (key < 0)
+    return ini->rc;
+  if (*value == '\0')
+    return fgap_ini_fail (ini, ini->line, FGA_ERR_INPUT, "%s has no value", name);
+  size_t len = strlen (value);
+  char *v = fgap_alloc (len + 1, "a configuration value", ini->err);
+  if (v == NULL)
+    return fgap_ini_fail (ini, ini->line, FGA_ERR_NOMEM, "out of memory for its value");
+  memcpy (v, value, len + 1);
+  int rc = parse_value (ini, h->cfg, key, v);
+  fgap_free (v);
+  return rc;
 }
 
 void
@@ -227,96 +274,23 @@ fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error 
   memset (cfg, 0, sizeof *cfg);
   cfg->basis = FGA_BASIS_CHEB;
   cfg->gmax = 2000;
-  FILE *fp = fopen (path, "r");
-  if (fp == NULL)
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: cannot open: %s", path, strerror (errno));
-  size_t cap = 4096, len = 0;
-  cfg->text = fgap_alloc (cap, "the configuration", err);
-  int rc = cfg->text == NULL ? FGA_ERR_NOMEM : FGA_OK;
-  int seen[K_COUNT] = { 0 }, in_section = 0, line = 0;
-  char buf[4096];
-  while (rc == FGA_OK && fgets (buf, sizeof buf, fp) != NULL)
-    {
-      line++;
-      size_t bl = strlen (buf);
-      if (bl == sizeof buf - 1 && buf[bl - 1] != '\n')
-        {
-          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: line longer than %zu characters",
-                              path, line, sizeof buf - 2);
-          break;
-        }
-      if (len + bl + 1 > cap)
-        {
-          char *t = fgap_alloc (2 * cap + bl, "the configuration", err);
-          if (t == NULL)
-            {
-              rc = FGA_ERR_NOMEM;
-              break;
-            }
-          memcpy (t, cfg->text, len);
-          fgap_free (cfg->text);
-          cfg->text = t, cap = 2 * cap + bl;
-        }
-      memcpy (cfg->text + len, buf, bl);
-      len += bl;
-      char *c = strpbrk (buf, "#;");
-      if (c != NULL)
-        *c = '\0';
-      char *s = trim (buf);
-      if (*s == '\0')
-        continue;
-      if (*s == '[')
-        {
-          if (strcmp (s, "[hardness]") != 0 || in_section)
-            rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s: the one section is "
-                                "[hardness]", path, line, s);
-          in_section = 1;
-          continue;
-        }
-      if (!in_section)
-        {
-          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: a key before the section "
-                              "[hardness]", path, line);
-          break;
-        }
-      char *eq = strchr (s, '=');
-      if (eq == NULL)
-        {
-          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: expected `key = value'", path, line);
-          break;
-        }
-      *eq = '\0';
-      char *k = trim (s), *v = trim (eq + 1);
-      int key = -1;
-      for (int i = 0; i < K_COUNT; i++)
-        if (strcmp (k, keys[i]) == 0)
-          key = i;
-      if (key < 0)
-        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: unknown key `%s' (known: n, m, t, "
-                            "gap, seeds, basis, R, gmax)", path, line, k);
-      else if (seen[key])
-        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s given twice (first on line %d)",
-                            path, line, k, seen[key]);
-      else if (*v == '\0')
-        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%d: %s has no value", path, line, k);
-      else
-        {
-          seen[key] = line;
-          rc = parse_value (cfg, key, v, path, line, err);
-        }
-    }
-  if (rc == FGA_OK && ferror (fp))
-    rc = fgap_error_set (err, FGA_ERR_IO, "%s: read error", path);
-  fclose (fp);
-  if (rc == FGA_OK)
-    {
-      cfg->text[len] = '\0';
-      const int required[] = { K_N, K_M, K_T, K_GAP, K_SEEDS };
-      for (size_t i = 0; i < sizeof required / sizeof *required && rc == FGA_OK; i++)
-        if (!seen[required[i]])
-          rc = fgap_error_set (err, FGA_ERR_INPUT, "%s: the key %s is missing (required: n, "
-                              "m, t, gap, seeds)", path, keys[required[i]]);
-    }
+  size_t len;
+  int rc = fgap_config_load (&cfg->text, &len, path, err);
+  if (rc != FGA_OK)
+    return rc;
+  hparse_t h;
+  memset (&h, 0, sizeof h);
+  h.cfg = cfg;
+  fgap_ini ini;
+  fgap_ini_init (&ini, path, &h, err);
+  rc = fgap_ini_parse (&ini, cfg->text, hardness_section, hardness_key);
+  if (rc == FGA_OK && h.section_line == 0)
+    rc = fgap_ini_fail (&ini, 0, FGA_ERR_INPUT, "missing section [hardness]");
+  static const int required[] = { K_N, K_M, K_T, K_GAP, K_SEEDS };
+  for (size_t i = 0; i < sizeof required / sizeof *required && rc == FGA_OK; i++)
+    if (!h.seen[required[i]])
+      rc = fgap_ini_fail (&ini, h.section_line, FGA_ERR_INPUT, "[hardness] needs %s "
+                          "(required: n, m, t, gap, seeds)", keys[required[i]]);
   if (rc != FGA_OK)
     fga_hardness_config_clear (cfg);
   return rc;
@@ -429,21 +403,6 @@ write_instances (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_c
     }
 }
 
-/* Least squares of y on x; returns the slope (NaN for fewer than two
-   distinct x).  */
-static double
-slope (const double *x, const double *y, size_t k)
-{
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < k; i++)
-    mx += x[i], my += y[i];
-  mx /= (double) k, my /= (double) k;
-  double sxy = 0, sxx = 0;
-  for (size_t i = 0; i < k; i++)
-    sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
-  return k >= 2 && sxx > 0 ? sxy / sxx : NAN;
-}
-
 static void
 write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config *cfg)
 {
@@ -461,7 +420,9 @@ write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_con
   fputs ("| n | N = 2n | m | d | t | s / sqrt(ln n) | R | accuracy | least g | r at least g "
          "| x: r = N^x | poly runs from g | certified g | log10 r certified |\n"
          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", fp);
-  double lx[FGA_HARDNESS_MAX], lg[FGA_HARDNESS_MAX], lr[FGA_HARDNESS_MAX];
+  /* The growth laws fitted below, as power laws in N (fga_fit_power):
+     r ~ c N^x, and least g = a ln N + const, which is e^g ~ c N^a.  */
+  double N[FGA_HARDNESS_MAX], eg[FGA_HARDNESS_MAX], r[FGA_HARDNESS_MAX];
   size_t nfit = 0;
   for (size_t a = 0; a < nrows;)
     {
@@ -508,8 +469,8 @@ write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_con
           double x = lrl / log10 (2.0 * (double) w->n);
           fprintf (fp, "%ld | %.3fe%+d | %.2f | ", least, pow (10, lrl - floor (lrl)),
                    (int) floor (lrl), x);
-          lx[nfit] = log (2.0 * (double) w->n), lg[nfit] = (double) least,
-            lr[nfit] = lrl * log (10.0);
+          N[nfit] = 2.0 * (double) w->n, eg[nfit] = exp ((double) least),
+            r[nfit] = pow (10, lrl);
           nfit++;
         }
       if (norun)
@@ -525,17 +486,25 @@ write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_con
       a = b;
     }
   if (nfit >= 2)
-    fprintf (fp, "\nLeast squares over the %zu sizes: least g = %.2f ln N + const, growing "
-             "like log n; ln r against ln N has slope %.2f, so r grows like N^%.2f, and x stays "
-             "bounded away from 0: r = n^Theta(1), where the regime B = o(sqrt(log n)) of the "
-             "upper bound gives n^o(1).\n", nfit, slope (lx, lg, nfit), slope (lx, lr, nfit),
-             slope (lx, lr, nfit));
+    {
+      /* A fit that refuses (every n the same, or e^g or r beyond the
+         doubles) leaves its exponent NaN, printed as such.  */
+      fga_fit fg, fr;
+      fga_fit_power (&fg, N, eg, nfit, 0, NULL);
+      fga_fit_power (&fr, N, r, nfit, 0, NULL);
+      fprintf (fp, "\nLeast squares over the %zu sizes: least g = %.2f ln N + const, growing "
+               "like log n; ln r against ln N has slope %.2f, so r grows like N^%.2f, and x "
+               "stays bounded away from 0: r = n^Theta(1), where the regime B = o(sqrt(log n)) "
+               "of the upper bound gives n^o(1).\n", nfit, fg.exponent, fr.exponent,
+               fr.exponent);
+    }
   fputs ("\nColumns and every instance: instances.csv; the decision at every degree: "
          "degrees.csv. Regenerate: fgattn hardness experiments/hardness.conf -o DIR.\n", fp);
 }
 
+/* hardness.json: the version and the configuration as read.  */
 static int
-write_json (FILE *fp, const fga_hardness_config *cfg)
+write_json (const char *path, const fga_hardness_config *cfg, fga_error *err)
 {
   json_t *o = json_object ();
   json_object_set_new (o, "format", json_string ("fgattn-hardness"));
@@ -545,8 +514,7 @@ write_json (FILE *fp, const fga_hardness_config *cfg)
   json_object_set_new (o, "basis", json_string (fga_basis_name (cfg->basis)));
   json_object_set_new (o, "R", json_string (cfg->R_max ? "max" : "auto"));
   json_object_set_new (o, "config", json_string (cfg->text));
-  int rc = json_dumpf (o, fp, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-  fputc ('\n', fp);
+  int rc = fgap_json_write_atomic (path, o, JSON_INDENT (2) | JSON_PRESERVE_ORDER, err);
   json_decref (o);
   return rc;
 }
@@ -634,25 +602,32 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
 {
   if (cfg->nn == 0 || cfg->nseeds == 0 || !(cfg->gap > 0))
     return fgap_error_set (err, FGA_ERR_INPUT, "the configuration is empty");
-  if (mkdir (outdir, 0777) != 0 && errno != EEXIST)
-    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", outdir,
-                          strerror (errno));
-  size_t total = cfg->nn * cfg->nseeds * 2;
-  row_t *rows = fgap_calloc (total, sizeof *rows, "the rows", err);
-  if (rows == NULL)
-    return FGA_ERR_NOMEM;
   char path[4][4096];
   const char *names[4] = { "instances.csv", "degrees.csv", "summary.md", "hardness.json" };
   for (int f = 0; f < 4; f++)
     if ((size_t) snprintf (path[f], sizeof path[f], "%s/%s", outdir, names[f])
         >= sizeof path[f])
-      {
-        fgap_free (rows);
-        return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
-      }
-  fga_atomic_file af[4];
-  int opened = 0, rc = FGA_OK;
-  for (; opened < 4 && rc == FGA_OK; opened++)
+      return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
+  if (mkdir (outdir, 0777) != 0 && errno != EEXIST)
+    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", outdir,
+                          strerror (errno));
+  /* One writer per folder: a second run would replace these files half-way.  */
+  fgap_dir_lock lock;
+  int rc = fgap_dir_lock_take (&lock, outdir, err);
+  if (rc != FGA_OK)
+    return rc;
+  size_t total = cfg->nn * cfg->nseeds * 2;
+  row_t *rows = fgap_calloc (total, sizeof *rows, "the rows", err);
+  if (rows == NULL)
+    {
+      fgap_dir_lock_release (&lock);
+      return FGA_ERR_NOMEM;
+    }
+  /* The CSV files and the summary are written under temporary names and
+     renamed together at the end, hardness.json last.  */
+  fga_atomic_file af[3];
+  int opened = 0;
+  for (; opened < 3 && rc == FGA_OK; opened++)
     rc = fga_atomic_open (&af[opened], path[opened], err);
   if (rc != FGA_OK)
     opened--;
@@ -678,8 +653,6 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
     {
       write_instances (af[0].fp, rows, total, cfg);
       write_summary (af[2].fp, rows, total, cfg);
-      if (write_json (af[3].fp, cfg) != 0)
-        rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path[3]);
     }
   for (int f = 0; f < opened; f++)
     {
@@ -688,6 +661,9 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
       else
         fga_atomic_abort (&af[f]);
     }
+  if (rc == FGA_OK)
+    rc = write_json (path[3], cfg, err);
   fgap_free (rows);
+  fgap_dir_lock_release (&lock);
   return rc;
 }

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 
-/* fga_reduce -- the construction of REFERENCES.md section 4 */
+/* fga_reduce -- the construction of theory/lower-bound.md, section 2 */
 int
 fga_reduce (fga_instance_ptr inst, fga_reduction_info *info, fga_hamming_srcptr h,
             fga_error *err)
@@ -94,22 +94,8 @@ fga_reduction_write_info (const char *dir, const fga_reduction_info *info, fga_e
   json_object_set_new (o, "no_bound", json_real (info->no_bound));
   json_object_set_new (o, "accuracy", json_real (info->accuracy));
   json_object_set_new (o, "decide_at", json_real (info->decide_at));
-  fga_atomic_file af;
-  int rc = fga_atomic_open (&af, path, err);
-  if (rc == FGA_OK)
-    {
-      if (json_dumpf (o, af.fp, JSON_INDENT (2) | JSON_PRESERVE_ORDER
-                      | JSON_REAL_PRECISION (17)) != 0)
-        {
-          fga_atomic_abort (&af);
-          rc = fgap_error_set (err, FGA_ERR_IO, "%s: cannot write the JSON", path);
-        }
-      else
-        {
-          fputc ('\n', af.fp);
-          rc = fga_atomic_commit (&af, err);
-        }
-    }
+  int rc = fgap_json_write_atomic (path, o, JSON_INDENT (2) | JSON_PRESERVE_ORDER
+                                   | JSON_REAL_PRECISION (17), err);
   json_decref (o);
   return rc;
 }

@@ -39,6 +39,7 @@
    decide_at is made on that MPFR value.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 
 #include <limits.h>
 
@@ -103,10 +104,11 @@ reduced_entry_value (double *s, fga_instance_srcptr inst, fga_error *err)
   return FGA_OK;
 }
 
-int
-fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
-                           const fga_reduction_info *info, fga_basis basis, double R,
-                           long gmax, fga_error *err)
+/* The arguments fga_reduction_degree_scan refuses before it computes
+   anything, and the instance's one value s.  */
+static int
+scan_check (double *s, fga_instance_srcptr inst, const fga_reduction_info *info, long gmax,
+            fga_error *err)
 {
   int rc = fga_reduction_check (inst, info, err);
   if (rc != FGA_OK)
@@ -117,35 +119,44 @@ fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
   if (!(info->accuracy > 0) || !isfinite (info->decide_at))
     return fgap_error_set (err, FGA_ERR_INPUT, "the reduction's accuracy %g is not positive",
                           info->accuracy);
-  double s;
-  if ((rc = reduced_entry_value (&s, inst, err)) != FGA_OK)
-    return rc;
+  return reduced_entry_value (s, inst, err);
+}
 
-  size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols, nreal = info->n;
+/* The counts by score value, once for every degree: *hist (the caller frees
+   it) gets N0[i][c] = hist[2 (i nc + c)] and N1[i][c] = hist[2 (i nc + c) + 1],
+   nc = d + 1, and *cmax the largest c that occurs.  */
+static int
+score_histograms (size_t **hist, size_t *cmax, fga_instance_srcptr inst, fga_error *err)
+{
+  size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols;
   size_t nc = d + 1, cells;
+  *hist = NULL;
   if (fgap_size_mul (&cells, nq, nc) != 0 || fgap_size_mul (&cells, cells, 2) != 0)
     return fgap_error_set (err, FGA_ERR_INPUT, "the histograms of %zu rows overflow", nq);
-  size_t *hist = fgap_calloc (cells, sizeof *hist, "the score histograms", err);
-  if (hist == NULL)
+  size_t *H = fgap_calloc (cells, sizeof *H, "the score histograms", err);
+  if (H == NULL)
     return FGA_ERR_NOMEM;
-
-  /* N0[i][c] = hist[2 (i nc + c)], N1[i][c] = hist[2 (i nc + c) + 1].  */
-  size_t cmax = 0;
+  *cmax = 0;
   for (size_t i = 0; i < nq; i++)
     for (size_t j = 0; j < nk; j++)
       {
         size_t c = 0;
         for (size_t k = 0; k < d; k++)
           c += FGA_MAT (inst->Q, i, k) != 0 && FGA_MAT (inst->K, j, k) != 0;
-        size_t *h = hist + 2 * (i * nc + c);
+        size_t *h = H + 2 * (i * nc + c);
         h[0]++;
         h[1] += FGA_MAT (inst->V, j, 0) != 0;
-        if (c > cmax)
-          cmax = c;
+        if (c > *cmax)
+          *cmax = c;
       }
+  *hist = H;
+  return FGA_OK;
+}
 
-  mpfr_flags_t saved = mpfr_flags_save ();
-  /* The largest score s^2 cmax / d, rounded upward for the check R >= it.  */
+/* The largest score s^2 cmax / d, rounded upward for the check R >= it.  */
+static double
+max_score_up (double s, size_t cmax, size_t d)
+{
   mpfr_t x;
   mpfr_init2 (x, 256);
   mpfr_set_d (x, s, MPFR_RNDU);
@@ -154,17 +165,175 @@ fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
   mpfr_div_ui (x, x, (unsigned long) d, MPFR_RNDU);
   double max_score = mpfr_get_d (x, MPFR_RNDU);
   mpfr_clear (x);
-  if (R == 0)
-    R = max_score;
-  if (!(R >= max_score) || !(R <= FGA_EXPFIT_RMAX))
-    {
-      fgap_free (hist);
-      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
-      return fgap_error_set (err, FGA_ERR_INPUT, "R = %.17g: the polynomial must cover every "
-                            "score, up to %.17g, and R is at most %g", R, max_score,
-                            FGA_EXPFIT_RMAX);
-    }
+  return max_score;
+}
 
+/* Per score value c: x_c, 2 t_c = 2 x_c / R, the last two T_k(t_c) or the
+   last Taylor term, and the partial sum p_g(x_c), all at P bits; and the
+   Chebyshev coefficients.  */
+typedef struct
+{
+  size_t nc;
+  mpfr_t *xc, *tc, *tprev, *tcur, *pv;  /* nc each, in the one allocation xc */
+  mpfr_t *coef;                         /* ncoef: gmax + 1 with Chebyshev, else 0 */
+  long ncoef;
+} values_t;
+
+static void
+values_clear (values_t *v)
+{
+  if (v->xc != NULL)
+    for (size_t i = 0; i < 5 * v->nc; i++)
+      mpfr_clear (v->xc[i]);
+  fgap_free (v->xc);
+  for (long k = 0; k < v->ncoef; k++)
+    mpfr_clear (v->coef[k]);
+  fgap_free (v->coef);
+  memset (v, 0, sizeof *v);
+}
+
+/* x_c = s^2 c / d for c = 0..d, and the coefficients a_0..a_gmax of the
+   Chebyshev series on [-R, R].  On failure v holds nothing to clear.  */
+static int
+values_init (values_t *v, double s, size_t d, double R, fga_basis basis, long gmax,
+             mpfr_prec_t P, fga_error *err)
+{
+  const size_t nc = d + 1;
+  memset (v, 0, sizeof *v);
+  v->xc = fgap_alloc (5 * nc * sizeof (mpfr_t), "the score values", err);
+  v->coef = basis == FGA_BASIS_CHEB
+            ? fgap_alloc ((size_t) (gmax + 1) * sizeof (mpfr_t), "the coefficients", err)
+            : NULL;
+  if (v->xc == NULL || (basis == FGA_BASIS_CHEB && v->coef == NULL))
+    {
+      values_clear (v);
+      return FGA_ERR_NOMEM;
+    }
+  v->nc = nc;
+  v->tc = v->xc + nc, v->tprev = v->xc + 2 * nc, v->tcur = v->xc + 3 * nc;
+  v->pv = v->xc + 4 * nc;
+  for (size_t i = 0; i < 5 * nc; i++)
+    mpfr_init2 (v->xc[i], P);
+  for (size_t c = 0; c < nc; c++)
+    {
+      mpfr_set_d (v->xc[c], s, MPFR_RNDN);
+      mpfr_sqr (v->xc[c], v->xc[c], MPFR_RNDN);          /* exact: 106 bits suffice */
+      mpfr_mul_ui (v->xc[c], v->xc[c], (unsigned long) c, MPFR_RNDN);
+      mpfr_div_ui (v->xc[c], v->xc[c], (unsigned long) d, MPFR_RNDN);
+      mpfr_div_d (v->tc[c], v->xc[c], R, MPFR_RNDN);
+      mpfr_mul_2ui (v->tc[c], v->tc[c], 1, MPFR_RNDN);      /* 2t, for the recurrence */
+    }
+  if (v->coef == NULL)
+    return FGA_OK;
+  v->ncoef = gmax + 1;
+  for (long k = 0; k <= gmax; k++)
+    mpfr_init2 (v->coef[k], P);
+  return fga_cheb_coeffs_bessel (v->coef, gmax, R, err);
+}
+
+/* pv[c] = p_g(x_c) from p_{g-1}(x_c), for g = 0, 1, ... in turn; g = -1
+   gives exp itself, the truth, through the same sums.  */
+static void
+values_step (values_t *v, long g, fga_basis basis)
+{
+  for (size_t c = 0; c < v->nc; c++)
+    {
+      if (g < 0)
+        mpfr_exp (v->pv[c], v->xc[c], MPFR_RNDN);
+      else if (basis == FGA_BASIS_CHEB)
+        {
+          if (g == 0)
+            {
+              mpfr_set_ui (v->tprev[c], 1, MPFR_RNDN);          /* T_0 */
+              mpfr_div_2ui (v->tcur[c], v->tc[c], 1, MPFR_RNDN); /* T_1 = t, exact */
+              mpfr_set (v->pv[c], v->coef[0], MPFR_RNDN);
+              continue;
+            }
+          if (g >= 2)
+            {
+              /* tprev, tcur hold T_{g-2}, T_{g-1}: T_g = 2t T_{g-1} - T_{g-2}
+                 overwrites T_{g-2}, and the swap shifts the pair.  */
+              mpfr_fms (v->tprev[c], v->tc[c], v->tcur[c], v->tprev[c], MPFR_RNDN);
+              mpfr_swap (v->tprev[c], v->tcur[c]);
+            }
+          mpfr_fma (v->pv[c], v->coef[g], v->tcur[c], v->pv[c], MPFR_RNDN);
+        }
+      else
+        {
+          /* Taylor: term_g = x^g / g!, kept in tcur.  */
+          if (g == 0)
+            {
+              mpfr_set_ui (v->tcur[c], 1, MPFR_RNDN);
+              mpfr_set_ui (v->pv[c], 1, MPFR_RNDN);
+              continue;
+            }
+          mpfr_mul (v->tcur[c], v->tcur[c], v->xc[c], MPFR_RNDN);
+          mpfr_div_ui (v->tcur[c], v->tcur[c], (unsigned long) g, MPFR_RNDN);
+          mpfr_add (v->pv[c], v->pv[c], v->tcur[c], MPFR_RNDN);
+        }
+    }
+}
+
+/* The row sums at SUM_PREC bits, and the threshold they are compared with.  */
+typedef struct
+{
+  mpfr_t num, den, term, o, o_max, thr;
+} sums_t;
+
+/* The decision with the current pv: o_i = sum_c N1 p / sum_c N0 p for every
+   query, *max_o the largest over the real queries (the first nreal) and
+   *verdict whether it exceeds thr; NaN and -1 when a real query's row sum is
+   not positive.  *dummy_fail says whether a dummy query's is not.  */
+static void
+row_sums (double *max_o, int *verdict, int *dummy_fail, sums_t *sm, const size_t *hist,
+          size_t nq, size_t nreal, const values_t *v)
+{
+  const size_t nc = v->nc;
+  int fails = 0, dummy_fails = 0, bad = 0;
+  mpfr_set_inf (sm->o_max, -1);
+  const size_t *prev = NULL;
+  for (size_t i = 0; i < nq; i++)
+    {
+      const size_t *h = hist + 2 * i * nc;
+      /* Rows with the same histogram (the dummy queries) give the same o.  */
+      if (prev == NULL || memcmp (prev, h, 2 * nc * sizeof *h) != 0)
+        {
+          mpfr_set_zero (sm->num, 1);
+          mpfr_set_zero (sm->den, 1);
+          for (size_t c = 0; c < nc; c++)
+            {
+              if (h[2 * c] == 0)
+                continue;
+              mpfr_mul_ui (sm->term, v->pv[c], (unsigned long) h[2 * c], MPFR_RNDN);
+              mpfr_add (sm->den, sm->den, sm->term, MPFR_RNDN);
+              mpfr_mul_ui (sm->term, v->pv[c], (unsigned long) h[2 * c + 1], MPFR_RNDN);
+              mpfr_add (sm->num, sm->num, sm->term, MPFR_RNDN);
+            }
+          bad = mpfr_sgn (sm->den) <= 0;
+          if (!bad)
+            mpfr_div (sm->o, sm->num, sm->den, MPFR_RNDN);
+          prev = h;
+        }
+      if (i >= nreal)
+        dummy_fails |= bad;
+      else if (bad)
+        fails = 1;
+      else if (mpfr_cmp (sm->o, sm->o_max) > 0)
+        mpfr_set (sm->o_max, sm->o, MPFR_RNDN);
+    }
+  *max_o = fails ? NAN : mpfr_get_d (sm->o_max, MPFR_RNDN);
+  *verdict = fails ? -1 : mpfr_cmp (sm->o_max, sm->thr) > 0;
+  *dummy_fail = dummy_fails;
+}
+
+/* The scan proper, once R is known: fills scan (cleared first, and again on
+   failure) with the truth and the decision at every degree.  */
+static int
+scan_degrees (fga_reduction_scan *scan, const size_t *hist, fga_instance_srcptr inst,
+              const fga_reduction_info *info, double s, fga_basis basis, double R,
+              double max_score, long gmax, fga_error *err)
+{
+  size_t nq = inst->Q->rows, d = inst->Q->cols;
   fga_reduction_scan_clear (scan);
   scan->max_o = fgap_alloc ((size_t) (gmax + 1) * sizeof (double), "the scan", err);
   scan->verdict = fgap_alloc ((size_t) (gmax + 1) * sizeof (int), "the scan", err);
@@ -172,145 +341,69 @@ fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
   if (scan->max_o == NULL || scan->verdict == NULL || scan->dummy_fail == NULL)
     {
       fga_reduction_scan_clear (scan);
-      fgap_free (hist);
-      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
       return FGA_ERR_NOMEM;
     }
   scan->basis = basis, scan->R = R, scan->max_score = max_score, scan->gmax = gmax;
 
   mpfr_prec_t P = 128 + (mpfr_prec_t) ceil (2 * R * M_LOG2E)
                   + (mpfr_prec_t) ceil (-log2 (info->accuracy));
-  /* Per score value c: x_c, 2 t_c = 2 x_c / R, the last two T_k(t_c) or the
-     last Taylor term, and the partial sum p_g(x_c).  */
-  mpfr_t *xc = fgap_alloc (5 * nc * sizeof (mpfr_t), "the score values", err);
-  mpfr_t *coef = basis == FGA_BASIS_CHEB
-                 ? fgap_alloc ((size_t) (gmax + 1) * sizeof (mpfr_t), "the coefficients", err)
-                 : NULL;
-  if (xc == NULL || (basis == FGA_BASIS_CHEB && coef == NULL))
-    {
-      fgap_free (xc);
-      fgap_free (coef);
-      fga_reduction_scan_clear (scan);
-      fgap_free (hist);
-      mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
-      return FGA_ERR_NOMEM;
-    }
-  mpfr_t *tc = xc + nc, *tprev = xc + 2 * nc, *tcur = xc + 3 * nc, *pv = xc + 4 * nc;
-  for (size_t i = 0; i < 5 * nc; i++)
-    mpfr_init2 (xc[i], P);
-  for (size_t c = 0; c < nc; c++)
-    {
-      mpfr_set_d (xc[c], s, MPFR_RNDN);
-      mpfr_sqr (xc[c], xc[c], MPFR_RNDN);          /* exact: 106 bits suffice */
-      mpfr_mul_ui (xc[c], xc[c], (unsigned long) c, MPFR_RNDN);
-      mpfr_div_ui (xc[c], xc[c], (unsigned long) d, MPFR_RNDN);
-      mpfr_div_d (tc[c], xc[c], R, MPFR_RNDN);
-      mpfr_mul_2ui (tc[c], tc[c], 1, MPFR_RNDN);      /* 2t, for the recurrence */
-    }
-  if (coef != NULL)
-    {
-      for (long k = 0; k <= gmax; k++)
-        mpfr_init2 (coef[k], P);
-      rc = fga_cheb_coeffs_bessel (coef, gmax, R, err);
-    }
-
-  mpfr_t num, den, term, o, o_max, thr;
-  mpfr_inits2 (SUM_PREC, num, den, term, o, o_max, thr, (mpfr_ptr) 0);
-  mpfr_set_d (thr, info->decide_at, MPFR_RNDN);   /* exact: SUM_PREC >= 53 */
-
-  /* The truth: exp itself, through the same sums.  */
+  values_t v;
+  int rc = values_init (&v, s, d, R, basis, gmax, P, err);
+  sums_t sm;
+  mpfr_inits2 (SUM_PREC, sm.num, sm.den, sm.term, sm.o, sm.o_max, sm.thr, (mpfr_ptr) 0);
+  mpfr_set_d (sm.thr, info->decide_at, MPFR_RNDN);   /* exact: SUM_PREC >= 53 */
   for (long g = -1; g <= gmax && rc == FGA_OK; g++)
     {
-      for (size_t c = 0; c < nc; c++)
-        {
-          if (g < 0)
-            mpfr_exp (pv[c], xc[c], MPFR_RNDN);
-          else if (basis == FGA_BASIS_CHEB)
-            {
-              if (g == 0)
-                {
-                  mpfr_set_ui (tprev[c], 1, MPFR_RNDN);       /* T_0 */
-                  mpfr_div_2ui (tcur[c], tc[c], 1, MPFR_RNDN); /* T_1 = t, exact */
-                  mpfr_set (pv[c], coef[0], MPFR_RNDN);
-                  continue;
-                }
-              if (g >= 2)
-                {
-                  /* tprev, tcur hold T_{g-2}, T_{g-1}: T_g = 2t T_{g-1} - T_{g-2}
-                     overwrites T_{g-2}, and the swap shifts the pair.  */
-                  mpfr_fms (tprev[c], tc[c], tcur[c], tprev[c], MPFR_RNDN);
-                  mpfr_swap (tprev[c], tcur[c]);
-                }
-              mpfr_fma (pv[c], coef[g], tcur[c], pv[c], MPFR_RNDN);
-            }
-          else
-            {
-              /* Taylor: term_g = x^g / g!, kept in tcur.  */
-              if (g == 0)
-                {
-                  mpfr_set_ui (tcur[c], 1, MPFR_RNDN);
-                  mpfr_set_ui (pv[c], 1, MPFR_RNDN);
-                  continue;
-                }
-              mpfr_mul (tcur[c], tcur[c], xc[c], MPFR_RNDN);
-              mpfr_div_ui (tcur[c], tcur[c], (unsigned long) g, MPFR_RNDN);
-              mpfr_add (pv[c], pv[c], tcur[c], MPFR_RNDN);
-            }
-        }
-      int fails = 0, dummy_fails = 0, bad = 0;
-      mpfr_set_inf (o_max, -1);
-      const size_t *prev = NULL;
-      for (size_t i = 0; i < nq; i++)
-        {
-          const size_t *h = hist + 2 * i * nc;
-          /* Rows with the same histogram (the dummy queries) give the same o.  */
-          if (prev == NULL || memcmp (prev, h, 2 * nc * sizeof *h) != 0)
-            {
-              mpfr_set_zero (num, 1);
-              mpfr_set_zero (den, 1);
-              for (size_t c = 0; c < nc; c++)
-                {
-                  if (h[2 * c] == 0)
-                    continue;
-                  mpfr_mul_ui (term, pv[c], (unsigned long) h[2 * c], MPFR_RNDN);
-                  mpfr_add (den, den, term, MPFR_RNDN);
-                  mpfr_mul_ui (term, pv[c], (unsigned long) h[2 * c + 1], MPFR_RNDN);
-                  mpfr_add (num, num, term, MPFR_RNDN);
-                }
-              bad = mpfr_sgn (den) <= 0;
-              if (!bad)
-                mpfr_div (o, num, den, MPFR_RNDN);
-              prev = h;
-            }
-          if (i >= nreal)
-            dummy_fails |= bad;
-          else if (bad)
-            fails = 1;
-          else if (mpfr_cmp (o, o_max) > 0)
-            mpfr_set (o_max, o, MPFR_RNDN);
-        }
-      double mo = fails ? NAN : mpfr_get_d (o_max, MPFR_RNDN);
-      int v = fails ? -1 : mpfr_cmp (o_max, thr) > 0;
+      double mo;
+      int verdict, dummy_fails;
+      values_step (&v, g, basis);
+      row_sums (&mo, &verdict, &dummy_fails, &sm, hist, nq, info->n, &v);
       if (g < 0)
         {
-          if (fails || dummy_fails)
+          if (verdict < 0 || dummy_fails)
             rc = fgap_error_set (err, FGA_ERR_COMPUTE, "a row sum of exp is not positive");
-          scan->max_o_exact = mo, scan->yes_exact = v;
+          scan->max_o_exact = mo, scan->yes_exact = verdict;
         }
       else
-        scan->max_o[g] = mo, scan->verdict[g] = v, scan->dummy_fail[g] = dummy_fails;
+        scan->max_o[g] = mo, scan->verdict[g] = verdict, scan->dummy_fail[g] = dummy_fails;
     }
-  mpfr_clears (num, den, term, o, o_max, thr, (mpfr_ptr) 0);
-  for (size_t i = 0; i < 5 * nc; i++)
-    mpfr_clear (xc[i]);
-  fgap_free (xc);
-  if (coef != NULL)
-    for (long k = 0; k <= gmax; k++)
-      mpfr_clear (coef[k]);
-  fgap_free (coef);
-  fgap_free (hist);
-  mpfr_flags_restore (saved, MPFR_FLAGS_ALL);
+  mpfr_clears (sm.num, sm.den, sm.term, sm.o, sm.o_max, sm.thr, (mpfr_ptr) 0);
+  values_clear (&v);
   if (rc != FGA_OK)
     fga_reduction_scan_clear (scan);
+  return rc;
+}
+
+int
+fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr inst,
+                           const fga_reduction_info *info, fga_basis basis, double R,
+                           long gmax, fga_error *err)
+{
+  double s = 0;
+  int rc = scan_check (&s, inst, info, gmax, err);
+  if (rc != FGA_OK)
+    return rc;
+  size_t *hist, cmax;
+  if ((rc = score_histograms (&hist, &cmax, inst, err)) != FGA_OK)
+    return rc;
+
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
+  double max_score = max_score_up (s, cmax, inst->Q->cols);
+  if (R == 0)
+    R = max_score;
+  if (!(R >= max_score) || !(R <= FGA_EXPFIT_RMAX))
+    {
+      /* A refusal, like those above: the scan is left as it was.  */
+      rc = fgap_error_set (err, FGA_ERR_INPUT, "R = %.17g: the polynomial must cover every "
+                          "score, up to %.17g, and R is at most %g", R, max_score,
+                          FGA_EXPFIT_RMAX);
+      goto done;
+    }
+  rc = scan_degrees (scan, hist, inst, info, s, basis, R, max_score, gmax, err);
+
+done:
+  fgap_free (hist);
+  fgap_mpfr_state_restore (&st);
   return rc;
 }

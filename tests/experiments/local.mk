@@ -28,6 +28,10 @@ tests_experiments_t_scaling_LDADD = $(FGA_TEST_LIBS)
 
 TESTS += tests/experiments/sweep-resume.test
 EXTRA_DIST += tests/experiments/sweep-resume.test
+TESTS += tests/experiments/sweep-lock.test
+EXTRA_DIST += tests/experiments/sweep-lock.test
+TESTS += tests/experiments/sweep-enospc.test
+EXTRA_DIST += tests/experiments/sweep-enospc.test
 EXTRA_DIST += tests/fixtures/sweep-good.conf tests/fixtures/sweep-minimal.conf \
 	tests/fixtures/sweep-bad-key.conf tests/fixtures/sweep-bad-method.conf \
 	tests/fixtures/report-basic/results.csv tests/fixtures/report-basic/rank.csv \

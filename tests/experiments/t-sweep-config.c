@@ -251,9 +251,10 @@ START_TEST (test_refusals_lists)
   snprintf (text, sizeof text, GRID "seeds = %s,99\n" EXACT, list);
   check_refused (text, FGA_ERR_INPUT, 4, "too many values (at most 64)");
 
-  /* a line too long for the INI reader is refused, not split */
+  /* 192 values on one line: read whole (no line limit), refused for their
+     count, not split into lines */
   snprintf (text, sizeof text, GRID "seeds = %s,%s,%s\n" EXACT, list, list, list);
-  check_refused (text, FGA_ERR_INPUT, 4, "line longer than");
+  check_refused (text, FGA_ERR_INPUT, 4, "too many values (at most 64)");
 
   /* [rank] and [truth] */
   check_refused (GRID "[rank]\ntol = 1/n, 0\n" EXACT, FGA_ERR_INPUT, 5,
@@ -261,6 +262,151 @@ START_TEST (test_refusals_lists)
   check_refused (GRID "[truth]\nprec = 20\n" EXACT, FGA_ERR_INPUT, 5, "prec");
   check_refused (GRID "[truth]\ndigits = 20\n" EXACT, FGA_ERR_INPUT, 5,
                  "unknown key 'digits'");
+}
+END_TEST
+
+/* Writes len bytes (NUL bytes included) to a fresh temporary file.  */
+static void
+write_bytes (char *path, size_t size, const char *bytes, size_t len)
+{
+  snprintf (path, size, "/tmp/fga-t-sweep-config-XXXXXX");
+  int fd = mkstemp (path);
+  ck_assert_msg (fd >= 0, "mkstemp: %s", strerror (errno));
+  ck_assert_int_eq (write (fd, bytes, len), (ssize_t) len);
+  ck_assert_int_eq (close (fd), 0);
+}
+
+/* Lines longer than inih's buffer (INI_MAX_LINE, 200 bytes in Debian's
+   libinih) are read whole, with inih's rules for values and comments.  */
+START_TEST (test_long_lines)
+{
+  char text[8192], list[2048] = "", pad[1024];
+  /* 64 seeds spread over some 700 characters, an inline comment after */
+  for (int k = 0; k < FGA_SWEEP_MAX_LIST; k++)
+    {
+      size_t used = strlen (list);
+      snprintf (list + used, sizeof list - used, "%s%d", k ? ",        " : "", 1000 + k);
+    }
+  memset (pad, 'x', 600);
+  pad[600] = '\0';
+  snprintf (text, sizeof text, "# %s\n" GRID "seeds =   %s   ; %s\n" EXACT, pad, list, pad);
+  ck_assert_uint_gt (strlen (list), 400);
+  read_ok (text);
+  ck_assert_uint_eq (cfg.nseeds, FGA_SWEEP_MAX_LIST);
+  ck_assert_uint_eq (cfg.seeds[0], 1000);
+  ck_assert_uint_eq (cfg.seeds[FGA_SWEEP_MAX_LIST - 1], 1000 + FGA_SWEEP_MAX_LIST - 1);
+  /* a long line whose value is short: white space and the comment go */
+  snprintf (text, sizeof text, GRID "[method p]\nspec = poly:basis=cheb %s; %s\n",
+            pad + 300, pad);
+  for (char *x = strstr (text, "cheb ") + 5; *x == 'x'; x++)
+    *x = ' ';
+  read_ok (text);
+  ck_assert_str_eq (cfg.methods[0].spec, "poly:basis=cheb");
+  snprintf (text, sizeof text, GRID "[method p]\nspec = %s\n", pad);
+  check_refused (text, FGA_ERR_INPUT, 5, "spec: must be a method string of 1 to 511");
+  /* a long line that is not key = value, and one whose '=' is in a comment */
+  snprintf (text, sizeof text, GRID "%s\n" EXACT, pad);
+  check_refused (text, FGA_ERR_INPUT, 4, "expected '[section]', 'key = value' or a comment");
+  snprintf (text, sizeof text, GRID "seeds ; %s = 1\n" EXACT, pad);
+  check_refused (text, FGA_ERR_INPUT, 4, "expected '[section]'");
+  /* a long unknown key is named, shortened */
+  snprintf (text, sizeof text, GRID "%.150s = 1 %s\n" EXACT, pad, pad);
+  check_refused (text, FGA_ERR_INPUT, 4, "unknown key 'xxxx");
+  /* CRLF line ends are fine, long or not */
+  snprintf (text, sizeof text, "[grid]\r\nn = 256\r\nbeta = 1\r\nseeds = %s\r\n"
+            "[method e]\r\nspec = exact\r\n", list);
+  read_ok (text);
+  ck_assert_uint_eq (cfg.nseeds, FGA_SWEEP_MAX_LIST);
+}
+END_TEST
+
+/* A file that is not text is refused by the reader at its line, before
+   anything is parsed (it used to come back from the sweep as "out of
+   memory", jansson refusing to record it).  */
+START_TEST (test_not_text)
+{
+  check_refused (GRID "[method e]\nspec = exact ; caf\xe9\n", FGA_ERR_INPUT, 5,
+                 "not UTF-8 (the byte 0xE9, column 19)");
+  check_refused ("# \xc0\xaf overlong\n" GRID EXACT, FGA_ERR_INPUT, 1, "not UTF-8");
+  check_refused ("# \xed\xa0\x80 a surrogate\n" GRID EXACT, FGA_ERR_INPUT, 1, "not UTF-8");
+  check_refused ("# \xf4\x90\x80\x80 beyond U+10FFFF\n" GRID EXACT, FGA_ERR_INPUT, 1,
+                 "not UTF-8");
+  check_refused (GRID "# cut short \xe2\x82\n" EXACT, FGA_ERR_INPUT, 4, "not UTF-8");
+  check_refused (GRID "dist = uniform\x01\n" EXACT, FGA_ERR_INPUT, 4, "control character 0x01");
+  check_refused (GRID "dist = uni\rform\n" EXACT, FGA_ERR_INPUT, 4, "control character 0x0D");
+  /* UTF-8 itself is fine, in comments, labels and after a BOM */
+  read_ok ("\xef\xbb\xbf# \xce\xb2 = B / sqrt(ln n), \xe2\x89\xa4 \xf0\x9f\x98\x80\n" GRID
+           "[method \xc3\xa9]\nspec = exact\n");
+  ck_assert_str_eq (cfg.methods[0].label, "\xc3\xa9");
+
+  /* a NUL byte, which fputs could not even write */
+  static const char nul[] = "[grid]\nn = 256\x00\nbeta = 1\n" EXACT;
+  char path[64];
+  write_bytes (path, sizeof path, nul, sizeof nul - 1);
+  fga_error err;
+  fga_error_init (&err);
+  int rc = fga_sweep_config_read (&cfg, path, &err);
+  char want[128];
+  snprintf (want, sizeof want, "%s:2: a NUL byte (column 8)", path);
+  unlink (path);
+  ck_assert_int_eq (rc, FGA_ERR_INPUT);
+  ck_assert_msg (strncmp (err.msg, want, strlen (want)) == 0, "%s", err.msg);
+}
+END_TEST
+
+/* Sizes are refused at their line before any work: values beyond any
+   integer, a precision the truth does not take, cells beyond the
+   machine's memory.  */
+START_TEST (test_sizes)
+{
+  check_refused ("[grid]\nn = 256\nd = 1e300*log2(n)\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 3,
+                 "too large for an integer");
+  check_refused (GRID "[truth]\nprec = 4611686018427387904\n" EXACT, FGA_ERR_INPUT, 5,
+                 "prec: '4611686018427387904' is not a whole number from 53 to 1048576");
+  check_refused (GRID "[truth]\nprec = 1048577\n" EXACT, FGA_ERR_INPUT, 5, "prec");
+  read_ok (GRID "[truth]\nprec = 1048576\n" EXACT);
+  /* n = 10^12: Q alone is 8 10^12 d bytes */
+  check_refused ("[grid]\nn = 256, 1000000000000\nbeta = 1, 2\nseeds = 7\n" EXACT,
+                 FGA_ERR_INPUT, 2, "cell n=1000000000000,b=1,seed=7 needs about ");
+  check_refused ("[grid]\nn = 256, 1000000000000\nbeta = 1, 2\nseeds = 7\n" EXACT,
+                 FGA_ERR_INPUT, 2, "more than this machine's ");
+  /* d = 10^7 at n = 1024: Q, K, V and two outputs take 400 GB */
+  check_refused ("[grid]\nn = 1024\nd = 10000000\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 3,
+                 "cell n=1024,b=1,seed=1 needs about ");
+  /* the rank's n x n matrix: the line of max_n */
+  check_refused ("[grid]\nn = 4000000\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
+                 "[rank]\ntol = 1/n\nmax_n = 4000000\n" EXACT, FGA_ERR_INPUT, 9,
+                 "rank of P ");
+  /* a method's budget: the line of its spec */
+  check_refused (GRID "[method p]\nspec = poly:budget=4611686018427387904\n", FGA_ERR_INPUT, 5,
+                 "largest method ");
+
+  /* A configuration made in code is checked by fga_sweep_run before the
+     folder is made.  */
+  read_ok (GRID EXACT);
+  cfg.path[0] = '\0';
+  cfg.prec = (long) 4611686018427387904LL;
+  char dir[] = "/tmp/fga-t-sweep-config-sizes-XXXXXX";
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  ck_assert_int_eq (rmdir (dir), 0);
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_opts opts = { 1, NULL, NULL };
+  ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "prec = 4611686018427387904") != NULL, "%s", err.msg);
+  ck_assert_int_eq (access (dir, F_OK), -1);
+  cfg.prec = 128;
+  cfg.n[0] = 1000000000000;
+  ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "cell n=1000000000000,b=1,seed=1 needs about") != NULL, "%s",
+                 err.msg);
+  ck_assert_int_eq (access (dir, F_OK), -1);
+  cfg.n[0] = 256;
+  cfg.d_fixed = 0;
+  cfg.d_coef = 1e300;
+  ck_assert_int_eq (fga_sweep_config_check (&cfg, 1, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "too large for an integer") != NULL, "%s", err.msg);
+  ck_assert_int_eq (fga_sweep_config_d (&cfg, 256), SIZE_MAX);
 }
 END_TEST
 
@@ -354,6 +500,9 @@ sweep_config_suite (void)
   tcase_add_test (tc, test_B_from_beta);
   tcase_add_test (tc, test_refusals_grid);
   tcase_add_test (tc, test_refusals_lists);
+  tcase_add_test (tc, test_long_lines);
+  tcase_add_test (tc, test_not_text);
+  tcase_add_test (tc, test_sizes);
   tcase_add_test (tc, test_too_many_methods);
   tcase_add_test (tc, test_refusals_methods);
   tcase_add_test (tc, test_missing_file);

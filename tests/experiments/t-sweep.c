@@ -3,9 +3,12 @@
 #include <config.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -154,9 +157,10 @@ make_dir (void)
 static void
 remove_dir (char *dir)
 {
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "sweep.json" };
+  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "sweep.json",
+                                        ".lock" };
   char path[4200];
-  for (size_t k = 0; k < 4; k++)
+  for (size_t k = 0; k < 5; k++)
     {
       snprintf (path, sizeof path, "%s/%s", dir, names[k]);
       unlink (path);
@@ -210,6 +214,83 @@ sorted_rows (const csv_t *t, int cut_last)
   return out;
 }
 
+/* I_k(x), the modified Bessel function, by its series
+   sum_j (x/2)^(2j+k) / (j! (j+k)!) in long double, rounded up by a margin
+   far above the rounding of the sum (every term is positive).  */
+static double
+bessel_i (int k, double x)
+{
+  long double h = x / 2, t = 1, sum = 0;
+  for (int i = 1; i <= k; i++)
+    t *= h / i;
+  for (int j = 0; j < 200 && t > 0; j++)
+    {
+      sum += t;
+      if (t < 1e-30L * sum)
+        break;
+      t *= h * h / ((long double) (j + 1) * (long double) (j + 1 + k));
+    }
+  return (double) (sum * (1 + 1e-15L));
+}
+
+/* The certified error bound of poly:basis=cheb,deg=g (R=auto) on the cell's
+   instance, from the definitions (theory/upper-bound.md, lemmas 5 and 6;
+   fga_poly_rounding_bound in fgattn/mpfr.h), not from the method's stats:
+   - R = tau max_i |q_i| max_j |k_j|, rounded up (Cauchy-Schwarz);
+   - p is the Chebyshev series of e^{R t} cut at degree g, so
+     |p(x) - e^x| <= sum_{k > g} |a_k| with a_k = 2 I_k(R), and e^x >= e^-R
+     gives the relative error *eps_rel = e^R sum_{k > g} 2 I_k(R);
+   - the rounding of the double evaluation: with u = 2^-53, r = C(d+g, d),
+     m = 2 g + n + r + 1, gamma_m = m u / (1 - m u) and P = sum |c_k| R^k <=
+     sum_j |a_j| (1 + sqrt 2)^j (the coefficients of T_j in absolute value
+     sum to |T_j(i)|), rho = gamma_m P e^R / (1 - eps), rb = 2 rho / (1 - rho)
+     + u (1 + 2 rho / (1 - rho));
+   - the truth is the correctly rounded Att: u ||V||_inf more.
+   Returns (2 eps + rb + u) ||V||_inf; *eps_rel >= 1 makes it vacuous.  */
+static double
+poly_bound (double *eps_rel, size_t n, double b, unsigned long seed, long g)
+{
+  const size_t d = 4;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_t inst;
+  fga_instance_init (inst);
+  double B = b * sqrt (log ((double) n));
+  ck_assert_int_eq (fga_instance_generate (inst, n, n, d, d, B, B, FGA_DIST_UNIFORM, seed, &err),
+                    FGA_OK);
+  long double q2 = 0, k2 = 0, vmax = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      long double sq = 0, sk = 0;
+      for (size_t l = 0; l < d; l++)
+        {
+          sq += (long double) FGA_MAT (inst->Q, i, l) * FGA_MAT (inst->Q, i, l);
+          sk += (long double) FGA_MAT (inst->K, i, l) * FGA_MAT (inst->K, i, l);
+          vmax = fmaxl (vmax, fabsl ((long double) FGA_MAT (inst->V, i, l)));
+        }
+      q2 = fmaxl (q2, sq);
+      k2 = fmaxl (k2, sk);
+    }
+  fga_instance_clear (inst);
+  double R = fmax ((double) (sqrtl (q2) * sqrtl (k2) / d * (1 + 1e-12L)), 0x1p-30);
+  double tail = 0;
+  for (long k = g + 1; k <= g + 80; k++)
+    tail += 2 * bessel_i ((int) k, R);
+  *eps_rel = tail * exp (R) * (1 + 1e-12);
+  double P = 0;
+  for (long j = 0; j <= g; j++)
+    P += (j == 0 ? 1 : 2) * bessel_i ((int) j, R) * pow (1 + sqrt (2), (double) j);
+  double r = 1;
+  for (long k = 1; k <= g; k++)
+    r = r * (double) (d + (size_t) k) / (double) k;     /* C(d + g, g) */
+  const double u = 0x1p-53;
+  double m = 2 * (double) g + (double) n + r + 1;
+  double gamma = m * u / (1 - m * u);
+  double rho = gamma * P * exp (R) / (1 - *eps_rel) * (1 + 1e-12);
+  double rb = 2 * rho / (1 - rho) + u * (1 + 2 * rho / (1 - rho));
+  return (2 * *eps_rel + rb + u) * (double) vmax * (1 + 1e-12);
+}
+
 START_TEST (test_rows_and_values)
 {
   fga_sweep_config cfg;
@@ -228,6 +309,7 @@ START_TEST (test_rows_and_values)
   int cstatus = col (&t[0], "status"), cmax = col (&t[0], "max_abs");
   int clabel = col (&t[0], "label"), csize = col (&t[0], "size"), ccell = col (&t[0], "cell");
   int ctruth = col (&t[0], "truth"), cmul = col (&t[0], "mul");
+  size_t bounded = 0;
   for (size_t r = 1; r < t[0].nrows; r++)
     {
       ck_assert_str_eq (t[0].field[r][cstatus], "ok");
@@ -240,8 +322,25 @@ START_TEST (test_rows_and_values)
           ck_assert_str_eq (t[0].field[r][csize], "");
         }
       else
-        ck_assert_msg (e > 0 && isfinite (e), "poly: max_abs %g", e);
+        {
+          /* within the method's certified bound, computed here */
+          size_t n;
+          double b;
+          unsigned long seed;
+          ck_assert_int_eq (sscanf (t[0].field[r][ccell], "n=%zu,b=%lf,seed=%lu", &n, &b,
+                                    &seed), 3);
+          long deg = strtol (t[0].field[r][csize], NULL, 10);
+          double eps_rel, bound = poly_bound (&eps_rel, n, b, seed, deg);
+          ck_assert_msg (e > 0 && isfinite (e), "poly: max_abs %g", e);
+          if (eps_rel < 1)
+            {
+              ck_assert_msg (e <= bound, "%s deg %ld: max_abs %g above the certified bound %g",
+                             t[0].field[r][ccell], deg, e, bound);
+              bounded++;
+            }
+        }
     }
+  ck_assert_uint_gt (bounded, 0);
 
   /* rank: between 1 and n */
   int crank = col (&t[1], "rank"), ctol = col (&t[1], "tol"), cn = col (&t[1], "n");
@@ -448,6 +547,136 @@ START_TEST (test_refused_and_foreign)
 }
 END_TEST
 
+/* One writer per folder: a folder locked by another writer (here this
+   process, through another open file: flock does not care) is refused at
+   once, FGA_ERR_IO naming the holder, and nothing is written in it.  */
+START_TEST (test_busy_folder)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.nn = 1;
+  cfg.nb = 1;
+  char *dir = make_dir ();
+  fga_error err;
+  fga_error_init (&err);
+  fgap_dir_lock lock;
+  ck_assert_int_eq (fgap_dir_lock_take (&lock, dir, &err), FGA_OK);
+  fga_sweep_opts opts = { 1, NULL, NULL };
+  ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_IO);
+  char want[256];
+  snprintf (want, sizeof want, "%s is being written by another fgattn (pid %ld)", dir,
+            (long) getpid ());
+  ck_assert_msg (strstr (err.msg, want) != NULL, "%s", err.msg);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);        /* .lock alone */
+  fgap_dir_lock_release (&lock);
+  run_sweep (&cfg, dir, 1);
+  remove_dir (dir);
+}
+END_TEST
+
+/* tsketch plans FFTW transforms in prepare, in cells run in parallel:
+   FFTW's planner is not thread-safe (a double free or a crash, before its
+   lock).  64 cells at four sizes each, four jobs; every row ok, and the
+   rows those of two jobs (each cell on one thread either way).  */
+START_TEST (test_tsketch_jobs)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.n[0] = 32;
+  cfg.n[1] = 48;
+  cfg.nb = 4;
+  cfg.b[0] = 0.25, cfg.b[1] = 0.5, cfg.b[2] = 1, cfg.b[3] = 1.5;
+  cfg.nseeds = 8;
+  for (size_t k = 0; k < 8; k++)
+    cfg.seeds[k] = k + 1;
+  cfg.ntol = 0;
+  cfg.nmethods = 1;
+  fga_sweep_method *m = &cfg.methods[0];
+  memset (m, 0, sizeof *m);
+  snprintf (m->label, sizeof m->label, "ts");
+  snprintf (m->spec, sizeof m->spec, "tsketch:deg=3");
+  snprintf (m->size_key, sizeof m->size_key, "m");
+  m->nsizes = 4;
+  m->sizes[0] = 8, m->sizes[1] = 16, m->sizes[2] = 32, m->sizes[3] = 64;
+  char *dir4 = make_dir (), *dir2 = make_dir ();
+  run_sweep (&cfg, dir4, 4);
+  run_sweep (&cfg, dir2, 2);
+  csv_t a[3], b[3];
+  read_three (a, dir4);
+  read_three (b, dir2);
+  ck_assert_uint_eq (a[0].nrows, 1 + 64 * 4);
+  int cstatus = col (&a[0], "status");
+  for (size_t r = 1; r < a[0].nrows; r++)
+    ck_assert_msg (strcmp (a[0].field[r][cstatus], "ok") == 0, "%s", a[0].line[r]);
+  char *ra = sorted_rows (&a[0], 1), *rb = sorted_rows (&b[0], 1);
+  ck_assert_str_eq (ra, rb);
+  free (ra);
+  free (rb);
+  for (int k = 0; k < 3; k++)
+    {
+      csv_free (&a[k]);
+      csv_free (&b[k]);
+    }
+  remove_dir (dir4);
+  remove_dir (dir2);
+}
+END_TEST
+
+/* A write that fails mid-run (a full disk; here a file size limit, EFBIG,
+   which needs no root: sweep-enospc.test does ENOSPC itself) stops the
+   sweep with FGA_ERR_IO naming the file, frees the rows it could not
+   append (a sanitizer build reports any leak at the child's exit, whose
+   status is checked), and the folder resumes to the rows of a whole run.  */
+START_TEST (test_write_error)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  char *dir = make_dir (), *whole = make_dir ();
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      signal (SIGXFSZ, SIG_IGN);
+      struct rlimit lim = { 1500, 1500 };   /* the headers and one cell */
+      if (setrlimit (RLIMIT_FSIZE, &lim) != 0)
+        _exit (77);
+      fga_error err;
+      fga_error_init (&err);
+      fga_sweep_opts opts = { 1, NULL, NULL };
+      int rc = fga_sweep_run (&cfg, dir, &opts, &err);
+      int ok = rc == FGA_ERR_IO && strstr (err.msg, "results.csv: File too large") != NULL;
+      if (!ok)
+        fprintf (stderr, "test_write_error: %d %s\n", rc, err.msg);
+      exit (ok ? 0 : 3);       /* exit, not _exit: LeakSanitizer looks then */
+    }
+  int status;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert_msg (WIFEXITED (status), "the child died of signal %d", WTERMSIG (status));
+  if (WEXITSTATUS (status) != 77)
+    {
+      ck_assert_msg (WEXITSTATUS (status) == 0, "the child exited %d (3: not the error "
+                     "expected, see above; another: the sanitizer's, a leak)",
+                     WEXITSTATUS (status));
+      run_sweep (&cfg, dir, 1);
+      run_sweep (&cfg, whole, 1);
+      csv_t a[3], b[3];
+      read_three (a, dir);
+      read_three (b, whole);
+      for (int k = 0; k < 3; k++)
+        {
+          char *ra = sorted_rows (&a[k], k == 0), *rb = sorted_rows (&b[k], k == 0);
+          ck_assert_str_eq (ra, rb);
+          free (ra);
+          free (rb);
+          csv_free (&a[k]);
+          csv_free (&b[k]);
+        }
+    }
+  remove_dir (dir);
+  remove_dir (whole);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -458,6 +687,9 @@ main (void)
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_resume_partial);
   tcase_add_test (tc, test_refused_and_foreign);
+  tcase_add_test (tc, test_busy_folder);
+  tcase_add_test (tc, test_tsketch_jobs);
+  tcase_add_test (tc, test_write_error);
   suite_add_tcase (s, tc);
   return fga_test_run_suite (s);
 }

@@ -259,6 +259,66 @@ START_TEST (test_scan_refusals)
 }
 END_TEST
 
+/* MPFR's exponent range and flags come back as the caller left them on
+   every exit: success, a refusal before any MPFR work (gmax), a refusal
+   after it (R misses a score).  And the scan does not depend on the
+   caller's range: under [-4, 4], where e^R and most Chebyshev coefficients
+   fall outside, it gives what it gives under the default range.  */
+START_TEST (test_scan_mpfr_state)
+{
+  fga_instance_t inst;
+  fga_reduction_info info;
+  small_instance (inst, &info);
+  fga_error err;
+  fga_error_init (&err);
+  double R = fga_score_radius (inst->Q, inst->K, 1.0 / (double) info.d);
+  const long gmax = 14;
+  fga_reduction_scan ref, scan;
+  fga_reduction_scan_init (&ref);
+  fga_reduction_scan_init (&scan);
+  ck_assert_msg (fga_reduction_degree_scan (&ref, inst, &info, FGA_BASIS_CHEB, R, gmax, &err)
+                 == FGA_OK, "%s", err.msg);
+
+  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
+  mpfr_set_emin (-4);
+  mpfr_set_emax (4);
+  mpfr_clear_flags ();
+  mpfr_set_erangeflag ();
+  mpfr_set_inexflag ();
+  const mpfr_flags_t flags = mpfr_flags_save ();
+  int rc[3];
+  rc[0] = fga_reduction_degree_scan (&scan, inst, &info, FGA_BASIS_CHEB, R, gmax, &err);
+  ck_assert (mpfr_get_emin () == -4 && mpfr_get_emax () == 4);
+  ck_assert_uint_eq (mpfr_flags_save (), flags);
+  rc[1] = fga_reduction_degree_scan (&scan, inst, &info, FGA_BASIS_CHEB, R, -1, NULL);
+  ck_assert (mpfr_get_emin () == -4 && mpfr_get_emax () == 4);
+  ck_assert_uint_eq (mpfr_flags_save (), flags);
+  rc[2] = fga_reduction_degree_scan (&scan, inst, &info, FGA_BASIS_CHEB, info.lambda, gmax,
+                                     NULL);
+  ck_assert (mpfr_get_emin () == -4 && mpfr_get_emax () == 4);
+  ck_assert_uint_eq (mpfr_flags_save (), flags);
+  mpfr_set_emin (emin);
+  mpfr_set_emax (emax);
+  mpfr_clear_flags ();
+
+  ck_assert_msg (rc[0] == FGA_OK, "%s", err.msg);
+  ck_assert_int_eq (rc[1], FGA_ERR_INPUT);
+  ck_assert_int_eq (rc[2], FGA_ERR_INPUT);
+  /* The refusals left the scan of the first call as it was.  */
+  ck_assert_int_eq (scan.gmax, gmax);
+  ck_assert (scan.max_o_exact == ref.max_o_exact && scan.yes_exact == ref.yes_exact);
+  for (long g = 0; g <= gmax; g++)
+    ck_assert_msg ((scan.max_o[g] == ref.max_o[g]
+                    || (isnan (scan.max_o[g]) && isnan (ref.max_o[g])))
+                   && scan.verdict[g] == ref.verdict[g]
+                   && scan.dummy_fail[g] == ref.dummy_fail[g],
+                   "g = %ld: max_o %.17g against %.17g", g, scan.max_o[g], ref.max_o[g]);
+  fga_reduction_scan_clear (&scan);
+  fga_reduction_scan_clear (&ref);
+  fga_instance_clear (inst);
+}
+END_TEST
+
 /* --- the configuration ------------------------------------------------------ */
 
 static int
@@ -303,11 +363,18 @@ START_TEST (test_config)
 
   static const char *bad[][2] = {
     { "[hardness]\nn = 64, 32\nm = 12\nt = 2\ngap = 1\nseeds = 1\n", ":2: n: the sizes must increase" },
-    { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 1\nbogus = 3\n", ":7: unknown key `bogus'" },
-    { "[hardness]\nn = 8\nm = 12\nm = 13\n", ":4: m given twice (first on line 3)" },
-    { "[hardness]\nn = 8\nm = 12\nt = 2\nseeds = 1\n", "the key gap is missing" },
-    { "n = 8\n", ":1: a key before the section" },
-    { "[grid]\nn = 8\n", ":1: [grid]: the one section is [hardness]" },
+    { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 1\nbogus = 3\n",
+      ":7: [hardness]: unknown key 'bogus' (known: n, m, t, gap, seeds, basis, R, gmax)" },
+    { "[hardness]\nn = 8\nm = 12\nm = 13\n", ":4: [hardness]: key 'm' repeated (first at line 3)" },
+    { "[hardness]\nn = 8\nm = 12\nt = 2\nseeds = 1\n", ":1: [hardness] needs gap" },
+    { "# nothing\n", ":0: missing section [hardness]" },
+    { "n = 8\n", ":1: key 'n' outside any section" },
+    { "[grid]\nn = 8\n", ":1: unknown section [grid] (expected [hardness])" },
+    { "[hardness]\nn = 8\n[hardness]\n", ":3: section [hardness] repeated (first at line 1)" },
+    { "[hardness]\nn = 8\n  m = 12\n", ":3: indented line" },
+    { "[hardness]\nn = 8\nm = 12 # no inline #\n", ":3: m: an integer" },
+    { "[hardness]\nn = 8\nbasis = cheb\xff\n", ":3: not UTF-8 (the byte 0xFF, column 13)" },
+    { "[hardness]\n# \x7f\n", ":2: the control character 0x7F" },
     { "[hardness]\nn = 8\nm = 3 log n\n", ":3: m: an integer" },
     { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = -1\n", ":5: gap" },
     { "[hardness]\nn = 1\n", ":2: n: a list of integers >= 2" },
@@ -315,7 +382,7 @@ START_TEST (test_config)
     { "[hardness]\nn = 8\nR = 3\n", ":3: R: auto or max" },
     { "[hardness]\nn = 8\nbasis = fourier\n", ":3: basis" },
     { "[hardness]\nn = 8\ngmax = 0\n", ":3: gmax" },
-    { "[hardness]\nn = 8\nm\n", ":3: expected `key = value'" },
+    { "[hardness]\nn = 8\nm\n", ":3: expected '[section]', 'key = value' or a comment" },
   };
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
     {
@@ -326,6 +393,35 @@ START_TEST (test_config)
   char path[512];
   path_of (path, sizeof path, "missing.conf");
   ck_assert_int_eq (fga_hardness_config_read (&cfg, path, &err), FGA_ERR_INPUT);
+
+  /* A NUL byte, at its line.  */
+  static const char nul[] = "[hardness]\nn = 8\nm = 1\x00\n";
+  path_of (path, sizeof path, "nul.conf");
+  FILE *f = fopen (path, "wb");
+  ck_assert_ptr_nonnull (f);
+  ck_assert_uint_eq (fwrite (nul, 1, sizeof nul - 1, f), sizeof nul - 1);
+  fclose (f);
+  ck_assert_int_eq (fga_hardness_config_read (&cfg, path, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "nul.conf:3: a NUL byte (column 6)") != NULL, "%s", err.msg);
+
+  /* Lines longer than inih's 200 bytes are read whole: 64 seeds and a
+     long comment, CRLF ends; the text is kept as read.  */
+  char text[4096] = "# ", list[1024] = "";
+  for (int k = 0; k < 300; k++)
+    strcat (text, "-");
+  for (int k = 0; k < FGA_HARDNESS_MAX; k++)
+    {
+      size_t used = strlen (list);
+      snprintf (list + used, sizeof list - used, "%s%d", k ? ",   " : "", 100 + k);
+    }
+  size_t used = strlen (text);
+  snprintf (text + used, sizeof text - used, "\r\n[hardness]\r\nn = 8\r\nm = 12\r\nt = 2\r\n"
+            "gap = 1\r\nseeds = %s    ; the seeds\r\n", list);
+  ck_assert_msg (read_config (&cfg, text, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_uint_eq (cfg.nseeds, FGA_HARDNESS_MAX);
+  ck_assert_uint_eq (cfg.seeds[FGA_HARDNESS_MAX - 1], 100 + FGA_HARDNESS_MAX - 1);
+  ck_assert_str_eq (cfg.text, text);
+  fga_hardness_config_clear (&cfg);
 }
 END_TEST
 
@@ -367,7 +463,7 @@ START_TEST (test_run)
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
   ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
-  ck_assert_uint_eq (fga_test_count_entries (out), 4);
+  ck_assert_uint_eq (fga_test_count_entries (out), 5);     /* the four and .lock */
 
   /* Every instance: brute force and exp agree; the least degree is at most
      the certified one; and degrees.csv says every degree from the least
@@ -437,7 +533,38 @@ START_TEST (test_run)
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
   ck_assert_int_ne (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_OK);
   fga_hardness_config_clear (&cfg);
-  ck_assert_uint_eq (fga_test_count_entries (out), 0);
+  ck_assert_uint_eq (fga_test_count_entries (out), 1);
+  snprintf (p, sizeof p, "%s/.lock", out);
+  ck_assert_int_eq (access (p, F_OK), 0);
+}
+END_TEST
+
+/* A folder being written by another run is refused at once, nothing in it
+   touched; the lock goes with its holder.  */
+START_TEST (test_busy_folder)
+{
+  char conf[512], out[512], p[600];
+  path_of (conf, sizeof conf, "busy.conf");
+  path_of (out, sizeof out, "busy");
+  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
+  ck_assert_int_eq (mkdir (out, 0777), 0);
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
+  fgap_dir_lock lock;
+  ck_assert_int_eq (fgap_dir_lock_take (&lock, out, &err), FGA_OK);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_IO);
+  char want[700];
+  snprintf (want, sizeof want, "%s is being written by another fgattn (pid %ld)", out,
+            (long) getpid ());
+  ck_assert_msg (strstr (err.msg, want) != NULL, "%s", err.msg);
+  ck_assert_uint_eq (fga_test_count_entries (out), 1);
+  fgap_dir_lock_release (&lock);
+  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
+  snprintf (p, sizeof p, "%s/hardness.json", out);
+  ck_assert_int_eq (access (p, F_OK), 0);
+  fga_hardness_config_clear (&cfg);
 }
 END_TEST
 
@@ -451,11 +578,13 @@ hardness_suite (void)
   tcase_add_test (tc, test_scan_exact_and_certified);
   tcase_add_test (tc, test_stable);
   tcase_add_test (tc, test_scan_refusals);
+  tcase_add_test (tc, test_scan_mpfr_state);
   suite_add_tcase (s, tc);
   tc = tcase_create ("experiment");
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_config);
   tcase_add_test (tc, test_run);
+  tcase_add_test (tc, test_busy_folder);
   suite_add_tcase (s, tc);
   return s;
 }

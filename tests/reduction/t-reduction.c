@@ -338,7 +338,7 @@ END_TEST
 
 START_TEST (test_references_example)
 {
-  /* REFERENCES.md section 4: n = 64, m = 32, t = 6, eps = 0.5 gives YES
+  /* theory/lower-bound.md, section 3: n = 64, m = 32, t = 6, eps = 0.5 gives YES
      bound 1.19e-7 and NO bound 5.96e-8; planted max o = 2.39e-7 and
      unplanted 2.99e-9 there (our random vectors differ: the inequalities
      are what must hold).  */
