@@ -3,10 +3,12 @@
 #ifndef FGA_CLI_H
 #define FGA_CLI_H
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "fgattn.h"
 
-/* Exit statuses (DESIGN.md section 10).  */
+/* Exit statuses (documented in README.md, "A tour").  */
 #define CLI_OK 0
 #define CLI_FAILED 1      /* a computation failed */
 #define CLI_USAGE 2       /* bad usage or bad input */
@@ -21,10 +23,19 @@ int cli_fail_err (const fga_error *err);
 /* The exit status for a library status code.  */
 int cli_status (int code);
 
-/* Option values, refused with a message naming the option.  */
-int cli_parse_size (size_t *out, const char *text, const char *option, size_t min);
-int cli_parse_real (double *out, const char *text, const char *option, int positive);
-int cli_parse_ulong (unsigned long *out, const char *text, const char *option);
+/* Option values, read by the library's strict readers (fgattn/core.h,
+   fga_parse_*) and refused with a message naming the option: CLI_OK, or
+   CLI_USAGE after printing it.  Integers are decimal, or a real that is
+   exactly a whole number (1e6); reals are finite.  */
+int cli_parse_size (size_t *out, const char *text, const char *option, size_t min, size_t max);
+int cli_parse_ulong (unsigned long *out, const char *text, const char *option,
+                     unsigned long max);
+int cli_parse_long (long *out, const char *text, const char *option, long min, long max);
+/* flags: FGA_PARSE_OPEN_MIN, FGA_PARSE_OPEN_MAX (fgattn/core.h).  */
+int cli_parse_real (double *out, const char *text, const char *option, double min, double max,
+                    unsigned flags);
+/* A finite real > 0.  */
+int cli_parse_positive (double *out, const char *text, const char *option);
 
 /* Output formats of every command that prints results.  */
 typedef enum { CLI_TABLE, CLI_CSV, CLI_JSON } cli_format_t;
@@ -57,8 +68,91 @@ const char *cli_num (char *buf, size_t size, double x);
    program dies of the signal as usual.  */
 void cli_install_signal_handlers (void);
 
-/* Refuses (before any work) an output path whose folder is missing or not writable. */
-int cli_check_writable (const char *path, const char *option);
+/* The files of one command, named as its options are read, checked
+   together before any work, and its outputs written as one atomic group:
+
+     cli_files_t files;
+     cli_files_init (&files);
+     cli_files_input_dir (&files, dir, "-i", cli_instance_files);
+     cli_files_output (&files, out, "-o");
+     if ((rc = cli_files_check (&files)) != CLI_OK) ...     -- before any work
+     ... compute ...
+     if (rc == FGA_OK)
+       rc = cli_files_begin (&files, &err);
+     if (rc == FGA_OK)
+       rc = fga_npy_write (cli_files_tmp (&files, out), T, &err);
+     rc = cli_files_end (&files, rc, &err);                 -- all or nothing
+
+   cli_files_check refuses (CLI_USAGE, one message naming the option and
+   the path): a required input that is missing; an output folder that is
+   missing or not writable; an output that exists and is not a regular file
+   (a folder, a device such as /dev/null or /dev/stdout on a terminal, a
+   FIFO, a socket, a symbolic link to one of those or to nothing; a
+   symbolic link to a regular file is followed: that file is replaced, the
+   link stays); an output that is one of the inputs or another output (the
+   same device and inode when it exists, else the same folder, resolved by
+   realpath, and name); an output that is the file standard output or
+   standard error goes to.  */
+#define CLI_FILES_MAX 16
+
+typedef struct
+{
+  const char *path;            /* as given */
+  const char *option;          /* the option that named it */
+  int output;                  /* 0 input, 1 output file, 2 output folder */
+  const char *const *names;    /* folders: the files in it, NULL-terminated; a
+                                  leading '?' marks an input that may be absent */
+  const char *tmp;             /* outputs, after cli_files_begin: where to write */
+} cli_file_t;
+
+typedef struct
+{
+  size_t n;
+  cli_file_t f[CLI_FILES_MAX];
+  fga_atomic_group group;
+} cli_files_t;
+
+/* The files of an instance folder, and of fgattn reduce's output.  */
+extern const char *const cli_instance_files[];
+extern const char *const cli_reduced_files[];
+
+void cli_files_init (cli_files_t *f);
+/* An input file that must exist.  */
+void cli_files_input (cli_files_t *f, const char *path, const char *option);
+/* An input folder that must exist, holding names (see cli_file_t).  */
+void cli_files_input_dir (cli_files_t *f, const char *dir, const char *option,
+                          const char *const *names);
+void cli_files_output (cli_files_t *f, const char *path, const char *option);
+/* An output folder, made when missing (its parent must exist), into which
+   the command writes names.  */
+void cli_files_output_dir (cli_files_t *f, const char *dir, const char *option,
+                           const char *const *names);
+int cli_files_check (cli_files_t *f);
+/* Opens the group: a temporary name for every output.  A library status. */
+int cli_files_begin (cli_files_t *f, fga_error *err);
+/* The temporary name of the output registered as path (a folder for a
+   folder output), NULL if there is none.  */
+const char *cli_files_tmp (const cli_files_t *f, const char *path);
+/* One more file of the output folder registered as path, written in its
+   temporary folder, for names known only after writing.  A library status. */
+int cli_files_add_name (cli_files_t *f, const char *path, const char *name, fga_error *err);
+/* With rc = FGA_OK, renames every output into place, or none; otherwise
+   removes the temporaries.  Either way the group is gone, and a message in
+   err names the outputs by their real names, not their temporary ones.
+   Returns the library status.  */
+int cli_files_end (cli_files_t *f, int rc, fga_error *err);
+
+/* Refuses (CLI_USAGE) an output folder that a library function makes and
+   fills itself: it must be a writable folder, or be missing with a
+   writable parent (with `parents', the nearest existing ancestor).  */
+int cli_check_outdir (const char *dir, const char *option, int parents);
+
+/* The physical memory of this machine in bytes (+Inf if unknown).  */
+double cli_physical_bytes (void);
+/* Refuses (CLI_USAGE) work that needs about `bytes' of memory when that is
+   more than the machine has, with a message naming `what' (e.g. "-n 1000000
+   -d 1000000: the instance (Q, K, V)"), the size and the memory.  */
+int cli_check_memory (double bytes, const char *what);
 
 /* Options -c (--causal) -b -w -l -Y (--c) -r -a (--alpha) -K (--levels) -m
    -T (--kind) -S (--segment) of analyze and scaling: sets the parameter of

@@ -1,14 +1,16 @@
-/* cli_util -- messages, option values, output formats and signals of the fgattn program */
+/* cli_util -- messages, option values, output formats, signals, files and memory of the fgattn program */
 
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -41,45 +43,46 @@ cli_fail_err (const fga_error *err)
 }
 
 int
-cli_parse_size (size_t *out, const char *text, const char *option, size_t min)
+cli_parse_size (size_t *out, const char *text, const char *option, size_t min, size_t max)
 {
-  char *end;
-  errno = 0;
-  if (text[0] == '-')
-    return cli_fail (CLI_USAGE, "%s %s: expected a whole number >= %zu", option, text, min);
-  unsigned long long v = strtoull (text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE || v > SIZE_MAX || v < min)
-    return cli_fail (CLI_USAGE, "%s %s: expected a whole number >= %zu", option, text, min);
-  *out = (size_t) v;
+  fga_error err;
+  if (fga_parse_size (out, text, min, max, option, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "%s", err.msg);
   return CLI_OK;
 }
 
 int
-cli_parse_ulong (unsigned long *out, const char *text, const char *option)
+cli_parse_ulong (unsigned long *out, const char *text, const char *option, unsigned long max)
 {
-  char *end;
-  errno = 0;
-  if (text[0] == '-')
-    return cli_fail (CLI_USAGE, "%s %s: expected a whole number >= 0", option, text);
-  unsigned long v = strtoul (text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE)
-    return cli_fail (CLI_USAGE, "%s %s: expected a whole number >= 0", option, text);
-  *out = v;
+  fga_error err;
+  if (fga_parse_ulong (out, text, 0, max, option, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "%s", err.msg);
   return CLI_OK;
 }
 
 int
-cli_parse_real (double *out, const char *text, const char *option, int positive)
+cli_parse_long (long *out, const char *text, const char *option, long min, long max)
 {
-  char *end;
-  errno = 0;
-  double x = strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (x))
-    return cli_fail (CLI_USAGE, "%s %s: expected a finite number", option, text);
-  if (positive && !(x > 0))
-    return cli_fail (CLI_USAGE, "%s %s: must be positive", option, text);
-  *out = x;
+  fga_error err;
+  if (fga_parse_long (out, text, min, max, option, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "%s", err.msg);
   return CLI_OK;
+}
+
+int
+cli_parse_real (double *out, const char *text, const char *option, double min, double max,
+                unsigned flags)
+{
+  fga_error err;
+  if (fga_parse_real (out, text, min, max, flags, option, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "%s", err.msg);
+  return CLI_OK;
+}
+
+int
+cli_parse_positive (double *out, const char *text, const char *option)
+{
+  return cli_parse_real (out, text, option, 0, INFINITY, FGA_PARSE_OPEN_MIN);
 }
 
 int
@@ -221,12 +224,46 @@ json_string (const char *s, FILE *out)
   fputc ('"', out);
 }
 
+/* Whether s is a number as JSON writes one: -?(0|[1-9][0-9]*)(.[0-9]+)?
+   ([eE][+-]?[0-9]+)?  (strtod also takes "0x1p3", "+1", ".5", "1.", "INF").  */
+static int
+is_json_number (const char *s)
+{
+  if (*s == '-')
+    s++;
+  if (*s == '0')
+    s++;
+  else if (*s >= '1' && *s <= '9')
+    while (*s >= '0' && *s <= '9')
+      s++;
+  else
+    return 0;
+  if (*s == '.')
+    {
+      if (!(*++s >= '0' && *s <= '9'))
+        return 0;
+      while (*s >= '0' && *s <= '9')
+        s++;
+    }
+  if (*s == 'e' || *s == 'E')
+    {
+      s++;
+      if (*s == '+' || *s == '-')
+        s++;
+      if (!(*s >= '0' && *s <= '9'))
+        return 0;
+      while (*s >= '0' && *s <= '9')
+        s++;
+    }
+  return *s == '\0';
+}
+
 static void
 json_cell (const char *s, FILE *out)
 {
   if (*s == '\0' || strcmp (s, "nan") == 0 || strcmp (s, "inf") == 0 || strcmp (s, "-inf") == 0)
     fputs ("null", out);
-  else if (is_number (s))
+  else if (is_json_number (s))
     fputs (s, out);
   else
     json_string (s, out);
@@ -336,7 +373,10 @@ cli_table_clear (cli_table_t *t)
 static void
 on_signal (int sig)
 {
-  fga_atomic_remove_pending ();
+  /* During a group commit the signal waits: the commit completes, then
+     raises it again and we come back here.  */
+  if (!fga_atomic_signal (sig))
+    return;
   signal (sig, SIG_DFL);
   raise (sig);
 }
@@ -357,25 +397,6 @@ cli_read_instance (fga_instance_ptr inst, const char *dir)
   fga_instance_init (inst);
   if (fga_instance_read (inst, dir, &err) != FGA_OK)
     return cli_fail_err (&err);
-  return CLI_OK;
-}
-
-int
-cli_check_writable (const char *path, const char *option)
-{
-  char dir[4096];
-  const char *slash = strrchr (path, '/');
-  if (slash == NULL)
-    snprintf (dir, sizeof dir, ".");
-  else if (slash == path)
-    snprintf (dir, sizeof dir, "/");
-  else
-    snprintf (dir, sizeof dir, "%.*s", (int) (slash - path), path);
-  if (path[0] == '\0' || (slash != NULL && slash[1] == '\0'))
-    return cli_fail (CLI_USAGE, "%s '%s': not a file name", option, path);
-  if (access (dir, W_OK | X_OK) != 0)
-    return cli_fail (CLI_USAGE, "%s %s: cannot write in folder %s: %s", option, path, dir,
-                     strerror (errno));
   return CLI_OK;
 }
 
@@ -400,14 +421,14 @@ cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status)
   switch (opt)
     {
     case 'c': s->causal = 1; return 1;
-    case 'b': *status = cli_parse_size (&s->block, arg, "--block", 0); return 1;
-    case 'w': *status = cli_parse_size (&s->w, arg, "--w", 0); return 1;
-    case 'l': *status = cli_parse_size (&s->l, arg, "--l", 0); return 1;
-    case 'Y': *status = cli_parse_size (&s->c, arg, "--c", 1); return 1;
-    case 'r': *status = cli_parse_size (&s->r, arg, "--r", 1); return 1;
-    case 'a': *status = cli_parse_size (&s->alpha, arg, "--alpha", 2); return 1;
-    case 'K': *status = cli_parse_size (&s->levels, arg, "--levels", 0); return 1;
-    case 'm': *status = cli_parse_size (&s->m, arg, "--m", 1); return 1;
+    case 'b': *status = cli_parse_size (&s->block, arg, "--block", 0, SIZE_MAX); return 1;
+    case 'w': *status = cli_parse_size (&s->w, arg, "--w", 0, SIZE_MAX); return 1;
+    case 'l': *status = cli_parse_size (&s->l, arg, "--l", 0, SIZE_MAX); return 1;
+    case 'Y': *status = cli_parse_size (&s->c, arg, "--c", 1, SIZE_MAX); return 1;
+    case 'r': *status = cli_parse_size (&s->r, arg, "--r", 1, SIZE_MAX); return 1;
+    case 'a': *status = cli_parse_size (&s->alpha, arg, "--alpha", 2, SIZE_MAX); return 1;
+    case 'K': *status = cli_parse_size (&s->levels, arg, "--levels", 0, SIZE_MAX); return 1;
+    case 'm': *status = cli_parse_size (&s->m, arg, "--m", 1, SIZE_MAX); return 1;
     case 'S': s->segment = 1; return 1;
     case 'T':
       if (strcmp (arg, "pos") == 0)
@@ -422,4 +443,468 @@ cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status)
     default:
       return 0;
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* The files of a command.  */
+
+const char *const cli_instance_files[] = { "Q.npy", "K.npy", "V.npy", "?instance.json", NULL };
+const char *const cli_reduced_files[] = { "Q.npy", "K.npy", "V.npy", "?instance.json",
+                                          "reduction.json", NULL };
+
+void
+cli_files_init (cli_files_t *f)
+{
+  memset (f, 0, sizeof *f);
+}
+
+static void
+files_add (cli_files_t *f, const char *path, const char *option, int output,
+           const char *const *names)
+{
+  if (f->n == CLI_FILES_MAX)
+    {
+      fputs ("fgattn: internal error: too many files for one command\n", stderr);
+      abort ();
+    }
+  cli_file_t *e = &f->f[f->n++];
+  e->path = path;
+  e->option = option;
+  e->output = output;
+  e->names = names;
+  e->tmp = NULL;
+}
+
+void
+cli_files_input (cli_files_t *f, const char *path, const char *option)
+{
+  files_add (f, path, option, 0, NULL);
+}
+
+void
+cli_files_input_dir (cli_files_t *f, const char *dir, const char *option,
+                     const char *const *names)
+{
+  files_add (f, dir, option, 0, names);
+}
+
+void
+cli_files_output (cli_files_t *f, const char *path, const char *option)
+{
+  files_add (f, path, option, 1, NULL);
+}
+
+void
+cli_files_output_dir (cli_files_t *f, const char *dir, const char *option,
+                      const char *const *names)
+{
+  files_add (f, dir, option, 2, names);
+}
+
+/* One file as the checks see it.  */
+typedef struct
+{
+  const char *option;
+  const char *given;           /* what the option named: the file, or its folder */
+  char shown[4096];            /* as the user named it: the path, or DIR/NAME */
+  int output;
+  int exists;
+  dev_t dev;
+  ino_t ino;
+  char resolved[PATH_MAX + 512];   /* realpath of the file, or of its folder + its name */
+} named_t;
+
+/* The folder part of path ("." when there is none), into buf.  */
+static void
+folder_of (char *buf, size_t size, const char *path)
+{
+  const char *slash = strrchr (path, '/');
+  if (slash == NULL)
+    snprintf (buf, size, ".");
+  else if (slash == path)
+    snprintf (buf, size, "/");
+  else
+    snprintf (buf, size, "%.*s", (int) (slash - path), path);
+}
+
+static void
+name_file (named_t *nm, const cli_file_t *e, const char *path, int output)
+{
+  struct stat sb;
+  char real[PATH_MAX], dir[4096];
+  nm->option = e->option;
+  nm->given = e->path;
+  nm->output = output;
+  snprintf (nm->shown, sizeof nm->shown, "%s", path);
+  nm->exists = stat (path, &sb) == 0;
+  if (nm->exists)
+    {
+      nm->dev = sb.st_dev;
+      nm->ino = sb.st_ino;
+    }
+  if (realpath (path, real) != NULL)
+    {
+      snprintf (nm->resolved, sizeof nm->resolved, "%s", real);
+      return;
+    }
+  folder_of (dir, sizeof dir, path);
+  const char *slash = strrchr (path, '/');
+  if (realpath (dir, real) != NULL)
+    snprintf (nm->resolved, sizeof nm->resolved, "%s/%s", real,
+              slash != NULL ? slash + 1 : path);
+  else
+    snprintf (nm->resolved, sizeof nm->resolved, "%s", path);
+}
+
+static const char *
+kind_of (mode_t mode)
+{
+  return S_ISDIR (mode) ? "a folder" : S_ISCHR (mode) ? "a character device"
+    : S_ISBLK (mode) ? "a block device" : S_ISFIFO (mode) ? "a FIFO"
+    : S_ISSOCK (mode) ? "a socket" : S_ISREG (mode) ? "a regular file" : "not a regular file";
+}
+
+static int
+writable_folder (const char *dir, const char *option, const char *path)
+{
+  struct stat sb;
+  if (stat (dir, &sb) != 0)
+    return cli_fail (CLI_USAGE, "%s %s: cannot write in folder %s: %s", option, path, dir,
+                     strerror (errno));
+  if (!S_ISDIR (sb.st_mode))
+    return cli_fail (CLI_USAGE, "%s %s: cannot write in folder %s: not a folder", option, path,
+                     dir);
+  if (access (dir, W_OK | X_OK) != 0)
+    return cli_fail (CLI_USAGE, "%s %s: cannot write in folder %s: %s", option, path, dir,
+                     strerror (errno));
+  return CLI_OK;
+}
+
+/* An output file: missing, a regular file, or a link to one; in a
+   writable folder (when check_folder).  */
+static int
+check_output_file (const char *path, const char *option, int check_folder)
+{
+  struct stat sb;
+  char dir[4096], real[PATH_MAX];
+  size_t len = strlen (path);
+  if (len == 0 || path[len - 1] == '/')
+    return cli_fail (CLI_USAGE, "%s '%s': not a file name", option, path);
+  const char *target = path;
+  if (lstat (path, &sb) != 0)
+    {
+      if (errno != ENOENT)
+        return cli_fail (CLI_USAGE, "%s %s: %s", option, path, strerror (errno));
+    }
+  else if (S_ISLNK (sb.st_mode))
+    {
+      if (stat (path, &sb) != 0)
+        return cli_fail (CLI_USAGE, "%s %s: a symbolic link to nothing (%s)", option, path,
+                         strerror (errno));
+      if (!S_ISREG (sb.st_mode))
+        return cli_fail (CLI_USAGE, "%s %s: a symbolic link to %s; an output must be a "
+                         "regular file (written whole, then renamed into place)", option, path,
+                         kind_of (sb.st_mode));
+      if (realpath (path, real) == NULL)
+        return cli_fail (CLI_USAGE, "%s %s: %s", option, path, strerror (errno));
+      target = real;
+    }
+  else if (!S_ISREG (sb.st_mode))
+    return cli_fail (CLI_USAGE, "%s %s: exists and is %s; an output must be a regular file "
+                     "(written whole, then renamed into place)", option, path,
+                     kind_of (sb.st_mode));
+  if (!check_folder)
+    return CLI_OK;
+  folder_of (dir, sizeof dir, target);
+  return writable_folder (dir, option, path);
+}
+
+int
+cli_check_outdir (const char *dir, const char *option, int parents)
+{
+  struct stat sb;
+  char parent[4096];
+  size_t len = strlen (dir);
+  if (len == 0)
+    return cli_fail (CLI_USAGE, "%s '': not a folder name", option);
+  if (len >= sizeof parent)
+    return cli_fail (CLI_USAGE, "%s: the folder name is too long", option);
+  if (stat (dir, &sb) == 0)
+    {
+      if (!S_ISDIR (sb.st_mode))
+        return cli_fail (CLI_USAGE, "%s %s: exists and is %s, not a folder", option, dir,
+                         kind_of (sb.st_mode));
+      if (access (dir, W_OK | X_OK) != 0)
+        return cli_fail (CLI_USAGE, "%s %s: cannot write in it: %s", option, dir,
+                         strerror (errno));
+      return CLI_OK;
+    }
+  if (errno != ENOENT && errno != ENOTDIR)
+    return cli_fail (CLI_USAGE, "%s %s: %s", option, dir, strerror (errno));
+  /* Missing: the folder that will hold it.  */
+  snprintf (parent, sizeof parent, "%s", dir);
+  for (;;)
+    {
+      size_t n = strlen (parent);
+      while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = '\0';
+      char up[4096];
+      folder_of (up, sizeof up, parent);
+      snprintf (parent, sizeof parent, "%s", up);
+      if (stat (parent, &sb) == 0)
+        break;
+      if ((errno != ENOENT && errno != ENOTDIR) || !parents)
+        return cli_fail (CLI_USAGE, "%s %s: cannot make the folder: %s: %s", option, dir,
+                         parent, errno == ENOENT ? "no such folder" : strerror (errno));
+      if (strcmp (parent, ".") == 0 || strcmp (parent, "/") == 0)
+        return cli_fail (CLI_USAGE, "%s %s: cannot make the folder", option, dir);
+    }
+  if (!S_ISDIR (sb.st_mode))
+    return cli_fail (CLI_USAGE, "%s %s: cannot make the folder: %s is not a folder", option, dir,
+                     parent);
+  if (access (parent, W_OK | X_OK) != 0)
+    return cli_fail (CLI_USAGE, "%s %s: cannot make the folder in %s: %s", option, dir, parent,
+                     strerror (errno));
+  return CLI_OK;
+}
+
+/* Whether a and b are one file: the same inode, or the same resolved name. */
+static int
+same_named (const named_t *a, const named_t *b)
+{
+  if (a->exists && b->exists && a->dev == b->dev && a->ino == b->ino)
+    return 1;
+  return strcmp (a->resolved, b->resolved) == 0;
+}
+
+/* Whether an existing output is the file a standard stream goes to.  */
+static int
+is_std_stream (const named_t *nm, const char **which)
+{
+  static const char *const names[] = { "standard output", "standard error" };
+  for (int fd = 1; fd <= 2; fd++)
+    {
+      struct stat sb;
+      if (nm->exists && fstat (fd, &sb) == 0 && S_ISREG (sb.st_mode) && sb.st_dev == nm->dev
+          && sb.st_ino == nm->ino)
+        {
+          *which = names[fd - 1];
+          return 1;
+        }
+    }
+  return 0;
+}
+
+int
+cli_files_check (cli_files_t *f)
+{
+  size_t cap = 0;
+  for (size_t k = 0; k < f->n; k++)
+    {
+      cap++;
+      for (const char *const *p = f->f[k].names; p != NULL && *p != NULL; p++)
+        cap++;
+    }
+  named_t *nm = calloc (cap ? cap : 1, sizeof *nm);
+  if (nm == NULL)
+    return cli_fail (CLI_FAILED, "out of memory");
+  size_t nn = 0;
+  int rc = CLI_OK;
+  struct stat sb;
+  char path[4096];
+  for (size_t k = 0; k < f->n && rc == CLI_OK; k++)
+    {
+      const cli_file_t *e = &f->f[k];
+      if (e->output == 0 && e->names == NULL)
+        {
+          if (stat (e->path, &sb) != 0)
+            rc = cli_fail (CLI_USAGE, "%s %s: %s", e->option, e->path, strerror (errno));
+          else if (S_ISDIR (sb.st_mode))
+            rc = cli_fail (CLI_USAGE, "%s %s: a folder, not a file", e->option, e->path);
+          else
+            name_file (&nm[nn++], e, e->path, 0);
+          continue;
+        }
+      if (e->output == 1)
+        {
+          if ((rc = check_output_file (e->path, e->option, 1)) == CLI_OK)
+            name_file (&nm[nn++], e, e->path, 1);
+          continue;
+        }
+      /* folders */
+      if (e->output == 0)
+        {
+          if (stat (e->path, &sb) != 0)
+            rc = cli_fail (CLI_USAGE, "%s %s: %s", e->option, e->path,
+                           errno == ENOENT ? "no such folder" : strerror (errno));
+          else if (!S_ISDIR (sb.st_mode))
+            rc = cli_fail (CLI_USAGE, "%s %s: not a folder", e->option, e->path);
+        }
+      else
+        rc = cli_check_outdir (e->path, e->option, 0);
+      for (const char *const *p = e->names; rc == CLI_OK && *p != NULL; p++)
+        {
+          int optional = **p == '?';
+          const char *name = *p + optional;
+          if ((size_t) snprintf (path, sizeof path, "%s/%s", e->path, name) >= sizeof path)
+            {
+              rc = cli_fail (CLI_USAGE, "%s %s: path too long", e->option, e->path);
+              break;
+            }
+          if (e->output)
+            rc = check_output_file (path, e->option, 0);
+          else if (!optional && stat (path, &sb) != 0)
+            rc = cli_fail (CLI_USAGE, "%s %s: %s: %s", e->option, e->path, path,
+                           errno == ENOENT ? "no such file" : strerror (errno));
+          if (rc == CLI_OK)
+            name_file (&nm[nn++], e, path, e->output != 0);
+        }
+    }
+  /* No output is an input or another output.  */
+  for (size_t j = 0; j < nn && rc == CLI_OK; j++)
+    {
+      const char *which;
+      if (nm[j].output && is_std_stream (&nm[j], &which))
+        {
+          rc = cli_fail (CLI_USAGE, "%s %s: is the file %s goes to; name another file",
+                         nm[j].option, nm[j].shown, which);
+          break;
+        }
+      for (size_t i = 0; i < j && rc == CLI_OK; i++)
+        {
+          if (!(nm[i].output || nm[j].output) || !same_named (&nm[i], &nm[j]))
+            continue;
+          const named_t *out = nm[j].output ? &nm[j] : &nm[i];
+          const named_t *other = out == &nm[j] ? &nm[i] : &nm[j];
+          if (other->output)
+            rc = cli_fail (CLI_USAGE, "%s %s: the same file as %s %s; each output needs a "
+                           "file of its own", out->option, out->shown, other->option,
+                           other->shown);
+          else if (strcmp (other->given, other->shown) != 0)
+            rc = cli_fail (CLI_USAGE, "%s %s: is the input %s, read for %s %s; an output "
+                           "never replaces an input", out->option, out->shown, other->shown,
+                           other->option, other->given);
+          else
+            rc = cli_fail (CLI_USAGE, "%s %s: is the input %s %s; an output never replaces an "
+                           "input", out->option, out->shown, other->option, other->shown);
+        }
+    }
+  free (nm);
+  return rc;
+}
+
+int
+cli_files_begin (cli_files_t *f, fga_error *err)
+{
+  f->group = fga_atomic_group_create (err);
+  if (f->group == NULL)
+    return FGA_ERR_NOMEM;
+  for (size_t k = 0; k < f->n; k++)
+    {
+      cli_file_t *e = &f->f[k];
+      if (e->output == 1)
+        e->tmp = fga_atomic_group_file (f->group, e->path, err);
+      else if (e->output == 2)
+        {
+          const char *names[CLI_FILES_MAX];
+          size_t n = 0;
+          for (const char *const *p = e->names; *p != NULL && n < CLI_FILES_MAX; p++)
+            names[n++] = *p + (**p == '?');
+          e->tmp = fga_atomic_group_folder (f->group, e->path, names, n, err);
+        }
+      else
+        continue;
+      if (e->tmp == NULL)
+        return err->code != FGA_OK ? err->code : FGA_ERR_IO;
+    }
+  return FGA_OK;
+}
+
+const char *
+cli_files_tmp (const cli_files_t *f, const char *path)
+{
+  for (size_t k = 0; k < f->n; k++)
+    if (f->f[k].output && f->f[k].path == path)
+      return f->f[k].tmp;
+  return NULL;
+}
+
+int
+cli_files_add_name (cli_files_t *f, const char *path, const char *name, fga_error *err)
+{
+  for (size_t k = 0; k < f->n; k++)
+    if (f->f[k].output == 2 && f->f[k].path == path && f->f[k].tmp != NULL)
+      return fga_atomic_group_folder_file (f->group, f->f[k].tmp, name, err);
+  err->code = FGA_ERR_INPUT;
+  snprintf (err->msg, sizeof err->msg, "%s: not an output folder being written", path);
+  return FGA_ERR_INPUT;
+}
+
+/* Replaces in msg every occurrence of from by to.  */
+static void
+replace_all (char *msg, size_t size, const char *from, const char *to)
+{
+  size_t lf = strlen (from), lt = strlen (to);
+  char *p = lf > 0 ? strstr (msg, from) : NULL;
+  while (p != NULL)
+    {
+      size_t tail = strlen (p + lf);
+      if ((size_t) (p - msg) + lt + tail + 1 > size)
+        break;
+      memmove (p + lt, p + lf, tail + 1);
+      memcpy (p, to, lt);
+      p = strstr (p + lt, from);
+    }
+}
+
+int
+cli_files_end (cli_files_t *f, int rc, fga_error *err)
+{
+  if (f->group != NULL && rc == FGA_OK)
+    rc = fga_atomic_group_commit (f->group, err);
+  if (rc != FGA_OK)
+    for (size_t k = 0; k < f->n; k++)
+      if (f->f[k].tmp != NULL)
+        replace_all (err->msg, sizeof err->msg, f->f[k].tmp, f->f[k].path);
+  fga_atomic_group_destroy (f->group);
+  f->group = NULL;
+  for (size_t k = 0; k < f->n; k++)
+    f->f[k].tmp = NULL;
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory.  */
+
+double
+cli_physical_bytes (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
+}
+
+static void
+human_bytes (char *buf, size_t size, double b)
+{
+  static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int u = 0;
+  while (b >= 1024 && u < 6)
+    {
+      b /= 1024;
+      u++;
+    }
+  snprintf (buf, size, u == 0 ? "%.0f %s" : "%.3g %s", b, unit[u]);
+}
+
+int
+cli_check_memory (double bytes, const char *what)
+{
+  double phys = cli_physical_bytes ();
+  if (bytes < phys)
+    return CLI_OK;
+  char need[64], have[64];
+  human_bytes (need, sizeof need, bytes);
+  human_bytes (have, sizeof have, phys);
+  return cli_fail (CLI_USAGE, "%s: needs about %s of memory, more than the %s of this machine",
+                   what, need, have);
 }

@@ -26,6 +26,9 @@ static const char usage[] =
   "  exact:algo=stream, window, strided, dilated, fixed, poly, rf,\n"
   "  nystrom:pinv=iter), and mha recurrent conv linear flash (on-chip memory of\n"
   "  --sram M words, default 131072).\n"
+  "M may also be the spec of a method with operation counts (fgattn methods),\n"
+  "whose parameters then replace the options: window:w=8 is window with\n"
+  "--w 8; one no mechanism models (exact:algo=blas) gives its counts alone.\n"
   "fixed (the Sparse Transformer's fixed pattern): blocks of --l L positions\n"
   "(0: ceil(sqrt(n))), the last --c C of each a summary read by every query\n"
   "(default 1, 1 <= C <= L); its path length is 2 through a summary, 1 when\n"
@@ -37,7 +40,7 @@ static const char usage[] =
   "ignore the mask), peak working memory in elements and bytes (8 per double)\n"
   "with its model, minimum sequential steps, maximum path length, depth D as a\n"
   "fan-in-2 circuit, and Brent's bound T_p <= ceil(W/p) + D.\n"
-  "(conv, linear, flash: the mechanisms of REFERENCES.md section 7.)\n"
+  "(conv, linear, flash: models for comparison; theory/sources.md, section 7.)\n"
   "--table prints a paper's Table 1 with numbers: per row the asymptotic class,\n"
   "the exact work at n and at 2n and their ratio, the FLOPs (--convention, default\n"
   "flop2), steps and path length; vaswani's restricted attention has a\n"
@@ -89,12 +92,12 @@ print_depth (const char *nlist, fga_an_spec *s, cli_format_t fmt)
        tok = strtok_r (NULL, ",", &save))
     {
       size_t n;
-      rc = cli_parse_size (&n, tok, "-n", 1);
+      rc = cli_parse_size (&n, tok, "-n", 1, SIZE_MAX);
       if (rc != CLI_OK)
         break;
       fga_an_spec sv = *s, sr = *s;
-      sv.mech = FGA_AN_VANILLA;
-      sr.mech = FGA_AN_RECURRENT;
+      sv.mech = "vanilla";
+      sr.mech = "recurrent";
       sv.nq = sv.nk = sr.nq = sr.nk = n;
       sv.causal = sr.causal = 0;
       if (fga_an_analyze (&a, &sv, &err) != FGA_OK || fga_an_analyze (&r, &sr, &err) != FGA_OK)
@@ -232,7 +235,7 @@ cli_analyze (int argc, char **argv)
   };
   fga_an_spec s;
   fga_an_spec_init (&s);
-  size_t n = 0, nk = 0, v = 0;
+  size_t n = 0, nk = 0;
   int have_mech = 0, conv = -1, have_r = 0;
   const char *table = NULL, *nlist = NULL;
   int depth = 0;
@@ -253,35 +256,28 @@ cli_analyze (int argc, char **argv)
         {
         case 'M':
           {
-            int m = fga_an_mech_parse (optarg);
-            if (m < 0)
-              return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (vanilla, stream, "
-                               "window, strided, dilated, fixed, poly, rf, nystrom, mha, "
-                               "recurrent, conv, linear, flash)", optarg);
-            s.mech = (fga_an_mech) m;
+            char known[512];
+            if (!fga_an_mech_known (optarg))
+              return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (%s)", optarg,
+                               fga_an_mech_list (known, sizeof known, 0));
+            s.mech = optarg;
             have_mech = 1;
             break;
           }
         case 'n':
           nlist = optarg;
-          rc = strchr (optarg, ',') ? CLI_OK : cli_parse_size (&n, optarg, "-n", 1);
+          rc = strchr (optarg, ',') ? CLI_OK : cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX);
           break;
-        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1); break;
-        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1); break;
-        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1); break;
-        case 'H': rc = cli_parse_size (&s.heads, optarg, "--heads", 1); break;
+        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
+        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'H': rc = cli_parse_size (&s.heads, optarg, "--heads", 1, SIZE_MAX); break;
         case 'L': s.lse = 1; break;
-        case 'g':
-          rc = cli_parse_size (&v, optarg, "--g", 0);
-          s.g = (long) v;
-          break;
-        case 'I':
-          rc = cli_parse_size (&v, optarg, "--iters", 0);
-          s.iters = (long) v;
-          break;
-        case 'x': rc = cli_parse_size (&s.k, optarg, "--k", 1); break;
+        case 'g': rc = cli_parse_long (&s.g, optarg, "--g", 0, LONG_MAX); break;
+        case 'I': rc = cli_parse_long (&s.iters, optarg, "--iters", 0, LONG_MAX); break;
+        case 'x': rc = cli_parse_size (&s.k, optarg, "--k", 1, SIZE_MAX); break;
         case 'p': s.separable = 1; break;
-        case 'Z': rc = cli_parse_size (&s.sram, optarg, "--sram", 1); break;
+        case 'Z': rc = cli_parse_size (&s.sram, optarg, "--sram", 1, SIZE_MAX); break;
         case 'C':
           conv = fga_flop_conv_parse (optarg);
           if (conv < 0)
@@ -311,16 +307,17 @@ cli_analyze (int argc, char **argv)
   s.nk = nk ? nk : n;
   if (s.dv == 0)
     s.dv = s.d;
-  if (s.mech == FGA_AN_DILATED && s.w == 0)
+  if (strcmp (s.mech, "dilated") == 0 && s.w == 0)
     s.w = 2048;
-  if (s.mech == FGA_AN_POLY && s.g == 0)
+  if (strcmp (s.mech, "poly") == 0 && s.g == 0)
     s.g = 2;
 
   fga_an_result res;
   fga_an_result_init (&res);
   fga_error err;
   fga_error_init (&err);
-  if (fga_an_analyze (&res, &s, &err) != FGA_OK)
+  /* a method spec becomes its mechanism, with the fields of its parameters */
+  if (fga_an_resolve (&s, &s, &err) != FGA_OK || fga_an_analyze (&res, &s, &err) != FGA_OK)
     {
       fga_an_result_clear (&res);
       return cli_fail_err (&err);
@@ -330,10 +327,18 @@ cli_analyze (int argc, char **argv)
   static const char *const kinds[5] = { "mul", "add", "exp", "div", "cmp" };
   cli_table_t t;
   cli_table_init (&t, 3, names);
-  cli_table_add (&t, "mechanism", fga_an_mech_name (s.mech), "");
+  cli_table_add (&t, "mechanism", res.mech, "");
   for (int i = 0; i < 5; i++)
     add_z (&t, kinds[i], res.ops[i], "exact count");
   add_z (&t, "work", res.work, "W: sum of the five kinds");
+  if (!res.modelled)
+    {
+      /* a method the analyzer has no model of: its own counts only */
+      cli_table_print (&t, fmt, 0, stdout);
+      cli_table_clear (&t);
+      fga_an_result_clear (&res);
+      return CLI_OK;
+    }
   add_z (&t, "macs", res.macs, "multiply-accumulates of the matrix products");
   add_z (&t, "scores", res.scores, "softmax entries computed");
   mpz_t f, p;
@@ -356,7 +361,7 @@ cli_analyze (int argc, char **argv)
   add_z (&t, "mem_elems", res.mem_elems, res.mem_model);
   add_z (&t, "mem_bytes", res.mem_bytes, "8 bytes per element (double)");
   if (mpz_sgn (res.traffic) > 0)
-    add_z (&t, "traffic", res.traffic, s.mech == FGA_AN_FLASH
+    add_z (&t, "traffic", res.traffic, strcmp (res.mech, "flash") == 0
            ? "words moved to and from slow memory (FlashAttention, Algorithm 1)"
            : "words moved to and from slow memory "
              "(standard attention, FlashAttention's Algorithm 0)");

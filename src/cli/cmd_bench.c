@@ -71,17 +71,23 @@ parse_list (size_t *out, size_t *count, const char *text, const char *option)
   *count = 0;
   while (*p != '\0')
     {
-      char *end;
-      errno = 0;
-      if (*p == '-' || *count == MAXLIST)
+      if (*count == MAXLIST)
         return bad_usage ("%s: expected at most 16 positive whole numbers separated by commas",
                           option);
-      unsigned long long v = strtoull (p, &end, 10);
-      if (end == p || errno == ERANGE || v == 0 || v > (1ULL << 24) || (*end != ',' && *end != '\0'))
-        return bad_usage ("%s: expected positive whole numbers (at most 16777216) separated "
-                          "by commas", option);
-      out[(*count)++] = (size_t) v;
-      p = *end == ',' ? end + 1 : end;
+      char item[64];
+      size_t len = strcspn (p, ",");
+      fga_error err;
+      snprintf (item, sizeof item, "%.*s", (int) (len < sizeof item ? len : sizeof item - 1), p);
+      if (len >= sizeof item
+          || fga_parse_size (&out[*count], item, 1, (size_t) 1 << 24, option, &err) != FGA_OK)
+        {
+          char named[128];
+          snprintf (named, sizeof named, "%s %s", option, text);
+          return bad_usage ("%s: expected positive whole numbers (at most 16777216) separated "
+                            "by commas", named);
+        }
+      (*count)++;
+      p += len + (p[len] == ',');
     }
   if (*count == 0)
     return bad_usage ("%s: the list is empty", option);
@@ -351,10 +357,9 @@ fga_cli_bench (int argc, char **argv)
             }
           else
             {
-              char *end;
-              errno = 0;
-              long r = strtol (v, &end, 10);
-              if (end == v || *end != '\0' || errno == ERANGE || r < 1 || r > 1000)
+              long r;
+              fga_error err;
+              if (fga_parse_long (&r, v, 1, 1000, "--reps", &err) != FGA_OK)
                 return bad_usage ("--reps %s: expected a whole number from 1 to 1000", v);
               reps = (int) r;
             }
@@ -459,7 +464,7 @@ fga_cli_bench (int argc, char **argv)
   /* 4. The ground truth.  */
   bench_truth ();
 
-  /* Summary against the figures asked for.  */
+  /* Summary against the target figures.  */
   printf ("\nsummary (best double method, measured by this run):\n");
   for (size_t j = 0; j < nd; j++)
     {
@@ -470,11 +475,11 @@ fga_cli_bench (int argc, char **argv)
         }
       if (ds[j] == 64)
         printf ("  n = 4096, d = 64: %s %.2f GFLOP/s = %.0f%% of square DGEMM (%.2f), "
-                "%.0f%% of the n x 64 x n DGEMM (%.2f); asked: 75%% of DGEMM\n", best_name[j],
+                "%.0f%% of the n x 64 x n DGEMM (%.2f); target: 75%% of DGEMM\n", best_name[j],
                 best_4096[j], 100 * best_4096[j] / yard, yard, 100 * best_4096[j] / shaped[j],
                 shaped[j]);
       else if (ds[j] == 16)
-        printf ("  n = 4096, d = 16: %s %.2f GFLOP/s on %d threads; asked: 20 GFLOP/s on 2 "
+        printf ("  n = 4096, d = 16: %s %.2f GFLOP/s on %d threads; target: 20 GFLOP/s on 2 "
                 "cores\n", best_name[j], best_4096[j], threads);
       else
         printf ("  n = 4096, d = %zu: %s %.2f GFLOP/s = %.0f%% of square DGEMM\n", ds[j],

@@ -42,6 +42,12 @@ cli_compare (int argc, char **argv)
     return cli_fail (CLI_USAGE, "expected two files, TRUTH.npy and APPROX.npy (fgattn compare --help)");
 
   const char *paths[2] = { argv[optind], argv[optind + 1] };
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input (&files, paths[0], "TRUTH");
+  cli_files_input (&files, paths[1], "APPROX");
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
   fga_mat_t M[2];
   fga_error err;
   fga_error_init (&err);

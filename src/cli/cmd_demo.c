@@ -104,6 +104,12 @@ cli_demo (int argc, char **argv)
       }
   if (optind < argc)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  size_t njobs;
+  int rc;
+  if (jobs != NULL && (rc = cli_parse_size (&njobs, jobs, "--jobs", 1, 1024)) != CLI_OK)
+    return rc;
+  if ((rc = cli_check_outdir (out, "-o", 1)) != CLI_OK)
+    return rc;
 
   char conf[4096];
   if (!find_config (conf, sizeof conf))
@@ -125,7 +131,7 @@ cli_demo (int argc, char **argv)
     sweep_argv[n++] = (char *) "--quiet";
   sweep_argv[n] = NULL;
   cli_command = "sweep";
-  int rc = cli_sweep (n, sweep_argv);
+  rc = cli_sweep (n, sweep_argv);
   if (rc != CLI_OK)
     return rc;
 

@@ -68,16 +68,11 @@ parse_item (double *out, const char *item, size_t len, const char *option, const
                      len == 0 ? "empty item in the list" : "item too long");
   memcpy (buf, item, len);
   buf[len] = '\0';
-  char *end;
-  errno = 0;
-  double x = strtod (buf, &end);
-  if (end == buf || *end != '\0' || !isfinite (x))
-    return cli_fail (CLI_USAGE, "%s %s: '%s' is not a finite number", option, text, buf);
-  if (is_eps && !(x > 0 && x < 1))
-    return cli_fail (CLI_USAGE, "%s %s: %s is not in (0, 1)", option, text, buf);
-  if (!is_eps && !(x > 0 && x <= RMAX))
-    return cli_fail (CLI_USAGE, "%s %s: %s is not in (0, %g]", option, text, buf, RMAX);
-  *out = x;
+  fga_error err;
+  if (fga_parse_real (out, buf, 0, is_eps ? 1 : RMAX,
+                      FGA_PARSE_OPEN_MIN | (is_eps ? FGA_PARSE_OPEN_MAX : 0), option, &err)
+      != FGA_OK)
+    return cli_fail (CLI_USAGE, "%s", err.msg);
   return CLI_OK;
 }
 
@@ -238,17 +233,27 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
                           num (b, sizeof b, relative ? f.bound_rel : f.bound_abs));
           cli_table_addf (&t, 6, "%s", num (b, sizeof b, relative ? f.meas_rel : f.meas_abs));
         }
+  /* A cell without a certified degree is no answer: nothing is printed or
+     written then.  */
+  if (status == CLI_OK && missing > 0)
+    status = cli_fail (CLI_FAILED, "%d cells have no degree up to %ld that meets eps; nothing "
+                       "was written", missing, GMAX);
   if (status == CLI_OK && csv_path != NULL)
     {
+      cli_files_t files;
       fga_atomic_file af;
-      if (fga_atomic_open (&af, csv_path, &err) != FGA_OK)
-        status = cli_fail_err (&err);
-      else
+      cli_files_init (&files);
+      cli_files_output (&files, csv_path, "--csv");
+      int rc = cli_files_begin (&files, &err);
+      if (rc == FGA_OK)
+        rc = fga_atomic_open (&af, cli_files_tmp (&files, csv_path), &err);
+      if (rc == FGA_OK)
         {
           cli_table_print (&t, CLI_CSV, 0, af.fp);
-          if (fga_atomic_commit (&af, &err) != FGA_OK)
-            status = cli_fail_err (&err);
+          rc = fga_atomic_commit (&af, &err);
         }
+      if (cli_files_end (&files, rc, &err) != FGA_OK)
+        status = cli_fail_err (&err);
     }
   if (status == CLI_OK && fmt != CLI_TABLE)
     cli_table_print (&t, fmt, 0, stdout);
@@ -285,9 +290,6 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
           printf ("\n");
         }
     }
-  if (status == CLI_OK && missing > 0)
-    status = cli_fail (CLI_FAILED, "%d cells have no degree up to %ld that meets eps", missing,
-                       GMAX);
   cli_table_clear (&t);
   free (deg);
   return status;
@@ -320,12 +322,8 @@ cli_expfit (int argc, char **argv)
         case 'b': basis_text = optarg; break;
         case 'a': relative = 0; break;
         case 'T': table = 1; break;
-        case 'c': csv_path = optarg; rc = cli_check_writable (optarg, "--csv"); break;
-        case 'n':
-          rc = cli_parse_size (&npts, optarg, "--points", 2);
-          if (rc == CLI_OK && npts > 1000000)
-            rc = cli_fail (CLI_USAGE, "--points %s: at most 1000000", optarg);
-          break;
+        case 'c': csv_path = optarg; break;
+        case 'n': rc = cli_parse_size (&npts, optarg, "--points", 2, 1000000); break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
@@ -339,6 +337,14 @@ cli_expfit (int argc, char **argv)
     return cli_fail (CLI_USAGE, "--R and --eps are required (fgattn expfit --help)");
   if (csv_path != NULL && !table)
     return cli_fail (CLI_USAGE, "--csv %s: only with --table", csv_path);
+  if (csv_path != NULL)
+    {
+      cli_files_t files;
+      cli_files_init (&files);
+      cli_files_output (&files, csv_path, "--csv");
+      if ((rc = cli_files_check (&files)) != CLI_OK)
+        return rc;
+    }
 
   /* 0 taylor, 1 cheb, 2 both.  */
   int basis_sel = table ? 2 : 1;

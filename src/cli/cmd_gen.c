@@ -44,17 +44,15 @@ cli_gen (int argc, char **argv)
       rc = CLI_OK;
       switch (c)
         {
-        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1); break;
-        case 'm': rc = cli_parse_size (&nk, optarg, "--nk", 1); break;
-        case 'd': rc = cli_parse_size (&d, optarg, "-d", 1); break;
-        case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1); break;
-        case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
-        case 'b': rc = cli_parse_real (&Bv, optarg, "--Bv", 1); break;
+        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX); break;
+        case 'm': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
+        case 'd': rc = cli_parse_size (&d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'B': rc = cli_parse_positive (&B, optarg, "-B"); break;
+        case 'b': rc = cli_parse_positive (&Bv, optarg, "--Bv"); break;
         case 's':
-          rc = cli_parse_ulong (&seed, optarg, "--seed");
           /* instance.json records the seed as a JSON integer, which is signed. */
-          if (rc == CLI_OK && seed > (unsigned long) INT64_MAX)
-            rc = cli_fail (CLI_USAGE, "--seed %s: must be at most 2^63 - 1", optarg);
+          rc = cli_parse_ulong (&seed, optarg, "--seed", (unsigned long) INT64_MAX);
           break;
         case 't':
           if (fga_dist_parse (&dist, optarg, &err) != FGA_OK)
@@ -78,11 +76,28 @@ cli_gen (int argc, char **argv)
   if (Bv == 0)
     Bv = B;
 
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_output_dir (&files, out, "-o", cli_instance_files);
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
+  /* Q, K and V in memory at once (sizes in double: no overflow).  */
+  char what[160];
+  snprintf (what, sizeof what, "-n %zu --nk %zu -d %zu --dv %zu: the instance (Q, K, V)", n, nk,
+            d, dv);
+  if ((rc = cli_check_memory (8.0 * ((double) n * (double) d + (double) nk * (double) d
+                                     + (double) nk * (double) dv), what)) != CLI_OK)
+    return rc;
+
   fga_instance_t inst;
   fga_instance_init (inst);
   rc = fga_instance_generate (inst, n, nk, d, dv, B, Bv, dist, seed, &err);
+  /* Into a temporary folder, then the four files into place together.  */
   if (rc == FGA_OK)
-    rc = fga_instance_write (out, inst, &err);
+    rc = cli_files_begin (&files, &err);
+  if (rc == FGA_OK)
+    rc = fga_instance_write (cli_files_tmp (&files, out), inst, &err);
+  rc = cli_files_end (&files, rc, &err);
   fga_instance_clear (inst);
   if (rc != FGA_OK)
     return cli_fail_err (&err);

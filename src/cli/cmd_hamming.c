@@ -24,6 +24,8 @@ static const char usage[] =
   "\n"
   "example: fgattn hamming gen -n 256 -m 64 -t 12 --gap 0.5 --planted --seed 4 -o ham\n";
 
+static const char *const hamming_files[] = { "hamming.json", NULL };
+
 static int
 hamming_gen (int argc, char **argv)
 {
@@ -43,13 +45,16 @@ hamming_gen (int argc, char **argv)
       rc = CLI_OK;
       switch (c)
         {
-        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1); break;
-        case 'm': rc = cli_parse_size (&m, optarg, "-m", 1); break;
-        case 't': rc = cli_parse_size (&t, optarg, "-t", 1); break;
-        case 'g': rc = cli_parse_real (&eps, optarg, "--gap", 1); have_eps = 1; break;
+        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX); break;
+        case 'm': rc = cli_parse_size (&m, optarg, "-m", 1, SIZE_MAX); break;
+        case 't': rc = cli_parse_size (&t, optarg, "-t", 1, SIZE_MAX); break;
+        case 'g': rc = cli_parse_positive (&eps, optarg, "--gap"); have_eps = 1; break;
         case 'p': planted = 1; break;
-        case 's': rc = cli_parse_ulong (&seed, optarg, "--seed"); break;
-        case 'o': out = optarg; rc = cli_check_writable (out, "-o"); break;
+        case 's':
+          /* hamming.json records the seed as a JSON integer, which is signed. */
+          rc = cli_parse_ulong (&seed, optarg, "--seed", (unsigned long) INT64_MAX);
+          break;
+        case 'o': out = optarg; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
         }
@@ -60,13 +65,28 @@ hamming_gen (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (n == 0 || m == 0 || t == 0 || !have_eps || out == NULL)
     return cli_fail (CLI_USAGE, "-n, -m, -t, --gap and -o are required (fgattn hamming --help)");
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_output_dir (&files, out, "-o", hamming_files);
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
+  /* The 2n vectors of m bits, a byte each, and as many characters of JSON
+     text while hamming.json is formed.  */
+  char what[128];
+  snprintf (what, sizeof what, "-n %zu -m %zu: the 2n vectors of m bits and their JSON text",
+            n, m);
+  if ((rc = cli_check_memory (4.0 * (double) n * (double) m, what)) != CLI_OK)
+    return rc;
   fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
   fga_hamming_init (h);
   rc = fga_hamming_generate (h, n, m, t, eps, planted, seed, &err);
   if (rc == FGA_OK)
-    rc = fga_hamming_write (out, h, &err);
+    rc = cli_files_begin (&files, &err);
+  if (rc == FGA_OK)
+    rc = fga_hamming_write (cli_files_tmp (&files, out), h, &err);
+  rc = cli_files_end (&files, rc, &err);
   int status = rc == FGA_OK ? CLI_OK : cli_fail_err (&err);
   if (rc == FGA_OK)
     {
@@ -108,6 +128,11 @@ hamming_solve (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
     return cli_fail (CLI_USAGE, "-i is required (fgattn hamming --help)");
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, dir, "-i", hamming_files);
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
   fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;

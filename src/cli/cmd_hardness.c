@@ -63,6 +63,12 @@ cli_hardness (int argc, char **argv)
   if (optind + 1 < argc)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
   const char *config = argv[optind];
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input (&files, config, "CONFIG");
+  int rc = cli_files_check (&files);
+  if (rc != CLI_OK)
+    return rc;
 
   fga_hardness_config cfg;
   if (fga_hardness_config_read (&cfg, config, &err) != FGA_OK)
@@ -75,9 +81,17 @@ cli_hardness (int argc, char **argv)
       fga_hardness_config_clear (&cfg);
       return cli_fail (CLI_USAGE, "-o: the folder name is too long");
     }
+  /* The library makes the folder (not its parents): refused here, before
+     any work, when that cannot be done.  (It writes its four files itself,
+     renamed together at the end under its lock of DIR.)  */
+  if ((rc = cli_check_outdir (dir, "-o", 0)) != CLI_OK)
+    {
+      fga_hardness_config_clear (&cfg);
+      return rc;
+    }
   cli_install_signal_handlers ();
-  int rc = fga_hardness_run (&cfg, dir, !quiet && isatty (STDERR_FILENO) ? show_progress : NULL,
-                             NULL, &err);
+  rc = fga_hardness_run (&cfg, dir, !quiet && isatty (STDERR_FILENO) ? show_progress : NULL,
+                         NULL, &err);
   fga_hardness_config_clear (&cfg);
   if (rc != FGA_OK)
     return cli_fail_err (&err);

@@ -129,17 +129,13 @@ cli_plan (int argc, char **argv)
       rc = CLI_OK;
       switch (c)
         {
-        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1); break;
-        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1); break;
-        case 'd': rc = cli_parse_size (&d, optarg, "-d", 1); break;
-        case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1); break;
-        case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
-        case 'V':
-          rc = cli_parse_real (&Bv, optarg, "--Bv", 0);
-          if (rc == CLI_OK && Bv < 0)
-            rc = cli_fail (CLI_USAGE, "--Bv %s: must not be negative", optarg);
-          break;
-        case 'e': rc = cli_parse_real (&eps, optarg, "--eps", 1); break;
+        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX); break;
+        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
+        case 'd': rc = cli_parse_size (&d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'B': rc = cli_parse_positive (&B, optarg, "-B"); break;
+        case 'V': rc = cli_parse_real (&Bv, optarg, "--Bv", 0, INFINITY, 0); break;
+        case 'e': rc = cli_parse_positive (&eps, optarg, "--eps"); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
             rc = cli_fail_err (&err);

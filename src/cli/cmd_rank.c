@@ -60,13 +60,11 @@ parse_tols (tol_t **out, size_t *count, const char *list)
         t[k].inv_n = 1;
       else
         {
-          char *end;
-          errno = 0;
-          t[k].value = strtod (t[k].text, &end);
-          if (end == t[k].text || *end != '\0' || !isfinite (t[k].value) || t[k].value < 0)
+          fga_error err;
+          if (fga_parse_real (&t[k].value, t[k].text, 0, INFINITY, 0, "--tol", &err) != FGA_OK)
             {
-              int rc = cli_fail (CLI_USAGE, "--tol %s: '%s' is neither 1/n nor a non-negative "
-                                 "finite number", list, t[k].text);
+              int rc = cli_fail (CLI_USAGE, "%s (a tolerance is 1/n or a non-negative finite "
+                                 "number)", err.msg);
               free (t);
               return rc;
             }
@@ -120,7 +118,7 @@ cli_rank (int argc, char **argv)
           tols = NULL;
           rc = parse_tols (&tols, &ntols, optarg);
           break;
-        case 'c': csv = optarg; rc = cli_check_writable (optarg, "--csv"); break;
+        case 'c': csv = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
@@ -147,6 +145,16 @@ cli_rank (int argc, char **argv)
     }
   if (tols == NULL && (rc = parse_tols (&tols, &ntols, "1/n")) != CLI_OK)
     return rc;
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, dir, "-i", cli_instance_files);
+  if (csv != NULL)
+    cli_files_output (&files, csv, "--csv");
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    {
+      free (tols);
+      return rc;
+    }
 
   fga_instance_t inst;
   if ((rc = cli_read_instance (inst, dir)) != CLI_OK)
@@ -155,6 +163,16 @@ cli_rank (int argc, char **argv)
       return rc;
     }
   const size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols;
+  /* P itself and LAPACK's copy of it, at least.  */
+  char what[128];
+  snprintf (what, sizeof what, "-i %s: the attention matrix P, %zu x %zu, and its SVD", dir,
+            nq, nk);
+  if ((rc = cli_check_memory (16.0 * (double) nq * (double) nk, what)) != CLI_OK)
+    {
+      free (tols);
+      fga_instance_clear (inst);
+      return rc;
+    }
   const size_t r = nq < nk ? nq : nk;
   double *sigma = calloc (r + 1, sizeof *sigma), *e = calloc (r + 1, sizeof *e);
   fga_stats st;
@@ -170,7 +188,10 @@ cli_rank (int argc, char **argv)
   if (rc == FGA_OK)
     fga_eckart_young (e, sigma, r);
   if (rc == FGA_OK && csv != NULL)
-    rc = write_csv (csv, sigma, e, r, &err);
+    rc = cli_files_begin (&files, &err);
+  if (rc == FGA_OK && csv != NULL)
+    rc = write_csv (cli_files_tmp (&files, csv), sigma, e, r, &err);
+  rc = cli_files_end (&files, rc, &err);
 
   int status = CLI_OK;
   if (rc != FGA_OK)

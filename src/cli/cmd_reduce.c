@@ -13,8 +13,8 @@ static const char reduce_usage[] =
   "usage: fgattn reduce -i HAM -o DIR [--format table|csv|json]\n"
   "\n"
   "Turns the gap Hamming closest pair instance HAM/hamming.json (fgattn hamming\n"
-  "gen) into an attention instance with 2n queries and keys (REFERENCES.md\n"
-  "section 4, theory/lower-bound.md): DIR/Q.npy, K.npy, V.npy, instance.json\n"
+  "gen) into an attention instance with 2n queries and keys\n"
+  "(theory/lower-bound.md, sections 2-3): DIR/Q.npy, K.npy, V.npy, instance.json\n"
   "(B = s, Bv = 1) and DIR/reduction.json with lambda, the entry bound s,\n"
   "s / sqrt(ln n), the YES and NO thresholds of the output and the additive\n"
   "accuracy that suffices to decide.  The thresholds hold for tau = 1/d.\n"
@@ -78,7 +78,7 @@ cli_reduce (int argc, char **argv)
       switch (c)
         {
         case 'i': in = optarg; break;
-        case 'o': out = optarg; rc = cli_check_writable (out, "-o"); break;
+        case 'o': out = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (reduce_usage, stdout); return CLI_OK;
         default: fputs (reduce_usage, stderr); return CLI_USAGE;
@@ -90,6 +90,13 @@ cli_reduce (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (in == NULL || out == NULL)
     return cli_fail (CLI_USAGE, "-i and -o are required (fgattn reduce --help)");
+  static const char *const hamming_files[] = { "hamming.json", NULL };
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, in, "-i", hamming_files);
+  cli_files_output_dir (&files, out, "-o", cli_reduced_files);
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
   fga_error err;
   fga_error_init (&err);
   fga_hamming_t h;
@@ -100,11 +107,15 @@ cli_reduce (int argc, char **argv)
   rc = fga_hamming_read (h, in, &err);
   if (rc == FGA_OK)
     rc = fga_reduce (inst, &info, h, &err);
-  /* reduction.json last: its presence says the instance beside it is whole. */
+  /* The instance and reduction.json into a temporary folder, then all five
+     files into place together.  */
   if (rc == FGA_OK)
-    rc = fga_instance_write (out, inst, &err);
+    rc = cli_files_begin (&files, &err);
   if (rc == FGA_OK)
-    rc = fga_reduction_write_info (out, &info, &err);
+    rc = fga_instance_write (cli_files_tmp (&files, out), inst, &err);
+  if (rc == FGA_OK)
+    rc = fga_reduction_write_info (cli_files_tmp (&files, out), &info, &err);
+  rc = cli_files_end (&files, rc, &err);
   int status = rc == FGA_OK ? reduce_table (&info, fmt) : cli_fail_err (&err);
   fga_instance_clear (inst);
   fga_hamming_clear (h);
@@ -178,6 +189,11 @@ cli_decide (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (dir == NULL || spec == NULL)
     return cli_fail (CLI_USAGE, "-i and --method are required (fgattn decide --help)");
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, dir, "-i", cli_reduced_files);
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
 
   /* The method strings are checked before anything is read.  */
   fga_method check = fga_method_create (spec, &err);

@@ -92,8 +92,9 @@ render (const char *dir, const char *name)
         }
     }
   if (!ok)
-    status = cli_fail (CLI_FAILED, "%s/%s.gp: gnuplot failed; its data file and script are "
-                       "there to inspect", dir, name);
+    status = cli_fail (CLI_FAILED, "%s.gp: gnuplot failed, so nothing was written (without "
+                       "gnuplot on PATH, report writes the tables and each plot's .dat and .gp)",
+                       name);
   return status;
 }
 
@@ -127,6 +128,16 @@ cli_report (int argc, char **argv)
   if (optind + 1 < argc)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
   const char *dir = argv[optind];
+  /* Every file report writes goes into DIR together, when all are done.  */
+  static const char *const inputs[] = { "?results.csv", "?rank.csv", "?least.csv", NULL };
+  static const char *const tables[] = { "error-vs-B.md", "least-size.md", "exponents.md",
+                                        NULL };
+  cli_files_t io;
+  cli_files_init (&io);
+  cli_files_input_dir (&io, dir, "DIR", inputs);
+  cli_files_output_dir (&io, dir, "DIR", tables);
+  if ((rc = cli_files_check (&io)) != CLI_OK)
+    return rc;
 
   fga_report_ptr rep;
   if (fga_report_read (&rep, dir, &err) != FGA_OK)
@@ -145,8 +156,24 @@ cli_report (int argc, char **argv)
            *absent ? ")" : "");
 
   cli_install_signal_handlers ();
-  if (fga_report_write (rep, dir, &err) != FGA_OK)
+  rc = cli_files_begin (&io, &err);
+  const char *tmp = cli_files_tmp (&io, dir);
+  if (rc == FGA_OK)
+    rc = fga_report_write (rep, tmp, &err);
+  size_t np = rc == FGA_OK ? fga_report_nplots (rep) : 0;
+  for (size_t i = 0; i < np && rc == FGA_OK; i++)
     {
+      char name[512];
+      snprintf (name, sizeof name, "%s.dat", fga_report_plot (rep, i));
+      if ((rc = cli_files_add_name (&io, dir, name, &err)) == FGA_OK)
+        {
+          snprintf (name, sizeof name, "%s.gp", fga_report_plot (rep, i));
+          rc = cli_files_add_name (&io, dir, name, &err);
+        }
+    }
+  if (rc != FGA_OK)
+    {
+      cli_files_end (&io, rc, &err);
       fga_report_destroy (rep);
       return cli_fail_err (&err);
     }
@@ -172,26 +199,36 @@ cli_report (int argc, char **argv)
         cli_table_addf (&t, 4, "%.3f", ex[i].exponent);
       cli_table_addf (&t, 5, "%zu", ex[i].points);
     }
-  if (nex > 0)
-    cli_table_print (&t, fmt, 0, stdout);
-  else
-    fprintf (stderr, "fgattn report: no rank.csv or least.csv rows, so no exponents to fit\n");
-  cli_table_clear (&t);
-
+  /* The images are rendered in the temporary folder too, and join the
+     group; a failed rendering leaves nothing new.  */
   int status = CLI_OK;
-  size_t np = fga_report_nplots (rep);
-  if (np > 0 && !have_gnuplot ())
+  int plots = np > 0 && have_gnuplot ();
+  if (np > 0 && !plots)
     fprintf (stderr, "fgattn report: gnuplot not found: plots skipped (the tables, and each "
              "plot's .dat and .gp files, are written in %s)\n", dir);
-  else
-    for (size_t i = 0; i < np; i++)
-      {
-        int r = render (dir, fga_report_plot (rep, i));
-        if (r != CLI_OK)
-          status = r;
-      }
-  fprintf (stderr, "fgattn report: wrote error-vs-B.md, least-size.md, exponents.md and %zu "
-           "plot%s in %s\n", np, np == 1 ? "" : "s", dir);
+  for (size_t i = 0; plots && i < np && status == CLI_OK; i++)
+    {
+      char name[512];
+      status = render (tmp, fga_report_plot (rep, i));
+      for (int k = 0; k < 2 && status == CLI_OK; k++)
+        {
+          snprintf (name, sizeof name, "%s.%s", fga_report_plot (rep, i), k ? "svg" : "png");
+          if (cli_files_add_name (&io, dir, name, &err) != FGA_OK)
+            status = cli_fail_err (&err);
+        }
+    }
+  rc = cli_files_end (&io, status == CLI_OK ? FGA_OK : FGA_ERR_COMPUTE, &err);
+  if (status == CLI_OK && rc != FGA_OK)
+    status = cli_fail_err (&err);
+  /* The table once everything is in place: nothing on stdout on failure. */
+  if (status == CLI_OK && nex > 0)
+    cli_table_print (&t, fmt, 0, stdout);
+  else if (status == CLI_OK)
+    fprintf (stderr, "fgattn report: no rank.csv or least.csv rows, so no exponents to fit\n");
+  if (status == CLI_OK)
+    fprintf (stderr, "fgattn report: wrote error-vs-B.md, least-size.md, exponents.md and %zu "
+             "plot%s in %s\n", plots ? np : 0, plots && np == 1 ? "" : "s", dir);
+  cli_table_clear (&t);
   fga_report_destroy (rep);
   return status;
 }

@@ -78,9 +78,9 @@ cli_run (int argc, char **argv)
         {
         case 'i': dir = optarg; break;
         case 'M': spec = optarg; break;
-        case 'o': out = optarg; rc = cli_check_writable (out, "-o"); break;
-        case 'l': lse_path = optarg; rc = cli_check_writable (optarg, "--lse"); break;
-        case 's': stats_path = optarg; rc = cli_check_writable (optarg, "--stats"); break;
+        case 'o': out = optarg; break;
+        case 'l': lse_path = optarg; break;
+        case 's': stats_path = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
@@ -96,6 +96,17 @@ cli_run (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (dir == NULL || spec == NULL)
     return cli_fail (CLI_USAGE, "-i and --method are required (fgattn run --help)");
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, dir, "-i", cli_instance_files);
+  if (out != NULL)
+    cli_files_output (&files, out, "-o");
+  if (lse_path != NULL)
+    cli_files_output (&files, lse_path, "--lse");
+  if (stats_path != NULL)
+    cli_files_output (&files, stats_path, "--stats");
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
 
   /* The method string is checked before the instance is read: both are
      refused before any work starts.  */
@@ -111,6 +122,17 @@ cli_run (int argc, char **argv)
 
   fga_problem prob;
   fga_problem_from_instance (&prob, inst, &tau);
+  /* The output (and log-sum-exp) beside the instance already read.  */
+  double bytes = 8.0 * ((double) prob.nq * (double) prob.dv
+                        + (lse_path != NULL ? (double) prob.nq : 0));
+  char what[128];
+  snprintf (what, sizeof what, "-i %s: the output, %zu x %zu", dir, prob.nq, prob.dv);
+  if ((rc = cli_check_memory (bytes, what)) != CLI_OK)
+    {
+      fga_instance_clear (inst);
+      fga_method_destroy (m);
+      return rc;
+    }
   fga_mat_t T;
   fga_stats st;
   double *lse = NULL;
@@ -126,16 +148,21 @@ cli_run (int argc, char **argv)
     }
   if (rc == FGA_OK)
     rc = fga_method_run (m, T, lse, inst->Q, inst->K, inst->V, &st, &err);
+  /* The outputs are written whole under temporary names, then renamed
+     into place together: all of them or none, and a file from an earlier
+     run is never removed by a failure.  */
+  if (rc == FGA_OK)
+    rc = cli_files_begin (&files, &err);
   if (rc == FGA_OK && out != NULL)
-    rc = fga_npy_write (out, T, &err);
+    rc = fga_npy_write (cli_files_tmp (&files, out), T, &err);
   if (rc == FGA_OK && lse_path != NULL)
-    rc = fga_npy_write_vector (lse_path, lse, prob.nq, &err);
+    rc = fga_npy_write_vector (cli_files_tmp (&files, lse_path), lse, prob.nq, &err);
   if (rc == FGA_OK && stats_path != NULL)
-    rc = fga_stats_write_json (stats_path, &st, fga_method_spec (m), &prob, &err);
+    rc = fga_stats_write_json (cli_files_tmp (&files, stats_path), &st, fga_method_spec (m),
+                               &prob, &err);
+  rc = cli_files_end (&files, rc, &err);
 
   int status;
-  /* Each output is written whole or not at all (temporary name, then
-     rename), and a file from an earlier run is never removed.  */
   if (rc != FGA_OK)
     status = cli_fail_err (&err);
   else

@@ -22,6 +22,8 @@ static const char usage[] =
   "asymptotic one.  M is one of vanilla (exact:algo=naive), stream\n"
   "(exact:algo=stream), window, strided, dilated, poly (deg=G), rf, nystrom\n"
   "(pinv=iter) and fixed; the options name the parameters as fgattn analyze does.\n"
+  "M may also be the spec of a method with operation counts (fgattn methods),\n"
+  "e.g. window:w=8 or exact:algo=blas.\n"
   "Defaults: d 64, dv d, B 1, seed 1, reps 3; w 64 (window), w0 64 (dilated),\n"
   "l 0 = ceil(sqrt(n)) (strided, fixed), c 1 (fixed), g 2, m 256 (rf) or 64\n"
   "(nystrom), kind pos, iters 6, r 1, alpha 2, levels 0.\n"
@@ -65,7 +67,7 @@ parse_sizes (size_t **out, size_t *count, const char *text)
   for (char *tok = strtok_r (copy, ",", &save); tok != NULL && rc == CLI_OK;
        tok = strtok_r (NULL, ",", &save))
     {
-      rc = cli_parse_size (&v[k], tok, "-n", 1);
+      rc = cli_parse_size (&v[k], tok, "-n", 1, SIZE_MAX);
       if (rc == CLI_OK && k > 0 && v[k] <= v[k - 1])
         rc = cli_fail (CLI_USAGE, "-n %s: the sizes must increase (%zu follows %zu)", text, v[k],
                        v[k - 1]);
@@ -222,8 +224,8 @@ measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
               char *a = mpz_get_str (NULL, 10, res.ops[i]);
               clear_progress (progress);
               status = cli_fail (CLI_FAILED, "bug: at n = %zu the method %s counted %s = %llu "
-                                 "but the analyzer gives %s; the formulas of src/analyzer/analyzer.c and "
-                                 "the method's implementation disagree (please report it)", n,
+                                 "but the analyzer gives %s; the method's count hook and its "
+                                 "implementation disagree (please report it)", n,
                                  fga_method_spec (m), kinds[i], (unsigned long long) got[i], a);
               free_mpz_str (a);
             }
@@ -316,7 +318,8 @@ fill_summary (cli_table_t *t, size_t col0, const fga_an_spec *s, const char *spe
 {
   char b[64];
   size_t c = col0;
-  cli_table_addf (t, c++, "%s", fga_an_mech_name (s->mech));
+  /* the name: a method spec's parameters are in the spec column */
+  cli_table_addf (t, c++, "%.*s", (int) strcspn (s->mech, ":"), s->mech);
   cli_table_addf (t, c++, "1/d");
   cli_table_addf (t, c++, "%zu", s->d);
   cli_table_addf (t, c++, "%zu", s->dv);
@@ -369,7 +372,7 @@ cli_scaling (int argc, char **argv)
   const char *nlist = NULL;
   double B = 1;
   unsigned long seed = 1;
-  size_t reps = 3, v;
+  size_t reps = 3;
   cli_format_t fmt = CLI_TABLE;
   int c;
   optind = 1;
@@ -388,34 +391,37 @@ cli_scaling (int argc, char **argv)
         {
         case 'M':
           {
-            int m = fga_an_mech_parse (optarg);
-            if (m < 0)
+            char timed[512];
+            if (!fga_an_mech_known (optarg))
               return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (the ones that can be "
-                               "timed: vanilla, stream, window, strided, dilated, poly, rf, "
-                               "nystrom, fixed)", optarg);
-            s.mech = (fga_an_mech) m;
+                               "timed: %s)", optarg, fga_an_mech_list (timed, sizeof timed, 1));
+            s.mech = optarg;
             have_mech = 1;
             break;
           }
         case 'n': nlist = optarg; break;
-        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1); break;
-        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1); break;
-        case 'B': rc = cli_parse_real (&B, optarg, "-B", 1); break;
-        case 's': rc = cli_parse_ulong (&seed, optarg, "--seed"); break;
-        case 'R': rc = cli_parse_size (&reps, optarg, "--reps", 1); break;
+        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'B': rc = cli_parse_positive (&B, optarg, "-B"); break;
+        case 's':
+          /* the instance generator takes seeds up to 2^63 - 1 */
+          rc = cli_parse_ulong (&seed, optarg, "--seed", (unsigned long) INT64_MAX);
+          break;
+        case 'R':
+          /* one time kept per run: refused here when they could not be held */
+          rc = cli_parse_size (&reps, optarg, "--reps", 1, SIZE_MAX);
+          if (rc == CLI_OK)
+            {
+              char what[64];
+              snprintf (what, sizeof what, "--reps %zu: the times of the runs", reps);
+              rc = cli_check_memory ((double) reps * sizeof (double), what);
+            }
+          break;
         case 'g':
-          rc = cli_parse_size (&v, optarg, "--g", 1);
-          if (rc == CLI_OK && v > 64)
-            rc = cli_fail (CLI_USAGE, "--g %s: the degree must be in 1..64", optarg);
-          s.g = (long) v;
+          rc = cli_parse_long (&s.g, optarg, "--g", 1, 64);
           have_g = 1;
           break;
-        case 'I':
-          rc = cli_parse_size (&v, optarg, "--iters", 1);
-          if (rc == CLI_OK && v > 100000)
-            rc = cli_fail (CLI_USAGE, "--iters %s: at most 100000", optarg);
-          s.iters = (long) v;
-          break;
+        case 'I': rc = cli_parse_long (&s.iters, optarg, "--iters", 1, 100000); break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
@@ -430,18 +436,21 @@ cli_scaling (int argc, char **argv)
   if (s.dv == 0)
     s.dv = s.d;
   /* the methods' defaults where the analyzer's zero would mean something else */
-  if (!have_w && (s.mech == FGA_AN_WINDOW || s.mech == FGA_AN_DILATED))
+  if (!have_w && (strcmp (s.mech, "window") == 0 || strcmp (s.mech, "dilated") == 0))
     s.w = 64;
   if (!have_g)
     s.g = 2;
   if (!have_m)
-    s.m = s.mech == FGA_AN_RF ? 256 : 64;
+    s.m = strcmp (s.mech, "rf") == 0 ? 256 : 64;
 
   fga_error err;
   fga_error_init (&err);
   fga_scaling_mech sm;
-  if (fga_scaling_mech_from_spec (&sm, &s, &err) != FGA_OK)
-    return cli_fail (CLI_USAGE, "--mech %s: %s", fga_an_mech_name (s.mech), err.msg);
+  const char *given = s.mech;
+  /* a method spec becomes its mechanism, with the fields of its parameters */
+  if (fga_an_resolve (&s, &s, &err) != FGA_OK
+      || fga_scaling_mech_from_spec (&sm, &s, &err) != FGA_OK)
+    return cli_fail (CLI_USAGE, "--mech %s: %s", given, err.msg);
   size_t *ns = NULL, nn = 0;
   int rc = parse_sizes (&ns, &nn, nlist);
   if (rc != CLI_OK)

@@ -81,7 +81,7 @@ cli_sweep (int argc, char **argv)
       switch (c)
         {
         case 'o': outdir = optarg; break;
-        case 'j': rc = cli_parse_size (&jobs, optarg, "--jobs", 1); break;
+        case 'j': rc = cli_parse_size (&jobs, optarg, "--jobs", 1, 1024); break;
         case 'q': quiet = 1; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
@@ -93,9 +93,12 @@ cli_sweep (int argc, char **argv)
     return cli_fail (CLI_USAGE, "a configuration file is required (fgattn sweep --help)");
   if (optind + 1 < argc)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
-  if (jobs > 1024)
-    return cli_fail (CLI_USAGE, "--jobs %zu: out of range 1..1024", jobs);
   const char *config = argv[optind];
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input (&files, config, "CONFIG");
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
 
   fga_sweep_config *cfg = malloc (sizeof *cfg);
   if (cfg == NULL)
@@ -108,8 +111,18 @@ cli_sweep (int argc, char **argv)
   char dir[4096];
   if (outdir == NULL)
     cli_default_outdir (dir, sizeof dir, config);
-  else
-    snprintf (dir, sizeof dir, "%s", outdir);
+  else if ((size_t) snprintf (dir, sizeof dir, "%s", outdir) >= sizeof dir)
+    {
+      free (cfg);
+      return cli_fail (CLI_USAGE, "-o: the folder name is too long");
+    }
+  /* The library makes the folder (and its parents): refused here, before
+     any work, when that cannot be done.  */
+  if ((rc = cli_check_outdir (dir, "-o", 1)) != CLI_OK)
+    {
+      free (cfg);
+      return rc;
+    }
 
   progress_state_t ps = { -1, 0 };
   fga_sweep_opts sopts = { (int) jobs, NULL, &ps };

@@ -20,8 +20,9 @@ static const char usage[] =
   "every entry, and returns each entry as the double nearest to the exact\n"
   "value (ties to even).  Rows whose bound does not decide the rounding are\n"
   "recomputed at higher precision, up to PMAX bits; entries still undecided\n"
-  "then (true ties between two doubles) are reported, and the exit status is 1.\n"
-  "--text writes every entry at the working precision with its error bound.\n"
+  "then (true ties between two doubles) are reported, nothing is written, and\n"
+  "the exit status is 1.  --text writes every entry at the working precision\n"
+  "with its error bound.  The outputs are replaced together, or none of them.\n"
   "P defaults to 128 (range 64..1048576), PMAX to 8192; tau to 1/d.\n"
   "\n"
   "example: fgattn truth -i inst --prec 128 -o truth.npy\n";
@@ -71,11 +72,11 @@ cli_truth (int argc, char **argv)
       switch (c)
         {
         case 'i': dir = optarg; break;
-        case 'p': rc = cli_parse_size (&prec, optarg, "--prec", PREC_LO); break;
-        case 'P': rc = cli_parse_size (&prec_max, optarg, "--prec-max", PREC_LO); break;
-        case 'o': out = optarg; rc = cli_check_writable (optarg, "-o"); break;
-        case 'l': lse_path = optarg; rc = cli_check_writable (optarg, "--lse"); break;
-        case 'x': text_path = optarg; rc = cli_check_writable (optarg, "--text"); break;
+        case 'p': rc = cli_parse_size (&prec, optarg, "--prec", PREC_LO, PREC_HI); break;
+        case 'P': rc = cli_parse_size (&prec_max, optarg, "--prec-max", PREC_LO, PREC_MAX_HI); break;
+        case 'o': out = optarg; break;
+        case 'l': lse_path = optarg; break;
+        case 'x': text_path = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
@@ -91,16 +92,39 @@ cli_truth (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
     return cli_fail (CLI_USAGE, "-i DIR is required (fgattn truth --help)");
-  if (prec > PREC_HI)
-    return cli_fail (CLI_USAGE, "--prec %zu: out of range %d..%lu", prec, PREC_LO, PREC_HI);
-  if (prec_max > PREC_MAX_HI || prec_max < prec)
+  if (prec_max < prec)
     return cli_fail (CLI_USAGE, "--prec-max %zu: out of range %zu..%lu", prec_max, prec,
                      PREC_MAX_HI);
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, dir, "-i", cli_instance_files);
+  if (out != NULL)
+    cli_files_output (&files, out, "-o");
+  if (lse_path != NULL)
+    cli_files_output (&files, lse_path, "--lse");
+  if (text_path != NULL)
+    cli_files_output (&files, text_path, "--text");
+  if ((rc = cli_files_check (&files)) != CLI_OK)
+    return rc;
 
   fga_instance_t inst;
   if ((rc = cli_read_instance (inst, dir)) != CLI_OK)
     return rc;
   size_t nq = inst->Q->rows, dv = inst->V->cols;
+  /* The output, and with --text two MPFR matrices of it (a number is its
+     struct and its limbs), beside the instance already read.  */
+  double entries = (double) nq * (double) dv;
+  double bytes = 8.0 * entries + 8.0 * (double) nq;
+  if (text_path != NULL)
+    bytes += 2 * entries * (double) (sizeof (__mpfr_struct) + 8 * ((prec + 63) / 64));
+  char what[128];
+  snprintf (what, sizeof what, "-i %s: the output, %zu x %zu%s", dir, nq, dv,
+            text_path != NULL ? ", in double and in MPFR" : "");
+  if ((rc = cli_check_memory (bytes, what)) != CLI_OK)
+    {
+      fga_instance_clear (inst);
+      return rc;
+    }
   fga_mat_t T;
   fga_mpfr_mat_t W, Werr;
   fga_mpfr_mat_struct none = { 0, 0, 0, NULL };
@@ -125,16 +149,27 @@ cli_truth (int argc, char **argv)
   st.wall_seconds = fga_wall_time () - t0;
   char taus[64];
   fga_tau_format (taus, sizeof taus, &tau);
-  if (rc == FGA_OK && out != NULL)
-    rc = fga_npy_write (out, T, &err);
-  if (rc == FGA_OK && lse_path != NULL)
-    rc = fga_npy_write_vector (lse_path, lse, nq, &err);
-  if (rc == FGA_OK && text_path != NULL)
-    rc = write_text (text_path, W, Werr, T, dir, taus, &err);
+  /* All the outputs, or none (cli_files_end); none when some entries are
+     not proved correctly rounded (exit status 1 below).  */
+  if (rc == FGA_OK && info.undecided == 0)
+    rc = cli_files_begin (&files, &err);
+  const int writing = info.undecided == 0;
+  if (rc == FGA_OK && writing && out != NULL)
+    rc = fga_npy_write (cli_files_tmp (&files, out), T, &err);
+  if (rc == FGA_OK && writing && lse_path != NULL)
+    rc = fga_npy_write_vector (cli_files_tmp (&files, lse_path), lse, nq, &err);
+  if (rc == FGA_OK && writing && text_path != NULL)
+    rc = write_text (cli_files_tmp (&files, text_path), W, Werr, T, dir, taus, &err);
+  rc = cli_files_end (&files, rc, &err);
 
   int status = CLI_OK;
   if (rc != FGA_OK)
     status = cli_fail_err (&err);
+  else if (!writing)
+    status = cli_fail (CLI_FAILED,
+                       "%zu of the %zu values were not decided at --prec-max %zu bits (a true "
+                       "tie between two doubles, or a cap too low for the bound); nothing was "
+                       "written", info.undecided, nq * dv, prec_max);
   else
     {
       static const char *names[] = { "nq", "nk", "d", "dv", "tau", "entries", "undecided",
@@ -162,12 +197,6 @@ cli_truth (int argc, char **argv)
       cli_table_addf (&t, 16, "%zu", st.peak_bytes);
       cli_table_print (&t, fmt, 1, stdout);
       cli_table_clear (&t);
-      if (info.undecided > 0)
-        status = cli_fail (CLI_FAILED,
-                           "%zu values were not decided at --prec-max %zu bits (a true tie "
-                           "between two doubles, or a cap too low for the bound): they hold "
-                           "the working value rounded to nearest",
-                           info.undecided, prec_max);
     }
   free (lse);
   fga_mat_clear (T);

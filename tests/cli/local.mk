@@ -8,3 +8,20 @@ EXTRA_DIST += tests/cli/demo.test
 
 TESTS += tests/cli/scaling.test
 EXTRA_DIST += tests/cli/scaling.test
+
+# A JSON checker for the tests (Jansson, already a dependency: no python or jq).
+check_PROGRAMS += tests/cli/jsoncheck
+tests_cli_jsoncheck_SOURCES = tests/cli/jsoncheck.c
+tests_cli_jsoncheck_LDADD = $(JANSSON_LIBS)
+
+TESTS += tests/cli/files.test
+EXTRA_DIST += tests/cli/files.test
+
+TESTS += tests/cli/enospc.test
+EXTRA_DIST += tests/cli/enospc.test
+
+TESTS += tests/cli/numbers.test
+EXTRA_DIST += tests/cli/numbers.test
+
+TESTS += tests/cli/commands.test
+EXTRA_DIST += tests/cli/commands.test

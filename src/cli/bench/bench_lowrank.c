@@ -1,6 +1,6 @@
 /* fgattn bench lowrank -- time, memory and error of the approximate methods against exact
 
-   The settings of issue 4, part 8: nq = nk = n (default 16384), d = dv = 16,
+   The settings: nq = nk = n (default 16384), d = dv = 16,
    Q and K uniform in [-B, B] for B in {0.5, 1, 2}, V uniform in [-1, 1]
    (fga_instance_generate), tau = 1/d.  For each B, every method at a few
    sizes through the method interface (create, prepare, run, destroy): its
@@ -81,17 +81,19 @@ parse_bounds (double *out, size_t *count, const char *text)
   *count = 0;
   while (*p != '\0')
     {
-      char *end;
-      errno = 0;
       if (*count == MAXB)
         return bench_bad_usage ("lowrank", "--B %s: at most 16 bounds", text);
-      double v = strtod (p, &end);
-      if (end == p || errno == ERANGE || !(v > 0) || !isfinite (v) || v > 1e6
-          || (*end != ',' && *end != '\0'))
-        return bench_bad_usage ("lowrank", "--B %s: expected positive numbers (at most 1e6) separated by commas",
-                          text);
-      out[(*count)++] = v;
-      p = *end == ',' ? end + 1 : end;
+      char item[64];
+      size_t len = strcspn (p, ",");
+      fga_error err;
+      snprintf (item, sizeof item, "%.*s", (int) (len < sizeof item ? len : sizeof item - 1), p);
+      if (len >= sizeof item
+          || fga_parse_real (&out[*count], item, 0, 1e6, FGA_PARSE_OPEN_MIN, "--B", &err)
+          != FGA_OK)
+        return bench_bad_usage ("lowrank", "--B %s: expected positive numbers (at most 1e6) "
+                                "separated by commas", text);
+      (*count)++;
+      p += len + (p[len] == ',');
     }
   if (*count == 0)
     return bench_bad_usage ("lowrank", "--B %s: the list is empty", text);

@@ -1,6 +1,6 @@
 /* fga_bench_poly -- fgattn bench poly: time and memory of method poly against n, and the crossover
 
-   The settings of issue 3: nq = nk = n from 2^10 to 2^18, d = dv = 4,
+   The settings: nq = nk = n from 2^10 to 2^18, d = dv = 4,
    entries uniform in [-1, 1] (fga_instance_generate), tau = 1/d,
    poly:basis=cheb,eps=1e-6 (R from the data).  For each n: the time of
    prepare and of run (best of the runs), the method's peak bytes and the
@@ -176,25 +176,14 @@ bench_exact (int which, fga_instance_srcptr inst, fga_mat_ptr T, int reps)
   return best;
 }
 
-/* Least-squares slope of log y on log x over the points with y > 0.  */
+/* The exponent of the power law fga_fit_power fits to the points with
+   y > 0 (a time too short to measure is skipped); NaN when it refuses.  */
 static double
 fit_exponent (const double *x, const double *y, size_t n)
 {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  size_t m = 0;
-  for (size_t k = 0; k < n; k++)
-    if (y[k] > 0 && isfinite (y[k]))
-      {
-        double a = log (x[k]), b = log (y[k]);
-        sx += a;
-        sy += b;
-        sxx += a * a;
-        sxy += a * b;
-        m++;
-      }
-  if (m < 2)
-    return NAN;
-  return (m * sxy - sx * sy) / (m * sxx - sx * sx);
+  fga_fit fit;
+  fga_fit_power (&fit, x, y, n, FGA_FIT_SKIP, NULL);
+  return fit.exponent;
 }
 
 #pragma weak openblas_get_num_threads
@@ -236,10 +225,8 @@ fga_bench_poly (int argc, char **argv)
             rc = bench_parse_long (&seed, "poly", v, 0, 1L << 62, o);
           else
             {
-              char *end;
-              errno = 0;
-              limit = strtod (v, &end);
-              if (end == v || *end != '\0' || !(limit >= 0) || !isfinite (limit))
+              fga_error err;
+              if (fga_parse_real (&limit, v, 0, INFINITY, 0, o, &err) != FGA_OK)
                 return bench_bad_usage ("poly", "--exact-limit %s: expected a nonnegative number of seconds",
                                   v);
             }

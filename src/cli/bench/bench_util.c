@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "fgattn.h"
 #include "bench_util.h"
 
 int
@@ -25,16 +26,12 @@ int
 bench_parse_long (long *out, const char *name, const char *text, long lo, long hi,
                   const char *option)
 {
-  char *end;
-  errno = 0;
-  long v = strtol (text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+  fga_error err;
+  if (fga_parse_long (out, text, lo, hi, option, &err) != FGA_OK)
     {
-      fprintf (stderr, "fgattn bench %s: %s %s: expected a whole number from %ld to %ld "
-               "(fgattn bench %s --help)\n", name, option, text, lo, hi, name);
+      fprintf (stderr, "fgattn bench %s: %s (fgattn bench %s --help)\n", name, err.msg, name);
       return 2;
     }
-  *out = v;
   return 0;
 }
 

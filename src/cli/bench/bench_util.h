@@ -7,7 +7,7 @@
    returns 2, the exit status of bad usage.  */
 int bench_bad_usage (const char *name, const char *fmt, const char *arg);
 
-/* A whole number in [lo, hi] for option, or bad usage.  */
+/* A whole number in [lo, hi] for option (fga_parse_long), or bad usage.  */
 int bench_parse_long (long *out, const char *name, const char *text, long lo, long hi,
                       const char *option);
 
