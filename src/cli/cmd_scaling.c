@@ -338,8 +338,20 @@ fill_summary (cli_table_t *t, size_t col0, const fga_an_spec *s, const char *spe
   cli_table_addf (t, c++, "%s", spec);
 }
 
-int
-cli_scaling (int argc, char **argv)
+/* The command's options, read and defaulted.  */
+typedef struct
+{
+  fga_an_spec s;
+  const char *nlist;
+  double B;
+  unsigned long seed;
+  size_t reps;
+  cli_format_t fmt;
+} scaling_args;
+
+/* Reads the options into a; *done is set when --help was answered.  */
+static int
+scaling_parse (scaling_args *a, int *done, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "mech", required_argument, NULL, 'M' },
@@ -364,22 +376,21 @@ cli_scaling (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
-  fga_an_spec s;
-  fga_an_spec_init (&s);
-  s.d = 64;
-  s.c = 1;
+  fga_an_spec_init (&a->s);
+  a->s.d = 64;
+  a->s.c = 1;
   int have_mech = 0, have_w = 0, have_m = 0, have_g = 0;
-  const char *nlist = NULL;
-  double B = 1;
-  unsigned long seed = 1;
-  size_t reps = 3;
-  cli_format_t fmt = CLI_TABLE;
+  a->nlist = NULL;
+  a->B = 1;
+  a->seed = 1;
+  a->reps = 3;
+  a->fmt = CLI_TABLE;
   int c;
   optind = 1;
   while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
     {
       int rc = CLI_OK;
-      if (cli_an_option (&s, c, optarg, &rc))
+      if (cli_an_option (&a->s, c, optarg, &rc))
         {
           have_w |= c == 'w';
           have_m |= c == 'm';
@@ -395,35 +406,35 @@ cli_scaling (int argc, char **argv)
             if (!fga_an_mech_known (optarg))
               return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (the ones that can be "
                                "timed: %s)", optarg, fga_an_mech_list (timed, sizeof timed, 1));
-            s.mech = optarg;
+            a->s.mech = optarg;
             have_mech = 1;
             break;
           }
-        case 'n': nlist = optarg; break;
-        case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1, SIZE_MAX); break;
-        case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1, SIZE_MAX); break;
-        case 'B': rc = cli_parse_positive (&B, optarg, "-B"); break;
+        case 'n': a->nlist = optarg; break;
+        case 'd': rc = cli_parse_size (&a->s.d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&a->s.dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'B': rc = cli_parse_positive (&a->B, optarg, "-B"); break;
         case 's':
           /* the instance generator takes seeds up to 2^63 - 1 */
-          rc = cli_parse_ulong (&seed, optarg, "--seed", (unsigned long) INT64_MAX);
+          rc = cli_parse_ulong (&a->seed, optarg, "--seed", (unsigned long) INT64_MAX);
           break;
         case 'R':
           /* one time kept per run: refused here when they could not be held */
-          rc = cli_parse_size (&reps, optarg, "--reps", 1, SIZE_MAX);
+          rc = cli_parse_size (&a->reps, optarg, "--reps", 1, SIZE_MAX);
           if (rc == CLI_OK)
             {
               char what[64];
-              snprintf (what, sizeof what, "--reps %zu: the times of the runs", reps);
-              rc = cli_check_memory ((double) reps * sizeof (double), what);
+              snprintf (what, sizeof what, "--reps %zu: the times of the runs", a->reps);
+              rc = cli_check_memory ((double) a->reps * sizeof (double), what);
             }
           break;
         case 'g':
-          rc = cli_parse_long (&s.g, optarg, "--g", 1, 64);
+          rc = cli_parse_long (&a->s.g, optarg, "--g", 1, 64);
           have_g = 1;
           break;
-        case 'I': rc = cli_parse_long (&s.iters, optarg, "--iters", 1, 100000); break;
-        case 'f': rc = cli_parse_format (&fmt, optarg); break;
-        case 'h': fputs (usage, stdout); return CLI_OK;
+        case 'I': rc = cli_parse_long (&a->s.iters, optarg, "--iters", 1, 100000); break;
+        case 'f': rc = cli_parse_format (&a->fmt, optarg); break;
+        case 'h': fputs (usage, stdout); *done = 1; return CLI_OK;
         default: fputs (usage, stderr); return CLI_USAGE;
         }
       if (rc != CLI_OK)
@@ -431,17 +442,126 @@ cli_scaling (int argc, char **argv)
     }
   if (optind < argc)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-  if (!have_mech || nlist == NULL)
+  if (!have_mech || a->nlist == NULL)
     return cli_fail (CLI_USAGE, "--mech and -n are required (fgattn scaling --help)");
-  if (s.dv == 0)
-    s.dv = s.d;
+  if (a->s.dv == 0)
+    a->s.dv = a->s.d;
   /* the methods' defaults where the analyzer's zero would mean something else */
-  if (!have_w && (strcmp (s.mech, "window") == 0 || strcmp (s.mech, "dilated") == 0))
-    s.w = 64;
+  if (!have_w && (strcmp (a->s.mech, "window") == 0 || strcmp (a->s.mech, "dilated") == 0))
+    a->s.w = 64;
   if (!have_g)
-    s.g = 2;
+    a->s.g = 2;
   if (!have_m)
-    s.m = strcmp (s.mech, "rf") == 0 ? 256 : 64;
+    a->s.m = strcmp (a->s.mech, "rf") == 0 ? 256 : 64;
+  return CLI_OK;
+}
+
+/* Everything is checked before the first run: every n against the
+   mechanism's parameters, and the memory of each run.  */
+static int
+scaling_check (const fga_an_spec *s, const size_t *ns, size_t nn, fga_error *err)
+{
+  int rc = CLI_OK;
+  const double phys = physical_bytes ();
+  for (size_t j = 0; j < nn && rc == CLI_OK; j++)
+    {
+      double bytes;
+      if (fga_scaling_check_n (s, ns[j], err) != FGA_OK
+          || fga_scaling_bytes (&bytes, s, ns[j], err) != FGA_OK)
+        rc = cli_fail (cli_status (err->code), "-n: %s", err->msg);
+      else if (!(bytes < phys))
+        rc = cli_fail (CLI_USAGE, "-n %zu: a run needs about %.3g GiB (the instance, its output "
+                       "and the method's working memory), more than the %.3g GiB of this "
+                       "machine", ns[j], bytes / 1073741824.0, phys / 1073741824.0);
+    }
+  return rc;
+}
+
+/* The fits of time and work against n, and the tables of rows and summary. */
+static int
+scaling_report (const point_t *pts, size_t nn, const scaling_args *a, const char *spec,
+                const fga_scaling_mech *sm, fga_error *err)
+{
+  int rc = CLI_OK;
+  double *x = calloc (nn, sizeof *x), *yt = calloc (nn, sizeof *yt),
+    *yw = calloc (nn, sizeof *yw);
+  fga_fit ft, fw;
+  if (x == NULL || yt == NULL || yw == NULL)
+    rc = cli_fail (CLI_FAILED, "out of memory");
+  else
+    {
+      for (size_t j = 0; j < nn; j++)
+        {
+          x[j] = (double) pts[j].n;
+          yt[j] = pts[j].t_med;
+          yw[j] = mpz_get_d (pts[j].exact);
+        }
+      /* a time of 0 (below the clock's resolution) is left out of the
+         time fit; the work is always positive */
+      fga_fit_power (&ft, x, yt, nn, FGA_FIT_SKIP, NULL);
+      if (fga_fit_power (&fw, x, yw, nn, 0, err) != FGA_OK)
+        rc = cli_fail_err (err);
+    }
+  if (rc == CLI_OK && a->fmt == CLI_CSV)
+    {
+      const char *names[NROW + NSUM];
+      memcpy (names, row_names, sizeof row_names);
+      memcpy (names + NROW, sum_names, sizeof sum_names);
+      cli_table_t t;
+      cli_table_init (&t, NROW + NSUM, names);
+      for (size_t j = 0; j < nn; j++)
+        {
+          cli_table_new_row (&t);
+          fill_row (&t, 0, pts, j);
+          fill_summary (&t, NROW, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw);
+        }
+      cli_table_print (&t, CLI_CSV, 0, stdout);
+      cli_table_clear (&t);
+    }
+  else if (rc == CLI_OK)
+    {
+      cli_table_t t, u;
+      cli_table_init (&t, NROW, (const char **) row_names);
+      for (size_t j = 0; j < nn; j++)
+        {
+          cli_table_new_row (&t);
+          fill_row (&t, 0, pts, j);
+        }
+      cli_table_init (&u, NSUM, (const char **) sum_names);
+      cli_table_new_row (&u);
+      fill_summary (&u, 0, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw);
+      if (a->fmt == CLI_JSON)
+        {
+          fputs ("{\n\"rows\": ", stdout);
+          cli_table_print (&t, CLI_JSON, 0, stdout);
+          fputs (",\n\"summary\": ", stdout);
+          cli_table_print (&u, CLI_JSON, 1, stdout);
+          fputs ("}\n", stdout);
+        }
+      else
+        {
+          cli_table_print (&t, CLI_TABLE, 0, stdout);
+          fputc ('\n', stdout);
+          cli_table_print (&u, CLI_TABLE, 1, stdout);
+        }
+      cli_table_clear (&t);
+      cli_table_clear (&u);
+    }
+  free (x);
+  free (yt);
+  free (yw);
+  return rc;
+}
+
+int
+cli_scaling (int argc, char **argv)
+{
+  scaling_args a;
+  int done = 0;
+  int rc = scaling_parse (&a, &done, argc, argv);
+  if (rc != CLI_OK || done)
+    return rc;
+  fga_an_spec s = a.s;
 
   fga_error err;
   fga_error_init (&err);
@@ -452,113 +572,33 @@ cli_scaling (int argc, char **argv)
       || fga_scaling_mech_from_spec (&sm, &s, &err) != FGA_OK)
     return cli_fail (CLI_USAGE, "--mech %s: %s", given, err.msg);
   size_t *ns = NULL, nn = 0;
-  int rc = parse_sizes (&ns, &nn, nlist);
+  rc = parse_sizes (&ns, &nn, a.nlist);
   if (rc != CLI_OK)
     return rc;
 
-  /* Everything is checked before the first run: the method string, every
-     n against the mechanism's parameters, and the memory of the largest.  */
   fga_method m = fga_method_create (sm.spec, &err);
   if (m == NULL)
     {
       free (ns);
       return cli_fail (cli_status (err.code), "%s", err.msg);
     }
-  const double phys = physical_bytes ();
-  for (size_t j = 0; j < nn && rc == CLI_OK; j++)
-    {
-      double bytes;
-      if (fga_scaling_check_n (&s, ns[j], &err) != FGA_OK
-          || fga_scaling_bytes (&bytes, &s, ns[j], &err) != FGA_OK)
-        rc = cli_fail (cli_status (err.code), "-n: %s", err.msg);
-      else if (!(bytes < phys))
-        rc = cli_fail (CLI_USAGE, "-n %zu: a run needs about %.3g GiB (the instance, its output "
-                       "and the method's working memory), more than the %.3g GiB of this "
-                       "machine", ns[j], bytes / 1073741824.0, phys / 1073741824.0);
-    }
+  rc = scaling_check (&s, ns, nn, &err);
 
   point_t *pts = rc == CLI_OK ? calloc (nn, sizeof *pts) : NULL;
-  double *times = rc == CLI_OK ? calloc (reps, sizeof *times) : NULL;
+  double *times = rc == CLI_OK ? calloc (a.reps, sizeof *times) : NULL;
   if (rc == CLI_OK && (pts == NULL || times == NULL))
     rc = cli_fail (CLI_FAILED, "out of memory");
   for (size_t j = 0; pts != NULL && j < nn; j++)
     mpz_inits (pts[j].counted, pts[j].exact, (mpz_ptr) 0);
   const int progress = isatty (STDERR_FILENO);
   for (size_t j = 0; j < nn && rc == CLI_OK; j++)
-    rc = measure (&pts[j], fga_method_spec (m), &s, ns[j], B, seed, reps, times, progress, j,
-                  nn);
+    rc = measure (&pts[j], fga_method_spec (m), &s, ns[j], a.B, a.seed, a.reps, times, progress,
+                  j, nn);
   clear_progress (progress && rc == CLI_OK);
-
   if (rc == CLI_OK)
     {
-      double *x = calloc (nn, sizeof *x), *yt = calloc (nn, sizeof *yt),
-        *yw = calloc (nn, sizeof *yw);
-      fga_fit ft, fw;
-      if (x == NULL || yt == NULL || yw == NULL)
-        rc = cli_fail (CLI_FAILED, "out of memory");
-      else
-        {
-          for (size_t j = 0; j < nn; j++)
-            {
-              x[j] = (double) pts[j].n;
-              yt[j] = pts[j].t_med;
-              yw[j] = mpz_get_d (pts[j].exact);
-            }
-          /* a time of 0 (below the clock's resolution) is left out of the
-             time fit; the work is always positive */
-          fga_fit_power (&ft, x, yt, nn, FGA_FIT_SKIP, NULL);
-          if (fga_fit_power (&fw, x, yw, nn, 0, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
-        }
-      const char *spec = fga_method_spec (m);
-      if (rc == CLI_OK && fmt == CLI_CSV)
-        {
-          const char *names[NROW + NSUM];
-          memcpy (names, row_names, sizeof row_names);
-          memcpy (names + NROW, sum_names, sizeof sum_names);
-          cli_table_t t;
-          cli_table_init (&t, NROW + NSUM, names);
-          for (size_t j = 0; j < nn; j++)
-            {
-              cli_table_new_row (&t);
-              fill_row (&t, 0, pts, j);
-              fill_summary (&t, NROW, &s, spec, &sm, B, seed, reps, &ft, &fw);
-            }
-          cli_table_print (&t, CLI_CSV, 0, stdout);
-          cli_table_clear (&t);
-        }
-      else if (rc == CLI_OK)
-        {
-          cli_table_t t, u;
-          cli_table_init (&t, NROW, (const char **) row_names);
-          for (size_t j = 0; j < nn; j++)
-            {
-              cli_table_new_row (&t);
-              fill_row (&t, 0, pts, j);
-            }
-          cli_table_init (&u, NSUM, (const char **) sum_names);
-          cli_table_new_row (&u);
-          fill_summary (&u, 0, &s, spec, &sm, B, seed, reps, &ft, &fw);
-          if (fmt == CLI_JSON)
-            {
-              fputs ("{\n\"rows\": ", stdout);
-              cli_table_print (&t, CLI_JSON, 0, stdout);
-              fputs (",\n\"summary\": ", stdout);
-              cli_table_print (&u, CLI_JSON, 1, stdout);
-              fputs ("}\n", stdout);
-            }
-          else
-            {
-              cli_table_print (&t, CLI_TABLE, 0, stdout);
-              fputc ('\n', stdout);
-              cli_table_print (&u, CLI_TABLE, 1, stdout);
-            }
-          cli_table_clear (&t);
-          cli_table_clear (&u);
-        }
-      free (x);
-      free (yt);
-      free (yw);
+      a.s = s;
+      rc = scaling_report (pts, nn, &a, fga_method_spec (m), &sm, &err);
     }
 
   for (size_t j = 0; pts != NULL && j < nn; j++)
