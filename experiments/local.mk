@@ -17,7 +17,7 @@
 FGA_EXP_JOBS = 1
 FGA_EXP_CONFIGS = transition error-vs-B
 FGA_EXP_OUT = $(abs_top_srcdir)/notebooks-data
-FGA_EXP_FGATTN = $(abs_builddir)/src/fgattn
+FGA_EXP_FGATTN = $(abs_builddir)/src/cli/fgattn
 
 EXTRA_DIST += \
 	experiments/transition.conf \
@@ -27,7 +27,7 @@ EXTRA_DIST += \
 	notebooks-data/README.md
 
 .PHONY: experiments
-experiments: src/fgattn$(EXEEXT)
+experiments: src/cli/fgattn$(EXEEXT)
 	@set -e; for c in $(FGA_EXP_CONFIGS); do \
 	  echo "fgattn sweep experiments/$$c.conf -o notebooks-data/$$c --jobs $(FGA_EXP_JOBS)"; \
 	  $(FGA_EXP_FGATTN) sweep $(abs_top_srcdir)/experiments/$$c.conf \

@@ -1,5 +1,5 @@
 # src/cli/local.mk -- the fgattn program: one file per command, benchmarks in bench/
-src_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c \
+src_cli_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c \
 	src/cli/cmd_gen.c src/cli/cmd_run.c src/cli/cmd_truth.c src/cli/cmd_compare.c \
 	src/cli/cmd_methods.c src/cli/cmd_expfit.c src/cli/cmd_plan.c src/cli/cmd_rank.c \
 	src/cli/cmd_sweep.c src/cli/cmd_report.c src/cli/cmd_demo.c \
@@ -10,5 +10,5 @@ src_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c \
 	src/cli/bench/bench_poly.c src/cli/bench/bench_poly.h \
 	src/cli/bench/bench_lowrank.c src/cli/bench/bench_lowrank.h
 # bench times cblas_dgemm itself for its yardstick
-src_fgattn_LDADD += $(BLAS_LIBS)
-src_fgattn_CPPFLAGS = $(AM_CPPFLAGS) -DFGA_DATADIR=\"$(pkgdatadir)\" -DFGA_SRCDIR=\"$(abs_top_srcdir)\"
+src_cli_fgattn_LDADD += $(BLAS_LIBS)
+src_cli_fgattn_CPPFLAGS = $(AM_CPPFLAGS) -DFGA_DATADIR=\"$(pkgdatadir)\" -DFGA_SRCDIR=\"$(abs_top_srcdir)\"
