@@ -1,4 +1,4 @@
-/* fga_cli_bench -- fgattn bench: performance figures of the exact kernels (never fails on speed) */
+/* cli_bench -- fgattn bench: performance figures of the exact kernels (never fails on speed) */
 
 #include <config.h>
 
@@ -306,7 +306,7 @@ done:
 #pragma weak openblas_get_num_threads
 
 int
-fga_cli_bench (int argc, char **argv)
+cli_bench (int argc, char **argv)
 {
   size_t ns[MAXLIST] = { 1024, 4096, 16384 }, ds[MAXLIST] = { 16, 64 };
   size_t nn = 3, nd = 2;
@@ -324,9 +324,9 @@ fga_cli_bench (int argc, char **argv)
       return 2;
     }
   if (strcmp (argv[a], "poly") == 0)
-    return fga_bench_poly (argc - a, argv + a);
+    return cli_bench_poly (argc - a, argv + a);
   if (strcmp (argv[a], "lowrank") == 0)
-    return fga_bench_lowrank (argc - a, argv + a);
+    return cli_bench_lowrank (argc - a, argv + a);
   if (strcmp (argv[a], "exact") != 0)
     return bad_usage ("no benchmark '%s' (there are: exact, poly, lowrank)", argv[a]);
   for (a = 2; a < argc; a++)

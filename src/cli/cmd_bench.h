@@ -5,6 +5,6 @@
 
 /* argv[0] is "bench".  Prints the figures on stdout; returns 0, or 2 with a
    message on stderr for bad usage.  */
-int fga_cli_bench (int argc, char **argv);
+int cli_bench (int argc, char **argv);
 
 #endif

@@ -25,7 +25,7 @@ static const command_t commands[] = {
   { "expfit", cli_expfit, "least degree of a polynomial within eps of exp on [-R, R], certified" },
   { "rank", cli_rank, "singular values and numerical rank of the attention matrix P" },
   { "demo", cli_demo, "the main job: the transition sweep, its tables printed, its plots written" },
-  { "bench", fga_cli_bench, "performance figures (never fails on speed)" },
+  { "bench", cli_bench, "performance figures (never fails on speed)" },
   { "sweep", cli_sweep, "an experiment grid from a configuration file; resumes where it stopped" },
   { "report", cli_report, "tables and plots of a sweep, regenerated from its CSV files" },
   { "analyze", cli_analyze, "operations, memory, steps, path length and depth of attention mechanisms" },

@@ -36,7 +36,7 @@ enum { FGA_ISA_GENERIC = 0, FGA_ISA_AVX2 = 2, FGA_ISA_AVX512 = 3 };
    lowered (never raised) by the environment variable FGATTN_ISA=generic|avx2|avx512,
    which lets the tests and the benchmark run every variant on one machine. */
 static inline int
-fga_attn_isa (void)
+fgap_attn_isa (void)
 {
   int isa = FGA_ISA_GENERIC;
 #if FGA_ATTN_X86
@@ -66,7 +66,7 @@ fga_attn_isa (void)
    (rows or blocks of rows), and one when the whole is too small to repay
    waking the others (nq nk (d + dv) below 2^18 multiply-adds).  */
 static inline int
-fga_attn_threads (size_t nq, size_t nk, size_t d, size_t dv, size_t units)
+fgap_attn_threads (size_t nq, size_t nk, size_t d, size_t dv, size_t units)
 {
   int nt = 1;
 #ifdef _OPENMP
@@ -88,7 +88,7 @@ typedef struct
 } fgap_attn_count;
 
 static inline void
-fga_attn_count_store (fga_stats *st, const fgap_attn_count *c, size_t peak, int threads)
+fgap_attn_count_store (fga_stats *st, const fgap_attn_count *c, size_t peak, int threads)
 {
   if (st == NULL)
     return;
@@ -107,7 +107,7 @@ fga_attn_count_store (fga_stats *st, const fgap_attn_count *c, size_t peak, int 
    NaN or infinite entries.  nq = 0 and dv = 0 are allowed: there is nothing
    to compute.  */
 static inline int
-fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K,
+fgap_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K,
                 fga_mat_srcptr V, double tau, fga_error *err)
 {
   int rc;
@@ -147,7 +147,7 @@ fga_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcp
    With the rescaling below no score can (fgap_qscale_init), so this is a
    net under it, not an expected outcome.  */
 static inline int
-fga_attn_overflow (const char *fn, size_t row, fga_error *err)
+fgap_attn_overflow (const char *fn, size_t row, fga_error *err)
 {
   return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "%s: row %zu of the scores tau Q K^T overflows the double range",
@@ -157,7 +157,7 @@ fga_attn_overflow (const char *fn, size_t row, fga_error *err)
 /* The log-sum-exp of a rescaled row, m 2^k + log l, outside the double
    range: the output is right, but lse_i cannot be returned.  */
 static inline int
-fga_attn_lse_overflow (const char *fn, size_t row, fga_error *err)
+fgap_attn_lse_overflow (const char *fn, size_t row, fga_error *err)
 {
   return fgap_error_set (err, FGA_ERR_COMPUTE,
                         "%s: the log-sum-exp of row %zu of the scores tau Q K^T overflows "

@@ -97,7 +97,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
                     fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
                     fga_error *err)
 {
-  int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
+  int rc = fgap_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
     return rc;
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
@@ -119,7 +119,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
 
   row_fn row = row_generic;
 #if FGA_ATTN_X86
-  switch (fga_attn_isa ())
+  switch (fgap_attn_isa ())
     {
     case FGA_ISA_AVX512:
       row = row_avx512;
@@ -143,7 +143,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
   if (bq > nq)
     bq = nq > 0 ? nq : 1;
   const size_t nblocks = (nq + bq - 1) / bq;
-  int nt = fga_attn_threads (nq, nk, d, dv, nblocks);
+  int nt = fgap_attn_threads (nq, nk, d, dv, nblocks);
 
   /* per thread: a block of scores, then the row maxima and sums */
   size_t per, bytes;
@@ -240,13 +240,13 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
   fgap_vscale_finish (&vs, T, 1, 0, fn, NULL, err);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, mt.peak, nt);
+  fgap_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) bq);
   if (bad != SIZE_MAX)
-    rc = fga_attn_overflow (fn, bad, err);
+    rc = fgap_attn_overflow (fn, bad, err);
   else if (bad_lse != SIZE_MAX)
-    rc = fga_attn_lse_overflow (fn, bad_lse, err);
+    rc = fgap_attn_lse_overflow (fn, bad_lse, err);
 
 done:
   if (scratch != NULL)

@@ -128,17 +128,17 @@ int
 fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                      fga_mat_srcptr V, double tau, fga_stats *st, fga_error *err)
 {
-  int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
+  int rc = fgap_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
     return rc;
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols;
   rows_fn rows = rows_plain;
 #if FGA_ATTN_X86
-  if (fga_attn_isa () >= FGA_ISA_AVX2)
+  if (fgap_attn_isa () >= FGA_ISA_AVX2)
     rows = rows_fused;
 #endif
 
-  int nt = fga_attn_threads (nq, nk, K->cols, dv, (nq + 15) / 16);
+  int nt = fgap_attn_threads (nq, nk, K->cols, dv, (nq + 15) / 16);
   size_t per, bytes;
   if (fgap_size_mul (&per, nk + dv, sizeof (double))
       || fgap_size_mul (&bytes, per, (size_t) nt))
@@ -190,10 +190,10 @@ fga_attention_naive (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcpt
   fgap_vscale_clear (&vs, &mt);
   fgap_qscale_clear (&qs, &mt);
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, mt.peak, nt);
+  fgap_attn_count_store (st, &c, mt.peak, nt);
   if (bad != SIZE_MAX)
-    return fga_attn_overflow (fn, bad, err);
+    return fgap_attn_overflow (fn, bad, err);
   if (bad_lse != SIZE_MAX)
-    return fga_attn_lse_overflow (fn, bad_lse, err);
+    return fgap_attn_lse_overflow (fn, bad_lse, err);
   return FGA_OK;
 }

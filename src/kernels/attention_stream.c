@@ -429,7 +429,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
                       fga_mat_srcptr V, double tau, size_t block, fga_stats *st,
                       fga_error *err)
 {
-  int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
+  int rc = fgap_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
     return rc;
   const size_t nq = Q->rows, nk = K->rows, d = Q->cols, dv = V->cols;
@@ -437,7 +437,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   const tiles_t *tl = &tiles_generic;
   qblock_fn run = qblock_generic;
 #if FGA_ATTN_X86
-  switch (fga_attn_isa ())
+  switch (fgap_attn_isa ())
     {
     case FGA_ISA_AVX512:
       tl = &tiles_avx512;
@@ -487,7 +487,7 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   job.bkp = round_up (job.bk, (size_t) (tl->W * tl->NV));
   job.dvp = round_up (dv, (size_t) tl->W);
   size_t nblocks = (nq + job.bq - 1) / job.bq;
-  int nt = fga_attn_threads (nq, nk, d, dv, nblocks);
+  int nt = fgap_attn_threads (nq, nk, d, dv, nblocks);
   size_t bytes = 0;
   void *raw = NULL;
   if ((rc = scratch_layout (&job, d, err)) != FGA_OK)
@@ -532,13 +532,13 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   fgap_vscale_finish (&vs, T, 1, 0, fn, NULL, err);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, mt.peak, nt);
+  fgap_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     fga_stats_set (st, "block", (double) job.bk);
   if (bad != SIZE_MAX)
-    rc = fga_attn_overflow (fn, bad, err);
+    rc = fgap_attn_overflow (fn, bad, err);
   else if (bad_lse != SIZE_MAX)
-    rc = fga_attn_lse_overflow (fn, bad_lse, err);
+    rc = fgap_attn_lse_overflow (fn, bad_lse, err);
 
 done:
   if (raw != NULL)

@@ -567,7 +567,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
                       fga_mat_srcptr V, double tau, const fga_sparse_pattern *pattern,
                       fga_stats *st, fga_error *err)
 {
-  int rc = fga_attn_check (fn, T, Q, K, V, tau, err);
+  int rc = fgap_attn_check (fn, T, Q, K, V, tau, err);
   if (rc != FGA_OK)
     return rc;
   if (pattern == NULL)
@@ -601,7 +601,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   }
 
   size_t nblocks = (n + 15) / 16;
-  int nt = fga_attn_threads (1, (size_t) work, d, dv, nblocks);
+  int nt = fgap_attn_threads (1, (size_t) work, d, dv, nblocks);
   size_t per, bytes;
   if (cmax > SIZE_MAX - 2 * dv || fgap_size_mul (&per, cmax + 2 * dv, sizeof (double))
       || fgap_size_mul (&bytes, per, (size_t) nt))
@@ -669,7 +669,7 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   fgap_vscale_clear (&vs, &mt);
   fgap_qscale_clear (&qs, &mt);
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, mt.peak, nt);
+  fgap_attn_count_store (st, &c, mt.peak, nt);
   if (st != NULL)
     {
       fga_stats_set (st, "pairs", (double) n_pairs);
@@ -677,8 +677,8 @@ fga_sparse_attention (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
       fga_stats_set (st, "max_keys", (double) cmax);
     }
   if (bad != SIZE_MAX)
-    return fga_attn_overflow (fn, bad, err);
+    return fgap_attn_overflow (fn, bad, err);
   if (bad_lse != SIZE_MAX)
-    return fga_attn_lse_overflow (fn, bad_lse, err);
+    return fgap_attn_lse_overflow (fn, bad_lse, err);
   return FGA_OK;
 }

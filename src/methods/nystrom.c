@@ -681,7 +681,7 @@ nystrom_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, 
 
 done:
   note_peak (&peak, &mt, 0);
-  fga_attn_count_store (st, &c, (peak > mt.peak ? peak : mt.peak) + s->bytes, st->threads);
+  fgap_attn_count_store (st, &c, (peak > mt.peak ? peak : mt.peak) + s->bytes, st->threads);
   fgap_tfree (&mt, F.data, fbytes);
   fgap_tfree (&mt, W2, rank * dv * sizeof (double));
   fgap_tfree (&mt, W3, wbytes);

@@ -717,7 +717,7 @@ rf_stats (fga_stats *st, const rf_t *s, const fgap_attn_count *c, size_t peak, i
 {
   if (st == NULL)
     return;
-  fga_attn_count_store (st, c, peak, nt);
+  fgap_attn_count_store (st, c, peak, nt);
   fga_stats_set (st, "m", (double) s->m);
   fga_stats_set (st, "features", (double) s->M);
   fga_stats_set (st, "kind", (double) s->kind);

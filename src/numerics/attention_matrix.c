@@ -118,7 +118,7 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   fgap_qscale qs;
   if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
     return rc;
-  int nt = fga_attn_threads (nq, nk, d, 0, nq);
+  int nt = fgap_attn_threads (nq, nk, d, 0, nq);
   size_t bad = SIZE_MAX, bad_lse = SIZE_MAX;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
 #pragma omp parallel for num_threads (nt) schedule (static) \
@@ -141,10 +141,10 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   fgap_qscale_clear (&qs, &mt);
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
-  fga_attn_count_store (st, &c, mt.peak, nt);
+  fgap_attn_count_store (st, &c, mt.peak, nt);
   if (bad != SIZE_MAX)
-    return fga_attn_overflow (fn, bad, err);
+    return fgap_attn_overflow (fn, bad, err);
   if (bad_lse != SIZE_MAX)
-    return fga_attn_lse_overflow (fn, bad_lse, err);
+    return fgap_attn_lse_overflow (fn, bad_lse, err);
   return FGA_OK;
 }

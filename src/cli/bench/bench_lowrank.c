@@ -225,7 +225,7 @@ print_row (const char *spec, const result_t *res, double fastest, double maxabs,
 #pragma weak openblas_get_num_threads
 
 int
-fga_bench_lowrank (int argc, char **argv)
+cli_bench_lowrank (int argc, char **argv)
 {
   long n = 16384, d = 16, reps = 3, seed = 1;
   double bounds[MAXB] = { 0.5, 1, 2 };

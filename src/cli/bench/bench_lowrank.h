@@ -7,6 +7,6 @@
    ("lowrank"), the options follow (--n N, --d D, --B LIST, --reps R,
    --quick, --seed S, --help).  Prints figures on stdout and returns an exit
    status (0, or 2 for bad usage); it never fails on speed.  */
-int fga_bench_lowrank (int argc, char **argv);
+int cli_bench_lowrank (int argc, char **argv);
 
 #endif

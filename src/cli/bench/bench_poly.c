@@ -1,4 +1,4 @@
-/* fga_bench_poly -- fgattn bench poly: time and memory of method poly against n, and the crossover
+/* cli_bench_poly -- fgattn bench poly: time and memory of method poly against n, and the crossover
 
    The settings: nq = nk = n from 2^10 to 2^18, d = dv = 4,
    entries uniform in [-1, 1] (fga_instance_generate), tau = 1/d,
@@ -189,7 +189,7 @@ fit_exponent (const double *x, const double *y, size_t n)
 #pragma weak openblas_get_num_threads
 
 int
-fga_bench_poly (int argc, char **argv)
+cli_bench_poly (int argc, char **argv)
 {
   long lo = 10, hi = 18, reps = 3, seed = 1;
   double limit = 60;

@@ -7,6 +7,6 @@
    ("poly"), the options follow (--quick, --max-log2n K, --reps R, --help).
    Prints figures on stdout and returns an exit status (0, or 2 for bad
    usage); it never fails on speed.  */
-int fga_bench_poly (int argc, char **argv);
+int cli_bench_poly (int argc, char **argv);
 
 #endif
