@@ -309,6 +309,12 @@ int fgap_vscale_init (fgap_vscale *vs, fga_mat_srcptr *V, int copy, fgap_memtrac
                       const char *fn, fga_error *err);
 void fgap_vscale_clear (fgap_vscale *vs, fgap_memtrack *mt);
 
+/* Both at once, as every exact kernel needs them: Q's rows and V (copied
+   when scaled); on failure nothing is left allocated.  */
+int fgap_scale_init (fgap_qscale *qs, fgap_vscale *vs, fga_mat_srcptr *Q, fga_mat_srcptr K,
+                     fga_mat_srcptr *V, double tau, fgap_memtrack *mt, const char *fn,
+                     fga_error *err);
+
 static inline double
 fgap_vscale_value (const fgap_vscale *vs, double v)
 {

@@ -456,13 +456,8 @@ fga_attention_stream (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   fgap_memtrack_init (&mt);
   fgap_qscale qs;
   fgap_vscale vs;
-  if ((rc = fgap_qscale_init (&qs, &Q, K, tau, &mt, fn, err)) != FGA_OK)
+  if ((rc = fgap_scale_init (&qs, &vs, &Q, K, &V, tau, &mt, fn, err)) != FGA_OK)
     return rc;
-  if ((rc = fgap_vscale_init (&vs, &V, 1, &mt, fn, err)) != FGA_OK)
-    {
-      fgap_qscale_clear (&qs, &mt);
-      return rc;
-    }
 
   job_t job;
   job.Q = Q;

@@ -190,3 +190,17 @@ fgap_vscale_finish (const fgap_vscale *vs, fga_mat_ptr T, int mean, int check,
                               why);
   return FGA_OK;
 }
+
+int
+fgap_scale_init (fgap_qscale *qs, fgap_vscale *vs, fga_mat_srcptr *Q, fga_mat_srcptr K,
+                 fga_mat_srcptr *V, double tau, fgap_memtrack *mt, const char *fn,
+                 fga_error *err)
+{
+  int rc = fgap_qscale_init (qs, Q, K, tau, mt, fn, err);
+  if (rc != FGA_OK)
+    return rc;
+  rc = fgap_vscale_init (vs, V, 1, mt, fn, err);
+  if (rc != FGA_OK)
+    fgap_qscale_clear (qs, mt);
+  return rc;
+}
