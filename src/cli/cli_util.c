@@ -879,21 +879,7 @@ cli_files_end (cli_files_t *f, int rc, fga_error *err)
 double
 cli_physical_bytes (void)
 {
-  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
-}
-
-static void
-human_bytes (char *buf, size_t size, double b)
-{
-  static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-  int u = 0;
-  while (b >= 1024 && u < 6)
-    {
-      b /= 1024;
-      u++;
-    }
-  snprintf (buf, size, u == 0 ? "%.0f %s" : "%.3g %s", b, unit[u]);
+  return fga_physical_bytes ();
 }
 
 int
@@ -903,8 +889,8 @@ cli_check_memory (double bytes, const char *what)
   if (bytes < phys)
     return CLI_OK;
   char need[64], have[64];
-  human_bytes (need, sizeof need, bytes);
-  human_bytes (have, sizeof have, phys);
+  fga_format_bytes (need, sizeof need, bytes);
+  fga_format_bytes (have, sizeof have, phys);
   return cli_fail (CLI_USAGE, "%s: needs about %s of memory, more than the %s of this machine",
                    what, need, have);
 }

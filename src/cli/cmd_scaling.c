@@ -117,14 +117,6 @@ free_mpz_str (char *s)
   freefunc (s, strlen (s) + 1);
 }
 
-/* The physical memory of the machine in bytes, or +Inf if unknown.  */
-static double
-physical_bytes (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGE_SIZE);
-  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
-}
-
 /* Wipes the progress line, so that what follows starts a clean line.  */
 static void
 clear_progress (int progress)
@@ -462,7 +454,7 @@ static int
 scaling_check (const fga_an_spec *s, const size_t *ns, size_t nn, fga_error *err)
 {
   int rc = CLI_OK;
-  const double phys = physical_bytes ();
+  const double phys = fga_physical_bytes ();
   for (size_t j = 0; j < nn && rc == CLI_OK; j++)
     {
       double bytes;

@@ -140,4 +140,8 @@ typedef struct
 int fgap_dir_lock_take (fgap_dir_lock *lk, const char *dir, fga_error *err);
 void fgap_dir_lock_release (fgap_dir_lock *lk);
 
+/* x as the shortest decimal that reads back as x (whole numbers below 2^53
+   in full; inf, -inf and nan): spec strings, CSV fields and cell ids.  */
+void fgap_format_shortest (char *buf, size_t size, double x);
+
 #endif /* FGA_IMPL_H */

@@ -26,34 +26,6 @@
 static const char rank_header[] = "cell,n,d,beta,B,seed,tol,tol_value,rank\n";
 static const char least_header[] = "cell,n,d,beta,B,seed,label,size_key,target,least_size\n";
 
-/* The shortest decimal that reads back as x, so that the CSV shows "0.25"
-   and "1e-06" rather than 17 digits of noise, yet loses nothing.  */
-static void
-shortest (char *buf, size_t size, double x)
-{
-  if (isnan (x))
-    {
-      snprintf (buf, size, "nan");
-      return;
-    }
-  if (isinf (x))
-    {
-      snprintf (buf, size, x > 0 ? "inf" : "-inf");
-      return;
-    }
-  if (x == floor (x) && fabs (x) < 0x1p53)
-    {
-      snprintf (buf, size, "%.0f", x);
-      return;
-    }
-  for (int digits = 1; digits <= 17; digits++)
-    {
-      snprintf (buf, size, "%.*g", digits, x);
-      if (strtod (buf, NULL) == x)
-        return;
-    }
-}
-
 /* A CSV field: quoted when it holds a comma, a quote or a newline (RFC 4180). */
 static void
 put_field (FILE *fp, const char *s, int last)
@@ -78,7 +50,7 @@ static void
 put_num (FILE *fp, double x)
 {
   char buf[64];
-  shortest (buf, sizeof buf, x);
+  fgap_format_shortest (buf, sizeof buf, x);
   put_field (fp, buf, 0);
 }
 
@@ -131,7 +103,7 @@ cell_make (cell_t *c, const fga_sweep_config *cfg, size_t in, size_t ib, size_t 
   c->B = fga_sweep_config_B (cfg, c->n, c->b);
   c->Bv = cfg->Bv > 0 ? cfg->Bv : c->B;
   char bs[64];
-  shortest (bs, sizeof bs, c->b);
+  fgap_format_shortest (bs, sizeof bs, c->b);
   snprintf (c->id, sizeof c->id, "n=%zu,b=%s,seed=%lu", c->n, bs, c->seed);
 }
 
@@ -155,7 +127,7 @@ spec_at (char *buf, size_t size, const fga_sweep_method *m, double s)
       return;
     }
   char v[64];
-  shortest (v, sizeof v, s);
+  fgap_format_shortest (v, sizeof v, s);
   snprintf (buf, size, "%s%c%s=%s", m->spec, strchr (m->spec, ':') != NULL ? ',' : ':',
             m->size_key, v);
 }
@@ -236,7 +208,7 @@ field_u64 (char *buf, size_t size, const void *value)
 static void
 field_num (char *buf, size_t size, const void *value)
 {
-  shortest (buf, size, *(const double *) value);
+  fgap_format_shortest (buf, size, *(const double *) value);
 }
 
 /* A number, or an empty field for NaN (a value that does not apply).  */
@@ -247,7 +219,7 @@ field_opt_num (char *buf, size_t size, const void *value)
   if (isnan (x))
     buf[0] = '\0';
   else
-    shortest (buf, size, x);
+    fgap_format_shortest (buf, size, x);
 }
 
 /* Timing: six digits are all a wall clock is worth.  */
@@ -650,7 +622,7 @@ cell_least (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_method
       else
         {
           char buf[64];
-          shortest (buf, sizeof buf, least);
+          fgap_format_shortest (buf, sizeof buf, least);
           put_field (fp, buf, 1);
         }
     }

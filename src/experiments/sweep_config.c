@@ -586,24 +586,6 @@ check_method (parse_t *p, size_t i)
    before the folder is made): a grid that cannot run is refused here
    rather than after hours, or by the kernel's out-of-memory killer.  */
 
-/* b as the cell ids of src/experiments/sweep.c write it: the shortest
-   decimal that reads back as b.  */
-static void
-shortest_b (char *buf, size_t size, double x)
-{
-  if (x == floor (x) && fabs (x) < 0x1p53)
-    {
-      snprintf (buf, size, "%.0f", x);
-      return;
-    }
-  for (int digits = 1; digits <= 17; digits++)
-    {
-      snprintf (buf, size, "%.*g", digits, x);
-      if (strtod (buf, NULL) == x)
-        return;
-    }
-}
-
 /* The largest d, dv or n taken as an integer: beyond 2^53 a double no
    longer holds every integer, and no machine holds such a matrix.  */
 #define SIZE_LIMIT 0x1p53
@@ -712,29 +694,6 @@ cell_bytes (cell_bytes_t *b, const fga_sweep_config *cfg, size_t n, int threads)
   return b->instance + b->truth + b->rank + b->method;
 }
 
-static double
-physical_bytes (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? (double) pages * (double) size : INFINITY;
-}
-
-static void
-human_bytes (char *buf, size_t size, double b)
-{
-  static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-  int u = 0;
-  while (b >= 1024 && u < 6)
-    {
-      b /= 1024;
-      u++;
-    }
-  if (b >= 1024)
-    snprintf (buf, size, "%.3g EiB", b);
-  else
-    snprintf (buf, size, u == 0 ? "%.0f %s" : "%.3g %s", b, unit[u]);
-}
-
 /* A refusal: at the line when the configuration came from a file read by
    fga_sweep_config_read (p not NULL), else naming the file if known.  */
 static int
@@ -784,7 +743,7 @@ check_sizes (const fga_sweep_config *cfg, int jobs, parse_t *p, fga_error *err)
                        "an integer (at most 2^53)", cfg->d_coef, d, cfg->n[i]);
     }
 
-  double phys = physical_bytes ();
+  double phys = fga_physical_bytes ();
   int threads = jobs > 1 ? 1 : fgap_max_threads ();
   size_t ncells = cfg->nn * cfg->nb * cfg->nseeds;
   double together = jobs <= 1 ? 1 : (double) ((size_t) jobs < ncells ? (size_t) jobs : ncells);
@@ -802,13 +761,13 @@ check_sizes (const fga_sweep_config *cfg, int jobs, parse_t *p, fga_error *err)
       else if (p != NULL && b.method > b.instance + b.truth)
         line = p->method_seen[b.method_index][M_SPEC];
       char bs[64], hn[32], hi[32], ht[32], hr[32], hm[32], hp[32];
-      shortest_b (bs, sizeof bs, cfg->b[0]);
-      human_bytes (hn, sizeof hn, need * together);
-      human_bytes (hi, sizeof hi, b.instance);
-      human_bytes (ht, sizeof ht, b.truth);
-      human_bytes (hr, sizeof hr, b.rank);
-      human_bytes (hm, sizeof hm, b.method);
-      human_bytes (hp, sizeof hp, phys);
+      fgap_format_shortest (bs, sizeof bs, cfg->b[0]);
+      fga_format_bytes (hn, sizeof hn, need * together);
+      fga_format_bytes (hi, sizeof hi, b.instance);
+      fga_format_bytes (ht, sizeof ht, b.truth);
+      fga_format_bytes (hr, sizeof hr, b.rank);
+      fga_format_bytes (hm, sizeof hm, b.method);
+      fga_format_bytes (hp, sizeof hp, phys);
       char with[64] = "";
       if (together > 1)
         snprintf (with, sizeof with, ", %.0f cells at once (jobs)", together);

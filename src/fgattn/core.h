@@ -131,6 +131,15 @@ void fga_stats_set (fga_stats *st, const char *name, double value);
 double fga_stats_get (const fga_stats *st, const char *name);
 
 /* ------------------------------------------------------------------ */
+/* The machine.  */
+
+/* Physical memory in bytes (+Inf when the system does not say): what
+   commands compare their estimates with before they allocate.  */
+double fga_physical_bytes (void);
+/* b bytes for people: "512 bytes", "1.5 GiB" (three digits).  */
+void fga_format_bytes (char *buf, size_t size, double b);
+
+/* ------------------------------------------------------------------ */
 /* The shape of an attention problem, as methods are prepared for it.  */
 
 typedef struct fga_problem

@@ -187,23 +187,6 @@ param_applies (fga_method m, size_t k)
   return choice_index (eq + 1, chosen, strlen (chosen)) >= 0;
 }
 
-/* The shortest decimal that reads back as x: "1e-06", not "9.9999999999999995e-07". */
-static void
-shortest_double (char *buf, size_t size, double x)
-{
-  if (x == floor (x) && fabs (x) < 0x1p53)
-    {
-      snprintf (buf, size, "%.0f", x);
-      return;
-    }
-  for (int digits = 1; digits <= 17; digits++)
-    {
-      snprintf (buf, size, "%.*g", digits, x);
-      if (strtod (buf, NULL) == x)
-        return;
-    }
-}
-
 static void
 format_spec (fga_method m)
 {
@@ -221,7 +204,7 @@ format_spec (fga_method m)
       else if (pi->type == FGA_PARAM_REAL && m->value[k] < 0 && pi->choices != NULL)
         choice_name (val, sizeof val, pi->choices, (int) -m->value[k] - 1);
       else
-        shortest_double (val, sizeof val, m->value[k]);
+        fgap_format_shortest (val, sizeof val, m->value[k]);
       used += (size_t) snprintf (m->spec + used, sizeof m->spec - used, "%c%s=%s",
                                  first ? ':' : ',', pi->key, val);
       first = 0;
