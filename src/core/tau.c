@@ -2,8 +2,6 @@
 
 #include "core/fga-impl.h"
 
-#include <errno.h>
-
 int
 fga_tau_parse (fga_tau *tau, const char *text, fga_error *err)
 {
@@ -19,12 +17,24 @@ fga_tau_parse (fga_tau *tau, const char *text, fga_error *err)
       tau->value = 0;
       return FGA_OK;
     }
-  char *end;
-  errno = 0;
-  double x = strtod (text, &end);
-  if (end == text || *end != '\0' || errno == ERANGE || !isfinite (x) || !(x > 0))
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "tau '%s' is not 1/d, 1/sqrt(d) or a positive finite number", text);
+  /* Strict, as every number read from text: no spaces, hexadecimal, inf
+     or nan, and no value that overflows or underflows the double range.
+     The message keeps the form "tau 'TEXT' ...", with the parser's reason
+     (its message, less the text it starts with).  */
+  double x;
+  fga_error local;
+  if (fga_parse_real (&x, text, 0, INFINITY, FGA_PARSE_OPEN_MIN, "", &local) != FGA_OK)
+    {
+      const char *why = local.msg;
+      size_t len = strlen (text);
+      if (strncmp (why, text, len) == 0 && strncmp (why + len, ": ", 2) == 0)
+        why += len + 2;
+      else if (why[0] == '\'' && strncmp (why + 1, text, len) == 0
+               && strncmp (why + 1 + len, "': ", 3) == 0)
+        why += len + 4;
+      return fgap_error_set (err, FGA_ERR_INPUT, "tau '%s': %s; tau is 1/d, 1/sqrt(d) or a "
+                            "positive finite number", text, why);
+    }
   tau->kind = FGA_TAU_VALUE;
   tau->value = x;
   return FGA_OK;

@@ -37,8 +37,14 @@ double fga_ulp_distance (double a, double b);
 /* Exact attention in double, the kernels behind exact:algo=naive|stream|blas.
    T (nq x dv) must be allocated by the caller; lse (nq values) may be NULL.
    They fill the operation counts and peak_bytes of st (if not NULL) and do
-   not touch its wall time.  Any finite scores are handled: the row maximum is
-   subtracted before exp, so nothing overflows.
+   not touch its wall time.  Any finite Q, K and V are handled; an lse
+   beyond the double range is refused (FGA_ERR_COMPUTE).  Rows of Q whose
+   scores could overflow are divided by powers of two 2^k_i and their
+   softmax taken from (s_ij - m_i) 2^k_i; a V with max|V| outside
+   [2^-950, 2^950) is scaled by 2^-e and the output multiplied back: exact
+   up to subnormal losses (src/kernels/attention-util.h), the copies counted
+   in peak_bytes.  Only tau > 2^830 can ask a rescaling that would lose a
+   row of Q to underflow: that row is refused.
 
    naive:  two passes per row: the scores and their maximum, then exp, the
            row sum and the weighted sum of V.  The slow, obvious reference.
@@ -176,14 +182,22 @@ typedef enum { FGA_RF_POS, FGA_RF_HYP, FGA_RF_TRIG } fga_rf_kind;
    allocated by the caller as Q->rows x K->rows; Q and K may be any two
    matrices with the same number of columns (the methods also use it on
    landmark rows).  lse (Q->rows values) may be NULL.  Stable: the row
-   maximum is subtracted before exp, so any finite scores are handled; every
-   entry is within a relative u (2 (d + 3) R + nk + 4) of the exact one
+   maximum is subtracted before exp, and any finite Q and K are handled (see
+   below); every entry is within a relative u (2 (d + 3) R + nk + 4) of the exact one
    (u = 2^-53, R >= tau max_ij sum_t |q_it k_jt|; src/numerics/attention_matrix.c
    derives it), so each row sums to 1 within about (2 nk + 2 (d + 3) R) u.
-   Fills the counts of st (if not NULL), exactly:
+   Scores of any size: a row of Q whose scores could overflow is rescaled
+   by a power of two as in the exact kernels above (the bound then holds
+   with the true R, plus the subnormal terms of src/kernels/attention-util.h);
+   an lse beyond the double range is refused (FGA_ERR_COMPUTE), and so is,
+   for tau > 2^830 only, a row that cannot be rescaled.
+   Fills the counts of st (if not NULL), exactly (the rescaling is not
+   counted):
      n_mul = nq nk (d + 1), n_add = nq (nk (d + 1) - 1 + L), n_exp = nq (nk + L),
      n_div = nq nk, n_cmp = nq (nk - 1)   (L = 1 if lse is not NULL),
-   and peak_bytes = 0 (no scratch).  */
+   and peak_bytes: 0 when no row of Q is rescaled (P holds the scores, no
+   scratch), otherwise nq (d sizeof (double) + sizeof (int)), the rescaled
+   copy of the whole of Q and its row exponents.  */
 int fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                           double tau, fga_stats *st, fga_error *err);
 

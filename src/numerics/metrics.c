@@ -19,10 +19,11 @@
      Sum2), and each square enters as two terms that are products of
      doubles of 26 and 27 bits, hence exact, plus a rounded l^2 below
      2^-50 of it: the result does not lose accuracy with the number of
-     entries as a plain loop does (gamma_n for n = 10^7 is 2^-30).  No
-     product is ever added to anything else than its exact value, so the
-     compiler's contraction of a * b + c into a fused multiply-add (GCC's
-     default in GNU C) cannot change the result.
+     entries as a plain loop does (gamma_n for n = 10^7 is 2^-30).  The
+     products added are exact, except l^2 whose rounding the bound covers
+     either way, so the compiler's contraction of a * b + c into a fused
+     multiply-add (GCC's default in GNU C, where the target has one)
+     cannot break the compensation.
 
    Bounds, with u = 2^-53, n = rows cols (at most 2^53, so that n is a
    double), gamma_m = m u / (1 - m u) and RN rounding to nearest:
@@ -37,21 +38,22 @@
                T = Att.
    mean_abs  = mean (1 + theta) with |theta| <= 3 u + gamma_n^2 + 4 u^2,
                plus 2^-1074 in absolute value when the mean is subnormal
-               (and 0 when it is below 2^-1075): one rounding in each
+               (so a mean below 2^-1074 may show as 0): one rounding in each
                difference, u + gamma_{n-1}^2 in Sum2 (terms non-negative,
                Ogita et al. 2005, proposition 4.5), one in the division by
-               n.  Under 3.6 u (two ulps) for n <= 2^26.
+               n; the losses to underflow (below 2^-1021 relative) are in
+               the 4 u^2.  Under 3.6 u (two ulps) for n <= 2^26.
    rel_fro   = ||T - Att||_F / ||Att||_F (1 + theta) with
                |theta| <= 3.5 u + gamma_{2n}^2 + 2^-74, plus 2^-1074 in
-               absolute value when it is subnormal (0 when below
-               2^-1075; max_abs says whether T = Att): the sum of squares
+               absolute value when it is subnormal (so it may show as 0
+               below 2^-1074; max_abs says whether T = Att): the sum of squares
                of the differences is within 3 u + gamma_{2n}^2 + 2^-75
                (each difference rounded once, so its square twice; Sum2
                over 2 n non-negative terms; the rounded parts of the
                squares, below 2^-76), that of Att within
                u + gamma_{2n}^2 + 2^-75, and sqrt (N / D) adds half of
                both, half a rounding of the division and one of the square
-               root.  Under 4 u (two ulps) for n <= 2^25.  +Inf when
+               root.  Under 4.01 u (about two ulps) for n <= 2^25.  +Inf when
                Att = 0 and T does not, or when the ratio is beyond the
                double range.
    max_ulps  = exact (fga_ulp_distance, an integer below 2^64 held in a
@@ -63,6 +65,7 @@
 #include "core/fga-impl.h"
 
 #include <float.h>
+#include <limits.h>
 #include <stdint.h>
 
 /* Doubles ordered as integers: the key of x counts the doubles from +0 up to
@@ -220,7 +223,8 @@ fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr appro
       if (t == a)
         continue;
       int s;
-      double x = ldexp (abs_diff (t, a, &s), s - ed);
+      double m = abs_diff (t, a, &s);
+      double x = ldexp (m, s - ed);
       csum_add (&sm, x);
       csum_add_square (&sn, x);
     }

@@ -83,6 +83,56 @@ START_TEST (tau_parse_and_round)
 }
 END_TEST
 
+/* tau is read as strictly as every other number (fga_parse_real): what
+   strtod alone takes, hexadecimal, infinities, spaces, a value that
+   underflows, is refused with the reason; the symbolic forms stay.  The
+   values expected are the compiler's readings of the same decimals.  */
+START_TEST (tau_parse_strict)
+{
+  static const struct { const char *text, *reason; } bad[] = {
+    { "0x1p-3", "hexadecimal" }, { "0X10", "hexadecimal" }, { "inf", "finite" },
+    { "-inf", "finite" }, { "infinity", "finite" }, { "nan", NULL }, { " 0.5", "spaces" },
+    { "0.5 ", "spaces" }, { "\t2", NULL }, { "1e-400", "too close to 0" },
+    { "1e999", "too large" }, { "-0.5", "positive" }, { "0", "positive" }, { "-0", "positive" },
+    { "0.5x", NULL }, { "1/d ", NULL }, { " 1/d", NULL }, { "1/D", NULL }, { "1/sqrt(d) ", NULL },
+    { "", NULL }
+  };
+  fga_tau t;
+  fga_error err;
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+    {
+      t.kind = FGA_TAU_INV_D;
+      t.value = 7;
+      ck_assert_msg (fga_tau_parse (&t, bad[k].text, &err) == FGA_ERR_INPUT,
+                     "tau '%s' was accepted as %.17g", bad[k].text, t.value);
+      ck_assert_int_eq (err.code, FGA_ERR_INPUT);
+      char head[64];
+      snprintf (head, sizeof head, "tau '%s': ", bad[k].text);
+      ck_assert_msg (strncmp (err.msg, head, strlen (head)) == 0 && err.msg[strlen (head)] != ' '
+                     && strstr (err.msg, "1/sqrt(d)") != NULL, "message: %s", err.msg);
+      if (bad[k].reason != NULL)
+        ck_assert_msg (strstr (err.msg, bad[k].reason) != NULL, "tau '%s': message \"%s\" does "
+                       "not say \"%s\"", bad[k].text, err.msg, bad[k].reason);
+      ck_assert (t.kind == FGA_TAU_INV_D && t.value == 7);     /* untouched */
+    }
+  static const struct { const char *text; double value; } good[] = {
+    { "0.5", 0.5 }, { "+0.5", 0.5 }, { "1e-3", 1e-3 }, { "2.5e2", 250 }, { ".125", 0.125 },
+    { "3", 3 }, { "1e300", 1e300 }, { "2.2250738585072014e-308", 2.2250738585072014e-308 }
+  };
+  for (size_t k = 0; k < sizeof good / sizeof good[0]; k++)
+    {
+      ck_assert_msg (fga_tau_parse (&t, good[k].text, &err) == FGA_OK, "tau '%s': %s",
+                     good[k].text, err.msg);
+      ck_assert (t.kind == FGA_TAU_VALUE && t.value == good[k].value);
+      ck_assert (fga_tau_double (&t, 5) == good[k].value);
+    }
+  ck_assert_int_eq (fga_tau_parse (&t, "1/sqrtd", &err), FGA_OK);
+  ck_assert_int_eq (t.kind, FGA_TAU_INV_SQRT_D);
+  ck_assert_int_eq (fga_tau_parse (&t, "1/d", &err), FGA_OK);
+  ck_assert_int_eq (t.kind, FGA_TAU_INV_D);
+}
+END_TEST
+
 /* --- method specs -------------------------------------------------------- */
 
 static const struct { const char *spec, *canonical; } good_specs[] = {
@@ -296,6 +346,376 @@ START_TEST (metrics_closed_forms)
   fga_mat_clear (A);
   fga_mat_clear (B);
   fga_mat_clear (C);
+}
+END_TEST
+
+/* The metrics from their definitions in MPFR, independent of
+   fga_metrics_compute: each difference exact (at most 1024 + 1074 + 1
+   bits), the sums, the mean and the norms at 256 bits.  */
+typedef struct
+{
+  mpfr_t max_abs, mean_abs, rel_fro;
+} ref_metrics;
+
+static void
+ref_metrics_init (ref_metrics *r, fga_mat_srcptr truth, fga_mat_srcptr approx)
+{
+  const size_t n = truth->rows * truth->cols;
+  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
+  mpfr_set_emin (mpfr_get_emin_min ());
+  mpfr_set_emax (mpfr_get_emax_max ());
+  mpfr_t d, sq, sn, sd, sm;
+  mpfr_inits2 (2200, d, r->max_abs, (mpfr_ptr) 0);
+  mpfr_inits2 (256, sq, sn, sd, sm, r->mean_abs, r->rel_fro, (mpfr_ptr) 0);
+  mpfr_set_zero (r->max_abs, 1);
+  mpfr_set_zero (sn, 1);
+  mpfr_set_zero (sd, 1);
+  mpfr_set_zero (sm, 1);
+  for (size_t k = 0; k < n; k++)
+    {
+      ck_assert_int_eq (mpfr_set_d (d, approx->data[k], MPFR_RNDN), 0);
+      ck_assert_int_eq (mpfr_sub_d (d, d, truth->data[k], MPFR_RNDN), 0);   /* exact */
+      mpfr_abs (d, d, MPFR_RNDN);
+      if (mpfr_cmp (d, r->max_abs) > 0)
+        mpfr_set (r->max_abs, d, MPFR_RNDN);
+      mpfr_add (sm, sm, d, MPFR_RNDN);
+      mpfr_sqr (sq, d, MPFR_RNDN);
+      mpfr_add (sn, sn, sq, MPFR_RNDN);
+      mpfr_set_d (sq, truth->data[k], MPFR_RNDN);
+      mpfr_sqr (sq, sq, MPFR_RNDN);
+      mpfr_add (sd, sd, sq, MPFR_RNDN);
+    }
+  mpfr_div_ui (r->mean_abs, sm, (unsigned long) n, MPFR_RNDN);
+  if (mpfr_zero_p (sn))
+    mpfr_set_zero (r->rel_fro, 1);
+  else if (mpfr_zero_p (sd))
+    mpfr_set_inf (r->rel_fro, 1);
+  else
+    {
+      mpfr_div (sq, sn, sd, MPFR_RNDN);
+      mpfr_sqrt (r->rel_fro, sq, MPFR_RNDN);
+    }
+  mpfr_clears (d, sq, sn, sd, sm, (mpfr_ptr) 0);
+  mpfr_set_emin (emin);
+  mpfr_set_emax (emax);
+}
+
+static void
+ref_metrics_clear (ref_metrics *r)
+{
+  mpfr_clears (r->max_abs, r->mean_abs, r->rel_fro, (mpfr_ptr) 0);
+}
+
+/* The exact value rounded to nearest in the double format, overflow and
+   subnormals included (mpfr_get_d does both, at the default exponent
+   range).  */
+static double
+ref_rn (mpfr_srcptr x)
+{
+  return mpfr_get_d (x, MPFR_RNDN);
+}
+
+/* |got - want| <= bound want + 2^-1074 (the absolute slack of a subnormal
+   result), or, for got = +Inf, want beyond DBL_MAX (1 - bound): the
+   accuracy metrics.c states, checked on the exact value.  */
+static void
+assert_within (double got, mpfr_srcptr want, double bound, const char *what, const char *tag)
+{
+  mpfr_exp_t emin = mpfr_get_emin (), emax = mpfr_get_emax ();
+  mpfr_set_emin (mpfr_get_emin_min ());
+  mpfr_set_emax (mpfr_get_emax_max ());
+  mpfr_t diff, lim;
+  mpfr_inits2 (256, diff, lim, (mpfr_ptr) 0);
+  int ok;
+  if (isinf (got) && got > 0)
+    ok = mpfr_inf_p (want) || mpfr_cmp_d (want, DBL_MAX * (1 - bound)) >= 0;
+  else if (!isfinite (got))
+    ok = 0;
+  else
+    {
+      mpfr_sub_d (diff, want, got, MPFR_RNDN);
+      mpfr_abs (diff, diff, MPFR_RNDN);
+      mpfr_mul_d (lim, want, bound, MPFR_RNDU);
+      mpfr_add_d (lim, lim, DBL_TRUE_MIN, MPFR_RNDU);
+      ok = mpfr_number_p (want) && mpfr_cmp (diff, lim) <= 0;
+    }
+  mpfr_set_emin (emin);
+  mpfr_set_emax (emax);
+  if (!ok)
+    {
+      mpfr_div (diff, diff, want, MPFR_RNDN);
+      ck_assert_msg (ok, "%s: %s = %.17g, exact %.17g (relative error %.3g u, bound %.3g u); "
+                     "FGATTN_TEST_SEED=%lu", tag, what, got, mpfr_get_d (want, MPFR_RNDN),
+                     mpfr_get_d (diff, MPFR_RNDN) / 0x1p-53, bound / 0x1p-53,
+                     fga_test_seed ());
+    }
+  mpfr_clears (diff, lim, (mpfr_ptr) 0);
+}
+
+static double
+gamma_u (double m)
+{
+  return m * 0x1p-53 / (1 - m * 0x1p-53);
+}
+
+/* Every metric of approx against truth within the bounds metrics.c
+   states: max_abs correctly rounded (+Inf exactly when the true maximum
+   rounds to it), mean_abs within 3 u + gamma_n^2 + 4 u^2, rel_fro within
+   3.5 u + gamma_2n^2 + 2^-74, max_ulps by its definition.  */
+static void
+check_metrics (fga_mat_srcptr truth, fga_mat_srcptr approx, const char *tag)
+{
+  const double u = 0x1p-53;
+  const size_t n = truth->rows * truth->cols;
+  fga_metrics mt;
+  fga_error err;
+  ck_assert_int_eq (fga_metrics_compute (&mt, truth, approx, &err), FGA_OK);
+  ref_metrics r;
+  ref_metrics_init (&r, truth, approx);
+  double want = ref_rn (r.max_abs);
+  ck_assert_msg (mt.max_abs == want || (isinf (want) && isinf (mt.max_abs)),
+                 "%s: max_abs = %.17g, the exact maximum rounds to %.17g; FGATTN_TEST_SEED=%lu",
+                 tag, mt.max_abs, want, fga_test_seed ());
+  double g1 = gamma_u ((double) n), g2 = gamma_u (2.0 * (double) n);
+  assert_within (mt.mean_abs, r.mean_abs, 3 * u + g1 * g1 + 4 * u * u, "mean_abs", tag);
+  if (mpfr_zero_p (r.rel_fro))
+    ck_assert_msg (mt.rel_fro == 0, "%s: rel_fro = %g, not 0", tag, mt.rel_fro);
+  else
+    assert_within (mt.rel_fro, r.rel_fro, 3.5 * u + g2 * g2 + 0x1p-74, "rel_fro", tag);
+  double ulps = 0;
+  for (size_t k = 0; k < n; k++)
+    ulps = fmax (ulps, fga_ulp_distance (approx->data[k], truth->data[k]));
+  ck_assert (mt.max_ulps == ulps);
+  ref_metrics_clear (&r);
+}
+
+static void
+fill2 (fga_mat_ptr M, const double *v)
+{
+  memcpy (M->data, v, M->rows * M->cols * sizeof (double));
+}
+
+/* Huge entries: differences that overflow the double range, sums of
+   squares far beyond it.  Expected values in closed form where they are
+   exact, and from MPFR.  */
+START_TEST (metrics_huge)
+{
+  fga_mat_t A, B;
+  fga_metrics mt;
+  fga_error err;
+  fga_mat_init (A, 2, 2, NULL);
+  fga_mat_init (B, 2, 2, NULL);
+  /* differences 2e308 (twice the double 1e308, beyond DBL_MAX), 2e308, 0, 0 */
+  fill2 (A, (const double[]) { 1e308, -1e308, DBL_MAX, 0.5 });
+  fill2 (B, (const double[]) { -1e308, 1e308, DBL_MAX, 0.5 });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (isinf (mt.max_abs) && mt.max_abs > 0);
+  ck_assert (mt.mean_abs == 1e308);               /* (2 a + 2 a) / 4 = a, a the double 1e308 */
+  ck_assert (isfinite (mt.rel_fro) && mt.rel_fro > 1);
+  check_metrics (A, B, "+-1e308");
+
+  /* every entry DBL_MAX against -DBL_MAX: the mean 2 DBL_MAX overflows for
+     real, the relative error is exactly 2 */
+  fill2 (A, (const double[]) { DBL_MAX, -DBL_MAX, DBL_MAX, -DBL_MAX });
+  fill2 (B, (const double[]) { -DBL_MAX, DBL_MAX, -DBL_MAX, DBL_MAX });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (isinf (mt.max_abs) && isinf (mt.mean_abs));
+  ck_assert (mt.rel_fro == 2);
+  check_metrics (A, B, "+-DBL_MAX");
+
+  /* the same with one entry of the truth 0: ||T - Att||^2 = 3 (2M)^2 + M^2,
+     ||Att||^2 = 3 M^2, so rel_fro = sqrt (13 / 3) */
+  FGA_MAT (A, 1, 1) = 0;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert_close (mt.rel_fro, sqrt (13.0 / 3.0), 4, 0);
+  check_metrics (A, B, "+-DBL_MAX and 0");
+
+  /* small relative errors on huge entries: one ulp of DBL_MAX each */
+  fill2 (A, (const double[]) { DBL_MAX, -DBL_MAX, 1e308, -1.5e308 });
+  fill2 (B, (const double[]) { nextafter (DBL_MAX, 0), -DBL_MAX, nextafter (1e308, INFINITY),
+                               nextafter (-1.5e308, 0) });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.max_abs == 0x1p971 && mt.max_ulps == 1);
+  check_metrics (A, B, "ulps of DBL_MAX");
+  fga_mat_clear (A);
+  fga_mat_clear (B);
+
+  /* the threshold of +Inf: DBL_MAX + 2^970 is where round to nearest
+     overflows (a tie, to the even 2^1024), DBL_MAX + 2^969 rounds to DBL_MAX */
+  fga_mat_init (A, 1, 1, NULL);
+  fga_mat_init (B, 1, 1, NULL);
+  FGA_MAT (A, 0, 0) = DBL_MAX;
+  FGA_MAT (B, 0, 0) = -0x1p970;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (isinf (mt.max_abs) && isinf (mt.mean_abs));
+  check_metrics (A, B, "DBL_MAX + 2^970");
+  FGA_MAT (B, 0, 0) = -0x1p969;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.max_abs == DBL_MAX && mt.mean_abs == DBL_MAX);
+  check_metrics (A, B, "DBL_MAX + 2^969");
+  FGA_MAT (B, 0, 0) = -DBL_MAX;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.rel_fro == 2 && isinf (mt.max_abs));
+  fga_mat_clear (A);
+  fga_mat_clear (B);
+}
+END_TEST
+
+/* Subnormal entries and differences: nothing underflows to a false 0, and
+   a relative error of 2^-1074 against 1e300 rounds to 0 while max_abs
+   still tells the matrices apart.  */
+START_TEST (metrics_tiny)
+{
+  const double m = DBL_TRUE_MIN;
+  fga_mat_t A, B;
+  fga_metrics mt;
+  fga_error err;
+  fga_mat_init (A, 2, 3, NULL);
+  fga_mat_init (B, 2, 3, NULL);
+  /* differences 1, 2, 2, 16, 1, 3 times 2^-1074, all exact */
+  fill2 (A, (const double[]) { m, 3 * m, -m, 0, 0x1p-1022, -5 * m });
+  fill2 (B, (const double[]) { 0, m, m, 0x1p-1070, 0x1p-1022 + m, -2 * m });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.max_abs == 0x1p-1070);
+  /* the mean 25/6 2^-1074 is subnormal: within one unit of it */
+  ck_assert (mt.mean_abs == 4 * m);
+  /* sqrt (1 + 4 + 4 + 256 + 1 + 9) / sqrt (1 + 9 + 1 + 0 + 2^104 + 25), the
+     scale 2^-1074 cancelling */
+  ck_assert_close (mt.rel_fro, sqrt (275.0 / (0x1p104 + 36.0)), 4, 0);
+  check_metrics (A, B, "subnormal");
+
+  /* only subnormal truth: the norm of the truth does not underflow */
+  fill2 (A, (const double[]) { m, -m, m, 0, 0, m });
+  fill2 (B, (const double[]) { 2 * m, -m, m, 0, 0, m });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.rel_fro == 0.5 && mt.max_abs == m && mt.max_ulps == 1);   /* 1 / sqrt (4) */
+  check_metrics (A, B, "subnormal truth");
+
+  /* 2^-1074 against 2^-1000: rel_fro = 2^-74 / sqrt (1 + 2^-148), which rounds to 2^-74 */
+  fill2 (A, (const double[]) { 0x1p-1000, m, 0, 0, 0, 0 });
+  fill2 (B, (const double[]) { 0x1p-1000, 0, 0, 0, 0, 0 });
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.rel_fro == 0x1p-74 && mt.max_abs == m);
+  check_metrics (A, B, "2^-1074 against 2^-1000");
+
+  /* 2^-1074 against 1e300: the ratio, about 5e-625, rounds to 0 */
+  FGA_MAT (A, 0, 0) = FGA_MAT (B, 0, 0) = 1e300;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (mt.rel_fro == 0 && mt.max_abs == m && mt.max_ulps == 1);
+  check_metrics (A, B, "2^-1074 against 1e300");
+
+  /* huge and subnormal differences together: the small ones do not vanish
+     from the mean's exactness more than the bound allows */
+  fill2 (A, (const double[]) { DBL_MAX, m, -m, 1, 0x1p-1022, -DBL_MAX });
+  fill2 (B, (const double[]) { -DBL_MAX, 0, m, 1 + 0x1p-52, 0, 0.5 });
+  check_metrics (A, B, "DBL_MAX and 2^-1074");
+
+  /* a NaN or an infinity is an infinite error */
+  FGA_MAT (B, 1, 2) = NAN;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (isinf (mt.max_abs) && isinf (mt.rel_fro) && isinf (mt.mean_abs)
+             && isinf (mt.max_ulps));
+  FGA_MAT (B, 1, 2) = 0;
+  FGA_MAT (A, 0, 1) = -INFINITY;
+  ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
+  ck_assert (isinf (mt.max_abs) && isinf (mt.rel_fro) && isinf (mt.mean_abs));
+  fga_mat_clear (A);
+  fga_mat_clear (B);
+}
+END_TEST
+
+/* A generator independent of the library's: xorshift64*.  */
+static uint64_t
+xs_next (uint64_t *s)
+{
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * UINT64_C (2685821657736338717);
+}
+
+/* A finite double with a random sign, random significand and a biased
+   exponent uniform in [lo, hi] (0 gives the subnormals).  */
+static double
+xs_double (uint64_t *s, unsigned lo, unsigned hi)
+{
+  uint64_t r = xs_next (s);
+  uint64_t e = lo + xs_next (s) % (hi - lo + 1);
+  uint64_t b = (r & UINT64_C (0x800FFFFFFFFFFFFF)) | (e << 52);
+  double x;
+  memcpy (&x, &b, sizeof x);
+  return x;
+}
+
+/* Random matrices over the whole double range, or its top or its bottom,
+   with approximations equal, one ulp away, relatively close, of the
+   opposite sign or unrelated: every metric against MPFR.  */
+START_TEST (metrics_random_ranges)
+{
+  static const unsigned ranges[][2] = { { 0, 2046 }, { 1990, 2046 }, { 0, 60 }, { 900, 1150 } };
+  uint64_t st = fga_test_seed () * UINT64_C (0x9E3779B97F4A7C15) + 7 + (uint64_t) _i;
+  if (st == 0)
+    st = 1;
+  const unsigned lo = ranges[_i % 4][0], hi = ranges[_i % 4][1];
+  const size_t rows = 1 + (size_t) (xs_next (&st) % 9), cols = 1 + (size_t) (xs_next (&st) % 7);
+  fga_mat_t A, B;
+  fga_mat_init (A, rows, cols, NULL);
+  fga_mat_init (B, rows, cols, NULL);
+  for (size_t k = 0; k < rows * cols; k++)
+    {
+      double a = xs_double (&st, lo, hi), b;
+      switch (xs_next (&st) % 6)
+        {
+        case 0: b = a; break;
+        case 1: b = nextafter (a, xs_next (&st) & 1 ? INFINITY : -INFINITY); break;
+        case 2: b = a * (1 + ldexp ((double) (xs_next (&st) % 1000) - 500, -30)); break;
+        case 3: b = -a; break;
+        default: b = xs_double (&st, lo, hi); break;
+        }
+      if (!isfinite (b))
+        b = a;
+      A->data[k] = a;
+      B->data[k] = b;
+    }
+  char tag[64];
+  snprintf (tag, sizeof tag, "random case %d (%zu x %zu, exponents %u..%u)", _i, rows, cols,
+            lo, hi);
+  check_metrics (A, B, tag);
+  check_metrics (B, A, tag);
+  fga_mat_clear (A);
+  fga_mat_clear (B);
+}
+END_TEST
+
+/* Many entries of one size: a plain loop's rounding grows with n (16 u
+   on the mean and 50 u on the sum of squares of such data, measured in
+   exact rationals), the compensated sums stay within the bounds, which do
+   not.  */
+START_TEST (metrics_many_entries)
+{
+  uint64_t st = fga_test_seed () * UINT64_C (0xD1B54A32D192ED03) + 11;
+  if (st == 0)
+    st = 1;
+  const size_t rows = 300, cols = 300;
+  fga_mat_t A, B;
+  fga_mat_init (A, rows, cols, NULL);
+  fga_mat_init (B, rows, cols, NULL);
+  for (size_t k = 0; k < rows * cols; k++)
+    {
+      /* in (-2, -1] or [1, 2), independent: differences of 53 bits, so
+         that a plain sum would round at nearly every step */
+      A->data[k] = xs_double (&st, 1023, 1023);
+      B->data[k] = xs_double (&st, 1023, 1023);
+    }
+  check_metrics (A, B, "90000 entries of size 1");
+  for (size_t k = 0; k < rows * cols; k++)
+    {
+      A->data[k] = ldexp (A->data[k], 1000);
+      B->data[k] = ldexp (B->data[k], 1000);
+    }
+  check_metrics (A, B, "90000 entries near 2^1000");
+  fga_mat_clear (A);
+  fga_mat_clear (B);
 }
 END_TEST
 
@@ -815,6 +1235,7 @@ core_suite (void)
   suite_add_tcase (s, tc);
   tc = tcase_create ("tau");
   tcase_add_test (tc, tau_parse_and_round);
+  tcase_add_test (tc, tau_parse_strict);
   tcase_add_test (tc, score_radius_bounds_scores);
   suite_add_tcase (s, tc);
   tc = tcase_create ("methods");
@@ -826,6 +1247,10 @@ core_suite (void)
   tc = tcase_create ("metrics");
   tcase_add_test (tc, ulp_distance_closed_forms);
   tcase_add_test (tc, metrics_closed_forms);
+  tcase_add_test (tc, metrics_huge);
+  tcase_add_test (tc, metrics_tiny);
+  tcase_add_loop_test (tc, metrics_random_ranges, 0, 400);
+  tcase_add_test (tc, metrics_many_entries);
   suite_add_tcase (s, tc);
   tc = tcase_create ("files");
   tcase_add_test (tc, atomic_file_all_or_nothing);

@@ -18,6 +18,7 @@
 
 #include <config.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -723,6 +724,77 @@ START_TEST (test_lse)
 }
 END_TEST
 
+/* V at the top of the double range, default parameters: the relative
+   target eps_a / (2 Bv) is a subnormal number, not 0 (2 Bv overflows:
+   both methods used to refuse "eps = 0"), so poly runs and is within its
+   certified bound of the ground truth fga_truth (MPFR, independent of the
+   method), and says that the target 1e-6 is out of reach; tsketch, which
+   derives its degree the same way, prepares.  */
+static const double huge_bv[] = { 0x1.fffffffffffffp1022, 0x1p1023, 1e308, DBL_MAX };
+
+START_TEST (test_huge_v)
+{
+  const double Bv = huge_bv[_i];
+  const size_t nq = 24, nk = 27, d = 2, dv = 3;
+  unsigned long seed = fga_test_seed () + 6000 + (unsigned long) _i;
+  fga_error err;
+  fga_instance_t inst;
+  fga_instance_init (inst);
+  ck_assert_msg (fga_instance_generate (inst, nq, nk, d, dv, 1, Bv, FGA_DIST_UNIFORM, seed, &err)
+                 == FGA_OK, "fga_instance_generate: %s", err.msg);
+  FGA_MAT (inst->V, 0, 0) = Bv;        /* the extremes themselves */
+  FGA_MAT (inst->V, 1, 1) = -Bv;
+  fga_mat_t T, A;
+  mat (T, nq, dv);
+  mat (A, nq, dv);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_truth_info info;
+  ck_assert_msg (fga_truth (A, NULL, NULL, NULL, inst->Q, inst->K, inst->V, &tau, NULL, &info,
+                            NULL, &err) == FGA_OK, "fga_truth: %s", err.msg);
+  ck_assert (info.undecided == 0);
+
+  fga_stats st;
+  run_ok ("poly", inst, T, NULL, &st);
+  /* the target 1e-6 / (2 Bv), rounded to nearest among the subnormals */
+  mpfr_t x;
+  mpfr_init2 (x, 128);
+  mpfr_set_d (x, 1e-6, MPFR_RNDN);
+  mpfr_div_d (x, x, Bv, MPFR_RNDN);
+  mpfr_div_2ui (x, x, 1, MPFR_RNDN);
+  double target = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clear (x);
+  ck_assert_msg (target > 0 && fga_stats_get (&st, "eps_target") == target,
+                 "Bv = %g: eps_target = %g, want eps_a / (2 Bv) = %g", Bv,
+                 fga_stats_get (&st, "eps_target"), target);
+  double vmax = fga_mat_max_abs (inst->V);
+  ck_assert (vmax == Bv);
+  double eps_rel = fga_stats_get (&st, "eps_rel"), rb = fga_stats_get (&st, "rounding_bound_rel");
+  double bound = fga_stats_get (&st, "error_bound");
+  ck_assert_msg (isfinite (bound) && bound > 0, "error_bound = %g", bound);
+  double e = max_abs_diff (T, A);
+  double certified = (2 * eps_rel + rb + 4 * U) * vmax;
+  ck_assert_msg (e <= certified && e <= bound + 4 * U * vmax, "Bv = %g: ||T - Att|| = %g above "
+                 "the certified %g (error_bound %g); FGATTN_TEST_SEED=%lu", Bv, e, certified,
+                 bound, fga_test_seed ());
+  /* a useful bound, not only a finite one: rounding of order e^{2R} (nk + r) u */
+  ck_assert_msg (certified <= 1e-6 * vmax, "Bv = %g: certified %g", Bv, certified);
+  ck_assert_msg (st.notes[0] != '\0', "Bv = %g: the target eps = 1e-6 is far below the "
+                 "rounding of outputs near %g, but no note says so", Bv, Bv);
+
+  fga_problem prob;
+  fga_problem_from_instance (&prob, inst, &tau);
+  fga_method m = fga_method_create ("tsketch", &err);
+  ck_assert_ptr_nonnull (m);
+  ck_assert_msg (fga_method_prepare (m, &prob, &err) == FGA_OK, "tsketch, Bv = %g: %s", Bv,
+                 err.msg);
+  fga_method_destroy (m);
+
+  fga_mat_clear (T);
+  fga_mat_clear (A);
+  fga_instance_clear (inst);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* bad parameters */
 
@@ -1030,6 +1102,7 @@ poly_suite (void)
   tcase_add_loop_test (tc, test_guarantee, 0, GUAR_NB * GUAR_ND);
   tcase_add_loop_test (tc, test_rounding, 0, sizeof round_cases / sizeof round_cases[0]);
   tcase_add_test (tc, test_lse);
+  tcase_add_loop_test (tc, test_huge_v, 0, sizeof huge_bv / sizeof huge_bv[0]);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("blocks and threads");
