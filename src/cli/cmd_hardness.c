@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -25,8 +26,35 @@ static const char usage[] =
   "nothing.  DIR defaults to notebooks-data/NAME for CONFIG NAME.conf.  The\n"
   "configuration is described in fgattn.h and experiments/hardness.conf.\n"
   "Progress goes to stderr when it is a terminal, unless --quiet.\n"
+  "CONFIG may sit in DIR (DIR/my.conf), but not as one of the files the run\n"
+  "writes there (the four above, or DIR/.lock): that is refused, exit 2.\n"
+  "A configuration that cannot be run (a gap the generator cannot sample at\n"
+  "some n) is refused before DIR is made; a run that fails leaves nothing.\n"
   "\n"
   "example: fgattn hardness experiments/hardness.conf -o /tmp/hardness\n";
+
+/* The files the run writes in DIR (and its lock): a configuration that is
+   one of them, by device and inode (so through a hard or symbolic link
+   too), would be replaced by the run's output.  A missing DIR/NAME cannot
+   be the configuration, which exists.  */
+static int
+check_config_not_output (const char *config, const char *dir)
+{
+  static const char *const names[]
+    = { "instances.csv", "degrees.csv", "summary.md", "hardness.json", ".lock", NULL };
+  struct stat cs, os;
+  char p[4096 + 64];
+  if (stat (config, &cs) != 0)
+    return CLI_OK;
+  for (int k = 0; names[k] != NULL; k++)
+    {
+      snprintf (p, sizeof p, "%s/%s", dir, names[k]);
+      if (stat (p, &os) == 0 && os.st_dev == cs.st_dev && os.st_ino == cs.st_ino)
+        return cli_fail (CLI_USAGE, "%s: the configuration is %s, a file the run writes; "
+                         "keep it outside the folder or under another name", config, p);
+    }
+  return CLI_OK;
+}
 
 static void
 show_progress (size_t done, size_t total, size_t n, unsigned long seed, void *data)
@@ -84,7 +112,8 @@ cli_hardness (int argc, char **argv)
   /* The library makes the folder (not its parents): refused here, before
      any work, when that cannot be done.  (It writes its four files itself,
      renamed together at the end under its lock of DIR.)  */
-  if ((rc = cli_check_outdir (dir, "-o", 0)) != CLI_OK)
+  if ((rc = cli_check_outdir (dir, "-o", 0)) != CLI_OK
+      || (rc = check_config_not_output (config, dir)) != CLI_OK)
     {
       fga_hardness_config_clear (&cfg);
       return rc;

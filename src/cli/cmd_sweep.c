@@ -22,6 +22,11 @@ static const char usage[] =
   "resume: finished cells are skipped, a cell cut short is run again.\n"
   "DIR defaults to notebooks-data/NAME for CONFIG NAME.conf; J to 1 (cells in\n"
   "parallel).  Progress goes to stderr when it is a terminal, unless --quiet.\n"
+  "CONFIG may sit in DIR (DIR/my.conf), but not as one of the files the sweep\n"
+  "or `fgattn report' writes there (results.csv, rank.csv, least.csv,\n"
+  "sweep.json, .lock, the report's .md files and plots): that is refused,\n"
+  "exit 2, as is a grid that cannot run, before DIR is made.  A run that\n"
+  "fails before its first cell leaves nothing behind.\n"
   "\n"
   "example: fgattn sweep experiments/transition.conf -o notebooks-data/transition --jobs 2\n";
 

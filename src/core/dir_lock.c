@@ -7,7 +7,13 @@
    that exists or not: the kernel drops the lock when the holder exits,
    killed or crashed included, so a dead run never leaves the folder locked.
    The file stays when the run ends (see fga-impl.h why); its content, the
-   holder's pid, is emptied.  */
+   holder's pid, is emptied.  One exception: a run that made the lock file
+   and is then refused or fails before writing anything removes it (and the
+   folder, if it made it), so that a refused run leaves nothing behind.  It
+   unlinks the file while it still holds the lock, and a writer that took
+   the lock checks that the file it locked is still the one at DIR/.lock
+   (same device and inode), opening it again otherwise: so two writers
+   never hold two different lock files of one folder.  */
 
 #include "core/fga-impl.h"
 
@@ -15,6 +21,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 /* The pid written in the lock file by its holder, or 0 if unknown (not
    written yet, or emptied).  */
@@ -38,13 +45,31 @@ fgap_dir_lock_take (fgap_dir_lock *lk, const char *dir, fga_error *err)
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/.lock", dir) >= sizeof path)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
-  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the lock file: %s", path,
-                          strerror (errno));
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+  int fd, e = 0;
+  for (int attempt = 0;; attempt++)
     {
-      int e = errno;
+      fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+      if (fd < 0)
+        return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the lock file: %s", path,
+                              strerror (errno));
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          e = errno;
+          break;
+        }
+      /* Locked; but a refused run may have removed the file between our
+         open and our flock: then lock the one at the path now.  */
+      struct stat a, b;
+      if (attempt < 100 && (fstat (fd, &a) != 0 || stat (path, &b) != 0
+                            || a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+        {
+          close (fd);
+          continue;
+        }
+      break;
+    }
+  if (e != 0)
+    {
       if (e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS)
         {
           close (fd);

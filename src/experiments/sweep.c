@@ -889,19 +889,34 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
   return rc;
 }
 
-/* mkdir -p */
-static int
-make_dirs (const char *dir, fga_error *err)
+/* The folders a run made (mkdir -p), so that a run that is refused or
+   fails before writing anything can remove them again.  */
+typedef struct
 {
   char path[4096];
-  if (snprintf (path, sizeof path, "%s", dir) >= (int) sizeof path)
+  size_t made[128];            /* ends of the components this run made */
+  int nmade;
+} made_dirs_t;
+
+/* mkdir -p, remembering which components were made.  */
+static int
+make_dirs (made_dirs_t *md, const char *dir, fga_error *err)
+{
+  char *path = md->path;
+  md->nmade = 0;
+  if (snprintf (path, sizeof md->path, "%s", dir) >= (int) sizeof md->path)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", dir);
   for (char *p = path + 1;; p++)
     if (*p == '/' || *p == '\0')
       {
         char save = *p;
         *p = '\0';
-        if (mkdir (path, 0777) != 0 && errno != EEXIST)
+        if (mkdir (path, 0777) == 0)
+          {
+            if (md->nmade < 128)
+              md->made[md->nmade++] = (size_t) (p - path);
+          }
+        else if (errno != EEXIST)
           return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
         *p = save;
         if (save == '\0')
@@ -913,23 +928,124 @@ make_dirs (const char *dir, fga_error *err)
   return FGA_OK;
 }
 
-/* sweep.json: the version, the configuration as given (the file as it is
-   now, checked as fga_sweep_config_read checks it; null when the
-   configuration was not read from a file, or the file is gone), the host,
-   the date and the seeds.  */
-static int
-write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
+/* Removes the folders make_dirs made, deepest first, those left empty.  */
+static void
+unmake_dirs (made_dirs_t *md)
 {
-  char *text = NULL;
-  size_t len = 0;
-  int rc = FGA_OK;
-  if (cfg->path[0] != '\0' && (rc = read_whole (&text, &len, cfg->path, err)) != FGA_OK)
-    return rc;
-  if (text != NULL && (rc = fgap_config_check (cfg->path, text, len, err)) != FGA_OK)
+  for (int k = md->nmade - 1; k >= 0; k--)
     {
-      free (text);
-      return rc;
+      md->path[md->made[k]] = '\0';
+      if (rmdir (md->path) != 0)
+        break;
     }
+  md->nmade = 0;
+}
+
+/* The files a sweep writes in its folder, and those `fgattn report' writes
+   there (NAME.dat, .gp, .png, .svg for the plots error-vs-*, least-size-*,
+   rank-*), and the lock.  A configuration that is one of them would be
+   overwritten, appended to or read back as a CSV file: refused.  Any other
+   file in the folder (OUTDIR/my.conf) is a configuration like another.  */
+static const char *const written_names[]
+  = { "results.csv", "rank.csv", "least.csv", "sweep.json", ".lock", "error-vs-B.md",
+      "least-size.md", "exponents.md", NULL };
+static const char *const plot_prefixes[] = { "error-vs-", "least-size-", "rank-", NULL };
+static const char *const plot_suffixes[] = { ".dat", ".gp", ".png", ".svg", NULL };
+
+static int
+same_file (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Refuses (FGA_ERR_INPUT) a configuration file that is one of the files
+   the run writes in outdir: the same device and inode as OUTDIR/NAME (a
+   hard or symbolic link included), or a plot's name in outdir itself.  */
+static int
+check_config_not_output (const char *config, const char *outdir, fga_error *err)
+{
+  struct stat cs, os;
+  char p[4096 + 64];
+  if (config[0] == '\0' || stat (config, &cs) != 0)
+    return FGA_OK;             /* not read from a file, or gone: read_whole says */
+  for (int k = 0; written_names[k] != NULL; k++)
+    {
+      snprintf (p, sizeof p, "%s/%s", outdir, written_names[k]);
+      if (stat (p, &os) == 0 && same_file (&cs, &os))
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: the configuration is %s, a file the "
+                              "sweep writes; keep it outside the folder or under another "
+                              "name", config, p);
+    }
+  const char *base = strrchr (config, '/');
+  base = base != NULL ? base + 1 : config;
+  size_t blen = strlen (base);
+  int plot = 0;
+  for (int i = 0; plot_prefixes[i] != NULL; i++)
+    for (int j = 0; plot_suffixes[j] != NULL; j++)
+      {
+        size_t pl = strlen (plot_prefixes[i]), sl = strlen (plot_suffixes[j]);
+        if (blen > pl + sl && strncmp (base, plot_prefixes[i], pl) == 0
+            && strcmp (base + blen - sl, plot_suffixes[j]) == 0)
+          plot = 1;
+      }
+  if (!plot)
+    return FGA_OK;
+  /* Is the configuration's folder outdir?  */
+  size_t dlen = (size_t) (base - config);
+  snprintf (p, sizeof p, "%.*s", (int) (dlen > 0 ? dlen : 1), dlen > 0 ? config : ".");
+  struct stat ds;
+  if (stat (p, &ds) == 0 && stat (outdir, &os) == 0 && same_file (&ds, &os))
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: the configuration has the name of a plot "
+                          "file `fgattn report' writes in %s; keep it outside the folder or "
+                          "under another name", config, outdir);
+  return FGA_OK;
+}
+
+/* The header of an existing CSV file of the folder, checked before
+   anything is made: a foreign file is refused with nothing written.  */
+static int
+check_existing_header (const char *path, const char *header, fga_error *err)
+{
+  char *buf;
+  size_t len;
+  int rc = read_whole (&buf, &len, path, err);
+  if (rc != FGA_OK || buf == NULL)
+    return rc;
+  const char *nl = memchr (buf, '\n', len);
+  size_t hl = strlen (header);
+  if (nl != NULL && ((size_t) (nl - buf) + 1 != hl || memcmp (buf, header, hl) != 0))
+    rc = fgap_error_set (err, FGA_ERR_INPUT,
+                        "%s: not a sweep's file (its header differs); use another folder",
+                        path);
+  free (buf);
+  return rc;
+}
+
+/* sweep.json: the version, the configuration as given (the file as read
+   before the folder was made, checked as fga_sweep_config_read checks it;
+   null when the configuration was not read from a file), the host, the
+   date and the seeds.  */
+static int
+read_config_text (char **text, size_t *len, const fga_sweep_config *cfg, fga_error *err)
+{
+  *text = NULL;
+  *len = 0;
+  int rc = FGA_OK;
+  if (cfg->path[0] != '\0' && (rc = read_whole (text, len, cfg->path, err)) != FGA_OK)
+    return rc;
+  if (*text != NULL && (rc = fgap_config_check (cfg->path, *text, *len, err)) != FGA_OK)
+    {
+      free (*text);
+      *text = NULL;
+    }
+  return rc;
+}
+
+static int
+write_json (const char *path, const fga_sweep_config *cfg, const char *text, size_t len,
+            fga_error *err)
+{
+  int rc;
   char host[256] = "";
   if (gethostname (host, sizeof host - 1) != 0)
     host[0] = '\0';
@@ -945,7 +1061,6 @@ write_json (const char *path, const fga_sweep_config *cfg, fga_error *err)
                          "config_path", cfg->path,
                          "config", text != NULL ? json_stringn (text, len) : json_null (),
                          "host", host, "date", date, "seeds", seeds);
-  free (text);
   if (o == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory, or a path or host name "
                           "that is not UTF-8", path);
@@ -968,6 +1083,10 @@ typedef struct
   double t0;
   int rc;
   fga_error err;
+  const char *jpath;           /* sweep.json, written before the first rows */
+  const char *config_text;
+  size_t config_len;
+  int json_done;
 } sweep_t;
 
 static void
@@ -987,6 +1106,13 @@ static int
 append_cell (sweep_t *s, char *out[3], size_t outlen[3], fga_error *err)
 {
   static const int order[3] = { 1, 2, 0 };
+  if (!s->json_done)
+    {
+      int rc = write_json (s->jpath, s->cfg, s->config_text, s->config_len, err);
+      if (rc != FGA_OK)
+        return rc;
+      s->json_done = 1;
+    }
   for (int k = 0; k < 3; k++)
     {
       int f = order[k];
@@ -1104,7 +1230,7 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   s.opts = opts;
   s.t0 = fga_wall_time ();
   fga_error_init (&s.err);
-  char paths[3][4096], jpath[4096];
+  char paths[3][4096], jpath[4096], lpath[4096];
   int jobs = opts != NULL ? opts->jobs : 1;
   int rc;
 
@@ -1116,18 +1242,47 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   for (int k = 0; k < 3; k++)
     if (snprintf (paths[k], sizeof paths[k], "%s/%s", outdir, names[k]) >= (int) sizeof paths[k])
       return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
-  if (snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir) >= (int) sizeof jpath)
+  if (snprintf (jpath, sizeof jpath, "%s/sweep.json", outdir) >= (int) sizeof jpath
+      || snprintf (lpath, sizeof lpath, "%s/.lock", outdir) >= (int) sizeof lpath)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: path too long", outdir);
-  if ((rc = make_dirs (outdir, err)) != FGA_OK)
+  if ((rc = check_config_not_output (cfg->path, outdir, err)) != FGA_OK)
     return rc;
+  for (int k = 0; k < 3; k++)
+    if ((rc = check_existing_header (paths[k], headers[k], err)) != FGA_OK)
+      return rc;
+  char *ctext;
+  size_t clen;
+  if ((rc = read_config_text (&ctext, &clen, cfg, err)) != FGA_OK)
+    return rc;
+  s.jpath = jpath;
+  s.config_text = ctext;
+  s.config_len = clen;
+
+  /* Then the folder and its lock, undone if the run writes nothing.  */
+  made_dirs_t *md = malloc (sizeof *md);
+  if (md == NULL)
+    {
+      free (ctext);
+      return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory");
+    }
+  if ((rc = make_dirs (md, outdir, err)) != FGA_OK)
+    {
+      unmake_dirs (md);
+      free (md);
+      free (ctext);
+      return rc;
+    }
+  struct stat sb;
+  int lock_existed = lstat (lpath, &sb) == 0, json_existed = lstat (jpath, &sb) == 0;
+  int created[3] = { 0, 0, 0 };
   /* One writer per folder: two sweeps appending to the same files would
      interleave their rows and run the same cells twice.  */
   fgap_dir_lock lock;
   if ((rc = fgap_dir_lock_take (&lock, outdir, err)) != FGA_OK)
-    return rc;
-  if ((rc = write_json (jpath, cfg, err)) != FGA_OK)
     {
-      fgap_dir_lock_release (&lock);
+      unmake_dirs (md);
+      free (md);
+      free (ctext);
       return rc;
     }
 
@@ -1135,6 +1290,7 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   for (int k = 0; k < 3 && rc == FGA_OK; k++)
     {
       s.paths[k] = paths[k];
+      created[k] = lstat (paths[k], &sb) != 0;
       if ((s.fp[k] = fopen (paths[k], "ab")) == NULL)
         rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
       else if (fseek (s.fp[k], 0, SEEK_END) == 0 && ftell (s.fp[k]) == 0
@@ -1162,7 +1318,28 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   for (int k = 0; k < 3; k++)
     if (s.fp[k] != NULL && fclose (s.fp[k]) != 0 && rc == FGA_OK)
       rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", paths[k], strerror (errno));
+  /* Nothing to run (every cell done): sweep.json still records this run.  */
+  if (rc == FGA_OK && !s.json_done)
+    rc = write_json (jpath, cfg, ctext, clen, err);
   free (s.cells);
-  fgap_dir_lock_release (&lock);
+  free (ctext);
+  /* A run that fails before its first cell is appended leaves the folder
+     as it found it: what it made goes (files holding only their header,
+     sweep.json, the lock file, the folders, when this run made them).  */
+  if (rc != FGA_OK && s.prog.cells_done == 0)
+    {
+      for (int k = 0; k < 3; k++)
+        if (created[k])
+          unlink (paths[k]);
+      if (s.json_done && !json_existed)
+        unlink (jpath);
+      if (!lock_existed)
+        unlink (lpath);
+      fgap_dir_lock_release (&lock);
+      unmake_dirs (md);
+    }
+  else
+    fgap_dir_lock_release (&lock);
+  free (md);
   return rc;
 }

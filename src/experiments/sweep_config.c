@@ -123,15 +123,41 @@ enter_section (fgap_ini *ini, const char *name)
 /* ---------------------------------------------------------------- */
 /* Values.  */
 
-/* Copies text, all whitespace removed, into buf.  */
-static void
+/* A character of a number or a word: white space between two of them
+   separates two tokens ("4 4"), never one.  */
+static int
+word_char (char c)
+{
+  return isalnum ((unsigned char) c) || c == '.' || c == '+' || c == '-' || c == '_';
+}
+
+/* Copies text, white space removed, into buf; -1 (buf unusable) when the
+   text does not fit or white space splits what would read as one token:
+   between two characters of words or numbers ("4 4" is not 44, "1 e3" not
+   1e3), except in "log2 n".  White space next to ( ) * is free.  */
+static int
 squeeze (char *buf, size_t size, const char *text)
 {
   size_t k = 0;
-  for (const char *s = text; *s != '\0' && k + 1 < size; s++)
-    if (!isspace ((unsigned char) *s))
+  for (const char *s = text; *s != '\0'; s++)
+    {
+      if (isspace ((unsigned char) *s))
+        {
+          const char *q = s;
+          while (isspace ((unsigned char) *q))
+            q++;
+          if (k > 0 && *q != '\0' && word_char (buf[k - 1]) && word_char (*q)
+              && !(*q == 'n' && k >= 4 && memcmp (buf + k - 4, "log2", 4) == 0))
+            return -1;
+          s = q - 1;
+          continue;
+        }
+      if (k + 1 >= size)
+        return -1;
       buf[k++] = *s;
+    }
   buf[k] = '\0';
+  return 0;
 }
 
 /* A finite double filling all of [s, s + len).  */
@@ -225,13 +251,16 @@ item_positive (parse_t *p, int line, const char *key, const char *s, size_t len,
   return FGA_OK;
 }
 
+/* A size of a method: at least 1, where the least-size search starts (0
+   is not a size but, for poly's deg, strided's l and others, "choose for
+   me").  */
 static int
-item_nonneg (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
-             void *out)
+item_size (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
+           void *out)
 {
   double x;
-  if (parse_real (s, len, &x) != 0 || !(x >= 0))
-    return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a finite number >= 0", key,
+  if (parse_real (s, len, &x) != 0 || !(x >= 1))
+    return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a finite number >= 1", key,
                  (int) len, s);
   ((double *) out)[idx] = x;
   return FGA_OK;
@@ -277,13 +306,17 @@ parse_one_whole (parse_t *p, int line, const char *key, const char *value,
 }
 
 /* d: a positive integer, log2(n), c*log2(n), ceil(log2 n), ceil(c*log2(n));
-   whitespace is ignored.  */
+   white space is free around ( ) * and in "log2 n", and refused inside a
+   number ("4 4" is two numbers, not 44).  */
 static int
 parse_d (parse_t *p, int line, const char *value)
 {
   fga_sweep_config *cfg = p->cfg;
   char buf[128];
-  squeeze (buf, sizeof buf, value);
+  if (squeeze (buf, sizeof buf, value) != 0)
+    return fail (p, line, FGA_ERR_INPUT,
+                 "d: '%.64s' is not a positive integer, log2(n), c*log2(n), ceil(log2 n) "
+                 "or ceil(c*log2(n)) (white space inside a number or a word)", value);
   unsigned long long v;
   if (parse_whole (buf, strlen (buf), SIZE_MAX, &v) == 0 && v >= 1)
     {
@@ -464,7 +497,7 @@ method_key (parse_t *p, const char *name, const char *value)
       strcpy (m->size_key, value);
       return FGA_OK;
     case M_SIZES:
-      return parse_list (p, line, name, value, item_nonneg, m->sizes, &m->nsizes);
+      return parse_list (p, line, name, value, item_size, m->sizes, &m->nsizes);
     case M_TARGETS:
       return parse_list (p, line, name, value, item_positive, m->targets, &m->ntargets);
     case M_MAX_SIZE:

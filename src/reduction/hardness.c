@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
 
@@ -72,7 +74,8 @@ parse_real (double *out, const char *s)
 }
 
 /* "a, b, c" or "a-b" of positive integers into out[]; returns the count or
-   -1 (bad item) or -2 (too many).  */
+   -1 (bad item), -2 (too many) or -3 (an empty item: "4,,4", "4," or ",4",
+   refused rather than skipped as strtok would).  */
 static long
 parse_list (unsigned long long *out, size_t max, char *s, unsigned long long lo)
 {
@@ -90,16 +93,25 @@ parse_list (unsigned long long *out, size_t max, char *s, unsigned long long lo)
       return (long) (b - a + 1);
     }
   size_t k = 0;
-  for (char *tok = strtok (s, ","); tok != NULL; tok = strtok (NULL, ","))
+  for (char *tok = s;;)
     {
-      long long v = parse_count (trim (tok));
+      char *comma = strchr (tok, ',');
+      if (comma != NULL)
+        *comma = '\0';
+      char *item = trim (tok);
+      if (*item == '\0')
+        return -3;
+      long long v = parse_count (item);
       if (v < (long long) lo)
         return -1;
       if (k == max)
         return -2;
       out[k++] = (unsigned long long) v;
+      if (comma == NULL)
+        break;
+      tok = comma + 1;
     }
-  return k > 0 ? (long) k : -1;
+  return (long) k;
 }
 
 enum { K_N, K_M, K_T, K_GAP, K_SEEDS, K_BASIS, K_R, K_GMAX, K_COUNT };
@@ -123,6 +135,7 @@ parse_n_or_seeds (fgap_ini *ini, fga_hardness_config *cfg, int key, char *v)
   if (k < 0)
     return fgap_ini_fail (ini, line, FGA_ERR_INPUT, "%s: %s", keys[key],
                           k == -2 ? "at most 64 values"
+                          : k == -3 ? "an empty item in the list (two commas, or one at an end)"
                           : key == K_N ? "a list of integers >= 2, as 32, 64 or 32-40"
                           : "a list of integers >= 0, as 1, 2, 3 or 1-3");
   for (long i = 0; i < k; i++)
@@ -261,6 +274,8 @@ hardness_key (fgap_ini *ini, const char *name, const char *value)
   return rc;
 }
 
+static int check_grid (const fga_hardness_config *cfg, size_t *bad_n, fga_error *err);
+
 void
 fga_hardness_config_clear (fga_hardness_config *cfg)
 {
@@ -291,6 +306,17 @@ fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error 
     if (!h.seen[required[i]])
       rc = fgap_ini_fail (&ini, h.section_line, FGA_ERR_INPUT, "[hardness] needs %s "
                           "(required: n, m, t, gap, seeds)", keys[required[i]]);
+  /* Every n of the grid must be one the generator can sample: refused
+     here, at the line of gap, rather than after the first sizes ran.  */
+  if (rc == FGA_OK)
+    {
+      fga_error sub;
+      fga_error_init (&sub);
+      size_t bad_n;
+      if (check_grid (cfg, &bad_n, &sub) != FGA_OK)
+        rc = fgap_ini_fail (&ini, h.seen[K_GAP], sub.code, "gap = %g at n = %zu: %s", cfg->gap,
+                            bad_n, sub.msg);
+    }
   if (rc != FGA_OK)
     fga_hardness_config_clear (cfg);
   return rc;
@@ -309,6 +335,54 @@ fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m)
     return cfg->t_fixed;
   size_t t = (size_t) floor ((double) m / cfg->t_div);
   return t > 0 ? t : 1;
+}
+
+/* The probability that two uniform random vectors of {0,1}^m are at
+   distance below far (as src/reduction/hamming.c computes it).  */
+static double
+close_probability (size_t m, size_t far)
+{
+  double p = 0;
+  for (size_t k = 0; k < far && k <= m; k++)
+    p += exp (lgamma (m + 1.0) - lgamma (k + 1.0) - lgamma (m - k + 1.0) - m * log (2.0));
+  return p > 1 ? 1 : p;
+}
+
+/* Whether fga_hamming_generate refuses (n, m, t, eps) before drawing: the
+   checks it makes first (src/reduction/hamming.c), repeated here so that a
+   grid is refused whole before any folder is made.  When they refuse, the
+   generator itself is asked, for its message (it refuses before drawing).  */
+static int
+check_sampling (size_t n, size_t m, size_t t, double eps, fga_error *err)
+{
+  int refused = n < 1 || m < 1 || t < 1 || t > m || !(eps > 0) || !isfinite (eps)
+    || fga_hamming_far (t, eps) > m || n > SIZE_MAX / m;
+  if (!refused)
+    refused = !(pow (1 - close_probability (m, fga_hamming_far (t, eps)), (double) n) >= 1e-3);
+  if (!refused)
+    return FGA_OK;
+  fga_hamming_t h;
+  fga_hamming_init (h);
+  int rc = fga_hamming_generate (h, n, m, t, eps, 1, 1, err);
+  fga_hamming_clear (h);
+  return rc;
+}
+
+/* check_sampling for every n of the grid; *bad_n the first refused.  */
+static int
+check_grid (const fga_hardness_config *cfg, size_t *bad_n, fga_error *err)
+{
+  for (size_t i = 0; i < cfg->nn; i++)
+    {
+      size_t m = fgap_hardness_m_of (cfg, cfg->n[i]);
+      int rc = check_sampling (cfg->n[i], m, fgap_hardness_t_of (cfg, m), cfg->gap, err);
+      if (rc != FGA_OK)
+        {
+          *bad_n = cfg->n[i];
+          return rc;
+        }
+    }
+  return FGA_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -608,29 +682,40 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
     if ((size_t) snprintf (path[f], sizeof path[f], "%s/%s", outdir, names[f])
         >= sizeof path[f])
       return fgap_error_set (err, FGA_ERR_INPUT, "the folder name %s is too long", outdir);
-  if (mkdir (outdir, 0777) != 0 && errno != EEXIST)
+  /* Everything that can be refused is, before the folder is made.  */
+  size_t bad_n;
+  fga_error sub;
+  fga_error_init (&sub);
+  if (check_grid (cfg, &bad_n, &sub) != FGA_OK)
+    return fgap_error_set (err, sub.code, "n = %zu: %s", bad_n, sub.msg);
+  char lockpath[4096 + 8];
+  snprintf (lockpath, sizeof lockpath, "%s/.lock", outdir);
+  int made = mkdir (outdir, 0777) == 0;
+  if (!made && errno != EEXIST)
     return fgap_error_set (err, FGA_ERR_IO, "%s: cannot make the folder: %s", outdir,
                           strerror (errno));
+  struct stat sb;
+  int lock_existed = lstat (lockpath, &sb) == 0;
   /* One writer per folder: a second run would replace these files half-way.  */
   fgap_dir_lock lock;
   int rc = fgap_dir_lock_take (&lock, outdir, err);
   if (rc != FGA_OK)
-    return rc;
+    {
+      if (made)
+        rmdir (outdir);
+      return rc;
+    }
   size_t total = cfg->nn * cfg->nseeds * 2;
   row_t *rows = fgap_calloc (total, sizeof *rows, "the rows", err);
   if (rows == NULL)
-    {
-      fgap_dir_lock_release (&lock);
-      return FGA_ERR_NOMEM;
-    }
+    rc = FGA_ERR_NOMEM;
   /* The CSV files and the summary are written under temporary names and
      renamed together at the end, hardness.json last.  */
   fga_atomic_file af[3];
   int opened = 0;
-  for (; opened < 3 && rc == FGA_OK; opened++)
-    rc = fga_atomic_open (&af[opened], path[opened], err);
-  if (rc != FGA_OK)
-    opened--;
+  while (opened < 3 && rc == FGA_OK)
+    if ((rc = fga_atomic_open (&af[opened], path[opened], err)) == FGA_OK)
+      opened++;
   if (rc == FGA_OK)
     fputs ("n,seed,planted,g,max_o,verdict,correct,dummy_fail\n", af[1].fp);
   size_t k = 0;
@@ -664,6 +749,12 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
   if (rc == FGA_OK)
     rc = write_json (path[3], cfg, err);
   fgap_free (rows);
+  /* A run that fails leaves the folder as it found it: the lock file and
+     the folder go when this run made them (the folder only when empty).  */
+  if (rc != FGA_OK && !lock_existed)
+    unlink (lockpath);
   fgap_dir_lock_release (&lock);
+  if (rc != FGA_OK && made)
+    rmdir (outdir);
   return rc;
 }

@@ -185,6 +185,22 @@ START_TEST (test_d_forms)
   check_refused ("[grid]\nn = 256\nbeta = 1\nd = log3(n)\n" EXACT, FGA_ERR_INPUT, 4, "d:");
   check_refused ("[grid]\nn = 256\nbeta = 1\nd = 0\n" EXACT, FGA_ERR_INPUT, 4, "d:");
   check_refused ("[grid]\nn = 256\nbeta = 1\nd = -2*log2(n)\n" EXACT, FGA_ERR_INPUT, 4, "d:");
+  /* White space splits tokens: "4 4" is two numbers, never 44 (it was read
+     as 44 once, spaces squeezed out); it stays free around ( ) * and in
+     "log2 n".  */
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = 4 4\n" EXACT, FGA_ERR_INPUT, 4,
+                 "d: '4 4'");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = 1\t6\n" EXACT, FGA_ERR_INPUT, 4, "d:");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = 1 e3\n" EXACT, FGA_ERR_INPUT, 4, "d:");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = 1 .5*log2(n)\n" EXACT, FGA_ERR_INPUT, 4,
+                 "d:");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = log 2 n\n" EXACT, FGA_ERR_INPUT, 4, "d:");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nd = ce il(log2 n)\n" EXACT, FGA_ERR_INPUT, 4,
+                 "d:");
+  read_ok ("[grid]\nn = 256\nbeta = 1\nd = 1.5 * log2 n\n" EXACT);
+  ck_assert (cfg.d_coef == 1.5 && cfg.d_ceil == 0);
+  read_ok ("[grid]\nn = 256\nbeta = 1\nd = 16 ; sixteen\n" EXACT);
+  ck_assert_uint_eq (cfg.d_fixed, 16);
 }
 END_TEST
 
@@ -217,6 +233,23 @@ START_TEST (test_refusals_grid)
   check_refused (EXACT, FGA_ERR_INPUT, 0, "missing section [grid]");
   check_refused ("[grid]\nn = 256\nbeta =\n" EXACT, FGA_ERR_INPUT, 3, "empty list");
   check_refused ("[grid]\nn = 256,,512\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "empty item");
+  check_refused ("[grid]\nn = 256,\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "empty item");
+  check_refused ("[grid]\nn = , 256\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "empty item");
+  check_refused ("[grid]\nn = 256\nbeta = 1, ,2\n" EXACT, FGA_ERR_INPUT, 3, "empty item");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nseeds = 4,,4\n" EXACT, FGA_ERR_INPUT, 4,
+                 "empty item");
+  check_refused (GRID "[rank]\ntol = 1/n,\n" EXACT, FGA_ERR_INPUT, 5, "empty item");
+  check_refused (GRID "[method p]\nspec = poly\nsize = deg\nsizes = 2,,4\n", FGA_ERR_INPUT, 7,
+                 "empty item");
+  /* a size is >= 1: 0 is poly's "choose the degree", not a size */
+  check_refused (GRID "[method p]\nspec = poly\nsize = deg\nsizes = 0, 2\n", FGA_ERR_INPUT, 7,
+                 "sizes: '0' is not a finite number >= 1");
+  /* a number with white space inside is refused in every numeric key */
+  check_refused ("[grid]\nn = 2 56\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "'2 56'");
+  check_refused ("[grid]\nn = 256\nbeta = 1\ndv = 4 4\n" EXACT, FGA_ERR_INPUT, 4, "'4 4'");
+  check_refused ("[grid]\nn = 256\nbeta = 1 5\n" EXACT, FGA_ERR_INPUT, 3, "'1 5'");
+  check_refused ("[grid]\nn = 256\nbeta = 1\nseeds = 4 4\n" EXACT, FGA_ERR_INPUT, 4, "'4 4'");
+  check_refused (GRID "[truth]\nprec = 1 28\n" EXACT, FGA_ERR_INPUT, 5, "'1 28'");
   check_refused ("[grid]\nn = 256\nbeta = 1\ndist = cauchy\n" EXACT, FGA_ERR_INPUT, 4,
                  "unknown distribution 'cauchy'");
   check_refused ("[grid]\nn = 256\nbeta = 1\ntau = 1/e\n" EXACT, FGA_ERR_INPUT, 4,

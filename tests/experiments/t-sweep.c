@@ -574,6 +574,83 @@ START_TEST (test_busy_folder)
 }
 END_TEST
 
+/* A configuration that is one of the files the sweep writes in its folder
+   is refused, FGA_ERR_INPUT naming it, before anything is made or
+   changed; another file in the folder is a configuration like another.
+   A foreign results.csv in a fresh folder is refused with no .lock and no
+   sweep.json left behind.  */
+START_TEST (test_config_in_outdir)
+{
+  static const char text[] = "[grid]\nn = 4\nd = 2\nB = 1\n[method e]\nspec = exact\n";
+  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "sweep.json",
+                                        "exponents.md", "rank-1.gp" };
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_opts opts = { 1, NULL, NULL };
+  char *dir = make_dir ();
+  char path[4200];
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    {
+      snprintf (path, sizeof path, "%s/%s", dir, names[k]);
+      FILE *fp = fopen (path, "w");
+      ck_assert_ptr_nonnull (fp);
+      fputs (text, fp);
+      fclose (fp);
+      fga_sweep_config cfg;
+      ck_assert_msg (fga_sweep_config_read (&cfg, path, &err) == FGA_OK, "%s", err.msg);
+      ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
+      ck_assert_msg (strstr (err.msg, names[k]) != NULL, "%s", err.msg);
+      ck_assert_uint_eq (fga_test_count_entries (dir), 1);     /* the configuration alone */
+      char back[sizeof text + 16] = "";
+      FILE *in = fopen (path, "r");
+      ck_assert_ptr_nonnull (in);
+      size_t got = fread (back, 1, sizeof back - 1, in);
+      fclose (in);
+      back[got] = '\0';
+      ck_assert_str_eq (back, text);
+      unlink (path);
+    }
+  /* through a hard link */
+  char other[4200];
+  snprintf (other, sizeof other, "%s.conf", dir);
+  FILE *fp = fopen (other, "w");
+  fputs (text, fp);
+  fclose (fp);
+  snprintf (path, sizeof path, "%s/results.csv", dir);
+  ck_assert_int_eq (link (other, path), 0);
+  fga_sweep_config cfg;
+  ck_assert_int_eq (fga_sweep_config_read (&cfg, other, &err), FGA_OK);
+  ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);
+  unlink (path);
+  /* DIR/my.conf is allowed */
+  snprintf (path, sizeof path, "%s/my.conf", dir);
+  ck_assert_int_eq (rename (other, path), 0);
+  ck_assert_int_eq (fga_sweep_config_read (&cfg, path, &err), FGA_OK);
+  ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
+  unlink (path);
+  remove_dir (dir);
+
+  /* a foreign results.csv: refused, nothing made beside it */
+  dir = make_dir ();
+  snprintf (path, sizeof path, "%s/results.csv", dir);
+  fp = fopen (path, "w");
+  fputs ("a,b\n1,2\n", fp);
+  fclose (fp);
+  tiny_config (&cfg);
+  ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 1);
+  unlink (path);
+  /* and in a missing folder under a file that cannot hold it: no folder made */
+  snprintf (path, sizeof path, "%s/a/b", dir);
+  tiny_config (&cfg);
+  cfg.nn = 0;
+  ck_assert_int_eq (fga_sweep_run (&cfg, path, &opts, &err), FGA_ERR_INPUT);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 0);
+  remove_dir (dir);
+}
+END_TEST
+
 /* tsketch plans FFTW transforms in prepare, in cells run in parallel:
    FFTW's planner is not thread-safe (a double free or a crash, before its
    lock).  64 cells at four sizes each, four jobs; every row ok, and the
@@ -688,6 +765,7 @@ main (void)
   tcase_add_test (tc, test_resume_partial);
   tcase_add_test (tc, test_refused_and_foreign);
   tcase_add_test (tc, test_busy_folder);
+  tcase_add_test (tc, test_config_in_outdir);
   tcase_add_test (tc, test_tsketch_jobs);
   tcase_add_test (tc, test_write_error);
   suite_add_tcase (s, tc);

@@ -383,6 +383,18 @@ START_TEST (test_config)
     { "[hardness]\nn = 8\nbasis = fourier\n", ":3: basis" },
     { "[hardness]\nn = 8\ngmax = 0\n", ":3: gmax" },
     { "[hardness]\nn = 8\nm\n", ":3: expected '[section]', 'key = value' or a comment" },
+    /* empty list items are refused, not skipped (strtok skipped them once) */
+    { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 4,,4\n", ":6: seeds: an empty item" },
+    { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 4,\n", ":6: seeds: an empty item" },
+    { "[hardness]\nn = ,8\n", ":2: n: an empty item" },
+    { "[hardness]\nn = 8, ,16\n", ":2: n: an empty item" },
+    { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 4 4\n", ":6: seeds: a list" },
+    /* a gap the generator refuses to sample at some n of the grid: at the
+       line of gap, before any run */
+    { "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 4\nseeds = 1\n",
+      ":5: gap = 4 at n = 8: the gap cannot be sampled" },
+    { "[hardness]\nn = 8\nm = 12\nt = 7\ngap = 1\nseeds = 1\n",
+      ":5: gap = 1 at n = 8: (1+eps) t = 14 exceeds m = 12" },
   };
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
     {
@@ -526,16 +538,23 @@ START_TEST (test_run)
   fclose (fs);
   ck_assert_uint_eq (table_rows, 2);
 
-  /* A failing run (the generator refuses m = 6 for t = 1 and gap 2: far = 3
-     is too close to m / 2) writes nothing and leaves no temporary.  */
+  /* A grid the generator refuses at n = 64 (m = 6, t = 1, gap 2: far = 3
+     is too close to m / 2) is refused when read, at the line of gap, and
+     made in code it is refused by the run before the folder is made: no
+     folder, no .lock, no temporary.  */
   path_of (out, sizeof out, "fail");
   write_text (conf, "[hardness]\nn = 8, 64\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
-  ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
-  ck_assert_int_ne (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_OK);
+  ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, ":5: gap = 2 at n = 64: the gap cannot be sampled") != NULL,
+                 "%s", err.msg);
+  write_text (conf, "[hardness]\nn = 8\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
+  ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
+  cfg.n[1] = 64;
+  cfg.nn = 2;
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "n = 64: the gap cannot be sampled") != NULL, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
-  ck_assert_uint_eq (fga_test_count_entries (out), 1);
-  snprintf (p, sizeof p, "%s/.lock", out);
-  ck_assert_int_eq (access (p, F_OK), 0);
+  ck_assert_int_eq (access (out, F_OK), -1);
 }
 END_TEST
 
@@ -568,6 +587,35 @@ START_TEST (test_busy_folder)
 }
 END_TEST
 
+/* A run that is refused writes nothing: a configuration made in code with
+   a gap that cannot be sampled at its second n is refused before the
+   folder is made (no folder, no .lock).  */
+START_TEST (test_refused_run_writes_nothing)
+{
+  char out[512], conf[512];
+  path_of (out, sizeof out, "refused");
+  path_of (conf, sizeof conf, "refused.conf");
+  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
+  cfg.n[1] = 64;
+  cfg.nn = 2;
+  cfg.gap = 3;                 /* n = 64: m = 48, t = 6, (1+3) 6 = 24 = m/2 */
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "n = 64: the gap cannot be sampled") != NULL, "%s",
+                 err.msg);
+  ck_assert_int_eq (access (out, F_OK), -1);
+  /* In an existing empty folder: still empty afterwards (no .lock).  */
+  ck_assert_int_eq (mkdir (out, 0777), 0);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_uint_eq (fga_test_count_entries (out), 0);
+  ck_assert_int_eq (rmdir (out), 0);
+  fga_hardness_config_clear (&cfg);
+}
+END_TEST
+
 static Suite *
 hardness_suite (void)
 {
@@ -585,6 +633,7 @@ hardness_suite (void)
   tcase_add_test (tc, test_config);
   tcase_add_test (tc, test_run);
   tcase_add_test (tc, test_busy_folder);
+  tcase_add_test (tc, test_refused_run_writes_nothing);
   suite_add_tcase (s, tc);
   return s;
 }
