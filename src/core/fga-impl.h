@@ -126,8 +126,10 @@ int fgap_ini_claim_key (fgap_ini *ini, const char *section, const char *const *k
                         const char *name);
 
 /* An output folder held by one writer.  fgap_dir_lock_take takes an
-   exclusive flock on DIR/.lock (made when missing, never removed: removing
-   it would let two writers lock two different files), without waiting, and
+   exclusive flock on DIR/.lock (made when missing; after locking it checks
+   that the file it holds is still the one at DIR/.lock, so that a refused
+   run may remove the file without letting two writers lock two different
+   files), without waiting, and
    writes the process id in it; the lock goes with fgap_dir_lock_release or
    the end of the process, a crash included.  A folder locked by another
    writer (another process, or another call in this one) is refused with

@@ -135,13 +135,18 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b);
    appends rows to three tidy CSV files in outdir, flushed and fsync'ed
    after each cell, so an interrupted run loses at most the cell in flight;
    a re-run with the same configuration skips the cells already in
-   results.csv (resume).  outdir/sweep.json records the fgattn version, the
-   configuration as given, the host, the date and the seeds.
+   results.csv (resume).  outdir/sweep.json, written with the first cell's
+   rows, records the fgattn version, the configuration as given, the host,
+   the date and the seeds.  A configuration that is one of the files the
+   run writes (same device and inode) is refused; other files of outdir may
+   hold it.
 
    Before anything is made, the configuration is checked
    (fga_sweep_config_check with opts->jobs).  Then outdir is made (with
    its parents) and locked for the run: an exclusive flock on
-   outdir/.lock, which is left in place.  A folder another sweep or
+   outdir/.lock, left in place by a run that saved rows; a run that fails
+   before its first cell removes what it made (.lock, header-only CSV
+   files, sweep.json, empty folders it created).  A folder another sweep or
    hardness run is writing, in this process or another, is refused at once
    with FGA_ERR_IO, "OUTDIR is being written by another fgattn (pid N)"
    (the program: exit 1), and nothing in it is touched; the lock goes when
