@@ -76,6 +76,56 @@ parse_tols (tol_t **out, size_t *count, const char *list)
   return CLI_OK;
 }
 
+/* beta = B / sqrt (ln nk) rounded to the nearest double, into *beta;
+   FGA_ERR_COMPUTE (in err) when that is beyond the doubles.  In double,
+   sqrt (ln 2) = 0.83 lets B / sqrt (ln 2) overflow for B near DBL_MAX, and
+   three roundings leave an ulp or two; so the quotient is made in MPFR,
+   whose exponent range holds it.  With ln, sqrt and the division each
+   rounded to nearest at p bits, u = 2^-p:
+     b = beta (1 + c) / ((1 + a)^(1/2) (1 + b')),  |a|, |b'|, |c| <= u,
+   so |b - beta| <= ((1 + u) (1 - u)^(-3/2) - 1) |beta| < 3u |beta|
+   < 2^(EXP(b) - p + 2), and Ziv's loop raises p until that interval
+   rounds to one double (ln nk is irrational for nk >= 2, so beta is not a
+   midpoint unless B = 0, where it is exactly 0).  nk = 1 gives ln 1 = 0
+   and beta = B / 0, +Inf, as the formula says.  */
+static int
+regime_beta (double *beta, double B, size_t nk, fga_error *err)
+{
+  if (nk < 2 || !isfinite (B) || B == 0)
+    {
+      *beta = B / sqrt (log ((double) nk));
+      return FGA_OK;
+    }
+  mpfr_t b, l;
+  mpfr_prec_t p = 64;
+  mpfr_inits2 (p, b, l, (mpfr_ptr) 0);
+  for (;;)
+    {
+      mpfr_set_uj (l, (uintmax_t) nk, MPFR_RNDN);       /* exact: p >= 64 */
+      mpfr_log (l, l, MPFR_RNDN);
+      mpfr_sqrt (l, l, MPFR_RNDN);
+      mpfr_set_d (b, B, MPFR_RNDN);                     /* exact: p >= 53 */
+      mpfr_div (b, b, l, MPFR_RNDN);
+      if (mpfr_can_round (b, p - 2, MPFR_RNDN, MPFR_RNDZ, 53 + 1))
+        break;
+      p *= 2;
+      mpfr_set_prec (b, p);
+      mpfr_set_prec (l, p);
+    }
+  *beta = mpfr_get_d (b, MPFR_RNDN);
+  long e = (long) mpfr_get_exp (b);
+  mpfr_clears (b, l, (mpfr_ptr) 0);
+  if (isinf (*beta))
+    {
+      err->code = FGA_ERR_COMPUTE;
+      snprintf (err->msg, sizeof err->msg, "the regime beta = B / sqrt (ln nk) = %.17g / "
+                "sqrt (ln %zu) is 2^%ld or more, beyond the largest double (1.8e308)", B, nk,
+                e - 1);
+      return FGA_ERR_COMPUTE;
+    }
+  return FGA_OK;
+}
+
 static int
 write_csv (const char *path, const double *sigma, const double *e, size_t r, fga_error *err)
 {
@@ -187,6 +237,9 @@ cli_rank (int argc, char **argv)
                                         &err);
   if (rc == FGA_OK)
     fga_eckart_young (e, sigma, r);
+  double beta = 0;
+  if (rc == FGA_OK)
+    rc = regime_beta (&beta, inst->B, nk, &err);
   if (rc == FGA_OK && csv != NULL)
     rc = cli_files_begin (&files, &err);
   if (rc == FGA_OK && csv != NULL)
@@ -202,7 +255,6 @@ cli_rank (int argc, char **argv)
                                      "sigma_min", "tau", "B", "beta" };
       char taus[64], b[5][64];
       fga_tau_format (taus, sizeof taus, &tau);
-      double beta = inst->B / sqrt (log ((double) nk));
       cli_table_t t;
       cli_table_init (&t, sizeof names / sizeof names[0], names);
       for (size_t k = 0; k < ntols; k++)

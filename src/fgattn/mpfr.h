@@ -73,7 +73,10 @@ typedef struct
    bound on |W_ij - Att_ij|.  lse may be NULL; so may opts (then 128 and 8192
    bits) and info.  The counts in st include the operations of the error
    bound itself (theory/ground-truth.md, section 7, gives the formula).
-   Returns FGA_OK even when entries are undecided: the caller decides.  */
+   Returns FGA_OK even when entries are undecided: the caller decides.  An
+   lse requested for a row whose log-sum-exp rounds beyond the doubles
+   (|lse| >= 2^1024 - 2^970) is refused with FGA_ERR_COMPUTE, naming the
+   row; T alone can still be had by passing lse = NULL.  */
 int fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr,
                fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau *tau,
                const fga_truth_opts *opts, fga_truth_info *info, fga_stats *stats,

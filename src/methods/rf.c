@@ -34,7 +34,10 @@
    it lets a column whose keys all sit far below the global maximum vanish,
    which the per-feature scale cannot.)  The trigonometric kind is not
    positive: a denominator can be zero or negative; such rows are counted in
-   the stats (nonpos_rows) and in the notes, and still return the ratio.
+   the stats (nonpos_rows) and in the notes, and still return the ratio;
+   but such a row has no log-sum-exp, and when lse is asked for the run is
+   refused (FGA_ERR_COMPUTE, naming the first such row), as it is when an
+   lse overflows the double range.
 
    Determinism.  Keys are processed in slices of `slice' rows of W (all
    keys, the slice's features), queries in blocks of `block' rows; both
@@ -433,6 +436,9 @@ typedef struct
   fgap_attn_count op;
   size_t nonpos;                /* rows with a non-positive denominator */
   size_t bad_row;               /* the first query row whose features overflow */
+  size_t bad_lse;               /* 2 i + why for the first row i whose lse is refused:
+                                   why = 0, its denominator is not positive; 1, the lse
+                                   overflows; SIZE_MAX: none */
   int bad_keys;                 /* some key feature overflows */
 } rf_tally;
 
@@ -668,9 +674,14 @@ rf_query_output (const rf_job *job, size_t i0, size_t qb, const double *Y, const
           /* pos, hyp: phi(x)^T sum_j phi(y_j) = exp (M_i - ||x||^2/2) den / norm;
              trig: exp (||x||^2/2 + hmax) den / m */
           double scale = s->kind == KIND_TRIG ? hx + job->hmax : mi - hx;
-          job->lse[i0 + i] = scale + (log (den) - s->log_norm);
+          double l = scale + (log (den) - s->log_norm);
+          job->lse[i0 + i] = l;
           if (!isfinite (hx) && bad == SIZE_MAX)
             bad = i0 + i;
+          /* the log of a denominator that is not positive (trig) is not a
+             log-sum-exp: refused, as is one beyond the double range */
+          if (!(den > 0 && isfinite (l)) && 2 * (i0 + i) + (den > 0) < t->bad_lse)
+            t->bad_lse = 2 * (i0 + i) + (den > 0);
         }
     }
   t->op.div += qb * dv;
@@ -733,11 +744,12 @@ rf_stats (fga_stats *st, const rf_t *s, const fgap_attn_count *c, size_t peak, i
               nonpos, nq);
 }
 
-/* The overflows found, in the order of their causes; then T multiplied
-   back by 2^e and refused if it is not finite.  */
+/* The overflows found, in the order of their causes, then an lse that
+   cannot be returned; then T multiplied back by 2^e and refused if it is
+   not finite.  */
 static int
 rf_finish (fga_method_srcptr m, const fgap_vscale *vs, fga_mat_ptr T, int bad_keys,
-           size_t bad_row, fga_error *err)
+           size_t bad_row, size_t bad_lse, fga_error *err)
 {
   const rf_t *s = m->state;
   if (bad_keys)
@@ -746,6 +758,14 @@ rf_finish (fga_method_srcptr m, const fgap_vscale *vs, fga_mat_ptr T, int bad_ke
   if (bad_row != SIZE_MAX)
     return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the features of query row %zu "
                           "overflow the double range", m->spec, bad_row);
+  if (bad_lse != SIZE_MAX && bad_lse % 2 == 0)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the estimated denominator of "
+                          "query row %zu is not positive (trigonometric features are not "
+                          "positive), so it has no log-sum-exp; raise m, take kind=pos, or "
+                          "run without lse", m->spec, bad_lse / 2);
+  if (bad_lse != SIZE_MAX)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "method %s: the log-sum-exp of query row %zu "
+                          "overflows the double range; run without lse", m->spec, bad_lse / 2);
   char who[sizeof m->spec + 8];
   snprintf (who, sizeof who, "method %s", m->spec);
   return fgap_vscale_finish (vs, T, s->kind != KIND_TRIG, 1, who,
@@ -805,17 +825,17 @@ rf_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 
   fgap_blas_single_enter ();
   uint64_t n_mul = 0, n_add = 0, n_exp = 0, n_div = 0, n_cmp = 0;
-  size_t nonpos = 0, bad_row = SIZE_MAX;
+  size_t nonpos = 0, bad_row = SIZE_MAX, bad_lse = SIZE_MAX;
   int bad_keys = 0;
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add, n_exp, n_div, n_cmp, nonpos) \
-  reduction (min:bad_row) reduction (|:bad_keys)
+  reduction (min:bad_row, bad_lse) reduction (|:bad_keys)
   {
     int me = 0;
 #ifdef _OPENMP
     me = omp_get_thread_num ();
 #endif
     double *scr = scratch + (size_t) me * per;
-    rf_tally t = { { 0, 0, 0, 0, 0 }, 0, SIZE_MAX, 0 };
+    rf_tally t = { { 0, 0, 0, 0, 0 }, 0, SIZE_MAX, SIZE_MAX, 0 };
     rf_keys (&job, &t);
 #pragma omp for schedule (dynamic, 1)
     for (size_t sl = 0; sl < job.nslices; sl++)
@@ -830,13 +850,14 @@ rf_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
     n_cmp += t.op.cmp;
     nonpos += t.nonpos;
     bad_row = t.bad_row < bad_row ? t.bad_row : bad_row;
+    bad_lse = t.bad_lse < bad_lse ? t.bad_lse : bad_lse;
     bad_keys |= t.bad_keys;
   }
   fgap_blas_single_leave ();
 
   fgap_attn_count c = { n_mul, n_add, n_exp, n_div, n_cmp };
   rf_stats (st, s, &c, mt.peak + s->wbytes, nt, nonpos, nq);
-  rc = rf_finish (m, &vs, T, bad_keys, bad_row, err);
+  rc = rf_finish (m, &vs, T, bad_keys, bad_row, bad_lse, err);
 
 done:
   fgap_tfree (&mt, scratch, b_scr);

@@ -19,8 +19,13 @@
    data whose scores may leave [-R, R] are refused as poly refuses them:
    outside, p is not close to exp and no m helps.  Unlike poly, nothing is
    certified: the estimate of a row sum is random and, for small m, can be
-   zero or negative.  Such rows are counted (nonpos_rows), named in the
-   notes, and still return the ratio, as rf does for kind=trig.
+   zero or negative.  Such rows are counted (the stat nonpos_rows, and a
+   note).  A negative row sum still returns the ratio, as rf does for
+   kind=trig; a row sum of 0, or a ratio beyond the double range, leaves an
+   output entry that is not finite, and the run is refused
+   (FGA_ERR_COMPUTE, naming the first such entry; "raise m").  With lse
+   asked for, any row sum that is not positive and finite refuses the run
+   (it has no log-sum-exp).
 
    Degree 1 is the CountSketch itself (IFFT (FFT (c)) = c), computed
    without transforms.  For k >= 2 the FFTs are FFTW's real-to-complex and
@@ -620,6 +625,7 @@ ts_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
   /* A non-positive or non-finite row sum is a property of the random
      estimate, not an error: the ratio is returned and the row counted,
      unless the ratio is not finite (a row sum of 0): that is refused.  */
+  size_t bad_lse = SIZE_MAX;
   for (size_t i = 0; i < nq; i++)
     {
       const double w = Y[i * dw + dv];
@@ -627,12 +633,25 @@ ts_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
         nonpos++;
       for (size_t c = 0; c < dv; c++)
         FGA_MAT (T, i, c) = Y[i * dw + c] / w;
+      /* log w is a log-sum-exp only for a positive finite row sum (then it
+         is finite too); any other row sum refuses the lse request */
       if (lse != NULL)
-        lse[i] = log (w);
+        {
+          lse[i] = log (w);
+          if (!(w > 0 && isfinite (w)) && bad_lse == SIZE_MAX)
+            bad_lse = i;
+        }
     }
-  rc = fgap_vscale_finish (&vs, T, 0, 1, "method tsketch", "its sketched row sum is 0, or "
-                           "the ratio overflows the double range (the estimate of p(S) is "
-                           "unbiased, not positive); raise m", err);
+  if (bad_lse != SIZE_MAX)
+    rc = fgap_error_set (err, FGA_ERR_COMPUTE, "method tsketch: the sketched row sum of query "
+                        "row %zu is %s (the estimate of p(S) is unbiased, not positive), so it "
+                        "has no log-sum-exp; raise m, or run without lse", bad_lse,
+                        Y[bad_lse * dw + dv] > 0 ? "not finite"
+                        : Y[bad_lse * dw + dv] <= 0 ? "not positive" : "not a number");
+  else
+    rc = fgap_vscale_finish (&vs, T, 0, 1, "method tsketch", "its sketched row sum is 0, or "
+                             "the ratio overflows the double range (the estimate of p(S) is "
+                             "unbiased, not positive); raise m", err);
 
   if (st != NULL)
     {

@@ -90,6 +90,7 @@ struct fga_truth_ws
   size_t ptrbytes;
   int *flag;                   /* dv: number of inexact roundings among o(L), o(Y_c), W_c */
   size_t flagbytes;
+  int lse_decided;             /* the last pass decided lse */
 };
 
 fgap_truth_ws *
@@ -524,7 +525,8 @@ row_pass (fgap_truth_ws *ws, size_t i, const fgap_truth_level *lv, size_t *und,
       mpfr_add (beta, beta, btmp, MPFR_RNDU);
       mpfr_add (beta, beta, r[lam], MPFR_RNDU);
       mpfr_add (beta, beta, bQ, MPFR_RNDU);
-      if (!decided (Z, beta, ws->s.x[S_LO], ws->s.x[S_HI], cnt))
+      ws->lse_decided = decided (Z, beta, ws->s.x[S_LO], ws->s.x[S_HI], cnt);
+      if (!ws->lse_decided)
         n_und++;
     }
   *und = n_und;
@@ -578,6 +580,31 @@ fgap_truth_row (fgap_truth_ws *ws, size_t i, double *Trow, double *lse_i, mpfr_t
         }
     }
   if (pb->want_lse && lse_i != NULL)
-    *lse_i = mpfr_get_d (ws->s.x[S_Z], MPFR_RNDN);
+    {
+      /* The exponent range is MPFR's widest here, so Z is never Inf, and
+         mpfr_get_d rounds it as IEEE does: to +-Inf exactly when
+         |Z| >= DBL_MAX + ulp(DBL_MAX)/2 = 2^1024 - 2^970.  When lse is
+         decided the exact lse rounds the same way, so it truly lies beyond
+         the doubles, and a double cannot hold it.  When it is not decided,
+         the exact lse lies within beta of Z, at the edge of the range:
+         +-Inf is not proved, and neither is +-DBL_MAX.  Either way the
+         request is refused rather than answered with an infinity (the
+         callers refuse undecided values too).  */
+      mpfr_srcptr Z = ws->s.x[S_Z];
+      double z = mpfr_get_d (Z, MPFR_RNDN);
+      if (isinf (z) && ws->lse_decided)
+        return fgap_error_set (err, FGA_ERR_COMPUTE,
+                              "fga_truth: the log-sum-exp of row %zu is %s2^%ld or beyond: it "
+                              "lies outside the double range (|lse| > 1.8e308), where a double "
+                              "cannot hold it; run without lse", i, z > 0 ? "" : "-",
+                              (long) mpfr_get_exp (Z) - 1);
+      if (isinf (z))
+        return fgap_error_set (err, FGA_ERR_COMPUTE,
+                              "fga_truth: the log-sum-exp of row %zu, near %s2^1024, was not "
+                              "decided at %ld bits: whether it lies outside the double range "
+                              "is not proved; run without lse", i, z > 0 ? "" : "-",
+                              (long) ws->p);
+      *lse_i = z;
+    }
   return FGA_OK;
 }

@@ -3773,6 +3773,11 @@ instance_command (case_t *c, const char *dir, int verdict, int mode)
     c->want = E_ANY;
   else if (check == K_DOUBLE || cmd == C_RANK)
     c->want = beyond ? E_OK1 : E_OK;
+  /* rank prints beta = B / sqrt (ln nk); when that is beyond the doubles
+     the only right answer is a refusal */
+  if (cmd == C_RANK && c->want == E_OK && c->K.r > 1 && c->B_inst > 0
+      && c->B_inst / sqrtl (logl ((long double) c->K.r)) > DBL_MAX)
+    c->want = E_OK1;
   else
     c->want = r.undecided || (*c->lse && r.lse_overflow) ? E_OK1 : E_OK;
   if (c->either && c->want != E_ANY)

@@ -341,6 +341,79 @@ START_TEST (test_nonpos)
 }
 END_TEST
 
+/* The same rows with lse asked for.  A row sum that is not positive has no
+   log-sum-exp: the request is refused, naming the first such row.  The row
+   sums are recomputed here from the features, w_i = sum_j <Phi(q_i),
+   Psi(k_j)> (fgap_tsketch_phi, another order of the sums: a row whose sign
+   could depend on it is not held against the method); when every row sum
+   is positive, lse_i = log w_i.  */
+START_TEST (test_nonpos_lse)
+{
+  const size_t n = 16, d = 4, dv = 2;
+  setup_t u;
+  setup (&u, n, d, dv, 2.0, fga_test_seed () + 1);
+  int refused = 0, returned = 0;
+  for (unsigned long s = 0; s < 40; s++)
+    {
+      char spec[96];
+      snprintf (spec, sizeof spec, "tsketch:deg=3,m=1,seed=%lu", s);
+      fga_method meth = fga_test_make_method (spec, &u.prob);
+      const size_t F = fgap_tsketch_dim (meth);
+      double *phi = malloc (F * sizeof (double)), *psi = malloc (n * F * sizeof (double));
+      double w[16], wabs[16], lse[16];
+      fga_error err;
+      for (size_t j = 0; j < n; j++)
+        ck_assert_int_eq (fgap_tsketch_phi (psi + j * F, meth, &FGA_MAT (u.K, j, 0), 0, &err),
+                          FGA_OK);
+      size_t first = n;
+      int sure = 1, clear = 1;
+      for (size_t i = 0; i < n; i++)
+        {
+          ck_assert_int_eq (fgap_tsketch_phi (phi, meth, &FGA_MAT (u.Q, i, 0), 1, &err), FGA_OK);
+          w[i] = wabs[i] = 0;
+          for (size_t j = 0; j < n; j++)
+            {
+              double z = fga_test_dot (phi, psi + j * F, F);
+              w[i] += z;
+              wabs[i] += fabs (z);
+            }
+          int near0 = fabs (w[i]) <= 1e-10 * wabs[i];
+          clear &= !near0;
+          if (first == n)
+            sure &= !near0;
+          if (first == n && !(w[i] > 0))
+            first = i;
+        }
+      fga_error_init (&err);
+      int rc = fga_method_run (meth, u.T, lse, u.Q, u.K, u.V, NULL, &err);
+      if (first < n)
+        {
+          refused++;
+          ck_assert_msg (rc == FGA_ERR_COMPUTE, "%s: row %zu's sum %g, lse accepted", spec,
+                         first, w[first]);
+          char want[64];
+          snprintf (want, sizeof want, "row sum of query row %zu is not positive", first);
+          ck_assert_msg (!sure || strstr (err.msg, want) != NULL, "%s: message '%s' lacks '%s'",
+                         spec, err.msg, want);
+        }
+      else if (clear)
+        {
+          returned++;
+          ck_assert_msg (rc == FGA_OK, "%s: %s", spec, err.msg);
+          for (size_t i = 0; i < n; i++)
+            ck_assert_msg (fabs (lse[i] - log (w[i])) <= 1e-9 * fmax (1, fabs (log (w[i]))),
+                           "%s: lse[%zu] = %.17g, log of the row sum %.17g", spec, i, lse[i],
+                           log (w[i]));
+        }
+      free (phi);
+      free (psi);
+      fga_method_destroy (meth);
+    }
+  ck_assert_msg (refused > 0, "no seed gave a non-positive row sum at m = 1");
+  teardown (&u);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static const char *const bad_specs[] = {
@@ -426,6 +499,7 @@ tsketch_suite (void)
   tcase_add_test (tc, test_threads);
   tcase_add_test (tc, test_degree_from_eps);
   tcase_add_test (tc, test_nonpos);
+  tcase_add_test (tc, test_nonpos_lse);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("counts and refusals");

@@ -822,6 +822,85 @@ START_TEST (huge_scores)
 }
 END_TEST
 
+/* An lse at the edge of the doubles (tau = 1, d = 2, row 1 of Q hostile,
+   row 0 zero, every key (1, 1) or as given).  The exact lse is computed
+   here at 4000 bits, x_m tau + log sum_j exp (tau (x_j - x_m)), and
+   rounded by MPFR: where that is +-Inf the truth must refuse the lse
+   (FGA_ERR_COMPUTE, naming row 1), and still compute T without it; else it
+   must return that double.  Cases: DBL_MAX + 2^969 (rounds down to
+   DBL_MAX); DBL_MAX + 2^970, the midpoint, which IEEE rounds to Inf;
+   -(DBL_MAX + 2^970) + log 2, just inside the midpoint, decided only above
+   1024 bits; -(DBL_MAX + 2^971) + log 2, beyond; and tau = DBL_MAX with
+   scores 6, beyond by a factor 6.  */
+static const struct { double q0, q1; size_t nk; double tau; } lse_edge_cases[] = {
+  { DBL_MAX, 0x1p969, 1, 1 }, { DBL_MAX, 0x1p970, 1, 1 },
+  { -DBL_MAX, -0x1p970, 2, 1 }, { -DBL_MAX, -0x1p971, 2, 1 }, { 3, 3, 3, DBL_MAX }
+};
+
+START_TEST (lse_beyond_doubles)
+{
+  size_t nq = 2, nk = lse_edge_cases[_i].nk, d = 2, dv = 1;
+  fga_tau tau = tau_value (lse_edge_cases[_i].tau);
+  fga_error err;
+  fga_mat_t Q, K, V, T;
+  ck_assert_int_eq (fga_mat_init (Q, nq, d, &err), FGA_OK);
+  ck_assert_int_eq (fga_mat_init (K, nk, d, &err), FGA_OK);
+  ck_assert_int_eq (fga_mat_init (V, nk, dv, &err), FGA_OK);
+  ck_assert_int_eq (fga_mat_init (T, nq, dv, &err), FGA_OK);
+  FGA_MAT (Q, 0, 0) = FGA_MAT (Q, 0, 1) = 0;
+  FGA_MAT (Q, 1, 0) = lse_edge_cases[_i].q0;
+  FGA_MAT (Q, 1, 1) = lse_edge_cases[_i].q1;
+  for (size_t j = 0; j < nk; j++)
+    {
+      FGA_MAT (K, j, 0) = FGA_MAT (K, j, 1) = 1;
+      FGA_MAT (V, j, 0) = 0.375;
+    }
+
+  /* the reference: every key gives the same score here */
+  mpfr_t x, t, l;
+  mpfr_inits2 (4000, x, t, l, (mpfr_ptr) 0);
+  mpfr_set_d (x, lse_edge_cases[_i].q0, MPFR_RNDN);
+  mpfr_add_d (x, x, lse_edge_cases[_i].q1, MPFR_RNDN);
+  mpfr_mul_d (x, x, lse_edge_cases[_i].tau, MPFR_RNDN);
+  mpfr_set_ui (l, (unsigned long) nk, MPFR_RNDN);
+  mpfr_log (l, l, MPFR_RNDN);
+  mpfr_add (x, x, l, MPFR_RNDN);
+  double want = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clears (x, t, l, (mpfr_ptr) 0);
+
+  double lse[2] = { 0, 0 };
+  fga_truth_opts opts = { 128, 8192 };
+  fga_truth_info info;
+  fga_error_init (&err);
+  int rc = fga_truth (T, lse, NULL, NULL, Q, K, V, &tau, &opts, &info, NULL, &err);
+  if (isinf (want))
+    {
+      ck_assert_msg (rc == FGA_ERR_COMPUTE, "case %d: lse = %g accepted (rc %d, lse %.17g)",
+                     _i, want, rc, lse[1]);
+      ck_assert_int_eq (err.code, FGA_ERR_COMPUTE);
+      ck_assert_msg (strstr (err.msg, "log-sum-exp of row 1 ") != NULL
+                     && strstr (err.msg, "outside the double range") != NULL,
+                     "message '%s'", err.msg);
+      /* without lse the output is computed: a constant column */
+      run_truth (T, NULL, NULL, NULL, Q, K, V, &tau, 128, 8192, &info, NULL);
+      ck_assert_uint_eq (info.undecided, 0);
+      ck_assert (FGA_MAT (T, 0, 0) == 0.375 && FGA_MAT (T, 1, 0) == 0.375);
+    }
+  else
+    {
+      ck_assert_msg (rc == FGA_OK, "case %d: %s", _i, err.msg);
+      ck_assert_uint_eq (info.undecided, 0);
+      ck_assert_msg (lse[1] == want, "case %d: lse %.17g, exact rounds to %.17g", _i, lse[1],
+                     want);
+      ck_assert (fabs (want) == DBL_MAX);
+    }
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+  fga_mat_clear (V);
+  fga_mat_clear (T);
+}
+END_TEST
+
 /* tau = 1e300: score gaps near 1e300, beyond any exponent range; weights
    other than the largest are carried in the bound (below 2^(-2^59)).  The
    output is the value row of the best key, lse its score.  */
@@ -1289,6 +1368,7 @@ truth_suite (void)
   tcase_add_test (tc, huge_tau);
   tcase_add_loop_test (tc, huge_tau_bound_holds, 0, N (guard_precs));
   tcase_add_test (tc, huge_exponent_span);
+  tcase_add_loop_test (tc, lse_beyond_doubles, 0, N (lse_edge_cases));
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("ziv_and_ties");
