@@ -3567,6 +3567,14 @@ static const approx_t approx_methods[] = {
   { "tsketch:m=8,seed=1", K_NONE, 0, 0 },
 };
 
+/* Whether a method's pattern is over positions (needs nq = nk).  */
+static int
+positional (const char *spec)
+{
+  return strncmp (spec, "window", 6) == 0 || strncmp (spec, "strided", 7) == 0
+    || strncmp (spec, "fixed", 5) == 0 || strncmp (spec, "dilated", 7) == 0;
+}
+
 /* Whether the double kernels may legitimately give up (exit 1): scores or
    sums of V beyond the doubles.  */
 static int
@@ -3720,8 +3728,11 @@ instance_command (case_t *c, const char *dir, int verdict, int mode)
          when R is in the hundreds; beyond the doubles they refuse at once */
       double R = score_radius (c), Bv = c->have_inst ? mat_max_abs (&c->V) : 0;
       /* so does a huge V: the relative target eps / (2 max |V|) is tiny */
-      while ((a->check == K_POLY || strncmp (a->spec, "tsketch", 7) == 0)
-             && ((R > 8 && R < 1e12) || (Bv > 1e6 && R < 1e12)))
+      /* the sparse patterns are over positions: nq = nk or a refusal (exit
+         2) that is right, so they are drawn only where they can run */
+      while (((a->check == K_POLY || strncmp (a->spec, "tsketch", 7) == 0)
+              && ((R > 8 && R < 1e12) || (Bv > 1e6 && R < 1e12)))
+             || (positional (a->spec) && (!c->have_inst || c->Q.r != c->K.r)))
         a = &approx_methods[runi (g, na)];
       args (c, "run", "-i", dir, "--method", a->spec, "-o", "out.npy", NULL);
       cmd = C_RUN;
