@@ -147,8 +147,6 @@ int cli_files_end (cli_files_t *f, int rc, fga_error *err);
    writable parent (with `parents', the nearest existing ancestor).  */
 int cli_check_outdir (const char *dir, const char *option, int parents);
 
-/* The physical memory of this machine in bytes (+Inf if unknown).  */
-double cli_physical_bytes (void);
 /* Refuses (CLI_USAGE) work that needs about `bytes' of memory when that is
    more than the machine has, with a message naming `what' (e.g. "-n 1000000
    -d 1000000: the instance (Q, K, V)"), the size and the memory.  */

@@ -876,16 +876,10 @@ cli_files_end (cli_files_t *f, int rc, fga_error *err)
 /* ------------------------------------------------------------------ */
 /* Memory.  */
 
-double
-cli_physical_bytes (void)
-{
-  return fga_physical_bytes ();
-}
-
 int
 cli_check_memory (double bytes, const char *what)
 {
-  double phys = cli_physical_bytes ();
+  double phys = fga_physical_bytes ();
   if (bytes < phys)
     return CLI_OK;
   char need[64], have[64];
