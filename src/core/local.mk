@@ -6,3 +6,4 @@ src_libfgattn_all_la_SOURCES += src/core/parse.c src/core/machine.c
 src_libfgattn_all_la_SOURCES += src/core/json_file.c
 src_libfgattn_all_la_SOURCES += src/core/config_file.c
 src_libfgattn_all_la_SOURCES += src/core/dir_lock.c
+src_libfgattn_all_la_SOURCES += src/core/law.c

@@ -194,6 +194,56 @@ int fga_parse_real (double *out, const char *text, double min, double max, unsig
                     const char *what, fga_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Laws of n.  The theorem is about how the entry bound B grows with n, so
+   experiments take B = beta * f(n) for a law f:
+
+     1                     a constant B (= beta)
+     sqrt(ln n)            the threshold, Theta(sqrt(log n))
+     (ln n)^P              P a number or a fraction in parentheses, 0 < P <= 4:
+                           P < 1/2 is o(sqrt(log n)), P > 1/2 beyond the threshold
+     ln n                  (ln n)^1
+     any of these but 1, then /ln(ln n): e.g. sqrt(ln n)/ln(ln n), o(sqrt(log n))
+
+   ln is the natural logarithm; white space is free ("(ln n)^(1/4)" and
+   "(lnn)^(1/4)" are one law).  */
+typedef struct
+{
+  double p;                    /* the power of ln n; 0 for the constant law */
+  int over_lnln;               /* divided by ln ln n */
+  /* white space normalised, P as written: "1", "sqrt(ln n)" (also for
+     (ln n)^0.5), "ln n", "(ln n)^(1/4)", "(ln n)^0.3/ln(ln n)" */
+  char text[64];
+} fga_law;
+
+/* FGA_ERR_INPUT "WHAT 'TEXT': expected ..." for anything else.  */
+int fga_law_parse (fga_law *law, const char *text, const char *what, fga_error *err);
+/* f(n), in double (libm's log and pow: a few ulps, and the B computed from
+   it is the B recorded and used).  Defined for n >= fga_law_min_n.  */
+double fga_law_factor (const fga_law *law, double n);
+/* The least n the law is used at: 1 for the constant, 2 for (ln n)^P (ln n
+   > 0), 16 with /ln(ln n) (ln ln n > 1 there, so the division never
+   inflates B).  */
+double fga_law_min_n (const fga_law *law);
+/* Where the law sits against the threshold: -1 for o(sqrt(log n)), 0 for
+   Theta(sqrt(log n)), +1 for omega(sqrt(log n)); and that class as text.  */
+int fga_law_regime (const fga_law *law);
+const char *fga_law_regime_name (const fga_law *law);
+
+/* An accuracy (a target error, a rank tolerance) that may depend on n:
+   a positive number, or n^-C, the theorem's 1/poly(n), written 1/n,
+   1/n^C, n^-C or n^(-C) with 0 < C <= 64.  */
+typedef struct
+{
+  double value;                /* the number, when power == 0 */
+  double power;                /* C of n^-C, or 0 */
+  char text[48];               /* as written, white space removed: "1/n", "n^-2", "1e-3" */
+} fga_accuracy;
+
+int fga_accuracy_parse (fga_accuracy *acc, const char *text, const char *what, fga_error *err);
+/* Its value at n: n^-C (libm's pow), or the number.  */
+double fga_accuracy_at (const fga_accuracy *acc, double n);
+
+/* ------------------------------------------------------------------ */
 /* Atomic files, one at a time: fga_atomic_open / commit / abort in
    fgattn/io.h.  An existing output must be a regular file: a folder, a
    device, a FIFO or a socket is refused (FGA_ERR_INPUT) rather than
