@@ -10,13 +10,23 @@
 
 static const char usage[] =
   "usage: fgattn gen -n N [--nk M] -d D [--dv DV] -B B [--Bv BV]\n"
-  "                  [--dist uniform|rademacher|gaussian] [--seed S] -o DIR\n"
+  "                  [--dist uniform|rademacher|gaussian|lowrank|clustered]\n"
+  "                  [--seed S] -o DIR\n"
   "\n"
   "Draws Q (N x D), K (M x D) with entries bounded by B and V (M x DV) bounded\n"
   "by BV (default: B), from GMP's random state seeded with S (default 1): the\n"
   "same seed gives the same instance on every machine.  M defaults to N, DV to D.\n"
-  "gaussian is N(0, (B/3)^2) clipped to [-B, B].  Writes DIR/Q.npy, DIR/K.npy,\n"
-  "DIR/V.npy and DIR/instance.json.\n"
+  "Writes DIR/Q.npy, DIR/K.npy, DIR/V.npy and DIR/instance.json.\n"
+  "\n"
+  "--dist, the law of the entries of Q and K (theory/families.md has the formulas):\n"
+  "  uniform     uniform on [-B, B] (the default): the generic case\n"
+  "  rademacher  +B or -B with probability 1/2: only 2^D distinct rows\n"
+  "  gaussian    clipped gaussian, N(0, (B/3)^2) clipped to [-B, B]\n"
+  "  lowrank     rank 2 plus noise (Q = U A + noise, K = W A + noise): the rank-2\n"
+  "              part scaled to fill [-7B/8, 7B/8], noise uniform on [-B/8, B/8]\n"
+  "  clustered   rows within B/8 (entrywise) of one of 8 centres in\n"
+  "              [-7B/8, 7B/8]^D, the same centres for Q and K\n"
+  "V: the same law (bound BV) for the first three, uniform for the other two.\n"
   "\n"
   "example: fgattn gen -n 512 -d 16 -B 3 --seed 1 -o inst\n";
 

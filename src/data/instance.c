@@ -17,7 +17,14 @@
 # define SEED_MAX ((unsigned long long) LONG_MAX)
 #endif
 
-static const char *const dist_names[] = { "uniform", "rademacher", "gaussian", "none" };
+static const char *const dist_names[] = {
+  "uniform", "rademacher", "gaussian", "lowrank", "clustered", "none"
+};
+
+/* Every name fga_dist_parse accepts, for the messages that list them.  */
+#define DIST_CHOICES "uniform, rademacher, gaussian, lowrank or clustered"
+_Static_assert (sizeof dist_names / sizeof dist_names[0] == FGA_DIST_NONE + 1,
+                "one name per fga_dist");
 
 const char *
 fga_dist_name (fga_dist dist)
@@ -38,8 +45,7 @@ fga_dist_parse (fga_dist *dist, const char *text, fga_error *err)
         *dist = (fga_dist) k;
         return FGA_OK;
       }
-  return fgap_error_set (err, FGA_ERR_INPUT,
-                        "unknown distribution '%s': expected uniform, rademacher or gaussian",
+  return fgap_error_set (err, FGA_ERR_INPUT, "unknown distribution '%s': expected " DIST_CHOICES,
                         text != NULL ? text : "(null)");
 }
 
@@ -60,11 +66,14 @@ fga_instance_clear (fga_instance_ptr inst)
 }
 
 /* ------------------------------------------------------------------ */
-/* Generation.  Each entry costs one draw from the one random state, in the
-   order Q, K, V, each row-major, so that an instance is a pure function of
-   its arguments.  The doubles are formed with IEEE operations whose results
-   are exactly specified (a product, a quotient, a comparison), so the same
-   bits come out on every conforming machine.  */
+/* Generation.  One GMP random state, seeded with the seed, makes every draw,
+   in an order fixed per family (theory/families.md gives them all), so that
+   an instance is a pure function of its arguments.  The doubles are formed
+   with IEEE operations whose results are exactly specified (a product, a
+   quotient, a comparison) or in MPFR, rounded once, so the same bits come
+   out on every conforming machine: no inexact libm function is called, and
+   the one double expression a compiler may contract into a fused
+   multiply-add, 2u - 1, is exact either way.  */
 
 static int
 check_dims (size_t rows, const char *rname, size_t cols, const char *cname, const char *mname,
@@ -91,34 +100,217 @@ check_bound (double b, const char *name, fga_error *err)
   return FGA_OK;
 }
 
+/* The inner rank of lowrank and the number of centres of clustered
+   (theory/families.md says why these values).  */
+#define LOWRANK_K 2
+#define CLUSTERS 8
+
+/* Large enough to hold every combination below exactly: lowrank's signal
+   sum_l u_l a_l is a multiple of 2^-104 below 2^1 in size (106 bits); in
+   (7 y + e) / 8, e is a multiple of 2^-52, and y either 0, or a double of
+   size at least 2^-105 (a signal RN (x) / s with x at least 2^-104, s <= 2,
+   or a centre at least 2^-52), so a multiple of 2^-158 below 2^3 (161 bits).  */
+#define EXACT_PREC 192
+
+typedef struct
+{
+  gmp_randstate_t rs;
+  mpfr_t t;                    /* 53 bits: one uniform or normal draw */
+  mpfr_t x, y;                 /* EXACT_PREC bits: exact combinations of draws */
+} drawer;
+
 static void
-draw (fga_mat_ptr M, double bound, fga_dist dist, gmp_randstate_t rs, mpfr_ptr t)
+drawer_init (drawer *dr, unsigned long seed)
+{
+  gmp_randinit_default (dr->rs);
+  gmp_randseed_ui (dr->rs, seed);
+  mpfr_init2 (dr->t, 53);
+  mpfr_inits2 (EXACT_PREC, dr->x, dr->y, (mpfr_ptr) NULL);
+}
+
+static void
+drawer_clear (drawer *dr)
+{
+  mpfr_clears (dr->t, dr->x, dr->y, (mpfr_ptr) NULL);
+  gmp_randclear (dr->rs);
+}
+
+/* 2u - 1 for u = j 2^-53 uniform with j < 2^53: exact, a multiple of 2^-52
+   in [-1, 1) (so contracted into a fused multiply-add it is the same).  */
+static double
+uniform_pm1 (drawer *dr)
+{
+  mpfr_urandomb (dr->t, dr->rs);
+  return 2 * mpfr_get_d (dr->t, MPFR_RNDN) - 1;
+}
+
+static double
+clip (double x, double bound)
+{
+  return x > bound ? bound : (x < -bound ? -bound : x);
+}
+
+/* clip (RN (z sigma), bound) for a normal draw z and sigma = RN (bound / 3),
+   without an infinity on the way when z sigma exceeds DBL_MAX:
+   - |z| > 4 with sigma normal: |z sigma| > 4 (1 - 2^-53) bound / 3 > bound,
+     so the direct formula gives +-bound, returned as such;
+   - otherwise, with sigma < 2^900: |z| <= 4, or sigma < 2^-1000 and |z| <=
+     DBL_MAX, keep z sigma below DBL_MAX: the direct formula;
+   - otherwise |z| <= 4 and sigma >= 2^900: formed 16 times smaller, which
+     is exact among numbers that large (z sigma / 16 >= 2^-1074 2^896 is
+     normal, unless z = 0), so the result is again the direct formula's.  */
+static double
+gaussian_entry (double z, double bound, double sigma)
+{
+  if (fabs (z) > 4 && sigma >= 0x1p-1000)
+    return z > 0 ? bound : -bound;
+  if (sigma < 0x1p900)
+    return clip (z * sigma, bound);
+  return clip (z * (sigma * 0x1p-4), bound * 0x1p-4) * 0x1p4;
+}
+
+/* One independent draw per entry, row-major: uniform, rademacher, gaussian.  */
+static void
+draw_entrywise (fga_mat_ptr M, double bound, fga_dist dist, drawer *dr)
 {
   size_t n = M->rows * M->cols;
   /* B/3 rounded once; the product with the normal draw rounds once more.  */
   double sigma = bound / 3;
   for (size_t k = 0; k < n; k++)
+    switch (dist)
+      {
+      case FGA_DIST_UNIFORM:
+        /* 2u - 1 is exact and in [-1, 1): the only rounding is the product
+           by B, which keeps |x| <= B.  */
+        M->data[k] = bound * uniform_pm1 (dr);
+        break;
+      case FGA_DIST_RADEMACHER:
+        M->data[k] = gmp_urandomb_ui (dr->rs, 1) ? bound : -bound;
+        break;
+      default:
+        mpfr_nrandom (dr->t, dr->rs, MPFR_RNDN);
+        M->data[k] = gaussian_entry (mpfr_get_d (dr->t, MPFR_RNDN), bound, sigma);
+        break;
+      }
+}
+
+/* RN ((7 y + e) / 8) for a fresh uniform draw e: exact in x before the one
+   rounding, and of size at most 1 when |y| <= 1.  */
+static double
+blend (drawer *dr, double y)
+{
+  mpfr_set_d (dr->x, y, MPFR_RNDN);
+  mpfr_mul_ui (dr->x, dr->x, 7, MPFR_RNDN);
+  mpfr_add_d (dr->x, dr->x, uniform_pm1 (dr), MPFR_RNDN);
+  mpfr_div_2ui (dr->x, dr->x, 3, MPFR_RNDN);
+  return mpfr_get_d (dr->x, MPFR_RNDN);
+}
+
+/* The signal of lowrank, RN (U A) (or RN (W A)), into M: per row its k
+   coefficients, then the d sums of k products, exact in x before the one
+   rounding.  */
+static void
+lowrank_signal (fga_mat_ptr M, const double *A, size_t k, drawer *dr)
+{
+  double u[LOWRANK_K];
+  for (size_t i = 0; i < M->rows; i++)
     {
-      double x;
-      switch (dist)
+      for (size_t l = 0; l < k; l++)
+        u[l] = uniform_pm1 (dr);
+      for (size_t j = 0; j < M->cols; j++)
         {
-        case FGA_DIST_UNIFORM:
-          /* u = j 2^-53 with j < 2^53, so 2u - 1 is exact and in [-1, 1):
-             the only rounding is the product by B, which keeps |x| <= B.  */
-          mpfr_urandomb (t, rs);
-          x = bound * (2 * mpfr_get_d (t, MPFR_RNDN) - 1);
-          break;
-        case FGA_DIST_RADEMACHER:
-          x = gmp_urandomb_ui (rs, 1) ? bound : -bound;
-          break;
-        default:
-          mpfr_nrandom (t, rs, MPFR_RNDN);
-          x = mpfr_get_d (t, MPFR_RNDN) * sigma;
-          x = x > bound ? bound : (x < -bound ? -bound : x);
-          break;
+          mpfr_set_ui (dr->x, 0, MPFR_RNDN);
+          for (size_t l = 0; l < k; l++)
+            {
+              mpfr_set_d (dr->y, u[l], MPFR_RNDN);
+              mpfr_mul_d (dr->y, dr->y, A[l * M->cols + j], MPFR_RNDN);
+              mpfr_add (dr->x, dr->x, dr->y, MPFR_RNDN);
+            }
+          FGA_MAT (M, i, j) = mpfr_get_d (dr->x, MPFR_RNDN);
         }
-      M->data[k] = x;
     }
+}
+
+/* x <- B RN ((7 RN (x / s) + e) / 8) for every entry, row-major, e drawn
+   fresh: |x| <= s makes |RN (x / s)| <= 1, so the entry is in [-B, B] and
+   the product by B cannot overflow.  s = 0 (no signal at all) leaves the
+   noise alone.  */
+static void
+lowrank_add_noise (fga_mat_ptr M, double B, double s, drawer *dr)
+{
+  for (size_t k = 0; k < M->rows * M->cols; k++)
+    M->data[k] = B * blend (dr, s > 0 ? M->data[k] / s : 0);
+}
+
+/* lowrank: A (k x d), then the coefficients of the rows of Q (U), those of
+   K (W), then the noise of Q (E) and of K (F).  The signals U A and W A are
+   scaled together so that the largest |entry| of either is exactly 1, then
+   blended 7 to 1 with the noise: the signal fills [-7B/8, 7B/8], the noise
+   adds at most B/8.  A holds k d doubles of scratch.  */
+static void
+draw_lowrank (fga_mat_ptr Q, fga_mat_ptr K, double B, double *A, drawer *dr)
+{
+  size_t d = Q->cols, k = d < LOWRANK_K ? d : LOWRANK_K;
+  for (size_t i = 0; i < k * d; i++)
+    A[i] = uniform_pm1 (dr);
+  lowrank_signal (Q, A, k, dr);
+  lowrank_signal (K, A, k, dr);
+  double s = fmax (fga_mat_max_abs (Q), fga_mat_max_abs (K));
+  lowrank_add_noise (Q, B, s, dr);
+  lowrank_add_noise (K, B, s, dr);
+}
+
+/* Each row: its centre's index, uniform in [0, CLUSTERS), then its d
+   offsets; x = B RN ((7 c + e) / 8), in [-B, B] since |c|, |e| <= 1.  */
+static void
+clustered_rows (fga_mat_ptr M, double B, const double *C, drawer *dr)
+{
+  for (size_t i = 0; i < M->rows; i++)
+    {
+      const double *c = C + gmp_urandomm_ui (dr->rs, CLUSTERS) * M->cols;
+      for (size_t j = 0; j < M->cols; j++)
+        FGA_MAT (M, i, j) = B * blend (dr, c[j]);
+    }
+}
+
+/* clustered: the centres (CLUSTERS x d) first, then the rows of Q, then
+   those of K.  C holds CLUSTERS d doubles of scratch.  */
+static void
+draw_clustered (fga_mat_ptr Q, fga_mat_ptr K, double B, double *C, drawer *dr)
+{
+  for (size_t i = 0; i < CLUSTERS * Q->cols; i++)
+    C[i] = uniform_pm1 (dr);
+  clustered_rows (Q, B, C, dr);
+  clustered_rows (K, B, C, dr);
+}
+
+static int
+structured (fga_dist dist)
+{
+  return dist == FGA_DIST_LOWRANK || dist == FGA_DIST_CLUSTERED;
+}
+
+/* Q, K and V of inst (allocated) drawn from seed; scratch holds CLUSTERS d
+   doubles for the structured families.  */
+static void
+draw_instance (fga_instance_ptr inst, double B, double Bv, fga_dist dist, unsigned long seed,
+               double *scratch)
+{
+  drawer dr;
+  drawer_init (&dr, seed);
+  if (dist == FGA_DIST_LOWRANK)
+    draw_lowrank (inst->Q, inst->K, B, scratch, &dr);
+  else if (dist == FGA_DIST_CLUSTERED)
+    draw_clustered (inst->Q, inst->K, B, scratch, &dr);
+  else
+    {
+      draw_entrywise (inst->Q, B, dist, &dr);
+      draw_entrywise (inst->K, B, dist, &dr);
+    }
+  /* The structure is in Q and K; V is uniform, as the law of V does not
+     change P.  */
+  draw_entrywise (inst->V, Bv, structured (dist) ? FGA_DIST_UNIFORM : dist, &dr);
+  drawer_clear (&dr);
 }
 
 /* inst must have been initialised (fga_instance_init); what it held is
@@ -138,7 +330,7 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
     return rc;
   if ((unsigned) dist >= FGA_DIST_NONE)
     return fgap_error_set (err, FGA_ERR_INPUT,
-                          "distribution %d cannot be drawn: use uniform, rademacher or gaussian",
+                          "distribution %d cannot be drawn: use " DIST_CHOICES,
                           (int) dist);
   /* A seed the instance file cannot record would make the instance
      impossible to regenerate from its own description.  */
@@ -155,21 +347,20 @@ fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d, si
       return rc;
     }
 
+  double *scratch = NULL;
+  if (structured (dist)
+      && (scratch = fgap_calloc (CLUSTERS * d, sizeof (double), "the factor or centres", err)) == NULL)
+    {
+      fga_instance_clear (inst);
+      return FGA_ERR_NOMEM;
+    }
   /* The draws must not depend on the caller's MPFR exponent range, and the
      caller's flags are theirs.  */
   fgap_mpfr_state st;
   fgap_mpfr_state_save (&st);
-  gmp_randstate_t rs;
-  mpfr_t t;
-  gmp_randinit_default (rs);
-  gmp_randseed_ui (rs, seed);
-  mpfr_init2 (t, 53);
-  draw (inst->Q, B, dist, rs, t);
-  draw (inst->K, B, dist, rs, t);
-  draw (inst->V, Bv, dist, rs, t);
-  mpfr_clear (t);
-  gmp_randclear (rs);
+  draw_instance (inst, B, Bv, dist, seed, scratch);
   fgap_mpfr_state_restore (&st);
+  fgap_free (scratch);
 
   inst->nq = nq;
   inst->nk = nk;
@@ -217,8 +408,9 @@ check_entries_bounded (fga_mat_srcptr M, double bound, const char *mname, const 
   for (size_t i = 0; i < M->rows; i++)
     for (size_t j = 0; j < M->cols; j++)
       if (fabs (FGA_MAT (M, i, j)) > bound)
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s: entry (%zu, %zu) = %.17g exceeds %s = %.17g",
-                              mname, i, j, FGA_MAT (M, i, j), bname, bound);
+        return fgap_error_set (err, FGA_ERR_INPUT,
+                              "%s: entry (%zu, %zu) = %.17g exceeds %s = %.17g", mname, i, j,
+                              FGA_MAT (M, i, j), bname, bound);
   return FGA_OK;
 }
 
@@ -549,4 +741,86 @@ fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error *err)
         rmdir (dir);
     }
   return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Distinct rows, by sorting row indices (heapsort: in place, no comparison
+   context to smuggle into qsort).  */
+
+/* Lexicographic order of rows i and j by numeric comparison: -0.0 and 0.0
+   are equal (equal numbers, equal scores); no NaN reaches here.  */
+static int
+row_cmp (fga_mat_srcptr M, size_t i, size_t j)
+{
+  const double *a = M->data + i * M->cols, *b = M->data + j * M->cols;
+  for (size_t t = 0; t < M->cols; t++)
+    if (a[t] != b[t])
+      return a[t] < b[t] ? -1 : 1;
+  return 0;
+}
+
+static void
+swap_index (size_t *idx, size_t a, size_t b)
+{
+  size_t t = idx[a];
+  idx[a] = idx[b];
+  idx[b] = t;
+}
+
+static void
+sift_down (size_t *idx, size_t root, size_t n, fga_mat_srcptr M)
+{
+  for (;;)
+    {
+      size_t child = 2 * root + 1;
+      if (child >= n)
+        return;
+      if (child + 1 < n && row_cmp (M, idx[child], idx[child + 1]) < 0)
+        child++;
+      if (row_cmp (M, idx[root], idx[child]) >= 0)
+        return;
+      swap_index (idx, root, child);
+      root = child;
+    }
+}
+
+/* idx <- 0, ..., n - 1 sorted by row_cmp of the rows of M.  */
+static void
+sort_rows (size_t *idx, size_t n, fga_mat_srcptr M)
+{
+  for (size_t i = 0; i < n; i++)
+    idx[i] = i;
+  for (size_t i = n / 2; i-- > 0;)
+    sift_down (idx, i, n, M);
+  for (size_t end = n - 1; end > 0; end--)
+    {
+      swap_index (idx, 0, end);
+      sift_down (idx, 0, end, M);
+    }
+}
+
+int
+fga_instance_distinct_rows (size_t *count, fga_mat_srcptr M, fga_error *err)
+{
+  size_t n = M->rows;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < M->cols; j++)
+      if (isnan (FGA_MAT (M, i, j)))
+        return fgap_error_set (err, FGA_ERR_INPUT, "entry (%zu, %zu) is NaN: rows holding NaN "
+                              "cannot be compared", i, j);
+  if (n <= 1 || M->cols == 0)
+    {
+      *count = n < 1 ? n : 1;
+      return FGA_OK;
+    }
+  size_t *idx = fgap_calloc (n, sizeof *idx, "the row order", err);
+  if (idx == NULL)
+    return FGA_ERR_NOMEM;
+  sort_rows (idx, n, M);
+  size_t c = 1;
+  for (size_t i = 1; i < n; i++)
+    c += row_cmp (M, idx[i - 1], idx[i]) != 0;
+  fgap_free (idx);
+  *count = c;
+  return FGA_OK;
 }

@@ -25,3 +25,6 @@ EXTRA_DIST += tests/cli/numbers.test
 
 TESTS += tests/cli/commands.test
 EXTRA_DIST += tests/cli/commands.test
+
+TESTS += tests/cli/gen-families.test
+EXTRA_DIST += tests/cli/gen-families.test

@@ -1,9 +1,12 @@
-/* t-instance -- instances: reproducible draws, their law, files written and read back, refusals */
+/* t-instance -- instances: reproducible draws, their law, the structured families, distinct
+   rows, files written and read back, refusals */
 
 #include <config.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fenv.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -110,7 +113,8 @@ START_TEST (test_dist_names)
 {
   static const struct { fga_dist dist; const char *name; } cases[] = {
     { FGA_DIST_UNIFORM, "uniform" }, { FGA_DIST_RADEMACHER, "rademacher" },
-    { FGA_DIST_GAUSSIAN, "gaussian" },
+    { FGA_DIST_GAUSSIAN, "gaussian" }, { FGA_DIST_LOWRANK, "lowrank" },
+    { FGA_DIST_CLUSTERED, "clustered" },
   };
   fga_error err;
   fga_error_init (&err);
@@ -122,14 +126,15 @@ START_TEST (test_dist_names)
       ck_assert_int_eq (d, cases[c].dist);
     }
   ck_assert_str_eq (fga_dist_name (FGA_DIST_NONE), "none");
-  static const char *const bad[] = { "none", "Uniform", "normal", "", "uniform " };
+  static const char *const bad[] = { "none", "Uniform", "normal", "", "uniform ", "low-rank",
+                                     "clusters" };
   for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++)
     {
       fga_dist d = FGA_DIST_UNIFORM;
       char want[64];
       snprintf (want, sizeof want, "unknown distribution '%s'", bad[c]);
       assert_message (fga_dist_parse (&d, bad[c], &err), &err, FGA_ERR_INPUT, want,
-                      "uniform, rademacher or gaussian");
+                      "expected uniform, rademacher, gaussian, lowrank or clustered");
       ck_assert_int_eq (d, FGA_DIST_UNIFORM);
     }
 }
@@ -160,7 +165,10 @@ static const struct
     "nq x d = " },
   { 4, SIZE_MAX / 2, 4, 1, 1, 1, FGA_DIST_UNIFORM, "nk x d = " },
   { 4, 4, 4, SIZE_MAX / 8 + 1, 1, 1, FGA_DIST_UNIFORM, "nk x dv = " },
-  { 4, 4, 4, 4, 1, 1, FGA_DIST_NONE, "distribution 3 cannot be drawn" },
+  { 4, 4, 4, 4, 1, NAN, FGA_DIST_LOWRANK, "Bv must be a positive finite number" },
+  { 4, 4, 4, 4, 0, 1, FGA_DIST_CLUSTERED, "B must be a positive finite number (got 0)" },
+  { 4, 4, 0, 4, 1, 1, FGA_DIST_LOWRANK, "d must be positive" },
+  { 4, 4, 4, 4, 1, 1, FGA_DIST_NONE, "distribution 5 cannot be drawn" },
 };
 
 START_TEST (test_generate_refusals)
@@ -197,16 +205,21 @@ START_TEST (test_generate_seed_range)
 }
 END_TEST
 
-/* The specification, restated without the library: one GMP state, Q then
-   K then V, row-major, each entry from its own draw.  */
+/* The specification, restated without the library (theory/families.md):
+   one GMP state seeded with the seed; entrywise laws draw Q, K, V
+   row-major, each entry from its own draw; the structured ones are below.  */
+static double
+ref_uniform (gmp_randstate_t rs, mpfr_ptr t)
+{
+  mpfr_urandomb (t, rs);
+  return 2 * mpfr_get_d (t, MPFR_RNDN) - 1;
+}
+
 static double
 ref_entry (gmp_randstate_t rs, mpfr_ptr t, fga_dist dist, double b)
 {
   if (dist == FGA_DIST_UNIFORM)
-    {
-      mpfr_urandomb (t, rs);
-      return b * (2 * mpfr_get_d (t, MPFR_RNDN) - 1);
-    }
+    return b * ref_uniform (rs, t);
   if (dist == FGA_DIST_RADEMACHER)
     return gmp_urandomb_ui (rs, 1) == 1 ? b : -b;
   mpfr_nrandom (t, rs, MPFR_RNDN);
@@ -214,12 +227,111 @@ ref_entry (gmp_randstate_t rs, mpfr_ptr t, fga_dist dist, double b)
   return fmin (fmax (x, -b), b);
 }
 
-static const fga_dist dists[3] = { FGA_DIST_UNIFORM, FGA_DIST_RADEMACHER, FGA_DIST_GAUSSIAN };
+#define REF_DMAX 8
 
+/* (7 y + e) / 8 for a fresh uniform e, exact at 256 bits, rounded once. */
+static double
+ref_blend (gmp_randstate_t rs, mpfr_ptr t, double y)
+{
+  mpfr_t x, z;
+  mpfr_inits2 (256, x, z, (mpfr_ptr) NULL);
+  mpfr_set_d (x, ref_uniform (rs, t), MPFR_RNDN);
+  mpfr_set_d (z, y, MPFR_RNDN);
+  mpfr_mul_ui (z, z, 7, MPFR_RNDN);
+  mpfr_add (x, x, z, MPFR_RNDN);
+  mpfr_div_ui (x, x, 8, MPFR_RNDN);
+  double r = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clears (x, z, (mpfr_ptr) NULL);
+  return r;
+}
+
+/* lowrank: A (k x d, k = min (d, 2)); per row of Q then of K, its k
+   coefficients u; X = RN (u.a_j) exactly rounded; s = max |X| over Q and
+   K; then per entry of Q then of K, x = B RN ((7 RN (X / s) + e) / 8).  */
+static void
+ref_lowrank (fga_mat_ptr m[2], double B, gmp_randstate_t rs, mpfr_ptr t)
+{
+  size_t d = m[0]->cols, k = d < 2 ? d : 2;
+  double A[2 * REF_DMAX], u[2], s = 0;
+  mpfr_t x, p, q;
+  ck_assert_uint_le (d, REF_DMAX);
+  mpfr_inits2 (256, x, p, q, (mpfr_ptr) NULL);
+  for (size_t l = 0; l < k * d; l++)
+    A[l] = ref_uniform (rs, t);
+  for (int w = 0; w < 2; w++)
+    for (size_t i = 0; i < m[w]->rows; i++)
+      {
+        for (size_t l = 0; l < k; l++)
+          u[l] = ref_uniform (rs, t);
+        for (size_t j = 0; j < d; j++)
+          {
+            mpfr_set_ui (x, 0, MPFR_RNDN);
+            for (size_t l = 0; l < k; l++)
+              {
+                mpfr_set_d (p, u[l], MPFR_RNDN);
+                mpfr_set_d (q, A[l * d + j], MPFR_RNDN);
+                mpfr_fma (x, p, q, x, MPFR_RNDN);
+              }
+            FGA_MAT (m[w], i, j) = mpfr_get_d (x, MPFR_RNDN);
+            s = fmax (s, fabs (FGA_MAT (m[w], i, j)));
+          }
+      }
+  for (int w = 0; w < 2; w++)
+    for (size_t c = 0; c < m[w]->rows * d; c++)
+      m[w]->data[c] = B * ref_blend (rs, t, m[w]->data[c] / s);
+  mpfr_clears (x, p, q, (mpfr_ptr) NULL);
+}
+
+/* clustered: the centres C (8 x d); per row of Q then of K, its centre's
+   index (gmp_urandomm_ui) then its d offsets e; x = B RN ((7 c_j + e_j) / 8).  */
+static void
+ref_clustered (fga_mat_ptr m[2], double B, gmp_randstate_t rs, mpfr_ptr t)
+{
+  size_t d = m[0]->cols;
+  double C[8 * REF_DMAX];
+  ck_assert_uint_le (d, REF_DMAX);
+  for (size_t l = 0; l < 8 * d; l++)
+    C[l] = ref_uniform (rs, t);
+  for (int w = 0; w < 2; w++)
+    for (size_t i = 0; i < m[w]->rows; i++)
+      {
+        const double *c = C + gmp_urandomm_ui (rs, 8) * d;
+        for (size_t j = 0; j < d; j++)
+          FGA_MAT (m[w], i, j) = B * ref_blend (rs, t, c[j]);
+      }
+}
+
+/* Q, K, V of the given shapes drawn by the restated specification.  */
+static void
+ref_generate (fga_mat_ptr m[3], fga_dist dist, double B, double Bv, unsigned long seed)
+{
+  gmp_randstate_t rs;
+  mpfr_t t;
+  gmp_randinit_default (rs);
+  gmp_randseed_ui (rs, seed);
+  mpfr_init2 (t, 53);
+  int entrywise = dist != FGA_DIST_LOWRANK && dist != FGA_DIST_CLUSTERED;
+  if (dist == FGA_DIST_LOWRANK)
+    ref_lowrank (m, B, rs, t);
+  else if (dist == FGA_DIST_CLUSTERED)
+    ref_clustered (m, B, rs, t);
+  for (int w = entrywise ? 0 : 2; w < 3; w++)
+    for (size_t k = 0; k < m[w]->rows * m[w]->cols; k++)
+      m[w]->data[k] = ref_entry (rs, t, entrywise ? dist : FGA_DIST_UNIFORM, w == 2 ? Bv : B);
+  mpfr_clear (t);
+  gmp_randclear (rs);
+}
+
+#define NDISTS 5
+static const fga_dist dists[NDISTS] = {
+  FGA_DIST_UNIFORM, FGA_DIST_RADEMACHER, FGA_DIST_GAUSSIAN, FGA_DIST_LOWRANK, FGA_DIST_CLUSTERED
+};
+
+/* Every law at d = 3, then at d = 1 (lowrank's rank is then 1).  */
 START_TEST (test_generate_matches_spec)
 {
-  fga_dist dist = dists[_i];
-  size_t nq = 7, nk = 5, d = 3, dv = 4;
+  fga_dist dist = dists[_i % NDISTS];
+  size_t nq = 7, nk = 5, d = _i < NDISTS ? 3 : 1, dv = 4;
   double B = 2.5, Bv = 0.75;
   unsigned long seed = fga_test_seed ();
   fga_instance_t inst;
@@ -233,22 +345,20 @@ START_TEST (test_generate_matches_spec)
              && inst->K->cols == d && inst->V->rows == nk && inst->V->cols == dv);
   ck_assert (inst->B == B && inst->Bv == Bv && inst->dist == dist && inst->seed == seed);
 
-  gmp_randstate_t rs;
-  mpfr_t t;
-  gmp_randinit_default (rs);
-  gmp_randseed_ui (rs, seed);
-  mpfr_init2 (t, 53);
+  fga_mat_t want[3];
+  fga_mat_ptr w3[3] = { want[0], want[1], want[2] };
+  ck_assert_int_eq (fga_mat_init (want[0], nq, d, &err), FGA_OK);
+  ck_assert_int_eq (fga_mat_init (want[1], nk, d, &err), FGA_OK);
+  ck_assert_int_eq (fga_mat_init (want[2], nk, dv, &err), FGA_OK);
+  ref_generate (w3, dist, B, Bv, seed);
   fga_mat_srcptr m[3] = { inst->Q, inst->K, inst->V };
   for (int w = 0; w < 3; w++)
     for (size_t k = 0; k < m[w]->rows * m[w]->cols; k++)
-      {
-        double want = ref_entry (rs, t, dist, w == 2 ? Bv : B);
-        ck_assert_msg (same_bits (m[w]->data[k], want), "%s %c entry %zu: %a, expected %a "
-                       "(FGATTN_TEST_SEED=%lu)", fga_dist_name (dist), "QKV"[w], k,
-                       m[w]->data[k], want, seed);
-      }
-  mpfr_clear (t);
-  gmp_randclear (rs);
+      ck_assert_msg (same_bits (m[w]->data[k], want[w]->data[k]), "%s %c entry %zu: %a, expected "
+                     "%a (FGATTN_TEST_SEED=%lu)", fga_dist_name (dist), "QKV"[w], k,
+                     m[w]->data[k], want[w]->data[k], seed);
+  for (int w = 0; w < 3; w++)
+    fga_mat_clear (want[w]);
   fga_instance_clear (inst);
 }
 END_TEST
@@ -374,10 +484,10 @@ START_TEST (test_generate_law)
 END_TEST
 
 /* The first entries for seed 1, recorded when this test was written (GMP
-   6.2.1, MPFR 4.2.0, x86-64).  They pin reproducibility across machines
-   and versions, not correctness: if GMP or MPFR change their generators,
-   this test says so, and instances generated before the change are no
-   longer regenerated from their seed.  */
+   6.2.1, MPFR 4.2.0, x86-64; lowrank and clustered when they were added).
+   They pin reproducibility across machines and versions, not correctness:
+   if GMP or MPFR change their generators, this test says so, and instances
+   generated before the change are no longer regenerated from their seed.  */
 static const struct
 {
   fga_dist dist;
@@ -388,6 +498,10 @@ static const struct
   { FGA_DIST_RADEMACHER, { 0x1p+0, -0x1p+0, -0x1p+0, 0x1p+0 }, 0x1p+1 },
   { FGA_DIST_GAUSSIAN, { -0x1.54b8d0ead69f7p-6, 0x1.283a3912c3b76p-3, -0x1.0845bea656f0ep-5,
                          -0x1.29ec849b60173p-2 }, 0x1.ccbc1862d4c22p-2 },
+  { FGA_DIST_LOWRANK, { -0x1.fbacadc6c8101p-3, 0x1.fc8a330866e96p-1, -0x1.399bb81391529p-3,
+                        0x1.e57ee8a3f32d5p-2 }, 0x1.37a8623e478b8p+0 },
+  { FGA_DIST_CLUSTERED, { 0x1.dcdf5d202c3f2p-2, -0x1.47884ab146e9dp-1, 0x1.10d90a333aacbp-1,
+                          -0x1.29769a13133edp-1 }, 0x1.528952319f93cp-1 },
 };
 
 START_TEST (test_generate_pinned)
@@ -404,6 +518,342 @@ START_TEST (test_generate_pinned)
                    pinned[_i].q[k]);
   ck_assert_msg (same_bits (inst->V->data[0], pinned[_i].v0), "%s: V entry 0 is %a, recorded %a",
                  fga_dist_name (pinned[_i].dist), inst->V->data[0], pinned[_i].v0);
+  fga_instance_clear (inst);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The structured families.  */
+
+/* Every law at extreme bounds: every entry finite and within its bound, no
+   overflow or invalid operation on the way (an infinity clipped back into
+   range would pass the first two checks), and lowrank's entries reaching
+   at least 3B/4, since it is scaled, not clipped.  */
+static const struct
+{
+  double B, Bv;
+} extreme[] = {
+  { 0x1p-1074, 1 },            /* the least subnormal: entries 0 or +-B */
+  { 1e-300, 1e300 },
+  { 1e300, 1e-300 },
+  { DBL_MAX, 0x1p-1074 },
+  { 0x1.8p1000, DBL_MAX },     /* gaussian's scaled product, at both bounds */
+  { 1, 1 },
+};
+
+START_TEST (test_generate_extreme_bounds)
+{
+  fga_dist dist = dists[_i % NDISTS];
+  double B = extreme[_i / NDISTS].B, Bv = extreme[_i / NDISTS].Bv;
+  unsigned long seed = fga_test_seed ();
+  fga_instance_t inst;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (inst);
+  feclearexcept (FE_ALL_EXCEPT);
+  int rc = fga_instance_generate (inst, 40, 30, 5, 3, B, Bv, dist, seed, &err);
+  int raised = fetestexcept (FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
+  ck_assert_msg (rc == FGA_OK, "%s", err.msg);
+  ck_assert_msg (raised == 0, "%s, B = %a, Bv = %a: floating-point exceptions %#x raised "
+                 "(FGATTN_TEST_SEED=%lu)", fga_dist_name (dist), B, Bv, raised, seed);
+  fga_mat_srcptr m[3] = { inst->Q, inst->K, inst->V };
+  double big = 0;
+  for (int w = 0; w < 3; w++)
+    for (size_t k = 0; k < m[w]->rows * m[w]->cols; k++)
+      {
+        double x = m[w]->data[k], bound = w == 2 ? Bv : B;
+        ck_assert_msg (isfinite (x) && fabs (x) <= bound, "%s %c entry %zu = %a outside "
+                       "[-%a, %a] (FGATTN_TEST_SEED=%lu)", fga_dist_name (dist), "QKV"[w], k, x,
+                       bound, bound, seed);
+        if (w < 2)
+          big = fmax (big, fabs (x));
+      }
+  /* lowrank's largest signal entry is +-7/8 exactly, whatever noise meets it.  */
+  if (dist == FGA_DIST_LOWRANK && B >= 0x1p-1000)
+    ck_assert_msg (big >= 0.75 * B * (1 - 0x1p-52), "lowrank: largest |entry| %a, B = %a", big,
+                   B);
+  fga_instance_clear (inst);
+}
+END_TEST
+
+/* The singular values of M, decreasing, into s (min (rows, cols) of them);
+   M is copied, as the SVD destroys its input.  */
+static void
+singular_values (double *s, fga_mat_srcptr M)
+{
+  fga_mat_t C;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_mat_init (C, M->rows, M->cols, &err), FGA_OK);
+  memcpy (C->data, M->data, M->rows * M->cols * sizeof (double));
+  ck_assert_msg (fga_mat_svd (NULL, s, NULL, C, NULL, &err) == FGA_OK, "%s", err.msg);
+  fga_mat_clear (C);
+}
+
+/* The share of sum_i s_i^2 (= ||M||_F^2) beyond the first k values.  */
+static double
+tail_share (const double *s, size_t r, size_t k)
+{
+  double all = 0, tail = 0;
+  for (size_t i = 0; i < r; i++)
+    {
+      all += s[i] * s[i];
+      if (i >= k)
+        tail += s[i] * s[i];
+    }
+  return tail / all;
+}
+
+/* Q = B (7 U A / s + E) / 8, s = max |U A|, |W A| (about 1.5 to 2 here):
+   per entry, the rank-2 part carries the energy (49/64) E (u.a)^2 / s^2 =
+   (49/64) (2/9) / s^2 ~ 0.05 and the noise (1/64) (1/3) ~ 0.005, of which
+   about 14/16 falls outside the first two singular directions; so the
+   share beyond two is about 0.07 (0.035 to 0.13 over 5000 seeds at this
+   size, s_2 / s_3 at least 3.2), against about 14/16 for uniform entries
+   (0.80 to 0.84).  The same holds for K, and for Q and K stacked, as they
+   share A.  */
+START_TEST (test_lowrank_singular_values)
+{
+  size_t n = 256, d = 16;
+  unsigned long seed = fga_test_seed ();
+  double s[16];
+  fga_instance_t inst;
+  fga_mat_t QK;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (inst);
+  for (int law = 0; law < 2; law++)
+    {
+      fga_dist dist = law == 0 ? FGA_DIST_LOWRANK : FGA_DIST_UNIFORM;
+      ck_assert_int_eq (fga_instance_generate (inst, n, n, d, 1, 1, 1, dist, seed, &err),
+                        FGA_OK);
+      ck_assert_int_eq (fga_mat_init (QK, 2 * n, d, &err), FGA_OK);
+      memcpy (QK->data, inst->Q->data, n * d * sizeof (double));
+      memcpy (QK->data + n * d, inst->K->data, n * d * sizeof (double));
+      fga_mat_srcptr m[3] = { inst->Q, inst->K, QK };
+      for (int w = 0; w < 3; w++)
+        {
+          singular_values (s, m[w]);
+          double share = tail_share (s, d, 2);
+          if (dist == FGA_DIST_LOWRANK)
+            ck_assert_msg (s[1] > 2 * s[2] && share < 0.35, "lowrank %s: s = %g, %g, %g, share "
+                           "beyond 2 %g (FGATTN_TEST_SEED=%lu)", w == 2 ? "[Q; K]" : w ? "K" : "Q",
+                           s[0], s[1], s[2], share, seed);
+          else
+            ck_assert_msg (s[1] < 1.5 * s[2] && share > 0.6, "uniform: s = %g, %g, %g, share %g "
+                           "(FGATTN_TEST_SEED=%lu)", s[0], s[1], s[2], share, seed);
+        }
+      fga_mat_clear (QK);
+    }
+  fga_instance_clear (inst);
+}
+END_TEST
+
+/* The point of the structured families: P = softmax (Q K^T / d) keeps a
+   small numerical rank at bounds where uniform entries make it nearly full.
+   At n = 128, d = 16, B = 2, the rank at 1e-3 sigma_1 was 101 to 107 for
+   uniform, 14 to 19 for lowrank and 14 to 18 for clustered over 200 seeds.  */
+START_TEST (test_structured_rank_of_p)
+{
+  size_t n = 128, d = 16, rank[3];
+  static const fga_dist law[3] = { FGA_DIST_UNIFORM, FGA_DIST_LOWRANK, FGA_DIST_CLUSTERED };
+  double sigma[128];
+  unsigned long seed = fga_test_seed ();
+  fga_instance_t inst;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (inst);
+  for (int f = 0; f < 3; f++)
+    {
+      ck_assert_int_eq (fga_instance_generate (inst, n, n, d, 1, 2, 1, law[f], seed, &err),
+                        FGA_OK);
+      ck_assert_msg (fga_attention_singular_values (sigma, inst->Q, inst->K, 1.0 / d, NULL, &err)
+                     == FGA_OK, "%s", err.msg);
+      rank[f] = fga_numerical_rank (sigma, n, 1e-3 * sigma[0]);
+    }
+  ck_assert_msg (2 * rank[1] < rank[0] && 2 * rank[2] < rank[0], "numerical ranks: uniform %zu, "
+                 "lowrank %zu, clustered %zu (FGATTN_TEST_SEED=%lu)", rank[0], rank[1], rank[2],
+                 seed);
+  fga_instance_clear (inst);
+}
+END_TEST
+
+/* Every row of Q and K lies within B/8 (entrywise, up to the two roundings
+   of B RN ((7 c + e) / 8), 2^-52 B) of B 7c/8 for one of the 8 centres c,
+   restated from the specification (the first 8 d uniform draws); and every
+   centre has rows (8 (7/8)^456 < 1e-25 is the chance one has none).  */
+START_TEST (test_clustered_centres)
+{
+  size_t nq = 256, nk = 200, d = 6, used[8] = { 0 };
+  double B = 3, C[8 * 6];
+  unsigned long seed = fga_test_seed ();
+  gmp_randstate_t rs;
+  mpfr_t t;
+  gmp_randinit_default (rs);
+  gmp_randseed_ui (rs, seed);
+  mpfr_init2 (t, 53);
+  for (size_t l = 0; l < 8 * d; l++)
+    C[l] = B * (0.875 * ref_uniform (rs, t));
+  mpfr_clear (t);
+  gmp_randclear (rs);
+
+  fga_instance_t inst;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (inst);
+  ck_assert_int_eq (fga_instance_generate (inst, nq, nk, d, 2, B, 1, FGA_DIST_CLUSTERED, seed,
+                                           &err), FGA_OK);
+  fga_mat_srcptr m[2] = { inst->Q, inst->K };
+  for (int w = 0; w < 2; w++)
+    for (size_t i = 0; i < m[w]->rows; i++)
+      {
+        size_t best = 0;
+        double dbest = INFINITY;
+        for (size_t c = 0; c < 8; c++)
+          {
+            double dist = 0;
+            for (size_t j = 0; j < d; j++)
+              dist = fmax (dist, fabs (FGA_MAT (m[w], i, j) - C[c * d + j]));
+            if (dist < dbest)
+              {
+                dbest = dist;
+                best = c;
+              }
+          }
+        ck_assert_msg (dbest <= B * (0.125 + 0x1p-48), "%c row %zu is %g from the nearest "
+                       "centre (FGATTN_TEST_SEED=%lu)", "QK"[w], i, dbest, seed);
+        used[best]++;
+      }
+  for (size_t c = 0; c < 8; c++)
+    ck_assert_msg (used[c] > 0, "centre %zu has no row (FGATTN_TEST_SEED=%lu)", c, seed);
+  fga_instance_clear (inst);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Distinct rows.  */
+
+static size_t
+distinct (const double *x, size_t rows, size_t cols)
+{
+  fga_mat_t M;
+  fga_error err;
+  size_t count = SIZE_MAX;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_mat_init (M, rows, cols, &err), FGA_OK);
+  if (rows * cols > 0)
+    memcpy (M->data, x, rows * cols * sizeof (double));
+  ck_assert_msg (fga_instance_distinct_rows (&count, M, &err) == FGA_OK, "%s", err.msg);
+  fga_mat_clear (M);
+  return count;
+}
+
+START_TEST (test_distinct_rows_by_hand)
+{
+  /* Ties, order within a row, and -0.0 against 0.0: equal numbers, which
+     give equal scores, so one row.  */
+  static const double a[] = { 1, 2, 0, 3, 1, 2, -0.0, 3, 1, -2, 2, 1, 0, 3 };
+  ck_assert_uint_eq (distinct (a, 7, 2), 4);
+  /* Rows one ulp apart in their last entry.  */
+  const double b[] = { 1, 2, 3, 1, 2, nextafter (3, 4), 1, 2, 3 };
+  ck_assert_uint_eq (distinct (b, 3, 3), 2);
+  /* The least subnormal is not zero; infinities are numbers like others.  */
+  static const double c[] = { 0x1p-1074, -0.0, 0, INFINITY, -INFINITY, INFINITY, 0, -0.0 };
+  ck_assert_uint_eq (distinct (c, 8, 1), 4);
+  static const double e[] = { 5, -1, 5, -1, 5, -1, 5, -1, 5, -1 };
+  ck_assert_uint_eq (distinct (e, 5, 2), 1);
+  ck_assert_uint_eq (distinct (e, 1, 2), 1);
+  ck_assert_uint_eq (distinct (e, 2, 5), 2);
+  ck_assert_uint_eq (distinct (NULL, 0, 3), 0);
+  ck_assert_uint_eq (distinct (NULL, 3, 0), 1);
+
+  /* NaN equals nothing: refused, with the entry named.  */
+  fga_mat_t M;
+  fga_error err;
+  size_t count = 7;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_mat_init (M, 3, 2, &err), FGA_OK);
+  FGA_MAT (M, 1, 0) = NAN;
+  assert_message (fga_instance_distinct_rows (&count, M, &err), &err, FGA_ERR_INPUT,
+                  "entry (1, 0) is NaN", NULL);
+  ck_assert_uint_eq (count, 7);
+  fga_mat_clear (M);
+}
+END_TEST
+
+/* Against the obvious count (a row is new when no earlier row equals it,
+   entry by entry), on matrices of many ties: entries from {-1, -0.0, 0, 1}.  */
+START_TEST (test_distinct_rows_brute_force)
+{
+  static const double vals[4] = { -1, -0.0, 0, 1 };
+  unsigned long x = fga_test_seed () | 1;
+  fga_error err;
+  fga_error_init (&err);
+  for (int trial = 0; trial < 40; trial++)
+    {
+      size_t n = 1 + (size_t) trial * 37 % 300, d = 1 + (size_t) trial % 5, want = 0, got;
+      fga_mat_t M;
+      ck_assert_int_eq (fga_mat_init (M, n, d, &err), FGA_OK);
+      for (size_t k = 0; k < n * d; k++)
+        {
+          x ^= x >> 12;
+          x ^= x << 25;
+          x ^= x >> 27;
+          M->data[k] = vals[(x * 2685821657736338717UL) >> 62];
+        }
+      for (size_t i = 0; i < n; i++)
+        {
+          int seen = 0;
+          for (size_t j = 0; j < i && !seen; j++)
+            {
+              size_t t = 0;
+              while (t < d && FGA_MAT (M, i, t) == FGA_MAT (M, j, t))
+                t++;
+              seen = t == d;
+            }
+          want += !seen;
+        }
+      ck_assert_int_eq (fga_instance_distinct_rows (&got, M, &err), FGA_OK);
+      ck_assert_msg (got == want, "%zu x %zu: %zu distinct rows, expected %zu "
+                     "(FGATTN_TEST_SEED=%lu)", n, d, got, want, fga_test_seed ());
+      fga_mat_clear (M);
+    }
+}
+END_TEST
+
+/* Rademacher rows at d = 3 take at most 2^3 = 8 values (all 8 among 200
+   rows but with chance below 8 (7/8)^200 < 3e-11), so P has rank at most
+   8: its singular values beyond the eighth are rounding.  The continuous
+   laws give distinct rows.  */
+START_TEST (test_distinct_rows_of_laws)
+{
+  size_t n = 200, dq, dk;
+  double sigma[200];
+  unsigned long seed = fga_test_seed ();
+  fga_instance_t inst;
+  fga_error err;
+  fga_error_init (&err);
+  fga_instance_init (inst);
+  ck_assert_int_eq (fga_instance_generate (inst, n, n, 3, 1, 2, 1, FGA_DIST_RADEMACHER, seed,
+                                           &err), FGA_OK);
+  ck_assert_int_eq (fga_instance_distinct_rows (&dq, inst->Q, &err), FGA_OK);
+  ck_assert_int_eq (fga_instance_distinct_rows (&dk, inst->K, &err), FGA_OK);
+  ck_assert_msg (dq == 8 && dk == 8, "rademacher, d = 3: %zu and %zu distinct rows "
+                 "(FGATTN_TEST_SEED=%lu)", dq, dk, seed);
+  ck_assert_int_eq (fga_attention_singular_values (sigma, inst->Q, inst->K, 1.0 / 3, NULL, &err),
+                    FGA_OK);
+  ck_assert_uint_le (fga_numerical_rank (sigma, n, 1e-10 * sigma[0]), 8);
+
+  for (int f = 0; f < NDISTS; f++)
+    if (dists[f] != FGA_DIST_RADEMACHER)
+      {
+        ck_assert_int_eq (fga_instance_generate (inst, 300, 300, 4, 1, 1, 1, dists[f], seed,
+                                                 &err), FGA_OK);
+        ck_assert_int_eq (fga_instance_distinct_rows (&dq, inst->Q, &err), FGA_OK);
+        ck_assert_int_eq (fga_instance_distinct_rows (&dk, inst->K, &err), FGA_OK);
+        ck_assert_msg (dq == 300 && dk == 300, "%s: %zu and %zu distinct rows of 300",
+                       fga_dist_name (dists[f]), dq, dk);
+      }
   fga_instance_clear (inst);
 }
 END_TEST
@@ -858,9 +1308,9 @@ instance_suite (void)
   tcase_add_loop_test (tc, test_generate_refusals, 0,
                        sizeof bad_generate / sizeof bad_generate[0]);
   tcase_add_test (tc, test_generate_seed_range);
-  tcase_add_loop_test (tc, test_generate_matches_spec, 0, 3);
-  tcase_add_loop_test (tc, test_generate_reproducible, 0, 3);
-  tcase_add_loop_test (tc, test_generate_mpfr_state, 0, 3);
+  tcase_add_loop_test (tc, test_generate_matches_spec, 0, 2 * NDISTS);
+  tcase_add_loop_test (tc, test_generate_reproducible, 0, NDISTS);
+  tcase_add_loop_test (tc, test_generate_mpfr_state, 0, NDISTS);
   tcase_add_loop_test (tc, test_generate_pinned, 0, sizeof pinned / sizeof pinned[0]);
   suite_add_tcase (s, tc);
 
@@ -869,8 +1319,23 @@ instance_suite (void)
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
 
+  tc = tcase_create ("families");
+  tcase_add_loop_test (tc, test_generate_extreme_bounds, 0,
+                       NDISTS * (int) (sizeof extreme / sizeof extreme[0]));
+  tcase_add_test (tc, test_lowrank_singular_values);
+  tcase_add_test (tc, test_structured_rank_of_p);
+  tcase_add_test (tc, test_clustered_centres);
+  tcase_set_timeout (tc, 30);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("distinct rows");
+  tcase_add_test (tc, test_distinct_rows_by_hand);
+  tcase_add_test (tc, test_distinct_rows_brute_force);
+  tcase_add_test (tc, test_distinct_rows_of_laws);
+  suite_add_tcase (s, tc);
+
   tc = tcase_create ("write");
-  tcase_add_loop_test (tc, test_write_read, 0, 3);
+  tcase_add_loop_test (tc, test_write_read, 0, NDISTS);
   tcase_add_loop_test (tc, test_write_refusals, 0, sizeof bad_write / sizeof bad_write[0]);
   tcase_add_test (tc, test_write_where);
   tcase_add_test (tc, test_write_failure);
