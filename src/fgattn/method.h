@@ -11,6 +11,7 @@ or (at your option) any later version.  See COPYING.  */
 #define FGATTN_METHOD_H
 
 #include "fgattn/core.h"
+#include "fgattn/numerics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +106,34 @@ const fga_method_info *fga_method_info_at (size_t i);
                     rank (of the pseudo-inverse), pinv_cutoff and lapack_flops
                     (svd) or iters (iter).  src/methods/nystrom.c says why this form and
                     how the landmarks are drawn.  */
+
+/* The empirical least degree of the polynomial method on an instance: the
+   least g in [1, gmax] at which the output of poly:deg=g,basis=BASIS,R=R,
+   in exact arithmetic (T_i = sum_j p_g (s_ij) v_j / sum_j p_g (s_ij) with
+   the method's own polynomial p_g, computed without its C(d+g, d)
+   features), is within eps of truth in every entry (max-abs <= eps), a
+   row sum <= 0 (which poly refuses) counting as not within eps.  The
+   method has no degree 0 (deg=0 asks it to choose): the search starts at
+   1.  Doubling then bisection, assuming the error decreases with g: the g
+   returned reaches eps and g - 1 does not (or g = 1).  No degree up to
+   gmax reaching eps: *censored = 1 and *g = gmax (the least degree is
+   above); else *censored = 0.  *max_abs (may be NULL) gets the max-abs
+   error at *g of the output rounded to double (that of the exact output
+   differs by at most 2^-20 max_abs and the rounding); Inf when a row sum
+   is <= 0.  Each row is evaluated in double, double-double or MPFR as its
+   rigorous error bound needs (src/methods/poly_degree.c;
+   FGATTN_POLY_TIER=dd|mpfr in the environment starts every row at that
+   tier); a row that only the final rounding of its output could carry
+   across eps is decided on that double output.  O(nq nk (d + g + dv)) per
+   degree, on the library's threads.
+   Refused (FGA_ERR_INPUT): shapes that disagree, non-finite entries, tau
+   not positive and finite, R outside [0, 1024] (below 2^-30 it is raised
+   to 2^-30, as poly does), eps not positive and finite, gmax outside
+   [1, 10000], and data whose scores may leave [-R, R] (the Cauchy-Schwarz
+   radius fga_score_radius above R), as poly refuses them.  */
+int fga_poly_least_degree (long *g, int *censored, double *max_abs, fga_mat_srcptr Q,
+                           fga_mat_srcptr K, fga_mat_srcptr V, fga_mat_srcptr truth, double tau,
+                           fga_basis basis, double R, double eps, long gmax, fga_error *err);
 
 #ifdef __cplusplus
 }

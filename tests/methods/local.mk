@@ -6,6 +6,12 @@ tests_methods_t_poly_SOURCES = tests/methods/t-poly.c
 tests_methods_t_poly_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_methods_t_poly_LDADD = $(FGA_TEST_LIBS)
 
+TESTS += tests/methods/t-poly-degree
+check_PROGRAMS += tests/methods/t-poly-degree
+tests_methods_t_poly_degree_SOURCES = tests/methods/t-poly-degree.c
+tests_methods_t_poly_degree_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_poly_degree_LDADD = $(FGA_TEST_LIBS)
+
 TESTS += tests/methods/t-rf
 check_PROGRAMS += tests/methods/t-rf
 tests_methods_t_rf_SOURCES = tests/methods/t-rf.c
