@@ -32,14 +32,22 @@ void (*fgap_atomic_group_hook) (size_t k);
 static int
 pending_add (const char *name, int kind)
 {
+  /* A slot is claimed by moving it from 0 (free) to 1 (being written),
+     never by a test-and-set: that would also write 1 over a slot at 2 (a
+     complete name another file holds), and the signal handler, which
+     removes only complete slots, would then leave that file behind.  */
   for (int i = 0; i < PENDING_MAX; i++)
-    if (!__atomic_test_and_set ((void *) &pending_used[i], __ATOMIC_SEQ_CST))
-      {
-        snprintf (pending[i], sizeof pending[i], "%s", name);
-        pending_kind[i] = kind;
-        __atomic_store_n (&pending_used[i], 2, __ATOMIC_SEQ_CST);   /* 2: complete */
-        return i;
-      }
+    {
+      sig_atomic_t free_slot = 0;
+      if (__atomic_compare_exchange_n (&pending_used[i], &free_slot, 1, 0, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_SEQ_CST))
+        {
+          snprintf (pending[i], sizeof pending[i], "%s", name);
+          pending_kind[i] = kind;
+          __atomic_store_n (&pending_used[i], 2, __ATOMIC_SEQ_CST);   /* 2: complete */
+          return i;
+        }
+    }
   return -1;
 }
 
