@@ -18,18 +18,32 @@ static const char usage[] =
   "brute-forced, reduced to attention (N = 2n rows, entries Theta(sqrt(log n))),\n"
   "and decided by the polynomial method at every degree g, computed in exact\n"
   "arithmetic (what poly computes, without its C(d+g, d) features), up to the\n"
-  "degree certified to decide.  Writes DIR/instances.csv (per instance: the\n"
-  "least degree from which every degree decides correctly, the certified\n"
-  "degree, r = C(d+g, d), the exponent x with r = N^x), DIR/degrees.csv (the\n"
-  "answer at every degree), DIR/summary.md (per n, with the fits against n)\n"
-  "and DIR/hardness.json; all at the end, so an interrupted run changes\n"
-  "nothing.  DIR defaults to notebooks-data/NAME for CONFIG NAME.conf.  The\n"
-  "configuration is described in fgattn.h and experiments/hardness.conf.\n"
+  "degree certified to decide.  Then each method of a [method LABEL] section\n"
+  "(spec = rf:kind=pos,seed=1, size = m, optionally max_n = 1024) runs on\n"
+  "every instance of each n: the least size at which it decides them all, as\n"
+  "the reduction decides (fga_reduction_decide answers as the brute force),\n"
+  "found by doubling then bisection assuming deciding is monotone in the size\n"
+  "(for a random method: for the seed of its spec), searched from the\n"
+  "parameter's least value (the l of strided and fixed: from ceil(sqrt(N)))\n"
+  "to below N (poly's deg: below r = C(d+g, d) = N); otherwise `does not\n"
+  "decide below N'.\n"
+  "Writes DIR/instances.csv (per instance: the least degree from which every\n"
+  "degree decides correctly, the certified degree, r = C(d+g, d), the\n"
+  "exponent x with r = N^x), DIR/degrees.csv (the answer at every degree),\n"
+  "DIR/methods.csv (per method and n: the least size or censored, its error\n"
+  "against exact:algo=stream and the accuracy E/(8n), its time and counted\n"
+  "operations against exact; n > max_n gives a row `not run'), DIR/summary.md\n"
+  "(per n, with the fits against n, and a table per method) and\n"
+  "DIR/hardness.json; all five replaced together at the end, so an\n"
+  "interrupted or failed run changes nothing.  DIR defaults to\n"
+  "notebooks-data/NAME for CONFIG NAME.conf.  The configuration is described\n"
+  "in fgattn/reduction.h and experiments/hardness.conf.\n"
   "Progress goes to stderr when it is a terminal, unless --quiet.\n"
   "CONFIG may sit in DIR (DIR/my.conf), but not as one of the files the run\n"
-  "writes there (the four above, or DIR/.lock): that is refused, exit 2.\n"
+  "writes there (the five above, or DIR/.lock): that is refused, exit 2.\n"
   "A configuration that cannot be run (a gap the generator cannot sample at\n"
-  "some n) is refused before DIR is made; a run that fails leaves nothing.\n"
+  "some n, a method spec or size the registry refuses, with FILE:LINE) is\n"
+  "refused before DIR is made, exit 2; a run that fails leaves nothing.\n"
   "\n"
   "example: fgattn hardness experiments/hardness.conf -o /tmp/hardness\n";
 
@@ -41,7 +55,8 @@ static int
 check_config_not_output (const char *config, const char *dir)
 {
   static const char *const names[]
-    = { "instances.csv", "degrees.csv", "summary.md", "hardness.json", ".lock", NULL };
+    = { "instances.csv", "degrees.csv", "methods.csv", "summary.md", "hardness.json", ".lock",
+        NULL };
   struct stat cs, os;
   char p[4096 + 64];
   if (stat (config, &cs) != 0)
@@ -57,11 +72,11 @@ check_config_not_output (const char *config, const char *dir)
 }
 
 static void
-show_progress (size_t done, size_t total, size_t n, unsigned long seed, void *data)
+show_progress (size_t done, size_t total, size_t n, const char *what, void *data)
 {
   (void) data;
-  fprintf (stderr, "\rhardness: %zu/%zu instances (n = %zu, seed %lu)%s", done, total, n, seed,
-           done == total ? "\n" : "   ");
+  fprintf (stderr, "\rhardness: %zu/%zu steps (n = %zu, %s)%s", done, total, n, what,
+           done == total ? "\n" : "          ");
   fflush (stderr);
 }
 

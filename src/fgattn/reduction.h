@@ -151,10 +151,12 @@ int fga_reduction_degree_scan (fga_reduction_scan *scan, fga_instance_srcptr ins
    -1 if none (not even gmax).  */
 long fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes);
 
-/* The hardness experiment (src/reduction/hardness.c, `fgattn hardness CONFIG',
-   experiments/hardness.conf): for each n and seed, a YES and a NO gap
-   Hamming instance, reduced, and the least degree of the polynomial method
-   that decides it, with r = C(d + g, d).  The configuration, one section:
+/* The hardness experiment (src/reduction/hardness.c, hardness_methods.c,
+   `fgattn hardness CONFIG', experiments/hardness.conf): for each n and
+   seed, a YES and a NO gap Hamming instance, reduced, and the least degree
+   of the polynomial method that decides it, with r = C(d + g, d); and, for
+   each method of the configuration, the least size at which it decides
+   every instance of that n.  The configuration:
      [hardness]
      n = 32, 64, 128         sizes of the Hamming instance (attention: 2n rows)
      m = 6 log2 n            dimension: an integer, or C log2 n meaning ceil (C log2 n)
@@ -165,12 +167,29 @@ long fga_reduction_scan_stable (const fga_reduction_scan *scan, int yes);
      R = auto                auto: the method's radius from the data (Cauchy-Schwarz);
                              max: the largest score (an oracle-tight interval)
      gmax = 2000             the scan stops at the certified degree or at gmax
+     [method LABEL]          optional, any number up to FGA_HARDNESS_MAX_METHODS
+     spec = rf:kind=pos,seed=1   the method without its size parameter
+     size = m                the size parameter (an integer parameter of the method)
+     max_n = 1024            optional: run only for n <= max_n
+   LABEL is letters, digits and _ . + - (at most 31).  The spec and the size
+   are checked through the method registry when read (the method exists,
+   the spec is valid and does not set the size, the size is an integer
+   parameter the method accepts at the least size of the search).
    The file is read as the sweeps' configurations are (fga_sweep_config_read):
    lines are `key = value', a line starting with `#' or `;' is a comment,
    and so is what follows a `;' after white space; a file that is not text
    (not UTF-8, a NUL byte, a control character) is refused; lines have no
    length limit.  */
 #define FGA_HARDNESS_MAX 64
+#define FGA_HARDNESS_MAX_METHODS 16
+typedef struct
+{
+  char label[32];
+  char spec[512];              /* without the size parameter */
+  char size_key[32];
+  size_t max_n;                /* 0: every n */
+} fga_hardness_method;
+
 typedef struct
 {
   size_t n[FGA_HARDNESS_MAX], nn;
@@ -184,6 +203,8 @@ typedef struct
   fga_basis basis;
   int R_max;                   /* 0: R = auto, 1: R = the largest score */
   long gmax;
+  fga_hardness_method methods[FGA_HARDNESS_MAX_METHODS];
+  size_t nmethods;
   char *text;                  /* the file as read (recorded in hardness.json); owned */
 } fga_hardness_config;
 
@@ -192,17 +213,42 @@ typedef struct
 int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err);
 void fga_hardness_config_clear (fga_hardness_config *cfg);
 
+/* Progress: `done' of `total' steps (one per instance, one per method and
+   n searched), the step just finished at size n, named by what ("seed 3",
+   "method rf").  */
 typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
-                                          unsigned long seed, void *data);
-/* Runs the grid and writes, atomically, into outdir (made when missing):
-   instances.csv (a row per instance), degrees.csv (a row per instance and
-   degree scanned), summary.md (per n: the least degree deciding every
-   instance, r, the certified degree, and fits against n) and hardness.json
-   (fgattn version and the configuration).  A finished run is rewritten
-   whole; an interrupted one leaves the previous files untouched.  outdir
-   is locked for the run as fga_sweep_run locks its folder (outdir/.lock):
-   a folder another run is writing is refused with FGA_ERR_IO, "OUTDIR is
-   being written by another fgattn (pid N)".  */
+                                          const char *what, void *data);
+/* Runs the grid and writes into outdir (made when missing), all five
+   files replaced together at the end (an atomic group): instances.csv (a
+   row per instance), degrees.csv (a row per instance and degree scanned),
+   methods.csv (a row per method of the configuration and n: the least size
+   that decides every instance of n, or censored), summary.md (per n: the
+   least degree deciding every instance, r, the certified degree, fits
+   against n; a table per method) and hardness.json (fgattn version and the
+   configuration).  An interrupted or failed run leaves the previous files
+   untouched.
+
+   The methods' search.  A method decides an instance when
+   fga_reduction_decide on its output answers as the brute force does (the
+   very test exact attention passes); its size is searched in [lo, hi],
+   lo the least value the parameter takes (at least 1; for the l of
+   strided and fixed, ceil (sqrt (N)), below which their pattern grows
+   again, up to every key at l = 1) and hi the largest size below the
+   point where the method is no cheaper than exact attention:
+   hi = N - 1 for N = 2n, the rows of the attention instance
+   (svd k = N, nystrom m = N, window w = N - 1, strided l = N are exact
+   attention), and for poly's deg the largest g with C(d + g, d) < N.
+   Doubling from lo finds a size that decides every instance, then
+   bisection the least one, assuming that deciding is monotone in the size
+   (it is not proved for any of them; for the random methods it is a claim
+   about the seed of the spec).  A size the method refuses or fails at
+   decides nothing.  The reference is exact:algo=stream in double; its
+   error is far below the accuracy E / (8n), and its decision is checked
+   against the brute force.
+
+   outdir is locked for the run as fga_sweep_run locks its folder
+   (outdir/.lock): a folder another run is writing is refused with
+   FGA_ERR_IO, "OUTDIR is being written by another fgattn (pid N)".  */
 int fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
                       fga_hardness_progress_fn progress, void *data, fga_error *err);
 

@@ -6,5 +6,66 @@
 /* m and t of the hardness configuration at a size n (and m).  */
 size_t fgap_hardness_m_of (const fga_hardness_config *cfg, size_t n);
 size_t fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m);
+/* Whether the generator samples every n of the grid (it refuses before
+   drawing when it would not); *bad_n the first it refuses.  */
+int fgap_hardness_check_grid (const fga_hardness_config *cfg, size_t *bad_n, fga_error *err);
+
+/* A method of the configuration: its size parameter in the registry
+   (NULL if none), the least size the search tries on an attention
+   instance of N rows (the parameter's least value, at least 1; for the l
+   of strided and fixed, ceil (sqrt (N))), and the spec with the size
+   appended ("rf:kind=pos,m=64"; -1 when buf is too small).  */
+const fga_param_info *fgap_hardness_size_param (const fga_hardness_method *m);
+long fgap_hardness_size_lo (const fga_hardness_method *m, size_t N);
+int fgap_hardness_spec_at (char *buf, size_t size, const fga_hardness_method *m, long s);
+
+/* One reduced instance of the experiment, kept in memory for the methods'
+   search with its exact reference output.  */
+typedef struct
+{
+  unsigned long seed;
+  int planted, brute_yes;
+  fga_instance_t inst;
+  fga_reduction_info info;
+  fga_mat_t exact;             /* exact:algo=stream's output (2n x 1) */
+  double exact_seconds, exact_ops;
+} fgap_hardness_inst;
+
+/* The exact reference of hi (hi->inst and hi->info set): runs
+   exact:algo=stream, checks its decision against the brute force and its
+   largest real output against max_o_exact (the degree scan's, in MPFR).  */
+int fgap_hardness_reference (fgap_hardness_inst *hi, double max_o_exact, fga_error *err);
+
+/* The result of one method at one n.  */
+typedef struct
+{
+  size_t n, N, d;
+  int run;                     /* 0: n > max_n, not run */
+  long lo, hi;                 /* the sizes searched (none when hi < lo) */
+  long least;                  /* -1: censored, no size in [lo, hi] decides */
+  long at;                     /* the size of the figures below (-1: none ran) */
+  double width;                /* at, or C(d + at, d) for poly's deg */
+  size_t tried, refused;       /* sizes tried; of those, refused or failed on some instance */
+  size_t decided, ninst;       /* instances decided at `at', of ninst */
+  double max_abs, max_abs_real, accuracy;
+  double seconds, exact_seconds;   /* means per instance */
+  double ops, lapack_flops, exact_ops;
+  double search_seconds;       /* the whole search, wall time */
+  char spec_at[640];           /* the full spec at `at' (every parameter spelled out) */
+  char seed[32];               /* the seed of a random method, "" when deterministic */
+} fgap_hardness_mres;
+
+/* Searches method m on the ninst instances of one n (doubling, then
+   bisection) into *res.  Only errors of the experiment itself are
+   returned (out of memory); a method refusing or failing is an outcome.  */
+int fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_method *m,
+                                 fgap_hardness_inst *insts, size_t ninst, fga_error *err);
+/* methods.csv: the header, and one row.  */
+void fgap_hardness_methods_header (FILE *fp);
+void fgap_hardness_methods_row (FILE *fp, const fga_hardness_method *m,
+                                const fgap_hardness_mres *res);
+/* The section of summary.md: a table per method, rows n.  */
+void fgap_hardness_methods_summary (FILE *fp, const fga_hardness_config *cfg,
+                                    const fgap_hardness_mres *res);
 
 #endif /* FGA_REDUCTION_IMPL_H */

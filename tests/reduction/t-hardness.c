@@ -362,14 +362,15 @@ START_TEST (test_config)
   fga_hardness_config_clear (&cfg);
 
   static const char *bad[][2] = {
-    { "[hardness]\nn = 64, 32\nm = 12\nt = 2\ngap = 1\nseeds = 1\n", ":2: n: the sizes must increase" },
+    { "[hardness]\nn = 64, 32\nm = 12\nt = 2\ngap = 1\nseeds = 1\n",
+      ":2: n: the sizes must increase" },
     { "[hardness]\nn = 8\nm = 12\nt = 2\ngap = 1\nseeds = 1\nbogus = 3\n",
       ":7: [hardness]: unknown key 'bogus' (known: n, m, t, gap, seeds, basis, R, gmax)" },
     { "[hardness]\nn = 8\nm = 12\nm = 13\n", ":4: [hardness]: key 'm' repeated (first at line 3)" },
     { "[hardness]\nn = 8\nm = 12\nt = 2\nseeds = 1\n", ":1: [hardness] needs gap" },
     { "# nothing\n", ":0: missing section [hardness]" },
     { "n = 8\n", ":1: key 'n' outside any section" },
-    { "[grid]\nn = 8\n", ":1: unknown section [grid] (expected [hardness])" },
+    { "[grid]\nn = 8\n", ":1: unknown section [grid] (expected [hardness] or [method LABEL])" },
     { "[hardness]\nn = 8\n[hardness]\n", ":3: section [hardness] repeated (first at line 1)" },
     { "[hardness]\nn = 8\n  m = 12\n", ":3: indented line" },
     { "[hardness]\nn = 8\nm = 12 # no inline #\n", ":3: m: an integer" },
@@ -437,6 +438,84 @@ START_TEST (test_config)
 }
 END_TEST
 
+/* [method LABEL] sections: read, and every malformed entry refused at its
+   line, checked against the method registry before any work.  */
+START_TEST (test_config_methods)
+{
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  static const char base[] = "[hardness]\nn = 32\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n";
+  char text[2048];
+  snprintf (text, sizeof text, "%s[method rf.pos]\nspec = rf:kind=pos,seed=3\nsize = m\n"
+            "max_n = 1024\n[method svd]\nsize = k ; the rank\nspec = svd\n", base);
+  ck_assert_msg (read_config (&cfg, text, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_uint_eq (cfg.nmethods, 2);
+  ck_assert_str_eq (cfg.methods[0].label, "rf.pos");
+  ck_assert_str_eq (cfg.methods[0].spec, "rf:kind=pos,seed=3");
+  ck_assert_str_eq (cfg.methods[0].size_key, "m");
+  ck_assert_uint_eq (cfg.methods[0].max_n, 1024);
+  ck_assert_str_eq (cfg.methods[1].size_key, "k");
+  ck_assert_uint_eq (cfg.methods[1].max_n, 0);
+  /* The search's lower end: the parameter's least value, at least 1;
+     strided's l from ceil (sqrt (N)), where its pattern is smallest.  */
+  ck_assert_int_eq (fgap_hardness_size_lo (&cfg.methods[0], 64), 1);
+  fga_hardness_method st = { "s", "strided", "l", 0 };
+  ck_assert_int_eq (fgap_hardness_size_lo (&st, 64), 8);
+  ck_assert_int_eq (fgap_hardness_size_lo (&st, 65), 9);
+  char spec[700];
+  ck_assert_int_eq (fgap_hardness_spec_at (spec, sizeof spec, &cfg.methods[0], 12), 0);
+  ck_assert_str_eq (spec, "rf:kind=pos,seed=3,m=12");
+  ck_assert_int_eq (fgap_hardness_spec_at (spec, sizeof spec, &cfg.methods[1], 5), 0);
+  ck_assert_str_eq (spec, "svd:k=5");
+  fga_hardness_config_clear (&cfg);
+
+  static const char *bad[][2] = {
+    { "[method x]\nspec = bogus\nsize = m\n", ":8: [method x]: unknown method 'bogus'" },
+    { "[method x]\nspec = rf:kind=neg\nsize = m\n", ":8: [method x]: method rf: kind=neg" },
+    { "[method x]\nspec = rf\nsize = q\n",
+      ":9: [method x]: size: 'q' is not an integer parameter of rf (those are: m, orth, seed)" },
+    { "[method x]\nspec = rf\nsize = kind\n", ":9: [method x]: size: 'kind' is not an integer" },
+    { "[method x]\nspec = rf\nsize = orth\n", ":9: [method x]: size: 'orth' of rf is a switch" },
+    { "[method x]\nspec = rf\nsize = seed\n", ":9: [method x]: size: 'seed' of rf is a seed" },
+    { "[method x]\nspec = rf:m=4\nsize = m\n", ":8: [method x]: spec sets 'm', which is the size" },
+    { "[method x]\nspec = poly\nsize = prec\n",
+      ":9: [method x]: at prec=53: method poly: parameter 'prec' applies only when arith=mpfr" },
+    { "[method x]\nspec = rf\n", ":7: [method x] needs size (required: spec, size)" },
+    { "[method x]\nsize = m\n", ":7: [method x] needs spec" },
+    { "[method x]\nspec = rf\nsize = m\nmax_n = 1\n", ":10: max_n: an integer in 2..65536" },
+    { "[method x]\nspec = rf\nsize = m\nmax_n = 4 096\n", ":10: max_n: an integer" },
+    { "[method x]\nspec = rf\nsize = m=4\n", ":9: size: 'm=4' is not a parameter name" },
+    { "[method x]\nspec = rf\nbogus = 1\n",
+      ":9: [method x]: unknown key 'bogus' (known: spec, size, max_n)" },
+    { "[method x]\nspec = rf\nspec = svd\n", ":9: [method x]: key 'spec' repeated (first at" },
+    { "[method x]\nspec = rf\nsize = m\n[method x]\n", ":10: section [method x] repeated" },
+    { "[method]\n", ":7: [method] needs a label" },
+    { "[method a,b]\n", ":7: [method a,b]: the label must be 1 to 31 letters" },
+    { "[method a|b]\n", ":7: [method a|b]: the label must be" },
+    { "[method x]\nspec =\n", ":8: spec has no value" },
+    /* keys after a method section belong to it, not to [hardness] */
+    { "[method x]\nspec = rf\nsize = m\ngap = 1\n", ":10: [method x]: unknown key 'gap'" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+    {
+      snprintf (text, sizeof text, "%s%s", base, bad[k][0]);
+      ck_assert_int_eq (read_config (&cfg, text, &err), FGA_ERR_INPUT);
+      ck_assert_msg (strstr (err.msg, bad[k][1]) != NULL, "case %zu: %s", k, err.msg);
+      ck_assert_msg (strstr (err.msg, "c.conf:") != NULL, "case %zu: %s", k, err.msg);
+      ck_assert_ptr_null (cfg.text);
+    }
+  /* At most FGA_HARDNESS_MAX_METHODS sections.  */
+  size_t used = (size_t) snprintf (text, sizeof text, "%s", base);
+  for (int k = 0; k <= FGA_HARDNESS_MAX_METHODS; k++)
+    used += (size_t) snprintf (text + used, sizeof text - used,
+                               "[method w%d]\nspec = window\nsize = w\n", k);
+  ck_assert_int_eq (read_config (&cfg, text, &err), FGA_ERR_INPUT);
+  ck_assert_msg (strstr (err.msg, "too many [method] sections (at most 16)") != NULL, "%s",
+                 err.msg);
+}
+END_TEST
+
 /* --- the run ---------------------------------------------------------------- */
 
 /* Field k (0-based) of a CSV line, into buf.  */
@@ -475,7 +554,7 @@ START_TEST (test_run)
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
   ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
-  ck_assert_uint_eq (fga_test_count_entries (out), 5);     /* the four and .lock */
+  ck_assert_uint_eq (fga_test_count_entries (out), 6);     /* the five and .lock */
 
   /* Every instance: brute force and exp agree; the least degree is at most
      the certified one; and degrees.csv says every degree from the least
@@ -558,6 +637,303 @@ START_TEST (test_run)
 }
 END_TEST
 
+/* --- the methods on the instances ---------------------------------------------- */
+
+/* Writes the configuration text as NAME.conf, reads it and runs it into
+   the folder NAME (its path into out); both must succeed.  */
+static void
+run_config (char *out, size_t size, const char *name, const char *text)
+{
+  char conf[512], file[64];
+  snprintf (file, sizeof file, "%s.conf", name);
+  path_of (conf, sizeof conf, file);
+  path_of (out, size, name);
+  write_text (conf, text);
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
+  fga_hardness_config_clear (&cfg);
+}
+
+/* The fields of a CSV line, double-quoted fields kept whole (quotes
+   removed); returns the count.  */
+static size_t
+split_csv (char fields[][700], size_t max, const char *line)
+{
+  size_t k = 0, len = 0;
+  int quoted = 0;
+  for (const char *c = line;; c++)
+    {
+      if (*c == '"')
+        {
+          quoted = !quoted;
+          continue;
+        }
+      if ((*c == ',' && !quoted) || *c == '\n' || *c == '\0')
+        {
+          ck_assert_uint_lt (k, max);
+          fields[k++][len] = '\0';
+          len = 0;
+          if (*c != ',')
+            break;
+          continue;
+        }
+      ck_assert_uint_lt (len, 699);
+      fields[k][len++] = *c;
+    }
+  return k;
+}
+
+/* The instance of the experiment at (n, seed, planted), made again here:
+   generated, brute-forced, reduced.  */
+static void
+remake (fga_instance_ptr inst, fga_reduction_info *info, int *yes, size_t n,
+        unsigned long seed, int planted)
+{
+  fga_error err;
+  fga_error_init (&err);
+  fga_hamming_t h;
+  fga_hamming_init (h);
+  size_t m = (size_t) ceil (8 * log2 ((double) n));
+  ck_assert_int_eq (fga_hamming_generate (h, n, m, m / 8, 1.0, planted, seed, &err), FGA_OK);
+  fga_hamming_solution sol;
+  fga_hamming_solve (&sol, h);
+  *yes = sol.yes;
+  fga_instance_init (inst);
+  ck_assert_int_eq (fga_reduce (inst, info, h, &err), FGA_OK);
+  fga_hamming_clear (h);
+}
+
+/* Whether spec decides the instance, by the reduction's routine on its
+   output; *max_err its largest error on the real queries against the
+   test's own reference attention (tests/testutil.c, not exact:algo=stream).  */
+static int
+decides (double *max_err, const char *spec, fga_instance_srcptr inst,
+         const fga_reduction_info *info, int yes)
+{
+  fga_error err;
+  fga_error_init (&err);
+  fga_mat_t T, R;
+  ck_assert_msg (run_spec (T, spec, inst, &err) == FGA_OK, "%s: %s", spec, err.msg);
+  ck_assert_int_eq (fga_mat_init (R, T->rows, T->cols, &err), FGA_OK);
+  fga_test_ref_attention (R, NULL, inst->Q, inst->K, inst->V, 1.0 / (double) info->d, 128);
+  *max_err = 0;
+  for (size_t i = 0; i < info->n; i++)
+    *max_err = fmax (*max_err, fabs (FGA_MAT (T, i, 0) - FGA_MAT (R, i, 0)));
+  fga_reduction_decision dec;
+  ck_assert_int_eq (fga_reduction_decide (&dec, T, info, &err), FGA_OK);
+  fga_mat_clear (T);
+  fga_mat_clear (R);
+  return dec.yes == yes;
+}
+
+/* Column indices of methods.csv used below.  */
+enum { C_N, C_NN, C_LABEL, C_SPEC, C_KEY, C_SEED, C_RUN, C_MAXN, C_FROM, C_TO, C_TRIED,
+       C_REFUSED, C_LEAST, C_CENSORED, C_AT, C_WIDTH, C_WIDTH_N, C_DECIDED, C_INST,
+       C_MAX_ABS, C_MAX_ABS_REAL, C_ACC, C_ERR_ACC, C_COUNT = 32 };
+
+/* Checks one row of a method that was run, against what the instances
+   themselves say (made again here, decided through the method API).  */
+static void
+check_row (char f[][700], unsigned long seed)
+{
+  size_t n = strtoul (f[C_N], NULL, 10), N = 2 * n;
+  const char *label = f[C_LABEL];
+  long least = f[C_LEAST][0] ? strtol (f[C_LEAST], NULL, 10) : -1;
+  int censored = atoi (f[C_CENSORED]);
+  ck_assert_int_eq (censored, least < 0);
+  ck_assert_uint_eq (strtoul (f[C_INST], NULL, 10), 2);
+  fga_instance_t inst[2];
+  fga_reduction_info info[2];
+  int yes[2];
+  for (int p = 0; p < 2; p++)
+    remake (inst[p], &info[p], &yes[p], n, seed, 1 - p);
+  char spec[700];
+  double e, e1;
+  if (strcmp (label, "window") == 0 || strcmp (label, "svd") == 0)
+    {
+      /* At N - 1 window is exact attention, and svd is exact too (P has at
+         most n + 1 distinct rows, so rank <= n + 1 <= N - 1): the search
+         reaches a size that decides.  */
+      ck_assert_msg (!censored, "%s at n = %zu censored", label, n);
+      ck_assert_int_le (least, (long) N - 1);
+      /* The least size decides both instances, and one less does not
+         (the search's boundary, seen independently).  */
+      snprintf (spec, sizeof spec, "%s:%s=%ld", label, f[C_KEY], least);
+      ck_assert (decides (&e, spec, inst[0], &info[0], yes[0]));
+      ck_assert (decides (&e1, spec, inst[1], &info[1], yes[1]));
+      /* The error reported, against exact:algo=stream, is the error
+         against the test's reference to the references' own rounding.  */
+      e = fmax (e, e1);
+      ck_assert_msg (fabs (e - strtod (f[C_MAX_ABS_REAL], NULL)) <= 1e-14, "%s: %g against %s",
+                     spec, e, f[C_MAX_ABS_REAL]);
+      ck_assert_double_eq_tol (strtod (f[C_ERR_ACC], NULL), e / info[0].accuracy,
+                               1e-14 / info[0].accuracy);
+      if (least > 1)
+        {
+          snprintf (spec, sizeof spec, "%s:%s=%ld", label, f[C_KEY], least - 1);
+          ck_assert (!decides (&e, spec, inst[0], &info[0], yes[0])
+                     || !decides (&e, spec, inst[1], &info[1], yes[1]));
+        }
+    }
+  if (strcmp (label, "window") == 0)
+    /* Below w = n real query 0 sees no dummy key: its output is 1 and a
+       NO instance reads YES.  */
+    ck_assert_int_ge (least, (long) n);
+  if (strcmp (label, "causal") == 0)
+    {
+      /* A causal window never shows a real query a dummy key: every real
+         output is 1, YES on every instance -- right on the YES instance
+         only, at every size.  */
+      ck_assert_int_eq (censored, 1);
+      ck_assert_str_eq (f[C_AT], f[C_TO]);
+      ck_assert_uint_eq (strtoul (f[C_TO], NULL, 10), N - 1);
+      ck_assert_str_eq (f[C_DECIDED], "1");
+      ck_assert_double_eq_tol (strtod (f[C_MAX_ABS_REAL], NULL), 1, 1e-3);
+    }
+  for (int p = 0; p < 2; p++)
+    fga_instance_clear (inst[p]);
+}
+
+/* Every method and n has its row, none empty where it ran; exact-equivalent
+   sizes decide; a method that cannot decide is censored; poly stops below
+   r = N; n > max_n is a row `not run'.  */
+START_TEST (test_methods)
+{
+  char out[512], p[600], line[4096];
+  run_config (out, sizeof out, "methods",
+              "[hardness]\nn = 32, 64\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 2\n"
+              "[method window]\nspec = window\nsize = w\n"
+              "[method svd]\nspec = svd\nsize = k\n"
+              "[method causal]\nspec = window:causal=1\nsize = w\n"
+              "[method poly]\nspec = poly:basis=cheb\nsize = deg\n"
+              "[method rf]\nspec = rf:kind=pos\nsize = m\nmax_n = 32\n");
+
+  snprintf (p, sizeof p, "%s/methods.csv", out);
+  FILE *fm = fopen (p, "r");
+  ck_assert_ptr_nonnull (fm);
+  static char f[40][700];
+  ck_assert_ptr_nonnull (fgets (line, sizeof line, fm));
+  ck_assert_uint_eq (split_csv (f, 40, line), C_COUNT);
+  ck_assert_str_eq (f[C_LEAST], "least_size");
+  ck_assert_str_eq (f[C_ERR_ACC], "error_over_accuracy");
+  const char *want[] = { "window", "svd", "causal", "poly", "rf" };
+  size_t rows = 0;
+  while (fgets (line, sizeof line, fm) != NULL)
+    {
+      ck_assert_uint_eq (split_csv (f, 40, line), C_COUNT);
+      ck_assert_str_eq (f[C_LABEL], want[rows / 2]);
+      ck_assert_uint_eq (strtoul (f[C_N], NULL, 10), rows % 2 ? 64 : 32);
+      int run = atoi (f[C_RUN]);
+      if (strcmp (f[C_LABEL], "rf") == 0)
+        {
+          ck_assert_int_eq (run, rows % 2 == 0);
+          ck_assert_str_eq (f[C_SEED], "1");          /* the default, spelled out */
+        }
+      else
+        ck_assert_int_eq (run, 1);
+      if (!run)
+        {
+          for (int k = C_FROM; k < C_COUNT; k++)
+            ck_assert_str_eq (f[k], "");
+        }
+      else if (strcmp (f[C_LABEL], "poly") == 0)
+        {
+          /* r = C(d + 1, d) = d + 1: 81 >= N = 64 at n = 32, nothing to
+             try; 97 < 128 at n = 64, deg 1 only (C(98, 2) >= 128).  */
+          ck_assert_str_eq (f[C_TO], rows % 2 ? "1" : "0");
+          ck_assert_str_eq (f[C_TRIED], rows % 2 ? "1" : "0");
+          ck_assert_str_eq (f[C_CENSORED], "1");
+          if (rows % 2)
+            ck_assert_str_eq (f[C_WIDTH], "97");
+        }
+      else
+        {
+          for (int k = C_FROM; k < C_COUNT; k++)
+            ck_assert_msg (f[k][0] != '\0' || k == C_LEAST, "%s column %d empty",
+                           f[C_LABEL], k);
+          check_row (f, 2);
+        }
+      rows++;
+    }
+  fclose (fm);
+  ck_assert_uint_eq (rows, 10);
+
+  snprintf (p, sizeof p, "%s/summary.md", out);
+  FILE *fs = fopen (p, "r");
+  ck_assert_ptr_nonnull (fs);
+  int saw_notrun = 0, saw_censored = 0, saw_poly = 0, tables = 0;
+  while (fgets (line, sizeof line, fs) != NULL)
+    {
+      saw_notrun |= strncmp (line, "| 64 | 128 | not run (max_n = 32) |", 35) == 0;
+      saw_censored |= strncmp (line, "| 32 | 64 | >= 64 (does not decide) | >= 1 | 1/2 at w = 63",
+                               58) == 0;
+      saw_poly |= strstr (line, "| 32 | 64 | > 0 (does not decide) | >= 1 | no r below N: "
+                          "r = 81 >= N at deg = 1 |") != NULL;
+      tables += strncmp (line, "### ", 4) == 0;
+    }
+  fclose (fs);
+  ck_assert (saw_notrun && saw_censored && saw_poly);
+  ck_assert_int_eq (tables, 5);
+}
+END_TEST
+
+/* An n at which no method runs still has its rows, with its own n (not
+   the previous size's), and nothing in them but `not run'.  */
+START_TEST (test_methods_not_run)
+{
+  char out[512], p[600], line[4096];
+  run_config (out, sizeof out, "notrun",
+              "[hardness]\nn = 16, 32, 64\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n"
+              "[method w]\nspec = window\nsize = w\nmax_n = 16\n"
+              "[method s]\nspec = strided\nsize = l\nmax_n = 16\n");
+  snprintf (p, sizeof p, "%s/methods.csv", out);
+  FILE *fm = fopen (p, "r");
+  ck_assert_ptr_nonnull (fm);
+  static const char *want[] = {
+    "16,32,w,\"window\",w,,1,16,1,31,", "32,64,w,\"window\",w,,0,16,,,,,,,,",
+    "64,128,w,\"window\",w,,0,16,,,,,,,,", "16,32,s,\"strided\",l,,1,16,6,31,",
+    "32,64,s,\"strided\",l,,0,16,,,,,,,,", "64,128,s,\"strided\",l,,0,16,,,,,,,,"
+  };
+  ck_assert_ptr_nonnull (fgets (line, sizeof line, fm));
+  for (size_t k = 0; k < 6; k++)
+    {
+      ck_assert_ptr_nonnull (fgets (line, sizeof line, fm));
+      ck_assert_msg (strncmp (line, want[k], strlen (want[k])) == 0, "row %zu: %s", k, line);
+    }
+  ck_assert_ptr_null (fgets (line, sizeof line, fm));
+  fclose (fm);
+}
+END_TEST
+
+/* The methods' search keeps the instances of one n in memory: a grid
+   beyond the machine is refused before the folder is made.  */
+START_TEST (test_methods_memory)
+{
+  char conf[512], out[512];
+  path_of (conf, sizeof conf, "mem.conf");
+  path_of (out, sizeof out, "mem");
+  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-64\n"
+              "[method w]\nspec = window\nsize = w\n");
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
+  /* 128 instances of 2^17 x 256 doubles, twice: about 69 GB.  */
+  cfg.n[0] = 65536;
+  if (fga_physical_bytes () < 1.3e11)
+    {
+      ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+      ck_assert_msg (strstr (err.msg, "n = 65536: the methods' search keeps the 128 reduced "
+                             "instances in memory") != NULL, "%s", err.msg);
+      ck_assert_int_eq (access (out, F_OK), -1);
+    }
+  fga_hardness_config_clear (&cfg);
+}
+END_TEST
+
 /* A folder being written by another run is refused at once, nothing in it
    touched; the lock goes with its holder.  */
 START_TEST (test_busy_folder)
@@ -631,9 +1007,16 @@ hardness_suite (void)
   tc = tcase_create ("experiment");
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_config);
+  tcase_add_test (tc, test_config_methods);
   tcase_add_test (tc, test_run);
   tcase_add_test (tc, test_busy_folder);
   tcase_add_test (tc, test_refused_run_writes_nothing);
+  suite_add_tcase (s, tc);
+  tc = tcase_create ("methods");
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_methods);
+  tcase_add_test (tc, test_methods_not_run);
+  tcase_add_test (tc, test_methods_memory);
   suite_add_tcase (s, tc);
   return s;
 }
