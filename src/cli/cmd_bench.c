@@ -22,6 +22,7 @@
 #include "bench/bench_util.h"
 #include "bench/bench_poly.h"
 #include "bench/bench_lowrank.h"
+#include "bench/bench_rank.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAXLIST 16
@@ -35,6 +36,7 @@ usage (FILE *out)
            "usage: fgattn bench exact [--n LIST] [--d LIST] [--reps R] [--quick]\n"
            "       fgattn bench poly --help     (the polynomial method against n)\n"
            "       fgattn bench lowrank --help  (the approximate methods: time, memory, error)\n"
+           "       fgattn bench rank --help     (the randomized rank of P at wide n)\n"
            "\n"
            "Performance of exact attention in double (nq = nk = n, dv = d, tau = 1/d,\n"
            "entries uniform in [-1, 1]):\n"
@@ -327,8 +329,10 @@ cli_bench (int argc, char **argv)
     return cli_bench_poly (argc - a, argv + a);
   if (strcmp (argv[a], "lowrank") == 0)
     return cli_bench_lowrank (argc - a, argv + a);
+  if (strcmp (argv[a], "rank") == 0)
+    return cli_bench_rank (argc - a, argv + a);
   if (strcmp (argv[a], "exact") != 0)
-    return bad_usage ("no benchmark '%s' (there are: exact, poly, lowrank)", argv[a]);
+    return bad_usage ("no benchmark '%s' (there are: exact, poly, lowrank, rank)", argv[a]);
   for (a = 2; a < argc; a++)
     {
       const char *o = argv[a];

@@ -11,19 +11,50 @@
 #include "cli.h"
 
 static const char usage[] =
-  "usage: fgattn rank -i DIR [--tol T1,T2,...] [--tau 1/d|1/sqrt(d)|X] [--csv FILE]\n"
-  "                   [--format table|csv|json]\n"
+  "usage: fgattn rank -i DIR [--tol T1,T2,...] [--tau 1/d|1/sqrt(d)|X]\n"
+  "                   [--algo auto|dense|randomized] [--kmax K] [--seed S]\n"
+  "                   [--csv FILE] [--format table|csv|json]\n"
   "\n"
-  "Forms P = softmax(tau Q K^T) of the instance in DIR, computes its singular\n"
-  "values sigma_1 >= ... >= sigma_r (r = min(nq, nk), by LAPACK: the cost grows\n"
-  "like nq nk r), and prints for each tolerance T the numerical rank of P,\n"
-  "the number of sigma_i > T.  A tolerance is a non-negative number or 1/n,\n"
-  "which means 1/nk; the default is 1/n.  beta = B / sqrt(ln nk) is the\n"
-  "regime of the instance.  --csv writes one row per k = 1..r: k, sigma_k and\n"
-  "eckart_young_fro = sqrt(sum_{i>k} sigma_i^2), the least Frobenius error of\n"
-  "any approximation of P of rank k.  tau defaults to 1/d.\n"
+  "Prints, for each tolerance T, the numerical rank of P = softmax(tau Q K^T)\n"
+  "of the instance in DIR: the number of its singular values sigma_i > T.  A\n"
+  "tolerance is a non-negative number or 1/n, which means 1/nk; the default\n"
+  "is 1/n.  beta = B / sqrt(ln nk) is the regime of the instance.  tau\n"
+  "defaults to 1/d.\n"
   "\n"
-  "example: fgattn rank -i inst --tol 1e-3,1/n --csv ey.csv\n";
+  "--algo dense forms P and computes all r = min(nq, nk) singular values by\n"
+  "LAPACK: memory 16 nq nk bytes, time growing like nq nk r.  --algo\n"
+  "randomized never forms P: a randomized range finder with power iterations\n"
+  "streams P by tiles recomputed from Q and K, with memory about\n"
+  "8 (2 nq + 1.5 nk) l bytes for a sketch of l columns and time\n"
+  "nq nk (d + l) per pass; every rank it prints is certified by a posteriori\n"
+  "bounds (wrong with probability below 1e-10, theory/randomized-rank.md).\n"
+  "A rank above K, or one the sketch of at most K + 16 columns cannot decide\n"
+  "(a singular value too close to T), is censored: the table prints\n"
+  "\">= R\", a lower bound, and CSV and JSON carry R with censored = 1 and an\n"
+  "upper bound rank_hi.  --algo auto (the default) is dense when nq and nk\n"
+  "are both <= 4096, randomized beyond.\n"
+  "\n"
+  "Columns: tol, tol_value, rank, rank_max (= r), sigma_1, sigma_min (nan for\n"
+  "randomized: the smallest singular value is not computed), tau, B, beta,\n"
+  "algo, censored (0 or 1), rank_hi, sigma_next (sigma_{rank+1}: 0 when\n"
+  "rank = r; for randomized, sigma_1 and sigma_next are the sketch's\n"
+  "estimates, and sigma_next is nan past the sketch).\n"
+  "\n"
+  "  --kmax K     randomized: the largest rank resolved (default 1024; at most\n"
+  "               r is used); ignored by dense\n"
+  "  --seed S     randomized: seed of the random vectors (default 1)\n"
+  "  --csv FILE   dense only: one row per k = 1..r: k, sigma_k and\n"
+  "               eckart_young_fro = sqrt(sum_{i>k} sigma_i^2), the least\n"
+  "               Frobenius error of any approximation of P of rank k\n"
+  "\n"
+  "example: fgattn rank -i inst --tol 1e-3,1/n --csv ey.csv\n"
+  "         fgattn rank -i big --algo randomized --kmax 512\n";
+
+/* dense while both sizes are at most this (--algo auto) */
+#define AUTO_DENSE_MAX 4096
+#define DEFAULT_KMAX 1024
+
+typedef enum { ALGO_AUTO, ALGO_DENSE, ALGO_RANDOMIZED } algo_t;
 
 typedef struct
 {
@@ -139,144 +170,288 @@ write_csv (const char *path, const double *sigma, const double *e, size_t r, fga
   return fga_atomic_commit (&af, err);
 }
 
-int
-cli_rank (int argc, char **argv)
+typedef struct
+{
+  const char *dir, *csv;
+  fga_tau tau;
+  cli_format_t fmt;
+  tol_t *tols;
+  size_t ntols;
+  algo_t algo;
+  size_t kmax;
+  unsigned long seed;
+} rank_args;
+
+/* One tolerance's result, from either algorithm.  */
+typedef struct
+{
+  double tol;
+  size_t rank, rank_hi;
+  int censored;
+  double sigma_next;
+} rank_row;
+
+typedef struct
+{
+  const char *algo;            /* "dense" or "randomized" */
+  size_t r;                    /* min (nq, nk) */
+  double sigma_1, sigma_min;
+  rank_row *rows;              /* one per tolerance */
+} rank_result;
+
+static int
+parse_algo (algo_t *algo, const char *text)
+{
+  if (strcmp (text, "auto") == 0)
+    *algo = ALGO_AUTO;
+  else if (strcmp (text, "dense") == 0)
+    *algo = ALGO_DENSE;
+  else if (strcmp (text, "randomized") == 0)
+    *algo = ALGO_RANDOMIZED;
+  else
+    return cli_fail (CLI_USAGE, "--algo %s: expected auto, dense or randomized", text);
+  return CLI_OK;
+}
+
+/* The options into a; CLI_OK, or the exit status after the message (then
+   a->tols is freed).  */
+static int
+parse_args (rank_args *a, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "tol", required_argument, NULL, 'T' }, { "tau", required_argument, NULL, 't' },
     { "csv", required_argument, NULL, 'c' }, { "format", required_argument, NULL, 'f' },
-    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "algo", required_argument, NULL, 'a' }, { "kmax", required_argument, NULL, 'k' },
+    { "seed", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
   };
-  const char *dir = NULL, *csv = NULL;
-  fga_tau tau = { FGA_TAU_INV_D, 0 };
-  cli_format_t fmt = CLI_TABLE;
-  tol_t *tols = NULL;
-  size_t ntols = 0;
   fga_error err;
-  fga_error_init (&err);
-  int c, rc;
-
+  int c, rc = CLI_OK;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:h", opts, NULL)) != -1)
+  while (rc == CLI_OK && (c = getopt_long (argc, argv, "i:h", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'i': a->dir = optarg; break;
+      case 'T':
+        free (a->tols);
+        a->tols = NULL;
+        rc = parse_tols (&a->tols, &a->ntols, optarg);
+        break;
+      case 'c': a->csv = optarg; break;
+      case 'f': rc = cli_parse_format (&a->fmt, optarg); break;
+      case 'a': rc = parse_algo (&a->algo, optarg); break;
+      case 'k': rc = cli_parse_size (&a->kmax, optarg, "--kmax", 1, SIZE_MAX); break;
+      case 's': rc = cli_parse_ulong (&a->seed, optarg, "--seed", ULONG_MAX); break;
+      case 't':
+        if (fga_tau_parse (&a->tau, optarg, &err) != FGA_OK)
+          rc = cli_fail (CLI_USAGE, "--tau %s: %s", optarg, err.msg);
+        break;
+      case 'h': fputs (usage, stdout); rc = -1; break;
+      default: fputs (usage, stderr); rc = CLI_USAGE; break;
+      }
+  if (rc == CLI_OK && optind < argc)
+    rc = cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  else if (rc == CLI_OK && a->dir == NULL)
+    rc = cli_fail (CLI_USAGE, "-i DIR is required (fgattn rank --help)");
+  else if (rc == CLI_OK && a->csv != NULL && a->algo == ALGO_RANDOMIZED)
+    rc = cli_fail (CLI_USAGE, "--csv %s: the singular values it lists need --algo dense (the "
+                   "randomized rank computes only those near the tolerances)", a->csv);
+  if (rc == CLI_OK && a->tols == NULL)
+    rc = parse_tols (&a->tols, &a->ntols, "1/n");
+  if (rc != CLI_OK)
     {
-      rc = CLI_OK;
-      switch (c)
-        {
-        case 'i': dir = optarg; break;
-        case 'T':
-          free (tols);
-          tols = NULL;
-          rc = parse_tols (&tols, &ntols, optarg);
-          break;
-        case 'c': csv = optarg; break;
-        case 'f': rc = cli_parse_format (&fmt, optarg); break;
-        case 't':
-          if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
-            rc = cli_fail (CLI_USAGE, "--tau %s: %s", optarg, err.msg);
-          break;
-        case 'h': free (tols); fputs (usage, stdout); return CLI_OK;
-        default: free (tols); fputs (usage, stderr); return CLI_USAGE;
-        }
-      if (rc != CLI_OK)
-        {
-          free (tols);
-          return rc;
-        }
+      free (a->tols);
+      a->tols = NULL;
     }
-  if (optind < argc)
-    {
-      free (tols);
-      return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-    }
-  if (dir == NULL)
-    {
-      free (tols);
-      return cli_fail (CLI_USAGE, "-i DIR is required (fgattn rank --help)");
-    }
-  if (tols == NULL && (rc = parse_tols (&tols, &ntols, "1/n")) != CLI_OK)
-    return rc;
-  cli_files_t files;
-  cli_files_init (&files);
-  cli_files_input_dir (&files, dir, "-i", cli_instance_files);
-  if (csv != NULL)
-    cli_files_output (&files, csv, "--csv");
-  if ((rc = cli_files_check (&files)) != CLI_OK)
-    {
-      free (tols);
-      return rc;
-    }
+  return rc;
+}
 
-  fga_instance_t inst;
-  if ((rc = cli_read_instance (inst, dir)) != CLI_OK)
+/* The algorithm for this instance, and the memory check: CLI_OK or the
+   exit status after the message.  */
+static int
+choose (rank_args *a, size_t nq, size_t nk)
+{
+  if (a->algo == ALGO_AUTO)
+    a->algo = nq <= AUTO_DENSE_MAX && nk <= AUTO_DENSE_MAX ? ALGO_DENSE : ALGO_RANDOMIZED;
+  if (a->algo == ALGO_RANDOMIZED && a->csv != NULL)
+    return cli_fail (CLI_USAGE, "--csv %s: the singular values it lists need --algo dense (auto "
+                     "chose randomized: nq = %zu, nk = %zu, one above %d)", a->csv, nq, nk,
+                     AUTO_DENSE_MAX);
+  char what[PATH_MAX + 128];
+  double bytes;
+  if (a->algo == ALGO_DENSE)
     {
-      free (tols);
-      return rc;
+      /* P itself and LAPACK's copy of it, at least.  */
+      snprintf (what, sizeof what, "-i %s: the attention matrix P, %zu x %zu, and its SVD",
+                a->dir, nq, nk);
+      bytes = 16.0 * (double) nq * (double) nk;
     }
-  const size_t nq = inst->Q->rows, nk = inst->K->rows, d = inst->Q->cols;
-  /* P itself and LAPACK's copy of it, at least.  */
-  char what[128];
-  snprintf (what, sizeof what, "-i %s: the attention matrix P, %zu x %zu, and its SVD", dir,
-            nq, nk);
-  if ((rc = cli_check_memory (16.0 * (double) nq * (double) nk, what)) != CLI_OK)
+  else
     {
-      free (tols);
-      fga_instance_clear (inst);
-      return rc;
+      /* The sketch of l = kmax + 16 columns: its basis and B (nq + nk) l
+         doubles each way, one block of up to l / 2 columns and the probes,
+         while a growing array is copied.  */
+      double r = (double) (nq < nk ? nq : nk), l = fmin ((double) a->kmax + 16, r);
+      snprintf (what, sizeof what, "-i %s: the randomized rank of the %zu x %zu matrix P, "
+                "with --kmax %zu", a->dir, nq, nk, a->kmax);
+      bytes = 8.0 * ((double) nq * (2 * l + 40) + (double) nk * (2 * l + 40)) + 64.0 * (1 << 20);
     }
-  const size_t r = nq < nk ? nq : nk;
+  return cli_check_memory (bytes, what);
+}
+
+static int
+run_dense (rank_result *res, const rank_args *a, fga_instance_srcptr inst, cli_files_t *files,
+           fga_error *err)
+{
+  const size_t nk = inst->K->rows, d = inst->Q->cols, r = res->r;
   double *sigma = calloc (r + 1, sizeof *sigma), *e = calloc (r + 1, sizeof *e);
-  fga_stats st;
-  fga_stats_init (&st);
+  int rc = FGA_OK;
   if (sigma == NULL || e == NULL)
     {
-      err.code = rc = FGA_ERR_NOMEM;
-      snprintf (err.msg, sizeof err.msg, "out of memory for %zu singular values", r);
+      err->code = rc = FGA_ERR_NOMEM;
+      snprintf (err->msg, sizeof err->msg, "out of memory for %zu singular values", r);
     }
   else
-    rc = fga_attention_singular_values (sigma, inst->Q, inst->K, fga_tau_double (&tau, d), &st,
-                                        &err);
-  if (rc == FGA_OK)
-    fga_eckart_young (e, sigma, r);
-  double beta = 0;
-  if (rc == FGA_OK)
-    rc = regime_beta (&beta, inst->B, nk, &err);
-  if (rc == FGA_OK && csv != NULL)
-    rc = cli_files_begin (&files, &err);
-  if (rc == FGA_OK && csv != NULL)
-    rc = write_csv (cli_files_tmp (&files, csv), sigma, e, r, &err);
-  rc = cli_files_end (&files, rc, &err);
-
-  int status = CLI_OK;
-  if (rc != FGA_OK)
-    status = cli_fail_err (&err);
-  else
+    rc = fga_attention_singular_values (sigma, inst->Q, inst->K, fga_tau_double (&a->tau, d),
+                                        NULL, err);
+  if (rc == FGA_OK && a->csv != NULL)
     {
-      static const char *names[] = { "tol", "tol_value", "rank", "rank_max", "sigma_1",
-                                     "sigma_min", "tau", "B", "beta" };
-      char taus[64], b[5][64];
-      fga_tau_format (taus, sizeof taus, &tau);
-      cli_table_t t;
-      cli_table_init (&t, sizeof names / sizeof names[0], names);
-      for (size_t k = 0; k < ntols; k++)
+      fga_eckart_young (e, sigma, r);
+      if ((rc = cli_files_begin (files, err)) == FGA_OK)
+        rc = write_csv (cli_files_tmp (files, a->csv), sigma, e, r, err);
+    }
+  if (rc == FGA_OK)
+    {
+      res->sigma_1 = r > 0 ? sigma[0] : NAN;
+      res->sigma_min = r > 0 ? sigma[r - 1] : NAN;
+      for (size_t k = 0; k < a->ntols; k++)
         {
-          double tol = tols[k].inv_n ? 1.0 / (double) nk : tols[k].value;
-          cli_table_new_row (&t);
-          cli_table_addf (&t, 0, "%s", tols[k].text);
-          cli_table_addf (&t, 1, "%s", cli_num (b[0], sizeof b[0], tol));
-          cli_table_addf (&t, 2, "%zu", fga_numerical_rank (sigma, r, tol));
-          cli_table_addf (&t, 3, "%zu", r);
-          cli_table_addf (&t, 4, "%s", cli_num (b[1], sizeof b[1], sigma[0]));
-          cli_table_addf (&t, 5, "%s", cli_num (b[2], sizeof b[2], sigma[r - 1]));
-          cli_table_addf (&t, 6, "%s", taus);
-          cli_table_addf (&t, 7, "%s", cli_num (b[3], sizeof b[3], inst->B));
-          cli_table_addf (&t, 8, "%s", cli_num (b[4], sizeof b[4], beta));
+          rank_row *row = &res->rows[k];
+          row->tol = a->tols[k].inv_n ? 1.0 / (double) nk : a->tols[k].value;
+          row->rank = row->rank_hi = fga_numerical_rank (sigma, r, row->tol);
+          row->censored = 0;
+          row->sigma_next = row->rank < r ? sigma[row->rank] : 0.0;
         }
-      cli_table_print (&t, fmt, 0, stdout);
-      cli_table_clear (&t);
     }
   free (sigma);
   free (e);
-  free (tols);
+  return rc;
+}
+
+static int
+run_randomized (rank_result *res, const rank_args *a, fga_instance_srcptr inst, fga_error *err)
+{
+  const size_t nk = inst->K->rows, d = inst->Q->cols, n = a->ntols;
+  double *tol = calloc (n, sizeof *tol);
+  fga_rank_estimate *est = calloc (n, sizeof *est);
+  int rc = FGA_OK;
+  if (tol == NULL || est == NULL)
+    {
+      err->code = rc = FGA_ERR_NOMEM;
+      snprintf (err->msg, sizeof err->msg, "out of memory for %zu tolerances", n);
+    }
+  for (size_t k = 0; k < n && rc == FGA_OK; k++)
+    tol[k] = a->tols[k].inv_n ? 1.0 / (double) nk : a->tols[k].value;
+  fga_rank_opts o = { a->kmax, a->seed, 0, 0, 0 };
+  fga_stats st;
+  fga_stats_init (&st);
+  if (rc == FGA_OK)
+    rc = fga_attention_rank_randomized (est, tol, n, inst->Q, inst->K,
+                                        fga_tau_double (&a->tau, d), &o, &st, err);
+  if (rc == FGA_OK)
+    {
+      res->sigma_1 = fga_stats_get (&st, "sigma_1");
+      res->sigma_min = NAN;
+      for (size_t k = 0; k < n; k++)
+        {
+          rank_row *row = &res->rows[k];
+          row->tol = tol[k];
+          row->rank = est[k].rank;
+          row->rank_hi = est[k].rank_hi;
+          row->censored = est[k].censored;
+          row->sigma_next = est[k].sigma_next;
+        }
+    }
+  free (tol);
+  free (est);
+  return rc;
+}
+
+static void
+print_result (const rank_result *res, const rank_args *a, fga_instance_srcptr inst, double beta)
+{
+  static const char *names[] = { "tol", "tol_value", "rank", "rank_max", "sigma_1",
+                                 "sigma_min", "tau", "B", "beta", "algo", "censored",
+                                 "rank_hi", "sigma_next" };
+  char taus[64], b[6][64];
+  fga_tau_format (taus, sizeof taus, &a->tau);
+  cli_table_t t;
+  cli_table_init (&t, sizeof names / sizeof names[0], names);
+  for (size_t k = 0; k < a->ntols; k++)
+    {
+      const rank_row *row = &res->rows[k];
+      cli_table_new_row (&t);
+      cli_table_addf (&t, 0, "%s", a->tols[k].text);
+      cli_table_addf (&t, 1, "%s", cli_num (b[0], sizeof b[0], row->tol));
+      cli_table_addf (&t, 2, "%s%zu", row->censored && a->fmt == CLI_TABLE ? ">= " : "",
+                      row->rank);
+      cli_table_addf (&t, 3, "%zu", res->r);
+      cli_table_addf (&t, 4, "%s", cli_num (b[1], sizeof b[1], res->sigma_1));
+      cli_table_addf (&t, 5, "%s", cli_num (b[2], sizeof b[2], res->sigma_min));
+      cli_table_addf (&t, 6, "%s", taus);
+      cli_table_addf (&t, 7, "%s", cli_num (b[3], sizeof b[3], inst->B));
+      cli_table_addf (&t, 8, "%s", cli_num (b[4], sizeof b[4], beta));
+      cli_table_addf (&t, 9, "%s", res->algo);
+      cli_table_addf (&t, 10, "%d", row->censored);
+      cli_table_addf (&t, 11, "%zu", row->rank_hi);
+      cli_table_addf (&t, 12, "%s", cli_num (b[5], sizeof b[5], row->sigma_next));
+    }
+  cli_table_print (&t, a->fmt, 0, stdout);
+  cli_table_clear (&t);
+}
+
+int
+cli_rank (int argc, char **argv)
+{
+  rank_args a = { NULL, NULL, { FGA_TAU_INV_D, 0 }, CLI_TABLE, NULL, 0, ALGO_AUTO,
+                  DEFAULT_KMAX, 1 };
+  int rc = parse_args (&a, argc, argv);
+  if (rc != CLI_OK)
+    return rc < 0 ? CLI_OK : rc;
+  cli_files_t files;
+  cli_files_init (&files);
+  cli_files_input_dir (&files, a.dir, "-i", cli_instance_files);
+  if (a.csv != NULL)
+    cli_files_output (&files, a.csv, "--csv");
+  fga_instance_t inst;
+  if ((rc = cli_files_check (&files)) != CLI_OK || (rc = cli_read_instance (inst, a.dir)) != CLI_OK)
+    {
+      free (a.tols);
+      return rc;
+    }
+  const size_t nq = inst->Q->rows, nk = inst->K->rows;
+  rank_result res = { NULL, nq < nk ? nq : nk, NAN, NAN, calloc (a.ntols, sizeof (rank_row)) };
+  fga_error err;
+  fga_error_init (&err);
+  int status = choose (&a, nq, nk);
+  if (status == CLI_OK && res.rows == NULL)
+    status = cli_fail (CLI_FAILED, "out of memory for %zu tolerances", a.ntols);
+  if (status == CLI_OK)
+    {
+      res.algo = a.algo == ALGO_DENSE ? "dense" : "randomized";
+      rc = a.algo == ALGO_DENSE ? run_dense (&res, &a, inst, &files, &err)
+        : run_randomized (&res, &a, inst, &err);
+      double beta = 0;
+      if (rc == FGA_OK)
+        rc = regime_beta (&beta, inst->B, nk, &err);
+      rc = cli_files_end (&files, rc, &err);
+      if (rc != FGA_OK)
+        status = cli_fail_err (&err);
+      else
+        print_result (&res, &a, inst, beta);
+    }
+  free (res.rows);
+  free (a.tols);
   fga_instance_clear (inst);
   return status;
 }

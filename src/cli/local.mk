@@ -8,7 +8,8 @@ src_cli_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c \
 	src/cli/cmd_bench.c src/cli/cmd_bench.h \
 	src/cli/bench/bench_util.c src/cli/bench/bench_util.h \
 	src/cli/bench/bench_poly.c src/cli/bench/bench_poly.h \
-	src/cli/bench/bench_lowrank.c src/cli/bench/bench_lowrank.h
+	src/cli/bench/bench_lowrank.c src/cli/bench/bench_lowrank.h \
+	src/cli/bench/bench_rank.c src/cli/bench/bench_rank.h
 # bench times cblas_dgemm itself for its yardstick
 src_cli_fgattn_LDADD += $(BLAS_LIBS)
 src_cli_fgattn_CPPFLAGS = $(AM_CPPFLAGS) -DFGA_DATADIR=\"$(pkgdatadir)\" -DFGA_SRCDIR=\"$(abs_top_srcdir)\"

@@ -224,6 +224,84 @@ int fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcp
    among the r values of sigma.  */
 size_t fga_numerical_rank (const double *sigma, size_t r, double tol);
 
+/* The numerical rank of P = softmax (tau Q K^T) at several tolerances
+   without forming P (src/numerics/rank_randomized.c; the proof is in
+   theory/randomized-rank.md): a blocked randomized range finder with
+   power iterations streams P by tiles of block_rows x 512 entries, each
+   recomputed from Q and K when it is needed, so that memory stays
+   O((nq + nk) l) for a sketch of l columns, and time O(nq nk (d + l))
+   per pass over P.  The sketch grows (32 columns, then doubling) until
+   every tolerance is decided or l reaches min (kmax + oversample, nq, nk).
+
+   With s_1 >= s_2 >= ... the singular values of B = Q_l^T P (Q_l the
+   orthonormal sketch), E a bound on ||P - Q_l Q_l^T P||_2 from 20 random
+   probes (exceeded with probability below 4^-20 per estimate) and rho a
+   first-order bound of the rounding, every singular value of P satisfies
+   s_i - rho <= sigma_i <= sqrt (s_i^2 + E^2) + rho (and sigma_i <= E + rho
+   beyond l).  The rank at tol is decided when these brackets leave no
+   sigma_i on both sides of tol: then rank = #{s_i - rho > tol}, exactly
+   the number of sigma_i > tol.  It is decided whenever no sigma_i lies
+   within about E^2 / tol + 2 rho of tol, and E falls toward sigma_{l+1}
+   as l grows.
+
+   A tolerance the budget cannot decide, or whose rank exceeds kmax, is
+   censored: rank is then a lower bound (the rank is >= rank, and
+   rank <= kmax), never a guess.  tol are absolute, finite and >= 0.  */
+typedef struct
+{
+  size_t kmax;                 /* the largest rank resolved; 0: min (1024, nq, nk); a larger
+                                  value than min (nq, nk) means min (nq, nk) */
+  unsigned long seed;          /* of the random test matrices (any value, 0 included) */
+  unsigned power_iters;        /* q, power iterations per block, each P^T then P,
+                                  re-orthonormalised; 0: the default 1;
+                                  FGA_RANK_NO_POWER: none; at most FGA_RANK_MAX_POWER */
+  size_t oversample;           /* columns beyond kmax the sketch may use; 0: the default 16;
+                                  at most FGA_RANK_MAX_OVERSAMPLE */
+  size_t block_rows;           /* query rows per tile of P; 0: the default 256;
+                                  at most FGA_RANK_MAX_BLOCK */
+} fga_rank_opts;
+
+#define FGA_RANK_NO_POWER ((unsigned) -1)
+#define FGA_RANK_MAX_POWER 16u
+#define FGA_RANK_MAX_OVERSAMPLE ((size_t) 4096)
+#define FGA_RANK_MAX_BLOCK ((size_t) 65536)
+
+typedef struct
+{
+  size_t rank;                 /* the numerical rank #{sigma_i > tol}; if censored, a lower
+                                  bound of it */
+  size_t rank_hi;              /* an upper bound of it (= rank when not censored) */
+  int censored;                /* 1: the rank is >= rank, undecided within the budget or above
+                                  kmax; 0: rank is the rank */
+  double sigma_rank;           /* s_rank, the estimate of sigma_rank (NaN when rank = 0) */
+  double sigma_next;           /* s_{rank+1}, the estimate of sigma_{rank+1} (0 when
+                                  rank = min (nq, nk), NaN when rank + 1 is beyond the sketch) */
+} fga_rank_estimate;
+
+/* est[k] for tol[k], k < ntol; opts NULL for every default.  Refuses
+   (FGA_ERR_INPUT) what fga_attention_matrix refuses, NULL est or tol,
+   ntol = 0, a tolerance that is negative or not finite, options above
+   their maxima and sizes beyond BLAS's int.  nq = 0 gives rank 0.
+   st (if not NULL) gets the counts of the passes over P, exactly: the row
+   statistics once (nq nk (d + 1) mul, nq (nk (d + 1) - 1) add, nq nk exp,
+   nq div for the 1 / l_i, nq (nk - 1) cmp), then per entry of every tile
+   d + 2 mul (the dot product, tau, 1 / l_i), d add (the dot product,
+   s - m) and one exp, and per product of an a x b block of P with b x c
+   vectors a b c mul and as many add (a c fewer for the block that starts
+   a sum);
+   peak_bytes (every buffer: about 8 (2 nq + 1.5 nk) l bytes for a final
+   sketch of l columns, while the last block is made and the arrays grow,
+   plus 8 (2 nk + nq) 20 for the probes and a tile of block_rows x 512
+   doubles per thread), and the figures
+   lapack_flops (the QR, reflector and SVD work and the probes' norms,
+   estimated), cols (l),
+   rounds, passes, sigma_1 (s_1), sigma_min (s_l), residual (E),
+   rounding (rho) and fail_prob (a bound on the probability that E was
+   not a bound, summed over the estimates used).  */
+int fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t ntol,
+                                   fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
+                                   const fga_rank_opts *opts, fga_stats *st, fga_error *err);
+
 /* The Eckart--Young errors of the singular values sigma[0..r) (decreasing):
    e[k] = sqrt (sum_{i >= k} sigma[i]^2) for k = 0..r, r + 1 values, e[0] the
    Frobenius norm of the matrix and e[k] = ||M - M_k||_F, the least error in

@@ -28,3 +28,6 @@ EXTRA_DIST += tests/cli/commands.test
 
 TESTS += tests/cli/gen-families.test
 EXTRA_DIST += tests/cli/gen-families.test
+
+TESTS += tests/cli/rank.test
+EXTRA_DIST += tests/cli/rank.test

@@ -1,4 +1,4 @@
-# tests/numerics/local.mk -- tests of the exp approximations and the ground truth
+# tests/numerics/local.mk -- tests of the exp approximations, the ground truth, the rank of P
 
 TESTS += tests/numerics/t-expfit
 check_PROGRAMS += tests/numerics/t-expfit
@@ -11,3 +11,9 @@ check_PROGRAMS += tests/numerics/t-truth
 tests_numerics_t_truth_SOURCES = tests/numerics/t-truth.c
 tests_numerics_t_truth_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_numerics_t_truth_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/numerics/t-rank-randomized
+check_PROGRAMS += tests/numerics/t-rank-randomized
+tests_numerics_t_rank_randomized_SOURCES = tests/numerics/t-rank-randomized.c
+tests_numerics_t_rank_randomized_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_numerics_t_rank_randomized_LDADD = $(FGA_TEST_LIBS)
