@@ -152,6 +152,14 @@ int cli_check_outdir (const char *dir, const char *option, int parents);
    -d 1000000: the instance (Q, K, V)"), the size and the memory.  */
 int cli_check_memory (double bytes, const char *what);
 
+/* Whether gnuplot is an executable on PATH (looked for once per command, so
+   that a missing gnuplot gives one note rather than one failure per plot).  */
+int cli_gnuplot_found (void);
+/* Runs `gnuplot -e "out='.NAME.tmp'" NAME.gp' in dir, then renames
+   NAME.png and NAME.svg into place, both or neither (an interrupted or
+   failed rendering leaves no half image); CLI_FAILED with a message.  */
+int cli_gnuplot_render (const char *dir, const char *name);
+
 /* Options -c (--causal) -b -w -l -Y (--c) -r -a (--alpha) -K (--levels) -m
    -T (--kind) -S (--segment) of analyze and scaling: sets the parameter of
    s; returns 1 when opt is one of them (status: the exit status of a bad

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 
@@ -887,4 +888,74 @@ cli_check_memory (double bytes, const char *what)
   fga_format_bytes (have, sizeof have, phys);
   return cli_fail (CLI_USAGE, "%s: needs about %s of memory, more than the %s of this machine",
                    what, need, have);
+}
+
+/* ------------------------------------------------------------------ */
+/* gnuplot, for the plots of report and plan --table.  */
+
+/* Whether gnuplot is on PATH: checked once, so that a missing gnuplot gives
+   one clear note rather than one failure per plot.  */
+int
+cli_gnuplot_found (void)
+{
+  const char *path = getenv ("PATH");
+  if (path == NULL)
+    return 0;
+  char buf[4096];
+  while (*path)
+    {
+      size_t len = strcspn (path, ":");
+      snprintf (buf, sizeof buf, "%.*s/gnuplot", (int) (len ? len : 1), len ? path : ".");
+      if (access (buf, X_OK) == 0)
+        return 1;
+      path += len + (path[len] == ':');
+    }
+  return 0;
+}
+
+/* Runs `gnuplot -e "out='.NAME.tmp'" NAME.gp' in dir, then renames the two
+   images into place, so that an interrupted run leaves no half image. */
+int
+cli_gnuplot_render (const char *dir, const char *name)
+{
+  char expr[600], script[300];
+  snprintf (expr, sizeof expr, "out='.%s.tmp'", name);
+  snprintf (script, sizeof script, "%s.gp", name);
+  pid_t pid = fork ();
+  if (pid < 0)
+    return cli_fail (CLI_FAILED, "cannot start gnuplot: %s", strerror (errno));
+  if (pid == 0)
+    {
+      if (chdir (dir) != 0)
+        _exit (126);
+      execlp ("gnuplot", "gnuplot", "-e", expr, script, (char *) NULL);
+      _exit (127);
+    }
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return cli_fail (CLI_FAILED, "gnuplot: %s", strerror (errno));
+  int ok = WIFEXITED (st) && WEXITSTATUS (st) == 0;
+  int status = CLI_OK;
+  static const char *const ext[] = { "png", "svg" };
+  for (int k = 0; k < 2; k++)
+    {
+      char tmp[4400], dst[4400];
+      snprintf (tmp, sizeof tmp, "%s/.%s.tmp.%s", dir, name, ext[k]);
+      snprintf (dst, sizeof dst, "%s/%s.%s", dir, name, ext[k]);
+      struct stat sb;
+      if (ok && stat (tmp, &sb) == 0 && sb.st_size > 0)
+        {
+          if (rename (tmp, dst) != 0)
+            status = cli_fail (CLI_FAILED, "%s: %s", dst, strerror (errno));
+        }
+      else
+        {
+          unlink (tmp);
+          ok = 0;
+        }
+    }
+  if (!ok)
+    status = cli_fail (CLI_FAILED, "%s.gp: gnuplot failed, so no image was written", name);
+  return status;
 }

@@ -2,10 +2,14 @@
 
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 
@@ -27,6 +31,10 @@ static const char usage[] =
   "the a-priori bound on the double evaluation's rounding error, relative to\n"
   "||V||_inf.  On data, R=auto (the Cauchy-Schwarz radius) is usually much\n"
   "smaller than tau d B^2, and so are g and r.\n"
+  "\n"
+  "\n"
+  "fgattn plan --table (see fgattn plan --table --help) prints the same model\n"
+  "for n = 2^8 .. 2^64 and B growing with n, without -n, -d and -B.\n"
   "\n"
   "example: fgattn plan -n 65536 -d 8 -B 1 --eps 1e-6\n";
 
@@ -104,6 +112,8 @@ static const char *names[] = {
 };
 #define NNAMES (sizeof names / sizeof names[0])
 
+static int plan_table (int argc, char **argv);
+
 int
 cli_plan (int argc, char **argv)
 {
@@ -122,6 +132,10 @@ cli_plan (int argc, char **argv)
   fga_error err;
   fga_error_init (&err);
   int c, rc;
+
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--table") == 0)
+      return plan_table (argc, argv);
 
   optind = 1;
   while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
@@ -221,4 +235,370 @@ cli_plan (int argc, char **argv)
   cli_table_clear (&t);
   fga_poly_cost_clear (&pl);
   return CLI_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* fgattn plan --table: the asymptotic view (src/experiments/asymptotic.c). */
+
+static const char table_usage[] =
+  "usage: fgattn plan --table [--law L1,L2,...] [--beta B1,B2,...] [--eps E1,E2,...]\n"
+  "                   [--d D] [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
+  "                   [--n-min N] [--n-max N] [--n-step K] [--window W]\n"
+  "                   [--format table|csv|json] [--plot DIR [--measured SWEEPDIR]]\n"
+  "\n"
+  "The polynomial method's degree and feature count as n grows, with no\n"
+  "instance: for n = 2^k from --n-min to --n-max (every K-th power of two with\n"
+  "--n-step K), each law f of --law, each beta of --beta and each accuracy of\n"
+  "--eps, with B = beta f(n) the bound on the entries of Q and K, Bv = 1 the\n"
+  "bound on those of V, and eps_a the target error on the output:\n"
+  "  d          --d at n (default ceil(log2 n)); tau = --tau at d (default 1/d)\n"
+  "  B, R       B = beta f(n), R = tau d B^2 (as `fgattn plan', rounded upward)\n"
+  "  eps_rel    eps_a / 2, plan's relative target eps_a / (2 Bv) at Bv = 1\n"
+  "  g          the least degree certified within eps_rel of exp on [-R, R]: the\n"
+  "             same function (fga_expfit_least_degree) plan and poly call\n"
+  "  r          C(d + g, d), computed exactly; shown exactly below 1e15, else\n"
+  "             with 4 digits (1.234e+56, and 1.234*10^456 beyond 1e300)\n"
+  "  log2_r     log2 r, correctly rounded\n"
+  "  exp_global log_n r = log2 r / log2 n: r = n^exp_global\n"
+  "  exp_local  d ln r / d ln n, as the least-squares slope of log2 r against\n"
+  "             log2 n over the 2W + 1 powers of two 2^-W n .. 2^W n, W = --window\n"
+  "             (default 8); local_points: how many of them are within the\n"
+  "             limits below.  --window 1 gives the centred difference over a\n"
+  "             factor 4, (log2 r(2n) - log2 r(n/2)) / 2, but g and d are whole\n"
+  "             numbers, r moves in steps, and over a factor 4 one step of g\n"
+  "             more or less swings it between about 0.25 and 1.45 (B = 1):\n"
+  "             the wider window averages the steps out\n"
+  "  r_lt_n     1 when r < n: fewer features than keys, so poly's O(n r dv)\n"
+  "             undercuts exact attention's O(n^2 (d + dv))\n"
+  "  beta_star  for the laws Theta(sqrt(log n)) (sqrt(ln n), (ln n)^(1/2)): the\n"
+  "             least beta at which r >= n, at this n and eps, by bisection on\n"
+  "             beta to a relative width of 1e-4 (r is nondecreasing in beta);\n"
+  "             0 when r >= n at every beta, inf (JSON null) when no beta with\n"
+  "             R <= 256 reaches it; empty for the other laws\n"
+  "Laws (fgattn/core.h): 1, sqrt(ln n), ln n, (ln n)^P (P a number or a fraction\n"
+  "in parentheses), each but 1 optionally followed by /ln(ln n); a list is\n"
+  "separated by commas or semicolons (no law contains either).  Accuracies: a\n"
+  "number, 1/n, 1/n^C or n^-C.  N: 2^K or a power of two written out.\n"
+  "Defaults: --law '1,(ln n)^(1/4),sqrt(ln n)/ln(ln n),sqrt(ln n)' --beta 0.5,1\n"
+  "--eps 1/n --n-min 2^8 --n-max 2^64 --basis cheb.  --n-max may go beyond 2^64\n"
+  "(to 2^1023) while eps_a / 2 stays a normal double and R <= 1024; larger is\n"
+  "refused, naming the largest that works.  Beyond 2^64 rows cost more (R in\n"
+  "the hundreds makes each certified degree take up to seconds): use --n-step.\n"
+  "\n"
+  "What it shows (theory/transition.md, \"The asymptotic table\").  For\n"
+  "B = o(sqrt(log n)), r = n^{o(1)}: the exponent falls towards 0, but very\n"
+  "slowly.  At B = 1 and eps = 1/n, g grows like ln n / ln ln n and d like\n"
+  "log2 n, so ln r / ln n decays like ln ln ln n / ln ln n: exp_local is still\n"
+  "0.72 at n = 2^64 (0.87 at 2^20), where r = 1.3e17 = n / 144, and only\n"
+  "--n-max 2^512 or 2^1000 shows it falling further (global exponent 0.63 at\n"
+  "2^960); for (ln n)^(1/4) and sqrt(ln n)/ln(ln n) at beta = 1 it is still\n"
+  "above 1 at 2^64.  For B = beta sqrt(ln n), R and g grow like ln n and r like\n"
+  "n^e(beta): the exponent stays on a positive level that grows with beta\n"
+  "(about 1.7 at beta = 0.5, 2.7 at beta = 1).  The rows are exact or\n"
+  "certified for this method; the asymptotic statements are proved in the\n"
+  "theory notes, not by the table.\n"
+  "\n"
+  "--plot DIR writes, per eps E (numbered 1, 2, ...), plan-r-E.dat/.gp (log2 r\n"
+  "against log2 n, a curve per law and beta, and the line r = n) and\n"
+  "plan-exponent-E.dat/.gp (exp_local against log2 n), and renders them to\n"
+  "PNG and SVG when gnuplot is on PATH (as fgattn report).  --measured\n"
+  "SWEEPDIR adds to plan-r-E the points of SWEEPDIR/cost.csv whose eps is E:\n"
+  "r_cert = C(d + g_cert, d) and r_emp = C(d + g_emp, d) per law and beta, an\n"
+  "open marker where g_emp was censored (the true r_emp is above).  Those use\n"
+  "the data's radius, not tau d B^2, so they lie below the curves.\n"
+  "\n"
+  "example: fgattn plan --table --law 'sqrt(ln n)' --beta 0.25,0.5,1 --n-max 2^40\n";
+
+/* Items of a list separated by any of seps, each given to take; an empty
+   item is refused.  */
+static int
+each_item (const char *list, const char *seps, const char *option,
+           int (*take) (void *, const char *, const char *), void *data)
+{
+  char item[256];
+  const char *p = list;
+  for (;;)
+    {
+      size_t len = strcspn (p, seps);
+      if (len == 0 || len >= sizeof item)
+        return cli_fail (CLI_USAGE, "%s '%s': %s", option, list,
+                         len == 0 ? "an empty item" : "an item too long");
+      memcpy (item, p, len);
+      item[len] = '\0';
+      int rc = take (data, item, option);
+      if (rc != CLI_OK || p[len] == '\0')
+        return rc;
+      p += len + 1;
+    }
+}
+
+static int
+count_check (size_t *n, const char *option)
+{
+  if (*n >= FGA_ASYM_MAX_LIST)
+    return cli_fail (CLI_USAGE, "%s: at most %d values", option, FGA_ASYM_MAX_LIST);
+  return CLI_OK;
+}
+
+static int
+take_law (void *data, const char *text, const char *option)
+{
+  fga_asym_config *c = data;
+  fga_error err;
+  if (count_check (&c->nlaws, option) != CLI_OK)
+    return CLI_USAGE;
+  if (fga_law_parse (&c->laws[c->nlaws], text, option, &err) != FGA_OK)
+    return cli_fail_err (&err);
+  c->nlaws++;
+  return CLI_OK;
+}
+
+static int
+take_beta (void *data, const char *text, const char *option)
+{
+  fga_asym_config *c = data;
+  if (count_check (&c->nbeta, option) != CLI_OK)
+    return CLI_USAGE;
+  int rc = cli_parse_positive (&c->beta[c->nbeta], text, option);
+  c->nbeta += rc == CLI_OK;
+  return rc;
+}
+
+static int
+take_eps (void *data, const char *text, const char *option)
+{
+  fga_asym_config *c = data;
+  fga_error err;
+  if (count_check (&c->neps, option) != CLI_OK)
+    return CLI_USAGE;
+  if (fga_accuracy_parse (&c->eps[c->neps], text, option, &err) != FGA_OK)
+    return cli_fail_err (&err);
+  c->neps++;
+  return CLI_OK;
+}
+
+/* N = 2^K, or a power of two written as a number: K into *k.  */
+static int
+parse_pow2 (int *k, const char *text, const char *option)
+{
+  long K;
+  double x;
+  if (strncmp (text, "2^", 2) == 0)
+    {
+      fga_error err;
+      if (fga_parse_long (&K, text + 2, 1, FGA_ASYM_KMAX, option, &err) != FGA_OK)
+        return cli_fail (CLI_USAGE, "%s %s: expected 2^K with K a whole number from 1 to %d",
+                         option, text, FGA_ASYM_KMAX);
+      *k = (int) K;
+      return CLI_OK;
+    }
+  if (cli_parse_real (&x, text, option, 2, ldexp (1, FGA_ASYM_KMAX), 0) != CLI_OK)
+    return CLI_USAGE;
+  int e;
+  if (frexp (x, &e) != 0.5)
+    return cli_fail (CLI_USAGE, "%s %s: n must be a power of two (2^K or its value)", option,
+                     text);
+  *k = e - 1;
+  return CLI_OK;
+}
+
+static const char *table_names[] = {
+  "law", "beta", "eps", "log2_n", "n", "d", "B", "R", "eps_rel", "g", "r", "log2_r",
+  "exp_global", "exp_local", "local_points", "r_lt_n", "beta_star"
+};
+#define NTABLE (sizeof table_names / sizeof table_names[0])
+
+static void
+table_row (cli_table_t *t, const fga_asym_config *c, const fga_asym_row *row)
+{
+  char b[128];
+  size_t col = 0;
+  cli_table_new_row (t);
+  cli_table_addf (t, col++, "%s", c->laws[row->law].text);
+  add_d (t, 0, &col, NULL, c->beta[row->beta]);
+  cli_table_addf (t, col++, "%s", c->eps[row->eps].text);
+  cli_table_addf (t, col++, "%d", row->k);
+  mpz_t n;
+  mpz_init (n);
+  mpz_ui_pow_ui (n, 2, (unsigned long) row->k);
+  fga_asym_format_big (b, sizeof b, n);
+  mpz_clear (n);
+  cli_table_addf (t, col++, "%s", b);
+  cli_table_addf (t, col++, "%zu", row->d);
+  cli_table_addf (t, col++, "%.6g", row->B);
+  add_d (t, 0, &col, NULL, row->R);
+  add_d (t, 0, &col, NULL, row->eps_rel);
+  cli_table_addf (t, col++, "%ld", row->g);
+  fga_asym_format_big (b, sizeof b, row->r);
+  cli_table_addf (t, col++, "%s", b);
+  cli_table_addf (t, col++, "%.4f", row->log2_r);
+  cli_table_addf (t, col++, "%.4f", row->exp_global);
+  if (isnan (row->exp_local))
+    cli_table_addf (t, col++, "nan");
+  else
+    cli_table_addf (t, col++, "%.4f", row->exp_local);
+  cli_table_addf (t, col++, "%d", row->local_points);
+  cli_table_addf (t, col++, "%d", row->r_below_n);
+  if (isnan (row->beta_star))
+    cli_table_addf (t, col++, "%s", "");
+  else if (isinf (row->beta_star))
+    cli_table_addf (t, col++, "inf");
+  else
+    cli_table_addf (t, col++, "%.4g", row->beta_star);
+}
+
+/* The plots into DIR (with the measured points), rendered when gnuplot is
+   there; all files replaced together.  */
+static int
+table_plots (const fga_asym_table *tab, const fga_asym_config *c, const char *dir,
+             const char *measured)
+{
+  fga_error err;
+  fga_error_init (&err);
+  static const char *const none[] = { NULL };
+  static const char *const cost[] = { "cost.csv", NULL };
+  cli_files_t io;
+  cli_files_init (&io);
+  if (measured != NULL)
+    cli_files_input_dir (&io, measured, "--measured", cost);
+  cli_files_output_dir (&io, dir, "--plot", none);
+  int rc = cli_files_check (&io);
+  if (rc != CLI_OK)
+    return rc;
+  fga_asym_point *pts = NULL;
+  size_t npts = 0, unmatched = 0;
+  if (measured != NULL && fga_asym_measured_read (&pts, &npts, measured, &err) != FGA_OK)
+    return cli_fail_err (&err);
+  cli_install_signal_handlers ();
+  rc = cli_files_begin (&io, &err);
+  const char *tmp = cli_files_tmp (&io, dir);
+  if (rc == FGA_OK)
+    rc = fga_asym_plot_write (tab, c, pts, npts, tmp, &unmatched, &err);
+  int plots = cli_gnuplot_found (), status = CLI_OK;
+  size_t np = fga_asym_plot_count (c);
+  static const char *const ext[] = { "dat", "gp", "png", "svg" };
+  for (size_t i = 0; i < np && rc == FGA_OK && status == CLI_OK; i++)
+    {
+      char name[64], f[80];
+      fga_asym_plot_name (name, sizeof name, c, i);
+      if (plots)
+        status = cli_gnuplot_render (tmp, name);
+      for (int k = 0; k < (plots ? 4 : 2) && status == CLI_OK && rc == FGA_OK; k++)
+        {
+          snprintf (f, sizeof f, "%s.%s", name, ext[k]);
+          rc = cli_files_add_name (&io, dir, f, &err);
+        }
+    }
+  rc = cli_files_end (&io, rc == FGA_OK && status == CLI_OK ? FGA_OK : rc != FGA_OK ? rc
+                      : FGA_ERR_COMPUTE, &err);
+  fga_asym_points_free (pts);
+  if (status != CLI_OK)
+    return status;
+  if (rc != FGA_OK)
+    return cli_fail_err (&err);
+  if (!plots)
+    fprintf (stderr, "fgattn plan: gnuplot not found: the plots' .dat and .gp files are in %s, "
+             "no images\n", dir);
+  if (unmatched > 0)
+    fprintf (stderr, "fgattn plan: %zu point%s of %s/cost.csv ha%s an eps not in --eps: not "
+             "plotted\n", unmatched, unmatched == 1 ? "" : "s", measured,
+             unmatched == 1 ? "s" : "ve");
+  return CLI_OK;
+}
+
+static int
+plan_table (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "table", no_argument, NULL, 'T' }, { "law", required_argument, NULL, 'L' },
+    { "beta", required_argument, NULL, 'b' }, { "eps", required_argument, NULL, 'e' },
+    { "d", required_argument, NULL, 'd' }, { "tau", required_argument, NULL, 't' },
+    { "basis", required_argument, NULL, 'B' }, { "n-min", required_argument, NULL, 'm' },
+    { "n-max", required_argument, NULL, 'M' }, { "n-step", required_argument, NULL, 's' },
+    { "window", required_argument, NULL, 'w' }, { "format", required_argument, NULL, 'f' },
+    { "plot", required_argument, NULL, 'p' }, { "measured", required_argument, NULL, 'x' },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+  };
+  fga_asym_config c;
+  fga_asym_config_default (&c);
+  int given_law = 0, given_beta = 0, given_eps = 0;
+  const char *plot = NULL, *measured = NULL;
+  cli_format_t fmt = CLI_TABLE;
+  fga_error err;
+  fga_error_init (&err);
+  int ch, rc;
+  long v;
+
+  optind = 1;
+  while ((ch = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+    {
+      rc = CLI_OK;
+      switch (ch)
+        {
+        case 'T': break;
+        case 'L':
+          c.nlaws *= given_law++ > 0;
+          rc = each_item (optarg, ",;", "--law", take_law, &c);
+          break;
+        case 'b':
+          c.nbeta *= given_beta++ > 0;
+          rc = each_item (optarg, ",", "--beta", take_beta, &c);
+          break;
+        case 'e':
+          c.neps *= given_eps++ > 0;
+          rc = each_item (optarg, ",", "--eps", take_eps, &c);
+          break;
+        case 'd':
+          if (fga_asym_d_parse (&c, optarg, "--d", &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+          break;
+        case 't':
+          if (fga_tau_parse (&c.tau, optarg, &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+          break;
+        case 'B':
+          if (fga_basis_parse (&c.basis, optarg, &err) != FGA_OK)
+            rc = cli_fail_err (&err);
+          break;
+        case 'm': rc = parse_pow2 (&c.kmin, optarg, "--n-min"); break;
+        case 'M': rc = parse_pow2 (&c.kmax, optarg, "--n-max"); break;
+        case 's':
+          if ((rc = cli_parse_long (&v, optarg, "--n-step", 1, FGA_ASYM_KMAX)) == CLI_OK)
+            c.kstep = (int) v;
+          break;
+        case 'w':
+          if ((rc = cli_parse_long (&v, optarg, "--window", 1, 64)) == CLI_OK)
+            c.window = (int) v;
+          break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
+        case 'p': plot = optarg; break;
+        case 'x': measured = optarg; break;
+        case 'h': fputs (table_usage, stdout); return CLI_OK;
+        default: fputs (table_usage, stderr); return CLI_USAGE;
+        }
+      if (rc != CLI_OK)
+        return rc;
+    }
+  if (optind < argc)
+    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+  if (measured != NULL && plot == NULL)
+    return cli_fail (CLI_USAGE, "--measured %s: the points go on the plots; give --plot DIR",
+                     measured);
+  if (fga_asym_config_check (&c, &err) != FGA_OK)
+    return cli_fail_err (&err);
+
+  fga_asym_table tab;
+  if (fga_asym_table_compute (&tab, &c, &err) != FGA_OK)
+    return cli_fail_err (&err);
+  cli_table_t t;
+  cli_table_init (&t, NTABLE, table_names);
+  for (size_t i = 0; i < tab.nrows; i++)
+    table_row (&t, &c, &tab.rows[i]);
+  int status = plot != NULL ? table_plots (&tab, &c, plot, measured) : CLI_OK;
+  /* the table once the plots are in place: nothing on stdout on failure */
+  if (status == CLI_OK)
+    cli_table_print (&t, fmt, 0, stdout);
+  cli_table_clear (&t);
+  fga_asym_table_clear (&tab);
+  return status;
 }

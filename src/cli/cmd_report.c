@@ -16,86 +16,69 @@
 static const char usage[] =
   "usage: fgattn report DIR [--format table|csv|json]\n"
   "\n"
-  "Reads DIR/results.csv, DIR/rank.csv and DIR/least.csv as a sweep wrote them\n"
-  "(any may be absent) and writes into DIR:\n"
-  "  error-vs-B.md    max_abs error, rows beta (or B), columns n, per method and size\n"
-  "  least-size.md    least size reaching each target, rows beta, columns n\n"
-  "  exponents.md     fitted exponent in n (slope of log value against log n) of the\n"
-  "                   numerical rank of P and of each least size, for each beta\n"
+  "Reads DIR/results.csv, rank.csv, least.csv and cost.csv as a sweep wrote them\n"
+  "(any may be absent; folders of older sweeps, without law, dist, censored or\n"
+  "cost.csv, are read too) and writes into DIR, one table per family (dist) and\n"
+  "law of B = beta law(n), each headed by the law, its regime (o(sqrt(log n)),\n"
+  "Theta(sqrt(log n)) or omega(sqrt(log n))), the family and the n range:\n"
+  "  error-vs-B.md    max_abs error, rows beta (B when the law is 1), columns n,\n"
+  "                   per method and size\n"
+  "  rank.md          numerical rank of P per tol; \">= 512\" where the randomized\n"
+  "                   rank hit its budget, \"= distinct rows\" where the set-up bounds it\n"
+  "  least-size.md    least size reaching each target; \"> 1024\" where the search\n"
+  "                   stopped without reaching it (\"> n\": no better than exact)\n"
+  "  cost.md          per eps: g_cert / g_emp, r_cert / r_emp, poly time / exact time\n"
+  "  exponents.md     per group, rows beta: the exponent in n (least-squares slope of\n"
+  "                   log value against log n) of the rank at each tol, of each least\n"
+  "                   size, of r_cert, r_emp, poly and exact time, beside exact's 2\n"
   "  NAME.dat, NAME.gp and, when gnuplot is installed, NAME.png and NAME.svg:\n"
-  "  error against beta, least size against beta, rank of P against n with the\n"
-  "  monomial counts C(d+k,k), and time against n with fitted slopes.\n"
-  "Prints the exponent table.  Every value is the mean over seeds.\n"
+  "  error-vs-beta-K (error-vs-B-K when the law is 1) and least-size-K against\n"
+  "  beta, rank-K of P against n with the monomial counts C(d+k,k) and n,\n"
+  "  cost-r-K (r_emp and r_cert against n, with n), time-K against n with\n"
+  "  fitted slopes; K counts the plots of a kind over the groups.\n"
+  "Accuracies are shown as written, \"(1/poly(n))\" for n^-c, \"(fixed)\" for a number.\n"
+  "Every value is the mean over seeds; a mean with a censored seed is a lower\n"
+  "bound and printed so, and censored points are drawn with open markers.  An\n"
+  "exponent fitted on censored means is printed \">= a\" when that is a valid lower\n"
+  "bound (every censored n above the geometric mean of the fitted n) and\n"
+  "\"censored\" when no bound holds (exponents.md's footnotes give the reason).\n"
+  "Prints the exponents: quantity, label, param, beta (B when every law is 1),\n"
+  "exponent, points, dist, law.\n"
   "\n"
   "example: fgattn report notebooks-data/transition-demo\n";
 
-/* Whether gnuplot is on PATH: checked once, so that a missing gnuplot gives
-   one clear note rather than one failure per plot.  */
-static int
-have_gnuplot (void)
+/* The exponents as a table.  A lower bound is printed ">= a" and a fit
+   that censored points leave without a bound "censored" in every format,
+   so that no reader (nor a script comparing numbers) takes either for the
+   exponent.  */
+static size_t
+exponent_table (cli_table_t *t, const fga_report_struct *rep)
 {
-  const char *path = getenv ("PATH");
-  if (path == NULL)
-    return 0;
-  char buf[4096];
-  while (*path)
+  static const char *names[] = { "quantity", "label", "param", "beta", "exponent", "points",
+                                 "dist", "law" };
+  names[3] = fga_report_axis_is_B (rep) ? "B" : "beta";
+  const fga_report_exponent *ex;
+  size_t nex = fga_report_exponents (rep, &ex);
+  cli_table_init (t, sizeof names / sizeof names[0], names);
+  for (size_t i = 0; i < nex; i++)
     {
-      size_t len = strcspn (path, ":");
-      snprintf (buf, sizeof buf, "%.*s/gnuplot", (int) (len ? len : 1), len ? path : ".");
-      if (access (buf, X_OK) == 0)
-        return 1;
-      path += len + (path[len] == ':');
-    }
-  return 0;
-}
-
-/* Runs `gnuplot -e "out='.NAME.tmp'" NAME.gp' in dir, then renames the two
-   images into place, so that an interrupted run leaves no half image. */
-static int
-render (const char *dir, const char *name)
-{
-  char expr[600], script[300];
-  snprintf (expr, sizeof expr, "out='.%s.tmp'", name);
-  snprintf (script, sizeof script, "%s.gp", name);
-  pid_t pid = fork ();
-  if (pid < 0)
-    return cli_fail (CLI_FAILED, "cannot start gnuplot: %s", strerror (errno));
-  if (pid == 0)
-    {
-      if (chdir (dir) != 0)
-        _exit (126);
-      execlp ("gnuplot", "gnuplot", "-e", expr, script, (char *) NULL);
-      _exit (127);
-    }
-  int st;
-  while (waitpid (pid, &st, 0) < 0)
-    if (errno != EINTR)
-      return cli_fail (CLI_FAILED, "gnuplot: %s", strerror (errno));
-  int ok = WIFEXITED (st) && WEXITSTATUS (st) == 0;
-  int status = CLI_OK;
-  static const char *const ext[] = { "png", "svg" };
-  for (int k = 0; k < 2; k++)
-    {
-      char tmp[4400], dst[4400];
-      snprintf (tmp, sizeof tmp, "%s/.%s.tmp.%s", dir, name, ext[k]);
-      snprintf (dst, sizeof dst, "%s/%s.%s", dir, name, ext[k]);
-      struct stat sb;
-      if (ok && stat (tmp, &sb) == 0 && sb.st_size > 0)
-        {
-          if (rename (tmp, dst) != 0)
-            status = cli_fail (CLI_FAILED, "%s: %s", dst, strerror (errno));
-        }
+      cli_table_new_row (t);
+      cli_table_addf (t, 0, "%s", ex[i].quantity);
+      cli_table_addf (t, 1, "%s", ex[i].label);
+      cli_table_addf (t, 2, "%s", ex[i].param);
+      cli_table_addf (t, 3, "%.6g", ex[i].x);
+      if (ex[i].bound == FGA_REPORT_CENSORED)
+        cli_table_addf (t, 4, "censored");
+      else if (isnan (ex[i].exponent))
+        cli_table_addf (t, 4, "nan");
       else
-        {
-          unlink (tmp);
-          ok = 0;
-        }
+        cli_table_addf (t, 4, "%s%.3f", ex[i].bound == FGA_REPORT_LOWER ? ">= " : "",
+                        ex[i].exponent);
+      cli_table_addf (t, 5, "%zu", ex[i].points);
+      cli_table_addf (t, 6, "%s", ex[i].dist);
+      cli_table_addf (t, 7, "%s", ex[i].law);
     }
-  if (!ok)
-    status = cli_fail (CLI_FAILED, "%s.gp: gnuplot failed, so nothing was written (without "
-                       "gnuplot on PATH, report writes the tables and each plot's .dat and .gp)",
-                       name);
-  return status;
+  return nex;
 }
 
 int
@@ -129,9 +112,10 @@ cli_report (int argc, char **argv)
     return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
   const char *dir = argv[optind];
   /* Every file report writes goes into DIR together, when all are done.  */
-  static const char *const inputs[] = { "?results.csv", "?rank.csv", "?least.csv", NULL };
-  static const char *const tables[] = { "error-vs-B.md", "least-size.md", "exponents.md",
-                                        NULL };
+  static const char *const inputs[] = { "?results.csv", "?rank.csv", "?least.csv",
+                                        "?cost.csv", NULL };
+  static const char *const tables[] = { "error-vs-B.md", "rank.md", "least-size.md", "cost.md",
+                                        "exponents.md", NULL };
   cli_files_t io;
   cli_files_init (&io);
   cli_files_input_dir (&io, dir, "DIR", inputs);
@@ -143,9 +127,9 @@ cli_report (int argc, char **argv)
   if (fga_report_read (&rep, dir, &err) != FGA_OK)
     return cli_fail_err (&err);
   unsigned files = fga_report_files (rep);
-  static const char *const fname[] = { "results.csv", "rank.csv", "least.csv" };
+  static const char *const fname[] = { "results.csv", "rank.csv", "least.csv", "cost.csv" };
   char used[128] = "", absent[128] = "";
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 4; k++)
     {
       char *to = files & (1u << k) ? used : absent;
       if (*to)
@@ -179,37 +163,19 @@ cli_report (int argc, char **argv)
     }
 
   /* The transition in one table: the exponent in n for each beta. */
-  static const char *names[] = { "quantity", "label", "param", "beta", "exponent", "points" };
-  const char *axis = fga_report_axis_is_B (rep) ? "B" : "beta";
-  names[3] = axis;
-  const fga_report_exponent *ex;
-  size_t nex = fga_report_exponents (rep, &ex);
   cli_table_t t;
-  cli_table_init (&t, sizeof names / sizeof names[0], names);
-  for (size_t i = 0; i < nex; i++)
-    {
-      cli_table_new_row (&t);
-      cli_table_addf (&t, 0, "%s", ex[i].quantity);
-      cli_table_addf (&t, 1, "%s", ex[i].label);
-      cli_table_addf (&t, 2, "%s", ex[i].param);
-      cli_table_addf (&t, 3, "%.6g", ex[i].x);
-      if (isnan (ex[i].exponent))
-        cli_table_addf (&t, 4, "nan");
-      else
-        cli_table_addf (&t, 4, "%.3f", ex[i].exponent);
-      cli_table_addf (&t, 5, "%zu", ex[i].points);
-    }
+  size_t nex = exponent_table (&t, rep);
   /* The images are rendered in the temporary folder too, and join the
      group; a failed rendering leaves nothing new.  */
   int status = CLI_OK;
-  int plots = np > 0 && have_gnuplot ();
+  int plots = np > 0 && cli_gnuplot_found ();
   if (np > 0 && !plots)
     fprintf (stderr, "fgattn report: gnuplot not found: plots skipped (the tables, and each "
              "plot's .dat and .gp files, are written in %s)\n", dir);
   for (size_t i = 0; plots && i < np && status == CLI_OK; i++)
     {
       char name[512];
-      status = render (tmp, fga_report_plot (rep, i));
+      status = cli_gnuplot_render (tmp, fga_report_plot (rep, i));
       for (int k = 0; k < 2 && status == CLI_OK; k++)
         {
           snprintf (name, sizeof name, "%s.%s", fga_report_plot (rep, i), k ? "svg" : "png");
@@ -224,9 +190,11 @@ cli_report (int argc, char **argv)
   if (status == CLI_OK && nex > 0)
     cli_table_print (&t, fmt, 0, stdout);
   else if (status == CLI_OK)
-    fprintf (stderr, "fgattn report: no rank.csv or least.csv rows, so no exponents to fit\n");
+    fprintf (stderr, "fgattn report: no rank.csv, least.csv or cost.csv rows, so no exponents "
+             "to fit\n");
   if (status == CLI_OK)
-    fprintf (stderr, "fgattn report: wrote error-vs-B.md, least-size.md, exponents.md and %zu "
+    fprintf (stderr, "fgattn report: wrote error-vs-B.md, rank.md, least-size.md, cost.md, "
+             "exponents.md and %zu "
              "plot%s in %s\n", plots ? np : 0, plots && np == 1 ? "" : "s", dir);
   cli_table_clear (&t);
   fga_report_destroy (rep);

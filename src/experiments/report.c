@@ -1,65 +1,30 @@
-/* fga_report -- tables, exponent fits and gnuplot inputs regenerated from a sweep's CSV files */
+/* fga_report -- a sweep's CSV files read into groups and series, means over seeds, exponents
+
+   A report is built from the CSV files alone, so that a table or plot can
+   be redone (or changed) without rerunning a sweep.  Columns are found by
+   name in the header, so that columns added to the sweep later do not break
+   old reports, and the columns a newer sweep added (dist, law, censored,
+   distinct_rows) have defaults that give old folders their old meaning
+   (fgattn/experiment.h, "Reports of a sweep").  */
 
 #include "core/fga-impl.h"
+#include "experiments/report-impl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
 
-/* A report is built from the CSV files alone, so that a table or plot can
-   be redone (or changed) without rerunning a sweep.  Columns are found by
-   name in the header, so that columns added to the sweep later do not break
-   old reports.  */
-
-#define MAX_PLOTS 6     /* error and least-size plots: the first few groups */
-
-typedef struct
-{
-  double n, d, x, wall, max_abs, size_num;
-  int ok;
-  char *label, *size_key, *size;
-} res_row_t;
-
-typedef struct
-{
-  double n, d, x, rank;
-  char *tol;
-} rank_row_t;
-
-typedef struct
-{
-  double n, d, x, least;
-  char *label, *target;
-} least_row_t;
-
-struct fga_report_struct
-{
-  unsigned files;
-  int x_is_B;                     /* some row had beta empty: the axis is B */
-  res_row_t *res;
-  size_t nres, capres;
-  rank_row_t *rk;
-  size_t nrk, caprk;
-  least_row_t *ls;
-  size_t nls, capls;
-  fga_report_exponent *ex;
-  size_t nex, capex;
-  char **plots;
-  size_t nplots, capplots;
-  char **strs;                    /* every string owned by the report */
-  size_t nstrs, capstrs;
-};
-
 /* --- small containers ---------------------------------------------------- */
 
-static int
-grow (void **p, size_t *cap, size_t need, size_t elt, fga_error *err)
+int
+fgap_report_grow (void **p, size_t *cap, size_t need, size_t elt, fga_error *err)
 {
   if (need <= *cap)
     return FGA_OK;
   size_t ncap = *cap ? 2 * *cap : 16;
   while (ncap < need)
     ncap *= 2;
-  void *q = fgap_alloc (ncap * elt, "a report table", err);
+  void *q = fgap_calloc (ncap, elt, "a report table", err);
   if (q == NULL)
     return FGA_ERR_NOMEM;
   if (*p != NULL)
@@ -70,12 +35,10 @@ grow (void **p, size_t *cap, size_t need, size_t elt, fga_error *err)
   return FGA_OK;
 }
 
-#define GROW(arr, n, cap, err) grow ((void **) &(arr), &(cap), (n) + 1, sizeof *(arr), err)
-
-static char *
-rep_strdup (fga_report_ptr rep, const char *s, fga_error *err)
+char *
+fgap_report_strdup (fga_report_ptr rep, const char *s, fga_error *err)
 {
-  if (GROW (rep->strs, rep->nstrs, rep->capstrs, err) != FGA_OK)
+  if (FGAP_GROW (rep->strs, rep->nstrs, rep->capstrs, err) != FGA_OK)
     return NULL;
   size_t len = strlen (s);
   char *p = fgap_alloc (len + 1, "a report string", err);
@@ -86,80 +49,11 @@ rep_strdup (fga_report_ptr rep, const char *s, fga_error *err)
   return p;
 }
 
-/* Distinct doubles, sorted ascending.  */
-typedef struct
-{
-  double *v;
-  size_t n, cap;
-} dset_t;
-
-static int
-dset_add (dset_t *s, double x, fga_error *err)
-{
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == x)
-      return FGA_OK;
-  if (GROW (s->v, s->n, s->cap, err) != FGA_OK)
-    return FGA_ERR_NOMEM;
-  size_t i = s->n++;
-  while (i > 0 && s->v[i - 1] > x)
-    {
-      s->v[i] = s->v[i - 1];
-      i--;
-    }
-  s->v[i] = x;
-  return FGA_OK;
-}
-
-static void
-dset_clear (dset_t *s)
-{
-  fgap_free (s->v);
-  s->v = NULL;
-  s->n = s->cap = 0;
-}
-
-/* Distinct strings in order of first appearance (the configuration's order). */
-typedef struct
-{
-  const char **v;
-  size_t n, cap;
-} sset_t;
-
-static int
-sset_add (sset_t *s, const char *x, fga_error *err)
-{
-  for (size_t i = 0; i < s->n; i++)
-    if (strcmp (s->v[i], x) == 0)
-      return FGA_OK;
-  if (GROW (s->v, s->n, s->cap, err) != FGA_OK)
-    return FGA_ERR_NOMEM;
-  s->v[s->n++] = x;
-  return FGA_OK;
-}
-
-static size_t
-sset_index (const sset_t *s, const char *x)
-{
-  for (size_t i = 0; i < s->n; i++)
-    if (strcmp (s->v[i], x) == 0)
-      return i;
-  return s->n;
-}
-
-static void
-sset_clear (sset_t *s)
-{
-  fgap_free (s->v);
-  s->v = NULL;
-  s->n = s->cap = 0;
-}
-
-/* --- reading the CSV files ------------------------------------------------- */
+/* --- splitting lines ------------------------------------------------------- */
 
 /* Splits a line into fields in place, RFC 4180 quotes allowed (a cell id
-   "n=N,b=B,seed=S" holds commas).  Returns the field count, or -1 for an
-   unterminated quote.  */
+   "n=N,dist=D,law=L,b=BETA,seed=S" holds commas).  Returns the field
+   count, max + 1 when there are more, or -1 for an unterminated quote.  */
 static long
 split_csv (char *line, char **fields, size_t max)
 {
@@ -194,156 +88,460 @@ split_csv (char *line, char **fields, size_t max)
             return -1;
         }
       else
-        {
-          while (*p != ',' && *p != '\0')
-            *w++ = *p++;
-        }
+        while (*p != ',' && *p != '\0')
+          *w++ = *p++;
       nf++;
-      if (*p == '\0')
-        {
-          *w = '\0';
-          return (long) nf;
-        }
+      int last = *p == '\0';
       *w = '\0';
+      if (last)
+        return (long) nf;
       p++;
     }
 }
 
 #define MAX_FIELDS 256
 
+/* --- columns --------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *name;
+  int required;                /* 0: the column may be absent (older sweeps) */
+} col_spec;
+
+/* The columns every file shares, first in each list below.  */
+enum { C_N, C_D, C_BETA, C_B, C_SEED, C_DIST, C_LAW, C_COMMON };
+#define COMMON_COLS \
+  { "n", 1 }, { "d", 1 }, { "beta", 1 }, { "B", 1 }, { "seed", 1 }, { "dist", 0 }, { "law", 0 }
+
+enum { R_LABEL = C_COMMON, R_SIZE_KEY, R_SIZE, R_STATUS, R_MAX_ABS, R_WALL };
+static const col_spec res_cols[] = {
+  COMMON_COLS, { "label", 1 }, { "size_key", 1 }, { "size", 1 }, { "status", 1 },
+  { "max_abs", 1 }, { "wall_seconds", 1 }, { NULL, 0 }
+};
+
+enum { K_TOL = C_COMMON, K_TOL_VALUE, K_RANK, K_CENSORED, K_DISTINCT };
+static const col_spec rank_cols[] = {
+  COMMON_COLS, { "tol", 1 }, { "tol_value", 1 }, { "rank", 1 }, { "censored", 0 },
+  { "distinct_rows", 0 }, { NULL, 0 }
+};
+
+enum { L_LABEL = C_COMMON, L_SIZE_KEY, L_TARGET, L_LEAST, L_CENSORED };
+static const col_spec least_cols[] = {
+  COMMON_COLS, { "label", 1 }, { "size_key", 1 }, { "target", 1 }, { "least_size", 1 },
+  { "censored", 0 }, { NULL, 0 }
+};
+
+enum { T_EPS = C_COMMON, T_EPS_VALUE, T_R, T_GCERT, T_CCENS, T_RCERT, T_GEMP, T_GCENS, T_REMP,
+       T_PSTATUS, T_PSEC, T_ESEC };
+static const col_spec cost_cols[] = {
+  COMMON_COLS, { "eps", 1 }, { "eps_value", 1 }, { "R", 1 }, { "g_cert", 1 },
+  { "g_cert_censored", 0 }, { "r_cert", 1 }, { "g_emp", 1 }, { "g_emp_censored", 1 },
+  { "r_emp", 1 }, { "poly_status", 1 }, { "poly_seconds", 1 }, { "exact_seconds", 1 },
+  { NULL, 0 }
+};
+
+enum { F_RESULTS, F_RANK, F_LEAST, F_COST, F_COUNT };
+static const char *const file_names[F_COUNT] = { "results.csv", "rank.csv", "least.csv",
+                                                 "cost.csv" };
+static const col_spec *const file_cols[F_COUNT] = { res_cols, rank_cols, least_cols, cost_cols };
+
 typedef struct
 {
   const char *path;
   size_t line;
   char **f;
-  int *col;
-  const char *const *names;
+  int col[24];                 /* field of each column, -1 when absent */
+  const col_spec *cols;
+  const char *default_dist;    /* for a file without the dist column */
   fga_error *err;
 } csv_ctx_t;
 
-/* The number in the named column; empty allowed (NaN) when `optional'. */
-static int
-num_field (csv_ctx_t *c, int which, int optional, double *out)
+/* The text of a column ("" when the column is absent).  */
+static const char *
+text_of (const csv_ctx_t *c, int which)
 {
-  const char *s = c->f[c->col[which]];
-  char *end;
+  return c->col[which] < 0 ? "" : c->f[c->col[which]];
+}
+
+#define NUM_OPTIONAL 1u        /* empty (or absent) gives NaN */
+
+/* The number in a column, finite and >= min; strtod's syntax without
+   leading space, hexadecimal, infinities or NaN.  */
+static int
+num_field (const csv_ctx_t *c, int which, unsigned flags, double min, double *out)
+{
+  const char *s = text_of (c, which), *name = c->cols[which].name;
   if (*s == '\0')
     {
-      if (optional)
+      if (flags & NUM_OPTIONAL)
         {
           *out = NAN;
           return FGA_OK;
         }
       return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s is empty", c->path,
-                            c->line, c->names[which]);
+                            c->line, name);
     }
-  errno = 0;
+  char *end;
   double x = strtod (s, &end);
-  if (*end != '\0' || !isfinite (x))
+  const char *digits = s + (*s == '-' || *s == '+');
+  if (*end != '\0' || !isfinite (x) || !(isdigit ((unsigned char) *digits) || *digits == '.')
+      || strpbrk (s, "xX") != NULL)
     return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s: '%s' is not a finite number",
-                          c->path, c->line, c->names[which], s);
+                          c->path, c->line, name, s);
+  if (!(x >= min))
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s: %s is below %g", c->path,
+                          c->line, name, s, min);
   *out = x;
   return FGA_OK;
 }
 
-enum { C_N, C_D, C_BETA, C_B, C_SEED, C_COMMON };
-
-static const char *const res_cols[] = { "n", "d", "beta", "B", "seed", "label", "size_key",
-                                        "size", "status", "max_abs", "wall_seconds", NULL };
-static const char *const rank_cols[] = { "n", "d", "beta", "B", "seed", "tol", "tol_value",
-                                         "rank", NULL };
-static const char *const least_cols[] = { "n", "d", "beta", "B", "seed", "label", "size_key",
-                                          "target", "least_size", NULL };
-
-/* n, d, and the row axis: beta, or B when beta is empty.  */
+/* A boolean column: 0 or 1; 0 when the column is absent (an older sweep),
+   or when it is empty and empty_ok.  */
 static int
-common_fields (csv_ctx_t *c, fga_report_ptr rep, double *n, double *d, double *x)
+bool_field (const csv_ctx_t *c, int which, int empty_ok, int *out)
+{
+  const char *s = text_of (c, which);
+  *out = 0;
+  if (c->col[which] < 0 || strcmp (s, "0") == 0 || (empty_ok && *s == '\0'))
+    return FGA_OK;
+  if (strcmp (s, "1") == 0)
+    {
+      *out = 1;
+      return FGA_OK;
+    }
+  return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s: '%s' is not 0 or 1", c->path,
+                        c->line, c->cols[which].name, s);
+}
+
+/* A column that must not be empty.  */
+static int
+text_field (const csv_ctx_t *c, int which, const char **out)
+{
+  *out = text_of (c, which);
+  if (**out == '\0')
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column %s is empty", c->path,
+                          c->line, c->cols[which].name);
+  return FGA_OK;
+}
+
+/* An accuracy column (tol, target, eps): *power 1 for n^-C, 0 for a number. */
+static int
+accuracy_field (const csv_ctx_t *c, int which, const char **text, int *power)
+{
+  int rc = text_field (c, which, text);
+  if (rc != FGA_OK)
+    return rc;
+  char what[4200];
+  snprintf (what, sizeof what, "%s:%zu: column %s", c->path, c->line, c->cols[which].name);
+  fga_accuracy acc;
+  if ((rc = fga_accuracy_parse (&acc, *text, what, c->err)) != FGA_OK)
+    return rc;
+  *power = acc.power > 0;
+  return FGA_OK;
+}
+
+/* --- observations and series ---------------------------------------------- */
+
+/* Where a row sits: its group, beta and n.  */
+typedef struct
+{
+  size_t g;
+  double x, n, d;
+} rowkey_t;
+
+/* What a value is: the series it belongs to.  */
+typedef struct
+{
+  int q;
+  const char *label, *param, *size_key;
+  int acc_power;
+} what_t;
+
+static int
+intern_group (fga_report_ptr rep, const char *dist, const fga_law *law, size_t *g,
+              fga_error *err)
+{
+  for (*g = 0; *g < rep->ngroups; ++*g)
+    if (strcmp (rep->groups[*g].dist, dist) == 0
+        && strcmp (rep->groups[*g].law.text, law->text) == 0)
+      return FGA_OK;
+  if (FGAP_GROW (rep->groups, rep->ngroups, rep->capgroups, err) != FGA_OK)
+    return FGA_ERR_NOMEM;
+  fgap_group *G = &rep->groups[rep->ngroups];
+  memset (G, 0, sizeof *G);
+  G->law = *law;
+  if ((G->dist = fgap_report_strdup (rep, dist, err)) == NULL)
+    return FGA_ERR_NOMEM;
+  rep->ngroups++;
+  return FGA_OK;
+}
+
+static int
+series_is (const fgap_series *s, size_t g, const what_t *w)
+{
+  return s->group == g && s->q == w->q && strcmp (s->label, w->label) == 0
+         && strcmp (s->param, w->param) == 0;
+}
+
+/* The series of (g, w), made when new.  Rows come in runs of one series
+   (the seeds of a cell are apart, but the sizes of one method follow each
+   other), hence the first look at the last one.  */
+static int
+intern_series (fga_report_ptr rep, size_t g, const what_t *w, size_t *out, fga_error *err)
+{
+  size_t i = rep->last_series;
+  if (i < rep->nseries && series_is (&rep->series[i], g, w))
+    {
+      *out = i;
+      return FGA_OK;
+    }
+  size_t label_first = rep->nseries;
+  for (i = 0; i < rep->nseries; i++)
+    {
+      const fgap_series *s = &rep->series[i];
+      if (series_is (s, g, w))
+        {
+          *out = rep->last_series = i;
+          return FGA_OK;
+        }
+      if (s->group == g && s->q == w->q && strcmp (s->label, w->label) == 0
+          && s->label_first < label_first)
+        label_first = s->label_first;
+    }
+  if (FGAP_GROW (rep->series, rep->nseries, rep->capseries, err) != FGA_OK)
+    return FGA_ERR_NOMEM;
+  fgap_series *s = &rep->series[rep->nseries];
+  memset (s, 0, sizeof *s);
+  s->group = g;
+  s->q = w->q;
+  s->acc_power = w->acc_power;
+  s->first = rep->nseries;
+  s->label_first = label_first;
+  char *end;
+  s->param_num = strtod (w->param, &end);
+  if (*end != '\0' || end == w->param)
+    s->param_num = NAN;
+  if ((s->label = fgap_report_strdup (rep, w->label, err)) == NULL
+      || (s->param = fgap_report_strdup (rep, w->param, err)) == NULL
+      || (s->size_key = fgap_report_strdup (rep, w->size_key ? w->size_key : "", err)) == NULL)
+    return FGA_ERR_NOMEM;
+  *out = rep->last_series = rep->nseries++;
+  return FGA_OK;
+}
+
+static int
+add_obs (fga_report_ptr rep, const rowkey_t *k, const what_t *w, double value, int cens,
+         unsigned flags, fga_error *err)
+{
+  size_t s;
+  int rc = intern_series (rep, k->g, w, &s, err);
+  if (rc != FGA_OK || (rc = FGAP_GROW (rep->obs, rep->nobs, rep->capobs, err)) != FGA_OK)
+    return rc;
+  fgap_obs o = { s, k->x, k->n, k->d, value, cens, flags };
+  rep->obs[rep->nobs++] = o;
+  return FGA_OK;
+}
+
+/* --- the rows of each file ------------------------------------------------- */
+
+/* The group, beta and n of a row.  A row without law takes sqrt(ln n) when
+   its beta is filled and 1 when it is empty (the sweeps before laws wrote
+   beta empty for a grid in absolute B); under the law 1 the row axis is B. */
+static int
+common_fields (csv_ctx_t *c, fga_report_ptr rep, rowkey_t *k)
 {
   double beta, B, seed;
   int rc;
-  if ((rc = num_field (c, C_N, 0, n)) != FGA_OK || (rc = num_field (c, C_D, 0, d)) != FGA_OK
-      || (rc = num_field (c, C_BETA, 1, &beta)) != FGA_OK
-      || (rc = num_field (c, C_B, 0, &B)) != FGA_OK
-      || (rc = num_field (c, C_SEED, 0, &seed)) != FGA_OK)
+  if ((rc = num_field (c, C_N, 0, 1, &k->n)) != FGA_OK
+      || (rc = num_field (c, C_D, 0, 0, &k->d)) != FGA_OK
+      || (rc = num_field (c, C_BETA, NUM_OPTIONAL, 0, &beta)) != FGA_OK
+      || (rc = num_field (c, C_B, 0, 0, &B)) != FGA_OK
+      || (rc = num_field (c, C_SEED, 0, 0, &seed)) != FGA_OK)
     return rc;
-  if (!(*n >= 1))
-    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column n: %g is not a size", c->path,
-                          c->line, *n);
-  if (isnan (beta))
-    rep->x_is_B = 1;
-  *x = isnan (beta) ? B : beta;
-  return FGA_OK;
+  const char *dist = c->default_dist;
+  if (c->col[C_DIST] >= 0 && (rc = text_field (c, C_DIST, &dist)) != FGA_OK)
+    return rc;
+  const char *lt = c->col[C_LAW] >= 0 ? c->f[c->col[C_LAW]] : isnan (beta) ? "1" : "sqrt(ln n)";
+  char what[4200];
+  snprintf (what, sizeof what, "%s:%zu: column law", c->path, c->line);
+  fga_law law;
+  if ((rc = fga_law_parse (&law, lt, what, c->err)) != FGA_OK)
+    return rc;
+  if (law.p == 0 && isnan (beta))
+    beta = B;
+  else if (law.p == 0 && beta != B)
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: beta %s and B %s differ, but the law "
+                          "is 1 (B = beta)", c->path, c->line, text_of (c, C_BETA),
+                          text_of (c, C_B));
+  else if (isnan (beta))
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column beta is empty (the law %s "
+                          "needs it)", c->path, c->line, law.text);
+  k->x = beta;
+  return intern_group (rep, dist, &law, &k->g, c->err);
+}
+
+static int
+results_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
+{
+  const char *status = text_of (c, R_STATUS);
+  int ok = strcmp (status, "ok") == 0, rc;
+  if (!ok && strcmp (status, "refused") != 0 && strcmp (status, "failed") != 0)
+    return fgap_error_set (c->err, FGA_ERR_INPUT,
+                          "%s:%zu: column status: '%s' is not ok, refused or failed", c->path,
+                          c->line, status);
+  double max_abs, wall;
+  what_t w = { FGAP_Q_ERROR, NULL, text_of (c, R_SIZE), text_of (c, R_SIZE_KEY), -1 };
+  if ((rc = text_field (c, R_LABEL, &w.label)) != FGA_OK
+      || (rc = num_field (c, R_MAX_ABS, ok ? 0 : NUM_OPTIONAL, 0, &max_abs)) != FGA_OK
+      || (rc = num_field (c, R_WALL, NUM_OPTIONAL, 0, &wall)) != FGA_OK)
+    return rc;
+  /* The error of a failed or refused run is not known: the table's mean is
+     over the rows with status ok (it says so).  */
+  if (ok && (rc = add_obs (rep, k, &w, max_abs, FGAP_CENS_NO, 0, c->err)) != FGA_OK)
+    return rc;
+  w.q = FGAP_Q_WALL;
+  if (!isnan (wall))
+    rc = add_obs (rep, k, &w, wall, FGAP_CENS_NO, 0, c->err);
+  return rc;
+}
+
+static int
+rank_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
+{
+  what_t w = { FGAP_Q_RANK, "", NULL, NULL, 0 };
+  double tv, rank, distinct;
+  int cens, rc;
+  if ((rc = accuracy_field (c, K_TOL, &w.param, &w.acc_power)) != FGA_OK
+      || (rc = num_field (c, K_TOL_VALUE, 0, 0, &tv)) != FGA_OK
+      || (rc = num_field (c, K_RANK, 0, 0, &rank)) != FGA_OK
+      || (rc = bool_field (c, K_CENSORED, 0, &cens)) != FGA_OK
+      || (rc = num_field (c, K_DISTINCT, NUM_OPTIONAL, 0, &distinct)) != FGA_OK)
+    return rc;
+  /* rank(P) <= the distinct rows of Q or K: at that bound the rank says how
+     many different rows the set-up drew, nothing about exp.  */
+  unsigned flags = !isnan (distinct) && rank >= distinct ? FGAP_OBS_DISTINCT : 0;
+  return add_obs (rep, k, &w, rank, cens ? FGAP_CENS_GE : FGAP_CENS_NO, flags, c->err);
+}
+
+static int
+least_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
+{
+  what_t w = { FGAP_Q_LEAST, NULL, NULL, text_of (c, L_SIZE_KEY), 0 };
+  double least;
+  int cens, rc;
+  int old = c->col[L_CENSORED] < 0;
+  if ((rc = text_field (c, L_LABEL, &w.label)) != FGA_OK
+      || (rc = accuracy_field (c, L_TARGET, &w.param, &w.acc_power)) != FGA_OK
+      || (rc = num_field (c, L_LEAST, old ? NUM_OPTIONAL : 0, 0, &least)) != FGA_OK
+      || (rc = bool_field (c, L_CENSORED, 0, &cens)) != FGA_OK)
+    return rc;
+  /* Before the censored column, a target not reached left least_size empty,
+     and the maximum searched is not in the file.  */
+  int how = isnan (least) ? FGAP_CENS_UNKNOWN : cens ? FGAP_CENS_GT : FGAP_CENS_NO;
+  return add_obs (rep, k, &w, least, how, 0, c->err);
+}
+
+/* The cost.csv columns after eps: *memory / *failed from poly_status.  */
+static int
+cost_values (csv_ctx_t *c, double v[], int *ccens, int *gcens, int *memory, int *failed)
+{
+  const char *status = text_of (c, T_PSTATUS);
+  int ok = strcmp (status, "ok") == 0, rc;
+  *memory = strcmp (status, "memory") == 0;
+  *failed = strcmp (status, "refused") == 0 || strcmp (status, "failed") == 0;
+  if (!ok && !*memory && !*failed)
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:%zu: column poly_status: '%s' is not ok, "
+                          "memory, refused or failed", c->path, c->line, status);
+  /* Empty: g_cert where nothing is certified (R too large), r where C(d +
+     g, d) is beyond the largest double, the exact time where it failed.  */
+  static const struct { int col; unsigned flags; double min; } num[] = {
+    { T_EPS_VALUE, 0, 0 }, { T_R, 0, 0 }, { T_GCERT, NUM_OPTIONAL, 0 },
+    { T_RCERT, NUM_OPTIONAL, 1 }, { T_GEMP, 0, 0 }, { T_REMP, NUM_OPTIONAL, 1 },
+    { T_PSEC, 0, 0 }, { T_ESEC, NUM_OPTIONAL, 0 }
+  };
+  for (size_t j = 0; j < sizeof num / sizeof num[0]; j++)
+    if ((rc = num_field (c, num[j].col, num[j].col == T_PSEC && !ok ? NUM_OPTIONAL
+                         : num[j].flags, num[j].min, &v[num[j].col])) != FGA_OK)
+      return rc;
+  if ((rc = bool_field (c, T_CCENS, isnan (v[T_GCERT]), ccens)) != FGA_OK)
+    return rc;
+  return bool_field (c, T_GCENS, 0, gcens);
+}
+
+static int
+cost_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
+{
+  what_t w = { FGAP_Q_GCERT, "", NULL, NULL, 0 };
+  double v[T_ESEC + 1];
+  int ccens, gcens, memory, failed;
+  int rc = accuracy_field (c, T_EPS, &w.param, &w.acc_power);
+  if (rc != FGA_OK || (rc = cost_values (c, v, &ccens, &gcens, &memory, &failed)) != FGA_OK)
+    return rc;
+  /* g_cert not certified up to the largest degree tried: it and r_cert are
+     lower bounds.  g_emp stopped at gmax: g_emp and r_emp are lower bounds,
+     and poly was timed at that degree, below the one it needs, so its time
+     too.  */
+  int cc = ccens ? FGAP_CENS_GT : FGAP_CENS_NO, cg = gcens ? FGAP_CENS_GT : FGAP_CENS_NO;
+  unsigned pflags = memory ? FGAP_OBS_MEMORY : failed ? FGAP_OBS_FAILED : 0;
+  const struct { int q, col, cens; unsigned flags; } map[] = {
+    { FGAP_Q_GCERT, T_GCERT, cc, 0 }, { FGAP_Q_RCERT, T_RCERT, cc, 0 },
+    { FGAP_Q_GEMP, T_GEMP, cg, 0 }, { FGAP_Q_REMP, T_REMP, cg, 0 },
+    { FGAP_Q_POLY, T_PSEC, cg, pflags }
+  };
+  for (size_t j = 0; rc == FGA_OK && j < sizeof map / sizeof map[0]; j++)
+    {
+      w.q = map[j].q;
+      rc = add_obs (rep, k, &w, map[j].flags ? NAN : v[map[j].col], map[j].cens, map[j].flags,
+                    c->err);
+    }
+  what_t e = { FGAP_Q_EXACT, "", "", NULL, -1 };
+  return rc != FGA_OK ? rc : add_obs (rep, k, &e, v[T_ESEC], FGAP_CENS_NO, 0, c->err);
 }
 
 static int
 add_row (fga_report_ptr rep, int kind, csv_ctx_t *c)
 {
-  fga_error *err = c->err;
-  double n = 0, d = 0, x = 0;
-  int rc = common_fields (c, rep, &n, &d, &x);
+  rowkey_t k;
+  int rc = common_fields (c, rep, &k);
   if (rc != FGA_OK)
     return rc;
-  char **f = c->f;
-  int *col = c->col;
-  if (kind == 0)
+  switch (kind)
     {
-      res_row_t r = { n, d, x, NAN, NAN, NAN, 0, NULL, NULL, NULL };
-      const char *status = f[col[8]];
-      if (strcmp (status, "ok") == 0)
-        r.ok = 1;
-      else if (strcmp (status, "refused") != 0 && strcmp (status, "failed") != 0)
-        return fgap_error_set (err, FGA_ERR_INPUT,
-                              "%s:%zu: column status: '%s' is not ok, refused or failed",
-                              c->path, c->line, status);
-      if ((rc = num_field (c, 9, !r.ok, &r.max_abs)) != FGA_OK
-          || (rc = num_field (c, 10, 1, &r.wall)) != FGA_OK)
-        return rc;
-      if (*f[col[5]] == '\0')
-        return fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: column label is empty", c->path,
-                              c->line);
-      char *end;
-      r.size_num = strtod (f[col[7]], &end);
-      if (*end != '\0' || end == f[col[7]])
-        r.size_num = NAN;
-      if ((r.label = rep_strdup (rep, f[col[5]], err)) == NULL
-          || (r.size_key = rep_strdup (rep, f[col[6]], err)) == NULL
-          || (r.size = rep_strdup (rep, f[col[7]], err)) == NULL
-          || GROW (rep->res, rep->nres, rep->capres, err) != FGA_OK)
-        return FGA_ERR_NOMEM;
-      rep->res[rep->nres++] = r;
+    case F_RESULTS: return results_row (c, rep, &k);
+    case F_RANK: return rank_row (c, rep, &k);
+    case F_LEAST: return least_row (c, rep, &k);
+    default: return cost_row (c, rep, &k);
     }
-  else if (kind == 1)
+}
+
+/* The header: the field of each column, an absent required one refused. */
+static int
+read_header (csv_ctx_t *c, long nf)
+{
+  if (nf > MAX_FIELDS)
+    return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:1: more than %d columns", c->path,
+                          MAX_FIELDS);
+  for (int k = 0; c->cols[k].name != NULL; k++)
     {
-      rank_row_t r = { n, d, x, NAN, NULL };
-      double tv;
-      if ((rc = num_field (c, 6, 0, &tv)) != FGA_OK || (rc = num_field (c, 7, 0, &r.rank)) != FGA_OK)
-        return rc;
-      if ((r.tol = rep_strdup (rep, f[col[5]], err)) == NULL
-          || GROW (rep->rk, rep->nrk, rep->caprk, err) != FGA_OK)
-        return FGA_ERR_NOMEM;
-      rep->rk[rep->nrk++] = r;
-    }
-  else
-    {
-      least_row_t r = { n, d, x, NAN, NULL, NULL };
-      if ((rc = num_field (c, 8, 1, &r.least)) != FGA_OK)
-        return rc;
-      if ((r.label = rep_strdup (rep, f[col[5]], err)) == NULL
-          || (r.target = rep_strdup (rep, f[col[7]], err)) == NULL
-          || GROW (rep->ls, rep->nls, rep->capls, err) != FGA_OK)
-        return FGA_ERR_NOMEM;
-      rep->ls[rep->nls++] = r;
+      c->col[k] = -1;
+      for (long j = 0; j < nf; j++)
+        if (strcmp (c->f[j], c->cols[k].name) == 0)
+          c->col[k] = (int) j;
+      if (c->col[k] < 0 && c->cols[k].required)
+        return fgap_error_set (c->err, FGA_ERR_INPUT, "%s:1: the header has no column %s",
+                              c->path, c->cols[k].name);
     }
   return FGA_OK;
 }
 
 /* Reads dir/name if it exists: FGA_OK with *present set, or an error. */
 static int
-read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
-          const char *const *names, int *present, fga_error *err)
+read_csv (fga_report_ptr rep, const char *dir, int kind, const char *default_dist,
+          int *present, fga_error *err)
 {
   char path[4096];
-  snprintf (path, sizeof path, "%s/%s", dir, name);
+  snprintf (path, sizeof path, "%s/%s", dir, file_names[kind]);
   *present = 0;
   FILE *fp = fopen (path, "r");
   if (fp == NULL)
@@ -354,9 +552,9 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
     }
   *present = 1;
   char *line = NULL, *fields[MAX_FIELDS];
-  size_t cap = 0, ncols = 0;
-  int col[16];
-  csv_ctx_t c = { path, 0, fields, col, names, err };
+  size_t cap = 0;
+  long ncols = 0;
+  csv_ctx_t c = { path, 0, fields, { 0 }, file_cols[kind], default_dist, err };
   int rc = FGA_OK;
   ssize_t len;
   while (rc == FGA_OK && (len = getline (&line, &cap, fp)) >= 0)
@@ -371,24 +569,9 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
         rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: unterminated quoted field", path,
                             c.line);
       else if (c.line == 1)
-        {
-          if (nf > MAX_FIELDS)
-            rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:1: more than %d columns", path,
-                                MAX_FIELDS);
-          ncols = (size_t) nf;
-          for (int k = 0; rc == FGA_OK && names[k] != NULL; k++)
-            {
-              col[k] = -1;
-              for (size_t j = 0; j < ncols; j++)
-                if (strcmp (fields[j], names[k]) == 0)
-                  col[k] = (int) j;
-              if (col[k] < 0)
-                rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:1: the header has no column %s",
-                                    path, names[k]);
-            }
-        }
-      else if ((size_t) nf != ncols)
-        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: %ld fields where the header has %zu",
+        rc = read_header (&c, ncols = nf);
+      else if (nf != ncols)
+        rc = fgap_error_set (err, FGA_ERR_INPUT, "%s:%zu: %ld fields where the header has %ld",
                             path, c.line, nf, ncols);
       else
         rc = add_row (rep, kind, &c);
@@ -402,228 +585,309 @@ read_csv (fga_report_ptr rep, const char *dir, const char *name, int kind,
   return rc;
 }
 
-/* --- aggregates ------------------------------------------------------------ */
-
-/* Mean over seeds of the rank at (tol, x, n); NaN when there is none. */
-static double
-mean_rank (const fga_report_struct *rep, const char *tol, double x, double n)
+/* The dist of rank.csv and least.csv rows written before they had the
+   column: results.csv's, when it holds exactly one (a sweep had one dist
+   then), else "unrecorded".  */
+static const char *
+old_dist (const fga_report_struct *rep)
 {
-  double s = 0;
-  size_t m = 0;
-  for (size_t i = 0; i < rep->nrk; i++)
-    if (rep->rk[i].x == x && rep->rk[i].n == n && strcmp (rep->rk[i].tol, tol) == 0)
-      {
-        s += rep->rk[i].rank;
-        m++;
-      }
-  return m ? s / (double) m : NAN;
+  const char *d = NULL;
+  for (size_t g = 0; g < rep->ngroups; g++)
+    if (d == NULL)
+      d = rep->groups[g].dist;
+    else if (strcmp (d, rep->groups[g].dist) != 0)
+      return "unrecorded";
+  return d != NULL ? d : "unrecorded";
 }
 
-/* Mean over the seeds that reached the target; *missed counts the others. */
-static double
-mean_least (const fga_report_struct *rep, const char *label, const char *target, double x,
-            double n, size_t *missed)
+/* --- points: the means over seeds ------------------------------------------ */
+
+static int
+cmp_series (const void *a, const void *b)
 {
+  const fgap_series *s = a, *t = b;
+  if (s->group != t->group)
+    return s->group < t->group ? -1 : 1;
+  if (s->q != t->q)
+    return s->q < t->q ? -1 : 1;
+  if (s->label_first != t->label_first)
+    return s->label_first < t->label_first ? -1 : 1;
+  /* sizes in increasing order; tolerances and targets as configured */
+  if (!isnan (s->param_num) && !isnan (t->param_num) && s->param_num != t->param_num
+      && (s->q == FGAP_Q_ERROR || s->q == FGAP_Q_WALL))
+    return s->param_num < t->param_num ? -1 : 1;
+  return s->first < t->first ? -1 : s->first > t->first;
+}
+
+static int
+cmp_obs (const void *a, const void *b)
+{
+  const fgap_obs *o = a, *p = b;
+  if (o->series != p->series)
+    return o->series < p->series ? -1 : 1;
+  if (o->x != p->x)
+    return o->x < p->x ? -1 : 1;
+  return o->n < p->n ? -1 : o->n > p->n;
+}
+
+/* The mean of a run of observations at one (x, n).  */
+static void
+make_point (fgap_point *p, const fgap_obs *o, size_t k)
+{
+  memset (p, 0, sizeof *p);
+  p->x = o->x;
+  p->n = o->n;
+  p->vmin = p->vmax = NAN;
   double s = 0;
   size_t m = 0;
-  *missed = 0;
-  for (size_t i = 0; i < rep->nls; i++)
+  for (size_t i = 0; i < k; i++)
     {
-      const least_row_t *r = &rep->ls[i];
-      if (r->x == x && r->n == n && strcmp (r->label, label) == 0
-          && strcmp (r->target, target) == 0)
+      p->d = i == 0 || o[i].d > p->d ? o[i].d : p->d;
+      p->seeds++;
+      p->unknown += o[i].cens == FGAP_CENS_UNKNOWN;
+      p->memory += (o[i].flags & FGAP_OBS_MEMORY) != 0;
+      p->failed += (o[i].flags & FGAP_OBS_FAILED) != 0;
+      p->missing += isnan (o[i].value) && o[i].cens != FGAP_CENS_UNKNOWN && o[i].flags == 0;
+      p->distinct += (o[i].flags & FGAP_OBS_DISTINCT) != 0;
+      if (!isnan (o[i].value))
         {
-          if (isnan (r->least))
-            ++*missed;
-          else
-            {
-              s += r->least;
-              m++;
-            }
+          s += o[i].value;
+          p->vmin = m == 0 || o[i].value < p->vmin ? o[i].value : p->vmin;
+          p->vmax = m == 0 || o[i].value > p->vmax ? o[i].value : p->vmax;
+          m++;
+          p->censored += o[i].cens == FGAP_CENS_GE || o[i].cens == FGAP_CENS_GT;
         }
     }
-  return m ? s / (double) m : NAN;
+  p->mean = m > 0 && m == p->seeds ? s / (double) m : NAN;
 }
 
-/* Mean over seeds of max_abs of the ok rows of (label, size) at (x, n). */
-static double
-mean_error (const fga_report_struct *rep, const char *label, const char *size, double x,
-            double n)
+/* Sorted distinct values, appended to v (at most k of them).  */
+static size_t
+distinct_sorted (double *v, size_t k)
 {
-  double s = 0;
+  for (size_t i = 1; i < k; i++)
+    for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--)
+      {
+        double t = v[j];
+        v[j] = v[j - 1];
+        v[j - 1] = t;
+      }
   size_t m = 0;
-  for (size_t i = 0; i < rep->nres; i++)
+  for (size_t i = 0; i < k; i++)
+    if (m == 0 || v[m - 1] != v[i])
+      v[m++] = v[i];
+  return m;
+}
+
+/* Each group's beta and n axes, from the points of its series.  */
+static int
+group_axes (fga_report_ptr rep, fga_error *err)
+{
+  for (size_t g = 0; g < rep->ngroups; g++)
     {
-      const res_row_t *r = &rep->res[i];
-      if (r->ok && r->x == x && r->n == n && strcmp (r->label, label) == 0
-          && strcmp (r->size, size) == 0)
+      fgap_group *G = &rep->groups[g];
+      size_t k = 0;
+      for (size_t i = 0; i < rep->nseries; i++)
+        k += rep->series[i].group == g ? rep->series[i].npts : 0;
+      G->xs = fgap_calloc (2 * k + 2, sizeof *G->xs, "a report's axes", err);
+      if (G->xs == NULL)
+        return FGA_ERR_NOMEM;
+      G->ns = G->xs + k + 1;
+      k = 0;
+      for (size_t i = 0; i < rep->nseries; i++)
+        for (size_t j = 0; rep->series[i].group == g && j < rep->series[i].npts; j++, k++)
+          {
+            G->xs[k] = rep->series[i].pts[j].x;
+            G->ns[k] = rep->series[i].pts[j].n;
+          }
+      G->nxs = distinct_sorted (G->xs, k);
+      G->nns = distinct_sorted (G->ns, k);
+      G->nmin = G->nns ? G->ns[0] : NAN;
+      G->nmax = G->nns ? G->ns[G->nns - 1] : NAN;
+    }
+  return FGA_OK;
+}
+
+/* Sorts the series, then the observations by (series, x, n), and reduces
+   each run to its point.  */
+static int
+make_points (fga_report_ptr rep, fga_error *err)
+{
+  size_t ns = rep->nseries;
+  size_t *rank = fgap_calloc (ns + 1, sizeof *rank, "a report's series", err);
+  if (rank == NULL)
+    return FGA_ERR_NOMEM;
+  if (ns > 1)
+    qsort (rep->series, ns, sizeof *rep->series, cmp_series);
+  for (size_t i = 0; i < ns; i++)
+    rank[rep->series[i].first] = i;      /* first: the index the obs hold */
+  for (size_t i = 0; i < rep->nobs; i++)
+    rep->obs[i].series = rank[rep->obs[i].series];
+  fgap_free (rank);
+  if (rep->nobs > 1)
+    qsort (rep->obs, rep->nobs, sizeof *rep->obs, cmp_obs);
+  rep->pts = fgap_calloc (rep->nobs + 1, sizeof *rep->pts, "a report's points", err);
+  if (rep->pts == NULL)
+    return FGA_ERR_NOMEM;
+  size_t np = 0;
+  for (size_t i = 0, j; i < rep->nobs; i = j)
+    {
+      const fgap_obs *o = &rep->obs[i];
+      for (j = i + 1; j < rep->nobs && rep->obs[j].series == o->series && rep->obs[j].x == o->x
+           && rep->obs[j].n == o->n; j++)
+        ;
+      fgap_series *s = &rep->series[o->series];
+      if (s->npts == 0)
+        s->pts = rep->pts + np;
+      make_point (&rep->pts[np++], o, j - i);
+      s->npts++;
+    }
+  return group_axes (rep, err);
+}
+
+const fgap_point *
+fgap_report_point (const fgap_series *s, double x, double n)
+{
+  for (size_t i = 0; i < s->npts; i++)
+    if (s->pts[i].x == x && s->pts[i].n == n)
+      return &s->pts[i];
+  return NULL;
+}
+
+/* --- exponents ------------------------------------------------------------- */
+
+int
+fgap_report_fitted (int q)
+{
+  return q == FGAP_Q_RANK || q == FGAP_Q_LEAST || q == FGAP_Q_RCERT || q == FGAP_Q_REMP
+         || q == FGAP_Q_POLY || q == FGAP_Q_EXACT;
+}
+
+static const char *
+quantity_name (int q)
+{
+  switch (q)
+    {
+    case FGAP_Q_RANK: return "rank";
+    case FGAP_Q_LEAST: return "least_size";
+    case FGAP_Q_RCERT: return "r_cert";
+    case FGAP_Q_REMP: return "r_emp";
+    case FGAP_Q_POLY: return "poly_time";
+    default: return "exact_time";
+    }
+}
+
+static int
+usable (const fgap_point *p)
+{
+  return p->n > 0 && isfinite (p->n) && p->mean > 0 && isfinite (p->mean);
+}
+
+/* The exponent of the k points of one beta (by n).
+
+   Which censored fits are bounds.  The least-squares slope is
+   a = sum_i w_i y_i, y_i = log mean_i, w_i = (x_i - xm) / S, x_i = log n_i,
+   xm the mean of the x_i of the fitted points, S = sum (x_i - xm)^2 > 0.  A
+   censored mean is below its true value: y_i* = y_i + delta_i, delta_i >=
+   0, so the true slope is a* = a + sum over censored i of w_i delta_i.
+   When every censored point has w_i >= 0, a* >= a: a is a lower bound.
+   When one has w_i < 0, its delta_i (unbounded: "rank >= kmax" says
+   nothing of how far above) can make a* as small as any number: no bound.
+   Hence the rule: censored points only at n above the geometric mean of
+   the fitted n.  x_i - xm is computed with an error of a few ulps of
+   max |x_i|; a point is taken above the mean only when x_i - xm exceeds
+   1e-12 (1 + |xm|), far beyond that error, so rounding can never turn a
+   negative weight into a claimed bound (a point at the mean, weight 0, is
+   then called censored: conservative).  A point with no mean because a
+   seed has no value at all (not reached in an old file) has no y_i to
+   bound: the row is censored.  */
+static void
+fit_row (fga_report_exponent *e, const fgap_point *p, size_t k, double *n, double *v)
+{
+  double xm = 0;
+  size_t m = 0, unknown = 0;
+  e->exponent = e->nmin = e->nmax = NAN;
+  e->bound = FGA_REPORT_EXACT;
+  e->distinct = 0;
+  for (size_t i = 0; i < k; i++)
+    {
+      unknown += p[i].unknown;
+      n[i] = p[i].n;
+      v[i] = usable (&p[i]) ? p[i].mean : NAN;
+      if (usable (&p[i]))
         {
-          s += r->max_abs;
+          xm += log (p[i].n);
+          e->nmin = m == 0 || p[i].n < e->nmin ? p[i].n : e->nmin;
+          e->nmax = m == 0 || p[i].n > e->nmax ? p[i].n : e->nmax;
+          e->distinct |= p[i].distinct > 0;
           m++;
         }
     }
-  return m ? s / (double) m : NAN;
-}
-
-typedef struct
-{
-  dset_t xs, ns;              /* every row axis value and every n */
-  sset_t labels, tols, ltargets, llabels;
-  /* (label, size) groups of results.csv, by label then size */
-  const res_row_t **groups;
-  size_t ngroups, capgroups;
-  /* (label, target) groups of least.csv */
-  const least_row_t **lgroups;
-  size_t nlgroups, caplgroups;
-} axes_t;
-
-static const sset_t *cmp_labels;
-
-static int
-cmp_group (const void *a, const void *b)
-{
-  const res_row_t *r = *(const res_row_t *const *) a, *s = *(const res_row_t *const *) b;
-  size_t i = sset_index (cmp_labels, r->label), j = sset_index (cmp_labels, s->label);
-  if (i != j)
-    return i < j ? -1 : 1;
-  if (r->size_num != s->size_num && !isnan (r->size_num) && !isnan (s->size_num))
-    return r->size_num < s->size_num ? -1 : 1;
-  return strcmp (r->size, s->size);
-}
-
-static void
-axes_clear (axes_t *a)
-{
-  dset_clear (&a->xs);
-  dset_clear (&a->ns);
-  sset_clear (&a->labels);
-  sset_clear (&a->tols);
-  sset_clear (&a->ltargets);
-  sset_clear (&a->llabels);
-  fgap_free (a->groups);
-  fgap_free (a->lgroups);
-  memset (a, 0, sizeof *a);
-}
-
-static int
-axes_init (axes_t *a, const fga_report_struct *rep, fga_error *err)
-{
-  memset (a, 0, sizeof *a);
-  int rc = FGA_OK;
-  for (size_t i = 0; rc == FGA_OK && i < rep->nres; i++)
-    {
-      const res_row_t *r = &rep->res[i];
-      if ((rc = dset_add (&a->xs, r->x, err)) != FGA_OK
-          || (rc = dset_add (&a->ns, r->n, err)) != FGA_OK
-          || (rc = sset_add (&a->labels, r->label, err)) != FGA_OK)
-        break;
-      size_t g;
-      for (g = 0; g < a->ngroups; g++)
-        if (strcmp (a->groups[g]->label, r->label) == 0 && strcmp (a->groups[g]->size, r->size) == 0)
-          break;
-      if (g == a->ngroups)
-        {
-          if ((rc = GROW (a->groups, a->ngroups, a->capgroups, err)) != FGA_OK)
-            break;
-          a->groups[a->ngroups++] = r;
-        }
-    }
-  for (size_t i = 0; rc == FGA_OK && i < rep->nrk; i++)
-    if ((rc = dset_add (&a->xs, rep->rk[i].x, err)) != FGA_OK
-        || (rc = dset_add (&a->ns, rep->rk[i].n, err)) != FGA_OK)
-      break;
-    else
-      rc = sset_add (&a->tols, rep->rk[i].tol, err);
-  for (size_t i = 0; rc == FGA_OK && i < rep->nls; i++)
-    {
-      const least_row_t *r = &rep->ls[i];
-      if ((rc = dset_add (&a->xs, r->x, err)) != FGA_OK
-          || (rc = dset_add (&a->ns, r->n, err)) != FGA_OK)
-        break;
-      size_t g;
-      for (g = 0; g < a->nlgroups; g++)
-        if (strcmp (a->lgroups[g]->label, r->label) == 0
-            && strcmp (a->lgroups[g]->target, r->target) == 0)
-          break;
-      if (g == a->nlgroups)
-        {
-          if ((rc = GROW (a->lgroups, a->nlgroups, a->caplgroups, err)) != FGA_OK)
-            break;
-          a->lgroups[a->nlgroups++] = r;
-        }
-    }
-  if (rc != FGA_OK)
-    {
-      axes_clear (a);
-      return rc;
-    }
-  cmp_labels = &a->labels;
-  if (a->ngroups > 1)
-    qsort (a->groups, a->ngroups, sizeof *a->groups, cmp_group);
-  return FGA_OK;
-}
-
-static int
-add_exponent (fga_report_ptr rep, const char *quantity, const char *label, const char *param,
-              double x, const double *ns, const double *v, size_t k, fga_error *err)
-{
-  if (GROW (rep->ex, rep->nex, rep->capex, err) != FGA_OK)
-    return FGA_ERR_NOMEM;
-  size_t pts = 0;
-  for (size_t i = 0; i < k; i++)
-    pts += v[i] > 0 && isfinite (v[i]);
-  /* The points a sweep left without a value are skipped, not refused; a
-     failed fit leaves the exponent NaN.  */
   fga_fit fit;
-  fga_fit_power (&fit, ns, v, k, FGA_FIT_SKIP, NULL);
-  fga_report_exponent e = { quantity, label, param, rep->x_is_B, x, fit.exponent, pts };
-  rep->ex[rep->nex++] = e;
-  return FGA_OK;
+  fga_fit_power (&fit, n, v, k, FGA_FIT_SKIP, NULL);
+  e->points = m;
+  if (unknown > 0)
+    {
+      e->bound = FGA_REPORT_CENSORED;
+      return;
+    }
+  if (isnan (fit.exponent))
+    return;
+  xm /= (double) m;
+  for (size_t i = 0; i < k; i++)
+    if (usable (&p[i]) && p[i].censored > 0)
+      e->bound = log (p[i].n) - xm > 1e-12 * (1 + fabs (xm)) && e->bound != FGA_REPORT_CENSORED
+                 ? FGA_REPORT_LOWER : FGA_REPORT_CENSORED;
+  e->exponent = e->bound == FGA_REPORT_CENSORED ? NAN : fit.exponent;
 }
 
 static int
 compute_exponents (fga_report_ptr rep, fga_error *err)
 {
-  axes_t a;
-  int rc = axes_init (&a, rep, err);
-  if (rc != FGA_OK)
-    return rc;
-  double *v = fgap_calloc (a.ns.n + 1, sizeof *v, "exponent fits", err);
-  if (v == NULL)
+  /* scratch for fit_row: a series' points at one beta are at most its points */
+  double *n = fgap_calloc (2 * rep->nobs + 2, sizeof *n, "exponent fits", err);
+  if (n == NULL)
+    return FGA_ERR_NOMEM;
+  double *v = n + rep->nobs + 1;
+  int rc = FGA_OK;
+  for (size_t i = 0; rc == FGA_OK && i < rep->nseries; i++)
     {
-      axes_clear (&a);
-      return FGA_ERR_NOMEM;
+      fgap_series *s = &rep->series[i];
+      const fgap_group *G = &rep->groups[s->group];
+      s->ex_first = rep->nex;
+      if (!fgap_report_fitted (s->q))
+        continue;
+      for (size_t a = 0, b; a < s->npts; a = b)
+        {
+          for (b = a + 1; b < s->npts && s->pts[b].x == s->pts[a].x; b++)
+            ;
+          if ((rc = FGAP_GROW (rep->ex, rep->nex, rep->capex, err)) != FGA_OK)
+            break;
+          fga_report_exponent *e = &rep->ex[rep->nex++];
+          e->quantity = quantity_name (s->q);
+          e->label = s->label;
+          e->param = s->param;
+          e->dist = G->dist;
+          e->law = G->law.text;
+          e->x_is_B = G->law.p == 0;
+          e->x = s->pts[a].x;
+          fit_row (e, s->pts + a, b - a, n, v);
+          s->nex++;
+        }
     }
-  for (size_t t = 0; rc == FGA_OK && t < a.tols.n; t++)
-    for (size_t xi = 0; rc == FGA_OK && xi < a.xs.n; xi++)
-      {
-        for (size_t j = 0; j < a.ns.n; j++)
-          v[j] = mean_rank (rep, a.tols.v[t], a.xs.v[xi], a.ns.v[j]);
-        int any = 0;
-        for (size_t j = 0; j < a.ns.n; j++)
-          any |= !isnan (v[j]);
-        if (any)
-          rc = add_exponent (rep, "rank", "", a.tols.v[t], a.xs.v[xi], a.ns.v, v, a.ns.n, err);
-      }
-  for (size_t g = 0; rc == FGA_OK && g < a.nlgroups; g++)
-    for (size_t xi = 0; rc == FGA_OK && xi < a.xs.n; xi++)
-      {
-        int any = 0;
-        for (size_t j = 0; j < a.ns.n; j++)
-          {
-            size_t missed;
-            v[j] = mean_least (rep, a.lgroups[g]->label, a.lgroups[g]->target, a.xs.v[xi],
-                               a.ns.v[j], &missed);
-            any |= !isnan (v[j]) || missed > 0;
-          }
-        if (any)
-          rc = add_exponent (rep, "least_size", a.lgroups[g]->label, a.lgroups[g]->target,
-                             a.xs.v[xi], a.ns.v, v, a.ns.n, err);
-      }
-  fgap_free (v);
-  axes_clear (&a);
+  fgap_free (n);
   return rc;
 }
+
+size_t
+fgap_report_series_exponents (const fga_report_struct *rep, const fgap_series *s,
+                              const fga_report_exponent **ex)
+{
+  *ex = rep->ex + s->ex_first;
+  return s->nex;
+}
+
+/* --- the API --------------------------------------------------------------- */
 
 int
 fga_report_read (fga_report_ptr *out, const char *dir, fga_error *err)
@@ -635,24 +899,20 @@ fga_report_read (fga_report_ptr *out, const char *dir, fga_error *err)
   fga_report_ptr rep = fgap_calloc (1, sizeof *rep, "a report", err);
   if (rep == NULL)
     return FGA_ERR_NOMEM;
-  int present, rc;
-  if ((rc = read_csv (rep, dir, "results.csv", 0, res_cols, &present, err)) == FGA_OK)
+  int present, rc = FGA_OK;
+  const char *dist = "unrecorded";
+  for (int kind = 0; rc == FGA_OK && kind < F_COUNT; kind++)
     {
-      rep->files |= present ? FGA_REPORT_RESULTS : 0;
-      rc = read_csv (rep, dir, "rank.csv", 1, rank_cols, &present, err);
+      rc = read_csv (rep, dir, kind, dist, &present, err);
+      rep->files |= present ? 1u << kind : 0;
+      if (kind == F_RESULTS && rc == FGA_OK)
+        dist = old_dist (rep);
     }
+  if (rc == FGA_OK && rep->files == 0)
+    rc = fgap_error_set (err, FGA_ERR_INPUT,
+                        "%s: none of results.csv, rank.csv, least.csv, cost.csv is there", dir);
   if (rc == FGA_OK)
-    {
-      rep->files |= present ? FGA_REPORT_RANK : 0;
-      rc = read_csv (rep, dir, "least.csv", 2, least_cols, &present, err);
-    }
-  if (rc == FGA_OK)
-    {
-      rep->files |= present ? FGA_REPORT_LEAST : 0;
-      if (rep->files == 0)
-        rc = fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: none of results.csv, rank.csv, least.csv is there", dir);
-    }
+    rc = make_points (rep, err);
   if (rc == FGA_OK)
     rc = compute_exponents (rep, err);
   if (rc != FGA_OK)
@@ -673,7 +933,10 @@ fga_report_files (const fga_report_struct *rep)
 int
 fga_report_axis_is_B (const fga_report_struct *rep)
 {
-  return rep->x_is_B;
+  for (size_t g = 0; g < rep->ngroups; g++)
+    if (rep->groups[g].law.p != 0)
+      return 0;
+  return rep->ngroups > 0;
 }
 
 size_t
@@ -702,19 +965,22 @@ fga_report_destroy (fga_report_ptr rep)
     return;
   for (size_t i = 0; i < rep->nstrs; i++)
     fgap_free (rep->strs[i]);
+  for (size_t g = 0; g < rep->ngroups; g++)
+    fgap_free (rep->groups[g].xs);
   fgap_free (rep->strs);
-  fgap_free (rep->res);
-  fgap_free (rep->rk);
-  fgap_free (rep->ls);
+  fgap_free (rep->groups);
+  fgap_free (rep->series);
+  fgap_free (rep->obs);
+  fgap_free (rep->pts);
   fgap_free (rep->ex);
   fgap_free (rep->plots);
   fgap_free (rep);
 }
 
-/* --- writing --------------------------------------------------------------- */
+/* --- shared by the writers ------------------------------------------------- */
 
-static int
-open_out (fga_atomic_file *af, const char *dir, const char *name, fga_error *err)
+int
+fgap_report_open (fga_atomic_file *af, const char *dir, const char *name, fga_error *err)
 {
   char path[4096];
   if ((size_t) snprintf (path, sizeof path, "%s/%s", dir, name) >= sizeof path)
@@ -722,513 +988,39 @@ open_out (fga_atomic_file *af, const char *dir, const char *name, fga_error *err
   return fga_atomic_open (af, path, err);
 }
 
-static const char *
-axis_name (const fga_report_struct *rep)
+const char *
+fgap_report_axis (const fgap_group *g)
 {
-  return rep->x_is_B ? "B" : "beta";
+  return g->law.p == 0 ? "B" : "beta";
 }
 
-/* Prints x as the CSV wrote it would, in short: %g keeps 0.25 as 0.25. */
-static void
-md_header (FILE *fp, const char *axis, const dset_t *ns)
+void
+fgap_report_group_title (char *buf, size_t size, const fgap_group *g)
 {
-  fprintf (fp, "| %s |", axis);
-  for (size_t j = 0; j < ns->n; j++)
-    fprintf (fp, " n = %.17g |", ns->v[j]);
-  fprintf (fp, "\n|---:|");
-  for (size_t j = 0; j < ns->n; j++)
-    fprintf (fp, "---:|");
-  fputc ('\n', fp);
-}
-
-static int
-write_error_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error *err)
-{
-  fga_atomic_file af;
-  int rc = open_out (&af, dir, "error-vs-B.md", err);
-  if (rc != FGA_OK)
-    return rc;
-  FILE *fp = af.fp;
-  fprintf (fp, "# Error against %s\n\nmax_abs error against the ground truth, mean over seeds "
-           "of the rows with status ok (— where there is none); regenerated from results.csv "
-           "by fgattn report.\n", axis_name (rep));
-  if (a->ngroups == 0)
-    fprintf (fp, "\nNo results.csv rows.\n");
-  for (size_t g = 0; g < a->ngroups; g++)
-    {
-      const res_row_t *G = a->groups[g];
-      fprintf (fp, "\n## %s, %s = %s\n\n", G->label, G->size_key, G->size);
-      md_header (fp, axis_name (rep), &a->ns);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        {
-          fprintf (fp, "| %.17g |", a->xs.v[xi]);
-          for (size_t j = 0; j < a->ns.n; j++)
-            {
-              double m = mean_error (rep, G->label, G->size, a->xs.v[xi], a->ns.v[j]);
-              if (isnan (m))
-                fprintf (fp, " — |");
-              else
-                fprintf (fp, " %.2e |", m);
-            }
-          fputc ('\n', fp);
-        }
-    }
-  return fga_atomic_commit (&af, err);
-}
-
-static int
-write_least_md (const fga_report_struct *rep, const axes_t *a, const char *dir, fga_error *err)
-{
-  fga_atomic_file af;
-  int rc = open_out (&af, dir, "least-size.md", err);
-  if (rc != FGA_OK)
-    return rc;
-  FILE *fp = af.fp;
-  int partial = 0;
-  fprintf (fp, "# Least size reaching each target\n\nMean over seeds of the least size "
-           "(degree, feature count, rank, landmarks) whose error meets the target; — when no "
-           "seed reached it; regenerated from least.csv by fgattn report.\n");
-  if (a->nlgroups == 0)
-    fprintf (fp, "\nNo least.csv rows.\n");
-  for (size_t g = 0; g < a->nlgroups; g++)
-    {
-      const least_row_t *G = a->lgroups[g];
-      fprintf (fp, "\n## %s, target %s\n\n", G->label, G->target);
-      md_header (fp, axis_name (rep), &a->ns);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        {
-          fprintf (fp, "| %.17g |", a->xs.v[xi]);
-          for (size_t j = 0; j < a->ns.n; j++)
-            {
-              size_t missed;
-              double m = mean_least (rep, G->label, G->target, a->xs.v[xi], a->ns.v[j], &missed);
-              if (isnan (m))
-                fprintf (fp, " — |");
-              else
-                {
-                  fprintf (fp, " %.4g%s |", m, missed ? "*" : "");
-                  partial |= missed > 0;
-                }
-            }
-          fputc ('\n', fp);
-        }
-    }
-  if (partial)
-    fprintf (fp, "\n\\* not reached for every seed: the mean of the seeds that reached it.\n");
-  return fga_atomic_commit (&af, err);
-}
-
-static int
-write_exponents_md (const fga_report_struct *rep, const axes_t *a, const char *dir,
-                    fga_error *err)
-{
-  fga_atomic_file af;
-  int rc = open_out (&af, dir, "exponents.md", err);
-  if (rc != FGA_OK)
-    return rc;
-  FILE *fp = af.fp;
-  fprintf (fp, "# Fitted exponents in n\n\nLeast-squares slope of log(value) against log(n) "
-           "over the n of the grid, each value the mean over seeds first: near 0 the quantity "
-           "does not grow with n (the near-linear regime), near 1 it grows like n (the "
-           "quadratic one).  Regenerated by fgattn report.\n\n");
-  /* One column per quantity, one row per axis value: the transition in one table. */
-  size_t ncol = a->tols.n + a->nlgroups;
-  if (ncol == 0)
-    fprintf (fp, "No rank.csv or least.csv rows.\n");
+  char b[96], range[96];
+  if (g->law.p == 0)
+    snprintf (b, sizeof b, "B fixed");
   else
-    {
-      fprintf (fp, "| %s |", axis_name (rep));
-      for (size_t t = 0; t < a->tols.n; t++)
-        fprintf (fp, " rank, tol %s |", a->tols.v[t]);
-      for (size_t g = 0; g < a->nlgroups; g++)
-        fprintf (fp, " least size %s, target %s |", a->lgroups[g]->label, a->lgroups[g]->target);
-      fprintf (fp, "\n|---:|");
-      for (size_t k = 0; k < ncol; k++)
-        fprintf (fp, "---:|");
-      fputc ('\n', fp);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        {
-          fprintf (fp, "| %.17g |", a->xs.v[xi]);
-          for (size_t k = 0; k < ncol; k++)
-            {
-              const char *q = k < a->tols.n ? "rank" : "least_size";
-              const char *lab = k < a->tols.n ? "" : a->lgroups[k - a->tols.n]->label;
-              const char *par = k < a->tols.n ? a->tols.v[k] : a->lgroups[k - a->tols.n]->target;
-              const fga_report_exponent *e = NULL;
-              for (size_t i = 0; i < rep->nex; i++)
-                if (rep->ex[i].x == a->xs.v[xi] && strcmp (rep->ex[i].quantity, q) == 0
-                    && strcmp (rep->ex[i].label, lab) == 0 && strcmp (rep->ex[i].param, par) == 0)
-                  e = &rep->ex[i];
-              if (e == NULL || isnan (e->exponent))
-                fprintf (fp, " — |");
-              else
-                fprintf (fp, " %.3f |", e->exponent);
-            }
-          fputc ('\n', fp);
-        }
-    }
-  return fga_atomic_commit (&af, err);
-}
-
-/* A gnuplot single-quoted string: '' stands for a quote.  */
-static void
-gp_str (FILE *fp, const char *s)
-{
-  fputc ('\'', fp);
-  for (; *s; s++)
-    {
-      if (*s == '\'')
-        fputc ('\'', fp);
-      fputc (*s, fp);
-    }
-  fputc ('\'', fp);
-}
-
-static void
-dat_value (FILE *fp, double v)
-{
-  if (isfinite (v))
-    fprintf (fp, " %.17g", v);
+    snprintf (b, sizeof b, "B = beta %s", g->law.text);
+  if (g->nmin == g->nmax)
+    snprintf (range, sizeof range, "n = %.17g", g->nmin);
   else
-    fputs (" ?", fp);
+    snprintf (range, sizeof range, "n = %.17g..%.17g", g->nmin, g->nmax);
+  snprintf (buf, size, "%s, law %s: %s, %s; %s", g->dist, g->law.text, b,
+            fga_law_regime_name (&g->law), range);
 }
 
-/* Opens NAME.dat and NAME.gp; the script's preamble is written.  The
-   outputs go to out.".png" and out.".svg", out defaulting to NAME, so that
-   a caller can send them to temporary names and rename them when done. */
-static int
-open_plot (fga_report_ptr rep, fga_atomic_file *dat, fga_atomic_file *gp, const char *dir,
-           const char *name, fga_error *err)
+void
+fgap_report_accuracy (char *buf, size_t size, const fgap_series *s)
 {
-  char f[512];
-  snprintf (f, sizeof f, "%s.dat", name);
-  int rc = open_out (dat, dir, f, err);
-  if (rc != FGA_OK)
-    return rc;
-  snprintf (f, sizeof f, "%s.gp", name);
-  if ((rc = open_out (gp, dir, f, err)) != FGA_OK)
-    {
-      fga_atomic_abort (dat);
-      return rc;
-    }
-  char *keep = rep_strdup (rep, name, err);
-  if (keep == NULL || GROW (rep->plots, rep->nplots, rep->capplots, err) != FGA_OK)
-    {
-      fga_atomic_abort (dat);
-      fga_atomic_abort (gp);
-      return FGA_ERR_NOMEM;
-    }
-  rep->plots[rep->nplots++] = keep;
-  fprintf (gp->fp, "# %s.gp -- written by fgattn report; run it in this folder: gnuplot %s.gp\n"
-           "if (!exists(\"out\")) out = '%s'\n"
-           "set datafile missing '?'\n"
-           "set key outside right top\n"
-           "set grid\n", name, name, name);
-  return FGA_OK;
-}
-
-/* The plot command list: columns 2.. of NAME.dat against column 1. */
-static void
-gp_plot_columns (FILE *fp, const char *name, size_t ncurves, const char *const *titles,
-                 const char *extra)
-{
-  for (int pass = 0; pass < 2; pass++)
-    {
-      fprintf (fp, pass == 0 ? "set terminal pngcairo noenhanced size 960,600\n"
-                             "set output out.'.png'\n"
-                             : "set terminal svg noenhanced size 960,600\n"
-                             "set output out.'.svg'\n");
-      fprintf (fp, "plot ");
-      for (size_t k = 0; k < ncurves; k++)
-        {
-          fprintf (fp, "%s'%s.dat' using 1:%zu with linespoints title ", k ? ", \\\n     " : "",
-                   name, k + 2);
-          gp_str (fp, titles[k]);
-        }
-      if (extra != NULL)
-        fprintf (fp, "%s", extra);
-      fprintf (fp, "\nunset output\n");
-    }
-}
-
-static int
-close_plot (fga_atomic_file *dat, fga_atomic_file *gp, fga_error *err)
-{
-  int rc = fga_atomic_commit (dat, err);
-  if (rc != FGA_OK)
-    {
-      fga_atomic_abort (gp);
-      return rc;
-    }
-  return fga_atomic_commit (gp, err);
-}
-
-/* Titles "n = N" for each n of the grid, in one buffer. */
-static int
-n_titles (const dset_t *ns, char ***titles, fga_error *err)
-{
-  char **t = fgap_calloc (ns->n + 1, sizeof *t + 40, "plot titles", err);
-  if (t == NULL)
-    return FGA_ERR_NOMEM;
-  char *buf = (char *) (t + ns->n + 1);
-  for (size_t j = 0; j < ns->n; j++)
-    {
-      t[j] = buf + 40 * j;
-      snprintf (t[j], 40, "n = %.17g", ns->v[j]);
-    }
-  *titles = t;
-  return FGA_OK;
-}
-
-/* Error against the axis, one curve per n, for the first few (label, size). */
-static int
-plot_errors (fga_report_ptr rep, const axes_t *a, const char *dir, char **titles,
-             fga_error *err)
-{
-  fga_atomic_file dat, gp;
-  char name[64];
-  const char *ax = axis_name (rep);
-  int rc = FGA_OK;
-  for (size_t g = 0; rc == FGA_OK && g < a->ngroups && g < MAX_PLOTS; g++)
-    {
-      const res_row_t *G = a->groups[g];
-      snprintf (name, sizeof name, "error-vs-%s-%zu", ax, g + 1);
-      if ((rc = open_plot (rep, &dat, &gp, dir, name, err)) != FGA_OK)
-        break;
-      fprintf (dat.fp, "# %s, %s = %s: mean max_abs over seeds\n# %s", G->label, G->size_key,
-               G->size, ax);
-      for (size_t j = 0; j < a->ns.n; j++)
-        fprintf (dat.fp, " n=%.17g", a->ns.v[j]);
-      fputc ('\n', dat.fp);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        {
-          fprintf (dat.fp, "%.17g", a->xs.v[xi]);
-          for (size_t j = 0; j < a->ns.n; j++)
-            {
-              double m = mean_error (rep, G->label, G->size, a->xs.v[xi], a->ns.v[j]);
-              dat_value (dat.fp, m > 0 ? m : NAN);
-            }
-          fputc ('\n', dat.fp);
-        }
-      fprintf (gp.fp, "set title ");
-      char t[512];
-      snprintf (t, sizeof t, "max_abs error against %s: %s, %s = %s (mean over seeds)", ax,
-                G->label, G->size_key, G->size);
-      gp_str (gp.fp, t);
-      fprintf (gp.fp, "\nset xlabel '%s'\nset ylabel 'max_abs error'\nset logscale y\n"
-               "set format y '%%.0e'\n", ax);
-      gp_plot_columns (gp.fp, name, a->ns.n, (const char *const *) titles, NULL);
-      rc = close_plot (&dat, &gp, err);
-    }
-  return rc;
-}
-
-/* Least size against the axis on a log scale, one curve per n. */
-static int
-plot_least (fga_report_ptr rep, const axes_t *a, const char *dir, char **titles,
-            fga_error *err)
-{
-  fga_atomic_file dat, gp;
-  char name[64];
-  const char *ax = axis_name (rep);
-  int rc = FGA_OK;
-  for (size_t g = 0; rc == FGA_OK && g < a->nlgroups && g < MAX_PLOTS; g++)
-    {
-      const least_row_t *G = a->lgroups[g];
-      snprintf (name, sizeof name, "least-size-%zu", g + 1);
-      if ((rc = open_plot (rep, &dat, &gp, dir, name, err)) != FGA_OK)
-        break;
-      fprintf (dat.fp, "# %s, target %s: mean least size over the seeds that reached it\n# %s",
-               G->label, G->target, ax);
-      for (size_t j = 0; j < a->ns.n; j++)
-        fprintf (dat.fp, " n=%.17g", a->ns.v[j]);
-      fputc ('\n', dat.fp);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        {
-          fprintf (dat.fp, "%.17g", a->xs.v[xi]);
-          for (size_t j = 0; j < a->ns.n; j++)
-            {
-              size_t missed;
-              double m = mean_least (rep, G->label, G->target, a->xs.v[xi], a->ns.v[j], &missed);
-              dat_value (dat.fp, m > 0 ? m : NAN);
-            }
-          fputc ('\n', dat.fp);
-        }
-      char t[512];
-      snprintf (t, sizeof t, "least size of %s reaching %s, against %s", G->label, G->target, ax);
-      fprintf (gp.fp, "set title ");
-      gp_str (gp.fp, t);
-      fprintf (gp.fp, "\nset xlabel '%s'\nset ylabel 'least size (log scale)'\nset logscale y\n",
-               ax);
-      gp_plot_columns (gp.fp, name, a->ns.n, (const char *const *) titles, NULL);
-      rc = close_plot (&dat, &gp, err);
-    }
-  return rc;
-}
-
-/* Numerical rank against n, one curve per axis value, with the monomial
-   counts C(d+k, k): at small beta the rank sits on these levels, which is
-   the polynomial method visible in P itself. */
-static int
-plot_rank (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
-{
-  fga_atomic_file dat, gp;
-  char name[64];
-  char **titles = NULL;
-  const char *ax = axis_name (rep);
-  int rc = FGA_OK;
-  double nmax = a->ns.n ? a->ns.v[a->ns.n - 1] : 0, dmax = 0;
-  for (size_t i = 0; i < rep->nrk; i++)
-    if (rep->rk[i].n == nmax && rep->rk[i].d > dmax)
-      dmax = rep->rk[i].d;
-  if (a->xs.n > 0)
-    {
-      titles = fgap_calloc (a->xs.n, sizeof *titles + 40, "plot titles", err);
-      if (titles == NULL)
-        rc = FGA_ERR_NOMEM;
-      else
-        for (size_t xi = 0; xi < a->xs.n; xi++)
-          {
-            titles[xi] = (char *) (titles + a->xs.n) + 40 * xi;
-            snprintf (titles[xi], 40, "%s = %.6g", ax, a->xs.v[xi]);
-          }
-    }
-  for (size_t t = 0; rc == FGA_OK && t < a->tols.n; t++)
-    {
-      snprintf (name, sizeof name, "rank-%zu", t + 1);
-      if ((rc = open_plot (rep, &dat, &gp, dir, name, err)) != FGA_OK)
-        break;
-      fprintf (dat.fp, "# numerical rank of P at tol %s, mean over seeds\n# n", a->tols.v[t]);
-      for (size_t xi = 0; xi < a->xs.n; xi++)
-        fprintf (dat.fp, " %s=%.17g", ax, a->xs.v[xi]);
-      fputc ('\n', dat.fp);
-      for (size_t j = 0; j < a->ns.n; j++)
-        {
-          fprintf (dat.fp, "%.17g", a->ns.v[j]);
-          for (size_t xi = 0; xi < a->xs.n; xi++)
-            {
-              double m = mean_rank (rep, a->tols.v[t], a->xs.v[xi], a->ns.v[j]);
-              dat_value (dat.fp, m > 0 ? m : NAN);
-            }
-          fputc ('\n', dat.fp);
-        }
-      char tt[512], extra[1024];
-      snprintf (tt, sizeof tt, "numerical rank of P, tol %s; dashed: C(d+k,k), k = 1..4, "
-                "d = %.17g (of n = %.17g)", a->tols.v[t], dmax, nmax);
-      fprintf (gp.fp, "set title ");
-      gp_str (gp.fp, tt);
-      fprintf (gp.fp, "\nset xlabel 'n'\nset ylabel 'numerical rank'\nset logscale xy\n");
-      size_t len = 0;
-      double c = 1;
-      for (int k = 1; k <= 4; k++)
-        {
-          c = c * (dmax + k) / k;    /* C(d+k, k) from C(d+k-1, k-1) */
-          len += (size_t) snprintf (extra + len, sizeof extra - len,
-                                    ", \\\n     %.17g with lines dashtype 2 lc rgb 'gray' "
-                                    "title 'C(d+%d,%d) = %.17g'", c, k, k, c);
-        }
-      gp_plot_columns (gp.fp, name, a->xs.n, (const char *const *) titles, extra);
-      rc = close_plot (&dat, &gp, err);
-    }
-  fgap_free (titles);
-  return rc;
-}
-
-/* Time against n: each label at its largest size, mean wall time over
-   seeds and axis values, with the fitted slope in the legend.  */
-static int
-plot_time (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
-{
-  if (a->labels.n == 0)
-    return FGA_OK;
-  fga_atomic_file dat, gp;
-  int rc = FGA_OK;
-  size_t nl = a->labels.n, nn = a->ns.n;
-  double *w = fgap_calloc ((nl + 1) * (nn + 1), sizeof *w, "the time plot", err);
-  char **titles = fgap_calloc (nl + 1, sizeof *titles + 256, "plot titles", err);
-  if (w == NULL || titles == NULL)
-    rc = FGA_ERR_NOMEM;
-  for (size_t l = 0; rc == FGA_OK && l < nl; l++)
-    {
-      double smax = -INFINITY;
-      for (size_t i = 0; i < rep->nres; i++)
-        if (strcmp (rep->res[i].label, a->labels.v[l]) == 0 && rep->res[i].size_num > smax)
-          smax = rep->res[i].size_num;
-      for (size_t j = 0; j < nn; j++)
-        {
-          double s = 0;
-          size_t m = 0;
-          for (size_t i = 0; i < rep->nres; i++)
-            {
-              const res_row_t *r = &rep->res[i];
-              if (r->n == a->ns.v[j] && strcmp (r->label, a->labels.v[l]) == 0
-                  && (r->size_num == smax || isinf (smax)) && isfinite (r->wall))
-                {
-                  s += r->wall;
-                  m++;
-                }
-            }
-          w[l * nn + j] = m ? s / (double) m : NAN;
-        }
-      titles[l] = (char *) (titles + nl + 1) + 256 * l;
-      fga_fit fit;
-      fga_fit_power (&fit, a->ns.v, w + l * nn, nn, FGA_FIT_SKIP, NULL);
-      snprintf (titles[l], 256, "%s (slope %.2f)", a->labels.v[l], fit.exponent);
-    }
-  if (rc == FGA_OK && (rc = open_plot (rep, &dat, &gp, dir, "time", err)) == FGA_OK)
-    {
-      fprintf (dat.fp, "# mean wall seconds of each label at its largest size\n# n");
-      for (size_t l = 0; l < nl; l++)
-        fprintf (dat.fp, " %s", a->labels.v[l]);
-      fputc ('\n', dat.fp);
-      for (size_t j = 0; j < nn; j++)
-        {
-          fprintf (dat.fp, "%.17g", a->ns.v[j]);
-          for (size_t l = 0; l < nl; l++)
-            dat_value (dat.fp, w[l * nn + j] > 0 ? w[l * nn + j] : NAN);
-          fputc ('\n', dat.fp);
-        }
-      fprintf (gp.fp, "set title 'wall time against n, each method at its largest size; "
-               "slope: least-squares fit of log time against log n'\n"
-               "set xlabel 'n'\nset ylabel 'seconds'\nset logscale xy\n");
-      gp_plot_columns (gp.fp, "time", nl, (const char *const *) titles, NULL);
-      rc = close_plot (&dat, &gp, err);
-    }
-  fgap_free (w);
-  fgap_free (titles);
-  return rc;
-}
-
-/* The plots, each as NAME.dat and NAME.gp (see fga_report_write).  */
-static int
-write_plots (fga_report_ptr rep, const axes_t *a, const char *dir, fga_error *err)
-{
-  char **titles = NULL;
-  int rc = n_titles (&a->ns, &titles, err);
-  if (rc == FGA_OK)
-    rc = plot_errors (rep, a, dir, titles, err);
-  if (rc == FGA_OK)
-    rc = plot_least (rep, a, dir, titles, err);
-  fgap_free (titles);
-  if (rc == FGA_OK)
-    rc = plot_rank (rep, a, dir, err);
-  if (rc == FGA_OK)
-    rc = plot_time (rep, a, dir, err);
-  return rc;
+  snprintf (buf, size, "%s%s", s->param,
+            s->acc_power > 0 ? " (1/poly(n))" : s->acc_power == 0 ? " (fixed)" : "");
 }
 
 int
 fga_report_write (fga_report_ptr rep, const char *dir, fga_error *err)
 {
-  axes_t a;
-  int rc = axes_init (&a, rep, err);
-  if (rc != FGA_OK)
-    return rc;
   rep->nplots = 0;
-  if ((rc = write_error_md (rep, &a, dir, err)) == FGA_OK
-      && (rc = write_least_md (rep, &a, dir, err)) == FGA_OK
-      && (rc = write_exponents_md (rep, &a, dir, err)) == FGA_OK)
-    rc = write_plots (rep, &a, dir, err);
-  axes_clear (&a);
-  return rc;
+  int rc = fgap_report_tables (rep, dir, err);
+  return rc != FGA_OK ? rc : fgap_report_plots (rep, dir, err);
 }

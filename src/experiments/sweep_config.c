@@ -1,30 +1,31 @@
 /* fga_sweep_config -- reads and validates the INI configuration of a sweep */
 
-#include "core/fga-impl.h"
+#include "experiments/sweep-impl.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <float.h>
 #include <limits.h>
 #include <stdint.h>
-#include <unistd.h>
 
 /* The file is read and split by the configuration reader shared with the
    hardness experiment (src/core/config_file.c: UTF-8 and control
    characters checked, inih for keys, values and comments, no line length
    limit, "FILE:LINE: what" in every message); this file gives the
-   sections and keys their meaning.  */
+   sections and keys their meaning, and sweep_check.c checks the sizes and
+   the memory of the whole grid.  */
 
-enum sec_kind { SEC_NONE, SEC_GRID, SEC_TRUTH, SEC_RANK, SEC_METHOD };
+enum sec_kind { SEC_NONE, SEC_GRID, SEC_TRUTH, SEC_RANK, SEC_COST, SEC_METHOD };
 
 /* Keys of each section; their order indexes the `seen' line arrays.  */
 static const char *const grid_keys[]
-  = { "n", "d", "dv", "beta", "B", "Bv", "dist", "tau", "seeds", NULL };
-enum { G_N, G_D, G_DV, G_BETA, G_B, G_BV, G_DIST, G_TAU, G_SEEDS, G_COUNT };
+  = { "n", "d", "dv", "law", "beta", "B", "Bv", "dist", "tau", "seeds", NULL };
+enum { G_N, G_D, G_DV, G_LAW, G_BETA, G_B, G_BV, G_DIST, G_TAU, G_SEEDS, G_COUNT };
 static const char *const truth_keys[] = { "mpfr_max_n", "prec", NULL };
 enum { T_MPFR_MAX_N, T_PREC, T_COUNT };
-static const char *const rank_keys[] = { "tol", "max_n", NULL };
-enum { R_TOL, R_MAX_N, R_COUNT };
+static const char *const rank_keys[] = { "tol", "algo", "dense_max_n", "max_n", "kmax", NULL };
+enum { R_TOL, R_ALGO, R_DENSE_MAX_N, R_MAX_N, R_KMAX, R_COUNT };
+static const char *const cost_keys[]
+  = { "eps", "basis", "gmax", "poly_max_bytes", "exact", NULL };
+enum { C_EPS, C_BASIS, C_GMAX, C_BYTES, C_EXACT, C_COUNT };
 static const char *const method_keys[]
   = { "spec", "size", "sizes", "targets", "max_size", NULL };
 enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_COUNT };
@@ -33,6 +34,10 @@ enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_COUNT };
    --prec' allows; the sweep lets Ziv's strategy go to 4 prec.  */
 #define PREC_MAX 1048576
 
+/* The largest poly_max_bytes: poly's budget= parameter, which it is
+   passed as, stops at 2^62.  */
+#define POLY_BYTES_MAX 0x1p62
+
 typedef struct
 {
   fga_sweep_config *cfg;
@@ -40,9 +45,9 @@ typedef struct
   int lineno;                  /* the line of the key being read */
 
   enum sec_kind kind;          /* the section being read */
-  int grid_line, truth_line, rank_line;   /* header lines, 0 when absent */
+  int grid_line, truth_line, rank_line, cost_line;   /* header lines, 0 when absent */
   int method_line[FGA_SWEEP_MAX_METHODS];
-  int grid_seen[G_COUNT], truth_seen[T_COUNT], rank_seen[R_COUNT];
+  int grid_seen[G_COUNT], truth_seen[T_COUNT], rank_seen[R_COUNT], cost_seen[C_COUNT];
   int method_seen[FGA_SWEEP_MAX_METHODS][M_COUNT];
 } parse_t;
 
@@ -78,26 +83,28 @@ enter_section (fgap_ini *ini, const char *name)
   parse_t *p = ini->user;
   p->lineno = ini->line;
   p->kind = SEC_NONE;
-  int *line = NULL;
-  if (strcmp (name, "grid") == 0)
-    p->kind = SEC_GRID, line = &p->grid_line;
-  else if (strcmp (name, "truth") == 0)
-    p->kind = SEC_TRUTH, line = &p->truth_line;
-  else if (strcmp (name, "rank") == 0)
-    p->kind = SEC_RANK, line = &p->rank_line;
-  if (line != NULL)
-    {
-      if (*line != 0)
-        return fail (p, p->lineno, FGA_ERR_INPUT, "section [%s] repeated (first at line %d)",
-                     name, *line);
-      *line = p->lineno;
-      return FGA_OK;
-    }
+  static const struct { const char *name; enum sec_kind kind; size_t line; } plain[] = {
+    { "grid", SEC_GRID, offsetof (parse_t, grid_line) },
+    { "truth", SEC_TRUTH, offsetof (parse_t, truth_line) },
+    { "rank", SEC_RANK, offsetof (parse_t, rank_line) },
+    { "cost", SEC_COST, offsetof (parse_t, cost_line) },
+  };
+  for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
+    if (strcmp (name, plain[k].name) == 0)
+      {
+        int *line = (int *) ((char *) p + plain[k].line);
+        if (*line != 0)
+          return fail (p, p->lineno, FGA_ERR_INPUT, "section [%s] repeated (first at line %d)",
+                       name, *line);
+        *line = p->lineno;
+        p->kind = plain[k].kind;
+        return FGA_OK;
+      }
 
   if (strncmp (name, "method", 6) != 0
       || (name[6] != '\0' && !isspace ((unsigned char) name[6])))
     return fail (p, p->lineno, FGA_ERR_INPUT, "unknown section [%s] (expected [grid], [truth], "
-                 "[rank] or [method LABEL])", name);
+                 "[rank], [cost] or [method LABEL])", name);
   const char *label = skip_space (name + 6);
   fga_sweep_config *cfg = p->cfg;
   if (*label == '\0')
@@ -160,15 +167,24 @@ squeeze (char *buf, size_t size, const char *text)
   return 0;
 }
 
+/* [s, s + len) as a string in buf; -1 when it is empty or does not fit.  */
+static int
+copy_text (char *buf, size_t size, const char *s, size_t len)
+{
+  if (len == 0 || len >= size)
+    return -1;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  return 0;
+}
+
 /* A finite double filling all of [s, s + len).  */
 static int
 parse_real (const char *s, size_t len, double *x)
 {
   char buf[128];
-  if (len == 0 || len >= sizeof buf)
+  if (copy_text (buf, sizeof buf, s, len) != 0)
     return -1;
-  memcpy (buf, s, len);
-  buf[len] = '\0';
   /* fgattn/core.h's strict reader: no hexadecimal, inf, nan, overflow */
   return fga_parse_real (x, buf, -INFINITY, INFINITY, 0, "", NULL) == FGA_OK ? 0 : -1;
 }
@@ -181,10 +197,8 @@ parse_whole (const char *s, size_t len, unsigned long long max, unsigned long lo
 {
   char buf[128];
   unsigned long w;
-  if (len == 0 || len >= sizeof buf)
+  if (copy_text (buf, sizeof buf, s, len) != 0)
     return -1;
-  memcpy (buf, s, len);
-  buf[len] = '\0';
   if (fga_parse_ulong (&w, buf, 0, max < ULONG_MAX ? (unsigned long) max : ULONG_MAX, "", NULL)
       != FGA_OK)
     return -1;
@@ -192,10 +206,27 @@ parse_whole (const char *s, size_t len, unsigned long long max, unsigned long lo
   return 0;
 }
 
-/* Splits a comma-separated list into items, surrounding whitespace
-   trimmed; calls item (p, line, key, index, start, len, out) on each.  */
+/* A whole number, or a power of two written 2^K, filling [s, s + len), at
+   most max.  */
+static int
+parse_whole_pow2 (const char *s, size_t len, unsigned long long max, unsigned long long *v)
+{
+  unsigned long long k;
+  if (len > 2 && s[0] == '2' && s[1] == '^')
+    {
+      if (parse_whole (s + 2, len - 2, 63, &k) != 0 || (1ULL << k) > max)
+        return -1;
+      *v = 1ULL << k;
+      return 0;
+    }
+  return parse_whole (s, len, max, v);
+}
+
+/* Splits a comma-separated list into items, surrounding white space
+   trimmed; calls item (p, line, key, start, len, out, &count) on each,
+   which appends its values to out.  */
 typedef int (*item_fn) (parse_t *p, int line, const char *key, const char *s, size_t len,
-                        size_t idx, void *out);
+                        void *out, size_t *count);
 
 static int
 parse_list (parse_t *p, int line, const char *key, const char *value, item_fn item,
@@ -214,12 +245,8 @@ parse_list (parse_t *p, int line, const char *key, const char *value, item_fn it
         end--;
       if (end == s)
         return fail (p, line, FGA_ERR_INPUT, "%s: empty item in the list '%s'", key, value);
-      if (k == FGA_SWEEP_MAX_LIST)
-        return fail (p, line, FGA_ERR_INPUT, "%s: too many values (at most %d)", key,
-                     FGA_SWEEP_MAX_LIST);
-      if (item (p, line, key, s, (size_t) (end - s), k, out) != FGA_OK)
+      if (item (p, line, key, s, (size_t) (end - s), out, &k) != FGA_OK)
         return p->ini.rc;
-      k++;
       if (comma == NULL)
         break;
       s = comma + 1;
@@ -228,26 +255,97 @@ parse_list (parse_t *p, int line, const char *key, const char *value, item_fn it
   return FGA_OK;
 }
 
+/* Room for one more value after `count' of them.  */
 static int
-item_n (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx, void *out)
+room (parse_t *p, int line, const char *key, size_t count)
 {
-  unsigned long long v;
-  if (parse_whole (s, len, SIZE_MAX, &v) != 0 || v < 2)
-    return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a whole number >= 2", key,
-                 (int) len, s);
-  ((size_t *) out)[idx] = (size_t) v;
+  if (count < FGA_SWEEP_MAX_LIST)
+    return FGA_OK;
+  return fail (p, line, FGA_ERR_INPUT, "%s: too many values (at most %d)", key,
+               FGA_SWEEP_MAX_LIST);
+}
+
+/* A value equal to an earlier one: two cells (or rows) with one id.  */
+static int
+repeated (parse_t *p, int line, const char *key, const char *s, size_t len)
+{
+  return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is given twice (every value of a list "
+               "makes cells of its own, with their own id)", key, (int) len, s);
+}
+
+/* n: whole numbers >= 2, powers of two 2^K, and ranges of powers of two
+   "2^8 .. 2^14" (every power of two from one end to the other).  */
+static int
+add_n (parse_t *p, int line, const char *key, size_t v, size_t *out, size_t *count)
+{
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (out[k] == v)
+      {
+        char what[64];
+        snprintf (what, sizeof what, "%zu", v);
+        return repeated (p, line, key, what, strlen (what));
+      }
+  out[(*count)++] = v;
   return FGA_OK;
 }
 
 static int
-item_positive (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
-               void *out)
+item_n (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+        size_t *count)
 {
-  double x;
+  static const char forms[] = "a whole number >= 2, a power of two 2^K or a range of powers "
+    "of two 2^A .. 2^B";
+  char buf[128];
+  unsigned long long lo, hi;
+  if (copy_text (buf, sizeof buf, s, len) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not %s", key, (int) len, s, forms);
+  char *dots = strstr (buf, "..");
+  if (dots == NULL)
+    {
+      if (parse_whole_pow2 (buf, len, SIZE_MAX, &lo) != 0 || lo < 2)
+        return fail (p, line, FGA_ERR_INPUT, "%s: '%s' is not %s", key, buf, forms);
+      return add_n (p, line, key, (size_t) lo, out, count);
+    }
+  const char *a = buf, *b = skip_space (dots + 2);
+  char *ea = dots;
+  while (ea > a && isspace ((unsigned char) ea[-1]))
+    ea--;
+  if (parse_whole_pow2 (a, (size_t) (ea - a), SIZE_MAX, &lo) != 0
+      || parse_whole_pow2 (b, strlen (b), SIZE_MAX, &hi) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "%s: '%s' is not %s", key, buf, forms);
+  if (lo < 2 || (lo & (lo - 1)) != 0 || (hi & (hi - 1)) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "%s: the range '%s' must go from a power of two >= 2 "
+                 "to another", key, buf);
+  if (lo > hi)
+    return fail (p, line, FGA_ERR_INPUT, "%s: the range '%s' is empty (its first end is above "
+                 "its last)", key, buf);
+  for (unsigned long long v = lo;; v *= 2)
+    {
+      if (add_n (p, line, key, (size_t) v, out, count) != FGA_OK)
+        return p->ini.rc;
+      if (v == hi)
+        break;
+    }
+  return FGA_OK;
+}
+
+/* beta and B: positive finite numbers.  */
+static int
+item_positive (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+               size_t *count)
+{
+  double x, *v = out;
   if (parse_real (s, len, &x) != 0 || !(x > 0))
     return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a positive finite number", key,
                  (int) len, s);
-  ((double *) out)[idx] = x;
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (v[k] == x)
+      return repeated (p, line, key, s, len);
+  v[(*count)++] = x;
   return FGA_OK;
 }
 
@@ -255,51 +353,114 @@ item_positive (parse_t *p, int line, const char *key, const char *s, size_t len,
    is not a size but, for poly's deg, strided's l and others, "choose for
    me").  */
 static int
-item_size (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
-           void *out)
+item_size (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+           size_t *count)
 {
   double x;
   if (parse_real (s, len, &x) != 0 || !(x >= 1))
     return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a finite number >= 1", key,
                  (int) len, s);
-  ((double *) out)[idx] = x;
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  ((double *) out)[(*count)++] = x;
   return FGA_OK;
 }
 
 /* Seeds stop at 2^63 - 1: instance.json records them as JSON integers.  */
 static int
-item_seed (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
-           void *out)
+item_seed (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+           size_t *count)
 {
   unsigned long long v;
   unsigned long long max = ULONG_MAX < INT64_MAX ? ULONG_MAX : INT64_MAX;
+  unsigned long *seeds = out;
   if (parse_whole (s, len, max, &v) != 0)
     return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not a whole number from 0 to %llu",
                  key, (int) len, s, max);
-  ((unsigned long *) out)[idx] = (unsigned long) v;
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (seeds[k] == v)
+      return repeated (p, line, key, s, len);
+  seeds[(*count)++] = (unsigned long) v;
   return FGA_OK;
 }
 
+/* Laws of n (fgattn/core.h), equal when their normalised texts are.  */
 static int
-item_tol (parse_t *p, int line, const char *key, const char *s, size_t len, size_t idx,
-          void *out)
+item_law (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+          size_t *count)
 {
-  double x;
-  if (len == 3 && strncmp (s, "1/n", 3) == 0)
-    x = -1;                    /* resolved per n by the sweep */
-  else if (parse_real (s, len, &x) != 0 || !(x > 0))
-    return fail (p, line, FGA_ERR_INPUT, "%s: '%.*s' is not 1/n or a positive finite number",
-                 key, (int) len, s);
-  ((double *) out)[idx] = x;
+  char buf[128];
+  fga_law law, *laws = out;
+  fga_error sub;
+  fga_error_init (&sub);
+  if (copy_text (buf, sizeof buf, s, len) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "%s '%.64s...': too long for a law", key, s);
+  if (fga_law_parse (&law, buf, key, &sub) != FGA_OK)
+    return fail (p, line, FGA_ERR_INPUT, "%s", sub.msg);
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (strcmp (laws[k].text, law.text) == 0)
+      return repeated (p, line, key, law.text, strlen (law.text));
+  laws[(*count)++] = law;
   return FGA_OK;
 }
 
-/* One whole number in [min, max].  */
+/* Accuracies (fgattn/core.h): a number or n^-C; equal ones are refused.  */
+static int
+item_accuracy (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+               size_t *count)
+{
+  char buf[128];
+  fga_accuracy acc, *accs = out;
+  fga_error sub;
+  fga_error_init (&sub);
+  if (copy_text (buf, sizeof buf, s, len) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "%s '%.64s...': too long for an accuracy", key, s);
+  if (fga_accuracy_parse (&acc, buf, key, &sub) != FGA_OK)
+    return fail (p, line, FGA_ERR_INPUT, "%s", sub.msg);
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (accs[k].power == acc.power && accs[k].value == acc.value)
+      return repeated (p, line, key, s, len);
+  accs[(*count)++] = acc;
+  return FGA_OK;
+}
+
+/* Entry laws of the instances (fgattn/io.h); "none" cannot be drawn.  */
+static int
+item_dist (parse_t *p, int line, const char *key, const char *s, size_t len, void *out,
+           size_t *count)
+{
+  char buf[64];
+  fga_dist dist, *dists = out;
+  fga_error sub;
+  fga_error_init (&sub);
+  if (copy_text (buf, sizeof buf, s, len) != 0 || fga_dist_parse (&dist, buf, &sub) != FGA_OK
+      || dist == FGA_DIST_NONE)
+    {
+      if (sub.code == FGA_OK)
+        snprintf (sub.msg, sizeof sub.msg, "unknown distribution '%.*s'", (int) len, s);
+      return fail (p, line, FGA_ERR_INPUT, "%s: %s", key, sub.msg);
+    }
+  if (room (p, line, key, *count) != FGA_OK)
+    return p->ini.rc;
+  for (size_t k = 0; k < *count; k++)
+    if (dists[k] == dist)
+      return repeated (p, line, key, s, len);
+  dists[(*count)++] = dist;
+  return FGA_OK;
+}
+
+/* One whole number in [min, max], or a power of two 2^K.  */
 static int
 parse_one_whole (parse_t *p, int line, const char *key, const char *value,
                  unsigned long long min, unsigned long long max, unsigned long long *v)
 {
-  if (parse_whole (value, strlen (value), max, v) != 0 || *v < min)
+  if (parse_whole_pow2 (value, strlen (value), max, v) != 0 || *v < min)
     return fail (p, line, FGA_ERR_INPUT, "%s: '%s' is not a whole number from %llu to %llu",
                  key, value, min, max);
   return FGA_OK;
@@ -371,6 +532,26 @@ fail_with (parse_t *p, int line, const char *key, const fga_error *sub)
                sub->msg);
 }
 
+/* beta, B and law: B = beta f(n) for each law f, or absolute bounds B,
+   which are beta under the law 1.  */
+static int
+bound_key (parse_t *p, int k, const char *name, const char *value)
+{
+  fga_sweep_config *cfg = p->cfg;
+  int line = p->lineno;
+  if (p->grid_seen[G_B] != 0 && (p->grid_seen[G_BETA] != 0 || p->grid_seen[G_LAW] != 0))
+    return fail (p, line, FGA_ERR_INPUT, "give exactly one of beta (B = beta f(n), f each "
+                 "law) and B (absolute bounds: the law 1)");
+  if (k == G_LAW)
+    return parse_list (p, line, name, value, item_law, cfg->laws, &cfg->nlaws);
+  if (k == G_B)
+    {
+      fga_law_parse (&cfg->laws[0], "1", "law", NULL);
+      cfg->nlaws = 1;
+    }
+  return parse_list (p, line, name, value, item_positive, cfg->b, &cfg->nb);
+}
+
 static int
 grid_key (parse_t *p, const char *name, const char *value)
 {
@@ -379,7 +560,8 @@ grid_key (parse_t *p, const char *name, const char *value)
   fga_error sub;
   fga_error_init (&sub);
   unsigned long long v;
-  switch (claim_key (p, "grid", grid_keys, p->grid_seen, name))
+  int k = claim_key (p, "grid", grid_keys, p->grid_seen, name);
+  switch (k)
     {
     case G_N:
       return parse_list (p, line, name, value, item_n, cfg->n, &cfg->nn);
@@ -395,13 +577,10 @@ grid_key (parse_t *p, const char *name, const char *value)
         return p->ini.rc;
       cfg->dv_fixed = (size_t) v;
       return FGA_OK;
+    case G_LAW:
     case G_BETA:
     case G_B:
-      if (p->grid_seen[G_BETA] != 0 && p->grid_seen[G_B] != 0)
-        return fail (p, line, FGA_ERR_INPUT,
-                     "give exactly one of beta (B = beta sqrt(ln n)) and B (absolute)");
-      cfg->use_beta = strcmp (name, "beta") == 0;
-      return parse_list (p, line, name, value, item_positive, cfg->b, &cfg->nb);
+      return bound_key (p, k, name, value);
     case G_BV:
       if (strcmp (value, "B") == 0)
         {
@@ -413,16 +592,7 @@ grid_key (parse_t *p, const char *name, const char *value)
                      value);
       return FGA_OK;
     case G_DIST:
-      if (strcmp (value, "none") == 0 || fga_dist_parse (&cfg->dist, value, &sub) != FGA_OK
-          || cfg->dist == FGA_DIST_NONE)
-        {
-          if (sub.code == FGA_OK)
-            snprintf (sub.msg, sizeof sub.msg,
-                      "unknown distribution '%s': expected uniform, rademacher or gaussian",
-                      value);
-          return fail_with (p, line, name, &sub);
-        }
-      return FGA_OK;
+      return parse_list (p, line, name, value, item_dist, cfg->dists, &cfg->ndists);
     case G_TAU:
       if (fga_tau_parse (&cfg->tau, value, &sub) != FGA_OK)
         return fail_with (p, line, name, &sub);
@@ -461,14 +631,79 @@ rank_key (parse_t *p, const char *name, const char *value)
 {
   fga_sweep_config *cfg = p->cfg;
   unsigned long long v;
+  int line = p->lineno;
   switch (claim_key (p, "rank", rank_keys, p->rank_seen, name))
     {
     case R_TOL:
-      return parse_list (p, p->lineno, name, value, item_tol, cfg->tol, &cfg->ntol);
+      return parse_list (p, line, name, value, item_accuracy, cfg->tol, &cfg->ntol);
+    case R_ALGO:
+      if (strcmp (value, "dense") == 0)
+        cfg->rank_algo = FGA_SWEEP_RANK_DENSE;
+      else if (strcmp (value, "randomized") == 0)
+        cfg->rank_algo = FGA_SWEEP_RANK_RANDOMIZED;
+      else if (strcmp (value, "auto") == 0)
+        cfg->rank_algo = FGA_SWEEP_RANK_AUTO;
+      else
+        return fail (p, line, FGA_ERR_INPUT, "algo: '%s' is not dense, randomized or auto",
+                     value);
+      return FGA_OK;
+    case R_DENSE_MAX_N:
+      if (parse_one_whole (p, line, name, value, 0, SIZE_MAX, &v) == FGA_OK)
+        cfg->rank_dense_max_n = (size_t) v;
+      return p->ini.rc;
     case R_MAX_N:
-      if (parse_one_whole (p, p->lineno, name, value, 0, SIZE_MAX, &v) == FGA_OK)
+      if (parse_one_whole (p, line, name, value, 0, SIZE_MAX, &v) == FGA_OK)
         cfg->rank_max_n = (size_t) v;
       return p->ini.rc;
+    case R_KMAX:
+      if (parse_one_whole (p, line, name, value, 1, SIZE_MAX, &v) == FGA_OK)
+        cfg->rank_kmax = (size_t) v;
+      return p->ini.rc;
+    default:
+      return p->ini.rc;
+    }
+}
+
+/* A method spec, or [cost]'s exact: 1 to 511 characters.  */
+static int
+copy_spec (parse_t *p, int line, const char *key, char *spec, size_t size, const char *value)
+{
+  if (*value == '\0' || strlen (value) >= size)
+    return fail (p, line, FGA_ERR_INPUT, "%s: must be a method string of 1 to %zu characters",
+                 key, size - 1);
+  strcpy (spec, value);
+  return FGA_OK;
+}
+
+static int
+cost_key (parse_t *p, const char *name, const char *value)
+{
+  fga_sweep_cost *cost = &p->cfg->cost;
+  int line = p->lineno;
+  unsigned long long v;
+  fga_error sub;
+  fga_error_init (&sub);
+  switch (claim_key (p, "cost", cost_keys, p->cost_seen, name))
+    {
+    case C_EPS:
+      return parse_list (p, line, name, value, item_accuracy, cost->eps, &cost->neps);
+    case C_BASIS:
+      if (fga_basis_parse (&cost->basis, value, &sub) != FGA_OK)
+        return fail_with (p, line, name, &sub);
+      return FGA_OK;
+    case C_GMAX:
+      if (parse_one_whole (p, line, name, value, 1, FGA_EXPFIT_GMAX, &v) == FGA_OK)
+        cost->gmax = (long) v;
+      return p->ini.rc;
+    case C_BYTES:
+      if (parse_whole_pow2 (value, strlen (value), (unsigned long long) POLY_BYTES_MAX, &v) != 0
+          || v < 1)
+        return fail (p, line, FGA_ERR_INPUT, "poly_max_bytes: '%s' is not a whole number or a "
+                     "power of two 2^K from 1 to 2^62", value);
+      cost->poly_max_bytes = (double) v;
+      return FGA_OK;
+    case C_EXACT:
+      return copy_spec (p, line, name, cost->exact, sizeof cost->exact, value);
     default:
       return p->ini.rc;
     }
@@ -485,11 +720,7 @@ method_key (parse_t *p, const char *name, const char *value)
   switch (claim_key (p, section, method_keys, p->method_seen[i], name))
     {
     case M_SPEC:
-      if (*value == '\0' || strlen (value) >= sizeof m->spec)
-        return fail (p, line, FGA_ERR_INPUT, "spec: must be a method string of 1 to %zu "
-                     "characters", sizeof m->spec - 1);
-      strcpy (m->spec, value);
-      return FGA_OK;
+      return copy_spec (p, line, name, m->spec, sizeof m->spec, value);
     case M_SIZE:
       if (*value == '\0' || strlen (value) >= sizeof m->size_key
           || strpbrk (value, "=,: \t") != NULL)
@@ -499,11 +730,16 @@ method_key (parse_t *p, const char *name, const char *value)
     case M_SIZES:
       return parse_list (p, line, name, value, item_size, m->sizes, &m->nsizes);
     case M_TARGETS:
-      return parse_list (p, line, name, value, item_positive, m->targets, &m->ntargets);
+      return parse_list (p, line, name, value, item_accuracy, m->targets, &m->ntargets);
     case M_MAX_SIZE:
+      if (strcmp (value, "n") == 0)
+        {
+          m->max_size_n = 1;
+          return FGA_OK;
+        }
       if (parse_real (value, strlen (value), &m->max_size) != 0 || !(m->max_size > 0))
-        return fail (p, line, FGA_ERR_INPUT, "max_size: '%s' is not a positive finite number",
-                     value);
+        return fail (p, line, FGA_ERR_INPUT, "max_size: '%s' is not n or a positive finite "
+                     "number", value);
       return FGA_OK;
     default:
       return p->ini.rc;
@@ -523,6 +759,8 @@ key_value (fgap_ini *ini, const char *name, const char *value)
       return truth_key (p, name, value);
     case SEC_RANK:
       return rank_key (p, name, value);
+    case SEC_COST:
+      return cost_key (p, name, value);
     case SEC_METHOD:
       return method_key (p, name, value);
     default:                   /* after a refused header: the parse has stopped */
@@ -533,24 +771,28 @@ key_value (fgap_ini *ini, const char *name, const char *value)
 /* ---------------------------------------------------------------- */
 /* Checks needing the whole file.  */
 
-/* Tries spec, with key=value appended when key is not NULL, through the
+/* Tries spec, with key=value appended when key is not NULL (the value
+   written as the sweep writes it when it runs the method), through the
    method registry, so that a bad method fails here with its line rather
-   than in the middle of a sweep.  */
+   than in the middle of a sweep.  what names it in the message.  */
 static int
-check_spec (parse_t *p, int line, const fga_sweep_method *m, const char *key, double value)
+check_spec (parse_t *p, int line, const char *what, const char *spec0, const char *key,
+            double value)
 {
-  char spec[sizeof m->spec + 128];
+  char spec[1024], v[64];
   if (key != NULL)
-    snprintf (spec, sizeof spec, "%s%s%s=%.17g", m->spec, strchr (m->spec, ':') ? "," : ":",
-              key, value);
+    {
+      fgap_format_shortest (v, sizeof v, value);
+      snprintf (spec, sizeof spec, "%s%s%s=%s", spec0, strchr (spec0, ':') ? "," : ":", key, v);
+    }
   else
-    snprintf (spec, sizeof spec, "%s", m->spec);
+    snprintf (spec, sizeof spec, "%s", spec0);
   fga_error sub;
   fga_error_init (&sub);
   fga_method meth = fga_method_create (spec, &sub);
   if (meth == NULL)
-    return fail (p, line, sub.code != FGA_OK ? sub.code : FGA_ERR_INPUT,
-                 "[method %s]: %s", m->label, sub.msg);
+    return fail (p, line, sub.code != FGA_OK ? sub.code : FGA_ERR_INPUT, "%s: %s", what,
+                 sub.msg);
   fga_method_destroy (meth);
   return FGA_OK;
 }
@@ -571,254 +813,89 @@ spec_sets (const char *spec, const char *key)
   return 0;
 }
 
+/* The upper end of the search, max_size: not below the largest size when
+   a number; when n, a size the method takes at every n of the grid.  */
+static int
+check_max_size (parse_t *p, size_t i, const char *what, double largest)
+{
+  const fga_sweep_method *m = &p->cfg->methods[i];
+  int line = p->method_seen[i][M_MAX_SIZE];
+  if (m->max_size_n)
+    {
+      for (size_t k = 0; k < p->cfg->nn; k++)
+        if (check_spec (p, line, what, m->spec, m->size_key, (double) p->cfg->n[k]) != FGA_OK)
+          return p->ini.rc;
+      return FGA_OK;
+    }
+  if (m->max_size < largest)
+    return fail (p, line, FGA_ERR_INPUT, "%s: max_size %.17g is below the largest size %.17g",
+                 what, m->max_size, largest);
+  return check_spec (p, line, what, m->spec, m->size_key, m->max_size);
+}
+
 static int
 check_method (parse_t *p, size_t i)
 {
   const fga_sweep_method *m = &p->cfg->methods[i];
   const int *seen = p->method_seen[i];
+  char what[80];
+  snprintf (what, sizeof what, "[method %s]", m->label);
   if (seen[M_SPEC] == 0)
-    return fail (p, p->method_line[i], FGA_ERR_INPUT, "[method %s] needs spec", m->label);
-  if (check_spec (p, seen[M_SPEC], m, NULL, 0) != FGA_OK)
+    return fail (p, p->method_line[i], FGA_ERR_INPUT, "%s needs spec", what);
+  if (check_spec (p, seen[M_SPEC], what, m->spec, NULL, 0) != FGA_OK)
     return p->ini.rc;
   if (m->size_key[0] == '\0')
     {
       int bad = seen[M_SIZES] ? M_SIZES : seen[M_TARGETS] ? M_TARGETS
         : seen[M_MAX_SIZE] ? M_MAX_SIZE : -1;
       if (bad >= 0)
-        return fail (p, seen[bad], FGA_ERR_INPUT, "[method %s]: %s needs size (the parameter "
-                     "that is swept)", m->label, method_keys[bad]);
+        return fail (p, seen[bad], FGA_ERR_INPUT, "%s: %s needs size (the parameter that is "
+                     "swept)", what, method_keys[bad]);
       return FGA_OK;
     }
   if (spec_sets (m->spec, m->size_key))
-    return fail (p, seen[M_SPEC], FGA_ERR_INPUT, "[method %s]: spec sets '%s', which is the "
-                 "swept size parameter", m->label, m->size_key);
+    return fail (p, seen[M_SPEC], FGA_ERR_INPUT, "%s: spec sets '%s', which is the swept size "
+                 "parameter", what, m->size_key);
   if (seen[M_TARGETS] && !seen[M_MAX_SIZE])
-    return fail (p, seen[M_TARGETS], FGA_ERR_INPUT, "[method %s]: targets need max_size (the "
-                 "upper end of the search)", m->label);
+    return fail (p, seen[M_TARGETS], FGA_ERR_INPUT, "%s: targets need max_size (the upper "
+                 "end of the search: a number, or n)", what);
   double largest = 0;
   for (size_t k = 0; k < m->nsizes; k++)
     {
       if (m->sizes[k] > largest)
         largest = m->sizes[k];
-      if (check_spec (p, seen[M_SIZES], m, m->size_key, m->sizes[k]) != FGA_OK)
+      if (check_spec (p, seen[M_SIZES], what, m->spec, m->size_key, m->sizes[k]) != FGA_OK)
         return p->ini.rc;
     }
   if (seen[M_MAX_SIZE])
-    {
-      if (m->max_size < largest)
-        return fail (p, seen[M_MAX_SIZE], FGA_ERR_INPUT, "[method %s]: max_size %.17g is "
-                     "below the largest size %.17g", m->label, m->max_size, largest);
-      if (check_spec (p, seen[M_MAX_SIZE], m, m->size_key, m->max_size) != FGA_OK)
-        return p->ini.rc;
-    }
+    return check_max_size (p, i, what, largest);
   return FGA_OK;
 }
 
-/* ---------------------------------------------------------------- */
-/* Sizes and memory, checked before any work (and, in fga_sweep_run,
-   before the folder is made): a grid that cannot run is refused here
-   rather than after hours, or by the kernel's out-of-memory killer.  */
-
-/* The largest d, dv or n taken as an integer: beyond 2^53 a double no
-   longer holds every integer, and no machine holds such a matrix.  */
-#define SIZE_LIMIT 0x1p53
-
-/* d at n before any rounding to an integer.  */
-static double
-d_real (const fga_sweep_config *cfg, size_t n)
-{
-  return cfg->d_coef == 0 ? (double) cfg->d_fixed : cfg->d_coef * log2 ((double) n);
-}
-
-/* The value of parameter key of a method: from its spec when set there,
-   else the registry's default; NaN when the method has no such parameter.  */
-static double
-spec_param (const char *spec, const char *key)
-{
-  size_t klen = strlen (key);
-  for (const char *s = strchr (spec, ':'); s != NULL; s = strchr (s, ','))
-    {
-      s = skip_space (s + 1);
-      if (strncmp (s, key, klen) == 0 && *skip_space (s + klen) == '=')
-        return strtod (skip_space (s + klen) + 1, NULL);
-    }
-  size_t len = strcspn (spec, ":");
-  for (size_t i = 0; i < fga_method_count (); i++)
-    {
-      const fga_method_info *info = fga_method_info_at (i);
-      if (strlen (info->name) != len || strncmp (info->name, spec, len) != 0)
-        continue;
-      for (const fga_param_info *q = info->params; q->key != NULL; q++)
-        if (strcmp (q->key, key) == 0)
-          return strtod (q->def, NULL);
-    }
-  return NAN;
-}
-
-/* The bytes a method may take at n beyond the instance and its output:
-   the memory budget of poly and tsketch (budget=, which they refuse to
-   exceed); svd's P, its singular vectors and dgesdd's workspace, about
-   7 n^2 doubles; rf's and nystrom's feature matrices, about 2 n m + m^2
-   doubles at their largest m.  The other methods work in O(n) per thread.  */
-static double
-method_bytes (const fga_sweep_method *m, double n)
-{
-  size_t len = strcspn (m->spec, ":");
-  if ((len == 4 && strncmp (m->spec, "poly", 4) == 0)
-      || (len == 7 && strncmp (m->spec, "tsketch", 7) == 0))
-    return spec_param (m->spec, "budget");
-  if (len == 3 && strncmp (m->spec, "svd", 3) == 0)
-    return 8 * 7 * n * n;
-  if ((len == 2 && strncmp (m->spec, "rf", 2) == 0)
-      || (len == 7 && strncmp (m->spec, "nystrom", 7) == 0))
-    {
-      double mm = spec_param (m->spec, "m");
-      if (strcmp (m->size_key, "m") == 0)
-        {
-          mm = m->max_size;
-          for (size_t k = 0; k < m->nsizes; k++)
-            mm = fmax (mm, m->sizes[k]);
-        }
-      return isfinite (mm) ? 8 * (2 * n * mm + mm * mm) : 0;
-    }
-  return 0;
-}
-
-/* An MPFR number of p bits as the ground truth stores it.  */
-static double
-mpfr_bytes (double p)
-{
-  return (double) sizeof (mpfr_t) + 8 * ceil (p / 64) + 8;
-}
-
-/* The bytes of one cell of size n, in parts.  */
-typedef struct
-{
-  double instance;             /* Q, K, V, the truth and a method's output */
-  double truth;                /* the ground truth's working memory */
-  double rank;                 /* the n x n matrix P and dgesdd's workspace */
-  double method;               /* the largest of method_bytes */
-  size_t method_index;
-} cell_bytes_t;
-
-static double
-cell_bytes (cell_bytes_t *b, const fga_sweep_config *cfg, size_t n, int threads)
-{
-  double nn = (double) n, d = (double) fga_sweep_config_d (cfg, n);
-  double dv = cfg->dv_fixed != 0 ? (double) cfg->dv_fixed : d;
-  b->instance = 8 * nn * (2 * d + dv) + 2 * 8 * nn * dv;
-  /* fga_truth (src/numerics/truth.c): Q and K split into significands and
-     exponents, V at 53 bits, and per thread a row of n + 1 numbers at the
-     largest precision Ziv's strategy may reach (4 prec).  The double
-     method beyond mpfr_max_n works in O(n) per thread.  */
-  b->truth = n <= cfg->mpfr_max_n
-    ? 16 * 2 * nn * d + nn * dv * mpfr_bytes (53)
-      + threads * (nn + 1) * mpfr_bytes (4 * (double) cfg->prec)
-    : 0;
-  b->rank = n <= cfg->rank_max_n && cfg->ntol > 0 ? 8 * (nn * nn + 12 * nn) : 0;
-  b->method = 0;
-  b->method_index = 0;
-  for (size_t k = 0; k < cfg->nmethods; k++)
-    {
-      double mb = method_bytes (&cfg->methods[k], nn);
-      if (mb > b->method)
-        b->method = mb, b->method_index = k;
-    }
-  return b->instance + b->truth + b->rank + b->method;
-}
-
-/* A refusal: at the line when the configuration came from a file read by
-   fga_sweep_config_read (p not NULL), else naming the file if known.  */
+/* [cost]: eps is required; exact must be an exact method; poly must take
+   poly_max_bytes as its budget.  */
 static int
-refuse (const fga_sweep_config *cfg, parse_t *p, int line, fga_error *err, const char *fmt, ...)
-  __attribute__ ((format (printf, 5, 6)));
-
-static int
-refuse (const fga_sweep_config *cfg, parse_t *p, int line, fga_error *err, const char *fmt, ...)
+check_cost (parse_t *p)
 {
-  char what[FGA_MSG_SIZE];
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (what, sizeof what, fmt, ap);
-  va_end (ap);
-  if (p != NULL)
-    return fail (p, line, FGA_ERR_INPUT, "%s", what);
-  if (cfg->path[0] != '\0')
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: %s", cfg->path, what);
-  return fgap_error_set (err, FGA_ERR_INPUT, "%s", what);
-}
-
-/* The sizes of every cell, and its bytes against the machine's memory
-   with `jobs' cells at once.  */
-static int
-check_sizes (const fga_sweep_config *cfg, int jobs, parse_t *p, fga_error *err)
-{
-  int ln = p != NULL ? p->grid_seen[G_N] : 0, ld = p != NULL ? p->grid_seen[G_D] : 0;
-  if (cfg->prec < 53 || cfg->prec > PREC_MAX)
-    return refuse (cfg, p, p != NULL ? p->truth_seen[T_PREC] : 0, err,
-                   "prec = %ld: the ground truth's precision must be from 53 to %d bits",
-                   cfg->prec, PREC_MAX);
-  if (cfg->dv_fixed > SIZE_LIMIT)
-    return refuse (cfg, p, p != NULL ? p->grid_seen[G_DV] : 0, err,
-                   "dv = %zu: too large (at most 2^53)", cfg->dv_fixed);
-  if (cfg->d_coef == 0 && (cfg->d_fixed < 1 || (double) cfg->d_fixed > SIZE_LIMIT))
-    return refuse (cfg, p, ld, err, "d = %zu: not in 1..2^53", cfg->d_fixed);
-  if (cfg->d_coef != 0 && !(cfg->d_coef > 0 && isfinite (cfg->d_coef)))
-    return refuse (cfg, p, ld, err, "d = %g * log2(n): the factor must be positive and finite",
-                   cfg->d_coef);
-  for (size_t i = 0; i < cfg->nn; i++)
-    {
-      if (cfg->n[i] < 2 || (double) cfg->n[i] > SIZE_LIMIT)
-        return refuse (cfg, p, ln, err, "n = %zu: not in 2..2^53", cfg->n[i]);
-      double d = d_real (cfg, cfg->n[i]);
-      if (!(d <= SIZE_LIMIT))
-        return refuse (cfg, p, ld, err, "d = %g * log2(n) is %.3g at n = %zu: too large for "
-                       "an integer (at most 2^53)", cfg->d_coef, d, cfg->n[i]);
-    }
-
-  double phys = fga_physical_bytes ();
-  int threads = jobs > 1 ? 1 : fgap_max_threads ();
-  size_t ncells = cfg->nn * cfg->nb * cfg->nseeds;
-  double together = jobs <= 1 ? 1 : (double) ((size_t) jobs < ncells ? (size_t) jobs : ncells);
-  for (size_t i = 0; i < cfg->nn && cfg->nb > 0 && cfg->nseeds > 0; i++)
-    {
-      cell_bytes_t b;
-      double need = cell_bytes (&b, cfg, cfg->n[i], threads);
-      if (!(need * together > phys))
-        continue;
-      /* The line of the largest part: n or d (the larger) for the
-         instance and the truth, the rank's max_n, or the method's spec.  */
-      int line = ld != 0 && fga_sweep_config_d (cfg, cfg->n[i]) > cfg->n[i] ? ld : ln;
-      if (p != NULL && b.rank > fmax (b.instance + b.truth, b.method))
-        line = p->rank_seen[R_MAX_N] ? p->rank_seen[R_MAX_N] : p->rank_seen[R_TOL];
-      else if (p != NULL && b.method > b.instance + b.truth)
-        line = p->method_seen[b.method_index][M_SPEC];
-      char bs[64], hn[32], hi[32], ht[32], hr[32], hm[32], hp[32];
-      fgap_format_shortest (bs, sizeof bs, cfg->b[0]);
-      fga_format_bytes (hn, sizeof hn, need * together);
-      fga_format_bytes (hi, sizeof hi, b.instance);
-      fga_format_bytes (ht, sizeof ht, b.truth);
-      fga_format_bytes (hr, sizeof hr, b.rank);
-      fga_format_bytes (hm, sizeof hm, b.method);
-      fga_format_bytes (hp, sizeof hp, phys);
-      char with[64] = "";
-      if (together > 1)
-        snprintf (with, sizeof with, ", %.0f cells at once (jobs)", together);
-      return refuse (cfg, p, line, err, "cell n=%zu,b=%s,seed=%lu needs about %s%s (instance "
-                     "and outputs %s, ground truth %s, rank of P %s, largest method %s%s%s), "
-                     "more than this machine's %s of memory", cfg->n[i], bs, cfg->seeds[0],
-                     hn, with, hi, ht, hr, hm, b.method > 0 ? ": " : "",
-                     b.method > 0 ? cfg->methods[b.method_index].label : "", hp);
-    }
-  return FGA_OK;
-}
-
-int
-fga_sweep_config_check (const fga_sweep_config *cfg, int jobs, fga_error *err)
-{
-  if (jobs < 1)
-    return fgap_error_set (err, FGA_ERR_INPUT, "jobs = %d: at least 1", jobs);
-  return check_sizes (cfg, jobs, NULL, err);
+  fga_sweep_cost *cost = &p->cfg->cost;
+  if (p->cost_line == 0)
+    return FGA_OK;
+  cost->on = 1;
+  if (p->cost_seen[C_EPS] == 0)
+    return fail (p, p->cost_line, FGA_ERR_INPUT, "[cost] needs eps (the accuracies of poly)");
+  int line = p->cost_seen[C_EXACT] ? p->cost_seen[C_EXACT] : p->cost_line;
+  if (strcspn (cost->exact, ":") != 5 || strncmp (cost->exact, "exact", 5) != 0)
+    return fail (p, line, FGA_ERR_INPUT, "[cost]: exact = %s is not an exact method "
+                 "(exact:algo=...)", cost->exact);
+  if (check_spec (p, line, "[cost]: exact", cost->exact, NULL, 0) != FGA_OK)
+    return p->ini.rc;
+  /* poly runs with budget = poly_max_bytes, written as sweep_cell.c
+     writes it.  */
+  char poly[128];
+  snprintf (poly, sizeof poly, "poly:basis=%s,deg=1,R=auto,budget=%.0f",
+            fga_basis_name (cost->basis), cost->poly_max_bytes);
+  line = p->cost_seen[C_BYTES] ? p->cost_seen[C_BYTES] : p->cost_line;
+  return check_spec (p, line, "[cost]: poly_max_bytes", poly, NULL, 0);
 }
 
 static int
@@ -829,39 +906,77 @@ check_whole (parse_t *p)
     return fail (p, 0, FGA_ERR_INPUT, "missing section [grid]");
   if (p->grid_seen[G_N] == 0)
     return fail (p, p->grid_line, FGA_ERR_INPUT, "[grid] needs n");
+  if (p->grid_seen[G_LAW] != 0 && p->grid_seen[G_BETA] == 0)
+    return fail (p, p->grid_seen[G_LAW], FGA_ERR_INPUT, "law needs beta (B = beta f(n))");
   if (p->grid_seen[G_BETA] == 0 && p->grid_seen[G_B] == 0)
     return fail (p, p->grid_line, FGA_ERR_INPUT,
-                 "[grid] needs beta (B = beta sqrt(ln n)) or B (absolute)");
-  if (cfg->nmethods == 0)
-    return fail (p, 0, FGA_ERR_INPUT, "no [method LABEL] section");
+                 "[grid] needs beta (B = beta f(n), f each law; sqrt(ln n) by default) or B "
+                 "(absolute)");
+  if (cfg->nmethods == 0 && p->cost_line == 0)
+    return fail (p, 0, FGA_ERR_INPUT, "no [method LABEL] section and no [cost]: nothing to run "
+                 "in a cell");
   for (size_t i = 0; i < cfg->nmethods; i++)
     if (check_method (p, i) != FGA_OK)
       return p->ini.rc;
-  return check_sizes (cfg, 1, p, p->ini.err);
+  if (check_cost (p) != FGA_OK)
+    return p->ini.rc;
+
+  fgap_sweep_lines lines;
+  memset (&lines, 0, sizeof lines);
+  lines.grid = p->grid_line;
+  lines.n = p->grid_seen[G_N];
+  lines.d = p->grid_seen[G_D];
+  lines.dv = p->grid_seen[G_DV];
+  lines.law = p->grid_seen[G_LAW] ? p->grid_seen[G_LAW] : p->grid_seen[G_B];
+  lines.beta = p->grid_seen[G_BETA] ? p->grid_seen[G_BETA] : p->grid_seen[G_B];
+  lines.prec = p->truth_seen[T_PREC];
+  lines.tol = p->rank_seen[R_TOL];
+  lines.rank_algo = p->rank_seen[R_ALGO];
+  lines.rank_max_n = p->rank_seen[R_MAX_N];
+  lines.rank_kmax = p->rank_seen[R_KMAX];
+  lines.cost = p->cost_line;
+  lines.cost_eps = p->cost_seen[C_EPS];
+  lines.cost_bytes = p->cost_seen[C_BYTES];
+  for (size_t i = 0; i < cfg->nmethods; i++)
+    {
+      lines.method_spec[i] = p->method_seen[i][M_SPEC];
+      lines.method_targets[i] = p->method_seen[i][M_TARGETS];
+    }
+  return fgap_sweep_check (cfg, 1, &lines, p->ini.err);
 }
 
-static void
-set_defaults (fga_sweep_config *cfg)
+void
+fga_sweep_config_init (fga_sweep_config *cfg)
 {
   memset (cfg, 0, sizeof *cfg);
   /* d = ceil(log2 n), the regime of the fine-grained bounds.  */
   cfg->d_coef = 1;
   cfg->d_ceil = 1;
-  cfg->use_beta = 1;
-  cfg->dist = FGA_DIST_UNIFORM;
+  /* beta alone: B = beta sqrt(ln n), the threshold's law.  */
+  cfg->nlaws = 1;
+  fga_law_parse (&cfg->laws[0], "sqrt(ln n)", "law", NULL);
+  cfg->ndists = 1;
+  cfg->dists[0] = FGA_DIST_UNIFORM;
   cfg->tau.kind = FGA_TAU_INV_D;
   cfg->tau.value = 0;
   cfg->nseeds = 1;
   cfg->seeds[0] = 1;
   cfg->mpfr_max_n = 1024;
   cfg->prec = 128;
+  cfg->rank_algo = FGA_SWEEP_RANK_AUTO;
+  cfg->rank_dense_max_n = 4096;
   cfg->rank_max_n = 2048;
+  cfg->rank_kmax = 512;
+  cfg->cost.basis = FGA_BASIS_CHEB;
+  cfg->cost.gmax = 64;
+  cfg->cost.poly_max_bytes = 0x1p30;
+  snprintf (cfg->cost.exact, sizeof cfg->cost.exact, "exact:algo=stream");
 }
 
 int
 fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
 {
-  set_defaults (cfg);
+  fga_sweep_config_init (cfg);
   if (strlen (path) >= sizeof cfg->path)
     return fgap_error_set (err, FGA_ERR_INPUT, "%.64s...: path too long", path);
   strcpy (cfg->path, path);
@@ -880,27 +995,4 @@ fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
   if (rc != FGA_OK)
     return rc;
   return check_whole (&p);
-}
-
-size_t
-fga_sweep_config_d (const fga_sweep_config *cfg, size_t n)
-{
-  if (cfg->d_coef == 0)
-    return cfg->d_fixed;
-  double x = cfg->d_coef * log2 ((double) n);
-  /* A value within rounding of an integer is that integer, so that ceil
-     does not jump a whole dimension on the last bit of a product.  */
-  double r = nearbyint (x);
-  if (fabs (x - r) <= 1e-9 * fmax (1, x))
-    x = r;
-  double d = cfg->d_ceil ? ceil (x) : nearbyint (x);
-  if (!(d < 0x1p63))
-    return SIZE_MAX;           /* refused by fga_sweep_config_check */
-  return d < 1 ? 1 : (size_t) d;
-}
-
-double
-fga_sweep_config_B (const fga_sweep_config *cfg, size_t n, double b)
-{
-  return cfg->use_beta ? b * sqrt (log ((double) n)) : b;
 }

@@ -31,3 +31,6 @@ EXTRA_DIST += tests/cli/gen-families.test
 
 TESTS += tests/cli/rank.test
 EXTRA_DIST += tests/cli/rank.test
+
+TESTS += tests/cli/plan-table.test
+EXTRA_DIST += tests/cli/plan-table.test

@@ -26,6 +26,12 @@ tests_experiments_t_scaling_SOURCES = tests/experiments/t-scaling.c
 tests_experiments_t_scaling_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_experiments_t_scaling_LDADD = $(FGA_TEST_LIBS)
 
+TESTS += tests/experiments/t-asymptotic
+check_PROGRAMS += tests/experiments/t-asymptotic
+tests_experiments_t_asymptotic_SOURCES = tests/experiments/t-asymptotic.c
+tests_experiments_t_asymptotic_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_experiments_t_asymptotic_LDADD = $(FGA_TEST_LIBS)
+
 TESTS += tests/experiments/sweep-resume.test
 EXTRA_DIST += tests/experiments/sweep-resume.test
 TESTS += tests/experiments/sweep-lock.test
@@ -33,7 +39,10 @@ EXTRA_DIST += tests/experiments/sweep-lock.test
 TESTS += tests/experiments/sweep-enospc.test
 EXTRA_DIST += tests/experiments/sweep-enospc.test
 EXTRA_DIST += tests/fixtures/sweep-good.conf tests/fixtures/sweep-minimal.conf \
+	tests/fixtures/sweep-laws.conf \
 	tests/fixtures/sweep-bad-key.conf tests/fixtures/sweep-bad-method.conf \
 	tests/fixtures/report-basic/results.csv tests/fixtures/report-basic/rank.csv \
 	tests/fixtures/report-basic/least.csv tests/fixtures/report-bad/results.csv \
-	tests/fixtures/report-rankonly/rank.csv
+	tests/fixtures/report-rankonly/rank.csv \
+	tests/fixtures/report-laws/results.csv tests/fixtures/report-laws/rank.csv \
+	tests/fixtures/report-laws/least.csv tests/fixtures/report-laws/cost.csv

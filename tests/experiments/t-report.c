@@ -1,7 +1,13 @@
 /* t-report -- tables, exponent fits and plot inputs regenerated from hand-made sweep CSVs
 
    The fixtures in tests/fixtures/report-* are small enough that every mean
-   below was worked out by hand from them; the comments show the sums.  */
+   below was worked out by hand from them; the comments show the sums.
+   report-basic and report-rankonly are folders of the sweeps before laws
+   (no law, dist, censored or cost.csv); report-laws is the present format,
+   built so that its exponents are known in closed form: with n = 64, 256,
+   1024 (log n equally spaced) the least-squares slope of three points is
+   (y_3 - y_1) / (x_3 - x_1), so that a rank 3 n^0.5 (means 24, 48, 96)
+   has exponent 0.5 and the means 16, 64, 200 give ln(200/16) / ln 16.  */
 
 #include <config.h>
 
@@ -40,7 +46,7 @@ remove_tmpdir (void)
 static const char *
 slurp (const char *dir, const char *name)
 {
-  static char buf[1 << 16];
+  static char buf[1 << 17];
   char path[512];
   snprintf (path, sizeof path, "%s/%s", dir, name);
   FILE *fp = fopen (path, "r");
@@ -68,10 +74,10 @@ put (const char *dir, const char *name, const char *text)
 static void
 copy_fixture (const char *fixture)
 {
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv" };
+  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv" };
   char dir[400];
   snprintf (dir, sizeof dir, "%s/%s", FGA_FIXTURES, fixture);
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 4; k++)
     {
       const char *text = slurp (dir, names[k]);
       if (text != NULL)
@@ -97,6 +103,24 @@ contains (const char *text, const char *needle)
 #define ck_assert_has(text, needle) \
   ck_assert_msg (contains ((text), (needle)), "missing \"%s\" in:\n%s", (needle), \
                  (text) ? (text) : "(no file)")
+#define ck_assert_hasnt(text, needle) \
+  ck_assert_msg (!contains ((text), (needle)), "unexpected \"%s\" in:\n%s", (needle), \
+                 (text) ? (text) : "(no file)")
+
+/* The exponent of (quantity, label, param) at x in the group (dist, law). */
+static const fga_report_exponent *
+find_in (const fga_report_struct *rep, const char *dist, const char *law, const char *quantity,
+         const char *label, const char *param, double x)
+{
+  const fga_report_exponent *ex;
+  size_t n = fga_report_exponents (rep, &ex);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (ex[i].dist, dist) == 0 && strcmp (ex[i].law, law) == 0
+        && strcmp (ex[i].quantity, quantity) == 0 && strcmp (ex[i].label, label) == 0
+        && strcmp (ex[i].param, param) == 0 && ex[i].x == x)
+      return &ex[i];
+  return NULL;
+}
 
 static const fga_report_exponent *
 find_exponent (const fga_report_struct *rep, const char *quantity, const char *param, double x)
@@ -108,6 +132,43 @@ find_exponent (const fga_report_struct *rep, const char *quantity, const char *p
         && ex[i].x == x)
       return &ex[i];
   return NULL;
+}
+
+/* Asserts an exponent's bound, value (to 1e-12; NaN for censored) and
+   point count.  */
+static void
+check_exponent (const fga_report_exponent *e, int bound, double want, size_t points)
+{
+  ck_assert_ptr_nonnull (e);
+  ck_assert_msg (e->bound == bound, "%s %s %s at %g: bound %d, expected %d", e->quantity,
+                 e->label, e->param, e->x, e->bound, bound);
+  if (isnan (want))
+    ck_assert_msg (isnan (e->exponent), "%s: exponent %g, expected none", e->quantity,
+                   e->exponent);
+  else
+    ck_assert_msg (fabs (e->exponent - want) <= 1e-12, "%s %s at %g: exponent %.17g, expected "
+                   "%.17g", e->quantity, e->param, e->x, e->exponent, want);
+  ck_assert_uint_eq (e->points, points);
+}
+
+static fga_report_ptr
+read_ok (const char *dir)
+{
+  fga_error err;
+  fga_error_init (&err);
+  fga_report_ptr rep = NULL;
+  int rc = fga_report_read (&rep, dir, &err);
+  ck_assert_msg (rc == FGA_OK, "fga_report_read (%s): %s", dir, err.msg);
+  return rep;
+}
+
+static void
+write_ok (fga_report_ptr rep)
+{
+  fga_error err;
+  fga_error_init (&err);
+  int rc = fga_report_write (rep, tmpdir, &err);
+  ck_assert_msg (rc == FGA_OK, "fga_report_write: %s", err.msg);
 }
 
 /* --- the fit --------------------------------------------------------------- */
@@ -156,98 +217,375 @@ START_TEST (test_fit_degenerate)
 }
 END_TEST
 
-/* --- tables -------------------------------------------------------------- */
+/* --- folders of older sweeps ------------------------------------------------- */
 
-START_TEST (test_tables)
+START_TEST (test_old_tables)
 {
-  fga_error err;
-  fga_error_init (&err);
-  fga_report_ptr rep;
   copy_fixture ("report-basic");
-  ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_OK);
+  fga_report_ptr rep = read_ok (tmpdir);
   ck_assert_uint_eq (fga_report_files (rep),
                      FGA_REPORT_RESULTS | FGA_REPORT_RANK | FGA_REPORT_LEAST);
   ck_assert_int_eq (fga_report_axis_is_B (rep), 0);
-  ck_assert_int_eq (fga_report_write (rep, tmpdir, &err), FGA_OK);
+  write_ok (rep);
 
+  /* No law column and beta filled: sqrt(ln n); rank.csv and least.csv have
+     no dist, results.csv's one dist is theirs: a single group.  */
+  static const char group[]
+    = "uniform, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 64..128";
   const char *md = slurp (tmpdir, "error-vs-B.md");
-  ck_assert_has (md, "## poly, degree = 2\n");
+  char head[256];
+  snprintf (head, sizeof head, "## poly, degree = 2; %s\n", group);
+  ck_assert_has (md, head);
   ck_assert_has (md, "| beta | n = 64 | n = 128 |");
   /* degree 2: (1e-3 + 3e-3)/2; at n = 128 seed 2 failed, so seed 1 alone;
      beta 2: (0.5 + 0.25)/2, and no row at n = 128.  */
   ck_assert_has (md, "| 0.5 | 2.00e-03 | 4.00e-03 |\n| 2 | 3.75e-01 | — |");
-  ck_assert_has (md, "## poly, degree = 4\n");
+  ck_assert_has (md, "## poly, degree = 4; ");
   ck_assert_has (md, "| 0.5 | 2.00e-06 | 6.00e-06 |\n| 2 | — | — |");
-  /* degree 2 comes before degree 4 */
   ck_assert (strstr (md, "degree = 2") < strstr (md, "degree = 4"));
 
+  /* An empty least_size without a censored column: not reached up to a
+     maximum the file does not record; (3 + 4)/2 at n = 64.  */
   md = slurp (tmpdir, "least-size.md");
-  ck_assert_has (md, "## poly, target 1e-3");
-  /* (3 + 4)/2; at n = 128 one seed missed: 4 with the mark; beta 2 missed. */
-  ck_assert_has (md, "| 0.5 | 3.5 | 4* |\n| 2 | — | — |");
-  ck_assert_has (md, "not reached for every seed");
+  ck_assert_has (md, "## poly, least degree, target 1e-3 (fixed); uniform, law sqrt(ln n)");
+  ck_assert_has (md, "| 0.5 | 3.5 | not reached (1/2 seeds) |\n"
+                 "| 2 | not reached | — |");
+  ck_assert_has (md, "- not reached: no size up to the search's maximum");
+
+  md = slurp (tmpdir, "rank.md");
+  ck_assert_has (md, "## rank at tol 1/n (1/poly(n)); uniform, law sqrt(ln n)");
+  ck_assert_has (md, "| 0.5 | 7 | 8 |\n| 2 | 32 | 64 |");
 
   md = slurp (tmpdir, "exponents.md");
-  ck_assert_has (md, "| beta | rank, tol 1/n | least size poly, target 1e-3 |");
-  /* rank: 7 -> 8 gives log2(8/7) = 0.193; (30+34)/2 = 32 -> 64 gives 1;
-     least size 3.5 -> 4 gives log2(4/3.5) = 0.193 */
-  ck_assert_has (md, "| 0.5 | 0.193 | 0.193 |");
-  ck_assert_has (md, "| 2 | 1.000 | — |");
+  snprintf (head, sizeof head, "## %s\n", group);
+  ck_assert_has (md, head);
+  ck_assert_has (md, "| beta | rank, tol 1/n (1/poly(n)) | least size poly, target 1e-3 "
+                 "(fixed) |");
+  /* rank 7 -> 8: log2(8/7) = 0.193; (30 + 34)/2 = 32 -> 64: 1; the least
+     size has an unknown mean at n = 128 (beta 0.5) and everywhere at 2. */
+  ck_assert_has (md, "| 0.5 | 0.193 | censored (not reached) |");
+  ck_assert_has (md, "| 2 | 1.000 | censored (not reached) |");
+  ck_assert_has (md, "- censored (not reached): ");
+  ck_assert_hasnt (md, "exact attention (reference)");
+  ck_assert_has (slurp (tmpdir, "cost.md"), "No cost.csv rows.");
   fga_report_destroy (rep);
 }
 END_TEST
 
-START_TEST (test_exponents)
+START_TEST (test_old_exponents)
 {
-  fga_error err;
-  fga_error_init (&err);
-  fga_report_ptr rep;
-  ck_assert_int_eq (fga_report_read (&rep, FGA_FIXTURES "/report-basic", &err), FGA_OK);
-  const fga_report_exponent *e = find_exponent (rep, "rank", "1/n", 2);
-  ck_assert_ptr_nonnull (e);
-  ck_assert (fabs (e->exponent - 1) <= 1e-12);
-  ck_assert_uint_eq (e->points, 2);
+  fga_report_ptr rep = read_ok (FGA_FIXTURES "/report-basic");
+  const fga_report_exponent *e = find_in (rep, "uniform", "sqrt(ln n)", "rank", "", "1/n", 2);
+  check_exponent (e, FGA_REPORT_EXACT, 1, 2);
+  ck_assert_int_eq (e->x_is_B, 0);
   e = find_exponent (rep, "rank", "1/n", 0.5);
-  ck_assert_ptr_nonnull (e);
-  ck_assert (fabs (e->exponent - log (8.0 / 7) / log (2)) <= 1e-12);
-  e = find_exponent (rep, "least_size", "1e-3", 0.5);
-  ck_assert_ptr_nonnull (e);
-  ck_assert_str_eq (e->label, "poly");
-  ck_assert (fabs (e->exponent - log (4 / 3.5) / log (2)) <= 1e-12);
+  check_exponent (e, FGA_REPORT_EXACT, log (8.0 / 7) / log (2), 2);
+  ck_assert_int_eq (e->distinct, 0);
+  /* least size: seed 2 at n = 128 never reached the target, and how far it
+     searched is not recorded: no mean there, so no exponent either. */
+  e = find_in (rep, "uniform", "sqrt(ln n)", "least_size", "poly", "1e-3", 0.5);
+  check_exponent (e, FGA_REPORT_CENSORED, NAN, 1);
   e = find_exponent (rep, "least_size", "1e-3", 2);
-  ck_assert_ptr_nonnull (e);
-  ck_assert (isnan (e->exponent));
-  ck_assert_uint_eq (e->points, 0);
+  check_exponent (e, FGA_REPORT_CENSORED, NAN, 0);
   fga_report_destroy (rep);
 }
 END_TEST
 
-/* --- files absent or malformed --------------------------------------------- */
-
-START_TEST (test_rank_only_axis_B)
+START_TEST (test_old_rank_only_axis_B)
 {
-  fga_error err;
-  fga_error_init (&err);
-  fga_report_ptr rep;
   copy_fixture ("report-rankonly");
-  ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_OK);
+  fga_report_ptr rep = read_ok (tmpdir);
   ck_assert_uint_eq (fga_report_files (rep), FGA_REPORT_RANK);
   ck_assert_int_eq (fga_report_axis_is_B (rep), 1);
-  /* beta empty: rows by B = 3; rank 10 at n = 64, 20 at n = 256: 1/2. */
-  const fga_report_exponent *e = find_exponent (rep, "rank", "1e-8", 3);
-  ck_assert_ptr_nonnull (e);
-  ck_assert (fabs (e->exponent - 0.5) <= 1e-12);
+  /* beta empty, no law: the law 1, rows by B = 3; no results.csv to take
+     the dist from.  rank 10 at n = 64, 20 at n = 256: 1/2. */
+  const fga_report_exponent *e = find_in (rep, "unrecorded", "1", "rank", "", "1e-8", 3);
+  check_exponent (e, FGA_REPORT_EXACT, 0.5, 2);
   ck_assert_int_eq (e->x_is_B, 1);
-  ck_assert_int_eq (fga_report_write (rep, tmpdir, &err), FGA_OK);
+  write_ok (rep);
   ck_assert_has (slurp (tmpdir, "error-vs-B.md"), "No results.csv rows.");
   ck_assert_has (slurp (tmpdir, "least-size.md"), "No least.csv rows.");
-  ck_assert_has (slurp (tmpdir, "exponents.md"), "| B | rank, tol 1e-8 |");
-  ck_assert_has (slurp (tmpdir, "exponents.md"), "| 3 | 0.500 |");
+  const char *md = slurp (tmpdir, "exponents.md");
+  ck_assert_has (md, "## unrecorded, law 1: B fixed, o(sqrt(log n)); n = 64..256\n");
+  ck_assert_has (md, "| B | rank, tol 1e-8 (fixed) |");
+  ck_assert_has (md, "| 3 | 0.500 |");
   ck_assert_uint_eq (fga_report_nplots (rep), 1);
   ck_assert_str_eq (fga_report_plot (rep, 0), "rank-1");
   fga_report_destroy (rep);
 }
 END_TEST
+
+/* An old results.csv with beta empty (a grid in B) beside an old rank.csv:
+   the law 1, the dist of results.csv, the axis B.  */
+START_TEST (test_old_absolute_B)
+{
+  put (tmpdir, "results.csv",
+       "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method,size_key,size,"
+       "status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds\n"
+       "\"n=64,b=1,seed=1\",64,6,6,,1,1,gaussian,1/d,1,1,1,mpfr,poly,poly,deg,4,ok,1e-6,0,0,0,"
+       "0,0,0,0,0,0,0.1\n");
+  put (tmpdir, "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
+       "\"n=64,b=1,seed=1\",64,6,,1,1,1/n,0.015625,9\n"
+       "\"n=256,b=1,seed=1\",256,8,,1,1,1/n,0.00390625,18\n");
+  fga_report_ptr rep = read_ok (tmpdir);
+  ck_assert_int_eq (fga_report_axis_is_B (rep), 1);
+  /* 9 -> 18 over n x 4: exponent ln 2 / ln 4 = 1/2 */
+  check_exponent (find_in (rep, "gaussian", "1", "rank", "", "1/n", 1), FGA_REPORT_EXACT, 0.5,
+                  2);
+  write_ok (rep);
+  ck_assert_has (slurp (tmpdir, "error-vs-B.md"),
+                 "## poly, deg = 4; gaussian, law 1: B fixed, o(sqrt(log n)); n = 64..256\n\n"
+                 "| B | n = 64 | n = 256 |\n|---:|---:|---:|\n| 1 | 1.00e-06 | — |");
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* --- the present format: laws, families, censoring, cost ------------------- */
+
+START_TEST (test_groups_and_exponents)
+{
+  fga_report_ptr rep = read_ok (FGA_FIXTURES "/report-laws");
+  ck_assert_uint_eq (fga_report_files (rep), FGA_REPORT_RESULTS | FGA_REPORT_RANK
+                     | FGA_REPORT_LEAST | FGA_REPORT_COST);
+  ck_assert_int_eq (fga_report_axis_is_B (rep), 0);
+  const char *U = "uniform", *S = "sqrt(ln n)";
+  const double L16 = log (16), L4 = log (4);
+  /* rank 3 n^0.5: means (20 + 28)/2 = 24, 48, (90 + 102)/2 = 96 */
+  check_exponent (find_in (rep, U, S, "rank", "", "1/n", 0.5), FGA_REPORT_EXACT, 0.5, 3);
+  /* 16, 64, then >= 200 at the largest n: a lower bound */
+  check_exponent (find_in (rep, U, S, "rank", "", "1/n", 1), FGA_REPORT_LOWER,
+                  log (200.0 / 16) / L16, 3);
+  /* censored at the middle n, the geometric mean: weight 0, no bound claimed */
+  check_exponent (find_in (rep, U, S, "rank", "", "1e-3", 1), FGA_REPORT_CENSORED, NAN, 3);
+  /* the law 1 is its own group, its axis B */
+  const fga_report_exponent *e = find_in (rep, U, "1", "rank", "", "n^-2", 2);
+  check_exponent (e, FGA_REPORT_EXACT, 0, 3);
+  ck_assert_int_eq (e->x_is_B, 1);
+  /* rademacher: the rank is the distinct rows n, then (1024 + 1000)/2 */
+  e = find_in (rep, "rademacher", S, "rank", "", "1/n", 1);
+  check_exponent (e, FGA_REPORT_EXACT, log (1012.0 / 64) / L16, 3);
+  ck_assert_int_eq (e->distinct, 1);
+  ck_assert_int_eq (find_in (rep, U, S, "rank", "", "1/n", 0.5)->distinct, 0);
+  /* least sizes 2, 4, 8; rf 16, 64, (512 + >1024)/2 = > 768; rf at beta 1
+     censored at n everywhere, the smallest n included */
+  check_exponent (find_in (rep, U, S, "least_size", "poly", "1e-2", 0.5), FGA_REPORT_EXACT,
+                  0.5, 3);
+  check_exponent (find_in (rep, U, S, "least_size", "rf", "1/n", 0.5), FGA_REPORT_LOWER,
+                  log (768.0 / 16) / L16, 3);
+  check_exponent (find_in (rep, U, S, "least_size", "rf", "1/n", 1), FGA_REPORT_CENSORED,
+                  NAN, 3);
+  /* cost: r = C(d + g, d) at d = 6, 8, 10 */
+  check_exponent (find_in (rep, U, S, "r_cert", "", "1/n", 0.5), FGA_REPORT_EXACT,
+                  log (3003.0 / 84) / L16, 3);
+  check_exponent (find_in (rep, U, S, "r_emp", "", "1/n", 0.5), FGA_REPORT_EXACT,
+                  log (1001.0 / 28) / L16, 3);
+  check_exponent (find_in (rep, U, S, "r_cert", "", "1/n", 1), FGA_REPORT_EXACT,
+                  log (1144066.0 / 5005) / L16, 3);
+  check_exponent (find_in (rep, U, S, "r_emp", "", "1/n", 1), FGA_REPORT_LOWER,
+                  log (43758.0 / 924) / L16, 3);
+  check_exponent (find_in (rep, U, S, "poly_time", "", "1/n", 0.5), FGA_REPORT_EXACT, 1, 3);
+  /* poly over memory at n = 1024: fitted on 64 and 256 alone */
+  e = find_in (rep, U, S, "poly_time", "", "1/n", 1);
+  check_exponent (e, FGA_REPORT_EXACT, log (10) / L4, 2);
+  ck_assert (e->nmin == 64 && e->nmax == 256);
+  check_exponent (find_in (rep, U, S, "exact_time", "", "", 1), FGA_REPORT_EXACT, 2, 3);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+START_TEST (test_censored_tables)
+{
+  copy_fixture ("report-laws");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  static const char uni[]
+    = "uniform, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 64..1024";
+  const char *md = slurp (tmpdir, "rank.md");
+  ck_assert_has (md, "## rank at tol 1/n (1/poly(n)); uniform, law sqrt(ln n)");
+  ck_assert_has (md, "| 0.5 | 24 | 48 | 96 |\n| 1 | 16 | 64 | >= 200 |\n");
+  ck_assert_has (md, "- >= v: the randomized rank reached its budget kmax");
+  ck_assert_has (md, "## rank at tol 1e-3 (fixed); ");
+  ck_assert_has (md, "| 1 | 30 | >= 60 | 120 |");
+  ck_assert_has (md, "## rank at tol n^-2 (1/poly(n)); uniform, law 1: B fixed, o(sqrt(log n)); "
+                 "n = 64..1024\n\n| B | n = 64 |");
+  ck_assert_has (md, "| 2 | 12 | 12 | 12 |");
+  ck_assert_has (md, "| 1 | 64 = distinct rows | 256 = distinct rows | 1012 = distinct rows "
+                 "(1/2 seeds) |");
+  ck_assert_has (md, "- = distinct rows: the rank equals distinct_rows");
+
+  md = slurp (tmpdir, "least-size.md");
+  ck_assert_has (md, "## rf, least m, target 1/n (1/poly(n)); uniform, law sqrt(ln n)");
+  ck_assert_has (md, "| 0.5 | 16 | 64 | > 768 |\n| 1 | > n | > n | > n |\n");
+  ck_assert_has (md, "- > v: for at least one seed no size");
+  ck_assert_has (md, "- > n: no size up to n reached the target for any seed");
+  ck_assert_has (md, "| 0.5 | 2 | 4 | 8 |");
+
+  md = slurp (tmpdir, "cost.md");
+  ck_assert_has (md, "## eps 1/n (1/poly(n)); uniform, law sqrt(ln n)");
+  /* poly / exact: 0.001 / 0.002, 0.1 / 0.032 = 3.125 */
+  ck_assert_has (md, "| 0.5 | 3 / 2 · 84 / 28 · 0.5 | 4 / 3 · 495 / 165 · 0.125 |");
+  ck_assert_has (md, "| 1 | 9 / 6 · 5005 / 924 · 5 | 11 / 7 · 75582 / 6435 · 3.12 | "
+                 "13 / > 8 · 1144066 / > 43758 · memory |");
+  ck_assert_has (md, "- memory: poly's features did not fit");
+
+  md = slurp (tmpdir, "exponents.md");
+  char head[256];
+  snprintf (head, sizeof head, "## %s\n\n| beta | rank, tol 1/n (1/poly(n)) | rank, tol 1e-3 "
+            "(fixed) | least size poly, target 1e-2 (fixed) | least size rf, target 1/n "
+            "(1/poly(n)) | r_cert, eps 1/n (1/poly(n)) |", uni);
+  ck_assert_has (md, head);
+  ck_assert_has (md, "| poly time, eps 1/n (1/poly(n)) | exact time | exact attention "
+                 "(reference) |");
+  ck_assert_has (md, "| 0.5 | 0.500 | — | 0.500 | >= 1.396 | 1.290 | 1.290 | 1.000 | 2.000 "
+                 "| 2 |");
+  ck_assert_has (md, "| 1 | >= 0.911 | censored | — | censored | 1.959 | >= 1.391 | 1.661 "
+                 "(n = 64..256, 2 points) | 2.000 | 2 |");
+  ck_assert_has (md, "- >= a: a lower bound of the exponent.");
+  ck_assert_has (md, "- censored: a censored mean lies at an n at or below the geometric mean");
+  ck_assert_has (md, "- (n = a..b, k points): fitted on the n");
+  ck_assert_has (md, "## uniform, law 1: B fixed, o(sqrt(log n)); n = 64..1024\n\n"
+                 "| B | rank, tol n^-2 (1/poly(n)) |\n|---:|---:|\n| 2 | 0.000 |\n");
+  ck_assert_has (md, "## rademacher, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); "
+                 "n = 64..1024\n\n| beta | rank, tol 1/n (1/poly(n)) |\n|---:|---:|\n"
+                 "| 1 | 0.996 † |\n");
+  ck_assert_has (md, "- †: a rank that entered the fit equals distinct_rows");
+
+  /* error tables per group: three of poly, degree 2 */
+  md = slurp (tmpdir, "error-vs-B.md");
+  snprintf (head, sizeof head, "## poly, deg = 2; %s\n\n| beta |", uni);
+  ck_assert_has (md, head);
+  ck_assert_has (md, "## poly, deg = 2; uniform, law 1: B fixed, o(sqrt(log n)); n = 64..1024"
+                 "\n\n| B | n = 64 | n = 256 | n = 1024 |\n|---:|---:|---:|---:|\n"
+                 "| 2 | 3.00e-03 | 3.00e-03 | 3.00e-03 |");
+  ck_assert_has (md, "## poly, deg = 2; rademacher, law sqrt(ln n)");
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* The rule of lower bounds on its own: rank.csv rows of one beta with the
+   censored flag where `cens' says, at n = 16, 32, 64, 128 (geometric mean
+   45.25), values 10 n^0.5.  */
+static const struct
+{
+  const char *cens;
+  int bound;
+} rule_cases[] = {
+  { "0000", FGA_REPORT_EXACT },
+  { "0001", FGA_REPORT_LOWER },     /* the largest n only */
+  { "0011", FGA_REPORT_LOWER },     /* 64 and 128: both above 45.25 */
+  { "0111", FGA_REPORT_CENSORED },  /* 32 is below the geometric mean */
+  { "1000", FGA_REPORT_CENSORED },  /* the smallest n */
+  { "1001", FGA_REPORT_CENSORED },
+};
+
+START_TEST (test_censored_rule)
+{
+  char text[2048];
+  size_t len = (size_t) snprintf (text, sizeof text, "cell,n,d,dist,law,beta,B,seed,tol,"
+                                  "tol_value,algo,rank,censored,distinct_rows\n");
+  static const double ns[] = { 16, 32, 64, 128 };
+  double v[4];
+  for (int i = 0; i < 4; i++)
+    {
+      v[i] = 10 * sqrt (ns[i]);
+      len += (size_t) snprintf (text + len, sizeof text - len, "\"c%d\",%g,4,uniform,1,1,1,1,"
+                                "1e-3,1e-3,dense,%.17g,%c,\n", i, ns[i], v[i],
+                                rule_cases[_i].cens[i]);
+    }
+  put (tmpdir, "rank.csv", text);
+  fga_report_ptr rep = read_ok (tmpdir);
+  const fga_report_exponent *e = find_in (rep, "uniform", "1", "rank", "", "1e-3", 1);
+  check_exponent (e, rule_cases[_i].bound, rule_cases[_i].bound == FGA_REPORT_CENSORED
+                  ? NAN : 0.5, 4);
+  /* The property behind the rule: any true values above the censored ones
+     give a slope at least the bound.  */
+  if (rule_cases[_i].bound == FGA_REPORT_LOWER)
+    for (double up = 1.5; up < 1e6; up *= 7)
+      {
+        double t[4];
+        for (int i = 0; i < 4; i++)
+          t[i] = rule_cases[_i].cens[i] == '1' ? v[i] * up : v[i];
+        fga_fit fit;
+        ck_assert_int_eq (fga_fit_power (&fit, ns, t, 4, 0, NULL), FGA_OK);
+        ck_assert (fit.exponent >= e->exponent);
+      }
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* g_emp censored at the largest n, where poly was still timed (at g =
+   gmax): its time is a lower bound, and so is its exponent.  d = 6, 8, 10:
+   r_cert = C(d + 3, 3) = 84, 165, 286; r_emp = C(d + 4, 4) = 210, 495,
+   then C(16, 6) = 8008.  */
+START_TEST (test_poly_censored)
+{
+  put (tmpdir, "cost.csv", "cell,n,d,dist,law,beta,B,seed,eps,eps_value,R,g_cert,r_cert,g_emp,"
+       "g_emp_censored,r_emp,poly_status,poly_seconds,exact_seconds\n"
+       "a,64,6,gaussian,1,1,1,1,1e-3,1e-3,1,3,84,4,0,210,ok,0.001,0.001\n"
+       "b,256,8,gaussian,1,1,1,1,1e-3,1e-3,1,3,165,4,0,495,ok,0.004,0.016\n"
+       "c,1024,10,gaussian,1,1,1,1,1e-3,1e-3,1,3,286,6,1,8008,ok,0.05,0.256\n");
+  fga_report_ptr rep = read_ok (tmpdir);
+  const double L16 = log (16);
+  check_exponent (find_in (rep, "gaussian", "1", "poly_time", "", "1e-3", 1), FGA_REPORT_LOWER,
+                  log (0.05 / 0.001) / L16, 3);
+  check_exponent (find_in (rep, "gaussian", "1", "r_emp", "", "1e-3", 1), FGA_REPORT_LOWER,
+                  log (8008.0 / 210) / L16, 3);
+  check_exponent (find_in (rep, "gaussian", "1", "r_cert", "", "1e-3", 1), FGA_REPORT_EXACT,
+                  log (286.0 / 84) / L16, 3);
+  check_exponent (find_in (rep, "gaussian", "1", "exact_time", "", "", 1), FGA_REPORT_EXACT,
+                  log (256.0) / L16, 3);
+  write_ok (rep);
+  /* 0.05 / 0.256 = 0.1953125 */
+  const char *md = slurp (tmpdir, "cost.md");
+  ck_assert_has (md, "| 1 | 3 / 4 · 84 / 210 · 1 | 3 / 4 · 165 / 495 · 0.25 | "
+                 "3 / > 6 · 286 / > 8008 · > 0.195 |");
+  ck_assert_has (md, "- poly time where g_emp is censored");
+  md = slurp (tmpdir, "exponents.md");
+  ck_assert_has (md, "| B | r_cert, eps 1e-3 (fixed) | r_emp, eps 1e-3 (fixed) | poly time, "
+                 "eps 1e-3 (fixed) | exact time | exact attention (reference) |");
+  ck_assert_has (md, "- poly time where g_emp is censored");
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* cost.csv as the sweep writes it beside the contract's columns: g_cert
+   censored (not certified up to the largest degree) or empty (R beyond
+   what expfit certifies), r empty beyond the largest double (its log10
+   beside it), poly failed, the exact time empty.  */
+START_TEST (test_cost_gaps)
+{
+  put (tmpdir, "cost.csv", "cell,n,d,dist,law,beta,B,seed,eps,eps_value,R,g_cert,g_cert_censored,"
+       "r_cert,r_cert_log10,g_emp,g_emp_censored,r_emp,r_emp_log10,poly_status,poly_seconds,"
+       "exact_seconds\n"
+       "a,64,6,uniform,1,1,1,1,1e-3,1e-3,1,3,0,84,1.92,4,0,210,2.32,ok,0.001,0.001\n"
+       "b,256,8,uniform,1,1,1,1,1e-3,1e-3,9,200,1,5e16,16.7,4,0,495,2.69,failed,,0.016\n"
+       "c,1024,10,uniform,1,1,1,1,1e-3,1e-3,999,,,,,6,1,,400,ok,0.05,\n");
+  fga_report_ptr rep = read_ok (tmpdir);
+  const char *U = "uniform";
+  /* r_cert: 84, then > 5e16 at n = 256 (above the mean of log 64 and
+     log 256), none at 1024: a lower bound over two n */
+  const fga_report_exponent *e = find_in (rep, U, "1", "r_cert", "", "1e-3", 1);
+  check_exponent (e, FGA_REPORT_LOWER, log (5e16 / 84) / log (4), 2);
+  ck_assert (e->nmin == 64 && e->nmax == 256);
+  check_exponent (find_in (rep, U, "1", "r_emp", "", "1e-3", 1), FGA_REPORT_EXACT,
+                  log (495.0 / 210) / log (4), 2);
+  /* poly: failed at 256, timed at g = gmax at 1024 */
+  check_exponent (find_in (rep, U, "1", "poly_time", "", "1e-3", 1), FGA_REPORT_LOWER,
+                  log (50) / log (16), 2);
+  check_exponent (find_in (rep, U, "1", "exact_time", "", "", 1), FGA_REPORT_EXACT, 2, 2);
+  write_ok (rep);
+  const char *md = slurp (tmpdir, "cost.md");
+  ck_assert_has (md, "| 1 | 3 / 4 · 84 / 210 · 1 | > 200 / 4 · > 5e+16 / 495 · failed | "
+                 "— / > 6 · — / — · — |");
+  ck_assert_has (md, "- failed: poly was refused or failed");
+  ck_assert_has (slurp (tmpdir, "exponents.md"), "| 1 | >= 24.540 (n = 64..256, 2 points) | "
+                 "0.619 (n = 64..256, 2 points) | >= 1.411 (n = 64..1024, 2 points) | 2.000 "
+                 "(n = 64..256, 2 points) | 2 |");
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* --- refusals -------------------------------------------------------------- */
 
 START_TEST (test_none_there)
 {
@@ -256,7 +594,7 @@ START_TEST (test_none_there)
   fga_report_ptr rep = (fga_report_ptr) &err;
   ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_ERR_INPUT);
   ck_assert_ptr_null (rep);
-  ck_assert_has (err.msg, "none of results.csv, rank.csv, least.csv");
+  ck_assert_has (err.msg, "none of results.csv, rank.csv, least.csv, cost.csv");
   fga_error_init (&err);
   ck_assert_int_eq (fga_report_read (&rep, "/nonexistent/fgattn-report", &err), FGA_ERR_INPUT);
   ck_assert_has (err.msg, "not a folder");
@@ -276,39 +614,71 @@ START_TEST (test_bad_fixture)
 }
 END_TEST
 
-static const char RANK_HEADER[] = "cell,n,d,beta,B,seed,tol,tol_value,rank\n";
+#define OLD_RANK "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
+static const char RANK_HEADER[] = OLD_RANK;
 static const char RANK_ROW[] = "\"n=64,b=1,seed=1\",64,6,1,2,1,1/n,0.015625,7\n";
+#define NEW_RANK "cell,n,d,dist,law,beta,B,seed,tol,tol_value,algo,rank,censored," \
+  "distinct_rows\n"
+#define NEW_LEAST "cell,n,d,dist,law,beta,B,seed,label,size_key,target,target_value," \
+  "least_size,censored\n"
+#define COST "cell,n,d,dist,law,beta,B,seed,eps,eps_value,R,g_cert,r_cert,g_emp," \
+  "g_emp_censored,r_emp,poly_status,poly_seconds,exact_seconds\n"
+#define RESULTS "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method," \
+  "size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes," \
+  "wall_seconds\n"
 
 static const struct
 {
   const char *file, *text, *want;
 } bad_csv[] = {
   /* too few fields on line 3 */
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
-    "\"n=64,b=1,seed=1\",64,6,1,2,1,1/n,0.015625,7\n"
-    "\"n=64,b=1,seed=2\",64,6,1,2,2,1/n,0.015625\n", "rank.csv:3: 8 fields where the header has 9" },
+  { "rank.csv", OLD_RANK "\"n=64,b=1,seed=1\",64,6,1,2,1,1/n,0.015625,7\n"
+    "\"n=64,b=1,seed=2\",64,6,1,2,2,1/n,0.015625\n", "rank.csv:3: 8 fields where the header "
+    "has 9" },
   /* the unquoted cell id splits into more fields */
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
-    "n=64,b=1,seed=1,64,6,1,2,1,1/n,0.015625,7\n", "rank.csv:2: 11 fields" },
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
-    "\"n=64,b=1,seed=1,64,6,1,2,1,1/n,0.015625,7\n", "rank.csv:2: unterminated quoted field" },
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value\n", "rank.csv:1: the header has no column rank" },
+  { "rank.csv", OLD_RANK "n=64,b=1,seed=1,64,6,1,2,1,1/n,0.015625,7\n", "rank.csv:2: 11 fields" },
+  { "rank.csv", OLD_RANK "\"n=64,b=1,seed=1,64,6,1,2,1,1/n,0.015625,7\n",
+    "rank.csv:2: unterminated quoted field" },
+  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value\n",
+    "rank.csv:1: the header has no column rank" },
   { "rank.csv", "", "rank.csv:1: empty file" },
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
-    "\"n=64,b=1,seed=1\",sixty,6,1,2,1,1/n,0.015625,7\n", "rank.csv:2: column n: 'sixty'" },
-  { "rank.csv", "cell,n,d,beta,B,seed,tol,tol_value,rank\n"
-    "\"n=64,b=1,seed=1\",64,6,1,,1,1/n,0.015625,7\n", "rank.csv:2: column B is empty" },
+  { "rank.csv", OLD_RANK "\"n=64,b=1,seed=1\",sixty,6,1,2,1,1/n,0.015625,7\n",
+    "rank.csv:2: column n: 'sixty'" },
+  { "rank.csv", OLD_RANK "\"n=64,b=1,seed=1\",64,6,1,,1,1/n,0.015625,7\n",
+    "rank.csv:2: column B is empty" },
+  { "rank.csv", OLD_RANK "\"c\",64,6,1,2,1,1/n,0.015625,0x10\n", "rank.csv:2: column rank: "
+    "'0x10' is not a finite number" },
+  { "rank.csv", OLD_RANK "\"c\",64,6,1,2,1,1/n,0.015625,-3\n", "rank.csv:2: column rank: -3 "
+    "is below 0" },
+  { "rank.csv", OLD_RANK "\"c\",64,6,1,2,1,1/q,0.015625,7\n", "rank.csv:2: column tol '1/q'" },
+  /* the present format */
+  { "rank.csv", NEW_RANK "\"c\",64,6,uniform,sqrt(n),1,2,1,1/n,0.015625,dense,7,0,64\n",
+    "rank.csv:2: column law 'sqrt(n)': expected" },
+  { "rank.csv", NEW_RANK "\"c\",64,6,uniform,sqrt(ln n),1,2,1,1/n,0.015625,dense,7,2,64\n",
+    "rank.csv:2: column censored: '2' is not 0 or 1" },
+  { "rank.csv", NEW_RANK "\"c\",64,6,uniform,sqrt(ln n),,2,1,1/n,0.015625,dense,7,0,64\n",
+    "rank.csv:2: column beta is empty (the law sqrt(ln n) needs it)" },
+  { "rank.csv", NEW_RANK "\"c\",64,6,uniform,1,1,2,1,1/n,0.015625,dense,7,0,64\n",
+    "rank.csv:2: beta 1 and B 2 differ, but the law is 1" },
+  { "rank.csv", NEW_RANK "\"c\",64,6,,1,2,2,1,1/n,0.015625,dense,7,0,64\n",
+    "rank.csv:2: column dist is empty" },
+  { "least.csv", NEW_LEAST "\"c\",64,6,uniform,1,2,2,1,rf,m,1/n,0.015625,,1\n",
+    "least.csv:2: column least_size is empty" },
   { "least.csv", "cell,n,d,beta,B,seed,label,size_key,target,least_size\n"
     "\"n=64,b=1,seed=1\",64,6,1,2,1,poly,degree,1e-3,many\n", "least.csv:2: column least_size" },
-  { "results.csv", "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method,"
-    "size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,"
-    "wall_seconds\n\"n=64,b=1,seed=1\",64,6,6,1,2,1,uniform,1/d,1,1,1,mpfr,poly,poly,degree,2,"
-    "fine,1e-3,0,0,0,0,0,0,0,0,0,0.1\n", "results.csv:2: column status: 'fine'" },
+  { "cost.csv", COST "\"c\",64,6,uniform,1,2,2,1,1/n,0.015625,2,3,84,2,0,28,fine,0.1,0.2\n",
+    "cost.csv:2: column poly_status: 'fine' is not ok, memory, refused or failed" },
+  { "cost.csv", COST "\"c\",64,6,uniform,1,2,2,1,1/n,0.015625,2,3,84,2,0,28,ok,,0.2\n",
+    "cost.csv:2: column poly_seconds is empty" },
+  { "cost.csv", COST "\"c\",64,6,uniform,1,2,2,1,1/n,0.015625,2,3,84,2,0,0,ok,0.1,0.2\n",
+    "cost.csv:2: column r_emp: 0 is below 1" },
+  { "cost.csv", "cell,n,d,dist,law,beta,B,seed,eps\n", "cost.csv:1: the header has no column "
+    "eps_value" },
+  { "results.csv", RESULTS "\"n=64,b=1,seed=1\",64,6,6,1,2,1,uniform,1/d,1,1,1,mpfr,poly,poly,"
+    "degree,2,fine,1e-3,0,0,0,0,0,0,0,0,0,0.1\n", "results.csv:2: column status: 'fine'" },
   /* ok with the error empty */
-  { "results.csv", "cell,n,d,dv,beta,B,Bv,dist,tau,seed,R_apriori,R_data,truth,label,method,"
-    "size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,"
-    "wall_seconds\n\"n=64,b=1,seed=1\",64,6,6,1,2,1,uniform,1/d,1,1,1,mpfr,poly,poly,degree,2,"
-    "ok,,0,0,0,0,0,0,0,0,0,0.1\n", "results.csv:2: column max_abs is empty" },
+  { "results.csv", RESULTS "\"n=64,b=1,seed=1\",64,6,6,1,2,1,uniform,1/d,1,1,1,mpfr,poly,poly,"
+    "degree,2,ok,,0,0,0,0,0,0,0,0,0,0.1\n", "results.csv:2: column max_abs is empty" },
 };
 
 START_TEST (test_bad_csv)
@@ -333,20 +703,17 @@ END_TEST
 
 START_TEST (test_quotes_and_extra_columns)
 {
-  fga_error err;
-  fga_error_init (&err);
-  fga_report_ptr rep;
   /* Columns in another order, one unknown column, a doubled quote in a
      label, CRLF line ends and a blank last line: all accepted. */
   put (tmpdir, "least.csv",
        "label,extra,cell,n,d,beta,B,seed,size_key,target,least_size\r\n"
        "\"rf \"\"x\"\"\",q,\"n=64,b=1,seed=1\",64,6,1,2,1,features,0.01,16\r\n"
        "\"rf \"\"x\"\"\",q,\"n=256,b=1,seed=1\",256,8,1,2,1,features,0.01,64\r\n\r\n");
-  ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_OK);
+  fga_report_ptr rep = read_ok (tmpdir);
   const fga_report_exponent *e = find_exponent (rep, "least_size", "0.01", 1);
   ck_assert_ptr_nonnull (e);
   ck_assert_str_eq (e->label, "rf \"x\"");
-  ck_assert (fabs (e->exponent - 1) <= 1e-12);
+  check_exponent (e, FGA_REPORT_EXACT, 1, 2);
   fga_report_destroy (rep);
 }
 END_TEST
@@ -359,18 +726,12 @@ have_gnuplot (void)
   return system ("gnuplot --version >/dev/null 2>&1") == 0;
 }
 
-START_TEST (test_plot_inputs)
+/* Each plot's .dat and .gp are there and the script draws both images. */
+static void
+check_plots (const fga_report_struct *rep, const char *const *plots, size_t n)
 {
-  fga_error err;
-  fga_error_init (&err);
-  fga_report_ptr rep;
-  copy_fixture ("report-basic");
-  ck_assert_int_eq (fga_report_read (&rep, tmpdir, &err), FGA_OK);
-  ck_assert_int_eq (fga_report_write (rep, tmpdir, &err), FGA_OK);
-  static const char *const plots[] = { "error-vs-beta-1", "error-vs-beta-2", "least-size-1",
-                                       "rank-1", "time" };
-  ck_assert_uint_eq (fga_report_nplots (rep), 5);
-  for (size_t k = 0; k < 5; k++)
+  ck_assert_uint_eq (fga_report_nplots (rep), n);
+  for (size_t k = 0; k < n; k++)
     {
       char name[64];
       ck_assert_str_eq (fga_report_plot (rep, k), plots[k]);
@@ -382,27 +743,9 @@ START_TEST (test_plot_inputs)
       ck_assert_has (gp, "set terminal svg");
       ck_assert_has (gp, "out.'.png'");
     }
-  /* rank: rows n, one column per beta (means 7 and 32 at n = 64). */
-  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 7 32\n128 8 64\n");
-  /* d = 7 at the largest n: C(8,1) = 8, C(9,2) = 36, C(10,3) = 120, C(11,4) = 330. */
-  const char *gp = slurp (tmpdir, "rank-1.gp");
-  ck_assert_has (gp, "d = 7 (of n = 128)");
-  ck_assert_has (gp, "C(d+1,1) = 8'");
-  ck_assert_has (gp, "C(d+2,2) = 36'");
-  ck_assert_has (gp, "C(d+3,3) = 120'");
-  ck_assert_has (gp, "C(d+4,4) = 330'");
-  ck_assert_has (gp, "set logscale xy");
-  /* error of degree 2: the failed row is missing, written "?" for gnuplot. */
-  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.dat"), "\n0.5 0.002 0.0040000000000000001\n2 0.375 ?\n");
-  ck_assert_has (slurp (tmpdir, "least-size-1.gp"), "set logscale y");
-  /* time: poly at its largest size 4, 0.02 s at n = 64, 0.08 s at 128: slope 2. */
-  ck_assert_has (slurp (tmpdir, "time.gp"), "poly (slope 2.00)");
-  ck_assert_has (slurp (tmpdir, "time.dat"), "\n64 0.02\n128 0.080000000000000002\n");
-  fga_report_destroy (rep);
-
   if (!have_gnuplot ())
     return;
-  for (size_t k = 0; k < 5; k++)
+  for (size_t k = 0; k < n; k++)
     {
       char cmd[600], name[64];
       snprintf (cmd, sizeof cmd, "cd '%s' && gnuplot %s.gp 2>/dev/null", tmpdir, plots[k]);
@@ -413,7 +756,83 @@ START_TEST (test_plot_inputs)
       ck_assert_int_gt (file_size (tmpdir, name), 0);
     }
 }
+
+START_TEST (test_plot_inputs_old)
+{
+  copy_fixture ("report-basic");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  /* rank: rows n, per beta every mean, the exact ones, the censored ones
+     (means 7 and 32 at n = 64). */
+  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 7 7 ? 32 32 ?\n128 8 8 ? 64 64 ?\n");
+  /* d = 7 at the largest n: C(8,1) = 8, C(9,2) = 36, C(10,3) = 120, C(11,4) = 330. */
+  const char *gp = slurp (tmpdir, "rank-1.gp");
+  ck_assert_has (gp, "d = 7 (of n = 128)");
+  ck_assert_has (gp, "C(d+1,1) = 8'");
+  ck_assert_has (gp, "C(d+2,2) = 36'");
+  ck_assert_has (gp, "C(d+3,3) = 120'");
+  ck_assert_has (gp, "C(d+4,4) = 330'");
+  ck_assert_has (gp, "x with lines dt 3 lc rgb 'black' title 'n'");
+  ck_assert_has (gp, "set logscale xy");
+  ck_assert_has (gp, "\\nuniform, law sqrt(ln n): B = beta sqrt(ln n)");
+  ck_assert_hasnt (gp, "pt 6");     /* nothing censored */
+  /* error of degree 2: the failed row is missing, written "?" for gnuplot. */
+  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.dat"),
+                 "\n0.5 0.002 0.0040000000000000001\n2 0.375 ?\n");
+  /* least size: the unknown means are not drawn */
+  ck_assert_has (slurp (tmpdir, "least-size-1.dat"), "\n0.5 3.5 3.5 ? ? ? ?\n2 ? ? ? ? ? ?\n");
+  ck_assert_has (slurp (tmpdir, "least-size-1.gp"), "set logscale y");
+  /* time: poly at its largest size 4, 0.02 s at n = 64, 0.08 s at 128: slope 2. */
+  ck_assert_has (slurp (tmpdir, "time-1.gp"), "poly (slope 2.00)");
+  ck_assert_has (slurp (tmpdir, "time-1.dat"), "\n64 0.02\n128 0.080000000000000002\n");
+  static const char *const plots[] = { "error-vs-beta-1", "error-vs-beta-2", "least-size-1",
+                                       "rank-1", "time-1" };
+  check_plots (rep, plots, 5);
+  fga_report_destroy (rep);
+}
 END_TEST
+
+START_TEST (test_plot_censored)
+{
+  copy_fixture ("report-laws");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  /* rank at 1/n: beta 0.5 exact; beta 1 censored at n = 1024, drawn in the
+     third column (open markers) and in the first (the line) */
+  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 24 24 ? 16 16 ?\n256 48 48 ? 64 64 ?\n"
+                 "1024 96 96 ? 200 ? 200\n");
+  const char *gp = slurp (tmpdir, "rank-1.gp");
+  ck_assert_has (gp, "using 1:7 with points lt 2 pt 6 notitle");
+  ck_assert_has (gp, "\\nopen markers: censored means");
+  /* r_emp (three columns) and r_cert (one) per beta */
+  ck_assert_has (slurp (tmpdir, "cost-r-1.dat"), "\n64 28 28 ? 84 924 924 ? 5005\n"
+                 "256 165 165 ? 495 6435 6435 ? 75582\n1024 1001 1001 ? 3003 43758 ? 43758 "
+                 "1144066\n");
+  gp = slurp (tmpdir, "cost-r-1.gp");
+  ck_assert_has (gp, "using 1:9 with linespoints lt 2 dt 2 pt 7 title 'r_cert, beta = 1'");
+  ck_assert_has (gp, "using 1:8 with points lt 2 pt 6 notitle");
+  /* least size of rf: > 768 at n = 1024, beta 0.5; > n at beta 1 */
+  ck_assert_has (slurp (tmpdir, "least-size-2.dat"), "\n0.5 16 16 ? 64 64 ? 768 ? 768\n"
+                 "1 64 ? 64 256 ? 256 1024 ? 1024\n");
+  static const char *const plots[] = {
+    "error-vs-beta-1", "least-size-1", "least-size-2", "error-vs-B-2", "error-vs-beta-3",
+    "rank-1", "rank-2", "cost-r-1", "rank-3", "rank-4", "time-1", "time-2", "time-3"
+  };
+  check_plots (rep, plots, sizeof plots / sizeof plots[0]);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* Runs `fgattn report DIR ARGS' with its output in tmpdir: its exit status. */
+static int
+run_report (const char *prog, const char *dir, const char *args)
+{
+  char cmd[1600];
+  snprintf (cmd, sizeof cmd, "'%s' report '%s' %s >'%s/out.csv' 2>'%s/err.txt'", prog, dir,
+            args, tmpdir, tmpdir);
+  int st = system (cmd);
+  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
+}
 
 /* The command itself, when the test harness says where it is. */
 START_TEST (test_command)
@@ -421,43 +840,51 @@ START_TEST (test_command)
   const char *prog = getenv ("FGATTN");
   if (prog == NULL)
     return;
-  char cmd[1200];
-  copy_fixture ("report-basic");
-  snprintf (cmd, sizeof cmd, "'%s' report '%s' --format csv >'%s/out.csv' 2>'%s/err.txt'",
-            prog, tmpdir, tmpdir, tmpdir);
-  int st = system (cmd);
-  ck_assert_msg (WIFEXITED (st) && WEXITSTATUS (st) == 0, "%s: status %d\n%s", cmd, st,
-                 slurp (tmpdir, "err.txt"));
-  ck_assert_has (slurp (tmpdir, "out.csv"), "quantity,label,param,beta,exponent,points\n");
-  ck_assert_has (slurp (tmpdir, "out.csv"), "rank,,1/n,2,1.000,2\n");
-  ck_assert_has (slurp (tmpdir, "err.txt"), "read results.csv, rank.csv, least.csv");
+  copy_fixture ("report-laws");
+  int st = run_report (prog, tmpdir, "--format csv");
+  ck_assert_msg (st == 0, "status %d\n%s", st, slurp (tmpdir, "err.txt"));
+  const char *out = slurp (tmpdir, "out.csv");
+  ck_assert_has (out, "quantity,label,param,beta,exponent,points,dist,law\n");
+  ck_assert_has (out, "rank,,1/n,0.5,0.500,3,uniform,sqrt(ln n)\n");
+  ck_assert_has (out, "rank,,1/n,1,>= 0.911,3,uniform,sqrt(ln n)\n");
+  ck_assert_has (out, "rank,,1e-3,1,censored,3,uniform,sqrt(ln n)\n");
+  ck_assert_has (out, "rank,,n^-2,2,0.000,3,uniform,1\n");
+  ck_assert_has (out, "poly_time,,1/n,1,1.661,2,uniform,sqrt(ln n)\n");
+  ck_assert_has (slurp (tmpdir, "err.txt"), "read results.csv, rank.csv, least.csv, cost.csv");
   ck_assert_int_gt (file_size (tmpdir, "exponents.md"), 0);
+  ck_assert_int_gt (file_size (tmpdir, "cost.md"), 0);
+  ck_assert_int_gt (file_size (tmpdir, "rank.md"), 0);
   if (have_gnuplot ())
     {
       ck_assert_int_gt (file_size (tmpdir, "rank-1.png"), 0);
-      ck_assert_int_gt (file_size (tmpdir, "rank-1.svg"), 0);
-      ck_assert_int_gt (file_size (tmpdir, "time.svg"), 0);
-      /* no temporary left behind */
+      ck_assert_int_gt (file_size (tmpdir, "cost-r-1.svg"), 0);
+      ck_assert_int_gt (file_size (tmpdir, "time-1.svg"), 0);
+      /* no temporary left behind, and gnuplot had nothing to warn of */
       ck_assert_int_lt (file_size (tmpdir, ".rank-1.tmp.png"), 0);
+      ck_assert_hasnt (slurp (tmpdir, "err.txt"), "arning");
     }
   /* gnuplot hidden: the tables are written and the note says so. */
+  char cmd[1600];
   snprintf (cmd, sizeof cmd, "PATH=/nonexistent '%s' report '%s' >/dev/null 2>'%s/err.txt'",
             prog, tmpdir, tmpdir);
   st = system (cmd);
   ck_assert (WIFEXITED (st) && WEXITSTATUS (st) == 0);
   ck_assert_has (slurp (tmpdir, "err.txt"), "gnuplot not found: plots skipped");
 
+  /* old folders are read by the command too */
+  copy_fixture ("report-basic");
+  snprintf (cmd, sizeof cmd, "%s/cost.csv", tmpdir);
+  ck_assert_int_eq (unlink (cmd), 0);
+  st = run_report (prog, tmpdir, "--format csv");
+  ck_assert_int_eq (st, 0);
+  ck_assert_has (slurp (tmpdir, "out.csv"), "rank,,1/n,2,1.000,2,uniform,sqrt(ln n)\n");
+
   /* none of the CSVs, and a malformed one: exit 2 with file and line */
-  snprintf (cmd, sizeof cmd, "'%s' report '%s/empty' >/dev/null 2>&1", prog, tmpdir);
   char sub[400];
   snprintf (sub, sizeof sub, "%s/empty", tmpdir);
   ck_assert_int_eq (mkdir (sub, 0700), 0);
-  st = system (cmd);
-  ck_assert (WIFEXITED (st) && WEXITSTATUS (st) == 2);
-  snprintf (cmd, sizeof cmd, "'%s' report '%s/report-bad' 2>'%s/err.txt' >/dev/null", prog,
-            FGA_FIXTURES, tmpdir);
-  st = system (cmd);
-  ck_assert (WIFEXITED (st) && WEXITSTATUS (st) == 2);
+  ck_assert_int_eq (run_report (prog, sub, ""), 2);
+  ck_assert_int_eq (run_report (prog, FGA_FIXTURES "/report-bad", ""), 2);
   ck_assert_has (slurp (tmpdir, "err.txt"), "results.csv:3:");
 }
 END_TEST
@@ -473,10 +900,20 @@ report_suite (void)
   tcase_add_test (tc, test_fit_degenerate);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("tables");
-  tcase_add_test (tc, test_tables);
-  tcase_add_test (tc, test_exponents);
-  tcase_add_test (tc, test_rank_only_axis_B);
+  tc = tcase_create ("old folders");
+  tcase_add_test (tc, test_old_tables);
+  tcase_add_test (tc, test_old_exponents);
+  tcase_add_test (tc, test_old_rank_only_axis_B);
+  tcase_add_test (tc, test_old_absolute_B);
+  tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("laws and censoring");
+  tcase_add_test (tc, test_groups_and_exponents);
+  tcase_add_test (tc, test_censored_tables);
+  tcase_add_loop_test (tc, test_censored_rule, 0, sizeof rule_cases / sizeof rule_cases[0]);
+  tcase_add_test (tc, test_poly_censored);
+  tcase_add_test (tc, test_cost_gaps);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
@@ -489,7 +926,8 @@ report_suite (void)
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("plots");
-  tcase_add_test (tc, test_plot_inputs);
+  tcase_add_test (tc, test_plot_inputs_old);
+  tcase_add_test (tc, test_plot_censored);
   tcase_add_test (tc, test_command);
   tcase_set_timeout (tc, 60);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);

@@ -1,4 +1,4 @@
-/* t-sweep-config -- sweep configuration files: every field read, d and B per n, refusals with their line */
+/* t-sweep-config -- sweep configurations: fields, laws, accuracies, B per n, refusals by line */
 
 #include <config.h>
 
@@ -76,11 +76,15 @@ START_TEST (test_good_every_field)
   ck_assert (cfg.d_coef == 1.5);
   ck_assert_int_eq (cfg.d_ceil, 1);
   ck_assert_uint_eq (cfg.dv_fixed, 4);
-  ck_assert_int_eq (cfg.use_beta, 1);
+  /* beta alone: the law sqrt(ln n) */
+  ck_assert_uint_eq (cfg.nlaws, 1);
+  ck_assert_str_eq (cfg.laws[0].text, "sqrt(ln n)");
+  ck_assert (cfg.laws[0].p == 0.5 && cfg.laws[0].over_lnln == 0);
   ck_assert_uint_eq (cfg.nb, 4);
   ck_assert (cfg.b[0] == 0.25 && cfg.b[1] == 0.5 && cfg.b[2] == 1 && cfg.b[3] == 1.5);
   ck_assert (cfg.Bv == 2);
-  ck_assert_int_eq (cfg.dist, FGA_DIST_RADEMACHER);
+  ck_assert_uint_eq (cfg.ndists, 1);
+  ck_assert_int_eq (cfg.dists[0], FGA_DIST_RADEMACHER);
   ck_assert_int_eq (cfg.tau.kind, FGA_TAU_INV_SQRT_D);
   ck_assert_uint_eq (cfg.nseeds, 3);
   ck_assert_uint_eq (cfg.seeds[0], 1);
@@ -89,8 +93,11 @@ START_TEST (test_good_every_field)
   ck_assert_uint_eq (cfg.mpfr_max_n, 512);
   ck_assert_int_eq (cfg.prec, 200);
   ck_assert_uint_eq (cfg.ntol, 2);
-  ck_assert (cfg.tol[0] == -1 && cfg.tol[1] == 1e-3);
+  ck_assert (cfg.tol[0].power == 1 && cfg.tol[1].power == 0 && cfg.tol[1].value == 1e-3);
+  ck_assert_str_eq (cfg.tol[0].text, "1/n");
+  ck_assert_str_eq (cfg.tol[1].text, "1e-3");
   ck_assert_uint_eq (cfg.rank_max_n, 4096);
+  ck_assert_int_eq (cfg.rank_algo, FGA_SWEEP_RANK_AUTO);
   ck_assert_uint_eq (cfg.nmethods, 2);
 
   const fga_sweep_method *m = &cfg.methods[0];
@@ -100,8 +107,10 @@ START_TEST (test_good_every_field)
   ck_assert_uint_eq (m->nsizes, 4);
   ck_assert (m->sizes[0] == 2 && m->sizes[1] == 4 && m->sizes[2] == 6 && m->sizes[3] == 8);
   ck_assert_uint_eq (m->ntargets, 2);
-  ck_assert (m->targets[0] == 1e-2 && m->targets[1] == 1e-4);
-  ck_assert (m->max_size == 40);
+  ck_assert (m->targets[0].value == 1e-2 && m->targets[0].power == 0);
+  ck_assert (m->targets[1].value == 1e-4 && m->targets[1].power == 0);
+  ck_assert_str_eq (m->targets[1].text, "1e-4");
+  ck_assert (m->max_size == 40 && m->max_size_n == 0);
 
   m = &cfg.methods[1];
   ck_assert_str_eq (m->label, "exact");
@@ -109,7 +118,9 @@ START_TEST (test_good_every_field)
   ck_assert_str_eq (m->size_key, "");
   ck_assert_uint_eq (m->nsizes, 0);
   ck_assert_uint_eq (m->ntargets, 0);
-  ck_assert (m->max_size == 0);
+  ck_assert (m->max_size == 0 && m->max_size_n == 0);
+
+  ck_assert_int_eq (cfg.cost.on, 0);
 
   /* ceil(1.5 log2 n): 12, 13.5 -> 14, 15.  */
   ck_assert_uint_eq (fga_sweep_config_d (&cfg, 256), 12);
@@ -132,11 +143,14 @@ START_TEST (test_minimal_defaults)
   ck_assert_int_eq (cfg.d_ceil, 1);
   ck_assert_uint_eq (fga_sweep_config_d (&cfg, 256), 8);
   ck_assert_uint_eq (cfg.dv_fixed, 0);
-  ck_assert_int_eq (cfg.use_beta, 0);
+  /* absolute B: the law 1, beta the bounds */
+  ck_assert_uint_eq (cfg.nlaws, 1);
+  ck_assert_str_eq (cfg.laws[0].text, "1");
   ck_assert_uint_eq (cfg.nb, 2);
   ck_assert (cfg.b[0] == 0.5 && cfg.b[1] == 2);
   ck_assert (cfg.Bv == 0);
-  ck_assert_int_eq (cfg.dist, FGA_DIST_UNIFORM);
+  ck_assert_uint_eq (cfg.ndists, 1);
+  ck_assert_int_eq (cfg.dists[0], FGA_DIST_UNIFORM);
   ck_assert_int_eq (cfg.tau.kind, FGA_TAU_INV_D);
   ck_assert_uint_eq (cfg.nseeds, 1);
   ck_assert_uint_eq (cfg.seeds[0], 1);
@@ -144,12 +158,16 @@ START_TEST (test_minimal_defaults)
   ck_assert_int_eq (cfg.prec, 128);
   ck_assert_uint_eq (cfg.ntol, 0);
   ck_assert_uint_eq (cfg.rank_max_n, 2048);
+  ck_assert_int_eq (cfg.rank_algo, FGA_SWEEP_RANK_AUTO);
+  ck_assert_uint_eq (cfg.rank_dense_max_n, 4096);
+  ck_assert_uint_eq (cfg.rank_kmax, 512);
+  ck_assert_int_eq (cfg.cost.on, 0);
   ck_assert_uint_eq (cfg.nmethods, 1);
   ck_assert_str_eq (cfg.methods[0].label, "exact");
   ck_assert_str_eq (cfg.methods[0].spec, "exact");
   /* absolute B: the grid value itself, whatever n */
-  ck_assert (fga_sweep_config_B (&cfg, 256, 0.5) == 0.5);
-  ck_assert (fga_sweep_config_B (&cfg, 4096, 2) == 2);
+  ck_assert (fga_sweep_config_B (&cfg, 0, 256, 0.5) == 0.5);
+  ck_assert (fga_sweep_config_B (&cfg, 0, 4096, 2) == 2);
 }
 END_TEST
 
@@ -207,11 +225,11 @@ END_TEST
 START_TEST (test_B_from_beta)
 {
   read_ok ("[grid]\nn = 256, 4096\nbeta = 0.25, 1.5\n" EXACT);
-  ck_assert_int_eq (cfg.use_beta, 1);
-  ck_assert_close (fga_sweep_config_B (&cfg, 256, 0.25), 0.25 * sqrt (log (256.0)), 1, 0);
-  ck_assert_close (fga_sweep_config_B (&cfg, 4096, 1.5), 1.5 * sqrt (log (4096.0)), 1, 0);
+  ck_assert_str_eq (cfg.laws[0].text, "sqrt(ln n)");
+  ck_assert_close (fga_sweep_config_B (&cfg, 0, 256, 0.25), 0.25 * sqrt (log (256.0)), 1, 0);
+  ck_assert_close (fga_sweep_config_B (&cfg, 0, 4096, 1.5), 1.5 * sqrt (log (4096.0)), 1, 0);
   /* sqrt(ln 1000) computed independently (Python's math) */
-  ck_assert_close (fga_sweep_config_B (&cfg, 1000, 1), 2.628260884878466, 4, 0);
+  ck_assert_close (fga_sweep_config_B (&cfg, 0, 1000, 1), 2.628260884878466, 4, 0);
 }
 END_TEST
 
@@ -291,7 +309,7 @@ START_TEST (test_refusals_lists)
 
   /* [rank] and [truth] */
   check_refused (GRID "[rank]\ntol = 1/n, 0\n" EXACT, FGA_ERR_INPUT, 5,
-                 "'0' is not 1/n or a positive");
+                 "tol '0': expected a positive number, 1/n");
   check_refused (GRID "[truth]\nprec = 20\n" EXACT, FGA_ERR_INPUT, 5, "prec");
   check_refused (GRID "[truth]\ndigits = 20\n" EXACT, FGA_ERR_INPUT, 5,
                  "unknown key 'digits'");
@@ -400,12 +418,13 @@ START_TEST (test_sizes)
   read_ok (GRID "[truth]\nprec = 1048576\n" EXACT);
   /* n = 10^12: Q alone is 8 10^12 d bytes */
   check_refused ("[grid]\nn = 256, 1000000000000\nbeta = 1, 2\nseeds = 7\n" EXACT,
-                 FGA_ERR_INPUT, 2, "cell n=1000000000000,b=1,seed=7 needs about ");
+                 FGA_ERR_INPUT, 2,
+                 "cell n=1000000000000,dist=uniform,law=sqrt(ln n),b=1,seed=7 needs about ");
   check_refused ("[grid]\nn = 256, 1000000000000\nbeta = 1, 2\nseeds = 7\n" EXACT,
                  FGA_ERR_INPUT, 2, "more than this machine's ");
   /* d = 10^7 at n = 1024: Q, K, V and two outputs take 400 GB */
   check_refused ("[grid]\nn = 1024\nd = 10000000\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 3,
-                 "cell n=1024,b=1,seed=1 needs about ");
+                 "cell n=1024,dist=uniform,law=sqrt(ln n),b=1,seed=1 needs about ");
   /* the rank's n x n matrix: the line of max_n */
   check_refused ("[grid]\nn = 4000000\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
                  "[rank]\ntol = 1/n\nmax_n = 4000000\n" EXACT, FGA_ERR_INPUT, 9,
@@ -431,8 +450,8 @@ START_TEST (test_sizes)
   cfg.prec = 128;
   cfg.n[0] = 1000000000000;
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
-  ck_assert_msg (strstr (err.msg, "cell n=1000000000000,b=1,seed=1 needs about") != NULL, "%s",
-                 err.msg);
+  ck_assert_msg (strstr (err.msg, "cell n=1000000000000,dist=uniform,law=sqrt(ln n),b=1,seed=1 "
+                          "needs about") != NULL, "%s", err.msg);
   ck_assert_int_eq (access (dir, F_OK), -1);
   cfg.n[0] = 256;
   cfg.d_fixed = 0;
@@ -500,12 +519,262 @@ START_TEST (test_refusals_methods)
   check_refused (GRID "[method p]\nspec = exact\nspec = exact\n", FGA_ERR_INPUT, 6,
                  "key 'spec' repeated");
   check_refused (GRID "[method]\nspec = exact\n", FGA_ERR_INPUT, 4, "needs a label");
-  check_refused (GRID, FGA_ERR_INPUT, 0, "no [method LABEL] section");
+  check_refused (GRID, FGA_ERR_INPUT, 0, "no [method LABEL] section and no [cost]");
+  read_ok (GRID "[cost]\neps = 1e-3\n");
+  ck_assert_uint_eq (cfg.nmethods, 0);
 
   /* a consistent method with a search reads back */
   read_ok (GRID "[method p]\nspec = poly\nsize = deg\nsizes = 2\ntargets = 1e-3\n"
            "max_size = 30 ; inline comment\n");
   ck_assert (cfg.methods[0].max_size == 30);
+}
+END_TEST
+
+/* The keys of the theorem's statement, every one given (sweep-laws.conf).  */
+START_TEST (test_laws_fixture)
+{
+  fga_error err;
+  fga_error_init (&err);
+  const char *path = FGA_FIXTURES "/sweep-laws.conf";
+  ck_assert_msg (fga_sweep_config_read (&cfg, path, &err) == FGA_OK, "%s", err.msg);
+  /* n = 2^8 .. 2^10, 3000 */
+  ck_assert_uint_eq (cfg.nn, 4);
+  ck_assert (cfg.n[0] == 256 && cfg.n[1] == 512 && cfg.n[2] == 1024 && cfg.n[3] == 3000);
+  ck_assert_uint_eq (cfg.nlaws, 4);
+  ck_assert_str_eq (cfg.laws[0].text, "1");
+  ck_assert_str_eq (cfg.laws[1].text, "(ln n)^(1/4)");
+  ck_assert_str_eq (cfg.laws[2].text, "sqrt(ln n)");
+  ck_assert_str_eq (cfg.laws[3].text, "sqrt(ln n)/ln(ln n)");
+  ck_assert_uint_eq (cfg.nb, 2);
+  ck_assert (cfg.b[0] == 0.5 && cfg.b[1] == 1);
+  /* B = beta f(n), f from its definition */
+  ck_assert (fga_sweep_config_B (&cfg, 0, 1024, 0.5) == 0.5);
+  ck_assert_close (fga_sweep_config_B (&cfg, 1, 1024, 0.5), 0.5 * pow (log (1024.0), 0.25), 2,
+                   0);
+  ck_assert_close (fga_sweep_config_B (&cfg, 2, 3000, 1), sqrt (log (3000.0)), 2, 0);
+  ck_assert_close (fga_sweep_config_B (&cfg, 3, 256, 1),
+                   sqrt (log (256.0)) / log (log (256.0)), 4, 0);
+  ck_assert_uint_eq (cfg.ndists, 3);
+  ck_assert (cfg.dists[0] == FGA_DIST_UNIFORM && cfg.dists[1] == FGA_DIST_LOWRANK
+             && cfg.dists[2] == FGA_DIST_CLUSTERED);
+  ck_assert_uint_eq (cfg.nseeds, 2);
+  ck_assert_uint_eq (cfg.ntol, 3);
+  ck_assert (cfg.tol[0].power == 1 && cfg.tol[1].power == 2 && cfg.tol[2].value == 1e-3);
+  ck_assert_str_eq (cfg.tol[1].text, "n^-2");
+  ck_assert_int_eq (cfg.rank_algo, FGA_SWEEP_RANK_AUTO);
+  ck_assert_uint_eq (cfg.rank_dense_max_n, 512);
+  ck_assert_uint_eq (cfg.rank_max_n, 3000);
+  ck_assert_uint_eq (cfg.rank_kmax, 100);
+  ck_assert_uint_eq (cfg.nmethods, 2);
+  ck_assert (cfg.methods[0].targets[1].power == 1 && cfg.methods[0].max_size == 40);
+  ck_assert_str_eq (cfg.methods[0].targets[1].text, "n^-1");
+  ck_assert_int_eq (cfg.methods[1].max_size_n, 1);
+  ck_assert_str_eq (cfg.methods[1].targets[0].text, "1/n");
+  ck_assert_int_eq (cfg.cost.on, 1);
+  ck_assert_uint_eq (cfg.cost.neps, 2);
+  ck_assert (cfg.cost.eps[0].power == 1 && cfg.cost.eps[1].value == 1e-3);
+  ck_assert_int_eq (cfg.cost.basis, FGA_BASIS_TAYLOR);
+  ck_assert_int_eq (cfg.cost.gmax, 20);
+  ck_assert (cfg.cost.poly_max_bytes == 0x1p28);
+  ck_assert_str_eq (cfg.cost.exact, "exact:algo=blas");
+}
+END_TEST
+
+/* Laws: a list, with beta; B is law 1; refusals at their line.  */
+START_TEST (test_laws)
+{
+  read_ok ("[grid]\nn = 256\nlaw = ln n, (ln n)^0.3/ln(ln n)\nbeta = 1, 2\n" EXACT);
+  ck_assert_uint_eq (cfg.nlaws, 2);
+  ck_assert_str_eq (cfg.laws[0].text, "ln n");
+  ck_assert_str_eq (cfg.laws[1].text, "(ln n)^0.3/ln(ln n)");
+  ck_assert_close (fga_sweep_config_B (&cfg, 0, 256, 2), 2 * log (256.0), 2, 0);
+  check_refused ("[grid]\nn = 256\nlaw = (ln n)^1/4\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 3,
+                 "law '(ln n)^1/4': expected 1, sqrt(ln n)");
+  check_refused ("[grid]\nn = 256\nlaw = 1,\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 3, "empty item");
+  check_refused ("[grid]\nn = 256\nlaw = sqrt(ln n), (ln n)^0.5\nbeta = 1\n" EXACT,
+                 FGA_ERR_INPUT, 3, "law: 'sqrt(ln n)' is given twice");
+  check_refused ("[grid]\nn = 256\nlaw = sqrt(ln n)\n" EXACT, FGA_ERR_INPUT, 3,
+                 "law needs beta");
+  check_refused ("[grid]\nn = 256\nB = 1\nlaw = 1\nbeta = 2\n" EXACT, FGA_ERR_INPUT, 4,
+                 "exactly one of beta");
+  check_refused ("[grid]\nn = 256\nlaw = 1\nB = 2\n" EXACT, FGA_ERR_INPUT, 4,
+                 "exactly one of beta");
+  /* n below the law's least n, at the law's line */
+  check_refused ("[grid]\nn = 8, 256\nlaw = 1, sqrt(ln n)/ln(ln n)\nbeta = 1\n" EXACT,
+                 FGA_ERR_INPUT, 3, "law 'sqrt(ln n)/ln(ln n)' is used from n = 16 on");
+  read_ok ("[grid]\nn = 16, 256\nlaw = sqrt(ln n)/ln(ln n)\nbeta = 1\n" EXACT);
+  /* B beyond the doubles, at beta's line: (ln 2^20)^4 = 36897... */
+  check_refused ("[grid]\nn = 2^20\nd = 2\nlaw = (ln n)^4\nbeta = 1e305\n[truth]\n"
+                 "mpfr_max_n = 0\n" EXACT, FGA_ERR_INPUT, 5, "not a positive finite double");
+}
+END_TEST
+
+/* n: numbers, 2^K and ranges of powers of two.  */
+START_TEST (test_n_forms)
+{
+  read_ok ("[grid]\nn = 2^8 .. 2^11\nbeta = 1\n" EXACT);
+  ck_assert_uint_eq (cfg.nn, 4);
+  ck_assert (cfg.n[0] == 256 && cfg.n[1] == 512 && cfg.n[2] == 1024 && cfg.n[3] == 2048);
+  read_ok ("[grid]\nn = 100, 2^10, 2..8, 2^12..2^12\nbeta = 1\n" EXACT);
+  ck_assert_uint_eq (cfg.nn, 6);
+  ck_assert (cfg.n[0] == 100 && cfg.n[1] == 1024 && cfg.n[2] == 2 && cfg.n[3] == 4
+             && cfg.n[4] == 8 && cfg.n[5] == 4096);
+  check_refused ("[grid]\nn = 2^11 .. 2^8\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2,
+                 "the range '2^11 .. 2^8' is empty");
+  check_refused ("[grid]\nn = 300 .. 1024\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2,
+                 "must go from a power of two");
+  check_refused ("[grid]\nn = 2^8 ..\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2,
+                 "n: '2^8 ..' is not a whole number >= 2, a power of two 2^K or a range");
+  check_refused ("[grid]\nn = 2^8 ... 2^9\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "'2^8 ... 2^9'");
+  check_refused ("[grid]\nn = 2^64\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "'2^64'");
+  check_refused ("[grid]\nn = 1\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2, "'1'");
+  check_refused ("[grid]\nn = 256, 2^8\nbeta = 1\n" EXACT, FGA_ERR_INPUT, 2,
+                 "n: '256' is given twice");
+  check_refused ("[grid]\nn = 2^1 .. 2^53, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 17\n"
+                 "beta = 1\n" EXACT, FGA_ERR_INPUT, 2, "too many values (at most 64)");
+  /* repeated values of the other axes: two cells with one id */
+  check_refused ("[grid]\nn = 256\nbeta = 0.5, 5e-1\n" EXACT, FGA_ERR_INPUT, 3,
+                 "beta: '5e-1' is given twice");
+  check_refused (GRID "seeds = 1, 2, 1\n" EXACT, FGA_ERR_INPUT, 4, "seeds: '1' is given twice");
+}
+END_TEST
+
+/* Entry laws: a list of the families fga_dist_parse knows.  */
+START_TEST (test_dists)
+{
+  read_ok (GRID "dist = clustered, rademacher, lowrank\n" EXACT);
+  ck_assert_uint_eq (cfg.ndists, 3);
+  ck_assert (cfg.dists[0] == FGA_DIST_CLUSTERED && cfg.dists[1] == FGA_DIST_RADEMACHER
+             && cfg.dists[2] == FGA_DIST_LOWRANK);
+  check_refused (GRID "dist = uniform, uniform\n" EXACT, FGA_ERR_INPUT, 4,
+                 "dist: 'uniform' is given twice");
+  check_refused (GRID "dist = none\n" EXACT, FGA_ERR_INPUT, 4, "dist: unknown distribution");
+  check_refused (GRID "dist = uniform, cauchy\n" EXACT, FGA_ERR_INPUT, 4,
+                 "unknown distribution 'cauchy'");
+}
+END_TEST
+
+/* Accuracies: numbers and powers of n, refused when malformed or below
+   the normal doubles at some n where they are used.  */
+START_TEST (test_accuracies)
+{
+  read_ok (GRID "[rank]\ntol = 1/n, n^-2, 1e-3, 1/n^3, n^(-1.5)\n" EXACT);
+  ck_assert_uint_eq (cfg.ntol, 5);
+  ck_assert (cfg.tol[0].power == 1 && cfg.tol[1].power == 2 && cfg.tol[2].value == 1e-3
+             && cfg.tol[3].power == 3 && cfg.tol[4].power == 1.5);
+  check_refused (GRID "[rank]\ntol = n^-0\n" EXACT, FGA_ERR_INPUT, 5,
+                 "tol 'n^-0': expected a positive number, 1/n, 1/n^C or n^-C");
+  check_refused (GRID "[rank]\ntol = 1/m\n" EXACT, FGA_ERR_INPUT, 5, "tol '1/m'");
+  check_refused (GRID "[rank]\ntol = n^-65\n" EXACT, FGA_ERR_INPUT, 5, "tol 'n^-65'");
+  check_refused (GRID "[rank]\ntol = 1/n, n^-1\n" EXACT, FGA_ERR_INPUT, 5,
+                 "tol: 'n^-1' is given twice");
+  check_refused (GRID "[method p]\nspec = poly\nsize = deg\ntargets = n^-x\nmax_size = 9\n",
+                 FGA_ERR_INPUT, 7, "targets 'n^-x'");
+  /* 2^-1088 at n = 2^17: no normal double; refused where the rank is
+     computed only */
+  check_refused ("[grid]\nn = 2^17\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n[rank]\n"
+                 "tol = n^-64\nmax_n = 2^17\n" EXACT, FGA_ERR_INPUT, 8,
+                 "tol 'n^-64' is ");
+  check_refused ("[grid]\nn = 2^17\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n[rank]\n"
+                 "tol = n^-64\nmax_n = 131072\n" EXACT, FGA_ERR_INPUT, 8,
+                 "at n = 131072, not a normal double");
+  read_ok ("[grid]\nn = 2^17\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n[rank]\n"
+           "tol = n^-64\nmax_n = 1024\n" EXACT);
+  check_refused ("[grid]\nn = 2^20\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n[method p]\n"
+                 "spec = poly\nsize = deg\nsizes = 2\ntargets = 1e-3, n^-60\nmax_size = 9\n",
+                 FGA_ERR_INPUT, 11, "target 'n^-60' is ");
+}
+END_TEST
+
+/* max_size = n: the search stops at the cell's n, a size the method must
+   take at every n of the grid.  */
+START_TEST (test_max_size_n)
+{
+  read_ok (GRID "[method r]\nspec = rf:seed=1\nsize = m\nsizes = 4\ntargets = 1e-2\n"
+           "max_size = n\n");
+  ck_assert_int_eq (cfg.methods[0].max_size_n, 1);
+  check_refused (GRID "[method r]\nspec = rf:seed=1\nsize = m\ntargets = 1e-2\nmax_size = m\n",
+                 FGA_ERR_INPUT, 8, "max_size: 'm' is not n or a positive finite number");
+  /* poly's degree stops at 10000 */
+  check_refused ("[grid]\nn = 256, 16384\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
+                 "[method p]\nspec = poly\nsize = deg\ntargets = 1e-2\nmax_size = n\n",
+                 FGA_ERR_INPUT, 11, "[method p]: ");
+  check_refused ("[grid]\nn = 256, 16384\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
+                 "[method p]\nspec = poly\nsize = deg\ntargets = 1e-2\nmax_size = n\n",
+                 FGA_ERR_INPUT, 11, "16384");
+}
+END_TEST
+
+/* [rank]: algo, dense_max_n, kmax, and the memory of each algorithm.  */
+START_TEST (test_rank_keys)
+{
+  read_ok (GRID "[rank]\ntol = 1/n\nalgo = randomized\nkmax = 64\ndense_max_n = 100\n" EXACT);
+  ck_assert_int_eq (cfg.rank_algo, FGA_SWEEP_RANK_RANDOMIZED);
+  ck_assert_uint_eq (cfg.rank_kmax, 64);
+  ck_assert_uint_eq (cfg.rank_dense_max_n, 100);
+  read_ok (GRID "[rank]\nalgo = dense\n" EXACT);
+  ck_assert_int_eq (cfg.rank_algo, FGA_SWEEP_RANK_DENSE);
+  check_refused (GRID "[rank]\nalgo = svd\n" EXACT, FGA_ERR_INPUT, 5,
+                 "algo: 'svd' is not dense, randomized or auto");
+  check_refused (GRID "[rank]\nkmax = 0\n" EXACT, FGA_ERR_INPUT, 5,
+                 "kmax: '0' is not a whole number from 1");
+  /* n = 2^20: P alone is 8 TiB, the randomized sketch of 24 columns a few
+     hundred MiB */
+  static const char big[] = "[grid]\nn = 2^20\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
+    "[rank]\ntol = 1e-3\nmax_n = 1048576\nalgo = %s\nkmax = %s\n" EXACT;
+  char text[512];
+  snprintf (text, sizeof text, big, "dense", "8");
+  check_refused (text, FGA_ERR_INPUT, 9, "rank of P 8 TiB");
+  snprintf (text, sizeof text, big, "auto\ndense_max_n = 2^20", "8");
+  check_refused (text, FGA_ERR_INPUT, 9, "rank of P ");
+  snprintf (text, sizeof text, big, "randomized", "8");
+  read_ok (text);
+  /* a budget of 10^12 columns is a sketch of n columns: 3 n^2 doubles */
+  snprintf (text, sizeof text, big, "randomized", "1e12");
+  check_refused (text, FGA_ERR_INPUT, 11, "rank of P ");
+  snprintf (text, sizeof text, big, "auto", "8");
+  read_ok (text);               /* dense up to 4096 only: randomized at 2^20 */
+}
+END_TEST
+
+/* [cost]: its keys, defaults and refusals.  */
+START_TEST (test_cost_keys)
+{
+  read_ok (GRID EXACT "[cost]\neps = 1/n\n");
+  ck_assert_int_eq (cfg.cost.on, 1);
+  ck_assert_uint_eq (cfg.cost.neps, 1);
+  ck_assert_int_eq (cfg.cost.basis, FGA_BASIS_CHEB);
+  ck_assert_int_eq (cfg.cost.gmax, 64);
+  ck_assert (cfg.cost.poly_max_bytes == 0x1p30);
+  ck_assert_str_eq (cfg.cost.exact, "exact:algo=stream");
+  read_ok (GRID EXACT "[cost]\neps = 1e-3\npoly_max_bytes = 1e9\ngmax = 10000\n");
+  ck_assert (cfg.cost.poly_max_bytes == 1e9 && cfg.cost.gmax == 10000);
+  check_refused (GRID EXACT "[cost]\nbasis = cheb\n", FGA_ERR_INPUT, 6, "[cost] needs eps");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\nbasis = chebyshev\n", FGA_ERR_INPUT, 8,
+                 "basis: basis 'chebyshev' is not taylor or cheb");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\ngmax = 0\n", FGA_ERR_INPUT, 8,
+                 "gmax: '0' is not a whole number from 1 to 10000");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\ngmax = 10001\n", FGA_ERR_INPUT, 8, "gmax");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\npoly_max_bytes = 2^63\n", FGA_ERR_INPUT, 8,
+                 "poly_max_bytes: '2^63' is not a whole number or a power of two");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\npoly_max_bytes = 0\n", FGA_ERR_INPUT, 8,
+                 "poly_max_bytes: '0'");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\nexact = poly:deg=2\n", FGA_ERR_INPUT, 8,
+                 "[cost]: exact = poly:deg=2 is not an exact method");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\nexact = exact:algo=frob\n", FGA_ERR_INPUT, 8,
+                 "frob");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3, n^-0.5x\n", FGA_ERR_INPUT, 7, "eps 'n^-0.5x'");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\ncolour = red\n", FGA_ERR_INPUT, 8,
+                 "[cost]: unknown key 'colour' (known: eps, basis, gmax, poly_max_bytes, exact)");
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\n[cost]\n", FGA_ERR_INPUT, 8,
+                 "section [cost] repeated (first at line 6)");
+  /* poly allowed 2^62 bytes at degrees up to 10000: r = C(d + g, d) up to
+     2^62 / (8 (2 n + dv + 1)) features, whose tables alone take 15.7 PiB;
+     the memory check names poly_max_bytes */
+  check_refused (GRID EXACT "[cost]\neps = 1e-3\ngmax = 10000\npoly_max_bytes = 2^62\n",
+                 FGA_ERR_INPUT, 9, "largest method 15.7 PiB: [cost] poly");
+  /* with gmax = 8 and d = 8, r <= C(16, 8) = 12870 */
+  read_ok (GRID EXACT "[cost]\neps = 1e-3\ngmax = 8\npoly_max_bytes = 2^62\n");
 }
 END_TEST
 
@@ -539,6 +808,14 @@ sweep_config_suite (void)
   tcase_add_test (tc, test_too_many_methods);
   tcase_add_test (tc, test_refusals_methods);
   tcase_add_test (tc, test_missing_file);
+  tcase_add_test (tc, test_laws_fixture);
+  tcase_add_test (tc, test_laws);
+  tcase_add_test (tc, test_n_forms);
+  tcase_add_test (tc, test_dists);
+  tcase_add_test (tc, test_accuracies);
+  tcase_add_test (tc, test_max_size_n);
+  tcase_add_test (tc, test_rank_keys);
+  tcase_add_test (tc, test_cost_keys);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,4 +1,4 @@
-/* t-sweep -- running an experiment grid: row counts, statuses, the least-size search, resume, determinism */
+/* t-sweep -- running a grid: rows, statuses, least sizes, rank, cost, censored values, resume, jobs */
 
 #include <config.h>
 
@@ -8,35 +8,54 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "testutil.h"
 
-/* n = 32, 64; beta 0.25, 1; seeds 1, 2: 8 cells.  exact (no size) and
-   poly at deg 2, 4 with target 1e-3: 3 results rows, 2 rank rows (1/n and
-   1e-3) and 1 least row per cell.  */
+/* An accuracy from its text.  */
+static fga_accuracy
+acc (const char *text)
+{
+  fga_accuracy a;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_msg (fga_accuracy_parse (&a, text, "test", &err) == FGA_OK, "%s", err.msg);
+  return a;
+}
+
+static fga_law
+law (const char *text)
+{
+  fga_law l;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_msg (fga_law_parse (&l, text, "test", &err) == FGA_OK, "%s", err.msg);
+  return l;
+}
+
+/* n = 32, 64; beta 0.25, 1 (law sqrt(ln n)); seeds 1, 2: 8 cells.  exact
+   (no size) and poly at deg 2, 4 with target 1e-3: 3 results rows, 2 rank
+   rows (1/n and 1e-3) and 1 least row per cell.  */
 static void
 tiny_config (fga_sweep_config *cfg)
 {
-  memset (cfg, 0, sizeof *cfg);
+  fga_sweep_config_init (cfg);
   cfg->nn = 2;
   cfg->n[0] = 32;
   cfg->n[1] = 64;
   cfg->d_fixed = 4;
-  cfg->use_beta = 1;
+  cfg->d_coef = 0;
   cfg->nb = 2;
   cfg->b[0] = 0.25;
   cfg->b[1] = 1;
-  cfg->dist = FGA_DIST_UNIFORM;
-  cfg->tau.kind = FGA_TAU_INV_D;
   cfg->nseeds = 2;
   cfg->seeds[0] = 1;
   cfg->seeds[1] = 2;
   cfg->mpfr_max_n = 64;
-  cfg->prec = 128;
   cfg->ntol = 2;
-  cfg->tol[0] = -1;
-  cfg->tol[1] = 1e-3;
+  cfg->tol[0] = acc ("1/n");
+  cfg->tol[1] = acc ("1e-3");
   cfg->rank_max_n = 64;
   cfg->nmethods = 2;
   fga_sweep_method *m = &cfg->methods[0];
@@ -50,7 +69,7 @@ tiny_config (fga_sweep_config *cfg)
   m->sizes[0] = 2;
   m->sizes[1] = 4;
   m->ntargets = 1;
-  m->targets[0] = 1e-3;
+  m->targets[0] = acc ("1e-3");
   m->max_size = 16;
 }
 
@@ -157,10 +176,10 @@ make_dir (void)
 static void
 remove_dir (char *dir)
 {
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "sweep.json",
-                                        ".lock" };
+  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv",
+                                        "sweep.json", ".lock" };
   char path[4200];
-  for (size_t k = 0; k < 5; k++)
+  for (size_t k = 0; k < 6; k++)
     {
       snprintf (path, sizeof path, "%s/%s", dir, names[k]);
       unlink (path);
@@ -170,16 +189,41 @@ remove_dir (char *dir)
   free (dir);
 }
 
+/* results.csv, rank.csv, least.csv and, when nfiles is 4, cost.csv.  */
 static void
-read_three (csv_t t[3], const char *dir)
+read_files (csv_t t[], const char *dir, int nfiles)
 {
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv" };
+  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv" };
   char path[4200];
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < nfiles; k++)
     {
       snprintf (path, sizeof path, "%s/%s", dir, names[k]);
       csv_read (&t[k], path);
     }
+}
+
+static void
+read_three (csv_t t[3], const char *dir)
+{
+  read_files (t, dir, 3);
+}
+
+/* The field of column name in row r.  */
+static const char *
+get (const csv_t *t, size_t r, const char *name)
+{
+  return t->field[r][col (t, name)];
+}
+
+static double
+getd (const csv_t *t, size_t r, const char *name)
+{
+  const char *f = get (t, r, name);
+  ck_assert_msg (*f != '\0', "column %s empty in row %zu", name, r);
+  char *end;
+  double x = strtod (f, &end);
+  ck_assert_msg (*end == '\0', "column %s: '%s' is not a number", name, f);
+  return x;
 }
 
 static int
@@ -212,6 +256,15 @@ sorted_rows (const csv_t *t, int cut_last)
     }
   free (lines);
   return out;
+}
+
+/* Cuts the last k fields off every line of t (timing columns).  */
+static void
+cut_fields (csv_t *t, int k)
+{
+  for (size_t r = 0; r < t->nrows; r++)
+    for (int j = 0; j < k; j++)
+      *strrchr (t->line[r], ',') = '\0';
 }
 
 /* I_k(x), the modified Bessel function, by its series
@@ -248,14 +301,13 @@ bessel_i (int k, double x)
    - the truth is the correctly rounded Att: u ||V||_inf more.
    Returns (2 eps + rb + u) ||V||_inf; *eps_rel >= 1 makes it vacuous.  */
 static double
-poly_bound (double *eps_rel, size_t n, double b, unsigned long seed, long g)
+poly_bound (double *eps_rel, size_t n, double B, unsigned long seed, long g)
 {
   const size_t d = 4;
   fga_error err;
   fga_error_init (&err);
   fga_instance_t inst;
   fga_instance_init (inst);
-  double B = b * sqrt (log ((double) n));
   ck_assert_int_eq (fga_instance_generate (inst, n, n, d, d, B, B, FGA_DIST_UNIFORM, seed, &err),
                     FGA_OK);
   long double q2 = 0, k2 = 0, vmax = 0;
@@ -302,9 +354,9 @@ START_TEST (test_rows_and_values)
   ck_assert_uint_eq (t[0].nrows, 1 + NCELLS * 3);
   ck_assert_uint_eq (t[1].nrows, 1 + NCELLS * 2);
   ck_assert_uint_eq (t[2].nrows, 1 + NCELLS * 1);
-  ck_assert_uint_eq (t[0].ncols, 29);
-  ck_assert_uint_eq (t[1].ncols, 9);
-  ck_assert_uint_eq (t[2].ncols, 10);
+  ck_assert_uint_eq (t[0].ncols, 30);
+  ck_assert_uint_eq (t[1].ncols, 14);
+  ck_assert_uint_eq (t[2].ncols, 14);
 
   int cstatus = col (&t[0], "status"), cmax = col (&t[0], "max_abs");
   int clabel = col (&t[0], "label"), csize = col (&t[0], "size"), ccell = col (&t[0], "cell");
@@ -324,13 +376,10 @@ START_TEST (test_rows_and_values)
       else
         {
           /* within the method's certified bound, computed here */
-          size_t n;
-          double b;
-          unsigned long seed;
-          ck_assert_int_eq (sscanf (t[0].field[r][ccell], "n=%zu,b=%lf,seed=%lu", &n, &b,
-                                    &seed), 3);
+          size_t n = (size_t) getd (&t[0], r, "n");
+          unsigned long seed = (unsigned long) getd (&t[0], r, "seed");
           long deg = strtol (t[0].field[r][csize], NULL, 10);
-          double eps_rel, bound = poly_bound (&eps_rel, n, b, seed, deg);
+          double eps_rel, bound = poly_bound (&eps_rel, n, getd (&t[0], r, "B"), seed, deg);
           ck_assert_msg (e > 0 && isfinite (e), "poly: max_abs %g", e);
           if (eps_rel < 1)
             {
@@ -350,7 +399,7 @@ START_TEST (test_rows_and_values)
       ck_assert_int_ge (rank, 1);
       ck_assert_int_le (rank, strtol (t[1].field[r][cn], NULL, 10));
       ck_assert_msg (strcmp (t[1].field[r][ctol], "1/n") == 0
-                     || strcmp (t[1].field[r][ctol], "0.001") == 0, "tol %s",
+                     || strcmp (t[1].field[r][ctol], "1e-3") == 0, "tol %s",
                      t[1].field[r][ctol]);
     }
 
@@ -361,6 +410,9 @@ START_TEST (test_rows_and_values)
     {
       const char *id = t[2].field[r][lcell];
       ck_assert_str_ne (t[2].field[r][lleast], "");
+      ck_assert_str_eq (get (&t[2], r, "censored"), "0");
+      ck_assert_str_eq (get (&t[2], r, "target"), "1e-3");
+      ck_assert (getd (&t[2], r, "target_value") == 1e-3);
       long least = strtol (t[2].field[r][lleast], NULL, 10);
       ck_assert_int_ge (least, 1);
       ck_assert_int_le (least, 16);
@@ -377,15 +429,14 @@ START_TEST (test_rows_and_values)
               ck_assert_int_le (least, deg);
           }
       /* Recompute the cell's instance and check least and least - 1.  */
-      size_t n;
-      double b;
-      unsigned long seed;
-      ck_assert_int_eq (sscanf (id, "n=%zu,b=%lf,seed=%lu", &n, &b, &seed), 3);
+      size_t n = (size_t) getd (&t[2], r, "n");
+      unsigned long seed = (unsigned long) getd (&t[2], r, "seed");
       fga_error err;
       fga_error_init (&err);
       fga_instance_t inst;
       fga_instance_init (inst);
-      double B = b * sqrt (log ((double) n));
+      double B = getd (&t[2], r, "B");
+      ck_assert_close (B, getd (&t[2], r, "beta") * sqrt (log ((double) n)), 1, 0);
       ck_assert_int_eq (fga_instance_generate (inst, n, n, 4, 4, B, B, FGA_DIST_UNIFORM, seed,
                                                &err), FGA_OK);
       fga_mat_t truth, T;
@@ -529,7 +580,9 @@ START_TEST (test_refused_and_foreign)
       ck_assert_str_eq (t[0].field[r][cstatus], "refused");
       ck_assert_str_eq (t[0].field[r][cmax], "");
     }
-  ck_assert_str_eq (t[2].field[1][col (&t[2], "least_size")], "");
+  /* no size reached the target: censored at max_size */
+  ck_assert_str_eq (t[2].field[1][col (&t[2], "least_size")], "4");
+  ck_assert_str_eq (t[2].field[1][col (&t[2], "censored")], "1");
   for (int k = 0; k < 3; k++)
     csv_free (&t[k]);
 
@@ -754,6 +807,444 @@ START_TEST (test_write_error)
 }
 END_TEST
 
+/* The number of distinct rows of M, counted here: every pair compared.  */
+static size_t
+count_distinct_rows (fga_mat_srcptr M)
+{
+  size_t count = 0;
+  for (size_t i = 0; i < M->rows; i++)
+    {
+      int seen = 0;
+      for (size_t j = 0; j < i && !seen; j++)
+        {
+          int same = 1;
+          for (size_t l = 0; l < M->cols && same; l++)
+            same = FGA_MAT (M, i, l) == FGA_MAT (M, j, l);
+          seen = same;
+        }
+      count += !seen;
+    }
+  return count;
+}
+
+/* The instance of row r of a file (its n, dist, B and seed; d = dv = 4,
+   Bv = B).  */
+static void
+row_instance (fga_instance_ptr inst, const csv_t *t, size_t r, size_t d)
+{
+  fga_dist dist;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_dist_parse (&dist, get (t, r, "dist"), &err), FGA_OK);
+  size_t n = (size_t) getd (t, r, "n");
+  double B = getd (t, r, "B");
+  ck_assert_int_eq (fga_instance_generate (inst, n, n, d, d, B, B, dist,
+                                           (unsigned long) getd (t, r, "seed"), &err), FGA_OK);
+}
+
+/* Two laws and two entry laws: the files have the contract's columns, and
+   each row its cell's id, law, beta, B = beta f(n), accuracies at n and
+   distinct rows.  */
+START_TEST (test_laws_dists)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.nn = 1;
+  cfg.nseeds = 1;
+  cfg.b[0] = 0.5;
+  cfg.nlaws = 2;
+  cfg.laws[0] = law ("1");
+  cfg.laws[1] = law ("(ln n)^(1/4)");
+  cfg.ndists = 2;
+  cfg.dists[0] = FGA_DIST_UNIFORM;
+  cfg.dists[1] = FGA_DIST_CLUSTERED;
+  cfg.tol[1] = acc ("n^-2");
+  cfg.methods[1].nsizes = 1;
+  cfg.methods[1].targets[0] = acc ("n^-1");
+  cfg.methods[1].max_size = 6;
+  char *dir = make_dir ();
+  run_sweep (&cfg, dir, 1);
+  csv_t t[3];
+  read_three (t, dir);
+  ck_assert_str_eq (t[0].line[0], "cell,n,d,dv,dist,law,beta,B,Bv,tau,seed,R_apriori,R_data,"
+                    "truth,label,method,size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,"
+                    "mul,add,exp,div,cmp,peak_bytes,wall_seconds");
+  ck_assert_str_eq (t[1].line[0], "cell,n,d,dist,law,beta,B,seed,tol,tol_value,algo,rank,"
+                    "censored,distinct_rows");
+  ck_assert_str_eq (t[2].line[0], "cell,n,d,dist,law,beta,B,seed,label,size_key,target,"
+                    "target_value,least_size,censored");
+  /* 2 dists x 2 laws x 2 beta = 8 cells; 2, 2 and 1 rows each */
+  ck_assert_uint_eq (t[0].nrows, 1 + 8 * 2);
+  ck_assert_uint_eq (t[1].nrows, 1 + 8 * 2);
+  ck_assert_uint_eq (t[2].nrows, 1 + 8 * 1);
+  unsigned seen = 0;
+  for (int k = 0; k < 3; k++)
+    for (size_t r = 1; r < t[k].nrows; r++)
+      {
+        const char *dist = get (&t[k], r, "dist"), *lw = get (&t[k], r, "law");
+        double beta = getd (&t[k], r, "beta"), B = getd (&t[k], r, "B");
+        char id[256];
+        snprintf (id, sizeof id, "n=32,dist=%s,law=%s,b=%s,seed=1", dist, lw,
+                  get (&t[k], r, "beta"));
+        ck_assert_str_eq (get (&t[k], r, "cell"), id);
+        ck_assert_msg (strcmp (dist, "uniform") == 0 || strcmp (dist, "clustered") == 0, "%s",
+                       dist);
+        if (strcmp (lw, "1") == 0)
+          ck_assert (B == beta);
+        else
+          {
+            ck_assert_str_eq (lw, "(ln n)^(1/4)");
+            ck_assert_close (B, beta * pow (log (32.0), 0.25), 2, 0);
+          }
+        seen |= 1u << ((strcmp (dist, "uniform") == 0) * 4 + (strcmp (lw, "1") == 0) * 2
+                       + (beta == 1));
+      }
+  ck_assert_uint_eq (seen, 0xFF);
+  for (size_t r = 1; r < t[1].nrows; r++)
+    {
+      const char *tol = get (&t[1], r, "tol");
+      ck_assert (getd (&t[1], r, "tol_value") == (strcmp (tol, "1/n") == 0 ? 1 / 32.0
+                                                   : 1 / 1024.0));
+      ck_assert_str_eq (get (&t[1], r, "algo"), "dense");
+      ck_assert_str_eq (get (&t[1], r, "censored"), "0");
+      fga_instance_t inst;
+      fga_instance_init (inst);
+      row_instance (inst, &t[1], r, 4);
+      size_t dq = count_distinct_rows (inst->Q), dk = count_distinct_rows (inst->K);
+      ck_assert (getd (&t[1], r, "distinct_rows") == (double) (dq < dk ? dq : dk));
+      ck_assert (getd (&t[1], r, "rank") <= getd (&t[1], r, "distinct_rows"));
+      fga_instance_clear (inst);
+    }
+  for (size_t r = 1; r < t[2].nrows; r++)
+    {
+      ck_assert_str_eq (get (&t[2], r, "target"), "n^-1");
+      ck_assert (getd (&t[2], r, "target_value") == 1 / 32.0);
+    }
+  for (int k = 0; k < 3; k++)
+    csv_free (&t[k]);
+  remove_dir (dir);
+}
+END_TEST
+
+/* The randomized rank equals the dense one where it is not censored; with
+   a budget kmax below the rank it is censored, a lower bound.  Least
+   sizes not reached are censored at the searched maximum: max_size, or n
+   for max_size = n.  */
+START_TEST (test_censored)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.n[1] = 48;
+  cfg.nseeds = 1;
+  cfg.b[1] = 1.5;
+  cfg.tol[1] = acc ("1e-6");
+  cfg.mpfr_max_n = 48;
+  cfg.rank_max_n = 48;
+  cfg.nmethods = 3;
+  fga_sweep_method *m = &cfg.methods[1];
+  m->nsizes = 1;
+  m->targets[0] = acc ("1e-14");
+  m->max_size = 2;
+  m = &cfg.methods[2];
+  memset (m, 0, sizeof *m);
+  snprintf (m->label, sizeof m->label, "rf");
+  snprintf (m->spec, sizeof m->spec, "rf:kind=pos,seed=1");
+  snprintf (m->size_key, sizeof m->size_key, "m");
+  m->nsizes = 1;
+  m->sizes[0] = 4;
+  m->ntargets = 1;
+  m->targets[0] = acc ("1e-15");
+  m->max_size_n = 1;
+
+  char *dirs[3];
+  csv_t t[3][3];
+  static const fga_sweep_rank_algo algo[3]
+    = { FGA_SWEEP_RANK_DENSE, FGA_SWEEP_RANK_RANDOMIZED, FGA_SWEEP_RANK_AUTO };
+  static const size_t kmax[3] = { 512, 48, 2 };
+  for (int k = 0; k < 3; k++)
+    {
+      cfg.rank_algo = algo[k];
+      cfg.rank_kmax = kmax[k];
+      cfg.rank_dense_max_n = 0;         /* auto: randomized everywhere */
+      dirs[k] = make_dir ();
+      run_sweep (&cfg, dirs[k], 1);
+      read_three (t[k], dirs[k]);
+      ck_assert_uint_eq (t[k][1].nrows, 1 + 4 * 2);
+    }
+  size_t exact_small = 0, censored_small = 0;
+  for (size_t r = 1; r < t[0][1].nrows; r++)
+    {
+      double dense = getd (&t[0][1], r, "rank");
+      ck_assert_str_eq (get (&t[0][1], r, "algo"), "dense");
+      ck_assert_str_eq (get (&t[0][1], r, "censored"), "0");
+      for (int k = 1; k < 3; k++)
+        {
+          ck_assert_str_eq (get (&t[k][1], r, "cell"), get (&t[0][1], r, "cell"));
+          ck_assert_str_eq (get (&t[k][1], r, "tol"), get (&t[0][1], r, "tol"));
+          ck_assert_str_eq (get (&t[k][1], r, "algo"), "randomized");
+          double rank = getd (&t[k][1], r, "rank");
+          if (strcmp (get (&t[k][1], r, "censored"), "0") == 0)
+            ck_assert_msg (rank == dense, "%s: randomized %g, dense %g", t[k][1].line[r], rank,
+                           dense);
+          else
+            ck_assert_msg (rank <= dense && rank <= (double) kmax[k], "%s: %g, dense %g",
+                           t[k][1].line[r], rank, dense);
+          if (k == 2 && dense > 2)
+            {
+              ck_assert_str_eq (get (&t[k][1], r, "censored"), "1");
+              censored_small++;
+            }
+          exact_small += k == 1 && strcmp (get (&t[k][1], r, "censored"), "0") == 0;
+        }
+    }
+  ck_assert_uint_gt (exact_small, 0);
+  ck_assert_uint_gt (censored_small, 0);
+  /* least.csv: poly stops at max_size 2, rf at n */
+  for (size_t r = 1; r < t[0][2].nrows; r++)
+    {
+      ck_assert_str_eq (get (&t[0][2], r, "censored"), "1");
+      double want = strcmp (get (&t[0][2], r, "label"), "poly") == 0 ? 2 : getd (&t[0][2], r, "n");
+      ck_assert (getd (&t[0][2], r, "least_size") == want);
+    }
+  for (int k = 0; k < 3; k++)
+    {
+      for (int f = 0; f < 3; f++)
+        csv_free (&t[k][f]);
+      remove_dir (dirs[k]);
+    }
+}
+END_TEST
+
+/* C(d + g, d), exactly for the small values of the tests.  */
+static double
+binomial (size_t d, long g)
+{
+  unsigned long long r = 1;
+  for (long k = 1; k <= g; k++)
+    r = r * (d + (unsigned long long) k) / (unsigned long long) k;   /* exact at each step */
+  return (double) r;
+}
+
+/* A tiny sweep with [cost]: 4 cells (n = 32, 64; beta 0.5, 1; d = 3).  */
+static void
+cost_config (fga_sweep_config *cfg)
+{
+  tiny_config (cfg);
+  cfg->d_fixed = 3;
+  cfg->b[0] = 0.5;
+  cfg->nseeds = 1;
+  cfg->ntol = 0;
+  cfg->nmethods = 1;
+  cfg->cost.on = 1;
+  cfg->cost.neps = 2;
+  cfg->cost.eps[0] = acc ("1/n");
+  cfg->cost.eps[1] = acc ("1e-3");
+  cfg->cost.gmax = 12;
+}
+
+/* cost.csv: R the data's radius, g_cert the certified degree at that R,
+   r = C(d + g, d), g_emp reaching eps on the instance, poly timed; poly
+   over poly_max_bytes not run.  */
+START_TEST (test_cost)
+{
+  fga_sweep_config cfg;
+  cost_config (&cfg);
+  char *dir = make_dir ();
+  run_sweep (&cfg, dir, 1);
+  csv_t t[4];
+  read_files (t, dir, 4);
+  ck_assert_str_eq (t[3].line[0], "cell,n,d,dist,law,beta,B,seed,eps,eps_value,R,g_cert,"
+                    "g_cert_censored,r_cert,r_cert_log10,g_emp,g_emp_censored,r_emp,r_emp_log10,"
+                    "poly_status,poly_seconds,exact_seconds");
+  ck_assert_uint_eq (t[3].nrows, 1 + 4 * 2);
+  fga_error err;
+  fga_error_init (&err);
+  for (size_t r = 1; r < t[3].nrows; r++)
+    {
+      double n = getd (&t[3], r, "n"), B = getd (&t[3], r, "B"), R = getd (&t[3], r, "R");
+      double eps = getd (&t[3], r, "eps_value");
+      ck_assert (eps == (strcmp (get (&t[3], r, "eps"), "1/n") == 0 ? 1 / n : 1e-3));
+      /* R: tau max |q_i| max |k_j| (Cauchy-Schwarz), rounded up */
+      fga_instance_t inst;
+      fga_instance_init (inst);
+      row_instance (inst, &t[3], r, 3);
+      long double q2 = 0, k2 = 0;
+      for (size_t i = 0; i < (size_t) n; i++)
+        {
+          long double sq = 0, sk = 0;
+          for (size_t l = 0; l < 3; l++)
+            {
+              sq += (long double) FGA_MAT (inst->Q, i, l) * FGA_MAT (inst->Q, i, l);
+              sk += (long double) FGA_MAT (inst->K, i, l) * FGA_MAT (inst->K, i, l);
+            }
+          q2 = fmaxl (q2, sq);
+          k2 = fmaxl (k2, sk);
+        }
+      double R0 = (double) (sqrtl (q2) * sqrtl (k2) / 3);
+      ck_assert_msg (R >= R0 && R <= R0 * (1 + 1e-13), "R %.17g, computed %.17g", R, R0);
+      /* g_cert at the row's R, relative eps / (2 Bv) (Bv = B) */
+      long g;
+      ck_assert_int_eq (fga_expfit_least_degree (&g, FGA_BASIS_CHEB, R, fmin (eps / (2 * B), 0.5),
+                                                 1, FGA_EXPFIT_GMAX, &err), FGA_OK);
+      ck_assert (getd (&t[3], r, "g_cert") == (double) g);
+      ck_assert_str_eq (get (&t[3], r, "g_cert_censored"), "0");
+      ck_assert (getd (&t[3], r, "r_cert") == binomial (3, g));
+      ck_assert_close (getd (&t[3], r, "r_cert_log10"), log10 (binomial (3, g)), 2, 0);
+      /* g_emp: poly at that degree is within eps of the truth, and not one
+         degree below */
+      long ge = (long) getd (&t[3], r, "g_emp");
+      ck_assert_str_eq (get (&t[3], r, "g_emp_censored"), "0");
+      ck_assert (getd (&t[3], r, "r_emp") == binomial (3, ge));
+      fga_mat_t truth, T;
+      ck_assert_int_eq (fga_mat_init (truth, (size_t) n, 3, &err), FGA_OK);
+      ck_assert_int_eq (fga_mat_init (T, (size_t) n, 3, &err), FGA_OK);
+      fga_test_ref_attention (truth, NULL, inst->Q, inst->K, inst->V, 1 / 3.0, 200);
+      fga_problem prob;
+      fga_problem_from_instance (&prob, inst, &cfg.tau);
+      for (long k = ge - 1; k <= ge; k++)
+        {
+          if (k < 1)
+            continue;
+          char spec[64];
+          snprintf (spec, sizeof spec, "poly:basis=cheb,deg=%ld", k);
+          fga_method m = fga_test_make_method (spec, &prob);
+          ck_assert_int_eq (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, NULL, &err),
+                            FGA_OK);
+          fga_metrics mt;
+          ck_assert_int_eq (fga_metrics_compute (&mt, truth, T, &err), FGA_OK);
+          ck_assert_msg ((mt.max_abs <= eps) == (k == ge), "%s: deg %ld max_abs %g, eps %g",
+                         t[3].line[r], k, mt.max_abs, eps);
+          fga_method_destroy (m);
+        }
+      ck_assert_str_eq (get (&t[3], r, "poly_status"), "ok");
+      ck_assert (getd (&t[3], r, "poly_seconds") >= 0);
+      ck_assert (getd (&t[3], r, "exact_seconds") >= 0);
+      fga_mat_clear (T);
+      fga_mat_clear (truth);
+      fga_instance_clear (inst);
+    }
+  for (int k = 0; k < 4; k++)
+    csv_free (&t[k]);
+  remove_dir (dir);
+
+  /* poly_max_bytes below 8 r (2 n + dv + 1): not run */
+  cfg.cost.poly_max_bytes = 64;
+  dir = make_dir ();
+  run_sweep (&cfg, dir, 1);
+  read_files (t, dir, 4);
+  for (size_t r = 1; r < t[3].nrows; r++)
+    {
+      ck_assert_str_eq (get (&t[3], r, "poly_status"), "memory");
+      ck_assert_str_eq (get (&t[3], r, "poly_seconds"), "");
+    }
+  for (int k = 0; k < 4; k++)
+    csv_free (&t[k]);
+  remove_dir (dir);
+}
+END_TEST
+
+/* With [cost]: an interrupted run resumes to the rows of a whole run, and
+   two jobs give the rows of one (timing columns aside: the last of
+   results.csv, the last two of cost.csv).  */
+START_TEST (test_cost_resume_jobs)
+{
+  fga_sweep_config cfg;
+  cost_config (&cfg);
+  char *whole = make_dir (), *cut = make_dir (), *jobs = make_dir ();
+  run_sweep (&cfg, whole, 1);
+  run_sweep (&cfg, jobs, 2);
+  run_sweep (&cfg, cut, 1);
+  csv_t t[4];
+  read_files (t, cut, 4);
+  /* keep the first cell of results.csv and a partial line */
+  char path[4200];
+  snprintf (path, sizeof path, "%s/results.csv", cut);
+  FILE *fp = fopen (path, "w");
+  for (size_t r = 0; r < 2; r++)
+    fprintf (fp, "%s\n", t[0].line[r]);
+  fprintf (fp, "%.20s", t[0].line[2]);
+  fclose (fp);
+  for (int k = 0; k < 4; k++)
+    csv_free (&t[k]);
+  run_sweep (&cfg, cut, 1);
+  csv_t a[4], b[4], c[4];
+  read_files (a, whole, 4);
+  read_files (b, cut, 4);
+  read_files (c, jobs, 4);
+  for (int k = 0; k < 4; k++)
+    {
+      /* the timing columns: results.csv's last, cost.csv's last two */
+      int timing = k == 0 ? 1 : k == 3 ? 2 : 0;
+      cut_fields (&a[k], timing);
+      cut_fields (&b[k], timing);
+      cut_fields (&c[k], timing);
+      char *ra = sorted_rows (&a[k], 0), *rb = sorted_rows (&b[k], 0);
+      char *rc = sorted_rows (&c[k], 0);
+      ck_assert_str_eq (ra, rb);
+      ck_assert_str_eq (ra, rc);
+      free (ra);
+      free (rb);
+      free (rc);
+      csv_free (&a[k]);
+      csv_free (&b[k]);
+      csv_free (&c[k]);
+    }
+  remove_dir (whole);
+  remove_dir (cut);
+  remove_dir (jobs);
+}
+END_TEST
+
+/* A sweep without methods: cost.csv records the cells done, results.csv
+   holds its header alone, and an interrupted run resumes to a whole one.  */
+START_TEST (test_cost_only)
+{
+  fga_sweep_config cfg;
+  cost_config (&cfg);
+  cfg.nmethods = 0;
+  char *whole = make_dir (), *cut = make_dir ();
+  run_sweep (&cfg, whole, 1);
+  run_sweep (&cfg, cut, 1);
+  csv_t t[4];
+  read_files (t, cut, 4);
+  ck_assert_uint_eq (t[0].nrows, 1);
+  ck_assert_uint_eq (t[3].nrows, 1 + 4 * 2);
+  /* the first cell's two rows, and a partial line */
+  char path[4200];
+  snprintf (path, sizeof path, "%s/cost.csv", cut);
+  FILE *fp = fopen (path, "w");
+  for (size_t r = 0; r < 3; r++)
+    fprintf (fp, "%s\n", t[3].line[r]);
+  fprintf (fp, "%.20s", t[3].line[3]);
+  fclose (fp);
+  for (int k = 0; k < 4; k++)
+    csv_free (&t[k]);
+  run_sweep (&cfg, cut, 1);
+  csv_t a[4], b[4];
+  read_files (a, whole, 4);
+  read_files (b, cut, 4);
+  for (int k = 0; k < 4; k++)
+    {
+      cut_fields (&a[k], k == 3 ? 2 : 0);
+      cut_fields (&b[k], k == 3 ? 2 : 0);
+      char *ra = sorted_rows (&a[k], 0), *rb = sorted_rows (&b[k], 0);
+      ck_assert_str_eq (ra, rb);
+      free (ra);
+      free (rb);
+      csv_free (&a[k]);
+      csv_free (&b[k]);
+    }
+  /* nothing left to run: nothing changes */
+  struct stat before, after;
+  ck_assert_int_eq (stat (path, &before), 0);
+  run_sweep (&cfg, cut, 1);
+  ck_assert_int_eq (stat (path, &after), 0);
+  ck_assert (before.st_size == after.st_size && before.st_mtime == after.st_mtime);
+  remove_dir (whole);
+  remove_dir (cut);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -769,5 +1260,14 @@ main (void)
   tcase_add_test (tc, test_tsketch_jobs);
   tcase_add_test (tc, test_write_error);
   suite_add_tcase (s, tc);
+  /* the theorem's statement: laws, entry laws, censored values, cost */
+  TCase *tt = tcase_create ("theorem");
+  tcase_set_timeout (tt, 30);
+  tcase_add_test (tt, test_laws_dists);
+  tcase_add_test (tt, test_censored);
+  tcase_add_test (tt, test_cost);
+  tcase_add_test (tt, test_cost_resume_jobs);
+  tcase_add_test (tt, test_cost_only);
+  suite_add_tcase (s, tt);
   return fga_test_run_suite (s);
 }
