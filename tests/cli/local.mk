@@ -4,7 +4,7 @@ TESTS += tests/cli/cli.test
 EXTRA_DIST += tests/cli/cli.test
 
 TESTS += tests/cli/demo.test
-EXTRA_DIST += tests/cli/demo.test
+EXTRA_DIST += tests/cli/demo.test tests/fixtures/demo-small.conf
 
 TESTS += tests/cli/scaling.test
 EXTRA_DIST += tests/cli/scaling.test
