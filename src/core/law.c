@@ -149,7 +149,9 @@ fga_law_factor (const fga_law *law, double n)
   if (law->p == 0)
     return 1;
   double ln = log (n);
-  double f = pow (ln, law->p);
+  /* sqrt is correctly rounded, pow need not be: the threshold law gives
+     the same B as B = beta * sqrt(ln n) written by hand */
+  double f = law->p == 0.5 ? sqrt (ln) : law->p == 1 ? ln : pow (ln, law->p);
   return law->over_lnln ? f / log (ln) : f;
 }
 

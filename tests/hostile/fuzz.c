@@ -4352,11 +4352,13 @@ case_options (case_t *c)
         }
       else
         {
-          static const char *const dists[] = { "uniform", "rademacher", "gaussian", "cauchy", "",
-                                               "Uniform", "uniform ", "gauss", "uniform\xff" };
+          static const char *const dists[] = { "uniform", "rademacher", "gaussian", "lowrank",
+                                               "clustered", "cauchy", "", "Uniform", "uniform ",
+                                               "gauss", "low rank", "uniform\xff" };
           v = PICK (g, dists);
           want = strcmp (v, "uniform") == 0 || strcmp (v, "rademacher") == 0
-            || strcmp (v, "gaussian") == 0 ? E_OK : E_REFUSE;
+            || strcmp (v, "gaussian") == 0 || strcmp (v, "lowrank") == 0
+            || strcmp (v, "clustered") == 0 ? E_OK : E_REFUSE;
         }
       c->g_n = 3;
       c->g_nk = 3;
@@ -5279,7 +5281,7 @@ sweep_model (rng_t *g, conf_t *cf, size_t *cells, size_t *runs, int *exact_moder
     conf_add (cf, V_POS, "Bv", "Bv = %s", ONE_OF (g, "1", "0.5", "2"));
   if (rchance (g, 0.4))
     conf_add (cf, V_WORD, "dist", "dist = %s",
-              ONE_OF (g, "uniform", "rademacher", "gaussian"));
+              ONE_OF (g, "uniform", "rademacher", "gaussian", "lowrank", "clustered"));
   if (rchance (g, 0.4))
     conf_add (cf, V_WORD, "tau", "tau = %s", ONE_OF (g, "1/d", "1/sqrt(d)", "0.5"));
   conf_add (cf, V_SEEDS, "seeds", "seeds = %s", s);
