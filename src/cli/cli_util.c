@@ -956,6 +956,7 @@ cli_gnuplot_render (const char *dir, const char *name)
         }
     }
   if (!ok)
-    status = cli_fail (CLI_FAILED, "%s.gp: gnuplot failed, so no image was written", name);
+    status = cli_fail (CLI_FAILED, "%s.gp: gnuplot failed, so nothing was written (the "
+                       "command's files go in together or not at all)", name);
   return status;
 }

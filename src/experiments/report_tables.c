@@ -21,9 +21,10 @@ enum
 
 static const char *const footnotes[M_COUNT] = {
   /* M_GE */
-  ">= v: the randomized rank reached its budget kmax for at least one seed, so the true rank "
-  "there is at least what was found; a mean over seeds with such a seed is itself a lower "
-  "bound.",
+  ">= v: for at least one seed the randomized rank was above its budget kmax, or the "
+  "singular values it estimated near the tolerance did not decide the count within that "
+  "budget, so v is a lower bound of the true rank there (rank.csv's censored column); a mean "
+  "over seeds with such a seed is itself a lower bound.",
   /* M_GT */
   "> v: for at least one seed no size (degree) up to the searched maximum reached the target, "
   "so the true value is above the maximum written; a mean over seeds with such a seed is "
