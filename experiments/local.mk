@@ -6,8 +6,9 @@
 #                      $(abs_top_srcdir)/notebooks-data/: for each config a
 #                      sweep (resumed if its CSV files exist: delete the
 #                      folder first for a fresh run) and its report, then
-#                      the expfit degree table and the hardness experiment
-#                      (fgattn hardness).  About 12 minutes with FGA_EXP_JOBS = 1.
+#                      the expfit degree table, the hardness experiment
+#                      (fgattn hardness) and the main job (fgattn demo,
+#                      computed afresh into notebooks-data/transition-demo).
 #
 # FGA_EXP_JOBS sets the cells run in parallel (make experiments FGA_EXP_JOBS=2).
 # With more than one job each method runs on one thread inside its cell, so
@@ -43,6 +44,10 @@ experiments: src/cli/fgattn$(EXEEXT)
 	@echo "fgattn hardness experiments/hardness.conf -o notebooks-data/hardness"
 	@$(FGA_EXP_FGATTN) hardness $(abs_top_srcdir)/experiments/hardness.conf \
 	  -o $(FGA_EXP_OUT)/hardness --quiet
+	@echo "fgattn demo -o notebooks-data/transition-demo (afresh)"
+	@rm -rf $(FGA_EXP_OUT)/transition-demo
+	@FGATTN_DATADIR=$(abs_top_srcdir) $(FGA_EXP_FGATTN) demo -o $(FGA_EXP_OUT)/transition-demo \
+	  --quiet > /dev/null
 
 # The demo's configuration is installed, so `fgattn demo` runs from anywhere.
 experimentsdir = $(pkgdatadir)/experiments
