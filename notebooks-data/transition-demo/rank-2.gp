@@ -3,31 +3,37 @@ if (!exists("out")) out = 'rank-2'
 set datafile missing '?'
 set key outside right top
 set grid
-set title 'numerical rank of P, tol 0.001; dashed: C(d+k,k), k = 1..4, d = 10 (of n = 1024)'
+set title "numerical rank of P, tol 1/n (1/poly(n)); dashed: C(d+k,k), k = 1..4, d = 13 (of n = 8192); dotted: n\nuniform, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 256..16384\nopen markers: censored means (lower bounds of the true ones)"
 set xlabel 'n'
 set ylabel 'numerical rank'
 set logscale xy
-set terminal pngcairo noenhanced size 960,600
+set autoscale xfix
+set offsets graph 0.03, graph 0.03, 0, 0
+set terminal pngcairo noenhanced size 1100,660
 set output out.'.png'
-plot 'rank-2.dat' using 1:2 with linespoints title 'beta = 0.25', \
-     'rank-2.dat' using 1:3 with linespoints title 'beta = 0.5', \
-     'rank-2.dat' using 1:4 with linespoints title 'beta = 1', \
-     'rank-2.dat' using 1:5 with linespoints title 'beta = 1.5', \
-     'rank-2.dat' using 1:6 with linespoints title 'beta = 2', \
-     11 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 11', \
-     66 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 66', \
-     286 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 286', \
-     1001 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 1001'
+plot 'rank-2.dat' using 1:2 with lines lt 1 notitle, \
+     '' using 1:3 with points lt 1 pt 7 title 'beta = 0.5', \
+     '' using 1:4 with points lt 1 pt 6 notitle, \
+     '' using 1:5 with lines lt 2 notitle, \
+     '' using 1:6 with points lt 2 pt 7 title 'beta = 1', \
+     '' using 1:7 with points lt 2 pt 6 notitle, \
+     14 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 14', \
+     105 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 105', \
+     560 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 560', \
+     2380 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 2380', \
+     x with lines dt 3 lc rgb 'black' title 'n'
 unset output
-set terminal svg noenhanced size 960,600
+set terminal svg noenhanced size 1100,660
 set output out.'.svg'
-plot 'rank-2.dat' using 1:2 with linespoints title 'beta = 0.25', \
-     'rank-2.dat' using 1:3 with linespoints title 'beta = 0.5', \
-     'rank-2.dat' using 1:4 with linespoints title 'beta = 1', \
-     'rank-2.dat' using 1:5 with linespoints title 'beta = 1.5', \
-     'rank-2.dat' using 1:6 with linespoints title 'beta = 2', \
-     11 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 11', \
-     66 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 66', \
-     286 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 286', \
-     1001 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 1001'
+plot 'rank-2.dat' using 1:2 with lines lt 1 notitle, \
+     '' using 1:3 with points lt 1 pt 7 title 'beta = 0.5', \
+     '' using 1:4 with points lt 1 pt 6 notitle, \
+     '' using 1:5 with lines lt 2 notitle, \
+     '' using 1:6 with points lt 2 pt 7 title 'beta = 1', \
+     '' using 1:7 with points lt 2 pt 6 notitle, \
+     14 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 14', \
+     105 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 105', \
+     560 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 560', \
+     2380 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 2380', \
+     x with lines dt 3 lc rgb 'black' title 'n'
 unset output
