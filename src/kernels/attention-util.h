@@ -330,4 +330,34 @@ fgap_vscale_value (const fgap_vscale *vs, double v)
 int fgap_vscale_finish (const fgap_vscale *vs, fga_mat_ptr T, int mean, int check,
                         const char *fn, const char *why, fga_error *err);
 
+/* One row of scores s[0..n): s = tau s, m = max s, s = exp (s - m), l = sum s.
+   The maximum and the sum start from the first element.  Inlined, so that
+   it is vectorised for the ISA of its caller (the blas kernel's variants,
+   the randomized rank's row blocks).  A row rescaled by 2^-k goes through
+   fgap_softmax_row instead, which performs the same operations.  */
+static inline __attribute__ ((always_inline)) void
+fgap_row_softmax_simd (double *s, size_t n, double tau, double *m, double *l)
+{
+  s[0] *= tau;
+  double mx = s[0];
+#pragma omp simd reduction (max:mx)
+  for (size_t j = 1; j < n; j++)
+    {
+      double x = s[j] * tau;
+      s[j] = x;
+      mx = x > mx ? x : mx;
+    }
+  s[0] = exp (s[0] - mx);
+  double sum = s[0];
+#pragma omp simd reduction (+:sum)
+  for (size_t j = 1; j < n; j++)
+    {
+      double e = exp (s[j] - mx);
+      s[j] = e;
+      sum += e;
+    }
+  *m = mx;
+  *l = sum;
+}
+
 #endif /* FGA_ATTENTION_UTIL_H */

@@ -41,54 +41,26 @@ static const char fn[] = "fga_attention_blas";
    within 5% of each other, 512 is slower).  */
 #define BLOCK_DOUBLES ((size_t) 1 << 19)
 
-/* One row of scores s[0..n): s = tau s, m = max s, s = exp (s - m), l = sum s.
-   The maximum and the sum start from the first element.  A row rescaled by
-   2^-k (attention-util.h) goes through fgap_softmax_row instead, which
-   performs the same operations.  */
-static inline __attribute__ ((always_inline)) void
-row_softmax (double *s, size_t n, double tau, double *m, double *l)
-{
-  s[0] *= tau;
-  double mx = s[0];
-#pragma omp simd reduction (max:mx)
-  for (size_t j = 1; j < n; j++)
-    {
-      double x = s[j] * tau;
-      s[j] = x;
-      mx = x > mx ? x : mx;
-    }
-  s[0] = exp (s[0] - mx);
-  double sum = s[0];
-#pragma omp simd reduction (+:sum)
-  for (size_t j = 1; j < n; j++)
-    {
-      double e = exp (s[j] - mx);
-      s[j] = e;
-      sum += e;
-    }
-  *m = mx;
-  *l = sum;
-}
 
 typedef void (*row_fn) (double *, size_t, double, double *, double *);
 
 static void
 row_generic (double *s, size_t n, double tau, double *m, double *l)
 {
-  row_softmax (s, n, tau, m, l);
+  fgap_row_softmax_simd (s, n, tau, m, l);
 }
 
 #if FGA_ATTN_X86
 static FGA_TARGET_AVX2 void
 row_avx2 (double *s, size_t n, double tau, double *m, double *l)
 {
-  row_softmax (s, n, tau, m, l);
+  fgap_row_softmax_simd (s, n, tau, m, l);
 }
 
 static FGA_TARGET_AVX512 void
 row_avx512 (double *s, size_t n, double tau, double *m, double *l)
 {
-  row_softmax (s, n, tau, m, l);
+  fgap_row_softmax_simd (s, n, tau, m, l);
 }
 #endif
 

@@ -128,31 +128,6 @@ static const char fn[] = "fga_attention_rank_randomized";
 /* ------------------------------------------------------------------ */
 /* Rows of scores: statistics and tiles, vectorised like attention_blas.c.  */
 
-/* s = tau s; m = max s; l = sum exp (s - m) (the weights left in s).  */
-static inline __attribute__ ((always_inline)) void
-row_stats (double *s, size_t n, double tau, double *m, double *l)
-{
-  s[0] *= tau;
-  double mx = s[0];
-#pragma omp simd reduction (max:mx)
-  for (size_t j = 1; j < n; j++)
-    {
-      double x = s[j] * tau;
-      s[j] = x;
-      mx = x > mx ? x : mx;
-    }
-  s[0] = exp (s[0] - mx);
-  double sum = s[0];
-#pragma omp simd reduction (+:sum)
-  for (size_t j = 1; j < n; j++)
-    {
-      double e = exp (s[j] - mx);
-      s[j] = e;
-      sum += e;
-    }
-  *m = mx;
-  *l = sum;
-}
 
 /* s_j = exp (tau s_j - m) r: entries of P from their scores.  */
 static inline __attribute__ ((always_inline)) void
@@ -168,7 +143,7 @@ typedef void (*fill_fn) (double *, size_t, double, double, double);
 
 #define ROW_VARIANT(name, attr)                                                   \
   static attr void name##_stats (double *s, size_t n, double t, double *m, double *l) \
-  { row_stats (s, n, t, m, l); }                                                  \
+  { fgap_row_softmax_simd (s, n, t, m, l); }                                          \
   static attr void name##_fill (double *s, size_t n, double t, double m, double r)  \
   { row_fill (s, n, t, m, r); }
 
