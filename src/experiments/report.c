@@ -386,10 +386,11 @@ results_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 {
   const char *status = text_of (c, R_STATUS);
   int ok = strcmp (status, "ok") == 0, rc;
-  if (!ok && strcmp (status, "refused") != 0 && strcmp (status, "failed") != 0)
+  if (!ok && strcmp (status, "refused") != 0 && strcmp (status, "failed") != 0
+      && strcmp (status, "skipped") != 0)
     return fgap_error_set (c->err, FGA_ERR_INPUT,
-                          "%s:%zu: column status: '%s' is not ok, refused or failed", c->path,
-                          c->line, status);
+                          "%s:%zu: column status: '%s' is not ok, refused, failed or skipped",
+                          c->path, c->line, status);
   double max_abs, wall;
   what_t w = { FGAP_Q_ERROR, NULL, text_of (c, R_SIZE), text_of (c, R_SIZE_KEY), -1 };
   if ((rc = text_field (c, R_LABEL, &w.label)) != FGA_OK

@@ -275,8 +275,9 @@ put_results_row (FILE *fp, const results_row_t *row)
 /* ------------------------------------------------------------------ */
 /* One method run against the truth.  */
 
-typedef enum { RUN_OK, RUN_REFUSED, RUN_FAILED } run_status_t;
-static const char *const status_names[] = { "ok", "refused", "failed" };
+/* RUN_SKIPPED: not run, the cell's n being above the method's max_n.  */
+typedef enum { RUN_OK, RUN_REFUSED, RUN_FAILED, RUN_SKIPPED } run_status_t;
+static const char *const status_names[] = { "ok", "refused", "failed", "skipped" };
 
 typedef struct
 {
@@ -600,6 +601,7 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
 {
   int sized = m->size_key[0] != '\0';
   size_t nrun = sized ? m->nsizes : 1;
+  int skip = m->max_n != 0 && w->cell->n > m->max_n;
   int rc = FGA_OK;
   cache->count = 0;
   for (size_t s = 0; s < nrun && rc == FGA_OK; s++)
@@ -608,7 +610,14 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
       double size = sized ? m->sizes[s] : NAN;
       spec_at (spec, sizeof spec, m, size);
       run_result_t r;
-      if ((rc = run_method (&r, w, spec, err)) != FGA_OK)
+      /* A row per size all the same, so that every cell has as many rows
+         (a resumed sweep counts them).  */
+      if (skip)
+        {
+          memset (&r, 0, sizeof r);
+          r.status = RUN_SKIPPED;
+        }
+      else if ((rc = run_method (&r, w, spec, err)) != FGA_OK)
         break;
       row->label = m->label;
       row->method = spec;
@@ -628,7 +637,7 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
       row->peak_bytes = r.st.peak_bytes;
       row->wall_seconds = r.st.wall_seconds;
       put_results_row (fp, row);
-      if (sized && size == floor (size))
+      if (sized && !skip && size == floor (size))
         rc = cache_put (cache, size, r.status == RUN_OK ? r.mt.max_abs : INFINITY, err);
     }
   return rc;
@@ -640,9 +649,9 @@ static int
 cell_least (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_method *m,
             fga_error *err)
 {
-  if (m->size_key[0] == '\0' || m->ntargets == 0)
-    return FGA_OK;
   const fgap_sweep_cell *c = w->cell;
+  if (m->size_key[0] == '\0' || m->ntargets == 0 || (m->max_n != 0 && c->n > m->max_n))
+    return FGA_OK;
   double lo = size_lower_end (m);
   double hi = m->max_size_n ? (double) c->n : floor (m->max_size);
   for (size_t t = 0; t < m->ntargets; t++)

@@ -178,6 +178,8 @@ spec_is (const char *spec, const char *name)
 static double
 method_bytes (const fga_sweep_method *m, double n)
 {
+  if (m->max_n != 0 && n > (double) m->max_n)
+    return 0;                  /* not run at this n */
   if (spec_is (m->spec, "poly") || spec_is (m->spec, "tsketch"))
     return spec_param (m->spec, "budget");
   if (spec_is (m->spec, "svd"))

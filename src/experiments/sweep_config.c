@@ -27,8 +27,8 @@ static const char *const cost_keys[]
   = { "eps", "basis", "gmax", "poly_max_bytes", "exact", NULL };
 enum { C_EPS, C_BASIS, C_GMAX, C_BYTES, C_EXACT, C_COUNT };
 static const char *const method_keys[]
-  = { "spec", "size", "sizes", "targets", "max_size", NULL };
-enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_COUNT };
+  = { "spec", "size", "sizes", "targets", "max_size", "max_n", NULL };
+enum { M_SPEC, M_SIZE, M_SIZES, M_TARGETS, M_MAX_SIZE, M_MAX_N, M_COUNT };
 
 /* The largest working precision of the ground truth, as `fgattn truth
    --prec' allows; the sweep lets Ziv's strategy go to 4 prec.  */
@@ -741,6 +741,13 @@ method_key (parse_t *p, const char *name, const char *value)
         return fail (p, line, FGA_ERR_INPUT, "max_size: '%s' is not n or a positive finite "
                      "number", value);
       return FGA_OK;
+    case M_MAX_N:
+      {
+        unsigned long long v;
+        if (parse_one_whole (p, line, name, value, 1, SIZE_MAX, &v) == FGA_OK)
+          m->max_n = (size_t) v;
+        return p->ini.rc;
+      }
     default:
       return p->ini.rc;
     }
@@ -814,7 +821,8 @@ spec_sets (const char *spec, const char *key)
 }
 
 /* The upper end of the search, max_size: not below the largest size when
-   a number; when n, a size the method takes at every n of the grid.  */
+   a number; when n, a size the method takes at every n of the grid where
+   it runs (n <= max_n).  */
 static int
 check_max_size (parse_t *p, size_t i, const char *what, double largest)
 {
@@ -823,7 +831,8 @@ check_max_size (parse_t *p, size_t i, const char *what, double largest)
   if (m->max_size_n)
     {
       for (size_t k = 0; k < p->cfg->nn; k++)
-        if (check_spec (p, line, what, m->spec, m->size_key, (double) p->cfg->n[k]) != FGA_OK)
+        if ((m->max_n == 0 || p->cfg->n[k] <= m->max_n)
+            && check_spec (p, line, what, m->spec, m->size_key, (double) p->cfg->n[k]) != FGA_OK)
           return p->ini.rc;
       return FGA_OK;
     }

@@ -58,6 +58,7 @@ extern "C" {
      sizes = 2, 4, 6, 8          ; the sizes run in every cell
      targets = 1e-2, n^-1        ; accuracies: the least size reaching each
      max_size = 40               ; upper end of the search: a number, or n
+     max_n = 2048                ; optional: run the method only at n <= max_n
 
      [cost]                      ; optional: the polynomial method's own cost
      eps = n^-1, 1e-3            ; accuracies eps_a (additive, on the output); required
@@ -118,6 +119,7 @@ typedef struct
   fga_accuracy targets[FGA_SWEEP_MAX_LIST];
   double max_size;             /* search upper end; 0 when no search */
   int max_size_n;              /* 1: the upper end is the cell's n (max_size = n) */
+  size_t max_n;                /* runs at n <= max_n only (rows "skipped" above); 0: every n */
 } fga_sweep_method;
 
 typedef enum
@@ -229,7 +231,8 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
    results.csv: cell,n,d,dv,dist,law,beta,B,Bv,tau,seed,R_apriori,R_data,
                 truth,label,method,size_key,size,status,max_abs,rel_fro,
                 mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds
-                (status: ok | refused | failed; the error columns empty
+                (status: ok | refused | failed | skipped, the last for
+                n above the method's max_n; the error columns empty
                 unless ok)
    rank.csv:    cell columns,tol,tol_value,algo,rank,censored,distinct_rows
                 (tol as written, "1/n", "n^-2" or "1e-3", tol_value its
@@ -246,7 +249,8 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
                 least_size is that maximum and the true least size is
                 larger: with max_size = n, no better than exact attention.
                 A size the method refuses or fails at counts as not
-                reaching it.  least_size is never empty)
+                reaching it.  least_size is never empty; no row at an n
+                above the method's max_n)
    cost.csv:    cell columns,eps,eps_value,R,g_cert,g_cert_censored,r_cert,
                 r_cert_log10,g_emp,g_emp_censored,r_emp,r_emp_log10,
                 poly_status,poly_seconds,exact_seconds

@@ -702,6 +702,14 @@ START_TEST (test_max_size_n)
   check_refused ("[grid]\nn = 256, 16384\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
                  "[method p]\nspec = poly\nsize = deg\ntargets = 1e-2\nmax_size = n\n",
                  FGA_ERR_INPUT, 11, "16384");
+  /* ... unless the method stops below that n (max_n) */
+  read_ok ("[grid]\nn = 256, 16384\nd = 1\nbeta = 1\n[truth]\nmpfr_max_n = 0\n"
+           "[method p]\nspec = poly\nsize = deg\ntargets = 1e-2\nmax_size = n\nmax_n = 2^8\n");
+  ck_assert_uint_eq (cfg.methods[0].max_n, 256);
+  check_refused (GRID "[method p]\nspec = poly\nsize = deg\nsizes = 2\nmax_n = 0\n",
+                 FGA_ERR_INPUT, 8, "max_n");
+  check_refused (GRID "[method p]\nspec = poly\nsize = deg\nsizes = 2\nmax_n = n\n",
+                 FGA_ERR_INPUT, 8, "max_n");
 }
 END_TEST
 

@@ -557,6 +557,61 @@ START_TEST (test_resume_partial)
 }
 END_TEST
 
+/* A method's max_n: above it the method is not run; its rows say
+   "skipped" with empty error columns, so that every cell keeps its count
+   of rows (a resumed sweep finds the cells done), and least.csv has no row
+   for it there.  */
+START_TEST (test_method_max_n)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.nb = 1;
+  cfg.nseeds = 1;
+  cfg.methods[1].max_n = 32;
+  char *dir = make_dir ();
+  run_sweep (&cfg, dir, 1);
+  csv_t t[3];
+  read_three (t, dir);
+  ck_assert_uint_eq (t[0].nrows, 1 + 2 * 3);
+  size_t skipped = 0;
+  for (size_t r = 1; r < t[0].nrows; r++)
+    {
+      int big = getd (&t[0], r, "n") > 32, poly = strcmp (get (&t[0], r, "label"), "poly") == 0;
+      ck_assert_str_eq (get (&t[0], r, "status"), big && poly ? "skipped" : "ok");
+      if (big && poly)
+        {
+          ck_assert_str_eq (get (&t[0], r, "max_abs"), "");
+          ck_assert_str_eq (get (&t[0], r, "wall_seconds"), "");
+          skipped++;
+        }
+    }
+  ck_assert_uint_eq (skipped, 2);
+  ck_assert_uint_eq (t[2].nrows, 1 + 1);
+  ck_assert (getd (&t[2], 1, "n") == 32);
+  char *want = sorted_rows (&t[0], 1);
+  for (int k = 0; k < 3; k++)
+    csv_free (&t[k]);
+  /* Resumed: nothing is run again, nothing added.  */
+  run_sweep (&cfg, dir, 1);
+  read_three (t, dir);
+  char *got = sorted_rows (&t[0], 1);
+  ck_assert_str_eq (got, want);
+  ck_assert_uint_eq (t[2].nrows, 1 + 1);
+  free (got);
+  free (want);
+  for (int k = 0; k < 3; k++)
+    csv_free (&t[k]);
+  /* The report reads the skipped rows: the method's entries at n = 64 are
+     empty, not zero.  */
+  fga_report_ptr rep;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_msg (fga_report_read (&rep, dir, &err) == FGA_OK, "%s", err.msg);
+  fga_report_destroy (rep);
+  remove_dir (dir);
+}
+END_TEST
+
 /* A method over its memory budget is refused, its error columns empty, and
    a file that is not a sweep's is refused rather than appended to.  */
 START_TEST (test_refused_and_foreign)
@@ -1254,6 +1309,7 @@ main (void)
   tcase_add_test (tc, test_rows_and_values);
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_resume_partial);
+  tcase_add_test (tc, test_method_max_n);
   tcase_add_test (tc, test_refused_and_foreign);
   tcase_add_test (tc, test_busy_folder);
   tcase_add_test (tc, test_config_in_outdir);
