@@ -4,6 +4,7 @@
 #define FGA_ATTENTION_UTIL_H
 
 #include <stdint.h>
+#include "numerics/numerics-impl.h"
 #ifdef _OPENMP
 # include <omp.h>
 #endif
@@ -113,10 +114,8 @@ fgap_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_src
   int rc;
   if (T == NULL || Q == NULL || K == NULL || V == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: T, Q, K and V must not be NULL", fn);
-  if (Q->cols != K->cols)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
-                          "(the key dimension d) differ", fn, Q->rows, Q->cols, K->rows, K->cols);
+  if ((rc = fgap_check_qk (fn, Q, K, tau, err)) != FGA_OK)
+    return rc;
   if (K->rows != V->rows)
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: K is %zu x %zu and V is %zu x %zu: their numbers of rows "
@@ -126,15 +125,6 @@ fgap_attn_check (const char *fn, fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_src
                           "%s: T is %zu x %zu but Q is %zu x %zu and V is %zu x %zu, so T must "
                           "be %zu x %zu", fn, T->rows, T->cols, Q->rows, Q->cols, V->rows,
                           V->cols, Q->rows, V->cols);
-  if (K->rows == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: K is 0 x %zu: attention over no keys is undefined", fn, K->cols);
-  if (Q->cols == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
-                          "at least 1", fn, Q->rows, K->rows);
-  if (!(tau > 0) || !isfinite (tau))
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
-                          fn, tau);
   fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK

@@ -48,6 +48,7 @@
 
 #include "core/fga-impl.h"
 #include "kernels/attention-util.h"
+#include "numerics/numerics-impl.h"
 
 static const char fn[] = "fga_attention_matrix";
 
@@ -82,6 +83,27 @@ matrix_row (double *restrict p, double *lse, const double *restrict q, int k, fg
   return 1;
 }
 
+/* Shared with rank_randomized.c (numerics-impl.h): the checks of a pair
+   Q, K that every function of P makes first.  */
+int
+fgap_check_qk (const char *who, fga_mat_srcptr Q, fga_mat_srcptr K, double tau, fga_error *err)
+{
+  if (Q->cols != K->cols)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
+                          "(the key dimension d) differ", who, Q->rows, Q->cols, K->rows, K->cols);
+  if (K->rows == 0)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "%s: K is 0 x %zu: attention over no keys is undefined", who, K->cols);
+  if (Q->cols == 0)
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
+                          "at least 1", who, Q->rows, K->rows);
+  if (!(tau > 0) || !isfinite (tau))
+    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
+                          who, tau);
+  return FGA_OK;
+}
+
 int
 fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                       double tau, fga_stats *st, fga_error *err)
@@ -89,23 +111,12 @@ fga_attention_matrix (fga_mat_ptr P, double *lse, fga_mat_srcptr Q, fga_mat_srcp
   int rc;
   if (P == NULL || Q == NULL || K == NULL)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: P, Q and K must not be NULL", fn);
-  if (Q->cols != K->cols)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
-                          "(the key dimension d) differ", fn, Q->rows, Q->cols, K->rows, K->cols);
-  if (K->rows == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: K is 0 x %zu: attention over no keys is undefined", fn, K->cols);
-  if (Q->cols == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
-                          "at least 1", fn, Q->rows, K->rows);
+  if ((rc = fgap_check_qk (fn, Q, K, tau, err)) != FGA_OK)
+    return rc;
   if (P->rows != Q->rows || P->cols != K->rows)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: P is %zu x %zu but Q is %zu x %zu and K is "
                           "%zu x %zu, so P must be %zu x %zu", fn, P->rows, P->cols, Q->rows,
                           Q->cols, K->rows, K->cols, Q->rows, K->rows);
-  if (!(tau > 0) || !isfinite (tau))
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
-                          fn, tau);
   fga_error local;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)

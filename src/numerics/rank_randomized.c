@@ -106,6 +106,7 @@
 #define FGA_ATTN_SIMD_EXP 1
 #include "core/fga-impl.h"
 #include "kernels/attention-util.h"
+#include "numerics/numerics-impl.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -903,22 +904,12 @@ check_args (const fga_rank_estimate *est, const double *tol, size_t ntol, fga_ma
     if (!(tol[t] >= 0) || !isfinite (tol[t]))
       return fgap_error_set (err, FGA_ERR_INPUT, "%s: tolerance %zu is %g: it must be finite "
                             "and >= 0", fn, t, tol[t]);
-  if (Q->cols != K->cols)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: Q is %zu x %zu and K is %zu x %zu: their numbers of columns "
-                          "(the key dimension d) differ", fn, Q->rows, Q->cols, K->rows, K->cols);
-  if (K->rows == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: K is 0 x %zu: attention over no keys is undefined", fn, K->cols);
-  if (Q->cols == 0)
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x 0 and K is %zu x 0: d must be "
-                          "at least 1", fn, Q->rows, K->rows);
+  int rc;
+  if ((rc = fgap_check_qk (fn, Q, K, tau, err)) != FGA_OK)
+    return rc;
   if (Q->rows > INT_MAX || K->rows > INT_MAX || Q->cols > INT_MAX)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: Q is %zu x %zu and K %zu x %zu, beyond the "
                           "int sizes of BLAS and LAPACK", fn, Q->rows, Q->cols, K->rows, K->cols);
-  if (!(tau > 0) || !isfinite (tau))
-    return fgap_error_set (err, FGA_ERR_INPUT, "%s: tau = %g must be positive and finite",
-                          fn, tau);
   if (o != NULL && o->power_iters > FGA_RANK_MAX_POWER && o->power_iters != FGA_RANK_NO_POWER)
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: power_iters = %u is above %u", fn,
                           o->power_iters, FGA_RANK_MAX_POWER);
@@ -929,7 +920,6 @@ check_args (const fga_rank_estimate *est, const double *tol, size_t ntol, fga_ma
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: block_rows = %zu is above %zu", fn,
                           o->block_rows, FGA_RANK_MAX_BLOCK);
   fga_error local;
-  int rc;
   if ((rc = fga_mat_check_finite (Q, "Q", &local)) != FGA_OK
       || (rc = fga_mat_check_finite (K, "K", &local)) != FGA_OK)
     return fgap_error_set (err, rc, "%s: %s", fn, local.msg);
