@@ -45,7 +45,10 @@ typedef struct
 } progress_state_t;
 
 /* One line, rewritten with \r: cells done (resumed ones included), the cell
-   in flight and an ETA from the mean time of the cells run so far.  */
+   in flight and an ETA: the time per unit of work of the cells run so far
+   (resumed ones aside) times the work left, the cells weighed by the cost
+   model of fga_sweep_progress (a cell of size n costs about n^2 (d + ...),
+   so the mean time per cell of the small first cells says little).  */
 static void
 show_progress (const fga_sweep_progress *p, void *data)
 {
@@ -59,9 +62,10 @@ show_progress (const fga_sweep_progress *p, void *data)
   ps->last = now;
   size_t done = p->cells_done + p->cells_skipped;
   char eta[64] = "ETA --";
-  if (p->cells_done > 0)
+  double run = p->work_done - p->work_skipped;
+  if (p->cells_done > 0 && run > 0)
     {
-      double left = now / (double) p->cells_done * (double) (p->cells_total - done);
+      double left = now / run * (p->work_total - p->work_done);
       snprintf (eta, sizeof eta, "ETA %.0fs", left);
     }
   fprintf (stderr, "\rsweep: %zu/%zu cells  %-28s %-12s", done, p->cells_total,

@@ -461,11 +461,42 @@ typedef struct
   int json_done;
 } sweep_t;
 
+/* The weight of a cell in the ETA's cost model (fga_sweep_progress in
+   fgattn/experiment.h states it): whole numbers, so that the sums are
+   exact below 2^53.  */
+static double
+cell_work (const fga_sweep_config *cfg, const fgap_sweep_cell *c)
+{
+  double n = (double) c->n;
+  double runs = c->n <= cfg->mpfr_max_n ? 100 : 1;
+  for (size_t k = 0; k < cfg->nmethods; k++)
+    {
+      const fga_sweep_method *m = &cfg->methods[k];
+      if (m->max_n != 0 && c->n > m->max_n)
+        continue;
+      int sized = m->size_key[0] != '\0';
+      runs += sized ? (double) m->nsizes : 1;
+      double hi = m->max_size_n ? n : m->max_size;
+      if (sized && m->ntargets > 0 && hi > 1)
+        runs += (double) m->ntargets * ceil (log2 (hi));
+    }
+  if (cfg->cost.on)
+    runs += 1 + 2 * (double) cfg->cost.neps;
+  double rank = 0;
+  if (fgap_sweep_rank_wanted (cfg, c->n))
+    rank = fgap_sweep_rank_randomized (cfg, c->n) ? fmin ((double) cfg->rank_kmax, n) : n;
+  return n * n * ((double) (c->d + c->dv) * runs + rank);
+}
+
 static void
 progress (sweep_t *s, const char *current)
 {
   if (s->opts == NULL || s->opts->progress == NULL)
     return;
+  /* Every cell done: the sum, added in the order the cells ended, could
+     differ from the total in its last bit (only beyond 2^53).  */
+  if (s->prog.cells_done + s->prog.cells_skipped == s->prog.cells_total)
+    s->prog.work_done = s->prog.work_total;
   s->prog.current = current;
   s->prog.elapsed_seconds = fga_wall_time () - s->t0;
   s->opts->progress (&s->prog, s->opts->progress_data);
@@ -539,6 +570,7 @@ worker (sweep_t *s)
         if (rc == FGA_OK)
           {
             s->prog.cells_done++;
+            s->prog.work_done += cell_work (s->cfg, c);
             progress (s, NULL);
           }
       }
@@ -565,8 +597,14 @@ list_cells (sweep_t *s, const done_set_t *done, fga_error *err)
           for (size_t is = 0; is < cfg->nseeds; is++)
             {
               fgap_sweep_cell_make (&s->cells[s->ncells], cfg, in, id, il, ib, is);
+              double w = cell_work (cfg, &s->cells[s->ncells]);
+              s->prog.work_total += w;
               if (done_has (done, s->cells[s->ncells].id))
-                s->prog.cells_skipped++;
+                {
+                  s->prog.cells_skipped++;
+                  s->prog.work_done += w;
+                  s->prog.work_skipped += w;
+                }
               else
                 s->ncells++;
             }

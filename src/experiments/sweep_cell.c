@@ -148,6 +148,7 @@ typedef struct
   const char *truth, *label, *method, *size_key;
   double size;                 /* NaN (an empty field) when the method has no size */
   const char *status;
+  const char *message;         /* why a run was refused or failed ("" when ok) */
   int ok;                      /* status ok: the columns from max_abs on are filled */
   double max_abs, rel_fro, mean_abs, max_ulps;
   uint64_t mul, add, exp, div, cmp;
@@ -190,6 +191,17 @@ field_num (char *buf, size_t size, const void *value)
     buf[0] = '\0';
   else
     fgap_format_shortest (buf, size, x);
+}
+
+/* A message as one line: a control character (a newline from a user
+   method, say) would split the row, so each becomes a space.  */
+static void
+field_message (char *buf, size_t size, const void *value)
+{
+  snprintf (buf, size, "%s", *(const char *const *) value);
+  for (char *p = buf; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
 }
 
 static void
@@ -237,6 +249,9 @@ static const results_col_t results_cols[] = {
   COL ("div", field_u64, div, 1),
   COL ("cmp", field_u64, cmp, 1),
   COL ("peak_bytes", field_size, peak_bytes, 1),
+  /* the method's error message, before wall_seconds: that one stays last,
+     where a comparison of two runs cuts the timing off */
+  COL ("message", field_message, message, 0),
   COL ("wall_seconds", field_seconds, wall_seconds, 1),
 };
 #undef COL
@@ -284,6 +299,7 @@ typedef struct
   run_status_t status;
   fga_metrics mt;
   fga_stats st;
+  char msg[FGA_MSG_SIZE];      /* the method's error message, "" when ok */
 } run_result_t;
 
 typedef struct
@@ -295,6 +311,15 @@ typedef struct
   fga_mat_t truth, T;
 } cell_work_t;
 
+/* A run refused or failed, with the method's message.  */
+static int
+method_failed (run_result_t *r, run_status_t status, const fga_error *merr)
+{
+  r->status = status;
+  snprintf (r->msg, sizeof r->msg, "%s", merr->msg);
+  return FGA_OK;
+}
+
 /* Runs spec on the cell's instance.  A failure of the method is an outcome
    to record, not an error of the sweep: only an out-of-memory in the metrics
    (our own allocation) is returned as an error.  */
@@ -305,28 +330,22 @@ run_method (run_result_t *r, cell_work_t *w, const char *spec, fga_error *err)
   fga_error_init (&merr);
   fga_stats_init (&r->st);
   memset (&r->mt, 0, sizeof r->mt);
+  r->msg[0] = '\0';
   fga_method m = fga_method_create (spec, &merr);
   if (m == NULL)
-    {
-      r->status = merr.code == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED;
-      return FGA_OK;
-    }
+    return method_failed (r, merr.code == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED, &merr);
   int rc = fga_method_prepare (m, &w->prob, &merr);
   if (rc != FGA_OK)
     {
-      r->status = rc == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED;
       fga_method_destroy (m);
-      return FGA_OK;
+      return method_failed (r, rc == FGA_ERR_INPUT ? RUN_REFUSED : RUN_FAILED, &merr);
     }
   double t0 = fga_wall_time ();
   rc = fga_method_run (m, w->T, NULL, w->inst->Q, w->inst->K, w->inst->V, &r->st, &merr);
   r->st.wall_seconds = fga_wall_time () - t0;
   fga_method_destroy (m);
   if (rc != FGA_OK)
-    {
-      r->status = RUN_FAILED;
-      return FGA_OK;
-    }
+    return method_failed (r, RUN_FAILED, &merr);
   rc = fga_metrics_compute (&r->mt, w->truth, w->T, err);
   if (rc != FGA_OK)
     return rc;
@@ -616,6 +635,8 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
         {
           memset (&r, 0, sizeof r);
           r.status = RUN_SKIPPED;
+          snprintf (r.msg, sizeof r.msg, "not run: n = %zu is above the method's max_n = %zu",
+                    w->cell->n, m->max_n);
         }
       else if ((rc = run_method (&r, w, spec, err)) != FGA_OK)
         break;
@@ -624,6 +645,7 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
       row->size_key = m->size_key;
       row->size = size;
       row->status = status_names[r.status];
+      row->message = r.msg;
       row->ok = r.status == RUN_OK;
       row->max_abs = r.mt.max_abs;
       row->rel_fro = r.mt.rel_fro;

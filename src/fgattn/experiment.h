@@ -230,10 +230,14 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
 
    results.csv: cell,n,d,dv,dist,law,beta,B,Bv,tau,seed,R_apriori,R_data,
                 truth,label,method,size_key,size,status,max_abs,rel_fro,
-                mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,wall_seconds
+                mean_abs,max_ulps,mul,add,exp,div,cmp,peak_bytes,message,
+                wall_seconds
                 (status: ok | refused | failed | skipped, the last for
                 n above the method's max_n; the error columns empty
-                unless ok)
+                unless ok; max_ulps over the entries of the same sign as
+                the truth's (fga_metrics), empty when there are none;
+                message: why a run was refused, failed or skipped, on one
+                line, empty when ok)
    rank.csv:    cell columns,tol,tol_value,algo,rank,censored,distinct_rows
                 (tol as written, "1/n", "n^-2" or "1e-3", tol_value its
                 value at n; algo dense | randomized
@@ -279,11 +283,31 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
                 method's time on the cell)
    Timing columns aside, the same configuration gives the same rows.  */
 
+/* Progress.  The cells of a grid differ in cost by orders of magnitude
+   (n^2 and more), and the small ones come first, so an ETA from the mean
+   time of the cells done is far too optimistic early: the work fields
+   weigh each cell by a cost model instead, in arbitrary units.  A cell of
+   size n, d, dv weighs
+     n^2 ((d + dv) (t + m + c) + r)
+   with t = 100 for the MPFR truth (n <= mpfr_max_n; about 100 times the
+   double kernel at 128 bits) and 1 for the double one; m the method runs:
+   per method (none above its max_n) its number of grid sizes, or 1
+   without a size, plus ceil (log2 (max_size)) per target (the least-size
+   search's bisection; max_size taken as n where it is n); c = 1 + 2 neps with [cost] (exact,
+   then per eps the degree search and poly's timing), else 0; r the rank's
+   work: n when dense (the SVD is O(n^3)), min (kmax, n) when randomized
+   (a pass over P costs n^2 per column of the sketch), 0 without a rank.
+   work_total sums every cell of the grid; work_done the cells done,
+   resumed ones included (it ends equal to work_total); work_skipped the
+   resumed ones alone, done before this run and so not in elapsed_seconds.
+   An ETA: elapsed_seconds / (work_done - work_skipped) * (work_total -
+   work_done).  */
 typedef struct
 {
   size_t cells_total, cells_done, cells_skipped;
   const char *current;         /* the cell in flight, or NULL */
   double elapsed_seconds;
+  double work_total, work_done, work_skipped;
 } fga_sweep_progress;
 
 typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress *p, void *data);

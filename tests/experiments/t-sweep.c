@@ -354,7 +354,7 @@ START_TEST (test_rows_and_values)
   ck_assert_uint_eq (t[0].nrows, 1 + NCELLS * 3);
   ck_assert_uint_eq (t[1].nrows, 1 + NCELLS * 2);
   ck_assert_uint_eq (t[2].nrows, 1 + NCELLS * 1);
-  ck_assert_uint_eq (t[0].ncols, 30);
+  ck_assert_uint_eq (t[0].ncols, 31);
   ck_assert_uint_eq (t[1].ncols, 14);
   ck_assert_uint_eq (t[2].ncols, 14);
 
@@ -582,6 +582,8 @@ START_TEST (test_method_max_n)
         {
           ck_assert_str_eq (get (&t[0], r, "max_abs"), "");
           ck_assert_str_eq (get (&t[0], r, "wall_seconds"), "");
+          ck_assert_str_eq (get (&t[0], r, "message"),
+                            "not run: n = 64 is above the method's max_n = 32");
           skipped++;
         }
     }
@@ -608,6 +610,104 @@ START_TEST (test_method_max_n)
   fga_error_init (&err);
   ck_assert_msg (fga_report_read (&rep, dir, &err) == FGA_OK, "%s", err.msg);
   fga_report_destroy (rep);
+  remove_dir (dir);
+}
+END_TEST
+
+/* The progress calls of a run, for the ETA's work fields.  */
+typedef struct
+{
+  size_t ncalls;
+  fga_sweep_progress call[64];
+  char current[64][256];
+} progress_log_t;
+
+static void
+log_progress (const fga_sweep_progress *p, void *data)
+{
+  progress_log_t *log = data;
+  ck_assert_uint_lt (log->ncalls, 64);
+  log->call[log->ncalls] = *p;
+  snprintf (log->current[log->ncalls], sizeof log->current[0], "%s",
+            p->current != NULL ? p->current : "");
+  log->ncalls++;
+}
+
+/* The weight of a cell of tiny_config (one method of max_n 32) at n, from
+   the formula of fga_sweep_progress: d = dv = 4; t = 100 (MPFR truth, n <=
+   64); exact 1 run, poly (n = 32 only) 2 sizes and ceil (log2 16) = 4 runs
+   for its target; no [cost]; the dense rank r = n.  */
+static double
+tiny_work (size_t n)
+{
+  double runs = 100 + 1 + (n <= 32 ? 2 + 4 : 0);
+  return (double) n * n * (8 * runs + n);
+}
+
+/* A run with jobs 1 logged: work_total constant and the sum of the cells'
+   weights; work_skipped constant, the resumed cells'; work_done from them
+   up, growing at each cell by its weight, equal to work_total at the end.  */
+static void
+check_progress_run (const fga_sweep_config *cfg, const char *dir, double skipped)
+{
+  progress_log_t *log = calloc (1, sizeof *log);
+  ck_assert_ptr_nonnull (log);
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_opts opts = { 1, log_progress, log };
+  ck_assert_msg (fga_sweep_run (cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
+  double total = 2 * tiny_work (32) + 2 * tiny_work (64);
+  ck_assert_uint_ge (log->ncalls, 2);
+  ck_assert (log->call[0].work_done == skipped);
+  for (size_t k = 0; k < log->ncalls; k++)
+    {
+      const fga_sweep_progress *p = &log->call[k];
+      ck_assert_msg (p->work_total == total, "call %zu: work_total %.17g, expected %.17g", k,
+                     p->work_total, total);
+      ck_assert (p->work_skipped == skipped);
+      if (k == 0)
+        continue;
+      const fga_sweep_progress *q = &log->call[k - 1];
+      double grew = p->work_done - q->work_done;
+      if (p->cells_done == q->cells_done)
+        ck_assert_msg (grew == 0, "call %zu: work_done moved by %g without a cell", k, grew);
+      else
+        {
+          /* the cell that ended is the one the previous call named */
+          size_t n = strtoul (log->current[k - 1] + 2, NULL, 10);
+          ck_assert_msg (grew == tiny_work (n), "call %zu (%s): work_done grew by %.17g, "
+                         "expected %.17g", k, log->current[k - 1], grew, tiny_work (n));
+        }
+    }
+  const fga_sweep_progress *last = &log->call[log->ncalls - 1];
+  ck_assert_uint_eq (last->cells_done + last->cells_skipped, last->cells_total);
+  ck_assert (last->work_done == total);
+  free (log);
+}
+
+/* The ETA's work fields, on a whole run and on a resumed one (the first
+   cell, n = 32, kept: done before the run, in work_done and work_skipped
+   from the first call on).  */
+START_TEST (test_progress_work)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.nb = 1;
+  cfg.methods[1].max_n = 32;
+  char *dir = make_dir ();
+  check_progress_run (&cfg, dir, 0);
+  csv_t t[3];
+  read_three (t, dir);
+  char path[4200];
+  snprintf (path, sizeof path, "%s/results.csv", dir);
+  FILE *fp = fopen (path, "w");
+  for (size_t r = 0; r < 4; r++)
+    fprintf (fp, "%s\n", t[0].line[r]);
+  fclose (fp);
+  ck_assert (getd (&t[0], 1, "n") == 32);
+  for (int k = 0; k < 3; k++)
+    csv_free (&t[k]);
+  check_progress_run (&cfg, dir, tiny_work (32));
   remove_dir (dir);
 }
 END_TEST
@@ -923,7 +1023,7 @@ START_TEST (test_laws_dists)
   read_three (t, dir);
   ck_assert_str_eq (t[0].line[0], "cell,n,d,dv,dist,law,beta,B,Bv,tau,seed,R_apriori,R_data,"
                     "truth,label,method,size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,"
-                    "mul,add,exp,div,cmp,peak_bytes,wall_seconds");
+                    "mul,add,exp,div,cmp,peak_bytes,message,wall_seconds");
   ck_assert_str_eq (t[1].line[0], "cell,n,d,dist,law,beta,B,seed,tol,tol_value,algo,rank,"
                     "censored,distinct_rows");
   ck_assert_str_eq (t[2].line[0], "cell,n,d,dist,law,beta,B,seed,label,size_key,target,"
@@ -1315,6 +1415,7 @@ main (void)
   tcase_add_test (tc, test_config_in_outdir);
   tcase_add_test (tc, test_tsketch_jobs);
   tcase_add_test (tc, test_write_error);
+  tcase_add_test (tc, test_progress_work);
   suite_add_tcase (s, tc);
   /* the theorem's statement: laws, entry laws, censored values, cost */
   TCase *tt = tcase_create ("theorem");
