@@ -398,6 +398,11 @@ cli_read_instance (fga_instance_ptr inst, const char *dir)
   fga_instance_init (inst);
   if (fga_instance_read (inst, dir, &err) != FGA_OK)
     return cli_fail_err (&err);
+  /* float32 and float16 inputs were widened (exactly): every command that
+     reads an instance says so, on stderr where no output format suffers. */
+  char note[1024];
+  if (fga_instance_dtype_note (note, sizeof note, dir) > 0)
+    fprintf (stderr, "fgattn %s: note: %s\n", cli_command, note);
   return CLI_OK;
 }
 

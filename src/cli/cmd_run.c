@@ -148,6 +148,18 @@ cli_run (int argc, char **argv)
     }
   if (rc == FGA_OK)
     rc = fga_method_run (m, T, lse, inst->Q, inst->K, inst->V, &st, &err);
+  /* The stats record says which inputs were widened from float32 or
+     float16; stderr has said it already (cli_read_instance).  */
+  char method_notes[sizeof st.notes] = "";
+  if (rc == FGA_OK)
+    {
+      memcpy (method_notes, st.notes, sizeof st.notes);
+      size_t len = strlen (st.notes), sep = len > 0 ? 2 : 0;
+      if (len + sep < sizeof st.notes
+          && fga_instance_dtype_note (st.notes + len + sep, sizeof st.notes - len - sep, dir) > 0
+          && sep > 0)
+        memcpy (st.notes + len, "; ", 2);
+    }
   /* The outputs are written whole under temporary names, then renamed
      into place together: all of them or none, and a file from an earlier
      run is never removed by a failure.  */
@@ -171,8 +183,8 @@ cli_run (int argc, char **argv)
       stats_table (&t, fga_method_spec (m), &prob, &st);
       cli_table_print (&t, fmt, 1, stdout);
       cli_table_clear (&t);
-      if (st.notes[0] != '\0')
-        fprintf (stderr, "fgattn run: note: %s\n", st.notes);
+      if (method_notes[0] != '\0')
+        fprintf (stderr, "fgattn run: note: %s\n", method_notes);
       status = CLI_OK;
     }
   free (lse);

@@ -1,4 +1,5 @@
-/* fga_npy -- NPY files of float64 matrices: read strictly, written as numpy does */
+/* fga_npy -- NPY files of float matrices: read strictly (float64, and float32
+   or float16 widened exactly), written as numpy does (float64) */
 
 /* The format (numpy/lib/format.py, "NEP 1"): the six bytes "\x93NUMPY", a
    major and a minor version byte, the header length (2 bytes little-endian
@@ -6,7 +7,15 @@
    Python dict {'descr': ..., 'fortran_order': ..., 'shape': ...} padded with
    spaces and a final newline, then the raw data.  Version 3.0 only changes
    the header's encoding (UTF-8 instead of Latin-1), which makes no
-   difference to the headers of plain float64 arrays.  */
+   difference to the headers of plain float arrays.
+
+   float32 and float16 data are widened to double as they are read.  The
+   widening is exact: binary32 (24-bit significands, exponents down to
+   2^-149 for subnormals, up to 2^127) and binary16 (11 bits, 2^-24 to
+   2^15) are subsets of binary64 (53 bits, 2^-1074 to 2^1023), so every
+   value, subnormals and -0 included, is a double, and infinities and NaN
+   stay what they are (refusing them is the caller's business, as for
+   float64).  */
 
 #include "core/fga-impl.h"
 
@@ -64,6 +73,83 @@ store_le (unsigned char *b, double x)
   memcpy (&u, &x, 8);
   for (int i = 0; i < 8; i++)
     b[i] = (unsigned char) (u >> (8 * i));
+}
+
+/* The double whose value is that of the binary16 or binary32 number with
+   bits u, of p fraction bits and w exponent bits: built bit by bit rather
+   than by a conversion, so that no floating-point mode (flush to zero of
+   subnormals, as -ffast-math sets) can change it.  A subnormal
+   f 2^(1 - bias - p) is normalised: shifted left k times until its leading
+   bit reaches bit p, it is (f 2^k / 2^p) 2^(1 - bias - k), a normal double.
+   NaN keeps its sign and payload (shifted to the top of the fraction).  */
+static double
+widen_bits (uint32_t u, int p, int w)
+{
+  const uint32_t frac_mask = (UINT32_C (1) << p) - 1, emax = (UINT32_C (1) << w) - 1;
+  const int bias = (int) (emax >> 1);
+  uint64_t bits = (uint64_t) ((u >> (p + w)) & 1) << 63;
+  uint32_t e = (u >> p) & emax, f = u & frac_mask;
+  if (e == emax)
+    bits |= (UINT64_C (0x7ff) << 52) | ((uint64_t) f << (52 - p));
+  else if (e != 0 || f != 0)
+    {
+      int x = (int) e - bias;
+      if (e == 0)
+        {
+          x = 1 - bias;
+          while (!(f >> p))
+            {
+              f <<= 1;
+              x--;
+            }
+          f &= frac_mask;
+        }
+      bits |= ((uint64_t) (x + 1023) << 52) | ((uint64_t) f << (52 - p));
+    }
+  double d;
+  memcpy (&d, &bits, sizeof d);
+  return d;
+}
+
+/* Widens in place the n little-endian binary16 or binary32 numbers (size 2
+   or 4 bytes) at the start of x into n doubles.  From the last to the
+   first: x[k] covers bytes [8k, 8k + 8), beyond the bytes of the numbers
+   before k (they end at k size <= 8k), and number k is read before x[k]
+   is written.  */
+static void
+widen (double *x, size_t n, size_t size)
+{
+  const unsigned char *b = (const unsigned char *) x;
+  const int p = size == 4 ? 23 : 10, w = size == 4 ? 8 : 5;
+  for (size_t k = n; k-- > 0;)
+    {
+      uint32_t u = 0;
+      for (size_t i = size; i-- > 0;)
+        u = (u << 8) | b[k * size + i];
+      x[k] = widen_bits (u, p, w);
+    }
+}
+
+/* The dtypes read: numpy's descr, the bytes of one value, the name.  */
+static const struct
+{
+  const char *descr;
+  size_t size;
+  fga_npy_dtype dtype;
+  const char *name;
+} dtypes[] = {
+  { "<f8", 8, FGA_NPY_F8, "float64" },
+  { "<f4", 4, FGA_NPY_F4, "float32" },
+  { "<f2", 2, FGA_NPY_F2, "float16" },
+};
+
+const char *
+fga_npy_dtype_name (fga_npy_dtype dtype)
+{
+  for (size_t k = 0; k < sizeof dtypes / sizeof dtypes[0]; k++)
+    if (dtypes[k].dtype == dtype)
+      return dtypes[k].name;
+  return "unknown";
 }
 
 /* Writes up to `n' bytes of `s' into buf as a C string literal with the
@@ -574,27 +660,49 @@ read_header (char **text, header_t *h, npy_file_t *f, fga_error *err)
   return scan_header (&sc, h);
 }
 
+/* What a header describes, once checked: the matrix and its data in the
+   file (dtypes[type], bytes of them).  */
+typedef struct
+{
+  size_t rows, cols;
+  size_t type;                 /* index in dtypes */
+  size_t bytes;                /* of data in the file: rows cols dtypes[type].size */
+} layout_t;
+
+/* The index in dtypes of the descr h holds, or a refusal naming it.  */
+static int
+check_descr (size_t *type, const header_t *h, const char *text, const char *path,
+             fga_error *err)
+{
+  for (size_t k = 0; h->descr_is_string && k < sizeof dtypes / sizeof dtypes[0]; k++)
+    if (strcmp (h->descr, dtypes[k].descr) == 0)
+      {
+        *type = k;
+        return FGA_OK;
+      }
+  char what[160];
+  if (h->descr_is_string)
+    describe_descr (what, sizeof what, h->descr);
+  else
+    snprintf (what, sizeof what, "%.*s (%s)", (int) (h->descr_len < 80 ? h->descr_len : 80),
+              text + h->descr_at, text[h->descr_at] == '[' ? "a structured dtype"
+              : "too long to be a plain dtype");
+  return fgap_error_set (err, FGA_ERR_INPUT,
+                        "%s: dtype %s is not supported: fgattn reads little-endian float64, "
+                        "float32 and float16 ('<f8', '<f4', '<f2') only", path, what);
+}
+
 /* What the header describes, checked in the order a reader of the message
    would want: the type, the layout, then the sizes, against the file's
    length when it has one.  shape is the header's text of the shape.  */
 static int
-check_dict (size_t *rows, size_t *cols, size_t *bytes, const header_t *h, const char *text,
-            const char *shape, const npy_file_t *f, fga_error *err)
+check_dict (layout_t *lay, const header_t *h, const char *text, const char *shape,
+            const npy_file_t *f, fga_error *err)
 {
   const char *path = f->path;
-  if (!(h->descr_is_string && strcmp (h->descr, "<f8") == 0))
-    {
-      char what[160];
-      if (h->descr_is_string)
-        describe_descr (what, sizeof what, h->descr);
-      else
-        snprintf (what, sizeof what, "%.*s (%s)", (int) (h->descr_len < 80 ? h->descr_len : 80),
-                  text + h->descr_at, text[h->descr_at] == '[' ? "a structured dtype"
-                  : "too long to be a plain dtype");
-      return fgap_error_set (err, FGA_ERR_INPUT,
-                            "%s: dtype %s is not supported: fgattn reads little-endian float64 "
-                            "('<f8') only", path, what);
-    }
+  int rc = check_descr (&lay->type, h, text, path, err);
+  if (rc != FGA_OK)
+    return rc;
   if (h->fortran)
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: fortran_order is True (column-major data): fgattn reads C order "
@@ -603,38 +711,41 @@ check_dict (size_t *rows, size_t *cols, size_t *bytes, const header_t *h, const 
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: shape %s has %zu dimensions: fgattn reads matrices (r, c) and "
                           "vectors (r,)", path, shape, h->naxes);
-  size_t count;
-  *rows = h->axis[0];
-  *cols = h->naxes == 2 ? h->axis[1] : 1;
-  if (h->axis_overflow || fgap_size_mul (&count, *rows, *cols)
-      || fgap_size_mul (bytes, count, sizeof (double)))
+  size_t count, wide;
+  lay->rows = h->axis[0];
+  lay->cols = h->naxes == 2 ? h->axis[1] : 1;
+  /* The doubles read must be countable too, not only the file's bytes.  */
+  if (h->axis_overflow || fgap_size_mul (&count, lay->rows, lay->cols)
+      || fgap_size_mul (&wide, count, sizeof (double))
+      || fgap_size_mul (&lay->bytes, count, dtypes[lay->type].size))
     return fgap_error_set (err, FGA_ERR_INPUT,
                           "%s: shape %s: the data would need more bytes than size_t can "
                           "count", path, shape);
-  if (f->regular && (uintmax_t) f->st.st_size - f->offset != *bytes)
+  if (f->regular && (uintmax_t) f->st.st_size - f->offset != lay->bytes)
     {
       uintmax_t found = (uintmax_t) f->st.st_size - f->offset;
-      if (found < *bytes)
+      if (found < lay->bytes)
         return fgap_error_set (err, FGA_ERR_INPUT,
                               "%s: truncated NPY file: shape %s expected %zu bytes of data, "
-                              "found %ju", path, shape, *bytes, found);
+                              "found %ju", path, shape, lay->bytes, found);
       return fgap_error_set (err, FGA_ERR_INPUT,
                             "%s: %ju trailing bytes after the %zu bytes of data of shape %s",
-                            path, found - *bytes, *bytes, shape);
+                            path, found - lay->bytes, lay->bytes, shape);
     }
   return FGA_OK;
 }
 
 /* The data, into m (initialised here; cleared again on failure), and
-   nothing after it.  */
+   nothing after it.  float32 and float16 data are read into the start of
+   m's storage, then widened in place.  */
 static int
-read_data (fga_mat_ptr m, size_t rows, size_t cols, size_t bytes, const char *shape,
-           npy_file_t *f, fga_error *err)
+read_data (fga_mat_ptr m, const layout_t *lay, const char *shape, npy_file_t *f,
+           fga_error *err)
 {
-  int rc = fga_mat_init (m, rows, cols, err);
+  int rc = fga_mat_init (m, lay->rows, lay->cols, err);
   if (rc != FGA_OK)
     return rc;
-  size_t got = read_bytes (m->data, bytes, f->fp);
+  size_t bytes = lay->bytes, got = read_bytes (m->data, bytes, f->fp);
   if (got < bytes)
     {
       if (ferror (f->fp))
@@ -658,7 +769,40 @@ read_data (fga_mat_ptr m, size_t rows, size_t cols, size_t bytes, const char *sh
                         "%s: %zu trailing bytes after the %zu bytes of data of shape %s",
                         f->path, extra, bytes, shape);
   if (rc != FGA_OK)
-    fga_mat_clear (m);
+    {
+      fga_mat_clear (m);
+      return rc;
+    }
+  size_t count = lay->rows * lay->cols;
+  if (dtypes[lay->type].size != 8)
+    widen (m->data, count, dtypes[lay->type].size);
+  else if (!host_is_little_endian ())
+    swap_from_le (m->data, count);
+  return FGA_OK;
+}
+
+/* The file at path opened and its header checked into lay; with m not
+   NULL, its data read into m too.  */
+static int
+npy_read (fga_mat_ptr m, layout_t *lay, const char *path, fga_error *err)
+{
+  npy_file_t f;
+  int rc = npy_open (&f, path, err);
+  if (rc != FGA_OK)
+    return rc;
+  header_t h;
+  char *text = NULL, shape[208] = "";
+  if ((rc = read_preamble (&f, err)) == FGA_OK
+      && (rc = read_header (&text, &h, &f, err)) == FGA_OK)
+    {
+      snprintf (shape, sizeof shape, "%.*s", (int) (h.shape_len < 200 ? h.shape_len : 200),
+                text + h.shape_at);
+      rc = check_dict (lay, &h, text, shape, &f, err);
+    }
+  fgap_free (text);
+  if (rc == FGA_OK && m != NULL)
+    rc = read_data (m, lay, shape, &f, err);
+  fclose (f.fp);
   return rc;
 }
 
@@ -666,33 +810,72 @@ read_data (fga_mat_ptr m, size_t rows, size_t cols, size_t bytes, const char *sh
    initialises it with fga_mat_init, and whatever it held before would leak.
    On failure m is a valid 0 x 0 matrix, which fga_mat_clear accepts.  */
 int
-fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err)
+fga_npy_read_dtype (fga_mat_ptr m, fga_npy_dtype *dtype, const char *path, fga_error *err)
 {
   m->rows = 0;
   m->cols = 0;
   m->data = NULL;
+  layout_t lay;
+  int rc = npy_read (m, &lay, path, err);
+  if (rc == FGA_OK && dtype != NULL)
+    *dtype = dtypes[lay.type].dtype;
+  return rc;
+}
 
-  npy_file_t f;
-  int rc = npy_open (&f, path, err);
+int
+fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err)
+{
+  return fga_npy_read_dtype (m, NULL, path, err);
+}
+
+int
+fga_npy_peek (fga_npy_dtype *dtype, size_t *rows, size_t *cols, const char *path,
+              fga_error *err)
+{
+  layout_t lay;
+  int rc = npy_read (NULL, &lay, path, err);
   if (rc != FGA_OK)
     return rc;
-  header_t h;
-  char *text = NULL, shape[208] = "";
-  size_t rows = 0, cols = 0, bytes = 0;
-  if ((rc = read_preamble (&f, err)) == FGA_OK
-      && (rc = read_header (&text, &h, &f, err)) == FGA_OK)
+  if (dtype != NULL)
+    *dtype = dtypes[lay.type].dtype;
+  if (rows != NULL)
+    *rows = lay.rows;
+  if (cols != NULL)
+    *cols = lay.cols;
+  return FGA_OK;
+}
+
+/* "input Q (DIR/Q.npy): float32 widened exactly to float64", for each of
+   the instance's files that is not float64, joined by "; ".  Only regular
+   files are looked at (a pipe's header would be consumed), and a file
+   whose header no longer reads is passed over: the note describes files
+   already read.  */
+size_t
+fga_instance_dtype_note (char *buf, size_t size, const char *dir)
+{
+  static const char *const names[3] = { "Q", "K", "V" };
+  size_t count = 0, len = 0;
+  if (size > 0)
+    buf[0] = '\0';
+  for (int k = 0; k < 3; k++)
     {
-      snprintf (shape, sizeof shape, "%.*s", (int) (h.shape_len < 200 ? h.shape_len : 200),
-                text + h.shape_at);
-      rc = check_dict (&rows, &cols, &bytes, &h, text, shape, &f, err);
+      char path[4200];
+      struct stat st;
+      fga_npy_dtype dt;
+      fga_error err;
+      size_t n = strlen (dir);
+      snprintf (path, sizeof path, "%s%s%s.npy", dir, n > 0 && dir[n - 1] == '/' ? "" : "/",
+                names[k]);
+      if (stat (path, &st) != 0 || !S_ISREG (st.st_mode)
+          || fga_npy_peek (&dt, NULL, NULL, path, &err) != FGA_OK || dt == FGA_NPY_F8)
+        continue;
+      if (len < size)
+        len += (size_t) snprintf (buf + len, size - len, "%sinput %s (%s): %s widened exactly "
+                                  "to float64", count > 0 ? "; " : "", names[k], path,
+                                  fga_npy_dtype_name (dt));
+      count++;
     }
-  fgap_free (text);
-  if (rc == FGA_OK)
-    rc = read_data (m, rows, cols, bytes, shape, &f, err);
-  fclose (f.fp);
-  if (rc == FGA_OK && !host_is_little_endian ())
-    swap_from_le (m->data, rows * cols);
-  return rc;
+  return count;
 }
 
 /* Version 1.0, byte for byte as numpy.save writes it: the keys sorted, the

@@ -17,15 +17,41 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* NPY files: little-endian float64, C order; headers of format version 1.0,
-   2.0 or 3.0 are read, 1.0 is written (byte for byte what numpy.save writes).
-   Reading accepts shapes (r, c) and, as a column, (r,); everything else
-   (other dtypes, Fortran order, truncation, trailing bytes, bad headers) is
-   refused with a message saying what was found.  fga_npy_read initialises m
-   itself: pass a matrix that holds nothing; on failure m is 0 x 0.  Writing
-   goes to a temporary name in the same folder, renamed when complete.  */
+/* NPY files: little-endian float64, float32 or float16, C order; headers
+   of format version 1.0, 2.0 or 3.0 are read, 1.0 is written (byte for
+   byte what numpy.save writes, float64).  Reading accepts shapes (r, c)
+   and, as a column, (r,); everything else (other dtypes, big-endian or
+   native-order ones included, Fortran order, truncation, trailing bytes,
+   bad headers) is refused with a message saying what was found.
+   float32 ('<f4') and float16 ('<f2') are widened to double exactly:
+   every binary32 and binary16 number, subnormals and -0 included, is a
+   double, and the widening is done on the bits (no floating-point mode
+   can flush a subnormal).  Infinities and NaN are read as they are, in
+   every dtype: refusing them is the caller's business (fga_instance_read
+   and fgattn compare do).  fga_npy_read initialises m itself: pass a matrix
+   that holds nothing; on failure m is 0 x 0.  Writing goes to a temporary
+   name in the same folder, renamed when complete.  */
+
+/* The dtype a file held: what was widened, so that a program can say so. */
+typedef enum
+{
+  FGA_NPY_F8 = 0,              /* '<f8', float64: read as it is */
+  FGA_NPY_F4,                  /* '<f4', float32: widened exactly */
+  FGA_NPY_F2                   /* '<f2', float16: widened exactly */
+} fga_npy_dtype;
+
+/* "float64", "float32", "float16" ("unknown" for another value).  */
+const char *fga_npy_dtype_name (fga_npy_dtype dtype);
 
 int fga_npy_read (fga_mat_ptr m, const char *path, fga_error *err);
+/* fga_npy_read, and the file's dtype into *dtype (if not NULL) on success. */
+int fga_npy_read_dtype (fga_mat_ptr m, fga_npy_dtype *dtype, const char *path, fga_error *err);
+/* The dtype and shape the file's header describes (each output may be
+   NULL), checked as fga_npy_read checks them (the data's length too, for
+   a regular file) without reading the data.  On a pipe the header is
+   consumed.  */
+int fga_npy_peek (fga_npy_dtype *dtype, size_t *rows, size_t *cols, const char *path,
+                  fga_error *err);
 int fga_npy_write (const char *path, fga_mat_srcptr m, fga_error *err);
 int fga_npy_write_vector (const char *path, const double *x, size_t n, fga_error *err);
 
@@ -112,8 +138,17 @@ int fga_instance_generate (fga_instance_ptr inst, size_t nq, size_t nk, size_t d
 
 /* dir/Q.npy, dir/K.npy, dir/V.npy and dir/instance.json.  Reading checks
    shapes and finiteness; instance.json is optional when reading (then B and
-   Bv are the largest |entry| found, and dist is FGA_DIST_NONE).  */
+   Bv are the largest |entry| found, and dist is FGA_DIST_NONE).  The
+   matrices are read by fga_npy_read: float32 and float16 files are
+   widened exactly (fga_npy_peek tells which dtype a file holds); writing
+   is in float64.  */
 int fga_instance_read (fga_instance_ptr inst, const char *dir, fga_error *err);
+/* The instance files in dir that are not float64, for a program to say
+   they were widened: "input Q (DIR/Q.npy): float32 widened exactly to
+   float64", one such clause per file, joined by "; " (truncated to size).
+   Returns the number of such files (0: buf is "").  Headers are read again
+   (regular files only), so call it right after fga_instance_read.  */
+size_t fga_instance_dtype_note (char *buf, size_t size, const char *dir);
 int fga_instance_write (const char *dir, fga_instance_srcptr inst, fga_error *err);
 
 /* The number of distinct rows of M into count, rows compared entry by

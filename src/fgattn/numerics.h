@@ -17,21 +17,71 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Error metrics of an approximation T against the truth Att.  */
+/* Error metrics of an approximation T against the truth Att
+   (src/numerics/metrics.c states the accuracy of each; theory/conventions.md
+   section 7 defines them).  */
 
 typedef struct
 {
   double max_abs;              /* max_ij |T_ij - Att_ij| */
   double rel_fro;              /* ||T - Att||_F / ||Att||_F (0 when both are 0, Inf when only Att is) */
   double mean_abs;             /* mean_ij |T_ij - Att_ij| */
-  double max_ulps;             /* max_ij of the number of doubles between T_ij and Att_ij */
+  double max_ulps;             /* max of fga_ulp_distance (T_ij, Att_ij) over the entries where
+                                  both are zero (either sign) or both nonzero of the same sign;
+                                  NaN when there is none but some were left out */
+  size_t ulps_over;            /* the entries max_ulps is taken over */
+  size_t ulps_left_out;        /* the others: opposite signs, or one zero and not the other
+                                  (across zero the count of doubles between two numbers is in
+                                  the 10^18, whatever their distance) */
   size_t rows, cols;
 } fga_metrics;
 
+/* Entries NaN or infinite in either matrix make max_abs, rel_fro,
+   mean_abs and max_ulps +Inf.  FGA_ERR_INPUT when the shapes differ.  */
 int fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr approx, fga_error *err);
 /* The number of doubles strictly between a and b, plus one if they differ
-   (0 when equal, 1 for neighbours); +Inf if either is NaN.  */
+   (0 when equal, 1 for neighbours; +0 and -0 are equal, and the count runs
+   across zero); +Inf if either is NaN.  */
 double fga_ulp_distance (double a, double b);
+
+/* Tolerances in the manner of numpy.testing.assert_allclose.  An entry
+   T_ij with truth Att_ij passes when it passes every criterion in use:
+     use_bound: |T_ij - Att_ij| <= atol + rtol |Att_ij|, decided exactly
+                for the doubles atol and rtol (no rounding can flip it);
+     use_ulps:  fga_ulp_distance (T_ij, Att_ij) <= max_ulps, counted
+                across zero as that function counts.
+   An entry NaN or infinite in either matrix never passes.  */
+typedef struct
+{
+  int use_bound;
+  double atol, rtol;           /* finite, >= 0 */
+  int use_ulps;
+  uint64_t max_ulps;
+} fga_tolerance;
+
+typedef struct
+{
+  size_t entries;              /* rows cols */
+  size_t failing;              /* entries that do not pass */
+  /* The worst failing entry (when failing > 0): a non-finite one first,
+     then the largest ratio of its error to the bound it misses (an
+     estimate, for the ranking only), then the largest error; the first
+     in row-major order among equals.  row and col count from 0.  */
+  size_t row, col;
+  double value, truth;         /* T_ij and Att_ij */
+  int nonfinite;               /* value or truth is NaN or infinite */
+  double error;                /* |T_ij - Att_ij| rounded upward (NaN when either is NaN,
+                                  +Inf when infinite) */
+  double bound;                /* atol + rtol |Att_ij| rounded downward (NaN without
+                                  use_bound or when Att_ij is not finite) */
+  uint64_t ulps;               /* fga_ulp_distance, exactly (UINT64_MAX when not finite) */
+  int fails_bound, fails_ulps; /* which criteria in use it misses */
+} fga_tolerance_report;
+
+/* Checks every entry; r is filled, failing or not.  FGA_ERR_INPUT when the
+   shapes differ, or atol or rtol (in use) is negative or not finite.  */
+int fga_metrics_check (fga_tolerance_report *r, fga_mat_srcptr truth, fga_mat_srcptr approx,
+                       const fga_tolerance *tol, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Exact attention in double, the kernels behind exact:algo=naive|stream|blas.

@@ -57,12 +57,28 @@
                Att = 0 and T does not, or when the ratio is beyond the
                double range.
    max_ulps  = exact (fga_ulp_distance, an integer below 2^64 held in a
-               double: exact up to 2^53, correctly rounded above).
+               double: exact up to 2^53, correctly rounded above), over the
+               entries where T_ij and Att_ij are both nonzero of the same
+               sign, or both zero (+0 and -0 alike, distance 0).  The others
+               are left out and counted (ulps_left_out): one of the two zero
+               and not the other, or opposite signs.  Across zero the
+               distance counts every double in between, all the subnormals
+               and the tiny normals: 4.5e18 from 0 to 1e-5, 9.1e18 from -1e-5
+               to 1e-5, a count that says nothing about the accuracy of the
+               entry (max_abs does).  NaN when every entry is left out (the
+               maximum of nothing), 0 for matrices without entries.
 
    An entry that is NaN or infinite in either matrix is an infinite error:
-   max_abs, rel_fro and mean_abs are then +Inf.  */
+   max_abs, rel_fro, mean_abs and max_ulps are then +Inf (the entry counts
+   among those max_ulps is over).
+
+   fga_metrics_check decides |T_ij - Att_ij| <= atol + rtol |Att_ij| exactly
+   for the doubles given: in double when the two sides are apart by more
+   than their rounding errors (below), otherwise in MPFR with enough bits
+   that every operation is exact.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 
 #include <float.h>
 #include <limits.h>
@@ -78,16 +94,33 @@ ordered_key (double x)
   return b < 0 ? -(b & INT64_MAX) : b;
 }
 
+/* The number of doubles strictly between a and b, plus one if they
+   differ, for a and b not NaN.  Both keys lie within +-(2^63 - 2^52), so
+   the difference is computed in unsigned arithmetic to stay defined, and
+   is below 2^64.  */
+static uint64_t
+ulps_u64 (double a, double b)
+{
+  int64_t ka = ordered_key (a), kb = ordered_key (b);
+  return ka > kb ? (uint64_t) ka - (uint64_t) kb : (uint64_t) kb - (uint64_t) ka;
+}
+
 double
 fga_ulp_distance (double a, double b)
 {
   if (isnan (a) || isnan (b))
     return INFINITY;
-  int64_t ka = ordered_key (a), kb = ordered_key (b);
-  /* Both keys lie within +-(2^63 - 2^52), so the difference is computed in
-     unsigned arithmetic to stay defined.  */
-  uint64_t diff = ka > kb ? (uint64_t) ka - (uint64_t) kb : (uint64_t) kb - (uint64_t) ka;
-  return (double) diff;
+  return (double) ulps_u64 (a, b);
+}
+
+/* Whether max_ulps is taken over the entry (t, a), both finite: both zero,
+   or both nonzero of the same sign.  */
+static inline int
+ulps_comparable (double t, double a)
+{
+  if (t == 0 || a == 0)
+    return t == 0 && a == 0;
+  return signbit (t) == signbit (a);
 }
 
 /* The exponent e of x > 0, with x in [2^(e-1), 2^e) (frexp's).  */
@@ -175,20 +208,29 @@ fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr appro
   mt->rel_fro = 0;
   mt->mean_abs = 0;
   mt->max_ulps = 0;
+  mt->ulps_over = n;
+  mt->ulps_left_out = 0;
 
   /* First pass: max_ulps, the finiteness, and the largest |T - Att| (apart:
      m with s = 0, and m with s = 1) and |Att|, for the shared scales.  */
-  double dmax0 = 0, dmax1 = 0, amax = 0, ulps = 0;
+  double dmax0 = 0, dmax1 = 0, amax = 0;
+  uint64_t ulps = 0;
+  size_t left_out = 0;
   int finite = 1;
   for (size_t k = 0; k < n; k++)
     {
       const double t = T[k], a = A[k];
-      double du = fga_ulp_distance (t, a);
-      ulps = du > ulps ? du : ulps;
       if (!isfinite (t) || !isfinite (a))
         {
           finite = 0;
           continue;
+        }
+      if (!ulps_comparable (t, a))
+        left_out++;
+      else
+        {
+          uint64_t du = ulps_u64 (t, a);
+          ulps = du > ulps ? du : ulps;
         }
       int s;
       double m = abs_diff (t, a, &s);
@@ -198,7 +240,9 @@ fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr appro
         dmax0 = m > dmax0 ? m : dmax0;
       amax = fabs (a) > amax ? fabs (a) : amax;
     }
-  mt->max_ulps = ulps;
+  mt->ulps_left_out = left_out;
+  mt->ulps_over = n - left_out;
+  mt->max_ulps = !finite ? INFINITY : n > 0 && left_out == n ? NAN : (double) ulps;
   if (!finite)
     {
       mt->max_abs = mt->rel_fro = mt->mean_abs = INFINITY;
@@ -233,5 +277,185 @@ fga_metrics_compute (fga_metrics *mt, fga_mat_srcptr truth, fga_mat_srcptr appro
      D in [1/4, n]: their quotient is in range.  */
   double D = csum_value (&sd);
   mt->rel_fro = D == 0 ? INFINITY : ldexp (sqrt (csum_value (&sn) / D), ed - ea);
+  return FGA_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tolerances.  Below x is an entry of the approximation and y its truth.  */
+
+/* Bits enough for every operation of exact_sides to be exact: x - y is a
+   multiple of 2^-1074 below 2^1025 (at most 2099 bits), rtol |y| a
+   product of two 53-bit significands (106 bits), a multiple of 2^-2148
+   below 2^2048, and atol + rtol |y| a multiple of 2^-2148 below 2^2049
+   (at most 4197 bits).  */
+#define EXACT_PREC 4200
+
+/* d = |x - y| and b = atol + rtol |y|, exactly, for finite doubles.  */
+static void
+exact_sides (mpfr_ptr d, mpfr_ptr b, double x, double y, double atol, double rtol)
+{
+  mpfr_set_d (d, x, MPFR_RNDN);
+  mpfr_sub_d (d, d, y, MPFR_RNDN);
+  mpfr_abs (d, d, MPFR_RNDN);
+  mpfr_set_d (b, fabs (y), MPFR_RNDN);
+  mpfr_mul_d (b, b, rtol, MPFR_RNDN);
+  mpfr_add_d (b, b, atol, MPFR_RNDN);
+}
+
+/* Whether |x - y| <= atol + rtol |y| exactly, for finite x and y; *ratio
+   gets e / bd, the error over the bound as computed in double (for
+   ranking failures only).  In double first: e = RN |x - y| is
+   |x - y| (1 + d1) with |d1| <= u = 2^-53 (exact when subnormal), and
+   bd = RN (atol + RN (rtol |y|)) is (atol + rtol |y|) (1 + th) with
+   |th| <= 2 u + u^2 + 2^-75 < 2^-51.9 when bd >= 2^-1000 (the product's
+   underflow loses at most 2^-1075); a contraction into a fused
+   multiply-add only removes a rounding.  Then e < RN (bd (1 - 2^-50))
+   proves the bound, since (1 + 2^-51.9) (1 - 2^-50) (1 + u) / (1 - u) < 1,
+   and e > RN (bd (1 + 2^-50)) refutes it, symmetrically, provided both
+   lie in [2^-1000, 2^1020] (no overflow, no subnormal bound).  Anything
+   else is decided in MPFR, exactly.  */
+static int
+within_bound (double *ratio, double x, double y, double atol, double rtol, mpfr_ptr d,
+              mpfr_ptr b)
+{
+  double e = fabs (x - y);
+  *ratio = 0;
+  if (e == 0)
+    return 1;
+  if (atol == 0 && (rtol == 0 || y == 0))
+    {
+      *ratio = INFINITY;              /* the bound is exactly 0 */
+      return 0;
+    }
+  double bd = atol + rtol * fabs (y);
+  *ratio = bd > 0 ? e / bd : INFINITY;
+  if (e >= 0x1p-1000 && bd >= 0x1p-1000 && e <= 0x1p1020 && bd <= 0x1p1020)
+    {
+      if (e < bd * (1 - 0x1p-50))
+        return 1;
+      if (e > bd * (1 + 0x1p-50))
+        return 0;
+    }
+  exact_sides (d, b, x, y, atol, rtol);
+  return mpfr_lessequal_p (d, b);
+}
+
+/* How badly an entry fails: a non-finite entry first, then the larger
+   ratio of error to bound, then the larger error.  */
+typedef struct
+{
+  int nonfinite;
+  double ratio, err;
+} badness;
+
+static int
+worse (const badness *p, const badness *q)
+{
+  if (p->nonfinite != q->nonfinite)
+    return p->nonfinite > q->nonfinite;
+  if (p->ratio != q->ratio)
+    return p->ratio > q->ratio;
+  return p->err > q->err;
+}
+
+/* Fills the worst entry's fields of r: k its index, x its approximation
+   and y its truth.  */
+static void
+report_worst (fga_tolerance_report *r, size_t k, size_t cols, double x, double y,
+              const fga_tolerance *tol, mpfr_ptr d, mpfr_ptr b)
+{
+  r->row = k / cols;
+  r->col = k % cols;
+  r->value = x;
+  r->truth = y;
+  r->nonfinite = !isfinite (x) || !isfinite (y);
+  r->bound = NAN;
+  r->ulps = UINT64_MAX;
+  if (isfinite (y) && tol->use_bound)
+    {
+      exact_sides (d, b, y, y, tol->atol, tol->rtol);
+      r->bound = mpfr_get_d (b, MPFR_RNDD);
+    }
+  if (r->nonfinite)
+    {
+      r->error = isnan (x) || isnan (y) ? NAN : INFINITY;
+      r->fails_bound = tol->use_bound;
+      r->fails_ulps = tol->use_ulps;
+      return;
+    }
+  exact_sides (d, b, x, y, tol->use_bound ? tol->atol : 0, tol->use_bound ? tol->rtol : 0);
+  r->error = mpfr_get_d (d, MPFR_RNDU);
+  r->ulps = ulps_u64 (x, y);
+  r->fails_bound = tol->use_bound && !mpfr_lessequal_p (d, b);
+  r->fails_ulps = tol->use_ulps && r->ulps > tol->max_ulps;
+}
+
+/* The badness of entry (x, y) against tol, into *bad; 1 if it fails.  */
+static int
+check_entry (badness *bad, double x, double y, const fga_tolerance *tol, mpfr_ptr d,
+             mpfr_ptr b)
+{
+  bad->nonfinite = !isfinite (x) || !isfinite (y);
+  bad->ratio = INFINITY;
+  bad->err = INFINITY;
+  if (bad->nonfinite)
+    return 1;
+  int fails = 0;
+  double ratio = 0;
+  bad->err = fabs (x - y);
+  if (tol->use_bound && !within_bound (&ratio, x, y, tol->atol, tol->rtol, d, b))
+    fails = 1;
+  else
+    ratio = 0;
+  if (tol->use_ulps)
+    {
+      uint64_t du = ulps_u64 (x, y);
+      if (du > tol->max_ulps)
+        {
+          double q = tol->max_ulps > 0 ? (double) du / (double) tol->max_ulps : INFINITY;
+          ratio = q > ratio ? q : ratio;
+          fails = 1;
+        }
+    }
+  bad->ratio = ratio;
+  return fails;
+}
+
+int
+fga_metrics_check (fga_tolerance_report *r, fga_mat_srcptr truth, fga_mat_srcptr approx,
+                   const fga_tolerance *tol, fga_error *err)
+{
+  memset (r, 0, sizeof *r);
+  if (truth->rows != approx->rows || truth->cols != approx->cols)
+    return fgap_error_set (err, FGA_ERR_INPUT,
+                          "the truth is %zu x %zu but the approximation is %zu x %zu",
+                          truth->rows, truth->cols, approx->rows, approx->cols);
+  if (tol->use_bound && !(tol->atol >= 0 && tol->atol <= DBL_MAX))
+    return fgap_error_set (err, FGA_ERR_INPUT, "atol = %g: not a finite number >= 0",
+                          tol->atol);
+  if (tol->use_bound && !(tol->rtol >= 0 && tol->rtol <= DBL_MAX))
+    return fgap_error_set (err, FGA_ERR_INPUT, "rtol = %g: not a finite number >= 0",
+                          tol->rtol);
+  const size_t n = truth->rows * truth->cols;
+  r->entries = n;
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
+  mpfr_t d, b;
+  mpfr_inits2 (EXACT_PREC, d, b, (mpfr_ptr) 0);
+  badness worst = { 0, -1, -1 }, bad;
+  size_t kw = 0;
+  for (size_t k = 0; k < n; k++)
+    if (check_entry (&bad, approx->data[k], truth->data[k], tol, d, b))
+      {
+        if (r->failing++ == 0 || worse (&bad, &worst))
+          {
+            worst = bad;
+            kw = k;
+          }
+      }
+  if (r->failing > 0)
+    report_worst (r, kw, truth->cols, approx->data[kw], truth->data[kw], tol, d, b);
+  mpfr_clears (d, b, (mpfr_ptr) 0);
+  fgap_mpfr_state_restore (&st);
   return FGA_OK;
 }

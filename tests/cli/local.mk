@@ -34,3 +34,6 @@ EXTRA_DIST += tests/cli/rank.test
 
 TESTS += tests/cli/plan-table.test
 EXTRA_DIST += tests/cli/plan-table.test
+
+TESTS += tests/cli/compare-tol.test tests/cli/compare-dtype.test
+EXTRA_DIST += tests/cli/compare-tol.test tests/cli/compare-dtype.test

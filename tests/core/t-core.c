@@ -323,8 +323,12 @@ START_TEST (metrics_closed_forms)
   ck_assert (mt.max_abs == 0x1p-9);
   ck_assert (mt.mean_abs == 3 * 0x1p-12);
   ck_assert_close (mt.rel_fro, sqrt (5.0) * 0x1p-10 / 5, 4, 0);
+  /* 2^-10 against 0 is left out of max_ulps (one of them zero); 4 - 2^-9
+     is 2^42 doubles (of spacing 2^-51 in [2, 4)) below 4; 0 against 0
+     and 3 against 3 are at 0 */
+  ck_assert (mt.max_ulps == 0x1p42 && mt.ulps_over == 3 && mt.ulps_left_out == 1);
   /* from 0 to 2^-10 lie as many doubles as 2^-10's bit pattern counts */
-  ck_assert (mt.max_ulps == (double) 0x3F50000000000000ULL);
+  ck_assert (fga_ulp_distance (0x1p-10, 0) == (double) 0x3F50000000000000ULL);
   /* identical: all zero; huge values do not overflow the Frobenius norms */
   FGA_MAT (A, 0, 0) = 1e300;
   FGA_MAT (A, 1, 1) = -1e300;
@@ -482,10 +486,25 @@ check_metrics (fga_mat_srcptr truth, fga_mat_srcptr approx, const char *tag)
     ck_assert_msg (mt.rel_fro == 0, "%s: rel_fro = %g, not 0", tag, mt.rel_fro);
   else
     assert_within (mt.rel_fro, r.rel_fro, 3.5 * u + g2 * g2 + 0x1p-74, "rel_fro", tag);
+  /* max_ulps by its definition: over the entries both zero or both
+     nonzero of one sign, +Inf if one is not finite, NaN if none is kept */
   double ulps = 0;
+  size_t left = 0;
+  int finite = 1;
   for (size_t k = 0; k < n; k++)
-    ulps = fmax (ulps, fga_ulp_distance (approx->data[k], truth->data[k]));
-  ck_assert (mt.max_ulps == ulps);
+    {
+      double a = approx->data[k], t = truth->data[k];
+      if (!isfinite (a) || !isfinite (t))
+        finite = 0;
+      else if ((a == 0) != (t == 0) || (a != 0 && signbit (a) != signbit (t)))
+        left++;
+      else
+        ulps = fmax (ulps, fga_ulp_distance (a, t));
+    }
+  ulps = !finite ? INFINITY : n > 0 && left == n ? NAN : ulps;
+  ck_assert_msg (isnan (ulps) ? isnan (mt.max_ulps) : mt.max_ulps == ulps,
+                 "%s: max_ulps = %g, expected %g", tag, mt.max_ulps, ulps);
+  ck_assert (mt.ulps_left_out == left && mt.ulps_over == n - left);
   ref_metrics_clear (&r);
 }
 
@@ -601,7 +620,9 @@ START_TEST (metrics_tiny)
   /* 2^-1074 against 1e300: the ratio, about 5e-625, rounds to 0 */
   FGA_MAT (A, 0, 0) = FGA_MAT (B, 0, 0) = 1e300;
   ck_assert_int_eq (fga_metrics_compute (&mt, A, B, &err), FGA_OK);
-  ck_assert (mt.rel_fro == 0 && mt.max_abs == m && mt.max_ulps == 1);
+  ck_assert (mt.rel_fro == 0 && mt.max_abs == m);
+  /* 2^-1074 against 0 is left out of max_ulps: the others are equal */
+  ck_assert (mt.max_ulps == 0 && mt.ulps_left_out == 1 && mt.ulps_over == 5);
   check_metrics (A, B, "2^-1074 against 1e300");
 
   /* huge and subnormal differences together: the small ones do not vanish

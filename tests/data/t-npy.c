@@ -98,19 +98,17 @@ slurp (const char *path, size_t *n)
 
 /* An NPY file with the given version and header text; when pad is set the
    header is padded with spaces and '\n' to a multiple of 64 bytes, as
-   numpy does.  The data are `ndata' doubles (little-endian, this test runs
-   on such hosts or compares bytes only) followed by `extra' zero bytes, or
-   `ndata' whole doubles minus `cut' bytes.  */
+   numpy does; then the n bytes of data.  */
 static void
-write_npy (const char *path, int major, int minor, const char *header, int pad,
-           const double *data, size_t ndata, size_t extra, size_t cut)
+write_npy_bytes (const char *path, int major, int minor, const char *header, int pad,
+                 const unsigned char *data, size_t n)
 {
   unsigned char buf[4096];
   size_t lenbytes = major == 1 ? 2 : 4, pre = 8 + lenbytes, hlen = strlen (header);
   size_t padded = hlen;
   if (pad)
     padded = hlen + 64 - (pre + hlen + 1) % 64 + 1;
-  ck_assert (pre + padded + 8 * ndata + extra < sizeof buf);
+  ck_assert (pre + padded + n < sizeof buf);
   memcpy (buf, "\x93NUMPY", 6);
   buf[6] = (unsigned char) major;
   buf[7] = (unsigned char) minor;
@@ -120,7 +118,21 @@ write_npy (const char *path, int major, int minor, const char *header, int pad,
   memset (buf + pre + hlen, ' ', padded - hlen);
   if (pad)
     buf[pre + padded - 1] = '\n';
-  size_t n = pre + padded;
+  if (n > 0)
+    memcpy (buf + pre + padded, data, n);
+  write_file (path, buf, pre + padded + n);
+}
+
+/* The same with `ndata' doubles (little-endian, this test runs on such
+   hosts or compares bytes only) followed by `extra' zero bytes, or
+   `ndata' whole doubles minus `cut' bytes.  */
+static void
+write_npy (const char *path, int major, int minor, const char *header, int pad,
+           const double *data, size_t ndata, size_t extra, size_t cut)
+{
+  unsigned char buf[2048];
+  size_t n = 0;
+  ck_assert (8 * ndata + extra < sizeof buf);
   for (size_t k = 0; k < ndata; k++)
     {
       uint64_t u;
@@ -130,7 +142,7 @@ write_npy (const char *path, int major, int minor, const char *header, int pad,
     }
   memset (buf + n, 0, extra);
   n += extra;
-  write_file (path, buf, n - cut);
+  write_npy_bytes (path, major, minor, header, pad, buf, n - cut);
 }
 
 static int
@@ -203,7 +215,6 @@ static const struct
   int code;
   const char *want;
 } bad_fixtures[] = {
-  { "f4.npy", FGA_ERR_INPUT, "dtype '<f4' (little-endian float32) is not supported" },
   { "be.npy", FGA_ERR_INPUT, "dtype '>f8' (big-endian float64) is not supported" },
   { "i8.npy", FGA_ERR_INPUT, "dtype '<i8' (little-endian int64) is not supported" },
   { "fortran.npy", FGA_ERR_INPUT, "fortran_order is True" },
@@ -223,6 +234,255 @@ START_TEST (test_refuse_fixture)
   int rc = fga_npy_read (m, path, &err);
   assert_refused (rc, &err, bad_fixtures[_i].code, path, bad_fixtures[_i].want, m);
   fga_mat_clear (m);
+}
+END_TEST
+
+/* numpy's float32 file, np.array([[1, 2], [3, 4]], dtype='<f4'): read
+   widened, and said to be float32, by the read and by the peek.  */
+START_TEST (test_read_f4_fixture)
+{
+  static const double want[4] = { 1, 2, 3, 4 };
+  char path[4096];
+  fga_mat_t m;
+  fga_error err;
+  fga_error_init (&err);
+  fixture_path (path, sizeof path, "f4.npy");
+  fga_npy_dtype dt = FGA_NPY_F8;
+  int rc = fga_npy_read_dtype (m, &dt, path, &err);
+  ck_assert_msg (rc == FGA_OK, "%s: %s", path, err.msg);
+  ck_assert_int_eq (dt, FGA_NPY_F4);
+  assert_matrix_bits (m, 2, 2, want, path);
+  fga_mat_clear (m);
+  size_t rows = 0, cols = 0;
+  dt = FGA_NPY_F8;
+  ck_assert_int_eq (fga_npy_peek (&dt, &rows, &cols, path, &err), FGA_OK);
+  ck_assert (dt == FGA_NPY_F4 && rows == 2 && cols == 2);
+  ck_assert_str_eq (fga_npy_dtype_name (dt), "float32");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* float32 and float16 written by hand, bit pattern by bit pattern, with
+   the doubles they are (worked out from the IEEE 754 layouts: binary32 has
+   8 exponent bits of bias 127 and 23 fraction bits, binary16 5 of bias 15
+   and 10; a subnormal is f 2^-149, resp. f 2^-24).  */
+
+static const struct
+{
+  uint32_t bits;
+  double value;
+} f4_cases[] = {
+  { 0x3f800000, 0x1p+0 },
+  { 0x80000000, -0x0p+0 },
+  { 0x00000001, 0x1p-149 },             /* the least subnormal */
+  { 0x80000001, -0x1p-149 },
+  { 0x007fffff, 0x1.fffffcp-127 },      /* the largest subnormal, 2^-126 - 2^-149 */
+  { 0x00800000, 0x1p-126 },             /* the least normal */
+  { 0x7f7fffff, 0x1.fffffep+127 },      /* the largest finite */
+  { 0xff7fffff, -0x1.fffffep+127 },
+  { 0x3dcccccd, 0x1.99999ap-4 },        /* float32 (0.1) */
+  { 0xc0600000, -0x1.cp+1 },            /* -3.5 */
+  { 0x00400001, 0x1.000004p-127 },      /* a subnormal with its last bit set */
+  { 0x7f800000, HUGE_VAL },
+  { 0xff800000, -HUGE_VAL },
+};
+
+static const struct
+{
+  uint16_t bits;
+  double value;
+} f2_cases[] = {
+  { 0x3c00, 0x1p+0 },
+  { 0x8000, -0x0p+0 },
+  { 0x0001, 0x1p-24 },                  /* the least subnormal */
+  { 0x8001, -0x1p-24 },
+  { 0x03ff, 0x1.ff8p-15 },              /* the largest subnormal, 2^-14 - 2^-24 */
+  { 0x0400, 0x1p-14 },                  /* the least normal */
+  { 0x7bff, 0x1.ffcp+15 },              /* the largest finite, 65504 */
+  { 0xfbff, -0x1.ffcp+15 },
+  { 0x3555, 0x1.554p-2 },               /* float16 (1/3) */
+  { 0xc500, -0x1.4p+2 },                /* -5 */
+  { 0x0201, 0x1.008p-15 },              /* a subnormal with its last bit set */
+  { 0x7c00, HUGE_VAL },
+  { 0xfc00, -HUGE_VAL },
+};
+
+#define N_F4 (sizeof f4_cases / sizeof f4_cases[0])
+#define N_F2 (sizeof f2_cases / sizeof f2_cases[0])
+
+/* The little-endian bytes of n values of size bytes each.  */
+static void
+le_bytes (unsigned char *out, const uint32_t *v, size_t n, size_t size)
+{
+  for (size_t k = 0; k < n; k++)
+    for (size_t i = 0; i < size; i++)
+      out[k * size + i] = (unsigned char) (v[k] >> (8 * i));
+}
+
+/* Writes the values as a (n,) file of the given descr and reads it back. */
+static void
+check_narrow (const char *descr, fga_npy_dtype want_dt, const uint32_t *bits,
+              const double *want, size_t n, size_t size)
+{
+  char path[4096], header[128];
+  unsigned char data[256];
+  tmp_path (path, sizeof path, "narrow.npy");
+  snprintf (header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }",
+            descr, n);
+  le_bytes (data, bits, n, size);
+  write_npy_bytes (path, 1, 0, header, 1, data, n * size);
+  fga_mat_t m;
+  fga_error err;
+  fga_error_init (&err);
+  fga_npy_dtype dt = FGA_NPY_F8;
+  int rc = fga_npy_read_dtype (m, &dt, path, &err);
+  ck_assert_msg (rc == FGA_OK, "%s: %s", descr, err.msg);
+  ck_assert_int_eq (dt, want_dt);
+  assert_matrix_bits (m, n, 1, want, descr);
+  fga_mat_clear (m);
+}
+
+START_TEST (test_read_f4)
+{
+  uint32_t bits[N_F4];
+  double want[N_F4];
+  for (size_t k = 0; k < N_F4; k++)
+    {
+      bits[k] = f4_cases[k].bits;
+      want[k] = f4_cases[k].value;
+    }
+  check_narrow ("<f4", FGA_NPY_F4, bits, want, N_F4, 4);
+}
+END_TEST
+
+START_TEST (test_read_f2)
+{
+  uint32_t bits[N_F2];
+  double want[N_F2];
+  for (size_t k = 0; k < N_F2; k++)
+    {
+      bits[k] = f2_cases[k].bits;
+      want[k] = f2_cases[k].value;
+    }
+  check_narrow ("<f2", FGA_NPY_F2, bits, want, N_F2, 2);
+}
+END_TEST
+
+/* NaN stays NaN in either width, quiet or signalling, with its sign (the
+   caller refuses it); read as a 2 x 2 matrix, so rows are laid out too.  */
+START_TEST (test_read_narrow_nan)
+{
+  static const uint32_t f4[4] = { 0x7fc00000, 0xffc00000, 0x7f800001, 0x3f800000 };
+  static const uint32_t f2[4] = { 0x7e00, 0xfe00, 0x7c01, 0x3c00 };
+  for (int w = 0; w < 2; w++)
+    {
+      char path[4096];
+      unsigned char data[16];
+      size_t size = w == 0 ? 4 : 2;
+      tmp_path (path, sizeof path, "nan.npy");
+      le_bytes (data, w == 0 ? f4 : f2, 4, size);
+      write_npy_bytes (path, 1, 0, w == 0
+                       ? "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"
+                       : "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 2), }", 1,
+                       data, 4 * size);
+      fga_mat_t m;
+      fga_error err;
+      fga_error_init (&err);
+      ck_assert_msg (fga_npy_read (m, path, &err) == FGA_OK, "%s", err.msg);
+      ck_assert (m->rows == 2 && m->cols == 2);
+      ck_assert (isnan (FGA_MAT (m, 0, 0)) && !signbit (FGA_MAT (m, 0, 0)));
+      ck_assert (isnan (FGA_MAT (m, 0, 1)) && signbit (FGA_MAT (m, 0, 1)));
+      ck_assert (isnan (FGA_MAT (m, 1, 0)));
+      ck_assert (FGA_MAT (m, 1, 1) == 1);
+      ck_assert_int_eq (fga_mat_check_finite (m, path, &err), FGA_ERR_INPUT);
+      ck_assert_msg (strstr (err.msg, "entry (0, 0) is NaN") != NULL, "%s", err.msg);
+      fga_mat_clear (m);
+    }
+}
+END_TEST
+
+/* The data's length counts the dtype's bytes, not a double's.  */
+static const struct
+{
+  const char *header;
+  size_t n;
+  const char *want;
+} narrow_sizes[] = {
+  { "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 15,
+    "truncated NPY file: shape (2, 2) expected 16 bytes of data, found 15" },
+  { "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 32,
+    "16 trailing bytes after the 16 bytes of data of shape (2, 2)" },
+  { "{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", 5,
+    "expected 6 bytes of data, found 5" },
+  { "{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", 8,
+    "2 trailing bytes after the 6 bytes of data of shape (3,)" },
+  { "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }", 16,
+    "dtype '>f4' (big-endian float32) is not supported" },
+  { "{'descr': '>f2', 'fortran_order': False, 'shape': (2, 2), }", 8,
+    "dtype '>f2' (big-endian float16) is not supported" },
+  { "{'descr': '|f2', 'fortran_order': False, 'shape': (2, 2), }", 8,
+    "dtype '|f2' (float16 without a byte order) is not supported" },
+  { "{'descr': '=f4', 'fortran_order': False, 'shape': (2, 2), }", 16,
+    "dtype '=f4' (native-order float32) is not supported" },
+  { "{'descr': '<f16', 'fortran_order': False, 'shape': (2, 2), }", 64,
+    "dtype '<f16' (little-endian float128) is not supported" },
+  { "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", 16,
+    "fgattn reads little-endian float64, float32 and float16" },
+  { "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 2), }", 16,
+    "the data would need more bytes than size_t can count" },
+};
+
+START_TEST (test_narrow_sizes)
+{
+  char path[4096];
+  unsigned char zeros[64] = { 0 };
+  tmp_path (path, sizeof path, "size.npy");
+  write_npy_bytes (path, 1, 0, narrow_sizes[_i].header, 1, zeros, narrow_sizes[_i].n);
+  fga_mat_t m;
+  fga_error err;
+  fga_error_init (&err);
+  int rc = fga_npy_read (m, path, &err);
+  assert_refused (rc, &err, FGA_ERR_INPUT, path, narrow_sizes[_i].want, m);
+  fga_mat_clear (m);
+  rc = fga_npy_peek (NULL, NULL, NULL, path, &err);
+  assert_refused (rc, &err, FGA_ERR_INPUT, path, narrow_sizes[_i].want, NULL);
+}
+END_TEST
+
+/* The note of an instance folder names the widened files, in Q, K, V
+   order, and nothing for float64.  */
+START_TEST (test_instance_dtype_note)
+{
+  char path[4096], want[8192], note[8192];
+  unsigned char data[16];
+  static const uint32_t one4[4] = { 0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000 };
+  static const double one8[4] = { 1, 1, 1, 1 };
+  tmp_path (path, sizeof path, "Q.npy");
+  le_bytes (data, one4, 4, 4);
+  write_npy_bytes (path, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 1,
+                   data, 16);
+  tmp_path (path, sizeof path, "K.npy");
+  write_npy (path, 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1,
+             one8, 4, 0, 0);
+  ck_assert_uint_eq (fga_instance_dtype_note (note, sizeof note, tmpdir), 1);
+  snprintf (want, sizeof want, "input Q (%s/Q.npy): float32 widened exactly to float64",
+            tmpdir);
+  ck_assert_str_eq (note, want);
+  tmp_path (path, sizeof path, "V.npy");
+  le_bytes (data, one4, 4, 2);
+  write_npy_bytes (path, 1, 0, "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 2), }", 1,
+                   data, 8);
+  ck_assert_uint_eq (fga_instance_dtype_note (note, sizeof note, tmpdir), 2);
+  snprintf (want, sizeof want, "input Q (%s/Q.npy): float32 widened exactly to float64; "
+            "input V (%s/V.npy): float16 widened exactly to float64", tmpdir, tmpdir);
+  ck_assert_str_eq (note, want);
+  tmp_path (path, sizeof path, "Q.npy");
+  write_npy (path, 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1,
+             one8, 4, 0, 0);
+  tmp_path (path, sizeof path, "V.npy");
+  unlink (path);
+  ck_assert_uint_eq (fga_instance_dtype_note (note, sizeof note, tmpdir), 0);
+  ck_assert_str_eq (note, "");
 }
 END_TEST
 
@@ -639,6 +899,16 @@ npy_suite (void)
   tcase_add_loop_test (tc, test_read_fixture, 0, sizeof good_fixtures / sizeof good_fixtures[0]);
   tcase_add_loop_test (tc, test_refuse_fixture, 0, sizeof bad_fixtures / sizeof bad_fixtures[0]);
   tcase_add_test (tc, test_numpy_bytes);
+  tcase_add_test (tc, test_read_f4_fixture);
+  tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("float32 and float16");
+  tcase_add_test (tc, test_read_f4);
+  tcase_add_test (tc, test_read_f2);
+  tcase_add_test (tc, test_read_narrow_nan);
+  tcase_add_loop_test (tc, test_narrow_sizes, 0, sizeof narrow_sizes / sizeof narrow_sizes[0]);
+  tcase_add_test (tc, test_instance_dtype_note);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
