@@ -51,6 +51,8 @@ cli_methods (int argc, char **argv)
               char range[128];
               if (p->type == FGA_PARAM_CHOICE)
                 snprintf (range, sizeof range, "%s", p->choices);
+              else if (p->type == FGA_PARAM_STRING)
+                snprintf (range, sizeof range, "text");
               else
                 snprintf (range, sizeof range, "%s %.17g..%.17g%s%s",
                           p->type == FGA_PARAM_INT ? "integer" : "real", p->min, p->max,
@@ -72,14 +74,14 @@ cli_methods (int argc, char **argv)
       const fga_method_info *mi = fga_method_info_at (k);
       for (const fga_param_info *p = mi->params; p->key != NULL; p++)
         {
-          static const char *types[] = { "int", "real", "choice" };
+          static const char *types[] = { "int", "real", "choice", "string" };
           cli_table_new_row (&t);
           cli_table_addf (&t, 0, "%s", mi->name);
           cli_table_addf (&t, 1, "%s", mi->description);
           cli_table_addf (&t, 2, "%s", p->key);
           cli_table_addf (&t, 3, "%s", types[p->type]);
           cli_table_addf (&t, 4, "%s", p->def);
-          if (p->type != FGA_PARAM_CHOICE)
+          if (p->type == FGA_PARAM_INT || p->type == FGA_PARAM_REAL)
             {
               cli_table_addf (&t, 5, "%.17g", p->min);
               cli_table_addf (&t, 6, "%.17g", p->max);

@@ -62,17 +62,26 @@ const char *fga_method_spec (fga_method_srcptr m);
    poly, tsketch and rf hold OpenBLAS at one thread meanwhile (a count
    shared by all runs), and svd and nystrom call LAPACK as it is, relying
    on the BLAS library's own thread safety (OpenBLAS built with threads
-   has it).  */
+   has it).  ext makes a folder and starts a process of its own in each
+   run, and waits for that process only; a user method calls the
+   program's function, which must then be thread-safe (below).  */
 
 /* The registry, for listing.  */
-typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE } fga_param_type;
+/* STRING: text taken verbatim (ext's cmd).  Its value runs to the end of
+   the spec, or to the first comma that is followed by another parameter's
+   key and '=' (",timeout=" in ext), so that it may hold commas; min and max
+   are unused (0) and def is its default text ("": none).  */
+typedef enum
+{
+  FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE, FGA_PARAM_STRING
+} fga_param_type;
 
 typedef struct
 {
   const char *key;
   fga_param_type type;
   const char *def;             /* default, as text */
-  double min, max;             /* inclusive range for INT and REAL */
+  double min, max;             /* inclusive range for INT and REAL (0 for STRING) */
   const char *choices;         /* "a|b|c" for CHOICE; for REAL, words accepted besides
                                   numbers in [min, max] (e.g. R=auto|apriori|4.5) */
   const char *applies;         /* NULL, or "key=v1|v2": the parameter means something
@@ -105,7 +114,93 @@ const fga_method_info *fga_method_info_at (size_t i);
                     m = nq = nk; lse refused (no row normaliser).  Stats: m,
                     rank (of the pseudo-inverse), pinv_cutoff and lapack_flops
                     (svd) or iters (iter).  src/methods/nystrom.c says why this form and
-                    how the landmarks are drawn.  */
+                    how the landmarks are drawn.
+   ext:timeout=S,size=N,cmd=COMMAND
+                    an external program, run once per fga_method_run: Q, K
+                    and V are written as float64 NPY files into a private
+                    folder (mkdtemp under $TMPDIR, else /tmp; mode 0700),
+                    COMMAND is run by /bin/sh -c with {Q}, {K}, {V} and {out}
+                    replaced by those files' shell-quoted paths and {size} by
+                    N, and the NPY file it writes at {out} (nq x dv, or (nq,)
+                    when dv = 1; float64, or what fga_npy_read accepts) is the
+                    result.  cmd is a STRING parameter: it may hold commas,
+                    and runs to the end of the spec or to a ",timeout=",
+                    ",size=" or ",cmd=" (write ",''size=" in the command for
+                    that text).  It must contain {out}; an empty cmd is
+                    refused at prepare.  The environment adds FGATTN_TAU
+                    (%.17g: it reads back as the exact double), FGATTN_N
+                    (nq), FGATTN_NK, FGATTN_D, FGATTN_DV and FGATTN_SIZE.
+                    Standard input is /dev/null, standard output and error go
+                    to files of the folder (the library prints nothing).
+                    The command runs in a process group of its own, killed
+                    (SIGKILL) after S seconds, and when the command ends, so
+                    that nothing it started outlives the run.  A timeout, an
+                    exit status other than 0, a signal, and an output that is
+                    missing, malformed, of the wrong shape or not finite are
+                    FGA_ERR_COMPUTE, the message giving the exit status and
+                    the last 400 bytes of the command's standard error; a
+                    failure to make or write the folder is FGA_ERR_IO.  The
+                    folder and everything in it are removed in every case
+                    (but not if the process itself is killed meanwhile).
+                    lse is refused.  Stats: cmd_seconds (the command's wall
+                    time; wall_seconds adds the file transfers); the
+                    operation counts are 0 (unknown: stats.notes says so).
+                    Thread-safe: no global state, no signal handler (the
+                    program must not ignore SIGCHLD, or the exit status is
+                    lost: FGA_ERR_IO).  */
+
+/* ------------------------------------------------------------------ */
+/* User methods: a function of the program registered under a name, so that
+   the spec "NAME" or "NAME:KEY=S" (KEY the size key given at registration)
+   makes a method wherever a spec is taken: fga_method_create, and a sweep's
+   [method X] with spec = NAME and size = KEY (the sweep then searches the
+   least size S).  The registry is process-wide: at most
+   FGA_USER_METHODS_MAX names at once, guarded by a mutex.
+
+   fn computes out = attention (Q, K, V) by its own means.  All arrays are
+   row-major and C-contiguous, with no stride: out is n_q x d_v, Q n_q x d,
+   K n_k x d, V n_k x d_v (the caller's fga_mat data, passed without a
+   copy).  Q, K and V must not be written.  out is filled with NaN before
+   the call: every entry must be written, and each must be finite (else
+   FGA_ERR_COMPUTE naming the entry).  tau is the score scale as a double,
+   size the value of the size key (0 when not given or when the method has
+   none), data the pointer given at registration.  lse is refused
+   (FGA_ERR_INPUT), and the operation counts are 0 (unknown), as for ext.
+   fn returns 0 on success;
+   any other value makes the run FGA_ERR_COMPUTE with the message "method
+   NAME: " followed by what fn wrote into msg (msgsize bytes, NUL
+   terminated; left empty, the message gives the returned value).  In a
+   sweep such a run is a row with status failed and the message in its
+   message column; the sweep goes on.
+
+   Threads: fn may be called from several threads at once (a sweep with
+   --jobs > 1 runs cells in parallel; one method object may be run from
+   several threads), each call with its own out; it must be thread-safe
+   for data too.  The registry's lock is not held during the call, so fn
+   may itself use the library (e.g. run another method).
+
+   fga_method_register_user: name is [a-z][a-z0-9_]*, at most 31
+   characters, neither a built-in method (fgattn methods) nor a name
+   registered already; size_key NULL or "" for no size parameter, else
+   [a-z][a-z0-9_]*, at most 31 characters (an integer parameter from 0 to
+   2^53, default 0); fn not NULL.  FGA_ERR_INPUT otherwise, or when
+   FGA_USER_METHODS_MAX names are registered.
+   fga_method_unregister_user: removes name.  FGA_ERR_INPUT when it is not
+   registered, or while method objects made from it exist (destroy them
+   first): after it returns FGA_OK, fn is never called again for that
+   registration, so data may be freed.  The user methods are not listed by
+   fga_method_count / fga_method_info_at (the built-in registry).  */
+
+#define FGA_USER_METHODS_MAX 64
+
+typedef int (*fga_user_method_fn) (double *out, const double *Q, const double *K,
+                                   const double *V, size_t n_q, size_t n_k, size_t d,
+                                   size_t d_v, double tau, long size, void *data, char *msg,
+                                   size_t msgsize);
+
+int fga_method_register_user (const char *name, const char *size_key, fga_user_method_fn fn,
+                              void *data, fga_error *err);
+int fga_method_unregister_user (const char *name, fga_error *err);
 
 /* The empirical least degree of the polynomial method on an instance: the
    least g in [1, gmax] at which the output of poly:deg=g,basis=BASIS,R=R,

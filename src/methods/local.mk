@@ -4,4 +4,5 @@ src_libfgattn_all_la_SOURCES += src/methods/method-impl.h src/methods/list.h src
 	src/methods/poly.c src/methods/poly_plan.c src/methods/poly_impl.h \
 	src/methods/poly_degree.c \
 	src/methods/rf.c src/methods/tsketch.c src/methods/svd.c src/methods/nystrom.c \
-	src/methods/window.c src/methods/strided.c src/methods/fixed.c src/methods/dilated.c
+	src/methods/window.c src/methods/strided.c src/methods/fixed.c src/methods/dilated.c \
+	src/methods/ext.c src/methods/user.c

@@ -39,14 +39,19 @@ typedef struct fga_method_class
                 fga_error *err);
 } fgap_method_class;
 
+/* The longest value of a STRING parameter, in bytes; with it the spec
+   still fits (FGA_MAX_PARAMS numbers beside it take far less).  */
+#define FGAP_TEXT_MAX 1024
+
 struct fga_method_struct
 {
   const fgap_method_class *cls;
   double value[FGA_MAX_PARAMS];     /* INT and REAL values; CHOICE: index into choices */
+  char *text[FGA_MAX_PARAMS];       /* STRING values (allocated), NULL for the others */
   int given[FGA_MAX_PARAMS];        /* whether the user gave the key */
   fga_problem prob;
   int prepared;
-  char spec[1024];
+  char spec[2 * FGAP_TEXT_MAX];
   void *state;                      /* the class's own; freed by its destroy */
 };
 
@@ -58,6 +63,8 @@ int fgap_param_given (fga_method_srcptr m, const char *key);
 /* For a REAL parameter that also accepts words: the index of the word
    given, or -1 when the value is a number (read it with fgap_param_real). */
 int fgap_param_word (fga_method_srcptr m, const char *key);
+/* The text of a STRING parameter ("" when empty).  */
+const char *fgap_param_text (fga_method_srcptr m, const char *key);
 
 /* The registry, for the layers above (the analyzer finds the methods it can
    count here): class i in the order of methods/list.h, or NULL past the
@@ -66,6 +73,20 @@ const fgap_method_class *fgap_method_class_at (size_t i);
 const fgap_method_class *fgap_method_class_find (const char *name, size_t len);
 /* Whether cls has a parameter named key.  */
 int fgap_method_class_has_param (const fgap_method_class *cls, const char *key);
+
+/* User methods (src/methods/user.c; fga_method_register_user).  Their
+   classes are not in the registry above: fga_method_create finds one by
+   acquire, which counts the method object made from it (so that the name
+   cannot be unregistered, nor its class reused, while the object lives),
+   and release uncounts it (nothing for a class that is not a user one).
+   names writes the registered names, ", "-separated, into buf.  */
+const fgap_method_class *fgap_user_class_acquire (const char *name, size_t len);
+void fgap_user_class_release (const fgap_method_class *cls);
+void fgap_user_names (char *buf, size_t size);
+
+/* For methods run outside the library (ext, user methods): the counts are
+   left 0 and a note says they are unknown; peak_bytes is set to bytes.  */
+void fgap_stats_uncounted (fga_stats *st, size_t bytes);
 
 /* ops = the counts of one run of m on a problem of prob's shape, by m's
    count hook (ops initialised by the caller).  FGA_ERR_INPUT when the

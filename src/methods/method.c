@@ -118,12 +118,33 @@ known_keys (char *buf, size_t size, const fgap_method_class *cls)
     snprintf (buf, size, "none");
 }
 
+/* A STRING value: len bytes copied, an empty one included.  */
+static int
+parse_text (fga_method m, size_t k, const char *value, size_t len, fga_error *err)
+{
+  const fga_param_info *pi = &m->cls->info.params[k];
+  if (len > FGAP_TEXT_MAX)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: %s= is %zu bytes long, more than "
+                          "the %d a parameter may take", m->cls->info.name, pi->key, len,
+                          FGAP_TEXT_MAX);
+  char *t = fgap_alloc (len + 1, "a method's parameter", err);
+  if (t == NULL)
+    return FGA_ERR_NOMEM;
+  memcpy (t, value, len);
+  t[len] = '\0';
+  fgap_free (m->text[k]);
+  m->text[k] = t;
+  return FGA_OK;
+}
+
 static int
 parse_value (fga_method m, size_t k, const char *value, size_t len, fga_error *err)
 {
   const fga_param_info *pi = &m->cls->info.params[k];
   const char *name = m->cls->info.name;
   char text[256];
+  if (pi->type == FGA_PARAM_STRING)
+    return parse_text (m, k, value, len, err);
   if (len == 0 || len >= sizeof text)
     return fgap_error_set (err, FGA_ERR_INPUT, "method %s: parameter '%s' has %s value", name,
                           pi->key, len == 0 ? "an empty" : "too long a");
@@ -198,6 +219,13 @@ format_spec (fga_method m)
       const fga_param_info *pi = &m->cls->info.params[k];
       if (!param_applies (m, k))
         continue;
+      if (pi->type == FGA_PARAM_STRING)
+        {
+          used += (size_t) snprintf (m->spec + used, sizeof m->spec - used, "%c%s=%s",
+                                     first ? ':' : ',', pi->key, m->text[k]);
+          first = 0;
+          continue;
+        }
       char val[64];
       if (pi->type == FGA_PARAM_CHOICE)
         choice_name (val, sizeof val, pi->choices, (int) m->value[k]);
@@ -211,42 +239,79 @@ format_spec (fga_method m)
     }
 }
 
+/* The end of a STRING value starting at v: the first comma followed by a
+   key of cls and '=', so that the value may hold other commas; NULL when
+   it runs to the end of the spec.  */
+static const char *
+text_end (const fgap_method_class *cls, const char *v)
+{
+  for (const char *c = strchr (v, ','); c != NULL; c = strchr (c + 1, ','))
+    {
+      size_t klen = strcspn (c + 1, "=,");
+      if (c[1 + klen] == '=' && param_index (cls, c + 1, klen) >= 0)
+        return c;
+    }
+  return NULL;
+}
+
+/* The class named by the len bytes of name: a built-in one, else a user
+   method's (counted: method_free uncounts it).  NULL and an error naming
+   the known ones when there is none.  */
+static const fgap_method_class *
+find_class (const char *name, size_t len, fga_error *err)
+{
+  const fgap_method_class *cls = fgap_method_class_find (name, len);
+  if (cls == NULL)
+    cls = fgap_user_class_acquire (name, len);
+  if (cls != NULL)
+    return cls;
+  char known[512] = "", user[512];
+  for (size_t i = 0; i < NREGISTRY; i++)
+    {
+      size_t used = strlen (known);
+      snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "", registry[i]->info.name);
+    }
+  fgap_user_names (user, sizeof user);
+  fgap_error_set (err, FGA_ERR_INPUT, "unknown method '%.*s' (known: %s%s%s; see fgattn "
+                 "methods)", (int) len, name, known, user[0] ? "; registered: " : "", user);
+  return NULL;
+}
+
+/* Frees m, which its class's destroy (if any) has released.  */
+static void
+method_free (fga_method m)
+{
+  for (size_t k = 0; k < FGA_MAX_PARAMS; k++)
+    fgap_free (m->text[k]);
+  fgap_user_class_release (m->cls);
+  fgap_free (m);
+}
+
 fga_method
 fga_method_create (const char *spec, fga_error *err)
 {
   const char *colon = strchr (spec, ':');
   size_t namelen = colon != NULL ? (size_t) (colon - spec) : strlen (spec);
-  const fgap_method_class *cls = fgap_method_class_find (spec, namelen);
+  const fgap_method_class *cls = find_class (spec, namelen, err);
   if (cls == NULL)
-    {
-      char known[512] = "";
-      for (size_t i = 0; i < NREGISTRY; i++)
-        {
-          size_t used = strlen (known);
-          snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "",
-                    registry[i]->info.name);
-        }
-      fgap_error_set (err, FGA_ERR_INPUT, "unknown method '%.*s' (known: %s; see fgattn methods)",
-                     (int) namelen, spec, known);
-      return NULL;
-    }
+    return NULL;
 
   fga_method m = fgap_calloc (1, sizeof *m, "a method", err);
   if (m == NULL)
-    return NULL;
+    {
+      fgap_user_class_release (cls);
+      return NULL;
+    }
   m->cls = cls;
   size_t n = param_count (cls);
   for (size_t k = 0; k < n; k++)
     {
       const fga_param_info *pi = &cls->info.params[k];
       if (parse_value (m, k, pi->def, strlen (pi->def), err) != FGA_OK)
-        {
-          fgap_free (m);
-          return NULL;    /* a default out of its own range: a bug in the class */
-        }
+        goto fail;    /* a default out of its own range: a bug in the class */
     }
 
-  /* key=value pairs, separated by commas.  */
+  /* key=value pairs, separated by commas (a STRING value may hold commas).  */
   const char *p = colon != NULL ? colon + 1 : NULL;
   while (p != NULL)
     {
@@ -274,6 +339,11 @@ fga_method_create (const char *spec, fga_error *err)
                          cls->info.name, cls->info.params[k].key);
           goto fail;
         }
+      if (cls->info.params[k].type == FGA_PARAM_STRING)
+        {
+          comma = text_end (cls, eq + 1);
+          len = comma != NULL ? (size_t) (comma - p) : strlen (p);
+        }
       if (parse_value (m, (size_t) k, eq + 1, len - (size_t) (eq + 1 - p), err) != FGA_OK)
         goto fail;
       m->given[k] = 1;
@@ -294,7 +364,7 @@ fga_method_create (const char *spec, fga_error *err)
   return m;
 
 fail:
-  fgap_free (m);
+  method_free (m);
   return NULL;
 }
 
@@ -362,7 +432,7 @@ fga_method_destroy (fga_method m)
     return;
   if (m->cls->destroy != NULL)
     m->cls->destroy (m);
-  fgap_free (m);
+  method_free (m);
 }
 
 const char *
@@ -452,6 +522,13 @@ fgap_param_word (fga_method_srcptr m, const char *key)
   if (k < 0 || m->cls->info.params[k].choices == NULL || m->value[k] >= 0)
     return -1;
   return (int) -m->value[k] - 1;
+}
+
+const char *
+fgap_param_text (fga_method_srcptr m, const char *key)
+{
+  int k = lookup (m, key);
+  return k < 0 || m->text[k] == NULL ? "" : m->text[k];
 }
 
 int

@@ -37,3 +37,6 @@ EXTRA_DIST += tests/cli/plan-table.test
 
 TESTS += tests/cli/compare-tol.test tests/cli/compare-dtype.test
 EXTRA_DIST += tests/cli/compare-tol.test tests/cli/compare-dtype.test
+
+TESTS += tests/cli/ext.test
+EXTRA_DIST += tests/cli/ext.test

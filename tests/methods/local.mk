@@ -60,3 +60,20 @@ tests_methods_t_registry_mean_LDADD = $(FGA_TEST_LIBS)
 # in src/methods/local.mk, and every line of list.h has its file.
 TESTS += tests/methods/registry.test
 EXTRA_DIST += tests/methods/registry.test
+
+# The method ext, with a program of the suite as its external command, and
+# user methods (fga_method_register_user), in a sweep too.
+check_PROGRAMS += tests/methods/ext-helper
+tests_methods_ext_helper_SOURCES = tests/methods/ext-helper.c
+tests_methods_ext_helper_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_ext_helper_LDADD = $(FGA_TEST_LIBS)
+TESTS += tests/methods/t-ext
+check_PROGRAMS += tests/methods/t-ext
+tests_methods_t_ext_SOURCES = tests/methods/t-ext.c tests/methods/small-inst.h
+tests_methods_t_ext_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_ext_LDADD = $(FGA_TEST_LIBS)
+TESTS += tests/methods/t-user
+check_PROGRAMS += tests/methods/t-user
+tests_methods_t_user_SOURCES = tests/methods/t-user.c tests/methods/small-inst.h
+tests_methods_t_user_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_user_LDADD = $(FGA_TEST_LIBS)

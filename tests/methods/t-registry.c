@@ -106,6 +106,10 @@ START_TEST (test_entries)
           if (pi->type == FGA_PARAM_CHOICE)
             ck_assert_msg (pi->choices != NULL && pi->choices[0] != '\0', "%s: %s", name,
                            pi->key);
+          else if (pi->type == FGA_PARAM_STRING)
+            ck_assert_msg (pi->choices == NULL && pi->applies == NULL && pi->min == 0
+                           && pi->max == 0, "%s: %s: a text has no range or choices", name,
+                           pi->key);
           else
             ck_assert_msg (pi->type == FGA_PARAM_INT || pi->type == FGA_PARAM_REAL, "%s: %s",
                            name, pi->key);
