@@ -188,6 +188,14 @@ int fga_method_run (const struct fga_method_struct *m, fga_mat_ptr T, double *ls
 void fga_method_destroy (fga_method m);
 const char *fga_method_spec (const struct fga_method_struct *m);
 
+typedef int (*fga_user_method_fn) (double *out, const double *Q, const double *K,
+                                   const double *V, size_t n_q, size_t n_k, size_t d,
+                                   size_t d_v, double tau, long size, void *data, char *msg,
+                                   size_t msgsize);
+int fga_method_register_user (const char *name, const char *size_key, fga_user_method_fn fn,
+                              void *data, fga_error *err);
+int fga_method_unregister_user (const char *name, fga_error *err);
+
 typedef enum { FGA_PARAM_INT, FGA_PARAM_REAL, FGA_PARAM_CHOICE, ... } fga_param_type;
 typedef struct {
   const char *key;
@@ -306,6 +314,12 @@ int fgapy_truth_bound (double *E, fga_mat_srcptr T, const fga_mpfr_mat_struct *W
 void fgapy_mpfr_mat_free (fga_mpfr_mat_struct *m);
 
 extern "Python" void fgapy_progress (const fga_sweep_progress *p, void *data);
+/* The one C function behind every Python callable registered as a method
+   (fgattn.register_method): data is the handle of the callable's record.  */
+extern "Python" int fgapy_user_method (double *out, const double *Q, const double *K,
+                                       const double *V, size_t n_q, size_t n_k, size_t d,
+                                       size_t d_v, double tau, long size, void *data,
+                                       char *msg, size_t msgsize);
 """
 
 # The module's own C: what cffi cannot express (MPFR arithmetic, OpenMP's

@@ -21,6 +21,8 @@ Functions (each has a docstring with an example and its defaults):
                                  AssertionError with a report unless out is close
   compare(truth, approx, atol=, rtol=, ulps=)            error metrics, a dict
   run(method, Q, K, V, tau=, scale=)                     (output, stats) of a method
+  register_method(name, fn, size=), unregister_method(name)
+                                 a Python function fn(Q, K, V, tau, size) as a method
   methods()                                              every method and parameter
   gen(n, d, B, dist=, seed=)                             Q, K, V as `fgattn gen` draws them
   attention_matrix(Q, K), singular_values(Q, K)          P = softmax(tau Q K^T), its SVD
@@ -28,7 +30,7 @@ Functions (each has a docstring with an example and its defaults):
   expfit(R, eps, basis=)                                 least degree of exp's polynomial
   plan(n, d, B, eps), plan_table(law=, beta=, eps=)      poly's cost model, asymptotics
   analyze(mech, n, d, ...)                               exact counts, memory, depth
-  sweep(config, outdir, jobs=)                           run a sweep configuration file
+  sweep(config, outdir, jobs=, methods=)                 run a sweep configuration file
   ulp_distance(a, b), version()
 
 Arrays: numpy in, numpy float64 out.  float64 C-contiguous inputs are used
@@ -55,7 +57,8 @@ calls may run in different threads at once.
 from . import _support
 from ._support import Error, InputError, ComputeError, IOFailure, OutOfMemory
 from ._attention import (truth, run, methods, compare, assert_attention_close, ulp_distance,
-                         gen, Instance, attention_matrix, singular_values, rank)
+                         gen, Instance, attention_matrix, singular_values, rank,
+                         register_method, unregister_method)
 from ._models import expfit, plan, plan_table, analyze
 from ._sweep import sweep
 
@@ -73,7 +76,8 @@ def version():
     return _support.cstr(_support.lib.fga_version())
 
 
-__all__ = ["truth", "assert_attention_close", "compare", "run", "methods", "gen", "Instance",
+__all__ = ["truth", "assert_attention_close", "compare", "run", "register_method",
+           "unregister_method", "methods", "gen", "Instance",
            "attention_matrix", "singular_values", "rank", "expfit", "plan", "plan_table",
            "analyze", "sweep", "ulp_distance", "version", "Error", "InputError",
            "ComputeError", "IOFailure", "OutOfMemory"]

@@ -8,8 +8,12 @@ Each calls the library's functions as the program's subcommand does
 that a Python call and the command give the same bits.
 """
 
+import contextlib
 import decimal
+import inspect
 import math
+import re
+import threading
 
 import numpy as np
 
@@ -161,23 +165,355 @@ truth.__doc__ = truth.__doc__.replace("{tau}", _TAU_DOC)
 # Methods
 
 
-def _method_spec(method):
-    """The spec string of a method argument.
+# Python callables as methods.  A callable is put in the library's
+# registry of user methods (fga_method_register_user) under a name, with one
+# C function for all of them, fgapy_user_method (an extern "Python" of the
+# module), and a cffi handle of its record as the data pointer.  _USER keeps
+# the record, hence the handle, alive while the name is registered: the
+# library never holds a handle to a freed object.  The library calls the
+# function from the thread that runs the method (several at once in a sweep
+# with jobs > 1); cffi takes the GIL for the call, and the library's own
+# calls release it.
 
-    The one place where a method given to run() (and, later, to a sweep) is
-    turned into what the library takes.  Python callables are not methods
-    yet: the library's user-method registry (fga_method_register_user in
-    fgattn/method.h) will let a function registered under a name, e.g. by
-    a future fgattn.register_method(name, fn, size_key), be named here and
-    in a sweep's configuration by that name; this function is where a
-    callable would be mapped to its registered name."""
+_USER = {}                     # name -> _UserMethod, while registered
+_USER_LOCK = threading.RLock()
+_CALL = threading.local()      # .exc: the exception of this thread's last failed call
+
+
+class _UserMethod:
+    """A registered callable: what the data handle given to the library
+    points at."""
+
+    def __init__(self, name, fn, size_key):
+        self.name, self.fn, self.size_key = name, fn, size_key
+        self.handle = ffi.new_handle(self)
+
+
+class _BadResult(Exception):
+    """A result of the callable that is not an output (its text is the message)."""
+
+
+class _Interrupts:
+    """An interrupt (KeyboardInterrupt, SystemExit) caught in a callback
+    while sweeps run.  A sweep of the library cannot be stopped from a
+    callback: it finishes its cells.  So once one is caught, every callable
+    fails at once (a run "interrupted"), and each sweep running notes the
+    number of cells it had finished then, its cut.  The cells it finishes
+    later may hold runs failed by the interrupt (when some run was: spoilt),
+    and the sweep then removes their rows before raising the interrupt
+    (_sweep.py), so that a new run does them again."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sweeps = []
+        self.exc = None
+        self.spoilt = False
+
+    def begin(self, state):
+        with self.lock:
+            self.sweeps.append(state)
+            if self.exc is not None:
+                state.cut = state.done
+
+    def stop(self, exc, spoilt=False):
+        """exc was caught in a callback; spoilt: a run failed for it."""
+        with self.lock:
+            if not self.sweeps:
+                return
+            if self.exc is None:
+                self.exc = exc
+                for st in self.sweeps:
+                    st.cut = st.done
+            self.spoilt = self.spoilt or spoilt
+
+    def end(self, state):
+        """The interrupt to raise for this sweep, or None, and whether the
+        cells after its cut are spoilt.  Idempotent (see _to_the_end)."""
+        with self.lock:
+            if state in self.sweeps:
+                state.stopped = (self.exc, self.spoilt) if state.cut is not None else (None, False)
+                self.sweeps.remove(state)
+            if not self.sweeps:
+                self.exc, self.spoilt = None, False
+        return state.stopped
+
+
+_INTERRUPTS = _Interrupts()
+
+
+def _readonly(p, rows, cols):
+    a = np.frombuffer(ffi.buffer(p, 8 * rows * cols), dtype=np.float64).reshape(rows, cols)
+    a.setflags(write=False)
+    return a
+
+
+def _result(r, n_q, d_v):
+    """The callable's result r as float64 (n_q, d_v), widened exactly."""
+    try:
+        a = S.widen(r, "the result")
+    except InputError as e:
+        raise _BadResult(str(e)) from None
+    if a.shape != (n_q, d_v):
+        raise _BadResult("the result has shape %s, not (n_q, d_v) = (%d, %d)"
+                         % (a.shape, n_q, d_v))
+    return a
+
+
+def _failed(e, msg, msgsize):
+    """Tells the library that the call failed with e: its type and text in
+    msg (NUL-terminated, cut at a character to fit msgsize bytes); returns
+    the status."""
+    _CALL.exc = e
+    if not isinstance(e, Exception):
+        _INTERRUPTS.stop(e, spoilt=True)
+        text = "interrupted (%s): the run did not finish" % type(e).__name__
+    elif isinstance(e, _BadResult):
+        text = str(e)
+    else:
+        text = type(e).__qualname__ + (": %s" % e if str(e) else "")
+    if msgsize > 0:
+        b = text.encode("utf-8", "replace")[:msgsize - 1].decode("utf-8", "ignore").encode()
+        ffi.memmove(msg, b + b"\0", len(b) + 1)
+    return 1
+
+
+def _escaped(exc, value, tb):
+    # An exception out of fgapy_user_method itself (an interrupt arriving
+    # before its try): the run fails all the same, told from its frame.
+    f = tb.tb_frame.f_locals if tb is not None else {}
+    if "msg" in f and "msgsize" in f:
+        _failed(value, f["msg"], f["msgsize"])
+    return 1
+
+
+@ffi.def_extern(error=1, onerror=_escaped)
+def fgapy_user_method(out, Q, K, V, n_q, n_k, d, d_v, tau, size, data, msg, msgsize):
+    try:
+        if _INTERRUPTS.exc is not None:
+            return _failed(_INTERRUPTS.exc, msg, msgsize)
+        um = ffi.from_handle(data)
+        args = [_readonly(p, r, c) for p, r, c in ((Q, n_q, d), (K, n_k, d), (V, n_k, d_v))]
+        r = um.fn(*args, tau, size if um.size_key else None)
+        o = np.frombuffer(ffi.buffer(out, 8 * n_q * d_v), dtype=np.float64).reshape(n_q, d_v)
+        o[...] = _result(r, n_q, d_v)
+        return 0
+    except BaseException as e:   # noqa: BLE001 -- every failure is the run's, told in msg
+        return _failed(e, msg, msgsize)
+
+
+def _check_callable(fn, what):
+    if not callable(fn):
+        raise InputError("%s = %r: expected a function fn(Q, K, V, tau, size)" % (what, fn))
+    try:
+        inspect.signature(fn).bind(None, None, None, None, None)
+    except TypeError as e:
+        raise InputError("%s: the callable must take (Q, K, V, tau, size): %s" % (what, e)) \
+            from None
+    except ValueError:
+        pass                   # no signature to check (some built-in functions)
+
+
+def _register(name, fn, size_key):
+    if not isinstance(name, str) or "\0" in name:
+        raise InputError("name = %r: expected a name such as 'mine' ([a-z][a-z0-9_]*)"
+                         % (name,))
+    if size_key is not None and (not isinstance(size_key, str) or "\0" in size_key
+                                 or size_key == ""):
+        raise InputError("method %s: size = %r: expected the name of the size parameter, "
+                         "such as 'm' ([a-z][a-z0-9_]*), or None" % (name, size_key))
+    _check_callable(fn, "method %s" % name)
+    um = _UserMethod(name, fn, size_key)
+    err = S.new_error()
+    with _USER_LOCK:
+        key = ffi.NULL if size_key is None else size_key.encode()
+        S.check(lib.fga_method_register_user(name.encode(), key, lib.fgapy_user_method,
+                                             um.handle, err), err)
+        _USER[name] = um
+
+
+def register_method(name, fn=None, size=None):
+    """Registers the Python function fn as the method `name` of this
+    process: the spec "NAME" (or "NAME:SIZE=64" with a size parameter) is
+    then a method for run() and for a sweep, whose configuration names it
+    (spec = NAME, size = SIZE), so that error-versus-B tables and least
+    sizes come out for it as for fgattn's own methods.  Returns fn; without
+    fn, a decorator.
+
+    name: [a-z][a-z0-9_]*, at most 31 characters, neither a method of
+      fgattn (fgattn.methods()) nor a name registered already.
+    fn(Q, K, V, tau, size) -> out: Q (nq, d), K (nk, d), V (nk, dv)
+      float64 arrays, tau the score scale as a float (S = tau Q K^T),
+      size the value of the size parameter (an int; 0 when the spec does
+      not give it), or None when the method has none.  out: an array
+      (nq, dv) of any floating-point dtype (float32, float16 and bfloat16
+      are widened exactly), every entry finite.  Q, K and V are read-only
+      views of the library's memory, made without a copy: valid only during
+      the call (copy them to keep them).
+    size=None: the name of the size parameter (e.g. "m"): an integer from
+      0 to 2^53, default 0.  None: the method has none.
+
+    A call that raises, returns another shape or dtype (integers are
+    refused, not converted), or an entry that is NaN or infinite, is a
+    failed run: run() raises fgattn.ComputeError, "method NAME: " then the
+    exception's type and text (the exception itself as its __cause__); a
+    sweep records the row as failed with that message in results.csv's
+    message column, and goes on.  KeyboardInterrupt stops: see sweep().
+    fn may be called from several threads at once (a sweep with jobs > 1),
+    each call holding the GIL.  The operation counts of its runs are 0
+    (unknown), with a note.
+
+    Raises ValueError (fgattn.InputError) for a bad name or size, a name
+    taken, or fn not a function of five arguments.
+
+    Example: exact attention in numpy, plus 2^-m on one entry.
+    >>> import numpy as np, fgattn
+    >>> @fgattn.register_method("mine", size="m")
+    ... def mine(Q, K, V, tau, m):
+    ...     S = tau * (Q @ K.T)
+    ...     P = np.exp(S - S.max(axis=1, keepdims=True))
+    ...     out = (P / P.sum(axis=1, keepdims=True)) @ V
+    ...     out[0, 0] += 2.0 ** -m
+    ...     return out
+    >>> Q, K, V = fgattn.gen(32, 4, 1.0)
+    >>> out, st = fgattn.run("mine:m=10", Q, K, V)
+    >>> float(fgattn.compare(fgattn.truth(Q, K, V), out)["max_abs"]) == 2.0 ** -10
+    True
+    >>> st["method"], st["m"]
+    ('mine:m=10', 10.0)
+    >>> fgattn.unregister_method("mine")
+    """
+    if fn is None:
+        def decorate(f):
+            _register(name, f, size)
+            return f
+        return decorate
+    _register(name, fn, size)
+    return fn
+
+
+def unregister_method(name):
+    """Removes the method `name` that register_method registered: its
+    function is never called again, and the name is free.
+
+    Raises ValueError (fgattn.InputError) when it is not registered.
+
+    Example:
+    >>> import fgattn
+    >>> fgattn.register_method("twice", lambda Q, K, V, tau, size: 2 * V[:len(Q)])
+    <function <lambda> at ...>
+    >>> fgattn.unregister_method("twice")
+    >>> fgattn.run("twice", *fgattn.gen(4, 2, 1.0))
+    Traceback (most recent call last):
+    ...
+    fgattn.InputError: unknown method 'twice' ...
+    """
+    if not isinstance(name, str) or "\0" in name:
+        raise InputError("name = %r: expected a registered method's name" % (name,))
+    err = S.new_error()
+    with _USER_LOCK:
+        S.check(lib.fga_method_unregister_user(name.encode(), err), err)
+        _USER.pop(name, None)
+
+
+def _unregister_quietly(name):
+    """Unregisters name, if it can be (a failure leaves it registered, its
+    record alive): for cleanups, which must not hide the error in flight."""
+    err = S.new_error()
+    with _USER_LOCK:
+        if lib.fga_method_unregister_user(name.encode(), err) == lib.FGA_OK:
+            _USER.pop(name, None)
+
+
+def _free_name(fn):
+    """A name for a callable given as a method without one: its own
+    __name__ when that is a valid name, else "python", with _2, _3 ...
+    until neither fgattn nor this process has it."""
+    base = getattr(fn, "__name__", "")
+    base = base.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,23}", base) else "python"
+    taken = set(_USER) | {S.cstr(lib.fga_method_info_at(i).name)
+                          for i in range(lib.fga_method_count())}
+    k = 1
+    while True:
+        name = base if k == 1 else "%s_%d" % (base, k)
+        if name not in taken:
+            return name
+        k += 1
+
+
+def _to_the_end(step, *args):
+    """step(*args), a cleanup that may run twice, run to its end: again when
+    a KeyboardInterrupt breaks in (a Ctrl-C reaches the main thread at any
+    call).  Returns its result and that interrupt (or None), for the caller
+    to raise once its cleanups are done."""
+    caught = None
+    while True:
+        try:
+            return step(*args), caught
+        except KeyboardInterrupt as e:
+            caught = caught or e
+
+
+def _unregister_all(names):
+    """Unregisters names, even through a KeyboardInterrupt, raised after."""
+    caught = None
+    for name in reversed(names):
+        caught = caught or _to_the_end(_unregister_quietly, name)[1]
+    if caught is not None:
+        raise caught
+
+
+@contextlib.contextmanager
+def _registered(methods, size_keys=None):
+    """methods (name -> callable) registered for the body, and unregistered
+    after it, however it ends."""
+    done = []
+    try:
+        for name, fn in methods.items():
+            _register(name, fn, (size_keys or {}).get(name))
+            done.append(name)
+        yield
+    finally:
+        _unregister_all(done)
+
+
+@contextlib.contextmanager
+def _method_spec(method):
+    """The spec string of a method argument, for the body of a with.
+
+    The one place where a method given to run() is turned into what the
+    library takes: a spec string as it is; a callable registered by
+    register_method, its name; any other callable, registered for the
+    body under a name of its own (_free_name), its function taking size =
+    None."""
     if isinstance(method, str):
-        return method
-    if callable(method):
-        raise InputError("method: a Python callable is not a method of fgattn yet; give a "
-                         "spec string such as 'exact:algo=stream' (fgattn.methods() lists them)")
-    raise InputError("method = %r: expected a spec string such as 'exact:algo=stream'"
-                     % (method,))
+        yield method
+        return
+    if not callable(method):
+        raise InputError("method = %r: expected a spec string such as 'exact:algo=stream', "
+                         "or a callable fn(Q, K, V, tau, size)" % (method,))
+    with _USER_LOCK:
+        names = sorted(n for n, um in _USER.items() if um.fn is method)
+        if len(names) > 1:
+            raise InputError("method: the callable is registered as %s: give one of the names"
+                             % ", ".join(names))
+        temporary = not names
+        if temporary:
+            _check_callable(method, "method")
+            names = [_free_name(method)]
+            _register(names[0], method, None)
+    try:
+        yield names[0]
+    finally:
+        _unregister_all(names if temporary else [])
+
+
+def _raise_run_error(rc, e, prefix):
+    """The error of a failed run: the callable's own exception, when it
+    failed, as the cause (an interrupt itself)."""
+    exc, _CALL.exc = getattr(_CALL, "exc", None), None
+    if exc is not None and not isinstance(exc, Exception):
+        raise exc
+    raise S.library_error(rc, e, prefix) from exc
 
 
 def _create(spec, err):
@@ -194,7 +530,12 @@ def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=
     method: a spec string, "NAME" or "NAME:key=value,...", as the program's
     --method takes it (fgattn.methods() lists every method, its parameters
     and defaults), e.g. "exact:algo=stream", "poly:basis=cheb,eps=1e-6",
-    "rf:m=256,kind=pos,seed=3".
+    "rf:m=256,kind=pos,seed=3"; a method registered by register_method,
+    by its name ("mine:m=64") or as its function; or any function
+    fn(Q, K, V, tau, size) -> out (see register_method), registered for
+    the call under its own __name__ (or "python") and called with size =
+    None.  A run of a function that fails raises fgattn.ComputeError, with
+    the function's exception as its __cause__.
 
     Q (..., nq, d), K (..., nk, d), V (..., nk, dv): as for truth(); a batch
     runs every item as its own instance (its own method object, prepared for
@@ -223,8 +564,18 @@ def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=
     >>> out, st = fgattn.run("exact:algo=stream", Q, K, V)
     >>> st["exp"] >= 256 * 256
     True
+    >>> def numpy_attention(Q, K, V, tau, size):      # a function is a method too
+    ...     P = np.exp(tau * (Q @ K.T))
+    ...     return (P / P.sum(axis=1, keepdims=True)) @ V
+    >>> out, st = fgattn.run(numpy_attention, Q, K, V)
+    >>> st["method"], float(fgattn.compare(fgattn.truth(Q, K, V), out)["max_abs"]) < 1e-14
+    ('numpy_attention', True)
     """
-    spec = _method_spec(method)
+    with _method_spec(method) as spec:
+        return _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers)
+
+
+def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers):
     t = S.make_tau(tau, scale)
     err = S.new_error()
     lib.fga_method_destroy(_create(spec, err))       # the spec refused before the data read
@@ -256,9 +607,11 @@ def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=
         m = _create(spec, e)
         try:
             rc = lib.fga_method_prepare(m, prob, e)
+            _CALL.exc = None
             if rc == lib.FGA_OK:
                 rc = lib.fga_method_run(m, T, lp, q, k, v, st, e)
-            S.check(rc, e, S.item_prefix(lead, i))
+            if rc != lib.FGA_OK:
+                _raise_run_error(rc, e, S.item_prefix(lead, i))
             d = {"method": S.cstr(lib.fga_method_spec(m)), "nq": nq, "nk": prob.nk,
                  "d": prob.d, "dv": dv, "tau": S.tau_text(t),
                  "tau_value": lib.fga_tau_double(t, prob.d), "B": prob.B, "Bv": prob.Bv,

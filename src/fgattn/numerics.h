@@ -63,10 +63,11 @@ typedef struct
 {
   size_t entries;              /* rows cols */
   size_t failing;              /* entries that do not pass */
-  /* The worst failing entry (when failing > 0): a non-finite one first,
-     then the largest ratio of its error to the bound it misses (an
-     estimate, for the ranking only), then the largest error; the first
-     in row-major order among equals.  row and col count from 0.  */
+  /* The worst failing entry (when failing > 0): a non-finite one first;
+     with ulps the only criterion, the most ulps; otherwise the largest
+     ratio of its error to the bound it misses (an estimate, for the
+     ranking only), then the largest error; the first in row-major order
+     among equals.  row and col count from 0.  */
   size_t row, col;
   double value, truth;         /* T_ij and Att_ij */
   int nonfinite;               /* value or truth is NaN or infinite */

@@ -340,19 +340,27 @@ within_bound (double *ratio, double x, double y, double atol, double rtol, mpfr_
   return mpfr_lessequal_p (d, b);
 }
 
-/* How badly an entry fails: a non-finite entry first, then the larger
-   ratio of error to bound, then the larger error.  */
+/* How badly an entry fails: a non-finite entry first.  Then, when ulps
+   are the only criterion, the larger distance in ulps, compared as the
+   integers they are (the ratio ulps / max_ulps is infinite for every
+   failing entry when max_ulps = 0, and ranking those by their error
+   would name an entry at 5 ulps before one at 46); otherwise the larger
+   ratio of error to bound (the largest of the two ratios when both
+   criteria are given), then the larger error.  */
 typedef struct
 {
   int nonfinite;
   double ratio, err;
+  uint64_t ulps;
 } badness;
 
 static int
-worse (const badness *p, const badness *q)
+worse (const badness *p, const badness *q, int by_ulps)
 {
   if (p->nonfinite != q->nonfinite)
     return p->nonfinite > q->nonfinite;
+  if (by_ulps && p->ulps != q->ulps)
+    return p->ulps > q->ulps;
   if (p->ratio != q->ratio)
     return p->ratio > q->ratio;
   return p->err > q->err;
@@ -398,6 +406,7 @@ check_entry (badness *bad, double x, double y, const fga_tolerance *tol, mpfr_pt
   bad->nonfinite = !isfinite (x) || !isfinite (y);
   bad->ratio = INFINITY;
   bad->err = INFINITY;
+  bad->ulps = UINT64_MAX;
   if (bad->nonfinite)
     return 1;
   int fails = 0;
@@ -407,9 +416,11 @@ check_entry (badness *bad, double x, double y, const fga_tolerance *tol, mpfr_pt
     fails = 1;
   else
     ratio = 0;
+  bad->ulps = 0;
   if (tol->use_ulps)
     {
       uint64_t du = ulps_u64 (x, y);
+      bad->ulps = du;
       if (du > tol->max_ulps)
         {
           double q = tol->max_ulps > 0 ? (double) du / (double) tol->max_ulps : INFINITY;
@@ -442,12 +453,13 @@ fga_metrics_check (fga_tolerance_report *r, fga_mat_srcptr truth, fga_mat_srcptr
   fgap_mpfr_state_save (&st);
   mpfr_t d, b;
   mpfr_inits2 (EXACT_PREC, d, b, (mpfr_ptr) 0);
-  badness worst = { 0, -1, -1 }, bad;
+  badness worst = { 0, -1, -1, 0 }, bad;
+  const int by_ulps = tol->use_ulps && !tol->use_bound;
   size_t kw = 0;
   for (size_t k = 0; k < n; k++)
     if (check_entry (&bad, approx->data[k], truth->data[k], tol, d, b))
       {
-        if (r->failing++ == 0 || worse (&bad, &worst))
+        if (r->failing++ == 0 || worse (&bad, &worst, by_ulps))
           {
             worst = bad;
             kw = k;
