@@ -4,8 +4,9 @@
 #
 #   make experiments   regenerates every standard run into
 #                      $(abs_top_srcdir)/notebooks-data/: for each config a
-#                      sweep (resumed if its CSV files exist: delete the
-#                      folder first for a fresh run) and its report, then
+#                      sweep computed afresh (its folder is replaced, so
+#                      that no row of an older version is kept) and its
+#                      report, then
 #                      the expfit degree table, the hardness experiment
 #                      (fgattn hardness) and the main job (fgattn demo,
 #                      computed afresh into notebooks-data/transition-demo).
@@ -24,6 +25,7 @@ EXTRA_DIST += \
 	experiments/transition.conf \
 	experiments/error-vs-B.conf \
 	experiments/hardness.conf \
+	experiments/audit.py \
 	notebooks-data/transition.ipynb \
 	notebooks-data/README.md
 
@@ -31,6 +33,7 @@ EXTRA_DIST += \
 experiments: src/cli/fgattn$(EXEEXT)
 	@set -e; for c in $(FGA_EXP_CONFIGS); do \
 	  echo "fgattn sweep experiments/$$c.conf -o notebooks-data/$$c --jobs $(FGA_EXP_JOBS)"; \
+	  rm -rf $(FGA_EXP_OUT)/$$c; \
 	  $(FGA_EXP_FGATTN) sweep $(abs_top_srcdir)/experiments/$$c.conf \
 	    -o $(FGA_EXP_OUT)/$$c --jobs $(FGA_EXP_JOBS) --quiet; \
 	  echo "fgattn report notebooks-data/$$c"; \
