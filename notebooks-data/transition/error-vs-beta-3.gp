@@ -3,24 +3,20 @@ if (!exists("out")) out = 'error-vs-beta-3'
 set datafile missing '?'
 set key outside right top
 set grid
-set title 'max_abs error against beta: poly, deg = 4 (mean over seeds)'
+set title "max_abs error against beta: nystrom, m = 64\nuniform, law (ln n)^(1/4): B = beta (ln n)^(1/4), o(sqrt(log n)); n = 256..16384"
 set xlabel 'beta'
 set ylabel 'max_abs error'
 set logscale y
-set format y '%.0e'
-set terminal pngcairo noenhanced size 960,600
+set offsets graph 0.03, graph 0.03, 0, 0
+set terminal pngcairo noenhanced size 1100,660
 set output out.'.png'
-plot 'error-vs-beta-3.dat' using 1:2 with linespoints title 'n = 128', \
-     'error-vs-beta-3.dat' using 1:3 with linespoints title 'n = 256', \
-     'error-vs-beta-3.dat' using 1:4 with linespoints title 'n = 512', \
-     'error-vs-beta-3.dat' using 1:5 with linespoints title 'n = 1024', \
-     'error-vs-beta-3.dat' using 1:6 with linespoints title 'n = 2048'
+plot 'error-vs-beta-3.dat' using 1:2 with linespoints lt 1 pt 7 title 'n = 256', \
+     '' using 1:3 with linespoints lt 2 pt 7 title 'n = 512', \
+     '' using 1:4 with linespoints lt 3 pt 7 title 'n = 1024'
 unset output
-set terminal svg noenhanced size 960,600
+set terminal svg noenhanced size 1100,660
 set output out.'.svg'
-plot 'error-vs-beta-3.dat' using 1:2 with linespoints title 'n = 128', \
-     'error-vs-beta-3.dat' using 1:3 with linespoints title 'n = 256', \
-     'error-vs-beta-3.dat' using 1:4 with linespoints title 'n = 512', \
-     'error-vs-beta-3.dat' using 1:5 with linespoints title 'n = 1024', \
-     'error-vs-beta-3.dat' using 1:6 with linespoints title 'n = 2048'
+plot 'error-vs-beta-3.dat' using 1:2 with linespoints lt 1 pt 7 title 'n = 256', \
+     '' using 1:3 with linespoints lt 2 pt 7 title 'n = 512', \
+     '' using 1:4 with linespoints lt 3 pt 7 title 'n = 1024'
 unset output

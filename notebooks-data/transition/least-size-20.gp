@@ -1,0 +1,28 @@
+# least-size-20.gp -- written by fgattn report; run it in this folder: gnuplot least-size-20.gp
+if (!exists("out")) out = 'least-size-20'
+set datafile missing '?'
+set key outside right top
+set grid
+set title "least m of nystrom reaching 1/n (1/poly(n)), against beta\nclustered, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 256..16384"
+set xlabel 'beta'
+set ylabel 'least size (log scale)'
+set logscale y
+set offsets graph 0.03, graph 0.03, 0, 0
+set terminal pngcairo noenhanced size 1100,660
+set output out.'.png'
+plot 'least-size-20.dat' using 1:2 with lines lt 1 notitle, \
+     '' using 1:3 with points lt 1 pt 7 title 'n = 256', \
+     '' using 1:5 with lines lt 2 notitle, \
+     '' using 1:6 with points lt 2 pt 7 title 'n = 512', \
+     '' using 1:8 with lines lt 3 notitle, \
+     '' using 1:9 with points lt 3 pt 7 title 'n = 1024'
+unset output
+set terminal svg noenhanced size 1100,660
+set output out.'.svg'
+plot 'least-size-20.dat' using 1:2 with lines lt 1 notitle, \
+     '' using 1:3 with points lt 1 pt 7 title 'n = 256', \
+     '' using 1:5 with lines lt 2 notitle, \
+     '' using 1:6 with points lt 2 pt 7 title 'n = 512', \
+     '' using 1:8 with lines lt 3 notitle, \
+     '' using 1:9 with points lt 3 pt 7 title 'n = 1024'
+unset output
