@@ -3,16 +3,16 @@ if (!exists("out")) out = 'error-vs-B-2'
 set datafile missing '?'
 set key outside right top
 set grid
-set title 'max_abs error against B: poly, deg = 8 (mean over seeds)'
+set title "max_abs error against B: poly, deg = 8\nuniform, law 1: B fixed, o(sqrt(log n)); n = 512"
 set xlabel 'B'
 set ylabel 'max_abs error'
 set logscale y
-set format y '%.0e'
-set terminal pngcairo noenhanced size 960,600
+set offsets graph 0.03, graph 0.03, 0, 0
+set terminal pngcairo noenhanced size 1100,660
 set output out.'.png'
-plot 'error-vs-B-2.dat' using 1:2 with linespoints title 'n = 512'
+plot 'error-vs-B-2.dat' using 1:2 with linespoints lt 1 pt 7 title 'n = 512'
 unset output
-set terminal svg noenhanced size 960,600
+set terminal svg noenhanced size 1100,660
 set output out.'.svg'
-plot 'error-vs-B-2.dat' using 1:2 with linespoints title 'n = 512'
+plot 'error-vs-B-2.dat' using 1:2 with linespoints lt 1 pt 7 title 'n = 512'
 unset output
