@@ -10,4 +10,5 @@ TESTS += tests/python/pytest.test
 EXTRA_DIST += tests/python/pytest.test.in tests/python/conftest.py \
 	tests/python/test_truth.py tests/python/test_inputs.py \
 	tests/python/test_methods.py tests/python/test_models.py \
-	tests/python/test_callable.py tests/python/test_audit.py
+	tests/python/test_callable.py tests/python/test_audit.py \
+	tests/python/test_ext.py
