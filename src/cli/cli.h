@@ -3,6 +3,7 @@
 #ifndef FGA_CLI_H
 #define FGA_CLI_H
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,11 +14,22 @@
 #define CLI_FAILED 1      /* a computation failed */
 #define CLI_USAGE 2       /* bad usage or bad input */
 
-/* The running command's name, for messages ("fgattn run: ...").  */
+/* The running command's name, for messages ("fgattn run: ..."); NULL
+   before one is chosen ("fgattn: ...").  */
 extern const char *cli_command;
 
 /* Prints "fgattn CMD: message" on stderr and returns status.  */
 int cli_fail (int status, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* A usage error (an unknown option, a missing or bad value, a missing or
+   extra argument): "fgattn CMD: message", then "try fgattn CMD --help";
+   returns CLI_USAGE.  */
+int cli_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* getopt_long, with long options accepted only when spelled in full (no
+   prefixes: `--n' is not `--nk'), and every error (unknown option, missing
+   value, value given to a flag) reported by cli_usage_error; then it
+   returns '?', which the caller turns into CLI_USAGE without a message of
+   its own.  Set optind = 1 before the first call.  */
+int cli_getopt (int argc, char **argv, const char *shortopts, const struct option *longopts);
 /* Prints err's message and returns the exit status its code calls for.  */
 int cli_fail_err (const fga_error *err);
 /* The exit status for a library status code.  */
@@ -63,6 +75,42 @@ void cli_table_clear (cli_table_t *t);
 
 /* A double with 17 significant digits, or "inf"/"nan", in buf.  */
 const char *cli_num (char *buf, size_t size, double x);
+
+/* Progress of a long command on stderr (cli_progress.c): on a terminal one
+   line redrawn at most 5 times a second; otherwise a plain line every 30 s
+   (logs show a run is alive); nothing when quiet.
+
+     cli_progress_t pr;
+     cli_progress_init (&pr, "sweep", quiet);
+     pr.unit = "cells";
+     cli_progress_resumed (&pr, work_already_done_by_an_earlier_run);
+     ... cli_progress_update (&pr, done, total, work_done, work_total, "n=4096 uniform");
+     cli_progress_clear (&pr);      -- before printing anything else
+     cli_progress_end (&pr, "wrote %s", dir);   -- "fgattn CMD: wrote DIR in 1m05s"
+
+   done/total count steps; work_done/work_total weigh them by predicted cost
+   (any unit: the ETA is elapsed / (work_done - resumed) * work left).  Pass
+   a fractional work_done from within a long step to keep the line moving. */
+typedef struct
+{
+  const char *what;            /* "sweep", "hardness", ... */
+  const char *unit;            /* "cells", "steps" (default), ... */
+  int quiet, tty, drawn;
+  double start, last, interval;
+  double work_resumed;
+} cli_progress_t;
+
+void cli_progress_init (cli_progress_t *p, const char *what, int quiet);
+void cli_progress_resumed (cli_progress_t *p, double work);
+void cli_progress_update (cli_progress_t *p, size_t done, size_t total, double work_done,
+                          double work_total, const char *current);
+void cli_progress_clear (cli_progress_t *p);
+/* The final line, "fgattn CMD: MESSAGE in DURATION" (unless quiet).  */
+void cli_progress_end (cli_progress_t *p, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+double cli_progress_elapsed (const cli_progress_t *p);
+/* A duration for people: 4.2s, 37s, 12m05s, 1h02m.  */
+void cli_duration (char *buf, size_t size, double seconds);
 
 /* SIGINT/SIGTERM remove temporary files of writes in progress, then the
    program dies of the signal as usual.  */

@@ -15,13 +15,16 @@
 
 #include "cli.h"
 
-const char *cli_command = "fgattn";
+const char *cli_command = NULL;
 
 int
 cli_fail (int status, const char *fmt, ...)
 {
   va_list ap;
-  fprintf (stderr, "fgattn %s: ", cli_command);
+  if (cli_command != NULL)
+    fprintf (stderr, "fgattn %s: ", cli_command);
+  else
+    fputs ("fgattn: ", stderr);
   va_start (ap, fmt);
   vfprintf (stderr, fmt, ap);
   va_end (ap);
@@ -48,7 +51,7 @@ cli_parse_size (size_t *out, const char *text, const char *option, size_t min, s
 {
   fga_error err;
   if (fga_parse_size (out, text, min, max, option, &err) != FGA_OK)
-    return cli_fail (CLI_USAGE, "%s", err.msg);
+    return cli_usage_error ("%s", err.msg);
   return CLI_OK;
 }
 
@@ -57,7 +60,7 @@ cli_parse_ulong (unsigned long *out, const char *text, const char *option, unsig
 {
   fga_error err;
   if (fga_parse_ulong (out, text, 0, max, option, &err) != FGA_OK)
-    return cli_fail (CLI_USAGE, "%s", err.msg);
+    return cli_usage_error ("%s", err.msg);
   return CLI_OK;
 }
 
@@ -66,7 +69,7 @@ cli_parse_long (long *out, const char *text, const char *option, long min, long 
 {
   fga_error err;
   if (fga_parse_long (out, text, min, max, option, &err) != FGA_OK)
-    return cli_fail (CLI_USAGE, "%s", err.msg);
+    return cli_usage_error ("%s", err.msg);
   return CLI_OK;
 }
 
@@ -76,7 +79,7 @@ cli_parse_real (double *out, const char *text, const char *option, double min, d
 {
   fga_error err;
   if (fga_parse_real (out, text, min, max, flags, option, &err) != FGA_OK)
-    return cli_fail (CLI_USAGE, "%s", err.msg);
+    return cli_usage_error ("%s", err.msg);
   return CLI_OK;
 }
 
@@ -96,7 +99,7 @@ cli_parse_format (cli_format_t *fmt, const char *text)
   else if (strcmp (text, "json") == 0)
     *fmt = CLI_JSON;
   else
-    return cli_fail (CLI_USAGE, "--format %s: expected table, csv or json", text);
+    return cli_usage_error ("--format %s: expected table, csv or json", text);
   return CLI_OK;
 }
 
@@ -444,7 +447,7 @@ cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status)
       else if (strcmp (arg, "trig") == 0)
         s->rf_kind = FGA_RF_TRIG;
       else
-        *status = cli_fail (CLI_USAGE, "--kind: '%s' is not pos, hyp or trig", arg);
+        *status = cli_usage_error ("--kind: '%s' is not pos, hyp or trig", arg);
       return 1;
     default:
       return 0;

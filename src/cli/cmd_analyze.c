@@ -70,7 +70,7 @@ static int
 print_depth (const char *nlist, fga_an_spec *s, cli_format_t fmt)
 {
   if (nlist == NULL || s->d == 0)
-    return cli_fail (CLI_USAGE, "--depth needs -n N1,N2,... and -d (fgattn analyze --help)");
+    return cli_usage_error ("--depth needs -n N1,N2,... and -d");
   if (s->dv == 0)
     s->dv = s->d;
   size_t chunk = s->block ? s->block : 256;
@@ -137,7 +137,7 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
              cli_format_t fmt)
 {
   if (n == 0 || s->d == 0)
-    return cli_fail (CLI_USAGE, "--table needs -n and -d (fgattn analyze --help)");
+    return cli_usage_error ("--table needs -n and -d");
   if (n > SIZE_MAX / 2)
     return cli_fail (CLI_USAGE, "-n %zu: 2n must fit in size_t", n);
   s->nq = s->nk = n;
@@ -242,7 +242,7 @@ cli_analyze (int argc, char **argv)
   cli_format_t fmt = CLI_TABLE;
   int c;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:d:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:d:h", opts)) != -1)
     {
       int rc = CLI_OK;
       if (cli_an_option (&s, c, optarg, &rc))
@@ -288,13 +288,13 @@ cli_analyze (int argc, char **argv)
         case 'X': table = optarg; break;
         case 'D': depth = 1; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (depth)
     return print_depth (nlist, &s, fmt);
   if (nlist != NULL && strchr (nlist, ',') != NULL)
@@ -302,7 +302,7 @@ cli_analyze (int argc, char **argv)
   if (table != NULL)
     return print_table (table, &s, n, have_r, conv, fmt);
   if (!have_mech || n == 0 || s.d == 0)
-    return cli_fail (CLI_USAGE, "--mech, -n and -d are required (fgattn analyze --help)");
+    return cli_usage_error ("--mech, -n and -d are required");
   s.nq = n;
   s.nk = nk ? nk : n;
   if (s.dv == 0)

@@ -290,14 +290,14 @@ cli_compare (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "h", opts)) != -1)
     {
       switch (c)
         {
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'a': case 'r': case 'u': rc = parse_tol (&t, c, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;

@@ -125,7 +125,7 @@ cli_demo (int argc, char **argv)
   const char *out = NULL, *jobs = NULL, *given_conf = NULL;
   int quiet = 0, c;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "o:h", opts)) != -1)
     switch (c)
       {
       case 'o': out = optarg; break;
@@ -133,10 +133,10 @@ cli_demo (int argc, char **argv)
       case 'q': quiet = 1; break;
       case 'c': given_conf = optarg; break;
       case 'h': fputs (usage, stdout); return CLI_OK;
-      default: fputs (usage, stderr); return CLI_USAGE;
+      default: return CLI_USAGE;
       }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   size_t njobs;
   int rc;
   if (jobs != NULL && (rc = cli_parse_size (&njobs, jobs, "--jobs", 1, 1024)) != CLI_OK)

@@ -312,7 +312,7 @@ cli_expfit (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -326,15 +326,15 @@ cli_expfit (int argc, char **argv)
         case 'n': rc = cli_parse_size (&npts, optarg, "--points", 2, 1000000); break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (Rtext == NULL || epstext == NULL)
-    return cli_fail (CLI_USAGE, "--R and --eps are required (fgattn expfit --help)");
+    return cli_usage_error ("--R and --eps are required");
   if (csv_path != NULL && !table)
     return cli_fail (CLI_USAGE, "--csv %s: only with --table", csv_path);
   if (csv_path != NULL)

@@ -49,7 +49,7 @@ cli_gen (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:d:B:o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:d:B:o:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -70,15 +70,15 @@ cli_gen (int argc, char **argv)
           break;
         case 'o': out = optarg; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (n == 0 || d == 0 || B == 0 || out == NULL)
-    return cli_fail (CLI_USAGE, "-n, -d, -B and -o are required (fgattn gen --help)");
+    return cli_usage_error ("-n, -d, -B and -o are required");
   if (nk == 0)
     nk = n;
   if (dv == 0)

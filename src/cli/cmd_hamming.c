@@ -40,7 +40,7 @@ hamming_gen (int argc, char **argv)
   unsigned long seed = 1;
   const char *out = NULL;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:m:t:o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:m:t:o:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -56,15 +56,15 @@ hamming_gen (int argc, char **argv)
           break;
         case 'o': out = optarg; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (n == 0 || m == 0 || t == 0 || !have_eps || out == NULL)
-    return cli_fail (CLI_USAGE, "-n, -m, -t, --gap and -o are required (fgattn hamming --help)");
+    return cli_usage_error ("-n, -m, -t, --gap and -o are required");
   cli_files_t files;
   cli_files_init (&files);
   cli_files_output_dir (&files, out, "-o", hamming_files);
@@ -111,7 +111,7 @@ hamming_solve (int argc, char **argv)
   cli_format_t fmt = CLI_TABLE;
   int c, rc;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -119,15 +119,15 @@ hamming_solve (int argc, char **argv)
         case 'i': dir = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
-    return cli_fail (CLI_USAGE, "-i is required (fgattn hamming --help)");
+    return cli_usage_error ("-i is required");
   cli_files_t files;
   cli_files_init (&files);
   cli_files_input_dir (&files, dir, "-i", hamming_files);
@@ -170,10 +170,7 @@ int
 cli_hamming (int argc, char **argv)
 {
   if (argc < 2)
-    {
-      fputs (usage, stderr);
-      return CLI_USAGE;
-    }
+    return cli_usage_error ("a subcommand is required: gen or solve");
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       fputs (usage, stdout);
@@ -183,5 +180,5 @@ cli_hamming (int argc, char **argv)
     return hamming_gen (argc - 1, argv + 1);
   if (strcmp (argv[1], "solve") == 0)
     return hamming_solve (argc - 1, argv + 1);
-  return cli_fail (CLI_USAGE, "unknown subcommand '%s' (gen or solve)", argv[1]);
+  return cli_usage_error ("unknown subcommand '%s' (gen or solve)", argv[1]);
 }

@@ -93,18 +93,18 @@ cli_hardness (int argc, char **argv)
   fga_error_init (&err);
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "o:qh", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "o:qh", opts)) != -1)
     switch (c)
       {
       case 'o': outdir = optarg; break;
       case 'q': quiet = 1; break;
       case 'h': fputs (usage, stdout); return CLI_OK;
-      default: fputs (usage, stderr); return CLI_USAGE;
+      default: return CLI_USAGE;
       }
   if (optind >= argc)
-    return cli_fail (CLI_USAGE, "a configuration file is required (fgattn hardness --help)");
+    return cli_usage_error ("a configuration file is required");
   if (optind + 1 < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind + 1]);
   const char *config = argv[optind];
   cli_files_t files;
   cli_files_init (&files);

@@ -26,7 +26,7 @@ cli_methods (int argc, char **argv)
   cli_format_t fmt = CLI_TABLE;
   int c, rc;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "h", opts)) != -1)
     switch (c)
       {
       case 'f':
@@ -34,10 +34,10 @@ cli_methods (int argc, char **argv)
           return rc;
         break;
       case 'h': fputs (usage, stdout); return CLI_OK;
-      default: fputs (usage, stderr); return CLI_USAGE;
+      default: return CLI_USAGE;
       }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
 
   if (fmt == CLI_TABLE)
     {

@@ -138,7 +138,7 @@ cli_plan (int argc, char **argv)
       return plan_table (argc, argv);
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:d:B:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -160,15 +160,15 @@ cli_plan (int argc, char **argv)
           break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (n == 0 || d == 0 || isnan (B) || isnan (eps))
-    return cli_fail (CLI_USAGE, "-n, -d, -B and --eps are required (fgattn plan --help)");
+    return cli_usage_error ("-n, -d, -B and --eps are required");
   if (nk == 0)
     nk = n;
   if (dv == 0)
@@ -530,7 +530,7 @@ plan_table (int argc, char **argv)
   long v;
 
   optind = 1;
-  while ((ch = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+  while ((ch = cli_getopt (argc, argv, "h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (ch)
@@ -574,13 +574,13 @@ plan_table (int argc, char **argv)
         case 'p': plot = optarg; break;
         case 'x': measured = optarg; break;
         case 'h': fputs (table_usage, stdout); return CLI_OK;
-        default: fputs (table_usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (measured != NULL && plot == NULL)
     return cli_fail (CLI_USAGE, "--measured %s: the points go on the plots; give --plot DIR",
                      measured);

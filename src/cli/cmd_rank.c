@@ -228,7 +228,7 @@ parse_args (rank_args *a, int argc, char **argv)
   fga_error err;
   int c, rc = CLI_OK;
   optind = 1;
-  while (rc == CLI_OK && (c = getopt_long (argc, argv, "i:h", opts, NULL)) != -1)
+  while (rc == CLI_OK && (c = cli_getopt (argc, argv, "i:h", opts)) != -1)
     switch (c)
       {
       case 'i': a->dir = optarg; break;
@@ -247,12 +247,12 @@ parse_args (rank_args *a, int argc, char **argv)
           rc = cli_fail (CLI_USAGE, "--tau %s: %s", optarg, err.msg);
         break;
       case 'h': fputs (usage, stdout); rc = -1; break;
-      default: fputs (usage, stderr); rc = CLI_USAGE; break;
+      default: rc = CLI_USAGE; break;
       }
   if (rc == CLI_OK && optind < argc)
-    rc = cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    rc = cli_usage_error ("unexpected argument '%s'", argv[optind]);
   else if (rc == CLI_OK && a->dir == NULL)
-    rc = cli_fail (CLI_USAGE, "-i DIR is required (fgattn rank --help)");
+    rc = cli_usage_error ("-i DIR is required");
   else if (rc == CLI_OK && a->csv != NULL && a->algo == ALGO_RANDOMIZED)
     rc = cli_fail (CLI_USAGE, "--csv %s: the singular values it lists need --algo dense (the "
                    "randomized rank computes only those near the tolerances)", a->csv);

@@ -72,7 +72,7 @@ cli_reduce (int argc, char **argv)
   cli_format_t fmt = CLI_TABLE;
   int c, rc;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:o:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -81,15 +81,15 @@ cli_reduce (int argc, char **argv)
         case 'o': out = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (reduce_usage, stdout); return CLI_OK;
-        default: fputs (reduce_usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (in == NULL || out == NULL)
-    return cli_fail (CLI_USAGE, "-i and -o are required (fgattn reduce --help)");
+    return cli_usage_error ("-i and -o are required");
   static const char *const hamming_files[] = { "hamming.json", NULL };
   cli_files_t files;
   cli_files_init (&files);
@@ -160,7 +160,7 @@ cli_decide (int argc, char **argv)
   fga_error_init (&err);
   int c, rc;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -180,15 +180,15 @@ cli_decide (int argc, char **argv)
           break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (decide_usage, stdout); return CLI_OK;
-        default: fputs (decide_usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (dir == NULL || spec == NULL)
-    return cli_fail (CLI_USAGE, "-i and --method are required (fgattn decide --help)");
+    return cli_usage_error ("-i and --method are required");
   cli_files_t files;
   cli_files_init (&files);
   cli_files_input_dir (&files, dir, "-i", cli_reduced_files);

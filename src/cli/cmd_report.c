@@ -94,22 +94,22 @@ cli_report (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
         {
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind >= argc)
-    return cli_fail (CLI_USAGE, "DIR is required (fgattn report --help)");
+    return cli_usage_error ("DIR is required");
   if (optind + 1 < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind + 1]);
   const char *dir = argv[optind];
   /* Every file report writes goes into DIR together, when all are done.  */
   static const char *const inputs[] = { "?results.csv", "?rank.csv", "?least.csv",

@@ -71,7 +71,7 @@ cli_run (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:o:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -87,15 +87,15 @@ cli_run (int argc, char **argv)
             rc = cli_fail_err (&err);
           break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (dir == NULL || spec == NULL)
-    return cli_fail (CLI_USAGE, "-i and --method are required (fgattn run --help)");
+    return cli_usage_error ("-i and --method are required");
   cli_files_t files;
   cli_files_init (&files);
   cli_files_input_dir (&files, dir, "-i", cli_instance_files);

@@ -379,7 +379,7 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
   a->fmt = CLI_TABLE;
   int c;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:d:B:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:d:B:h", opts)) != -1)
     {
       int rc = CLI_OK;
       if (cli_an_option (&a->s, c, optarg, &rc))
@@ -427,15 +427,15 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
         case 'I': rc = cli_parse_long (&a->s.iters, optarg, "--iters", 1, 100000); break;
         case 'f': rc = cli_parse_format (&a->fmt, optarg); break;
         case 'h': fputs (usage, stdout); *done = 1; return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (!have_mech || a->nlist == NULL)
-    return cli_fail (CLI_USAGE, "--mech and -n are required (fgattn scaling --help)");
+    return cli_usage_error ("--mech and -n are required");
   if (a->s.dv == 0)
     a->s.dv = a->s.d;
   /* the methods' defaults where the analyzer's zero would mean something else */

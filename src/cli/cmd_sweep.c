@@ -92,7 +92,7 @@ cli_sweep (int argc, char **argv)
   fga_error_init (&err);
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "o:j:qh", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "o:j:qh", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -101,15 +101,15 @@ cli_sweep (int argc, char **argv)
         case 'j': rc = cli_parse_size (&jobs, optarg, "--jobs", 1, 1024); break;
         case 'q': quiet = 1; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind >= argc)
-    return cli_fail (CLI_USAGE, "a configuration file is required (fgattn sweep --help)");
+    return cli_usage_error ("a configuration file is required");
   if (optind + 1 < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind + 1]);
   const char *config = argv[optind];
   cli_files_t files;
   cli_files_init (&files);

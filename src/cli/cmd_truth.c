@@ -66,7 +66,7 @@ cli_truth (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "i:o:h", opts, NULL)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:o:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -83,15 +83,15 @@ cli_truth (int argc, char **argv)
             rc = cli_fail_err (&err);
           break;
         case 'h': fputs (usage, stdout); return CLI_OK;
-        default: fputs (usage, stderr); return CLI_USAGE;
+        default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
   if (optind < argc)
-    return cli_fail (CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
-    return cli_fail (CLI_USAGE, "-i DIR is required (fgattn truth --help)");
+    return cli_usage_error ("-i DIR is required");
   if (prec_max < prec)
     return cli_fail (CLI_USAGE, "--prec-max %zu: out of range %zu..%lu", prec_max, prec,
                      PREC_MAX_HI);

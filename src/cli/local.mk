@@ -1,5 +1,5 @@
 # src/cli/local.mk -- the fgattn program: one file per command, benchmarks in bench/
-src_cli_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c \
+src_cli_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c src/cli/cli_options.c src/cli/cli_progress.c \
 	src/cli/cmd_gen.c src/cli/cmd_run.c src/cli/cmd_truth.c src/cli/cmd_compare.c \
 	src/cli/cmd_methods.c src/cli/cmd_expfit.c src/cli/cmd_plan.c src/cli/cmd_rank.c \
 	src/cli/cmd_sweep.c src/cli/cmd_report.c src/cli/cmd_demo.c \

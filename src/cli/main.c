@@ -90,14 +90,14 @@ main (int argc, char **argv)
         }
       const command_t *c = find (argv[2]);
       if (c == NULL)
-        return cli_fail (CLI_USAGE, "no command '%s' (fgattn --help lists them)", argv[2]);
+        return cli_usage_error ("no command '%s'", argv[2]);
       char *args[] = { (char *) c->name, (char *) "--help", NULL };
       cli_command = c->name;
       return c->run (2, args);
     }
   const command_t *c = find (name);
   if (c == NULL)
-    return cli_fail (CLI_USAGE, "no command '%s' (fgattn --help lists them)", name);
+    return cli_usage_error ("no command '%s'", name);
   cli_command = c->name;
   cli_install_signal_handlers ();
   return c->run (argc - 1, argv + 1);

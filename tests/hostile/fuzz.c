@@ -2176,8 +2176,15 @@ judge (case_t *c)
         failf (c, "exit %d without a message", code);
       else if (code == 2)
         {
+          /* One line saying what is wrong; a usage error adds a second,
+             "try fgattn CMD --help".  */
           const char *nl = memchr (c->serr, '\n', c->nerr);
-          if (nl == NULL || (size_t) (nl - c->serr) + 1 != c->nerr)
+          size_t first = nl != NULL ? (size_t) (nl - c->serr) + 1 : 0;
+          int try_line = nl != NULL && first < c->nerr && c->nerr - first > 11
+            && memcmp (c->serr + first, "try fgattn ", 11) == 0
+            && memchr (c->serr + first, '\n', c->nerr - first)
+               == c->serr + c->nerr - 1;
+          if (nl == NULL || (first != c->nerr && !try_line))
             failf (c, "the message is not one line: %s", msg.p);
           if (c->want == E_REFUSE && c->nnames > 0)
             {
