@@ -1,37 +1,58 @@
 # cost-r-9.gp -- written by fgattn report; run it in this folder: gnuplot cost-r-9.gp
 if (!exists("out")) out = 'cost-r-9'
 set datafile missing '?'
-set key outside right top
+set key outside right top Left reverse
 set grid
-set title "poly's feature count r = C(d+g,d) at eps 1/n (1/poly(n)): r_emp (solid) and r_cert (dashed); dotted: n\ngaussian, law (ln n)^(1/4): B = beta (ln n)^(1/4), o(sqrt(log n)); n = 256..16384"
+# y: the values drawn and a margin, not the next decade
+set autoscale yfix
+set offsets 0, 0, graph 0.04, graph 0.04
+set title "poly's features r = C(d+g,d) at eps 1/n (1/poly(n)): empirical g (solid), certified g (dashed)\ngaussian, B = beta (ln n)^(1/4), o(sqrt(log n))"
 set xlabel 'n'
 set ylabel 'features r'
-set logscale xy
-set autoscale xfix
-set offsets graph 0.03, graph 0.03, 0, 0
+set logscale x 2
+set logscale y
+set xrange [216.76679996480698:19349.383764861424]
 set terminal pngcairo noenhanced size 1100,660
 set output out.'.png'
-plot 'cost-r-9.dat' using 1:2 with lines lt 1 notitle, \
-     '' using 1:3 with points lt 1 pt 7 title 'r_emp, beta = 0.25', \
-     '' using 1:5 with linespoints lt 1 dt 2 pt 7 title 'r_cert, beta = 0.25', \
-     '' using 1:6 with lines lt 2 notitle, \
-     '' using 1:7 with points lt 2 pt 7 title 'r_emp, beta = 0.5', \
-     '' using 1:9 with linespoints lt 2 dt 2 pt 7 title 'r_cert, beta = 0.5', \
-     '' using 1:10 with lines lt 3 notitle, \
-     '' using 1:11 with points lt 3 pt 7 title 'r_emp, beta = 1', \
-     '' using 1:13 with linespoints lt 3 dt 2 pt 7 title 'r_cert, beta = 1', \
-     x with lines dt 3 lc rgb 'black' title 'n'
+plot 'cost-r-9.dat' using 1:2 with lines lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:3 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'r_emp, beta = 0.25', \
+     '' using 1:5 with lines lw 1.5 lc rgb '#0067a5' dt 2 notitle, \
+     '' using 1:6 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 2 title 'r_cert, beta = 0.25', \
+     '' using 1:8 with lines lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:9 with points pt 5 ps 1.2 lc rgb '#e25822' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 1 title 'r_emp, beta = 0.5', \
+     '' using 1:11 with lines lw 1.5 lc rgb '#e25822' dt 2 notitle, \
+     '' using 1:12 with points pt 5 ps 1.2 lc rgb '#e25822' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 2 title 'r_cert, beta = 0.5', \
+     '' using 1:14 with lines lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:15 with points pt 9 ps 1.2 lc rgb '#008856' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 1 title 'r_emp, beta = 1', \
+     '' using 1:17 with lines lw 1.5 lc rgb '#008856' dt 2 notitle, \
+     '' using 1:18 with points pt 9 ps 1.2 lc rgb '#008856' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 2 title 'r_cert, beta = 1', \
+     '' using 1:20 with lines lw 1.5 dt 3 lc rgb 'black' title 'r = n'
 unset output
 set terminal svg noenhanced size 1100,660
 set output out.'.svg'
-plot 'cost-r-9.dat' using 1:2 with lines lt 1 notitle, \
-     '' using 1:3 with points lt 1 pt 7 title 'r_emp, beta = 0.25', \
-     '' using 1:5 with linespoints lt 1 dt 2 pt 7 title 'r_cert, beta = 0.25', \
-     '' using 1:6 with lines lt 2 notitle, \
-     '' using 1:7 with points lt 2 pt 7 title 'r_emp, beta = 0.5', \
-     '' using 1:9 with linespoints lt 2 dt 2 pt 7 title 'r_cert, beta = 0.5', \
-     '' using 1:10 with lines lt 3 notitle, \
-     '' using 1:11 with points lt 3 pt 7 title 'r_emp, beta = 1', \
-     '' using 1:13 with linespoints lt 3 dt 2 pt 7 title 'r_cert, beta = 1', \
-     x with lines dt 3 lc rgb 'black' title 'n'
+plot 'cost-r-9.dat' using 1:2 with lines lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:3 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'r_emp, beta = 0.25', \
+     '' using 1:5 with lines lw 1.5 lc rgb '#0067a5' dt 2 notitle, \
+     '' using 1:6 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 2 title 'r_cert, beta = 0.25', \
+     '' using 1:8 with lines lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:9 with points pt 5 ps 1.2 lc rgb '#e25822' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 1 title 'r_emp, beta = 0.5', \
+     '' using 1:11 with lines lw 1.5 lc rgb '#e25822' dt 2 notitle, \
+     '' using 1:12 with points pt 5 ps 1.2 lc rgb '#e25822' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 2 title 'r_cert, beta = 0.5', \
+     '' using 1:14 with lines lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:15 with points pt 9 ps 1.2 lc rgb '#008856' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 1 title 'r_emp, beta = 1', \
+     '' using 1:17 with lines lw 1.5 lc rgb '#008856' dt 2 notitle, \
+     '' using 1:18 with points pt 9 ps 1.2 lc rgb '#008856' dt 2 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 2 title 'r_cert, beta = 1', \
+     '' using 1:20 with lines lw 1.5 dt 3 lc rgb 'black' title 'r = n'
 unset output

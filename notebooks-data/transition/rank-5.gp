@@ -1,45 +1,56 @@
 # rank-5.gp -- written by fgattn report; run it in this folder: gnuplot rank-5.gp
 if (!exists("out")) out = 'rank-5'
 set datafile missing '?'
-set key outside right top
+set key outside right top Left reverse
 set grid
-set title "numerical rank of P, tol n^-2 (1/poly(n)); dashed: C(d+k,k), k = 1..4, d = 14 (of n = 16384); dotted: n\nuniform, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 256..16384\nopen markers: censored means (lower bounds of the true ones)"
+# y: the values drawn and a margin, not the next decade
+set autoscale yfix
+set offsets 0, 0, graph 0.04, graph 0.04
+set title "numerical rank of P at tol n^-2 (1/poly(n)); levels C(d+k,k), d = 8..14 by n\nuniform, B = beta sqrt(ln n), Theta(sqrt(log n))"
 set xlabel 'n'
 set ylabel 'numerical rank'
-set logscale xy
-set autoscale xfix
-set offsets graph 0.03, graph 0.03, 0, 0
+set logscale x 2
+set logscale y
+set xrange [216.76679996480698:19349.383764861424]
 set terminal pngcairo noenhanced size 1100,660
 set output out.'.png'
-plot 'rank-5.dat' using 1:2 with lines lt 1 notitle, \
-     '' using 1:3 with points lt 1 pt 7 title 'beta = 0.25', \
-     '' using 1:4 with points lt 1 pt 6 notitle, \
-     '' using 1:5 with lines lt 2 notitle, \
-     '' using 1:6 with points lt 2 pt 7 title 'beta = 0.5', \
-     '' using 1:7 with points lt 2 pt 6 notitle, \
-     '' using 1:8 with lines lt 3 notitle, \
-     '' using 1:9 with points lt 3 pt 7 title 'beta = 1', \
-     '' using 1:10 with points lt 3 pt 6 notitle, \
-     15 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 15', \
-     120 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 120', \
-     680 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 680', \
-     3060 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 3060', \
-     x with lines dt 3 lc rgb 'black' title 'n'
+plot 'rank-5.dat' using 1:2 with lines lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:3 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:4 with points pt 6 ps 1.4 lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'beta = 0.25', \
+     '' using 1:5 with lines lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:6 with points pt 5 ps 1.2 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:7 with points pt 4 ps 1.4 lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 1 title 'beta = 0.5', \
+     '' using 1:8 with lines lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:9 with points pt 9 ps 1.2 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:10 with points pt 8 ps 1.4 lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 1 title 'beta = 1', \
+     '' using 1:11 with lines lw 1.2 dt 2 lc rgb '#a0a0a0' title 'C(d+1,1)', \
+     '' using 1:12 with lines lw 1.2 dt 4 lc rgb '#808080' title 'C(d+2,2)', \
+     '' using 1:13 with lines lw 1.2 dt 5 lc rgb '#606060' title 'C(d+3,3)', \
+     '' using 1:14 with lines lw 1.2 dt (40,12) lc rgb '#404040' title 'C(d+4,4)', \
+     '' using 1:15 with lines lw 1.5 dt 3 lc rgb 'black' title 'rank = n', \
+     keyentry with points pt 6 ps 1.4 lw 1.5 lc rgb 'gray40' title 'open: censored (a lower bound)'
 unset output
 set terminal svg noenhanced size 1100,660
 set output out.'.svg'
-plot 'rank-5.dat' using 1:2 with lines lt 1 notitle, \
-     '' using 1:3 with points lt 1 pt 7 title 'beta = 0.25', \
-     '' using 1:4 with points lt 1 pt 6 notitle, \
-     '' using 1:5 with lines lt 2 notitle, \
-     '' using 1:6 with points lt 2 pt 7 title 'beta = 0.5', \
-     '' using 1:7 with points lt 2 pt 6 notitle, \
-     '' using 1:8 with lines lt 3 notitle, \
-     '' using 1:9 with points lt 3 pt 7 title 'beta = 1', \
-     '' using 1:10 with points lt 3 pt 6 notitle, \
-     15 with lines dashtype 2 lc rgb 'gray' title 'C(d+1,1) = 15', \
-     120 with lines dashtype 2 lc rgb 'gray' title 'C(d+2,2) = 120', \
-     680 with lines dashtype 2 lc rgb 'gray' title 'C(d+3,3) = 680', \
-     3060 with lines dashtype 2 lc rgb 'gray' title 'C(d+4,4) = 3060', \
-     x with lines dt 3 lc rgb 'black' title 'n'
+plot 'rank-5.dat' using 1:2 with lines lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:3 with points pt 7 ps 1.2 lc rgb '#0067a5' dt 1 notitle, \
+     '' using 1:4 with points pt 6 ps 1.4 lw 1.5 lc rgb '#0067a5' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'beta = 0.25', \
+     '' using 1:5 with lines lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:6 with points pt 5 ps 1.2 lc rgb '#e25822' dt 1 notitle, \
+     '' using 1:7 with points pt 4 ps 1.4 lw 1.5 lc rgb '#e25822' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 1 title 'beta = 0.5', \
+     '' using 1:8 with lines lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:9 with points pt 9 ps 1.2 lc rgb '#008856' dt 1 notitle, \
+     '' using 1:10 with points pt 8 ps 1.4 lw 1.5 lc rgb '#008856' dt 1 notitle, \
+     keyentry with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#008856' dt 1 title 'beta = 1', \
+     '' using 1:11 with lines lw 1.2 dt 2 lc rgb '#a0a0a0' title 'C(d+1,1)', \
+     '' using 1:12 with lines lw 1.2 dt 4 lc rgb '#808080' title 'C(d+2,2)', \
+     '' using 1:13 with lines lw 1.2 dt 5 lc rgb '#606060' title 'C(d+3,3)', \
+     '' using 1:14 with lines lw 1.2 dt (40,12) lc rgb '#404040' title 'C(d+4,4)', \
+     '' using 1:15 with lines lw 1.5 dt 3 lc rgb 'black' title 'rank = n', \
+     keyentry with points pt 6 ps 1.4 lw 1.5 lc rgb 'gray40' title 'open: censored (a lower bound)'
 unset output

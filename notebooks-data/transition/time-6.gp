@@ -1,20 +1,32 @@
 # time-6.gp -- written by fgattn report; run it in this folder: gnuplot time-6.gp
 if (!exists("out")) out = 'time-6'
 set datafile missing '?'
-set key outside right top
+set key outside right top Left reverse
 set grid
-set title "wall time against n, each method at its largest size; slope: least-squares fit of log time against log n\ngaussian, law sqrt(ln n): B = beta sqrt(ln n), Theta(sqrt(log n)); n = 256..16384"
+# y: the values drawn and a margin, not the next decade
+set autoscale yfix
+set offsets 0, 0, graph 0.04, graph 0.04
+set title "wall time against n, each method at its largest size; slopes fitted per beta\ngaussian, B = beta sqrt(ln n), Theta(sqrt(log n))"
 set xlabel 'n'
-set ylabel 'seconds'
-set logscale xy
-set offsets graph 0.03, graph 0.03, 0, 0
-set terminal pngcairo noenhanced size 1100,660
+set ylabel 'wall seconds (mean over seeds)'
+set logscale x 2
+set logscale y
+set xrange [235.56803855996804:2225.6329984533668]
+set terminal pngcairo noenhanced size 1160,660
 set output out.'.png'
-plot 'time-6.dat' using 1:2 with linespoints lt 1 pt 7 title 'rf (slope 1.25)', \
-     '' using 1:3 with linespoints lt 2 pt 7 title 'nystrom (slope -1.61)'
+plot 'time-6.dat' using 1:2 with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'rf m = 256, beta = 0.25: slope 1.34', \
+     '' using 1:3 with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#0067a5' dt 2 title 'rf m = 256, beta = 0.5: slope 1.17', \
+     '' using 1:4 with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#0067a5' dt 3 title 'rf m = 256, beta = 1: slope 1.05', \
+     '' using 1:5 with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#e25822' dt 1 title 'nystrom m = 256, beta = 0.25: slope 0.52', \
+     '' using 1:6 with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 2 title 'nystrom m = 256, beta = 0.5: slope -1.70', \
+     '' using 1:7 with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#e25822' dt 3 title 'nystrom m = 256, beta = 1: slope -2.07'
 unset output
-set terminal svg noenhanced size 1100,660
+set terminal svg noenhanced size 1160,660
 set output out.'.svg'
-plot 'time-6.dat' using 1:2 with linespoints lt 1 pt 7 title 'rf (slope 1.25)', \
-     '' using 1:3 with linespoints lt 2 pt 7 title 'nystrom (slope -1.61)'
+plot 'time-6.dat' using 1:2 with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 title 'rf m = 256, beta = 0.25: slope 1.34', \
+     '' using 1:3 with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#0067a5' dt 2 title 'rf m = 256, beta = 0.5: slope 1.17', \
+     '' using 1:4 with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#0067a5' dt 3 title 'rf m = 256, beta = 1: slope 1.05', \
+     '' using 1:5 with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#e25822' dt 1 title 'nystrom m = 256, beta = 0.25: slope 0.52', \
+     '' using 1:6 with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 2 title 'nystrom m = 256, beta = 0.5: slope -1.70', \
+     '' using 1:7 with linespoints lw 1.5 pt 9 ps 1.2 lc rgb '#e25822' dt 3 title 'nystrom m = 256, beta = 1: slope -2.07'
 unset output

@@ -32,10 +32,15 @@ static const char usage[] =
   "                   log value against log n) of the rank at each tol, of each least\n"
   "                   size, of r_cert, r_emp, poly and exact time, beside exact's 2\n"
   "  NAME.dat, NAME.gp and, when gnuplot is installed, NAME.png and NAME.svg:\n"
-  "  error-vs-beta-K (error-vs-B-K when the law is 1) and least-size-K against\n"
-  "  beta, rank-K of P against n with the monomial counts C(d+k,k) and n,\n"
-  "  cost-r-K (r_emp and r_cert against n, with n), time-K against n with\n"
-  "  fitted slopes; K counts the plots of a kind over the groups.\n"
+  "  error-vs-beta-K (error-vs-B-K when the law is 1): every method and size\n"
+  "  against beta, one plot per group and n (12 colours, 6 marker shapes);\n"
+  "  least-size-K against beta, a curve per n, the y label naming the size\n"
+  "  (degree g, features m, landmarks m, ...), bars from the least to the\n"
+  "  largest seed; rank-K of P against n with the levels C(d+k,k) at each n's\n"
+  "  own d (up to n) and the line rank = n; cost-r-K (r_emp solid, r_cert\n"
+  "  dashed, against n, with n); time-K, a curve per method and beta with its\n"
+  "  slope fitted per beta.  Plots against n are written only where two or\n"
+  "  more n have values; K counts the plots of a kind over the groups.\n"
   "Accuracies are shown as written, \"(1/poly(n))\" for n^-c, \"(fixed)\" for a number.\n"
   "Every value is the mean over seeds; a mean with a censored seed is a lower\n"
   "bound and printed so, and censored points are drawn with open markers.  An\n"
@@ -43,7 +48,8 @@ static const char usage[] =
   "bound (every censored n above the geometric mean of the fitted n) and\n"
   "\"censored\" when no bound holds (exponents.md's footnotes give the reason).\n"
   "Prints the exponents: quantity, label, param, beta (B when every law is 1),\n"
-  "exponent, points, dist, law.\n"
+  "exponent, points, dist, law; the table rounds beta to 6 digits and the\n"
+  "exponent to 3 decimals, CSV and JSON give both with 17 significant digits.\n"
   "\n"
   "example: fgattn report notebooks-data/transition-demo\n";
 
@@ -52,12 +58,13 @@ static const char usage[] =
    so that no reader (nor a script comparing numbers) takes either for the
    exponent.  */
 static size_t
-exponent_table (cli_table_t *t, const fga_report_struct *rep)
+exponent_table (cli_table_t *t, const fga_report_struct *rep, cli_format_t fmt)
 {
   static const char *names[] = { "quantity", "label", "param", "beta", "exponent", "points",
                                  "dist", "law" };
   names[3] = fga_report_axis_is_B (rep) ? "B" : "beta";
   const fga_report_exponent *ex;
+  char b[64];
   size_t nex = fga_report_exponents (rep, &ex);
   cli_table_init (t, sizeof names / sizeof names[0], names);
   for (size_t i = 0; i < nex; i++)
@@ -66,11 +73,16 @@ exponent_table (cli_table_t *t, const fga_report_struct *rep)
       cli_table_addf (t, 0, "%s", ex[i].quantity);
       cli_table_addf (t, 1, "%s", ex[i].label);
       cli_table_addf (t, 2, "%s", ex[i].param);
-      cli_table_addf (t, 3, "%.6g", ex[i].x);
+      /* rounded for people; 17 digits in CSV and JSON (they read back) */
+      if (fmt == CLI_TABLE)
+        cli_table_addf (t, 3, "%.6g", ex[i].x);
+      else
+        cli_table_addf (t, 3, "%s", cli_num (b, sizeof b, ex[i].x));
       if (ex[i].bound == FGA_REPORT_CENSORED)
         cli_table_addf (t, 4, "censored");
-      else if (isnan (ex[i].exponent))
-        cli_table_addf (t, 4, "nan");
+      else if (isnan (ex[i].exponent) || fmt != CLI_TABLE)
+        cli_table_addf (t, 4, "%s%s", ex[i].bound == FGA_REPORT_LOWER ? ">= " : "",
+                        cli_num (b, sizeof b, ex[i].exponent));
       else
         cli_table_addf (t, 4, "%s%.3f", ex[i].bound == FGA_REPORT_LOWER ? ">= " : "",
                         ex[i].exponent);
@@ -164,7 +176,7 @@ cli_report (int argc, char **argv)
 
   /* The transition in one table: the exponent in n for each beta. */
   cli_table_t t;
-  size_t nex = exponent_table (&t, rep);
+  size_t nex = exponent_table (&t, rep, fmt);
   /* The images are rendered in the temporary folder too, and join the
      group; a failed rendering leaves nothing new.  */
   int status = CLI_OK;
@@ -189,7 +201,9 @@ cli_report (int argc, char **argv)
   /* The table once everything is in place: nothing on stdout on failure. */
   if (status == CLI_OK && nex > 0)
     cli_table_print (&t, fmt, 0, stdout);
-  else if (status == CLI_OK)
+  else if (status == CLI_OK && fmt == CLI_JSON)
+    fputs ("[]\n", stdout);     /* still one JSON document on stdout */
+  if (status == CLI_OK && nex == 0)
     fprintf (stderr, "fgattn report: no rank.csv, least.csv or cost.csv rows, so no exponents "
              "to fit\n");
   if (status == CLI_OK)

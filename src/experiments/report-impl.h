@@ -25,7 +25,7 @@ enum
 enum
 {
   FGAP_Q_ERROR,                /* results.csv max_abs (status ok), param the size */
-  FGAP_Q_WALL,                 /* results.csv wall_seconds, param the size */
+  FGAP_Q_WALL,                 /* results.csv wall_seconds (status ok), param the size */
   FGAP_Q_RANK,                 /* rank.csv, param the tol */
   FGAP_Q_LEAST,                /* least.csv, label the method, param the target */
   FGAP_Q_GCERT, FGAP_Q_GEMP,   /* cost.csv, param the eps */
@@ -75,6 +75,7 @@ typedef struct
   size_t group;
   int q;                       /* FGAP_Q_* */
   const char *label, *param, *size_key;
+  const char *method;          /* results.csv's method name (its spec up to ':'), or "" */
   double param_num;            /* a size as a number, to order sizes; NaN otherwise */
   int acc_power;               /* param an accuracy n^-C: 1; a number: 0; not one: -1 */
   size_t first, label_first;   /* order of appearance, of the series and of its label */

@@ -114,10 +114,10 @@ enum { C_N, C_D, C_BETA, C_B, C_SEED, C_DIST, C_LAW, C_COMMON };
 #define COMMON_COLS \
   { "n", 1 }, { "d", 1 }, { "beta", 1 }, { "B", 1 }, { "seed", 1 }, { "dist", 0 }, { "law", 0 }
 
-enum { R_LABEL = C_COMMON, R_SIZE_KEY, R_SIZE, R_STATUS, R_MAX_ABS, R_WALL };
+enum { R_LABEL = C_COMMON, R_SIZE_KEY, R_SIZE, R_STATUS, R_MAX_ABS, R_WALL, R_METHOD };
 static const col_spec res_cols[] = {
   COMMON_COLS, { "label", 1 }, { "size_key", 1 }, { "size", 1 }, { "status", 1 },
-  { "max_abs", 1 }, { "wall_seconds", 1 }, { NULL, 0 }
+  { "max_abs", 1 }, { "wall_seconds", 1 }, { "method", 0 }, { NULL, 0 }
 };
 
 enum { K_TOL = C_COMMON, K_TOL_VALUE, K_RANK, K_CENSORED, K_DISTINCT };
@@ -250,12 +250,14 @@ typedef struct
   double x, n, d;
 } rowkey_t;
 
-/* What a value is: the series it belongs to.  */
+/* What a value is: the series it belongs to; method, the method's name
+   (results.csv's spec up to ':'), NULL where the file does not say.  */
 typedef struct
 {
   int q;
   const char *label, *param, *size_key;
   int acc_power;
+  const char *method;
 } what_t;
 
 static int
@@ -324,7 +326,8 @@ intern_series (fga_report_ptr rep, size_t g, const what_t *w, size_t *out, fga_e
     s->param_num = NAN;
   if ((s->label = fgap_report_strdup (rep, w->label, err)) == NULL
       || (s->param = fgap_report_strdup (rep, w->param, err)) == NULL
-      || (s->size_key = fgap_report_strdup (rep, w->size_key ? w->size_key : "", err)) == NULL)
+      || (s->size_key = fgap_report_strdup (rep, w->size_key ? w->size_key : "", err)) == NULL
+      || (s->method = fgap_report_strdup (rep, w->method ? w->method : "", err)) == NULL)
     return FGA_ERR_NOMEM;
   *out = rep->last_series = rep->nseries++;
   return FGA_OK;
@@ -392,14 +395,20 @@ results_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
                           "%s:%zu: column status: '%s' is not ok, refused, failed or skipped",
                           c->path, c->line, status);
   double max_abs, wall;
-  what_t w = { FGAP_Q_ERROR, NULL, text_of (c, R_SIZE), text_of (c, R_SIZE_KEY), -1 };
+  char method[64];
+  snprintf (method, sizeof method, "%.*s", (int) strcspn (text_of (c, R_METHOD), ":"),
+            text_of (c, R_METHOD));
+  what_t w = { FGAP_Q_ERROR, NULL, text_of (c, R_SIZE), text_of (c, R_SIZE_KEY), -1, method };
   if ((rc = text_field (c, R_LABEL, &w.label)) != FGA_OK
       || (rc = num_field (c, R_MAX_ABS, ok ? 0 : NUM_OPTIONAL, 0, &max_abs)) != FGA_OK
       || (rc = num_field (c, R_WALL, NUM_OPTIONAL, 0, &wall)) != FGA_OK)
     return rc;
   /* The error of a failed or refused run is not known: the table's mean is
-     over the rows with status ok (it says so).  */
-  if (ok && (rc = add_obs (rep, k, &w, max_abs, FGAP_CENS_NO, 0, c->err)) != FGA_OK)
+     over the rows with status ok (it says so).  Nor is its time that of the
+     method: it stopped early, or never started.  */
+  if (!ok)
+    return FGA_OK;
+  if ((rc = add_obs (rep, k, &w, max_abs, FGAP_CENS_NO, 0, c->err)) != FGA_OK)
     return rc;
   w.q = FGAP_Q_WALL;
   if (!isnan (wall))
@@ -410,7 +419,7 @@ results_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 static int
 rank_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 {
-  what_t w = { FGAP_Q_RANK, "", NULL, NULL, 0 };
+  what_t w = { FGAP_Q_RANK, "", NULL, NULL, 0, NULL };
   double tv, rank, distinct;
   int cens, rc;
   if ((rc = accuracy_field (c, K_TOL, &w.param, &w.acc_power)) != FGA_OK
@@ -428,7 +437,7 @@ rank_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 static int
 least_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 {
-  what_t w = { FGAP_Q_LEAST, NULL, NULL, text_of (c, L_SIZE_KEY), 0 };
+  what_t w = { FGAP_Q_LEAST, NULL, NULL, text_of (c, L_SIZE_KEY), 0, NULL };
   double least;
   int cens, rc;
   int old = c->col[L_CENSORED] < 0;
@@ -473,7 +482,7 @@ cost_values (csv_ctx_t *c, double v[], int *ccens, int *gcens, int *memory, int 
 static int
 cost_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
 {
-  what_t w = { FGAP_Q_GCERT, "", NULL, NULL, 0 };
+  what_t w = { FGAP_Q_GCERT, "", NULL, NULL, 0, NULL };
   double v[T_ESEC + 1];
   int ccens, gcens, memory, failed;
   int rc = accuracy_field (c, T_EPS, &w.param, &w.acc_power);
@@ -496,7 +505,7 @@ cost_row (csv_ctx_t *c, fga_report_ptr rep, const rowkey_t *k)
       rc = add_obs (rep, k, &w, map[j].flags ? NAN : v[map[j].col], map[j].cens, map[j].flags,
                     c->err);
     }
-  what_t e = { FGAP_Q_EXACT, "", "", NULL, -1 };
+  what_t e = { FGAP_Q_EXACT, "", "", NULL, -1, NULL };
   return rc != FGA_OK ? rc : add_obs (rep, k, &e, v[T_ESEC], FGAP_CENS_NO, 0, c->err);
 }
 

@@ -45,4 +45,7 @@ EXTRA_DIST += tests/fixtures/sweep-good.conf tests/fixtures/sweep-minimal.conf \
 	tests/fixtures/report-basic/least.csv tests/fixtures/report-bad/results.csv \
 	tests/fixtures/report-rankonly/rank.csv \
 	tests/fixtures/report-laws/results.csv tests/fixtures/report-laws/rank.csv \
-	tests/fixtures/report-laws/least.csv tests/fixtures/report-laws/cost.csv
+	tests/fixtures/report-laws/least.csv tests/fixtures/report-laws/cost.csv \
+	tests/fixtures/report-many/results.csv tests/fixtures/report-many/least.csv \
+	tests/fixtures/report-single-n/results.csv tests/fixtures/report-single-n/rank.csv \
+	tests/fixtures/report-single-n/least.csv tests/fixtures/report-single-n/cost.csv

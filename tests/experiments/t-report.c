@@ -578,6 +578,10 @@ START_TEST (test_cost_gaps)
   ck_assert_has (md, "| 1 | 3 / 4 · 84 / 210 · 1 | > 200 / 4 · > 5e+16 / 495 · failed | "
                  "— / > 6 · — / — · — |");
   ck_assert_has (md, "- failed: poly was refused or failed");
+  /* the plot: r_cert > 5e16 at n = 256 drawn open, as a lower bound */
+  ck_assert_has (slurp (tmpdir, "cost-r-1.dat"), "\n64 210 210 ? 84 84 ? 64\n"
+                 "256 495 495 ? 50000000000000000 ? 50000000000000000 256\n");
+  ck_assert_has (slurp (tmpdir, "cost-r-1.gp"), "using 1:7 with points pt 6 ");
   ck_assert_has (slurp (tmpdir, "exponents.md"), "| 1 | >= 24.540 (n = 64..256, 2 points) | "
                  "0.619 (n = 64..256, 2 points) | >= 1.411 (n = 64..1024, 2 points) | 2.000 "
                  "(n = 64..256, 2 points) | 2 |");
@@ -726,7 +730,150 @@ have_gnuplot (void)
   return system ("gnuplot --version >/dev/null 2>&1") == 0;
 }
 
-/* Each plot's .dat and .gp are there and the script draws both images. */
+/* A copy of tmpdir/NAME.EXT (slurp's buffer is reused), freed by the
+   caller; the file must be there.  */
+static char *
+plot_file (const char *name, const char *ext)
+{
+  char f[128];
+  snprintf (f, sizeof f, "%s.%s", name, ext);
+  const char *text = slurp (tmpdir, f);
+  ck_assert_msg (text != NULL, "%s is not there", f);
+  char *copy = strdup (text);
+  ck_assert_ptr_nonnull (copy);
+  return copy;
+}
+
+/* The script's first plot command (the PNG's), up to its "unset output".  */
+static char *
+first_plot (const char *gp)
+{
+  const char *p = strstr (gp, "\nplot ");
+  ck_assert_ptr_nonnull (p);
+  const char *e = strstr (p, "unset output");
+  ck_assert_ptr_nonnull (e);
+  char *cmd = strndup (p + 1, (size_t) (e - p - 1));
+  ck_assert_ptr_nonnull (cmd);
+  return cmd;
+}
+
+static size_t
+count (const char *text, const char *needle)
+{
+  size_t k = 0;
+  for (const char *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    k++;
+  return k;
+}
+
+/* The longest line of the script's title, and of a key entry (a title
+   '...' of the plot command), in characters.  */
+static void
+text_widths (const char *gp, size_t *title, size_t *key)
+{
+  const char *t = strstr (gp, "set title \"");
+  ck_assert_ptr_nonnull (t);
+  *title = *key = 0;
+  for (const char *p = t + 11, *q; *p != '"'; p = q + (*q == '\\' ? 2 : 0))
+    {
+      for (q = p; *q != '"' && !(q[0] == '\\' && q[1] == 'n'); q++)
+        ;
+      if ((size_t) (q - p) > *title)
+        *title = (size_t) (q - p);
+    }
+  char *cmd = first_plot (gp);
+  for (const char *p = cmd; (p = strstr (p, " title '")) != NULL; )
+    {
+      p += 8;
+      size_t len = strcspn (p, "'");
+      *key = len > *key ? len : *key;
+      p += len;
+    }
+  free (cmd);
+}
+
+/* The x range the script sets.  */
+static void
+gp_xrange (const char *gp, double *lo, double *hi)
+{
+  const char *p = strstr (gp, "set xrange [");
+  ck_assert_msg (p != NULL, "no x range in:\n%s", gp);
+  ck_assert_int_eq (sscanf (p, "set xrange [%lf:%lf]", lo, hi), 2);
+}
+
+/* The least and largest x of NAME.dat's rows that have a value.  */
+static void
+dat_xspan (const char *dat, double *lo, double *hi)
+{
+  *lo = *hi = NAN;
+  for (const char *line = dat; *line; line += strcspn (line, "\n") + (line[strcspn (line,
+                                                                                   "\n")] != 0))
+    {
+      if (*line == '#' || *line == '\n')
+        continue;
+      char *end;
+      double x = strtod (line, &end);
+      size_t len = strcspn (end, "\n"), q = 0, fields = 0;
+      for (size_t i = 0; i < len; i++)
+        if (end[i] != ' ' && (i == 0 || end[i - 1] == ' '))
+          {
+            fields++;
+            q += end[i] == '?';
+          }
+      if (q < fields)
+        {
+          *lo = isnan (*lo) || x < *lo ? x : *lo;
+          *hi = isnan (*hi) || x > *hi ? x : *hi;
+        }
+    }
+}
+
+/* What every plot must do, read from its files: an x range around the
+   points with a margin of at most 10% of the span (of log x against n), no
+   "nan" (a slope or range of one point), a title of at most two lines
+   none longer than 100 characters, and a canvas as wide as the title and
+   key need at 8 and 9 pixels a character (the font's widths are 7.6 and
+   8.1), the title being centred on the plot area left of the key.  */
+static void
+check_plot_form (const char *name)
+{
+  char *gp = plot_file (name, "gp"), *dat = plot_file (name, "dat");
+  double a, b, lo, hi;
+  gp_xrange (gp, &a, &b);
+  dat_xspan (dat, &lo, &hi);
+  int logx = contains (gp, "set logscale x");
+  if (logx)
+    {
+      double f = lo < hi ? pow (hi / lo, 0.1) : 2.01;
+      ck_assert_msg (a < lo && b > hi && a >= lo / f && b <= hi * f,
+                     "%s: x range [%g, %g], points %g..%g", name, a, b, lo, hi);
+    }
+  else
+    {
+      double m = lo < hi ? 0.1 * (hi - lo) : fabs (lo) / 2 + 0.5;
+      ck_assert_msg (a < lo && b > hi && a >= lo - m && b <= hi + m,
+                     "%s: x range [%g, %g], points %g..%g", name, a, b, lo, hi);
+    }
+  ck_assert_hasnt (gp, "nan");
+  size_t title, key;
+  text_widths (gp, &title, &key);
+  const char *t = strstr (gp, "set title \"");
+  char *line = strndup (t, strcspn (t, "\n"));
+  ck_assert_uint_le (count (line, "\\n"), 1);
+  free (line);
+  ck_assert_msg (title <= 100, "%s: a title line of %zu characters", name, title);
+  int w, h;
+  const char *term = strstr (gp, "set terminal pngcairo noenhanced size ");
+  ck_assert_ptr_nonnull (term);
+  ck_assert_int_eq (sscanf (term, "set terminal pngcairo noenhanced size %d,%d", &w, &h), 2);
+  ck_assert_msg (w >= (int) (8 * title + 9 * key), "%s: canvas %d wide for a title of %zu and "
+                 "a key of %zu characters", name, w, title, key);
+  free (gp);
+  free (dat);
+}
+
+/* Each plot's .dat and .gp are there, in form, and the script draws both
+   images without a warning from gnuplot.  */
 static void
 check_plots (const fga_report_struct *rep, const char *const *plots, size_t n)
 {
@@ -742,19 +889,54 @@ check_plots (const fga_report_struct *rep, const char *const *plots, size_t n)
       ck_assert_has (gp, "set terminal pngcairo");
       ck_assert_has (gp, "set terminal svg");
       ck_assert_has (gp, "out.'.png'");
+      check_plot_form (plots[k]);
     }
   if (!have_gnuplot ())
     return;
   for (size_t k = 0; k < n; k++)
     {
       char cmd[600], name[64];
-      snprintf (cmd, sizeof cmd, "cd '%s' && gnuplot %s.gp 2>/dev/null", tmpdir, plots[k]);
+      snprintf (cmd, sizeof cmd, "cd '%s' && gnuplot %s.gp 2>gnuplot.txt", tmpdir, plots[k]);
       ck_assert_msg (system (cmd) == 0, "gnuplot %s.gp failed", plots[k]);
+      ck_assert_hasnt (slurp (tmpdir, "gnuplot.txt"), "arning");
       snprintf (name, sizeof name, "%s.png", plots[k]);
       ck_assert_int_gt (file_size (tmpdir, name), 0);
       snprintf (name, sizeof name, "%s.svg", plots[k]);
       ck_assert_int_gt (file_size (tmpdir, name), 0);
     }
+}
+
+/* The colour and point type of every titled curve of a plot command (its
+   elements are separated by ", \" and a new line) are pairwise distinct;
+   returns how many curves, and *colours how many colours.  */
+static size_t
+distinct_styles (const char *cmd, size_t *colours)
+{
+  char seen[64][16];
+  size_t k = 0;
+  *colours = 0;
+  for (const char *e = cmd, *next; e != NULL; e = next)
+    {
+      next = strstr (e, ", \\\n");
+      char *el = next ? strndup (e, (size_t) (next - e)) : strdup (e);
+      next = next ? next + 4 : NULL;
+      const char *lc = strstr (el, "lc rgb '#"), *pt = strstr (el, " pt ");
+      if (contains (el, " title '") && lc != NULL && pt != NULL)
+        {
+          ck_assert_uint_lt (k, 64);
+          snprintf (seen[k], sizeof seen[k], "%.7s %d", lc + 8, atoi (pt + 4));
+          size_t same_colour = 0;
+          for (size_t j = 0; j < k; j++)
+            {
+              ck_assert_msg (strcmp (seen[j], seen[k]) != 0, "two curves drawn as %s", seen[k]);
+              same_colour += strncmp (seen[j], seen[k], 7) == 0;
+            }
+          *colours += same_colour == 0;
+          k++;
+        }
+      free (el);
+    }
+  return k;
 }
 
 START_TEST (test_plot_inputs_old)
@@ -763,28 +945,46 @@ START_TEST (test_plot_inputs_old)
   fga_report_ptr rep = read_ok (tmpdir);
   write_ok (rep);
   /* rank: rows n, per beta every mean, the exact ones, the censored ones
-     (means 7 and 32 at n = 64). */
-  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 7 7 ? 32 32 ?\n128 8 8 ? 64 64 ?\n");
-  /* d = 7 at the largest n: C(8,1) = 8, C(9,2) = 36, C(10,3) = 120, C(11,4) = 330. */
+     (means 7 and 32 at n = 64); then C(d+k, k), k = 1..4, at that n's d,
+     up to n: d = 6 at n = 64, C(7,1) = 7, C(8,2) = 28, C(9,3) = 84 > 64;
+     d = 7 at 128: 8, 36, 120, C(11,4) = 330 > 128; then n.  A level of
+     one point is not drawn.  */
+  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 7 7 ? 32 32 ? 7 28 ? ? 64\n"
+                 "128 8 8 ? 64 64 ? 8 36 120 ? 128\n");
   const char *gp = slurp (tmpdir, "rank-1.gp");
-  ck_assert_has (gp, "d = 7 (of n = 128)");
-  ck_assert_has (gp, "C(d+1,1) = 8'");
-  ck_assert_has (gp, "C(d+2,2) = 36'");
-  ck_assert_has (gp, "C(d+3,3) = 120'");
-  ck_assert_has (gp, "C(d+4,4) = 330'");
-  ck_assert_has (gp, "x with lines dt 3 lc rgb 'black' title 'n'");
-  ck_assert_has (gp, "set logscale xy");
-  ck_assert_has (gp, "\\nuniform, law sqrt(ln n): B = beta sqrt(ln n)");
-  ck_assert_hasnt (gp, "pt 6");     /* nothing censored */
-  /* error of degree 2: the failed row is missing, written "?" for gnuplot. */
-  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.dat"),
-                 "\n0.5 0.002 0.0040000000000000001\n2 0.375 ?\n");
-  /* least size: the unknown means are not drawn */
-  ck_assert_has (slurp (tmpdir, "least-size-1.dat"), "\n0.5 3.5 3.5 ? ? ? ?\n2 ? ? ? ? ? ?\n");
-  ck_assert_has (slurp (tmpdir, "least-size-1.gp"), "set logscale y");
-  /* time: poly at its largest size 4, 0.02 s at n = 64, 0.08 s at 128: slope 2. */
-  ck_assert_has (slurp (tmpdir, "time-1.gp"), "poly (slope 2.00)");
-  ck_assert_has (slurp (tmpdir, "time-1.dat"), "\n64 0.02\n128 0.080000000000000002\n");
+  ck_assert_has (gp, "levels C(d+k,k), d = 6..7 by n");
+  ck_assert_has (gp, "using 1:8 with lines lw 1.2 dt 2 lc rgb '#a0a0a0' title 'C(d+1,1)'");
+  ck_assert_has (gp, "using 1:9 with lines lw 1.2 dt 4 lc rgb '#808080' title 'C(d+2,2)'");
+  ck_assert_hasnt (gp, "C(d+3,3)'");
+  ck_assert_hasnt (gp, "C(d+4,4)'");
+  ck_assert_has (gp, "using 1:12 with lines lw 1.5 dt 3 lc rgb 'black' title 'rank = n'");
+  ck_assert_has (gp, "set logscale x 2");
+  ck_assert_has (gp, "\\nuniform, B = beta sqrt(ln n), Theta(sqrt(log n))\"");
+  ck_assert_hasnt (gp, "open: censored");     /* nothing censored */
+  /* error at n = 64: both degrees (deg 4 has no row at beta 2); at n = 128
+     seed 2 of degree 2 failed: seed 1 alone, 4e-3. */
+  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.dat"), "# beta poly,degree=2 poly,degree=4\n"
+                 "0.5 0.002 1.9999999999999999e-06\n2 0.375 ?\n");
+  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.gp"), "title 'poly, degree = 4'");
+  ck_assert_has (slurp (tmpdir, "error-vs-beta-1.gp"),
+                 "max_abs error against beta, every method, n = 64\\n");
+  ck_assert_has (slurp (tmpdir, "error-vs-beta-2.dat"),
+                 "\n0.5 0.0040000000000000001 6.0000000000000002e-06\n2 ? ?\n");
+  /* least size: n = 64 alone has a mean (3, 4: 3.5, with bars 3..4); the
+     unknown means are not drawn, and n = 128 has none. */
+  const char *dat = slurp (tmpdir, "least-size-1.dat");
+  ck_assert_has (dat, "# beta n=64 n=64,exact n=64,censored n=64,min n=64,max\n");
+  ck_assert_has (dat, "\n0.5 3.5 3.5 ? 3 4\n2 ? ? ? ? ?\n");
+  gp = slurp (tmpdir, "least-size-1.gp");
+  ck_assert_has (gp, "set ylabel 'least degree g'");
+  ck_assert_has (gp, "using 1:2:5:6 with yerrorbars");
+  ck_assert_has (gp, "title 'bars: least to largest seed'");
+  /* time: poly at its largest size 4, at beta 0.5 only: 0.02 s at n = 64,
+     0.08 s at 128: slope 2. */
+  gp = slurp (tmpdir, "time-1.gp");
+  ck_assert_has (gp, "title 'poly degree = 4, beta = 0.5: slope 2.00'");
+  ck_assert_hasnt (gp, "beta = 2");
+  ck_assert_has (slurp (tmpdir, "time-1.dat"), "\n64 0.02 ?\n128 0.080000000000000002 ?\n");
   static const char *const plots[] = { "error-vs-beta-1", "error-vs-beta-2", "least-size-1",
                                        "rank-1", "time-1" };
   check_plots (rep, plots, 5);
@@ -798,27 +998,200 @@ START_TEST (test_plot_censored)
   fga_report_ptr rep = read_ok (tmpdir);
   write_ok (rep);
   /* rank at 1/n: beta 0.5 exact; beta 1 censored at n = 1024, drawn in the
-     third column (open markers) and in the first (the line) */
-  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 24 24 ? 16 16 ?\n256 48 48 ? 64 64 ?\n"
-                 "1024 96 96 ? 200 ? 200\n");
+     third column (open markers) and in the first (the line); the levels at
+     d = 6, 8, 10 up to n: C(9,3) = 84 > 64, C(12,4) = 495 > 256 */
+  ck_assert_has (slurp (tmpdir, "rank-1.dat"), "\n64 24 24 ? 16 16 ? 7 28 ? ? 64\n"
+                 "256 48 48 ? 64 64 ? 9 45 165 ? 256\n"
+                 "1024 96 96 ? 200 ? 200 11 66 286 1001 1024\n");
   const char *gp = slurp (tmpdir, "rank-1.gp");
-  ck_assert_has (gp, "using 1:7 with points lt 2 pt 6 notitle");
-  ck_assert_has (gp, "\\nopen markers: censored means");
-  /* r_emp (three columns) and r_cert (one) per beta */
-  ck_assert_has (slurp (tmpdir, "cost-r-1.dat"), "\n64 28 28 ? 84 924 924 ? 5005\n"
-                 "256 165 165 ? 495 6435 6435 ? 75582\n1024 1001 1001 ? 3003 43758 ? 43758 "
-                 "1144066\n");
+  /* three levels of two points or more, each its own dash and grey */
+  ck_assert_has (gp, "using 1:8 with lines lw 1.2 dt 2 lc rgb '#a0a0a0' title 'C(d+1,1)'");
+  ck_assert_has (gp, "using 1:9 with lines lw 1.2 dt 4 lc rgb '#808080' title 'C(d+2,2)'");
+  ck_assert_has (gp, "using 1:10 with lines lw 1.2 dt 5 lc rgb '#606060' title 'C(d+3,3)'");
+  ck_assert_hasnt (gp, "C(d+4,4)'");
+  ck_assert_has (gp, "using 1:12 with lines lw 1.5 dt 3 lc rgb 'black' title 'rank = n'");
+  /* beta 1 is the second curve: a square, open (4) where censored */
+  ck_assert_has (gp, "using 1:7 with points pt 4 ps 1.4 lw 1.5 lc rgb '#e25822' dt 1 notitle");
+  ck_assert_has (gp, "title 'open: censored (a lower bound)'");
+  /* r_emp and r_cert, three columns each, per beta, then n; r_emp of beta 1
+     censored at n = 1024 */
+  ck_assert_has (slurp (tmpdir, "cost-r-1.dat"), "\n64 28 28 ? 84 84 ? 924 924 ? 5005 5005 ? "
+                 "64\n256 165 165 ? 495 495 ? 6435 6435 ? 75582 75582 ? 256\n1024 1001 1001 ? "
+                 "3003 3003 ? 43758 ? 43758 1144066 1144066 ? 1024\n");
   gp = slurp (tmpdir, "cost-r-1.gp");
-  ck_assert_has (gp, "using 1:9 with linespoints lt 2 dt 2 pt 7 title 'r_cert, beta = 1'");
-  ck_assert_has (gp, "using 1:8 with points lt 2 pt 6 notitle");
-  /* least size of rf: > 768 at n = 1024, beta 0.5; > n at beta 1 */
-  ck_assert_has (slurp (tmpdir, "least-size-2.dat"), "\n0.5 16 16 ? 64 64 ? 768 ? 768\n"
-                 "1 64 ? 64 256 ? 256 1024 ? 1024\n");
+  /* beta 1: r_emp in columns 8..10, r_cert dashed in 11..13, the square */
+  ck_assert_has (gp, "using 1:10 with points pt 4 ps 1.4 lw 1.5 lc rgb '#e25822' dt 1 notitle");
+  ck_assert_has (gp, "using 1:11 with lines lw 1.5 lc rgb '#e25822' dt 2 notitle");
+  ck_assert_has (gp, "keyentry with linespoints lw 1.5 pt 5 ps 1.2 lc rgb '#e25822' dt 2 "
+                 "title 'r_cert, beta = 1'");
+  ck_assert_has (gp, "using 1:14 with lines lw 1.5 dt 3 lc rgb 'black' title 'r = n'");
+  /* least size of rf: > 768 at n = 1024, beta 0.5 (512 and 1024: bars);
+     > n at beta 1 */
+  ck_assert_has (slurp (tmpdir, "least-size-2.dat"), "\n0.5 16 16 ? ? ? 64 64 ? ? ? "
+                 "768 ? 768 512 1024\n1 64 ? 64 ? ? 256 ? 256 ? ? 1024 ? 1024 ? ?\n");
+  ck_assert_has (slurp (tmpdir, "least-size-2.gp"), "set ylabel 'least features m'");
+  ck_assert_has (slurp (tmpdir, "least-size-1.gp"), "set ylabel 'least degree g'");
   static const char *const plots[] = {
-    "error-vs-beta-1", "least-size-1", "least-size-2", "error-vs-B-2", "error-vs-beta-3",
-    "rank-1", "rank-2", "cost-r-1", "rank-3", "rank-4", "time-1", "time-2", "time-3"
+    "error-vs-beta-1", "error-vs-beta-2", "error-vs-beta-3", "least-size-1", "least-size-2",
+    "error-vs-B-4", "error-vs-B-5", "error-vs-B-6", "error-vs-beta-7", "error-vs-beta-8",
+    "error-vs-beta-9", "rank-1", "rank-2", "cost-r-1", "rank-3", "rank-4", "time-1", "time-2",
+    "time-3"
   };
   check_plots (rep, plots, sizeof plots / sizeof plots[0]);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* Thirteen method sizes at one n: one error plot holds them all, each
+   curve in its own colour and marker (twelve colours, then the markers
+   tell the thirteenth apart).  */
+START_TEST (test_plot_every_method)
+{
+  copy_fixture ("report-many");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  static const char *const curves[] = {
+    "poly, deg = 4", "poly, deg = 8", "tsketch, m = 256", "rf, m = 64", "rf, m = 256",
+    "rf-orth, m = 64", "nystrom, m = 32", "nystrom, m = 128", "svd, k = 16", "svd, k = 64",
+    "window, w = 32", "dilated, w = 64", "strided, l = 16"
+  };
+  char *gp = plot_file ("error-vs-B-1", "gp"), *cmd = first_plot (gp);
+  for (size_t k = 0; k < sizeof curves / sizeof curves[0]; k++)
+    {
+      char t[64];
+      snprintf (t, sizeof t, " title '%s'", curves[k]);
+      ck_assert_has (cmd, t);
+    }
+  size_t colours, n = distinct_styles (cmd, &colours);
+  ck_assert_uint_eq (n, 13);
+  ck_assert_uint_eq (colours, 12);
+  ck_assert_has (gp, "every method, n = 256\\nuniform, B fixed (law 1), o(sqrt(log n))\"");
+  /* the error of series i (from 1) is i 1e-6 B seed: the mean over seeds
+     1 and 2 is 1.5 i 1e-6 B; at B = 1, 1.5e-6 .. 1.95e-5 */
+  const char *dat = slurp (tmpdir, "error-vs-B-1.dat");
+  ck_assert_has (dat, "# B poly,deg=4 poly,deg=8 tsketch,m=256 rf,m=64 rf,m=256 rf-orth,m=64 "
+                 "nystrom,m=32 nystrom,m=128 svd,k=16 svd,k=64 window,w=32 dilated,w=64 "
+                 "strided,l=16\n");
+  ck_assert_has (dat, "\n1 1.5e-06 ");
+  ck_assert_has (dat, " 1.95e-05\n");
+  free (cmd);
+  free (gp);
+  static const char *const plots[] = {
+    "error-vs-B-1", "least-size-1", "least-size-2", "least-size-3", "least-size-4",
+    "least-size-5", "least-size-6", "least-size-7"
+  };
+  check_plots (rep, plots, sizeof plots / sizeof plots[0]);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* The y label of a least size names what the method's size parameter
+   counts, found by the method of the label (results.csv's method column:
+   rf-orth is rf); a label with no known method names the parameter.  */
+static const struct
+{
+  const char *plot, *label, *ylabel;
+} size_labels[] = {
+  { "least-size-1", "poly", "least degree g" },
+  { "least-size-2", "rf", "least features m" },
+  { "least-size-3", "rf-orth", "least features m" },
+  { "least-size-4", "tsketch", "least features m" },
+  { "least-size-5", "nystrom", "least landmarks m" },
+  { "least-size-6", "svd", "least rank k" },
+  { "least-size-7", "mine", "least size q" },
+};
+
+START_TEST (test_plot_size_labels)
+{
+  copy_fixture ("report-many");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  char *gp = plot_file (size_labels[_i].plot, "gp"), want[128];
+  snprintf (want, sizeof want, "set ylabel '%s'\n", size_labels[_i].ylabel);
+  ck_assert_has (gp, want);
+  snprintf (want, sizeof want, "set title \"%s of %s reaching error 1e-3 (fixed)\\n",
+            size_labels[_i].ylabel, size_labels[_i].label);
+  ck_assert_has (gp, want);
+  free (gp);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* Least sizes over two seeds: the spread as bars, a censored seed as an
+   open marker.  rf's seeds: 20 and 28 at B = 0.5, 40 and 56 at 1, 80 and
+   256 (censored: not reached up to n) at 2, a mean of 168 that is a lower
+   bound.  */
+START_TEST (test_plot_least_spread)
+{
+  copy_fixture ("report-many");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  const char *dat = slurp (tmpdir, "least-size-2.dat");
+  ck_assert_has (dat, "# B n=256 n=256,exact n=256,censored n=256,min n=256,max\n");
+  ck_assert_has (dat, "\n0.5 24 24 ? 20 28\n1 48 48 ? 40 56\n2 168 ? 168 80 256\n");
+  char *gp = plot_file ("least-size-2", "gp"), *cmd = first_plot (gp);
+  ck_assert_has (cmd, "using 1:2:5:6 with yerrorbars");
+  ck_assert_has (cmd, "using 1:2 with lines");
+  ck_assert_has (cmd, "using 1:3 with points pt 7 ");
+  ck_assert_has (cmd, "using 1:4 with points pt 6 ");       /* open: censored */
+  ck_assert_has (cmd, "keyentry with linespoints lw 1.5 pt 7 ps 1.2 lc rgb '#0067a5' dt 1 "
+                 "title 'n = 256'");
+  ck_assert_has (cmd, "title 'open: censored (a lower bound)'");
+  ck_assert_has (cmd, "title 'bars: least to largest seed'");
+  free (cmd);
+  free (gp);
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* A run at one n: no plot against n (no curve, no slope), the error and
+   least size against B drawn.  */
+START_TEST (test_plot_single_n)
+{
+  copy_fixture ("report-single-n");
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  static const char *const plots[] = { "error-vs-B-1", "least-size-1" };
+  check_plots (rep, plots, 2);
+  ck_assert_int_lt (file_size (tmpdir, "time-1.gp"), 0);
+  ck_assert_int_lt (file_size (tmpdir, "rank-1.gp"), 0);
+  ck_assert_int_lt (file_size (tmpdir, "cost-r-1.gp"), 0);
+  /* the tables are all there, rank and cost included */
+  ck_assert_has (slurp (tmpdir, "rank.md"), "| 2 | 90 |");
+  ck_assert_has (slurp (tmpdir, "error-vs-B.md"), "| 1 | 4.00e-03 |");
+  fga_report_destroy (rep);
+}
+END_TEST
+
+/* Times at two betas growing like n (beta 0.5) and n^2 (beta 1): a slope
+   per beta, 1 and 2, never one through the means over betas, (1e-4 n +
+   1e-6 n^2) / 2, whose slope from 64 to 1024 would be about 1.69.  */
+START_TEST (test_plot_time_per_beta)
+{
+  char text[4096];
+  size_t len = (size_t) snprintf (text, sizeof text, RESULTS);
+  static const double ns[] = { 64, 256, 1024 };
+  for (int b = 0; b < 2; b++)
+    for (int i = 0; i < 3; i++)
+      {
+        double t = b == 0 ? 1e-4 * ns[i] : 1e-6 * ns[i] * ns[i];
+        len += (size_t) snprintf (text + len, sizeof text - len, "\"c%d%d\",%g,6,6,%g,1,1,"
+                                  "uniform,1/d,1,1,1,mpfr,rf,rf,m,64,ok,1e-3,0,0,0,0,0,0,0,0,"
+                                  "0,%.17g\n", b, i, ns[i], b == 0 ? 0.5 : 1.0, t);
+      }
+  put (tmpdir, "results.csv", text);
+  fga_report_ptr rep = read_ok (tmpdir);
+  write_ok (rep);
+  const char *gp = slurp (tmpdir, "time-1.gp");
+  ck_assert_has (gp, "title 'rf m = 64, beta = 0.5: slope 1.00'");
+  ck_assert_has (gp, "title 'rf m = 64, beta = 1: slope 2.00'");
+  ck_assert_has (gp, "slopes fitted per beta");
+  ck_assert_hasnt (gp, "slope 1.6");
+  ck_assert_uint_eq (count (gp, ": slope "), 4);      /* two curves, two terminals */
+  ck_assert_has (slurp (tmpdir, "time-1.dat"), "# n rf,beta=0.5 rf,beta=1\n");
+  static const char *const plots[] = { "error-vs-beta-1", "error-vs-beta-2", "error-vs-beta-3",
+                                       "time-1" };
+  check_plots (rep, plots, 4);
   fga_report_destroy (rep);
 }
 END_TEST
@@ -834,6 +1207,27 @@ run_report (const char *prog, const char *dir, const char *args)
   return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
 }
 
+/* The CSV line of out that starts with head: its exponent is bound (">= "
+   or "") then a number within 5e-4 of want (printed to 3 decimals or
+   more), and the line goes on with tail.  */
+static void
+check_csv_exponent (const char *out, const char *head, const char *bound, double want,
+                    const char *tail)
+{
+  char start[128];
+  snprintf (start, sizeof start, "\n%s", head);
+  const char *p = strstr (out, start);
+  ck_assert_msg (p != NULL, "no line %s in:\n%s", head, out);
+  p += strlen (start);
+  ck_assert_msg (strncmp (p, bound, strlen (bound)) == 0, "%s: bound '%s' expected", head,
+                 bound);
+  char *end;
+  double v = strtod (p + strlen (bound), &end);
+  ck_assert_msg (fabs (v - want) <= 5e-4, "%s: exponent %.17g, expected %.17g", head, v, want);
+  ck_assert_msg (strncmp (end, tail, strlen (tail)) == 0, "%s: the line goes on '%.40s'", head,
+                 end);
+}
+
 /* The command itself, when the test harness says where it is. */
 START_TEST (test_command)
 {
@@ -845,11 +1239,15 @@ START_TEST (test_command)
   ck_assert_msg (st == 0, "status %d\n%s", st, slurp (tmpdir, "err.txt"));
   const char *out = slurp (tmpdir, "out.csv");
   ck_assert_has (out, "quantity,label,param,beta,exponent,points,dist,law\n");
-  ck_assert_has (out, "rank,,1/n,0.5,0.500,3,uniform,sqrt(ln n)\n");
-  ck_assert_has (out, "rank,,1/n,1,>= 0.911,3,uniform,sqrt(ln n)\n");
+  /* the closed forms of test_groups_and_exponents, to the 3 decimals of
+     the table at least */
+  check_csv_exponent (out, "rank,,1/n,0.5,", "", 0.5, ",3,uniform,sqrt(ln n)\n");
+  check_csv_exponent (out, "rank,,1/n,1,", ">= ", log (200.0 / 16) / log (16),
+                      ",3,uniform,sqrt(ln n)\n");
   ck_assert_has (out, "rank,,1e-3,1,censored,3,uniform,sqrt(ln n)\n");
-  ck_assert_has (out, "rank,,n^-2,2,0.000,3,uniform,1\n");
-  ck_assert_has (out, "poly_time,,1/n,1,1.661,2,uniform,sqrt(ln n)\n");
+  check_csv_exponent (out, "rank,,n^-2,2,", "", 0, ",3,uniform,1\n");
+  check_csv_exponent (out, "poly_time,,1/n,1,", "", log (10) / log (4),
+                      ",2,uniform,sqrt(ln n)\n");
   ck_assert_has (slurp (tmpdir, "err.txt"), "read results.csv, rank.csv, least.csv, cost.csv");
   ck_assert_int_gt (file_size (tmpdir, "exponents.md"), 0);
   ck_assert_int_gt (file_size (tmpdir, "cost.md"), 0);
@@ -877,7 +1275,8 @@ START_TEST (test_command)
   ck_assert_int_eq (unlink (cmd), 0);
   st = run_report (prog, tmpdir, "--format csv");
   ck_assert_int_eq (st, 0);
-  ck_assert_has (slurp (tmpdir, "out.csv"), "rank,,1/n,2,1.000,2,uniform,sqrt(ln n)\n");
+  check_csv_exponent (slurp (tmpdir, "out.csv"), "rank,,1/n,2,", "", 1,
+                      ",2,uniform,sqrt(ln n)\n");
 
   /* none of the CSVs, and a malformed one: exit 2 with file and line */
   char sub[400];
@@ -928,6 +1327,12 @@ report_suite (void)
   tc = tcase_create ("plots");
   tcase_add_test (tc, test_plot_inputs_old);
   tcase_add_test (tc, test_plot_censored);
+  tcase_add_test (tc, test_plot_every_method);
+  tcase_add_loop_test (tc, test_plot_size_labels, 0,
+                       sizeof size_labels / sizeof size_labels[0]);
+  tcase_add_test (tc, test_plot_least_spread);
+  tcase_add_test (tc, test_plot_single_n);
+  tcase_add_test (tc, test_plot_time_per_beta);
   tcase_add_test (tc, test_command);
   tcase_set_timeout (tc, 60);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
