@@ -1,0 +1,26 @@
+# doc/local.mk -- the manual page fgattn(1), made from the program's own help
+#
+# doc/help2man.sh runs the built program (--help, and COMMAND --help for
+# every command it lists) and writes doc/fgattn.1, so that the page and
+# --help cannot drift: the page is made again whenever the program is
+# relinked.  It is distributed (a tarball's page is made again in the build
+# tree, where distclean removes it) and installed in man1.
+# tests/cli/man.test checks it against the program.
+
+dist_man_MANS = doc/fgattn.1
+EXTRA_DIST += doc/help2man.sh
+
+# In a sanitizer build (--enable-sanitizers) the program runs under
+# LeakSanitizer, which the suite runs with its suppressions of library
+# allocations (.ci/lsan.supp); making the page checks no leak.
+doc/fgattn.1: src/cli/fgattn$(EXEEXT) $(srcdir)/doc/help2man.sh
+	$(AM_V_GEN)$(MKDIR_P) doc && \
+	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}detect_leaks=0" \
+	  $(SHELL) $(srcdir)/doc/help2man.sh src/cli/fgattn$(EXEEXT) $@
+
+# Out of the source tree the page made here is a build product: distclean
+# removes it (the source tree's copy, from a tarball, stays).
+distclean-local: fga-man-distclean
+.PHONY: fga-man-distclean
+fga-man-distclean:
+	-if test "$(srcdir)" != .; then rm -f doc/fgattn.1; fi
