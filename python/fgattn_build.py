@@ -178,6 +178,11 @@ int fga_poly_cost_init (fga_poly_cost *pl, size_t nq, size_t nk, size_t d, size_
                         fga_error *err);
 void fga_poly_cost_clear (fga_poly_cost *pl);
 
+/* ---- progress (fgattn/numerics.h, fgattn/method.h) ---- */
+typedef void (*fga_progress_fn) (double fraction, void *data);
+typedef struct { fga_progress_fn fn; void *data; } fga_progress;
+fga_progress fga_truth_set_progress (const fga_progress *p);
+
 /* ---- fgattn/method.h ---- */
 typedef struct fga_method_struct *fga_method;
 fga_method fga_method_create (const char *spec, fga_error *err);
@@ -185,6 +190,9 @@ int fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err);
 int fga_method_run (const struct fga_method_struct *m, fga_mat_ptr T, double *lse,
                     fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats,
                     fga_error *err);
+int fga_method_run_progress (const struct fga_method_struct *m, fga_mat_ptr T, double *lse,
+                             fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
+                             fga_stats *stats, const fga_progress *progress, fga_error *err);
 void fga_method_destroy (fga_method m);
 const char *fga_method_spec (const struct fga_method_struct *m);
 
@@ -306,7 +314,8 @@ int fga_asym_table_compute (fga_asym_table *t, const fga_asym_config *c, fga_err
 void fga_asym_table_clear (fga_asym_table *t);
 
 /* ---- helpers of this module (fgapy_*, in the C source below) ---- */
-int fgapy_stats_extra (const fga_stats *st, size_t k, char *name, size_t size, double *value);
+int fgapy_stats_extra (const fga_stats *st, size_t k, char *name, size_t size, double *value,
+                       char *text, size_t tsize);
 void fgapy_set_threads (int n);
 void fgapy_thread_done (void);
 int fgapy_truth_bound (double *E, fga_mat_srcptr T, const fga_mpfr_mat_struct *W,
@@ -314,6 +323,9 @@ int fgapy_truth_bound (double *E, fga_mat_srcptr T, const fga_mpfr_mat_struct *W
 void fgapy_mpfr_mat_free (fga_mpfr_mat_struct *m);
 
 extern "Python" void fgapy_progress (const fga_sweep_progress *p, void *data);
+/* The progress of a truth or a run (fgattn.truth, fgattn.run with
+   progress=): data is the handle of the call's _Progress and item.  */
+extern "Python" void fgapy_fraction (double fraction, void *data);
 /* The one C function behind every Python callable registered as a method
    (fgattn.register_method): data is the handle of the callable's record.  */
 extern "Python" int fgapy_user_method (double *out, const double *Q, const double *K,
@@ -331,13 +343,17 @@ SOURCE = r"""
 # include <omp.h>
 #endif
 
-/* The k-th named figure of a stats record: 1 with name and value set, 0 past the end. */
+/* The k-th named figure of a stats record: 1 with name, value and text
+   (a named value's name, such as rf's kind "pos"; "" for a number) set, 0
+   past the end. */
 static int
-fgapy_stats_extra (const fga_stats *st, size_t k, char *name, size_t size, double *value)
+fgapy_stats_extra (const fga_stats *st, size_t k, char *name, size_t size, double *value,
+                   char *text, size_t tsize)
 {
-  if (k >= st->nextra || k >= FGA_STATS_EXTRA || size == 0)
+  if (k >= st->nextra || k >= FGA_STATS_EXTRA || size == 0 || tsize == 0)
     return 0;
   snprintf (name, size, "%s", st->extra[k].name);
+  snprintf (text, tsize, "%s", st->extra[k].text);
   *value = st->extra[k].value;
   return 1;
 }

@@ -376,7 +376,8 @@ def reraise_in_item(e, lead, i):
 def stats_dict(st):
     """An fga_stats record as a dict: the counts by kind (mul, add, exp,
     div, cmp), peak_bytes, wall_seconds, threads, the method's own figures
-    by name, and notes."""
+    by name (a named value, such as rf's kind, as its name: "pos"), and
+    notes."""
     d = {
         "wall_seconds": st.wall_seconds,
         "threads": st.threads,
@@ -389,9 +390,11 @@ def stats_dict(st):
     }
     name = ffi.new("char[64]")
     value = ffi.new("double *")
+    text = ffi.new("char[32]")
     k = 0
-    while lib.fgapy_stats_extra(st, k, name, 64, value):
-        d[ffi.string(name).decode()] = value[0]
+    while lib.fgapy_stats_extra(st, k, name, 64, value, text, 32):
+        word = ffi.string(text).decode()
+        d[ffi.string(name).decode()] = word if word else value[0]
         k += 1
     d["notes"] = ffi.string(st.notes).decode("utf-8", "replace")
     return d

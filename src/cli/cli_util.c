@@ -409,18 +409,6 @@ cli_read_instance (fga_instance_ptr inst, const char *dir)
   return CLI_OK;
 }
 
-/* notebooks-data/NAME for .../NAME.conf: where the standard runs live.  */
-void
-cli_default_outdir (char *buf, size_t size, const char *config)
-{
-  const char *base = strrchr (config, '/');
-  base = base != NULL ? base + 1 : config;
-  size_t len = strlen (base);
-  if (len > 5 && strcmp (base + len - 5, ".conf") == 0)
-    len -= 5;
-  snprintf (buf, size, "notebooks-data/%.*s", (int) len, base);
-}
-
 /* The options that set a mechanism's parameters, as fgattn analyze and
    fgattn scaling both name them (the getopt letters are theirs too).  */
 int
@@ -431,13 +419,13 @@ cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status)
     {
     case 'c': s->causal = 1; return 1;
     case 'b': *status = cli_parse_size (&s->block, arg, "--block", 0, SIZE_MAX); return 1;
-    case 'w': *status = cli_parse_size (&s->w, arg, "--w", 0, SIZE_MAX); return 1;
-    case 'l': *status = cli_parse_size (&s->l, arg, "--l", 0, SIZE_MAX); return 1;
-    case 'Y': *status = cli_parse_size (&s->c, arg, "--c", 1, SIZE_MAX); return 1;
-    case 'r': *status = cli_parse_size (&s->r, arg, "--r", 1, SIZE_MAX); return 1;
+    case 'w': *status = cli_parse_size (&s->w, arg, "-w", 0, SIZE_MAX); return 1;
+    case 'l': *status = cli_parse_size (&s->l, arg, "-l", 0, SIZE_MAX); return 1;
+    case 'Y': *status = cli_parse_size (&s->c, arg, "-c", 1, SIZE_MAX); return 1;
+    case 'r': *status = cli_parse_size (&s->r, arg, "-r", 1, SIZE_MAX); return 1;
     case 'a': *status = cli_parse_size (&s->alpha, arg, "--alpha", 2, SIZE_MAX); return 1;
     case 'K': *status = cli_parse_size (&s->levels, arg, "--levels", 0, SIZE_MAX); return 1;
-    case 'm': *status = cli_parse_size (&s->m, arg, "--m", 1, SIZE_MAX); return 1;
+    case 'm': *status = cli_parse_size (&s->m, arg, "-m", 1, SIZE_MAX); return 1;
     case 'S': s->segment = 1; return 1;
     case 'T':
       if (strcmp (arg, "pos") == 0)

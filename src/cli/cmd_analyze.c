@@ -11,13 +11,14 @@
 
 static const char usage[] =
   "usage: fgattn analyze --mech M -n N -d D [--nk NK] [--dv DV] [--heads H] [--causal]\n"
-  "       fgattn analyze --table vaswani|longnet -n N -d D [--k K] [--r R] [--w0 W0]\n"
-  "                      [--alpha A] [--format ...]\n"
-  "       fgattn analyze --depth -n N1,N2,... -d D [--dv DV] [--block B] [--format ...]\n"
-  "                      [--lse] [--block B] [--w W] [--l L] [--c C] [--w0 W0] [--r R]\n"
-  "                      [--alpha A] [--levels K] [--g G] [--m M] [--kind pos|hyp|trig]\n"
-  "                      [--iters I] [--segment] [--k K] [--separable] [--sram M]\n"
+  "                      [--lse] [--block B] [-w W] [-l L] [-c C] [--w0 W0] [-r R]\n"
+  "                      [--alpha A] [--levels K] [-g G] [-m M] [--kind pos|hyp|trig]\n"
+  "                      [--iters I] [--segment] [-k K] [--separable] [--sram M]\n"
   "                      [--convention macs|flop2|softmax3|softmax5|all]\n"
+  "                      [--format table|csv|json]\n"
+  "       fgattn analyze --table vaswani|longnet -n N -d D [-k K] [-r R] [--w0 W0]\n"
+  "                      [--alpha A] [--convention C] [--format table|csv|json]\n"
+  "       fgattn analyze --depth -n N1,N2,... -d D [--dv DV] [--block B]\n"
   "                      [--format table|csv|json]\n"
   "\n"
   "Exact counts, never overflowing (GMP), for one layer of mechanism M:\n"
@@ -28,9 +29,15 @@ static const char usage[] =
   "  --sram M words, default 131072).\n"
   "M may also be the spec of a method with operation counts (fgattn methods),\n"
   "whose parameters then replace the options: window:w=8 is window with\n"
-  "--w 8; one no mechanism models (exact:algo=blas) gives its counts alone.\n"
-  "fixed (the Sparse Transformer's fixed pattern): blocks of --l L positions\n"
-  "(0: ceil(sqrt(n))), the last --c C of each a summary read by every query\n"
+  "-w 8; one no mechanism models (exact:algo=blas) gives its counts alone.\n"
+  "The one-letter options are the parameters of the same names: -w W (window\n"
+  "radius, dilated's first segment, also --w0), -l L (block or stride), -c C\n"
+  "(fixed's summary positions), -r R (dilation, or vaswani's neighbourhood),\n"
+  "-g G (poly's degree), -m M (features or landmarks), -k K (a kernel width\n"
+  "of conv); each is also spelled with two dashes (--w, --c, ...).  --causal\n"
+  "(the causal mask) has no one-letter form: -c is fixed's C.\n"
+  "fixed (the Sparse Transformer's fixed pattern): blocks of -l L positions\n"
+  "(0: ceil(sqrt(n))), the last -c C of each a summary read by every query\n"
   "(default 1, 1 <= C <= L); its path length is 2 through a summary, 1 when\n"
   "every pair is direct, and 0 (no path) when, non-causal, the short last\n"
   "block holds no summary position (n mod L <= L - C).\n"
@@ -42,18 +49,45 @@ static const char usage[] =
   "fan-in-2 circuit, and Brent's bound T_p <= ceil(W/p) + D.\n"
   "(conv, linear, flash: models for comparison; theory/sources.md, section 7.)\n"
   "--table prints a paper's Table 1 with numbers: per row the asymptotic class,\n"
-  "the exact work at n and at 2n and their ratio, the FLOPs (--convention, default\n"
-  "flop2), steps and path length; vaswani's restricted attention has a\n"
-  "neighbourhood of --r positions (radius r/2, default 64), longnet's dilated\n"
-  "attention --w0 (default 2048) and --alpha (default 2).\n"
+  "the exact work at n and at 2n and their ratio (6 decimals in the table, 17\n"
+  "significant digits in CSV and JSON, correctly rounded), the FLOPs\n"
+  "(--convention, default flop2), steps and path length; vaswani's restricted\n"
+  "attention has a neighbourhood of -r positions (radius r/2, default 64),\n"
+  "longnet's dilated attention --w0 (default 2048) and --alpha (default 2).\n"
   "--depth prints, for each n, the depth and the memory (elements) of: vanilla\n"
   "attention with S materialised; the online softmax reduced as a tree of merges\n"
   "(max, subtract and exp, multiply, add: 5 levels each) over all n keys; the same\n"
   "in chunks of --block keys (default 256) merged in sequence, as memory forces;\n"
   "and a recurrent layer of hidden size d (n (ceil(log2 d) + 3), memory d).\n"
-  "--convention prints only that convention's FLOPs.  --w0 is --w (dilated).\n"
+  "--convention prints only that convention's FLOPs.  --w0 is -w (dilated).\n"
   "\n"
   "example: fgattn analyze --mech dilated -n 1000000000 -d 64 --w0 2048 --alpha 2\n";
+
+/* A refusal of the analyzer: values of the options that do not go
+   together are a usage error (nothing else is read).  */
+static int
+an_fail (const fga_error *err)
+{
+  return err->code == FGA_ERR_INPUT ? cli_usage_error ("%s", err->msg) : cli_fail_err (err);
+}
+
+/* b / a (both positive) correctly rounded to a double.  */
+static double
+zratio (mpz_srcptr b, mpz_srcptr a)
+{
+  mpq_t q;
+  mpfr_t x;
+  mpq_init (q);
+  mpq_set_num (q, b);
+  mpq_set_den (q, a);
+  mpq_canonicalize (q);
+  mpfr_init2 (x, 53);
+  mpfr_set_q (x, q, MPFR_RNDN);
+  double r = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clear (x);
+  mpq_clear (q);
+  return r;
+}
 
 static void
 add_z (cli_table_t *t, const char *name, mpz_srcptr z, const char *note)
@@ -102,7 +136,7 @@ print_depth (const char *nlist, fga_an_spec *s, cli_format_t fmt)
       sv.causal = sr.causal = 0;
       if (fga_an_analyze (&a, &sv, &err) != FGA_OK || fga_an_analyze (&r, &sr, &err) != FGA_OK)
         {
-          rc = cli_fail_err (&err);
+          rc = an_fail (&err);
           break;
         }
       fga_an_online_tree (z[0], z[1], n, n, s->d, s->dv, 0);
@@ -139,7 +173,7 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
   if (n == 0 || s->d == 0)
     return cli_usage_error ("--table needs -n and -d");
   if (n > SIZE_MAX / 2)
-    return cli_fail (CLI_USAGE, "-n %zu: 2n must fit in size_t", n);
+    return cli_usage_error ("-n %zu: 2n must fit in size_t", n);
   s->nq = s->nk = n;
   if (s->dv == 0)
     s->dv = s->d;
@@ -151,7 +185,7 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
   fga_an_row rows[8];
   size_t nr = fga_an_table (rows, 8, name, s);
   if (nr == 0)
-    return cli_fail (CLI_USAGE, "--table: unknown table '%s' (vaswani, longnet)", name);
+    return cli_usage_error ("--table: unknown table '%s' (vaswani, longnet)", name);
   fga_flop_conv cv = conv >= 0 ? (fga_flop_conv) conv : FGA_FLOP_FLOP2;
   char fname[64];
   snprintf (fname, sizeof fname, "flops_%s", fga_flop_conv_name (cv));
@@ -174,7 +208,7 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
       if (fga_an_analyze (&a, &rows[i].spec, &err) != FGA_OK
           || fga_an_analyze (&b, &s2, &err) != FGA_OK)
         {
-          rc = cli_fail_err (&err);
+          rc = an_fail (&err);
           break;
         }
       char *w1 = mpz_get_str (NULL, 10, a.work), *w2 = mpz_get_str (NULL, 10, b.work);
@@ -182,7 +216,11 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
       char *fs = mpz_get_str (NULL, 10, f), *st = mpz_get_str (NULL, 10, a.steps);
       char *pl = mpz_get_str (NULL, 10, a.path);
       char ratio[64];
-      snprintf (ratio, sizeof ratio, "%.6f", mpz_get_d (b.work) / mpz_get_d (a.work));
+      double q = zratio (b.work, a.work);
+      if (fmt == CLI_TABLE)
+        snprintf (ratio, sizeof ratio, "%.6f", q);
+      else
+        cli_num (ratio, sizeof ratio, q);
       cli_table_add (&t, rows[i].label, rows[i].complexity, w1, w2, ratio, fs, st,
                      rows[i].steps_class, pl, rows[i].path_class);
       void (*freefunc) (void *, size_t);
@@ -205,16 +243,16 @@ cli_analyze (int argc, char **argv)
 {
   static const struct option opts[] = {
     { "mech", required_argument, NULL, 'M' },
-    { "nk", required_argument, NULL, 'k' },
+    { "nk", required_argument, NULL, 'N' },
     { "dv", required_argument, NULL, 'v' },
     { "heads", required_argument, NULL, 'H' },
-    { "causal", no_argument, NULL, 'c' },
+    { "causal", no_argument, NULL, 'u' },
     { "lse", no_argument, NULL, 'L' },
     { "block", required_argument, NULL, 'b' },
     { "w", required_argument, NULL, 'w' },
     { "w0", required_argument, NULL, 'w' },
     { "l", required_argument, NULL, 'l' },
-    { "c", required_argument, NULL, 'Y' },
+    { "c", required_argument, NULL, 'c' },
     { "r", required_argument, NULL, 'r' },
     { "alpha", required_argument, NULL, 'a' },
     { "levels", required_argument, NULL, 'K' },
@@ -223,7 +261,7 @@ cli_analyze (int argc, char **argv)
     { "kind", required_argument, NULL, 'T' },
     { "iters", required_argument, NULL, 'I' },
     { "segment", no_argument, NULL, 'S' },
-    { "k", required_argument, NULL, 'x' },
+    { "k", required_argument, NULL, 'k' },
     { "separable", no_argument, NULL, 'p' },
     { "sram", required_argument, NULL, 'Z' },
     { "convention", required_argument, NULL, 'C' },
@@ -242,10 +280,13 @@ cli_analyze (int argc, char **argv)
   cli_format_t fmt = CLI_TABLE;
   int c;
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:h", opts)) != -1)
+  /* -w -l -c -r -g -m -k: the parameters of one letter, each also with two
+     dashes.  -c (--c) is fixed's C, --causal the mask: cli_an_option knows
+     them as 'Y' and 'c'.  */
+  while ((c = cli_getopt (argc, argv, "n:d:w:l:c:r:g:m:k:h", opts)) != -1)
     {
       int rc = CLI_OK;
-      if (cli_an_option (&s, c, optarg, &rc))
+      if (cli_an_option (&s, c == 'u' ? 'c' : c == 'c' ? 'Y' : c, optarg, &rc))
         {
           have_r |= c == 'r';
           if (rc != CLI_OK)
@@ -258,8 +299,8 @@ cli_analyze (int argc, char **argv)
           {
             char known[512];
             if (!fga_an_mech_known (optarg))
-              return cli_fail (CLI_USAGE, "--mech: unknown mechanism '%s' (%s)", optarg,
-                               fga_an_mech_list (known, sizeof known, 0));
+              return cli_usage_error ("--mech: unknown mechanism '%s' (%s)", optarg,
+                                      fga_an_mech_list (known, sizeof known, 0));
             s.mech = optarg;
             have_mech = 1;
             break;
@@ -268,21 +309,21 @@ cli_analyze (int argc, char **argv)
           nlist = optarg;
           rc = strchr (optarg, ',') ? CLI_OK : cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX);
           break;
-        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
+        case 'N': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
         case 'd': rc = cli_parse_size (&s.d, optarg, "-d", 1, SIZE_MAX); break;
         case 'v': rc = cli_parse_size (&s.dv, optarg, "--dv", 1, SIZE_MAX); break;
         case 'H': rc = cli_parse_size (&s.heads, optarg, "--heads", 1, SIZE_MAX); break;
         case 'L': s.lse = 1; break;
-        case 'g': rc = cli_parse_long (&s.g, optarg, "--g", 0, LONG_MAX); break;
+        case 'g': rc = cli_parse_long (&s.g, optarg, "-g", 0, LONG_MAX); break;
         case 'I': rc = cli_parse_long (&s.iters, optarg, "--iters", 0, LONG_MAX); break;
-        case 'x': rc = cli_parse_size (&s.k, optarg, "--k", 1, SIZE_MAX); break;
+        case 'k': rc = cli_parse_size (&s.k, optarg, "-k", 1, SIZE_MAX); break;
         case 'p': s.separable = 1; break;
         case 'Z': rc = cli_parse_size (&s.sram, optarg, "--sram", 1, SIZE_MAX); break;
         case 'C':
           conv = fga_flop_conv_parse (optarg);
           if (conv < 0)
-            return cli_fail (CLI_USAGE, "--convention: unknown '%s' (macs, flop2, softmax3, "
-                             "softmax5, all)", optarg);
+            return cli_usage_error ("--convention: unknown '%s' (macs, flop2, softmax3, "
+                                    "softmax5, all)", optarg);
           break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'X': table = optarg; break;
@@ -298,7 +339,7 @@ cli_analyze (int argc, char **argv)
   if (depth)
     return print_depth (nlist, &s, fmt);
   if (nlist != NULL && strchr (nlist, ',') != NULL)
-    return cli_fail (CLI_USAGE, "-n: a list of sizes is for --depth only");
+    return cli_usage_error ("-n: a list of sizes is for --depth only");
   if (table != NULL)
     return print_table (table, &s, n, have_r, conv, fmt);
   if (!have_mech || n == 0 || s.d == 0)
@@ -320,7 +361,7 @@ cli_analyze (int argc, char **argv)
   if (fga_an_resolve (&s, &s, &err) != FGA_OK || fga_an_analyze (&res, &s, &err) != FGA_OK)
     {
       fga_an_result_clear (&res);
-      return cli_fail_err (&err);
+      return an_fail (&err);
     }
 
   static const char *names[] = { "quantity", "value", "note" };

@@ -303,8 +303,7 @@ cli_compare (int argc, char **argv)
         return rc;
     }
   if (argc - optind != 2)
-    return cli_fail (CLI_USAGE,
-                     "expected two files, TRUTH.npy and APPROX.npy (fgattn compare --help)");
+    return cli_usage_error ("expected two files, TRUTH.npy and APPROX.npy");
 
   const char *const paths[2] = { argv[optind], argv[optind + 1] };
   cli_files_t files;

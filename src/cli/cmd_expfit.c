@@ -17,9 +17,9 @@
 #define MAX_LIST 64
 
 static const char usage[] =
-  "usage: fgattn expfit --R R --eps E [--basis cheb|taylor] [--abs] [--points N]\n"
+  "usage: fgattn expfit -R R --eps E [--basis cheb|taylor] [--abs] [--points N]\n"
   "                     [--format table|csv|json]\n"
-  "       fgattn expfit --table --R R1,R2,... --eps E1,E2,... [--basis both|cheb|taylor]\n"
+  "       fgattn expfit --table -R R1,R2,... --eps E1,E2,... [--basis both|cheb|taylor]\n"
   "                     [--abs] [--csv FILE] [--points N] [--format table|csv|json]\n"
   "\n"
   "The least degree g of a polynomial p with |p(x) - e^x| <= eps e^x (relative\n"
@@ -36,10 +36,11 @@ static const char usage[] =
   "taylor/cheb with --basis both, its default); with --format csv or json it\n"
   "prints the tidy rows instead (R, eps, basis, error, degree, bound, measured,\n"
   "aggarwal_alman), and --csv FILE writes them to FILE.  N defaults to 1001 there.\n"
-  "R is in (0, 1024], eps in (0, 1).\n"
+  "R is in (0, 1024], eps in (0, 1).  -R is also spelled --R.\n"
+  "Every number prints in its shortest form that reads back as the same double.\n"
   "\n"
-  "examples: fgattn expfit --R 4 --eps 1e-6 --basis cheb\n"
-  "          fgattn expfit --table --R 0.25,1,4,9,16 --eps 1e-3,1e-6,1e-12\n";
+  "examples: fgattn expfit -R 4 --eps 1e-6 --basis cheb\n"
+  "          fgattn expfit --table -R 0.25,1,4,9,16 --eps 1e-3,1e-6,1e-12\n";
 
 /* The shortest decimal form that reads back as x (so a certified bound
    printed here is still the upward-rounded double).  */
@@ -64,15 +65,15 @@ parse_item (double *out, const char *item, size_t len, const char *option, const
 {
   char buf[128];
   if (len == 0 || len >= sizeof buf)
-    return cli_fail (CLI_USAGE, "%s %s: %s", option, text,
-                     len == 0 ? "empty item in the list" : "item too long");
+    return cli_usage_error ("%s %s: %s", option, text,
+                            len == 0 ? "empty item in the list" : "item too long");
   memcpy (buf, item, len);
   buf[len] = '\0';
   fga_error err;
   if (fga_parse_real (out, buf, 0, is_eps ? 1 : RMAX,
                       FGA_PARSE_OPEN_MIN | (is_eps ? FGA_PARSE_OPEN_MAX : 0), option, &err)
       != FGA_OK)
-    return cli_fail (CLI_USAGE, "%s", err.msg);
+    return cli_usage_error ("%s", err.msg);
   return CLI_OK;
 }
 
@@ -87,7 +88,7 @@ parse_list (double *out, size_t *n, const char *text, const char *option, int is
       const char *comma = strchr (s, ',');
       size_t len = comma != NULL ? (size_t) (comma - s) : strlen (s);
       if (*n == MAX_LIST)
-        return cli_fail (CLI_USAGE, "%s %s: more than %d values", option, text, MAX_LIST);
+        return cli_usage_error ("%s %s: more than %d values", option, text, MAX_LIST);
       int rc = parse_item (&out[*n], s, len, option, text, is_eps);
       if (rc != CLI_OK)
         return rc;
@@ -97,7 +98,7 @@ parse_list (double *out, size_t *n, const char *text, const char *option, int is
       s = comma + 1;
     }
   if (*n > 1 && !allow_list)
-    return cli_fail (CLI_USAGE, "%s %s: a list of values needs --table", option, text);
+    return cli_usage_error ("%s %s: a list of values needs --table", option, text);
   return CLI_OK;
 }
 
@@ -264,14 +265,14 @@ run_table (const double *Rs, size_t nR, const double *epss, size_t neps, int bas
               nb == 2 ? "taylor/cheb" : fga_basis_name (bases[b0]));
       printf ("| R |");
       for (size_t j = 0; j < neps; j++)
-        printf (" eps = %g |", epss[j]);
+        printf (" eps = %s |", num (b, sizeof b, epss[j]));
       printf ("\n|---:|");
       for (size_t j = 0; j < neps; j++)
         printf ("---:|");
       printf ("\n");
       for (size_t i = 0; i < nR; i++)
         {
-          printf ("| %g |", Rs[i]);
+          printf ("| %s |", num (b, sizeof b, Rs[i]));
           for (size_t j = 0; j < neps; j++)
             {
               putchar (' ');
@@ -312,7 +313,7 @@ cli_expfit (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "h", opts)) != -1)
+  while ((c = cli_getopt (argc, argv, "R:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -334,9 +335,9 @@ cli_expfit (int argc, char **argv)
   if (optind < argc)
     return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (Rtext == NULL || epstext == NULL)
-    return cli_usage_error ("--R and --eps are required");
+    return cli_usage_error ("-R and --eps are required");
   if (csv_path != NULL && !table)
-    return cli_fail (CLI_USAGE, "--csv %s: only with --table", csv_path);
+    return cli_usage_error ("--csv %s: only with --table", csv_path);
   if (csv_path != NULL)
     {
       cli_files_t files;
@@ -357,12 +358,12 @@ cli_expfit (int argc, char **argv)
       else if (table && strcmp (basis_text, "both") == 0)
         basis_sel = 2;
       else
-        return cli_fail (CLI_USAGE, "--basis %s: expected %s", basis_text,
-                         table ? "both, cheb or taylor" : "cheb or taylor");
+        return cli_usage_error ("--basis %s: expected %s", basis_text,
+                                table ? "both, cheb or taylor" : "cheb or taylor");
     }
   double Rs[MAX_LIST], epss[MAX_LIST];
   size_t nR, neps;
-  if ((rc = parse_list (Rs, &nR, Rtext, "--R", 0, table)) != CLI_OK
+  if ((rc = parse_list (Rs, &nR, Rtext, "-R", 0, table)) != CLI_OK
       || (rc = parse_list (epss, &neps, epstext, "--eps", 1, table)) != CLI_OK)
     return rc;
   if (npts == 0)

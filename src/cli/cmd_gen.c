@@ -11,12 +11,14 @@
 static const char usage[] =
   "usage: fgattn gen -n N [--nk M] -d D [--dv DV] -B B [--Bv BV]\n"
   "                  [--dist uniform|rademacher|gaussian|lowrank|clustered]\n"
-  "                  [--seed S] -o DIR\n"
+  "                  [--seed S] -o DIR [--format table|csv|json]\n"
   "\n"
   "Draws Q (N x D), K (M x D) with entries bounded by B and V (M x DV) bounded\n"
   "by BV (default: B), from GMP's random state seeded with S (default 1): the\n"
   "same seed gives the same instance on every machine.  M defaults to N, DV to D.\n"
-  "Writes DIR/Q.npy, DIR/K.npy, DIR/V.npy and DIR/instance.json.\n"
+  "Writes DIR/Q.npy, DIR/K.npy, DIR/V.npy and DIR/instance.json, then prints\n"
+  "what it wrote: n, nk, d, dv, B, Bv, dist, seed and dir (a table with B and\n"
+  "Bv to 6 digits; CSV and JSON with 17, which read back as the same doubles).\n"
   "\n"
   "--dist, the law of the entries of Q and K (theory/families.md has the formulas):\n"
   "  uniform     uniform on [-B, B] (the default): the generic case\n"
@@ -30,20 +32,47 @@ static const char usage[] =
   "\n"
   "example: fgattn gen -n 512 -d 16 -B 3 --seed 1 -o inst\n";
 
+/* A finite number for people (6 digits) or for CSV and JSON (17: it
+   reads back as the same double).  */
+#define NUM_FMT(fmt) ((fmt) == CLI_TABLE ? "%.6g" : "%.17g")
+
+/* What gen wrote, in the format asked for.  */
+static void
+print_written (fga_instance_srcptr inst, fga_dist dist, unsigned long seed, const char *dir,
+               cli_format_t fmt)
+{
+  static const char *names[] = { "n", "nk", "d", "dv", "B", "Bv", "dist", "seed", "dir" };
+  cli_table_t t;
+  cli_table_init (&t, sizeof names / sizeof names[0], names);
+  cli_table_new_row (&t);
+  cli_table_addf (&t, 0, "%zu", inst->Q->rows);
+  cli_table_addf (&t, 1, "%zu", inst->K->rows);
+  cli_table_addf (&t, 2, "%zu", inst->Q->cols);
+  cli_table_addf (&t, 3, "%zu", inst->V->cols);
+  cli_table_addf (&t, 4, NUM_FMT (fmt), inst->B);      /* B and Bv: finite, > 0 */
+  cli_table_addf (&t, 5, NUM_FMT (fmt), inst->Bv);
+  cli_table_addf (&t, 6, "%s", fga_dist_name (dist));
+  cli_table_addf (&t, 7, "%lu", seed);
+  cli_table_addf (&t, 8, "%s", dir);
+  cli_table_print (&t, fmt, 1, stdout);
+  cli_table_clear (&t);
+}
+
 int
 cli_gen (int argc, char **argv)
 {
   static const struct option opts[] = {
     { "nk", required_argument, NULL, 'm' }, { "dv", required_argument, NULL, 'v' },
     { "Bv", required_argument, NULL, 'b' }, { "dist", required_argument, NULL, 't' },
-    { "seed", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
+    { "seed", required_argument, NULL, 's' }, { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
   };
   size_t n = 0, nk = 0, d = 0, dv = 0;
   double B = 0, Bv = 0;
   unsigned long seed = 1;
   const char *out = NULL;
   fga_dist dist = FGA_DIST_UNIFORM;
+  cli_format_t fmt = CLI_TABLE;
   fga_error err;
   fga_error_init (&err);
   int c, rc;
@@ -66,8 +95,9 @@ cli_gen (int argc, char **argv)
           break;
         case 't':
           if (fga_dist_parse (&dist, optarg, &err) != FGA_OK)
-            rc = cli_fail (CLI_USAGE, "--dist: %s", err.msg);
+            rc = cli_usage_error ("--dist: %s", err.msg);
           break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'o': out = optarg; break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -108,6 +138,8 @@ cli_gen (int argc, char **argv)
   if (rc == FGA_OK)
     rc = fga_instance_write (cli_files_tmp (&files, out), inst, &err);
   rc = cli_files_end (&files, rc, &err);
+  if (rc == FGA_OK)
+    print_written (inst, dist, seed, out, fmt);
   fga_instance_clear (inst);
   if (rc != FGA_OK)
     return cli_fail_err (&err);

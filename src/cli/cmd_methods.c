@@ -3,6 +3,8 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -13,8 +15,81 @@ static const char usage[] =
   "Lists every method with one row per parameter: its type, default, range\n"
   "or choices, and when it applies.  A method is named on the command line as\n"
   "NAME or NAME:key=value,key=value, e.g. exact:algo=mpfr,prec=256.\n"
+  "The table writes large integer bounds as powers of two (2^53, 2^31-1) and\n"
+  "reals in their shortest exact form (1e-300); CSV and JSON give min and max\n"
+  "as numbers: integers in full, reals with 17 significant digits.\n"
   "\n"
   "example: fgattn methods\n";
+
+/* An integer bound for people: 2^k or 2^k-1 from 2^16 on (the limits
+   the methods take are such: 2^20, 2^31-1, 2^53), else in full.  */
+static void
+int_bound (char *buf, size_t size, double x)
+{
+  int e;
+  if (fabs (x) >= 65536 && frexp (fabs (x), &e) == 0.5)
+    snprintf (buf, size, "%s2^%d", x < 0 ? "-" : "", e - 1);
+  else if (x >= 65535 && frexp (x + 1, &e) == 0.5)
+    snprintf (buf, size, "2^%d-1", e - 1);
+  else
+    snprintf (buf, size, "%.0f", x);
+}
+
+/* A real bound for people: the shortest decimal that reads back as x,
+   with the exponent bare (1e-300, 1e7).  */
+static void
+real_bound (char *buf, size_t size, double x)
+{
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      snprintf (buf, size, "%.*g", digits, x);
+      if (strtod (buf, NULL) == x)
+        break;
+    }
+  char *e = strchr (buf, 'e');
+  if (e == NULL)
+    return;
+  char *from = e + 1, *to = e + 1;
+  if (*from == '+')
+    from++;
+  else if (*from == '-')
+    *to++ = *from++;
+  while (*from == '0' && from[1] != '\0')
+    from++;
+  memmove (to, from, strlen (from) + 1);
+}
+
+/* The range of a parameter for people: "integer 1..2^62", "real 0..1 or
+   auto", the choices, or "text".  */
+static void
+range_text (char *buf, size_t size, const fga_param_info *p)
+{
+  char lo[32], hi[32];
+  if (p->type == FGA_PARAM_CHOICE)
+    snprintf (buf, size, "%s", p->choices);
+  else if (p->type == FGA_PARAM_STRING)
+    snprintf (buf, size, "text");
+  else
+    {
+      void (*bound) (char *, size_t, double) = p->type == FGA_PARAM_INT ? int_bound
+        : real_bound;
+      bound (lo, sizeof lo, p->min);
+      bound (hi, sizeof hi, p->max);
+      snprintf (buf, size, "%s %s..%s%s%s", p->type == FGA_PARAM_INT ? "integer" : "real", lo,
+                hi, p->choices != NULL ? " or " : "", p->choices != NULL ? p->choices : "");
+    }
+}
+
+/* A bound for CSV and JSON: an integer in full, a real with 17 digits.  */
+static void
+add_bound (cli_table_t *t, size_t col, const fga_param_info *p, double x)
+{
+  char b[64];
+  if (p->type == FGA_PARAM_INT)
+    cli_table_addf (t, col, "%.0f", x);
+  else
+    cli_table_addf (t, col, "%s", cli_num (b, sizeof b, x));
+}
 
 int
 cli_methods (int argc, char **argv)
@@ -48,16 +123,9 @@ cli_methods (int argc, char **argv)
           printf ("%s\n    %s\n", mi->name, mi->description);
           for (const fga_param_info *p = mi->params; p->key != NULL; p++)
             {
-              char range[128];
-              if (p->type == FGA_PARAM_CHOICE)
-                snprintf (range, sizeof range, "%s", p->choices);
-              else if (p->type == FGA_PARAM_STRING)
-                snprintf (range, sizeof range, "text");
-              else
-                snprintf (range, sizeof range, "%s %.17g..%.17g%s%s",
-                          p->type == FGA_PARAM_INT ? "integer" : "real", p->min, p->max,
-                          p->choices != NULL ? " or " : "", p->choices != NULL ? p->choices : "");
-              printf ("    %-10s default %-8s %s%s%s\n", p->key, p->def, range,
+              char range[160];
+              range_text (range, sizeof range, p);
+              printf ("    %-10s default %-10s %s%s%s\n", p->key, p->def, range,
                       p->applies != NULL ? "; when " : "", p->applies != NULL ? p->applies : "");
               printf ("               %s\n", p->doc);
             }
@@ -83,8 +151,8 @@ cli_methods (int argc, char **argv)
           cli_table_addf (&t, 4, "%s", p->def);
           if (p->type == FGA_PARAM_INT || p->type == FGA_PARAM_REAL)
             {
-              cli_table_addf (&t, 5, "%.17g", p->min);
-              cli_table_addf (&t, 6, "%.17g", p->max);
+              add_bound (&t, 5, p, p->min);
+              add_bound (&t, 6, p, p->max);
             }
           if (p->choices != NULL)
             cli_table_addf (&t, 7, "%s", p->choices);

@@ -30,8 +30,10 @@ static const char usage[] =
   "exact integers computed with GMP: they never overflow.  rounding_bound is\n"
   "the a-priori bound on the double evaluation's rounding error, relative to\n"
   "||V||_inf.  On data, R=auto (the Cauchy-Schwarz radius) is usually much\n"
-  "smaller than tau d B^2, and so are g and r.\n"
-  "\n"
+  "smaller than tau d B^2, and so are g and r.  r_over_n and poly_over_exact\n"
+  "are the quotients correctly rounded, printed to 6 digits in the table and\n"
+  "17 in CSV and JSON; the reals given and derived print in the shortest form\n"
+  "that reads back as the same double.\n"
   "\n"
   "fgattn plan --table (see fgattn plan --table --help) prints the same model\n"
   "for n = 2^8 .. 2^64 and B growing with n, without -n, -d and -B.\n"
@@ -90,18 +92,43 @@ add_d (cli_table_t *t, int vertical, size_t *col, const char *name, double x)
   add_s (t, vertical, col, name, b);
 }
 
-/* z1 / z2 as a double (both positive).  */
+/* a / b (both positive) correctly rounded to a double (+Inf beyond the
+   largest): the quotient as an exact rational, rounded once.  */
 static double
 zratio (mpz_srcptr a, mpz_srcptr b)
 {
-  mpfr_t x, y;
-  mpfr_inits2 (64, x, y, (mpfr_ptr) 0);
-  mpfr_set_z (x, a, MPFR_RNDN);
-  mpfr_set_z (y, b, MPFR_RNDN);
-  mpfr_div (x, x, y, MPFR_RNDN);
-  double q = mpfr_get_d (x, MPFR_RNDN);
-  mpfr_clears (x, y, (mpfr_ptr) 0);
-  return q;
+  mpq_t q;
+  mpfr_t x;
+  mpq_init (q);
+  mpq_set_num (q, a);
+  mpq_set_den (q, b);
+  mpq_canonicalize (q);
+  mpfr_init2 (x, 53);
+  mpfr_set_q (x, q, MPFR_RNDN);
+  double r = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clear (x);
+  mpq_clear (q);
+  return r;
+}
+
+/* A quotient for people (6 digits) or for CSV and JSON (17: it reads back
+   as the same double).  */
+static const char *
+ratio_text (char *buf, size_t size, double x, cli_format_t fmt)
+{
+  if (fmt == CLI_TABLE && isfinite (x))
+    snprintf (buf, size, "%.6g", x);
+  else
+    cli_num (buf, size, x);
+  return buf;
+}
+
+/* A refusal of the library: values of the options that do not go
+   together are a usage error (nothing else is read).  */
+static int
+opt_fail (const fga_error *err)
+{
+  return err->code == FGA_ERR_INPUT ? cli_usage_error ("%s", err->msg) : cli_fail_err (err);
 }
 
 static const char *names[] = {
@@ -152,11 +179,11 @@ cli_plan (int argc, char **argv)
         case 'e': rc = cli_parse_positive (&eps, optarg, "--eps"); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 'b':
           if (fga_basis_parse (&basis, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
@@ -178,7 +205,7 @@ cli_plan (int argc, char **argv)
 
   fga_poly_cost pl;
   if (fga_poly_cost_init (&pl, n, nk, d, dv, B, Bv, &tau, eps, basis, &err) != FGA_OK)
-    return cli_fail_err (&err);
+    return opt_fail (&err);
 
   int vertical = fmt == CLI_TABLE;
   static const char *kv[] = { "quantity", "value" };
@@ -212,16 +239,15 @@ cli_plan (int argc, char **argv)
   mpz_t nz;
   mpz_init (nz);
   mpz_set_ui (nz, (unsigned long) n);
-  snprintf (b, sizeof b, "%.6g", zratio (pl.r, nz));
-  add_s (&t, vertical, &col, names[k++], b);
+  add_s (&t, vertical, &col, names[k++], ratio_text (b, sizeof b, zratio (pl.r, nz), fmt));
   for (int j = 0; j < 5; j++)
     add_z (&t, vertical, &col, names[k++], pl.poly[j]);
   add_z (&t, vertical, &col, names[k++], pl.poly_total);
   for (int j = 0; j < 5; j++)
     add_z (&t, vertical, &col, names[k++], pl.exact[j]);
   add_z (&t, vertical, &col, names[k++], pl.exact_total);
-  snprintf (b, sizeof b, "%.6g", zratio (pl.poly_total, pl.exact_total));
-  add_s (&t, vertical, &col, names[k++], b);
+  add_s (&t, vertical, &col, names[k++],
+         ratio_text (b, sizeof b, zratio (pl.poly_total, pl.exact_total), fmt));
   int cmp = mpz_cmp (pl.poly_total, pl.exact_total);
   add_s (&t, vertical, &col, names[k++], cmp < 0 ? "poly" : cmp > 0 ? "exact" : "equal");
   if (mpz_sgn (pl.crossover_n) > 0)
@@ -242,7 +268,7 @@ cli_plan (int argc, char **argv)
 
 static const char table_usage[] =
   "usage: fgattn plan --table [--law L1,L2,...] [--beta B1,B2,...] [--eps E1,E2,...]\n"
-  "                   [--d D] [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
+  "                   [-d D] [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
   "                   [--n-min N] [--n-max N] [--n-step K] [--window W]\n"
   "                   [--format table|csv|json] [--plot DIR [--measured SWEEPDIR]]\n"
   "\n"
@@ -251,13 +277,16 @@ static const char table_usage[] =
   "--n-step K), each law f of --law, each beta of --beta and each accuracy of\n"
   "--eps, with B = beta f(n) the bound on the entries of Q and K, Bv = 1 the\n"
   "bound on those of V, and eps_a the target error on the output:\n"
-  "  d          --d at n (default ceil(log2 n)); tau = --tau at d (default 1/d)\n"
+  "  d          -d at n (default ceil(log2 n); also spelled --d); tau = --tau\n"
+  "             at d (default 1/d)\n"
   "  B, R       B = beta f(n), R = tau d B^2 (as `fgattn plan', rounded upward)\n"
   "  eps_rel    eps_a / 2, plan's relative target eps_a / (2 Bv) at Bv = 1\n"
   "  g          the least degree certified within eps_rel of exp on [-R, R]: the\n"
   "             same function (fga_expfit_least_degree) plan and poly call\n"
-  "  r          C(d + g, d), computed exactly; shown exactly below 1e15, else\n"
-  "             with 4 digits (1.234e+56, and 1.234*10^456 beyond 1e300)\n"
+  "  r          C(d + g, d), computed exactly; the table shows it exactly below\n"
+  "             1e15, else with 4 digits (1.234e+56, and 1.234*10^456 beyond\n"
+  "             1e300); CSV and JSON give it, and n, in full (exact integers:\n"
+  "             a reader that holds numbers as doubles rounds them past 2^53)\n"
   "  log2_r     log2 r, correctly rounded\n"
   "  exp_global log_n r = log2 r / log2 n: r = n^exp_global\n"
   "  exp_local  d ln r / d ln n, as the least-squares slope of log2 r against\n"
@@ -275,6 +304,9 @@ static const char table_usage[] =
   "             beta to a relative width of 1e-4 (r is nondecreasing in beta);\n"
   "             0 when r >= n at every beta, inf (JSON null) when no beta with\n"
   "             R <= 256 reaches it; empty for the other laws\n"
+  "The table rounds B to 6 digits, log2_r and the exponents to 4 decimals and\n"
+  "beta_star to 4 digits; CSV and JSON give every number with 17 significant\n"
+  "digits (they read back as the same doubles).\n"
   "Laws (fgattn/core.h): 1, sqrt(ln n), ln n, (ln n)^P (P a number or a fraction\n"
   "in parentheses), each but 1 optionally followed by /ln(ln n); a list is\n"
   "separated by commas or semicolons (no law contains either).  Accuracies: a\n"
@@ -321,8 +353,8 @@ each_item (const char *list, const char *seps, const char *option,
     {
       size_t len = strcspn (p, seps);
       if (len == 0 || len >= sizeof item)
-        return cli_fail (CLI_USAGE, "%s '%s': %s", option, list,
-                         len == 0 ? "an empty item" : "an item too long");
+        return cli_usage_error ("%s '%s': %s", option, list,
+                                len == 0 ? "an empty item" : "an item too long");
       memcpy (item, p, len);
       item[len] = '\0';
       int rc = take (data, item, option);
@@ -336,7 +368,7 @@ static int
 count_check (size_t *n, const char *option)
 {
   if (*n >= FGA_ASYM_MAX_LIST)
-    return cli_fail (CLI_USAGE, "%s: at most %d values", option, FGA_ASYM_MAX_LIST);
+    return cli_usage_error ("%s: at most %d values", option, FGA_ASYM_MAX_LIST);
   return CLI_OK;
 }
 
@@ -348,7 +380,7 @@ take_law (void *data, const char *text, const char *option)
   if (count_check (&c->nlaws, option) != CLI_OK)
     return CLI_USAGE;
   if (fga_law_parse (&c->laws[c->nlaws], text, option, &err) != FGA_OK)
-    return cli_fail_err (&err);
+    return cli_usage_error ("%s", err.msg);
   c->nlaws++;
   return CLI_OK;
 }
@@ -372,7 +404,7 @@ take_eps (void *data, const char *text, const char *option)
   if (count_check (&c->neps, option) != CLI_OK)
     return CLI_USAGE;
   if (fga_accuracy_parse (&c->eps[c->neps], text, option, &err) != FGA_OK)
-    return cli_fail_err (&err);
+    return cli_usage_error ("%s", err.msg);
   c->neps++;
   return CLI_OK;
 }
@@ -387,8 +419,8 @@ parse_pow2 (int *k, const char *text, const char *option)
     {
       fga_error err;
       if (fga_parse_long (&K, text + 2, 1, FGA_ASYM_KMAX, option, &err) != FGA_OK)
-        return cli_fail (CLI_USAGE, "%s %s: expected 2^K with K a whole number from 1 to %d",
-                         option, text, FGA_ASYM_KMAX);
+        return cli_usage_error ("%s %s: expected 2^K with K a whole number from 1 to %d",
+                                option, text, FGA_ASYM_KMAX);
       *k = (int) K;
       return CLI_OK;
     }
@@ -396,8 +428,8 @@ parse_pow2 (int *k, const char *text, const char *option)
     return CLI_USAGE;
   int e;
   if (frexp (x, &e) != 0.5)
-    return cli_fail (CLI_USAGE, "%s %s: n must be a power of two (2^K or its value)", option,
-                     text);
+    return cli_usage_error ("%s %s: n must be a power of two (2^K or its value)", option,
+                            text);
   *k = e - 1;
   return CLI_OK;
 }
@@ -408,10 +440,37 @@ static const char *table_names[] = {
 };
 #define NTABLE (sizeof table_names / sizeof table_names[0])
 
+/* An exact integer: for people as fga_asym_format_big (exact below 10^15,
+   then 4 digits), in CSV and JSON in full.  */
 static void
-table_row (cli_table_t *t, const fga_asym_config *c, const fga_asym_row *row)
+add_big (cli_table_t *t, size_t *col, mpz_srcptr z, cli_format_t fmt)
 {
   char b[128];
+  if (fmt == CLI_TABLE || mpz_sizeinbase (z, 10) < 16)
+    {
+      fga_asym_format_big (b, sizeof b, z);
+      cli_table_addf (t, (*col)++, "%s", b);
+    }
+  else
+    add_z (t, 0, col, NULL, z);
+}
+
+/* x with `digits' decimals for people, 17 significant digits in CSV and
+   JSON (NaN as "nan", JSON null).  */
+static void
+add_fixed (cli_table_t *t, size_t *col, double x, const char *people, cli_format_t fmt)
+{
+  char b[64];
+  if (fmt == CLI_TABLE && isfinite (x))
+    snprintf (b, sizeof b, people, x);
+  else
+    cli_num (b, sizeof b, x);
+  cli_table_addf (t, (*col)++, "%s", b);
+}
+
+static void
+table_row (cli_table_t *t, const fga_asym_config *c, const fga_asym_row *row, cli_format_t fmt)
+{
   size_t col = 0;
   cli_table_new_row (t);
   cli_table_addf (t, col++, "%s", c->laws[row->law].text);
@@ -421,30 +480,23 @@ table_row (cli_table_t *t, const fga_asym_config *c, const fga_asym_row *row)
   mpz_t n;
   mpz_init (n);
   mpz_ui_pow_ui (n, 2, (unsigned long) row->k);
-  fga_asym_format_big (b, sizeof b, n);
+  add_big (t, &col, n, fmt);
   mpz_clear (n);
-  cli_table_addf (t, col++, "%s", b);
   cli_table_addf (t, col++, "%zu", row->d);
-  cli_table_addf (t, col++, "%.6g", row->B);
+  add_fixed (t, &col, row->B, "%.6g", fmt);
   add_d (t, 0, &col, NULL, row->R);
   add_d (t, 0, &col, NULL, row->eps_rel);
   cli_table_addf (t, col++, "%ld", row->g);
-  fga_asym_format_big (b, sizeof b, row->r);
-  cli_table_addf (t, col++, "%s", b);
-  cli_table_addf (t, col++, "%.4f", row->log2_r);
-  cli_table_addf (t, col++, "%.4f", row->exp_global);
-  if (isnan (row->exp_local))
-    cli_table_addf (t, col++, "nan");
-  else
-    cli_table_addf (t, col++, "%.4f", row->exp_local);
+  add_big (t, &col, row->r, fmt);
+  add_fixed (t, &col, row->log2_r, "%.4f", fmt);
+  add_fixed (t, &col, row->exp_global, "%.4f", fmt);
+  add_fixed (t, &col, row->exp_local, "%.4f", fmt);
   cli_table_addf (t, col++, "%d", row->local_points);
   cli_table_addf (t, col++, "%d", row->r_below_n);
   if (isnan (row->beta_star))
     cli_table_addf (t, col++, "%s", "");
-  else if (isinf (row->beta_star))
-    cli_table_addf (t, col++, "inf");
   else
-    cli_table_addf (t, col++, "%.4g", row->beta_star);
+    add_fixed (t, &col, row->beta_star, "%.4g", fmt);
 }
 
 /* The plots into DIR (with the measured points), rendered when gnuplot is
@@ -530,7 +582,7 @@ plan_table (int argc, char **argv)
   long v;
 
   optind = 1;
-  while ((ch = cli_getopt (argc, argv, "h", opts)) != -1)
+  while ((ch = cli_getopt (argc, argv, "d:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (ch)
@@ -549,16 +601,16 @@ plan_table (int argc, char **argv)
           rc = each_item (optarg, ",", "--eps", take_eps, &c);
           break;
         case 'd':
-          if (fga_asym_d_parse (&c, optarg, "--d", &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+          if (fga_asym_d_parse (&c, optarg, "-d", &err) != FGA_OK)
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 't':
           if (fga_tau_parse (&c.tau, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 'B':
           if (fga_basis_parse (&c.basis, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 'm': rc = parse_pow2 (&c.kmin, optarg, "--n-min"); break;
         case 'M': rc = parse_pow2 (&c.kmax, optarg, "--n-max"); break;
@@ -582,18 +634,18 @@ plan_table (int argc, char **argv)
   if (optind < argc)
     return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (measured != NULL && plot == NULL)
-    return cli_fail (CLI_USAGE, "--measured %s: the points go on the plots; give --plot DIR",
-                     measured);
+    return cli_usage_error ("--measured %s: the points go on the plots; give --plot DIR",
+                            measured);
   if (fga_asym_config_check (&c, &err) != FGA_OK)
-    return cli_fail_err (&err);
+    return opt_fail (&err);
 
   fga_asym_table tab;
   if (fga_asym_table_compute (&tab, &c, &err) != FGA_OK)
-    return cli_fail_err (&err);
+    return opt_fail (&err);
   cli_table_t t;
   cli_table_init (&t, NTABLE, table_names);
   for (size_t i = 0; i < tab.nrows; i++)
-    table_row (&t, &c, &tab.rows[i]);
+    table_row (&t, &c, &tab.rows[i], fmt);
   int status = plot != NULL ? table_plots (&tab, &c, plot, measured) : CLI_OK;
   /* the table once the plots are in place: nothing on stdout on failure */
   if (status == CLI_OK)

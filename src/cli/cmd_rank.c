@@ -82,8 +82,8 @@ parse_tols (tol_t **out, size_t *count, const char *list)
       if (len == 0 || len >= sizeof t[k].text)
         {
           free (t);
-          return cli_fail (CLI_USAGE, "--tol %s: %s tolerance", list,
-                           len == 0 ? "an empty" : "too long a");
+          return cli_usage_error ("--tol %s: %s tolerance", list,
+                                  len == 0 ? "an empty" : "too long a");
         }
       memcpy (t[k].text, p, len);
       t[k].text[len] = '\0';
@@ -94,8 +94,8 @@ parse_tols (tol_t **out, size_t *count, const char *list)
           fga_error err;
           if (fga_parse_real (&t[k].value, t[k].text, 0, INFINITY, 0, "--tol", &err) != FGA_OK)
             {
-              int rc = cli_fail (CLI_USAGE, "%s (a tolerance is 1/n or a non-negative finite "
-                                 "number)", err.msg);
+              int rc = cli_usage_error ("%s (a tolerance is 1/n or a non-negative finite "
+                                        "number)", err.msg);
               free (t);
               return rc;
             }
@@ -209,7 +209,7 @@ parse_algo (algo_t *algo, const char *text)
   else if (strcmp (text, "randomized") == 0)
     *algo = ALGO_RANDOMIZED;
   else
-    return cli_fail (CLI_USAGE, "--algo %s: expected auto, dense or randomized", text);
+    return cli_usage_error ("--algo %s: expected auto, dense or randomized", text);
   return CLI_OK;
 }
 
@@ -244,7 +244,7 @@ parse_args (rank_args *a, int argc, char **argv)
       case 's': rc = cli_parse_ulong (&a->seed, optarg, "--seed", ULONG_MAX); break;
       case 't':
         if (fga_tau_parse (&a->tau, optarg, &err) != FGA_OK)
-          rc = cli_fail (CLI_USAGE, "--tau %s: %s", optarg, err.msg);
+          rc = cli_usage_error ("--tau %s: %s", optarg, err.msg);
         break;
       case 'h': fputs (usage, stdout); rc = -1; break;
       default: rc = CLI_USAGE; break;
@@ -254,8 +254,8 @@ parse_args (rank_args *a, int argc, char **argv)
   else if (rc == CLI_OK && a->dir == NULL)
     rc = cli_usage_error ("-i DIR is required");
   else if (rc == CLI_OK && a->csv != NULL && a->algo == ALGO_RANDOMIZED)
-    rc = cli_fail (CLI_USAGE, "--csv %s: the singular values it lists need --algo dense (the "
-                   "randomized rank computes only those near the tolerances)", a->csv);
+    rc = cli_usage_error ("--csv %s: the singular values it lists need --algo dense (the "
+                          "randomized rank computes only those near the tolerances)", a->csv);
   if (rc == CLI_OK && a->tols == NULL)
     rc = parse_tols (&a->tols, &a->ntols, "1/n");
   if (rc != CLI_OK)
@@ -274,9 +274,9 @@ choose (rank_args *a, size_t nq, size_t nk)
   if (a->algo == ALGO_AUTO)
     a->algo = nq <= AUTO_DENSE_MAX && nk <= AUTO_DENSE_MAX ? ALGO_DENSE : ALGO_RANDOMIZED;
   if (a->algo == ALGO_RANDOMIZED && a->csv != NULL)
-    return cli_fail (CLI_USAGE, "--csv %s: the singular values it lists need --algo dense (auto "
-                     "chose randomized: nq = %zu, nk = %zu, one above %d)", a->csv, nq, nk,
-                     AUTO_DENSE_MAX);
+    return cli_usage_error ("--csv %s: the singular values it lists need --algo dense (auto "
+                            "chose randomized: nq = %zu, nk = %zu, one above %d)", a->csv, nq,
+                            nk, AUTO_DENSE_MAX);
   char what[PATH_MAX + 128];
   double bytes;
   if (a->algo == ALGO_DENSE)

@@ -18,6 +18,8 @@ static const char reduce_usage[] =
   "(B = s, Bv = 1) and DIR/reduction.json with lambda, the entry bound s,\n"
   "s / sqrt(ln n), the YES and NO thresholds of the output and the additive\n"
   "accuracy that suffices to decide.  The thresholds hold for tau = 1/d.\n"
+  "It prints them: a table to 6 digits for people; CSV and JSON with 17\n"
+  "significant digits, which read back as the same doubles.\n"
   "\n"
   "example: fgattn reduce -i ham -o att\n";
 
@@ -33,8 +35,14 @@ static const char decide_usage[] =
   "the reference method (default exact:algo=naive; none to skip), the\n"
   "method's largest error on the real queries and whether it is below the\n"
   "accuracy e^{-lambda t} / (8n) that guarantees a right answer.\n"
+  "The table prints the bounds and margins to 6 digits; CSV and JSON with 17\n"
+  "(max_o and max_error with 17 everywhere).\n"
   "\n"
   "example: fgattn decide -i att --method poly:basis=cheb,deg=10\n";
+
+/* A number that is not NaN, for people (6 digits) or for CSV and JSON
+   (17: it reads back as the same double).  */
+#define NUM_FMT(fmt) ((fmt) == CLI_TABLE ? "%.6g" : "%.17g")
 
 static int
 reduce_table (const fga_reduction_info *info, cli_format_t fmt)
@@ -50,12 +58,13 @@ reduce_table (const fga_reduction_info *info, cli_format_t fmt)
   cli_table_addf (&tab, 2, "%zu", info->d);
   cli_table_addf (&tab, 3, "%zu", info->t);
   cli_table_addf (&tab, 4, "%s", cli_num (b, sizeof b, info->eps));
-  cli_table_addf (&tab, 5, "%.6g", info->lambda);
-  cli_table_addf (&tab, 6, "%.6g", info->s);
-  cli_table_addf (&tab, 7, "%.6g", info->s_over_sqrt_ln_n);
-  cli_table_addf (&tab, 8, "%.6g", info->yes_bound);
-  cli_table_addf (&tab, 9, "%.6g", info->no_bound);
-  cli_table_addf (&tab, 10, "%.6g", info->accuracy);
+  /* all finite and positive: fga_reduce refuses what is not */
+  cli_table_addf (&tab, 5, NUM_FMT (fmt), info->lambda);
+  cli_table_addf (&tab, 6, NUM_FMT (fmt), info->s);
+  cli_table_addf (&tab, 7, NUM_FMT (fmt), info->s_over_sqrt_ln_n);
+  cli_table_addf (&tab, 8, NUM_FMT (fmt), info->yes_bound);
+  cli_table_addf (&tab, 9, NUM_FMT (fmt), info->no_bound);
+  cli_table_addf (&tab, 10, NUM_FMT (fmt), info->accuracy);
   cli_table_print (&tab, fmt, 1, stdout);
   cli_table_clear (&tab);
   return CLI_OK;
@@ -172,10 +181,10 @@ cli_decide (int argc, char **argv)
           {
             fga_tau tau;
             if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
-              rc = cli_fail_err (&err);
+              rc = cli_usage_error ("--tau %s: %s", optarg, err.msg);
             else if (tau.kind != FGA_TAU_INV_D)
-              rc = cli_fail (CLI_USAGE, "--tau %s: the reduction's thresholds hold for "
-                             "tau = 1/d only", optarg);
+              rc = cli_usage_error ("--tau %s: the reduction's thresholds hold for "
+                                    "tau = 1/d only", optarg);
           }
           break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
@@ -198,12 +207,12 @@ cli_decide (int argc, char **argv)
   /* The method strings are checked before anything is read.  */
   fga_method check = fga_method_create (spec, &err);
   if (check == NULL)
-    return cli_fail_err (&err);
+    return cli_usage_error ("--method: %s", err.msg);
   fga_method_destroy (check);
   if (ref != NULL)
     {
       if ((check = fga_method_create (ref, &err)) == NULL)
-        return cli_fail_err (&err);
+        return cli_usage_error ("--reference: %s", err.msg);
       fga_method_destroy (check);
     }
   fga_reduction_info info;
@@ -264,13 +273,15 @@ cli_decide (int argc, char **argv)
   cli_table_addf (&tab, 2, "%s", dec.yes ? "YES" : "NO");
   cli_table_addf (&tab, 3, "%s", cli_num (b, sizeof b, dec.max_o));
   cli_table_addf (&tab, 4, "%zu", dec.argmax);
-  cli_table_addf (&tab, 5, "%.6g", info.decide_at);
-  cli_table_addf (&tab, 6, "%.6g", dec.margin);
-  cli_table_addf (&tab, 7, "%.6g", info.yes_bound);
-  cli_table_addf (&tab, 8, "%.6g", dec.below_yes);
-  cli_table_addf (&tab, 9, "%.6g", info.no_bound);
-  cli_table_addf (&tab, 10, "%.6g", dec.above_no);
-  cli_table_addf (&tab, 11, "%.6g", info.accuracy);
+  /* never NaN (fga_reduction_decide refuses it); an infinite output prints
+     "inf", which JSON writes as null */
+  cli_table_addf (&tab, 5, NUM_FMT (fmt), info.decide_at);
+  cli_table_addf (&tab, 6, NUM_FMT (fmt), dec.margin);
+  cli_table_addf (&tab, 7, NUM_FMT (fmt), info.yes_bound);
+  cli_table_addf (&tab, 8, NUM_FMT (fmt), dec.below_yes);
+  cli_table_addf (&tab, 9, NUM_FMT (fmt), info.no_bound);
+  cli_table_addf (&tab, 10, NUM_FMT (fmt), dec.above_no);
+  cli_table_addf (&tab, 11, NUM_FMT (fmt), info.accuracy);
   cli_table_addf (&tab, 12, "%s", ref != NULL ? ref : "none");
   cli_table_addf (&tab, 13, "%s", ref == NULL ? "-" : rdec.yes ? "YES" : "NO");
   cli_table_addf (&tab, 14, "%s", cli_num (b, sizeof b, max_err));

@@ -12,20 +12,26 @@ fga_stats_init (fga_stats *st)
 }
 
 void
-fga_stats_set (fga_stats *st, const char *name, double value)
+fga_stats_set_named (fga_stats *st, const char *name, double code, const char *text)
 {
-  for (size_t k = 0; k < st->nextra; k++)
-    if (strcmp (st->extra[k].name, name) == 0)
-      {
-        st->extra[k].value = value;
-        return;
-      }
-  if (st->nextra < FGA_STATS_EXTRA)
+  size_t k = 0;
+  while (k < st->nextra && strcmp (st->extra[k].name, name) != 0)
+    k++;
+  if (k == FGA_STATS_EXTRA)
+    return;
+  if (k == st->nextra)
     {
-      snprintf (st->extra[st->nextra].name, sizeof st->extra[0].name, "%s", name);
-      st->extra[st->nextra].value = value;
+      snprintf (st->extra[k].name, sizeof st->extra[k].name, "%s", name);
       st->nextra++;
     }
+  st->extra[k].value = code;
+  snprintf (st->extra[k].text, sizeof st->extra[k].text, "%s", text != NULL ? text : "");
+}
+
+void
+fga_stats_set (fga_stats *st, const char *name, double value)
+{
+  fga_stats_set_named (st, name, value, NULL);
 }
 
 double
@@ -35,6 +41,21 @@ fga_stats_get (const fga_stats *st, const char *name)
     if (strcmp (st->extra[k].name, name) == 0)
       return st->extra[k].value;
   return NAN;
+}
+
+const char *
+fga_stats_figure_text (char *buf, size_t size, const fga_stats *st, size_t k)
+{
+  double x = st->extra[k].value;
+  if (st->extra[k].text[0] != '\0')
+    snprintf (buf, size, "%s", st->extra[k].text);
+  else if (isnan (x))
+    snprintf (buf, size, "nan");
+  else if (isinf (x))
+    snprintf (buf, size, x > 0 ? "inf" : "-inf");
+  else
+    snprintf (buf, size, "%.17g", x);
+  return buf;
 }
 
 /* JSON has no Inf or NaN: they are written as null.  */
@@ -77,7 +98,8 @@ fga_stats_write_json (const char *path, const fga_stats *st, const char *method_
   json_object_set_new (o, "peak_bytes", json_integer ((json_int_t) st->peak_bytes));
   json_t *extra = json_object ();
   for (size_t k = 0; k < st->nextra; k++)
-    json_object_set_new (extra, st->extra[k].name, json_number (st->extra[k].value));
+    json_object_set_new (extra, st->extra[k].name, st->extra[k].text[0] != '\0'
+                         ? json_string (st->extra[k].text) : json_number (st->extra[k].value));
   json_object_set_new (o, "figures", extra);
   json_object_set_new (o, "notes", json_string (st->notes));
 

@@ -120,15 +120,30 @@ typedef struct
   size_t peak_bytes;           /* peak bytes the method allocated beyond Q, K, V, T and lse */
   int threads;                 /* OpenMP threads used */
   size_t nextra;
-  struct { char name[32]; double value; } extra[FGA_STATS_EXTRA];   /* method's own figures */
+  struct
+  {
+    char name[32];
+    double value;
+    char text[16];             /* a named value's name ("pos"), "" for a number */
+  } extra[FGA_STATS_EXTRA];    /* method's own figures */
   char notes[512];             /* warnings a user should see, "" if none */
 } fga_stats;
 
 void fga_stats_init (fga_stats *st);
 /* Sets (or replaces) a named figure; silently ignores more than FGA_STATS_EXTRA names.  */
 void fga_stats_set (fga_stats *st, const char *name, double value);
-/* The named figure, or NaN.  */
+/* Sets (or replaces) a figure that is one of a few named values, such as
+   rf's kind (pos, hyp or trig): code is its value (what fga_stats_get
+   returns), text its name (at most 15 characters), which is what the JSON
+   record and fga_stats_figure_text give, so that no reader has to know
+   which code means what.  */
+void fga_stats_set_named (fga_stats *st, const char *name, double code, const char *text);
+/* The named figure (a named value's code), or NaN.  */
 double fga_stats_get (const fga_stats *st, const char *name);
+/* Figure k (k < st->nextra) as text in buf: a named value's name, else the
+   number with 17 significant digits (it reads back as the same double), or
+   "inf", "-inf", "nan".  Returns buf.  */
+const char *fga_stats_figure_text (char *buf, size_t size, const fga_stats *st, size_t k);
 
 /* ------------------------------------------------------------------ */
 /* The machine.  */
@@ -149,6 +164,23 @@ typedef struct fga_problem
   double R;                    /* certified bound on max |S_ij|; +Inf if unknown */
   double B, Bv;                /* entry bounds as known, for the record */
 } fga_problem;
+
+/* Fills prob for attention on the matrices Q (nq x d), K (nk x d) and
+   V (nk x dv) held in memory, with the score scale tau: the shapes, tau,
+   B = max (max |Q_ij|, max |K_ij|), Bv = max |V_ij| (the largest entries:
+   no other bound is known of data given this way) and R =
+   fga_score_radius (Q, K, tau as a double), the certified radius
+   tau max_i ||q_i|| max_j ||k_j|| rounded upward (+Inf if that overflows).
+   Then fga_method_prepare (m, prob, err) and fga_method_run (m, T, ...,
+   Q, K, V, ...) run a method on them.  Refused with FGA_ERR_INPUT, prob
+   left unchanged, and a message naming the matrix and the shape or entry
+   at fault: a NULL matrix or tau, a matrix with no rows or no columns, Q
+   and K with different numbers of columns, K and V with different numbers
+   of rows, a NaN or infinite entry ("V: entry (2, 0) is NaN"), and tau
+   not positive and finite.  Reads every entry once for each check: O((nq
+   + nk) d + nk dv) time, no allocation.  */
+int fga_problem_from_matrices (fga_problem *prob, fga_mat_srcptr Q, fga_mat_srcptr K,
+                               fga_mat_srcptr V, const fga_tau *tau, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Numbers read from text: options, configuration values, method

@@ -728,10 +728,12 @@ rf_stats (fga_stats *st, const rf_t *s, const fgap_attn_count *c, size_t peak, i
 {
   if (st == NULL)
     return;
+  /* the kind by its name, as the spec gives it (its code is KIND_*) */
+  static const char *const kind_name[] = { "pos", "hyp", "trig" };
   fgap_attn_count_store (st, c, peak, nt);
   fga_stats_set (st, "m", (double) s->m);
   fga_stats_set (st, "features", (double) s->M);
-  fga_stats_set (st, "kind", (double) s->kind);
+  fga_stats_set_named (st, "kind", (double) s->kind, kind_name[s->kind]);
   fga_stats_set (st, "orth", (double) s->orth);
   fga_stats_set (st, "seed", (double) s->seed);
   fga_stats_set (st, "nonpos_rows", (double) nonpos);

@@ -7,8 +7,9 @@
    dots ("summary.points"), descending through objects; where an array is
    met, every element must have the rest of the path.  With =VALUE the value
    found must equal it: a string its text, a number the number VALUE reads
-   as, null "null", a boolean "true" or "false".  Exit status 0 when all
-   hold, 1 (with a message) otherwise.  */
+   as, null "null", a boolean "true" or "false"; integers are read as
+   doubles (they may be beyond 64 bits).  Exit status 0 when all hold, 1
+   (with a message) otherwise.  */
 
 #include <config.h>
 
@@ -85,7 +86,10 @@ int
 main (int argc, char **argv)
 {
   json_error_t jerr;
-  json_t *doc = json_loadf (stdin, JSON_DECODE_ANY, &jerr);
+  /* Integers as reals: the program prints exact integers in full (plan
+     --table's n = 2^64, its feature counts r), beyond Jansson's 64-bit
+     integers; values are compared as doubles anyway.  */
+  json_t *doc = json_loadf (stdin, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr);
   if (doc == NULL)
     {
       fprintf (stderr, "jsoncheck: not JSON: line %d, column %d: %s\n", jerr.line, jerr.column,

@@ -61,6 +61,9 @@ def test_run_is_the_programs(cli, tmp_path, spec):
         assert st[k] == cst[k], k
     for k, v in cst["figures"].items():
         assert st[k] == v or (np.isnan(st[k]) and v is None), k
+    if spec.startswith("rf:"):
+        # a named value by its name, in Python as in the program's record
+        assert st["kind"] == cst["figures"]["kind"] == "pos"
     assert st["method"].split(":")[0] == spec.split(":")[0]
     assert st["wall_seconds"] >= 0 and st["peak_bytes"] >= 0
 
