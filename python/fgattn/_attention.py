@@ -51,8 +51,51 @@ def _precisions(prec, prec_max):
     return prec, prec_max
 
 
+class _Progress:
+    """The fractions of one call's items (fgattn/numerics.h: per item from
+    its own thread, non-decreasing, ending with 1), averaged into one for
+    the caller's function, which is called under a lock: it sees them in
+    order, ending with exactly one 1.0.  An exception of the function is
+    raised when the call returns (a callback cannot stop the library), and
+    the function is not called again."""
+
+    def __init__(self, fn, count):
+        if not callable(fn):
+            raise InputError("progress = %r: expected a function or None" % (fn,))
+        self.fn, self.count, self.error = fn, count, None
+        self.done = [0.0] * count
+        self.lock = threading.Lock()
+        self.handles = [ffi.new_handle((self, i)) for i in range(count)]
+        self.c = [ffi.new("fga_progress *", {"fn": lib.fgapy_fraction, "data": h})
+                  for h in self.handles]
+
+    def tell(self, i, fraction):
+        with self.lock:
+            if self.error is not None:
+                return
+            self.done[i] = fraction
+            try:
+                self.fn(math.fsum(self.done) / self.count)
+            except BaseException as e:   # noqa: BLE001 -- raised when the call returns
+                self.error = e
+
+    def check(self):
+        if self.error is not None:
+            raise self.error
+
+
+def _progress(fn, count):
+    return None if fn is None else _Progress(fn, count)
+
+
+@ffi.def_extern()
+def fgapy_fraction(fraction, data):
+    progress, i = ffi.from_handle(data)
+    progress.tell(i, fraction)
+
+
 def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, lse=False,
-          info=False, bf16=False, workers=None):
+          info=False, bf16=False, workers=None, progress=None):
     """The certified ground truth: softmax(tau Q K^T) V, every entry the double
     nearest to the exact real value.
 
@@ -82,6 +125,10 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
     bf16=False: read uint16 or int16 arrays as bfloat16 bits.
     workers=None: threads for a batch (default one per core); 1 runs the
       items one after the other, each with the library's own threads.
+    progress=None: a function called with the fraction of the work done, a
+      float from 0 to 1, non-decreasing, ending with exactly one 1.0 (the
+      mean over a batch's items), as the rows are computed.  It changes no
+      number.  An exception it raises is raised when the truth returns.
 
     Returns the output, float64 (..., nq, dv); with bound, lse or info, a
     tuple (out, E, lse, info) of those asked for, in that order.
@@ -97,6 +144,10 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
     >>> T = fgattn.truth(Q, K, V, scale=1 / np.sqrt(8))   # PyTorch's scaling
     >>> T.shape, T.dtype
     ((64, 8), dtype('float64'))
+    >>> seen = []
+    >>> T2 = fgattn.truth(Q, K, V, scale=1 / np.sqrt(8), progress=seen.append)
+    >>> seen[-1], seen == sorted(seen), np.array_equal(T, T2)
+    (1.0, True, True)
     """
     t = S.make_tau(tau, scale)
     prec, prec_max = _precisions(prec, prec_max)
@@ -114,6 +165,7 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
     E3 = _flat(E, count) if bound else None
     L2 = L.reshape(count, nq) if lse else None
     opts = ffi.new("fga_truth_opts *", {"prec": prec, "prec_max": prec_max})
+    prog = _progress(progress, count)
 
     def item(i):
         T, tb = S.mat(T3[i])
@@ -129,7 +181,11 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
         err = S.new_error()
         try:
             t0 = lib.fga_wall_time()
-            rc = lib.fga_truth(T, lp, W, Werr, q, k, v, t, opts, inf, st, err)
+            old = lib.fga_truth_set_progress(prog.c[i] if prog else ffi.NULL)
+            try:
+                rc = lib.fga_truth(T, lp, W, Werr, q, k, v, t, opts, inf, st, err)
+            finally:
+                lib.fga_truth_set_progress(ffi.new("fga_progress *", old))
             st.wall_seconds = lib.fga_wall_time() - t0
             S.check(rc, err, S.item_prefix(lead, i))
             if inf.undecided > 0:
@@ -153,6 +209,8 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
         return d
 
     infos = S.for_each(count, item, workers)
+    if prog:
+        prog.check()
     extras = [x for x, want in ((E, bound), (L, lse)) if want]
     if info:
         extras.append(infos if lead else infos[0])
@@ -524,7 +582,7 @@ def _create(spec, err):
 
 
 def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=False,
-        workers=None):
+        workers=None, progress=None):
     """Runs one of fgattn's methods on Q, K, V: the output and its stats.
 
     method: a spec string, "NAME" or "NAME:key=value,...", as the program's
@@ -549,6 +607,8 @@ def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=
       and K, and of V, as `fgattn run` reads an instance without
       instance.json.  Pass gen()'s B and Bv to match a generated instance.
     bf16=False, workers=None: as for truth().
+    progress=None: as for truth(); poly, exact:algo=naive and
+      exact:algo=mpfr report as they go, the other methods only the end.
 
     Returns (out, stats), or (out, lse, stats) with lse=True.  stats is a
     dict (a list of dicts, in C order, for a batch): method (the full spec,
@@ -570,12 +630,16 @@ def run(method, Q, K, V, tau=None, scale=None, lse=False, B=None, Bv=None, bf16=
     >>> out, st = fgattn.run(numpy_attention, Q, K, V)
     >>> st["method"], float(fgattn.compare(fgattn.truth(Q, K, V), out)["max_abs"]) < 1e-14
     ('numpy_attention', True)
+    >>> seen = []
+    >>> out, st = fgattn.run("poly:deg=4,block=64", Q, K, V, progress=seen.append)
+    >>> len(seen) > 2, seen[-1], seen == sorted(seen)
+    (True, 1.0, True)
     """
     with _method_spec(method) as spec:
-        return _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers)
+        return _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers, progress)
 
 
-def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers):
+def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers, progress):
     t = S.make_tau(tau, scale)
     err = S.new_error()
     lib.fga_method_destroy(_create(spec, err))       # the spec refused before the data read
@@ -587,6 +651,7 @@ def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers):
     L = np.empty(lead + (nq,)) if lse else None
     Q3, K3, V3, T3 = (_flat(a, count) for a in (Qa, Ka, Va, out))
     L2 = L.reshape(count, nq) if lse else None
+    prog = _progress(progress, count)
 
     def item(i):
         T, tb = S.mat(T3[i])
@@ -609,7 +674,8 @@ def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers):
             rc = lib.fga_method_prepare(m, prob, e)
             _CALL.exc = None
             if rc == lib.FGA_OK:
-                rc = lib.fga_method_run(m, T, lp, q, k, v, st, e)
+                rc = lib.fga_method_run_progress(m, T, lp, q, k, v, st,
+                                                 prog.c[i] if prog else ffi.NULL, e)
             if rc != lib.FGA_OK:
                 _raise_run_error(rc, e, S.item_prefix(lead, i))
             d = {"method": S.cstr(lib.fga_method_spec(m)), "nq": nq, "nk": prob.nk,
@@ -622,6 +688,8 @@ def _run(spec, Q, K, V, tau, scale, lse, B, Bv, bf16, workers):
         return d
 
     stats = S.for_each(count, item, workers)
+    if prog:
+        prog.check()
     stats = stats if lead else stats[0]
     return (out, L, stats) if lse else (out, stats)
 

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +12,120 @@
 static const char usage[] =
   "usage: fgattn run -i DIR --method SPEC [--tau 1/d|1/sqrt(d)|X] [-o OUT.npy]\n"
   "                  [--lse LSE.npy] [--stats FILE.json] [--format table|csv|json]\n"
+  "                  [-q|--quiet]\n"
   "\n"
   "Runs a method (fgattn methods lists them) on the instance in DIR and prints\n"
   "its time, counted operations and peak extra bytes.  -o writes the output\n"
   "T (nq x dv), --lse the per-row log-sum-exp of the scores, --stats the\n"
   "stats record as JSON.  tau defaults to 1/d.\n"
   "\n"
+  "A run predicted to take more than 10 s (FGATTN_WARN_SECONDS in the\n"
+  "environment sets the threshold) says so on stderr before it starts, from\n"
+  "its operation count and the speed of its arithmetic; the methods that take\n"
+  "long (poly, exact:algo=naive|mpfr) then show their progress on stderr: a\n"
+  "line redrawn on a terminal, a plain line every 30 s in a log\n"
+  "(FGATTN_PROGRESS_INTERVAL), and the time at the end.  --quiet prints none\n"
+  "of it.  The output is the same with or without.\n"
+  "\n"
   "example: fgattn run -i inst --method exact:algo=stream -o s.npy --stats s.json\n";
+
+/* Seconds of predicted time above which a run is announced.  */
+#define WARN_SECONDS 10.0
+
+/* The progress of one run: the library's fractions on cli_progress.  */
+typedef struct
+{
+  cli_progress_t pr;
+  const char *spec;
+} run_view_t;
+
+static void
+show_progress (double fraction, void *data)
+{
+  run_view_t *v = data;
+  cli_progress_update (&v->pr, (size_t) (100 * fraction), 100, fraction, 1.0, v->spec);
+}
+
+/* "about 25 min": a prediction is not worth more digits.  */
+static void
+rough_duration (char *buf, size_t size, double s)
+{
+  if (s < 1)
+    snprintf (buf, size, "under a second");
+  else if (s < 90)
+    snprintf (buf, size, "about %.0f s", s);
+  else if (s < 5400)
+    snprintf (buf, size, "about %.0f min", s / 60);
+  else
+    snprintf (buf, size, "about %.1f h", s / 3600);
+}
+
+/* x with two digits, as 2.6e10 (no '+', no leading zero in the exponent). */
+static void
+two_digits (char *buf, size_t size, double x)
+{
+  if (!(x >= 1e5))
+    {
+      snprintf (buf, size, "%.0f", x);
+      return;
+    }
+  int e = (int) floor (log10 (x));
+  double m = x / pow (10, e);
+  if (m >= 9.95)
+    {
+      m /= 10;
+      e++;
+    }
+  snprintf (buf, size, "%.1fe%d", m, e);
+}
+
+/* The threshold: FGATTN_WARN_SECONDS when it is a number >= 0, else 10 s
+   (with a note when it is something else).  */
+static double
+warn_seconds (void)
+{
+  const char *text = getenv ("FGATTN_WARN_SECONDS");
+  double x;
+  fga_error err;
+  fga_error_init (&err);
+  if (text == NULL || text[0] == '\0')
+    return WARN_SECONDS;
+  if (fga_parse_real (&x, text, 0, 1e12, 0, "FGATTN_WARN_SECONDS", &err) == FGA_OK)
+    return x;
+  fprintf (stderr, "fgattn run: %s; %g s instead\n", err.msg, WARN_SECONDS);
+  return WARN_SECONDS;
+}
+
+/* Says before a run that it will take long, when its prediction is above
+   the threshold (a method whose work is not known in advance is not
+   announced).  Returns whether it did.  */
+static int
+announce (fga_method_srcptr m, const char *spec, int lse, int quiet)
+{
+  fga_method_prediction pd;
+  fga_error err;
+  fga_error_init (&err);
+  if (quiet || fga_method_predict (&pd, m, lse, &err) != FGA_OK)
+    return 0;
+  if (pd.seconds <= warn_seconds ())
+    return 0;
+  char when[32], alone[32], ops[32], arith[32], load[96] = "";
+  rough_duration (when, sizeof when, pd.seconds);
+  two_digits (ops, sizeof ops, pd.ops);
+  if (pd.prec == 53)
+    snprintf (arith, sizeof arith, "in double");
+  else
+    snprintf (arith, sizeof arith, "at %ld-bit MPFR", pd.prec);
+  if (pd.seconds > pd.seconds_alone)
+    {
+      rough_duration (alone, sizeof alone, pd.seconds_alone);
+      snprintf (load, sizeof load, " at the current load (load %.1f; %s alone)", pd.load, alone);
+    }
+  fprintf (stderr, "fgattn run: %s: predicted %s%s: %s operations %s on %d thread%s; Ctrl-C "
+           "stops it\n", spec, when, load, ops, arith, pd.threads, pd.threads == 1 ? "" : "s");
+  fflush (stderr);
+  return 1;
+}
 
 static void
 stats_table (cli_table_t *t, const char *spec, const fga_problem *p, const fga_stats *st)
@@ -51,7 +159,7 @@ stats_table (cli_table_t *t, const char *spec, const fga_problem *p, const fga_s
   cli_table_addf (t, 13, "%llu", (unsigned long long) st->n_cmp);
   cli_table_addf (t, 14, "%zu", st->peak_bytes);
   for (size_t k = 0; k < st->nextra; k++)
-    cli_table_addf (t, NBASE + k, "%s", cli_num (b, sizeof b, st->extra[k].value));
+    cli_table_addf (t, NBASE + k, "%s", fga_stats_figure_text (b, sizeof b, st, k));
 }
 
 int
@@ -61,9 +169,10 @@ cli_run (int argc, char **argv)
     { "method", required_argument, NULL, 'M' }, { "tau", required_argument, NULL, 't' },
     { "lse", required_argument, NULL, 'l' }, { "stats", required_argument, NULL, 's' },
     { "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
+    { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
   };
   const char *dir = NULL, *spec = NULL, *out = NULL, *lse_path = NULL, *stats_path = NULL;
+  int quiet = 0;
   fga_tau tau = { FGA_TAU_INV_D, 0 };
   cli_format_t fmt = CLI_TABLE;
   fga_error err;
@@ -71,7 +180,7 @@ cli_run (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "i:o:h", opts)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:o:hq", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -81,6 +190,7 @@ cli_run (int argc, char **argv)
         case 'o': out = optarg; break;
         case 'l': lse_path = optarg; break;
         case 's': stats_path = optarg; break;
+        case 'q': quiet = 1; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
@@ -146,8 +256,19 @@ cli_run (int argc, char **argv)
       err.code = rc = FGA_ERR_NOMEM;
       snprintf (err.msg, sizeof err.msg, "out of memory for %zu log-sum-exp values", prob.nq);
     }
+  run_view_t view;
+  int announced = rc == FGA_OK && announce (m, spec, lse != NULL, quiet);
+  cli_progress_init (&view.pr, "run", quiet);
+  view.pr.unit = "percent";
+  view.spec = spec;
+  fga_progress progress = { show_progress, &view };
   if (rc == FGA_OK)
-    rc = fga_method_run (m, T, lse, inst->Q, inst->K, inst->V, &st, &err);
+    rc = fga_method_run_progress (m, T, lse, inst->Q, inst->K, inst->V, &st, &progress, &err);
+  /* The last line when the run was long enough to be announced or shown. */
+  if (announced || view.pr.last != view.pr.start)
+    cli_progress_end (&view.pr, "%s: %s", spec, rc == FGA_OK ? "ran" : "failed");
+  else
+    cli_progress_clear (&view.pr);
   /* The stats record says which inputs were widened from float32 or
      float16; stderr has said it already (cli_read_instance).  */
   char method_notes[sizeof st.notes] = "";

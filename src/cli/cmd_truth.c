@@ -15,6 +15,7 @@
 static const char usage[] =
   "usage: fgattn truth -i DIR [--prec P] [--prec-max PMAX] [--tau 1/d|1/sqrt(d)|X]\n"
   "                    [-o OUT.npy] [--lse LSE.npy] [--text FILE] [--format table|csv|json]\n"
+  "                    [-q|--quiet]\n"
   "\n"
   "Computes Att = softmax(tau Q K^T) V in MPFR with a proved error bound for\n"
   "every entry, and returns each entry as the double nearest to the exact\n"
@@ -24,8 +25,19 @@ static const char usage[] =
   "the exit status is 1.  --text writes every entry at the working precision\n"
   "with its error bound.  The outputs are replaced together, or none of them.\n"
   "P defaults to 128 (range 64..1048576), PMAX to 8192; tau to 1/d.\n"
+  "It prints what it did (sizes, precisions, counts and wall_seconds: to 6\n"
+  "digits in the table, 17 in CSV and JSON).\n"
+  "Its progress goes to stderr (a line redrawn on a terminal, a plain line\n"
+  "every 30 s in a log, then the time); --quiet prints none.\n"
   "\n"
   "example: fgattn truth -i inst --prec 128 -o truth.npy\n";
+
+/* The truth's fractions on a progress line.  */
+static void
+show_progress (double fraction, void *data)
+{
+  cli_progress_update (data, (size_t) (100 * fraction), 100, fraction, 1.0, NULL);
+}
 
 static int
 write_text (const char *path, fga_mpfr_mat_srcptr W, fga_mpfr_mat_srcptr Werr,
@@ -55,8 +67,10 @@ cli_truth (int argc, char **argv)
     { "prec", required_argument, NULL, 'p' }, { "prec-max", required_argument, NULL, 'P' },
     { "tau", required_argument, NULL, 't' }, { "lse", required_argument, NULL, 'l' },
     { "text", required_argument, NULL, 'x' }, { "format", required_argument, NULL, 'f' },
-    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "help", no_argument, NULL, 'h' }, { "quiet", no_argument, NULL, 'q' },
+    { NULL, 0, NULL, 0 }
   };
+  int quiet = 0;
   const char *dir = NULL, *out = NULL, *lse_path = NULL, *text_path = NULL;
   size_t prec = 128, prec_max = 8192;
   fga_tau tau = { FGA_TAU_INV_D, 0 };
@@ -66,7 +80,7 @@ cli_truth (int argc, char **argv)
   int c, rc;
 
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "i:o:h", opts)) != -1)
+  while ((c = cli_getopt (argc, argv, "i:o:hq", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
@@ -77,10 +91,11 @@ cli_truth (int argc, char **argv)
         case 'o': out = optarg; break;
         case 'l': lse_path = optarg; break;
         case 'x': text_path = optarg; break;
+        case 'q': quiet = 1; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
-            rc = cli_fail_err (&err);
+            rc = cli_usage_error ("%s", err.msg);
           break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -93,8 +108,8 @@ cli_truth (int argc, char **argv)
   if (dir == NULL)
     return cli_usage_error ("-i DIR is required");
   if (prec_max < prec)
-    return cli_fail (CLI_USAGE, "--prec-max %zu: out of range %zu..%lu", prec_max, prec,
-                     PREC_MAX_HI);
+    return cli_usage_error ("--prec-max %zu: out of range %zu..%lu (at least --prec)", prec_max,
+                            prec, PREC_MAX_HI);
   cli_files_t files;
   cli_files_init (&files);
   cli_files_input_dir (&files, dir, "-i", cli_instance_files);
@@ -142,11 +157,20 @@ cli_truth (int argc, char **argv)
       err.code = rc = FGA_ERR_NOMEM;
       snprintf (err.msg, sizeof err.msg, "out of memory for %zu log-sum-exp values", nq);
     }
+  cli_progress_t pr;
+  cli_progress_init (&pr, "truth", quiet);
+  pr.unit = "percent";
+  fga_progress progress = { show_progress, &pr };
+  fga_progress old = fga_truth_set_progress (&progress);
   double t0 = fga_wall_time ();
   if (rc == FGA_OK)
     rc = fga_truth (T, lse, text_path != NULL ? W : NULL, text_path != NULL ? Werr : NULL,
                     inst->Q, inst->K, inst->V, &tau, &topts, &info, &st, &err);
   st.wall_seconds = fga_wall_time () - t0;
+  fga_truth_set_progress (&old);
+  /* The last line when the run was long enough to show progress.  */
+  if (pr.last != pr.start)
+    cli_progress_end (&pr, "%s", rc == FGA_OK ? "computed" : "failed");
   char taus[64];
   fga_tau_format (taus, sizeof taus, &tau);
   /* All the outputs, or none (cli_files_end); none when some entries are
@@ -188,7 +212,10 @@ cli_truth (int argc, char **argv)
       cli_table_addf (&t, 7, "%zu", prec);
       cli_table_addf (&t, 8, "%ld", (long) info.prec_used_max);
       cli_table_addf (&t, 9, "%zu", info.rows_raised);
-      cli_table_addf (&t, 10, "%.6g", st.wall_seconds);
+      if (fmt == CLI_TABLE)
+        cli_table_addf (&t, 10, "%.6g", st.wall_seconds);
+      else
+        cli_table_addf (&t, 10, "%.17g", st.wall_seconds);
       cli_table_addf (&t, 11, "%llu", (unsigned long long) st.n_mul);
       cli_table_addf (&t, 12, "%llu", (unsigned long long) st.n_add);
       cli_table_addf (&t, 13, "%llu", (unsigned long long) st.n_exp);

@@ -35,6 +35,56 @@ int fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err);
 /* T must be nq x dv; lse, if not NULL, receives nq values.  stats may be NULL. */
 int fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
                     fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats, fga_error *err);
+/* fga_method_run, reporting its progress to progress (NULL: none), with
+   the contract of fgattn/numerics.h: called from the calling thread, with
+   non-decreasing fractions of the predicted work, ending with 1 when the
+   run succeeds.  poly (both arith), exact:algo=naive and exact:algo=mpfr
+   report per block of features or of rows as they go; every other method
+   reports only the final 1.  Outputs, counts and figures are bit for bit
+   those of fga_method_run.  */
+int fga_method_run_progress (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                             fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats,
+                             const fga_progress *progress, fga_error *err);
+/* A prediction of one run of the prepared m (with lse when lse != 0),
+   before running it, so that a long one can be announced:
+     ops      the operations it will perform, the five kinds summed: the
+              counts its stats will record (the class's count hook, or for
+              poly with deg=0 the degree prepare chose); for exact:algo=mpfr
+              those of the naive kernel, which the truth's rows perform at
+              the working precision (a row raised by Ziv's loop costs more)
+     prec     53 for double arithmetic, else the MPFR precision in bits
+     threads  the threads the run will use
+     seconds_alone  ops turned into time, divided by threads: in double at
+              a fixed rate of 2e9 operations per second and thread (an exp
+              or a div counting 10), about half what the naive kernel
+              reaches on an idle core; in MPFR at the speeds of mpfr_mul
+              and mpfr_add over arrays (a dot product), mpfr_exp and
+              mpfr_div at prec bits, measured on this machine in CPU time
+              (a few ms of calibration, the best of three trials); for
+              exact:algo=mpfr by timing the truth itself on a sample row
+              (about 50 ms of CPU at 128 bits)
+     load     the 1-minute load average (getloadavg; 0 when unknown)
+     seconds  seconds_alone at that load: times f = (load + threads) / N
+              on N processors, when above 1 (each thread then gets about
+              1 / f of a processor); for poly, whose threads meet at a
+              barrier per block of features, times f threads (they then
+              seldom run at once, and each block waits for the slowest)
+   A prediction, not a bound: a run can take several times longer (its
+   memory traffic, other work starting meanwhile).
+   FGA_ERR_INPUT (with a message) when m is not prepared, or when its work
+   is not known in advance (a class without a count hook: svd, tsketch,
+   ext, user methods; or one whose hook refuses the parameters, as
+   nystrom's does pinv=svd).  */
+typedef struct
+{
+  double ops;
+  long prec;
+  int threads;
+  double seconds_alone, load, seconds;
+} fga_method_prediction;
+
+int fga_method_predict (fga_method_prediction *pred, fga_method_srcptr m, int lse,
+                        fga_error *err);
 void fga_method_destroy (fga_method m);
 /* The spec with every parameter spelled out (defaults included).  Owned by m. */
 const char *fga_method_spec (fga_method_srcptr m);

@@ -17,6 +17,38 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Progress of long computations: the certified truth (fga_truth, through
+   fga_truth_set_progress below) and the methods that take long
+   (fga_method_run_progress, fgattn/method.h).  The library prints
+   nothing; a program shows the fractions as it likes.
+
+   fn (fraction, data) is called from the thread that started the
+   computation (never from two threads at once), with the fraction of the
+   predicted work done: in [0, 1] and non-decreasing, so that it may be
+   shown as it is, and an ETA drawn from it.  A computation that succeeds
+   ends with a call with exactly 1; one that fails may stop before.  Calls
+   come as the work goes (per block of rows or of features, about a
+   thousand per run at most), and fn should be cheap: compare the clock
+   with its last draw, as the program does.  fn must not call the computation
+   back.  A progress changes no number: without one (NULL) the results,
+   counts included, are bit for bit the same, and the only cost left is a
+   test of the pointer per block.  */
+typedef void (*fga_progress_fn) (double fraction, void *data);
+
+typedef struct
+{
+  fga_progress_fn fn;          /* NULL: no progress */
+  void *data;                  /* passed to fn */
+} fga_progress;
+
+/* The progress of the fga_truth calls the calling thread makes from now on
+   (p NULL or p->fn NULL: none); fga_truth_opts has no member for it.  The
+   setting is the thread's own, like MPFR's exponent range: other threads,
+   a sweep's among them, are not reported.  Returns the setting it
+   replaces, to be put back when done.  */
+fga_progress fga_truth_set_progress (const fga_progress *p);
+
+/* ------------------------------------------------------------------ */
 /* Error metrics of an approximation T against the truth Att
    (src/numerics/metrics.c states the accuracy of each; theory/conventions.md
    section 7 defines them).  */

@@ -12,6 +12,19 @@
 
 #define FGA_MAX_PARAMS 16
 
+/* What a class's predict hook says of a run besides its operations (the
+   caller sets the defaults: 53, fgap_max_threads (), 0, -1).  */
+typedef struct fgap_predict_info
+{
+  long prec;                   /* 53: double arithmetic; else MPFR's precision */
+  int threads;                 /* the threads the run uses */
+  int lockstep;                /* whether they meet at a barrier per block of work, so
+                                  that on a machine with more work than processors
+                                  they add no speed */
+  double seconds;              /* >= 0: the run's CPU seconds on one thread, timed
+                                  on a sample of its own work; -1: from the rates */
+} fgap_predict_info;
+
 typedef struct fga_method_class
 {
   fga_method_info info;        /* name, one-line description, parameters */
@@ -37,6 +50,21 @@ typedef struct fga_method_class
      holds every hook equal to what run records).  */
   int (*count) (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
                 fga_error *err);
+  /* run, calling pr->fn as the work goes when pr is not NULL (the
+     contract of fga_progress, fgattn/numerics.h; the final call with 1 is
+     fga_method_run_progress's), with results bit for bit those of run.
+     May be NULL: the method then reports only the final 1.  A class
+     with it defines run as run_progress with pr = NULL.  */
+  int (*run_progress) (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                       fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *st,
+                       const fga_progress *pr, fga_error *err);
+  /* For m prepared: the operations ops[0..4] (mul, add, exp, div, cmp;
+     set, initialised by the caller) one run on m->prob performs, and what
+     turns them into time (fgap_predict_info).  May be NULL: then the
+     count hook on m->prob, in double, on fgap_max_threads () threads
+     (fga_method_predict).  */
+  int (*predict) (mpz_t ops[5], struct fgap_predict_info *pi, fga_method_srcptr m, int lse,
+                  fga_error *err);
 } fgap_method_class;
 
 /* The longest value of a STRING parameter, in bytes; with it the spec
@@ -93,6 +121,11 @@ void fgap_stats_uncounted (fga_stats *st, size_t bytes);
    class has no hook, when a size is 0, or when the hook refuses.  */
 int fgap_method_ops (mpz_t ops[5], fga_method_srcptr m, const fga_problem *prob, int lse,
                      fga_error *err);
+
+/* The CPU seconds of the calling thread: what a calibration of
+   fga_method_predict times, so that the other processes of a loaded
+   machine, which its load factor counts, are not counted twice.  */
+double fgap_thread_seconds (void);
 
 /* For count hooks: r = a b c and r += a b c, exact whatever the sizes.  */
 void fgap_zmul3 (mpz_ptr r, size_t a, size_t b, size_t c);

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -403,6 +406,14 @@ int
 fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                 fga_mat_srcptr V, fga_stats *stats, fga_error *err)
 {
+  return fga_method_run_progress (m, T, lse, Q, K, V, stats, NULL, err);
+}
+
+int
+fga_method_run_progress (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                         fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *stats,
+                         const fga_progress *progress, fga_error *err)
+{
   const fga_problem *p = &m->prob;
   if (!m->prepared)
     return fgap_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
@@ -412,6 +423,8 @@ fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr 
       || (rc = check_shape (V, "V", p->nk, p->dv, err)) != FGA_OK
       || (rc = check_shape (T, "the output", p->nq, p->dv, err)) != FGA_OK)
     return rc;
+  if (progress != NULL && progress->fn == NULL)
+    progress = NULL;
 
   fga_stats local;
   fga_stats *st = stats != NULL ? stats : &local;
@@ -420,9 +433,162 @@ fga_method_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr 
   st->threads = fgap_max_threads ();
 #endif
   double t0 = fga_wall_time ();
-  rc = m->cls->run (m, T, lse, Q, K, V, st, err);
+  if (progress != NULL && m->cls->run_progress != NULL)
+    rc = m->cls->run_progress (m, T, lse, Q, K, V, st, progress, err);
+  else
+    rc = m->cls->run (m, T, lse, Q, K, V, st, err);
   st->wall_seconds = fga_wall_time () - t0;
+  if (rc == FGA_OK && progress != NULL)
+    progress->fn (1.0, progress->data);
   return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Predictions (fga_method_predict).  */
+
+/* Double arithmetic: operations per second and thread, and the weight of
+   an exp or a division.  Conservative: the naive kernel reaches about
+   4e9 counted operations per second on one idle core of the development
+   machine, the BLAS paths more.  */
+#define DOUBLE_RATE 2e9
+#define DOUBLE_SLOW 10.0
+
+enum { OP_MULADD, OP_EXP, OP_DIV, OP_COUNT };
+
+double
+fgap_thread_seconds (void)
+{
+  struct timespec ts;
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return fga_wall_time ();
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+/* CPU seconds of reps operations op, on the n operands in turn.  */
+static double
+time_ops (int op, mpfr_t *x, mpfr_t *y, size_t n, mpfr_ptr t, mpfr_ptr acc, long reps)
+{
+  double t0 = fgap_thread_seconds ();
+  for (long k = 0; k < reps; k++)
+    {
+      size_t j = (size_t) k % n;
+      switch (op)
+        {
+        case OP_MULADD:
+          mpfr_mul (t, x[j], y[j], MPFR_RNDN);
+          mpfr_add (acc, acc, t, MPFR_RNDN);
+          break;
+        case OP_EXP: mpfr_exp (t, y[j], MPFR_RNDN); break;
+        default: mpfr_div (t, x[j], y[j], MPFR_RNDN); break;
+        }
+    }
+  return fgap_thread_seconds () - t0;
+}
+
+/* sec[op]: CPU seconds per mul and add (each half a mul-add pair, as in a
+   dot product, the methods' main loop), per exp of an argument in
+   [-13, -1/3] (a score less its row maximum) and per div at prec bits,
+   on operands with every bit used and spread over memory as a method's
+   are (up to 256 pairs, fewer above 16384 bits: 1 MiB of them at most).
+   reps operations doubled until a trial lasts 1 ms, then the best of three
+   trials (the load is accounted for apart); an operation the run does not
+   perform (its count in ops is 0) is not timed.  A calibration costs a
+   few ms of CPU, or about four operations when one takes more than 1 ms
+   (at a million bits).  */
+static void
+mpfr_seconds (double sec[OP_COUNT], mpfr_prec_t prec, const double ops[5])
+{
+  size_t n = (size_t) fmin (256, fmax (2, (double) (1L << 22) / (double) prec));
+  mpfr_t *x = fgap_calloc (2 * n, sizeof (mpfr_t), "a calibration", NULL), *y = x + n;
+  mpfr_t t, acc, third;
+  const double count[OP_COUNT] = { ops[0] + ops[1] + ops[4], ops[2], ops[3] };
+  for (int op = 0; op < OP_COUNT; op++)
+    sec[op] = 0;
+  if (x == NULL)
+    return;
+  mpfr_inits2 (prec, t, acc, third, (mpfr_ptr) 0);
+  mpfr_set_ui (third, 1, MPFR_RNDN);
+  mpfr_div_ui (third, third, 3, MPFR_RNDN);
+  mpfr_set_zero (acc, 1);
+  for (size_t j = 0; j < n; j++)
+    {
+      mpfr_inits2 (prec, x[j], y[j], (mpfr_ptr) 0);
+      mpfr_sqrt_ui (x[j], (unsigned long) j + 2, MPFR_RNDN);
+      mpfr_mul_si (y[j], third, -(long) (j % 39) - 1, MPFR_RNDN);
+    }
+  for (int op = 0; op < OP_COUNT; op++)
+    if (count[op] > 0)
+      {
+        long reps = 1;
+        double dt;
+        while ((dt = time_ops (op, x, y, n, t, acc, reps)) < 1e-3 && reps < (1L << 24))
+          reps *= 2;
+        for (int trial = 0; trial < 2; trial++)
+          dt = fmin (dt, time_ops (op, x, y, n, t, acc, reps));
+        sec[op] = dt / (double) reps / (op == OP_MULADD ? 2 : 1);
+      }
+  for (size_t j = 0; j < n; j++)
+    mpfr_clears (x[j], y[j], (mpfr_ptr) 0);
+  mpfr_clears (t, acc, third, (mpfr_ptr) 0);
+  fgap_free (x);
+  mpfr_free_cache2 (MPFR_FREE_LOCAL_CACHE);
+}
+
+/* How much slower than alone a run of threads threads is at the current
+   load: with L other runnable processes (the 1-minute load average) on N
+   processors, each thread gets about N / (L + threads) of one.  */
+static double
+load_factor (int threads, double *load)
+{
+  double avg[1];
+  long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
+  *load = 0;
+  if (getloadavg (avg, 1) != 1 || ncpu < 1)
+    return 1;
+  *load = avg[0];
+  double f = (avg[0] + threads) / (double) ncpu;
+  return f > 1 ? f : 1;
+}
+
+int
+fga_method_predict (fga_method_prediction *pred, fga_method_srcptr m, int lse, fga_error *err)
+{
+  if (!m->prepared)
+    return fgap_error_set (err, FGA_ERR_INPUT, "method %s: predicted before prepare", m->spec);
+  mpz_t z[5];
+  double ops[5];
+  fgap_predict_info pi = { 53, fgap_max_threads (), 0, -1 };
+  for (int k = 0; k < 5; k++)
+    mpz_init (z[k]);
+  int rc = m->cls->predict != NULL ? m->cls->predict (z, &pi, m, lse != 0, err)
+    : fgap_method_ops (z, m, &m->prob, lse, err);
+  for (int k = 0; k < 5; k++)
+    {
+      ops[k] = mpz_get_d (z[k]);
+      mpz_clear (z[k]);
+    }
+  if (rc != FGA_OK)
+    return rc;
+  double sec = pi.seconds;
+  const int threads = pi.threads > 1 ? pi.threads : 1;
+  if (sec >= 0)
+    ;                          /* the class timed a sample of its work */
+  else if (pi.prec == 53)
+    sec = (ops[0] + ops[1] + ops[4] + DOUBLE_SLOW * (ops[2] + ops[3])) / DOUBLE_RATE;
+  else
+    {
+      double t[OP_COUNT];
+      mpfr_seconds (t, (mpfr_prec_t) pi.prec, ops);
+      sec = (ops[0] + ops[1] + ops[4]) * t[OP_MULADD] + ops[2] * t[OP_EXP] + ops[3] * t[OP_DIV];
+    }
+  pred->ops = ops[0] + ops[1] + ops[2] + ops[3] + ops[4];
+  pred->prec = pi.prec;
+  pred->threads = threads;
+  pred->seconds_alone = sec / threads;
+  double f = load_factor (threads, &pred->load);
+  /* oversubscribed, threads in lockstep run at the pace of one */
+  pred->seconds = f > 1 && pi.lockstep ? sec * f : pred->seconds_alone * f;
+  return FGA_OK;
 }
 
 void

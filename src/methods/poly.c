@@ -86,6 +86,7 @@ typedef struct
   long g;
   size_t r;
   size_t block, tile;
+  size_t block_param;          /* the parameter block (0: chosen) */
   double bound_rel;            /* certified sup |p - exp| / exp on [-R, R] */
   double rb;                   /* rounding bound, relative to ||V||_inf */
   uint16_t *dep;               /* r: degrees, depth-first order */
@@ -281,6 +282,200 @@ poly_notes (poly_t *s, int eps_matters)
               (long) s->prec, tot, s->eps_a);
 }
 
+/* Block and tile for s->r features, as prepare chooses them.  */
+static void
+poly_shape (poly_t *s, const fga_problem *prob)
+{
+  s->block = s->block_param != 0 ? s->block_param : DEFAULT_BLOCK;
+  if (s->block > s->r)
+    s->block = s->r;
+  s->tile = TILE_DOUBLES / s->block;
+  s->tile = s->tile < 64 ? 64 : s->tile > 8192 ? 8192 : s->tile;
+  size_t nmax = prob->nq > prob->nk ? prob->nq : prob->nk;
+  if (s->tile > nmax)
+    s->tile = nmax;
+}
+
+/* The bytes the method holds with s's degree, features and shape: the
+   per-feature tables (*tables) and a run's (*runb); their sum, SIZE_MAX
+   when it overflows.  */
+static size_t
+poly_bytes (const poly_t *s, const fga_problem *prob, size_t *tables, size_t *runb)
+{
+  size_t per = sizeof (uint16_t) + sizeof (uint32_t)
+    + (s->arith == ARITH_DOUBLE ? sizeof (double) : mpfr_bytes (s->prec));
+  if (fgap_size_mul (tables, s->r, per))
+    *tables = SIZE_MAX;
+  *runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fgap_max_threads ());
+  return add_sat (*tables, *runb);
+}
+
+/* The largest degree below s->g whose features fit budget (0: none), and
+   its r and bytes, by bisection (the bytes grow with the degree).  */
+static long
+fitting_degree (const poly_t *s, const fga_problem *prob, size_t budget, size_t *r,
+                size_t *bytes)
+{
+  poly_t t = *s;
+  fga_error local;
+  long lo = 0, hi = s->g;      /* lo fits (0: trivially), hi does not */
+  while (hi - lo > 1)
+    {
+      t.g = lo + (hi - lo) / 2;
+      size_t tables, runb, b = SIZE_MAX;
+      if (fga_monomial_count (&t.r, prob->d, t.g, &local) == FGA_OK)
+        {
+          poly_shape (&t, prob);
+          b = poly_bytes (&t, prob, &tables, &runb);
+        }
+      if (b <= budget)
+        {
+          lo = t.g;
+          *r = t.r;
+          *bytes = b;
+        }
+      else
+        hi = t.g;
+    }
+  return lo;
+}
+
+/* x rounded up (dir > 0) or down to two significant digits; the callers
+   check the values they print.  */
+static double
+round2 (double x, int dir)
+{
+  double e = pow (10, floor (log10 (x)) - 1);
+  return (dir > 0 ? ceil (x / e) : floor (x / e)) * e;
+}
+
+/* Whether the relative target eps_rel takes a degree <= g on [-R, R].  */
+static int
+degree_within (const poly_t *s, double R, double eps_rel, long g)
+{
+  long gg;
+  fga_error local;
+  return fga_expfit_least_degree (&gg, s->basis, R, eps_rel, 1, g, &local) == FGA_OK;
+}
+
+/* printf at the end of the text in buf.  */
+static void __attribute__ ((format (printf, 3, 4)))
+append (char *buf, size_t size, const char *fmt, ...)
+{
+  size_t used = strlen (buf);
+  if (used + 1 >= size)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (buf + used, size - used, fmt, ap);
+  va_end (ap);
+}
+
+/* The least additive eps (two digits) that takes degree g on s->R, or 0
+   when none does (the relative target is capped at 1/2).  */
+static double
+eps_for_degree (const poly_t *s, long g)
+{
+  fga_expfit_t p;
+  fga_error local;
+  double eps_a = 0;
+  if (!(s->vbound > 0))
+    return 0;
+  if (fga_expfit_init (p, s->basis, s->R, g, fga_poly_coef_prec (s->prec), &local) != FGA_OK)
+    {
+      fga_expfit_clear (p);
+      return 0;
+    }
+  if (p->bound_rel < 0.5)
+    {
+      eps_a = round2 (2 * s->vbound * p->bound_rel, 1);
+      for (int k = 0; k < 16 && !degree_within (s, s->R, fga_poly_eps_rel (eps_a, s->vbound), g);
+           k++)
+        eps_a = round2 (eps_a * 1.05, 1);
+    }
+  fga_expfit_clear (p);
+  return eps_a > 0 && degree_within (s, s->R, fga_poly_eps_rel (eps_a, s->vbound), g) ? eps_a : 0;
+}
+
+/* The largest radius (two digits, rounded down) on which s->eps_rel takes
+   degree g, by geometric bisection; 0 when none does.  */
+static double
+radius_for_degree (const poly_t *s, long g)
+{
+  double lo = FGA_POLY_RMIN, hi = s->R;
+  if (!degree_within (s, lo, s->eps_rel, g))
+    return 0;
+  for (int k = 0; k < 60; k++)
+    {
+      double mid = sqrt (lo * hi);
+      if (degree_within (s, mid, s->eps_rel, g))
+        lo = mid;
+      else
+        hi = mid;
+    }
+  double R = round2 (lo, -1);
+  for (int k = 0; k < 16 && !degree_within (s, R, s->eps_rel, g); k++)
+    R = round2 (R * 0.95, -1);
+  return degree_within (s, R, s->eps_rel, g) ? R : 0;
+}
+
+/* The way out of a refusal for memory, after "...above budget=N bytes; ":
+   the largest degree g' that fits, and which way to move each parameter
+   to reach it: deg lowers the degree directly; with the degree chosen by
+   eps, a LARGER eps, or smaller scores (a smaller B), lower it.  Every
+   value printed is checked, not guessed: the eps printed takes a degree
+   <= g' on this radius, eps takes one on the radius printed, and the B
+   printed keeps the a-priori radius within it.  total: the bytes needed
+   (SIZE_MAX: beyond counting).  */
+static void
+fit_hint (char *buf, size_t size, const poly_t *s, int deg_given, const fga_problem *prob,
+          size_t budget, size_t total)
+{
+  size_t r = 0, bytes = 0;
+  long g = fitting_degree (s, prob, budget, &r, &bytes);
+  double mem = fga_physical_bytes ();
+  int can_raise = total != SIZE_MAX && (double) total <= mem;
+  char mb[32], need[32];
+  buf[0] = '\0';
+  if (g == 0)
+    append (buf, size, "no degree >= 1 fits budget=%zu bytes", budget);
+  else
+    {
+      fga_format_bytes (need, sizeof need, (double) bytes);
+      append (buf, size, "the largest degree within budget is g = %ld (r = C(%zu, %zu) = %zu "
+              "features, %s): ", g, prob->d + (size_t) g, prob->d, r, need);
+      if (deg_given)
+        append (buf, size, "give deg=%ld or lower", g);
+      else
+        {
+          double eps_a = eps_for_degree (s, g), Rg = radius_for_degree (s, g);
+          if (eps_a > 0)
+            append (buf, size, "raise eps to %.2g or more (a larger eps lowers the degree), or ",
+                    eps_a);
+          if (Rg > 0)
+            {
+              /* B such that R=apriori, tau d B^2 rounded up, stays within Rg */
+              double tau = fga_tau_double (&prob->tau, prob->d);
+              double B = round2 (sqrt (Rg / (tau * (double) prob->d)), -1);
+              for (int k = 0; k < 16 && fga_poly_apriori_R (tau, prob->d, B) > Rg; k++)
+                B = round2 (B * 0.99, -1);
+              append (buf, size, "make the scores smaller: a radius R <= %.2g (R = %.6g now%s; "
+                      "entries within B = %.2g keep tau d B^2 below it), or ", Rg, s->R,
+                      s->rword == FGA_POLY_R_AUTO ? ", from the data" : "", B);
+            }
+          append (buf, size, "give deg=%ld (its error bound then exceeds eps)", g);
+        }
+    }
+  if (can_raise)
+    append (buf, size, "%sraise budget to %zu", g == 0 ? ": " : ", or ", total);
+  else if (total != SIZE_MAX)
+    {
+      fga_format_bytes (mb, sizeof mb, mem);
+      append (buf, size, "; a larger budget cannot help: g = %ld needs more than this "
+              "machine's %s", s->g, mb);
+    }
+}
+
 static int
 poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
 {
@@ -298,6 +493,7 @@ poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
   s->prec = s->arith == ARITH_MPFR ? (mpfr_prec_t) fgap_param_int (m, "prec") : 53;
   s->basis = fgap_param_choice (m, "basis") == BASIS_TAYLOR ? FGA_BASIS_TAYLOR : FGA_BASIS_CHEB;
   s->eps_a = fgap_param_real (m, "eps");
+  s->block_param = (size_t) fgap_param_int (m, "block");
 
   if ((rc = fgap_poly_radius (&s->R, &s->rword, m, prob, err)) != FGA_OK)
     goto fail;
@@ -329,45 +525,32 @@ poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
       goto fail;
     }
 
+  const size_t budget = (size_t) fgap_param_int (m, "budget");
   if ((rc = fga_monomial_count (&s->r, prob->d, s->g, &local)) != FGA_OK)
     {
-      rc = fgap_error_set (err, rc, "method poly: degree g = %ld in d = %zu variables: %s",
-                          s->g, prob->d, local.msg);
+      char hint[640];
+      fit_hint (hint, sizeof hint, s, deg > 0, prob, budget, SIZE_MAX);
+      rc = fgap_error_set (err, rc, "method poly: degree g = %ld in d = %zu variables: %s; %s",
+                          s->g, prob->d, local.msg, hint);
       goto fail;
     }
-  s->block = (size_t) fgap_param_int (m, "block");
-  if (s->block == 0)
-    s->block = DEFAULT_BLOCK;
-  if (s->block > s->r)
-    s->block = s->r;
-  s->tile = TILE_DOUBLES / s->block;
-  s->tile = s->tile < 64 ? 64 : s->tile > 8192 ? 8192 : s->tile;
-  {
-    size_t nmax = prob->nq > prob->nk ? prob->nq : prob->nk;
-    if (s->tile > nmax)
-      s->tile = nmax;
-  }
+  poly_shape (s, prob);
 
   /* The memory budget, before anything of size r is allocated.  */
   {
-    size_t per = sizeof (uint16_t) + sizeof (uint32_t)
-      + (s->arith == ARITH_DOUBLE ? sizeof (double) : mpfr_bytes (s->prec));
-    size_t tables;
-    if (fgap_size_mul (&tables, s->r, per))
-      tables = SIZE_MAX;
+    size_t tables, runb, total = poly_bytes (s, prob, &tables, &runb);
     s->table_bytes = tables;
-    size_t runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fgap_max_threads ());
-    size_t total = add_sat (tables, runb);
-    size_t budget = (size_t) fgap_param_int (m, "budget");
     if (total > budget)
       {
+        char hint[640];
+        fit_hint (hint, sizeof hint, s, deg > 0, prob, budget, total);
         rc = fgap_error_set (err, FGA_ERR_INPUT, "method poly: r = C(d + g, d) = C(%zu, %zu) = "
                             "%zu features (d = %zu, g = %ld) would take %s%zu bytes (%.3g GiB: "
                             "%zu for the per-feature tables, %zu for blocks, ancestors and "
-                            "accumulators), above budget=%zu bytes; lower eps or deg, or raise "
-                            "budget", prob->d + (size_t) s->g, prob->d, s->r, prob->d, s->g,
+                            "accumulators), above budget=%zu bytes; %s",
+                            prob->d + (size_t) s->g, prob->d, s->r, prob->d, s->g,
                             total == SIZE_MAX ? "more than " : "", total,
-                            (double) total / 1073741824.0, tables, runb, budget);
+                            (double) total / 1073741824.0, tables, runb, budget, hint);
         goto fail;
       }
   }
@@ -401,6 +584,23 @@ fail:
     fga_expfit_clear (p);
   poly_free (s);
   return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Progress: the feature columns done, cols of r, which is the fraction of
+   the work (each column costs (nq + nk) (dv + 1) products and sums, the
+   final division nq dv: little); told when it has grown by 1/1024 since
+   *told (so at most about a thousand times, whatever r), and below 1 only:
+   the final 1 is fga_method_run_progress's.  */
+static void
+tell (const fga_progress *pr, double cols, size_t r, double *told)
+{
+  double f = cols / (double) r;
+  if (f < 1 && f >= *told + 1.0 / 1024)
+    {
+      *told = f;
+      pr->fn (f, pr->data);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -460,7 +660,7 @@ build_tile (double *restrict buf, size_t ld, fga_mat_srcptr X, double *stack, si
    per side, w, and per thread a tile, a partial M and a column of ones.  */
 static int
 run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-            fga_mat_srcptr V, fga_stats *st, fga_error *err)
+            fga_mat_srcptr V, fga_stats *st, const fga_progress *pr, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
   const size_t r = s->r, cb = s->block, tr = s->tile;
@@ -501,6 +701,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
     fgap_blas_single_enter ();
 
   uint64_t n_mul = 0, n_add = 0;
+  double told = 0;             /* the last fraction told, by the master thread */
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add)
   {
     int me = 0;
@@ -514,6 +715,11 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
       {
         const size_t cbb = r - c0 < cb ? r - c0 : cb;
         int mine = 0;
+        if (pr != NULL && c0 > 0)
+          {
+#pragma omp master
+            tell (pr, (double) c0, r, &told);
+          }
 #pragma omp for schedule (static)
         for (size_t t = 0; t < ntk; t++)
           {
@@ -699,7 +905,7 @@ mpfr_side (mpfr_t *Bm, mpfr_t *A, fga_mat_srcptr X, const poly_t *s, size_t c0, 
 
 static int
 run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, fga_stats *st, fga_error *err)
+          fga_mat_srcptr V, fga_stats *st, const fga_progress *pr, fga_error *err)
 {
   const size_t nq = Q->rows, nk = K->rows, dv = V->cols, dw = dv + 1;
   const size_t r = s->r, cb = s->block;
@@ -721,6 +927,7 @@ run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
     goto done;
 
   uint64_t n_mul = 0, n_add = 0;
+  double told = 0;
   for (size_t c0 = 0; c0 < r; c0 += cb)
     {
       const size_t cbb = r - c0 < cb ? r - c0 : cb;
@@ -753,6 +960,8 @@ run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
           n_mul += dw * (nk + 1);
           n_add += dw * (nk - 1);
         }
+      if (pr != NULL)
+        tell (pr, (double) c0 + (double) cbb * (double) nk / (double) (nq + nk), r, &told);
       n_mul += mpfr_side (QB.v, QA.v, Q, s, c0, cbb, nt);
       /* [Y w] += U1_b M, term by term in column order */
 #pragma omp parallel for num_threads (nt) schedule (static) reduction (+:n_mul, n_add)
@@ -778,6 +987,8 @@ run_mpfr (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat
           n_mul += dw * cbb;
           n_add += dw * (c0 == 0 ? cbb - 1 : cbb);
         }
+      if (pr != NULL)
+        tell (pr, (double) (c0 + cbb), r, &told);
     }
 
   size_t bad = SIZE_MAX;
@@ -838,8 +1049,9 @@ done:
 /* ------------------------------------------------------------------ */
 
 static int
-poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
-          fga_mat_srcptr V, fga_stats *st, fga_error *err)
+poly_run_progress (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
+                   fga_mat_srcptr K, fga_mat_srcptr V, fga_stats *st, const fga_progress *pr,
+                   fga_error *err)
 {
   const poly_t *s = m->state;
   int rc;
@@ -879,7 +1091,7 @@ poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga
       fgap_vscale vs;
       if ((rc = fgap_vscale_init (&vs, &V, 1, &vmt, "method poly", err)) != FGA_OK)
         return rc;
-      rc = run_double (s, T, lse, Q, K, V, st, err);
+      rc = run_double (s, T, lse, Q, K, V, st, pr, err);
       if (rc == FGA_OK)
         rc = fgap_vscale_finish (&vs, T, s->bound_rel < 1, 1, "method poly", "the output "
                                  "overflows the double range", err);
@@ -888,7 +1100,7 @@ poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga
       fgap_vscale_clear (&vs, &vmt);
     }
   else
-    rc = run_mpfr (s, T, lse, Q, K, V, st, err);
+    rc = run_mpfr (s, T, lse, Q, K, V, st, pr, err);
   if (st == NULL)
     return rc;
   double u53 = 0x1p-53;
@@ -911,6 +1123,32 @@ poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga
     fga_stats_set (st, "prec", (double) s->prec);
   snprintf (st->notes, sizeof st->notes, "%s", s->notes);
   return rc;
+}
+
+static int
+poly_run (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+          fga_mat_srcptr V, fga_stats *st, fga_error *err)
+{
+  return poly_run_progress (m, T, lse, Q, K, V, st, NULL, err);
+}
+
+/* The counts of the prepared method (its degree known even with deg=0), in
+   its arithmetic, on its threads, which meet at barriers per block.  */
+static int
+poly_predict (mpz_t ops[5], fgap_predict_info *pi, fga_method_srcptr m, int lse,
+              fga_error *err)
+{
+  const poly_t *s = m->state;
+  const fga_problem *p = &m->prob;
+  mpz_t r;
+  mpz_init (r);
+  mpz_import (r, 1, -1, sizeof s->r, 0, 0, &s->r);
+  fga_poly_count (ops, p->nq, p->nk, p->d, p->dv, s->g, r, lse);
+  mpz_clear (r);
+  pi->prec = (long) s->prec;
+  pi->threads = run_threads (s, p->nq, p->nk, p->dv);
+  pi->lockstep = 1;
+  return FGA_OK;
 }
 
 /* fga_poly_count with r = C(d + g, d), for a degree given: deg=0 takes the
@@ -939,7 +1177,9 @@ const fgap_method_class fgap_method_poly = {
   .prepare = poly_prepare,
   .run = poly_run,
   .destroy = poly_destroy,
-  .count = poly_count
+  .count = poly_count,
+  .run_progress = poly_run_progress,
+  .predict = poly_predict
 };
 
 int

@@ -23,6 +23,40 @@
 /* Query-key pairs from which the rows are shared among threads.  */
 #define PARALLEL_PAIRS 4096
 
+/* Progress is reported at most this many times per call (plus the final 1). */
+#define PROGRESS_STEPS 1024
+
+/* The progress of this thread's calls (fga_truth_set_progress).  */
+static _Thread_local fga_progress truth_progress;
+
+fga_progress
+fga_truth_set_progress (const fga_progress *p)
+{
+  fga_progress old = truth_progress;
+  truth_progress.fn = p != NULL ? p->fn : NULL;
+  truth_progress.data = p != NULL ? p->data : NULL;
+  return old;
+}
+
+/* Called by the caller's thread (thread 0 of the team) after each of its
+   rows: done / nq, in PROGRESS_STEPS steps at most, below 1 (the final 1
+   comes once the outputs are finished).  Rows are the unit of work (a row
+   raised to a higher precision costs more, which no prediction knows in
+   advance).  */
+static void
+report_rows (const fga_progress *pr, size_t *done, size_t nq, unsigned *last)
+{
+  size_t k = __atomic_load_n (done, __ATOMIC_RELAXED);
+  unsigned step = (unsigned) ((double) k / (double) nq * PROGRESS_STEPS);
+  if (step >= PROGRESS_STEPS)
+    step = PROGRESS_STEPS - 1;
+  if (step > *last)
+    {
+      *last = step;
+      pr->fn ((double) step / PROGRESS_STEPS, pr->data);
+    }
+}
+
 static int
 validate (fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
           const fga_tau *tau, mpfr_prec_t p, mpfr_prec_t pmax, fga_error *err)
@@ -366,6 +400,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
 {
   mpfr_prec_t p0 = opts != NULL ? opts->prec : DEFAULT_PREC;
   mpfr_prec_t pmax = opts != NULL ? opts->prec_max : DEFAULT_PREC_MAX;
+  const fga_progress pr = truth_progress;   /* this thread's, read once */
   int rc = validate (T, Q, K, V, tau, p0, pmax, err);
   if (rc != FGA_OK)
     return rc;
@@ -394,7 +429,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       rc = fga_mpfr_mat_init2 (Werr, nq, dv, p0, err);
     }
 
-  size_t undecided = 0, raised = 0;
+  size_t undecided = 0, raised = 0, rows_done = 0;
+  unsigned reported = 0;
   mpfr_prec_t pused = p0;
   int nthreads = 1;
   int failed = rc != FGA_OK;
@@ -441,6 +477,14 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
         l_raised += ri.raised;
         if (ri.prec > l_pused)
           l_pused = ri.prec;
+        if (pr.fn != NULL)
+          {
+            __atomic_add_fetch (&rows_done, 1, __ATOMIC_RELAXED);
+#ifdef _OPENMP
+            if (omp_get_thread_num () == 0)
+#endif
+              report_rows (&pr, &rows_done, nq, &reported);
+          }
       }
 
     fgap_truth_ws_free (ws);
@@ -501,5 +545,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
         }
     }
   fgap_mpfr_state_restore (&st0);
+  if (rc == FGA_OK && pr.fn != NULL)
+    pr.fn (1.0, pr.data);
   return rc;
 }

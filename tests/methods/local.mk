@@ -77,3 +77,11 @@ check_PROGRAMS += tests/methods/t-user
 tests_methods_t_user_SOURCES = tests/methods/t-user.c tests/methods/small-inst.h
 tests_methods_t_user_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_methods_t_user_LDADD = $(FGA_TEST_LIBS)
+
+# Progress callbacks (bit for bit the same results), run predictions, and
+# the way out of poly's memory budget.
+TESTS += tests/methods/t-progress
+check_PROGRAMS += tests/methods/t-progress
+tests_methods_t_progress_SOURCES = tests/methods/t-progress.c
+tests_methods_t_progress_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_progress_LDADD = $(FGA_TEST_LIBS)
