@@ -6,10 +6,13 @@
 #                      $(abs_top_srcdir)/notebooks-data/: for each config a
 #                      sweep computed afresh (its folder is replaced, so
 #                      that no row of an older version is kept) and its
-#                      report, then
-#                      the expfit degree table, the hardness experiment
-#                      (fgattn hardness) and the main job (fgattn demo,
-#                      computed afresh into notebooks-data/transition-demo).
+#                      report, then the expfit degree table, the hardness
+#                      experiment (fgattn hardness) and the main job
+#                      (fgattn demo, computed afresh into
+#                      notebooks-data/transition-demo).  Every command is
+#                      given its folder with -o: without it, sweep,
+#                      hardness and demo write into a new folder of the
+#                      current one.
 #
 # FGA_EXP_JOBS sets the cells run in parallel (make experiments FGA_EXP_JOBS=2).
 # With more than one job each method runs on one thread inside its cell, so
@@ -22,9 +25,6 @@ FGA_EXP_OUT = $(abs_top_srcdir)/notebooks-data
 FGA_EXP_FGATTN = $(abs_builddir)/src/cli/fgattn
 
 EXTRA_DIST += \
-	experiments/transition.conf \
-	experiments/error-vs-B.conf \
-	experiments/hardness.conf \
 	experiments/audit.py \
 	notebooks-data/transition.ipynb \
 	notebooks-data/README.md
@@ -52,6 +52,11 @@ experiments: src/cli/fgattn$(EXEEXT)
 	@FGATTN_DATADIR=$(abs_top_srcdir) $(FGA_EXP_FGATTN) demo -o $(FGA_EXP_OUT)/transition-demo \
 	  --quiet > /dev/null
 
-# The demo's configuration is installed, so `fgattn demo` runs from anywhere.
+# Every configuration is installed, so that sweep, hardness and demo find
+# them by name from any folder (fgattn sweep transition; fgattn hardness).
 experimentsdir = $(pkgdatadir)/experiments
-dist_experiments_DATA = experiments/transition-demo.conf
+dist_experiments_DATA = \
+	experiments/transition.conf \
+	experiments/transition-demo.conf \
+	experiments/error-vs-B.conf \
+	experiments/hardness.conf

@@ -213,11 +213,82 @@ typedef struct
 int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_error *err);
 void fga_hardness_config_clear (fga_hardness_config *cfg);
 
-/* Progress: `done' of `total' steps (one per instance, one per method and
-   n searched), the step just finished at size n, named by what ("seed 3",
-   "method rf").  */
-typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
-                                          const char *what, void *data);
+/* Progress.  Steps: one per instance (draw, brute force, reduce, the
+   degree scan, the exact reference), one per method and n searched.  Their
+   costs differ by orders of magnitude and the large n come last, so the
+   work fields weigh each step by a cost model, in arbitrary units, for an
+   ETA (elapsed_seconds / work_done * (work_total - work_done)).  With N = 2n
+   the rows and d = 2m the columns of the attention instance:
+     an instance       N^2 d + 13 N d (g + 1):
+   the score histograms and the reference (N^2 d) and the scan's MPFR
+   evaluations at g + 1 degrees (N d each, measured at 13 times the cost
+   of a histogram's entry), g the certified degree predicted from n alone
+   (the reduction's accuracy and R follow from n, m, t and the gap; gmax
+   when none is certified);
+     a method search   ninst N^2 d c + 2e8:
+   as if each of the ninst instances ran once at about exact attention's
+   cost (the sizes searched stop where the method costs as much), c = N / 32
+   for svd and nystrom (their dense factorisations, N^3 and m^3) and 1 for
+   the others, plus the search's fixed costs (thread start-up; a run shorter
+   than 50 ms runs three times).  A model, not a measurement: replayed on
+   the step times of two runs of experiments/hardness.conf (the whole grid,
+   and its n <= 512 on a busier machine), the ETA after each n came out
+   between 0.3 and 2.6 times the time actually left (the model overrates rf
+   and poly, underrates dilated, and fixed costs grow with the machine's
+   load).  Within a search, work_done grows with each run (a run at size s
+   counts s / hi of one instance's share, hi the largest size searched), up
+   to 9/10 of the step's weight until the step ends.  */
+typedef struct
+{
+  size_t steps_done, steps_total;
+  size_t n;                    /* the size of the step in flight (or last finished) */
+  const char *current;         /* the step in flight ("n=512 seed 3 NO", "n=512 rf m=64"),
+                                  NULL after the last */
+  double elapsed_seconds;
+  double work_done, work_total;
+} fga_hardness_progress;
+
+/* Called when a step starts, within a method search after each run, and
+   when a step ends; from the thread that called fga_hardness_run.  */
+typedef void (*fga_hardness_progress_fn) (const fga_hardness_progress *p, void *data);
+
+/* The result per n, as summary.md shows it.  */
+typedef struct
+{
+  size_t n, N, m, d, t;
+  size_t instances;            /* 2 per seed */
+  double s_over_sqrt_ln_n;
+  double R_lo, R_hi;           /* the radii of the instances */
+  double accuracy;             /* E / (8n) */
+  long least;                  /* the least degree from which every degree scanned decides
+                                  every instance of n; -1: some instance has none (> gmax) */
+  long runs_from;              /* the least degree from which no row sum of p_g is <= 0,
+                                  over the instances; -1: none up to gmax */
+  long certified;              /* the largest certified degree of the instances; -1: some
+                                  instance has none up to gmax */
+  double log10_r_least;        /* log10 C(d + least, d); NaN when least < 0 */
+  double x_least;              /* x with C(d + least, d) = N^x; NaN when least < 0 */
+  double log10_r_cert, x_cert; /* the same at the certified degree */
+} fga_hardness_size;
+
+typedef struct
+{
+  size_t nn;
+  fga_hardness_size sizes[FGA_HARDNESS_MAX];
+  /* Least squares over the sizes with a least degree (fga_fit_power):
+     least g = fit_g_slope ln N + const, and C(d + least, d) ~ N^fit_r_exponent;
+     NaN with fewer than two such sizes, or r beyond the doubles.  */
+  size_t nfit;
+  double fit_g_slope, fit_r_exponent;
+} fga_hardness_summary;
+
+typedef struct
+{
+  fga_hardness_progress_fn progress;   /* may be NULL */
+  void *progress_data;
+  fga_hardness_summary *summary;       /* filled when the run succeeds; may be NULL */
+} fga_hardness_opts;
+
 /* Runs the grid and writes into outdir (made when missing), all five
    files replaced together at the end (an atomic group): instances.csv (a
    row per instance), degrees.csv (a row per instance and degree scanned),
@@ -226,7 +297,8 @@ typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
    least degree deciding every instance, r, the certified degree, fits
    against n; a table per method) and hardness.json (fgattn version and the
    configuration).  An interrupted or failed run leaves the previous files
-   untouched.
+   untouched.  opts may be NULL; otherwise its progress function is called
+   as the steps go, and its summary gets summary.md's table per n.
 
    The methods' search.  A method decides an instance when
    fga_reduction_decide on its output answers as the brute force does (the
@@ -250,7 +322,7 @@ typedef void (*fga_hardness_progress_fn) (size_t done, size_t total, size_t n,
    (outdir/.lock): a folder another run is writing is refused with
    FGA_ERR_IO, "OUTDIR is being written by another fgattn (pid N)".  */
 int fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
-                      fga_hardness_progress_fn progress, void *data, fga_error *err);
+                      const fga_hardness_opts *opts, fga_error *err);
 
 #ifdef __cplusplus
 }

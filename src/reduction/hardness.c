@@ -20,6 +20,7 @@
    degree is the least one from which the method is right for good.  */
 
 #include "core/fga-impl.h"
+#include "core/mpfr-impl.h"
 #include "reduction/reduction-impl.h"
 
 #include <errno.h>
@@ -44,22 +45,50 @@ typedef struct
   int exact_yes;
 } row_t;
 
-/* C(d + g, d) and its log10; g < 0 gives an empty string.  */
-static void
-features (char **dec, double *log10r, size_t d, long g)
+/* C(d + g, d) in decimal; NULL for g < 0 (free it with free_str).  */
+static char *
+features_dec (size_t d, long g)
 {
-  *dec = NULL;
-  *log10r = NAN;
   if (g < 0)
-    return;
+    return NULL;
   mpz_t r;
   mpz_init (r);
   mpz_bin_uiui (r, (unsigned long) (d + (size_t) g), (unsigned long) d);
-  *dec = mpz_get_str (NULL, 10, r);
-  long ex;
-  double mant = mpz_get_d_2exp (&ex, r);
-  *log10r = log10 (mant) + (double) ex * log10 (2.0);
+  char *dec = mpz_get_str (NULL, 10, r);
   mpz_clear (r);
+  return dec;
+}
+
+/* For r = C(d + g, d): log10 r, and x = ln r / ln N (r = N^x); NaN for
+   g < 0.  Each is the double nearest the exact value: r rounded to 256
+   bits, its logarithm and the quotient leave a relative error below
+   2^-250 (ln r >= ln 2 once g >= 1; g = 0 gives r = 1 and 0 exactly), so
+   the final rounding is correct unless the value lies within 2^-250 of
+   the midpoint of two doubles.  */
+static void
+features_log (double *log10r, double *x, size_t d, long g, size_t N)
+{
+  *log10r = *x = NAN;
+  if (g < 0)
+    return;
+  fgap_mpfr_state st;
+  fgap_mpfr_state_save (&st);
+  mpz_t r;
+  mpfr_t lr, lN, q;
+  mpz_init (r);
+  mpfr_inits2 (256, lr, lN, q, (mpfr_ptr) 0);
+  mpz_bin_uiui (r, (unsigned long) (d + (size_t) g), (unsigned long) d);
+  mpfr_set_z (q, r, MPFR_RNDN);
+  mpfr_log10 (lr, q, MPFR_RNDN);
+  *log10r = mpfr_get_d (lr, MPFR_RNDN);
+  mpfr_log (lr, q, MPFR_RNDN);
+  mpfr_set_ui (q, (unsigned long) N, MPFR_RNDN);
+  mpfr_log (lN, q, MPFR_RNDN);
+  mpfr_div (q, lr, lN, MPFR_RNDN);
+  *x = mpfr_get_d (q, MPFR_RNDN);
+  mpfr_clears (lr, lN, q, (mpfr_ptr) 0);
+  mpz_clear (r);
+  fgap_mpfr_state_restore (&st);
 }
 
 static void
@@ -89,12 +118,11 @@ write_instances (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_c
   for (size_t k = 0; k < nrows; k++)
     {
       const row_t *w = &rows[k];
-      char *rl, *rc;
-      double lrl, lrc;
-      features (&rl, &lrl, w->d, w->stable);
-      features (&rc, &lrc, w->d, w->cert);
+      char *rl = features_dec (w->d, w->stable);
+      double lrl, lrc, ex, exc;
       /* r = N^x with N = 2n, the size of the attention instance.  */
-      double ex = lrl / log10 (2.0 * (double) w->n);
+      features_log (&lrl, &ex, w->d, w->stable, 2 * w->n);
+      features_log (&lrc, &exc, w->d, w->cert, 2 * w->n);
       fprintf (fp, "%zu,%zu,%zu,%zu,%.17g,%lu,%d,%d,%zu,%.17g,%.17g,%.17g,%s,%.17g,%.17g,%.17g,"
                "%.17g,%.17g,%d,", w->n, w->m, w->d, w->t, cfg->gap, w->seed, w->planted,
                w->brute_yes, w->min_dist, w->info.lambda, w->info.s, w->info.s_over_sqrt_ln_n,
@@ -110,17 +138,105 @@ write_instances (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_c
       else
         fputc (',', fp);
       fputc (',', fp);
-      if (rc != NULL)
+      if (w->cert >= 0)
         fprintf (fp, "%.6f", lrc);
       fputc (',', fp);
       put_long (fp, w->runs_from, "\n");
       free_str (rl);
-      free_str (rc);
+    }
+}
+
+/* The largest of a and b, where -1 (none) beats every degree.  */
+static long
+worst (long a, long b)
+{
+  return a < 0 || b < 0 ? -1 : a > b ? a : b;
+}
+
+/* The rows of one n (consecutive, from rows[0]; *count of them) into z.  */
+static void
+summarise_size (fga_hardness_size *z, size_t *count, const row_t *rows, size_t nrows)
+{
+  const row_t *w0 = &rows[0];
+  memset (z, 0, sizeof *z);
+  z->n = w0->n, z->N = 2 * w0->n, z->m = w0->m, z->d = w0->d, z->t = w0->t;
+  z->s_over_sqrt_ln_n = w0->info.s_over_sqrt_ln_n;
+  z->accuracy = w0->info.accuracy;
+  z->R_lo = INFINITY;
+  size_t b = 0;
+  for (; b < nrows && rows[b].n == w0->n; b++)
+    {
+      const row_t *w = &rows[b];
+      z->least = worst (z->least, w->stable);
+      z->runs_from = worst (z->runs_from, w->runs_from);
+      z->certified = worst (z->certified, w->cert);
+      z->R_lo = fmin (z->R_lo, w->R), z->R_hi = fmax (z->R_hi, w->R);
+      z->s_over_sqrt_ln_n = w->info.s_over_sqrt_ln_n;
+    }
+  z->instances = *count = b;
+  features_log (&z->log10_r_least, &z->x_least, z->d, z->least, z->N);
+  features_log (&z->log10_r_cert, &z->x_cert, z->d, z->certified, z->N);
+}
+
+/* The summary per n, and the growth laws fitted to it as power laws in N
+   (fga_fit_power): r ~ c N^x, and least g = a ln N + const, which is
+   e^g ~ c N^a.  A fit that refuses (every n the same, or e^g or r beyond
+   the doubles) leaves its exponent NaN.  */
+static void
+summarise (fga_hardness_summary *sum, const row_t *rows, size_t nrows)
+{
+  double N[FGA_HARDNESS_MAX], eg[FGA_HARDNESS_MAX], r[FGA_HARDNESS_MAX];
+  memset (sum, 0, sizeof *sum);
+  for (size_t a = 0, count; a < nrows && sum->nn < FGA_HARDNESS_MAX; a += count)
+    {
+      fga_hardness_size *z = &sum->sizes[sum->nn++];
+      summarise_size (z, &count, rows + a, nrows - a);
+      if (z->least >= 0)
+        {
+          N[sum->nfit] = (double) z->N, eg[sum->nfit] = exp ((double) z->least);
+          r[sum->nfit++] = pow (10, z->log10_r_least);
+        }
+    }
+  sum->fit_g_slope = sum->fit_r_exponent = NAN;
+  if (sum->nfit >= 2)
+    {
+      fga_fit fg, fr;
+      fga_fit_power (&fg, N, eg, sum->nfit, 0, NULL);
+      fga_fit_power (&fr, N, r, sum->nfit, 0, NULL);
+      sum->fit_g_slope = fg.exponent, sum->fit_r_exponent = fr.exponent;
     }
 }
 
 static void
-write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_config *cfg)
+summary_row (FILE *fp, const fga_hardness_size *z, const fga_hardness_config *cfg)
+{
+  fprintf (fp, "| %zu | %zu | %zu | %zu | %zu | %.3f | ", z->n, z->N, z->m, z->d, z->t,
+           z->s_over_sqrt_ln_n);
+  if (z->R_hi - z->R_lo < 5e-4)
+    fprintf (fp, "%.3f", z->R_lo);
+  else
+    fprintf (fp, "%.3f-%.3f", z->R_lo, z->R_hi);
+  fprintf (fp, " | %.3g | ", z->accuracy);
+  if (z->least < 0)
+    fprintf (fp, "> %ld | | | ", cfg->gmax);
+  else
+    {
+      double l = z->log10_r_least;
+      fprintf (fp, "%ld | %.3fe%+d | %.2f | ", z->least, pow (10, l - floor (l)), (int) floor (l),
+               z->x_least);
+    }
+  if (z->runs_from < 0)
+    fprintf (fp, "> %ld | ", cfg->gmax);
+  else
+    fprintf (fp, "%ld | ", z->runs_from);
+  if (z->certified < 0)
+    fprintf (fp, "> %ld | |\n", cfg->gmax);
+  else
+    fprintf (fp, "%ld | %.1f |\n", z->certified, z->log10_r_cert);
+}
+
+static void
+write_summary (FILE *fp, const fga_hardness_summary *sum, const fga_hardness_config *cfg)
 {
   fprintf (fp, "# The least polynomial degree that decides the reduction, against n\n\n"
            "Gap Hamming closest pair (YES and NO instances, %zu seed%s each), reduced to "
@@ -137,84 +253,14 @@ write_summary (FILE *fp, const row_t *rows, size_t nrows, const fga_hardness_con
   fputs ("| n | N = 2n | m | d | t | s / sqrt(ln n) | R | accuracy | least g | r at least g "
          "| x: r = N^x | poly runs from g | certified g | log10 r certified |\n"
          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", fp);
-  /* The growth laws fitted below, as power laws in N (fga_fit_power):
-     r ~ c N^x, and least g = a ln N + const, which is e^g ~ c N^a.  */
-  double N[FGA_HARDNESS_MAX], eg[FGA_HARDNESS_MAX], r[FGA_HARDNESS_MAX];
-  size_t nfit = 0;
-  for (size_t a = 0; a < nrows;)
-    {
-      size_t b = a;
-      long least = 0, cert = 0, runs = 0;
-      double Rlo = INFINITY, Rhi = 0, so = 0;
-      int unknown = 0, uncert = 0, norun = 0;
-      while (b < nrows && rows[b].n == rows[a].n)
-        {
-          const row_t *w = &rows[b++];
-          if (w->stable < 0)
-            unknown = 1;
-          else if (w->stable > least)
-            least = w->stable;
-          if (w->runs_from < 0)
-            norun = 1;
-          else if (w->runs_from > runs)
-            runs = w->runs_from;
-          if (w->cert < 0)
-            uncert = 1;
-          else if (w->cert > cert)
-            cert = w->cert;
-          Rlo = fmin (Rlo, w->R), Rhi = fmax (Rhi, w->R);
-          so = w->info.s_over_sqrt_ln_n;
-        }
-      const row_t *w = &rows[a];
-      fprintf (fp, "| %zu | %zu | %zu | %zu | %zu | %.3f | ", w->n, 2 * w->n, w->m, w->d, w->t,
-               so);
-      if (Rhi - Rlo < 5e-4)
-        fprintf (fp, "%.3f", Rlo);
-      else
-        fprintf (fp, "%.3f-%.3f", Rlo, Rhi);
-      fprintf (fp, " | %.3g | ", w->info.accuracy);
-      char *rl = NULL, *rc = NULL;
-      double lrl = NAN, lrc = NAN;
-      if (!unknown)
-        features (&rl, &lrl, w->d, least);
-      if (!uncert)
-        features (&rc, &lrc, w->d, cert);
-      if (unknown)
-        fprintf (fp, "> %ld | | | ", cfg->gmax);
-      else
-        {
-          double x = lrl / log10 (2.0 * (double) w->n);
-          fprintf (fp, "%ld | %.3fe%+d | %.2f | ", least, pow (10, lrl - floor (lrl)),
-                   (int) floor (lrl), x);
-          N[nfit] = 2.0 * (double) w->n, eg[nfit] = exp ((double) least),
-            r[nfit] = pow (10, lrl);
-          nfit++;
-        }
-      if (norun)
-        fprintf (fp, "> %ld | ", cfg->gmax);
-      else
-        fprintf (fp, "%ld | ", runs);
-      if (uncert)
-        fprintf (fp, "> %ld | |\n", cfg->gmax);
-      else
-        fprintf (fp, "%ld | %.1f |\n", cert, lrc);
-      free_str (rl);
-      free_str (rc);
-      a = b;
-    }
-  if (nfit >= 2)
-    {
-      /* A fit that refuses (every n the same, or e^g or r beyond the
-         doubles) leaves its exponent NaN, printed as such.  */
-      fga_fit fg, fr;
-      fga_fit_power (&fg, N, eg, nfit, 0, NULL);
-      fga_fit_power (&fr, N, r, nfit, 0, NULL);
-      fprintf (fp, "\nLeast squares over the %zu sizes: least g = %.2f ln N + const, growing "
-               "like log n; ln r against ln N has slope %.2f, so r grows like N^%.2f, and x "
-               "stays bounded away from 0: r = n^Theta(1), where the regime B = o(sqrt(log n)) "
-               "of the upper bound gives n^o(1).\n", nfit, fg.exponent, fr.exponent,
-               fr.exponent);
-    }
+  for (size_t i = 0; i < sum->nn; i++)
+    summary_row (fp, &sum->sizes[i], cfg);
+  if (sum->nfit >= 2)
+    fprintf (fp, "\nLeast squares over the %zu sizes: least g = %.2f ln N + const, growing "
+             "like log n; ln r against ln N has slope %.2f, so r grows like N^%.2f, and x "
+             "stays bounded away from 0: r = n^Theta(1), where the regime B = o(sqrt(log n)) "
+             "of the upper bound gives n^o(1).\n", sum->nfit, sum->fit_g_slope,
+             sum->fit_r_exponent, sum->fit_r_exponent);
   fputs ("\nColumns and every instance: instances.csv; the decision at every degree: "
          "degrees.csv. Regenerate: fgattn hardness experiments/hardness.conf -o DIR.\n", fp);
 }
@@ -246,12 +292,18 @@ write_json (FILE *fp, const fga_hardness_config *cfg)
   return bad ? -1 : 0;
 }
 
-/* Whether some method of the configuration runs at n.  */
+/* Whether method m runs at n, and whether some method does.  */
+static int
+runs_at (const fga_hardness_method *m, size_t n)
+{
+  return m->max_n == 0 || n <= m->max_n;
+}
+
 static int
 methods_at (const fga_hardness_config *cfg, size_t n)
 {
   for (size_t k = 0; k < cfg->nmethods; k++)
-    if (cfg->methods[k].max_n == 0 || n <= cfg->methods[k].max_n)
+    if (runs_at (&cfg->methods[k], n))
       return 1;
   return 0;
 }
@@ -300,11 +352,10 @@ record_scan (row_t *w, FILE *deg, const fga_reduction_scan *scan)
 }
 
 /* One instance: generate, solve, reduce into hi->inst (kept for the
-   methods, with the reference output when `reference'), scan; appends
-   its degree rows.  */
+   methods), scan; appends its degree rows.  */
 static int
-run_instance (row_t *w, fgap_hardness_inst *hi, int reference, FILE *deg,
-              const fga_hardness_config *cfg, fga_error *err)
+run_instance (row_t *w, fgap_hardness_inst *hi, FILE *deg, const fga_hardness_config *cfg,
+              fga_error *err)
 {
   fga_hamming_t h;
   fga_reduction_scan scan;
@@ -344,8 +395,6 @@ run_instance (row_t *w, fgap_hardness_inst *hi, int reference, FILE *deg,
       hi->seed = w->seed, hi->planted = w->planted, hi->brute_yes = w->brute_yes;
       hi->info = w->info;
     }
-  if (rc == FGA_OK && reference)
-    rc = fgap_hardness_reference (hi, scan.max_o_exact, err);
   fga_reduction_scan_clear (&scan);
   fga_hamming_clear (h);
   return rc;
@@ -355,6 +404,113 @@ run_instance (row_t *w, fgap_hardness_inst *hi, int reference, FILE *deg,
 enum { F_INSTANCES, F_DEGREES, F_METHODS, F_SUMMARY, F_JSON, F_COUNT };
 static const char *const file_names[F_COUNT]
   = { "instances.csv", "degrees.csv", "methods.csv", "summary.md", "hardness.json" };
+
+/* ------------------------------------------------------------------ */
+/* Progress: the steps and their predicted work (the cost model of
+   fgap_hardness_instance_weight and fgap_hardness_search_weight).  */
+
+typedef struct
+{
+  fga_hardness_progress_fn fn;      /* NULL: no reports, no work predicted */
+  void *data;
+  fga_hardness_progress p;
+  double t0;
+  double inst_w[FGA_HARDNESS_MAX];  /* the weight of one instance, per size index */
+  double done_w;                    /* the work of the finished steps */
+  double step_w, step_work;         /* the step in flight: its weight, its work so far */
+  size_t ninst;
+  const fga_hardness_method *m;     /* the method searched, or NULL */
+  char current[160];
+} meter_t;
+
+/* The steps and, with fn, their work, added in the order the run does
+   them, so that the work done ends equal to work_total.  */
+static void
+meter_init (meter_t *mt, const fga_hardness_config *cfg, fga_hardness_progress_fn fn,
+            void *data)
+{
+  memset (mt, 0, sizeof *mt);
+  mt->fn = fn, mt->data = data;
+  mt->t0 = fga_wall_time ();
+  mt->ninst = 2 * cfg->nseeds;
+  for (size_t i = 0; i < cfg->nn; i++)
+    {
+      if (fn != NULL)
+        mt->inst_w[i] = fgap_hardness_instance_weight (cfg, cfg->n[i]);
+      for (size_t j = 0; j < mt->ninst; j++)
+        mt->p.work_total += mt->inst_w[i];
+      mt->p.steps_total += mt->ninst;
+      for (size_t k = 0; k < cfg->nmethods; k++)
+        if (runs_at (&cfg->methods[k], cfg->n[i]))
+          {
+            mt->p.steps_total++;
+            if (fn != NULL)
+              mt->p.work_total += fgap_hardness_search_weight (cfg, &cfg->methods[k], cfg->n[i]);
+          }
+    }
+}
+
+static void
+meter_report (meter_t *mt)
+{
+  mt->p.elapsed_seconds = fga_wall_time () - mt->t0;
+  mt->fn (&mt->p, mt->data);
+}
+
+/* A step of the given weight starts at size n: an instance (m NULL) or the
+   search of method m.  */
+static void
+meter_begin (meter_t *mt, size_t n, double weight, const fga_hardness_method *m,
+             const char *what)
+{
+  if (mt->fn == NULL)
+    return;
+  mt->m = m;
+  mt->step_w = weight, mt->step_work = 0;
+  snprintf (mt->current, sizeof mt->current, "%s", what);
+  mt->p.n = n, mt->p.current = mt->current;
+  meter_report (mt);
+}
+
+/* Work done within the step, counted up to 9/10 of its weight (the model
+   predicts, it does not measure), and what it is doing now.  */
+static void
+meter_work (meter_t *mt, double work, const char *what)
+{
+  if (mt->fn == NULL)
+    return;
+  mt->step_work += work;
+  snprintf (mt->current, sizeof mt->current, "%s", what);
+  mt->p.work_done = mt->done_w + fmin (mt->step_work, 0.9 * mt->step_w);
+  meter_report (mt);
+}
+
+static void
+meter_end (meter_t *mt)
+{
+  mt->p.steps_done++;
+  if (mt->fn == NULL)
+    return;
+  mt->done_w += mt->step_w;
+  mt->p.work_done = mt->done_w;
+  mt->p.current = NULL;
+  meter_report (mt);
+}
+
+/* After each run of a search: a run at size s of the sizes up to hi counts
+   s / hi of one instance's share of the step.  */
+static void
+meter_tick (void *data, long size, long hi)
+{
+  meter_t *mt = data;
+  char what[160];
+  snprintf (what, sizeof what, "n=%zu %s %s=%ld", mt->p.n, mt->m->label, mt->m->size_key, size);
+  meter_work (mt, mt->step_w / (double) mt->ninst * (double) size / (double) (hi > 0 ? hi : 1),
+              what);
+}
+
+/* ------------------------------------------------------------------ */
+/* The run.  */
 
 /* The state of a run: the output group and its open files, the rows.  */
 typedef struct
@@ -367,18 +523,9 @@ typedef struct
   fgap_hardness_mres *mres;    /* [method * nn + size index] */
   fgap_hardness_inst *insts;   /* the instances of one n */
   size_t ninst;
-  size_t done, total;
-  fga_hardness_progress_fn progress;
-  void *data;
+  meter_t meter;
+  fga_hardness_summary sum;
 } run_t;
-
-static void
-step (run_t *r, size_t n, const char *what)
-{
-  r->done++;
-  if (r->progress != NULL)
-    r->progress (r->done, r->total, n, what, r->data);
-}
 
 static void
 clear_insts (run_t *r)
@@ -390,6 +537,36 @@ clear_insts (run_t *r)
     }
 }
 
+/* Instance j of the size index i into w, and its reference output when
+   some method runs at n: one step.  */
+static int
+run_one (run_t *r, size_t i, size_t j, row_t *w, int reference, fga_error *err)
+{
+  const fga_hardness_config *cfg = r->cfg;
+  size_t n = cfg->n[i];
+  char what[160];
+  w->n = n;
+  w->m = fgap_hardness_m_of (cfg, n);
+  w->t = fgap_hardness_t_of (cfg, w->m);
+  w->seed = cfg->seeds[j / 2];
+  w->planted = j % 2 == 0;
+  snprintf (what, sizeof what, "n=%zu seed %lu %s", n, w->seed, w->planted ? "YES" : "NO");
+  meter_begin (&r->meter, n, r->meter.inst_w[i], NULL, what);
+  int rc = run_instance (w, &r->insts[j], r->fp[F_DEGREES], cfg, err);
+  if (rc == FGA_OK && reference)
+    {
+      /* The scan is done; the reference is about half the N^2 d term.  */
+      double N = 2.0 * (double) n;
+      snprintf (what, sizeof what, "n=%zu seed %lu %s, reference", n, w->seed,
+                w->planted ? "YES" : "NO");
+      meter_work (&r->meter, r->meter.inst_w[i] - N * N * (double) w->d / 2, what);
+      rc = fgap_hardness_reference (&r->insts[j], w->max_o_exact, err);
+    }
+  if (rc == FGA_OK)
+    meter_end (&r->meter);
+  return rc;
+}
+
 /* Every instance of the size index i, then every method on them.  */
 static int
 run_size (run_t *r, size_t i, size_t *k, fga_error *err)
@@ -397,7 +574,7 @@ run_size (run_t *r, size_t i, size_t *k, fga_error *err)
   const fga_hardness_config *cfg = r->cfg;
   size_t n = cfg->n[i];
   int reference = methods_at (cfg, n), rc = FGA_OK;
-  char what[64];
+  char what[160];
   for (size_t j = 0; j < r->ninst; j++)
     {
       memset (&r->insts[j], 0, sizeof r->insts[j]);
@@ -405,25 +582,19 @@ run_size (run_t *r, size_t i, size_t *k, fga_error *err)
       fga_mat_init (r->insts[j].exact, 0, 0, NULL);
     }
   for (size_t j = 0; j < r->ninst && rc == FGA_OK; j++)
-    {
-      row_t *w = &r->rows[(*k)++];
-      w->n = n;
-      w->m = fgap_hardness_m_of (cfg, n);
-      w->t = fgap_hardness_t_of (cfg, w->m);
-      w->seed = cfg->seeds[j / 2];
-      w->planted = j % 2 == 0;
-      rc = run_instance (w, &r->insts[j], reference, r->fp[F_DEGREES], cfg, err);
-      snprintf (what, sizeof what, "seed %lu", w->seed);
-      if (rc == FGA_OK)
-        step (r, n, what);
-    }
+    rc = run_one (r, i, j, &r->rows[(*k)++], reference, err);
   for (size_t m = 0; m < cfg->nmethods && rc == FGA_OK; m++)
     {
-      rc = fgap_hardness_method_search (&r->mres[m * cfg->nn + i], &cfg->methods[m], r->insts,
-                                        r->ninst, err);
-      snprintf (what, sizeof what, "method %s", cfg->methods[m].label);
-      if (rc == FGA_OK && r->mres[m * cfg->nn + i].run)
-        step (r, n, what);
+      const fga_hardness_method *hm = &cfg->methods[m];
+      int runs = runs_at (hm, n);
+      snprintf (what, sizeof what, "n=%zu %s", n, hm->label);
+      if (runs)
+        meter_begin (&r->meter, n, fgap_hardness_search_weight (cfg, hm, n), hm, what);
+      rc = fgap_hardness_method_search (&r->mres[m * cfg->nn + i], hm, r->insts, r->ninst,
+                                        r->meter.fn != NULL ? meter_tick : NULL, &r->meter,
+                                        err);
+      if (rc == FGA_OK && runs)
+        meter_end (&r->meter);
     }
   clear_insts (r);
   return rc;
@@ -485,7 +656,8 @@ run_grid (run_t *r, const char *outdir, fga_error *err)
         for (size_t i = 0; i < cfg->nn; i++)
           fgap_hardness_methods_row (r->fp[F_METHODS], &cfg->methods[m],
                                      &r->mres[m * cfg->nn + i]);
-      write_summary (r->fp[F_SUMMARY], r->rows, k, cfg);
+      summarise (&r->sum, r->rows, k);
+      write_summary (r->fp[F_SUMMARY], &r->sum, cfg);
       fgap_hardness_methods_summary (r->fp[F_SUMMARY], cfg, r->mres);
       if (write_json (r->fp[F_JSON], cfg) != 0)
         rc = fgap_error_set (err, FGA_ERR_IO, "hardness.json: write error");
@@ -521,9 +693,39 @@ check_memory (const fga_hardness_config *cfg, fga_error *err)
   return FGA_OK;
 }
 
+/* The run, once the folder is made and held (r zeroed).  */
+static int
+run_held (run_t *r, const fga_hardness_config *cfg, const char *outdir,
+          const fga_hardness_opts *opts, fga_error *err)
+{
+  int rc = FGA_OK;
+  r->cfg = cfg;
+  r->ninst = 2 * cfg->nseeds;
+  meter_init (&r->meter, cfg, opts != NULL ? opts->progress : NULL,
+              opts != NULL ? opts->progress_data : NULL);
+  r->rows = fgap_calloc (cfg->nn * r->ninst, sizeof *r->rows, "the rows", err);
+  r->insts = fgap_calloc (r->ninst, sizeof *r->insts, "the instances", err);
+  r->mres = fgap_calloc (cfg->nmethods * cfg->nn + 1, sizeof *r->mres, "the methods' results",
+                         err);
+  if (r->rows == NULL || r->insts == NULL || r->mres == NULL)
+    rc = FGA_ERR_NOMEM;
+  if (rc == FGA_OK)
+    rc = run_grid (r, outdir, err);
+  /* Before a commit, destroying the group removes every temporary.  */
+  if (r->group != NULL && rc != FGA_OK)
+    close_files (r, rc, err);
+  fga_atomic_group_destroy (r->group);
+  fgap_free (r->rows);
+  fgap_free (r->insts);
+  fgap_free (r->mres);
+  if (rc == FGA_OK && opts != NULL && opts->summary != NULL)
+    *opts->summary = r->sum;
+  return rc;
+}
+
 int
 fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
-                  fga_hardness_progress_fn progress, void *data, fga_error *err)
+                  const fga_hardness_opts *opts, fga_error *err)
 {
   if (cfg->nn == 0 || cfg->nseeds == 0 || !(cfg->gap > 0))
     return fgap_error_set (err, FGA_ERR_INPUT, "the configuration is empty");
@@ -555,29 +757,12 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
         rmdir (outdir);
       return rc;
     }
-  run_t r;
-  memset (&r, 0, sizeof r);
-  r.cfg = cfg, r.progress = progress, r.data = data;
-  r.ninst = 2 * cfg->nseeds;
-  r.total = cfg->nn * r.ninst;
-  for (size_t i = 0; i < cfg->nn; i++)
-    for (size_t m = 0; m < cfg->nmethods; m++)
-      r.total += cfg->methods[m].max_n == 0 || cfg->n[i] <= cfg->methods[m].max_n;
-  r.rows = fgap_calloc (cfg->nn * r.ninst, sizeof *r.rows, "the rows", err);
-  r.insts = fgap_calloc (r.ninst, sizeof *r.insts, "the instances", err);
-  r.mres = fgap_calloc (cfg->nmethods * cfg->nn + 1, sizeof *r.mres, "the methods' results",
-                        err);
-  if (r.rows == NULL || r.insts == NULL || r.mres == NULL)
+  run_t *rp = fgap_calloc (1, sizeof *rp, "the run", err);
+  if (rp == NULL)
     rc = FGA_ERR_NOMEM;
-  if (rc == FGA_OK)
-    rc = run_grid (&r, outdir, err);
-  /* Before a commit, destroying the group removes every temporary.  */
-  if (r.group != NULL && rc != FGA_OK)
-    close_files (&r, rc, err);
-  fga_atomic_group_destroy (r.group);
-  fgap_free (r.rows);
-  fgap_free (r.insts);
-  fgap_free (r.mres);
+  else
+    rc = run_held (rp, cfg, outdir, opts, err);
+  fgap_free (rp);
   /* A run that fails leaves the folder as it found it: the lock file and
      the folder go when this run made them (the folder only when empty).  */
   if (rc != FGA_OK && !lock_existed)

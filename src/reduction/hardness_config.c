@@ -581,3 +581,50 @@ fgap_hardness_check_grid (const fga_hardness_config *cfg, size_t *bad_n, fga_err
   return FGA_OK;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* The cost model of the progress reports (fga_hardness_progress).  */
+
+/* The degree an instance of size n will be scanned to: its certified
+   degree, predicted from n alone.  The reduction fixes lambda =
+   ln (4n) / (gap t) and the accuracy e^{-lambda t} / (8n) (fga_reduce);
+   the largest score is lambda m, and the Cauchy-Schwarz radius of R = auto
+   is lambda m sqrt (2) (rows of Q of norm s sqrt (m), dummy keys of norm
+   s sqrt (d), tau = 1/d).  gmax when nothing up to it is certified.  */
+static long
+predicted_degree (const fga_hardness_config *cfg, size_t n)
+{
+  size_t m = fgap_hardness_m_of (cfg, n);
+  double t = (double) fgap_hardness_t_of (cfg, m);
+  double lambda = log (4.0 * (double) n) / (cfg->gap * t);
+  double accuracy = exp (-lambda * t) / (8.0 * (double) n);
+  double R = lambda * (double) m * (cfg->R_max ? 1 : M_SQRT2);
+  long g;
+  if (!(R <= FGA_EXPFIT_RMAX) || !(accuracy > 0)
+      || fga_expfit_least_degree (&g, cfg->basis, R, nextafter (accuracy / 2, 0), 1, cfg->gmax,
+                                  NULL) != FGA_OK)
+    g = cfg->gmax;
+  return g;
+}
+
+double
+fgap_hardness_instance_weight (const fga_hardness_config *cfg, size_t n)
+{
+  double N = 2.0 * (double) n, d = 2.0 * (double) fgap_hardness_m_of (cfg, n);
+  return N * N * d + 13 * N * d * (double) (predicted_degree (cfg, n) + 1);
+}
+
+double
+fgap_hardness_search_weight (const fga_hardness_config *cfg, const fga_hardness_method *m,
+                             size_t n)
+{
+  if (m->max_n != 0 && n > m->max_n)
+    return 0;
+  double N = 2.0 * (double) n, d = 2.0 * (double) fgap_hardness_m_of (cfg, n);
+  double w = 2.0 * (double) cfg->nseeds * N * N * d;
+  size_t len = strcspn (m->spec, ":");
+  if ((len == 3 && strncmp (m->spec, "svd", 3) == 0)
+      || (len == 7 && strncmp (m->spec, "nystrom", 7) == 0))
+    w *= N / 32;
+  return w + 2e8;
+}

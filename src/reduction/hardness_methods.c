@@ -219,6 +219,9 @@ typedef struct
   fgap_hardness_inst *insts;
   size_t ninst;
   size_t hint;                 /* the instance that failed last: tried first */
+  long hi;                     /* the largest size searched */
+  fgap_hardness_tick_fn tick;  /* after each run, when not NULL */
+  void *tick_data;
   probe_t probes[MAX_PROBES];
   size_t nprobes;
 } search_t;
@@ -256,6 +259,8 @@ probe_cell (search_t *s, probe_t *p, size_t i, fga_error *err)
   int rc = run_cell (&p->cells[i], p->full, sizeof p->full, spec, &s->insts[i], err);
   if (!p->cells[i].ran)
     p->refused = 1;
+  if (s->tick != NULL)
+    s->tick (s->tick_data, p->size, s->hi);
   return rc;
 }
 
@@ -446,7 +451,8 @@ init_result (fgap_hardness_mres *res, const fga_hardness_method *m,
 
 int
 fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_method *m,
-                             fgap_hardness_inst *insts, size_t ninst, fga_error *err)
+                             fgap_hardness_inst *insts, size_t ninst,
+                             fgap_hardness_tick_fn tick, void *data, fga_error *err)
 {
   init_result (res, m, insts, ninst);
   res->run = m->max_n == 0 || res->n <= m->max_n;
@@ -457,6 +463,7 @@ fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_method 
   if (s == NULL)
     return FGA_ERR_NOMEM;
   s->m = m, s->insts = insts, s->ninst = ninst;
+  s->hi = res->hi, s->tick = tick, s->tick_data = data;
   int rc = least_size (&res->least, s, res->lo, res->hi, err);
   probe_t *p = rc == FGA_OK ? report_probe (s, res->least) : NULL;
   /* The reported size runs on every instance, also where the search

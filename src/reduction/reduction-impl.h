@@ -9,6 +9,12 @@ size_t fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m);
 /* Whether the generator samples every n of the grid (it refuses before
    drawing when it would not); *bad_n the first it refuses.  */
 int fgap_hardness_check_grid (const fga_hardness_config *cfg, size_t *bad_n, fga_error *err);
+/* The predicted work of a step (the cost model of fga_hardness_progress,
+   in reduction.h): one instance of size n, and the search of method m at
+   n (0 when m does not run there).  */
+double fgap_hardness_instance_weight (const fga_hardness_config *cfg, size_t n);
+double fgap_hardness_search_weight (const fga_hardness_config *cfg, const fga_hardness_method *m,
+                                    size_t n);
 
 /* A method of the configuration: its size parameter in the registry
    (NULL if none), the least size the search tries on an attention
@@ -55,11 +61,17 @@ typedef struct
   char seed[32];               /* the seed of a random method, "" when deterministic */
 } fgap_hardness_mres;
 
+/* Called by a search after each run of the method, at size `size' of the
+   sizes searched up to hi.  */
+typedef void (*fgap_hardness_tick_fn) (void *data, long size, long hi);
+
 /* Searches method m on the ninst instances of one n (doubling, then
-   bisection) into *res.  Only errors of the experiment itself are
-   returned (out of memory); a method refusing or failing is an outcome.  */
+   bisection) into *res, calling tick (when not NULL) after each run.
+   Only errors of the experiment itself are returned (out of memory); a
+   method refusing or failing is an outcome.  */
 int fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_method *m,
-                                 fgap_hardness_inst *insts, size_t ninst, fga_error *err);
+                                 fgap_hardness_inst *insts, size_t ninst,
+                                 fgap_hardness_tick_fn tick, void *data, fga_error *err);
 /* methods.csv: the header, and one row.  */
 void fgap_hardness_methods_header (FILE *fp);
 void fgap_hardness_methods_row (FILE *fp, const fga_hardness_method *m,

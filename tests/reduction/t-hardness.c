@@ -552,7 +552,7 @@ START_TEST (test_run)
   fga_error err;
   fga_error_init (&err);
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
-  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, &err) == FGA_OK, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
   ck_assert_uint_eq (fga_test_count_entries (out), 6);     /* the five and .lock */
 
@@ -630,7 +630,7 @@ START_TEST (test_run)
   ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
   cfg.n[1] = 64;
   cfg.nn = 2;
-  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "n = 64: the gap cannot be sampled") != NULL, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
   ck_assert_int_eq (access (out, F_OK), -1);
@@ -653,7 +653,7 @@ run_config (char *out, size_t size, const char *name, const char *text)
   fga_error err;
   fga_error_init (&err);
   ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
-  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, &err) == FGA_OK, "%s", err.msg);
   fga_hardness_config_clear (&cfg);
 }
 
@@ -925,7 +925,7 @@ START_TEST (test_methods_memory)
   cfg.n[0] = 65536;
   if (fga_physical_bytes () < 1.3e11)
     {
-      ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+      ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_INPUT);
       ck_assert_msg (strstr (err.msg, "n = 65536: the methods' search keeps the 128 reduced "
                              "instances in memory") != NULL, "%s", err.msg);
       ck_assert_int_eq (access (out, F_OK), -1);
@@ -949,14 +949,14 @@ START_TEST (test_busy_folder)
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
   fgap_dir_lock lock;
   ck_assert_int_eq (fgap_dir_lock_take (&lock, out, &err), FGA_OK);
-  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_IO);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_IO);
   char want[700];
   snprintf (want, sizeof want, "%s is being written by another fgattn (pid %ld)", out,
             (long) getpid ());
   ck_assert_msg (strstr (err.msg, want) != NULL, "%s", err.msg);
   ck_assert_uint_eq (fga_test_count_entries (out), 1);
   fgap_dir_lock_release (&lock);
-  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, NULL, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (fga_hardness_run (&cfg, out, NULL, &err) == FGA_OK, "%s", err.msg);
   snprintf (p, sizeof p, "%s/hardness.json", out);
   ck_assert_int_eq (access (p, F_OK), 0);
   fga_hardness_config_clear (&cfg);
@@ -979,16 +979,168 @@ START_TEST (test_refused_run_writes_nothing)
   cfg.n[1] = 64;
   cfg.nn = 2;
   cfg.gap = 3;                 /* n = 64: m = 48, t = 6, (1+3) 6 = 24 = m/2 */
-  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "n = 64: the gap cannot be sampled") != NULL, "%s",
                  err.msg);
   ck_assert_int_eq (access (out, F_OK), -1);
   /* In an existing empty folder: still empty afterwards (no .lock).  */
   ck_assert_int_eq (mkdir (out, 0777), 0);
-  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, NULL, &err), FGA_ERR_INPUT);
+  ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_INPUT);
   ck_assert_uint_eq (fga_test_count_entries (out), 0);
   ck_assert_int_eq (rmdir (out), 0);
   fga_hardness_config_clear (&cfg);
+}
+END_TEST
+
+/* --- progress and the summary per n -------------------------------------------- */
+
+typedef struct
+{
+  size_t calls, steps_total, last_done, nsteps, ticks;
+  double work_total, last_work, end_work;
+  double step_w[16];           /* the work of each finished step, in order */
+  int last_current_null;
+} seen_t;
+
+/* Every report: the totals fixed, the counts and the work never going
+   back, and a step's end (current NULL) one step further on.  */
+static void
+record_progress (const fga_hardness_progress *p, void *data)
+{
+  seen_t *s = data;
+  if (s->calls++ == 0)
+    s->steps_total = p->steps_total, s->work_total = p->work_total;
+  ck_assert_uint_eq (p->steps_total, s->steps_total);
+  ck_assert (p->work_total == s->work_total);
+  ck_assert (p->work_done >= s->last_work && p->work_done <= p->work_total);
+  ck_assert (p->steps_done >= s->last_done && p->steps_done <= p->steps_total);
+  ck_assert (p->elapsed_seconds >= 0);
+  if (p->current == NULL)
+    {
+      ck_assert_uint_eq (p->steps_done, s->last_done + 1);
+      ck_assert_uint_lt (s->nsteps, 16);
+      s->step_w[s->nsteps++] = p->work_done - s->end_work;
+      s->end_work = p->work_done;
+    }
+  else
+    {
+      ck_assert_uint_eq (p->steps_done, s->last_done);
+      s->ticks += strstr (p->current, " w=") != NULL;
+    }
+  s->last_done = p->steps_done, s->last_work = p->work_done;
+  s->last_current_null = p->current == NULL;
+}
+
+/* x = ln C(d + g, d) / ln N at 1000 bits, rounded once.  */
+static double
+exponent_ref (size_t d, long g, size_t N)
+{
+  mpz_t r;
+  mpfr_t a, b;
+  mpz_init (r);
+  mpfr_inits2 (1000, a, b, (mpfr_ptr) 0);
+  mpz_bin_uiui (r, (unsigned long) (d + (size_t) g), (unsigned long) d);
+  mpfr_set_z (a, r, MPFR_RNDN);
+  mpfr_log (a, a, MPFR_RNDN);
+  mpfr_set_ui (b, (unsigned long) N, MPFR_RNDN);
+  mpfr_log (b, b, MPFR_RNDN);
+  mpfr_div (a, a, b, MPFR_RNDN);
+  double x = mpfr_get_d (a, MPFR_RNDN);
+  mpfr_clears (a, b, (mpfr_ptr) 0);
+  mpz_clear (r);
+  return x;
+}
+
+/* The progress reports and the summary of a small run with two methods.
+   Expected: the steps (two instances per n, then each method that runs
+   there), each step's work from the cost model written out here with the
+   degree each instance was actually scanned to (instances.csv: the
+   prediction from n alone must be it), and the summary against
+   instances.csv and the closed forms.  */
+START_TEST (test_progress_and_summary)
+{
+  char conf[512], out[512], p[600], line[4096];
+  path_of (conf, sizeof conf, "prog.conf");
+  path_of (out, sizeof out, "prog");
+  write_text (conf, "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n"
+              "[method w]\nspec = window\nsize = w\n"
+              "[method s]\nspec = svd\nsize = k\nmax_n = 8\n");
+  fga_hardness_config cfg;
+  fga_hardness_summary sum;
+  seen_t seen;
+  memset (&seen, 0, sizeof seen);
+  fga_hardness_opts opts = { record_progress, &seen, &sum };
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
+  ck_assert_msg (fga_hardness_run (&cfg, out, &opts, &err) == FGA_OK, "%s", err.msg);
+  fga_hardness_config_clear (&cfg);
+
+  /* n = 8: m = 24, d = 48, N = 16; n = 16: m = 32, d = 64, N = 32.  */
+  long cert[2][2], least[2][2];
+  snprintf (p, sizeof p, "%s/instances.csv", out);
+  FILE *fi = fopen (p, "r");
+  ck_assert_ptr_nonnull (fi);
+  ck_assert_ptr_nonnull (fgets (line, sizeof line, fi));
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      {
+        ck_assert_ptr_nonnull (fgets (line, sizeof line, fi));
+        ck_assert_int_eq (field_long (line, 0), 8 << i);
+        cert[i][j] = field_long (line, 19);
+        least[i][j] = field_long (line, 22);
+        ck_assert_int_eq (field_long (line, 20), cert[i][j]);     /* scanned to it */
+      }
+  fclose (fi);
+  const double N[2] = { 16, 32 }, d[2] = { 48, 64 };
+  double want[7];
+  for (int i = 0, k = 0; i < 2; i++)
+    {
+      for (int j = 0; j < 2; j++)
+        want[k++] = N[i] * N[i] * d[i] + 13 * N[i] * d[i] * (double) (cert[i][j] + 1);
+      want[k++] = 2 * N[i] * N[i] * d[i] + 2e8;              /* window */
+      if (i == 0)
+        want[k++] = 2 * N[i] * N[i] * d[i] * N[i] / 32 + 2e8;  /* svd, max_n = 8 */
+    }
+  ck_assert_uint_eq (seen.steps_total, 7);
+  ck_assert_uint_eq (seen.nsteps, 7);
+  double total = 0;
+  for (int k = 0; k < 7; k++)
+    {
+      ck_assert_msg (seen.step_w[k] == want[k], "step %d: work %.17g, want %.17g", k,
+                     seen.step_w[k], want[k]);
+      total += want[k];
+    }
+  ck_assert (seen.work_total == total);
+  ck_assert (seen.last_current_null && seen.last_work == total && seen.last_done == 7);
+  ck_assert_uint_gt (seen.ticks, 2);          /* reports within the window searches */
+
+  ck_assert_uint_eq (sum.nn, 2);
+  double lr[2];
+  for (int i = 0; i < 2; i++)
+    {
+      const fga_hardness_size *z = &sum.sizes[i];
+      ck_assert_uint_eq (z->n, 8u << i);
+      ck_assert_uint_eq (z->N, (size_t) N[i]);
+      ck_assert_uint_eq (z->d, (size_t) d[i]);
+      ck_assert_uint_eq (z->m, (size_t) d[i] / 2);
+      ck_assert_uint_eq (z->instances, 2);
+      long l = least[i][0] > least[i][1] ? least[i][0] : least[i][1];
+      long c = cert[i][0] > cert[i][1] ? cert[i][0] : cert[i][1];
+      ck_assert_int_eq (z->least, l);
+      ck_assert_int_eq (z->certified, c);
+      ck_assert (z->x_least == exponent_ref (z->d, l, z->N));
+      ck_assert (z->x_cert == exponent_ref (z->d, c, z->N));
+      /* The same by lgamma in double, for the formula itself.  */
+      lr[i] = lgamma (d[i] + (double) l + 1) - lgamma (d[i] + 1) - lgamma ((double) l + 1);
+      ck_assert_close (z->x_least, lr[i] / log (N[i]), 1e4, 0);
+      ck_assert_close (z->log10_r_least, lr[i] / log (10), 1e4, 0);
+    }
+  /* Two points: the least-squares slopes are the slopes of the line.  */
+  ck_assert_uint_eq (sum.nfit, 2);
+  ck_assert_close (sum.fit_r_exponent, (lr[1] - lr[0]) / log (2), 1e4, 0);
+  ck_assert_close (sum.fit_g_slope, (double) (sum.sizes[1].least - sum.sizes[0].least)
+                   / log (2), 1e4, 1e-12);
 }
 END_TEST
 
@@ -996,27 +1148,25 @@ static Suite *
 hardness_suite (void)
 {
   Suite *s = suite_create ("hardness");
-  TCase *tc = tcase_create ("scan");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("scan", 60);
   tcase_add_test (tc, test_scan_equals_method);
   tcase_add_test (tc, test_scan_exact_and_certified);
   tcase_add_test (tc, test_stable);
   tcase_add_test (tc, test_scan_refusals);
   tcase_add_test (tc, test_scan_mpfr_state);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("experiment");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("experiment", 60);
   tcase_add_test (tc, test_config);
   tcase_add_test (tc, test_config_methods);
   tcase_add_test (tc, test_run);
   tcase_add_test (tc, test_busy_folder);
   tcase_add_test (tc, test_refused_run_writes_nothing);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("methods");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("methods", 90);
   tcase_add_test (tc, test_methods);
   tcase_add_test (tc, test_methods_not_run);
   tcase_add_test (tc, test_methods_memory);
+  tcase_add_test (tc, test_progress_and_summary);
   suite_add_tcase (s, tc);
   return s;
 }

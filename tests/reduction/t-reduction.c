@@ -484,21 +484,19 @@ static Suite *
 reduction_suite (void)
 {
   Suite *s = suite_create ("reduction");
-  TCase *tc = tcase_create ("gap hamming");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("gap hamming", 60);
   tcase_add_test (tc, test_generator_guarantees);
   tcase_add_test (tc, test_generator_deterministic);
   tcase_add_test (tc, test_brute_force_by_hand);
   tcase_add_test (tc, test_round_trip);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("reduction");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("reduction", 60);
   tcase_add_test (tc, test_reduction_agrees_with_brute_force);
   tcase_add_test (tc, test_reduction_certified_truth);
   tcase_add_test (tc, test_references_example);
   tcase_add_test (tc, test_info_files);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("refusals");
+  tc = fga_test_tcase ("refusals", 10);
   tcase_add_test (tc, test_bad_input);
   suite_add_tcase (s, tc);
   return s;
