@@ -182,11 +182,12 @@ def sweep(config, outdir, jobs=1, progress=None, methods=None):
       skipped.  A folder another sweep is writing is refused
       (fgattn.IOFailure).
     jobs=1: cells run in parallel (1..1024).
-    progress=None: a function called after each cell with a dict
-      (cells_total, cells_done, cells_skipped, current, elapsed_seconds,
-      work_total, work_done, work_skipped; the work fields weigh each cell by
-      a cost model, so elapsed / (work_done - work_skipped) * (work_total -
-      work_done) is an ETA).  An exception it raises is raised when the
+    progress=None: a function called at each cell's start and end and
+      after each step of a cell (its truth, rank, method runs, least-size
+      searches) with a dict (cells_total, cells_done, cells_skipped,
+      current, elapsed_seconds, work_total, work_done, work_skipped; the
+      work fields weigh each cell by a cost model, so elapsed / (work_done
+      - work_skipped) * (work_total - work_done) is an ETA).  An exception it raises is raised when the
       sweep returns.
     methods=None: Python functions as methods, {NAME: fn}, each
       fn(Q, K, V, tau, size) -> out as register_method takes it, named in

@@ -77,8 +77,9 @@ void cli_table_clear (cli_table_t *t);
 const char *cli_num (char *buf, size_t size, double x);
 
 /* Progress of a long command on stderr (cli_progress.c): on a terminal one
-   line redrawn at most 5 times a second; otherwise a plain line every 30 s
-   (logs show a run is alive); nothing when quiet.
+   line redrawn at most 5 times a second, cut to the terminal's width;
+   otherwise a plain line every 30 s, or every FGATTN_PROGRESS_INTERVAL
+   seconds (logs show a run is alive); nothing when quiet.
 
      cli_progress_t pr;
      cli_progress_init (&pr, "sweep", quiet);
@@ -214,8 +215,29 @@ int cli_gnuplot_render (const char *dir, const char *name);
    value, else CLI_OK), 0 otherwise.  */
 int cli_an_option (fga_an_spec *s, int opt, const char *arg, int *status);
 
-/* notebooks-data/NAME for a configuration .../NAME.conf, into buf.  */
-void cli_default_outdir (char *buf, size_t size, const char *config);
+/* Configurations and output folders (cli_config.c).  The data folders,
+   searched in turn: $FGATTN_DATADIR/experiments, the installed
+   PKGDATADIR/experiments, and the experiments/ of the source tree the
+   program was built from.  */
+/* CONFIG as sweep, hardness and demo --config take it: an existing file,
+   or an argument holding a '/', is a path, copied to path as given (a
+   missing one is then refused by cli_files_check); otherwise a name, NAME
+   or NAME.conf, whose NAME.conf is looked up in the data folders.
+   CLI_OK, or CLI_USAGE after a message naming the folders searched.  */
+int cli_find_config (char *path, size_t size, const char *arg);
+/* The configuration file (NAME.conf) in the data folders only, for a
+   command's default: CLI_OK, or CLI_USAGE after a message.  */
+int cli_standard_config (char *path, size_t size, const char *file);
+/* --list: the configurations of the data folders as a table NAME PATH on
+   stdout, those with a [hardness] section when hardness is set, else the
+   others (sweeps); a name in two folders once, where a lookup finds it.
+   Returns CLI_OK.  */
+int cli_list_configs (int hardness);
+/* A name that does not exist yet in the current folder,
+   fgattn-WHAT-YYYYMMDD-HHMMSS, or fgattn-WHAT-NAME-... for a config
+   .../NAME.conf (when not NULL), with -2, -3, ... when two runs start in
+   the same second: CLI_OK, or CLI_FAILED after a message.  */
+int cli_fresh_dir (char *buf, size_t size, const char *what, const char *config);
 
 /* Reads an instance, with the failure reported; returns an exit status. */
 int cli_read_instance (fga_instance_ptr inst, const char *dir);

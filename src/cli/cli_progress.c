@@ -1,9 +1,11 @@
 /* cli_progress.c -- one progress line for every long command
 
    On a terminal: one line rewritten in place (\r) at most five times a
-   second.  Elsewhere (a log, a CI job, a pipe): a plain line every
-   `interval' seconds, so that a log shows a long run is alive and how far
-   it is, without a flood.  Silent when quiet.
+   second, cut to the terminal's width.  Elsewhere (a log, a CI job, a
+   pipe): a plain line every `interval' seconds (30, or the environment's
+   FGATTN_PROGRESS_INTERVAL: a number of seconds >= 0), so that a log shows
+   a long run is alive and how far it is, without a flood.  Silent when
+   quiet.
 
    The ETA weighs the work left by each step's predicted cost, which the
    caller passes (the analyzer's operation count, a cell's n^2 d, ...):
@@ -16,11 +18,15 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "cli.h"
+
+#define CLI_PROGRESS_LOG_INTERVAL 30
 
 static double
 now_seconds (void)
@@ -52,6 +58,29 @@ cli_duration (char *buf, size_t size, double s)
     }
 }
 
+/* The seconds between two plain lines: FGATTN_PROGRESS_INTERVAL when it
+   is a number >= 0 (0: a line at every update, for tests), else 30 with a
+   note (once per process: a command run by demo would repeat it).  */
+static double
+log_interval (int quiet)
+{
+  static int noted;
+  const char *text = getenv ("FGATTN_PROGRESS_INTERVAL");
+  double x;
+  fga_error err;
+  fga_error_init (&err);
+  if (text == NULL || text[0] == '\0')
+    return CLI_PROGRESS_LOG_INTERVAL;
+  if (fga_parse_real (&x, text, 0, 1e9, 0, "FGATTN_PROGRESS_INTERVAL", &err) == FGA_OK)
+    return x;
+  if (!quiet && !noted)
+    fprintf (stderr, "fgattn%s%s: %s; a progress line every %d s instead\n",
+             cli_command != NULL ? " " : "", cli_command != NULL ? cli_command : "", err.msg,
+             CLI_PROGRESS_LOG_INTERVAL);
+  noted = 1;
+  return CLI_PROGRESS_LOG_INTERVAL;
+}
+
 void
 cli_progress_init (cli_progress_t *p, const char *what, int quiet)
 {
@@ -59,9 +88,9 @@ cli_progress_init (cli_progress_t *p, const char *what, int quiet)
   p->what = what;
   p->quiet = quiet;
   p->tty = isatty (STDERR_FILENO);
-  p->interval = p->tty ? 0.2 : 30;
+  p->interval = p->tty ? 0.2 : log_interval (quiet);
   p->start = now_seconds ();
-  p->last = p->start;
+  p->last = p->start;             /* the first line after one interval */
 }
 
 void
@@ -112,8 +141,12 @@ cli_progress_update (cli_progress_t *p, size_t done, size_t total, double work_d
     snprintf (line + len, sizeof line - (size_t) len, "  [%s]", current);
   if (p->tty)
     {
-      /* Cut to a terminal-friendly width: a wrapped line cannot be redrawn.  */
-      fprintf (stderr, "\r\033[K%.100s", line);
+      /* Cut to the terminal's width (less one column, where some terminals
+         wrap at once): a wrapped line cannot be redrawn.  */
+      struct winsize ws;
+      int width = ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1
+        : 79;
+      fprintf (stderr, "\r\033[K%.*s", width, line);
       p->drawn = 1;
     }
   else

@@ -10,12 +10,14 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cmd_sweep.h"
 
 #define DEMO_CONF "transition-demo.conf"
 
 static const char usage[] =
-  "usage: fgattn demo [-o DIR] [--config FILE] [--jobs J] [--quiet]\n"
+  "usage: fgattn demo [-o DIR] [--config FILE|NAME] [-j|--jobs J] [-q|--quiet]\n"
+  "                   [--format table|csv|json]\n"
+  "       fgattn demo --list\n"
   "\n"
   "Computes, fresh, the switch of Alman and Song as the theorem states it: how\n"
   "the entry bound B grows with n decides the polynomial method's cost at\n"
@@ -34,51 +36,27 @@ static const char usage[] =
   "DIR defaults to a new folder fgattn-demo-DATE-TIME in the current folder,\n"
   "so nothing existing is touched; a DIR given that holds an earlier demo is\n"
   "resumed.  --config runs another sweep configuration instead (its laws and\n"
-  "betas then drive step 3).  The configuration is looked for in\n"
-  "$FGATTN_DATADIR/experiments, the installed data folder, then the source\n"
-  "tree.  About 3 minutes on 2 cores; a progress line with an ETA on a\n"
-  "terminal.\n"
+  "betas then drive step 3): a file, or the name of an installed one\n"
+  "(transition for transition.conf; --list lists them).  Configurations are\n"
+  "looked for in $FGATTN_DATADIR/experiments, the installed data folder\n"
+  "(" FGA_DATADIR "/experiments), then the source tree's experiments/.\n"
+  "About 3 minutes on 2 cores.\n"
+  "Progress goes to stderr: steps done of all (the sweep's cells, then the\n"
+  "report and the table), the time elapsed and an ETA that weighs each cell\n"
+  "left by its predicted cost (fgattn sweep --help), moving within a long\n"
+  "cell; a line redrawn on a terminal, a plain line every 30 s otherwise\n"
+  "(FGATTN_PROGRESS_INTERVAL=SECONDS sets the interval), the sweep's last\n"
+  "line (or \"nothing to do: N cells already done\" in a finished DIR, whose\n"
+  "report and table are made again), and a last line saying where\n"
+  "everything is and how long it took.  --quiet: nothing on stderr but\n"
+  "errors.  On stdout: the sweep's summary (fgattn sweep --help), the\n"
+  "exponents (fgattn report) and the asymptotic table (fgattn plan --table);\n"
+  "with --format json one object {\"sweep\": {...}, \"exponents\": [...],\n"
+  "\"plan\": [...]}, with --format csv the three tables one after another,\n"
+  "each with its header line, separated by an empty line; numbers in CSV\n"
+  "and JSON read back as the same doubles.\n"
   "\n"
   "example: fgattn demo -o /tmp/demo\n";
-
-/* The first readable candidate for the configuration.  */
-static int
-find_config (char *path, size_t size)
-{
-  const char *dirs[3] = { getenv ("FGATTN_DATADIR"), FGA_DATADIR, FGA_SRCDIR };
-  for (int k = 0; k < 3; k++)
-    if (dirs[k] != NULL && dirs[k][0] != '\0')
-      {
-        snprintf (path, size, "%s/experiments/%s", dirs[k], DEMO_CONF);
-        if (access (path, R_OK) == 0)
-          return 1;
-      }
-  return 0;
-}
-
-/* A folder name that does not exist yet: fgattn-demo-YYYYMMDD-HHMMSS, with
-   -2, -3, ... when two demos start in the same second.  */
-static int
-fresh_dir (char *buf, size_t size)
-{
-  time_t now = time (NULL);
-  struct tm tm;
-  char stamp[32];
-  if (localtime_r (&now, &tm) == NULL || strftime (stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm) == 0)
-    snprintf (stamp, sizeof stamp, "%ld", (long) now);
-  struct stat sb;
-  for (int k = 1; k < 1000; k++)
-    {
-      if (k == 1)
-        snprintf (buf, size, "fgattn-demo-%s", stamp);
-      else
-        snprintf (buf, size, "fgattn-demo-%s-%d", stamp, k);
-      if (lstat (buf, &sb) != 0 && errno == ENOENT)
-        return CLI_OK;
-    }
-  return cli_fail (CLI_FAILED, "cannot find a free name fgattn-demo-%s-N in the current folder",
-                   stamp);
-}
 
 /* "a,b,c" of the configuration's laws and betas, for plan --table.  */
 static void
@@ -102,16 +80,199 @@ join_betas (char *buf, size_t size, const fga_sweep_config *cfg)
     }
 }
 
-/* Runs one subcommand as its own command would, with its name in messages.  */
-static int
-sub (const char *name, int (*fn) (int, char **), int argc, char **argv)
+/* A file descriptor (stdout or stderr) sent to a temporary file while a
+   step runs, so that the demo prints the step's output in its own format
+   (JSON needs every part, and none of a step that failed) and, quiet,
+   keeps the notes of steps that have no --quiet.  */
+typedef struct
 {
+  int fd, saved;
+  FILE *tmp;
+} held_t;
+
+static int
+hold (held_t *h, int fd)
+{
+  fflush (stdout);
+  fflush (stderr);
+  h->fd = fd;
+  h->tmp = tmpfile ();
+  h->saved = h->tmp != NULL ? dup (fd) : -1;
+  if (h->saved >= 0 && dup2 (fileno (h->tmp), fd) >= 0)
+    return CLI_OK;
+  int e = errno;
+  if (h->saved >= 0)
+    close (h->saved);
+  if (h->tmp != NULL)
+    fclose (h->tmp);
+  return cli_fail (CLI_FAILED, "cannot hold a step's output in a temporary file: %s",
+                   strerror (e));
+}
+
+/* Ends the hold: the text held, NUL-terminated and malloc'd (NULL when
+   out of memory).  */
+static char *
+release (held_t *h)
+{
+  fflush (h->fd == STDOUT_FILENO ? stdout : stderr);
+  dup2 (h->saved, h->fd);
+  close (h->saved);
+  off_t len = lseek (fileno (h->tmp), 0, SEEK_END);
+  char *text = len >= 0 ? malloc ((size_t) len + 1) : NULL;
+  size_t got = 0;
+  if (text != NULL && fseek (h->tmp, 0, SEEK_SET) == 0)
+    got = fread (text, 1, (size_t) len, h->tmp);
+  if (text != NULL)
+    text[got] = '\0';
+  fclose (h->tmp);
+  return text;
+}
+
+/* Runs one subcommand as its own command would, with its name in
+   messages; its stdout is returned in *out (malloc'd), and with quiet its
+   stderr is shown only when it fails.  */
+static int
+sub (const char *name, int (*fn) (int, char **), int argc, char **argv, int quiet, char **out)
+{
+  held_t ho, he;
+  *out = NULL;
+  int rc = hold (&ho, STDOUT_FILENO);
+  if (rc == CLI_OK && quiet && (rc = hold (&he, STDERR_FILENO)) != CLI_OK)
+    free (release (&ho));
+  if (rc != CLI_OK)
+    return rc;
   cli_command = name;
-  fflush (stdout);
-  int rc = fn (argc, argv);
-  fflush (stdout);
+  rc = fn (argc, argv);
   cli_command = "demo";
+  if (quiet)
+    {
+      char *notes = release (&he);
+      if (rc != CLI_OK && notes != NULL)
+        fputs (notes, stderr);
+      free (notes);
+    }
+  *out = release (&ho);
+  if (rc == CLI_OK && *out == NULL)
+    rc = cli_fail (CLI_FAILED, "out of memory for the output of %s", name);
   return rc;
+}
+
+/* A step's output in the demo's format: in JSON the value of key (an
+   empty output, report's when it has no exponents, as []), in CSV a table
+   after an empty line, in the table format as it came.  */
+static void
+emit (const char *key, const char *text, cli_format_t fmt, int first)
+{
+  size_t len = strlen (text);
+  if (fmt == CLI_JSON)
+    {
+      while (len > 0 && text[len - 1] == '\n')
+        len--;
+      printf ("%s\"%s\": %.*s", first ? "{\n" : ",\n", key, (int) len, len ? text : "[]");
+    }
+  else
+    printf ("%s%s", fmt == CLI_CSV && !first ? "\n" : "", text);
+}
+
+/* The demo's options as its steps pass them on, and its progress line:
+   the sweep's cells, then the report and the table.  */
+typedef struct
+{
+  const char *out, *jobs, *format;
+  int quiet;
+  cli_format_t fmt;
+  cli_progress_t pr;
+  cli_sweep_outer outer;
+} demo_t;
+
+/* Step 1: the sweep, on the demo's line; its summary in *text.  */
+static int
+demo_sweep (demo_t *d, char *conf, char **text)
+{
+  char *argv[12];
+  int n = 0;
+  argv[n++] = (char *) "sweep";
+  argv[n++] = conf;
+  argv[n++] = (char *) "-o";
+  argv[n++] = (char *) d->out;
+  if (d->jobs != NULL)
+    {
+      argv[n++] = (char *) "--jobs";
+      argv[n++] = (char *) d->jobs;
+    }
+  if (d->quiet)
+    argv[n++] = (char *) "--quiet";
+  argv[n++] = (char *) "--format";
+  argv[n++] = (char *) d->format;
+  argv[n] = NULL;
+  d->outer.pr = &d->pr;
+  d->outer.steps_after = 2;
+  cli_sweep_nest (&d->outer);
+  int rc = sub ("sweep", cli_sweep, n, argv, d->quiet, text);
+  cli_sweep_nest (NULL);
+  return rc;
+}
+
+/* Step 2 + k begins (k = 0 the report, 1 the table): each weighs as a
+   mean cell of the sweep.  */
+static void
+demo_step (demo_t *d, size_t k, const char *what)
+{
+  const cli_sweep_outer *o = &d->outer;
+  cli_progress_update (&d->pr, o->cells + k, o->cells + 2, o->work + (double) k * o->work_step,
+                       o->work + 2 * o->work_step, what);
+}
+
+static int
+demo_report (demo_t *d, char **text)
+{
+  char *argv[] = { (char *) "report", (char *) d->out, (char *) "--format", (char *) d->format,
+                   NULL };
+  demo_step (d, 0, "report");
+  return sub ("report", cli_report, 4, argv, d->quiet, text);
+}
+
+static int
+demo_plan (demo_t *d, char *laws, char *betas, char **text)
+{
+  char *argv[] = { (char *) "plan", (char *) "--table", (char *) "--law", laws,
+                   (char *) "--beta", betas, (char *) "--n-step", (char *) "8",
+                   (char *) "--format", (char *) d->format, (char *) "--plot", (char *) d->out,
+                   (char *) "--measured", (char *) d->out, NULL };
+  /* The measured points come from [cost]; a configuration without it
+     gets the curves alone.  */
+  char cost[4200];
+  snprintf (cost, sizeof cost, "%s/cost.csv", d->out);
+  int argc = access (cost, R_OK) == 0 ? 14 : 12;
+  argv[argc] = NULL;
+  demo_step (d, 1, "plan");
+  return sub ("plan", cli_plan, argc, argv, d->quiet, text);
+}
+
+/* The outputs of the three steps, once all are done, in the demo's
+   format; the table format puts a sentence before each table.  */
+static void
+demo_print (const demo_t *d, char *const text[3])
+{
+  static const char *const keys[3] = { "sweep", "exponents", "plan" };
+  static const char *const intro[3] = {
+    "",
+    "\nThe exponent in n of each quantity, per law of B and beta (least squares of\n"
+    "log value against log n; exact attention's time is n^2):\n\n",
+    "\nThe asymptotic table, no instance needed (fgattn plan --table): the\n"
+    "certified degree g and r = C(d+g, d) at eps = 1/n, with its local exponent\n"
+    "in n, from n = 2^8 to 2^64:\n\n"
+  };
+  for (int k = 0; k < 3; k++)
+    {
+      if (d->fmt == CLI_TABLE)
+        fputs (intro[k], stdout);
+      emit (keys[k], text[k], d->fmt, k == 0);
+    }
+  if (d->fmt == CLI_JSON)
+    fputs ("\n}\n", stdout);
+  else if (d->fmt == CLI_TABLE)
+    printf ("\nEverything (CSV, Markdown tables, PNG and SVG plots) is in %s/\n", d->out);
 }
 
 int
@@ -120,18 +281,26 @@ cli_demo (int argc, char **argv)
   static const struct option opts[] = {
     { "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
     { "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+    { "format", required_argument, NULL, 'f' }, { "list", no_argument, NULL, 'l' },
     { NULL, 0, NULL, 0 }
   };
-  const char *out = NULL, *jobs = NULL, *given_conf = NULL;
+  const char *out = NULL, *jobs = NULL, *given_conf = NULL, *format = NULL;
   int quiet = 0, c;
+  cli_format_t fmt = CLI_TABLE;
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "o:h", opts)) != -1)
+  while ((c = cli_getopt (argc, argv, "o:j:qh", opts)) != -1)
     switch (c)
       {
       case 'o': out = optarg; break;
       case 'j': jobs = optarg; break;
       case 'q': quiet = 1; break;
+      case 'f':
+        if (cli_parse_format (&fmt, optarg) != CLI_OK)
+          return CLI_USAGE;
+        format = optarg;
+        break;
       case 'c': given_conf = optarg; break;
+      case 'l': return cli_list_configs (0);
       case 'h': fputs (usage, stdout); return CLI_OK;
       default: return CLI_USAGE;
       }
@@ -143,11 +312,10 @@ cli_demo (int argc, char **argv)
     return rc;
 
   char conf[4096];
-  if (given_conf != NULL)
-    snprintf (conf, sizeof conf, "%s", given_conf);
-  else if (!find_config (conf, sizeof conf))
-    return cli_fail (CLI_USAGE, "cannot find experiments/%s (set FGATTN_DATADIR to the folder "
-                     "that holds experiments/)", DEMO_CONF);
+  rc = given_conf != NULL ? cli_find_config (conf, sizeof conf, given_conf)
+       : cli_standard_config (conf, sizeof conf, DEMO_CONF);
+  if (rc != CLI_OK)
+    return rc;
   /* Read first, so that a bad configuration makes no folder.  */
   fga_sweep_config *cfg = malloc (sizeof *cfg);
   fga_error err;
@@ -164,53 +332,39 @@ cli_demo (int argc, char **argv)
   free (cfg);
   if (out == NULL)
     {
-      if ((rc = fresh_dir (dirbuf, sizeof dirbuf)) != CLI_OK)
+      if ((rc = cli_fresh_dir (dirbuf, sizeof dirbuf, "demo", NULL)) != CLI_OK)
         return rc;
       out = dirbuf;
     }
   if ((rc = cli_check_outdir (out, "-o", 1)) != CLI_OK)
     return rc;
 
-  char *sweep_argv[8];
-  int n = 0;
-  sweep_argv[n++] = (char *) "sweep";
-  sweep_argv[n++] = conf;
-  sweep_argv[n++] = (char *) "-o";
-  sweep_argv[n++] = (char *) out;
-  if (jobs != NULL)
-    {
-      sweep_argv[n++] = (char *) "--jobs";
-      sweep_argv[n++] = (char *) jobs;
-    }
-  if (quiet)
-    sweep_argv[n++] = (char *) "--quiet";
-  sweep_argv[n] = NULL;
+  demo_t d;
+  memset (&d, 0, sizeof d);
+  d.out = out;
+  d.jobs = jobs;
+  d.format = format != NULL ? format : "table";
+  d.quiet = quiet;
+  d.fmt = fmt;
+  cli_progress_init (&d.pr, "demo", quiet);
+  d.pr.unit = "steps";
   if (!quiet)
     fprintf (stderr, "fgattn demo: computing into %s/\n", out);
-  if ((rc = sub ("sweep", cli_sweep, n, sweep_argv)) != CLI_OK)
-    return rc;
-
-  printf ("The exponent in n of each quantity, per law of B and beta (least squares of\n"
-          "log value against log n; exact attention's time is n^2):\n\n");
-  char *report_argv[] = { (char *) "report", (char *) out, NULL };
-  if ((rc = sub ("report", cli_report, 2, report_argv)) != CLI_OK)
-    return rc;
-
-  printf ("\nThe asymptotic table, no instance needed (fgattn plan --table): the\n"
-          "certified degree g and r = C(d+g, d) at eps = 1/n, with its local exponent\n"
-          "in n, from n = 2^8 to 2^64:\n\n");
-  char *plan_argv[] = { (char *) "plan", (char *) "--table", (char *) "--law", laws,
-                        (char *) "--beta", betas, (char *) "--n-step", (char *) "8",
-                        (char *) "--plot", (char *) out, (char *) "--measured", (char *) out,
-                        NULL };
-  /* The measured points come from [cost]; a configuration without it
-     gets the curves alone.  */
-  char cost[4200];
-  snprintf (cost, sizeof cost, "%s/cost.csv", out);
-  int plan_argc = access (cost, R_OK) == 0 ? 12 : 10;
-  plan_argv[plan_argc] = NULL;
-  if ((rc = sub ("plan", cli_plan, plan_argc, plan_argv)) != CLI_OK)
-    return rc;
-  printf ("\nEverything (CSV, Markdown tables, PNG and SVG plots) is in %s/\n", out);
-  return CLI_OK;
+  char *text[3] = { NULL, NULL, NULL };
+  rc = demo_sweep (&d, conf, &text[0]);
+  if (rc == CLI_OK)
+    rc = demo_report (&d, &text[1]);
+  if (rc == CLI_OK)
+    rc = demo_plan (&d, laws, betas, &text[2]);
+  if (rc == CLI_OK)
+    {
+      cli_progress_end (&d.pr, "wrote the sweep's rows, its report and the asymptotic table "
+                        "into %s", out);
+      demo_print (&d, text);
+    }
+  else
+    cli_progress_clear (&d.pr);
+  for (int k = 0; k < 3; k++)
+    free (text[k]);
+  return rc;
 }

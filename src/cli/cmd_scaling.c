@@ -13,15 +13,18 @@
 
 static const char usage[] =
   "usage: fgattn scaling --mech M -n N1,N2,... [-d D] [--dv DV] [-B B] [--seed S]\n"
-  "                      [--reps K] [--causal] [--w W] [--l L] [--c C] [--w0 W0] [--r R]\n"
-  "                      [--alpha A] [--levels K] [--g G] [--m M] [--kind pos|hyp|trig]\n"
-  "                      [--iters I] [--segment] [--block B] [--format table|csv|json]\n"
+  "                      [--reps K] [--causal] [-w W] [-l L] [-c C] [--w0 W0] [-r R]\n"
+  "                      [--alpha A] [--levels K] [-g G] [-m M] [--kind pos|hyp|trig]\n"
+  "                      [--iters I] [--segment] [--block B] [-q|--quiet]\n"
+  "                      [--format table|csv|json]\n"
   "\n"
   "Times the method that runs mechanism M at each n (nq = nk = n) and fits the\n"
   "exponent of its time in n, beside the exponent of its exact work and the\n"
   "asymptotic one.  M is one of vanilla (exact:algo=naive), stream\n"
   "(exact:algo=stream), window, strided, dilated, poly (deg=G), rf, nystrom\n"
-  "(pinv=iter) and fixed; the options name the parameters as fgattn analyze does.\n"
+  "(pinv=iter) and fixed; the options name the parameters as fgattn analyze does\n"
+  "(one-letter -w -l -c -r -g -m, also spelled --w ...; --causal has no\n"
+  "one-letter form, -c being fixed's C).\n"
   "M may also be the spec of a method with operation counts (fgattn methods),\n"
   "e.g. window:w=8 or exact:algo=blas.\n"
   "Defaults: d 64, dv d, B 1, seed 1, reps 3; w 64 (window), w0 64 (dilated),\n"
@@ -42,9 +45,18 @@ static const char usage[] =
   "mechanism would be exact attention at that n (window n <= w + 1, dilated\n"
   "n <= w0, strided and fixed n <= l, nystrom n <= m), or when the instance\n"
   "and the method's memory would not fit in this machine's.  Times are of a\n"
-  "shared machine and never asserted; progress goes to stderr on a terminal.\n"
+  "shared machine and never asserted.\n"
+  "The table rounds times to 6 digits, exponents to 4 decimals, GFLOP/s to 4\n"
+  "digits and R^2 to 6 (work's to 9); CSV and JSON give every real with 17\n"
+  "significant digits (it reads back as the same double) and counts in full.\n"
+  "Progress goes to stderr: sizes done of all, the run in flight, the time\n"
+  "elapsed and an ETA that weighs each run left by the analyzer's work W at\n"
+  "its n (K + 1 runs per n); a line redrawn on a terminal, a plain line every\n"
+  "30 s otherwise (FGATTN_PROGRESS_INTERVAL=SECONDS sets the interval), and a\n"
+  "last line saying what was timed and how long it took.  --quiet: nothing on\n"
+  "stderr but errors.\n"
   "\n"
-  "example: fgattn scaling --mech window --w 64 -n 1024,2048,4096,8192\n";
+  "example: fgattn scaling --mech window -w 64 -n 1024,2048,4096,8192\n";
 
 /* -n N1,N2,...: at least two sizes, strictly increasing.  */
 static int
@@ -117,13 +129,29 @@ free_mpz_str (char *s)
   freefunc (s, strlen (s) + 1);
 }
 
-/* Wipes the progress line, so that what follows starts a clean line.  */
-static void
-clear_progress (int progress)
+/* The progress of the runs: each run at n weighs the analyzer's work W
+   at n, K + 1 runs per size (one untimed, K timed); the runs of the
+   longer warm-up before the first size join the total as they are made,
+   so that their time does not inflate the rate of the others.  */
+typedef struct
 {
-  if (progress)
-    fprintf (stderr, "\r%72s\r", "");
+  cli_progress_t pr;
+  double *work;                /* W at each n */
+  size_t nn, reps;
+  double done, total;
+} scaling_progress_t;
+
+static void
+show_run (scaling_progress_t *sp, size_t idx, size_t n, long r)
+{
+  char cur[96];
+  if (r < 0)
+    snprintf (cur, sizeof cur, "n = %zu, untimed run", n);
+  else
+    snprintf (cur, sizeof cur, "n = %zu, run %ld of %zu", n, r + 1, sp->reps);
+  cli_progress_update (&sp->pr, idx, sp->nn, sp->done, sp->total, cur);
 }
+
 
 typedef struct
 {
@@ -148,7 +176,7 @@ monotonic_seconds (void)
 
 static int
 measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
-         unsigned long seed, size_t reps, double *times, int progress, size_t idx, size_t nn)
+         unsigned long seed, size_t reps, double *times, scaling_progress_t *sp, size_t idx)
 {
   fga_error err;
   fga_error_init (&err);
@@ -176,7 +204,8 @@ measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
     }
   if (rc == FGA_OK)
     rc = fga_mat_init (T, n, s->dv, &err);
-  clear_progress (progress && rc != FGA_OK);
+  if (rc != FGA_OK)
+    cli_progress_clear (&sp->pr);
   int status = rc == FGA_OK ? CLI_OK : cli_fail_err (&err);
   static const char *const kinds[5] = { "mul", "add", "exp", "div", "cmp" };
   mpz_t z;
@@ -189,19 +218,23 @@ measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
      first size otherwise ran 2 to 4 times slower than its neighbours and
      bent the fitted exponent.  Their counts are checked like the others'.  */
   double warm_until = idx == 0 ? monotonic_seconds () + WARM_SECONDS : 0;
+  int warm_runs = 0;
   for (long r = -1; r < (long) reps && status == CLI_OK;
        r += r >= 0 || monotonic_seconds () >= warm_until)
     {
-      if (progress)
-        fprintf (stderr, "\rscaling: n = %zu (%zu of %zu), run %ld of %zu   ", n, idx + 1, nn,
-                 r + 1, reps);
+      /* the runs of the warm-up after its first join the work as they go */
+      int extra = r < 0 && warm_runs++ > 0;
+      if (!extra)
+        show_run (sp, idx, n, r);
       fga_stats st;
       if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
         {
-          clear_progress (progress);
+          cli_progress_clear (&sp->pr);
           status = cli_fail_err (&err);
           break;
         }
+      sp->total += extra ? sp->work[idx] : 0;
+      sp->done += sp->work[idx];
       if (r >= 0)
         times[r] = st.wall_seconds;
       /* every run must count what the analyzer says, kind by kind */
@@ -214,7 +247,7 @@ measure (point_t *p, const char *spec, const fga_an_spec *s, size_t n, double B,
           if (mpz_cmp (z, res.ops[i]) != 0)
             {
               char *a = mpz_get_str (NULL, 10, res.ops[i]);
-              clear_progress (progress);
+              cli_progress_clear (&sp->pr);
               status = cli_fail (CLI_FAILED, "bug: at n = %zu the method %s counted %s = %llu "
                                  "but the analyzer gives %s; the method's count hook and its "
                                  "implementation disagree (please report it)", n,
@@ -265,22 +298,35 @@ static const char *const sum_names[] = {
 };
 enum { NSUM = sizeof sum_names / sizeof sum_names[0] };
 
+/* A real for people, rounded (prec decimals when fixed, else prec
+   significant digits), or in CSV and JSON with 17 significant digits, so
+   that it reads back as the same double.  */
+static const char *
+real_cell (char *buf, size_t size, double x, int fixed, int prec, cli_format_t fmt)
+{
+  if (fmt != CLI_TABLE || !isfinite (x))
+    cli_num (buf, size, x);
+  else if (fixed)
+    snprintf (buf, size, "%.*f", prec, x);
+  else
+    snprintf (buf, size, "%.*g", prec, x);
+  return buf;
+}
+
 /* A local exponent: empty on the first row (no previous n), "nan" when a
    time was 0.  */
 static const char *
-exponent_cell (char *buf, size_t size, size_t j, double x)
+exponent_cell (char *buf, size_t size, size_t j, double x, cli_format_t fmt)
 {
   if (j == 0)
     snprintf (buf, size, "%s", "");
-  else if (isfinite (x))
-    snprintf (buf, size, "%.4f", x);
   else
-    snprintf (buf, size, "nan");
+    real_cell (buf, size, x, 1, 4, fmt);
   return buf;
 }
 
 static void
-fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j)
+fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j, cli_format_t fmt)
 {
   char b[64];
   const point_t *p = &pts[j];
@@ -289,16 +335,15 @@ fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j)
                                   pts[j - 1].n) : NAN;
   char *cw = mpz_get_str (NULL, 10, p->counted), *ew = mpz_get_str (NULL, 10, p->exact);
   cli_table_addf (t, col0 + 0, "%zu", p->n);
-  cli_table_addf (t, col0 + 1, "%.6g", p->t_med);
-  cli_table_addf (t, col0 + 2, "%.6g", p->t_min);
-  cli_table_addf (t, col0 + 3, "%s", exponent_cell (b, sizeof b, j, tx));
+  cli_table_addf (t, col0 + 1, "%s", real_cell (b, sizeof b, p->t_med, 0, 6, fmt));
+  cli_table_addf (t, col0 + 2, "%s", real_cell (b, sizeof b, p->t_min, 0, 6, fmt));
+  cli_table_addf (t, col0 + 3, "%s", exponent_cell (b, sizeof b, j, tx, fmt));
   cli_table_addf (t, col0 + 4, "%s", cw);
   cli_table_addf (t, col0 + 5, "%s", ew);
-  cli_table_addf (t, col0 + 6, "%s", exponent_cell (b, sizeof b, j, wx));
+  cli_table_addf (t, col0 + 6, "%s", exponent_cell (b, sizeof b, j, wx, fmt));
   /* a time below the clock's resolution has no rate */
-  cli_table_addf (t, col0 + 7, "%s", p->t_med > 0 ? "" : "nan");
-  if (p->t_med > 0)
-    cli_table_addf (t, col0 + 7, "%.4g", mpz_get_d (p->counted) / p->t_med * 1e-9);
+  double rate = p->t_med > 0 ? mpz_get_d (p->counted) / p->t_med * 1e-9 : NAN;
+  cli_table_addf (t, col0 + 7, "%s", real_cell (b, sizeof b, rate, 0, 4, fmt));
   free_mpz_str (cw);
   free_mpz_str (ew);
 }
@@ -306,7 +351,7 @@ fill_row (cli_table_t *t, size_t col0, const point_t *pts, size_t j)
 static void
 fill_summary (cli_table_t *t, size_t col0, const fga_an_spec *s, const char *spec,
               const fga_scaling_mech *sm, double B, unsigned long seed, size_t reps,
-              const fga_fit *ft, const fga_fit *fw)
+              const fga_fit *ft, const fga_fit *fw, cli_format_t fmt)
 {
   char b[64];
   size_t c = col0;
@@ -318,14 +363,14 @@ fill_summary (cli_table_t *t, size_t col0, const fga_an_spec *s, const char *spe
   cli_table_addf (t, c++, "%s", cli_num (b, sizeof b, B));
   cli_table_addf (t, c++, "%lu", seed);
   cli_table_addf (t, c++, "%zu", reps);
-  cli_table_addf (t, c++, "%.4f", ft->exponent);
-  cli_table_addf (t, c++, "%.4f", fw->exponent);
-  cli_table_addf (t, c++, "%g", sm->exponent);
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, ft->exponent, 1, 4, fmt));
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, fw->exponent, 1, 4, fmt));
+  cli_table_addf (t, c++, "%s", cli_num (b, sizeof b, sm->exponent));
   cli_table_addf (t, c++, "%s", sm->work_class);
-  cli_table_addf (t, c++, "%.6f", ft->r2);
-  cli_table_addf (t, c++, "%.4g", ft->max_resid);
-  cli_table_addf (t, c++, "%.9f", fw->r2);
-  cli_table_addf (t, c++, "%.4g", fw->max_resid);
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, ft->r2, 1, 6, fmt));
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, ft->max_resid, 0, 4, fmt));
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, fw->r2, 1, 9, fmt));
+  cli_table_addf (t, c++, "%s", real_cell (b, sizeof b, fw->max_resid, 0, 4, fmt));
   cli_table_addf (t, c++, "%zu", fw->points);
   cli_table_addf (t, c++, "%s", spec);
 }
@@ -339,6 +384,7 @@ typedef struct
   unsigned long seed;
   size_t reps;
   cli_format_t fmt;
+  int quiet;
 } scaling_args;
 
 /* Reads the options into a; *done is set when --help was answered.  */
@@ -350,12 +396,12 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
     { "dv", required_argument, NULL, 'v' },
     { "seed", required_argument, NULL, 's' },
     { "reps", required_argument, NULL, 'R' },
-    { "causal", no_argument, NULL, 'c' },
+    { "causal", no_argument, NULL, 'u' },
     { "block", required_argument, NULL, 'b' },
     { "w", required_argument, NULL, 'w' },
     { "w0", required_argument, NULL, 'w' },
     { "l", required_argument, NULL, 'l' },
-    { "c", required_argument, NULL, 'Y' },
+    { "c", required_argument, NULL, 'c' },
     { "r", required_argument, NULL, 'r' },
     { "alpha", required_argument, NULL, 'a' },
     { "levels", required_argument, NULL, 'K' },
@@ -365,6 +411,7 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
     { "iters", required_argument, NULL, 'I' },
     { "segment", no_argument, NULL, 'S' },
     { "format", required_argument, NULL, 'f' },
+    { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
@@ -377,11 +424,16 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
   a->seed = 1;
   a->reps = 3;
   a->fmt = CLI_TABLE;
+  a->quiet = 0;
   int c;
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:B:h", opts)) != -1)
+  /* The one-letter options are analyze's: -c is fixed's C, so --causal
+     (cli_an_option's 'c') reads as 'u' and -c as 'Y'.  */
+  while ((c = cli_getopt (argc, argv, "n:d:B:w:l:c:r:g:m:qh", opts)) != -1)
     {
       int rc = CLI_OK;
+      if (c == 'u' || c == 'c')
+        c = c == 'u' ? 'c' : 'Y';
       if (cli_an_option (&a->s, c, optarg, &rc))
         {
           have_w |= c == 'w';
@@ -426,6 +478,7 @@ scaling_parse (scaling_args *a, int *done, int argc, char **argv)
           break;
         case 'I': rc = cli_parse_long (&a->s.iters, optarg, "--iters", 1, 100000); break;
         case 'f': rc = cli_parse_format (&a->fmt, optarg); break;
+        case 'q': a->quiet = 1; break;
         case 'h': fputs (usage, stdout); *done = 1; return CLI_OK;
         default: return CLI_USAGE;
         }
@@ -469,6 +522,25 @@ scaling_check (const fga_an_spec *s, const size_t *ns, size_t nn, fga_error *err
   return rc;
 }
 
+/* The analyzer's work W at each n, the weight of a run in the ETA.  */
+static int
+predicted_work (double *work, const fga_an_spec *s, const size_t *ns, size_t nn,
+                fga_error *err)
+{
+  fga_an_result res;
+  fga_an_result_init (&res);
+  int rc = FGA_OK;
+  for (size_t j = 0; j < nn && rc == FGA_OK; j++)
+    {
+      fga_an_spec t = *s;
+      t.nq = t.nk = ns[j];
+      if ((rc = fga_an_analyze (&res, &t, err)) == FGA_OK)
+        work[j] = mpz_get_d (res.work);
+    }
+  fga_an_result_clear (&res);
+  return rc == FGA_OK ? CLI_OK : cli_fail_err (err);
+}
+
 /* The fits of time and work against n, and the tables of rows and summary. */
 static int
 scaling_report (const point_t *pts, size_t nn, const scaling_args *a, const char *spec,
@@ -504,8 +576,8 @@ scaling_report (const point_t *pts, size_t nn, const scaling_args *a, const char
       for (size_t j = 0; j < nn; j++)
         {
           cli_table_new_row (&t);
-          fill_row (&t, 0, pts, j);
-          fill_summary (&t, NROW, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw);
+          fill_row (&t, 0, pts, j, a->fmt);
+          fill_summary (&t, NROW, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw, a->fmt);
         }
       cli_table_print (&t, CLI_CSV, 0, stdout);
       cli_table_clear (&t);
@@ -517,11 +589,11 @@ scaling_report (const point_t *pts, size_t nn, const scaling_args *a, const char
       for (size_t j = 0; j < nn; j++)
         {
           cli_table_new_row (&t);
-          fill_row (&t, 0, pts, j);
+          fill_row (&t, 0, pts, j, a->fmt);
         }
       cli_table_init (&u, NSUM, (const char **) sum_names);
       cli_table_new_row (&u);
-      fill_summary (&u, 0, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw);
+      fill_summary (&u, 0, &a->s, spec, sm, a->B, a->seed, a->reps, &ft, &fw, a->fmt);
       if (a->fmt == CLI_JSON)
         {
           fputs ("{\n\"rows\": ", stdout);
@@ -542,6 +614,22 @@ scaling_report (const point_t *pts, size_t nn, const scaling_args *a, const char
   free (x);
   free (yt);
   free (yw);
+  return rc;
+}
+
+/* The progress line of the runs, with the weight of each.  */
+static int
+start_progress (scaling_progress_t *sp, const fga_an_spec *s, const size_t *ns, size_t nn,
+                const scaling_args *a, fga_error *err)
+{
+  int rc = predicted_work (sp->work, s, ns, nn, err);
+  cli_progress_init (&sp->pr, "scaling", a->quiet);
+  sp->pr.unit = "sizes";
+  sp->nn = nn;
+  sp->reps = a->reps;
+  sp->done = sp->total = 0;
+  for (size_t j = 0; j < nn; j++)
+    sp->total += (double) (a->reps + 1) * sp->work[j];
   return rc;
 }
 
@@ -578,17 +666,21 @@ cli_scaling (int argc, char **argv)
 
   point_t *pts = rc == CLI_OK ? calloc (nn, sizeof *pts) : NULL;
   double *times = rc == CLI_OK ? calloc (a.reps, sizeof *times) : NULL;
-  if (rc == CLI_OK && (pts == NULL || times == NULL))
+  scaling_progress_t sp;
+  sp.work = rc == CLI_OK ? calloc (nn, sizeof *sp.work) : NULL;
+  if (rc == CLI_OK && (pts == NULL || times == NULL || sp.work == NULL))
     rc = cli_fail (CLI_FAILED, "out of memory");
   for (size_t j = 0; pts != NULL && j < nn; j++)
     mpz_inits (pts[j].counted, pts[j].exact, (mpz_ptr) 0);
-  const int progress = isatty (STDERR_FILENO);
+  if (rc == CLI_OK)
+    rc = start_progress (&sp, &s, ns, nn, &a, &err);
   for (size_t j = 0; j < nn && rc == CLI_OK; j++)
-    rc = measure (&pts[j], fga_method_spec (m), &s, ns[j], a.B, a.seed, a.reps, times, progress,
-                  j, nn);
-  clear_progress (progress && rc == CLI_OK);
+    rc = measure (&pts[j], fga_method_spec (m), &s, ns[j], a.B, a.seed, a.reps, times, &sp, j);
   if (rc == CLI_OK)
     {
+      cli_progress_end (&sp.pr, "timed %s at %zu sizes (n = %zu .. %zu, %zu timed run%s each)",
+                        fga_method_spec (m), nn, ns[0], ns[nn - 1], a.reps,
+                        a.reps == 1 ? "" : "s");
       a.s = s;
       rc = scaling_report (pts, nn, &a, fga_method_spec (m), &sm, &err);
     }
@@ -597,6 +689,7 @@ cli_scaling (int argc, char **argv)
     mpz_clears (pts[j].counted, pts[j].exact, (mpz_ptr) 0);
   free (pts);
   free (times);
+  free (sp.work);
   free (ns);
   fga_method_destroy (m);
   return rc;

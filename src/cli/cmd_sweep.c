@@ -8,10 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_sweep.h"
 
 static const char usage[] =
-  "usage: fgattn sweep CONFIG [-o DIR] [--jobs J] [--quiet]\n"
+  "usage: fgattn sweep CONFIG [-o DIR] [-j|--jobs J] [-q|--quiet] [--format table|csv|json]\n"
+  "       fgattn sweep --list\n"
   "\n"
   "Runs the grid of CONFIG: every cell (n, dist, law, beta, seed), with\n"
   "B = beta f(n) for each law f of [grid] law (1, sqrt(ln n), (ln n)^P, ...;\n"
@@ -24,11 +25,28 @@ static const char usage[] =
   "numbers or powers of n (1/n, n^-2).  Rows go to DIR/results.csv,\n"
   "DIR/rank.csv, DIR/least.csv and DIR/cost.csv, each cell flushed to disk\n"
   "before the next; DIR/sweep.json records the version, the configuration,\n"
-  "the host, the date and the seeds.  Run it again to resume: finished\n"
+  "the host, the date and the seeds.  Run it again with -o DIR to resume: finished\n"
   "cells are skipped, a cell cut short is run again.  The format of CONFIG\n"
   "and of the files is documented in fgattn/experiment.h.\n"
-  "DIR defaults to notebooks-data/NAME for CONFIG NAME.conf; J to 1 (cells in\n"
-  "parallel).  Progress goes to stderr when it is a terminal, unless --quiet.\n"
+  "CONFIG is a file, or the name of an installed configuration (transition\n"
+  "for transition.conf), looked up in $FGATTN_DATADIR/experiments, the\n"
+  "installed data folder (" FGA_DATADIR "/experiments), then the source\n"
+  "tree's experiments/; --list lists the configurations found there.\n"
+  "DIR defaults to a new folder fgattn-sweep-NAME-DATE-TIME in the current\n"
+  "folder, for CONFIG NAME.conf; J to 1 (cells in parallel).\n"
+  "Progress goes to stderr: cells done of all, the time elapsed and an ETA\n"
+  "that weighs each cell left by its predicted cost (about n^2 (d + dv) per\n"
+  "method run, the MPFR truth as 100 runs, the rank as n^2 r; see\n"
+  "fgattn/experiment.h), moving within a long cell after each of its steps; a\n"
+  "line redrawn on a terminal, a plain line every 30 s otherwise (a log shows\n"
+  "the run is alive; FGATTN_PROGRESS_INTERVAL=SECONDS sets the interval), and\n"
+  "at the end one line saying what was written where and how long it took,\n"
+  "or \"nothing to do: N cells already done\" when every cell was.  --quiet:\n"
+  "nothing on stderr but errors.  On stdout, a summary (--format table, csv\n"
+  "or json): outdir, cells (of the grid), cells_run (now), cells_resumed\n"
+  "(done before), runs_ok, runs_refused, runs_failed and runs_skipped (the\n"
+  "rows of results.csv by status, of the cells run now), files (written in\n"
+  "DIR) and seconds.\n"
   "CONFIG may sit in DIR (DIR/my.conf), but not as one of the files the sweep\n"
   "or `fgattn report' writes there (results.csv, rank.csv, least.csv,\n"
   "cost.csv, sweep.json, .lock, the report's .md files and plots): that is\n"
@@ -36,46 +54,141 @@ static const char usage[] =
   "cell beyond the machine's memory), before DIR is made.  A run that fails\n"
   "before its first cell leaves nothing behind.\n"
   "\n"
-  "example: fgattn sweep experiments/transition.conf -o notebooks-data/transition --jobs 2\n";
+  "example: fgattn sweep transition -o transition-run --jobs 2\n";
+
+/* The line of the command that runs this sweep as its first step, or
+   NULL: the sweep's own.  */
+static cli_sweep_outer *nest;
+
+void
+cli_sweep_nest (cli_sweep_outer *outer)
+{
+  nest = outer;
+}
 
 typedef struct
 {
-  double last;                 /* when the line was last drawn */
-  int finished;                /* the final line is out */
-} progress_state_t;
+  cli_progress_t *pr;
+  fga_sweep_progress last;     /* the counts of the last call */
+} sweep_view_t;
 
-/* One line, rewritten with \r: cells done (resumed ones included), the cell
-   in flight and an ETA: the time per unit of work of the cells run so far
-   (resumed ones aside) times the work left, the cells weighed by the cost
-   model of fga_sweep_progress (a cell of size n costs about n^2 (d + ...),
-   so the mean time per cell of the small first cells says little).  */
+/* Cells done (resumed ones included) of all, and the ETA of the progress
+   line from the library's cost model: the work of the cells done plus the
+   share done of those in flight (fga_sweep_progress), so that a long cell
+   moves the line too.  */
 static void
 show_progress (const fga_sweep_progress *p, void *data)
 {
-  progress_state_t *ps = data;
-  double now = p->elapsed_seconds;
-  if (ps->finished)
-    return;
-  int final = p->cells_done + p->cells_skipped >= p->cells_total && p->current == NULL;
-  if (!final && p->current == NULL && now - ps->last < 0.2)
-    return;
-  ps->last = now;
-  size_t done = p->cells_done + p->cells_skipped;
-  char eta[64] = "ETA --";
-  double run = p->work_done - p->work_skipped;
-  if (p->cells_done > 0 && run > 0)
+  sweep_view_t *v = data;
+  v->last = *p;
+  v->last.current = NULL;
+  cli_progress_resumed (v->pr, p->work_skipped);
+  if (p->cells_done == 0 && p->current == NULL)
+    return;                    /* nothing run yet (or nothing to run) */
+  size_t after = nest != NULL ? nest->steps_after : 0;
+  double step = p->cells_total > 0 ? p->work_total / (double) p->cells_total : 0;
+  char cur[320] = "";
+  if (p->current != NULL)
+    /* the share first: a narrow terminal cuts the end of the line */
+    snprintf (cur, sizeof cur, "%d%% %s", (int) (100 * p->cell_fraction), p->current);
+  cli_progress_update (v->pr, p->cells_done + p->cells_skipped, p->cells_total + after,
+                       p->work_done + p->work_running, p->work_total + (double) after * step,
+                       cur);
+}
+
+/* The files the sweep keeps in DIR, for the summary and the last line.  */
+static void
+sweep_files (char *buf, size_t size, const fga_sweep_config *cfg, const char *sep)
+{
+  snprintf (buf, size, "results.csv%srank.csv%sleast.csv%s%s%ssweep.json", sep, sep, sep,
+            cfg->cost.on ? "cost.csv" : "", cfg->cost.on ? sep : "");
+}
+
+/* The summary on stdout, one row: every count exact, seconds to 17
+   digits in CSV and JSON (1 decimal in the table).  */
+static void
+print_summary (const fga_sweep_progress *p, const fga_sweep_config *cfg, const char *dir,
+               double seconds, cli_format_t fmt)
+{
+  static const char *names[] = { "outdir", "cells", "cells_run", "cells_resumed", "runs_ok",
+                                 "runs_refused", "runs_failed", "runs_skipped", "files",
+                                 "seconds" };
+  char files[128], num[64];
+  sweep_files (files, sizeof files, cfg, " ");
+  cli_table_t t;
+  cli_table_init (&t, sizeof names / sizeof names[0], names);
+  cli_table_new_row (&t);
+  cli_table_addf (&t, 0, "%s", dir);
+  const size_t counts[] = { p->cells_total, p->cells_done, p->cells_skipped, p->runs_ok,
+                            p->runs_refused, p->runs_failed, p->runs_skipped };
+  for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+    cli_table_addf (&t, 1 + k, "%zu", counts[k]);
+  cli_table_addf (&t, 8, "%s", files);
+  if (fmt == CLI_TABLE)
+    snprintf (num, sizeof num, "%.1f", seconds);
+  else
+    cli_num (num, sizeof num, seconds);
+  cli_table_addf (&t, 9, "%s", num);
+  cli_table_print (&t, fmt, 1, stdout);
+  cli_table_clear (&t);
+}
+
+/* The last line on stderr: what was written where, in how long.  */
+static void
+end_progress (cli_progress_t *pr, const fga_sweep_progress *p, const fga_sweep_config *cfg,
+              const char *dir)
+{
+  char files[128];
+  sweep_files (files, sizeof files, cfg, ", ");
+  if (p->cells_done == 0 && p->cells_skipped == p->cells_total)
     {
-      double left = now / run * (p->work_total - p->work_done);
-      snprintf (eta, sizeof eta, "ETA %.0fs", left);
+      cli_progress_clear (pr);
+      if (!pr->quiet)
+        fprintf (stderr, "fgattn %s: nothing to do: %zu cell%s already done in %s\n",
+                 cli_command, p->cells_total, p->cells_total == 1 ? "" : "s", dir);
+      return;
     }
-  fprintf (stderr, "\rsweep: %zu/%zu cells  %-28s %-12s", done, p->cells_total,
-           p->current != NULL ? p->current : "", final ? "done" : eta);
-  if (final)
+  char resumed[64] = "";
+  if (p->cells_skipped > 0)
+    snprintf (resumed, sizeof resumed, " (%zu more resumed)", p->cells_skipped);
+  cli_progress_end (pr, "ran %zu cell%s%s into %s: %s", p->cells_done,
+                    p->cells_done == 1 ? "" : "s", resumed, dir, files);
+}
+
+/* Runs the grid with its progress line (the caller's when nested), then
+   the last line and the summary; an exit status.  */
+static int
+run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs, int quiet, cli_format_t fmt)
+{
+  cli_progress_t own;
+  sweep_view_t v;
+  memset (&v, 0, sizeof v);
+  v.pr = nest != NULL ? nest->pr : &own;
+  if (nest == NULL)
     {
-      fputc ('\n', stderr);
-      ps->finished = 1;
+      cli_progress_init (&own, "sweep", quiet);
+      own.unit = "cells";
     }
-  fflush (stderr);
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_opts sopts = { jobs, show_progress, &v };
+  int rc = fga_sweep_run (cfg, dir, &sopts, &err);
+  if (rc != FGA_OK)
+    {
+      cli_progress_clear (v.pr);
+      return cli_fail_err (&err);
+    }
+  if (nest != NULL)
+    {
+      nest->cells = v.last.cells_total;
+      nest->work = v.last.work_total;
+      nest->work_step = v.last.cells_total > 0 ? v.last.work_total / (double) v.last.cells_total
+        : 0;
+    }
+  double seconds = cli_progress_elapsed (v.pr);
+  end_progress (v.pr, &v.last, cfg, dir);
+  print_summary (&v.last, cfg, dir, seconds, fmt);
+  return CLI_OK;
 }
 
 int
@@ -83,11 +196,13 @@ cli_sweep (int argc, char **argv)
 {
   static const struct option opts[] = {
     { "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
-    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+    { "list", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 }
   };
   const char *outdir = NULL;
   size_t jobs = 1;
   int quiet = 0, c, rc;
+  cli_format_t fmt = CLI_TABLE;
   fga_error err;
   fga_error_init (&err);
 
@@ -100,7 +215,9 @@ cli_sweep (int argc, char **argv)
         case 'o': outdir = optarg; break;
         case 'j': rc = cli_parse_size (&jobs, optarg, "--jobs", 1, 1024); break;
         case 'q': quiet = 1; break;
+        case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
+        case 'l': return cli_list_configs (0);
         default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
@@ -110,7 +227,9 @@ cli_sweep (int argc, char **argv)
     return cli_usage_error ("a configuration file is required");
   if (optind + 1 < argc)
     return cli_usage_error ("unexpected argument '%s'", argv[optind + 1]);
-  const char *config = argv[optind];
+  char config[4096];
+  if ((rc = cli_find_config (config, sizeof config, argv[optind])) != CLI_OK)
+    return rc;
   cli_files_t files;
   cli_files_init (&files);
   cli_files_input (&files, config, "CONFIG");
@@ -126,28 +245,21 @@ cli_sweep (int argc, char **argv)
       return cli_fail_err (&err);
     }
   char dir[4096];
+  /* Without -o a new folder, so that nothing existing is touched; with -o
+     a folder of an earlier run is resumed.  */
   if (outdir == NULL)
-    cli_default_outdir (dir, sizeof dir, config);
+    rc = cli_fresh_dir (dir, sizeof dir, "sweep", config);
   else if ((size_t) snprintf (dir, sizeof dir, "%s", outdir) >= sizeof dir)
-    {
-      free (cfg);
-      return cli_fail (CLI_USAGE, "-o: the folder name is too long");
-    }
+    rc = cli_fail (CLI_USAGE, "-o: the folder name is too long");
   /* The library makes the folder (and its parents): refused here, before
      any work, when that cannot be done.  */
-  if ((rc = cli_check_outdir (dir, "-o", 1)) != CLI_OK)
+  if (rc != CLI_OK || (rc = cli_check_outdir (dir, "-o", 1)) != CLI_OK)
     {
       free (cfg);
       return rc;
     }
 
-  progress_state_t ps = { -1, 0 };
-  fga_sweep_opts sopts = { (int) jobs, NULL, &ps };
-  if (!quiet && isatty (STDERR_FILENO))
-    sopts.progress = show_progress;
-  rc = fga_sweep_run (cfg, dir, &sopts, &err);
+  rc = run_sweep (cfg, dir, (int) jobs, quiet, fmt);
   free (cfg);
-  if (rc != FGA_OK)
-    return cli_fail_err (&err);
-  return CLI_OK;
+  return rc;
 }

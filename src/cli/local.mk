@@ -1,8 +1,9 @@
 # src/cli/local.mk -- the fgattn program: one file per command, benchmarks in bench/
 src_cli_fgattn_SOURCES += src/cli/main.c src/cli/cli.h src/cli/cli_util.c src/cli/cli_options.c src/cli/cli_progress.c \
+	src/cli/cli_config.c \
 	src/cli/cmd_gen.c src/cli/cmd_run.c src/cli/cmd_truth.c src/cli/cmd_compare.c \
 	src/cli/cmd_methods.c src/cli/cmd_expfit.c src/cli/cmd_plan.c src/cli/cmd_rank.c \
-	src/cli/cmd_sweep.c src/cli/cmd_report.c src/cli/cmd_demo.c \
+	src/cli/cmd_sweep.c src/cli/cmd_sweep.h src/cli/cmd_report.c src/cli/cmd_demo.c \
 	src/cli/cmd_hamming.c src/cli/cmd_reduce.c src/cli/cmd_hardness.c \
 	src/cli/cmd_analyze.c src/cli/cmd_scaling.c \
 	src/cli/cmd_bench.c src/cli/cmd_bench.h \

@@ -71,10 +71,32 @@ void fgap_sweep_header (char *buf, size_t size, int k);
 int fgap_sweep_record_file (const fga_sweep_config *cfg);
 size_t fgap_sweep_rows_per_cell (const fga_sweep_config *cfg);
 
+/* The weight of cell c in the cost model of fga_sweep_progress, in units
+   of n^2: (d + dv) (t + m + c) + r.  A whole number, so that sums of
+   cells' weights are exact below 2^53.  */
+double fgap_sweep_cell_units (const fga_sweep_config *cfg, const fgap_sweep_cell *c);
+/* The runs the model counts for the least-size search of method m at n
+   (per target): ceil (log2 (max_size)), 0 when max_size <= 1.  */
+double fgap_sweep_least_runs (const fga_sweep_method *m, size_t n);
+
+/* What a cell's computation tells the sweep while it runs: after each of
+   its steps (the truth, the rank, each method run, each least-size search,
+   each step of [cost]) the share of its weight done, by the same model,
+   nondecreasing and ending at exactly 1 (step may be NULL); and the
+   statuses of the rows it wrote to results.csv (RUN_OK .. RUN_SKIPPED of
+   sweep_cell.c: ok, refused, failed, skipped).  */
+typedef struct
+{
+  void (*step) (void *data, const fgap_sweep_cell *c, double fraction);
+  void *data;
+  size_t runs[4];
+} fgap_sweep_cell_report;
+
 /* Computes one cell into memory buffers, the rows of each file (out[k],
-   outlen[k]; all NULL after a failure, which is returned).  */
+   outlen[k]; all NULL after a failure, which is returned); rep (may be
+   NULL) hears of its progress.  */
 int fgap_sweep_cell_compute (char *out[FGAP_SWEEP_NFILES], size_t outlen[FGAP_SWEEP_NFILES],
                              const fga_sweep_config *cfg, const fgap_sweep_cell *c,
-                             fga_error *err);
+                             fgap_sweep_cell_report *rep, fga_error *err);
 
 #endif /* FGA_SWEEP_IMPL_H */

@@ -452,6 +452,8 @@ typedef struct
   char paths[FGAP_SWEEP_NFILES][4096];
   char headers[FGAP_SWEEP_NFILES][1024];
   fga_sweep_progress prog;
+  double *fraction;            /* per cell to run: its share done */
+  size_t *flight, nflight;     /* the cells in flight, by index, in the order they began */
   double t0;
   int rc;
   fga_error err;
@@ -468,28 +470,26 @@ static double
 cell_work (const fga_sweep_config *cfg, const fgap_sweep_cell *c)
 {
   double n = (double) c->n;
-  double runs = c->n <= cfg->mpfr_max_n ? 100 : 1;
-  for (size_t k = 0; k < cfg->nmethods; k++)
-    {
-      const fga_sweep_method *m = &cfg->methods[k];
-      if (m->max_n != 0 && c->n > m->max_n)
-        continue;
-      int sized = m->size_key[0] != '\0';
-      runs += sized ? (double) m->nsizes : 1;
-      double hi = m->max_size_n ? n : m->max_size;
-      if (sized && m->ntargets > 0 && hi > 1)
-        runs += (double) m->ntargets * ceil (log2 (hi));
-    }
-  if (cfg->cost.on)
-    runs += 1 + 2 * (double) cfg->cost.neps;
-  double rank = 0;
-  if (fgap_sweep_rank_wanted (cfg, c->n))
-    rank = fgap_sweep_rank_randomized (cfg, c->n) ? fmin ((double) cfg->rank_kmax, n) : n;
-  return n * n * ((double) (c->d + c->dv) * runs + rank);
+  return n * n * fgap_sweep_cell_units (cfg, c);
 }
 
+/* The work done within the cells in flight: the sum, in the order of the
+   cells, of each one's share times its weight; each term only grows, and
+   so does the sum (rounding is monotone).  */
+static double
+work_running (const sweep_t *s)
+{
+  double sum = 0;
+  for (size_t k = 0; k < s->nflight; k++)
+    sum += s->fraction[s->flight[k]] * cell_work (s->cfg, &s->cells[s->flight[k]]);
+  return sum;
+}
+
+/* Calls the caller's function: after each cell begins, after each of its
+   steps (current set, cell_fraction its share done) and after each cell
+   ends (current NULL).  Under the lock.  */
 static void
-progress (sweep_t *s, const char *current)
+progress (sweep_t *s, const char *current, double fraction)
 {
   if (s->opts == NULL || s->opts->progress == NULL)
     return;
@@ -498,8 +498,43 @@ progress (sweep_t *s, const char *current)
   if (s->prog.cells_done + s->prog.cells_skipped == s->prog.cells_total)
     s->prog.work_done = s->prog.work_total;
   s->prog.current = current;
+  s->prog.cell_fraction = current != NULL ? fraction : 0;
+  s->prog.work_running = work_running (s);
   s->prog.elapsed_seconds = fga_wall_time () - s->t0;
   s->opts->progress (&s->prog, s->opts->progress_data);
+}
+
+/* The cell at index k of s->cells begins (with share 0 done) or ends.  */
+static void
+flight_begin (sweep_t *s, size_t k)
+{
+  s->fraction[k] = 0;
+  s->flight[s->nflight++] = k;
+}
+
+static void
+flight_end (sweep_t *s, size_t k)
+{
+  for (size_t i = 0; i < s->nflight; i++)
+    if (s->flight[i] == k)
+      {
+        memmove (&s->flight[i], &s->flight[i + 1], (s->nflight - i - 1) * sizeof *s->flight);
+        s->nflight--;
+        break;
+      }
+}
+
+/* A step of a cell (fgap_sweep_cell_report): its share done, told to the
+   caller.  */
+static void
+cell_step (void *data, const fgap_sweep_cell *c, double fraction)
+{
+  sweep_t *s = data;
+#pragma omp critical (fga_sweep)
+  {
+    s->fraction[c - s->cells] = fraction;
+    progress (s, c->id, fraction);
+  }
 }
 
 /* Appends a cell's rows: the record of the cells done (results.csv, or
@@ -539,8 +574,9 @@ worker (sweep_t *s)
       {
         if (s->rc == FGA_OK && s->next < s->ncells)
           {
+            flight_begin (s, s->next);
             c = &s->cells[s->next++];
-            progress (s, c->id);
+            progress (s, c->id, 0);
           }
       }
       if (c == NULL)
@@ -556,22 +592,31 @@ worker (sweep_t *s)
       size_t outlen[FGAP_SWEEP_NFILES];
       fga_error err;
       fga_error_init (&err);
-      int rc = fgap_sweep_cell_compute (out, outlen, s->cfg, c, &err);
+      fgap_sweep_cell_report rep = { cell_step, s, { 0 } };
+      int rc = fgap_sweep_cell_compute (out, outlen, s->cfg, c, &rep, &err);
 #pragma omp critical (fga_sweep)
       {
+        /* after another cell's failure, a cell's rows are not appended,
+           and it is not counted as done */
+        int appended = 0;
         if (rc == FGA_OK && s->rc == FGA_OK)
-          rc = append_cell (s, out, outlen, &err);
+          appended = (rc = append_cell (s, out, outlen, &err)) == FGA_OK;
         if (rc != FGA_OK && s->rc == FGA_OK)
           {
             s->rc = rc;
             s->err = err;
             snprintf (s->err.msg, sizeof s->err.msg, "cell %s: %.700s", c->id, err.msg);
           }
-        if (rc == FGA_OK)
+        flight_end (s, (size_t) (c - s->cells));
+        if (appended)
           {
             s->prog.cells_done++;
             s->prog.work_done += cell_work (s->cfg, c);
-            progress (s, NULL);
+            s->prog.runs_ok += rep.runs[0];
+            s->prog.runs_refused += rep.runs[1];
+            s->prog.runs_failed += rep.runs[2];
+            s->prog.runs_skipped += rep.runs[3];
+            progress (s, NULL, 0);
           }
       }
       /* The rows are written or not; either way they go (the cell's
@@ -588,7 +633,10 @@ list_cells (sweep_t *s, const done_set_t *done, fga_error *err)
 {
   const fga_sweep_config *cfg = s->cfg;
   size_t total = cfg->nn * cfg->ndists * cfg->nlaws * cfg->nb * cfg->nseeds;
-  if ((s->cells = calloc (total, sizeof *s->cells)) == NULL)
+  s->cells = calloc (total, sizeof *s->cells);
+  s->fraction = calloc (total, sizeof *s->fraction);
+  s->flight = calloc (total, sizeof *s->flight);
+  if (s->cells == NULL || s->fraction == NULL || s->flight == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
   for (size_t in = 0; in < cfg->nn; in++)
     for (size_t id = 0; id < cfg->ndists; id++)
@@ -696,7 +744,7 @@ run_cells (sweep_t *s, int jobs, fga_error *err)
     }
   else
     worker (s);
-  progress (s, NULL);
+  progress (s, NULL, 0);
   if (s->rc != FGA_OK && err != NULL)
     *err = s->err;
   return s->rc;
@@ -773,6 +821,8 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   if (rc != FGA_OK && s->prog.cells_done == 0)
     unmake_dirs (md);
   free (s->cells);
+  free (s->fraction);
+  free (s->flight);
   free (s->config_text);
   free (s);
   free (md);

@@ -309,7 +309,78 @@ typedef struct
   fga_instance_t inst;
   fga_problem prob;
   fga_mat_t truth, T;
+  fgap_sweep_cell_report *rep;  /* may be NULL */
+  double done, total, ceiling;  /* the cell's weight done, in units of n^2 (the cost model) */
 } cell_work_t;
+
+/* ------------------------------------------------------------------ */
+/* The cost model of fga_sweep_progress, and the cell's progress by it.  */
+
+double
+fgap_sweep_least_runs (const fga_sweep_method *m, size_t n)
+{
+  double hi = m->max_size_n ? (double) n : m->max_size;
+  return hi > 1 ? ceil (log2 (hi)) : 0;
+}
+
+/* The truth's weight in method runs: about 100 for MPFR at 128 bits.  */
+static double
+truth_runs (const fga_sweep_config *cfg, size_t n)
+{
+  return n <= cfg->mpfr_max_n ? 100 : 1;
+}
+
+/* The rank's weight in units of n^2: n for the SVD, one pass over P per
+   column of the sketch for the randomized rank.  */
+static double
+rank_units (const fga_sweep_config *cfg, size_t n)
+{
+  if (!fgap_sweep_rank_wanted (cfg, n))
+    return 0;
+  return fgap_sweep_rank_randomized (cfg, n) ? fmin ((double) cfg->rank_kmax, (double) n)
+    : (double) n;
+}
+
+double
+fgap_sweep_cell_units (const fga_sweep_config *cfg, const fgap_sweep_cell *c)
+{
+  double runs = truth_runs (cfg, c->n);
+  for (size_t k = 0; k < cfg->nmethods; k++)
+    {
+      const fga_sweep_method *m = &cfg->methods[k];
+      if (m->max_n != 0 && c->n > m->max_n)
+        continue;
+      int sized = m->size_key[0] != '\0';
+      runs += sized ? (double) m->nsizes : 1;
+      if (sized)
+        runs += (double) m->ntargets * fgap_sweep_least_runs (m, c->n);
+    }
+  if (cfg->cost.on)
+    runs += 1 + 2 * (double) cfg->cost.neps;
+  return (double) (c->d + c->dv) * runs + rank_units (cfg, c->n);
+}
+
+/* Moves the cell's progress to `to' (units), kept under the ceiling (the
+   budget of a least-size search, whose number of runs the model only
+   bounds), and tells the sweep when it moved.  Whole numbers below 2^53:
+   done reaches total exactly, and the last share reported is exactly 1.  */
+static void
+advance_to (cell_work_t *w, double to)
+{
+  to = fmin (to, w->ceiling);
+  if (!(to > w->done))
+    return;
+  w->done = to;
+  if (w->rep != NULL && w->rep->step != NULL)
+    w->rep->step (w->rep->data, w->cell, w->done / w->total);
+}
+
+/* One method run's worth of progress.  */
+static void
+advance_run (cell_work_t *w)
+{
+  advance_to (w, w->done + (double) (w->cell->d + w->cell->dv));
+}
 
 /* A run refused or failed, with the method's message.  */
 static int
@@ -399,6 +470,7 @@ size_error (double *e, err_cache_t *c, cell_work_t *w, const fga_sweep_method *m
   int rc = run_method (&r, w, spec, err);
   if (rc != FGA_OK)
     return rc;
+  advance_run (w);
   *e = r.status == RUN_OK ? r.mt.max_abs : INFINITY;
   return cache_put (c, s, *e, err);
 }
@@ -568,6 +640,8 @@ cell_rank (FILE *fp, cell_work_t *w, fga_error *err)
   int randomized = fgap_sweep_rank_randomized (cfg, c->n);
   if (rc == FGA_OK)
     rc = rank_values (rank, censored, tol, w, randomized, err);
+  if (rc == FGA_OK)
+    advance_to (w, w->done + rank_units (cfg, c->n));
   for (size_t t = 0; t < cfg->ntol && rc == FGA_OK; t++)
     {
       put_cell_short (fp, c);
@@ -640,6 +714,10 @@ cell_method_rows (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_
         }
       else if ((rc = run_method (&r, w, spec, err)) != FGA_OK)
         break;
+      else
+        advance_run (w);
+      if (w->rep != NULL)
+        w->rep->runs[r.status]++;
       row->label = m->label;
       row->method = spec;
       row->size_key = m->size_key;
@@ -680,9 +758,14 @@ cell_least (FILE *fp, err_cache_t *cache, cell_work_t *w, const fga_sweep_method
     {
       double least, target = fga_accuracy_at (&m->targets[t], (double) c->n);
       int censored;
+      /* the search's runs move the progress up to its budget in the model */
+      double end = w->done + (double) (c->d + c->dv) * fgap_sweep_least_runs (m, c->n);
+      w->ceiling = end;
       int rc = least_size (&least, &censored, cache, w, m, lo, hi, target, err);
+      w->ceiling = w->total;
       if (rc != FGA_OK)
         return rc;
+      advance_to (w, end);
       put_cell_short (fp, c);
       put_field (fp, m->label, 0);
       put_field (fp, m->size_key, 0);
@@ -829,6 +912,7 @@ cell_cost (FILE *fp, cell_work_t *w, fga_error *err)
     return FGA_OK;
   run_result_t ex;
   int rc = run_method (&ex, w, cost->exact, err);
+  advance_run (w);
   double exact_seconds = ex.status == RUN_OK ? ex.st.wall_seconds : NAN;
   /* The radius poly's R=auto takes: the data's Cauchy--Schwarz bound,
      raised to FGA_POLY_RMIN.  */
@@ -843,8 +927,10 @@ cell_cost (FILE *fp, cell_work_t *w, fga_error *err)
         fgap_sweep_binomial (&row.r_cert, &row.r_cert_log10, c->d, (long) row.g_cert);
       if (rc == FGA_OK)
         rc = empirical_degree (&row, w, R, eps_value, err);
+      advance_run (w);
       if (rc == FGA_OK)
         rc = time_poly (&row, w, err);
+      advance_run (w);
       if (rc == FGA_OK)
         put_cost_row (fp, c, &cost->eps[k], eps_value, R, &row, exact_seconds);
     }
@@ -855,11 +941,15 @@ cell_cost (FILE *fp, cell_work_t *w, fga_error *err)
 
 int
 fgap_sweep_cell_compute (char *out[FGAP_SWEEP_NFILES], size_t outlen[FGAP_SWEEP_NFILES],
-                         const fga_sweep_config *cfg, const fgap_sweep_cell *c, fga_error *err)
+                         const fga_sweep_config *cfg, const fgap_sweep_cell *c,
+                         fgap_sweep_cell_report *rep, fga_error *err)
 {
   cell_work_t w;
   w.cfg = cfg;
   w.cell = c;
+  w.rep = rep;
+  w.done = 0;
+  w.total = w.ceiling = fgap_sweep_cell_units (cfg, c);
   fga_instance_init (w.inst);
   fga_mat_struct empty = { 0, 0, NULL };
   *w.truth = empty;
@@ -871,6 +961,8 @@ fgap_sweep_cell_compute (char *out[FGAP_SWEEP_NFILES], size_t outlen[FGAP_SWEEP_
   const char *truth_kind = "mpfr";
 
   int rc = cell_truth (&w, &truth_kind, err);
+  if (rc == FGA_OK)
+    advance_to (&w, (double) (c->d + c->dv) * truth_runs (cfg, c->n));
   for (int k = 0; k < FGAP_SWEEP_NFILES && rc == FGA_OK; k++)
     if ((fp[k] = open_memstream (&out[k], &outlen[k])) == NULL)
       rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
@@ -888,6 +980,8 @@ fgap_sweep_cell_compute (char *out[FGAP_SWEEP_NFILES], size_t outlen[FGAP_SWEEP_
     }
   if (rc == FGA_OK)
     rc = cell_cost (fp[FGAP_SWEEP_COST], &w, err);
+  if (rc == FGA_OK)
+    advance_to (&w, w.total);
 
   /* open_memstream's buffers exist from the open on, and are complete
      (and theirs to free) after the close, whatever happened before.  */

@@ -300,14 +300,36 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
    work_total sums every cell of the grid; work_done the cells done,
    resumed ones included (it ends equal to work_total); work_skipped the
    resumed ones alone, done before this run and so not in elapsed_seconds.
-   An ETA: elapsed_seconds / (work_done - work_skipped) * (work_total -
-   work_done).  */
+   Within a cell the same model weighs its steps: the truth (n^2 (d + dv)
+   t), the rank (n^2 r), each method run (n^2 (d + dv); a least-size
+   search moves by one run per size it runs, up to its ceil (log2
+   (max_size)), then to that), each step of [cost] (the exact run, then
+   per eps the degree search and poly's timing); cell_fraction is the
+   share of the cell named by current done so far, and work_running the
+   work done within all the cells in flight (with jobs > 1, several), so
+   that work_done + work_running grows during long cells too.
+   An ETA: elapsed_seconds / (work_done + work_running - work_skipped) *
+   (work_total - work_done - work_running).
+
+   The function is called from the thread that ran the step, one call at
+   a time: when a cell begins (current its id, cell_fraction 0), after
+   each step of a cell (current its id, cell_fraction nondecreasing, the
+   last call of a cell with exactly 1), when a cell ends (current NULL,
+   cell_fraction 0, cells_done and work_done counting it), and once more
+   when the run ends.  work_running sums, in the order the cells began,
+   cell_fraction times the cell's weight, so with jobs = 1 work_done +
+   work_running never decreases (with jobs > 1, up to rounding).  runs_*
+   count the rows of results.csv by status, of the cells this run
+   finished (resumed ones aside).  */
 typedef struct
 {
   size_t cells_total, cells_done, cells_skipped;
   const char *current;         /* the cell in flight, or NULL */
   double elapsed_seconds;
   double work_total, work_done, work_skipped;
+  double cell_fraction;        /* the share of current done, 0 .. 1 */
+  double work_running;         /* the work done within the cells in flight */
+  size_t runs_ok, runs_refused, runs_failed, runs_skipped;
 } fga_sweep_progress;
 
 typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress *p, void *data);
@@ -315,7 +337,7 @@ typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress *p, void *data);
 typedef struct
 {
   int jobs;                    /* cells run in parallel (>= 1) */
-  fga_sweep_progress_fn progress;   /* called after each cell; may be NULL */
+  fga_sweep_progress_fn progress;   /* called after each step (above); may be NULL */
   void *progress_data;
 } fga_sweep_opts;
 
@@ -433,11 +455,15 @@ size_t fga_report_exponents (const fga_report_struct *rep, const fga_report_expo
    per quantity, and exact attention's 2 as reference when cost.csv was
    read), each table per group, with footnotes for the marks it uses; and
    for each plot NAME.dat and NAME.gp.  The plots: error-vs-beta-K (B when
-   the law is 1) and least-size-K against beta, one curve per n; rank-K of
-   P against n, one curve per beta, with the monomial counts C(d+k, k) and
-   n; cost-r-K, r_emp and r_cert against n per beta with n; time-K, wall
-   time against n per method.  K counts the plots of a kind over the groups
-   (the first group's first is 1).  Censored points are drawn with open
+   the law is 1), every method and size against beta, one plot per group
+   and n; least-size-K against beta, one curve per n, the y label naming
+   the size parameter, bars from the least to the largest seed; rank-K of
+   P against n, one curve per beta, with the levels C(d+k, k) at each n's
+   own d (up to n) and the line rank = n; cost-r-K, r_emp solid and r_cert
+   dashed against n per beta, with n; time-K, wall time against n per
+   method and beta, slopes fitted per beta.  Plots against n are written
+   only where two or more n have values.  K counts the plots of a kind
+   over the groups (the first group's first is 1).  Censored points are drawn with open
    markers (a series of their own), never dropped.  A script, run in dir
    as `gnuplot NAME.gp', writes NAME.png and NAME.svg; run as `gnuplot -e
    "out='X'" NAME.gp' it writes X.png and X.svg instead (so that a caller

@@ -615,18 +615,20 @@ START_TEST (test_method_max_n)
 END_TEST
 
 /* The progress calls of a run, for the ETA's work fields.  */
+#define LOG_CALLS 1024
+
 typedef struct
 {
   size_t ncalls;
-  fga_sweep_progress call[64];
-  char current[64][256];
+  fga_sweep_progress call[LOG_CALLS];
+  char current[LOG_CALLS][256];
 } progress_log_t;
 
 static void
 log_progress (const fga_sweep_progress *p, void *data)
 {
   progress_log_t *log = data;
-  ck_assert_uint_lt (log->ncalls, 64);
+  ck_assert_uint_lt (log->ncalls, LOG_CALLS);
   log->call[log->ncalls] = *p;
   snprintf (log->current[log->ncalls], sizeof log->current[0], "%s",
             p->current != NULL ? p->current : "");
@@ -709,6 +711,134 @@ START_TEST (test_progress_work)
     csv_free (&t[k]);
   check_progress_run (&cfg, dir, tiny_work (32));
   remove_dir (dir);
+}
+END_TEST
+
+static void cost_config (fga_sweep_config *cfg);
+
+/* The weight of a cell of cost_config at n by the formula of
+   fga_sweep_progress: d = dv = 3; t = 100; exact 1 run; [cost] with two
+   eps, 1 + 2 * 2 runs; no rank.  */
+static double
+cost_work (size_t n)
+{
+  return (double) n * n * (6 * (100 + 1 + 5));
+}
+
+/* The calls of a run seen cell by cell: each cell's first call has share
+   0 and its last (before the call that ends it) exactly 1, its shares
+   never fall; work_running is its share times its weight (with one cell
+   in flight), zero between cells; work_done + work_running never falls
+   (exactly with jobs = 1, within rounding with more) and ends at
+   work_total, the sum of the weights.  */
+static void
+check_steps (const progress_log_t *log, double (*weight) (size_t), double total, int jobs)
+{
+  double last_share[64];
+  char ids[64][256];
+  size_t nids = 0, ended = 0;
+  double before = 0;
+  for (size_t k = 0; k < log->ncalls; k++)
+    {
+      const fga_sweep_progress *p = &log->call[k];
+      double now = p->work_done + p->work_running;
+      ck_assert_msg (p->work_total == total, "call %zu: work_total %.17g", k, p->work_total);
+      ck_assert_msg (now >= before * (jobs == 1 ? 1 : 1 - 1e-12), "call %zu: work_done + "
+                     "work_running fell from %.17g to %.17g", k, before, now);
+      before = now;
+      if (log->current[k][0] == '\0')
+        {
+          ck_assert (p->cell_fraction == 0);
+          ended = p->cells_done;
+          if (jobs == 1)
+            ck_assert (p->work_running == 0);
+          continue;
+        }
+      size_t i = 0;
+      while (i < nids && strcmp (ids[i], log->current[k]) != 0)
+        i++;
+      double f = p->cell_fraction;
+      if (i == nids)
+        {
+          ck_assert_uint_lt (nids, 64);
+          snprintf (ids[nids++], sizeof ids[0], "%s", log->current[k]);
+          ck_assert_msg (f == 0, "call %zu: %s begins at share %g", k, log->current[k], f);
+        }
+      else
+        ck_assert_msg (f >= last_share[i] && f <= 1, "call %zu: %s: share %.17g after %.17g",
+                       k, log->current[k], f, last_share[i]);
+      last_share[i] = f;
+      if (jobs == 1)
+        {
+          size_t n = strtoul (log->current[k] + 2, NULL, 10);
+          ck_assert_msg (p->work_running == f * weight (n), "call %zu: work_running %.17g, "
+                         "share %.17g of %.17g", k, p->work_running, f, weight (n));
+        }
+    }
+  ck_assert_uint_eq (ended, nids);
+  for (size_t i = 0; i < nids; i++)
+    ck_assert_msg (last_share[i] == 1, "%s ended at share %.17g", ids[i], last_share[i]);
+  const fga_sweep_progress *last = &log->call[log->ncalls - 1];
+  ck_assert (last->work_done == total && last->work_running == 0);
+}
+
+/* The rows of results.csv by status, against the counts of the last
+   call.  */
+static void
+check_run_counts (const progress_log_t *log, const char *dir)
+{
+  char path[4200];
+  snprintf (path, sizeof path, "%s/results.csv", dir);
+  csv_t t;
+  csv_read (&t, path);
+  static const char *const names[] = { "ok", "refused", "failed", "skipped" };
+  size_t count[4] = { 0 };
+  int c = col (&t, "status");
+  for (size_t r = 1; r < t.nrows; r++)
+    for (int k = 0; k < 4; k++)
+      count[k] += strcmp (t.field[r][c], names[k]) == 0;
+  const fga_sweep_progress *last = &log->call[log->ncalls - 1];
+  ck_assert_uint_eq (last->runs_ok, count[0]);
+  ck_assert_uint_eq (last->runs_refused, count[1]);
+  ck_assert_uint_eq (last->runs_failed, count[2]);
+  ck_assert_uint_eq (last->runs_skipped, count[3]);
+  ck_assert_uint_eq (count[0] + count[1] + count[2] + count[3], t.nrows - 1);
+  csv_free (&t);
+}
+
+/* The share of a cell, step by step: the weights of the model, so that
+   the ETA moves within a long cell.  Jobs 1 on tiny_config (the MPFR
+   truth first, then the dense rank: shares 800 / W and (800 + n) / W in
+   units of n^2, W = 8 * 107 + n at n = 32), and jobs 2 with [cost].  */
+START_TEST (test_progress_steps)
+{
+  fga_sweep_config cfg;
+  tiny_config (&cfg);
+  cfg.nb = 1;
+  cfg.methods[1].max_n = 32;
+  progress_log_t *log = calloc (1, sizeof *log);
+  ck_assert_ptr_nonnull (log);
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_opts opts = { 1, log_progress, log };
+  char *dir = make_dir ();
+  ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
+  check_steps (log, tiny_work, 2 * tiny_work (32) + 2 * tiny_work (64), 1);
+  check_run_counts (log, dir);
+  ck_assert_str_eq (log->current[1], log->current[0]);
+  ck_assert (log->call[1].cell_fraction == 800.0 / (8 * 107 + 32));
+  ck_assert (log->call[2].cell_fraction == (800.0 + 32) / (8 * 107 + 32));
+  remove_dir (dir);
+
+  memset (log, 0, sizeof *log);
+  cost_config (&cfg);
+  opts.jobs = 2;
+  dir = make_dir ();
+  ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
+  check_steps (log, cost_work, 2 * cost_work (32) + 2 * cost_work (64), 2);
+  check_run_counts (log, dir);
+  remove_dir (dir);
+  free (log);
 }
 END_TEST
 
@@ -1404,8 +1534,7 @@ int
 main (void)
 {
   Suite *s = suite_create ("sweep");
-  TCase *tc = tcase_create ("sweep");
-  tcase_set_timeout (tc, 120);
+  TCase *tc = fga_test_tcase ("sweep", 120);
   tcase_add_test (tc, test_rows_and_values);
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_resume_partial);
@@ -1416,10 +1545,10 @@ main (void)
   tcase_add_test (tc, test_tsketch_jobs);
   tcase_add_test (tc, test_write_error);
   tcase_add_test (tc, test_progress_work);
+  tcase_add_test (tc, test_progress_steps);
   suite_add_tcase (s, tc);
   /* the theorem's statement: laws, entry laws, censored values, cost */
-  TCase *tt = tcase_create ("theorem");
-  tcase_set_timeout (tt, 30);
+  TCase *tt = fga_test_tcase ("theorem", 45);
   tcase_add_test (tt, test_laws_dists);
   tcase_add_test (tt, test_censored);
   tcase_add_test (tt, test_cost);
