@@ -1,23 +1,16 @@
-/* cli_bench -- fgattn bench: performance figures of the exact kernels (never fails on speed) */
+/* cli_bench -- fgattn bench: the benchmarks, and the exact kernels' own (never fails on speed) */
 
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/resource.h>
-#ifdef _OPENMP
-# include <omp.h>
-#endif
 #include <cblas.h>
 
 #include "fgattn.h"
+#include "cli.h"
 #include "cmd_bench.h"
 #include "bench/bench_util.h"
 #include "bench/bench_poly.h"
@@ -28,81 +21,94 @@
 #define MAXLIST 16
 /* naive is skipped where one run would take longer than this */
 #define NAIVE_LIMIT 60.0
+/* the dgemm of Q K^T alone holds the n x n scores: 128 MiB at 4096 */
+#define DGEMM_MAX_N 4096
+/* the ground truth's case: small, since MPFR is some 10^4 times slower */
+#define TRUTH_N 64
+#define TRUTH_D 16
+#define TRUTH_PREC 128
+
+static void
+overview (FILE *out)
+{
+  fprintf (out,
+           "usage: fgattn bench BENCHMARK [OPTIONS]\n"
+           "\n"
+           "Performance figures of fgattn on this machine.  It prints figures and\n"
+           "never fails on speed.  The benchmarks:\n"
+           "  exact    the exact kernels in double against the machine's DGEMM\n"
+           "           rate, and the certified ground truth's speed\n"
+           "           (fgattn bench exact --help)\n"
+           "  poly     the polynomial method against n, and the n from which it\n"
+           "           is faster than exact attention (fgattn bench poly --help)\n"
+           "  lowrank  the approximate methods' time, memory and error\n"
+           "           (fgattn bench lowrank --help)\n"
+           "  rank     the randomized numerical rank of P at wide n\n"
+           "           (fgattn bench rank --help)\n"
+           "\n"
+           "Each measurement makes warm-up runs that are not counted, then\n"
+           "counted runs, whose median, least and largest wall times are\n"
+           "reported (and the count of each).  The summary names the BLAS in\n"
+           "use: the library's own description (OpenBLAS: its version, build and\n"
+           "the core whose kernels it chose, blas_core, which OPENBLAS_CORETYPE\n"
+           "overrides), the file it was loaded from and its threads.  A progress\n"
+           "line goes to stderr.  Options of every benchmark:\n"
+           "\n"
+           "%s"
+           "\n"
+           "example: fgattn bench exact --quick\n", bench_common_help);
+}
 
 static void
 usage (FILE *out)
 {
   fprintf (out,
-           "usage: fgattn bench exact [--n LIST] [--d LIST] [--reps R] [--quick]\n"
-           "       fgattn bench poly --help     (the polynomial method against n)\n"
-           "       fgattn bench lowrank --help  (the approximate methods: time, memory, error)\n"
-           "       fgattn bench rank --help     (the randomized rank of P at wide n)\n"
+           "usage: fgattn bench exact [-n LIST] [-d LIST] [--quick] [--dgemm-n N]\n"
+           "                          [-w N] [-r N] [--format table|csv|json]\n"
+           "                          [--export-csv FILE] [--export-json FILE] [-q]\n"
            "\n"
-           "Performance of exact attention in double (nq = nk = n, dv = d, tau = 1/d,\n"
-           "entries uniform in [-1, 1]):\n"
-           "  1. the machine's own DGEMM rate, the yardstick;\n"
-           "  2. wall time (best of R runs), GFLOP/s (4 n^2 d / time) and memory of\n"
-           "     exact:algo=naive, stream and blas for every n and d of the lists\n"
-           "     (naive is skipped where a run would take more than %.0f s);\n"
-           "  3. the stream method at n = 65536, d = 64: its memory against\n"
-           "     1.5 x the bytes of Q, K, V, T + 64 MiB;\n"
-           "  4. the ground truth (exact:algo=mpfr, 128 bits): entries per second.\n"
-           "It prints figures and never fails on speed.\n"
+           "Wall times of exact attention in double, nq = nk = n, dv = d,\n"
+           "tau = 1/d, entries uniform in [-1, 1], one row per kernel and size:\n"
+           "  dgemm    the machine's yardstick: cblas_dgemm of C = A B^T, square\n"
+           "           N x N (--dgemm-n), and Q K^T alone for every n <= %d;\n"
+           "  naive, stream, blas   exact:algo=naive|stream|blas for every n and d\n"
+           "           of the lists (naive skipped where one run would take more\n"
+           "           than %.0f s, predicted by n^2 from the first n it ran at,\n"
+           "           or before that from a rate of 1 GFLOP/s);\n"
+           "  mpfr     the certified ground truth (exact:algo=mpfr, %d bits) at\n"
+           "           n = %d, d = %d.\n"
+           "Columns: warmup and runs (the runs made; the times are of the counted\n"
+           "ones), seconds_median, seconds_min, seconds_max; gflops = 2 n^2 d\n"
+           "(dgemm) or 4 n^2 d (attention) per run over the median time;\n"
+           "of_dgemm = gflops over the square DGEMM's; entries_per_s = n d over\n"
+           "the median time; peak_mib = the kernel's own scratch; rss_mib = the\n"
+           "process's peak resident set during the measurement.\n"
            "\n"
-           "  --n LIST     sizes n, comma-separated (default 1024,4096,16384)\n"
-           "  --d LIST     dimensions d (default 16,64)\n"
-           "  --reps R     runs per figure, the best is kept (default 3)\n"
-           "  --quick      n = 1024,4096 only and no n = 65536 case\n"
+           "  -n LIST             sizes n, comma-separated (default 1024,4096,16384)\n"
+           "  -d LIST             dimensions d (default 16,64)\n"
+           "  --quick             n = 1024,4096 (unless -n is given)\n"
+           "  --dgemm-n N         size of the square DGEMM (default 2048; 0: none)\n"
+           "%s"
            "\n"
-           "example: fgattn bench exact --quick\n", NAIVE_LIMIT);
+           "example: fgattn bench exact --quick --format json\n", DGEMM_MAX_N, NAIVE_LIMIT,
+           TRUTH_PREC, TRUTH_N, TRUTH_D, bench_common_help);
 }
 
-static int
-bad_usage (const char *fmt, const char *arg)
-{
-  fprintf (stderr, "fgattn bench: ");
-  fprintf (stderr, fmt, arg);
-  fprintf (stderr, " (fgattn bench --help)\n");
-  return 2;
-}
+/* ---- the kernels ------------------------------------------------------- */
 
-static int
-parse_list (size_t *out, size_t *count, const char *text, const char *option)
-{
-  const char *p = text;
-  *count = 0;
-  while (*p != '\0')
-    {
-      if (*count == MAXLIST)
-        return bad_usage ("%s: expected at most 16 positive whole numbers separated by commas",
-                          option);
-      char item[64];
-      size_t len = strcspn (p, ",");
-      fga_error err;
-      snprintf (item, sizeof item, "%.*s", (int) (len < sizeof item ? len : sizeof item - 1), p);
-      if (len >= sizeof item
-          || fga_parse_size (&out[*count], item, 1, (size_t) 1 << 24, option, &err) != FGA_OK)
-        {
-          char named[128];
-          snprintf (named, sizeof named, "%s %s", option, text);
-          return bad_usage ("%s: expected positive whole numbers (at most 16777216) separated "
-                            "by commas", named);
-        }
-      (*count)++;
-      p += len + (p[len] == ',');
-    }
-  if (*count == 0)
-    return bad_usage ("%s: the list is empty", option);
-  return 0;
-}
+enum { DGEMM, NAIVE, STREAM, BLAS, MPFR, NKERNELS };
+static const char *const kernel_name[NKERNELS] = { "dgemm", "naive", "stream", "blas", "mpfr" };
 
-static double
-now (void)
+/* One instance and what a run of one kernel on it needs and leaves.  */
+typedef struct
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
+  int kernel;
+  size_t n, d;
+  fga_mat_t Q, K, V, T;
+  double *C;                    /* dgemm: the n x n product */
+  fga_stats st;                 /* of the last run */
+  fga_truth_info info;          /* mpfr: of the last run */
+} instance_t;
 
 /* Entries uniform in [-1, 1] from xorshift64*: fast and independent of the
    library's generator, which is not what is measured here.  */
@@ -120,374 +126,456 @@ fill (fga_mat_ptr M, uint64_t *state)
   *state = x;
 }
 
-/* Whether the peak resident size could be reset before a measurement
-   (bench_util.h); if not, the figure is the process's peak since start.  */
-static int rss_resettable = 1;
-
-/* Best of reps dgemm calls, C = A B^T with A m x k and B n x k, as the scores
-   of attention are; GFLOP/s with 2 m n k per call.  */
-static double
-dgemm_rate (size_t m, size_t n, size_t k, int reps)
+static void
+instance_clear (instance_t *in)
 {
-  double *A = malloc (m * k * sizeof (double)), *B = malloc (n * k * sizeof (double));
-  double *C = malloc (m * n * sizeof (double));
-  double best = HUGE_VAL;
-  if (A != NULL && B != NULL && C != NULL)
-    {
-      for (size_t i = 0; i < m * k; i++)
-        A[i] = 1.0 / (double) (i % 7 + 1);
-      for (size_t i = 0; i < n * k; i++)
-        B[i] = 1.0 / (double) (i % 5 + 1);
-      /* the first call also sets up OpenBLAS's threads and buffers */
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) n, (int) k, 1.0, A,
-                   (int) k, B, (int) k, 0.0, C, (int) n);
-      for (int r = 0; r < reps; r++)
-        {
-          double t = now ();
-          cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) n, (int) k, 1.0,
-                       A, (int) k, B, (int) k, 0.0, C, (int) n);
-          t = now () - t;
-          best = t < best ? t : best;
-        }
-    }
-  free (A);
-  free (B);
-  free (C);
-  return best < HUGE_VAL ? 2.0 * (double) m * (double) n * (double) k / best / 1e9 : NAN;
+  fga_mat_clear (in->Q);
+  fga_mat_clear (in->K);
+  fga_mat_clear (in->V);
+  fga_mat_clear (in->T);
+  free (in->C);
+  in->C = NULL;
 }
 
-enum { NAIVE, STREAM, BLAS, NMETHODS };
-static const char *method_name[NMETHODS] = { "naive", "stream", "blas" };
+/* Q, K, V, T of n x d, and C of n x n when with_c.  A library status.  */
+static int
+instance_init (instance_t *in, size_t n, size_t d, int with_c, fga_error *err)
+{
+  memset (in, 0, sizeof *in);
+  in->n = n;
+  in->d = d;
+  uint64_t state = 0x9E3779B97F4A7C15ULL ^ (n * 1000003 + d);
+  int rc = fga_mat_init (in->Q, n, d, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (in->K, n, d, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (in->V, n, d, err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (in->T, n, d, err);
+  if (rc == FGA_OK && with_c && (in->C = malloc (n * n * sizeof (double))) == NULL)
+    {
+      rc = err->code = FGA_ERR_NOMEM;
+      snprintf (err->msg, sizeof err->msg, "n = %zu: no memory for the %zu x %zu product", n,
+                n, n);
+    }
+  if (rc != FGA_OK)
+    {
+      instance_clear (in);
+      return rc;
+    }
+  fill (in->Q, &state);
+  fill (in->K, &state);
+  fill (in->V, &state);
+  return FGA_OK;
+}
+
+static int
+run_kernel (void *ctx, double *seconds, fga_error *err)
+{
+  instance_t *in = ctx;
+  const double tau = 1.0 / (double) in->d;
+  const int n = (int) in->n, d = (int) in->d;
+  fga_tau ftau = { FGA_TAU_INV_D, 0 };
+  fga_truth_opts topts = { TRUTH_PREC, 8192 };
+  int rc = FGA_OK;
+  fga_stats_init (&in->st);
+  fga_error_init (err);
+  double t = fga_wall_time ();
+  switch (in->kernel)
+    {
+    case DGEMM:
+      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d, 1.0, in->Q->data, d,
+                   in->K->data, d, 0.0, in->C, n);
+      break;
+    case NAIVE:
+      rc = fga_attention_naive (in->T, NULL, in->Q, in->K, in->V, tau, &in->st, err);
+      break;
+    case STREAM:
+      rc = fga_attention_stream (in->T, NULL, in->Q, in->K, in->V, tau, 0, &in->st, err);
+      break;
+    case BLAS:
+      rc = fga_attention_blas (in->T, NULL, in->Q, in->K, in->V, tau, 0, &in->st, err);
+      break;
+    default:
+      rc = fga_truth (in->T, NULL, NULL, NULL, in->Q, in->K, in->V, &ftau, &topts, &in->info,
+                      &in->st, err);
+      break;
+    }
+  *seconds = fga_wall_time () - t;
+  return rc;
+}
+
+/* Predicted seconds of one run, from rough rates of a 2-core machine:
+   only the progress line's ETA depends on them.  */
+static double
+predicted_run (int kernel, size_t n, size_t d)
+{
+  double n2 = (double) n * (double) n, dd = (double) d;
+  switch (kernel)
+    {
+    case DGEMM:
+      return 2 * n2 * dd / 20e9;
+    case NAIVE:
+      return n2 * (4 * dd + 20) / 1e9;
+    case MPFR:
+      return n2 * dd * 2.5e-7;
+    default:
+      return n2 * (4 * dd + 20) / 6e9;
+    }
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+enum { R_KERNEL, R_N, R_D, R_STATUS, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_GFLOPS,
+       R_OF_DGEMM, R_ENTRIES, R_PEAK, R_RSS, R_NOTE, NROW };
+static const bench_col row_cols[NROW] = {
+  { "kernel", NULL }, { "n", NULL }, { "d", NULL }, { "status", NULL }, { "warmup", NULL },
+  { "runs", NULL }, { "seconds_median", "%.4g" }, { "seconds_min", "%.4g" },
+  { "seconds_max", "%.4g" }, { "gflops", "%.2f" }, { "of_dgemm", "%.2f" },
+  { "entries_per_s", "%.4g" }, { "peak_mib", "%.2f" }, { "rss_mib", "%.1f" }, { "note", NULL }
+};
+
+enum { S_DATA = BENCH_NENV, S_TAU, S_DGEMM_N, S_DGEMM_GFLOPS, S_NAIVE_LIMIT, S_RSS, NSUM };
+static const bench_col sum_cols[NSUM] = {
+  BENCH_ENV_COLS, { "data", NULL }, { "tau", NULL }, { "dgemm_n", NULL },
+  { "dgemm_gflops", "%.2f" }, { "naive_limit_s", "%g" }, { "rss", NULL }
+};
+
+static const char legend[] =
+  "times in seconds (median, least, largest of the counted runs); gflops:\n"
+  "2 n^2 d (dgemm) or 4 n^2 d (attention) per run over the median time;\n"
+  "of_dgemm: over the square DGEMM's rate; peak_mib: the kernel's scratch;\n"
+  "rss_mib: the process's peak resident set (see rss above)\n";
 
 typedef struct
 {
-  double seconds;               /* best wall time, NAN if not run */
-  double gflops;
-  size_t peak_bytes;
-  double rss;                   /* peak RSS during the runs */
-  size_t block;
-  int failed;
-} result_t;
+  size_t ns[MAXLIST], ds[MAXLIST], nn, nd, dgemm_n;
+  int quick;
+  bench_opts o;
+  bench_report rep;
+  bench_progress pr;
+  double dgemm_gflops;          /* the square DGEMM's, NAN without it */
+  int failed;                   /* measurements that failed */
+} exact_t;
+
+/* A row for kernel at (n, d) that was not measured: why in the note.  */
+static void
+row_not_run (exact_t *x, int kernel, size_t n, size_t d, const char *status, const char *why)
+{
+  cli_table_t *t = &x->rep.rows;
+  cli_table_new_row (t);
+  bench_set_text (t, R_KERNEL, kernel_name[kernel]);
+  bench_set_size (t, R_N, n);
+  bench_set_size (t, R_D, d);
+  bench_set_text (t, R_STATUS, status);
+  bench_set_text (t, R_NOTE, why);
+}
+
+static void
+row_measured (exact_t *x, const instance_t *in, const bench_sample *s, double rss,
+              const char *note)
+{
+  cli_table_t *t = &x->rep.rows;
+  double n = (double) in->n, d = (double) in->d;
+  cli_table_new_row (t);
+  bench_set_text (t, R_KERNEL, kernel_name[in->kernel]);
+  bench_set_size (t, R_N, in->n);
+  bench_set_size (t, R_D, in->d);
+  bench_set_text (t, R_STATUS, "ok");
+  bench_set_sample (t, R_WARMUP, s);
+  if (in->kernel != MPFR)
+    {
+      double gf = (in->kernel == DGEMM ? 2 : 4) * n * n * d / s->median / 1e9;
+      bench_set (t, R_GFLOPS, gf);
+      if (!isnan (x->dgemm_gflops))
+        bench_set (t, R_OF_DGEMM, gf / x->dgemm_gflops);
+    }
+  if (in->kernel != DGEMM)
+    {
+      bench_set (t, R_ENTRIES, n * d / s->median);
+      bench_set (t, R_PEAK, (double) in->st.peak_bytes / MIB);
+    }
+  bench_set (t, R_RSS, rss / MIB);
+  bench_set_text (t, R_NOTE, note);
+}
+
+/* What a row says beside its figures.  */
+static void
+kernel_note (char *buf, size_t size, const instance_t *in, int square)
+{
+  double block = fga_stats_get (&in->st, "block");
+  buf[0] = '\0';
+  if (in->kernel == DGEMM)
+    snprintf (buf, size, "%s", square ? "square A B^T: the yardstick" : "Q K^T alone");
+  else if (in->kernel == MPFR)
+    snprintf (buf, size, "prec %d; %zu undecided entries; %zu rows raised, to %ld bits",
+              TRUTH_PREC, in->info.undecided, in->info.rows_raised,
+              (long) in->info.prec_used_max);
+  else if (!isnan (block))
+    snprintf (buf, size, "block=%.0f", block);
+}
+
+/* Measures in->kernel on in: a row, and its median seconds (NAN if it
+   failed).  */
+static double
+measure (exact_t *x, instance_t *in, int kernel, int square)
+{
+  char label[96], note[160];
+  bench_sample s;
+  fga_error err;
+  in->kernel = kernel;
+  x->pr.weight = bench_predicted (&x->o, predicted_run (kernel, in->n, in->d));
+  snprintf (label, sizeof label, "%s n=%zu d=%zu", kernel_name[kernel], in->n, in->d);
+  bench_reset_peak_rss ();
+  int rc = bench_sample_runs (&s, &x->o, &x->pr, label, run_kernel, in, &err);
+  double rss = bench_peak_rss ();
+  bench_progress_next (&x->pr, label);
+  if (rc != FGA_OK)
+    {
+      x->failed++;
+      row_not_run (x, kernel, in->n, in->d, "failed", err.msg);
+      return NAN;
+    }
+  kernel_note (note, sizeof note, in, square);
+  row_measured (x, in, &s, rss, note);
+  return s.median;
+}
+
+/* ---- the benchmark ------------------------------------------------------- */
+
+static void
+square_dgemm (exact_t *x)
+{
+  instance_t in;
+  fga_error err;
+  x->dgemm_gflops = NAN;
+  if (x->dgemm_n == 0)
+    return;
+  size_t n = x->dgemm_n;
+  if (instance_init (&in, n, n, 1, &err) != FGA_OK)
+    {
+      x->pr.weight = 0;
+      bench_progress_next (&x->pr, "dgemm");
+      x->failed++;
+      row_not_run (x, DGEMM, n, n, "failed", err.msg);
+      return;
+    }
+  double t = measure (x, &in, DGEMM, 1);
+  x->dgemm_gflops = 2.0 * (double) n * (double) n * (double) n / t / 1e9;
+  if (!isnan (t))
+    bench_set (&x->rep.rows, R_OF_DGEMM, 1);
+  instance_clear (&in);
+}
+
+/* The kernels at (n, d); *naive_per_n2 is naive's seconds per n^2 at the
+   first n it ran at, NAN before (then its rough rate predicts: a list
+   of one large n does not start with a naive run of many minutes).  */
+static void
+one_size (exact_t *x, size_t n, size_t d, double *naive_per_n2)
+{
+  instance_t in;
+  fga_error err;
+  int with_c = n <= DGEMM_MAX_N;
+  if (instance_init (&in, n, d, with_c, &err) != FGA_OK)
+    {
+      for (int k = with_c ? DGEMM : NAIVE; k <= BLAS; k++)
+        {
+          x->pr.weight = bench_predicted (&x->o, predicted_run (k, n, d));
+          bench_progress_next (&x->pr, kernel_name[k]);
+          x->failed++;
+          row_not_run (x, k, n, d, "failed", err.msg);
+        }
+      return;
+    }
+  if (with_c)
+    measure (x, &in, DGEMM, 0);
+  double est = isnan (*naive_per_n2) ? predicted_run (NAIVE, n, d)
+    : *naive_per_n2 * (double) n * (double) n;
+  if (est > NAIVE_LIMIT)
+    {
+      char why[96];
+      snprintf (why, sizeof why, "one run would take about %.0f s", est);
+      x->pr.weight = bench_predicted (&x->o, predicted_run (NAIVE, n, d));
+      bench_progress_next (&x->pr, "naive skipped");
+      row_not_run (x, NAIVE, n, d, "skipped", why);
+    }
+  else
+    {
+      double t = measure (x, &in, NAIVE, 0);
+      if (isnan (*naive_per_n2) && !isnan (t))
+        *naive_per_n2 = t / ((double) n * (double) n);
+    }
+  measure (x, &in, STREAM, 0);
+  measure (x, &in, BLAS, 0);
+  instance_clear (&in);
+}
+
+static void
+truth_case (exact_t *x)
+{
+  instance_t in;
+  fga_error err;
+  if (instance_init (&in, TRUTH_N, TRUTH_D, 0, &err) != FGA_OK)
+    {
+      x->pr.weight = 0;
+      bench_progress_next (&x->pr, "mpfr");
+      x->failed++;
+      row_not_run (x, MPFR, TRUTH_N, TRUTH_D, "failed", err.msg);
+      return;
+    }
+  measure (x, &in, MPFR, 0);
+  instance_clear (&in);
+}
+
+/* The count and predicted seconds of every measurement, for the ETA.  */
+static void
+plan (exact_t *x, size_t *count, double *work)
+{
+  const bench_opts *o = &x->o;
+  *count = 1;
+  *work = bench_predicted (o, predicted_run (MPFR, TRUTH_N, TRUTH_D));
+  if (x->dgemm_n > 0)
+    {
+      (*count)++;
+      *work += bench_predicted (o, predicted_run (DGEMM, x->dgemm_n, x->dgemm_n));
+    }
+  for (size_t j = 0; j < x->nd; j++)
+    for (size_t i = 0; i < x->nn; i++)
+      for (int k = x->ns[i] <= DGEMM_MAX_N ? DGEMM : NAIVE; k <= BLAS; k++)
+        {
+          (*count)++;
+          *work += bench_predicted (o, predicted_run (k, x->ns[i], x->ds[j]));
+        }
+}
 
 static int
-run_method (int method, fga_mat_ptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
-            double tau, fga_stats *st, fga_error *err)
+exact_parse (exact_t *x, int argc, char **argv)
 {
-  fga_stats_init (st);
-  fga_error_init (err);
-  switch (method)
+  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_DGEMM_N };
+  static const struct option opts[] = {
+    { "quick", no_argument, NULL, OPT_QUICK },
+    { "dgemm-n", required_argument, NULL, OPT_DGEMM_N },
+    BENCH_LONG_OPTIONS,
+    { NULL, 0, NULL, 0 }
+  };
+  int c, n_given = 0;
+  optind = 1;
+  while ((c = cli_getopt (argc, argv, "n:d:" BENCH_SHORT_OPTIONS, opts)) != -1)
     {
-    case NAIVE:
-      return fga_attention_naive (T, NULL, Q, K, V, tau, st, err);
-    case STREAM:
-      return fga_attention_stream (T, NULL, Q, K, V, tau, 0, st, err);
-    default:
-      return fga_attention_blas (T, NULL, Q, K, V, tau, 0, st, err);
-    }
-}
-
-/* Best of reps runs of one method on a fresh n x d instance.  */
-static result_t
-measure (int method, size_t n, size_t d, int reps)
-{
-  result_t r = { NAN, NAN, 0, NAN, 0, 0 };
-  fga_mat_t Q, K, V, T;
-  fga_error err;
-  uint64_t state = 0x9E3779B97F4A7C15ULL ^ (n * 1000003 + d);
-  if (fga_mat_init (Q, n, d, &err) != FGA_OK || fga_mat_init (K, n, d, &err) != FGA_OK
-      || fga_mat_init (V, n, d, &err) != FGA_OK || fga_mat_init (T, n, d, &err) != FGA_OK)
-    {
-      fprintf (stderr, "fgattn bench: n = %zu, d = %zu: %s\n", n, d, err.msg);
-      r.failed = 1;
-      goto done;
-    }
-  fill (Q, &state);
-  fill (K, &state);
-  fill (V, &state);
-  rss_resettable = bench_reset_peak_rss ();
-  for (int k = 0; k < reps; k++)
-    {
-      fga_stats st;
-      double t = now ();
-      int rc = run_method (method, T, Q, K, V, 1.0 / (double) d, &st, &err);
-      t = now () - t;
-      if (rc != FGA_OK)
+      int rc = CLI_OK;
+      if (bench_common_option (&x->o, c, optarg, &rc))
+        ;
+      else if (c == 'n')
         {
-          fprintf (stderr, "fgattn bench: %s at n = %zu, d = %zu failed: %s\n",
-                   method_name[method], n, d, err.msg);
-          r.failed = 1;
-          break;
+          rc = bench_parse_sizes (x->ns, &x->nn, MAXLIST, optarg, "-n", 1, (size_t) 1 << 24);
+          n_given = 1;
         }
-      if (!(t >= r.seconds))
-        r.seconds = t;
-      r.peak_bytes = st.peak_bytes;
-      double b = fga_stats_get (&st, "block");
-      r.block = isnan (b) ? 0 : (size_t) b;
+      else if (c == 'd')
+        rc = bench_parse_sizes (x->ds, &x->nd, MAXLIST, optarg, "-d", 1, 4096);
+      else if (c == OPT_QUICK)
+        x->quick = 1;
+      else if (c == OPT_DGEMM_N)
+        rc = cli_parse_size (&x->dgemm_n, optarg, "--dgemm-n", 0, 16384);
+      if (rc != CLI_OK || x->o.help)
+        return rc;
     }
-  r.rss = bench_peak_rss ();
-  if (!r.failed)
-    r.gflops = 4.0 * (double) n * (double) n * (double) d / r.seconds / 1e9;
-done:
-  fga_mat_clear (Q);
-  fga_mat_clear (K);
-  fga_mat_clear (V);
-  fga_mat_clear (T);
-  return r;
+  if (x->quick && !n_given)
+    x->nn = 2;
+  return bench_opts_check (&x->o, argc, argv);
 }
 
-static double
-instance_bytes (size_t n, size_t d)
+/* Refuses, before any work, sizes whose largest instance (Q, K, V, T, and
+   the n x n product up to DGEMM_MAX_N) or square DGEMM would not fit.  */
+static int
+exact_check_memory (const exact_t *x)
 {
-  return 4.0 * (double) n * (double) d * sizeof (double);
+  size_t n = 0, d = 0;
+  char what[96];
+  for (size_t i = 0; i < x->nn; i++)
+    n = x->ns[i] > n ? x->ns[i] : n;
+  for (size_t j = 0; j < x->nd; j++)
+    d = x->ds[j] > d ? x->ds[j] : d;
+  double nn = (double) n, q = (double) x->dgemm_n;
+  double bytes = 8 * (4 * nn * (double) d + (n <= DGEMM_MAX_N ? nn * nn : 0));
+  snprintf (what, sizeof what, "-n %zu -d %zu: the instance (Q, K, V, T)", n, d);
+  int rc = cli_check_memory (bytes, what);
+  snprintf (what, sizeof what, "--dgemm-n %zu: the square DGEMM", x->dgemm_n);
+  return rc != CLI_OK ? rc : cli_check_memory (8 * 5 * q * q, what);
 }
 
 static void
-print_row (size_t n, size_t d, int method, const result_t *r, int reps)
+fill_summary (exact_t *x)
 {
-  printf ("%7zu %4zu  %-7s %5d %10.4f %9.2f %12.2f %10.1f", n, d, method_name[method], reps,
-          r->seconds, r->gflops, (double) r->peak_bytes / MIB, r->rss / MIB);
-  if (method == STREAM)
-    printf ("   %5.2f", r->rss / (instance_bytes (n, d) + 64 * MIB));
-  else
-    printf ("        ");
-  if (r->block > 0)
-    printf ("   block=%zu", r->block);
-  printf ("\n");
-  fflush (stdout);
+  cli_table_t *t = &x->rep.summary;
+  bench_set_text (t, S_DATA, "Q, K, V uniform in [-1, 1]");
+  bench_set_text (t, S_TAU, "1/d");
+  bench_set_size (t, S_DGEMM_N, x->dgemm_n);
+  if (!isnan (x->dgemm_gflops))
+    bench_set (t, S_DGEMM_GFLOPS, x->dgemm_gflops);
+  bench_set (t, S_NAIVE_LIMIT, NAIVE_LIMIT);
+  bench_set_text (t, S_RSS, bench_reset_peak_rss () ? "peak during each measurement"
+                  : "peak since the start (not resettable here)");
 }
 
-/* The ground truth on a small case: entries of T per second at 128 bits.  */
-static void
-bench_truth (void)
+static int
+bench_exact (int argc, char **argv)
 {
-  const size_t n = 64, d = 16;
-  fga_mat_t Q, K, V, T;
-  fga_error err;
-  uint64_t state = 12345;
-  printf ("\nground truth (exact:algo=mpfr, prec=128), n = %zu, d = dv = %zu, B = 1, tau = 1/d:\n",
-          n, d);
-  if (fga_mat_init (Q, n, d, &err) != FGA_OK || fga_mat_init (K, n, d, &err) != FGA_OK
-      || fga_mat_init (V, n, d, &err) != FGA_OK || fga_mat_init (T, n, d, &err) != FGA_OK)
+  exact_t x = { .ns = { 1024, 4096, 16384 }, .ds = { 16, 64 }, .nn = 3, .nd = 2,
+                .dgemm_n = 2048 };
+  bench_opts_init (&x.o, usage);
+  int rc = exact_parse (&x, argc, argv);
+  if (rc != CLI_OK || x.o.help || (rc = exact_check_memory (&x)) != CLI_OK)
+    return rc;
+  size_t count;
+  double work;
+  plan (&x, &count, &work);
+  bench_report_init (&x.rep, "exact", sum_cols, NSUM, row_cols, NROW);
+  x.rep.legend = legend;
+  bench_progress_init (&x.pr, cli_command, x.o.quiet, count, work);
+  square_dgemm (&x);
+  for (size_t j = 0; j < x.nd; j++)
     {
-      printf ("  not measured: %s\n", err.msg);
-      goto done;
+      double naive_per_n2 = NAN;
+      for (size_t i = 0; i < x.nn; i++)
+        one_size (&x, x.ns[i], x.ds[j], &naive_per_n2);
     }
-  fill (Q, &state);
-  fill (K, &state);
-  fill (V, &state);
-  fga_tau tau = { FGA_TAU_INV_D, 0 };
-  fga_truth_opts opts = { 128, 8192 };
-  double best = HUGE_VAL;
-  for (int r = 0; r < 3; r++)
-    {
-      fga_truth_info info;
-      fga_stats st;
-      fga_stats_init (&st);
-      fga_error_init (&err);
-      double t = now ();
-      int rc = fga_truth (T, NULL, NULL, NULL, Q, K, V, &tau, &opts, &info, &st, &err);
-      t = now () - t;
-      if (rc != FGA_OK)
-        {
-          printf ("  not measured: fga_truth returned %d: %s\n", rc, err.msg);
-          goto done;
-        }
-      best = t < best ? t : best;
-      if (r == 0)
-        printf ("  %zu undecided entries, highest precision used %ld bits, %zu rows raised\n",
-                info.undecided, (long) info.prec_used_max, info.rows_raised);
-    }
-  printf ("  %.4f s for %zu entries: %.0f entries/s\n", best, n * d, (double) (n * d) / best);
-done:
-  fga_mat_clear (Q);
-  fga_mat_clear (K);
-  fga_mat_clear (V);
-  fga_mat_clear (T);
+  truth_case (&x);
+  bench_progress_end (&x.pr);
+  fill_summary (&x);
+  return bench_finish (&x.rep, &x.o, x.failed);
 }
 
-#pragma weak openblas_get_num_threads
+/* ---- the command --------------------------------------------------------- */
 
 int
 cli_bench (int argc, char **argv)
 {
-  size_t ns[MAXLIST] = { 1024, 4096, 16384 }, ds[MAXLIST] = { 16, 64 };
-  size_t nn = 3, nd = 2;
-  int reps = 3, quick = 0, n_given = 0;
-
-  int a = 1;
-  if (a < argc && (strcmp (argv[a], "--help") == 0 || strcmp (argv[a], "-h") == 0))
+  static const struct
+  {
+    const char *name, *command;
+    int (*run) (int argc, char **argv);
+  } benches[] = {
+    { "exact", "bench exact", bench_exact },
+    { "poly", "bench poly", cli_bench_poly },
+    { "lowrank", "bench lowrank", cli_bench_lowrank },
+    { "rank", "bench rank", cli_bench_rank },
+  };
+  if (argc < 2)
+    return cli_usage_error ("which benchmark? exact, poly, lowrank or rank");
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
-      usage (stdout);
-      return 0;
+      overview (stdout);
+      return CLI_OK;
     }
-  if (a >= argc)
-    {
-      usage (stderr);
-      return 2;
-    }
-  if (strcmp (argv[a], "poly") == 0)
-    return cli_bench_poly (argc - a, argv + a);
-  if (strcmp (argv[a], "lowrank") == 0)
-    return cli_bench_lowrank (argc - a, argv + a);
-  if (strcmp (argv[a], "rank") == 0)
-    return cli_bench_rank (argc - a, argv + a);
-  if (strcmp (argv[a], "exact") != 0)
-    return bad_usage ("no benchmark '%s' (there are: exact, poly, lowrank, rank)", argv[a]);
-  for (a = 2; a < argc; a++)
-    {
-      const char *o = argv[a];
-      if (strcmp (o, "--help") == 0 || strcmp (o, "-h") == 0)
-        {
-          usage (stdout);
-          return 0;
-        }
-      else if (strcmp (o, "--quick") == 0)
-        quick = 1;
-      else if (strcmp (o, "--n") == 0 || strcmp (o, "--d") == 0 || strcmp (o, "--reps") == 0)
-        {
-          if (a + 1 >= argc)
-            return bad_usage ("%s needs a value", o);
-          const char *v = argv[++a];
-          if (strcmp (o, "--n") == 0)
-            {
-              if (parse_list (ns, &nn, v, "--n") != 0)
-                return 2;
-              n_given = 1;
-            }
-          else if (strcmp (o, "--d") == 0)
-            {
-              if (parse_list (ds, &nd, v, "--d") != 0)
-                return 2;
-            }
-          else
-            {
-              long r;
-              fga_error err;
-              if (fga_parse_long (&r, v, 1, 1000, "--reps", &err) != FGA_OK)
-                return bad_usage ("--reps %s: expected a whole number from 1 to 1000", v);
-              reps = (int) r;
-            }
-        }
-      else
-        return bad_usage ("unknown option '%s'", o);
-    }
-  if (quick && !n_given)
-    nn = 2;
-
-  int threads = 1;
-#ifdef _OPENMP
-  threads = omp_get_max_threads ();
-#endif
-  printf ("fgattn %s bench exact: %d OpenMP threads", fga_version (), threads);
-  if (openblas_get_num_threads != NULL)
-    printf (", %d OpenBLAS threads", openblas_get_num_threads ());
-  printf ("\n\n");
-
-  /* 1. The yardstick.  */
-  printf ("DGEMM (cblas_dgemm, C = A B^T with A m x k and B n x k, best of %d):\n",
-          reps < 3 ? 3 : reps);
-  double yard = dgemm_rate (2048, 2048, 2048, reps < 3 ? 3 : reps);
-  printf ("  m = %5d, k = %5d, n = %5d  %8.2f GFLOP/s   <- the yardstick (square)\n", 2048,
-          2048, 2048, yard);
-  double shaped[MAXLIST];
-  for (size_t j = 0; j < nd; j++)
-    {
-      shaped[j] = dgemm_rate (4096, 4096, ds[j], reps < 3 ? 3 : reps);
-      printf ("  m = %5d, k = %5zu, n = %5d  %8.2f GFLOP/s   (Q K^T at n = 4096, d = %zu)\n",
-              4096, ds[j], 4096, shaped[j], ds[j]);
-    }
-
-  /* 2. The table.  */
-  printf ("\nexact attention, nq = nk = n, dv = d, tau = 1/d; GFLOP/s = 4 n^2 d / time;\n"
-          "peak MiB: the kernel's scratch; RSS MiB: the process's peak resident set%s;\n"
-          "RSS/(QKVT+64MiB): for stream, against the bytes of Q, K, V, T plus 64 MiB\n\n",
-          rss_resettable ? " during the runs" : " since start");
-  printf ("%7s %4s  %-7s %5s %10s %9s %12s %10s %7s\n", "n", "d", "method", "runs", "seconds",
-          "GFLOP/s", "peak MiB", "RSS MiB", "RSS/(QKVT+64MiB)");
-  double best_4096[MAXLIST];
-  const char *best_name[MAXLIST];
-  for (size_t j = 0; j < nd; j++)
-    {
-      best_4096[j] = NAN;
-      best_name[j] = NULL;
-    }
-  for (size_t j = 0; j < nd; j++)
-    {
-      double naive_per_n2 = NAN;        /* seconds of naive / n^2, from the smallest n run */
-      for (size_t i = 0; i < nn; i++)
-        {
-          size_t n = ns[i], d = ds[j];
-          for (int m = 0; m < NMETHODS; m++)
-            {
-              int r = reps;
-              if (m == NAIVE)
-                {
-                  double est = naive_per_n2 * (double) n * (double) n;
-                  if (est > NAIVE_LIMIT)
-                    {
-                      printf ("%7zu %4zu  %-7s  skipped: one run would take about %.0f s\n",
-                              n, d, method_name[m], est);
-                      continue;
-                    }
-                  if (est * r > NAIVE_LIMIT)
-                    r = 1;
-                }
-              result_t res = measure (m, n, d, r);
-              if (res.failed)
-                continue;
-              if (m == NAIVE && isnan (naive_per_n2))
-                naive_per_n2 = res.seconds / ((double) n * (double) n);
-              print_row (n, d, m, &res, r);
-              if (n == 4096 && m != NAIVE && !(res.gflops <= best_4096[j]))
-                {
-                  best_4096[j] = res.gflops;
-                  best_name[j] = method_name[m];
-                }
-            }
-        }
-    }
-
-  /* 3. Memory of the stream method at n = 65536.  */
-  if (!quick)
-    {
-      const size_t n = 65536, d = 64;
-      printf ("\nstream at n = %zu, d = %zu (one run):\n", n, d);
-      result_t res = measure (STREAM, n, d, 1);
-      if (!res.failed)
-        {
-          double data = instance_bytes (n, d), limit = 1.5 * data + 64 * MIB;
-          print_row (n, d, STREAM, &res, 1);
-          printf ("  peak RSS %.1f MiB; Q, K, V, T take %.1f MiB; limit 1.5 x %.1f + 64 = %.1f "
-                  "MiB: %s (%.0f%% of the limit)\n", res.rss / MIB, data / MIB, data / MIB,
-                  limit / MIB, res.rss <= limit ? "met" : "NOT met", 100 * res.rss / limit);
-        }
-    }
-  else
-    printf ("\n(--quick: the n = 65536 memory case is skipped)\n");
-
-  /* 4. The ground truth.  */
-  bench_truth ();
-
-  /* Summary against the target figures.  */
-  printf ("\nsummary (best double method, measured by this run):\n");
-  for (size_t j = 0; j < nd; j++)
-    {
-      if (best_name[j] == NULL)
-        {
-          printf ("  n = 4096, d = %zu: not measured (4096 is not in --n)\n", ds[j]);
-          continue;
-        }
-      if (ds[j] == 64)
-        printf ("  n = 4096, d = 64: %s %.2f GFLOP/s = %.0f%% of square DGEMM (%.2f), "
-                "%.0f%% of the n x 64 x n DGEMM (%.2f); target: 75%% of DGEMM\n", best_name[j],
-                best_4096[j], 100 * best_4096[j] / yard, yard, 100 * best_4096[j] / shaped[j],
-                shaped[j]);
-      else if (ds[j] == 16)
-        printf ("  n = 4096, d = 16: %s %.2f GFLOP/s on %d threads; target: 20 GFLOP/s on 2 "
-                "cores\n", best_name[j], best_4096[j], threads);
-      else
-        printf ("  n = 4096, d = %zu: %s %.2f GFLOP/s = %.0f%% of square DGEMM\n", ds[j],
-                best_name[j], best_4096[j], 100 * best_4096[j] / yard);
-    }
-  return 0;
+  for (size_t k = 0; k < sizeof benches / sizeof benches[0]; k++)
+    if (strcmp (argv[1], benches[k].name) == 0)
+      {
+        /* messages and help pointers name the benchmark: "fgattn bench poly: ..." */
+        cli_command = benches[k].command;
+        return benches[k].run (argc - 1, argv + 1);
+      }
+  if (argv[1][0] == '-')
+    return cli_usage_error ("the benchmark comes first: fgattn bench exact|poly|lowrank|rank "
+                            "[OPTIONS]");
+  return cli_usage_error ("no benchmark '%s' (there are: exact, poly, lowrank, rank)", argv[1]);
 }

@@ -4,29 +4,20 @@
    Q and K uniform in [-B, B] for B in {0.5, 1, 2}, V uniform in [-1, 1]
    (fga_instance_generate), tau = 1/d.  For each B, every method at a few
    sizes through the method interface (create, prepare, run, destroy): its
-   prepare seconds, its best run of R, the speedup of that run over the
-   fastest exact kernel, its own peak bytes, the process's peak RSS and the
-   max-abs error of its output against exact:algo=stream.  The reference is
-   the double stream kernel rather than the certified truth because the
-   truth costs minutes at this n and stream is within ~1e-15 of it, far
-   below every error measured here.  It prints figures and never fails on
-   speed.  */
+   prepare seconds, its counted runs, the speedup of its median run over
+   the fastest exact kernel's, its own peak bytes, the process's peak RSS
+   and the max-abs error of its output against exact:algo=stream.  The
+   reference is the double stream kernel rather than the certified truth
+   because the truth costs minutes at this n and stream is within ~1e-15
+   of it, far below every error measured here.  It prints figures and
+   never fails on speed.  */
 
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/resource.h>
-#ifdef _OPENMP
-# include <omp.h>
-#endif
-
-#include <cblas.h>
 
 #include "fgattn.h"
 #include "bench_lowrank.h"
@@ -37,16 +28,14 @@
 /* svd forms the n x n matrix P and takes its full SVD, O(n^3) time and
    several n^2 doubles: beyond this n it would dominate the whole benchmark */
 #define SVD_MAX_N 4096
-/* a run longer than this is not repeated: its best of R would add minutes
-   to the benchmark (poly at B = 2) and tell nothing that one run does not */
-#define SLOW_RUN 5.0
 
 static void
 usage (FILE *out)
 {
   fprintf (out,
-           "usage: fgattn bench lowrank [--n N] [--d D] [--B LIST] [--reps R] [--quick]\n"
-           "                            [--seed S]\n"
+           "usage: fgattn bench lowrank [-n N] [-d D] [-B LIST] [--quick] [--seed S]\n"
+           "                            [-w N] [-r N] [--format table|csv|json]\n"
+           "                            [--export-csv FILE] [--export-json FILE] [-q]\n"
            "\n"
            "Time, memory and error of the approximate methods at a few sizes, against\n"
            "the fastest exact kernel, for nq = nk = n, d = dv = D, Q and K uniform in\n"
@@ -55,351 +44,430 @@ usage (FILE *out)
            "  poly:eps=1e-3,1e-6, tsketch:m=256,1024 (where built), window:w=64,256,\n"
            "  dilated:w=256,r=1,alpha=2, svd:k=32 (only for n <= %d), and\n"
            "  exact:algo=stream and blas, the yardstick.\n"
-           "Per method: prepare seconds, the best run of R, the speedup of that run\n"
-           "over the fastest exact kernel, the method's peak MiB and the process's\n"
-           "peak RSS, and max |T - Att| with Att from exact:algo=stream (double,\n"
-           "within ~1e-15 of the certified truth), computed once per B.  A method\n"
-           "whose prepare refuses the problem (e.g. poly over its feature budget) is\n"
-           "listed as skipped with the reason.  It prints figures and never fails on\n"
-           "speed.\n"
+           "Rows, per B and method: prep_seconds (prepare, made once), warmup and\n"
+           "runs (the runs made), seconds_median, seconds_min, seconds_max of the\n"
+           "counted runs, speedup = the fastest exact kernel's median over the\n"
+           "method's, peak_mib (the method's own) and rss_mib (the process's peak\n"
+           "during its prepare and runs), and max_abs = max |T - Att| with Att from\n"
+           "exact:algo=stream (double, within ~1e-15 of the certified truth).  A\n"
+           "method whose prepare refuses the problem (e.g. poly over its feature\n"
+           "budget) has status 'skipped' and the reason in its note.\n"
            "\n"
-           "  --n N        nq = nk = N (default 16384; --quick: 2048)\n"
-           "  --d D        d = dv = D (default 16)\n"
-           "  --B LIST     entry bounds of Q and K, comma-separated (default 0.5,1,2)\n"
-           "  --reps R     runs per figure, the best is kept (default 3; a run over %.0f s\n"
-           "               is not repeated)\n"
-           "  --quick      n = 2048 and fewer sizes per method\n"
-           "  --seed S     seed of the instances (default 1)\n"
+           "  -n N                nq = nk = N (default 16384; --quick: 2048)\n"
+           "  -d D                d = dv = D (default 16)\n"
+           "  -B LIST             entry bounds of Q and K, comma-separated\n"
+           "                      (default 0.5,1,2)\n"
+           "  --quick             n = 2048 and fewer sizes per method\n"
+           "  --seed S            seed of the instances (default 1)\n"
+           "%s"
            "\n"
-           "example: fgattn bench lowrank --quick\n", SVD_MAX_N, SLOW_RUN);
-}
-
-static int
-parse_bounds (double *out, size_t *count, const char *text)
-{
-  const char *p = text;
-  *count = 0;
-  while (*p != '\0')
-    {
-      if (*count == MAXB)
-        return bench_bad_usage ("lowrank", "--B %s: at most 16 bounds", text);
-      char item[64];
-      size_t len = strcspn (p, ",");
-      fga_error err;
-      snprintf (item, sizeof item, "%.*s", (int) (len < sizeof item ? len : sizeof item - 1), p);
-      if (len >= sizeof item
-          || fga_parse_real (&out[*count], item, 0, 1e6, FGA_PARSE_OPEN_MIN, "--B", &err)
-          != FGA_OK)
-        return bench_bad_usage ("lowrank", "--B %s: expected positive numbers (at most 1e6) "
-                                "separated by commas", text);
-      (*count)++;
-      p += len + (p[len] == ',');
-    }
-  if (*count == 0)
-    return bench_bad_usage ("lowrank", "--B %s: the list is empty", text);
-  return 0;
-}
-
-/* Peak RSS since the last reset (Linux: "5" into /proc/self/clear_refs
-   resets the high-water mark; elsewhere it is the peak since the start). */
-static int rss_resettable = 1;   /* whether the peak can be reset here */
-
-typedef struct
-{
-  double prep;                  /* prepare seconds */
-  double run;                   /* best run seconds */
-  size_t peak;                  /* the method's peak bytes */
-  double rss;                   /* the process's peak RSS during prepare and runs */
-  /* the method's own figures worth a glance, NAN where it has none:
-     poly's degree g and feature count r, tsketch's g and features,
-     nystrom's numerical rank */
-  double g, r, features, rank;
-  int runs;                     /* runs made (fewer than R after a slow one) */
-  int status;                   /* 0 ran; 1 create or prepare refused; 2 run failed */
-  char why[FGA_MSG_SIZE];
-} result_t;
-
-/* One method on inst: create and prepare once, then the best of reps runs
-   into T.  Prepare is timed apart because it is done once per shape and
-   reused by every run.  */
-static void
-measure (result_t *res, const char *spec, fga_instance_srcptr inst, const fga_problem *prob,
-         fga_mat_ptr T, int reps)
-{
-  fga_error err;
-  fga_error_init (&err);
-  res->prep = res->run = res->rss = NAN;
-  res->g = res->r = res->features = res->rank = NAN;
-  res->peak = 0;
-  res->status = 0;
-  res->runs = 0;
-  res->why[0] = '\0';
-  rss_resettable = bench_reset_peak_rss ();
-  double t0 = fga_wall_time ();
-  fga_method m = fga_method_create (spec, &err);
-  if (m == NULL || fga_method_prepare (m, prob, &err) != FGA_OK)
-    {
-      res->status = 1;
-      snprintf (res->why, sizeof res->why, "%s", err.msg);
-      fga_method_destroy (m);
-      return;
-    }
-  res->prep = fga_wall_time () - t0;
-  for (int k = 0; k < reps; k++)
-    {
-      fga_stats st;
-      fga_stats_init (&st);
-      if (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) != FGA_OK)
-        {
-          res->status = 2;
-          snprintf (res->why, sizeof res->why, "%s", err.msg);
-          break;
-        }
-      if (!(st.wall_seconds >= res->run))
-        res->run = st.wall_seconds;
-      res->peak = st.peak_bytes;
-      res->g = fga_stats_get (&st, "g");
-      res->r = fga_stats_get (&st, "r");
-      res->features = fga_stats_get (&st, "features");
-      res->rank = fga_stats_get (&st, "rank");
-      res->runs++;
-      if (st.wall_seconds > SLOW_RUN)
-        break;
-    }
-  res->rss = bench_peak_rss ();
-  fga_method_destroy (m);
+           "example: fgattn bench lowrank --quick\n", SVD_MAX_N, bench_common_help);
 }
 
 /* The specs measured, in table order; the exact ones come first since the
-   others are compared with them.  */
+   others are compared with them.  A run's cost, for the progress line
+   only: n w (4 d + 20) flops for a linear method of width w, n^2 (4 d + 20)
+   for exact, 4 n^3 for the SVD.  */
+enum { LINEAR, QUADRATIC, CUBIC };
+
 typedef struct
 {
   const char *spec;
   int quick;                    /* also measured under --quick */
+  int cost;
+  double w;
 } entry_t;
 
-static const entry_t exact_entries[] = {
-  { "exact:algo=stream", 1 },
-  { "exact:algo=blas", 1 },
+static const entry_t entries[] = {
+  { "exact:algo=stream", 1, QUADRATIC, 0 },
+  { "exact:algo=blas", 1, QUADRATIC, 0 },
+  { "rf:m=64,kind=pos,orth=1", 1, LINEAR, 64 },
+  { "rf:m=256,kind=pos,orth=1", 1, LINEAR, 256 },
+  { "rf:m=1024,kind=pos,orth=1", 0, LINEAR, 1024 },
+  { "nystrom:m=64,landmarks=segment", 1, LINEAR, 64 },
+  { "nystrom:m=256,landmarks=segment", 0, LINEAR, 256 },
+  { "poly:eps=1e-3", 1, LINEAR, 1000 },
+  { "poly:eps=1e-6", 0, LINEAR, 5000 },
+  { "tsketch:m=256", 1, LINEAR, 256 },
+  { "tsketch:m=1024", 0, LINEAR, 1024 },
+  { "window:w=64", 1, LINEAR, 64 },
+  { "window:w=256", 0, LINEAR, 256 },
+  { "dilated:w=256,r=1,alpha=2", 1, LINEAR, 256 },
+  { "svd:k=32", 1, CUBIC, 0 },
 };
 
-static const entry_t approx_entries[] = {
-  { "rf:m=64,kind=pos,orth=1", 1 },
-  { "rf:m=256,kind=pos,orth=1", 1 },
-  { "rf:m=1024,kind=pos,orth=1", 0 },
-  { "nystrom:m=64,landmarks=segment", 1 },
-  { "nystrom:m=256,landmarks=segment", 0 },
-  { "poly:eps=1e-3", 1 },
-  { "poly:eps=1e-6", 0 },
-  { "tsketch:m=256", 1 },
-  { "tsketch:m=1024", 0 },
-  { "window:w=64", 1 },
-  { "window:w=256", 0 },
-  { "dilated:w=256,r=1,alpha=2", 1 },
-  { "svd:k=32", 1 },
+#define NENTRIES (sizeof entries / sizeof entries[0])
+#define NEXACT 2
+
+enum { R_B, R_METHOD, R_STATUS, R_PREP, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_SPEEDUP,
+       R_PEAK, R_RSS, R_MAXABS, R_NOTE, NROW };
+static const bench_col row_cols[NROW] = {
+  { "B", "%g" }, { "method", NULL }, { "status", NULL }, { "prep_seconds", "%.4g" },
+  { "warmup", NULL }, { "runs", NULL }, { "seconds_median", "%.4g" },
+  { "seconds_min", "%.4g" }, { "seconds_max", "%.4g" }, { "speedup", "%.3g" },
+  { "peak_mib", "%.2f" }, { "rss_mib", "%.1f" }, { "max_abs", "%.3g" }, { "note", NULL }
 };
 
-#define NEXACT (sizeof exact_entries / sizeof exact_entries[0])
-#define NAPPROX (sizeof approx_entries / sizeof approx_entries[0])
+enum { S_N = BENCH_NENV, S_D, S_SEED, S_TAU, S_REFERENCE, S_RSS, S_DATA, NSUM };
+static const bench_col sum_cols[NSUM] = {
+  BENCH_ENV_COLS, { "n", NULL }, { "d", NULL }, { "seed", NULL }, { "tau", NULL },
+  { "reference", NULL }, { "rss", NULL }, { "data", NULL }
+};
 
-static void
-print_header (void)
+static const char legend[] =
+  "times in seconds (median, least, largest of the counted runs); speedup: the\n"
+  "fastest exact kernel's median over the method's; max_abs: max |T - Att|,\n"
+  "Att from exact:algo=stream\n";
+
+typedef struct
 {
-  printf ("  %-32s %8s %9s %8s %9s %9s %10s  %s\n", "method", "prep s", "run s", "speedup",
-          "peak MiB", "RSS MiB", "max_abs", "notes");
+  size_t n, d, nb;
+  double bounds[MAXB];
+  long seed;
+  int quick, have_tsketch, failed;
+  bench_opts o;
+  bench_report rep;
+  bench_progress pr;
+} lowrank_t;
+
+/* One instance of B, its problem, the reference output and a scratch one. */
+typedef struct
+{
+  double B;
+  fga_instance_t inst;
+  fga_problem prob;
+  fga_mat_t Tref, T;
+  double fastest;               /* the fastest exact kernel's median seconds */
+} case_t;
+
+typedef struct
+{
+  fga_method m;
+  fga_instance_srcptr inst;
+  fga_mat_ptr T;
+  fga_stats st;                 /* of the last run */
+} run_ctx;
+
+static int
+run_method (void *ctx, double *seconds, fga_error *err)
+{
+  run_ctx *c = ctx;
+  fga_error_init (err);
+  int rc = fga_method_run (c->m, c->T, NULL, c->inst->Q, c->inst->K, c->inst->V, &c->st, err);
+  *seconds = c->st.wall_seconds;
+  return rc;
+}
+
+static double
+predicted_run (const lowrank_t *l, const entry_t *e)
+{
+  double n = (double) l->n, per = 4.0 * (double) l->d + 20;
+  switch (e->cost)
+    {
+    case LINEAR:
+      return n * e->w * per / 6e9;
+    case QUADRATIC:
+      return n * n * per / 6e9;
+    default:
+      return 4 * n * n * n / 5e9;
+    }
+}
+
+/* Whether e is measured at all in this run (else it has no row).  */
+static int
+listed (const lowrank_t *l, const entry_t *e)
+{
+  return !l->quick || e->quick;
+}
+
+/* Why e is not run (a "skipped" row), or NULL.  */
+static const char *
+skip_reason (const lowrank_t *l, const entry_t *e, char *buf, size_t size)
+{
+  if (strncmp (e->spec, "tsketch", 7) == 0 && !l->have_tsketch)
+    return "tsketch is not in this build";
+  if (strncmp (e->spec, "svd", 3) == 0 && l->n > SVD_MAX_N)
+    {
+      snprintf (buf, size, "n > %d: its O(n^3) SVD of the n x n matrix P and %.0f MiB per "
+                "copy of P are too much", SVD_MAX_N,
+                (double) l->n * (double) l->n * sizeof (double) / MIB);
+      return buf;
+    }
+  return NULL;
 }
 
 static void
-print_row (const char *spec, const result_t *res, double fastest, double maxabs, const char *note)
+row_head (lowrank_t *l, double B, const char *spec, const char *status, const char *note)
 {
-  printf ("  %-32s %8.4f %9.4f %7.2fx %9.2f %9.1f ", spec, res->prep, res->run,
-          fastest / res->run, (double) res->peak / MIB, res->rss / MIB);
-  if (isnan (maxabs))
-    printf ("%10s", "-");
+  cli_table_t *t = &l->rep.rows;
+  cli_table_new_row (t);
+  bench_set (t, R_B, B);
+  bench_set_text (t, R_METHOD, spec);
+  bench_set_text (t, R_STATUS, status);
+  bench_set_text (t, R_NOTE, note);
+}
+
+/* The method's own figures worth a glance: poly's degree g and feature
+   count r, tsketch's g and features, nystrom's numerical rank.  */
+static void
+method_note (char *buf, size_t size, const fga_stats *st)
+{
+  double g = fga_stats_get (st, "g"), r = fga_stats_get (st, "r");
+  double f = fga_stats_get (st, "features"), rank = fga_stats_get (st, "rank");
+  buf[0] = '\0';
+  if (!isnan (g) && !isnan (r))
+    snprintf (buf, size, "g=%.0f r=%.0f", g, r);
+  else if (!isnan (g) && !isnan (f))
+    snprintf (buf, size, "g=%.0f features=%.0f", g, f);
+  else if (!isnan (rank))
+    snprintf (buf, size, "rank=%.0f", rank);
+}
+
+/* One method on the case: create and prepare once (timed apart: it is
+   done once per shape and reused by every run), then its runs into T (the
+   reference's own runs into Tref).  Its row; the median seconds, or NAN. */
+static double
+measure (lowrank_t *l, case_t *cs, const entry_t *e, fga_mat_ptr T)
+{
+  fga_error err;
+  fga_error_init (&err);
+  l->pr.weight = bench_predicted (&l->o, predicted_run (l, e));
+  bench_reset_peak_rss ();
+  double t0 = fga_wall_time ();
+  run_ctx c = { .m = fga_method_create (e->spec, &err), .inst = cs->inst, .T = T };
+  int rc = c.m == NULL ? err.code : fga_method_prepare (c.m, &cs->prob, &err);
+  double prep = fga_wall_time () - t0;
+  if (rc != FGA_OK)
+    {
+      fga_method_destroy (c.m);
+      bench_progress_next (&l->pr, e->spec);
+      row_head (l, cs->B, e->spec, "skipped", err.msg);
+      return NAN;
+    }
+  char label[96], note[96];
+  bench_sample s;
+  snprintf (label, sizeof label, "B=%g %s", cs->B, e->spec);
+  rc = bench_sample_runs (&s, &l->o, &l->pr, label, run_method, &c, &err);
+  double rss = bench_peak_rss ();
+  bench_progress_next (&l->pr, label);
+  method_note (note, sizeof note, &c.st);
+  fga_method_destroy (c.m);
+  row_head (l, cs->B, e->spec, rc == FGA_OK ? "ok" : "failed", rc == FGA_OK ? note : err.msg);
+  if (rc != FGA_OK)
+    {
+      l->failed++;
+      return NAN;
+    }
+  cli_table_t *t = &l->rep.rows;
+  bench_set (t, R_PREP, prep);
+  bench_set_sample (t, R_WARMUP, &s);
+  bench_set (t, R_PEAK, (double) c.st.peak_bytes / MIB);
+  bench_set (t, R_RSS, rss / MIB);
+  return s.median;
+}
+
+/* max |T - Tref| into column R_MAXABS of row `row'.  */
+static void
+set_error (lowrank_t *l, size_t row, const case_t *cs)
+{
+  fga_metrics mt;
+  fga_error err;
+  if (fga_metrics_compute (&mt, cs->Tref, cs->T, &err) == FGA_OK)
+    bench_set_at (&l->rep.rows, row, R_MAXABS, mt.max_abs);
   else
-    printf ("%10.3g", maxabs);
-  printf ("  %s\n", note);
-  fflush (stdout);
+    bench_set_at (&l->rep.rows, row, R_MAXABS, NAN);
 }
 
-#pragma weak openblas_get_num_threads
+/* The rows of the exact kernels, from row0 on, once both ran: their
+   speedups, and the error of blas (whose output is in T) against stream
+   (the reference, in Tref).  */
+static void
+exact_tails (lowrank_t *l, const case_t *cs, const double *med, size_t row0)
+{
+  for (size_t j = 0; j < NEXACT; j++)
+    if (!isnan (med[j]))
+      {
+        bench_set_at (&l->rep.rows, row0 + j, R_SPEEDUP, cs->fastest / med[j]);
+        if (j == 0)
+          bench_set_at (&l->rep.rows, row0, R_MAXABS, 0);
+        else if (!isnan (med[0]))
+          set_error (l, row0 + j, cs);
+      }
+}
+
+/* The last row, of a method measured against the reference: its speedup
+   and error.  */
+static void
+row_tail (lowrank_t *l, const case_t *cs, double med)
+{
+  if (isnan (med))
+    return;
+  size_t row = l->rep.rows.nrows - 1;
+  if (!isnan (cs->fastest))
+    bench_set_at (&l->rep.rows, row, R_SPEEDUP, cs->fastest / med);
+  set_error (l, row, cs);
+}
+
+/* A row of a method not run, its weight counted as done.  */
+static void
+not_run (lowrank_t *l, const entry_t *e, double B, const char *status, const char *why)
+{
+  l->pr.weight = bench_predicted (&l->o, predicted_run (l, e));
+  bench_progress_next (&l->pr, e->spec);
+  row_head (l, B, e->spec, status, why);
+}
+
+/* Every method on the instance of bound B.  */
+static void
+one_bound (lowrank_t *l, double B)
+{
+  case_t cs;
+  fga_error err;
+  char why[160];
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  cs.B = B;
+  cs.fastest = NAN;
+  fga_instance_init (cs.inst);
+  memset (cs.Tref, 0, sizeof cs.Tref);
+  memset (cs.T, 0, sizeof cs.T);
+  int rc = fga_instance_generate (cs.inst, l->n, l->n, l->d, l->d, B, 1.0, FGA_DIST_UNIFORM,
+                                  (unsigned long) l->seed, &err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (cs.Tref, l->n, l->d, &err);
+  if (rc == FGA_OK)
+    rc = fga_mat_init (cs.T, l->n, l->d, &err);
+  if (rc == FGA_OK)
+    fga_problem_from_instance (&cs.prob, cs.inst, &tau);
+  /* the exact kernels first (stream's output is the reference), then the
+     others against them */
+  double med[NENTRIES];
+  size_t row0 = l->rep.rows.nrows;
+  for (size_t k = 0; k < NENTRIES; k++)
+    {
+      const entry_t *e = &entries[k];
+      med[k] = NAN;
+      if (!listed (l, e))
+        continue;
+      if (rc != FGA_OK)
+        {
+          not_run (l, e, B, "failed", err.msg);
+          l->failed++;
+          continue;
+        }
+      const char *skip = skip_reason (l, e, why, sizeof why);
+      if (skip == NULL && k >= NEXACT && isnan (med[0]))
+        skip = "no reference: exact:algo=stream did not run";
+      if (skip != NULL)
+        {
+          not_run (l, e, B, "skipped", skip);
+          continue;
+        }
+      med[k] = measure (l, &cs, e, k == 0 ? cs.Tref : cs.T);
+      if (k < NEXACT && !isnan (med[k]) && !(med[k] >= cs.fastest))
+        cs.fastest = med[k];
+      if (k == NEXACT - 1)
+        exact_tails (l, &cs, med, row0);
+      else if (k >= NEXACT)
+        row_tail (l, &cs, med[k]);
+    }
+  fga_mat_clear (cs.Tref);
+  fga_mat_clear (cs.T);
+  fga_instance_clear (cs.inst);
+}
+
+static int
+lowrank_parse (lowrank_t *l, int argc, char **argv)
+{
+  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_SEED };
+  static const struct option opts[] = {
+    { "quick", no_argument, NULL, OPT_QUICK },
+    { "seed", required_argument, NULL, OPT_SEED },
+    BENCH_LONG_OPTIONS,
+    { NULL, 0, NULL, 0 }
+  };
+  int c, n_given = 0;
+  optind = 1;
+  while ((c = cli_getopt (argc, argv, "n:d:B:" BENCH_SHORT_OPTIONS, opts)) != -1)
+    {
+      int rc = CLI_OK;
+      if (bench_common_option (&l->o, c, optarg, &rc))
+        ;
+      else if (c == 'n')
+        {
+          rc = cli_parse_size (&l->n, optarg, "-n", 2, (size_t) 1 << 24);
+          n_given = 1;
+        }
+      else if (c == 'd')
+        rc = cli_parse_size (&l->d, optarg, "-d", 1, 4096);
+      else if (c == 'B')
+        rc = bench_parse_reals (l->bounds, &l->nb, MAXB, optarg, "-B", 0, 1e6);
+      else if (c == OPT_QUICK)
+        l->quick = 1;
+      else if (c == OPT_SEED)
+        rc = cli_parse_long (&l->seed, optarg, "--seed", 0, 1L << 62);
+      if (rc != CLI_OK || l->o.help)
+        return rc;
+    }
+  if (l->quick && !n_given)
+    l->n = 2048;
+  /* the instance and two outputs, before any work */
+  char what[96];
+  snprintf (what, sizeof what, "-n %zu -d %zu: the instance (Q, K, V) and two outputs", l->n,
+            l->d);
+  int rc = cli_check_memory (40.0 * (double) l->n * (double) l->d, what);
+  return rc != CLI_OK ? rc : bench_opts_check (&l->o, argc, argv);
+}
+
+static void
+fill_summary (lowrank_t *l)
+{
+  cli_table_t *t = &l->rep.summary;
+  bench_set_size (t, S_N, l->n);
+  bench_set_size (t, S_D, l->d);
+  bench_set_size (t, S_SEED, (size_t) l->seed);
+  bench_set_text (t, S_TAU, "1/d");
+  bench_set_text (t, S_REFERENCE, "exact:algo=stream");
+  bench_set_text (t, S_RSS, bench_reset_peak_rss () ? "peak during each method's prepare and runs"
+                  : "peak since the start (not resettable here)");
+  bench_set_text (t, S_DATA, "Q, K uniform in [-B, B], V uniform in [-1, 1]");
+}
 
 int
 cli_bench_lowrank (int argc, char **argv)
 {
-  long n = 16384, d = 16, reps = 3, seed = 1;
-  double bounds[MAXB] = { 0.5, 1, 2 };
-  size_t nb = 3;
-  int quick = 0, n_given = 0;
-  for (int a = 1; a < argc; a++)
-    {
-      const char *o = argv[a];
-      if (strcmp (o, "--help") == 0 || strcmp (o, "-h") == 0)
-        {
-          usage (stdout);
-          return 0;
-        }
-      else if (strcmp (o, "--quick") == 0)
-        quick = 1;
-      else if (strcmp (o, "--n") == 0 || strcmp (o, "--d") == 0 || strcmp (o, "--B") == 0
-               || strcmp (o, "--reps") == 0 || strcmp (o, "--seed") == 0)
-        {
-          if (a + 1 >= argc)
-            return bench_bad_usage ("lowrank", "%s needs a value", o);
-          const char *v = argv[++a];
-          int rc;
-          if (strcmp (o, "--n") == 0)
-            {
-              rc = bench_parse_long (&n, "lowrank", v, 2, 1L << 24, o);
-              n_given = 1;
-            }
-          else if (strcmp (o, "--d") == 0)
-            rc = bench_parse_long (&d, "lowrank", v, 1, 4096, o);
-          else if (strcmp (o, "--B") == 0)
-            rc = parse_bounds (bounds, &nb, v);
-          else if (strcmp (o, "--reps") == 0)
-            rc = bench_parse_long (&reps, "lowrank", v, 1, 1000, o);
-          else
-            rc = bench_parse_long (&seed, "lowrank", v, 0, 1L << 62, o);
-          if (rc != 0)
-            return rc;
-        }
-      else
-        return bench_bad_usage ("lowrank", "unknown option '%s'", o);
-    }
-  if (quick && !n_given)
-    n = 2048;
-
-  int threads = 1;
-#ifdef _OPENMP
-  threads = omp_get_max_threads ();
-#endif
-  rss_resettable = bench_reset_peak_rss ();           /* learns whether the peak can be reset, for the header */
-  printf ("fgattn %s bench lowrank: %d OpenMP threads", fga_version (), threads);
-  if (openblas_get_num_threads != NULL)
-    printf (", %d OpenBLAS threads", openblas_get_num_threads ());
-  printf ("\nnq = nk = n = %ld, d = dv = %ld, Q and K uniform in [-B, B], V uniform in "
-          "[-1, 1], tau = 1/d, seed %ld%s\n", n, d, seed, quick ? " (--quick)" : "");
-  printf ("reference Att: exact:algo=stream in double (within ~1e-15 of the certified truth),\n"
-          "computed once per B; run s: best of %ld runs (one if it takes over %.0f s); speedup: fastest exact run / run;\n"
-          "peak MiB: the method's own peak bytes; RSS MiB: the process's peak resident set%s\n",
-          reps, SLOW_RUN, rss_resettable ? " during the method's prepare and runs" : " since start");
-
-  /* Whether tsketch is in this build: its lines are left out, not failed,
-     when the method does not exist yet.  */
+  lowrank_t l;
+  memset (&l, 0, sizeof l);
+  l.n = 16384;
+  l.d = 16;
+  l.seed = 1;
+  l.nb = 3;
+  l.bounds[0] = 0.5;
+  l.bounds[1] = 1;
+  l.bounds[2] = 2;
+  bench_opts_init (&l.o, usage);
+  int rc = lowrank_parse (&l, argc, argv);
+  if (rc != CLI_OK || l.o.help)
+    return rc;
+  /* whether tsketch is in this build: its rows are skipped, not failed,
+     when the method does not exist */
   fga_error err;
-  fga_error_init (&err);
   fga_method probe = fga_method_create ("tsketch", &err);
-  int have_tsketch = probe != NULL;
+  l.have_tsketch = probe != NULL;
   fga_method_destroy (probe);
-  if (!have_tsketch)
-    printf ("tsketch: not measured, fga_method_create refused it: %s\n", err.msg);
-
-  size_t N = (size_t) n, D = (size_t) d;
-  for (size_t b = 0; b < nb; b++)
-    {
-      double B = bounds[b];
-      fga_instance_t inst;
-      fga_instance_init (inst);
-      fga_mat_t Tref, T;
-      Tref->data = T->data = NULL;
-      Tref->rows = Tref->cols = T->rows = T->cols = 0;
-      fga_error_init (&err);
-      if (fga_instance_generate (inst, N, N, D, D, B, 1.0, FGA_DIST_UNIFORM,
-                                 (unsigned long) seed, &err) != FGA_OK
-          || fga_mat_init (Tref, N, D, &err) != FGA_OK || fga_mat_init (T, N, D, &err) != FGA_OK)
-        {
-          printf ("\nB = %g: not measured: %s\n", B, err.msg);
-          fga_mat_clear (Tref);
-          fga_mat_clear (T);
-          fga_instance_clear (inst);
-          continue;
-        }
-      fga_tau tau = { FGA_TAU_INV_D, 0 };
-      fga_problem prob;
-      fga_problem_from_instance (&prob, inst, &tau);
-      printf ("\nB = %g (R = max |S_ij| bound from the data: %.4g)\n", B, prob.R);
-      print_header ();
-
-      /* The exact kernels: stream's runs leave the reference in Tref.  */
-      result_t ex[NEXACT];
-      double fastest = HUGE_VAL;
-      for (size_t k = 0; k < NEXACT; k++)
-        {
-          measure (&ex[k], exact_entries[k].spec, inst, &prob, k == 0 ? Tref : T, (int) reps);
-          if (ex[k].status == 0 && ex[k].run < fastest)
-            fastest = ex[k].run;
-        }
-      if (ex[0].status != 0)
-        {
-          printf ("  %-32s no reference, B = %g skipped: %s\n", exact_entries[0].spec, B,
-                  ex[0].why);
-          fga_mat_clear (Tref);
-          fga_mat_clear (T);
-          fga_instance_clear (inst);
-          continue;
-        }
-      for (size_t k = 0; k < NEXACT; k++)
-        {
-          double e = NAN;
-          if (ex[k].status != 0)
-            {
-              printf ("  %-32s failed: %s\n", exact_entries[k].spec, ex[k].why);
-              continue;
-            }
-          fga_metrics mt;
-          if (k > 0 && fga_metrics_compute (&mt, Tref, T, &err) == FGA_OK)
-            e = mt.max_abs;
-          print_row (exact_entries[k].spec, &ex[k], fastest, k == 0 ? 0.0 : e,
-                     k == 0 ? "(the reference)" : "");
-        }
-
-      for (size_t k = 0; k < NAPPROX; k++)
-        {
-          const char *spec = approx_entries[k].spec;
-          if (quick && !approx_entries[k].quick)
-            continue;
-          if (strncmp (spec, "tsketch", 7) == 0 && !have_tsketch)
-            continue;
-          if (strncmp (spec, "svd", 3) == 0 && N > SVD_MAX_N)
-            {
-              printf ("  %-32s skipped: n > %d, its O(n^3) SVD of the n x n matrix P and "
-                      "n^2 memory (%.0f MiB per copy) are too much\n", spec, SVD_MAX_N,
-                      (double) N * (double) N * sizeof (double) / MIB);
-              continue;
-            }
-          result_t res;
-          measure (&res, spec, inst, &prob, T, (int) reps);
-          if (res.status == 1)
-            {
-              printf ("  %-32s skipped: prepare refused: %s\n", spec, res.why);
-              continue;
-            }
-          if (res.status == 2)
-            {
-              printf ("  %-32s failed: %s\n", spec, res.why);
-              continue;
-            }
-          fga_metrics mt;
-          double e = fga_metrics_compute (&mt, Tref, T, &err) == FGA_OK ? mt.max_abs : NAN;
-          char note[96] = "";
-          if (!isnan (res.g) && !isnan (res.r))
-            snprintf (note, sizeof note, "g=%.0f r=%.0f", res.g, res.r);
-          else if (!isnan (res.g) && !isnan (res.features))
-            snprintf (note, sizeof note, "g=%.0f features=%.0f", res.g, res.features);
-          else if (!isnan (res.rank))
-            snprintf (note, sizeof note, "rank=%.0f", res.rank);
-          if (res.runs < reps)
-            {
-              size_t len = strlen (note);
-              snprintf (note + len, sizeof note - len, "%s%d run%s (over %.0f s)",
-                        len > 0 ? " " : "", res.runs, res.runs == 1 ? "" : "s", SLOW_RUN);
-            }
-          print_row (spec, &res, fastest, e, note);
-        }
-      fga_mat_clear (Tref);
-      fga_mat_clear (T);
-      fga_instance_clear (inst);
-    }
-  return 0;
+  size_t count = 0;
+  double work = 0;
+  for (size_t k = 0; k < NENTRIES; k++)
+    if (listed (&l, &entries[k]))
+      {
+        count += l.nb;
+        work += (double) l.nb * bench_predicted (&l.o, predicted_run (&l, &entries[k]));
+      }
+  bench_report_init (&l.rep, "lowrank", sum_cols, NSUM, row_cols, NROW);
+  l.rep.legend = legend;
+  bench_progress_init (&l.pr, cli_command, l.o.quiet, count, work);
+  for (size_t b = 0; b < l.nb; b++)
+    one_bound (&l, l.bounds[b]);
+  bench_progress_end (&l.pr);
+  fill_summary (&l);
+  return bench_finish (&l.rep, &l.o, l.failed);
 }

@@ -4,9 +4,9 @@
 #define FGA_BENCH_LOWRANK_H
 
 /* The benchmark `fgattn bench lowrank': argv[0] is the benchmark's name
-   ("lowrank"), the options follow (--n N, --d D, --B LIST, --reps R,
-   --quick, --seed S, --help).  Prints figures on stdout and returns an exit
-   status (0, or 2 for bad usage); it never fails on speed.  */
+   ("lowrank"), the options follow (--help lists them).  Prints the report
+   on stdout and returns an exit status (0; 1 when a measurement failed,
+   after the report; 2 for bad usage); it never fails on speed.  */
 int cli_bench_lowrank (int argc, char **argv);
 
 #endif

@@ -1,30 +1,21 @@
 /* cli_bench_poly -- fgattn bench poly: time and memory of method poly against n, and the crossover
 
-   The settings: nq = nk = n from 2^10 to 2^18, d = dv = 4,
-   entries uniform in [-1, 1] (fga_instance_generate), tau = 1/d,
-   poly:basis=cheb,eps=1e-6 (R from the data).  For each n: the time of
-   prepare and of run (best of the runs), the method's peak bytes and the
-   process's peak RSS, and the fastest exact kernels (fga_attention_stream
-   and fga_attention_blas) beside it, skipped where a run would take more
-   than the limit and then extrapolated from the largest measured n by n^2.
-   Then the least-squares exponent of time in n and the crossover n.  It
-   prints figures and never fails on speed.  */
+   The settings: nq = nk = n from 2^10 to 2^18, d = dv = 4, entries
+   uniform in [-B, B] with B = 1 (fga_instance_generate), tau = 1/d,
+   poly:basis=cheb,eps=1e-6 (R from the data).  For each n: poly's prepare
+   time (once) and its runs, its peak bytes and the process's peak RSS, and
+   the fastest exact kernels (fga_attention_stream and fga_attention_blas)
+   beside it, not run where one run would take more than the limit and
+   then extrapolated from the largest measured n by n^2, in a column of its
+   own.  Then the least-squares exponent of time in n and the crossover n.
+   It prints figures and never fails on speed.  */
 
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/resource.h>
-#ifdef _OPENMP
-# include <omp.h>
-#endif
-
-#include <cblas.h>
 
 #include "fgattn.h"
 #include "bench_poly.h"
@@ -34,57 +25,228 @@
 #define MAXPTS 32
 
 static const char spec[] = "poly:basis=cheb,eps=1e-6";
-static const size_t D = 4;
-static const double BOUND = 1.0;
 
 static void
 usage (FILE *out)
 {
   fprintf (out,
-           "usage: fgattn bench poly [--quick] [--max-log2n K] [--min-log2n K] [--reps R]\n"
-           "                         [--exact-limit S] [--seed S]\n"
+           "usage: fgattn bench poly [--quick] [--min-log2n K] [--max-log2n K] [-d D]\n"
+           "                         [-B B] [--exact-limit S] [--seed S] [-w N] [-r N]\n"
+           "                         [--format table|csv|json] [--export-csv FILE]\n"
+           "                         [--export-json FILE] [-q]\n"
            "\n"
            "Time and memory of the polynomial method (%s, R from\n"
-           "the data) against n, for nq = nk = n, d = dv = 4, B = 1, entries uniform,\n"
-           "tau = 1/d, beside the fastest exact kernels (exact:algo=stream and blas):\n"
-           "  - per n: prepare and run seconds of poly (best of R runs), its peak bytes\n"
-           "    and the process's peak RSS, g and r, the exact kernels' seconds, and\n"
-           "    max |T_poly - T_exact| where exact ran;\n"
-           "  - the least-squares exponent of poly's time in n (log t on log n);\n"
-           "  - the crossover: the least n from which poly is faster.\n"
-           "An exact kernel is skipped where its run would take more than S seconds\n"
-           "(predicted by n^2 from the largest n it ran at) and its time extrapolated\n"
-           "the same way, marked '~'.  Figures to reach (never asserted): exponent\n"
-           "<= 1.1; poly faster than exact from n = 2^14 on.\n"
+           "the data) against n, for nq = nk = n, d = dv = D, entries uniform in\n"
+           "[-B, B], tau = 1/d, beside the fastest exact kernels (exact:algo=stream\n"
+           "and blas).  Rows, per n and kernel: warmup and runs (the runs made),\n"
+           "seconds_median, seconds_min, seconds_max of the counted runs; for poly\n"
+           "its prepare seconds (made once), total_seconds = prepare + median, its\n"
+           "peak MiB, g, r and R, poly_over_exact = total_seconds over the faster\n"
+           "exact kernel's, and max_abs = max |T_poly - T_exact| where exact ran.\n"
+           "An exact kernel is not run where one run would take more than S\n"
+           "seconds (predicted by n^2 from the largest n it ran at): its row has\n"
+           "status 'extrapolated' and that prediction in seconds_extrapolated.\n"
+           "Summary: the least-squares exponent of poly's time in n (log t on\n"
+           "log n), and the crossover: the least n from which poly is faster at\n"
+           "every larger n measured, and its log-log interpolation.\n"
            "\n"
-           "  --quick          n up to 2^16\n"
-           "  --max-log2n K    n up to 2^K (default 18; at most 24)\n"
-           "  --min-log2n K    n from 2^K (default 10)\n"
-           "  --reps R         runs per figure, the best is kept (default 3; runs under\n"
-           "                   0.25 s are repeated until 0.25 s is spent, runs over 2 s\n"
-           "                   are made once)\n"
-           "  --exact-limit S  seconds an exact run may take (default 60)\n"
-           "  --seed S         seed of the instances (default 1)\n"
+           "  --quick             n up to 2^16\n"
+           "  --min-log2n K       n from 2^K (default 10)\n"
+           "  --max-log2n K       n up to 2^K (default 18; at most 24)\n"
+           "  -d D                d = dv = D (default 4)\n"
+           "  -B B                entry bound of Q, K and V (default 1)\n"
+           "  --exact-limit S     seconds one exact run may take (default 60)\n"
+           "  --seed S            seed of the instances (default 1)\n"
+           "%s"
            "\n"
-           "example: fgattn bench poly --quick\n", spec);
+           "example: fgattn bench poly --quick\n", spec, bench_common_help);
 }
 
-/* Peak RSS since the last reset (Linux: "5" into /proc/self/clear_refs
-   resets the high-water mark; elsewhere it is the peak since the start). */
+enum { POLY, STREAM, BLAS, NKERNELS };
+static const char *const kernel_name[NKERNELS] = { "poly", "stream", "blas" };
+
+enum { R_N, R_KERNEL, R_STATUS, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_PREP, R_TOTAL,
+       R_EXTRAP, R_PEAK, R_RSS, R_G, R_R, R_RR, R_RATIO, R_MAXABS, R_NOTE, NROW };
+static const bench_col row_cols[NROW] = {
+  { "n", NULL }, { "kernel", NULL }, { "status", NULL }, { "warmup", NULL }, { "runs", NULL },
+  { "seconds_median", "%.4g" }, { "seconds_min", "%.4g" }, { "seconds_max", "%.4g" },
+  { "prep_seconds", "%.4g" }, { "total_seconds", "%.4g" }, { "seconds_extrapolated", "%.4g" },
+  { "peak_mib", "%.2f" }, { "rss_mib", "%.1f" }, { "g", NULL }, { "r", NULL }, { "R", "%.4g" },
+  { "poly_over_exact", "%.3g" }, { "max_abs", "%.3g" }, { "note", NULL }
+};
+
+enum { S_METHOD = BENCH_NENV, S_D, S_B, S_SEED, S_DATA, S_TAU, S_LIMIT, S_EXP_TOTAL, S_EXP_RUN,
+       S_EXP_UPPER, S_POINTS, S_CROSS, S_CROSS_INTERP, NSUM };
+static const bench_col sum_cols[NSUM] = {
+  BENCH_ENV_COLS, { "method", NULL }, { "d", NULL }, { "B", "%g" }, { "seed", NULL },
+  { "data", NULL }, { "tau", NULL }, { "exact_limit_s", "%g" },
+  { "fit_exponent_total", "%.3f" }, { "fit_exponent_run", "%.3f" },
+  { "fit_exponent_upper_half", "%.3f" }, { "fit_points", NULL }, { "crossover_n", NULL },
+  { "crossover_n_interpolated", "%.0f" }
+};
+
+static const char legend[] =
+  "times in seconds (median, least, largest of the counted runs); total_seconds:\n"
+  "prep_seconds + seconds_median; seconds_extrapolated: an exact kernel not run,\n"
+  "predicted by n^2; the crossover compares total_seconds with the faster exact\n"
+  "kernel's median or extrapolated time\n";
+
+typedef struct
+{
+  long lo, hi, seed;
+  size_t d;
+  double B, limit;
+  bench_opts o;
+  bench_report rep;
+  bench_progress pr;
+  double last_n[NKERNELS], last_t[NKERNELS];    /* the largest n each exact kernel ran at */
+  int failed;
+} poly_t;
+
+/* One n: poly's figures and the exact kernels' times (median, or
+   extrapolated), NAN where missing.  */
 typedef struct
 {
   size_t n;
-  double prep, run;            /* poly: prepare and best run seconds */
-  size_t peak;                 /* poly: the method's peak bytes */
-  double rss;                  /* peak RSS during poly's runs */
-  long g;
-  size_t r;
-  double R;
-  double ex[2];                /* stream, blas: seconds (measured or extrapolated) */
-  int extrap[2];
-  double diff;                 /* max |T_poly - T_exact|, NAN if exact did not run */
-  int failed;
+  double total, run, exact[NKERNELS];
 } point_t;
+
+/* What a run needs: the instance, the output, and poly's method.  */
+typedef struct
+{
+  int kernel;
+  fga_instance_srcptr inst;
+  fga_mat_ptr T;
+  fga_method m;
+  fga_stats st;                 /* of the last run */
+} run_ctx;
+
+static int
+run_one (void *ctx, double *seconds, fga_error *err)
+{
+  run_ctx *c = ctx;
+  fga_instance_srcptr in = c->inst;
+  double tau = 1.0 / (double) in->Q->cols;
+  fga_error_init (err);
+  fga_stats_init (&c->st);
+  if (c->kernel == POLY)
+    {
+      int rc = fga_method_run (c->m, c->T, NULL, in->Q, in->K, in->V, &c->st, err);
+      *seconds = c->st.wall_seconds;
+      return rc;
+    }
+  double t = fga_wall_time ();
+  int rc = c->kernel == STREAM
+    ? fga_attention_stream (c->T, NULL, in->Q, in->K, in->V, tau, 0, &c->st, err)
+    : fga_attention_blas (c->T, NULL, in->Q, in->K, in->V, tau, 0, &c->st, err);
+  *seconds = fga_wall_time () - t;
+  return rc;
+}
+
+/* Predicted seconds of one run, from rough rates (poly at d = 4 runs some
+   4e-7 s per row): only the progress line's ETA and the decision to
+   extrapolate depend on them, the latter from measured times.  */
+static double
+predicted_run (const poly_t *p, int kernel, size_t n)
+{
+  double nn = (double) n;
+  if (kernel == POLY)
+    return 1e-7 * nn * (double) p->d;
+  return nn * nn * (4.0 * (double) p->d + 20) / 6e9;
+}
+
+/* The weight of a measurement in the progress line: none for an exact
+   kernel predicted over the limit, which will be extrapolated.  */
+static double
+planned_weight (const poly_t *p, int kernel, size_t n)
+{
+  double t = predicted_run (p, kernel, n);
+  return kernel != POLY && t > p->limit ? 0 : bench_predicted (&p->o, t);
+}
+
+/* The time an exact kernel would take at n, by n^2 from the largest n it
+   ran at; 0 before it ran.  */
+static double
+extrapolated (const poly_t *p, int kernel, size_t n)
+{
+  if (!(p->last_n[kernel] > 0))
+    return 0;
+  return p->last_t[kernel] * pow ((double) n / p->last_n[kernel], 2);
+}
+
+static void
+row_head (poly_t *p, size_t n, int kernel, const char *status)
+{
+  cli_table_t *t = &p->rep.rows;
+  cli_table_new_row (t);
+  bench_set_size (t, R_N, n);
+  bench_set_text (t, R_KERNEL, kernel_name[kernel]);
+  bench_set_text (t, R_STATUS, status);
+}
+
+/* Measures c->kernel at n: its row; the median (NAN on failure) in *med. */
+static int
+measure (poly_t *p, run_ctx *c, size_t n, double *med, bench_sample *s)
+{
+  char label[64];
+  fga_error err;
+  snprintf (label, sizeof label, "%s n=%zu", kernel_name[c->kernel], n);
+  p->pr.weight = planned_weight (p, c->kernel, n);
+  if (c->kernel != POLY)
+    bench_reset_peak_rss ();
+  int rc = bench_sample_runs (s, &p->o, &p->pr, label, run_one, c, &err);
+  double rss = bench_peak_rss ();
+  bench_progress_next (&p->pr, label);
+  *med = rc == FGA_OK ? s->median : NAN;
+  row_head (p, n, c->kernel, rc == FGA_OK ? "ok" : "failed");
+  cli_table_t *t = &p->rep.rows;
+  if (rc != FGA_OK)
+    {
+      p->failed++;
+      bench_set_text (t, R_NOTE, err.msg);
+      return rc;
+    }
+  bench_set_sample (t, R_WARMUP, s);
+  bench_set (t, R_PEAK, (double) c->st.peak_bytes / MIB);
+  bench_set (t, R_RSS, rss / MIB);
+  return rc;
+}
+
+/* poly at n: prepare once (timed), then its runs; fills pt.  */
+static void
+measure_poly (poly_t *p, point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T)
+{
+  fga_error err;
+  fga_error_init (&err);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
+  fga_problem_from_instance (&prob, inst, &tau);
+  bench_reset_peak_rss ();
+  double t0 = fga_wall_time ();
+  run_ctx c = { .kernel = POLY, .inst = inst, .T = T, .m = fga_method_create (spec, &err) };
+  int rc = c.m == NULL ? err.code : fga_method_prepare (c.m, &prob, &err);
+  double prep = fga_wall_time () - t0;
+  bench_sample s;
+  if (rc != FGA_OK)
+    {
+      p->pr.weight = planned_weight (p, POLY, pt->n);
+      bench_progress_next (&p->pr, "poly");
+      p->failed++;
+      row_head (p, pt->n, POLY, "failed");
+      bench_set_text (&p->rep.rows, R_NOTE, err.msg);
+    }
+  else if (measure (p, &c, pt->n, &pt->run, &s) == FGA_OK)
+    {
+      cli_table_t *t = &p->rep.rows;
+      pt->total = prep + pt->run;
+      bench_set (t, R_PREP, prep);
+      bench_set (t, R_TOTAL, pt->total);
+      bench_set (t, R_G, fga_stats_get (&c.st, "g"));
+      bench_set (t, R_R, fga_stats_get (&c.st, "r"));
+      bench_set (t, R_RR, fga_stats_get (&c.st, "R_used"));
+    }
+  fga_method_destroy (c.m);
+}
 
 static double
 max_abs_diff (fga_mat_srcptr A, fga_mat_srcptr B)
@@ -99,81 +261,89 @@ max_abs_diff (fga_mat_srcptr A, fga_mat_srcptr B)
   return m;
 }
 
-/* Whether to run again: at least reps runs, and cheap runs repeated until
-   a quarter second has been spent (at most 200), so that the best of them
-   is not one that a busy machine happened to slow down.  */
-static int
-more (int done, long reps, double spent)
+/* An exact kernel at n, or its extrapolation; *diff gets the largest
+   |T_poly - T_exact| of the kernels that ran (Tp: poly's output, NULL if
+   poly failed).  */
+static void
+measure_exact (poly_t *p, point_t *pt, int kernel, fga_instance_srcptr inst, fga_mat_ptr Te,
+               fga_mat_srcptr Tp, double *diff)
 {
-  return done < reps || (spent < 0.25 && done < 200);
+  double pred = extrapolated (p, kernel, pt->n);
+  if (pred > p->limit)
+    {
+      char note[96];
+      p->pr.weight = planned_weight (p, kernel, pt->n);
+      bench_progress_next (&p->pr, kernel_name[kernel]);
+      row_head (p, pt->n, kernel, "extrapolated");
+      bench_set (&p->rep.rows, R_EXTRAP, pred);
+      snprintf (note, sizeof note, "one run predicted over %g s", p->limit);
+      bench_set_text (&p->rep.rows, R_NOTE, note);
+      pt->exact[kernel] = pred;
+      return;
+    }
+  run_ctx c = { .kernel = kernel, .inst = inst, .T = Te };
+  bench_sample s;
+  if (measure (p, &c, pt->n, &pt->exact[kernel], &s) != FGA_OK)
+    return;
+  bench_set (&p->rep.rows, R_TOTAL, s.median);
+  p->last_n[kernel] = (double) pt->n;
+  p->last_t[kernel] = s.median;
+  if (Tp != NULL)
+    {
+      double e = max_abs_diff (Tp, Te);
+      *diff = isnan (*diff) || e > *diff ? e : *diff;
+    }
 }
 
-/* poly on inst: prepare once, run as `more' says (once when a run takes over 2 s). */
-static int
-bench_poly_point (point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T, int reps)
+/* The poly row of point pt (row index `row') gets its ratio and error.  */
+static void
+poly_row_tail (poly_t *p, size_t row, const point_t *pt, double diff)
 {
+  double ex = fmin (pt->exact[STREAM], pt->exact[BLAS]);
+  if (isnan (pt->total))
+    return;
+  if (!isnan (ex))
+    bench_set_at (&p->rep.rows, row, R_RATIO, pt->total / ex);
+  if (!isnan (diff))
+    bench_set_at (&p->rep.rows, row, R_MAXABS, diff);
+}
+
+/* Every measurement at n = 2^e.  */
+static void
+one_size (poly_t *p, point_t *pt)
+{
+  fga_instance_t inst;
+  fga_mat_t Tp, Te;
   fga_error err;
-  fga_error_init (&err);
-  fga_tau tau = { FGA_TAU_INV_D, 0 };
-  fga_problem prob;
-  fga_problem_from_instance (&prob, inst, &tau);
-  bench_reset_peak_rss ();
-  double t0 = fga_wall_time ();
-  fga_method m = fga_method_create (spec, &err);
-  int rc = m == NULL ? err.code : fga_method_prepare (m, &prob, &err);
-  pt->prep = fga_wall_time () - t0;
-  pt->run = HUGE_VAL;
-  double spent = 0;
-  for (int k = 0; rc == FGA_OK && more (k, reps, spent); k++)
+  pt->total = pt->run = pt->exact[STREAM] = pt->exact[BLAS] = NAN;
+  fga_instance_init (inst);
+  memset (Tp, 0, sizeof Tp);
+  memset (Te, 0, sizeof Te);
+  size_t n = pt->n;
+  if (fga_instance_generate (inst, n, n, p->d, p->d, p->B, p->B, FGA_DIST_UNIFORM,
+                             (unsigned long) p->seed, &err) != FGA_OK
+      || fga_mat_init (Tp, n, p->d, &err) != FGA_OK || fga_mat_init (Te, n, p->d, &err) != FGA_OK)
     {
-      fga_stats st;
-      rc = fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err);
-      if (rc != FGA_OK)
-        break;
-      spent += st.wall_seconds;
-      if (st.wall_seconds < pt->run)
-        pt->run = st.wall_seconds;
-      pt->peak = st.peak_bytes;
-      pt->g = (long) fga_stats_get (&st, "g");
-      pt->r = (size_t) fga_stats_get (&st, "r");
-      pt->R = fga_stats_get (&st, "R_used");
-      if (st.wall_seconds > 2)
-        break;
-    }
-  pt->rss = bench_peak_rss ();
-  fga_method_destroy (m);
-  if (rc != FGA_OK)
-    fprintf (stderr, "fgattn bench poly: poly at n = %zu failed: %s\n", pt->n, err.msg);
-  return rc;
-}
-
-static double
-bench_exact (int which, fga_instance_srcptr inst, fga_mat_ptr T, int reps)
-{
-  double best = HUGE_VAL, tau = 1.0 / (double) D, spent = 0;
-  for (int k = 0; more (k, reps, spent); k++)
-    {
-      fga_error err;
-      fga_stats st;
-      fga_error_init (&err);
-      fga_stats_init (&st);
-      double t = fga_wall_time ();
-      int rc = which == 0
-        ? fga_attention_stream (T, NULL, inst->Q, inst->K, inst->V, tau, 0, &st, &err)
-        : fga_attention_blas (T, NULL, inst->Q, inst->K, inst->V, tau, 0, &st, &err);
-      t = fga_wall_time () - t;
-      if (rc != FGA_OK)
+      for (int k = 0; k < NKERNELS; k++)
         {
-          fprintf (stderr, "fgattn bench poly: exact %s failed: %s\n",
-                   which == 0 ? "stream" : "blas", err.msg);
-          return NAN;
+          bench_progress_next (&p->pr, kernel_name[k]);
+          p->failed++;
+          row_head (p, n, k, "failed");
+          bench_set_text (&p->rep.rows, R_NOTE, err.msg);
         }
-      best = t < best ? t : best;
-      spent += t;
-      if (t > 2)
-        break;
     }
-  return best;
+  else
+    {
+      size_t row = p->rep.rows.nrows;
+      double diff = NAN;
+      measure_poly (p, pt, inst, Tp);
+      for (int k = STREAM; k <= BLAS; k++)
+        measure_exact (p, pt, k, inst, Te, isnan (pt->total) ? NULL : Tp, &diff);
+      poly_row_tail (p, row, pt, diff);
+    }
+  fga_mat_clear (Tp);
+  fga_mat_clear (Te);
+  fga_instance_clear (inst);
 }
 
 /* The exponent of the power law fga_fit_power fits to the points with
@@ -186,194 +356,146 @@ fit_exponent (const double *x, const double *y, size_t n)
   return fit.exponent;
 }
 
-#pragma weak openblas_get_num_threads
+/* The fits and the crossover: the least n from which poly is faster than
+   the faster exact kernel at every larger n measured, and between it and
+   the n before, where the log of the ratio crosses 0.  */
+static void
+summarize (poly_t *p, const point_t *pts, size_t npts)
+{
+  cli_table_t *t = &p->rep.summary;
+  double x[MAXPTS], yt[MAXPTS], yr[MAXPTS];
+  size_t m = 0;
+  for (size_t k = 0; k < npts; k++)
+    if (!isnan (pts[k].total))
+      {
+        x[m] = (double) pts[k].n;
+        yt[m] = pts[k].total;
+        yr[m] = pts[k].run;
+        m++;
+      }
+  bench_set (t, S_EXP_TOTAL, fit_exponent (x, yt, m));
+  bench_set (t, S_EXP_RUN, fit_exponent (x, yr, m));
+  if (m >= 4)
+    bench_set (t, S_EXP_UPPER, fit_exponent (x + m / 2, yt + m / 2, m - m / 2));
+  bench_set_size (t, S_POINTS, m);
+  size_t from = npts;
+  for (size_t k = npts; k-- > 0;)
+    if (pts[k].total < fmin (pts[k].exact[STREAM], pts[k].exact[BLAS]))
+      from = k;
+    else
+      break;
+  if (from == npts)
+    return;
+  bench_set_size (t, S_CROSS, pts[from].n);
+  if (from == 0)
+    return;
+  const point_t *a = &pts[from - 1], *b = &pts[from];
+  double ra = log (a->total / fmin (a->exact[STREAM], a->exact[BLAS]));
+  double rb = log (b->total / fmin (b->exact[STREAM], b->exact[BLAS]));
+  double la = log ((double) a->n), lb = log ((double) b->n);
+  if (isfinite (ra) && isfinite (rb))
+    bench_set (t, S_CROSS_INTERP, exp (la + (lb - la) * ra / (ra - rb)));
+}
+
+static int
+poly_parse (poly_t *p, int argc, char **argv)
+{
+  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_MAX, OPT_MIN, OPT_LIMIT, OPT_SEED };
+  static const struct option opts[] = {
+    { "quick", no_argument, NULL, OPT_QUICK },
+    { "max-log2n", required_argument, NULL, OPT_MAX },
+    { "min-log2n", required_argument, NULL, OPT_MIN },
+    { "exact-limit", required_argument, NULL, OPT_LIMIT },
+    { "seed", required_argument, NULL, OPT_SEED },
+    BENCH_LONG_OPTIONS,
+    { NULL, 0, NULL, 0 }
+  };
+  int c, quick = 0, hi_given = 0;
+  optind = 1;
+  while ((c = cli_getopt (argc, argv, "d:B:" BENCH_SHORT_OPTIONS, opts)) != -1)
+    {
+      int rc = CLI_OK;
+      if (bench_common_option (&p->o, c, optarg, &rc))
+        ;
+      else if (c == 'd')
+        rc = cli_parse_size (&p->d, optarg, "-d", 1, 64);
+      else if (c == 'B')
+        rc = cli_parse_real (&p->B, optarg, "-B", 0, 1e6, FGA_PARSE_OPEN_MIN);
+      else if (c == OPT_QUICK)
+        quick = 1;
+      else if (c == OPT_MAX)
+        {
+          rc = cli_parse_long (&p->hi, optarg, "--max-log2n", 1, 24);
+          hi_given = 1;
+        }
+      else if (c == OPT_MIN)
+        rc = cli_parse_long (&p->lo, optarg, "--min-log2n", 1, 24);
+      else if (c == OPT_LIMIT)
+        rc = cli_parse_real (&p->limit, optarg, "--exact-limit", 0, INFINITY, 0);
+      else if (c == OPT_SEED)
+        rc = cli_parse_long (&p->seed, optarg, "--seed", 0, 1L << 62);
+      if (rc != CLI_OK || p->o.help)
+        return rc;
+    }
+  if (quick && !hi_given)
+    p->hi = 16;
+  if (p->lo > p->hi)
+    return cli_usage_error ("--min-log2n %ld is above --max-log2n %ld", p->lo, p->hi);
+  /* the largest instance and its two outputs, before any work */
+  char what[96];
+  snprintf (what, sizeof what, "--max-log2n %ld -d %zu: the instance (Q, K, V) and two outputs",
+            p->hi, p->d);
+  int rc = cli_check_memory (40.0 * (double) ((size_t) 1 << p->hi) * (double) p->d, what);
+  return rc != CLI_OK ? rc : bench_opts_check (&p->o, argc, argv);
+}
+
+static void
+fill_summary (poly_t *p)
+{
+  cli_table_t *t = &p->rep.summary;
+  char data[64];
+  bench_set_text (t, S_METHOD, spec);
+  bench_set_size (t, S_D, p->d);
+  bench_set (t, S_B, p->B);
+  bench_set_size (t, S_SEED, (size_t) p->seed);
+  snprintf (data, sizeof data, "Q, K, V uniform in [-%g, %g]", p->B, p->B);
+  bench_set_text (t, S_DATA, data);
+  bench_set_text (t, S_TAU, "1/d");
+  bench_set (t, S_LIMIT, p->limit);
+}
 
 int
 cli_bench_poly (int argc, char **argv)
 {
-  long lo = 10, hi = 18, reps = 3, seed = 1;
-  double limit = 60;
-  int quick = 0, hi_given = 0;
-  for (int a = 1; a < argc; a++)
-    {
-      const char *o = argv[a];
-      if (strcmp (o, "--help") == 0 || strcmp (o, "-h") == 0)
-        {
-          usage (stdout);
-          return 0;
-        }
-      else if (strcmp (o, "--quick") == 0)
-        quick = 1;
-      else if (strcmp (o, "--max-log2n") == 0 || strcmp (o, "--min-log2n") == 0
-               || strcmp (o, "--reps") == 0 || strcmp (o, "--exact-limit") == 0
-               || strcmp (o, "--seed") == 0)
-        {
-          if (a + 1 >= argc)
-            return bench_bad_usage ("poly", "%s needs a value", o);
-          const char *v = argv[++a];
-          int rc = 0;
-          if (strcmp (o, "--max-log2n") == 0)
-            {
-              rc = bench_parse_long (&hi, "poly", v, 1, 24, o);
-              hi_given = 1;
-            }
-          else if (strcmp (o, "--min-log2n") == 0)
-            rc = bench_parse_long (&lo, "poly", v, 1, 24, o);
-          else if (strcmp (o, "--reps") == 0)
-            rc = bench_parse_long (&reps, "poly", v, 1, 1000, o);
-          else if (strcmp (o, "--seed") == 0)
-            rc = bench_parse_long (&seed, "poly", v, 0, 1L << 62, o);
-          else
-            {
-              fga_error err;
-              if (fga_parse_real (&limit, v, 0, INFINITY, 0, o, &err) != FGA_OK)
-                return bench_bad_usage ("poly", "--exact-limit %s: expected a nonnegative number of seconds",
-                                  v);
-            }
-          if (rc != 0)
-            return rc;
-        }
-      else
-        return bench_bad_usage ("poly", "unknown option '%s'", o);
-    }
-  if (quick && !hi_given)
-    hi = 16;
-  if (lo > hi)
-    {
-      fprintf (stderr, "fgattn bench poly: --min-log2n %ld is above --max-log2n %ld\n", lo, hi);
-      return 2;
-    }
-
-  int threads = 1;
-#ifdef _OPENMP
-  threads = omp_get_max_threads ();
-#endif
-  printf ("fgattn %s bench poly: %d OpenMP threads", fga_version (), threads);
-  if (openblas_get_num_threads != NULL)
-    printf (", %d OpenBLAS threads", openblas_get_num_threads ());
-  printf ("\nmethod %s; nq = nk = n, d = dv = %zu, B = %g, uniform entries, tau = 1/d, "
-          "seed %ld\n\n", spec, D, BOUND, seed);
-  printf ("      n   g     r        R  prep s     run s   peak MiB    RSS MiB   stream s     "
-          "blas s  poly/exact  max|T-Att|\n");
-
+  poly_t p;
+  memset (&p, 0, sizeof p);
+  p.lo = 10;
+  p.hi = 18;
+  p.seed = 1;
+  p.d = 4;
+  p.B = 1;
+  p.limit = 60;
+  bench_opts_init (&p.o, usage);
+  int rc = poly_parse (&p, argc, argv);
+  if (rc != CLI_OK || p.o.help)
+    return rc;
+  double work = 0;
+  for (long e = p.lo; e <= p.hi; e++)
+    for (int k = 0; k < NKERNELS; k++)
+      work += planned_weight (&p, k, (size_t) 1 << e);
+  bench_report_init (&p.rep, "poly", sum_cols, NSUM, row_cols, NROW);
+  p.rep.legend = legend;
+  bench_progress_init (&p.pr, cli_command, p.o.quiet, (size_t) (p.hi - p.lo + 1) * NKERNELS,
+                       work);
   point_t pts[MAXPTS];
   size_t npts = 0;
-  double last_n[2] = { 0, 0 }, last_t[2] = { NAN, NAN };
-  for (long e = lo; e <= hi && npts < MAXPTS; e++)
+  for (long e = p.lo; e <= p.hi && npts < MAXPTS; e++)
     {
-      point_t *pt = &pts[npts];
-      memset (pt, 0, sizeof *pt);
-      pt->n = (size_t) 1 << e;
-      pt->diff = NAN;
-      fga_instance_t inst;
-      fga_instance_init (inst);
-      fga_error err;
-      fga_mat_t Tp, Te;
-      Tp->data = Te->data = NULL;
-      Tp->rows = Tp->cols = Te->rows = Te->cols = 0;
-      if (fga_instance_generate (inst, pt->n, pt->n, D, D, BOUND, BOUND, FGA_DIST_UNIFORM,
-                                 (unsigned long) seed, &err) != FGA_OK
-          || fga_mat_init (Tp, pt->n, D, &err) != FGA_OK
-          || fga_mat_init (Te, pt->n, D, &err) != FGA_OK)
-        {
-          fprintf (stderr, "fgattn bench poly: n = %zu: %s\n", pt->n, err.msg);
-          fga_mat_clear (Tp);
-          fga_mat_clear (Te);
-          fga_instance_clear (inst);
-          break;
-        }
-      pt->failed = bench_poly_point (pt, inst, Tp, (int) reps) != FGA_OK;
-      for (int w = 0; w < 2; w++)
-        {
-          double pred = last_n[w] > 0 ? last_t[w] * pow ((double) pt->n / last_n[w], 2) : 0;
-          if (last_n[w] > 0 && pred > limit)
-            {
-              pt->ex[w] = pred;
-              pt->extrap[w] = 1;
-              continue;
-            }
-          pt->ex[w] = bench_exact (w, inst, Te, (int) reps);
-          if (isfinite (pt->ex[w]))
-            {
-              last_n[w] = (double) pt->n;
-              last_t[w] = pt->ex[w];
-              if (!pt->failed)
-                {
-                  double dd = max_abs_diff (Tp, Te);
-                  pt->diff = isnan (pt->diff) || dd > pt->diff ? dd : pt->diff;
-                }
-            }
-        }
-      double ex = fmin (pt->ex[0], pt->ex[1]);
-      double tp = pt->prep + pt->run;
-      if (pt->failed)
-        printf ("%7zu  poly failed\n", pt->n);
-      else
-        {
-          printf ("%7zu %3ld %5zu %8.4f %7.4f %9.4f %10.2f %10.1f %c%9.4f %c%9.4f %11.3g ",
-                  pt->n, pt->g, pt->r, pt->R, pt->prep, pt->run, (double) pt->peak / MIB,
-                  pt->rss / MIB, pt->extrap[0] ? '~' : ' ', pt->ex[0],
-                  pt->extrap[1] ? '~' : ' ', pt->ex[1], tp / ex);
-          if (isnan (pt->diff))
-            printf ("%11s\n", "-");
-          else
-            printf ("%11.3g\n", pt->diff);
-        }
-      fflush (stdout);
-      fga_mat_clear (Tp);
-      fga_mat_clear (Te);
-      fga_instance_clear (inst);
-      npts++;
+      pts[npts].n = (size_t) 1 << e;
+      one_size (&p, &pts[npts++]);
     }
-
-  /* the exponent and the crossover */
-  double x[MAXPTS] = { 0 }, yt[MAXPTS] = { 0 }, yr[MAXPTS] = { 0 };
-  size_t m = 0;
-  for (size_t k = 0; k < npts; k++)
-    if (!pts[k].failed)
-      {
-        x[m] = (double) pts[k].n;
-        yt[m] = pts[k].prep + pts[k].run;
-        yr[m] = pts[k].run;
-        m++;
-      }
-  printf ("\nfitted exponent of poly's time in n (least squares of log t on log n, "
-          "%zu points):\n", m);
-  printf ("  prepare + run: %.3f     run alone: %.3f     (to reach: <= 1.1)\n",
-          fit_exponent (x, yt, m), fit_exponent (x, yr, m));
-  if (m >= 4)
-    printf ("  over the largest half of n: prepare + run %.3f\n",
-            fit_exponent (x + m / 2, yt + m / 2, m - m / 2));
-
-  /* crossover: the least measured n from which poly (prepare + run) is
-     faster than the fastest exact kernel at every larger n */
-  size_t from = npts;
-  for (size_t k = npts; k-- > 0;)
-    {
-      if (pts[k].failed)
-        break;
-      if (pts[k].prep + pts[k].run < fmin (pts[k].ex[0], pts[k].ex[1]))
-        from = k;
-      else
-        break;
-    }
-  printf ("\ncrossover (poly against the faster of stream and blas, '~' times "
-          "extrapolated by n^2):\n");
-  if (from == npts)
-    printf ("  poly is not faster at the largest n measured\n");
-  else if (from == 0)
-    printf ("  poly is faster at every n measured, from n = %zu = 2^%ld on (to reach: from "
-            "2^14)\n", pts[0].n, lo);
-  else
-    {
-      /* log-log interpolation of the ratio between the two sizes */
-      const point_t *a = &pts[from - 1], *b = &pts[from];
-      double ra = log ((a->prep + a->run) / fmin (a->ex[0], a->ex[1]));
-      double rb = log ((b->prep + b->run) / fmin (b->ex[0], b->ex[1]));
-      double la = log ((double) a->n), lb = log ((double) b->n);
-      double nx = exp (la + (lb - la) * ra / (ra - rb));
-      printf ("  poly is faster from n = %zu = 2^%ld on (to reach: from 2^14); interpolated "
-              "crossover n ~ %.0f\n", b->n, lo + (long) from, nx);
-    }
-  return 0;
+  bench_progress_end (&p.pr);
+  fill_summary (&p);
+  summarize (&p, pts, npts);
+  return bench_finish (&p.rep, &p.o, p.failed);
 }

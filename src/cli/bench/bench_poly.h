@@ -4,9 +4,9 @@
 #define FGA_BENCH_POLY_H
 
 /* The benchmark `fgattn bench poly': argv[0] is the benchmark's name
-   ("poly"), the options follow (--quick, --max-log2n K, --reps R, --help).
-   Prints figures on stdout and returns an exit status (0, or 2 for bad
-   usage); it never fails on speed.  */
+   ("poly"), the options follow (--help lists them).  Prints the report on
+   stdout and returns an exit status (0; 1 when a measurement failed, after
+   the report; 2 for bad usage); it never fails on speed.  */
 int cli_bench_poly (int argc, char **argv);
 
 #endif
