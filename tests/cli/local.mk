@@ -40,3 +40,21 @@ EXTRA_DIST += tests/cli/compare-tol.test tests/cli/compare-dtype.test
 
 TESTS += tests/cli/ext.test
 EXTRA_DIST += tests/cli/ext.test
+
+TESTS += tests/cli/man.test
+EXTRA_DIST += tests/cli/man.test
+
+TESTS += tests/cli/options.test
+EXTRA_DIST += tests/cli/options.test
+
+TESTS += tests/cli/run-progress.test
+EXTRA_DIST += tests/cli/run-progress.test
+
+TESTS += tests/cli/config.test
+EXTRA_DIST += tests/cli/config.test
+
+TESTS += tests/cli/tour.test
+EXTRA_DIST += tests/cli/tour.test
+
+TESTS += tests/cli/bench.test
+EXTRA_DIST += tests/cli/bench.test
