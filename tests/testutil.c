@@ -108,6 +108,14 @@ fga_test_fill_uniform (fga_mat_ptr M, double B, unsigned long *state)
     }
 }
 
+TCase *
+fga_test_tcase (const char *name, double seconds)
+{
+  TCase *tc = tcase_create (name);
+  tcase_set_timeout (tc, seconds);
+  return tc;
+}
+
 int
 fga_test_run_suite (Suite *s)
 {

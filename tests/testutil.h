@@ -45,6 +45,14 @@ double fga_test_dot (const double *a, const double *b, size_t n);
 /* The number of entries in a folder, . and .. not counted.  */
 size_t fga_test_count_entries (const char *dir);
 
+/* A test case that states its own time limit: each of its tests (each run
+   of a loop test) is stopped and failed after seconds, times
+   CK_TIMEOUT_MULTIPLIER (3 in .ci/run, 9 under the sanitizers there).
+   Every case of the suite is made here, never with Check's default of 4 s,
+   which a test of a second fails on a loaded machine: seconds is at least
+   ten times the case's time on an idle machine.  */
+TCase *fga_test_tcase (const char *name, double seconds);
+
 /* A Check runner over one suite with CK_ENV-respecting output; returns the
    exit status for main.  */
 int fga_test_run_suite (Suite *s);

@@ -920,8 +920,7 @@ static Suite *
 analyzer_suite (void)
 {
   Suite *s = suite_create ("analyzer");
-  TCase *tc = tcase_create ("analyzer");
-  tcase_set_timeout (tc, 120);
+  TCase *tc = fga_test_tcase ("analyzer", 120);
   tcase_add_test (tc, test_hand_counts);
   tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_flash_traffic);

@@ -1250,22 +1250,22 @@ static Suite *
 core_suite (void)
 {
   Suite *s = suite_create ("core");
-  TCase *tc = tcase_create ("matrices");
+  TCase *tc = fga_test_tcase ("matrices", 10);
   tcase_add_test (tc, mat_init_zeroed_and_overflow);
   tcase_add_test (tc, mat_check_finite_names_entry);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("tau");
+  tc = fga_test_tcase ("tau", 10);
   tcase_add_test (tc, tau_parse_and_round);
   tcase_add_test (tc, tau_parse_strict);
   tcase_add_test (tc, score_radius_bounds_scores);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("methods");
+  tc = fga_test_tcase ("methods", 10);
   tcase_add_loop_test (tc, spec_good, 0, sizeof good_specs / sizeof good_specs[0]);
   tcase_add_loop_test (tc, spec_bad, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_test (tc, registry_lists_exact);
   tcase_add_test (tc, run_checks_shapes);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("metrics");
+  tc = fga_test_tcase ("metrics", 30);
   tcase_add_test (tc, ulp_distance_closed_forms);
   tcase_add_test (tc, metrics_closed_forms);
   tcase_add_test (tc, metrics_huge);
@@ -1273,7 +1273,7 @@ core_suite (void)
   tcase_add_loop_test (tc, metrics_random_ranges, 0, 400);
   tcase_add_test (tc, metrics_many_entries);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("files");
+  tc = fga_test_tcase ("files", 10);
   tcase_add_test (tc, atomic_file_all_or_nothing);
   tcase_add_test (tc, stats_json_written);
   tcase_add_test (tc, group_commits_all);
@@ -1282,7 +1282,7 @@ core_suite (void)
   tcase_add_test (tc, group_folder_and_refusals);
   tcase_add_test (tc, group_defers_signals);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("numbers");
+  tc = fga_test_tcase ("numbers", 10);
   tcase_add_loop_test (tc, parse_numbers, 0, sizeof parse_cases / sizeof parse_cases[0]);
   tcase_add_test (tc, parse_unsigned_extremes);
   suite_add_tcase (s, tc);

@@ -114,7 +114,7 @@ static Suite *
 law_suite (void)
 {
   Suite *s = suite_create ("law");
-  TCase *tc = tcase_create ("laws");
+  TCase *tc = fga_test_tcase ("laws", 10);
   tcase_add_loop_test (tc, law_good, 0, sizeof good_laws / sizeof good_laws[0]);
   tcase_add_loop_test (tc, law_bad, 0, sizeof bad_laws / sizeof bad_laws[0]);
   tcase_add_test (tc, accuracy_forms);

@@ -1300,11 +1300,11 @@ instance_suite (void)
   Suite *s = suite_create ("instance");
   TCase *tc;
 
-  tc = tcase_create ("distributions");
+  tc = fga_test_tcase ("distributions", 10);
   tcase_add_test (tc, test_dist_names);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("generate");
+  tc = fga_test_tcase ("generate", 10);
   tcase_add_loop_test (tc, test_generate_refusals, 0,
                        sizeof bad_generate / sizeof bad_generate[0]);
   tcase_add_test (tc, test_generate_seed_range);
@@ -1314,27 +1314,25 @@ instance_suite (void)
   tcase_add_loop_test (tc, test_generate_pinned, 0, sizeof pinned / sizeof pinned[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("law");
+  tc = fga_test_tcase ("law", 60);
   tcase_add_loop_test (tc, test_generate_law, 0, 3);
-  tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("families");
+  tc = fga_test_tcase ("families", 30);
   tcase_add_loop_test (tc, test_generate_extreme_bounds, 0,
                        NDISTS * (int) (sizeof extreme / sizeof extreme[0]));
   tcase_add_test (tc, test_lowrank_singular_values);
   tcase_add_test (tc, test_structured_rank_of_p);
   tcase_add_test (tc, test_clustered_centres);
-  tcase_set_timeout (tc, 30);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("distinct rows");
+  tc = fga_test_tcase ("distinct rows", 10);
   tcase_add_test (tc, test_distinct_rows_by_hand);
   tcase_add_test (tc, test_distinct_rows_brute_force);
   tcase_add_test (tc, test_distinct_rows_of_laws);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("write");
+  tc = fga_test_tcase ("write", 10);
   tcase_add_loop_test (tc, test_write_read, 0, NDISTS);
   tcase_add_loop_test (tc, test_write_refusals, 0, sizeof bad_write / sizeof bad_write[0]);
   tcase_add_test (tc, test_write_where);
@@ -1342,7 +1340,7 @@ instance_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("read");
+  tc = fga_test_tcase ("read", 10);
   tcase_add_loop_test (tc, test_read_refusals, 0, sizeof bad_read / sizeof bad_read[0]);
   tcase_add_test (tc, test_read_missing_folder);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);

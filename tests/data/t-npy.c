@@ -895,7 +895,7 @@ npy_suite (void)
   Suite *s = suite_create ("npy");
   TCase *tc;
 
-  tc = tcase_create ("numpy fixtures");
+  tc = fga_test_tcase ("numpy fixtures", 10);
   tcase_add_loop_test (tc, test_read_fixture, 0, sizeof good_fixtures / sizeof good_fixtures[0]);
   tcase_add_loop_test (tc, test_refuse_fixture, 0, sizeof bad_fixtures / sizeof bad_fixtures[0]);
   tcase_add_test (tc, test_numpy_bytes);
@@ -903,7 +903,7 @@ npy_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("float32 and float16");
+  tc = fga_test_tcase ("float32 and float16", 10);
   tcase_add_test (tc, test_read_f4);
   tcase_add_test (tc, test_read_f2);
   tcase_add_test (tc, test_read_narrow_nan);
@@ -912,7 +912,7 @@ npy_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("headers");
+  tc = fga_test_tcase ("headers", 10);
   tcase_add_loop_test (tc, test_header_spellings, 0,
                        sizeof good_headers / sizeof good_headers[0]);
   tcase_add_loop_test (tc, test_refuse_header, 0, sizeof bad_headers / sizeof bad_headers[0]);
@@ -922,13 +922,13 @@ npy_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("round trip");
+  tc = fga_test_tcase ("round trip", 10);
   tcase_add_loop_test (tc, test_round_trip, 0,
                        sizeof round_trip_shapes / sizeof round_trip_shapes[0]);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("failures");
+  tc = fga_test_tcase ("failures", 10);
   tcase_add_test (tc, test_write_failure);
   tcase_add_test (tc, test_nomem);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);

@@ -423,8 +423,7 @@ static Suite *
 asym_suite (void)
 {
   Suite *s = suite_create ("asymptotic");
-  TCase *tc = tcase_create ("table");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("table", 60);
   tcase_add_test (tc, test_degree_matches_expfit);
   tcase_add_test (tc, test_binomial_by_hand);
   tcase_add_test (tc, test_format_big);

@@ -489,14 +489,14 @@ static Suite *
 scaling_suite (void)
 {
   Suite *s = suite_create ("scaling");
-  TCase *tc = tcase_create ("fit");
+  TCase *tc = fga_test_tcase ("fit", 10);
   tcase_add_loop_test (tc, test_fit_exact, 0, sizeof EXPONENTS / sizeof EXPONENTS[0]);
   tcase_add_test (tc, test_fit_constant);
   tcase_add_test (tc, test_fit_orthogonal_noise);
   tcase_add_test (tc, test_fit_random_noise);
   tcase_add_test (tc, test_fit_refusals);
   suite_add_tcase (s, tc);
-  tc = tcase_create ("mechanisms");
+  tc = fga_test_tcase ("mechanisms", 10);
   tcase_add_test (tc, test_mech_specs);
   tcase_add_test (tc, test_mech_refusals);
   tcase_add_test (tc, test_mech_counts);

@@ -803,7 +803,7 @@ static Suite *
 sweep_config_suite (void)
 {
   Suite *s = suite_create ("sweep-config");
-  TCase *tc = tcase_create ("read");
+  TCase *tc = fga_test_tcase ("read", 10);
   tcase_add_test (tc, test_good_every_field);
   tcase_add_test (tc, test_minimal_defaults);
   tcase_add_test (tc, test_d_forms);

@@ -1367,7 +1367,7 @@ exact_suite (void)
   Suite *s = suite_create ("exact");
   TCase *tc;
 
-  tc = tcase_create ("closed forms");
+  tc = fga_test_tcase ("closed forms", 10);
   tcase_add_loop_test (tc, test_one_key, 0, sizeof one_key_shapes / sizeof one_key_shapes[0]);
   tcase_add_loop_test (tc, test_identical_keys, 0,
                        sizeof same_keys_nk / sizeof same_keys_nk[0]);
@@ -1375,7 +1375,7 @@ exact_suite (void)
   tcase_add_test (tc, test_extreme_scores);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("properties");
+  tc = fga_test_tcase ("properties", 10);
   tcase_add_loop_test (tc, test_permutation, 0, 4);
   tcase_add_loop_test (tc, test_shift, 0, 16);
   tcase_add_loop_test (tc, test_shift_random, 0, 4);
@@ -1383,18 +1383,16 @@ exact_suite (void)
   tcase_add_loop_test (tc, test_rows_sum_to_one, 0, 4);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("accuracy");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("accuracy", 120);
   tcase_add_loop_test (tc, test_accuracy, 0, 12);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("counts and threads");
+  tc = fga_test_tcase ("counts and threads", 60);
   tcase_add_loop_test (tc, test_counts, 0, sizeof count_shapes / sizeof count_shapes[0]);
   tcase_add_test (tc, test_threads);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ends of the double range");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("ends of the double range", 60);
   tcase_add_loop_test (tc, test_huge_v, 0, sizeof hugev_cases / sizeof hugev_cases[0]);
   tcase_add_loop_test (tc, test_huge_v_cancel, 0, 2);
   tcase_add_loop_test (tc, test_two_keys_overflow, 0, 2);
@@ -1402,7 +1400,7 @@ exact_suite (void)
   tcase_add_test (tc, test_equal_huge_scores);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad input");
+  tc = fga_test_tcase ("bad input", 10);
   tcase_add_loop_test (tc, test_bad_input, 0, sizeof bad_cases / sizeof bad_cases[0]);
   suite_add_tcase (s, tc);
   return s;

@@ -1543,52 +1543,50 @@ sparse_suite (void)
   Suite *s = suite_create ("sparse");
   TCase *tc;
 
-  tc = tcase_create ("exact at the top of the range");
+  tc = fga_test_tcase ("exact at the top of the range", 10);
   tcase_add_loop_test (tc, test_top, 0, sizeof top_cases / sizeof top_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("causal");
+  tc = fga_test_tcase ("causal", 10);
   tcase_add_loop_test (tc, test_causal, 0, sizeof causal_cases / sizeof causal_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("patterns");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("patterns", 60);
   tcase_add_loop_test (tc, test_pattern, 0, NPATTERN);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("LongNet mixing");
+  tc = fga_test_tcase ("LongNet mixing", 10);
   tcase_add_loop_test (tc, test_mixing, 0, sizeof mixing_cases / sizeof mixing_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("counts");
+  tc = fga_test_tcase ("counts", 10);
   tcase_add_loop_test (tc, test_counts, 0, NPATTERN);
   tcase_add_loop_test (tc, test_closed_forms, 0, sizeof cf_n / sizeof cf_n[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("scaling");
+  tc = fga_test_tcase ("scaling", 10);
   tcase_add_test (tc, test_scaling);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("huge scores");
+  tc = fga_test_tcase ("huge scores", 10);
   tcase_add_loop_test (tc, test_huge, 0, sizeof huge_cases / sizeof huge_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ends of the double range");
+  tc = fga_test_tcase ("ends of the double range", 10);
   tcase_add_loop_test (tc, test_edge_v, 0, sizeof edge_cases / sizeof edge_cases[0]);
   tcase_add_test (tc, test_two_keys_overflow);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("threads");
+  tc = fga_test_tcase ("threads", 10);
   tcase_add_loop_test (tc, test_threads, 0, sizeof thread_specs / sizeof thread_specs[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad parameters");
+  tc = fga_test_tcase ("bad parameters", 10);
   tcase_add_loop_test (tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
   tcase_add_test (tc, test_bad_api);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("fixed pattern");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("fixed pattern", 60);
   tcase_add_loop_test (tc, test_fixed_runs, 0, sizeof fr_n / sizeof fr_n[0]);
   tcase_add_test (tc, test_fixed_counts_large);
   tcase_add_loop_test (tc, test_fixed_method, 0, sizeof fixed_cases / sizeof fixed_cases[0]);

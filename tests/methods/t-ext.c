@@ -364,8 +364,7 @@ static Suite *
 ext_suite (void)
 {
   Suite *s = suite_create ("ext");
-  TCase *tc = tcase_create ("ext");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("ext", 60);
   tcase_add_test (tc, correct);
   tcase_add_loop_test (tc, failure, 0, sizeof failures / sizeof failures[0]);
   tcase_add_test (tc, timeout);

@@ -1243,47 +1243,43 @@ lowrank_suite (void)
   Suite *s = suite_create ("lowrank");
   TCase *tc;
 
-  tc = tcase_create ("attention matrix");
+  tc = fga_test_tcase ("attention matrix", 10);
   tcase_add_loop_test (tc, test_matrix_reference, 0, NMATRIX);
   tcase_add_loop_test (tc, test_matrix_counts, 0, 2 * NMATRIX);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("svd and singular values");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("svd and singular values", 60);
   tcase_add_loop_test (tc, test_svd_top, 0, NSVD);
   tcase_add_loop_test (tc, test_singular_values, 0, NSVD);
   tcase_add_loop_test (tc, test_eckart_young, 0, NSVD);
   tcase_add_loop_test (tc, test_svd_counts, 0, 2 * NSVD);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("nystrom");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("nystrom", 60);
   tcase_add_loop_test (tc, test_nystrom_top, 0, NTOP);
   tcase_add_loop_test (tc, test_nystrom_floor, 0, NFLOOR_CASES * NFLOOR_M);
   tcase_add_loop_test (tc, test_nystrom_seed, 0, 2);
   tcase_add_loop_test (tc, test_nystrom_counts, 0, 4);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("pseudo-inverses");
+  tc = fga_test_tcase ("pseudo-inverses", 10);
   tcase_add_loop_test (tc, test_pinv_iter_converges, 0, 4);
   tcase_add_test (tc, test_pinv_svd_rank_deficient);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("numerical rank");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("numerical rank", 60);
   tcase_add_test (tc, test_closed_forms);
   tcase_add_loop_test (tc, test_rank_transition, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ends of the double range");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("ends of the double range", 60);
   tcase_add_loop_test (tc, test_edge_v_all_methods, 0, NEDGE_SPECS * NEDGE_SCALES);
   tcase_add_loop_test (tc, test_two_keys_all_methods, 0,
                        sizeof two_key_specs / sizeof two_key_specs[0]);
   tcase_add_test (tc, test_matrix_two_keys);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad input");
+  tc = fga_test_tcase ("bad input", 10);
   tcase_add_loop_test (tc, test_bad_specs, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_loop_test (tc, test_bad_prepare, 0, 3);
   tcase_add_test (tc, test_bad_calls);

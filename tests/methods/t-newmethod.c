@@ -136,7 +136,7 @@ static Suite *
 newmethod_suite (void)
 {
   Suite *s = suite_create ("newmethod");
-  TCase *tc = tcase_create ("newmethod");
+  TCase *tc = fga_test_tcase ("newmethod", 10);
   tcase_add_test (tc, test_listed);
   tcase_add_test (tc, test_runs_as_counted);
   tcase_add_test (tc, test_mechanism);

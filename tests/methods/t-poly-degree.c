@@ -435,8 +435,7 @@ static Suite *
 pd_suite (void)
 {
   Suite *s = suite_create ("poly-degree");
-  TCase *tc = tcase_create ("degree");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("degree", 60);
   tcase_add_loop_test (tc, test_agrees_with_method, 0, sizeof agree / sizeof agree[0]);
   tcase_add_test (tc, test_closed_form);
   tcase_add_test (tc, test_ties_and_sign);

@@ -1082,45 +1082,42 @@ poly_suite (void)
   Suite *s = suite_create ("poly");
   TCase *tc;
 
-  tc = tcase_create ("feature count");
+  tc = fga_test_tcase ("feature count", 10);
   tcase_add_loop_test (tc, test_count, 0, sizeof count_cases / sizeof count_cases[0]);
   tcase_add_loop_test (tc, test_count_refused, 0, sizeof count_big / sizeof count_big[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("enumeration");
+  tc = fga_test_tcase ("enumeration", 10);
   tcase_add_loop_test (tc, test_enumeration, 0, sizeof enum_cases / sizeof enum_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("factorisation");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("factorisation", 120);
   tcase_add_loop_test (tc, test_factorisation, 0, sizeof fact_cases / sizeof fact_cases[0]);
   tcase_add_test (tc, test_features_refused);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("guarantee");
-  tcase_set_timeout (tc, 300);
+  tc = fga_test_tcase ("guarantee", 300);
   tcase_add_loop_test (tc, test_guarantee, 0, GUAR_NB * GUAR_ND);
   tcase_add_loop_test (tc, test_rounding, 0, sizeof round_cases / sizeof round_cases[0]);
   tcase_add_test (tc, test_lse);
   tcase_add_loop_test (tc, test_huge_v, 0, sizeof huge_bv / sizeof huge_bv[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("blocks and threads");
+  tc = fga_test_tcase ("blocks and threads", 120);
   tcase_add_test (tc, test_inside_parallel_region);
-  tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_blocks, 0, 3);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("counts");
+  tc = fga_test_tcase ("counts", 10);
   tcase_add_loop_test (tc, test_counts, 0, sizeof count_shapes / sizeof count_shapes[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad parameters");
+  tc = fga_test_tcase ("bad parameters", 10);
   tcase_add_loop_test (tc, test_bad_spec, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_test (tc, test_refusals);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("cost model");
+  tc = fga_test_tcase ("cost model", 10);
   tcase_add_loop_test (tc, test_plan, 0, sizeof plan_cases / sizeof plan_cases[0]);
   tcase_add_test (tc, test_plan_matches_method);
   suite_add_tcase (s, tc);

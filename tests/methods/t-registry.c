@@ -391,8 +391,7 @@ static Suite *
 registry_suite (void)
 {
   Suite *s = suite_create ("registry");
-  TCase *tc = tcase_create ("registry");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = fga_test_tcase ("registry", 600);
   tcase_add_test (tc, test_entries);
   tcase_add_test (tc, test_counts_equal_stats);
   tcase_add_test (tc, test_count_refusals);

@@ -1221,56 +1221,52 @@ rf_suite (void)
   Suite *s = suite_create ("rf");
   TCase *tc;
 
-  tc = tcase_create ("draw");
+  tc = fga_test_tcase ("draw", 10);
   tcase_add_loop_test (tc, test_draw_repeat, 0, 2);
   tcase_add_loop_test (tc, test_draw_orthogonal, 0, sizeof orth_shapes / sizeof orth_shapes[0]);
   tcase_add_loop_test (tc, test_draw_moments, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("unbiased");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("unbiased", 90);
   tcase_add_loop_test (tc, test_unbiased, 0,
                        sizeof unbiased_cases / sizeof unbiased_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("variance");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("variance", 60);
   tcase_add_loop_test (tc, test_variance, 0,
                        sizeof variance_cases / sizeof variance_cases[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("direct formulas");
+  tc = fga_test_tcase ("direct formulas", 10);
   tcase_add_loop_test (tc, test_simple, 0, 6 * sizeof simple_m / sizeof simple_m[0]);
   tcase_add_loop_test (tc, test_nonpos, 0, 2);
   tcase_add_loop_test (tc, test_nonpos_lse, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("error against exact");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("error against exact", 120);
   tcase_add_loop_test (tc, test_error_slope, 0, 3);
   tcase_add_loop_test (tc, test_orth_no_worse, 0, 6);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("reproducibility");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("reproducibility", 60);
   tcase_add_loop_test (tc, test_repeat, 0, 6);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("stabilisation");
+  tc = fga_test_tcase ("stabilisation", 10);
   tcase_add_loop_test (tc, test_large_scores, 0, 3 * sizeof targets / sizeof targets[0]);
   tcase_add_loop_test (tc, test_opposite, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("counts and stats");
+  tc = fga_test_tcase ("counts and stats", 10);
   tcase_add_loop_test (tc, test_counts, 0, sizeof count_cases / sizeof count_cases[0]);
   tcase_add_test (tc, test_default_spec);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ends of the double range");
+  tc = fga_test_tcase ("ends of the double range", 10);
   tcase_add_loop_test (tc, test_huge_v, 0, 3 * sizeof huge_v_scale / sizeof huge_v_scale[0]);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad parameters");
+  tc = fga_test_tcase ("bad parameters", 10);
   tcase_add_loop_test (tc, test_bad_spec, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_loop_test (tc, test_good_spec, 0, sizeof good_specs / sizeof good_specs[0]);
   tcase_add_loop_test (tc, test_bad_input, 0, 7);

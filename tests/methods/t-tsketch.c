@@ -485,15 +485,13 @@ tsketch_suite (void)
   Suite *s = suite_create ("tsketch");
   TCase *tc;
 
-  tc = tcase_create ("unbiased");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("unbiased", 120);
   tcase_add_loop_test (tc, test_sketch_unbiased, 0, 3);
   tcase_add_test (tc, test_phi_matches_vec);
   tcase_add_loop_test (tc, test_kernel_unbiased, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("against exact");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("against exact", 60);
   tcase_add_test (tc, test_error_decreases);
   tcase_add_test (tc, test_repeat);
   tcase_add_test (tc, test_threads);
@@ -502,7 +500,7 @@ tsketch_suite (void)
   tcase_add_test (tc, test_nonpos_lse);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("counts and refusals");
+  tc = fga_test_tcase ("counts and refusals", 10);
   tcase_add_loop_test (tc, test_counts, 0, 2);
   tcase_add_loop_test (tc, test_bad_spec, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_test (tc, test_bad_prepare);

@@ -370,8 +370,7 @@ static Suite *
 user_suite (void)
 {
   Suite *s = suite_create ("user");
-  TCase *tc = tcase_create ("user");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = fga_test_tcase ("user", 60);
   tcase_add_test (tc, run_by_spec);
   tcase_add_test (tc, failures);
   tcase_add_test (tc, names);

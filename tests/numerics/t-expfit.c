@@ -800,8 +800,7 @@ expfit_suite (void)
   Suite *s = suite_create ("expfit");
   TCase *tc;
 
-  tc = tcase_create ("coefficients");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("coefficients", 60);
   tcase_add_test (tc, bessel_closed_values_R1);
   tcase_add_loop_test (tc, bessel_correctly_rounded, 0, N (cr_cases));
   tcase_add_loop_test (tc, bessel_sum_identities, 0, N (RS));
@@ -810,33 +809,29 @@ expfit_suite (void)
   tcase_add_loop_test (tc, fftw_aliasing, 0, N (alias_cases));
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bounds");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("bounds", 120);
   tcase_add_loop_test (tc, bound_ge_measured_and_sharp, 0, 2 * N (RS));
   tcase_add_loop_test (tc, bound_below_closed_forms, 0, N (RS));
   tcase_add_loop_test (tc, bound_with_coarse_coefficients, 0, N (coarse_cases));
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("least_degree");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("least_degree", 120);
   tcase_add_loop_test (tc, least_degree_reference_table, 0, N (ref_table));
   tcase_add_loop_test (tc, least_degree_is_least, 0, 4 * N (EPSS) * N (RS));
   tcase_add_test (tc, least_degree_gmax_too_small);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("monomial_form");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("monomial_form", 60);
   tcase_add_loop_test (tc, taylor_coefficients_correctly_rounded, 0, N (taylor_precs));
   tcase_add_loop_test (tc, cheb_monomial_equals_clenshaw, 0, N (mono_cases));
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("measure_and_forms");
+  tc = fga_test_tcase ("measure_and_forms", 10);
   tcase_add_loop_test (tc, measure_constant, 0, N (RS));
   tcase_add_loop_test (tc, aggarwal_alman_values, 0, N (aa_cases));
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad_input_and_state");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("bad_input_and_state", 60);
   tcase_add_loop_test (tc, bad_input_refused, 0, N (bad));
   tcase_add_test (tc, names_and_parse);
   tcase_add_test (tc, mpfr_state_restored);

@@ -490,15 +490,13 @@ rank_suite (void)
   Suite *s = suite_create ("rank-randomized");
   TCase *tc;
 
-  tc = tcase_create ("families against dense");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("families against dense", 300);
   tcase_add_loop_test (tc, test_families_full_budget, 0, NFAM * NBETA);
   tcase_add_loop_test (tc, test_families_wide, 0, sizeof wide_cases / sizeof wide_cases[0]);
   tcase_add_loop_test (tc, test_options, 0, 5);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ties, huge scores, shapes");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("ties, huge scores, shapes", 90);
   tcase_add_loop_test (tc, test_ties, 0, 2);
   tcase_add_loop_test (tc, test_huge_scores, 0, 2);
   tcase_add_test (tc, test_scores_beyond_doubles);
@@ -506,8 +504,7 @@ rank_suite (void)
   tcase_add_test (tc, test_no_queries);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("censoring, threads, counts, refusals");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("censoring, threads, counts, refusals", 60);
   tcase_add_loop_test (tc, test_censored_below_rank, 0, 2);
   tcase_add_test (tc, test_threads_and_counts);
   tcase_add_test (tc, test_refusals);

@@ -1340,8 +1340,7 @@ truth_suite (void)
   Suite *s = suite_create ("truth");
   TCase *tc;
 
-  tc = tcase_create ("closed_forms");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("closed_forms", 60);
   tcase_add_loop_test (tc, closed_one_key, 0, N (one_key_cases));
   tcase_add_loop_test (tc, closed_one_key_lse, 0, N (lse_cases));
   tcase_add_loop_test (tc, closed_identical_keys, 0, N (same_key_cases));
@@ -1349,23 +1348,20 @@ truth_suite (void)
   tcase_add_loop_test (tc, closed_zero_column, 0, 4);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("properties");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("properties", 60);
   tcase_add_loop_test (tc, prop_permutation, 0, 3);
   tcase_add_loop_test (tc, prop_row_shift, 0, 2);
   tcase_add_loop_test (tc, prop_rows_sum_to_one, 0, 3);
   tcase_add_test (tc, prop_threads);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("precision");
-  tcase_set_timeout (tc, 120);
+  tc = fga_test_tcase ("precision", 120);
   tcase_add_loop_test (tc, prec_consistency, 0, N (prec_cases));
   tcase_add_loop_test (tc, prec_tiny_bound_holds, 0, N (tiny_precs));
   tcase_add_loop_test (tc, prec_sweep_bound_holds, 0, 15);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("huge_scores");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("huge_scores", 60);
   tcase_add_loop_test (tc, huge_scores, 0, 3);
   tcase_add_test (tc, huge_tau);
   tcase_add_loop_test (tc, huge_tau_bound_holds, 0, N (guard_precs));
@@ -1373,19 +1369,18 @@ truth_suite (void)
   tcase_add_loop_test (tc, lse_beyond_doubles, 0, N (lse_edge_cases));
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("ziv_and_ties");
-  tcase_set_timeout (tc, 60);
+  tc = fga_test_tcase ("ziv_and_ties", 60);
   tcase_add_loop_test (tc, ziv_near_tie, 0, 2);
   tcase_add_test (tc, ziv_exact_tie);
   tcase_add_loop_test (tc, ziv_true_tie, 0, 2);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("outputs_and_counts");
+  tc = fga_test_tcase ("outputs_and_counts", 10);
   tcase_add_test (tc, state_restored_and_outputs);
   tcase_add_test (tc, counts);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("bad_input");
+  tc = fga_test_tcase ("bad_input", 10);
   tcase_add_loop_test (tc, bad_input_refused, 0, BAD_N);
   suite_add_tcase (s, tc);
   return s;
