@@ -322,7 +322,7 @@ static Suite *
 problem_suite (void)
 {
   Suite *s = suite_create ("problem");
-  TCase *tc = tcase_create ("from_matrices");
+  TCase *tc = fga_test_tcase ("from_matrices", 20);
   tcase_add_test (tc, fills_the_problem);
   tcase_add_test (tc, radius_closed_form);
   tcase_add_loop_test (tc, radius_random, 0, 30);

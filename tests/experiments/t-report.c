@@ -1294,12 +1294,12 @@ report_suite (void)
   Suite *s = suite_create ("report");
   TCase *tc;
 
-  tc = tcase_create ("fit");
+  tc = fga_test_tcase ("fit", 10);
   tcase_add_loop_test (tc, test_fit_power, 0, sizeof EXPONENTS / sizeof EXPONENTS[0]);
   tcase_add_test (tc, test_fit_degenerate);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("old folders");
+  tc = fga_test_tcase ("old folders", 20);
   tcase_add_test (tc, test_old_tables);
   tcase_add_test (tc, test_old_exponents);
   tcase_add_test (tc, test_old_rank_only_axis_B);
@@ -1307,7 +1307,7 @@ report_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("laws and censoring");
+  tc = fga_test_tcase ("laws and censoring", 20);
   tcase_add_test (tc, test_groups_and_exponents);
   tcase_add_test (tc, test_censored_tables);
   tcase_add_loop_test (tc, test_censored_rule, 0, sizeof rule_cases / sizeof rule_cases[0]);
@@ -1316,7 +1316,7 @@ report_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("refusals");
+  tc = fga_test_tcase ("refusals", 20);
   tcase_add_test (tc, test_none_there);
   tcase_add_test (tc, test_bad_fixture);
   tcase_add_loop_test (tc, test_bad_csv, 0, sizeof bad_csv / sizeof bad_csv[0]);
@@ -1324,7 +1324,7 @@ report_suite (void)
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
 
-  tc = tcase_create ("plots");
+  tc = fga_test_tcase ("plots", 120);
   tcase_add_test (tc, test_plot_inputs_old);
   tcase_add_test (tc, test_plot_censored);
   tcase_add_test (tc, test_plot_every_method);
@@ -1334,7 +1334,6 @@ report_suite (void)
   tcase_add_test (tc, test_plot_single_n);
   tcase_add_test (tc, test_plot_time_per_beta);
   tcase_add_test (tc, test_command);
-  tcase_set_timeout (tc, 60);
   tcase_add_checked_fixture (tc, make_tmpdir, remove_tmpdir);
   suite_add_tcase (s, tc);
   return s;
