@@ -239,6 +239,10 @@ int cli_list_configs (int hardness);
    the same second: CLI_OK, or CLI_FAILED after a message.  */
 int cli_fresh_dir (char *buf, size_t size, const char *what, const char *config);
 
+/* a / b (both positive) correctly rounded to a double (+Inf beyond the
+   largest).  */
+double cli_zratio (mpz_srcptr a, mpz_srcptr b);
+
 /* Reads an instance, with the failure reported; returns an exit status. */
 int cli_read_instance (fga_instance_ptr inst, const char *dir);
 

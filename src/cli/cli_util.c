@@ -956,3 +956,23 @@ cli_gnuplot_render (const char *dir, const char *name)
                        "command's files go in together or not at all)", name);
   return status;
 }
+
+/* The quotient as an exact rational, rounded once to 53 bits (MPFR's
+   exponent range is far wider than a double's, so mpfr_get_d is then exact,
+   or +Inf beyond the largest double).  */
+double
+cli_zratio (mpz_srcptr a, mpz_srcptr b)
+{
+  mpq_t q;
+  mpfr_t x;
+  mpq_init (q);
+  mpq_set_num (q, a);
+  mpq_set_den (q, b);
+  mpq_canonicalize (q);
+  mpfr_init2 (x, 53);
+  mpfr_set_q (x, q, MPFR_RNDN);
+  double r = mpfr_get_d (x, MPFR_RNDN);
+  mpfr_clear (x);
+  mpq_clear (q);
+  return r;
+}

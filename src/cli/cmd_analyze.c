@@ -71,24 +71,6 @@ an_fail (const fga_error *err)
   return err->code == FGA_ERR_INPUT ? cli_usage_error ("%s", err->msg) : cli_fail_err (err);
 }
 
-/* b / a (both positive) correctly rounded to a double.  */
-static double
-zratio (mpz_srcptr b, mpz_srcptr a)
-{
-  mpq_t q;
-  mpfr_t x;
-  mpq_init (q);
-  mpq_set_num (q, b);
-  mpq_set_den (q, a);
-  mpq_canonicalize (q);
-  mpfr_init2 (x, 53);
-  mpfr_set_q (x, q, MPFR_RNDN);
-  double r = mpfr_get_d (x, MPFR_RNDN);
-  mpfr_clear (x);
-  mpq_clear (q);
-  return r;
-}
-
 static void
 add_z (cli_table_t *t, const char *name, mpz_srcptr z, const char *note)
 {
@@ -216,7 +198,7 @@ print_table (const char *name, fga_an_spec *s, size_t n, int have_r, int conv,
       char *fs = mpz_get_str (NULL, 10, f), *st = mpz_get_str (NULL, 10, a.steps);
       char *pl = mpz_get_str (NULL, 10, a.path);
       char ratio[64];
-      double q = zratio (b.work, a.work);
+      double q = cli_zratio (b.work, a.work);
       if (fmt == CLI_TABLE)
         snprintf (ratio, sizeof ratio, "%.6f", q);
       else

@@ -92,25 +92,6 @@ add_d (cli_table_t *t, int vertical, size_t *col, const char *name, double x)
   add_s (t, vertical, col, name, b);
 }
 
-/* a / b (both positive) correctly rounded to a double (+Inf beyond the
-   largest): the quotient as an exact rational, rounded once.  */
-static double
-zratio (mpz_srcptr a, mpz_srcptr b)
-{
-  mpq_t q;
-  mpfr_t x;
-  mpq_init (q);
-  mpq_set_num (q, a);
-  mpq_set_den (q, b);
-  mpq_canonicalize (q);
-  mpfr_init2 (x, 53);
-  mpfr_set_q (x, q, MPFR_RNDN);
-  double r = mpfr_get_d (x, MPFR_RNDN);
-  mpfr_clear (x);
-  mpq_clear (q);
-  return r;
-}
-
 /* A quotient for people (6 digits) or for CSV and JSON (17: it reads back
    as the same double).  */
 static const char *
@@ -239,7 +220,7 @@ cli_plan (int argc, char **argv)
   mpz_t nz;
   mpz_init (nz);
   mpz_set_ui (nz, (unsigned long) n);
-  add_s (&t, vertical, &col, names[k++], ratio_text (b, sizeof b, zratio (pl.r, nz), fmt));
+  add_s (&t, vertical, &col, names[k++], ratio_text (b, sizeof b, cli_zratio (pl.r, nz), fmt));
   for (int j = 0; j < 5; j++)
     add_z (&t, vertical, &col, names[k++], pl.poly[j]);
   add_z (&t, vertical, &col, names[k++], pl.poly_total);
@@ -247,7 +228,7 @@ cli_plan (int argc, char **argv)
     add_z (&t, vertical, &col, names[k++], pl.exact[j]);
   add_z (&t, vertical, &col, names[k++], pl.exact_total);
   add_s (&t, vertical, &col, names[k++],
-         ratio_text (b, sizeof b, zratio (pl.poly_total, pl.exact_total), fmt));
+         ratio_text (b, sizeof b, cli_zratio (pl.poly_total, pl.exact_total), fmt));
   int cmp = mpz_cmp (pl.poly_total, pl.exact_total);
   add_s (&t, vertical, &col, names[k++], cmp < 0 ? "poly" : cmp > 0 ? "exact" : "equal");
   if (mpz_sgn (pl.crossover_n) > 0)
