@@ -10,9 +10,10 @@
 #include "cli.h"
 
 static const char usage[] =
-  "usage: fgattn analyze --mech M -n N -d D [--nk NK] [--dv DV] [--heads H] [--causal]\n"
-  "                      [--lse] [--block B] [-w W] [-l L] [-c C] [--w0 W0] [-r R]\n"
-  "                      [--alpha A] [--levels K] [-g G] [-m M] [--kind pos|hyp|trig]\n"
+  "usage: fgattn analyze --mech M -n N -d D [--nk NK] [--dv DV] [--heads H]\n"
+  "                      [--causal] [--lse] [--block B] [-w W] [-l L] [-c C]\n"
+  "                      [--w0 W0] [-r R] [--alpha A] [--levels K] [-g G] [-m M]\n"
+  "                      [--kind pos|hyp|trig]\n"
   "                      [--iters I] [--segment] [-k K] [--separable] [--sram M]\n"
   "                      [--convention macs|flop2|softmax3|softmax5|all]\n"
   "                      [--format table|csv|json]\n"

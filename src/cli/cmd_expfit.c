@@ -19,7 +19,8 @@
 static const char usage[] =
   "usage: fgattn expfit -R R --eps E [--basis cheb|taylor] [--abs] [--points N]\n"
   "                     [--format table|csv|json]\n"
-  "       fgattn expfit --table -R R1,R2,... --eps E1,E2,... [--basis both|cheb|taylor]\n"
+  "       fgattn expfit --table -R R1,R2,... --eps E1,E2,...\n"
+  "                     [--basis both|cheb|taylor]\n"
   "                     [--abs] [--csv FILE] [--points N] [--format table|csv|json]\n"
   "\n"
   "The least degree g of a polynomial p with |p(x) - e^x| <= eps e^x (relative\n"

@@ -29,7 +29,7 @@ static const char usage[] =
   "The table prints eps to 6 digits; CSV and JSON with 17, which read back as\n"
   "the same double.\n"
   "\n"
-  "example: fgattn hamming gen -n 256 -m 64 -t 12 --gap 0.5 --planted --seed 4 -o ham\n";
+  "example: fgattn hamming gen -n 256 -m 64 -t 12 --gap 0.5 --planted -o ham\n";
 
 /* A finite number for people (6 digits) or for CSV and JSON (17: it
    reads back as the same double).  */

@@ -248,8 +248,9 @@ cli_plan (int argc, char **argv)
 /* fgattn plan --table: the asymptotic view (src/experiments/asymptotic.c). */
 
 static const char table_usage[] =
-  "usage: fgattn plan --table [--law L1,L2,...] [--beta B1,B2,...] [--eps E1,E2,...]\n"
-  "                   [-d D] [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
+  "usage: fgattn plan --table [--law L1,L2,...] [--beta B1,B2,...]\n"
+  "                   [--eps E1,E2,...] [-d D] [--tau 1/d|1/sqrt(d)|X]\n"
+  "                   [--basis cheb|taylor]\n"
   "                   [--n-min N] [--n-max N] [--n-step K] [--window W]\n"
   "                   [--format table|csv|json] [--plot DIR [--measured SWEEPDIR]]\n"
   "\n"

@@ -13,8 +13,9 @@
 
 static const char usage[] =
   "usage: fgattn scaling --mech M -n N1,N2,... [-d D] [--dv DV] [-B B] [--seed S]\n"
-  "                      [--reps K] [--causal] [-w W] [-l L] [-c C] [--w0 W0] [-r R]\n"
-  "                      [--alpha A] [--levels K] [-g G] [-m M] [--kind pos|hyp|trig]\n"
+  "                      [--reps K] [--causal] [-w W] [-l L] [-c C] [--w0 W0]\n"
+  "                      [-r R] [--alpha A] [--levels K] [-g G] [-m M]\n"
+  "                      [--kind pos|hyp|trig]\n"
   "                      [--iters I] [--segment] [--block B] [-q|--quiet]\n"
   "                      [--format table|csv|json]\n"
   "\n"

@@ -11,7 +11,8 @@
 #include "cmd_sweep.h"
 
 static const char usage[] =
-  "usage: fgattn sweep CONFIG [-o DIR] [-j|--jobs J] [-q|--quiet] [--format table|csv|json]\n"
+  "usage: fgattn sweep CONFIG [-o DIR] [-j|--jobs J] [-q|--quiet]\n"
+  "                    [--format table|csv|json]\n"
   "       fgattn sweep --list\n"
   "\n"
   "Runs the grid of CONFIG: every cell (n, dist, law, beta, seed), with\n"

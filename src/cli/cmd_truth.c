@@ -14,8 +14,8 @@
 
 static const char usage[] =
   "usage: fgattn truth -i DIR [--prec P] [--prec-max PMAX] [--tau 1/d|1/sqrt(d)|X]\n"
-  "                    [-o OUT.npy] [--lse LSE.npy] [--text FILE] [--format table|csv|json]\n"
-  "                    [-q|--quiet]\n"
+  "                    [-o OUT.npy] [--lse LSE.npy] [--text FILE]\n"
+  "                    [--format table|csv|json] [-q|--quiet]\n"
   "\n"
   "Computes Att = softmax(tau Q K^T) V in MPFR with a proved error bound for\n"
   "every entry, and returns each entry as the double nearest to the exact\n"
