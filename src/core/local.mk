@@ -7,3 +7,4 @@ src_libfgattn_all_la_SOURCES += src/core/json_file.c
 src_libfgattn_all_la_SOURCES += src/core/config_file.c
 src_libfgattn_all_la_SOURCES += src/core/dir_lock.c
 src_libfgattn_all_la_SOURCES += src/core/law.c
+src_libfgattn_all_la_SOURCES += src/core/blas.c src/core/farm.c

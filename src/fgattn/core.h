@@ -342,6 +342,72 @@ void fga_atomic_group_destroy (fga_atomic_group g);
    returned 1, no commit starts (they fail with FGA_ERR_IO).  */
 int fga_atomic_signal (int sig);
 
+/* ------------------------------------------------------------------ */
+/* The BLAS fgattn runs on (src/core/blas.c).
+
+   OpenBLAS built for many cores (DYNAMIC_ARCH, as Debian ships it) picks
+   its kernels when it is loaded, from the processor's name; a processor
+   newer than the library may be taken for an old one (OpenBLAS 0.3.21
+   takes some AVX-512 processors for a "Prescott", SSE3 only) and every
+   DGEMM then runs several times too slowly.  fgattn compares the kernels
+   the library chose with what the processor can run (its AVX2, FMA and
+   AVX-512 flags) and, when the library chose a weaker core, switches it
+   to the right one once, before the first product (see blas.c for how and
+   when).  Not when the user chose a core (OPENBLAS_CORETYPE set) or
+   FGATTN_BLAS_FIX=0.  */
+typedef struct
+{
+  char library[32];            /* "OpenBLAS", or "unknown" for another CBLAS */
+  char version[32];            /* "0.3.21", or "" when unknown */
+  char core[32];               /* the core whose kernels it runs now, or "" */
+  char chosen[32];             /* the core it chose at load, if fgattn changed it, else "" */
+  char config[160];            /* the library's own description, or "" */
+  int threads;                 /* its threads, 0 when unknown */
+} fga_blas_info;
+
+/* Fills bi (after the switch above, if any).  */
+void fga_blas_get (fga_blas_info *bi);
+/* One line for records and tables: "OpenBLAS 0.3.21, core SkylakeX" or,
+   after a switch, "OpenBLAS 0.3.21, core SkylakeX (chose Prescott)".
+   Returns buf.  */
+const char *fga_blas_text (char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Farms: running independent tasks elsewhere (src/core/farm.c).
+
+   A long computation made of independent tasks (the cells of a sweep, the
+   steps of a hardness run, the row blocks of a ground truth) is handed to
+   a farm instead of a loop.  The library knows nothing of how the farm
+   runs them: fgattn-mpi's farm spreads them over MPI ranks, a shard's farm
+   runs its share here.  Every process of the farm makes the same call with
+   the same tasks; in exactly one of them (the master) deliver is called
+   once per task with the bytes compute made for it, in any order, from the
+   thread that called run.  compute may run in any process, also the
+   master's; it must be a function of the task alone (same bytes wherever it
+   runs).  The bytes are compute's to allocate with malloc and the farm's
+   to free.  A compute or deliver that fails stops the farm: run returns
+   its error (in every process, as far as the farm can tell them).  */
+typedef int (*fga_farm_compute_fn) (size_t task, void **bytes, size_t *len, void *data,
+                                    fga_error *err);
+typedef int (*fga_farm_deliver_fn) (size_t task, const void *bytes, size_t len, void *data,
+                                    fga_error *err);
+
+typedef struct fga_farm
+{
+  /* Whether this process is the master (writes the files).  */
+  int (*is_master) (const struct fga_farm *f);
+  /* Runs tasks 0 .. ntasks - 1; cost[t] is task t's predicted cost
+     (arbitrary units, larger first is the sensible order), or cost NULL.  */
+  int (*run) (const struct fga_farm *f, size_t ntasks, const double *cost,
+              fga_farm_compute_fn compute, fga_farm_deliver_fn deliver, void *data,
+              fga_error *err);
+  void *ctx;                   /* the farm's own */
+} fga_farm;
+
+/* The local farm: runs every task here, in order of decreasing cost, and
+   delivers each as soon as it is computed.  */
+extern const fga_farm fga_farm_local;
+
 #ifdef __cplusplus
 }
 #endif

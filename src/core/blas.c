@@ -1,0 +1,180 @@
+/* fga_blas_get -- which BLAS fgattn runs on, and the right kernels for this processor
+
+   OpenBLAS built for many processors (DYNAMIC_ARCH, as Debian ships it)
+   chooses its kernels once, when it is loaded, from the processor's family
+   and model numbers.  A processor the library does not know yet may be
+   taken for an old one: OpenBLAS 0.3.21 takes some AVX-512 processors for a
+   "Prescott" (SSE3), and every DGEMM then runs at a fifth of its speed.
+   The processor's feature flags say what it can run, whatever its model:
+   when the library's choice is weaker than they allow, the constructor
+   below asks OpenBLAS to choose again with the right core named, through
+   the same entry points its own start-up uses (gotoblas_dynamic_quit,
+   gotoblas_dynamic_init; the latter reads OPENBLAS_CORETYPE).
+
+   Why here and not an environment variable: a program that links
+   libfgattn (or a Python process that loads it) has started before any
+   variable could be set for it.  The constructor runs when libfgattn is
+   loaded, after OpenBLAS's own (libfgattn depends on it) and before any
+   product of fgattn's.  It changes nothing when the user chose a core
+   (OPENBLAS_CORETYPE set; FGATTN_BLAS_FIX=force overrides that), when
+   FGATTN_BLAS_FIX=0, when the BLAS is not a
+   DYNAMIC_ARCH OpenBLAS, or when the library's choice is already as strong
+   as the processor allows.  The switch is process-wide: other users of the
+   same OpenBLAS in the process (numpy) get the right kernels too.  */
+
+#include "core/fga-impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#pragma weak openblas_get_config
+#pragma weak openblas_get_corename
+#pragma weak openblas_get_num_threads
+#pragma weak gotoblas_dynamic_init
+#pragma weak gotoblas_dynamic_quit
+extern char *openblas_get_config (void);
+extern char *openblas_get_corename (void);
+extern int openblas_get_num_threads (void);
+extern void gotoblas_dynamic_init (void);
+extern void gotoblas_dynamic_quit (void);
+
+/* What a core's kernels use: 0 SSE2/SSE3, 1 AVX, 2 AVX2 and FMA, 3 AVX-512;
+   -1 for a name not in the table (never switched from).  */
+static int
+core_level (const char *name)
+{
+  static const struct { const char *name; int level; } table[] = {
+    { "Katmai", 0 }, { "Coppermine", 0 }, { "Northwood", 0 }, { "Prescott", 0 },
+    { "Banias", 0 }, { "Core2", 0 }, { "Penryn", 0 }, { "Dunnington", 0 },
+    { "Nehalem", 0 }, { "Atom", 0 }, { "Athlon", 0 }, { "Opteron", 0 },
+    { "Opteron_SSE3", 0 }, { "Barcelona", 0 }, { "Nano", 0 }, { "Bobcat", 0 },
+    { "Sandybridge", 1 }, { "Bulldozer", 1 }, { "Piledriver", 1 }, { "Steamroller", 1 },
+    { "Excavator", 2 }, { "Haswell", 2 }, { "Zen", 2 },
+    { "SkylakeX", 3 }, { "Cooperlake", 3 }, { "SapphireRapids", 3 },
+  };
+  if (name == NULL)
+    return -1;
+  for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+    if (strcasecmp (name, table[k].name) == 0)
+      return table[k].level;
+  return -1;
+}
+
+/* What the processor (and its operating system, which libgcc's check
+   includes) can run, on the same scale.  SkylakeX's kernels use AVX-512 F,
+   DQ, BW and VL.  */
+static int
+cpu_level (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq")
+      && __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512vl"))
+    return 3;
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    return 2;
+  if (__builtin_cpu_supports ("avx"))
+    return 1;
+  return 0;
+#else
+  return -1;
+#endif
+}
+
+static const char *const level_core[] = { NULL, "Sandybridge", "Haswell", "SkylakeX" };
+
+/* The core OpenBLAS chose at load, when fgattn replaced it ("" otherwise). */
+static char blas_chosen[32];
+
+static void
+copy_text (char *dst, size_t size, const char *src)
+{
+  snprintf (dst, size, "%s", src != NULL ? src : "");
+}
+
+__attribute__ ((constructor)) static void
+blas_fix (void)
+{
+  if (openblas_get_corename == NULL || gotoblas_dynamic_init == NULL
+      || gotoblas_dynamic_quit == NULL)
+    return;                     /* not a DYNAMIC_ARCH OpenBLAS */
+  /* FGATTN_BLAS_FIX=force switches even from a core the user named, so
+     that the switch can be seen (and tested) on any processor:
+     OPENBLAS_CORETYPE=Prescott FGATTN_BLAS_FIX=force.  */
+  const char *fix = getenv ("FGATTN_BLAS_FIX");
+  int force = fix != NULL && strcmp (fix, "force") == 0;
+  if ((getenv ("OPENBLAS_CORETYPE") != NULL && !force) || (fix != NULL && strcmp (fix, "0") == 0))
+    return;
+  const char *core = openblas_get_corename ();
+  int have = core_level (core), can = cpu_level ();
+  if (have < 0 || can <= have)
+    return;
+  char before[32];
+  copy_text (before, sizeof before, core);
+  /* gotoblas_dynamic_init reads OPENBLAS_CORETYPE; the variable is taken
+     away again at once, so that the process's environment (and its
+     children's) is as the user left it.  */
+  const char *user = getenv ("OPENBLAS_CORETYPE");
+  char saved[64];
+  copy_text (saved, sizeof saved, user);
+  if (setenv ("OPENBLAS_CORETYPE", level_core[can], 1) != 0)
+    return;
+  gotoblas_dynamic_quit ();
+  gotoblas_dynamic_init ();
+  if (user != NULL)
+    setenv ("OPENBLAS_CORETYPE", saved, 1);
+  else
+    unsetenv ("OPENBLAS_CORETYPE");
+  const char *now = openblas_get_corename ();
+  if (now != NULL && strcmp (now, before) != 0)
+    copy_text (blas_chosen, sizeof blas_chosen, before);
+}
+
+/* "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." -> "0.3.21".  */
+static void
+config_version (char *dst, size_t size, const char *config)
+{
+  dst[0] = '\0';
+  if (config == NULL || strncmp (config, "OpenBLAS ", 9) != 0)
+    return;
+  const char *v = config + 9;
+  size_t len = strcspn (v, " ");
+  if (len >= size)
+    len = size - 1;
+  memcpy (dst, v, len);
+  dst[len] = '\0';
+}
+
+void
+fga_blas_get (fga_blas_info *bi)
+{
+  memset (bi, 0, sizeof *bi);
+  if (openblas_get_config == NULL)
+    {
+      copy_text (bi->library, sizeof bi->library, "unknown");
+      return;
+    }
+  const char *config = openblas_get_config ();
+  copy_text (bi->library, sizeof bi->library, "OpenBLAS");
+  copy_text (bi->config, sizeof bi->config, config);
+  config_version (bi->version, sizeof bi->version, config);
+  if (openblas_get_corename != NULL)
+    copy_text (bi->core, sizeof bi->core, openblas_get_corename ());
+  copy_text (bi->chosen, sizeof bi->chosen, blas_chosen);
+  if (openblas_get_num_threads != NULL)
+    bi->threads = openblas_get_num_threads ();
+}
+
+const char *
+fga_blas_text (char *buf, size_t size)
+{
+  fga_blas_info bi;
+  fga_blas_get (&bi);
+  if (strcmp (bi.library, "unknown") == 0)
+    snprintf (buf, size, "unknown CBLAS");
+  else
+    snprintf (buf, size, "%s%s%s, core %s%s%s%s", bi.library, bi.version[0] ? " " : "",
+              bi.version, bi.core[0] ? bi.core : "unknown", bi.chosen[0] ? " (chose " : "",
+              bi.chosen, bi.chosen[0] ? ")" : "");
+  return buf;
+}

@@ -1,0 +1,66 @@
+/* fga_farm_local -- the farm that runs every task in this process
+
+   The same interface as fgattn-mpi's farm (fgattn/core.h), so that a
+   sweep, a hardness run or a truth is written once for both.  Tasks run
+   largest predicted cost first, as a distributed farm hands them out, so
+   that a run's order does not depend on where it runs.  */
+
+#include "core/fga-impl.h"
+
+#include <stdlib.h>
+
+static int
+local_is_master (const fga_farm *f)
+{
+  (void) f;
+  return 1;
+}
+
+typedef struct
+{
+  double cost;
+  size_t task;
+} task_t;
+
+static int
+by_cost_desc (const void *a, const void *b)
+{
+  const task_t *x = a, *y = b;
+  if (x->cost != y->cost)
+    return x->cost > y->cost ? -1 : 1;
+  return x->task < y->task ? -1 : x->task > y->task;   /* ties in task order */
+}
+
+static int
+local_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
+           fga_farm_deliver_fn deliver, void *data, fga_error *err)
+{
+  (void) f;
+  size_t bytes;
+  if (fgap_size_mul (&bytes, ntasks, sizeof (task_t)))
+    return fgap_error_set (err, FGA_ERR_NOMEM, "fga_farm: %zu tasks are too many", ntasks);
+  task_t *order = malloc (bytes > 0 ? bytes : 1);
+  if (order == NULL)
+    return fgap_error_set (err, FGA_ERR_NOMEM, "fga_farm: out of memory ordering %zu tasks",
+                          ntasks);
+  for (size_t t = 0; t < ntasks; t++)
+    {
+      order[t].task = t;
+      order[t].cost = cost != NULL ? cost[t] : 0;
+    }
+  qsort (order, ntasks, sizeof *order, by_cost_desc);
+  int rc = FGA_OK;
+  for (size_t k = 0; k < ntasks && rc == FGA_OK; k++)
+    {
+      void *buf = NULL;
+      size_t len = 0;
+      rc = compute (order[k].task, &buf, &len, data, err);
+      if (rc == FGA_OK)
+        rc = deliver (order[k].task, buf, len, data, err);
+      free (buf);
+    }
+  free (order);
+  return rc;
+}
+
+const fga_farm fga_farm_local = { local_is_master, local_run, NULL };
