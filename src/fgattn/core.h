@@ -401,6 +401,12 @@ typedef struct fga_farm
   int (*run) (const struct fga_farm *f, size_t ntasks, const double *cost,
               fga_farm_compute_fn compute, fga_farm_deliver_fn deliver, void *data,
               fga_error *err);
+  /* Gives every process the master's bytes: on the master *bytes and *len
+     are sent and left alone; elsewhere they are replaced by a copy the
+     caller frees with free.  A collective call: every process makes it, in
+     the same order.  For what only the master can know (the cells a
+     resumed sweep still lacks, or that it failed before the first one).  */
+  int (*share) (const struct fga_farm *f, void **bytes, size_t *len, fga_error *err);
   void *ctx;                   /* the farm's own */
 } fga_farm;
 
