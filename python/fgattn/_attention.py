@@ -120,8 +120,9 @@ def truth(Q, K, V, tau=None, scale=None, prec=128, prec_max=8192, bound=False, l
       working value, rounded upward): about half an ulp of each entry.
     lse=False: also return the log-sum-exp of each row of scores (..., nq).
     info=False: also return a dict (a list of dicts for a batch): the
-      working precision reached, rows recomputed, counted operations and
-      wall time.
+      working precision reached, rows recomputed, the entries the
+      double-double path decided (fast_entries) and the rows it left to
+      MPFR (fallback_rows), counted operations and wall time.
     bf16=False: read uint16 or int16 arrays as bfloat16 bits.
     workers=None: threads for a batch (default one per core); 1 runs the
       items one after the other, each with the library's own threads.

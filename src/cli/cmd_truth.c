@@ -15,7 +15,7 @@
 static const char usage[] =
   "usage: fgattn truth -i DIR [--prec P] [--prec-max PMAX] [--tau 1/d|1/sqrt(d)|X]\n"
   "                    [-o OUT.npy] [--lse LSE.npy] [--text FILE]\n"
-  "                    [--format table|csv|json] [-q|--quiet]\n"
+  "                    [--no-fast] [--format table|csv|json] [-q|--quiet]\n"
   "\n"
   "Computes Att = softmax(tau Q K^T) V in MPFR with a proved error bound for\n"
   "every entry, and returns each entry as the double nearest to the exact\n"
@@ -24,6 +24,10 @@ static const char usage[] =
   "then (true ties between two doubles) are reported, nothing is written, and\n"
   "the exit status is 1.  --text writes every entry at the working precision\n"
   "with its error bound.  The outputs are replaced together, or none of them.\n"
+  "Rows are first computed in double-double with a proved bound; a row with\n"
+  "an entry that bound does not decide is computed in MPFR (fast_entries and\n"
+  "fallback_rows count them).  The answers are the same bits either way;\n"
+  "--no-fast computes every row in MPFR (so does --text).\n"
   "P defaults to 128 (range 64..1048576), PMAX to 8192; tau to 1/d.\n"
   "It prints what it did (sizes, precisions, counts and wall_seconds: to 6\n"
   "digits in the table, 17 in CSV and JSON).\n"
@@ -68,9 +72,10 @@ cli_truth (int argc, char **argv)
     { "tau", required_argument, NULL, 't' }, { "lse", required_argument, NULL, 'l' },
     { "text", required_argument, NULL, 'x' }, { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' }, { "quiet", no_argument, NULL, 'q' },
+    { "no-fast", no_argument, NULL, 'F' },
     { NULL, 0, NULL, 0 }
   };
-  int quiet = 0;
+  int quiet = 0, fast_off = 0;
   const char *dir = NULL, *out = NULL, *lse_path = NULL, *text_path = NULL;
   size_t prec = 128, prec_max = 8192;
   fga_tau tau = { FGA_TAU_INV_D, 0 };
@@ -92,6 +97,7 @@ cli_truth (int argc, char **argv)
         case 'l': lse_path = optarg; break;
         case 'x': text_path = optarg; break;
         case 'q': quiet = 1; break;
+        case 'F': fast_off = 1; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 't':
           if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
@@ -107,6 +113,9 @@ cli_truth (int argc, char **argv)
     return cli_usage_error ("unexpected argument '%s'", argv[optind]);
   if (dir == NULL)
     return cli_usage_error ("-i DIR is required");
+  if (cli_farm != NULL && text_path != NULL)
+    return cli_usage_error ("--text: not available in fgattn-mpi (the working values stay on "
+                            "the ranks that computed them); run fgattn truth");
   if (prec_max < prec)
     return cli_usage_error ("--prec-max %zu: out of range %zu..%lu (at least --prec)", prec_max,
                             prec, PREC_MAX_HI);
@@ -148,8 +157,8 @@ cli_truth (int argc, char **argv)
   double *lse = NULL;
   fga_stats st;
   fga_stats_init (&st);
-  fga_truth_info info = { 0, 0, 0 };
-  fga_truth_opts topts = { (mpfr_prec_t) prec, (mpfr_prec_t) prec_max };
+  fga_truth_info info = { 0, 0, 0, 0, 0 };
+  fga_truth_opts topts = { (mpfr_prec_t) prec, (mpfr_prec_t) prec_max, fast_off };
 
   rc = fga_mat_init (T, nq, dv, &err);
   if (rc == FGA_OK && lse_path != NULL && (lse = calloc (nq, sizeof *lse)) == NULL)
@@ -164,8 +173,11 @@ cli_truth (int argc, char **argv)
   fga_progress old = fga_truth_set_progress (&progress);
   double t0 = fga_wall_time ();
   if (rc == FGA_OK)
-    rc = fga_truth (T, lse, text_path != NULL ? W : NULL, text_path != NULL ? Werr : NULL,
-                    inst->Q, inst->K, inst->V, &tau, &topts, &info, &st, &err);
+    rc = cli_farm != NULL
+      ? fga_truth_farm (T, lse, inst->Q, inst->K, inst->V, &tau, &topts, &info, &st, cli_farm,
+                        &err)
+      : fga_truth (T, lse, text_path != NULL ? W : NULL, text_path != NULL ? Werr : NULL,
+                   inst->Q, inst->K, inst->V, &tau, &topts, &info, &st, &err);
   st.wall_seconds = fga_wall_time () - t0;
   fga_truth_set_progress (&old);
   /* The last line when the run was long enough to show progress.  */
@@ -175,9 +187,9 @@ cli_truth (int argc, char **argv)
   fga_tau_format (taus, sizeof taus, &tau);
   /* All the outputs, or none (cli_files_end); none when some entries are
      not proved correctly rounded (exit status 1 below).  */
-  if (rc == FGA_OK && info.undecided == 0)
+  const int writing = info.undecided == 0 && (cli_farm == NULL || cli_farm->is_master (cli_farm));
+  if (rc == FGA_OK && writing)
     rc = cli_files_begin (&files, &err);
-  const int writing = info.undecided == 0;
   if (rc == FGA_OK && writing && out != NULL)
     rc = fga_npy_write (cli_files_tmp (&files, out), T, &err);
   if (rc == FGA_OK && writing && lse_path != NULL)
@@ -189,7 +201,7 @@ cli_truth (int argc, char **argv)
   int status = CLI_OK;
   if (rc != FGA_OK)
     status = cli_fail_err (&err);
-  else if (!writing)
+  else if (info.undecided != 0)
     status = cli_fail (CLI_FAILED,
                        "%zu of the %zu values were not decided at --prec-max %zu bits (a true "
                        "tie between two doubles, or a cap too low for the bound); nothing was "
@@ -197,8 +209,9 @@ cli_truth (int argc, char **argv)
   else
     {
       static const char *names[] = { "nq", "nk", "d", "dv", "tau", "entries", "undecided",
-                                     "prec", "prec_used_max", "rows_raised", "wall_seconds",
-                                     "mul", "add", "exp", "div", "cmp", "peak_bytes" };
+                                     "prec", "prec_used_max", "rows_raised", "fast_entries",
+                                     "fallback_rows", "wall_seconds", "mul", "add", "exp",
+                                     "div", "cmp", "peak_bytes", "blas" };
       cli_table_t t;
       cli_table_init (&t, sizeof names / sizeof names[0], names);
       cli_table_new_row (&t);
@@ -212,16 +225,20 @@ cli_truth (int argc, char **argv)
       cli_table_addf (&t, 7, "%zu", prec);
       cli_table_addf (&t, 8, "%ld", (long) info.prec_used_max);
       cli_table_addf (&t, 9, "%zu", info.rows_raised);
+      cli_table_addf (&t, 10, "%zu", info.fast_entries);
+      cli_table_addf (&t, 11, "%zu", info.fallback_rows);
       if (fmt == CLI_TABLE)
-        cli_table_addf (&t, 10, "%.6g", st.wall_seconds);
+        cli_table_addf (&t, 12, "%.6g", st.wall_seconds);
       else
-        cli_table_addf (&t, 10, "%.17g", st.wall_seconds);
-      cli_table_addf (&t, 11, "%llu", (unsigned long long) st.n_mul);
-      cli_table_addf (&t, 12, "%llu", (unsigned long long) st.n_add);
-      cli_table_addf (&t, 13, "%llu", (unsigned long long) st.n_exp);
-      cli_table_addf (&t, 14, "%llu", (unsigned long long) st.n_div);
-      cli_table_addf (&t, 15, "%llu", (unsigned long long) st.n_cmp);
-      cli_table_addf (&t, 16, "%zu", st.peak_bytes);
+        cli_table_addf (&t, 12, "%.17g", st.wall_seconds);
+      cli_table_addf (&t, 13, "%llu", (unsigned long long) st.n_mul);
+      cli_table_addf (&t, 14, "%llu", (unsigned long long) st.n_add);
+      cli_table_addf (&t, 15, "%llu", (unsigned long long) st.n_exp);
+      cli_table_addf (&t, 16, "%llu", (unsigned long long) st.n_div);
+      cli_table_addf (&t, 17, "%llu", (unsigned long long) st.n_cmp);
+      cli_table_addf (&t, 18, "%zu", st.peak_bytes);
+      char blas[192];         /* the truth uses none; recorded as every record does */
+      cli_table_addf (&t, 19, "%s", fga_blas_text (blas, sizeof blas));
       cli_table_print (&t, fmt, 1, stdout);
       cli_table_clear (&t);
     }

@@ -55,6 +55,10 @@ typedef struct
 {
   mpfr_prec_t prec;            /* first working precision */
   mpfr_prec_t prec_max;        /* no row is computed above this precision */
+  int fast_off;                /* 0 (the default): rows are first tried on the fast path in
+                                  double-double and only those it cannot decide are computed
+                                  in MPFR; nonzero: every row in MPFR.  The answers are the
+                                  same either way (each is the correctly rounded value) */
 } fga_truth_opts;
 
 typedef struct
@@ -62,6 +66,8 @@ typedef struct
   size_t undecided;            /* entries whose nearest double was not proved at prec_max */
   mpfr_prec_t prec_used_max;   /* highest precision any row needed */
   size_t rows_raised;          /* rows computed again at a higher precision */
+  size_t fast_entries;         /* entries answered by the fast path */
+  size_t fallback_rows;        /* rows the fast path tried and left to MPFR (0 when it is off) */
 } fga_truth_info;
 
 /* T gets, for every entry, the double nearest to the exact Att_ij (ties to
@@ -73,7 +79,14 @@ typedef struct
    bound on |W_ij - Att_ij|.  lse may be NULL; so may opts (then 128 and 8192
    bits) and info.  The counts in st include the operations of the error
    bound itself (theory/ground-truth.md, section 7, gives the formula).
-   Returns FGA_OK even when entries are undecided: the caller decides.  An
+   Returns FGA_OK even when entries are undecided: the caller decides.
+   The fast path (theory/ground-truth.md, section 10) is not used when W or
+   Werr is requested (their working values are MPFR's), nor when
+   opts->fast_off is set; entries it decides are correctly rounded whatever
+   prec and prec_max are, so with a prec_max too low for MPFR to decide them
+   they count as decided; prec_used_max and rows_raised describe the rows
+   computed in MPFR (prec when there are none).  st gets the named figures
+   "fast_entries" and "fallback_rows" as well.  An
    lse requested for a row whose log-sum-exp rounds beyond the doubles
    (|lse| >= 2^1024 - 2^970) is refused with FGA_ERR_COMPUTE, naming the
    row; T alone can still be had by passing lse = NULL.  */
@@ -81,6 +94,22 @@ int fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr 
                fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V, const fga_tau *tau,
                const fga_truth_opts *opts, fga_truth_info *info, fga_stats *stats,
                fga_error *err);
+
+/* The same truth (T and lse bit for bit, info the same) computed by blocks
+   of rows, the tasks of farm (fgattn/core.h; NULL: fga_farm_local), each
+   block one fga_truth call, wherever the farm runs it (rows are
+   independent).  Every process of the farm makes the call; T and lse are
+   filled in the master only, info and st (counts and named figures summed
+   over the blocks, prec_used_max, peak_bytes and threads the largest
+   block's) in every process.
+   The counts include each block's own set-up, so they exceed one
+   fga_truth call's by that much.  The caller's progress
+   (fga_truth_set_progress) is shown by the master over the whole truth.
+   No W and Werr: the working values stay where the blocks ran.  Errors as
+   fga_truth's; one naming a row adds the block it lies in.  */
+int fga_truth_farm (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
+                    fga_mat_srcptr V, const fga_tau *tau, const fga_truth_opts *opts,
+                    fga_truth_info *info, fga_stats *st, const fga_farm *farm, fga_error *err);
 
 typedef struct
 {

@@ -44,7 +44,7 @@ exact_mpfr (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_mat_srcptr Q,
             fga_error *err)
 {
   fga_truth_opts opts = { (mpfr_prec_t) fgap_param_int (m, "prec"),
-                          (mpfr_prec_t) fgap_param_int (m, "prec_max") };
+                          (mpfr_prec_t) fgap_param_int (m, "prec_max"), 0 };
   fga_truth_info info;
   fga_progress mine = { below_one, (void *) pr };
   fga_progress old = fga_truth_set_progress (pr != NULL ? &mine : NULL);
@@ -289,7 +289,7 @@ truth_pair_seconds (fga_method_srcptr m)
         for (size_t t = 0; t < all[a]->rows * all[a]->cols; t++)
           all[a]->data[t] = B * ((double) ((t * 7919 + (size_t) a * 104729) % 2001) / 1000 - 1);
       fga_truth_opts opts = { (mpfr_prec_t) fgap_param_int (m, "prec"),
-                              (mpfr_prec_t) fgap_param_int (m, "prec_max") };
+                              (mpfr_prec_t) fgap_param_int (m, "prec_max"), 0 };
       fga_progress old = fga_truth_set_progress (NULL);     /* the sample is not reported */
       size_t k = 8;
       double big;

@@ -101,4 +101,56 @@ int fgap_truth_row (fgap_truth_ws *ws, size_t i, double *Trow, double *lse_i, mp
                    mpfr_t *Erow, fgap_truth_row_info *ri, fgap_truth_count *cnt,
                    fga_error *err);
 
+/* ------------------------------------------------------------------ */
+/* The fast path (truth_fast.c; theory/ground-truth.md, section 10): a row in
+   double-double with a proved bound, decided per entry by lemma 7; a row
+   with any entry (or lse) not decided is computed again by fgap_truth_row.  */
+
+/* exp in double-double: 2^(i/2048) for i < 2048 as hi + lo, and the
+   instruction set of the kernels.  */
+#define FGA_TRUTH_DD_TBITS 11
+typedef struct
+{
+  double th[1 << FGA_TRUTH_DD_TBITS], tl[1 << FGA_TRUTH_DD_TBITS];
+  double c1, c2, c3;           /* ln2 / 2048 = c1 + c2 + c3 + (below 2^-126) */
+  int isa;
+} fgap_truth_ddexp;
+
+/* Relative error bound of fgap_truth_ddexp_block (lemma 10): e = exp(t) (1 + eps),
+   |eps| <= 2^-89, for every t = th + tl with -600 <= th <= 0 and
+   |tl| <= 2^-53 |th|.  */
+#define FGA_TRUTH_DD_EXP_LOG2ERR (-89)
+/* Weights with th < -FGA_TRUTH_DD_CUT are set to 0 (their true weight is
+   below 2^-865: lemma 11).  */
+#define FGA_TRUTH_DD_CUT 600
+
+/* Fills the table with MPFR and picks the instruction set (fgap_attn_isa). */
+void fgap_truth_ddexp_init (fgap_truth_ddexp *x);
+/* e_j = eh_j + el_j ~ exp(th_j + tl_j) for j < n, 0 where th_j < -600;
+   the same bits whatever the instruction set.  */
+void fgap_truth_ddexp_block (const fgap_truth_ddexp *x, size_t n, const double *th,
+                             const double *tl, double *eh, double *el);
+
+typedef struct fgap_truth_fast fgap_truth_fast;
+typedef struct fgap_truth_fast_ws fgap_truth_fast_ws;
+
+/* The shared part of the fast path, or *f = NULL (and FGA_OK) when no row
+   can take it (tau outside [2^-100, 2^100], or a column of V that cannot be
+   scaled exactly, lemma 12).  tau128
+   is tau rounded to nearest at 128 bits, tau_inexact its ternary flag.  */
+int fgap_truth_fast_new (fgap_truth_fast **f, const fgap_truth_problem *pb, const double *V,
+                         mpfr_srcptr tau128, int tau_inexact, fgap_memtrack *mt,
+                         fga_error *err);
+void fgap_truth_fast_free (fgap_truth_fast *f, fgap_memtrack *mt);
+fgap_truth_fast_ws *fgap_truth_fast_ws_new (const fgap_truth_fast *f, fgap_memtrack *mt,
+                                            fga_error *err);
+void fgap_truth_fast_ws_free (fgap_truth_fast_ws *ws);
+
+/* Row i on the fast path.  Returns 1 when every entry (and lse, if the
+   problem wants it) was decided: Trow and *lse_i hold the correctly rounded
+   values.  Returns 0 otherwise, and the caller takes the MPFR path
+   (Trow and *lse_i may have been written).  */
+int fgap_truth_fast_row (fgap_truth_fast_ws *ws, size_t i, double *Trow, double *lse_i,
+                         fgap_truth_count *cnt);
+
 #endif /* FGA_TRUTH_IMPL_H */

@@ -57,6 +57,19 @@ report_rows (const fga_progress *pr, size_t *done, size_t nq, unsigned *last)
     }
 }
 
+/* One more row done; the caller's thread reports.  */
+static void
+count_row_done (const fga_progress *pr, size_t *done, size_t nq, unsigned *last)
+{
+  if (pr->fn == NULL)
+    return;
+  __atomic_add_fetch (done, 1, __ATOMIC_RELAXED);
+#ifdef _OPENMP
+  if (omp_get_thread_num () == 0)
+#endif
+    report_rows (pr, done, nq, last);
+}
+
 static int
 validate (fga_mat_srcptr T, fga_mat_srcptr Q, fga_mat_srcptr K, fga_mat_srcptr V,
           const fga_tau *tau, mpfr_prec_t p, mpfr_prec_t pmax, fga_error *err)
@@ -173,6 +186,20 @@ tau_at (mpfr_ptr rop, const fga_tau *tau, size_t d)
       return t;
     }
   return fga_tau_mpfr (rop, tau, d);
+}
+
+/* The fast path's set-up, with tau at 128 bits; *fast stays NULL when the
+   instance is outside its range (truth_fast.c).  */
+static int
+make_fast (fgap_truth_fast **fast, const fgap_truth_problem *pb, fga_mat_srcptr V,
+           const fga_tau *tau, fgap_memtrack *mt, fga_error *err)
+{
+  mpfr_t t;
+  mpfr_init2 (t, 128);
+  int inexact = tau_at (t, tau, pb->d) != 0;
+  int rc = fgap_truth_fast_new (fast, pb, V->data, t, inexact, mt, err);
+  mpfr_clear (t);
+  return rc;
 }
 
 /* The precisions of Ziv's loop: p_0 = prec, p_{k+1} = min (2 p_k + 32, prec_max). */
@@ -429,7 +456,13 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       rc = fga_mpfr_mat_init2 (Werr, nq, dv, p0, err);
     }
 
-  size_t undecided = 0, raised = 0, rows_done = 0;
+  /* The fast path, unless it is off or W / Werr want MPFR's working values. */
+  fgap_truth_fast *fast = NULL;
+  int want_fast = (opts == NULL || !opts->fast_off) && W == NULL && Werr == NULL;
+  if (rc == FGA_OK && want_fast)
+    rc = make_fast (&fast, &sh.pb, V, tau, &mt, err);
+
+  size_t undecided = 0, raised = 0, rows_done = 0, fast_entries = 0, fallback_rows = 0;
   unsigned reported = 0;
   mpfr_prec_t pused = p0;
   int nthreads = 1;
@@ -451,7 +484,14 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
     size_t l_und = 0, l_raised = 0;
     mpfr_prec_t l_pused = p0;
     int lrc = FGA_OK;
+    size_t l_fast = 0, l_fallback = 0;
     fgap_truth_ws *ws = fgap_truth_ws_new (&sh.pb, &mt, &lerr);
+    fgap_truth_fast_ws *fws = NULL;
+    if (ws != NULL && fast != NULL && (fws = fgap_truth_fast_ws_new (fast, &mt, &lerr)) == NULL)
+      {
+        fgap_truth_ws_free (ws);
+        ws = NULL;
+      }
     if (ws == NULL)
       {
         lrc = lerr.code != FGA_OK ? lerr.code : FGA_ERR_NOMEM;
@@ -463,6 +503,15 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       {
         if (lrc != FGA_OK || ws == NULL || __atomic_load_n (&failed, __ATOMIC_RELAXED))
           continue;
+        if (fws != NULL
+            && fgap_truth_fast_row (fws, i, &FGA_MAT (T, i, 0), lse != NULL ? &lse[i] : NULL,
+                                    &cnt))
+          {
+            l_fast += dv;
+            count_row_done (&pr, &rows_done, nq, &reported);
+            continue;
+          }
+        l_fallback += fws != NULL;
         fgap_truth_row_info ri;
         lrc = fgap_truth_row (ws, i, &FGA_MAT (T, i, 0), lse != NULL ? &lse[i] : NULL,
                              W != NULL ? &FGA_MPFR_MAT (W, i, 0) : NULL,
@@ -477,17 +526,11 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
         l_raised += ri.raised;
         if (ri.prec > l_pused)
           l_pused = ri.prec;
-        if (pr.fn != NULL)
-          {
-            __atomic_add_fetch (&rows_done, 1, __ATOMIC_RELAXED);
-#ifdef _OPENMP
-            if (omp_get_thread_num () == 0)
-#endif
-              report_rows (&pr, &rows_done, nq, &reported);
-          }
+        count_row_done (&pr, &rows_done, nq, &reported);
       }
 
     fgap_truth_ws_free (ws);
+    fgap_truth_fast_ws_free (fws);
 #pragma omp critical (fga_truth_merge)
     {
       if (lrc != FGA_OK && rc == FGA_OK)
@@ -499,6 +542,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       count_add (&total, &cnt);
       undecided += l_und;
       raised += l_raised;
+      fast_entries += l_fast;
+      fallback_rows += l_fallback;
       if (l_pused > pused)
         pused = l_pused;
 #ifdef _OPENMP
@@ -523,6 +568,7 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
       if (Werr != NULL && Werr->data != NULL)
         fga_mpfr_mat_clear (Werr);
     }
+  fgap_truth_fast_free (fast, &mt);
   shared_free (&sh, &mt);
 
   if (rc == FGA_OK)
@@ -532,6 +578,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
           info->undecided = undecided;
           info->prec_used_max = pused;
           info->rows_raised = raised;
+          info->fast_entries = fast_entries;
+          info->fallback_rows = fallback_rows;
         }
       if (st != NULL)
         {
@@ -542,6 +590,8 @@ fga_truth (fga_mat_ptr T, double *lse, fga_mpfr_mat_ptr W, fga_mpfr_mat_ptr Werr
           st->n_cmp = total.cmp;
           st->peak_bytes = mt.peak;
           st->threads = nthreads;
+          fga_stats_set (st, "fast_entries", (double) fast_entries);
+          fga_stats_set (st, "fallback_rows", (double) fallback_rows);
         }
     }
   fgap_mpfr_state_restore (&st0);

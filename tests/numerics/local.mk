@@ -1,4 +1,5 @@
-# tests/numerics/local.mk -- tests of the exp approximations, the ground truth, the rank of P
+# tests/numerics/local.mk -- tests of the exp approximations, the ground truth (and its fast
+# path), the rank of P
 
 TESTS += tests/numerics/t-expfit
 check_PROGRAMS += tests/numerics/t-expfit
@@ -17,3 +18,9 @@ check_PROGRAMS += tests/numerics/t-rank-randomized
 tests_numerics_t_rank_randomized_SOURCES = tests/numerics/t-rank-randomized.c
 tests_numerics_t_rank_randomized_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_numerics_t_rank_randomized_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/numerics/t-truth-fast
+check_PROGRAMS += tests/numerics/t-truth-fast
+tests_numerics_t_truth_fast_SOURCES = tests/numerics/t-truth-fast.c
+tests_numerics_t_truth_fast_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_numerics_t_truth_fast_LDADD = $(FGA_TEST_LIBS)
