@@ -253,6 +253,18 @@ randomized rank) choose at run time (by default the best the processor
 and the system support); it never raises it.
 Used to run every code path on one machine.
 .TP
+.B FGATTN_BLAS_FIX
+.BR 0 " or " force :
+by default, when OpenBLAS (built for many processors) chose weaker
+kernels at load than the processor can run (AVX, AVX2 with FMA,
+AVX-512), fgattn switches it once to Sandybridge, Haswell or SkylakeX
+before the first product, unless OPENBLAS_CORETYPE names a core.
+.B 0
+leaves OpenBLAS as it chose;
+.B force
+switches even from a core OPENBLAS_CORETYPE names (to see the switch:
+OPENBLAS_CORETYPE=Prescott FGATTN_BLAS_FIX=force).
+.TP
 .B FGATTN_POLY_TIER
 .BR double ", " dd " or " mpfr :
 the first precision tier (double, double-double, MPFR) of the exact

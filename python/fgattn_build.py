@@ -32,6 +32,7 @@ CDEF = r"""
 typedef struct { int code; char msg[...]; ...; } fga_error;
 void fga_error_init (fga_error *err);
 const char *fga_version (void);
+const char *fga_blas_text (char *buf, size_t size);
 double fga_wall_time (void);
 double fga_physical_bytes (void);
 

@@ -376,8 +376,8 @@ def reraise_in_item(e, lead, i):
 def stats_dict(st):
     """An fga_stats record as a dict: the counts by kind (mul, add, exp,
     div, cmp), peak_bytes, wall_seconds, threads, the method's own figures
-    by name (a named value, such as rf's kind, as its name: "pos"), and
-    notes."""
+    by name (a named value, such as rf's kind, as its name: "pos"), notes,
+    and blas (blas_text)."""
     d = {
         "wall_seconds": st.wall_seconds,
         "threads": st.threads,
@@ -397,4 +397,14 @@ def stats_dict(st):
         d[ffi.string(name).decode()] = word if word else value[0]
         k += 1
     d["notes"] = ffi.string(st.notes).decode("utf-8", "replace")
+    d["blas"] = blas_text()
     return d
+
+
+def blas_text():
+    """The BLAS the products ran on, its version and the core whose kernels
+    it used: "OpenBLAS 0.3.21, core SkylakeX", with " (chose Prescott)"
+    when fgattn switched it from the weaker core it had chosen for this
+    processor (FGATTN_BLAS_FIX=0 in the environment prevents the switch)."""
+    buf = ffi.new("char[256]")
+    return ffi.string(lib.fga_blas_text(buf, 256)).decode("utf-8", "replace")

@@ -8,7 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#ifdef _OPENMP
+# include <omp.h>
+#endif
 
+/* the kernels' exp (libmvec's vector variant) and their choice of
+   instruction set, for the exp throughput measured beside them */
+#define FGA_ATTN_SIMD_EXP 1
+#include "core/fga-impl.h"
+#include "kernels/attention-util.h"
 #include "fgattn.h"
 #include "cli.h"
 #include "cmd_bench.h"
@@ -19,14 +27,17 @@
 
 #define MIB (1024.0 * 1024.0)
 #define MAXLIST 16
-/* naive is skipped where one run would take longer than this */
+/* naive and the truth are skipped where one run would take longer than this */
 #define NAIVE_LIMIT 60.0
-/* the dgemm of Q K^T alone holds the n x n scores: 128 MiB at 4096 */
+/* The same-shape DGEMMs hold a block of rows of the n x n scores, n rows
+   up to this n (128 MiB at 4096), and DGEMM_MAX_N^2 / n rows above it.  */
 #define DGEMM_MAX_N 4096
-/* the ground truth's case: small, since MPFR is some 10^4 times slower */
-#define TRUTH_N 64
-#define TRUTH_D 16
-#define TRUTH_PREC 128
+/* the ground truth runs at n up to this by default (--truth-max-n) */
+#define TRUTH_MAX_N 4096
+/* exp: scores per run, and per sweep of one thread (a row of stream's
+   256-key tile, in L1) */
+#define EXP_COUNT ((size_t) 1 << 24)
+#define EXP_ROW 256
 
 static void
 overview (FILE *out)
@@ -36,9 +47,9 @@ overview (FILE *out)
            "\n"
            "Performance figures of fgattn on this machine.  It prints figures and\n"
            "never fails on speed.  The benchmarks:\n"
-           "  exact    the exact kernels in double against the machine's DGEMM\n"
-           "           rate, and the certified ground truth's speed\n"
-           "           (fgattn bench exact --help)\n"
+           "  exact    the exact kernels in double against DGEMMs of the same\n"
+           "           shapes and the exp throughput, and the certified ground\n"
+           "           truth's speed (fgattn bench exact --help)\n"
            "  poly     the polynomial method against n, and the n from which it\n"
            "           is faster than exact attention (fgattn bench poly --help)\n"
            "  lowrank  the approximate methods' time, memory and error\n"
@@ -50,9 +61,12 @@ overview (FILE *out)
            "counted runs, whose median, least and largest wall times are\n"
            "reported (and the count of each).  The summary names the BLAS in\n"
            "use: the library's own description (OpenBLAS: its version, build and\n"
-           "the core whose kernels it chose, blas_core, which OPENBLAS_CORETYPE\n"
-           "overrides), the file it was loaded from and its threads.  A progress\n"
-           "line goes to stderr.  Options of every benchmark:\n"
+           "the core whose kernels it runs, blas_core, which OPENBLAS_CORETYPE\n"
+           "overrides), the file it was loaded from, its threads, blas_version,\n"
+           "and blas_chosen, the core OpenBLAS had chosen itself when fgattn\n"
+           "switched it to the kernels this processor can run (FGATTN_BLAS_FIX=0\n"
+           "prevents the switch).  A progress line goes to stderr.  Options of\n"
+           "every benchmark:\n"
            "\n"
            "%s"
            "\n"
@@ -64,50 +78,175 @@ usage (FILE *out)
 {
   fprintf (out,
            "usage: fgattn bench exact [-n LIST] [-d LIST] [--quick] [--dgemm-n N]\n"
-           "                          [-w N] [-r N] [--format table|csv|json]\n"
-           "                          [--export-csv FILE] [--export-json FILE] [-q]\n"
+           "                          [--truth-max-n N] [-w N] [-r N]\n"
+           "                          [--format table|csv|json] [--export-csv FILE]\n"
+           "                          [--export-json FILE] [-q]\n"
            "\n"
            "Wall times of exact attention in double, nq = nk = n, dv = d,\n"
-           "tau = 1/d, entries uniform in [-1, 1], one row per kernel and size:\n"
-           "  dgemm    the machine's yardstick: cblas_dgemm of C = A B^T, square\n"
-           "           N x N (--dgemm-n), and Q K^T alone for every n <= %d;\n"
-           "  naive, stream, blas   exact:algo=naive|stream|blas for every n and d\n"
-           "           of the lists (naive skipped where one run would take more\n"
-           "           than %.0f s, predicted by n^2 from the first n it ran at,\n"
-           "           or before that from a rate of 1 GFLOP/s);\n"
-           "  mpfr     the certified ground truth (exact:algo=mpfr, %d bits) at\n"
-           "           n = %d, d = %d.\n"
+           "tau = 1/d, entries uniform in [-1, 1], against what its two products\n"
+           "and its exps cost on this machine.  Rows (kernel):\n"
+           "  dgemm        cblas_dgemm of a square N x N product (--dgemm-n);\n"
+           "  exp          the exp of the kernels (libmvec's vector variant, the\n"
+           "               instruction set they use, all threads) on %zu\n"
+           "               scores in place, as stream's softmax does: exp_per_s;\n"
+           "  dgemm_qk     per n and d, cblas_dgemm of the scores Q K^T (n x d\n"
+           "               times d x n), and\n"
+           "  dgemm_pv     of P V (n x n times n x d); above n = %d in blocks of\n"
+           "               %d^2 / n rows (the note says so);\n"
+           "  dgemm_qk_pv  the two together: the sum of their median times\n"
+           "               (status derived), the yardstick of of_dgemm;\n"
+           "  exp_dgemm    the bound n^2 / exp_per_s + the two DGEMM times\n"
+           "               (derived), the yardstick of of_bound;\n"
+           "  naive, stream, blas   exact:algo=naive|stream|blas (naive skipped\n"
+           "               where one run would take more than %.0f s, predicted\n"
+           "               by n^2 from the first n it ran at, or before that\n"
+           "               from a rate of 1 GFLOP/s);\n"
+           "  truth        the certified ground truth (fga_truth, exact:algo=mpfr,\n"
+           "               its default precisions) on the same instance, for\n"
+           "               n <= --truth-max-n, skipped like naive.\n"
            "Columns: warmup and runs (the runs made; the times are of the counted\n"
            "ones), seconds_median, seconds_min, seconds_max; gflops = 2 n^2 d\n"
-           "(dgemm) or 4 n^2 d (attention) per run over the median time;\n"
-           "of_dgemm = gflops over the square DGEMM's; entries_per_s = n d over\n"
-           "the median time; peak_mib = the kernel's own scratch; rss_mib = the\n"
-           "process's peak resident set during the measurement.\n"
+           "(dgemm_qk, dgemm_pv; 2 N^3 for dgemm) or 4 n^2 d (the others) per run\n"
+           "over the median time; of_dgemm, of_bound, of_square = gflops over\n"
+           "that of dgemm_qk_pv, of exp_dgemm (both at the same n and d), of the\n"
+           "square dgemm; over_stream = the median time over stream's;\n"
+           "entries_per_s = n d over the median time; peak_mib = the kernel's\n"
+           "own scratch; rss_mib = the process's peak resident set during the\n"
+           "measurement.\n"
            "\n"
            "  -n LIST             sizes n, comma-separated (default 1024,4096,16384)\n"
            "  -d LIST             dimensions d (default 16,64)\n"
            "  --quick             n = 1024,4096 (unless -n is given)\n"
            "  --dgemm-n N         size of the square DGEMM (default 2048; 0: none)\n"
+           "  --truth-max-n N     the largest n of the truth rows (default %d;\n"
+           "                      0: none)\n"
            "%s"
            "\n"
-           "example: fgattn bench exact --quick --format json\n", DGEMM_MAX_N, NAIVE_LIMIT,
-           TRUTH_PREC, TRUTH_N, TRUTH_D, bench_common_help);
+           "example: fgattn bench exact --quick --format json\n", EXP_COUNT, DGEMM_MAX_N,
+           DGEMM_MAX_N, NAIVE_LIMIT, TRUTH_MAX_N, bench_common_help);
+}
+
+/* ---- exp, as the kernels run it ------------------------------------------ */
+
+/* The scores' exp of the stream and blas kernels, measured alone: the same
+   declaration of libmvec's vector exp (attention-util.h), the same choice
+   of instruction set, the same loop as stream's softmax on a row of its
+   tile (exp (s - m) stored in place and summed), on scores in [-2, 0].  */
+static inline __attribute__ ((always_inline)) double
+exp_rows (double *restrict s, const double *restrict x, long sweeps)
+{
+  double sum = 0;
+  for (long r = 0; r < sweeps; r++)
+    {
+      /* a maximum that moves, so that no sweep repeats the one before */
+      const double mx = (double) (r & 7) * 0x1p-10;
+#pragma omp simd reduction (+:sum)
+      for (size_t j = 0; j < EXP_ROW; j++)
+        {
+          double e = exp (x[j] - mx);
+          s[j] = e;
+          sum += e;
+        }
+    }
+  return sum;
+}
+
+typedef double (*exp_fn) (double *restrict, const double *restrict, long);
+
+static double
+exp_generic (double *restrict s, const double *restrict x, long sweeps)
+{
+  return exp_rows (s, x, sweeps);
+}
+
+#if FGA_ATTN_X86
+static FGA_TARGET_AVX2 double
+exp_avx2 (double *restrict s, const double *restrict x, long sweeps)
+{
+  return exp_rows (s, x, sweeps);
+}
+
+static FGA_TARGET_AVX512 double
+exp_avx512 (double *restrict s, const double *restrict x, long sweeps)
+{
+  return exp_rows (s, x, sweeps);
+}
+#endif
+
+typedef struct
+{
+  exp_fn fn;
+  const char *isa;
+  int threads;
+  double sink;                  /* the sums, so that the exps are not dropped */
+} exp_ctx;
+
+static void
+exp_init (exp_ctx *e)
+{
+  e->fn = exp_generic;
+  e->isa = "generic";
+#if FGA_ATTN_X86
+  switch (fgap_attn_isa ())
+    {
+    case FGA_ISA_AVX512:
+      e->fn = exp_avx512;
+      e->isa = "avx512";
+      break;
+    case FGA_ISA_AVX2:
+      e->fn = exp_avx2;
+      e->isa = "avx2";
+      break;
+    default:
+      break;
+    }
+#endif
+  e->threads = 1;
+#ifdef _OPENMP
+  e->threads = omp_get_max_threads ();
+#endif
+  e->sink = 0;
+}
+
+/* EXP_COUNT exps, shared by the threads as the kernels share rows.  */
+static int
+run_exp (void *ctx, double *seconds, fga_error *err)
+{
+  exp_ctx *e = ctx;
+  const long sweeps = (long) (EXP_COUNT / EXP_ROW / (size_t) e->threads);
+  double sink = 0, t = fga_wall_time ();
+#pragma omp parallel num_threads (e->threads) reduction (+:sink)
+  {
+    double x[EXP_ROW] __attribute__ ((aligned (64)));
+    double s[EXP_ROW] __attribute__ ((aligned (64)));
+    for (size_t j = 0; j < EXP_ROW; j++)
+      x[j] = -2.0 * (double) j / EXP_ROW;
+    sink += e->fn (s, x, sweeps);
+  }
+  *seconds = fga_wall_time () - t;
+  e->sink += sink;
+  fga_error_init (err);
+  return FGA_OK;
 }
 
 /* ---- the kernels ------------------------------------------------------- */
 
-enum { DGEMM, NAIVE, STREAM, BLAS, MPFR, NKERNELS };
-static const char *const kernel_name[NKERNELS] = { "dgemm", "naive", "stream", "blas", "mpfr" };
+enum { SQUARE, EXPK, QK, PV, QKPV, BOUND, NAIVE, STREAM, BLAS, TRUTH, NKERNELS };
+static const char *const kernel_name[NKERNELS] = {
+  "dgemm", "exp", "dgemm_qk", "dgemm_pv", "dgemm_qk_pv", "exp_dgemm", "naive", "stream",
+  "blas", "truth"
+};
 
 /* One instance and what a run of one kernel on it needs and leaves.  */
 typedef struct
 {
   int kernel;
   size_t n, d;
+  size_t rb;                    /* rows of C: n, or fewer when the DGEMMs go by blocks */
   fga_mat_t Q, K, V, T;
-  double *C;                    /* dgemm: the n x n product */
+  double *C;                    /* rb x n: the scores of the DGEMMs */
   fga_stats st;                 /* of the last run */
-  fga_truth_info info;          /* mpfr: of the last run */
+  fga_truth_info info;          /* truth: of the last run */
 } instance_t;
 
 /* Entries uniform in [-1, 1] from xorshift64*: fast and independent of the
@@ -137,13 +276,22 @@ instance_clear (instance_t *in)
   in->C = NULL;
 }
 
-/* Q, K, V, T of n x d, and C of n x n when with_c.  A library status.  */
+/* The rows of the DGEMMs' block of scores at n.  */
+static size_t
+dgemm_rows (size_t n)
+{
+  size_t most = (size_t) DGEMM_MAX_N * DGEMM_MAX_N / n;
+  return n <= DGEMM_MAX_N ? n : most;
+}
+
+/* Q, K, V, T of n x d, and C of rb x n when with_c.  A library status.  */
 static int
 instance_init (instance_t *in, size_t n, size_t d, int with_c, fga_error *err)
 {
   memset (in, 0, sizeof *in);
   in->n = n;
   in->d = d;
+  in->rb = dgemm_rows (n);
   uint64_t state = 0x9E3779B97F4A7C15ULL ^ (n * 1000003 + d);
   int rc = fga_mat_init (in->Q, n, d, err);
   if (rc == FGA_OK)
@@ -152,11 +300,11 @@ instance_init (instance_t *in, size_t n, size_t d, int with_c, fga_error *err)
     rc = fga_mat_init (in->V, n, d, err);
   if (rc == FGA_OK)
     rc = fga_mat_init (in->T, n, d, err);
-  if (rc == FGA_OK && with_c && (in->C = malloc (n * n * sizeof (double))) == NULL)
+  if (rc == FGA_OK && with_c && (in->C = malloc (in->rb * n * sizeof (double))) == NULL)
     {
       rc = err->code = FGA_ERR_NOMEM;
-      snprintf (err->msg, sizeof err->msg, "n = %zu: no memory for the %zu x %zu product", n,
-                n, n);
+      snprintf (err->msg, sizeof err->msg, "n = %zu: no memory for %zu x %zu scores", n,
+                in->rb, n);
     }
   if (rc != FGA_OK)
     {
@@ -166,7 +314,30 @@ instance_init (instance_t *in, size_t n, size_t d, int with_c, fga_error *err)
   fill (in->Q, &state);
   fill (in->K, &state);
   fill (in->V, &state);
+  /* P V multiplies weights in [0, 1]; the scores' own values would do, but
+     the first run of P V may come before any of Q K^T */
+  if (with_c)
+    for (size_t k = 0; k < in->rb * n; k++)
+      in->C[k] = 0.5;
   return FGA_OK;
+}
+
+/* The two products of attention as DGEMMs, by blocks of in->rb rows:
+   C = Q_b K^T (n x d times d x n), then T_b = C V (n x n times n x d).  */
+static void
+run_products (const instance_t *in, int qk)
+{
+  const int n = (int) in->n, d = (int) in->d;
+  for (size_t i0 = 0; i0 < in->n; i0 += in->rb)
+    {
+      const int rows = (int) (in->n - i0 < in->rb ? in->n - i0 : in->rb);
+      if (qk)
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, 1.0,
+                     &FGA_MAT (in->Q, i0, 0), d, in->K->data, d, 0.0, in->C, n);
+      else
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0, in->C, n,
+                     in->V->data, d, 0.0, &FGA_MAT (in->T, i0, 0), d);
+    }
 }
 
 static int
@@ -174,18 +345,21 @@ run_kernel (void *ctx, double *seconds, fga_error *err)
 {
   instance_t *in = ctx;
   const double tau = 1.0 / (double) in->d;
-  const int n = (int) in->n, d = (int) in->d;
+  const int n = (int) in->n;
   fga_tau ftau = { FGA_TAU_INV_D, 0 };
-  fga_truth_opts topts = { TRUTH_PREC, 8192 };
   int rc = FGA_OK;
   fga_stats_init (&in->st);
   fga_error_init (err);
   double t = fga_wall_time ();
   switch (in->kernel)
     {
-    case DGEMM:
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, d, 1.0, in->Q->data, d,
-                   in->K->data, d, 0.0, in->C, n);
+    case SQUARE:
+      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0, in->Q->data, n,
+                   in->K->data, n, 0.0, in->C, n);
+      break;
+    case QK:
+    case PV:
+      run_products (in, in->kernel == QK);
       break;
     case NAIVE:
       rc = fga_attention_naive (in->T, NULL, in->Q, in->K, in->V, tau, &in->st, err);
@@ -197,7 +371,7 @@ run_kernel (void *ctx, double *seconds, fga_error *err)
       rc = fga_attention_blas (in->T, NULL, in->Q, in->K, in->V, tau, 0, &in->st, err);
       break;
     default:
-      rc = fga_truth (in->T, NULL, NULL, NULL, in->Q, in->K, in->V, &ftau, &topts, &in->info,
+      rc = fga_truth (in->T, NULL, NULL, NULL, in->Q, in->K, in->V, &ftau, NULL, &in->info,
                       &in->st, err);
       break;
     }
@@ -213,11 +387,18 @@ predicted_run (int kernel, size_t n, size_t d)
   double n2 = (double) n * (double) n, dd = (double) d;
   switch (kernel)
     {
-    case DGEMM:
+    case SQUARE:
+    case QK:
+    case PV:
       return 2 * n2 * dd / 20e9;
+    case EXPK:
+      return (double) EXP_COUNT / 1e9;
+    case QKPV:
+    case BOUND:
+      return 0;
     case NAIVE:
       return n2 * (4 * dd + 20) / 1e9;
-    case MPFR:
+    case TRUTH:
       return n2 * dd * 2.5e-7;
     default:
       return n2 * (4 * dd + 20) / 6e9;
@@ -227,34 +408,43 @@ predicted_run (int kernel, size_t n, size_t d)
 /* ---- the report ---------------------------------------------------------- */
 
 enum { R_KERNEL, R_N, R_D, R_STATUS, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_GFLOPS,
-       R_OF_DGEMM, R_ENTRIES, R_PEAK, R_RSS, R_NOTE, NROW };
+       R_OF_DGEMM, R_OF_BOUND, R_OF_SQUARE, R_OVER_STREAM, R_ENTRIES, R_PEAK, R_RSS, R_NOTE,
+       NROW };
 static const bench_col row_cols[NROW] = {
   { "kernel", NULL }, { "n", NULL }, { "d", NULL }, { "status", NULL }, { "warmup", NULL },
   { "runs", NULL }, { "seconds_median", "%.4g" }, { "seconds_min", "%.4g" },
   { "seconds_max", "%.4g" }, { "gflops", "%.2f" }, { "of_dgemm", "%.2f" },
+  { "of_bound", "%.2f" }, { "of_square", "%.2f" }, { "over_stream", "%.3g" },
   { "entries_per_s", "%.4g" }, { "peak_mib", "%.2f" }, { "rss_mib", "%.1f" }, { "note", NULL }
 };
 
-enum { S_DATA = BENCH_NENV, S_TAU, S_DGEMM_N, S_DGEMM_GFLOPS, S_NAIVE_LIMIT, S_RSS, NSUM };
+enum { S_DATA = BENCH_NENV, S_TAU, S_DGEMM_N, S_DGEMM_GFLOPS, S_EXP_ISA, S_EXP_PER_S,
+       S_NAIVE_LIMIT, S_TRUTH_MAX_N, S_RSS, NSUM };
 static const bench_col sum_cols[NSUM] = {
   BENCH_ENV_COLS, { "data", NULL }, { "tau", NULL }, { "dgemm_n", NULL },
-  { "dgemm_gflops", "%.2f" }, { "naive_limit_s", "%g" }, { "rss", NULL }
+  { "dgemm_gflops", "%.2f" }, { "exp_isa", NULL }, { "exp_per_s", "%.4g" },
+  { "naive_limit_s", "%g" }, { "truth_max_n", NULL }, { "rss", NULL }
 };
 
 static const char legend[] =
   "times in seconds (median, least, largest of the counted runs); gflops:\n"
-  "2 n^2 d (dgemm) or 4 n^2 d (attention) per run over the median time;\n"
-  "of_dgemm: over the square DGEMM's rate; peak_mib: the kernel's scratch;\n"
-  "rss_mib: the process's peak resident set (see rss above)\n";
+  "2 n^2 d (dgemm_qk, dgemm_pv; 2 N^3 for dgemm) or 4 n^2 d (the others)\n"
+  "per run over the median time; of_dgemm, of_bound, of_square: over the\n"
+  "rate of dgemm_qk_pv (the two products as DGEMMs), of exp_dgemm (n^2 exps\n"
+  "at exp_per_s plus the two products) and of the square DGEMM; over_stream:\n"
+  "the median time over stream's; peak_mib: the kernel's scratch; rss_mib:\n"
+  "the process's peak resident set (see rss above)\n";
 
 typedef struct
 {
-  size_t ns[MAXLIST], ds[MAXLIST], nn, nd, dgemm_n;
+  size_t ns[MAXLIST], ds[MAXLIST], nn, nd, dgemm_n, truth_max_n;
   int quick;
   bench_opts o;
   bench_report rep;
   bench_progress pr;
   double dgemm_gflops;          /* the square DGEMM's, NAN without it */
+  double exp_per_s;             /* the kernels' exps per second, NAN without it */
+  exp_ctx ex;
   int failed;                   /* measurements that failed */
 } exact_t;
 
@@ -266,9 +456,29 @@ row_not_run (exact_t *x, int kernel, size_t n, size_t d, const char *status, con
   cli_table_new_row (t);
   bench_set_text (t, R_KERNEL, kernel_name[kernel]);
   bench_set_size (t, R_N, n);
-  bench_set_size (t, R_D, d);
+  if (kernel != EXPK)
+    bench_set_size (t, R_D, d);
   bench_set_text (t, R_STATUS, status);
   bench_set_text (t, R_NOTE, why);
+}
+
+/* The operations of one run, in units of 1e9 (0: not counted in flops). */
+static double
+gflop (int kernel, double n, double d)
+{
+  switch (kernel)
+    {
+    case SQUARE:
+      return 2 * n * n * n / 1e9;
+    case QK:
+    case PV:
+      return 2 * n * n * d / 1e9;
+    case EXPK:
+    case TRUTH:
+      return 0;
+    default:
+      return 4 * n * n * d / 1e9;
+    }
 }
 
 static void
@@ -280,17 +490,18 @@ row_measured (exact_t *x, const instance_t *in, const bench_sample *s, double rs
   cli_table_new_row (t);
   bench_set_text (t, R_KERNEL, kernel_name[in->kernel]);
   bench_set_size (t, R_N, in->n);
-  bench_set_size (t, R_D, in->d);
+  if (in->kernel != EXPK)
+    bench_set_size (t, R_D, in->d);
   bench_set_text (t, R_STATUS, "ok");
   bench_set_sample (t, R_WARMUP, s);
-  if (in->kernel != MPFR)
+  double g = gflop (in->kernel, n, d);
+  if (g > 0)
     {
-      double gf = (in->kernel == DGEMM ? 2 : 4) * n * n * d / s->median / 1e9;
-      bench_set (t, R_GFLOPS, gf);
+      bench_set (t, R_GFLOPS, g / s->median);
       if (!isnan (x->dgemm_gflops))
-        bench_set (t, R_OF_DGEMM, gf / x->dgemm_gflops);
+        bench_set (t, R_OF_SQUARE, g / s->median / x->dgemm_gflops);
     }
-  if (in->kernel != DGEMM)
+  if (in->kernel >= NAIVE)
     {
       bench_set (t, R_ENTRIES, n * d / s->median);
       bench_set (t, R_PEAK, (double) in->st.peak_bytes / MIB);
@@ -301,33 +512,40 @@ row_measured (exact_t *x, const instance_t *in, const bench_sample *s, double rs
 
 /* What a row says beside its figures.  */
 static void
-kernel_note (char *buf, size_t size, const instance_t *in, int square)
+kernel_note (char *buf, size_t size, const exact_t *x, const instance_t *in)
 {
   double block = fga_stats_get (&in->st, "block");
   buf[0] = '\0';
-  if (in->kernel == DGEMM)
-    snprintf (buf, size, "%s", square ? "square A B^T: the yardstick" : "Q K^T alone");
-  else if (in->kernel == MPFR)
-    snprintf (buf, size, "prec %d; %zu undecided entries; %zu rows raised, to %ld bits",
-              TRUTH_PREC, in->info.undecided, in->info.rows_raised,
-              (long) in->info.prec_used_max);
+  if (in->kernel == SQUARE)
+    snprintf (buf, size, "square A B^T");
+  else if (in->kernel == EXPK)
+    snprintf (buf, size, "%.4g exps/s; %s; %d threads", (double) EXP_COUNT / in->st.wall_seconds,
+              x->ex.isa, x->ex.threads);
+  else if ((in->kernel == QK || in->kernel == PV) && in->rb < in->n)
+    snprintf (buf, size, "in blocks of %zu rows", in->rb);
+  else if (in->kernel == TRUTH)
+    snprintf (buf, size, "%zu undecided entries; %zu rows raised, to %ld bits",
+              in->info.undecided, in->info.rows_raised, (long) in->info.prec_used_max);
   else if (!isnan (block))
     snprintf (buf, size, "block=%.0f", block);
 }
 
-/* Measures in->kernel on in: a row, and its median seconds (NAN if it
-   failed).  */
+/* Measures kernel with run on ctx (in: the instance, for the row): a row,
+   and its median seconds (NAN if it failed).  */
 static double
-measure (exact_t *x, instance_t *in, int kernel, int square)
+measure_with (exact_t *x, instance_t *in, int kernel, bench_run_fn run, void *ctx)
 {
   char label[96], note[160];
   bench_sample s;
   fga_error err;
   in->kernel = kernel;
   x->pr.weight = bench_predicted (&x->o, predicted_run (kernel, in->n, in->d));
-  snprintf (label, sizeof label, "%s n=%zu d=%zu", kernel_name[kernel], in->n, in->d);
+  if (kernel == EXPK)
+    snprintf (label, sizeof label, "exp");
+  else
+    snprintf (label, sizeof label, "%s n=%zu d=%zu", kernel_name[kernel], in->n, in->d);
   bench_reset_peak_rss ();
-  int rc = bench_sample_runs (&s, &x->o, &x->pr, label, run_kernel, in, &err);
+  int rc = bench_sample_runs (&s, &x->o, &x->pr, label, run, ctx, &err);
   double rss = bench_peak_rss ();
   bench_progress_next (&x->pr, label);
   if (rc != FGA_OK)
@@ -336,9 +554,39 @@ measure (exact_t *x, instance_t *in, int kernel, int square)
       row_not_run (x, kernel, in->n, in->d, "failed", err.msg);
       return NAN;
     }
-  kernel_note (note, sizeof note, in, square);
+  in->st.wall_seconds = s.median;
+  kernel_note (note, sizeof note, x, in);
   row_measured (x, in, &s, rss, note);
   return s.median;
+}
+
+static double
+measure (exact_t *x, instance_t *in, int kernel)
+{
+  return measure_with (x, in, kernel, run_kernel, in);
+}
+
+/* A row for what is not measured but summed from measured times.  */
+static void
+row_derived (exact_t *x, int kernel, size_t n, size_t d, double seconds, const char *note)
+{
+  cli_table_t *t = &x->rep.rows;
+  if (isnan (seconds))
+    {
+      row_not_run (x, kernel, n, d, "skipped", "a measurement it needs failed");
+      return;
+    }
+  double g = gflop (kernel, (double) n, (double) d);
+  cli_table_new_row (t);
+  bench_set_text (t, R_KERNEL, kernel_name[kernel]);
+  bench_set_size (t, R_N, n);
+  bench_set_size (t, R_D, d);
+  bench_set_text (t, R_STATUS, "derived");
+  bench_set (t, R_MED, seconds);
+  bench_set (t, R_GFLOPS, g / seconds);
+  if (!isnan (x->dgemm_gflops))
+    bench_set (t, R_OF_SQUARE, g / seconds / x->dgemm_gflops);
+  bench_set_text (t, R_NOTE, note);
 }
 
 /* ---- the benchmark ------------------------------------------------------- */
@@ -357,28 +605,100 @@ square_dgemm (exact_t *x)
       x->pr.weight = 0;
       bench_progress_next (&x->pr, "dgemm");
       x->failed++;
-      row_not_run (x, DGEMM, n, n, "failed", err.msg);
+      row_not_run (x, SQUARE, n, n, "failed", err.msg);
       return;
     }
-  double t = measure (x, &in, DGEMM, 1);
+  double t = measure (x, &in, SQUARE);
   x->dgemm_gflops = 2.0 * (double) n * (double) n * (double) n / t / 1e9;
   if (!isnan (t))
-    bench_set (&x->rep.rows, R_OF_DGEMM, 1);
+    bench_set (&x->rep.rows, R_OF_SQUARE, 1);
   instance_clear (&in);
 }
 
-/* The kernels at (n, d); *naive_per_n2 is naive's seconds per n^2 at the
-   first n it ran at, NAN before (then its rough rate predicts: a list
-   of one large n does not start with a naive run of many minutes).  */
 static void
-one_size (exact_t *x, size_t n, size_t d, double *naive_per_n2)
+exp_rate (exact_t *x)
+{
+  instance_t in;
+  memset (&in, 0, sizeof in);
+  in.n = EXP_COUNT;
+  exp_init (&x->ex);
+  double t = measure_with (x, &in, EXPK, run_exp, &x->ex);
+  x->exp_per_s = (double) EXP_COUNT / t;
+}
+
+/* The rows measured at one (n, d), by kernel: their median times and row
+   numbers (SIZE_MAX: no row), for the ratios filled at the end.  */
+typedef struct
+{
+  double t[NKERNELS];
+  size_t row[NKERNELS];
+} size_rows;
+
+/* Measures kernel k unless one run is predicted above NAIVE_LIMIT from
+   *per_unit (seconds per unit of n^2 d^p, NAN before the first run: then
+   the rough rate predicts).  */
+static void
+measure_limited (exact_t *x, instance_t *in, int k, double unit, double *per_unit,
+                 size_rows *r)
+{
+  double est = isnan (*per_unit) ? predicted_run (k, in->n, in->d) : *per_unit * unit;
+  if (est > NAIVE_LIMIT)
+    {
+      char why[96];
+      snprintf (why, sizeof why, "one run would take about %.0f s", est);
+      x->pr.weight = bench_predicted (&x->o, predicted_run (k, in->n, in->d));
+      bench_progress_next (&x->pr, "skipped");
+      row_not_run (x, k, in->n, in->d, "skipped", why);
+      return;
+    }
+  r->t[k] = measure (x, in, k);
+  r->row[k] = x->rep.rows.nrows - 1;
+  if (isnan (*per_unit) && !isnan (r->t[k]))
+    *per_unit = r->t[k] / unit;
+}
+
+/* of_dgemm, of_bound and over_stream of the rows at one size.  */
+static void
+fill_ratios (exact_t *x, const size_rows *r)
+{
+  static const int yard[2] = { QKPV, BOUND };
+  for (int k = QK; k < NKERNELS; k++)
+    {
+      if (r->row[k] == SIZE_MAX || isnan (r->t[k]))
+        continue;
+      for (int y = 0; y < 2; y++)
+        if (k != TRUTH && !isnan (r->t[yard[y]]))
+          {
+            /* rates over rates: flops over time, the yardstick's over its own */
+            double share = k == QK || k == PV ? 0.5 : 1;
+            bench_set_at (&x->rep.rows, r->row[k], y == 0 ? R_OF_DGEMM : R_OF_BOUND,
+                          share * r->t[yard[y]] / r->t[k]);
+          }
+      if (k >= NAIVE && !isnan (r->t[STREAM]))
+        bench_set_at (&x->rep.rows, r->row[k], R_OVER_STREAM, r->t[k] / r->t[STREAM]);
+    }
+}
+
+typedef struct
+{
+  double naive_per_n2, truth_per_n2d;
+} rates_t;
+
+/* The kernels at (n, d).  */
+static void
+one_size (exact_t *x, size_t n, size_t d, rates_t *rates)
 {
   instance_t in;
   fga_error err;
-  int with_c = n <= DGEMM_MAX_N;
-  if (instance_init (&in, n, d, with_c, &err) != FGA_OK)
+  size_rows r;
+  for (int k = 0; k < NKERNELS; k++)
     {
-      for (int k = with_c ? DGEMM : NAIVE; k <= BLAS; k++)
+      r.t[k] = NAN;
+      r.row[k] = SIZE_MAX;
+    }
+  if (instance_init (&in, n, d, 1, &err) != FGA_OK)
+    {
+      for (int k = QK; k <= (n <= x->truth_max_n ? TRUTH : BLAS); k++)
         {
           x->pr.weight = bench_predicted (&x->o, predicted_run (k, n, d));
           bench_progress_next (&x->pr, kernel_name[k]);
@@ -387,43 +707,27 @@ one_size (exact_t *x, size_t n, size_t d, double *naive_per_n2)
         }
       return;
     }
-  if (with_c)
-    measure (x, &in, DGEMM, 0);
-  double est = isnan (*naive_per_n2) ? predicted_run (NAIVE, n, d)
-    : *naive_per_n2 * (double) n * (double) n;
-  if (est > NAIVE_LIMIT)
+  double n2 = (double) n * (double) n, n2d = n2 * (double) d;
+  for (int k = QK; k <= PV; k++)
     {
-      char why[96];
-      snprintf (why, sizeof why, "one run would take about %.0f s", est);
-      x->pr.weight = bench_predicted (&x->o, predicted_run (NAIVE, n, d));
-      bench_progress_next (&x->pr, "naive skipped");
-      row_not_run (x, NAIVE, n, d, "skipped", why);
+      r.t[k] = measure (x, &in, k);
+      r.row[k] = x->rep.rows.nrows - 1;
     }
-  else
+  r.t[QKPV] = r.t[QK] + r.t[PV];
+  row_derived (x, QKPV, n, d, r.t[QKPV], "the sum of the two DGEMMs' medians");
+  r.row[QKPV] = x->rep.rows.nrows - 1;
+  r.t[BOUND] = n2 / x->exp_per_s + r.t[QKPV];
+  row_derived (x, BOUND, n, d, r.t[BOUND], "n^2 exps at exp_per_s + dgemm_qk_pv");
+  r.row[BOUND] = x->rep.rows.nrows - 1;
+  measure_limited (x, &in, NAIVE, n2, &rates->naive_per_n2, &r);
+  for (int k = STREAM; k <= BLAS; k++)
     {
-      double t = measure (x, &in, NAIVE, 0);
-      if (isnan (*naive_per_n2) && !isnan (t))
-        *naive_per_n2 = t / ((double) n * (double) n);
+      r.t[k] = measure (x, &in, k);
+      r.row[k] = x->rep.rows.nrows - 1;
     }
-  measure (x, &in, STREAM, 0);
-  measure (x, &in, BLAS, 0);
-  instance_clear (&in);
-}
-
-static void
-truth_case (exact_t *x)
-{
-  instance_t in;
-  fga_error err;
-  if (instance_init (&in, TRUTH_N, TRUTH_D, 0, &err) != FGA_OK)
-    {
-      x->pr.weight = 0;
-      bench_progress_next (&x->pr, "mpfr");
-      x->failed++;
-      row_not_run (x, MPFR, TRUTH_N, TRUTH_D, "failed", err.msg);
-      return;
-    }
-  measure (x, &in, MPFR, 0);
+  if (n <= x->truth_max_n)
+    measure_limited (x, &in, TRUTH, n2d, &rates->truth_per_n2d, &r);
+  fill_ratios (x, &r);
   instance_clear (&in);
 }
 
@@ -433,28 +737,30 @@ plan (exact_t *x, size_t *count, double *work)
 {
   const bench_opts *o = &x->o;
   *count = 1;
-  *work = bench_predicted (o, predicted_run (MPFR, TRUTH_N, TRUTH_D));
+  *work = bench_predicted (o, predicted_run (EXPK, 0, 0));
   if (x->dgemm_n > 0)
     {
       (*count)++;
-      *work += bench_predicted (o, predicted_run (DGEMM, x->dgemm_n, x->dgemm_n));
+      *work += bench_predicted (o, predicted_run (SQUARE, x->dgemm_n, x->dgemm_n));
     }
   for (size_t j = 0; j < x->nd; j++)
     for (size_t i = 0; i < x->nn; i++)
-      for (int k = x->ns[i] <= DGEMM_MAX_N ? DGEMM : NAIVE; k <= BLAS; k++)
-        {
-          (*count)++;
-          *work += bench_predicted (o, predicted_run (k, x->ns[i], x->ds[j]));
-        }
+      for (int k = QK; k <= TRUTH; k++)
+        if (k != QKPV && k != BOUND && (k != TRUTH || x->ns[i] <= x->truth_max_n))
+          {
+            (*count)++;
+            *work += bench_predicted (o, predicted_run (k, x->ns[i], x->ds[j]));
+          }
 }
 
 static int
 exact_parse (exact_t *x, int argc, char **argv)
 {
-  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_DGEMM_N };
+  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_DGEMM_N, OPT_TRUTH_MAX_N };
   static const struct option opts[] = {
     { "quick", no_argument, NULL, OPT_QUICK },
     { "dgemm-n", required_argument, NULL, OPT_DGEMM_N },
+    { "truth-max-n", required_argument, NULL, OPT_TRUTH_MAX_N },
     BENCH_LONG_OPTIONS,
     { NULL, 0, NULL, 0 }
   };
@@ -476,6 +782,8 @@ exact_parse (exact_t *x, int argc, char **argv)
         x->quick = 1;
       else if (c == OPT_DGEMM_N)
         rc = cli_parse_size (&x->dgemm_n, optarg, "--dgemm-n", 0, 16384);
+      else if (c == OPT_TRUTH_MAX_N)
+        rc = cli_parse_size (&x->truth_max_n, optarg, "--truth-max-n", 0, (size_t) 1 << 24);
       if (rc != CLI_OK || x->o.help)
         return rc;
     }
@@ -485,7 +793,7 @@ exact_parse (exact_t *x, int argc, char **argv)
 }
 
 /* Refuses, before any work, sizes whose largest instance (Q, K, V, T, and
-   the n x n product up to DGEMM_MAX_N) or square DGEMM would not fit.  */
+   the DGEMMs' block of scores) or square DGEMM would not fit.  */
 static int
 exact_check_memory (const exact_t *x)
 {
@@ -496,8 +804,8 @@ exact_check_memory (const exact_t *x)
   for (size_t j = 0; j < x->nd; j++)
     d = x->ds[j] > d ? x->ds[j] : d;
   double nn = (double) n, q = (double) x->dgemm_n;
-  double bytes = 8 * (4 * nn * (double) d + (n <= DGEMM_MAX_N ? nn * nn : 0));
-  snprintf (what, sizeof what, "-n %zu -d %zu: the instance (Q, K, V, T)", n, d);
+  double bytes = 8 * (4 * nn * (double) d + (double) dgemm_rows (n) * nn);
+  snprintf (what, sizeof what, "-n %zu -d %zu: the instance (Q, K, V, T) and scores", n, d);
   int rc = cli_check_memory (bytes, what);
   snprintf (what, sizeof what, "--dgemm-n %zu: the square DGEMM", x->dgemm_n);
   return rc != CLI_OK ? rc : cli_check_memory (8 * 5 * q * q, what);
@@ -512,7 +820,11 @@ fill_summary (exact_t *x)
   bench_set_size (t, S_DGEMM_N, x->dgemm_n);
   if (!isnan (x->dgemm_gflops))
     bench_set (t, S_DGEMM_GFLOPS, x->dgemm_gflops);
+  bench_set_text (t, S_EXP_ISA, x->ex.isa);
+  if (!isnan (x->exp_per_s))
+    bench_set (t, S_EXP_PER_S, x->exp_per_s);
   bench_set (t, S_NAIVE_LIMIT, NAIVE_LIMIT);
+  bench_set_size (t, S_TRUTH_MAX_N, x->truth_max_n);
   bench_set_text (t, S_RSS, bench_reset_peak_rss () ? "peak during each measurement"
                   : "peak since the start (not resettable here)");
 }
@@ -521,7 +833,7 @@ static int
 bench_exact (int argc, char **argv)
 {
   exact_t x = { .ns = { 1024, 4096, 16384 }, .ds = { 16, 64 }, .nn = 3, .nd = 2,
-                .dgemm_n = 2048 };
+                .dgemm_n = 2048, .truth_max_n = TRUTH_MAX_N };
   bench_opts_init (&x.o, usage);
   int rc = exact_parse (&x, argc, argv);
   if (rc != CLI_OK || x.o.help || (rc = exact_check_memory (&x)) != CLI_OK)
@@ -533,13 +845,15 @@ bench_exact (int argc, char **argv)
   x.rep.legend = legend;
   bench_progress_init (&x.pr, cli_command, x.o.quiet, count, work);
   square_dgemm (&x);
+  exp_rate (&x);
+  /* naive's time is predicted by n^2 at each d, the truth's by n^2 d */
+  rates_t rates = { NAN, NAN };
   for (size_t j = 0; j < x.nd; j++)
     {
-      double naive_per_n2 = NAN;
+      rates.naive_per_n2 = NAN;
       for (size_t i = 0; i < x.nn; i++)
-        one_size (&x, x.ns[i], x.ds[j], &naive_per_n2);
+        one_size (&x, x.ns[i], x.ds[j], &rates);
     }
-  truth_case (&x);
   bench_progress_end (&x.pr);
   fill_summary (&x);
   return bench_finish (&x.rep, &x.o, x.failed);

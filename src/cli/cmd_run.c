@@ -15,9 +15,12 @@ static const char usage[] =
   "                  [-q|--quiet]\n"
   "\n"
   "Runs a method (fgattn methods lists them) on the instance in DIR and prints\n"
-  "its time, counted operations and peak extra bytes.  -o writes the output\n"
-  "T (nq x dv), --lse the per-row log-sum-exp of the scores, --stats the\n"
-  "stats record as JSON.  tau defaults to 1/d.\n"
+  "its time, counted operations, peak extra bytes and the BLAS it ran on\n"
+  "(blas: the library, its version and the core whose kernels it used, with\n"
+  "\"(chose X)\" when fgattn switched it from the core X it had chosen for this\n"
+  "processor).  -o writes the output T (nq x dv), --lse the per-row\n"
+  "log-sum-exp of the scores, --stats the stats record as JSON.  tau\n"
+  "defaults to 1/d.\n"
   "\n"
   "A run predicted to take more than 10 s (FGATTN_WARN_SECONDS in the\n"
   "environment sets the threshold) says so on stderr before it starts, from\n"
@@ -131,7 +134,8 @@ static void
 stats_table (cli_table_t *t, const char *spec, const fga_problem *p, const fga_stats *st)
 {
   static const char *base[] = { "method", "nq", "nk", "d", "dv", "tau", "R", "wall_seconds",
-                                "threads", "mul", "add", "exp", "div", "cmp", "peak_bytes" };
+                                "threads", "mul", "add", "exp", "div", "cmp", "peak_bytes",
+                                "blas" };
   enum { NBASE = sizeof base / sizeof base[0] };
   static const char *names[NBASE + FGA_STATS_EXTRA + 1];
   size_t n = 0;
@@ -158,6 +162,9 @@ stats_table (cli_table_t *t, const char *spec, const fga_problem *p, const fga_s
   cli_table_addf (t, 12, "%llu", (unsigned long long) st->n_div);
   cli_table_addf (t, 13, "%llu", (unsigned long long) st->n_cmp);
   cli_table_addf (t, 14, "%zu", st->peak_bytes);
+  /* the BLAS, its version and core: "OpenBLAS 0.3.21, core SkylakeX" */
+  char blas[192];
+  cli_table_addf (t, 15, "%s", fga_blas_text (blas, sizeof blas));
   for (size_t k = 0; k < st->nextra; k++)
     cli_table_addf (t, NBASE + k, "%s", fga_stats_figure_text (b, sizeof b, st, k));
 }

@@ -15,7 +15,11 @@
    libfgattn (or a Python process that loads it) has started before any
    variable could be set for it.  The constructor runs when libfgattn is
    loaded, after OpenBLAS's own (libfgattn depends on it) and before any
-   product of fgattn's.  It changes nothing when the user chose a core
+   product of fgattn's; every path of the library to a product calls
+   fgap_blas_ready first, which makes the switch there when the constructor
+   could not (see below), and waits for it when it is under way.  The
+   switch is made only while no other thread of the process can be inside
+   a BLAS call (see `alone').  It changes nothing when the user chose a core
    (OPENBLAS_CORETYPE set; FGATTN_BLAS_FIX=force overrides that), when
    FGATTN_BLAS_FIX=0, when the BLAS is not a
    DYNAMIC_ARCH OpenBLAS, or when the library's choice is already as strong
@@ -24,6 +28,8 @@
 
 #include "core/fga-impl.h"
 
+#include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +43,8 @@ extern char *openblas_get_corename (void);
 extern int openblas_get_num_threads (void);
 extern void gotoblas_dynamic_init (void);
 extern void gotoblas_dynamic_quit (void);
+/* OpenBLAS's table of kernels, NULL until its own constructor has run.  */
+extern void *gotoblas __attribute__ ((weak));
 
 /* What a core's kernels use: 0 SSE2/SSE3, 1 AVX, 2 AVX2 and FMA, 3 AVX-512;
    -1 for a name not in the table (never switched from).  */
@@ -83,8 +91,13 @@ cpu_level (void)
 
 static const char *const level_core[] = { NULL, "Sandybridge", "Haswell", "SkylakeX" };
 
-/* The core OpenBLAS chose at load, when fgattn replaced it ("" otherwise). */
+/* The core OpenBLAS chose at load, when fgattn replaced it ("" otherwise);
+   and, when the switch was due but not made, the core it would have
+   named and why not ("" otherwise).  Written once, inside the pthread_once
+   below, and read only after it.  */
 static char blas_chosen[32];
+static char blas_wanted[32];
+static const char *blas_why_not = "";
 
 static void
 copy_text (char *dst, size_t size, const char *src)
@@ -92,8 +105,42 @@ copy_text (char *dst, size_t size, const char *src)
   snprintf (dst, size, "%s", src != NULL ? src : "");
 }
 
-__attribute__ ((constructor)) static void
-blas_fix (void)
+/* The threads of the process, or -1 when it cannot tell (no /proc).  */
+static int
+process_threads (void)
+{
+  DIR *dir = opendir ("/proc/self/task");
+  if (dir == NULL)
+    return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir (dir)) != NULL)
+    if (e->d_name[0] != '.')
+      n++;
+  closedir (dir);
+  return n;
+}
+
+/* Whether no DGEMM can be running while the switch is made.
+   gotoblas_dynamic_quit empties the table of kernels that every BLAS call
+   reads, and gotoblas_dynamic_init fills it again: a call in another thread
+   between the two would fail.  fgattn's own products all come after the
+   switch (fgap_blas_ready), so only the host program's threads matter: the
+   switch is made while the process holds no thread but the caller and
+   OpenBLAS's idle workers (threads - 1 of them, started when OpenBLAS was
+   loaded), which is always so when the library is loaded with the program
+   and usually so when Python imports it.  Otherwise it is not made, and
+   fga_blas_text says so.  */
+static int
+alone (void)
+{
+  int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads () : 1;
+  int n = process_threads ();
+  return n >= 1 && n <= (blas > 1 ? blas : 1);
+}
+
+static void
+blas_switch (void)
 {
   if (openblas_get_corename == NULL || gotoblas_dynamic_init == NULL
       || gotoblas_dynamic_quit == NULL)
@@ -109,6 +156,12 @@ blas_fix (void)
   int have = core_level (core), can = cpu_level ();
   if (have < 0 || can <= have)
     return;
+  if (!alone ())
+    {
+      copy_text (blas_wanted, sizeof blas_wanted, level_core[can]);
+      blas_why_not = "other threads were running";
+      return;
+    }
   char before[32];
   copy_text (before, sizeof before, core);
   /* gotoblas_dynamic_init reads OPENBLAS_CORETYPE; the variable is taken
@@ -130,6 +183,32 @@ blas_fix (void)
     copy_text (blas_chosen, sizeof blas_chosen, before);
 }
 
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+/* The switch, made once per process and finished before any caller goes
+   on: every path of the library to a product calls this first, so no
+   product of fgattn's runs during the switch, and a static link that uses
+   a BLAS kernel of fgattn links this file, and so the constructor below.  */
+void
+fgap_blas_ready (void)
+{
+  pthread_once (&blas_once, blas_switch);
+}
+
+/* When the library is loaded: before main, or at dlopen (Python's import),
+   so the other users of OpenBLAS in the process get the right kernels from
+   their first product too.  In a static link OpenBLAS's constructor may
+   come after this one: then OpenBLAS has chosen nothing yet, and the
+   switch is left to the first call of fgap_blas_ready, after main has
+   started.  */
+__attribute__ ((constructor)) static void
+blas_fix (void)
+{
+  if (&gotoblas != NULL && gotoblas == NULL)
+    return;
+  fgap_blas_ready ();
+}
+
 /* "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." -> "0.3.21".  */
 static void
 config_version (char *dst, size_t size, const char *config)
@@ -148,6 +227,7 @@ config_version (char *dst, size_t size, const char *config)
 void
 fga_blas_get (fga_blas_info *bi)
 {
+  fgap_blas_ready ();
   memset (bi, 0, sizeof *bi);
   if (openblas_get_config == NULL)
     {
@@ -169,12 +249,16 @@ const char *
 fga_blas_text (char *buf, size_t size)
 {
   fga_blas_info bi;
+  char why[96] = "";
   fga_blas_get (&bi);
+  if (bi.chosen[0] != '\0')
+    snprintf (why, sizeof why, " (chose %s)", bi.chosen);
+  else if (blas_wanted[0] != '\0')
+    snprintf (why, sizeof why, " (not switched to %s: %s)", blas_wanted, blas_why_not);
   if (strcmp (bi.library, "unknown") == 0)
     snprintf (buf, size, "unknown CBLAS");
   else
-    snprintf (buf, size, "%s%s%s, core %s%s%s%s", bi.library, bi.version[0] ? " " : "",
-              bi.version, bi.core[0] ? bi.core : "unknown", bi.chosen[0] ? " (chose " : "",
-              bi.chosen, bi.chosen[0] ? ")" : "");
+    snprintf (buf, size, "%s%s%s, core %s%s", bi.library, bi.version[0] ? " " : "",
+              bi.version, bi.core[0] ? bi.core : "unknown", why);
   return buf;
 }

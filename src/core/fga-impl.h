@@ -27,6 +27,11 @@ void fgap_free (void *p);
 /* *out = a * b, or nonzero when the product overflows size_t. */
 int fgap_size_mul (size_t *out, size_t a, size_t b);
 
+/* OpenBLAS switched to the processor's kernels, once per process, before
+   the first product (core/blas.c); every path that calls the BLAS calls
+   this first.  */
+void fgap_blas_ready (void);
+
 /* Peak-bytes bookkeeping of a method's scratch buffers.  Thread-safe.  */
 typedef struct
 {

@@ -88,6 +88,11 @@ fga_stats_write_json (const char *path, const fga_stats *st, const char *method_
     }
   json_object_set_new (o, "wall_seconds", json_real (st->wall_seconds));
   json_object_set_new (o, "threads", json_integer (st->threads));
+  /* The BLAS the products ran on, its version and the core whose kernels
+     it used ("... (chose X)" when fgattn switched it from core X): the
+     same data run on another core gives other last bits and times.  */
+  char blas[192];
+  json_object_set_new (o, "blas", json_string (fga_blas_text (blas, sizeof blas)));
   json_t *ops = json_object ();
   json_object_set_new (ops, "mul", json_integer ((json_int_t) st->n_mul));
   json_object_set_new (ops, "add", json_integer ((json_int_t) st->n_add));

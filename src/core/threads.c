@@ -44,6 +44,7 @@ static int blas_users, blas_saved;
 void
 fgap_blas_single_enter (void)
 {
+  fgap_blas_ready ();
   if (openblas_get_num_threads == NULL || openblas_set_num_threads == NULL)
     return;
 #pragma omp critical (fga_openblas_threads)

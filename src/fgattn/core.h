@@ -368,7 +368,10 @@ typedef struct
 /* Fills bi (after the switch above, if any).  */
 void fga_blas_get (fga_blas_info *bi);
 /* One line for records and tables: "OpenBLAS 0.3.21, core SkylakeX" or,
-   after a switch, "OpenBLAS 0.3.21, core SkylakeX (chose Prescott)".
+   after a switch, "OpenBLAS 0.3.21, core SkylakeX (chose Prescott)"; or,
+   when a switch was due but other threads were running (it is made only
+   while no other thread can be in a product), "OpenBLAS 0.3.21, core
+   Prescott (not switched to SkylakeX: other threads were running)".
    Returns buf.  */
 const char *fga_blas_text (char *buf, size_t size);
 
@@ -410,8 +413,9 @@ typedef struct fga_farm
   void *ctx;                   /* the farm's own */
 } fga_farm;
 
-/* The local farm: runs every task here, in order of decreasing cost, and
-   delivers each as soon as it is computed.  */
+/* The local farm: runs every task here, in order of decreasing cost (ties,
+   and every task when cost is NULL, in index order), and delivers each as
+   soon as it is computed.  */
 extern const fga_farm fga_farm_local;
 
 #ifdef __cplusplus

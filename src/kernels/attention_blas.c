@@ -77,6 +77,7 @@ fga_attention_blas (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr
     return fgap_error_set (err, FGA_ERR_INPUT, "%s: nk = %zu, d = %zu or dv = %zu exceeds the "
                           "int sizes of the CBLAS interface", fn, nk, d, dv);
 
+  fgap_blas_ready ();
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   fgap_qscale qs;

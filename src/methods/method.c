@@ -383,6 +383,7 @@ fga_method_prepare (fga_method m, const fga_problem *prob, fga_error *err)
                           prob->tau.value);
   m->prob = *prob;
   m->prepared = 0;
+  fgap_blas_ready ();            /* some methods multiply while preparing */
   if (m->cls->prepare != NULL)
     {
       int rc = m->cls->prepare (m, prob, err);
@@ -417,6 +418,7 @@ fga_method_run_progress (fga_method_srcptr m, fga_mat_ptr T, double *lse, fga_ma
   const fga_problem *p = &m->prob;
   if (!m->prepared)
     return fgap_error_set (err, FGA_ERR_INPUT, "method %s: run before prepare", m->spec);
+  fgap_blas_ready ();            /* the right kernels before a method's first product */
   int rc;
   if ((rc = check_shape (Q, "Q", p->nq, p->d, err)) != FGA_OK
       || (rc = check_shape (K, "K", p->nk, p->d, err)) != FGA_OK

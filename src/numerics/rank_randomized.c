@@ -1035,6 +1035,7 @@ fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t
   int rc = check_args (est, tol, ntol, Q, K, tau, opts, err);
   if (rc != FGA_OK)
     return rc;
+  fgap_blas_ready ();
   rr_ctx c;
   rr_sketch k;
   memset (&c, 0, sizeof c);

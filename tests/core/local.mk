@@ -39,3 +39,6 @@ check_PROGRAMS += tests/core/t-problem
 tests_core_t_problem_SOURCES = tests/core/t-problem.c
 tests_core_t_problem_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_core_t_problem_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/core/blas.test
+EXTRA_DIST += tests/core/blas.test

@@ -327,14 +327,10 @@ bench_peak_rss (void)
    alternatives).  So each library's own queries are weak: a null address
    means the library loaded has no such function.  */
 #pragma weak openblas_get_config
-#pragma weak openblas_get_corename
-#pragma weak openblas_get_num_threads
 #pragma weak bli_info_get_version_str
 #pragma weak mkl_get_version_string
 #pragma weak dladdr
 extern char *openblas_get_config (void);
-extern char *openblas_get_corename (void);
-extern int openblas_get_num_threads (void);
 extern const char *bli_info_get_version_str (void);
 extern void mkl_get_version_string (char *buf, int len);
 
@@ -369,6 +365,9 @@ fill_env (cli_table_t *t, const char *bench)
 {
   char buf[PATH_MAX + 64];
   int threads = 1;
+  /* first: what follows is read after fgattn's switch of kernels, if any */
+  fga_blas_info bi;
+  fga_blas_get (&bi);
 #ifdef _OPENMP
   threads = omp_get_max_threads ();
 #endif
@@ -379,10 +378,12 @@ fill_env (cli_table_t *t, const char *bench)
   bench_set_text (t, 3, buf);
   blas_file (buf, sizeof buf);
   bench_set_text (t, 4, buf);
-  if (openblas_get_corename != NULL)
-    bench_set_text (t, 5, openblas_get_corename ());
-  if (openblas_get_num_threads != NULL)
-    bench_set_size (t, 6, (size_t) openblas_get_num_threads ());
+  if (bi.core[0] != '\0')
+    bench_set_text (t, 5, bi.core);
+  if (bi.threads > 0)
+    bench_set_size (t, 6, (size_t) bi.threads);
+  bench_set_text (t, 7, bi.version);
+  bench_set_text (t, 8, bi.chosen);
 }
 
 /* ---- the report --------------------------------------------------------- */
