@@ -160,8 +160,10 @@ def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="c
     poly_cmp and poly_total, exact_mul .. exact_cmp and exact_total (exact
     ints), poly_over_exact, cheaper ("poly", "exact" or "equal"),
     crossover_n (the least n from which poly's count is the smaller; None
-    when there is none) and rounding_bound (the a-priori bound on the double
-    evaluation's rounding error, relative to ||V||_inf).
+    when there is none), rounding_bound (the a-priori bound on the double
+    evaluation's rounding error, relative to ||V||_inf), eps_rule ("fixed":
+    eps is a number) and radius ("apriori": R = tau d B^2; the program's
+    --radius data, the radius of an instance's data, is not offered here).
 
     Example:
     >>> import fgattn
@@ -200,6 +202,9 @@ def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="c
         cn = _z(pl.crossover_n)
         res["crossover_n"] = cn if cn > 0 else None
         res["rounding_bound"] = pl.rounding_bound
+        # the program's --eps 1/n and --radius data have no counterpart here
+        res["eps_rule"] = "fixed"
+        res["radius"] = "apriori"
     finally:
         lib.fga_poly_cost_clear(pl)
     return res

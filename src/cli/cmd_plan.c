@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,9 +15,9 @@
 #include "cli.h"
 
 static const char usage[] =
-  "usage: fgattn plan -n N -d D -B B --eps E [--nk M] [--dv DV] [--Bv BV]\n"
+  "usage: fgattn plan -n N -d D -B B --eps E|1/n [--nk M] [--dv DV] [--Bv BV]\n"
   "                   [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
-  "                   [--format table|csv|json]\n"
+  "                   [--radius apriori|data -i DIR] [--format table|csv|json]\n"
   "\n"
   "The cost model of the polynomial method (method poly) before any data:\n"
   "for n queries (and nk keys, default n), entries of Q and K bounded by B\n"
@@ -29,11 +30,32 @@ static const char usage[] =
   "n (nq = nk = n) from which poly's count is the smaller.  The counts are\n"
   "exact integers computed with GMP: they never overflow.  rounding_bound is\n"
   "the a-priori bound on the double evaluation's rounding error, relative to\n"
-  "||V||_inf.  On data, R=auto (the Cauchy-Schwarz radius) is usually much\n"
-  "smaller than tau d B^2, and so are g and r.  r_over_n and poly_over_exact\n"
+  "||V||_inf.  r_over_n and poly_over_exact\n"
   "are the quotients correctly rounded, printed to 6 digits in the table and\n"
   "17 in CSV and JSON; the reals given and derived print in the shortest form\n"
   "that reads back as the same double.\n"
+  "\n"
+  "The radius (column radius says which was used):\n"
+  "  --radius apriori  (default) R = tau d B^2, which holds for every Q and K\n"
+  "                    with entries in [-B, B], before any data.\n"
+  "  --radius data -i DIR   R = the Cauchy-Schwarz radius tau max ||q_i||\n"
+  "                    max ||k_j|| of the instance in DIR, rounded upward: the\n"
+  "                    radius method poly takes with R=auto (its default), and\n"
+  "                    so its degree.  On data it is usually well below\n"
+  "                    tau d B^2 (uniform entries: 0.6 to 0.75 of it), and so\n"
+  "                    are g, r and crossover_n.  d (and tau) must be the\n"
+  "                    instance's; -d, -n, --nk, --dv, -B and --Bv default to\n"
+  "                    its own.  The radius is held fixed at every n, also in\n"
+  "                    the search for crossover_n.  The model can only take\n"
+  "                    radii in the form tau d B^2 rounded upward, so R may be\n"
+  "                    the data's radius raised by a few units in the last\n"
+  "                    place: never smaller.\n"
+  "--eps 1/n (or 1/n^C, n^-C) takes eps at each n: at -n for the counts, and\n"
+  "at every n tried by the search for crossover_n, which is then the least n\n"
+  "from which poly's count, with its degree at each n, stays below exact's\n"
+  "(the last crossing below 2^63: the degree grows with n in steps, and at\n"
+  "small n the counts may cross more than once); column eps_rule says fixed\n"
+  "or the rule.\n"
   "\n"
   "fgattn plan --table (see fgattn plan --table --help) prints the same model\n"
   "for n = 2^8 .. 2^64 and B growing with n, without -n, -d and -B.\n"
@@ -112,15 +134,162 @@ opt_fail (const fga_error *err)
   return err->code == FGA_ERR_INPUT ? cli_usage_error ("%s", err->msg) : cli_fail_err (err);
 }
 
+/* eps_rule and radius come last: scripts that cut the columns before them
+   by position keep working.  */
 static const char *names[] = {
   "n", "nk", "d", "dv", "B", "Bv", "tau", "eps", "eps_rel", "R", "basis", "g", "bound_rel",
   "r", "r_alman_song", "r_over_n", "poly_mul", "poly_add", "poly_exp", "poly_div", "poly_cmp",
   "poly_total", "exact_mul", "exact_add", "exact_exp", "exact_div", "exact_cmp", "exact_total",
-  "poly_over_exact", "cheaper", "crossover_n", "rounding_bound"
+  "poly_over_exact", "cheaper", "crossover_n", "rounding_bound", "eps_rule", "radius"
 };
 #define NNAMES (sizeof names / sizeof names[0])
 
 static int plan_table (int argc, char **argv);
+
+/* What the model is computed from: the options, with the instance's
+   values where -i gave one and an option did not.  */
+typedef struct
+{
+  size_t n, nk, d, dv;
+  double B, Bv;
+  fga_accuracy eps;
+  fga_tau tau;
+  fga_basis basis;
+  const char *dir;             /* -i, or NULL */
+  int data;                    /* --radius data */
+  double Rdata;                /* the instance's radius (data) */
+  double Bmodel;               /* the B given to the model: B, or one whose R covers Rdata */
+} plan_in;
+
+static int parse_eps (fga_accuracy *eps, const char *text);
+static void plan_print (const plan_in *in, fga_poly_cost *pl, cli_format_t fmt);
+
+/* The a-priori radius as fga_poly_cost_init rounds it (tau d B^2 times
+   1 + 5u, one double up): only the search below uses it, and the radius
+   the model then reports is checked against Rdata.  */
+static double
+apriori_R (double t, size_t d, double B)
+{
+  double R = t * (double) d * B * B;
+  R *= 1 + 5 * (DBL_EPSILON / 2);
+  return nextafter (R, INFINITY);
+}
+
+/* The least B (within a few steps of one double) whose a-priori radius
+   is at least R: the model takes its radius as tau d B^2, so the data's
+   radius goes in as such a B.  Radii below 2^-30 are raised to it, as
+   poly raises them.  */
+static double
+model_B (double R, double t, size_t d)
+{
+  if (R < 0x1p-30)
+    R = 0x1p-30;
+  double B = sqrt (R / (t * (double) d));
+  for (int k = 0; k < 64 && apriori_R (t, d, B) < R; k++)
+    B = nextafter (B, INFINITY);
+  for (int k = 0; k < 64 && B > 0 && apriori_R (t, d, nextafter (B, 0)) >= R; k++)
+    B = nextafter (B, 0);
+  return B;
+}
+
+/* The model at nq = n, nk keys, eps taken at n.  */
+static int
+model_at (fga_poly_cost *pl, const plan_in *in, size_t n, size_t nk, fga_error *err)
+{
+  double eps = fga_accuracy_at (&in->eps, (double) n);
+  int rc = fga_poly_cost_init (pl, n, nk, in->d, in->dv, in->Bmodel, in->Bv, &in->tau, eps,
+                               in->basis, err);
+  if (rc == FGA_OK && in->data && !(pl->R >= in->Rdata))
+    {
+      fga_poly_cost_clear (pl);
+      err->code = FGA_ERR_COMPUTE;
+      snprintf (err->msg, sizeof err->msg, "the model's radius %.17g is below the data's "
+                "%.17g (a bug)", pl->R, in->Rdata);
+      return FGA_ERR_COMPUTE;
+    }
+  return rc;
+}
+
+/* Whether poly's total count is below exact's at nq = nk = n.  */
+static int
+cheaper_at (int *cheaper, const plan_in *in, size_t n, fga_error *err)
+{
+  fga_poly_cost pl;
+  int rc = model_at (&pl, in, n, n, err);
+  if (rc != FGA_OK)
+    return rc;
+  *cheaper = mpz_cmp (pl.poly_total, pl.exact_total) < 0;
+  fga_poly_cost_clear (&pl);
+  return FGA_OK;
+}
+
+/* crossover_n when eps depends on n: the least n from which poly's total
+   count (with its degree taken at each n) stays below exact's, nq = nk = n.
+   The degree grows with n in steps, so the counts may cross more than
+   once at small n: the powers of two 2^0 .. 2^62 are tried, the last one
+   at which poly is not cheaper found, and the crossing after it located
+   by bisection (where the counts cross once: exact's n^2 against poly's
+   n r with r constant between steps).  0 when poly is not cheaper at
+   2^62.  */
+static int
+crossover_rule (mpz_ptr out, const plan_in *in, fga_error *err)
+{
+  int k_last = -1, cheaper = 0, rc;
+  for (int k = 0; k <= 62; k++)
+    {
+      if ((rc = cheaper_at (&cheaper, in, (size_t) 1 << k, err)) != FGA_OK)
+        return rc;
+      if (!cheaper)
+        k_last = k;
+    }
+  mpz_set_ui (out, 0);
+  if (k_last == 62)
+    return FGA_OK;
+  size_t hi = (size_t) 1 << (k_last + 1), lo = k_last < 0 ? 0 : (size_t) 1 << k_last;
+  while (hi - lo > 1)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if ((rc = cheaper_at (&cheaper, in, mid, err)) != FGA_OK)
+        return rc;
+      if (cheaper)
+        hi = mid;
+      else
+        lo = mid;
+    }
+  mpz_import (out, 1, -1, sizeof hi, 0, 0, &hi);
+  return FGA_OK;
+}
+
+/* -i DIR for --radius data: its radius, and its shapes and bounds where
+   no option gave them.  An exit status.  */
+static int
+read_data (plan_in *in, int d_given)
+{
+  fga_instance_t inst;
+  fga_instance_init (inst);
+  int rc = cli_read_instance (inst, in->dir);
+  if (rc != CLI_OK)
+    return rc;
+  size_t d = inst->Q->cols;
+  if (d_given && in->d != d)
+    rc = cli_usage_error ("-d %zu: the instance in %s has d = %zu, and its radius depends on d "
+                          "(through tau)", in->d, in->dir, d);
+  else
+    {
+      in->d = d;
+      in->n = in->n > 0 ? in->n : inst->Q->rows;
+      in->nk = in->nk > 0 ? in->nk : inst->K->rows;
+      in->dv = in->dv > 0 ? in->dv : inst->V->cols;
+      in->B = isnan (in->B) ? inst->B : in->B;
+      in->Bv = isnan (in->Bv) ? inst->Bv : in->Bv;
+      in->Rdata = fga_score_radius (inst->Q, inst->K, fga_tau_double (&in->tau, d));
+      if (!isfinite (in->Rdata))
+        rc = cli_usage_error ("--radius data: the radius of the instance in %s overflows",
+                              in->dir);
+    }
+  fga_instance_clear (inst);
+  return rc;
+}
 
 int
 cli_plan (int argc, char **argv)
@@ -129,13 +298,12 @@ cli_plan (int argc, char **argv)
     { "eps", required_argument, NULL, 'e' }, { "nk", required_argument, NULL, 'k' },
     { "dv", required_argument, NULL, 'v' }, { "Bv", required_argument, NULL, 'V' },
     { "tau", required_argument, NULL, 't' }, { "basis", required_argument, NULL, 'b' },
-    { "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+    { "format", required_argument, NULL, 'f' }, { "radius", required_argument, NULL, 'r' },
+    { "instance", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
-  size_t n = 0, nk = 0, d = 0, dv = 0;
-  double B = NAN, Bv = NAN, eps = NAN;
-  fga_tau tau = { FGA_TAU_INV_D, 0 };
-  fga_basis basis = FGA_BASIS_CHEB;
+  plan_in in = { .B = NAN, .Bv = NAN, .tau = { FGA_TAU_INV_D, 0 }, .basis = FGA_BASIS_CHEB };
+  int eps_given = 0;
   cli_format_t fmt = CLI_TABLE;
   fga_error err;
   fga_error_init (&err);
@@ -146,26 +314,34 @@ cli_plan (int argc, char **argv)
       return plan_table (argc, argv);
 
   optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:B:h", opts)) != -1)
+  while ((c = cli_getopt (argc, argv, "n:d:B:i:h", opts)) != -1)
     {
       rc = CLI_OK;
       switch (c)
         {
-        case 'n': rc = cli_parse_size (&n, optarg, "-n", 1, SIZE_MAX); break;
-        case 'k': rc = cli_parse_size (&nk, optarg, "--nk", 1, SIZE_MAX); break;
-        case 'd': rc = cli_parse_size (&d, optarg, "-d", 1, SIZE_MAX); break;
-        case 'v': rc = cli_parse_size (&dv, optarg, "--dv", 1, SIZE_MAX); break;
-        case 'B': rc = cli_parse_positive (&B, optarg, "-B"); break;
-        case 'V': rc = cli_parse_real (&Bv, optarg, "--Bv", 0, INFINITY, 0); break;
-        case 'e': rc = cli_parse_positive (&eps, optarg, "--eps"); break;
+        case 'n': rc = cli_parse_size (&in.n, optarg, "-n", 1, SIZE_MAX); break;
+        case 'k': rc = cli_parse_size (&in.nk, optarg, "--nk", 1, SIZE_MAX); break;
+        case 'd': rc = cli_parse_size (&in.d, optarg, "-d", 1, SIZE_MAX); break;
+        case 'v': rc = cli_parse_size (&in.dv, optarg, "--dv", 1, SIZE_MAX); break;
+        case 'B': rc = cli_parse_positive (&in.B, optarg, "-B"); break;
+        case 'V': rc = cli_parse_real (&in.Bv, optarg, "--Bv", 0, INFINITY, 0); break;
+        case 'e': rc = parse_eps (&in.eps, optarg); eps_given = 1; break;
         case 't':
-          if (fga_tau_parse (&tau, optarg, &err) != FGA_OK)
+          if (fga_tau_parse (&in.tau, optarg, &err) != FGA_OK)
             rc = cli_usage_error ("%s", err.msg);
           break;
         case 'b':
-          if (fga_basis_parse (&basis, optarg, &err) != FGA_OK)
+          if (fga_basis_parse (&in.basis, optarg, &err) != FGA_OK)
             rc = cli_usage_error ("%s", err.msg);
           break;
+        case 'r':
+          if (strcmp (optarg, "apriori") == 0 || strcmp (optarg, "data") == 0)
+            in.data = optarg[0] == 'd';
+          else
+            rc = cli_usage_error ("--radius '%s': expected apriori (tau d B^2) or data (the "
+                                  "radius of the instance given by -i DIR)", optarg);
+          break;
+        case 'i': in.dir = optarg; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -175,19 +351,60 @@ cli_plan (int argc, char **argv)
     }
   if (optind < argc)
     return cli_usage_error ("unexpected argument '%s'", argv[optind]);
-  if (n == 0 || d == 0 || isnan (B) || isnan (eps))
+  if (in.data && in.dir == NULL)
+    return cli_usage_error ("--radius data needs -i DIR, the instance whose radius is taken");
+  if (!in.data && in.dir != NULL)
+    return cli_usage_error ("-i %s: the instance is read for --radius data only", in.dir);
+  if (in.data)
+    {
+      if (!eps_given)
+        return cli_usage_error ("--eps is required");
+      if ((rc = read_data (&in, in.d != 0)) != CLI_OK)
+        return rc;
+    }
+  if (in.n == 0 || in.d == 0 || isnan (in.B) || !eps_given)
     return cli_usage_error ("-n, -d, -B and --eps are required");
-  if (nk == 0)
-    nk = n;
-  if (dv == 0)
-    dv = d;
-  if (isnan (Bv))
-    Bv = B;
+  if (in.nk == 0)
+    in.nk = in.n;
+  if (in.dv == 0)
+    in.dv = in.d;
+  if (isnan (in.Bv))
+    in.Bv = in.B;
+  in.Bmodel = in.data ? model_B (in.Rdata, fga_tau_double (&in.tau, in.d), in.d) : in.B;
 
   fga_poly_cost pl;
-  if (fga_poly_cost_init (&pl, n, nk, d, dv, B, Bv, &tau, eps, basis, &err) != FGA_OK)
+  if (model_at (&pl, &in, in.n, in.nk, &err) != FGA_OK)
     return opt_fail (&err);
+  if (in.eps.power != 0 && crossover_rule (pl.crossover_n, &in, &err) != FGA_OK)
+    {
+      fga_poly_cost_clear (&pl);
+      return opt_fail (&err);
+    }
+  plan_print (&in, &pl, fmt);
+  fga_poly_cost_clear (&pl);
+  return CLI_OK;
+}
 
+/* --eps: a number, or a rule in n (1/n, 1/n^C, n^-C).  */
+static int
+parse_eps (fga_accuracy *eps, const char *text)
+{
+  if (strchr (text, 'n') == NULL || strcmp (text, "inf") == 0 || strcmp (text, "nan") == 0)
+    {
+      memset (eps, 0, sizeof *eps);
+      snprintf (eps->text, sizeof eps->text, "fixed");
+      return cli_parse_positive (&eps->value, text, "--eps");
+    }
+  fga_error err;
+  if (fga_accuracy_parse (eps, text, "--eps", &err) != FGA_OK)
+    return cli_usage_error ("%s", err.msg);
+  return CLI_OK;
+}
+
+/* The model's row: the table for people is vertical (quantity, value).  */
+static void
+plan_print (const plan_in *in, fga_poly_cost *pl, cli_format_t fmt)
+{
   int vertical = fmt == CLI_TABLE;
   static const char *kv[] = { "quantity", "value" };
   cli_table_t t;
@@ -195,53 +412,54 @@ cli_plan (int argc, char **argv)
   if (!vertical)
     cli_table_new_row (&t);
   size_t col = 0, k = 0;
-  char b[64], taub[64];
-  fga_tau_format (taub, sizeof taub, &tau);
-  snprintf (b, sizeof b, "%zu", n);
-  add_s (&t, vertical, &col, names[k++], b);
-  snprintf (b, sizeof b, "%zu", nk);
-  add_s (&t, vertical, &col, names[k++], b);
-  snprintf (b, sizeof b, "%zu", d);
-  add_s (&t, vertical, &col, names[k++], b);
-  snprintf (b, sizeof b, "%zu", dv);
-  add_s (&t, vertical, &col, names[k++], b);
-  add_d (&t, vertical, &col, names[k++], B);
-  add_d (&t, vertical, &col, names[k++], Bv);
+  char b[64], taub[64], rb[320];
+  fga_tau_format (taub, sizeof taub, &in->tau);
+  const size_t sizes[4] = { in->n, in->nk, in->d, in->dv };
+  for (int j = 0; j < 4; j++)
+    {
+      snprintf (b, sizeof b, "%zu", sizes[j]);
+      add_s (&t, vertical, &col, names[k++], b);
+    }
+  add_d (&t, vertical, &col, names[k++], in->B);
+  add_d (&t, vertical, &col, names[k++], in->Bv);
   add_s (&t, vertical, &col, names[k++], taub);
-  add_d (&t, vertical, &col, names[k++], eps);
-  add_d (&t, vertical, &col, names[k++], pl.eps_rel);
-  add_d (&t, vertical, &col, names[k++], pl.R);
-  add_s (&t, vertical, &col, names[k++], fga_basis_name (basis));
-  snprintf (b, sizeof b, "%ld", pl.g);
+  add_d (&t, vertical, &col, names[k++], fga_accuracy_at (&in->eps, (double) in->n));
+  add_d (&t, vertical, &col, names[k++], pl->eps_rel);
+  add_d (&t, vertical, &col, names[k++], pl->R);
+  add_s (&t, vertical, &col, names[k++], fga_basis_name (in->basis));
+  snprintf (b, sizeof b, "%ld", pl->g);
   add_s (&t, vertical, &col, names[k++], b);
-  add_d (&t, vertical, &col, names[k++], pl.bound_rel);
-  add_z (&t, vertical, &col, names[k++], pl.r);
-  add_z (&t, vertical, &col, names[k++], pl.r_as);
+  add_d (&t, vertical, &col, names[k++], pl->bound_rel);
+  add_z (&t, vertical, &col, names[k++], pl->r);
+  add_z (&t, vertical, &col, names[k++], pl->r_as);
   mpz_t nz;
   mpz_init (nz);
-  mpz_set_ui (nz, (unsigned long) n);
-  add_s (&t, vertical, &col, names[k++], ratio_text (b, sizeof b, cli_zratio (pl.r, nz), fmt));
+  mpz_import (nz, 1, -1, sizeof in->n, 0, 0, &in->n);
+  add_s (&t, vertical, &col, names[k++], ratio_text (b, sizeof b, cli_zratio (pl->r, nz), fmt));
+  mpz_clear (nz);
   for (int j = 0; j < 5; j++)
-    add_z (&t, vertical, &col, names[k++], pl.poly[j]);
-  add_z (&t, vertical, &col, names[k++], pl.poly_total);
+    add_z (&t, vertical, &col, names[k++], pl->poly[j]);
+  add_z (&t, vertical, &col, names[k++], pl->poly_total);
   for (int j = 0; j < 5; j++)
-    add_z (&t, vertical, &col, names[k++], pl.exact[j]);
-  add_z (&t, vertical, &col, names[k++], pl.exact_total);
+    add_z (&t, vertical, &col, names[k++], pl->exact[j]);
+  add_z (&t, vertical, &col, names[k++], pl->exact_total);
   add_s (&t, vertical, &col, names[k++],
-         ratio_text (b, sizeof b, cli_zratio (pl.poly_total, pl.exact_total), fmt));
-  int cmp = mpz_cmp (pl.poly_total, pl.exact_total);
+         ratio_text (b, sizeof b, cli_zratio (pl->poly_total, pl->exact_total), fmt));
+  int cmp = mpz_cmp (pl->poly_total, pl->exact_total);
   add_s (&t, vertical, &col, names[k++], cmp < 0 ? "poly" : cmp > 0 ? "exact" : "equal");
-  if (mpz_sgn (pl.crossover_n) > 0)
-    add_z (&t, vertical, &col, names[k++], pl.crossover_n);
+  if (mpz_sgn (pl->crossover_n) > 0)
+    add_z (&t, vertical, &col, names[k++], pl->crossover_n);
   else
     add_s (&t, vertical, &col, names[k++], "inf");
-  add_d (&t, vertical, &col, names[k++], pl.rounding_bound);
-  mpz_clear (nz);
-
+  add_d (&t, vertical, &col, names[k++], pl->rounding_bound);
+  add_s (&t, vertical, &col, names[k++], in->eps.text);
+  if (in->data)
+    snprintf (rb, sizeof rb, "data: %s", in->dir);
+  else
+    snprintf (rb, sizeof rb, "apriori");
+  add_s (&t, vertical, &col, names[k++], rb);
   cli_table_print (&t, fmt, 1, stdout);
   cli_table_clear (&t);
-  fga_poly_cost_clear (&pl);
-  return CLI_OK;
 }
 
 /* ------------------------------------------------------------------ */

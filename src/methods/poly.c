@@ -18,9 +18,11 @@
    columns per side are kept across blocks (theory/upper-bound.md,
    lemma 2): each monomial costs one multiplication and the memory is
    (g - 1)(nq + nk) + nq doubles plus per-thread tiles, never O(n r).  In
-   double the rows are cut into tiles that stay in cache, the products are
-   cblas_dgemm and cblas_dgemv calls reading Q, K and V in place and
-   accumulating into T, and OpenMP threads take whole tiles; arith=mpfr
+   double the rows are cut into tiles that stay in cache, the monomials are
+   built from transposed copies of Q and K (d (nq + nk) doubles more) by
+   vectorised builders (poly_build.c), the products are cblas_dgemm and
+   cblas_dgemv calls reading V in place and accumulating into T, and
+   OpenMP threads take whole tiles; arith=mpfr
    runs the same steps, one rounding at a time, at the working precision.
 
    Operation counts (exact; fga_poly_count states the formula; they do not
@@ -154,14 +156,14 @@ run_threads (const poly_t *s, size_t nq, size_t nk, size_t dv)
 /* The bytes a run allocates, or SIZE_MAX when they overflow: the same sums
    as the allocations of run_double and run_mpfr.  */
 static size_t
-run_bytes (const poly_t *s, size_t nq, size_t nk, size_t dv, int nt)
+run_bytes (const poly_t *s, size_t nq, size_t nk, size_t d, size_t dv, int nt)
 {
   const double n = (double) nq + (double) nk, dw = (double) dv + 1, cb = (double) s->block;
   const double anc = s->g > 1 ? (double) (s->g - 1) : 0;
   double b;
   if (s->arith == ARITH_DOUBLE)
-    b = 8 * ((double) nq + anc * n + nt * cb * (double) s->tile + (nt + 1) * cb * dw
-             + (double) s->tile)
+    b = 8 * ((double) nq + ((double) d + anc) * n + nt * (ceil (cb * (double) s->tile / 8) * 8)
+             + 8 + (nt + 1) * cb * dw + (double) s->tile)
       + (double) nt * ((double) (s->g + 1) * sizeof (double *) + sizeof (int));
   else
     {
@@ -306,7 +308,7 @@ poly_bytes (const poly_t *s, const fga_problem *prob, size_t *tables, size_t *ru
     + (s->arith == ARITH_DOUBLE ? sizeof (double) : mpfr_bytes (s->prec));
   if (fgap_size_mul (tables, s->r, per))
     *tables = SIZE_MAX;
-  *runb = run_bytes (s, prob->nq, prob->nk, prob->dv, fgap_max_threads ());
+  *runb = run_bytes (s, prob->nq, prob->nk, prob->d, prob->dv, fgap_max_threads ());
   return add_sat (*tables, *runb);
 }
 
@@ -606,58 +608,13 @@ tell (const fga_progress *pr, double cols, size_t r, double *told)
 /* ------------------------------------------------------------------ */
 /* arith=double */
 
-/* The columns c0 .. c0 + cbb - 1 of one side's monomials for the rows
-   i0 .. i0 + len - 1 into buf (column c at buf + c ld), reading the side's
-   input X (n x d, row-major) in place.  stack holds the latest column of
-   each degree 1 .. g - 1 (degree k at stack + (k - 1) n); anc[k] follows
-   the latest one during the tile and is written back at the end.  Returns
-   the multiplications.  */
-static uint64_t
-build_tile (double *restrict buf, size_t ld, fga_mat_srcptr X, double *stack, size_t i0,
-            size_t len, const poly_t *s, size_t c0, size_t cbb, const double **anc)
-{
-  const long g = s->g;
-  const size_t n = X->rows, d = X->cols;
-  const double *xi = X->data + i0 * d;
-  uint64_t nmul = 0;
-  for (long k = 1; k < g; k++)
-    anc[k] = stack + (size_t) (k - 1) * n + i0;
-  for (size_t c = 0; c < cbb; c++)
-    {
-      double *restrict dst = buf + c * ld;
-      const unsigned k = s->dep[c0 + c];
-      const double *restrict x = xi + s->var[c0 + c];
-      if (k == 0)
-        for (size_t i = 0; i < len; i++)
-          dst[i] = 1;
-      else if (k == 1)
-        for (size_t i = 0; i < len; i++)
-          dst[i] = x[i * d];
-      else
-        {
-          const double *restrict src = anc[k - 1];
-#pragma omp simd
-          for (size_t i = 0; i < len; i++)
-            dst[i] = src[i] * x[i * d];
-          nmul += len;
-        }
-      if (k >= 1 && (long) k < g)
-        anc[k] = dst;
-    }
-  for (long k = 1; k < g; k++)
-    {
-      double *home = stack + (size_t) (k - 1) * n + i0;
-      if (anc[k] != home)
-        memcpy (home, anc[k], len * sizeof (double));
-    }
-  return nmul;
-}
-
 /* The double evaluation.  M = U2_b^T [V 1] is one dgemm on V and one dgemv
    on the ones (the same products and sums as a dgemm on [V 1], without a
    copy of V); [Y w] += U1_b M is one dgemm into T itself and one dgemv
-   into w.  Besides the tables, the memory is the g - 1 ancestor columns
-   per side, w, and per thread a tile, a partial M and a column of ones.  */
+   into w.  Besides the tables, the memory is Q and K transposed (the
+   builders of poly_build.c read their columns at unit stride), the g - 1
+   ancestor columns per side, w, and per thread a tile, a partial M and a
+   column of ones.  */
 static int
 run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
             fga_mat_srcptr V, fga_stats *st, const fga_progress *pr, fga_error *err)
@@ -674,11 +631,17 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
+  const size_t d = Q->cols;
   double *w = fgap_talloc (&mt, nq * sizeof (double), "the row sums w", err);
+  double *Kt = fgap_talloc (&mt, d * nk * sizeof (double), "K transposed", err);
+  double *Qt = fgap_talloc (&mt, d * nq * sizeof (double), "Q transposed", err);
   double *Kst = fgap_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
   double *Qst = fgap_talloc (&mt, anc_cols * nq * sizeof (double), "ancestor columns of Q", err);
-  double *buf = fgap_talloc (&mt, (size_t) nt * cb * tr * sizeof (double), "tiles of features",
-                            err);
+  /* each thread's tile starts on a 64-byte line, so that the builders'
+     full-width AVX-512 stores do not straddle two lines */
+  const size_t tstride = (cb * tr + 7) / 8 * 8;
+  const size_t tbytes = ((size_t) nt * tstride + 8) * sizeof (double);
+  double *buf = fgap_talloc (&mt, tbytes, "tiles of features", err);
   double *Mp = fgap_talloc (&mt, (size_t) nt * cb * dw * sizeof (double), "partial M", err);
   double *M = fgap_talloc (&mt, cb * dw * sizeof (double), "M = U2^T [V 1]", err);
   double *ones = fgap_talloc (&mt, tr * sizeof (double), "a column of ones", err);
@@ -686,17 +649,24 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                                    "ancestor pointers", err);
   int *used = fgap_talloc (&mt, (size_t) nt * sizeof (int), "tile flags", err);
   int rc = FGA_OK;
-  if (w == NULL || Kst == NULL || Qst == NULL || buf == NULL || Mp == NULL || M == NULL
-      || ones == NULL || anc == NULL || used == NULL)
+  if (w == NULL || Kt == NULL || Qt == NULL || Kst == NULL || Qst == NULL || buf == NULL
+      || Mp == NULL || M == NULL || ones == NULL || anc == NULL || used == NULL)
     {
       rc = FGA_ERR_NOMEM;
       goto done;
     }
   for (size_t i = 0; i < tr; i++)
     ones[i] = 1;
+  fgap_poly_transpose (Kt, K->data, nk, d, nt);
+  fgap_poly_transpose (Qt, Q->data, nq, d, nt);
+  const fgap_poly_tile_fn build_tile = fgap_poly_tile_select (fgap_attn_isa ());
+  const fgap_poly_feat feat = { s->dep, s->var, g };
 
-  /* OpenBLAS's own threads would spin against OpenMP's (attention_blas.c
-     says why): each OpenMP thread takes whole tiles and OpenBLAS one.  */
+  /* OpenBLAS on the processor's kernels before the first product
+     (core/blas.c).  Its own threads would spin against OpenMP's
+     (attention_blas.c says why): each OpenMP thread takes whole tiles and
+     OpenBLAS one.  */
+  fgap_blas_ready ();
   if (nt > 1)
     fgap_blas_single_enter ();
 
@@ -708,7 +678,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 #ifdef _OPENMP
     me = omp_get_thread_num ();
 #endif
-    double *mybuf = buf + (size_t) me * cb * tr;
+    double *mybuf = (double *) (((uintptr_t) buf + 63) & ~(uintptr_t) 63) + (size_t) me * tstride;
     double *Mt = Mp + (size_t) me * cb * dw;
     const double **myanc = anc + (size_t) me * (size_t) (g + 1);
     for (size_t c0 = 0; c0 < r; c0 += cb)
@@ -725,7 +695,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           {
             const size_t j0 = t * tr, len = nk - j0 < tr ? nk - j0 : tr;
             const double beta = mine ? 1.0 : 0.0;
-            n_mul += build_tile (mybuf, tr, K, Kst, j0, len, s, c0, cbb, myanc);
+            n_mul += build_tile (mybuf, tr, Kt, Kst, nk, j0, len, &feat, c0, cbb, myanc);
             cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) cbb, (int) dv,
                          (int) len, 1.0, mybuf, (int) tr, &FGA_MAT (V, j0, 0), (int) dv, beta,
                          Mt, (int) dw);
@@ -764,7 +734,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           {
             const size_t i0 = t * tr, len = nq - i0 < tr ? nq - i0 : tr;
             const double beta = c0 > 0 ? 1.0 : 0.0;
-            n_mul += build_tile (mybuf, tr, Q, Qst, i0, len, s, c0, cbb, myanc);
+            n_mul += build_tile (mybuf, tr, Qt, Qst, nq, i0, len, &feat, c0, cbb, myanc);
             cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) len, (int) dv,
                          (int) cbb, 1.0, mybuf, (int) tr, M, (int) dw, beta,
                          &FGA_MAT (T, i0, 0), (int) dv);
@@ -814,9 +784,11 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 
 done:
   fgap_tfree (&mt, w, nq * sizeof (double));
+  fgap_tfree (&mt, Kt, d * nk * sizeof (double));
+  fgap_tfree (&mt, Qt, d * nq * sizeof (double));
   fgap_tfree (&mt, Kst, anc_cols * nk * sizeof (double));
   fgap_tfree (&mt, Qst, anc_cols * nq * sizeof (double));
-  fgap_tfree (&mt, buf, (size_t) nt * cb * tr * sizeof (double));
+  fgap_tfree (&mt, buf, tbytes);
   fgap_tfree (&mt, Mp, (size_t) nt * cb * dw * sizeof (double));
   fgap_tfree (&mt, M, cb * dw * sizeof (double));
   fgap_tfree (&mt, ones, tr * sizeof (double));

@@ -7,6 +7,7 @@
 #define FGA_POLY_IMPL_H
 
 #include <float.h>
+#include <stdint.h>
 
 /* The largest degree the method derives or accepts.  */
 #define FGA_POLY_GMAX 10000
@@ -69,5 +70,42 @@ enum { FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI };
    FGA_POLY_RMIN.  *rword gets the word (or -1).  Messages name the method. */
 int fgap_poly_radius (double *R, int *rword, fga_method m, const fga_problem *prob,
                      fga_error *err);
+
+/* The depth-first tables the monomial builders read (poly.c makes them):
+   per feature its degree and its last variable; g the degree of p.  */
+typedef struct
+{
+  const uint16_t *dep;
+  const uint32_t *var;
+  long g;
+} fgap_poly_feat;
+
+/* One tile of monomial features (poly_build.c): the block's columns
+   c0 .. c0 + cbb - 1 for rows i0 .. i0 + len - 1 of one side into buf
+   (column c at buf + c ld), from the side's input transposed, xt (d x n,
+   variable l at xt + l n).  stack holds the latest column of each degree
+   1 .. g - 1 across blocks (degree k at stack + (k - 1) n); anc (g + 1
+   pointers) is the caller's scratch.  Returns the multiplications, one per
+   entry of degree >= 2.  Every variant gives the same bits.  */
+typedef uint64_t (*fgap_poly_tile_fn) (double *restrict buf, size_t ld, const double *xt,
+                                       double *stack, size_t n, size_t i0, size_t len,
+                                       const fgap_poly_feat *f, size_t c0, size_t cbb,
+                                       const double **anc);
+
+/* The builder for an instruction set of fgap_attn_isa (kernels/attention-util.h):
+   baseline, AVX2 or AVX-512.  */
+fgap_poly_tile_fn fgap_poly_tile_select (int isa);
+
+/* The reference builder: the same tile from the row-major X (n x d) read
+   in place at stride d, one entry at a time; the tests compare the
+   variants with it.  */
+uint64_t fgap_poly_tile_scalar (double *restrict buf, size_t ld, const double *X, size_t d,
+                                double *stack, size_t n, size_t i0, size_t len,
+                                const fgap_poly_feat *f, size_t c0, size_t cbb,
+                                const double **anc);
+
+/* xt = X^T for the row-major X (n x d), on nt threads.  */
+void fgap_poly_transpose (double *restrict xt, const double *restrict x, size_t n, size_t d,
+                          int nt);
 
 #endif /* FGA_POLY_IMPL_H */

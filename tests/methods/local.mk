@@ -6,6 +6,14 @@ tests_methods_t_poly_SOURCES = tests/methods/t-poly.c
 tests_methods_t_poly_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_methods_t_poly_LDADD = $(FGA_TEST_LIBS)
 
+# The vectorised monomial builders: the same bits as the scalar one, and
+# poly's output the same bits under every FGATTN_ISA.
+TESTS += tests/methods/t-poly-build
+check_PROGRAMS += tests/methods/t-poly-build
+tests_methods_t_poly_build_SOURCES = tests/methods/t-poly-build.c
+tests_methods_t_poly_build_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_methods_t_poly_build_LDADD = $(FGA_TEST_LIBS)
+
 TESTS += tests/methods/t-poly-degree
 check_PROGRAMS += tests/methods/t-poly-degree
 tests_methods_t_poly_degree_SOURCES = tests/methods/t-poly-degree.c

@@ -314,7 +314,7 @@ START_TEST (sweep)
   fga_sweep_config cfg;
   fga_error err;
   ck_assert_msg (fga_sweep_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
-  fga_sweep_opts opts = { 2, NULL, NULL };
+  fga_sweep_opts opts = { 2, NULL, NULL, NULL, 0, 0 };
   ck_assert_msg (fga_sweep_run (&cfg, out, &opts, &err) == FGA_OK, "%s", err.msg);
 
   csv_t *t = malloc (sizeof *t);

@@ -2,16 +2,19 @@
 
    The settings: nq = nk = n from 2^10 to 2^18, d = dv = 4, entries
    uniform in [-B, B] with B = 1 (fga_instance_generate), tau = 1/d,
-   poly:basis=cheb,eps=1e-6 (R from the data).  For each n: poly's prepare
-   time (once) and its runs, its peak bytes and the process's peak RSS, and
-   the fastest exact kernels (fga_attention_stream and fga_attention_blas)
-   beside it, not run where one run would take more than the limit and
-   then extrapolated from the largest measured n by n^2, in a column of its
-   own.  Then the least-squares exponent of time in n and the crossover n.
-   It prints figures and never fails on speed.  */
+   poly:basis=cheb,eps=1e-6 (R from the data; --eps 1/n takes eps = 1/n at
+   each n).  First the machine's yardstick, a square cblas_dgemm; then for
+   each n: poly's prepare time (once) and its runs, its peak bytes and the
+   process's peak RSS, its rate on its counted operations as a fraction of
+   the yardstick's, and the fastest exact kernels (fga_attention_stream and
+   fga_attention_blas) beside it, not run where one run would take more
+   than the limit and then extrapolated from the largest measured n by n^2,
+   in a column of its own.  Then the least-squares exponent of time in n
+   and the crossover n.  It prints figures and never fails on speed.  */
 
 #include <config.h>
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,25 +27,31 @@
 #define MIB (1024.0 * 1024.0)
 #define MAXPTS 32
 
-static const char spec[] = "poly:basis=cheb,eps=1e-6";
+static const char spec_head[] = "poly:basis=cheb,eps=";
 
 static void
 usage (FILE *out)
 {
   fprintf (out,
            "usage: fgattn bench poly [--quick] [--min-log2n K] [--max-log2n K] [-d D]\n"
-           "                         [-B B] [--exact-limit S] [--seed S] [-w N] [-r N]\n"
+           "                         [-B B] [--eps E|1/n] [--exact-limit S] [--seed S]\n"
+           "                         [--dgemm-n N] [-w N] [-r N]\n"
            "                         [--format table|csv|json] [--export-csv FILE]\n"
            "                         [--export-json FILE] [-q]\n"
            "\n"
-           "Time and memory of the polynomial method (%s, R from\n"
+           "Time and memory of the polynomial method (%sE, R from\n"
            "the data) against n, for nq = nk = n, d = dv = D, entries uniform in\n"
            "[-B, B], tau = 1/d, beside the fastest exact kernels (exact:algo=stream\n"
            "and blas).  Rows, per n and kernel: warmup and runs (the runs made),\n"
-           "seconds_median, seconds_min, seconds_max of the counted runs; for poly\n"
-           "its prepare seconds (made once), total_seconds = prepare + median, its\n"
-           "peak MiB, g, r and R, poly_over_exact = total_seconds over the faster\n"
-           "exact kernel's, and max_abs = max |T_poly - T_exact| where exact ran.\n"
+           "seconds_median, seconds_min, seconds_max of the counted runs; gflops:\n"
+           "the run's counted operations (mul, add, exp, div, cmp, as fgattn run\n"
+           "prints them) per median second, in 1e9/s, and of_dgemm: that rate over\n"
+           "the rate of a square N x N cblas_dgemm (C = A B^T, 2 N^3 operations)\n"
+           "measured first, in the same run (dgemm_gflops in the summary); for\n"
+           "poly its prepare seconds (made once), total_seconds = prepare + median,\n"
+           "its peak MiB, g, r and R, poly_over_exact = total_seconds over the\n"
+           "faster exact kernel's, and max_abs = max |T_poly - T_exact| where exact\n"
+           "ran.\n"
            "An exact kernel is not run where one run would take more than S\n"
            "seconds (predicted by n^2 from the largest n it ran at): its row has\n"
            "status 'extrapolated' and that prediction in seconds_extrapolated.\n"
@@ -55,38 +64,45 @@ usage (FILE *out)
            "  --max-log2n K       n up to 2^K (default 18; at most 24)\n"
            "  -d D                d = dv = D (default 4)\n"
            "  -B B                entry bound of Q, K and V (default 1)\n"
+           "  --eps E|1/n         poly's eps (default 1e-6); 1/n: eps = 1/n at each n\n"
+           "  --dgemm-n N         size of the square DGEMM (default 2048; 0: none)\n"
            "  --exact-limit S     seconds one exact run may take (default 60)\n"
            "  --seed S            seed of the instances (default 1)\n"
            "%s"
            "\n"
-           "example: fgattn bench poly --quick\n", spec, bench_common_help);
+           "example: fgattn bench poly --quick\n", spec_head, bench_common_help);
 }
 
 enum { POLY, STREAM, BLAS, NKERNELS };
 static const char *const kernel_name[NKERNELS] = { "poly", "stream", "blas" };
 
-enum { R_N, R_KERNEL, R_STATUS, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_PREP, R_TOTAL,
-       R_EXTRAP, R_PEAK, R_RSS, R_G, R_R, R_RR, R_RATIO, R_MAXABS, R_NOTE, NROW };
+enum { R_N, R_KERNEL, R_STATUS, R_WARMUP, R_RUNS, R_MED, R_MIN, R_MAX, R_GFLOPS, R_OF_DGEMM,
+       R_PREP, R_TOTAL, R_EXTRAP, R_PEAK, R_RSS, R_G, R_R, R_RR, R_RATIO, R_MAXABS, R_NOTE, NROW };
 static const bench_col row_cols[NROW] = {
   { "n", NULL }, { "kernel", NULL }, { "status", NULL }, { "warmup", NULL }, { "runs", NULL },
   { "seconds_median", "%.4g" }, { "seconds_min", "%.4g" }, { "seconds_max", "%.4g" },
+  { "gflops", "%.2f" }, { "of_dgemm", "%.2f" },
   { "prep_seconds", "%.4g" }, { "total_seconds", "%.4g" }, { "seconds_extrapolated", "%.4g" },
   { "peak_mib", "%.2f" }, { "rss_mib", "%.1f" }, { "g", NULL }, { "r", NULL }, { "R", "%.4g" },
   { "poly_over_exact", "%.3g" }, { "max_abs", "%.3g" }, { "note", NULL }
 };
 
-enum { S_METHOD = BENCH_NENV, S_D, S_B, S_SEED, S_DATA, S_TAU, S_LIMIT, S_EXP_TOTAL, S_EXP_RUN,
-       S_EXP_UPPER, S_POINTS, S_CROSS, S_CROSS_INTERP, NSUM };
+enum { S_METHOD = BENCH_NENV, S_D, S_B, S_SEED, S_DATA, S_TAU, S_LIMIT, S_DGEMM_N,
+       S_DGEMM_GFLOPS, S_EXP_TOTAL, S_EXP_RUN, S_EXP_UPPER, S_POINTS, S_CROSS, S_CROSS_INTERP,
+       NSUM };
 static const bench_col sum_cols[NSUM] = {
   BENCH_ENV_COLS, { "method", NULL }, { "d", NULL }, { "B", "%g" }, { "seed", NULL },
-  { "data", NULL }, { "tau", NULL }, { "exact_limit_s", "%g" },
+  { "data", NULL }, { "tau", NULL }, { "exact_limit_s", "%g" }, { "dgemm_n", NULL },
+  { "dgemm_gflops", "%.2f" },
   { "fit_exponent_total", "%.3f" }, { "fit_exponent_run", "%.3f" },
   { "fit_exponent_upper_half", "%.3f" }, { "fit_points", NULL }, { "crossover_n", NULL },
   { "crossover_n_interpolated", "%.0f" }
 };
 
 static const char legend[] =
-  "times in seconds (median, least, largest of the counted runs); total_seconds:\n"
+  "times in seconds (median, least, largest of the counted runs); gflops: counted\n"
+  "operations per median second (1e9/s); of_dgemm: over the square DGEMM's rate;\n"
+  "total_seconds:\n"
   "prep_seconds + seconds_median; seconds_extrapolated: an exact kernel not run,\n"
   "predicted by n^2; the crossover compares total_seconds with the faster exact\n"
   "kernel's median or extrapolated time\n";
@@ -94,8 +110,10 @@ static const char legend[] =
 typedef struct
 {
   long lo, hi, seed;
-  size_t d;
+  size_t d, dgemm_n;
   double B, limit;
+  double eps;                   /* poly's eps; 0: 1/n */
+  double dgemm_gflops;          /* the yardstick's rate, NAN without it */
   bench_opts o;
   bench_report rep;
   bench_progress pr;
@@ -207,9 +225,24 @@ measure (poly_t *p, run_ctx *c, size_t n, double *med, bench_sample *s)
       return rc;
     }
   bench_set_sample (t, R_WARMUP, s);
+  const fga_stats *st = &c->st;
+  double gf = (double) (st->n_mul + st->n_add + st->n_exp + st->n_div + st->n_cmp) / s->median
+    / 1e9;
+  bench_set (t, R_GFLOPS, gf);
+  if (!isnan (p->dgemm_gflops))
+    bench_set (t, R_OF_DGEMM, gf / p->dgemm_gflops);
   bench_set (t, R_PEAK, (double) c->st.peak_bytes / MIB);
   bench_set (t, R_RSS, rss / MIB);
   return rc;
+}
+
+/* poly's spec at n: eps given, or 1/n (printed so that it reads back as
+   the same double).  */
+static void
+poly_spec (char *buf, size_t size, const poly_t *p, size_t n)
+{
+  double eps = p->eps > 0 ? p->eps : 1.0 / (double) n;
+  snprintf (buf, size, "%s%.17g", spec_head, eps);
 }
 
 /* poly at n: prepare once (timed), then its runs; fills pt.  */
@@ -222,6 +255,8 @@ measure_poly (poly_t *p, point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T)
   fga_problem prob;
   fga_problem_from_instance (&prob, inst, &tau);
   bench_reset_peak_rss ();
+  char spec[96];
+  poly_spec (spec, sizeof spec, p, pt->n);
   double t0 = fga_wall_time ();
   run_ctx c = { .kernel = POLY, .inst = inst, .T = T, .m = fga_method_create (spec, &err) };
   int rc = c.m == NULL ? err.code : fga_method_prepare (c.m, &prob, &err);
@@ -246,6 +281,65 @@ measure_poly (poly_t *p, point_t *pt, fga_instance_srcptr inst, fga_mat_ptr T)
       bench_set (t, R_RR, fga_stats_get (&c.st, "R_used"));
     }
   fga_method_destroy (c.m);
+}
+
+/* The yardstick: C = A B^T, square n x n, as fgattn bench exact measures it. */
+typedef struct
+{
+  size_t n;
+  double *A, *B, *C;
+} dgemm_ctx;
+
+static int
+run_dgemm (void *ctx, double *seconds, fga_error *err)
+{
+  dgemm_ctx *c = ctx;
+  const int n = (int) c->n;
+  fga_error_init (err);
+  double t = fga_wall_time ();
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0, c->A, n, c->B, n, 0.0,
+               c->C, n);
+  *seconds = fga_wall_time () - t;
+  return FGA_OK;
+}
+
+static void
+square_dgemm (poly_t *p)
+{
+  p->dgemm_gflops = NAN;
+  if (p->dgemm_n == 0)
+    return;
+  const size_t n = p->dgemm_n, nn = n * n;
+  dgemm_ctx c = { n, malloc (nn * sizeof (double)), malloc (nn * sizeof (double)),
+                  malloc (nn * sizeof (double)) };
+  fga_error err;
+  bench_sample s;
+  p->pr.weight = bench_predicted (&p->o, 2.0 * (double) nn * (double) n / 5e10);
+  int rc = FGA_ERR_NOMEM;
+  if (c.A != NULL && c.B != NULL && c.C != NULL)
+    {
+      /* entries in [-1, 1), any values do: the time does not depend on them */
+      for (size_t k = 0; k < nn; k++)
+        {
+          c.A[k] = (double) (k % 2003) / 1001.5 - 1;
+          c.B[k] = (double) (k % 1999) / 999.5 - 1;
+        }
+      rc = bench_sample_runs (&s, &p->o, &p->pr, "dgemm", run_dgemm, &c, &err);
+    }
+  else
+    snprintf (err.msg, sizeof err.msg, "no memory for the %zu x %zu DGEMM", n, n);
+  bench_progress_next (&p->pr, "dgemm");
+  if (rc == FGA_OK)
+    p->dgemm_gflops = 2.0 * (double) nn * (double) n / s.median / 1e9;
+  else
+    {
+      /* no rate to compare with: the rows leave of_dgemm empty */
+      p->failed++;
+      fprintf (stderr, "fgattn bench poly: the %zu x %zu DGEMM failed: %s\n", n, n, err.msg);
+    }
+  free (c.A);
+  free (c.B);
+  free (c.C);
 }
 
 static double
@@ -400,13 +494,16 @@ summarize (poly_t *p, const point_t *pts, size_t npts)
 static int
 poly_parse (poly_t *p, int argc, char **argv)
 {
-  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_MAX, OPT_MIN, OPT_LIMIT, OPT_SEED };
+  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_MAX, OPT_MIN, OPT_LIMIT, OPT_SEED, OPT_EPS,
+         OPT_DGEMM_N };
   static const struct option opts[] = {
     { "quick", no_argument, NULL, OPT_QUICK },
     { "max-log2n", required_argument, NULL, OPT_MAX },
     { "min-log2n", required_argument, NULL, OPT_MIN },
     { "exact-limit", required_argument, NULL, OPT_LIMIT },
     { "seed", required_argument, NULL, OPT_SEED },
+    { "eps", required_argument, NULL, OPT_EPS },
+    { "dgemm-n", required_argument, NULL, OPT_DGEMM_N },
     BENCH_LONG_OPTIONS,
     { NULL, 0, NULL, 0 }
   };
@@ -434,6 +531,15 @@ poly_parse (poly_t *p, int argc, char **argv)
         rc = cli_parse_real (&p->limit, optarg, "--exact-limit", 0, INFINITY, 0);
       else if (c == OPT_SEED)
         rc = cli_parse_long (&p->seed, optarg, "--seed", 0, 1L << 62);
+      else if (c == OPT_EPS)
+        {
+          if (strcmp (optarg, "1/n") == 0)
+            p->eps = 0;
+          else
+            rc = cli_parse_real (&p->eps, optarg, "--eps", 1e-300, 1e300, 0);
+        }
+      else if (c == OPT_DGEMM_N)
+        rc = cli_parse_size (&p->dgemm_n, optarg, "--dgemm-n", 0, 16384);
       if (rc != CLI_OK || p->o.help)
         return rc;
     }
@@ -445,7 +551,9 @@ poly_parse (poly_t *p, int argc, char **argv)
   char what[96];
   snprintf (what, sizeof what, "--max-log2n %ld -d %zu: the instance (Q, K, V) and two outputs",
             p->hi, p->d);
-  int rc = cli_check_memory (40.0 * (double) ((size_t) 1 << p->hi) * (double) p->d, what);
+  double dg = (double) p->dgemm_n;
+  int rc = cli_check_memory (fmax (40.0 * (double) ((size_t) 1 << p->hi) * (double) p->d,
+                                   24 * dg * dg), what);
   return rc != CLI_OK ? rc : bench_opts_check (&p->o, argc, argv);
 }
 
@@ -454,6 +562,11 @@ fill_summary (poly_t *p)
 {
   cli_table_t *t = &p->rep.summary;
   char data[64];
+  char spec[96];
+  if (p->eps > 0)
+    poly_spec (spec, sizeof spec, p, 1);
+  else
+    snprintf (spec, sizeof spec, "%s1/n", spec_head);
   bench_set_text (t, S_METHOD, spec);
   bench_set_size (t, S_D, p->d);
   bench_set (t, S_B, p->B);
@@ -462,6 +575,9 @@ fill_summary (poly_t *p)
   bench_set_text (t, S_DATA, data);
   bench_set_text (t, S_TAU, "1/d");
   bench_set (t, S_LIMIT, p->limit);
+  bench_set_size (t, S_DGEMM_N, p->dgemm_n);
+  if (!isnan (p->dgemm_gflops))
+    bench_set (t, S_DGEMM_GFLOPS, p->dgemm_gflops);
 }
 
 int
@@ -475,6 +591,8 @@ cli_bench_poly (int argc, char **argv)
   p.d = 4;
   p.B = 1;
   p.limit = 60;
+  p.eps = 1e-6;
+  p.dgemm_n = 2048;
   bench_opts_init (&p.o, usage);
   int rc = poly_parse (&p, argc, argv);
   if (rc != CLI_OK || p.o.help)
@@ -485,8 +603,11 @@ cli_bench_poly (int argc, char **argv)
       work += planned_weight (&p, k, (size_t) 1 << e);
   bench_report_init (&p.rep, "poly", sum_cols, NSUM, row_cols, NROW);
   p.rep.legend = legend;
-  bench_progress_init (&p.pr, cli_command, p.o.quiet, (size_t) (p.hi - p.lo + 1) * NKERNELS,
-                       work);
+  if (p.dgemm_n > 0)
+    work += bench_predicted (&p.o, 2.0 * pow ((double) p.dgemm_n, 3) / 5e10);
+  bench_progress_init (&p.pr, cli_command, p.o.quiet,
+                       (size_t) (p.hi - p.lo + 1) * NKERNELS + (p.dgemm_n > 0), work);
+  square_dgemm (&p);
   point_t pts[MAXPTS];
   size_t npts = 0;
   for (long e = p.lo; e <= p.hi && npts < MAXPTS; e++)
