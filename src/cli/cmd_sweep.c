@@ -12,7 +12,8 @@
 
 static const char usage[] =
   "usage: fgattn sweep CONFIG [-o DIR] [-j|--jobs J] [-q|--quiet]\n"
-  "                    [--format table|csv|json]\n"
+  "                    [--format table|csv|json] [--shard I/N]\n"
+  "       fgattn sweep --merge -o OUT [--partial] [--format F] SHARDDIR...\n"
   "       fgattn sweep --list\n"
   "\n"
   "Runs the grid of CONFIG: every cell (n, dist, law, beta, seed), with\n"
@@ -37,7 +38,7 @@ static const char usage[] =
   "folder, for CONFIG NAME.conf; J to 1 (cells in parallel).\n"
   "Progress goes to stderr: cells done of all, the time elapsed and an ETA\n"
   "that weighs each cell left by its predicted cost (about n^2 (d + dv) per\n"
-  "method run, the MPFR truth as 100 runs, the rank as n^2 r; see\n"
+  "method run, the certified truth as 10 runs, the rank as n^2 r; see\n"
   "fgattn/experiment.h), moving within a long cell after each of its steps; a\n"
   "line redrawn on a terminal, a plain line every 30 s otherwise (a log shows\n"
   "the run is alive; FGATTN_PROGRESS_INTERVAL=SECONDS sets the interval), and\n"
@@ -54,6 +55,23 @@ static const char usage[] =
   "refused, exit 2, as is a grid that cannot run (a value at its line, a\n"
   "cell beyond the machine's memory), before DIR is made.  A run that fails\n"
   "before its first cell leaves nothing behind.\n"
+  "\n"
+  "Beyond one machine: --shard I/N (I = 1 .. N) runs shard I of N, a share of\n"
+  "the cells split by the cost model (largest first onto the least-loaded\n"
+  "shard: the same CONFIG and N give the same shares), into its own folder,\n"
+  "resumable like any other; sweep.json records the shard and its cells.\n"
+  "--merge -o OUT SHARDDIR... joins the shard folders into OUT, a new folder\n"
+  "equal to a one-process run (its rows in the grid's order, timing columns\n"
+  "aside); shards of another configuration, fgattn version or N, a shard\n"
+  "given twice and overlapping shards are refused (exit 2, naming the\n"
+  "folder); missing cells are named and exit 1, unless --partial merges what\n"
+  "there is (then `fgattn sweep CONFIG -o OUT' completes it).  The merge\n"
+  "writes OUT's files all at once or not at all.  experiments/slurm-sweep.sh\n"
+  "runs the shards as a Slurm job array with a dependent merge; with GNU\n"
+  "parallel on one machine or over ssh:\n"
+  "  parallel fgattn sweep CONFIG --shard {}/4 -o shard-{} ::: 1 2 3 4\n"
+  "  fgattn sweep --merge -o all shard-1 shard-2 shard-3 shard-4\n"
+  "fgattn-mpi (when built with MPI) runs one sweep over MPI ranks.\n"
   "\n"
   "example: fgattn sweep transition -o transition-run --jobs 2\n";
 
@@ -159,7 +177,8 @@ end_progress (cli_progress_t *pr, const fga_sweep_progress *p, const fga_sweep_c
 /* Runs the grid with its progress line (the caller's when nested), then
    the last line and the summary; an exit status.  */
 static int
-run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs, int quiet, cli_format_t fmt)
+run_sweep (const fga_sweep_config *cfg, const char *dir, const size_t shard[2], int jobs,
+           int quiet, cli_format_t fmt)
 {
   cli_progress_t own;
   sweep_view_t v;
@@ -172,7 +191,7 @@ run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs, int quiet, cl
     }
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts sopts = { jobs, show_progress, &v };
+  fga_sweep_opts sopts = { jobs, show_progress, &v, cli_farm, shard[0], shard[1] };
   int rc = fga_sweep_run (cfg, dir, &sopts, &err);
   if (rc != FGA_OK)
     {
@@ -192,14 +211,75 @@ run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs, int quiet, cl
   return CLI_OK;
 }
 
+/* --shard I/N: two decimal whole numbers, 1 <= I <= N <= 2^20.  */
+static int
+parse_shard (size_t shard[2], const char *text)
+{
+  size_t i = 0, n = 0;
+  const char *p = text;
+  int ok = 1, digits = 0;
+  for (; *p >= '0' && *p <= '9'; p++, digits++)
+    i = i > 10000000 ? i : 10 * i + (size_t) (*p - '0');
+  ok = digits > 0 && *p++ == '/';
+  for (digits = 0; ok && *p >= '0' && *p <= '9'; p++, digits++)
+    n = n > 10000000 ? n : 10 * n + (size_t) (*p - '0');
+  ok = ok && digits > 0 && *p == '\0';
+  if (!ok || n < 1 || n > ((size_t) 1 << 20) || i < 1 || i > n)
+    return cli_fail (CLI_USAGE, "--shard '%s': expected I/N, shard I of N with 1 <= I <= N "
+                     "<= 1048576 (e.g. --shard 1/4)", text);
+  shard[0] = i;
+  shard[1] = n;
+  return CLI_OK;
+}
+
+/* fgattn sweep --merge -o OUT DIR...: the merge and its summary.  */
+static int
+run_merge (const char *outdir, char **dirs, size_t ndirs, int partial, int quiet,
+           cli_format_t fmt)
+{
+  if (outdir == NULL)
+    return cli_usage_error ("--merge needs -o OUT, the folder to write");
+  if (ndirs == 0)
+    return cli_usage_error ("--merge needs the shard folders to join");
+  int rc = cli_check_outdir (outdir, "-o", 0);
+  if (rc != CLI_OK)
+    return rc;
+  fga_error err;
+  fga_error_init (&err);
+  fga_sweep_merge_info info;
+  if (fga_sweep_merge (outdir, (const char *const *) dirs, ndirs, partial, &info, &err)
+      != FGA_OK)
+    return cli_fail_err (&err);
+  if (!quiet)
+    fprintf (stderr, "fgattn %s: merged %zu shard folder%s into %s: %zu of %zu cells%s\n",
+             cli_command, info.shards, info.shards == 1 ? "" : "s", outdir, info.cells_merged,
+             info.cells_total, info.cells_missing > 0 ? " (--partial: some are missing)" : "");
+  static const char *names[] = { "outdir", "shards", "cells", "cells_merged", "cells_missing" };
+  cli_table_t t;
+  cli_table_init (&t, sizeof names / sizeof names[0], names);
+  cli_table_new_row (&t);
+  cli_table_addf (&t, 0, "%s", outdir);
+  cli_table_addf (&t, 1, "%zu", info.shards);
+  cli_table_addf (&t, 2, "%zu", info.cells_total);
+  cli_table_addf (&t, 3, "%zu", info.cells_merged);
+  cli_table_addf (&t, 4, "%zu", info.cells_missing);
+  cli_table_print (&t, fmt, 1, stdout);
+  cli_table_clear (&t);
+  return CLI_OK;
+}
+
 int
 cli_sweep (int argc, char **argv)
 {
   static const struct option opts[] = {
     { "jobs", required_argument, NULL, 'j' }, { "quiet", no_argument, NULL, 'q' },
     { "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
-    { "list", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 }
+    { "list", no_argument, NULL, 'l' }, { "shard", required_argument, NULL, 's' },
+    { "merge", no_argument, NULL, 'm' }, { "partial", no_argument, NULL, 'p' },
+    { NULL, 0, NULL, 0 }
   };
+  size_t shard[2] = { 0, 0 };
+  int merge = 0, partial = 0;
   const char *outdir = NULL;
   size_t jobs = 1;
   int quiet = 0, c, rc;
@@ -219,11 +299,20 @@ cli_sweep (int argc, char **argv)
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         case 'l': return cli_list_configs (0);
+        case 's': rc = parse_shard (shard, optarg); break;
+        case 'm': merge = 1; break;
+        case 'p': partial = 1; break;
         default: return CLI_USAGE;
         }
       if (rc != CLI_OK)
         return rc;
     }
+  if (merge && shard[1] > 0)
+    return cli_usage_error ("--merge joins shard folders: it takes no --shard");
+  if (partial && !merge)
+    return cli_usage_error ("--partial goes with --merge");
+  if (merge)
+    return run_merge (outdir, argv + optind, (size_t) (argc - optind), partial, quiet, fmt);
   if (optind >= argc)
     return cli_usage_error ("a configuration file is required");
   if (optind + 1 < argc)
@@ -260,7 +349,7 @@ cli_sweep (int argc, char **argv)
       return rc;
     }
 
-  rc = run_sweep (cfg, dir, (int) jobs, quiet, fmt);
+  rc = run_sweep (cfg, dir, shard, (int) jobs, quiet, fmt);
   free (cfg);
   return rc;
 }

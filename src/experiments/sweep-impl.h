@@ -51,12 +51,18 @@ typedef struct
   const fga_law *law;
   double beta, B, Bv;
   unsigned long seed;
+  size_t index;                /* in the grid's order (fgap_sweep_cell_at) */
   char id[256];
 } fgap_sweep_cell;
 
 /* The cell (in, idist, ilaw, ib, is) of cfg.  */
 void fgap_sweep_cell_make (fgap_sweep_cell *c, const fga_sweep_config *cfg, size_t in,
                            size_t idist, size_t ilaw, size_t ib, size_t is);
+
+/* The grid's cells in order, n slowest, then dist, law, beta, seed: the
+   order of a plain run's rows and of a merge's.  */
+size_t fgap_sweep_ncells (const fga_sweep_config *cfg);
+void fgap_sweep_cell_at (fgap_sweep_cell *c, const fga_sweep_config *cfg, size_t index);
 
 /* The files, in the order of their index: results.csv is the record of the
    cells done and is appended last.  */
@@ -98,5 +104,77 @@ typedef struct
 int fgap_sweep_cell_compute (char *out[FGAP_SWEEP_NFILES], size_t outlen[FGAP_SWEEP_NFILES],
                              const fga_sweep_config *cfg, const fgap_sweep_cell *c,
                              fgap_sweep_cell_report *rep, fga_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Files of a sweep's folder, shared by the run (sweep.c) and the merge
+   (sweep_merge.c).  */
+
+/* A file read whole (NUL-terminated); *buf NULL and FGA_OK when it is
+   missing.  */
+int fgap_sweep_read_whole (char **buf, size_t *len, const char *path, fga_error *err);
+/* The first field of a CSV line, unquoted, into buf.  */
+void fgap_sweep_first_field (char *buf, size_t size, const char *line, size_t len);
+
+/* The cells of a record file with exactly `rows' complete rows, sorted.  */
+typedef struct
+{
+  char **ids;
+  size_t count;
+} fgap_sweep_done;
+int fgap_sweep_find_done (fgap_sweep_done *s, const char *buf, size_t len, size_t rows,
+                          const char *path, const char *header, fga_error *err);
+int fgap_sweep_done_has (const fgap_sweep_done *s, const char *id);
+void fgap_sweep_done_clear (fgap_sweep_done *s);
+
+/* The grid's ids with their indexes, sorted by id, to place rows in the
+   grid's order.  */
+typedef struct
+{
+  const char *id;
+  size_t index;
+} fgap_sweep_id;
+/* Every cell of the grid (*cells, in grid order) and its ids sorted
+   (*ids, pointing into *cells).  */
+int fgap_sweep_grid (fgap_sweep_cell **cells, fgap_sweep_id **ids, const fga_sweep_config *cfg,
+                     fga_error *err);
+/* The grid index of id, or SIZE_MAX.  */
+size_t fgap_sweep_id_index (const fgap_sweep_id *ids, size_t n, const char *id);
+
+/* The rows of a CSV file after its header, stably sorted by the grid
+   index of their cell (rows of cells outside the grid last, in their
+   order), into a new buffer with the header first; a last line without
+   its newline (what a kill leaves) is left out.  */
+int fgap_sweep_sort_rows (char **out, size_t *outlen, const char *buf, size_t len,
+                          const fgap_sweep_id *ids, size_t nids, const char *path,
+                          fga_error *err);
+/* Rewrites the file at path atomically and fsync'ed with buf.  */
+int fgap_sweep_rewrite (const char *path, const char *buf, size_t len, fga_error *err);
+
+/* Shards.  The share of each cell in a split of the grid into `count'
+   shards: the cells by decreasing weight (fgap_sweep_cell_units times
+   n^2; ties in grid order), each onto the shard with the least weight so
+   far (ties: the lower shard), so that the shards' predicted times are
+   close and the same configuration and count always give the same split.
+   shard_of[index] is the shard, 0 .. count - 1.  */
+int fgap_sweep_shares (size_t *shard_of, const fga_sweep_config *cfg, const fgap_sweep_cell *cells,
+                       size_t ncells, size_t count, fga_error *err);
+/* The weight of a cell: n^2 fgap_sweep_cell_units.  */
+double fgap_sweep_cell_work (const fga_sweep_config *cfg, const fgap_sweep_cell *c);
+
+/* Parses a configuration's text (NUL-terminated, checked by
+   fgap_config_check) into cfg (from fga_sweep_config_init), with or
+   without the checks of sizes and memory, which belong to the machine
+   that runs it: a merge needs the grid alone.  path names the text in
+   messages.  */
+int fgap_sweep_config_parse (fga_sweep_config *cfg, const char *path, const char *text,
+                             int check_sizes, fga_error *err);
+
+/* sweep.json: the fgattn version (version NULL: this one's), the
+   configuration's path and text (text NULL: null), the host, the date, the
+   seeds, the BLAS (blas NULL: this process's), and with shard (may be
+   NULL) the object "shard", not released.  */
+int fgap_sweep_write_json (const char *path, const fga_sweep_config *cfg, const char *version,
+                           const char *config_path, const char *text, size_t len,
+                           const char *blas, struct json_t *shard, fga_error *err);
 
 #endif /* FGA_SWEEP_IMPL_H */

@@ -8,7 +8,12 @@
    present in the record is complete in every file.  On a re-run the files
    are read back, every row of an incomplete cell (and a trailing line
    without its newline, what a kill leaves) is removed by rewriting the
-   file atomically, and the complete cells are skipped.  */
+   file atomically, and the complete cells are skipped.
+
+   With a farm the master does all of that and the farm computes the
+   cells anywhere; each comes back as bytes that are checked to be that
+   cell's rows before they are appended (below, "With a farm").  A shard
+   runs its share of the grid alone (below, "Shards").  */
 
 #include "experiments/sweep-impl.h"
 
@@ -23,184 +28,11 @@
 # include <omp.h>
 #endif
 
-/* The first field of a CSV line, unquoted, into buf.  */
-static void
-first_field (char *buf, size_t size, const char *line, size_t len)
-{
-  size_t k = 0, i = 0;
-  if (len > 0 && line[0] == '"')
-    {
-      for (i = 1; i < len; i++)
-        {
-          if (line[i] == '"')
-            {
-              if (i + 1 < len && line[i + 1] == '"')
-                i++;
-              else
-                break;
-            }
-          if (k + 1 < size)
-            buf[k++] = line[i];
-        }
-    }
-  else
-    for (; i < len && line[i] != ',' && line[i] != '\n'; i++)
-      if (k + 1 < size)
-        buf[k++] = line[i];
-  buf[k] = '\0';
-}
-
-/* ------------------------------------------------------------------ */
-/* Files: resume and append.  */
-
-static int
-read_whole (char **buf, size_t *len, const char *path, fga_error *err)
-{
-  *buf = NULL;
-  *len = 0;
-  FILE *fp = fopen (path, "rb");
-  if (fp == NULL)
-    {
-      if (errno == ENOENT)
-        return FGA_OK;
-      return fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
-    }
-  size_t cap = 1 << 16, used = 0;
-  char *b = malloc (cap + 1);
-  while (b != NULL)
-    {
-      used += fread (b + used, 1, cap - used, fp);
-      if (used < cap)
-        break;
-      char *nb = realloc (b, 2 * cap + 1);
-      if (nb == NULL)
-        {
-          free (b);
-          b = NULL;
-          break;
-        }
-      b = nb;
-      cap *= 2;
-    }
-  int bad = ferror (fp);
-  fclose (fp);
-  if (b == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
-  if (bad)
-    {
-      free (b);
-      return fgap_error_set (err, FGA_ERR_IO, "%s: read error", path);
-    }
-  b[used] = '\0';
-  *buf = b;
-  *len = used;
-  return FGA_OK;
-}
-
-typedef struct
-{
-  char **ids;                  /* complete cells, sorted */
-  size_t count;
-} done_set_t;
-
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static int
-done_has (const done_set_t *s, const char *id)
-{
-  return s->count > 0
-    && bsearch (&id, s->ids, s->count, sizeof *s->ids, cmp_str) != NULL;
-}
-
-static void
-done_clear (done_set_t *s)
-{
-  for (size_t k = 0; k < s->count; k++)
-    free (s->ids[k]);
-  free (s->ids);
-  s->ids = NULL;
-  s->count = 0;
-}
-
-/* The cells of results.csv with exactly `rows' complete rows.  */
-static int
-find_done (done_set_t *s, const char *buf, size_t len, size_t rows, const char *path,
-           const char *header, fga_error *err)
-{
-  s->ids = NULL;
-  s->count = 0;
-  if (len == 0)
-    return FGA_OK;
-  const char *nl = memchr (buf, '\n', len);
-  if (nl == NULL)
-    return FGA_OK;             /* a header cut short: nothing was done */
-  if ((size_t) (nl - buf) + 1 != strlen (header) || memcmp (buf, header, strlen (header)) != 0)
-    return fgap_error_set (err, FGA_ERR_INPUT,
-                          "%s: not a sweep's file (its header differs); use another folder",
-                          path);
-  size_t cap = 0, nids = 0;
-  char **ids = NULL;
-  for (const char *p = nl + 1; p < buf + len;)
-    {
-      const char *e = memchr (p, '\n', (size_t) (buf + len - p));
-      if (e == NULL)
-        break;                 /* a partial last line */
-      char id[256];
-      first_field (id, sizeof id, p, (size_t) (e - p));
-      if (nids == cap)
-        {
-          cap = cap ? 2 * cap : 64;
-          char **n2 = realloc (ids, cap * sizeof *ids);
-          if (n2 == NULL)
-            goto nomem;
-          ids = n2;
-        }
-      if ((ids[nids] = strdup (id)) == NULL)
-        goto nomem;
-      nids++;
-      p = e + 1;
-    }
-  if (nids > 0)
-    qsort (ids, nids, sizeof *ids, cmp_str);
-  /* Keep one id per run of exactly `rows' equal ids.  */
-  size_t kept = 0;
-  for (size_t i = 0; i < nids;)
-    {
-      size_t j = i;
-      while (j < nids && strcmp (ids[j], ids[i]) == 0)
-        j++;
-      if (j - i == rows && rows > 0)
-        {
-          char *keep = ids[i];
-          ids[i] = NULL;
-          for (size_t k = i + 1; k < j; k++)
-            free (ids[k]);
-          ids[kept++] = keep;
-        }
-      else
-        for (size_t k = i; k < j; k++)
-          free (ids[k]);
-      i = j;
-    }
-  s->ids = ids;
-  s->count = kept;
-  return FGA_OK;
-nomem:
-  for (size_t k = 0; k < nids; k++)
-    free (ids[k]);
-  free (ids);
-  return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory reading it", path);
-}
-
 /* Keeps, in the file at path, the header and the complete lines of complete
    cells; rewrites it atomically only when something goes.  */
 static int
 prune_file (const char *path, const char *buf, size_t len, const char *header,
-            const done_set_t *done, fga_error *err)
+            const fgap_sweep_done *done, fga_error *err)
 {
   if (len == 0)
     return FGA_OK;
@@ -225,8 +57,8 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
           if (e == NULL)
             break;
           char id[256];
-          first_field (id, sizeof id, p, (size_t) (e - p));
-          if (done_has (done, id))
+          fgap_sweep_first_field (id, sizeof id, p, (size_t) (e - p));
+          if (fgap_sweep_done_has (done, id))
             {
               memcpy (keep + used, p, (size_t) (e - p) + 1);
               used += (size_t) (e - p) + 1;
@@ -234,23 +66,7 @@ prune_file (const char *path, const char *buf, size_t len, const char *header,
           p = e + 1;
         }
     }
-  int rc = FGA_OK;
-  if (used != len)
-    {
-      fga_atomic_file af;
-      rc = fga_atomic_open (&af, path, err);
-      if (rc == FGA_OK)
-        {
-          fwrite (keep, 1, used, af.fp);
-          if (fflush (af.fp) != 0 || fsync (fileno (af.fp)) != 0)
-            {
-              fga_atomic_abort (&af);
-              rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", path, strerror (errno));
-            }
-          else
-            rc = fga_atomic_commit (&af, err);
-        }
-    }
+  int rc = used != len ? fgap_sweep_rewrite (path, keep, used, err) : FGA_OK;
   free (keep);
   return rc;
 }
@@ -377,7 +193,7 @@ check_existing_header (const char *path, const char *header, fga_error *err)
 {
   char *buf;
   size_t len;
-  int rc = read_whole (&buf, &len, path, err);
+  int rc = fgap_sweep_read_whole (&buf, &len, path, err);
   if (rc != FGA_OK || buf == NULL)
     return rc;
   const char *nl = memchr (buf, '\n', len);
@@ -400,41 +216,13 @@ read_config_text (char **text, size_t *len, const fga_sweep_config *cfg, fga_err
   *text = NULL;
   *len = 0;
   int rc = FGA_OK;
-  if (cfg->path[0] != '\0' && (rc = read_whole (text, len, cfg->path, err)) != FGA_OK)
+  if (cfg->path[0] != '\0' && (rc = fgap_sweep_read_whole (text, len, cfg->path, err)) != FGA_OK)
     return rc;
   if (*text != NULL && (rc = fgap_config_check (cfg->path, *text, *len, err)) != FGA_OK)
     {
       free (*text);
       *text = NULL;
     }
-  return rc;
-}
-
-static int
-write_json (const char *path, const fga_sweep_config *cfg, const char *text, size_t len,
-            fga_error *err)
-{
-  int rc;
-  char host[256] = "";
-  if (gethostname (host, sizeof host - 1) != 0)
-    host[0] = '\0';
-  char date[64];
-  time_t now = time (NULL);
-  struct tm tm;
-  gmtime_r (&now, &tm);
-  strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  json_t *seeds = json_array ();
-  for (size_t k = 0; k < cfg->nseeds; k++)
-    json_array_append_new (seeds, json_integer ((json_int_t) cfg->seeds[k]));
-  json_t *o = json_pack ("{s:s, s:s, s:o, s:s, s:s, s:o}", "fgattn_version", fga_version (),
-                         "config_path", cfg->path,
-                         "config", text != NULL ? json_stringn (text, len) : json_null (),
-                         "host", host, "date", date, "seeds", seeds);
-  if (o == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "%s: out of memory, or a path or host name "
-                          "that is not UTF-8", path);
-  rc = fgap_json_write_atomic (path, o, JSON_INDENT (2), err);
-  json_decref (o);
   return rc;
 }
 
@@ -461,17 +249,16 @@ typedef struct
   char *config_text;
   size_t config_len;
   int json_done;
+  const fga_farm *farm;        /* NULL: the cells run here, jobs at once */
+  int master;                  /* this process writes (always, without a farm) */
+  unsigned char *in_share;     /* per grid index: the cell is this run's (NULL: all are) */
+  json_t *shard_json;          /* sweep.json's "shard", or NULL */
 } sweep_t;
 
 /* The weight of a cell in the ETA's cost model (fga_sweep_progress in
    fgattn/experiment.h states it): whole numbers, so that the sums are
    exact below 2^53.  */
-static double
-cell_work (const fga_sweep_config *cfg, const fgap_sweep_cell *c)
-{
-  double n = (double) c->n;
-  return n * n * fgap_sweep_cell_units (cfg, c);
-}
+#define cell_work fgap_sweep_cell_work
 
 /* The work done within the cells in flight: the sum, in the order of the
    cells, of each one's share times its weight; each term only grows, and
@@ -546,7 +333,8 @@ append_cell (sweep_t *s, char *out[], size_t outlen[], fga_error *err)
 {
   if (!s->json_done)
     {
-      int rc = write_json (s->jpath, s->cfg, s->config_text, s->config_len, err);
+      int rc = fgap_sweep_write_json (s->jpath, s->cfg, NULL, s->cfg->path, s->config_text,
+                                      s->config_len, NULL, s->shard_json, err);
       if (rc != FGA_OK)
         return rc;
       s->json_done = 1;
@@ -627,36 +415,36 @@ worker (sweep_t *s)
     }
 }
 
-/* The cells of the grid, in order, those done skipped.  */
+/* The cells of the grid (of the shard's share), in order, those done
+   skipped.  */
 static int
-list_cells (sweep_t *s, const done_set_t *done, fga_error *err)
+list_cells (sweep_t *s, const fgap_sweep_done *done, fga_error *err)
 {
   const fga_sweep_config *cfg = s->cfg;
-  size_t total = cfg->nn * cfg->ndists * cfg->nlaws * cfg->nb * cfg->nseeds;
-  s->cells = calloc (total, sizeof *s->cells);
-  s->fraction = calloc (total, sizeof *s->fraction);
-  s->flight = calloc (total, sizeof *s->flight);
+  size_t total = fgap_sweep_ncells (cfg), mine = 0;
+  s->cells = calloc (total + 1, sizeof *s->cells);
+  s->fraction = calloc (total + 1, sizeof *s->fraction);
+  s->flight = calloc (total + 1, sizeof *s->flight);
   if (s->cells == NULL || s->fraction == NULL || s->flight == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", total);
-  for (size_t in = 0; in < cfg->nn; in++)
-    for (size_t id = 0; id < cfg->ndists; id++)
-      for (size_t il = 0; il < cfg->nlaws; il++)
-        for (size_t ib = 0; ib < cfg->nb; ib++)
-          for (size_t is = 0; is < cfg->nseeds; is++)
-            {
-              fgap_sweep_cell_make (&s->cells[s->ncells], cfg, in, id, il, ib, is);
-              double w = cell_work (cfg, &s->cells[s->ncells]);
-              s->prog.work_total += w;
-              if (done_has (done, s->cells[s->ncells].id))
-                {
-                  s->prog.cells_skipped++;
-                  s->prog.work_done += w;
-                  s->prog.work_skipped += w;
-                }
-              else
-                s->ncells++;
-            }
-  s->prog.cells_total = total;
+  for (size_t k = 0; k < total; k++)
+    {
+      if (s->in_share != NULL && !s->in_share[k])
+        continue;
+      mine++;
+      fgap_sweep_cell_at (&s->cells[s->ncells], cfg, k);
+      double w = cell_work (cfg, &s->cells[s->ncells]);
+      s->prog.work_total += w;
+      if (fgap_sweep_done_has (done, s->cells[s->ncells].id))
+        {
+          s->prog.cells_skipped++;
+          s->prog.work_done += w;
+          s->prog.work_skipped += w;
+        }
+      else
+        s->ncells++;
+    }
+  s->prog.cells_total = mine;
   return FGA_OK;
 }
 
@@ -667,20 +455,127 @@ resume (sweep_t *s, fga_error *err)
 {
   char *bufs[FGAP_SWEEP_NFILES] = { NULL };
   size_t lens[FGAP_SWEEP_NFILES] = { 0 };
-  done_set_t done = { NULL, 0 };
+  fgap_sweep_done done = { NULL, 0 };
   int rc = FGA_OK;
   for (int k = 0; k < s->nfiles && rc == FGA_OK; k++)
-    rc = read_whole (&bufs[k], &lens[k], s->paths[k], err);
+    rc = fgap_sweep_read_whole (&bufs[k], &lens[k], s->paths[k], err);
   if (rc == FGA_OK)
-    rc = find_done (&done, bufs[s->record], lens[s->record], fgap_sweep_rows_per_cell (s->cfg),
-                    s->paths[s->record], s->headers[s->record], err);
+    rc = fgap_sweep_find_done (&done, bufs[s->record], lens[s->record],
+                               fgap_sweep_rows_per_cell (s->cfg), s->paths[s->record],
+                               s->headers[s->record], err);
   for (int k = 0; k < s->nfiles && rc == FGA_OK; k++)
     rc = prune_file (s->paths[k], bufs[k], lens[k], s->headers[k], &done, err);
   for (int k = 0; k < s->nfiles; k++)
     free (bufs[k]);
   if (rc == FGA_OK)
     rc = list_cells (s, &done, err);
-  done_clear (&done);
+  fgap_sweep_done_clear (&done);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shards.  A shard's share is fixed by its first run and recorded in
+   sweep.json ("shard": index, count and the cells' ids), so that a shard
+   resumed by another fgattn, whose cost model weighs cells otherwise,
+   still runs the cells it began with and no other shard's.  */
+
+/* The "shard" object of an existing outdir/sweep.json (NULL when there is
+   none, or the file is not JSON: it is rewritten anyway), and whether the
+   file exists.  */
+static json_t *
+recorded_shard (const char *jpath, int *exists)
+{
+  json_error_t jerr;
+  json_t *o = json_load_file (jpath, 0, &jerr);
+  *exists = o != NULL;
+  json_t *rec = o != NULL ? json_object_get (o, "shard") : NULL;
+  if (rec != NULL)
+    json_incref (rec);
+  json_decref (o);
+  return rec;
+}
+
+/* The share from the recorded ids: FGA_ERR_INPUT for an id outside the grid.  */
+static int
+share_from_record (sweep_t *s, json_t *cells, const fgap_sweep_id *ids, size_t nids,
+                   fga_error *err)
+{
+  size_t k;
+  json_t *v;
+  json_array_foreach (cells, k, v)
+    {
+      size_t at = json_is_string (v) ? fgap_sweep_id_index (ids, nids, json_string_value (v))
+        : SIZE_MAX;
+      if (at == SIZE_MAX)
+        return fgap_error_set (err, FGA_ERR_INPUT, "%s: its shard lists a cell (%s) that is not "
+                              "in this configuration's grid; resume it with the configuration "
+                              "it was begun with", s->jpath,
+                              json_is_string (v) ? json_string_value (v) : "not a string");
+      s->in_share[at] = 1;
+    }
+  return FGA_OK;
+}
+
+/* Checks the folder against the shard asked for (none: a plain run), and
+   sets this run's share and sweep.json's "shard".  */
+static int
+shard_prepare (sweep_t *s, fga_error *err)
+{
+  size_t idx = s->opts != NULL ? s->opts->shard_index : 0;
+  size_t cnt = s->opts != NULL ? s->opts->shard_count : 0;
+  if (cnt > 0 && (idx < 1 || idx > cnt))
+    return fgap_error_set (err, FGA_ERR_INPUT, "shard %zu/%zu: the index must be 1 to %zu",
+                          idx, cnt, cnt);
+  int exists;
+  json_t *rec = recorded_shard (s->jpath, &exists);
+  json_int_t ri = rec != NULL ? json_integer_value (json_object_get (rec, "index")) : 0;
+  json_int_t rn = rec != NULL ? json_integer_value (json_object_get (rec, "count")) : 0;
+  json_t *rcells = rec != NULL ? json_object_get (rec, "cells") : NULL;
+  int rc = FGA_OK;
+  if (rec != NULL && cnt == 0)
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s holds shard %lld/%lld of a sweep: resume it "
+                        "with that shard, or merge the shards into another folder",
+                        s->jpath, (long long) ri, (long long) rn);
+  else if (rec != NULL
+           && (ri != (json_int_t) idx || rn != (json_int_t) cnt || !json_is_array (rcells)))
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s holds shard %lld/%lld, not %zu/%zu; use "
+                        "another folder", s->jpath, (long long) ri, (long long) rn, idx, cnt);
+  else if (rec == NULL && cnt > 0 && exists)
+    rc = fgap_error_set (err, FGA_ERR_INPUT, "%s holds a sweep that is not a shard; use "
+                        "another folder for shard %zu/%zu", s->jpath, idx, cnt);
+  if (rc != FGA_OK || cnt == 0)
+    {
+      json_decref (rec);
+      return rc;
+    }
+
+  fgap_sweep_cell *grid = NULL;
+  fgap_sweep_id *ids = NULL;
+  size_t n = fgap_sweep_ncells (s->cfg);
+  size_t *shard_of = calloc (n + 1, sizeof *shard_of);
+  s->in_share = calloc (n + 1, 1);
+  if (shard_of == NULL || s->in_share == NULL)
+    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", n);
+  if (rc == FGA_OK)
+    rc = fgap_sweep_grid (&grid, &ids, s->cfg, err);
+  if (rc == FGA_OK && rec != NULL)
+    rc = share_from_record (s, rcells, ids, n, err);
+  else if (rc == FGA_OK && (rc = fgap_sweep_shares (shard_of, s->cfg, grid, n, cnt, err)) == FGA_OK)
+    for (size_t k = 0; k < n; k++)
+      s->in_share[k] = shard_of[k] == idx - 1;
+  json_t *list = json_array ();
+  for (size_t k = 0; rc == FGA_OK && k < n; k++)
+    if (s->in_share[k] && json_array_append_new (list, json_string (grid[k].id)) != 0)
+      rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for sweep.json");
+  if (rc == FGA_OK
+      && (s->shard_json = json_pack ("{s:I, s:I, s:O}", "index", (json_int_t) idx, "count",
+                                     (json_int_t) cnt, "cells", list)) == NULL)
+    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for sweep.json");
+  json_decref (list);
+  json_decref (rec);
+  free (shard_of);
+  free (grid);
+  free (ids);
   return rc;
 }
 
@@ -712,6 +607,8 @@ prepare (sweep_t *s, const char *outdir, int jobs, fga_error *err)
   for (int k = 0; k < s->nfiles; k++)
     if ((rc = check_existing_header (s->paths[k], s->headers[k], err)) != FGA_OK)
       return rc;
+  if ((rc = shard_prepare (s, err)) != FGA_OK)
+    return rc;
   return read_config_text (&s->config_text, &s->config_len, cfg, err);
 }
 
@@ -750,6 +647,283 @@ run_cells (sweep_t *s, int jobs, fga_error *err)
   return s->rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* With a farm.  The master alone prepares the folder and resumes; it
+   shares the plan (the grid indexes of the cells left, or its failure),
+   every process runs the farm, and the master appends each cell as it is
+   delivered.  Bytes between processes are little-endian 64-bit words, so
+   that the plan and a cell read the same on every machine.  */
+
+#define PLAN_MAGIC 0x314e414c50574746ull     /* "FGWPLAN1" */
+#define CELL_MAGIC 0x314c4c4543574746ull     /* "FGWCELL1" */
+
+static void
+put_u64 (unsigned char *p, uint64_t v)
+{
+  for (int k = 0; k < 8; k++)
+    p[k] = (unsigned char) (v >> (8 * k));
+}
+
+static uint64_t
+get_u64 (const unsigned char *p)
+{
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++)
+    v |= (uint64_t) p[k] << (8 * k);
+  return v;
+}
+
+/* The plan: magic, status, the message's length and bytes (a failure), the
+   count of cells and their grid indexes.  */
+static int
+plan_encode (unsigned char **buf, size_t *len, const sweep_t *s, int status,
+             const fga_error *err)
+{
+  size_t mlen = status != FGA_OK && err != NULL ? strlen (err->msg) : 0;
+  size_t n = status == FGA_OK ? s->ncells : 0;
+  *len = 32 + mlen + 8 * n;
+  if ((*buf = malloc (*len)) == NULL)
+    return FGA_ERR_NOMEM;
+  put_u64 (*buf, PLAN_MAGIC);
+  put_u64 (*buf + 8, (uint64_t) (int64_t) status);
+  put_u64 (*buf + 16, mlen);
+  memcpy (*buf + 24, mlen > 0 ? err->msg : "", mlen);
+  put_u64 (*buf + 24 + mlen, n);
+  for (size_t k = 0; k < n; k++)
+    put_u64 (*buf + 32 + mlen + 8 * k, s->cells[k].index);
+  return FGA_OK;
+}
+
+/* A worker's reading of the plan: the master's failure as its own, or
+   the cells to run in s->cells.  */
+static int
+plan_decode (sweep_t *s, const unsigned char *b, size_t len, fga_error *err)
+{
+  static const char bad[] = "the sweep's plan from the farm's master is damaged";
+  if (len < 32 || get_u64 (b) != PLAN_MAGIC || get_u64 (b + 16) > len - 32)
+    return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
+  int status = (int) (int64_t) get_u64 (b + 8);
+  size_t mlen = get_u64 (b + 16);
+  if (status != FGA_OK)
+    {
+      if (status != FGA_ERR_INPUT && status != FGA_ERR_NOMEM && status != FGA_ERR_IO
+          && status != FGA_ERR_COMPUTE)
+        status = FGA_ERR_IO;
+      return fgap_error_set (err, status, "%.*s", (int) mlen, (const char *) b + 24);
+    }
+  size_t n = get_u64 (b + 24 + mlen), total = fgap_sweep_ncells (s->cfg);
+  if (n > total || (len - 32 - mlen) / 8 != n || (len - 32 - mlen) % 8 != 0)
+    return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
+  s->cells = calloc (n + 1, sizeof *s->cells);
+  if (s->cells == NULL)
+    return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", n);
+  for (size_t k = 0; k < n; k++)
+    {
+      uint64_t at = get_u64 (b + 32 + mlen + 8 * k);
+      if (at >= total)
+        return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
+      fgap_sweep_cell_at (&s->cells[k], s->cfg, (size_t) at);
+    }
+  s->ncells = n;
+  return FGA_OK;
+}
+
+/* Shares the plan, or the master's failure (status), so that no worker
+   waits for cells that will not come.  */
+static int
+plan_share (sweep_t *s, int status, const fga_error *serr, fga_error *err)
+{
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  if (s->master && plan_encode (&buf, &len, s, status, serr) != FGA_OK)
+    {
+      /* still share, so that the workers end: a plan with the failure alone */
+      fga_error nomem;
+      fgap_error_set (&nomem, FGA_ERR_NOMEM, "out of memory sharing the sweep's plan");
+      status = FGA_ERR_NOMEM;
+      serr = &nomem;
+      if (plan_encode (&buf, &len, s, status, serr) != FGA_OK)
+        return FGA_ERR_NOMEM;
+    }
+  void *bytes = buf;
+  int rc = s->farm->share (s->farm, &bytes, &len, err);
+  if (rc == FGA_OK && !s->master)
+    rc = plan_decode (s, bytes, len, err);
+  free (bytes);
+  return rc;
+}
+
+/* A cell's bytes: magic, grid index, the four counts of runs by status,
+   the four files' lengths, then their rows.  */
+static int
+farm_compute (size_t task, void **bytes, size_t *len, void *data, fga_error *err)
+{
+  sweep_t *s = data;
+  fgap_sweep_cell *c = &s->cells[task];
+  /* Progress within a cell is told only where it is computed in the
+     master's process; the others' cells move the line when delivered.  */
+  fgap_sweep_cell_report rep = { s->master ? cell_step : NULL, s, { 0 } };
+  if (s->master)
+#pragma omp critical (fga_sweep)
+    {
+      flight_begin (s, task);
+      progress (s, c->id, 0);
+    }
+  char *out[FGAP_SWEEP_NFILES];
+  size_t outlen[FGAP_SWEEP_NFILES], total = 80;
+  fga_error cerr;
+  fga_error_init (&cerr);
+  int rc = fgap_sweep_cell_compute (out, outlen, s->cfg, c, &rep, &cerr);
+  if (rc != FGA_OK)
+    return fgap_error_set (err, rc, "cell %s: %.700s", c->id, cerr.msg);
+  for (int k = 0; k < FGAP_SWEEP_NFILES; k++)
+    total += outlen[k];
+  unsigned char *b = malloc (total);
+  if (b == NULL)
+    rc = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for the rows of cell %s", c->id);
+  else
+    {
+      put_u64 (b, CELL_MAGIC);
+      put_u64 (b + 8, c->index);
+      size_t at = 80;
+      for (int k = 0; k < FGAP_SWEEP_NFILES; k++)
+        {
+          put_u64 (b + 16 + 8 * k, rep.runs[k]);
+          put_u64 (b + 48 + 8 * k, outlen[k]);
+          memcpy (b + at, out[k], outlen[k]);
+          at += outlen[k];
+        }
+      *bytes = b;
+      *len = total;
+    }
+  for (int k = 0; k < FGAP_SWEEP_NFILES; k++)
+    free (out[k]);
+  return rc;
+}
+
+/* Whether rows (len bytes) are whole lines of cell c: each ends with its
+   newline and begins with the cell's id; their count in *lines.  */
+static int
+rows_of_cell (size_t *lines, const char *rows, size_t len, const fgap_sweep_cell *c)
+{
+  *lines = 0;
+  if (len > 0 && rows[len - 1] != '\n')
+    return 0;
+  for (const char *p = rows; p < rows + len; (*lines)++)
+    {
+      const char *e = memchr (p, '\n', (size_t) (rows + len - p));
+      char id[256];
+      fgap_sweep_first_field (id, sizeof id, p, (size_t) (e - p));
+      if (strcmp (id, c->id) != 0)
+        return 0;
+      p = e + 1;
+    }
+  return 1;
+}
+
+/* Appends a cell delivered by the farm, after checking that its bytes are
+   the rows of that cell, as many as every cell has in the record.  */
+static int
+farm_deliver (size_t task, const void *bytes, size_t len, void *data, fga_error *err)
+{
+  sweep_t *s = data;
+  const unsigned char *b = bytes;
+  fgap_sweep_cell *c = &s->cells[task];
+  char *out[FGAP_SWEEP_NFILES];
+  size_t outlen[FGAP_SWEEP_NFILES], runs[4], at = 80, lines;
+  int ok = len >= 80 && get_u64 (b) == CELL_MAGIC && get_u64 (b + 8) == c->index;
+  for (int k = 0; ok && k < FGAP_SWEEP_NFILES; k++)
+    {
+      runs[k] = get_u64 (b + 16 + 8 * k);
+      outlen[k] = get_u64 (b + 48 + 8 * k);
+      out[k] = (char *) b + at;
+      ok = outlen[k] <= len - at && rows_of_cell (&lines, out[k], outlen[k], c)
+        && (k != s->record || lines == fgap_sweep_rows_per_cell (s->cfg));
+      at += ok ? outlen[k] : 0;
+    }
+  if (!ok || at != len)
+    return fgap_error_set (err, FGA_ERR_IO, "cell %s: the bytes the farm delivered are not "
+                          "its rows (damaged in transit?)", c->id);
+  int rc;
+  fga_error aerr;
+  fga_error_init (&aerr);
+#pragma omp critical (fga_sweep)
+  {
+    rc = append_cell (s, out, outlen, &aerr);
+    flight_end (s, task);
+    if (rc == FGA_OK)
+      {
+        s->prog.cells_done++;
+        s->prog.work_done += cell_work (s->cfg, c);
+        s->prog.runs_ok += runs[0];
+        s->prog.runs_refused += runs[1];
+        s->prog.runs_failed += runs[2];
+        s->prog.runs_skipped += runs[3];
+        progress (s, NULL, 0);
+      }
+  }
+  if (rc != FGA_OK)
+    return fgap_error_set (err, rc, "cell %s: %.700s", c->id, aerr.msg);
+  return FGA_OK;
+}
+
+/* Runs the plan's cells on the farm; the weights of the cost model are
+   the farm's costs, so that it hands out the largest first.  */
+static int
+farm_cells (sweep_t *s, fga_error *err)
+{
+  double *cost = calloc (s->ncells + 1, sizeof *cost);
+  if (cost == NULL)
+    return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", s->ncells);
+  for (size_t k = 0; k < s->ncells; k++)
+    cost[k] = cell_work (s->cfg, &s->cells[k]);
+  int rc = s->farm->run (s->farm, s->ncells, cost, farm_compute, farm_deliver, s, err);
+  free (cost);
+  if (s->master)
+    progress (s, NULL, 0);
+  return rc;
+}
+
+/* A worker's whole run: the plan, then the farm; nothing in outdir.  */
+static int
+farm_worker (sweep_t *s, fga_error *err)
+{
+  int rc = plan_share (s, FGA_OK, NULL, err);
+  if (rc == FGA_OK)
+    rc = farm_cells (s, err);
+  free (s->cells);
+  free (s);
+  return rc;
+}
+
+/* The rows of a farm's run in the grid's order, as one process writes
+   them, whatever order the cells were delivered in (readers such as
+   `fgattn report' take groups and series in the order they meet them).
+   Each file is rewritten atomically, only when its order differs.  */
+static int
+canonical_order (sweep_t *s, fga_error *err)
+{
+  fgap_sweep_cell *grid;
+  fgap_sweep_id *ids;
+  int rc = fgap_sweep_grid (&grid, &ids, s->cfg, err);
+  size_t n = fgap_sweep_ncells (s->cfg);
+  for (int k = 0; k < s->nfiles && rc == FGA_OK; k++)
+    {
+      char *buf, *sorted = NULL;
+      size_t len, slen;
+      rc = fgap_sweep_read_whole (&buf, &len, s->paths[k], err);
+      if (rc == FGA_OK && buf != NULL)
+        rc = fgap_sweep_sort_rows (&sorted, &slen, buf, len, ids, n, s->paths[k], err);
+      if (rc == FGA_OK && sorted != NULL && (slen != len || memcmp (sorted, buf, len) != 0))
+        rc = fgap_sweep_rewrite (s->paths[k], sorted, slen, err);
+      free (buf);
+      free (sorted);
+    }
+  free (grid);
+  free (ids);
+  return rc;
+}
+
 int
 fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_opts *opts,
                fga_error *err)
@@ -765,23 +939,24 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   s->cfg = cfg;
   s->opts = opts;
   s->t0 = fga_wall_time ();
+  s->farm = opts != NULL ? opts->farm : NULL;
+  s->master = s->farm == NULL || s->farm->is_master (s->farm);
   fga_error_init (&s->err);
-  int jobs = opts != NULL ? opts->jobs : 1;
-  int rc = prepare (s, outdir, jobs, err);
-  if (rc != FGA_OK)
+  if (!s->master)
     {
-      free (s->config_text);
-      free (s);
       free (md);
-      return rc;
+      return farm_worker (s, err);
     }
+  /* With a farm, each process runs one cell at a time.  */
+  int jobs = s->farm == NULL && opts != NULL ? opts->jobs : 1;
+  int rc = prepare (s, outdir, jobs, err);
 
   /* Then the folder and its lock, undone if the run writes nothing.  */
   md->nmade = 0;
   struct stat sb;
   int lock_existed = 0, json_existed = 0, locked = 0;
   int created[FGAP_SWEEP_NFILES] = { 0 };
-  if ((rc = make_dirs (md, outdir, err)) == FGA_OK)
+  if (rc == FGA_OK && (rc = make_dirs (md, outdir, err)) == FGA_OK)
     {
       lock_existed = lstat (s->lpath, &sb) == 0;
       json_existed = lstat (s->jpath, &sb) == 0;
@@ -795,14 +970,25 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
     rc = resume (s, err);
   if (rc == FGA_OK)
     rc = open_files (s, created, err);
-  if (rc == FGA_OK)
+  if (s->farm != NULL)
+    {
+      /* the workers hear of a failure too, and return it */
+      int src = plan_share (s, rc, err, err);
+      rc = rc == FGA_OK ? src : rc;
+      if (rc == FGA_OK)
+        rc = farm_cells (s, err);
+    }
+  else if (rc == FGA_OK)
     rc = run_cells (s, jobs, err);
   for (int k = 0; k < s->nfiles; k++)
     if (s->fp[k] != NULL && fclose (s->fp[k]) != 0 && rc == FGA_OK)
       rc = fgap_error_set (err, FGA_ERR_IO, "%s: %s", s->paths[k], strerror (errno));
+  if (rc == FGA_OK && s->farm != NULL)
+    rc = canonical_order (s, err);
   /* Nothing to run (every cell done): sweep.json still records this run.  */
   if (rc == FGA_OK && !s->json_done)
-    rc = write_json (s->jpath, cfg, s->config_text, s->config_len, err);
+    rc = fgap_sweep_write_json (s->jpath, cfg, NULL, cfg->path, s->config_text, s->config_len,
+                                NULL, s->shard_json, err);
   /* A run that fails before its first cell is appended leaves the folder
      as it found it: what it made goes (files holding only their header,
      sweep.json, the lock file, the folders, when this run made them).  */
@@ -824,6 +1010,8 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   free (s->fraction);
   free (s->flight);
   free (s->config_text);
+  free (s->in_share);
+  json_decref (s->shard_json);
   free (s);
   free (md);
   return rc;

@@ -49,6 +49,7 @@ typedef struct
   int method_line[FGA_SWEEP_MAX_METHODS];
   int grid_seen[G_COUNT], truth_seen[T_COUNT], rank_seen[R_COUNT], cost_seen[C_COUNT];
   int method_seen[FGA_SWEEP_MAX_METHODS][M_COUNT];
+  int check_sizes;             /* 0: the grid alone (a merge), no checks of sizes and memory */
 } parse_t;
 
 /* Records the first error only: later ones are usually its consequences.  */
@@ -951,7 +952,7 @@ check_whole (parse_t *p)
       lines.method_spec[i] = p->method_seen[i][M_SPEC];
       lines.method_targets[i] = p->method_seen[i][M_TARGETS];
     }
-  return fgap_sweep_check (cfg, 1, &lines, p->ini.err);
+  return p->check_sizes ? fgap_sweep_check (cfg, 1, &lines, p->ini.err) : FGA_OK;
 }
 
 void
@@ -983,6 +984,21 @@ fga_sweep_config_init (fga_sweep_config *cfg)
 }
 
 int
+fgap_sweep_config_parse (fga_sweep_config *cfg, const char *path, const char *text,
+                         int check_sizes, fga_error *err)
+{
+  parse_t p;
+  memset (&p, 0, sizeof p);
+  p.cfg = cfg;
+  p.check_sizes = check_sizes;
+  fgap_ini_init (&p.ini, path, &p, err);
+  int rc = fgap_ini_parse (&p.ini, text, enter_section, key_value);
+  if (rc != FGA_OK)
+    return rc;
+  return check_whole (&p);
+}
+
+int
 fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
 {
   fga_sweep_config_init (cfg);
@@ -995,13 +1011,7 @@ fga_sweep_config_read (fga_sweep_config *cfg, const char *path, fga_error *err)
   int rc = fgap_config_load (&text, &len, path, err);
   if (rc != FGA_OK)
     return rc;
-  parse_t p;
-  memset (&p, 0, sizeof p);
-  p.cfg = cfg;
-  fgap_ini_init (&p.ini, path, &p, err);
-  rc = fgap_ini_parse (&p.ini, text, enter_section, key_value);
+  rc = fgap_sweep_config_parse (cfg, path, text, 1, err);
   fgap_free (text);
-  if (rc != FGA_OK)
-    return rc;
-  return check_whole (&p);
+  return rc;
 }

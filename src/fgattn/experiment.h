@@ -203,9 +203,11 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
    files in outdir (cost.csv only with [cost]), flushed and fsync'ed after
    each cell, so an interrupted run loses at most the cell in flight; a
    re-run with the same configuration skips the cells already in
-   results.csv (in cost.csv when there is no method) (resume).  outdir/sweep.json, written with the first cell's
-   rows, records the fgattn version, the configuration as given, the host,
-   the date and the seeds.  A configuration that is one of the files the
+   results.csv (in cost.csv when there is no method) (resume).
+   outdir/sweep.json, written with the first cell's rows, records the
+   fgattn version, the configuration as given, the host, the date, the
+   seeds, the BLAS ("blas": fga_blas_text) and, for a shard,
+   its share (below).  A configuration that is one of the files the
    run writes (same device and inode) is refused; other files of outdir may
    hold it.
 
@@ -289,8 +291,9 @@ double fga_sweep_config_B (const fga_sweep_config *cfg, size_t ilaw, size_t n, d
    weigh each cell by a cost model instead, in arbitrary units.  A cell of
    size n, d, dv weighs
      n^2 ((d + dv) (t + m + c) + r)
-   with t = 100 for the MPFR truth (n <= mpfr_max_n; about 100 times the
-   double kernel at 128 bits) and 1 for the double one; m the method runs:
+   with t = 10 for the certified truth (n <= mpfr_max_n; about 10 times
+   the double kernel, its double-double path deciding nearly every entry)
+   and 1 for the double one; m the method runs:
    per method (none above its max_n) its number of grid sizes, or 1
    without a size, plus ceil (log2 (max_size)) per target (the least-size
    search's bisection; max_size taken as n where it is n); c = 1 + 2 neps with [cost] (exact,
@@ -334,15 +337,88 @@ typedef struct
 
 typedef void (*fga_sweep_progress_fn) (const fga_sweep_progress *p, void *data);
 
+/* Sweeps beyond one machine.
+
+   A farm (opts->farm, fgattn/core.h; fgattn-mpi's spreads cells over MPI
+   ranks).  Every process calls fga_sweep_run with the same cfg, outdir and
+   opts.  The master alone checks the configuration, makes, locks and
+   resumes outdir, and shares the list of cells left (or its failure: then
+   every process returns that error, with the master's message); the farm
+   then runs one task per cell left, with the cost model's weights as its
+   costs.  A task computes a cell's rows into bytes (nothing in outdir),
+   and the master appends them as they are delivered, each cell flushed
+   and fsync'ed as without a farm, and reports progress (within a cell only
+   for the cells its own process computes).  Workers never touch outdir.
+   jobs is ignored: each process computes one cell at a time (the kernels
+   use their threads).  Cells end in any order; when every cell is done
+   the master rewrites each file atomically with its rows in the grid's
+   order (n, then dist, law, beta, seed; a cell's rows as computed), the
+   order a run without a farm and with jobs = 1 writes, so that the files
+   are those of such a run (timing columns aside: wall_seconds,
+   poly_seconds, exact_seconds).  A farm's run that stops early leaves its
+   rows in the order delivered; a re-run, with or without a farm, resumes
+   it (and with a farm puts the rows in order at its end).  A run with
+   jobs > 1 and no farm writes in the order cells end, as before.
+
+   Shards (shard_count N > 0, shard_index I in 1 .. N): the run computes
+   the cells of its share alone, in a folder of its own.  The grid is
+   split by the cost model: the cells by decreasing weight (ties in grid
+   order), each onto the shard with the least weight so far (ties: the
+   lower index), so that the same configuration and N always give the same
+   shares, of about equal predicted time.  The share is fixed by the
+   shard's first run: sweep.json records "shard": {"index": I, "count": N,
+   "cells": [ids in grid order]}, and a resumed shard runs those cells
+   (FGA_ERR_INPUT when one is not in the configuration's grid), so that a
+   later fgattn whose cost model weighs cells otherwise still finishes the
+   share it began.  Progress counts the share's cells.  Refused with
+   FGA_ERR_INPUT, before anything is written: I outside 1 .. N; a folder
+   whose sweep.json records another shard (or a shard, for a run without
+   one, or none, for a shard's run).  Shards may run with a farm too.  */
 typedef struct
 {
-  int jobs;                    /* cells run in parallel (>= 1) */
+  int jobs;                    /* cells run in parallel (>= 1); ignored with a farm */
   fga_sweep_progress_fn progress;   /* called after each step (above); may be NULL */
   void *progress_data;
+  const fga_farm *farm;        /* NULL: the cells run in this process */
+  size_t shard_index, shard_count;  /* 1 .. N of N; count 0: the whole grid */
 } fga_sweep_opts;
 
 int fga_sweep_run (const fga_sweep_config *cfg, const char *outdir,
                    const fga_sweep_opts *opts, fga_error *err);
+
+/* Joins shard folders (dirs[0 .. ndirs - 1], each written by
+   fga_sweep_run with shard_count N) into outdir, a sweep folder equal to
+   a one-process run of the configuration (jobs = 1, no farm): the same
+   files with the same rows in the grid's order, timing columns aside, and
+   a sweep.json with the same keys and content apart from host, date and
+   blas (the shards' BLAS, "A; B" when they differ), without "shard".  The
+   configuration is the text the shards' sweep.json records (its sizes and
+   memory are not checked again: they belong to the machines that ran it).
+   Refused with FGA_ERR_INPUT, nothing written, each message naming the
+   folder: a folder without a shard's sweep.json or with a CSV file of
+   another header; shards of another configuration text, fgattn version or
+   count N than the first; two folders of one shard; a cell complete in two
+   folders (overlapping shards); a cell outside the grid; outdir one of the
+   dirs, or a folder already holding sweep files.  A shard folder being
+   written by a sweep is refused with FGA_ERR_IO (its lock is taken while
+   it is read).  Only a shard's complete cells are taken (an interrupted
+   shard's last cell is not).  Cells of the grid found in no folder are
+   missing: FGA_ERR_COMPUTE naming how many and which shards lack them,
+   nothing written, unless partial, which writes what there is (a folder
+   `fgattn sweep CONFIG -o OUTDIR' then completes).  outdir is made (its
+   parents too) and its files are written as an atomic group (all or
+   none) and fsync'ed.  info (may be NULL) gets the counts.  */
+typedef struct
+{
+  size_t shards;               /* folders merged */
+  size_t cells_total;          /* the grid's */
+  size_t cells_merged;         /* complete cells written */
+  size_t cells_missing;        /* cells_total - cells_merged */
+  int cost_on;                 /* cost.csv was written */
+} fga_sweep_merge_info;
+
+int fga_sweep_merge (const char *outdir, const char *const *dirs, size_t ndirs, int partial,
+                     fga_sweep_merge_info *info, fga_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Reports of a sweep.  Tables, exponent fits and gnuplot inputs

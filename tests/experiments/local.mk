@@ -13,6 +13,14 @@ tests_experiments_t_sweep_SOURCES = tests/experiments/t-sweep.c
 tests_experiments_t_sweep_CFLAGS = $(FGA_TEST_CFLAGS)
 tests_experiments_t_sweep_LDADD = $(FGA_TEST_LIBS)
 
+TESTS += tests/experiments/t-sweep-farm
+check_PROGRAMS += tests/experiments/t-sweep-farm
+tests_experiments_t_sweep_farm_SOURCES = tests/experiments/t-sweep-farm.c
+tests_experiments_t_sweep_farm_CFLAGS = $(FGA_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_experiments_t_sweep_farm_LDADD = $(FGA_TEST_LIBS) $(JANSSON_LIBS)
+
+# the Slurm example, run by tests/cli/sweep-shard.test
+
 TESTS += tests/experiments/t-report
 check_PROGRAMS += tests/experiments/t-report
 tests_experiments_t_report_SOURCES = tests/experiments/t-report.c

@@ -443,7 +443,7 @@ START_TEST (test_sizes)
   ck_assert_int_eq (rmdir (dir), 0);
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { 1, NULL, NULL };
+  fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, "prec = 4611686018427387904") != NULL, "%s", err.msg);
   ck_assert_int_eq (access (dir, F_OK), -1);

@@ -160,7 +160,7 @@ run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs)
 {
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { jobs, NULL, NULL };
+  fga_sweep_opts opts = { jobs, NULL, NULL, NULL, 0, 0 };
   int rc = fga_sweep_run (cfg, dir, &opts, &err);
   ck_assert_msg (rc == FGA_OK, "fga_sweep_run: %s", err.msg);
 }
@@ -636,13 +636,13 @@ log_progress (const fga_sweep_progress *p, void *data)
 }
 
 /* The weight of a cell of tiny_config (one method of max_n 32) at n, from
-   the formula of fga_sweep_progress: d = dv = 4; t = 100 (MPFR truth, n <=
+   the formula of fga_sweep_progress: d = dv = 4; t = 10 (certified truth, n <=
    64); exact 1 run, poly (n = 32 only) 2 sizes and ceil (log2 16) = 4 runs
    for its target; no [cost]; the dense rank r = n.  */
 static double
 tiny_work (size_t n)
 {
-  double runs = 100 + 1 + (n <= 32 ? 2 + 4 : 0);
+  double runs = 10 + 1 + (n <= 32 ? 2 + 4 : 0);
   return (double) n * n * (8 * runs + n);
 }
 
@@ -656,7 +656,7 @@ check_progress_run (const fga_sweep_config *cfg, const char *dir, double skipped
   ck_assert_ptr_nonnull (log);
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { 1, log_progress, log };
+  fga_sweep_opts opts = { 1, log_progress, log, NULL, 0, 0 };
   ck_assert_msg (fga_sweep_run (cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
   double total = 2 * tiny_work (32) + 2 * tiny_work (64);
   ck_assert_uint_ge (log->ncalls, 2);
@@ -717,12 +717,12 @@ END_TEST
 static void cost_config (fga_sweep_config *cfg);
 
 /* The weight of a cell of cost_config at n by the formula of
-   fga_sweep_progress: d = dv = 3; t = 100; exact 1 run; [cost] with two
+   fga_sweep_progress: d = dv = 3; t = 10; exact 1 run; [cost] with two
    eps, 1 + 2 * 2 runs; no rank.  */
 static double
 cost_work (size_t n)
 {
-  return (double) n * n * (6 * (100 + 1 + 5));
+  return (double) n * n * (6 * (10 + 1 + 5));
 }
 
 /* The calls of a run seen cell by cell: each cell's first call has share
@@ -820,14 +820,14 @@ START_TEST (test_progress_steps)
   ck_assert_ptr_nonnull (log);
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { 1, log_progress, log };
+  fga_sweep_opts opts = { 1, log_progress, log, NULL, 0, 0 };
   char *dir = make_dir ();
   ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
   check_steps (log, tiny_work, 2 * tiny_work (32) + 2 * tiny_work (64), 1);
   check_run_counts (log, dir);
   ck_assert_str_eq (log->current[1], log->current[0]);
-  ck_assert (log->call[1].cell_fraction == 800.0 / (8 * 107 + 32));
-  ck_assert (log->call[2].cell_fraction == (800.0 + 32) / (8 * 107 + 32));
+  ck_assert (log->call[1].cell_fraction == 80.0 / (8 * 17 + 32));
+  ck_assert (log->call[2].cell_fraction == (80.0 + 32) / (8 * 17 + 32));
   remove_dir (dir);
 
   memset (log, 0, sizeof *log);
@@ -878,7 +878,7 @@ START_TEST (test_refused_and_foreign)
   fclose (fp);
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { 1, NULL, NULL };
+  fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "rank.csv"));
   remove_dir (dir);
@@ -899,7 +899,7 @@ START_TEST (test_busy_folder)
   fga_error_init (&err);
   fgap_dir_lock lock;
   ck_assert_int_eq (fgap_dir_lock_take (&lock, dir, &err), FGA_OK);
-  fga_sweep_opts opts = { 1, NULL, NULL };
+  fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_IO);
   char want[256];
   snprintf (want, sizeof want, "%s is being written by another fgattn (pid %ld)", dir,
@@ -924,7 +924,7 @@ START_TEST (test_config_in_outdir)
                                         "exponents.md", "rank-1.gp" };
   fga_error err;
   fga_error_init (&err);
-  fga_sweep_opts opts = { 1, NULL, NULL };
+  fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
   char *dir = make_dir ();
   char path[4200];
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
@@ -1057,7 +1057,7 @@ START_TEST (test_write_error)
         _exit (77);
       fga_error err;
       fga_error_init (&err);
-      fga_sweep_opts opts = { 1, NULL, NULL };
+      fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
       int rc = fga_sweep_run (&cfg, dir, &opts, &err);
       int ok = rc == FGA_ERR_IO && strstr (err.msg, "results.csv: File too large") != NULL;
       if (!ok)
