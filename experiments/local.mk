@@ -26,6 +26,8 @@ FGA_EXP_FGATTN = $(abs_builddir)/src/cli/fgattn
 
 EXTRA_DIST += \
 	experiments/audit.py \
+	experiments/cluster-sim.py \
+	experiments/slurm-sweep.sh \
 	notebooks-data/transition.ipynb \
 	notebooks-data/README.md
 

@@ -36,13 +36,19 @@ static const char usage[] =
   "an empty cell (null) for a degree beyond gmax (`> GMAX' in the table).\n"
   "Writes DIR/instances.csv (per instance: the least degree from which every\n"
   "degree decides correctly, the certified degree, r = C(d+g, d), the\n"
-  "exponent x with r = N^x), DIR/degrees.csv (the answer at every degree),\n"
-  "DIR/methods.csv (per method and n: the least size or censored, its error\n"
-  "against exact:algo=stream and the accuracy E/(8n), its time and counted\n"
-  "operations against exact; n > max_n gives a row `not run'), DIR/summary.md\n"
-  "(per n, with the fits against n, and a table per method) and\n"
+  "exponent x with r = N^x, the step's wall time), DIR/degrees.csv (the\n"
+  "answer at every degree), DIR/methods.csv (per method and n: the least\n"
+  "size or censored, its error against exact:algo=stream and the accuracy\n"
+  "E/(8n), its time and counted operations against exact; n > max_n gives a\n"
+  "row `not run'), DIR/summary.md (per n, with the fits against n, and a\n"
+  "table per method) and\n"
   "DIR/hardness.json; all five replaced together at the end, so an\n"
-  "interrupted or failed run changes nothing.\n"
+  "interrupted or failed run changes none of them.  Each step (an instance,\n"
+  "or a method's search at one n) is kept in DIR/.partial as it ends; a run\n"
+  "of the same configuration into DIR takes them up and runs only the rest\n"
+  "(`wrote DIR (K of the M steps resumed ...)'); DIR/.partial goes once the\n"
+  "five files are written.  A DIR/.partial of another configuration is\n"
+  "refused, exit 2: finish that run, or remove DIR/.partial.\n"
   "CONFIG is a file, or the name of an installed configuration (hardness for\n"
   "hardness.conf), looked up in $FGATTN_DATADIR/experiments, the installed\n"
   "data folder (" FGA_DATADIR "/experiments), then the source tree's\n"
@@ -60,7 +66,8 @@ static const char usage[] =
   "A configuration that cannot be run (a gap the generator cannot sample at\n"
   "some n, a method spec or size the registry refuses, with FILE:LINE), or a\n"
   "name found in none of the folders, is refused before DIR is made, exit 2;\n"
-  "a run that fails leaves nothing.\n"
+  "a run that fails later leaves the five files as they were, and only the\n"
+  "steps it finished (DIR/.partial).\n"
   "\n"
   "example: fgattn hardness -o /tmp/hardness\n"
   "         fgattn hardness my-grid.conf --format csv > least.csv\n";
@@ -89,10 +96,24 @@ check_config_not_output (const char *config, const char *dir)
   return CLI_OK;
 }
 
+/* The progress line, and what the last line says of a resumed run.  */
+typedef struct
+{
+  cli_progress_t pr;
+  size_t resumed, total;
+} view_t;
+
+/* Steps done (resumed ones included) of all; the ETA counts only the work
+   of this run.  */
 static void
 show_progress (const fga_hardness_progress *p, void *data)
 {
-  cli_progress_update (data, p->steps_done, p->steps_total, p->work_done, p->work_total,
+  view_t *v = data;
+  v->resumed = p->steps_resumed, v->total = p->steps_total;
+  cli_progress_resumed (&v->pr, p->work_resumed);
+  if (p->steps_done == p->steps_resumed && p->current == NULL)
+    return;                    /* nothing run yet */
+  cli_progress_update (&v->pr, p->steps_done, p->steps_total, p->work_done, p->work_total,
                        p->current);
 }
 
@@ -172,25 +193,49 @@ config_path (char *conf, size_t size, int argc, char **argv)
   return cli_files_check (&files);
 }
 
+/* The program's farm (cli.h): fgattn-mpi's MPI farm, else none -- the
+   steps run here.  */
+static const fga_farm *
+program_farm (void)
+{
+  return cli_farm;
+}
+
+/* Whether this process writes and prints: always, but on a farm's other
+   processes, which compute steps and touch neither DIR nor the terminal.  */
+static int
+is_master (void)
+{
+  const fga_farm *farm = program_farm ();
+  return farm == NULL || farm->is_master (farm);
+}
+
 /* The run into dir, its summary on stdout and its last line on stderr.  */
 static int
 run (const fga_hardness_config *cfg, const char *dir, cli_format_t fmt, int quiet)
 {
-  cli_progress_t pr;
+  view_t v;
   fga_hardness_summary *sum = malloc (sizeof *sum);
   fga_error err;
   if (sum == NULL)
     return cli_fail (CLI_FAILED, "out of memory");
-  cli_progress_init (&pr, "hardness", quiet);
-  fga_hardness_opts opts = { quiet ? NULL : show_progress, &pr, sum };
+  memset (&v, 0, sizeof v);
+  cli_progress_init (&v.pr, "hardness", quiet);
+  int master = is_master ();
+  fga_hardness_opts opts = { quiet || !master ? NULL : show_progress, &v, sum,
+                             program_farm () };
   cli_install_signal_handlers ();
   int rc = fga_hardness_run (cfg, dir, &opts, &err);
-  cli_progress_clear (&pr);
-  if (rc == FGA_OK)
+  cli_progress_clear (&v.pr);
+  if (rc == FGA_OK && master)
     {
       print_summary (sum, cfg, dir, fmt);
       fflush (stdout);
-      cli_progress_end (&pr, "wrote %s", dir);
+      if (v.resumed > 0)
+        cli_progress_end (&v.pr, "wrote %s (%zu of the %zu steps resumed from %s/.partial)",
+                          dir, v.resumed, v.total, dir);
+      else
+        cli_progress_end (&v.pr, "wrote %s", dir);
     }
   free (sum);
   return rc == FGA_OK ? CLI_OK : cli_fail_err (&err);
@@ -237,7 +282,9 @@ cli_hardness (int argc, char **argv)
     rc = cli_fail (CLI_USAGE, "-o: the folder name is too long");
   /* The library makes the folder (not its parents): refused here, before
      any work, when that cannot be done.  (It writes its five files itself,
-     renamed together at the end under its lock of DIR.)  */
+     renamed together at the end under its lock of DIR.)  On a farm every
+     process looks, so that on a shared file system all stop here alike
+     rather than some waiting in the run for the others.  */
   if (rc == CLI_OK && (rc = cli_check_outdir (dir, "-o", 0)) == CLI_OK
       && (rc = check_config_not_output (config, dir)) == CLI_OK)
     rc = run (&cfg, dir, fmt, quiet);

@@ -214,7 +214,8 @@ int fga_hardness_config_read (fga_hardness_config *cfg, const char *path, fga_er
 void fga_hardness_config_clear (fga_hardness_config *cfg);
 
 /* Progress.  Steps: one per instance (draw, brute force, reduce, the
-   degree scan, the exact reference), one per method and n searched.  Their
+   degree scan, and without a farm the exact reference), one per method
+   and n searched (on a farm, with the references of its instances).  Their
    costs differ by orders of magnitude and the large n come last, so the
    work fields weigh each step by a cost model, in arbitrary units, for an
    ETA (elapsed_seconds / work_done * (work_total - work_done)).  With N = 2n
@@ -246,10 +247,17 @@ typedef struct
                                   NULL after the last */
   double elapsed_seconds;
   double work_done, work_total;
+  size_t steps_resumed;        /* of steps_done, the steps an interrupted run had done */
+  double work_resumed;         /* their work, in work_done */
 } fga_hardness_progress;
 
 /* Called when a step starts, within a method search after each run, and
-   when a step ends; from the thread that called fga_hardness_run.  */
+   when a step ends; from the thread that called fga_hardness_run.  A run
+   that resumes (see fga_hardness_run) counts the steps it takes up as done
+   from its first report on (steps_resumed, work_resumed), so that an ETA
+   is elapsed_seconds / (work_done - work_resumed) * (work_total -
+   work_done).  With a farm the steps run elsewhere: the master reports
+   each step as its rows arrive (current NULL), nothing within a step.  */
 typedef void (*fga_hardness_progress_fn) (const fga_hardness_progress *p, void *data);
 
 /* The result per n, as summary.md shows it.  */
@@ -287,18 +295,62 @@ typedef struct
   fga_hardness_progress_fn progress;   /* may be NULL */
   void *progress_data;
   fga_hardness_summary *summary;       /* filled when the run succeeds; may be NULL */
+  const fga_farm *farm;                /* NULL: every step here, in order */
 } fga_hardness_opts;
 
 /* Runs the grid and writes into outdir (made when missing), all five
    files replaced together at the end (an atomic group): instances.csv (a
-   row per instance), degrees.csv (a row per instance and degree scanned),
+   row per instance; its last column, wall_seconds, the time of the
+   instance's step: draw, brute force, reduction, certified degree and
+   scan, less what the process had made for an earlier step),
+   degrees.csv (a row per instance and degree scanned),
    methods.csv (a row per method of the configuration and n: the least size
    that decides every instance of n, or censored), summary.md (per n: the
    least degree deciding every instance, r, the certified degree, fits
-   against n; a table per method) and hardness.json (fgattn version and the
-   configuration).  An interrupted or failed run leaves the previous files
-   untouched.  opts may be NULL; otherwise its progress function is called
-   as the steps go, and its summary gets summary.md's table per n.
+   against n; a table per method) and hardness.json (fgattn version, the
+   BLAS it ran on, "blas", and the configuration).  An interrupted or
+   failed run leaves the previous files untouched.  opts may be NULL;
+   otherwise its progress function is called as the steps go, and its
+   summary gets summary.md's table per n.
+
+   Steps and resuming.  The run is a list of steps: for each n, each
+   instance (for each seed, YES then NO: drawn, brute-forced, reduced,
+   scanned), then each method's search at that n.  Each step makes its
+   rows, and as it ends they are kept in outdir/.partial (a file per step,
+   written atomically, beside outdir/.partial/config, the configuration's
+   text).  A run into a folder whose .partial holds the same configuration
+   runs only the steps missing there; a .partial of another configuration
+   is refused (FGA_ERR_INPUT), and a step file that is not the rows of its
+   step (FGA_ERR_IO, naming it: removed, the step runs again).  Once every
+   step is held the five files are written from the steps' rows in the
+   order of the list -- whatever order the steps ended in, and whether
+   they ran in this run or an earlier one -- and .partial is removed.  A
+   run that fails keeps .partial when it holds a step.  The summary is
+   made from the rows as written (their numbers have 17 digits), so a
+   resumed run writes what an uninterrupted one writes, timings aside.
+
+   Farms.  With opts->farm (fgattn/core.h), every process of the farm
+   calls fga_hardness_run with the same configuration, outdir and opts.
+   The master (farm->is_master) alone touches outdir: it makes and locks
+   it, reads .partial, and shares the list of the steps left -- or its
+   failure, which every other process then returns too (same code and
+   message) -- with farm->share; then every process calls farm->run with
+   those steps (their predicted costs from the progress's cost model), the
+   master receives each step's rows, keeps them in .partial, and writes
+   the five files at the end as above.  The steps are independent: a
+   search makes its instances and their exact references itself rather
+   than waiting for the instance steps (about 2 ninst N^2 d more work, a
+   few percent of a search; a process keeps the instances of the last n it
+   worked on, so that a run without a farm does nothing twice).  So a run
+   on P processes writes the rows one process writes, every column but
+   the timings (instances.csv: wall_seconds; methods.csv: seconds,
+   exact_seconds, time_ratio, search_seconds; summary.md: `time / exact'),
+   in the same order -- on processes with the same BLAS kernels, as the
+   last bits of svd, nystrom and the random features follow them.  The
+   other processes return farm->run's status; only the master's tells
+   whether the files were written, and only its opts->summary is filled.
+   Without a farm (opts->farm NULL), the steps run here, one after the
+   other in the order of the list.
 
    The methods' search.  A method decides an instance when
    fga_reduction_decide on its output answers as the brute force does (the

@@ -41,6 +41,7 @@
 #include "core/fga-impl.h"
 #include "reduction/reduction-impl.h"
 
+#include <errno.h>
 #include <limits.h>
 
 static const char reference_spec[] = "exact:algo=stream";
@@ -423,21 +424,15 @@ summarise (fgap_hardness_mres *res, const search_t *s, const probe_t *p)
   snprintf (res->spec_at, sizeof res->spec_at, "%s", p->full);
 }
 
+/* The fields every result has, whether the method runs at n or not.  */
 static void
-init_result (fgap_hardness_mres *res, const fga_hardness_method *m,
-             const fgap_hardness_inst *insts, size_t ninst)
+init_result (fgap_hardness_mres *res, const fga_hardness_method *m, size_t n, size_t d)
 {
   memset (res, 0, sizeof *res);
-  const fga_reduction_info *info = &insts[0].info;
-  res->n = info->n, res->N = 2 * info->n, res->d = info->d;
-  res->ninst = ninst;
-  res->accuracy = info->accuracy;
+  res->n = n, res->N = 2 * n, res->d = d;
   res->least = res->at = -1;
   res->width = res->max_abs = res->max_abs_real = res->seconds = NAN;
   res->ops = res->lapack_flops = NAN;
-  for (size_t i = 0; i < ninst; i++)
-    res->exact_seconds += insts[i].exact_seconds / (double) ninst,
-      res->exact_ops += insts[i].exact_ops / (double) ninst;
   res->lo = fgap_hardness_size_lo (m, res->N);
   /* The seed a random method runs with, from its spec spelled out.  */
   char spec[sizeof m->spec + 64];
@@ -449,12 +444,26 @@ init_result (fgap_hardness_mres *res, const fga_hardness_method *m,
   res->hi = size_hi (m, res->d, res->N);
 }
 
+void
+fgap_hardness_method_skipped (fgap_hardness_mres *res, const fga_hardness_method *m, size_t n,
+                              size_t d)
+{
+  init_result (res, m, n, d);
+  res->run = 0;
+}
+
 int
 fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_method *m,
                              fgap_hardness_inst *insts, size_t ninst,
                              fgap_hardness_tick_fn tick, void *data, fga_error *err)
 {
-  init_result (res, m, insts, ninst);
+  const fga_reduction_info *info = &insts[0].info;
+  init_result (res, m, info->n, info->d);
+  res->ninst = ninst;
+  res->accuracy = info->accuracy;
+  for (size_t i = 0; i < ninst; i++)
+    res->exact_seconds += insts[i].exact_seconds / (double) ninst,
+      res->exact_ops += insts[i].exact_ops / (double) ninst;
   res->run = m->max_n == 0 || res->n <= m->max_n;
   if (!res->run)
     return FGA_OK;
@@ -571,6 +580,125 @@ fgap_hardness_methods_row (FILE *fp, const fga_hardness_method *m,
   put_num (fp, (res->ops + res->lapack_flops) / res->exact_ops, ",");
   put_num (fp, res->search_seconds, ",");
   put_quoted (fp, res->spec_at, "\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading rows back: a step's result from another process, or from the
+   folder of an interrupted run.  The numbers were written with 17
+   significant digits, so each reads back as the very double written.  */
+
+size_t
+fgap_hardness_csv_split (char *line, char **fields, size_t max)
+{
+  size_t k = 0;
+  char *p = line;
+  for (;;)
+    {
+      if (k == max)
+        return max + 1;
+      if (*p == '"')
+        {
+          char *q = strchr (p + 1, '"');
+          if (q == NULL || (q[1] != ',' && q[1] != '\0'))
+            return 0;
+          fields[k++] = p + 1;
+          *q = '\0';
+          p = q + 1;
+        }
+      else
+        {
+          fields[k++] = p;
+          p += strcspn (p, ",");
+        }
+      if (*p == '\0')
+        return k;
+      *p++ = '\0';
+    }
+}
+
+int
+fgap_hardness_field_double (double *x, const char *f)
+{
+  char *end;
+  if (*f == '\0')
+    {
+      *x = NAN;
+      return 0;
+    }
+  errno = 0;
+  *x = strtod (f, &end);
+  return *end == '\0' && end != f && errno != ERANGE ? 0 : -1;
+}
+
+int
+fgap_hardness_field_long (long *v, const char *f)
+{
+  char *end;
+  if (*f == '\0')
+    {
+      *v = -1;
+      return 0;
+    }
+  if (*f < '0' || *f > '9')
+    return -1;
+  errno = 0;
+  *v = strtol (f, &end, 10);
+  return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+int
+fgap_hardness_field_size (size_t *v, const char *f)
+{
+  long x;
+  if (*f == '\0' || fgap_hardness_field_long (&x, f) != 0)
+    return -1;
+  *v = (size_t) x;
+  return 0;
+}
+
+/* The fields of a methods.csv row, by column (fgap_hardness_methods_header).  */
+enum { MC_N, MC_NN, MC_LABEL, MC_SPEC, MC_KEY, MC_SEED, MC_RUN, MC_MAXN, MC_FROM, MC_TO,
+       MC_TRIED, MC_REFUSED, MC_LEAST, MC_CENSORED, MC_AT, MC_WIDTH, MC_WIDTH_N, MC_DECIDED,
+       MC_NINST, MC_MAX_ABS, MC_MAX_ABS_REAL, MC_ACCURACY, MC_ERR_ACC, MC_SECONDS,
+       MC_EXACT_SECONDS, MC_TIME_RATIO, MC_OPS, MC_LAPACK, MC_EXACT_OPS, MC_OPS_RATIO,
+       MC_SEARCH_SECONDS, MC_SPEC_AT, MC_COUNT };
+
+int
+fgap_hardness_methods_parse (fgap_hardness_mres *res, const fga_hardness_method *m, size_t n,
+                             size_t d, char *line)
+{
+  char *f[MC_COUNT + 1];
+  size_t N;
+  long run;
+  memset (res, 0, sizeof *res);
+  if (fgap_hardness_csv_split (line, f, MC_COUNT + 1) != MC_COUNT
+      || fgap_hardness_field_size (&res->n, f[MC_N]) != 0 || res->n != n
+      || fgap_hardness_field_size (&N, f[MC_NN]) != 0 || N != 2 * n
+      || strcmp (f[MC_LABEL], m->label) != 0 || strcmp (f[MC_SPEC], m->spec) != 0
+      || strcmp (f[MC_KEY], m->size_key) != 0 || strlen (f[MC_SEED]) >= sizeof res->seed
+      || strlen (f[MC_SPEC_AT]) >= sizeof res->spec_at
+      || fgap_hardness_field_long (&run, f[MC_RUN]) != 0 || run != 1)
+    return -1;
+  res->N = N, res->d = d, res->run = 1;
+  strcpy (res->seed, f[MC_SEED]);
+  strcpy (res->spec_at, f[MC_SPEC_AT]);
+  int bad = fgap_hardness_field_long (&res->lo, f[MC_FROM]) != 0 || res->lo < 0;
+  bad |= fgap_hardness_field_long (&res->hi, f[MC_TO]) != 0 || res->hi < 0;
+  bad |= fgap_hardness_field_size (&res->tried, f[MC_TRIED]);
+  bad |= fgap_hardness_field_size (&res->refused, f[MC_REFUSED]);
+  bad |= fgap_hardness_field_long (&res->least, f[MC_LEAST]);
+  bad |= fgap_hardness_field_long (&res->at, f[MC_AT]);
+  bad |= fgap_hardness_field_size (&res->decided, f[MC_DECIDED]);
+  bad |= fgap_hardness_field_size (&res->ninst, f[MC_NINST]);
+  static const int dcol[] = { MC_WIDTH, MC_MAX_ABS, MC_MAX_ABS_REAL, MC_ACCURACY, MC_SECONDS,
+                              MC_EXACT_SECONDS, MC_OPS, MC_LAPACK, MC_EXACT_OPS,
+                              MC_SEARCH_SECONDS };
+  double *dst[] = { &res->width, &res->max_abs, &res->max_abs_real, &res->accuracy,
+                    &res->seconds, &res->exact_seconds, &res->ops, &res->lapack_flops,
+                    &res->exact_ops, &res->search_seconds };
+  for (size_t k = 0; k < sizeof dcol / sizeof dcol[0]; k++)
+    bad |= fgap_hardness_field_double (dst[k], f[dcol[k]]);
+  return bad ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

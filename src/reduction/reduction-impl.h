@@ -76,6 +76,25 @@ int fgap_hardness_method_search (fgap_hardness_mres *res, const fga_hardness_met
 void fgap_hardness_methods_header (FILE *fp);
 void fgap_hardness_methods_row (FILE *fp, const fga_hardness_method *m,
                                 const fgap_hardness_mres *res);
+/* The result of method m at n (d = 2m) where it does not run (n > max_n):
+   the row `not run'.  */
+void fgap_hardness_method_skipped (fgap_hardness_mres *res, const fga_hardness_method *m,
+                                   size_t n, size_t d);
+/* Reading rows back.  fgap_hardness_csv_split cuts line (no newline) in
+   place at its commas, a field in double quotes kept whole without them;
+   returns the number of fields, 0 for a broken quote, max + 1 for more
+   than max.  The field readers return 0, or -1 for a field that is not a
+   number: an empty field is NaN for a double and -1 for a long (a degree
+   or size that is none); a size must be given.  */
+size_t fgap_hardness_csv_split (char *line, char **fields, size_t max);
+int fgap_hardness_field_double (double *x, const char *f);
+int fgap_hardness_field_long (long *v, const char *f);
+int fgap_hardness_field_size (size_t *v, const char *f);
+/* A row of methods.csv for method m, which ran at n (d = 2m), back into
+   *res (every field the summary and the row need); -1 when line is not
+   such a row.  line is cut up.  */
+int fgap_hardness_methods_parse (fgap_hardness_mres *res, const fga_hardness_method *m,
+                                 size_t n, size_t d, char *line);
 /* The section of summary.md: a table per method, rows n.  */
 void fgap_hardness_methods_summary (FILE *fp, const fga_hardness_config *cfg,
                                     const fgap_hardness_mres *res);

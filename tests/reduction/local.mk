@@ -14,3 +14,12 @@ tests_reduction_t_hardness_LDADD = $(FGA_TEST_LIBS)
 
 TESTS += tests/reduction/reduction.test
 EXTRA_DIST += tests/reduction/reduction.test
+
+TESTS += tests/reduction/t-hardness-farm
+check_PROGRAMS += tests/reduction/t-hardness-farm
+tests_reduction_t_hardness_farm_SOURCES = tests/reduction/t-hardness-farm.c
+tests_reduction_t_hardness_farm_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_reduction_t_hardness_farm_LDADD = $(FGA_TEST_LIBS)
+
+TESTS += tests/reduction/hardness-resume.test
+EXTRA_DIST += tests/reduction/hardness-resume.test

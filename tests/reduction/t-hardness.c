@@ -1069,7 +1069,7 @@ START_TEST (test_progress_and_summary)
   fga_hardness_summary sum;
   seen_t seen;
   memset (&seen, 0, sizeof seen);
-  fga_hardness_opts opts = { record_progress, &seen, &sum };
+  fga_hardness_opts opts = { record_progress, &seen, &sum, NULL };
   fga_error err;
   fga_error_init (&err);
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_OK);
