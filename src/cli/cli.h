@@ -18,6 +18,11 @@
    before one is chosen ("fgattn: ...").  */
 extern const char *cli_command;
 
+/* Where sweep, hardness and truth run their tasks: NULL in fgattn (the
+   library's one-process loop), the MPI farm in fgattn-mpi, set by each
+   program's main.  Only the farm's master writes files and prints.  */
+extern const fga_farm *cli_farm;
+
 /* Prints "fgattn CMD: message" on stderr and returns status.  */
 int cli_fail (int status, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* A usage error (an unknown option, a missing or bad value, a missing or

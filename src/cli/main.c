@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "cmd_bench.h"
 
+const fga_farm *cli_farm = NULL;
+
 typedef struct
 {
   const char *name;

@@ -3,6 +3,8 @@
 TESTS += tests/cli/cli.test
 EXTRA_DIST += tests/cli/cli.test
 
+TESTS += tests/cli/sweep-shard.test
+EXTRA_DIST += tests/cli/sweep-shard.test
 TESTS += tests/cli/demo.test
 EXTRA_DIST += tests/cli/demo.test tests/fixtures/demo-small.conf
 
@@ -34,6 +36,9 @@ EXTRA_DIST += tests/cli/rank.test
 
 TESTS += tests/cli/plan-table.test
 EXTRA_DIST += tests/cli/plan-table.test
+
+TESTS += tests/cli/plan-radius.test
+EXTRA_DIST += tests/cli/plan-radius.test
 
 TESTS += tests/cli/compare-tol.test tests/cli/compare-dtype.test
 EXTRA_DIST += tests/cli/compare-tol.test tests/cli/compare-dtype.test
