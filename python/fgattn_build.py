@@ -179,6 +179,20 @@ int fga_poly_cost_init (fga_poly_cost *pl, size_t nq, size_t nk, size_t d, size_
                         fga_error *err);
 void fga_poly_cost_clear (fga_poly_cost *pl);
 
+/* ---- the time model (fgattn/experiment.h) ---- */
+typedef struct fga_time_model_struct *fga_time_model;
+typedef struct {
+  double exact_fixed, exact_per_pair;
+  double poly_fixed, poly_per_row;
+  long g_run;
+} fga_time_rates;
+int fga_time_model_create (fga_time_model *tm, size_t d, size_t dv, const fga_tau *tau,
+                           fga_basis basis, fga_error *err);
+void fga_time_model_destroy (fga_time_model tm);
+int fga_time_model_rates (fga_time_rates *rt, fga_time_model tm, long g, double R,
+                          fga_error *err);
+size_t fga_time_crossover (const fga_time_rates *rt);
+
 /* ---- progress (fgattn/numerics.h, fgattn/method.h) ---- */
 typedef void (*fga_progress_fn) (double fraction, void *data);
 typedef struct { fga_progress_fn fn; void *data; } fga_progress;

@@ -143,7 +143,8 @@ def expfit(R, eps, basis="cheb", absolute=False, points=None):
     return rows
 
 
-def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="cheb"):
+def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="cheb",
+         time=False):
     """The cost model of the polynomial method before any data (`fgattn
     plan`): degree, feature count and predicted operations.
 
@@ -164,6 +165,15 @@ def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="c
     evaluation's rounding error, relative to ||V||_inf), eps_rule ("fixed":
     eps is a number) and radius ("apriori": R = tau d B^2; the program's
     --radius data, the radius of an instance's data, is not offered here).
+
+    time=True adds the model in seconds on this machine (`fgattn plan
+    --time`; it first times small runs of exact:algo=stream and of poly at
+    degree g, a second or so): poly_seconds and exact_seconds at (n, nk),
+    time_cheaper, crossover_time_n (None when there is none below 2^62),
+    the rates exact_fixed_s, exact_per_pair_s, poly_fixed_s,
+    poly_per_row_s (exact takes exact_fixed_s + exact_per_pair_s nq nk
+    seconds, poly poly_fixed_s + poly_per_row_s (nq + nk) / 2), and
+    time_degree_run (the degree poly was timed at).
 
     Example:
     >>> import fgattn
@@ -205,9 +215,33 @@ def plan(n, d, B, eps, nk=None, dv=None, Bv=None, tau=None, scale=None, basis="c
         # the program's --eps 1/n and --radius data have no counterpart here
         res["eps_rule"] = "fixed"
         res["radius"] = "apriori"
+        if time:
+            res.update(_plan_time(d, dv, t, b, pl.g, pl.R, n, nk))
     finally:
         lib.fga_poly_cost_clear(pl)
     return res
+
+
+def _plan_time(d, dv, t, b, g, R, n, nk):
+    """plan(time=True)'s columns: the time model at degree g (at least 1,
+    as the program takes it) and radius R."""
+    tmp = ffi.new("fga_time_model *")
+    err = S.new_error()
+    S.check(lib.fga_time_model_create(tmp, d, dv, t, b, err), err)
+    try:
+        rt = ffi.new("fga_time_rates *")
+        S.check(lib.fga_time_model_rates(rt, tmp[0], max(g, 1), R, err), err)
+    finally:
+        lib.fga_time_model_destroy(tmp[0])
+    ps = rt.poly_fixed + rt.poly_per_row * (float(n) + float(nk)) / 2
+    es = rt.exact_fixed + rt.exact_per_pair * float(n) * float(nk)
+    cross = lib.fga_time_crossover(rt)
+    return {"poly_seconds": ps, "exact_seconds": es,
+            "time_cheaper": "poly" if ps < es else "exact",
+            "crossover_time_n": int(cross) if cross > 0 else None,
+            "exact_fixed_s": rt.exact_fixed, "exact_per_pair_s": rt.exact_per_pair,
+            "poly_fixed_s": rt.poly_fixed, "poly_per_row_s": rt.poly_per_row,
+            "time_degree_run": rt.g_run}
 
 
 def _items(x, name, sep=","):

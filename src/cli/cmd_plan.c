@@ -17,7 +17,8 @@
 static const char usage[] =
   "usage: fgattn plan -n N -d D -B B --eps E|1/n [--nk M] [--dv DV] [--Bv BV]\n"
   "                   [--tau 1/d|1/sqrt(d)|X] [--basis cheb|taylor]\n"
-  "                   [--radius apriori|data -i DIR] [--format table|csv|json]\n"
+  "                   [--radius apriori|data -i DIR] [--time]\n"
+  "                   [--format table|csv|json]\n"
   "\n"
   "The cost model of the polynomial method (method poly) before any data:\n"
   "for n queries (and nk keys, default n), entries of Q and K bounded by B\n"
@@ -56,6 +57,26 @@ static const char usage[] =
   "(the last crossing below 2^63: the degree grows with n in steps, and at\n"
   "small n the counts may cross more than once); column eps_rule says fixed\n"
   "or the rule.\n"
+  "\n"
+  "--time adds the model in seconds on this machine, which is what decides\n"
+  "where poly starts to pay: an operation count weighs exact's exps and\n"
+  "scattered products the same as poly's DGEMM flops, and omits poly's fixed\n"
+  "price (its certified fit and tables, about a millisecond), so the count's\n"
+  "crossover_n can be several times off the one measured (fgattn bench poly).\n"
+  "It measures the rates first, by small runs of the methods themselves\n"
+  "(exact:algo=stream and poly at the model's degrees, n = 512 and 2048, the\n"
+  "least of several runs each, with the threads the methods use here): a\n"
+  "second or a few, more with eps = 1/n (one measurement per degree met).\n"
+  "Then, with nq queries and nk keys,\n"
+  "  exact (seconds) = exact_fixed_s + exact_per_pair_s nq nk\n"
+  "  poly  (seconds) = poly_fixed_s + poly_per_row_s (nq + nk) / 2\n"
+  "(poly_fixed_s: prepare plus the run's fixed part), and the columns\n"
+  "poly_seconds and exact_seconds (at -n, --nk), time_cheaper, and\n"
+  "crossover_time_n (found as crossover_n is, from these times), the four\n"
+  "rates, and time_degree_run: the degree poly was timed at, which is g\n"
+  "unless r (dv + 1) > 2^19, when the largest degree below that was run and\n"
+  "its per-feature costs scaled to r.  The rates are this machine's as it is\n"
+  "now: on a loaded machine they are slower, and so is the prediction.\n"
   "\n"
   "fgattn plan --table (see fgattn plan --table --help) prints the same model\n"
   "for n = 2^8 .. 2^64 and B growing with n, without -n, -d and -B.\n"
@@ -143,6 +164,12 @@ static const char *names[] = {
   "poly_over_exact", "cheaper", "crossover_n", "rounding_bound", "eps_rule", "radius"
 };
 #define NNAMES (sizeof names / sizeof names[0])
+/* With --time, after them.  */
+static const char *time_names[] = {
+  "poly_seconds", "exact_seconds", "time_cheaper", "crossover_time_n", "exact_fixed_s",
+  "exact_per_pair_s", "poly_fixed_s", "poly_per_row_s", "time_degree_run"
+};
+#define NTIME (sizeof time_names / sizeof time_names[0])
 
 static int plan_table (int argc, char **argv);
 
@@ -159,10 +186,21 @@ typedef struct
   int data;                    /* --radius data */
   double Rdata;                /* the instance's radius (data) */
   double Bmodel;               /* the B given to the model: B, or one whose R covers Rdata */
+  int time;                    /* --time */
 } plan_in;
 
+/* --time: the time model's predictions (fga_time_model).  */
+typedef struct
+{
+  fga_time_model tm;
+  double poly_s, exact_s;      /* at -n and --nk */
+  fga_time_rates rt;           /* the lines at -n's degree */
+  mpz_t cross;                 /* crossover_time_n; 0: none below 2^62 */
+} plan_time;
+
 static int parse_eps (fga_accuracy *eps, const char *text);
-static void plan_print (const plan_in *in, fga_poly_cost *pl, cli_format_t fmt);
+static void plan_print (const plan_in *in, fga_poly_cost *pl, const plan_time *pt,
+                        cli_format_t fmt);
 
 /* The a-priori radius as fga_poly_cost_init rounds it (tau d B^2 times
    1 + 5u, one double up): only the search below uses it, and the radius
@@ -210,10 +248,15 @@ model_at (fga_poly_cost *pl, const plan_in *in, size_t n, size_t nk, fga_error *
   return rc;
 }
 
-/* Whether poly's total count is below exact's at nq = nk = n.  */
+/* Whether poly is cheaper than exact at nq = nk = n, by some measure.  */
+typedef int (*cheaper_fn) (int *cheaper, const plan_in *in, size_t n, void *data,
+                           fga_error *err);
+
+/* By the total counts.  */
 static int
-cheaper_at (int *cheaper, const plan_in *in, size_t n, fga_error *err)
+count_cheaper (int *cheaper, const plan_in *in, size_t n, void *data, fga_error *err)
 {
+  (void) data;
   fga_poly_cost pl;
   int rc = model_at (&pl, in, n, n, err);
   if (rc != FGA_OK)
@@ -223,21 +266,57 @@ cheaper_at (int *cheaper, const plan_in *in, size_t n, fga_error *err)
   return FGA_OK;
 }
 
-/* crossover_n when eps depends on n: the least n from which poly's total
-   count (with its degree taken at each n) stays below exact's, nq = nk = n.
-   The degree grows with n in steps, so the counts may cross more than
-   once at small n: the powers of two 2^0 .. 2^62 are tried, the last one
-   at which poly is not cheaper found, and the crossing after it located
-   by bisection (where the counts cross once: exact's n^2 against poly's
-   n r with r constant between steps).  0 when poly is not cheaper at
-   2^62.  */
+/* The time model's seconds at nq, nk, with the degree and radius of fixed,
+   or (fixed NULL: eps depends on n) of the model at nq.  */
 static int
-crossover_rule (mpz_ptr out, const plan_in *in, fga_error *err)
+time_at (double *poly_s, double *exact_s, fga_time_rates *rates, const plan_in *in,
+         fga_time_model tm,
+         const fga_poly_cost *fixed, size_t nq, size_t nk, fga_error *err)
+{
+  fga_poly_cost pl;
+  int rc = FGA_OK;
+  if (fixed == NULL && (rc = model_at (&pl, in, nq, nk, err)) != FGA_OK)
+    return rc;
+  const fga_poly_cost *use = fixed != NULL ? fixed : &pl;
+  /* g = 0 (a constant is within eps: only at tiny n with eps = 1/n) is
+     timed as g = 1, which poly can be asked for: an upper bound.  */
+  fga_time_rates rt;
+  rc = fga_time_model_rates (&rt, tm, use->g > 1 ? use->g : 1, use->R, err);
+  *poly_s = rt.poly_fixed + rt.poly_per_row * ((double) nq + (double) nk) / 2;
+  *exact_s = rt.exact_fixed + rt.exact_per_pair * (double) nq * (double) nk;
+  if (rates != NULL)
+    *rates = rt;
+  if (fixed == NULL)
+    fga_poly_cost_clear (&pl);
+  return rc;
+}
+
+/* By the time model, eps depending on n: the degree at each n.  */
+static int
+time_cheaper (int *cheaper, const plan_in *in, size_t n, void *data, fga_error *err)
+{
+  double p, e;
+  fga_time_rates rt;
+  int rc = time_at (&p, &e, &rt, in, data, NULL, n, n, err);
+  *cheaper = rc == FGA_OK && fga_time_rates_cheaper (&rt, n);
+  return rc;
+}
+
+/* The least n from which poly stays cheaper (by `cheaper'), nq = nk = n.
+   With eps depending on n the degree grows with n in steps, so the two
+   may cross more than once at small n: the powers of two 2^0 .. 2^62 are
+   tried, the last one at which poly is not cheaper found, and the
+   crossing after it located by bisection (where they cross once: exact's
+   n^2 against poly's n r with r constant between steps).  0 when poly is
+   not cheaper at 2^62.  */
+static int
+crossover_search (mpz_ptr out, const plan_in *in, cheaper_fn cheaper_at, void *data,
+                  fga_error *err)
 {
   int k_last = -1, cheaper = 0, rc;
   for (int k = 0; k <= 62; k++)
     {
-      if ((rc = cheaper_at (&cheaper, in, (size_t) 1 << k, err)) != FGA_OK)
+      if ((rc = cheaper_at (&cheaper, in, (size_t) 1 << k, data, err)) != FGA_OK)
         return rc;
       if (!cheaper)
         k_last = k;
@@ -249,7 +328,7 @@ crossover_rule (mpz_ptr out, const plan_in *in, fga_error *err)
   while (hi - lo > 1)
     {
       size_t mid = lo + (hi - lo) / 2;
-      if ((rc = cheaper_at (&cheaper, in, mid, err)) != FGA_OK)
+      if ((rc = cheaper_at (&cheaper, in, mid, data, err)) != FGA_OK)
         return rc;
       if (cheaper)
         hi = mid;
@@ -257,6 +336,24 @@ crossover_rule (mpz_ptr out, const plan_in *in, fga_error *err)
         lo = mid;
     }
   mpz_import (out, 1, -1, sizeof hi, 0, 0, &hi);
+  return FGA_OK;
+}
+
+/* --time: measures the rates (a second or a few) and predicts.  */
+static int
+plan_time_compute (plan_time *pt, const plan_in *in, const fga_poly_cost *pl, fga_error *err)
+{
+  int rc = fga_time_model_create (&pt->tm, in->d, in->dv, &in->tau, in->basis, err);
+  if (rc != FGA_OK)
+    return rc;
+  if ((rc = time_at (&pt->poly_s, &pt->exact_s, &pt->rt, in, pt->tm, pl, in->n, in->nk, err))
+      != FGA_OK)
+    return rc;
+  if (in->eps.power != 0)
+    return crossover_search (pt->cross, in, time_cheaper, pt->tm, err);
+  /* eps fixed: one degree and radius at every n, the lines of -n */
+  size_t c = fga_time_crossover (&pt->rt);
+  mpz_import (pt->cross, 1, -1, sizeof c, 0, 0, &c);
   return FGA_OK;
 }
 
@@ -300,7 +397,7 @@ cli_plan (int argc, char **argv)
     { "tau", required_argument, NULL, 't' }, { "basis", required_argument, NULL, 'b' },
     { "format", required_argument, NULL, 'f' }, { "radius", required_argument, NULL, 'r' },
     { "instance", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
+    { "time", no_argument, NULL, 'T' }, { NULL, 0, NULL, 0 }
   };
   plan_in in = { .B = NAN, .Bv = NAN, .tau = { FGA_TAU_INV_D, 0 }, .basis = FGA_BASIS_CHEB };
   int eps_given = 0;
@@ -342,6 +439,7 @@ cli_plan (int argc, char **argv)
                                   "radius of the instance given by -i DIR)", optarg);
           break;
         case 'i': in.dir = optarg; break;
+        case 'T': in.time = 1; break;
         case 'f': rc = cli_parse_format (&fmt, optarg); break;
         case 'h': fputs (usage, stdout); return CLI_OK;
         default: return CLI_USAGE;
@@ -375,14 +473,24 @@ cli_plan (int argc, char **argv)
   fga_poly_cost pl;
   if (model_at (&pl, &in, in.n, in.nk, &err) != FGA_OK)
     return opt_fail (&err);
-  if (in.eps.power != 0 && crossover_rule (pl.crossover_n, &in, &err) != FGA_OK)
+  if (in.eps.power != 0
+      && crossover_search (pl.crossover_n, &in, count_cheaper, NULL, &err) != FGA_OK)
     {
       fga_poly_cost_clear (&pl);
       return opt_fail (&err);
     }
-  plan_print (&in, &pl, fmt);
+  plan_time pt;
+  memset (&pt, 0, sizeof pt);
+  mpz_init (pt.cross);
+  rc = CLI_OK;
+  if (in.time && plan_time_compute (&pt, &in, &pl, &err) != FGA_OK)
+    rc = opt_fail (&err);
+  else
+    plan_print (&in, &pl, in.time ? &pt : NULL, fmt);
+  fga_time_model_destroy (pt.tm);
+  mpz_clear (pt.cross);
   fga_poly_cost_clear (&pl);
-  return CLI_OK;
+  return rc;
 }
 
 /* --eps: a number, or a rule in n (1/n, 1/n^C, n^-C).  */
@@ -403,12 +511,15 @@ parse_eps (fga_accuracy *eps, const char *text)
 
 /* The model's row: the table for people is vertical (quantity, value).  */
 static void
-plan_print (const plan_in *in, fga_poly_cost *pl, cli_format_t fmt)
+plan_print (const plan_in *in, fga_poly_cost *pl, const plan_time *pt, cli_format_t fmt)
 {
   int vertical = fmt == CLI_TABLE;
   static const char *kv[] = { "quantity", "value" };
+  const char *all[NNAMES + NTIME];
+  memcpy (all, names, sizeof names);
+  memcpy (all + NNAMES, time_names, sizeof time_names);
   cli_table_t t;
-  cli_table_init (&t, vertical ? 2 : NNAMES, vertical ? kv : names);
+  cli_table_init (&t, vertical ? 2 : NNAMES + (pt != NULL ? NTIME : 0), vertical ? kv : all);
   if (!vertical)
     cli_table_new_row (&t);
   size_t col = 0, k = 0;
@@ -458,6 +569,23 @@ plan_print (const plan_in *in, fga_poly_cost *pl, cli_format_t fmt)
   else
     snprintf (rb, sizeof rb, "apriori");
   add_s (&t, vertical, &col, names[k++], rb);
+  if (pt != NULL)
+    {
+      k = 0;
+      add_s (&t, vertical, &col, time_names[k++], ratio_text (b, sizeof b, pt->poly_s, fmt));
+      add_s (&t, vertical, &col, time_names[k++], ratio_text (b, sizeof b, pt->exact_s, fmt));
+      add_s (&t, vertical, &col, time_names[k++], pt->poly_s < pt->exact_s ? "poly" : "exact");
+      if (mpz_sgn (pt->cross) > 0)
+        add_z (&t, vertical, &col, time_names[k++], pt->cross);
+      else
+        add_s (&t, vertical, &col, time_names[k++], "inf");
+      const double lines[4] = { pt->rt.exact_fixed, pt->rt.exact_per_pair, pt->rt.poly_fixed,
+                                pt->rt.poly_per_row };
+      for (int j = 0; j < 4; j++)
+        add_s (&t, vertical, &col, time_names[k++], ratio_text (b, sizeof b, lines[j], fmt));
+      snprintf (b, sizeof b, "%ld", pt->rt.g_run);
+      add_s (&t, vertical, &col, time_names[k++], b);
+    }
   cli_table_print (&t, fmt, 1, stdout);
   cli_table_clear (&t);
 }

@@ -607,6 +607,52 @@ int fga_scaling_check_n (const fga_an_spec *s, size_t n, fga_error *err);
 int fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error *err);
 
 /* ------------------------------------------------------------------ */
+/* The time model of `fgattn plan --time' (theory/upper-bound.md, section
+   9): poly against exact attention in seconds on this machine, from small
+   runs of the methods themselves (src/experiments/time_model.c):
+
+     exact (nq, nk)      = a_e + e nq nk            (exact:algo=stream)
+     poly (nq, nk; g, R) = p_g + a_g + b_g (nq + nk) / 2
+
+   p_g: poly's prepare at degree g (its certified fit and tables), a_g and
+   b_g: the line of its run time, each the least of several runs at
+   nq = nk = 512 and 2048 on uniform instances of the model's d and dv with
+   entries in [-1, 1], with as many threads as the methods use here.
+   Create measures exact (about 0.1 s); each degree is measured the first
+   time it is asked for (0.05 to 1 s) and kept.  A degree with
+   r (dv + 1) > 2^19 is not run: the largest degree below it that fits is
+   (g_run says which), and p_g and b_g are scaled by the ratio of their
+   feature counts r.  The times are predictions for an otherwise idle
+   machine in the state it was measured in: a loaded machine measures
+   slower rates.  */
+typedef struct fga_time_model_struct *fga_time_model;
+
+/* The model's lines at one degree: with nq queries and nk keys, exact
+   takes exact_fixed + exact_per_pair nq nk seconds and poly
+   poly_fixed + poly_per_row (nq + nk) / 2 (prepare and one run).  */
+typedef struct
+{
+  double exact_fixed, exact_per_pair;
+  double poly_fixed, poly_per_row;
+  long g_run;                  /* the degree poly's rates were measured at (<= g) */
+} fga_time_rates;
+
+int fga_time_model_create (fga_time_model *tm, size_t d, size_t dv, const fga_tau *tau,
+                           fga_basis basis, fga_error *err);
+void fga_time_model_destroy (fga_time_model tm);
+/* The lines at degree g >= 1 and radius R > 0.  */
+int fga_time_model_rates (fga_time_rates *rt, fga_time_model tm, long g, double R,
+                          fga_error *err);
+/* Whether poly's time is below exact's at nq = nk = n (the formulas above,
+   in double).  */
+int fga_time_rates_cheaper (const fga_time_rates *rt, size_t n);
+/* The least n >= 1 from which poly's time stays below exact's at
+   nq = nk = n: beyond the larger root of the quadratic exact - poly (exact
+   grows like n^2, poly like n), settled by fga_time_rates_cheaper; 0 when
+   that is beyond 2^62.  */
+size_t fga_time_crossover (const fga_time_rates *rt);
+
+/* ------------------------------------------------------------------ */
 /* The asymptotic view of the polynomial method (`fgattn plan --table';
    theory/transition.md, "The asymptotic table").  No instance: for
    n = 2^k, a law f of n, a factor beta and an accuracy eps_a (the

@@ -57,3 +57,9 @@ EXTRA_DIST += tests/fixtures/sweep-good.conf tests/fixtures/sweep-minimal.conf \
 	tests/fixtures/report-many/results.csv tests/fixtures/report-many/least.csv \
 	tests/fixtures/report-single-n/results.csv tests/fixtures/report-single-n/rank.csv \
 	tests/fixtures/report-single-n/least.csv tests/fixtures/report-single-n/cost.csv
+
+TESTS += tests/experiments/t-time-model
+check_PROGRAMS += tests/experiments/t-time-model
+tests_experiments_t_time_model_SOURCES = tests/experiments/t-time-model.c
+tests_experiments_t_time_model_CFLAGS = $(FGA_TEST_CFLAGS)
+tests_experiments_t_time_model_LDADD = $(FGA_TEST_LIBS)
