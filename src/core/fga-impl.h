@@ -151,4 +151,11 @@ void fgap_dir_lock_release (fgap_dir_lock *lk);
    in full; inf, -inf and nan): spec strings, CSV fields and cell ids.  */
 void fgap_format_shortest (char *buf, size_t size, double x);
 
+/* The operation counts of a run, n_mul, n_add, n_exp, n_div and n_cmp, and
+   nothing else (not wall_seconds, peak_bytes, threads, the named figures or
+   the notes): fgap_stats_add_counts adds from's to to's (a sum over parts of
+   one computation), fgap_stats_set_counts replaces to's with from's.  */
+void fgap_stats_add_counts (fga_stats *to, const fga_stats *from);
+void fgap_stats_set_counts (fga_stats *to, const fga_stats *from);
+
 #endif /* FGA_IMPL_H */

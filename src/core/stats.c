@@ -12,6 +12,26 @@ fga_stats_init (fga_stats *st)
 }
 
 void
+fgap_stats_add_counts (fga_stats *to, const fga_stats *from)
+{
+  to->n_mul += from->n_mul;
+  to->n_add += from->n_add;
+  to->n_exp += from->n_exp;
+  to->n_div += from->n_div;
+  to->n_cmp += from->n_cmp;
+}
+
+void
+fgap_stats_set_counts (fga_stats *to, const fga_stats *from)
+{
+  to->n_mul = from->n_mul;
+  to->n_add = from->n_add;
+  to->n_exp = from->n_exp;
+  to->n_div = from->n_div;
+  to->n_cmp = from->n_cmp;
+}
+
+void
 fga_stats_set_named (fga_stats *st, const char *name, double code, const char *text)
 {
   size_t k = 0;

@@ -113,11 +113,7 @@ naive_blocks (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
       if (fga_attention_naive (&Tb, lse != NULL ? lse + i0 : NULL, &Qb, K, V, tau, &sb, err)
           != FGA_OK)
         return fga_attention_naive (T, lse, Q, K, V, tau, st, err);
-      sum.n_mul += sb.n_mul;
-      sum.n_add += sb.n_add;
-      sum.n_exp += sb.n_exp;
-      sum.n_div += sb.n_div;
-      sum.n_cmp += sb.n_cmp;
+      fgap_stats_add_counts (&sum, &sb);
       sum.peak_bytes = sb.peak_bytes > sum.peak_bytes ? sb.peak_bytes : sum.peak_bytes;
       sum.threads = sb.threads > sum.threads ? sb.threads : sum.threads;
       if (b + 1 < blocks)
@@ -125,11 +121,7 @@ naive_blocks (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
     }
   if (st != NULL)
     {
-      st->n_mul = sum.n_mul;
-      st->n_add = sum.n_add;
-      st->n_exp = sum.n_exp;
-      st->n_div = sum.n_div;
-      st->n_cmp = sum.n_cmp;
+      fgap_stats_set_counts (st, &sum);
       st->peak_bytes = sum.peak_bytes;
       st->threads = sum.threads;
     }

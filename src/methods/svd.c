@@ -173,11 +173,7 @@ fga_attention_singular_values (double *sigma, fga_mat_srcptr Q, fga_mat_srcptr K
   fgap_tfree (&mt, P.data, bytes);
   if (st != NULL)
     {
-      st->n_mul = local.n_mul;
-      st->n_add = local.n_add;
-      st->n_exp = local.n_exp;
-      st->n_div = local.n_div;
-      st->n_cmp = local.n_cmp;
+      fgap_stats_set_counts (st, &local);
       st->threads = local.threads;
       st->peak_bytes = mt.peak;
       fga_stats_set (st, "lapack_flops", flops);
