@@ -11,27 +11,15 @@
 
 #include <config.h>
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <jansson.h>
 
 #include "testutil.h"
 #include "experiments/sweep-impl.h"
-
-static fga_accuracy
-acc (const char *text)
-{
-  fga_accuracy a;
-  fga_error err;
-  fga_error_init (&err);
-  ck_assert_msg (fga_accuracy_parse (&a, text, "test", &err) == FGA_OK, "%s", err.msg);
-  return a;
-}
 
 /* n = 16, 32; beta 0.5, 1; seeds 1, 2, 3: 12 cells of unequal cost.
    exact and poly (deg 2, 4; target 1e-2), the rank at 1/n, and [cost] at
@@ -39,110 +27,39 @@ acc (const char *text)
 static void
 tiny_config (fga_sweep_config *cfg)
 {
-  fga_sweep_config_init (cfg);
-  cfg->nn = 2;
-  cfg->n[0] = 16;
-  cfg->n[1] = 32;
-  cfg->d_fixed = 3;
-  cfg->d_coef = 0;
-  cfg->nb = 2;
-  cfg->b[0] = 0.5;
-  cfg->b[1] = 1;
-  cfg->nseeds = 3;
-  for (int k = 0; k < 3; k++)
-    cfg->seeds[k] = (unsigned long) k + 1;
-  cfg->mpfr_max_n = 32;
-  cfg->ntol = 1;
-  cfg->tol[0] = acc ("1/n");
-  cfg->rank_max_n = 32;
-  cfg->nmethods = 2;
-  fga_sweep_method *m = &cfg->methods[0];
-  snprintf (m->label, sizeof m->label, "exact");
-  snprintf (m->spec, sizeof m->spec, "exact:algo=naive");
-  m = &cfg->methods[1];
-  snprintf (m->label, sizeof m->label, "poly");
-  snprintf (m->spec, sizeof m->spec, "poly:basis=cheb");
-  snprintf (m->size_key, sizeof m->size_key, "deg");
-  m->nsizes = 2;
-  m->sizes[0] = 2;
-  m->sizes[1] = 4;
-  m->ntargets = 1;
-  m->targets[0] = acc ("1e-2");
-  m->max_size = 8;
+  fga_test_sweep_config (cfg, 16, 3, 0.5, 3, "1e-2", 8);
   cfg->cost.on = 1;
   cfg->cost.neps = 1;
-  cfg->cost.eps[0] = acc ("1e-2");
+  cfg->cost.eps[0] = fga_test_accuracy ("1e-2");
   cfg->cost.gmax = 8;
 }
 
 #define NCELLS 12
 
-static const char *const files[] = { "results.csv", "rank.csv", "least.csv", "cost.csv" };
-/* the timing columns at the end of each file's rows */
+/* The files a sweep writes, its four tables first.  */
+static const char *const files[] = { "results.csv", "rank.csv", "least.csv", "cost.csv",
+                                     "sweep.json", ".lock", NULL };
+/* the timing columns at the end of each table's rows */
 static const int timing[] = { 1, 0, 0, 2 };
 
 static char *
 make_dir (void)
 {
-  char tmpl[] = "/tmp/fgattn-t-sweep-farm-XXXXXX";
-  ck_assert_ptr_nonnull (mkdtemp (tmpl));
-  return strdup (tmpl);
+  return fga_test_tmpdir ("fgattn-t-sweep-farm");
 }
 
-static void
-remove_dir (char *dir)
-{
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv",
-                                        "sweep.json", ".lock" };
-  char path[4200];
-  for (size_t k = 0; k < 6; k++)
-    {
-      snprintf (path, sizeof path, "%s/%s", dir, names[k]);
-      unlink (path);
-    }
-  ck_assert_uint_eq (fga_test_count_entries (dir), 0);
-  rmdir (dir);
-  free (dir);
-}
-
-/* A file with the last `cut' fields of every line removed (none of these
-   files quotes a comma in its last fields); sorted when sort.  */
+/* A table with the last `cut' fields of every line removed; sorted when sort.  */
 static char *
 file_cut (const char *dir, const char *name, int cut, int sort)
 {
   char path[4200];
   snprintf (path, sizeof path, "%s/%s", dir, name);
-  FILE *fp = fopen (path, "r");
-  ck_assert_msg (fp != NULL, "%s: %s", path, strerror (errno));
-  char *lines[1024], buf[8192];
-  size_t n = 0, total = 1;
-  while (fgets (buf, sizeof buf, fp) != NULL)
-    {
-      ck_assert_uint_lt (n, 1024);
-      size_t len = strlen (buf);
-      ck_assert_msg (len > 0 && buf[len - 1] == '\n', "%s: a partial line", path);
-      buf[len - 1] = '\0';
-      for (int k = 0; k < cut; k++)
-        *strrchr (buf, ',') = '\0';
-      lines[n] = strdup (buf);
-      total += strlen (buf) + 1;
-      n++;
-    }
-  fclose (fp);
-  for (size_t i = 2; sort && i < n; i++)      /* the header stays first */
-    for (size_t j = i; j > 1 && strcmp (lines[j - 1], lines[j]) > 0; j--)
-      {
-        char *t = lines[j];
-        lines[j] = lines[j - 1];
-        lines[j - 1] = t;
-      }
-  char *out = calloc (total, 1);
-  for (size_t i = 0; i < n; i++)
-    {
-      strcat (out, lines[i]);
-      strcat (out, "\n");
-      free (lines[i]);
-    }
+  fga_test_csv *t = malloc (sizeof *t);
+  ck_assert_ptr_nonnull (t);
+  fga_test_csv_read (t, path);
+  char *out = fga_test_csv_text (t, cut, sort);
+  fga_test_csv_free (t);
+  free (t);
   return out;
 }
 
@@ -186,70 +103,24 @@ reference (const fga_sweep_config *cfg)
 }
 
 /* ------------------------------------------------------------------ */
-/* A farm in this process: tasks in reverse order; with stop_after > 0, it
-   stops (as a killed run) after that many deliveries.  */
-
-typedef struct
-{
-  size_t stop_after;
-  size_t delivered;
-  size_t ntasks_seen;
-} local_ctx;
-
-static int
-is_master_yes (const fga_farm *f)
-{
-  (void) f;
-  return 1;
-}
-
-static int
-share_none (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
-{
-  (void) f, (void) bytes, (void) len, (void) err;
-  return FGA_OK;
-}
-
-static int
-reverse_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
-             fga_farm_deliver_fn deliver, void *data, fga_error *err)
-{
-  local_ctx *c = f->ctx;
-  c->ntasks_seen = ntasks;
-  for (size_t t = 0; t < ntasks; t++)
-    ck_assert (cost != NULL && cost[t] > 0);
-  for (size_t k = ntasks; k-- > 0;)
-    {
-      if (c->stop_after > 0 && c->delivered == c->stop_after)
-        return fgap_error_set (err, FGA_ERR_IO, "interrupted");
-      void *bytes = NULL;
-      size_t len = 0;
-      int rc = compute (k, &bytes, &len, data, err);
-      if (rc == FGA_OK)
-        rc = deliver (k, bytes, len, data, err);
-      free (bytes);
-      if (rc != FGA_OK)
-        return rc;
-      c->delivered++;
-    }
-  return FGA_OK;
-}
+/* A farm in this process: tasks in reverse order (testutil's reverse
+   farm, which checks that the sweep gives every task a positive cost).  */
 
 START_TEST (test_reverse_farm)
 {
   fga_sweep_config cfg;
   tiny_config (&cfg);
   char *want = reference (&cfg), *dir = make_dir ();
-  local_ctx c = { 0, 0, 0 };
-  fga_farm farm = { is_master_yes, reverse_run, share_none, &c };
+  fga_test_reverse_farm c = { SIZE_MAX, 1, 0, 0 };
+  fga_farm farm = fga_test_reverse_farm_make (&c);
   fga_error err;
   ck_assert_msg (run (&cfg, dir, &farm, &err) == FGA_OK, "%s", err.msg);
-  ck_assert_uint_eq (c.ntasks_seen, NCELLS);
+  ck_assert_uint_eq (c.ntasks, NCELLS);
   ck_assert_uint_eq (c.delivered, NCELLS);
   assert_same_rows (dir, want, 0);
   /* A second run has nothing left: the farm gets no task.  */
   ck_assert_msg (run (&cfg, dir, &farm, &err) == FGA_OK, "%s", err.msg);
-  ck_assert_uint_eq (c.ntasks_seen, 0);
+  ck_assert_uint_eq (c.ntasks, 0);
   assert_same_rows (dir, want, 0);
   /* sweep.json records the BLAS, as fga_blas_text says it.  */
   char path[4200], blas[256];
@@ -260,8 +131,8 @@ START_TEST (test_reverse_farm)
                     fga_blas_text (blas, sizeof blas));
   ck_assert_ptr_null (json_object_get (o, "shard"));
   json_decref (o);
-  remove_dir (dir);
-  remove_dir (want);
+  fga_test_tmpdir_remove (dir, files);
+  fga_test_tmpdir_remove (want, files);
 }
 END_TEST
 
@@ -271,148 +142,36 @@ START_TEST (test_farm_resume)
   fga_sweep_config cfg;
   tiny_config (&cfg);
   char *want = reference (&cfg), *dir = make_dir ();
-  local_ctx c = { 5, 0, 0 };
-  fga_farm farm = { is_master_yes, reverse_run, share_none, &c };
+  fga_test_reverse_farm c = { 5, 1, 0, 0 };
+  fga_farm farm = fga_test_reverse_farm_make (&c);
   fga_error err;
   ck_assert_int_eq (run (&cfg, dir, &farm, &err), FGA_ERR_IO);
   ck_assert_msg (strstr (err.msg, "interrupted") != NULL, "%s", err.msg);
   /* without a farm: the 7 cells left, in the grid's order after the 5 */
   ck_assert_msg (run (&cfg, dir, NULL, &err) == FGA_OK, "%s", err.msg);
   assert_same_rows (dir, want, 1);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, files);
 
   dir = make_dir ();
-  c.delivered = 0;
   c.stop_after = 4;
   ck_assert_int_eq (run (&cfg, dir, &farm, &err), FGA_ERR_IO);
-  c.delivered = 0;
-  c.stop_after = 0;
+  c.stop_after = SIZE_MAX;
   ck_assert_msg (run (&cfg, dir, &farm, &err) == FGA_OK, "%s", err.msg);
-  ck_assert_uint_eq (c.ntasks_seen, NCELLS - 4);
+  ck_assert_uint_eq (c.ntasks, NCELLS - 4);
   assert_same_rows (dir, want, 0);
-  remove_dir (dir);
-  remove_dir (want);
+  fga_test_tmpdir_remove (dir, files);
+  fga_test_tmpdir_remove (want, files);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* A farm of two processes joined by pipes: the master computes the even
-   tasks, the worker the odd ones and writes each as (task, status,
-   length, bytes, or the message after a failure).  */
-
-typedef struct
-{
-  int master;
-  int down[2], up[2];          /* master to worker; worker to master */
-} pipe_ctx;
+/* A farm of two processes joined by pipes (testutil's pipe farm): the
+   worker runs the sweep on another outdir, which must stay untouched.  */
 
 static int
-write_all (int fd, const void *buf, size_t len)
+worker_run (const fga_farm *farm, const void *cfg, const char *dir, fga_error *err)
 {
-  const char *p = buf;
-  while (len > 0)
-    {
-      ssize_t w = write (fd, p, len);
-      if (w <= 0)
-        return -1;
-      p += w;
-      len -= (size_t) w;
-    }
-  return 0;
-}
-
-static int
-read_all (int fd, void *buf, size_t len)
-{
-  char *p = buf;
-  while (len > 0)
-    {
-      ssize_t r = read (fd, p, len);
-      if (r <= 0)
-        return -1;
-      p += r;
-      len -= (size_t) r;
-    }
-  return 0;
-}
-
-static int
-pipe_is_master (const fga_farm *f)
-{
-  return ((const pipe_ctx *) f->ctx)->master;
-}
-
-static int
-pipe_share (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
-{
-  const pipe_ctx *c = f->ctx;
-  uint64_t n = *len;
-  if (c->master)
-    {
-      if (write_all (c->down[1], &n, 8) != 0 || write_all (c->down[1], *bytes, *len) != 0)
-        return fgap_error_set (err, FGA_ERR_IO, "share: write failed");
-      return FGA_OK;
-    }
-  if (read_all (c->down[0], &n, 8) != 0 || (*bytes = malloc (n + 1)) == NULL
-      || read_all (c->down[0], *bytes, n) != 0)
-    return fgap_error_set (err, FGA_ERR_IO, "share: read failed");
-  *len = n;
-  return FGA_OK;
-}
-
-static int
-pipe_worker_run (const pipe_ctx *c, size_t ntasks, fga_farm_compute_fn compute, void *data,
-                 fga_error *err)
-{
-  int rc = FGA_OK;
-  for (size_t t = 1; t < ntasks && rc == FGA_OK; t += 2)
-    {
-      void *bytes = NULL;
-      size_t len = 0;
-      rc = compute (t, &bytes, &len, data, err);
-      uint64_t head[3] = { t, (uint64_t) (int64_t) rc, rc == FGA_OK ? len : strlen (err->msg) };
-      const void *body = rc == FGA_OK ? bytes : err->msg;
-      if (write_all (c->up[1], head, sizeof head) != 0 || write_all (c->up[1], body, head[2]))
-        rc = fgap_error_set (err, FGA_ERR_IO, "worker: write failed");
-      free (bytes);
-    }
-  return rc;
-}
-
-static int
-pipe_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
-          fga_farm_deliver_fn deliver, void *data, fga_error *err)
-{
-  (void) cost;
-  const pipe_ctx *c = f->ctx;
-  if (!c->master)
-    return pipe_worker_run (c, ntasks, compute, data, err);
-  int rc = FGA_OK;
-  for (size_t t = 0; t < ntasks && rc == FGA_OK; t += 2)
-    {
-      void *bytes = NULL;
-      size_t len = 0;
-      rc = compute (t, &bytes, &len, data, err);
-      if (rc == FGA_OK)
-        rc = deliver (t, bytes, len, data, err);
-      free (bytes);
-    }
-  for (size_t got = 0; got < ntasks / 2 && rc == FGA_OK; got++)
-    {
-      uint64_t head[3];
-      if (read_all (c->up[0], head, sizeof head) != 0)
-        return fgap_error_set (err, FGA_ERR_IO, "master: the worker is gone");
-      char *bytes = malloc (head[2] + 1);
-      ck_assert_ptr_nonnull (bytes);
-      if (read_all (c->up[0], bytes, head[2]) != 0)
-        rc = fgap_error_set (err, FGA_ERR_IO, "master: the worker is gone");
-      else if ((int64_t) head[1] != FGA_OK)
-        rc = fgap_error_set (err, (int) (int64_t) head[1], "%.*s", (int) head[2], bytes);
-      else
-        rc = deliver (head[0], bytes, head[2], data, err);
-      free (bytes);
-    }
-  return rc;
+  return run (cfg, dir, farm, err);
 }
 
 /* Runs cfg on the pipe farm: the worker in a child given wdir (which it
@@ -422,32 +181,14 @@ static int
 pipe_sweep (const fga_sweep_config *cfg, const char *dir, const char *wdir, int want_rc,
             const char *want_msg, fga_error *err)
 {
-  pipe_ctx c;
-  ck_assert_int_eq (pipe (c.down), 0);
-  ck_assert_int_eq (pipe (c.up), 0);
-  pid_t pid = fork ();
-  ck_assert_int_ge (pid, 0);
-  if (pid == 0)
-    {
-      c.master = 0;
-      close (c.down[1]);
-      close (c.up[0]);
-      fga_farm farm = { pipe_is_master, pipe_run, pipe_share, &c };
-      fga_error werr;
-      int rc = run (cfg, wdir, &farm, &werr);
-      _exit (rc == want_rc && (rc == FGA_OK || strstr (werr.msg, want_msg) != NULL) ? 0 : 1);
-    }
-  c.master = 1;
-  close (c.down[0]);
-  close (c.up[1]);
-  fga_farm farm = { pipe_is_master, pipe_run, pipe_share, &c };
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX };
+  fga_farm farm;
+  fga_test_pipe_farm_start (&c, &farm, worker_run, cfg, wdir);
   int rc = run (cfg, dir, &farm, err);
-  close (c.down[1]);
-  close (c.up[0]);
-  int status;
-  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
-  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
-                 "the worker did not return what the master shared");
+  char msg[sizeof err->msg];
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_msg (wrc == want_rc && (wrc == FGA_OK || strstr (msg, want_msg) != NULL),
+                 "the worker did not return what the master shared: %d, %s", wrc, msg);
   struct stat sb;
   ck_assert_msg (stat (wdir, &sb) != 0, "the worker made its outdir %s", wdir);
   return rc;
@@ -465,8 +206,8 @@ START_TEST (test_pipe_farm)
   ck_assert_msg (pipe_sweep (&cfg, dir, wdir, FGA_OK, NULL, &err) == FGA_OK, "%s", err.msg);
   char *want = reference (&cfg);
   assert_same_rows (dir, want, 0);
-  remove_dir (dir);
-  remove_dir (want);
+  fga_test_tmpdir_remove (dir, files);
+  fga_test_tmpdir_remove (want, files);
 }
 END_TEST
 
@@ -489,7 +230,7 @@ START_TEST (test_pipe_farm_failure)
   ck_assert_msg (strstr (err.msg, "header differs") != NULL, "%s", err.msg);
   ck_assert_uint_eq (fga_test_count_entries (dir), 1);     /* results.csv alone */
   unlink (path);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, files);
 }
 END_TEST
 

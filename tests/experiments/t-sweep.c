@@ -13,17 +13,6 @@
 
 #include "testutil.h"
 
-/* An accuracy from its text.  */
-static fga_accuracy
-acc (const char *text)
-{
-  fga_accuracy a;
-  fga_error err;
-  fga_error_init (&err);
-  ck_assert_msg (fga_accuracy_parse (&a, text, "test", &err) == FGA_OK, "%s", err.msg);
-  return a;
-}
-
 static fga_law
 law (const char *text)
 {
@@ -40,120 +29,12 @@ law (const char *text)
 static void
 tiny_config (fga_sweep_config *cfg)
 {
-  fga_sweep_config_init (cfg);
-  cfg->nn = 2;
-  cfg->n[0] = 32;
-  cfg->n[1] = 64;
-  cfg->d_fixed = 4;
-  cfg->d_coef = 0;
-  cfg->nb = 2;
-  cfg->b[0] = 0.25;
-  cfg->b[1] = 1;
-  cfg->nseeds = 2;
-  cfg->seeds[0] = 1;
-  cfg->seeds[1] = 2;
-  cfg->mpfr_max_n = 64;
+  fga_test_sweep_config (cfg, 32, 4, 0.25, 2, "1e-3", 16);
   cfg->ntol = 2;
-  cfg->tol[0] = acc ("1/n");
-  cfg->tol[1] = acc ("1e-3");
-  cfg->rank_max_n = 64;
-  cfg->nmethods = 2;
-  fga_sweep_method *m = &cfg->methods[0];
-  snprintf (m->label, sizeof m->label, "exact");
-  snprintf (m->spec, sizeof m->spec, "exact:algo=naive");
-  m = &cfg->methods[1];
-  snprintf (m->label, sizeof m->label, "poly");
-  snprintf (m->spec, sizeof m->spec, "poly:basis=cheb");
-  snprintf (m->size_key, sizeof m->size_key, "deg");
-  m->nsizes = 2;
-  m->sizes[0] = 2;
-  m->sizes[1] = 4;
-  m->ntargets = 1;
-  m->targets[0] = acc ("1e-3");
-  m->max_size = 16;
+  cfg->tol[1] = fga_test_accuracy ("1e-3");
 }
 
 #define NCELLS 8
-
-/* A CSV file as lines and fields (RFC 4180 quotes understood).  */
-typedef struct
-{
-  size_t nrows, ncols;
-  char *line[512];             /* raw lines, header first */
-  char *field[512][32];
-} csv_t;
-
-static void
-csv_read (csv_t *t, const char *path)
-{
-  memset (t, 0, sizeof *t);
-  FILE *fp = fopen (path, "r");
-  ck_assert_msg (fp != NULL, "%s missing", path);
-  char buf[8192];
-  while (fgets (buf, sizeof buf, fp) != NULL)
-    {
-      size_t len = strlen (buf);
-      ck_assert_msg (len > 0 && buf[len - 1] == '\n', "%s: a partial line", path);
-      buf[len - 1] = '\0';
-      ck_assert_uint_lt (t->nrows, 512);
-      size_t r = t->nrows++;
-      t->line[r] = strdup (buf);
-      size_t nf = 0;
-      char *p = buf;
-      for (;;)
-        {
-          char val[1024];
-          size_t k = 0;
-          if (*p == '"')
-            {
-              for (p++; *p && !(*p == '"' && p[1] != '"'); p++)
-                {
-                  if (*p == '"')
-                    p++;
-                  val[k++] = *p;
-                }
-              if (*p == '"')
-                p++;
-            }
-          else
-            while (*p && *p != ',')
-              val[k++] = *p++;
-          val[k] = '\0';
-          ck_assert_uint_lt (nf, 32);
-          t->field[r][nf++] = strdup (val);
-          if (*p != ',')
-            break;
-          p++;
-        }
-      if (r == 0)
-        t->ncols = nf;
-      else
-        ck_assert_msg (nf == t->ncols, "%s row %zu: %zu fields, header %zu", path, r, nf,
-                       t->ncols);
-    }
-  fclose (fp);
-}
-
-static void
-csv_free (csv_t *t)
-{
-  for (size_t r = 0; r < t->nrows; r++)
-    {
-      free (t->line[r]);
-      for (size_t f = 0; f < 32 && t->field[r][f] != NULL; f++)
-        free (t->field[r][f]);
-    }
-}
-
-static int
-col (const csv_t *t, const char *name)
-{
-  for (size_t f = 0; f < t->ncols; f++)
-    if (strcmp (t->field[0][f], name) == 0)
-      return (int) f;
-  ck_abort_msg ("no column %s", name);
-  return -1;
-}
 
 static void
 run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs)
@@ -165,58 +46,45 @@ run_sweep (const fga_sweep_config *cfg, const char *dir, int jobs)
   ck_assert_msg (rc == FGA_OK, "fga_sweep_run: %s", err.msg);
 }
 
+/* A new folder for a sweep.  */
 static char *
 make_dir (void)
 {
-  char tmpl[] = "/tmp/fgattn-t-sweep-XXXXXX";
-  ck_assert_ptr_nonnull (mkdtemp (tmpl));
-  return strdup (tmpl);
+  return fga_test_tmpdir ("fgattn-t-sweep");
 }
 
-static void
-remove_dir (char *dir)
-{
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv",
-                                        "sweep.json", ".lock" };
-  char path[4200];
-  for (size_t k = 0; k < 6; k++)
-    {
-      snprintf (path, sizeof path, "%s/%s", dir, names[k]);
-      unlink (path);
-    }
-  ck_assert_uint_eq (fga_test_count_entries (dir), 0);
-  rmdir (dir);
-  free (dir);
-}
+/* The files a sweep writes (the first four, its tables): what
+   fga_test_tmpdir_remove expects in a sweep's folder.  */
+static const char *const sweep_files[] = { "results.csv", "rank.csv", "least.csv", "cost.csv",
+                                            "sweep.json", ".lock", NULL };
 
 /* results.csv, rank.csv, least.csv and, when nfiles is 4, cost.csv.  */
 static void
-read_files (csv_t t[], const char *dir, int nfiles)
+read_files (fga_test_csv t[], const char *dir, int nfiles)
 {
-  static const char *const names[] = { "results.csv", "rank.csv", "least.csv", "cost.csv" };
   char path[4200];
   for (int k = 0; k < nfiles; k++)
     {
-      snprintf (path, sizeof path, "%s/%s", dir, names[k]);
-      csv_read (&t[k], path);
+      snprintf (path, sizeof path, "%s/%s", dir, sweep_files[k]);
+      fga_test_csv_read (&t[k], path);
     }
 }
 
 static void
-read_three (csv_t t[3], const char *dir)
+read_three (fga_test_csv t[3], const char *dir)
 {
   read_files (t, dir, 3);
 }
 
 /* The field of column name in row r.  */
 static const char *
-get (const csv_t *t, size_t r, const char *name)
+get (const fga_test_csv *t, size_t r, const char *name)
 {
-  return t->field[r][col (t, name)];
+  return t->field[r][fga_test_csv_col (t, name)];
 }
 
 static double
-getd (const csv_t *t, size_t r, const char *name)
+getd (const fga_test_csv *t, size_t r, const char *name)
 {
   const char *f = get (t, r, name);
   ck_assert_msg (*f != '\0', "column %s empty in row %zu", name, r);
@@ -226,41 +94,9 @@ getd (const csv_t *t, size_t r, const char *name)
   return x;
 }
 
-static int
-strcmp_ptr (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* The sorted lines of a file, its wall_seconds column (the last) cut when cut_last. */
-static char *
-sorted_rows (const csv_t *t, int cut_last)
-{
-  size_t n = t->nrows;
-  char **lines = calloc (n, sizeof *lines);
-  size_t total = 1;
-  for (size_t r = 0; r < n; r++)
-    {
-      lines[r] = strdup (t->line[r]);
-      if (cut_last)
-        *strrchr (lines[r], ',') = '\0';
-      total += strlen (lines[r]) + 1;
-    }
-  qsort (lines + 1, n - 1, sizeof *lines, strcmp_ptr);
-  char *out = calloc (total, 1);
-  for (size_t r = 0; r < n; r++)
-    {
-      strcat (out, lines[r]);
-      strcat (out, "\n");
-      free (lines[r]);
-    }
-  free (lines);
-  return out;
-}
-
 /* Cuts the last k fields off every line of t (timing columns).  */
 static void
-cut_fields (csv_t *t, int k)
+cut_fields (fga_test_csv *t, int k)
 {
   for (size_t r = 0; r < t->nrows; r++)
     for (int j = 0; j < k; j++)
@@ -349,7 +185,7 @@ START_TEST (test_rows_and_values)
   tiny_config (&cfg);
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
   ck_assert_uint_eq (t[0].nrows, 1 + NCELLS * 3);
   ck_assert_uint_eq (t[1].nrows, 1 + NCELLS * 2);
@@ -358,9 +194,10 @@ START_TEST (test_rows_and_values)
   ck_assert_uint_eq (t[1].ncols, 14);
   ck_assert_uint_eq (t[2].ncols, 14);
 
-  int cstatus = col (&t[0], "status"), cmax = col (&t[0], "max_abs");
-  int clabel = col (&t[0], "label"), csize = col (&t[0], "size"), ccell = col (&t[0], "cell");
-  int ctruth = col (&t[0], "truth"), cmul = col (&t[0], "mul");
+  int cstatus = fga_test_csv_col (&t[0], "status"), cmax = fga_test_csv_col (&t[0], "max_abs");
+  int clabel = fga_test_csv_col (&t[0], "label"), csize = fga_test_csv_col (&t[0], "size");
+  int ccell = fga_test_csv_col (&t[0], "cell");
+  int ctruth = fga_test_csv_col (&t[0], "truth"), cmul = fga_test_csv_col (&t[0], "mul");
   size_t bounded = 0;
   for (size_t r = 1; r < t[0].nrows; r++)
     {
@@ -392,7 +229,8 @@ START_TEST (test_rows_and_values)
   ck_assert_uint_gt (bounded, 0);
 
   /* rank: between 1 and n */
-  int crank = col (&t[1], "rank"), ctol = col (&t[1], "tol"), cn = col (&t[1], "n");
+  int crank = fga_test_csv_col (&t[1], "rank"), ctol = fga_test_csv_col (&t[1], "tol");
+  int cn = fga_test_csv_col (&t[1], "n");
   for (size_t r = 1; r < t[1].nrows; r++)
     {
       long rank = strtol (t[1].field[r][crank], NULL, 10);
@@ -405,7 +243,7 @@ START_TEST (test_rows_and_values)
 
   /* least: the smallest degree whose error is <= 1e-3, checked against the
      grid rows and against runs at least and least - 1.  */
-  int lcell = col (&t[2], "cell"), lleast = col (&t[2], "least_size");
+  int lcell = fga_test_csv_col (&t[2], "cell"), lleast = fga_test_csv_col (&t[2], "least_size");
   for (size_t r = 1; r < t[2].nrows; r++)
     {
       const char *id = t[2].field[r][lcell];
@@ -473,20 +311,20 @@ START_TEST (test_rows_and_values)
   /* A second run resumes: nothing is added, nothing changes.  */
   char *before[3];
   for (int k = 0; k < 3; k++)
-    before[k] = sorted_rows (&t[k], 0);
+    before[k] = fga_test_csv_text (&t[k], 0, 1);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   run_sweep (&cfg, dir, 1);
   read_three (t, dir);
   for (int k = 0; k < 3; k++)
     {
-      char *after = sorted_rows (&t[k], 0);
+      char *after = fga_test_csv_text (&t[k], 0, 1);
       ck_assert_str_eq (after, before[k]);
       free (after);
       free (before[k]);
-      csv_free (&t[k]);
+      fga_test_csv_free (&t[k]);
     }
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -500,20 +338,20 @@ START_TEST (test_deterministic)
   char *dir1 = make_dir (), *dir2 = make_dir ();
   run_sweep (&cfg, dir1, 1);
   run_sweep (&cfg, dir2, 2);
-  csv_t a[3], b[3];
+  fga_test_csv a[3], b[3];
   read_three (a, dir1);
   read_three (b, dir2);
   for (int k = 0; k < 3; k++)
     {
-      char *ra = sorted_rows (&a[k], k == 0), *rb = sorted_rows (&b[k], k == 0);
+      char *ra = fga_test_csv_text (&a[k], k == 0, 1), *rb = fga_test_csv_text (&b[k], k == 0, 1);
       ck_assert_str_eq (ra, rb);
       free (ra);
       free (rb);
-      csv_free (&a[k]);
-      csv_free (&b[k]);
+      fga_test_csv_free (&a[k]);
+      fga_test_csv_free (&b[k]);
     }
-  remove_dir (dir1);
-  remove_dir (dir2);
+  fga_test_tmpdir_remove (dir1, sweep_files);
+  fga_test_tmpdir_remove (dir2, sweep_files);
 }
 END_TEST
 
@@ -527,9 +365,9 @@ START_TEST (test_resume_partial)
   cfg.nb = 1;
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
-  char *want = sorted_rows (&t[0], 1);
+  char *want = fga_test_csv_text (&t[0], 1, 1);
   ck_assert_uint_eq (t[0].nrows, 1 + 2 * 3);
   /* Keep the header, the first cell (3 rows), one row of the second cell,
      and half of the next line.  */
@@ -541,19 +379,19 @@ START_TEST (test_resume_partial)
   fprintf (fp, "%.20s", t[0].line[5]);
   fclose (fp);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   run_sweep (&cfg, dir, 1);
   read_three (t, dir);
   ck_assert_uint_eq (t[0].nrows, 1 + 2 * 3);
   ck_assert_uint_eq (t[1].nrows, 1 + 2 * 2);
   ck_assert_uint_eq (t[2].nrows, 1 + 2 * 1);
-  char *got = sorted_rows (&t[0], 1);
+  char *got = fga_test_csv_text (&t[0], 1, 1);
   ck_assert_str_eq (got, want);
   free (got);
   free (want);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
-  remove_dir (dir);
+    fga_test_csv_free (&t[k]);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -570,7 +408,7 @@ START_TEST (test_method_max_n)
   cfg.methods[1].max_n = 32;
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
   ck_assert_uint_eq (t[0].nrows, 1 + 2 * 3);
   size_t skipped = 0;
@@ -590,19 +428,19 @@ START_TEST (test_method_max_n)
   ck_assert_uint_eq (skipped, 2);
   ck_assert_uint_eq (t[2].nrows, 1 + 1);
   ck_assert (getd (&t[2], 1, "n") == 32);
-  char *want = sorted_rows (&t[0], 1);
+  char *want = fga_test_csv_text (&t[0], 1, 1);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   /* Resumed: nothing is run again, nothing added.  */
   run_sweep (&cfg, dir, 1);
   read_three (t, dir);
-  char *got = sorted_rows (&t[0], 1);
+  char *got = fga_test_csv_text (&t[0], 1, 1);
   ck_assert_str_eq (got, want);
   ck_assert_uint_eq (t[2].nrows, 1 + 1);
   free (got);
   free (want);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   /* The report reads the skipped rows: the method's entries at n = 64 are
      empty, not zero.  */
   fga_report_ptr rep;
@@ -610,7 +448,7 @@ START_TEST (test_method_max_n)
   fga_error_init (&err);
   ck_assert_msg (fga_report_read (&rep, dir, &err) == FGA_OK, "%s", err.msg);
   fga_report_destroy (rep);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -698,7 +536,7 @@ START_TEST (test_progress_work)
   cfg.methods[1].max_n = 32;
   char *dir = make_dir ();
   check_progress_run (&cfg, dir, 0);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
   char path[4200];
   snprintf (path, sizeof path, "%s/results.csv", dir);
@@ -708,9 +546,9 @@ START_TEST (test_progress_work)
   fclose (fp);
   ck_assert (getd (&t[0], 1, "n") == 32);
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   check_progress_run (&cfg, dir, tiny_work (32));
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -789,11 +627,11 @@ check_run_counts (const progress_log_t *log, const char *dir)
 {
   char path[4200];
   snprintf (path, sizeof path, "%s/results.csv", dir);
-  csv_t t;
-  csv_read (&t, path);
+  fga_test_csv t;
+  fga_test_csv_read (&t, path);
   static const char *const names[] = { "ok", "refused", "failed", "skipped" };
   size_t count[4] = { 0 };
-  int c = col (&t, "status");
+  int c = fga_test_csv_col (&t, "status");
   for (size_t r = 1; r < t.nrows; r++)
     for (int k = 0; k < 4; k++)
       count[k] += strcmp (t.field[r][c], names[k]) == 0;
@@ -803,7 +641,7 @@ check_run_counts (const progress_log_t *log, const char *dir)
   ck_assert_uint_eq (last->runs_failed, count[2]);
   ck_assert_uint_eq (last->runs_skipped, count[3]);
   ck_assert_uint_eq (count[0] + count[1] + count[2] + count[3], t.nrows - 1);
-  csv_free (&t);
+  fga_test_csv_free (&t);
 }
 
 /* The share of a cell, step by step: the weights of the model, so that
@@ -828,7 +666,7 @@ START_TEST (test_progress_steps)
   ck_assert_str_eq (log->current[1], log->current[0]);
   ck_assert (log->call[1].cell_fraction == 80.0 / (8 * 17 + 32));
   ck_assert (log->call[2].cell_fraction == (80.0 + 32) / (8 * 17 + 32));
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 
   memset (log, 0, sizeof *log);
   cost_config (&cfg);
@@ -837,7 +675,7 @@ START_TEST (test_progress_steps)
   ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
   check_steps (log, cost_work, 2 * cost_work (32) + 2 * cost_work (64), 2);
   check_run_counts (log, dir);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
   free (log);
 }
 END_TEST
@@ -855,9 +693,9 @@ START_TEST (test_refused_and_foreign)
   cfg.methods[1].max_size = 4;
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
-  int cstatus = col (&t[0], "status"), cmax = col (&t[0], "max_abs");
+  int cstatus = fga_test_csv_col (&t[0], "status"), cmax = fga_test_csv_col (&t[0], "max_abs");
   ck_assert_uint_eq (t[0].nrows, 4);
   ck_assert_str_eq (t[0].field[1][cstatus], "ok");
   for (size_t r = 2; r < 4; r++)
@@ -866,10 +704,10 @@ START_TEST (test_refused_and_foreign)
       ck_assert_str_eq (t[0].field[r][cmax], "");
     }
   /* no size reached the target: censored at max_size */
-  ck_assert_str_eq (t[2].field[1][col (&t[2], "least_size")], "4");
-  ck_assert_str_eq (t[2].field[1][col (&t[2], "censored")], "1");
+  ck_assert_str_eq (t[2].field[1][fga_test_csv_col (&t[2], "least_size")], "4");
+  ck_assert_str_eq (t[2].field[1][fga_test_csv_col (&t[2], "censored")], "1");
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
 
   char path[4200];
   snprintf (path, sizeof path, "%s/rank.csv", dir);
@@ -881,7 +719,7 @@ START_TEST (test_refused_and_foreign)
   fga_sweep_opts opts = { 1, NULL, NULL, NULL, 0, 0 };
   ck_assert_int_eq (fga_sweep_run (&cfg, dir, &opts, &err), FGA_ERR_INPUT);
   ck_assert_ptr_nonnull (strstr (err.msg, "rank.csv"));
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -908,7 +746,7 @@ START_TEST (test_busy_folder)
   ck_assert_uint_eq (fga_test_count_entries (dir), 1);        /* .lock alone */
   fgap_dir_lock_release (&lock);
   run_sweep (&cfg, dir, 1);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -967,7 +805,7 @@ START_TEST (test_config_in_outdir)
   ck_assert_int_eq (fga_sweep_config_read (&cfg, path, &err), FGA_OK);
   ck_assert_msg (fga_sweep_run (&cfg, dir, &opts, &err) == FGA_OK, "%s", err.msg);
   unlink (path);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 
   /* a foreign results.csv: refused, nothing made beside it */
   dir = make_dir ();
@@ -985,7 +823,7 @@ START_TEST (test_config_in_outdir)
   cfg.nn = 0;
   ck_assert_int_eq (fga_sweep_run (&cfg, path, &opts, &err), FGA_ERR_INPUT);
   ck_assert_uint_eq (fga_test_count_entries (dir), 0);
-  remove_dir (dir);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -1016,24 +854,24 @@ START_TEST (test_tsketch_jobs)
   char *dir4 = make_dir (), *dir2 = make_dir ();
   run_sweep (&cfg, dir4, 4);
   run_sweep (&cfg, dir2, 2);
-  csv_t a[3], b[3];
+  fga_test_csv a[3], b[3];
   read_three (a, dir4);
   read_three (b, dir2);
   ck_assert_uint_eq (a[0].nrows, 1 + 64 * 4);
-  int cstatus = col (&a[0], "status");
+  int cstatus = fga_test_csv_col (&a[0], "status");
   for (size_t r = 1; r < a[0].nrows; r++)
     ck_assert_msg (strcmp (a[0].field[r][cstatus], "ok") == 0, "%s", a[0].line[r]);
-  char *ra = sorted_rows (&a[0], 1), *rb = sorted_rows (&b[0], 1);
+  char *ra = fga_test_csv_text (&a[0], 1, 1), *rb = fga_test_csv_text (&b[0], 1, 1);
   ck_assert_str_eq (ra, rb);
   free (ra);
   free (rb);
   for (int k = 0; k < 3; k++)
     {
-      csv_free (&a[k]);
-      csv_free (&b[k]);
+      fga_test_csv_free (&a[k]);
+      fga_test_csv_free (&b[k]);
     }
-  remove_dir (dir4);
-  remove_dir (dir2);
+  fga_test_tmpdir_remove (dir4, sweep_files);
+  fga_test_tmpdir_remove (dir2, sweep_files);
 }
 END_TEST
 
@@ -1074,21 +912,22 @@ START_TEST (test_write_error)
                      WEXITSTATUS (status));
       run_sweep (&cfg, dir, 1);
       run_sweep (&cfg, whole, 1);
-      csv_t a[3], b[3];
+      fga_test_csv a[3], b[3];
       read_three (a, dir);
       read_three (b, whole);
       for (int k = 0; k < 3; k++)
         {
-          char *ra = sorted_rows (&a[k], k == 0), *rb = sorted_rows (&b[k], k == 0);
+          char *ra = fga_test_csv_text (&a[k], k == 0, 1);
+          char *rb = fga_test_csv_text (&b[k], k == 0, 1);
           ck_assert_str_eq (ra, rb);
           free (ra);
           free (rb);
-          csv_free (&a[k]);
-          csv_free (&b[k]);
+          fga_test_csv_free (&a[k]);
+          fga_test_csv_free (&b[k]);
         }
     }
-  remove_dir (dir);
-  remove_dir (whole);
+  fga_test_tmpdir_remove (dir, sweep_files);
+  fga_test_tmpdir_remove (whole, sweep_files);
 }
 END_TEST
 
@@ -1115,7 +954,7 @@ count_distinct_rows (fga_mat_srcptr M)
 /* The instance of row r of a file (its n, dist, B and seed; d = dv = 4,
    Bv = B).  */
 static void
-row_instance (fga_instance_ptr inst, const csv_t *t, size_t r, size_t d)
+row_instance (fga_instance_ptr inst, const fga_test_csv *t, size_t r, size_t d)
 {
   fga_dist dist;
   fga_error err;
@@ -1143,13 +982,13 @@ START_TEST (test_laws_dists)
   cfg.ndists = 2;
   cfg.dists[0] = FGA_DIST_UNIFORM;
   cfg.dists[1] = FGA_DIST_CLUSTERED;
-  cfg.tol[1] = acc ("n^-2");
+  cfg.tol[1] = fga_test_accuracy ("n^-2");
   cfg.methods[1].nsizes = 1;
-  cfg.methods[1].targets[0] = acc ("n^-1");
+  cfg.methods[1].targets[0] = fga_test_accuracy ("n^-1");
   cfg.methods[1].max_size = 6;
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[3];
+  fga_test_csv t[3];
   read_three (t, dir);
   ck_assert_str_eq (t[0].line[0], "cell,n,d,dv,dist,law,beta,B,Bv,tau,seed,R_apriori,R_data,"
                     "truth,label,method,size_key,size,status,max_abs,rel_fro,mean_abs,max_ulps,"
@@ -1206,8 +1045,8 @@ START_TEST (test_laws_dists)
       ck_assert (getd (&t[2], r, "target_value") == 1 / 32.0);
     }
   for (int k = 0; k < 3; k++)
-    csv_free (&t[k]);
-  remove_dir (dir);
+    fga_test_csv_free (&t[k]);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -1222,13 +1061,13 @@ START_TEST (test_censored)
   cfg.n[1] = 48;
   cfg.nseeds = 1;
   cfg.b[1] = 1.5;
-  cfg.tol[1] = acc ("1e-6");
+  cfg.tol[1] = fga_test_accuracy ("1e-6");
   cfg.mpfr_max_n = 48;
   cfg.rank_max_n = 48;
   cfg.nmethods = 3;
   fga_sweep_method *m = &cfg.methods[1];
   m->nsizes = 1;
-  m->targets[0] = acc ("1e-14");
+  m->targets[0] = fga_test_accuracy ("1e-14");
   m->max_size = 2;
   m = &cfg.methods[2];
   memset (m, 0, sizeof *m);
@@ -1238,11 +1077,11 @@ START_TEST (test_censored)
   m->nsizes = 1;
   m->sizes[0] = 4;
   m->ntargets = 1;
-  m->targets[0] = acc ("1e-15");
+  m->targets[0] = fga_test_accuracy ("1e-15");
   m->max_size_n = 1;
 
   char *dirs[3];
-  csv_t t[3][3];
+  fga_test_csv t[3][3];
   static const fga_sweep_rank_algo algo[3]
     = { FGA_SWEEP_RANK_DENSE, FGA_SWEEP_RANK_RANDOMIZED, FGA_SWEEP_RANK_AUTO };
   static const size_t kmax[3] = { 512, 48, 2 };
@@ -1294,8 +1133,8 @@ START_TEST (test_censored)
   for (int k = 0; k < 3; k++)
     {
       for (int f = 0; f < 3; f++)
-        csv_free (&t[k][f]);
-      remove_dir (dirs[k]);
+        fga_test_csv_free (&t[k][f]);
+      fga_test_tmpdir_remove (dirs[k], sweep_files);
     }
 }
 END_TEST
@@ -1322,8 +1161,8 @@ cost_config (fga_sweep_config *cfg)
   cfg->nmethods = 1;
   cfg->cost.on = 1;
   cfg->cost.neps = 2;
-  cfg->cost.eps[0] = acc ("1/n");
-  cfg->cost.eps[1] = acc ("1e-3");
+  cfg->cost.eps[0] = fga_test_accuracy ("1/n");
+  cfg->cost.eps[1] = fga_test_accuracy ("1e-3");
   cfg->cost.gmax = 12;
 }
 
@@ -1336,7 +1175,7 @@ START_TEST (test_cost)
   cost_config (&cfg);
   char *dir = make_dir ();
   run_sweep (&cfg, dir, 1);
-  csv_t t[4];
+  fga_test_csv t[4];
   read_files (t, dir, 4);
   ck_assert_str_eq (t[3].line[0], "cell,n,d,dist,law,beta,B,seed,eps,eps_value,R,g_cert,"
                     "g_cert_censored,r_cert,r_cert_log10,g_emp,g_emp_censored,r_emp,r_emp_log10,"
@@ -1409,8 +1248,8 @@ START_TEST (test_cost)
       fga_instance_clear (inst);
     }
   for (int k = 0; k < 4; k++)
-    csv_free (&t[k]);
-  remove_dir (dir);
+    fga_test_csv_free (&t[k]);
+  fga_test_tmpdir_remove (dir, sweep_files);
 
   /* poly_max_bytes below 8 r (2 n + dv + 1): not run */
   cfg.cost.poly_max_bytes = 64;
@@ -1423,8 +1262,8 @@ START_TEST (test_cost)
       ck_assert_str_eq (get (&t[3], r, "poly_seconds"), "");
     }
   for (int k = 0; k < 4; k++)
-    csv_free (&t[k]);
-  remove_dir (dir);
+    fga_test_csv_free (&t[k]);
+  fga_test_tmpdir_remove (dir, sweep_files);
 }
 END_TEST
 
@@ -1439,7 +1278,7 @@ START_TEST (test_cost_resume_jobs)
   run_sweep (&cfg, whole, 1);
   run_sweep (&cfg, jobs, 2);
   run_sweep (&cfg, cut, 1);
-  csv_t t[4];
+  fga_test_csv t[4];
   read_files (t, cut, 4);
   /* keep the first cell of results.csv and a partial line */
   char path[4200];
@@ -1450,9 +1289,9 @@ START_TEST (test_cost_resume_jobs)
   fprintf (fp, "%.20s", t[0].line[2]);
   fclose (fp);
   for (int k = 0; k < 4; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   run_sweep (&cfg, cut, 1);
-  csv_t a[4], b[4], c[4];
+  fga_test_csv a[4], b[4], c[4];
   read_files (a, whole, 4);
   read_files (b, cut, 4);
   read_files (c, jobs, 4);
@@ -1463,20 +1302,20 @@ START_TEST (test_cost_resume_jobs)
       cut_fields (&a[k], timing);
       cut_fields (&b[k], timing);
       cut_fields (&c[k], timing);
-      char *ra = sorted_rows (&a[k], 0), *rb = sorted_rows (&b[k], 0);
-      char *rc = sorted_rows (&c[k], 0);
+      char *ra = fga_test_csv_text (&a[k], 0, 1), *rb = fga_test_csv_text (&b[k], 0, 1);
+      char *rc = fga_test_csv_text (&c[k], 0, 1);
       ck_assert_str_eq (ra, rb);
       ck_assert_str_eq (ra, rc);
       free (ra);
       free (rb);
       free (rc);
-      csv_free (&a[k]);
-      csv_free (&b[k]);
-      csv_free (&c[k]);
+      fga_test_csv_free (&a[k]);
+      fga_test_csv_free (&b[k]);
+      fga_test_csv_free (&c[k]);
     }
-  remove_dir (whole);
-  remove_dir (cut);
-  remove_dir (jobs);
+  fga_test_tmpdir_remove (whole, sweep_files);
+  fga_test_tmpdir_remove (cut, sweep_files);
+  fga_test_tmpdir_remove (jobs, sweep_files);
 }
 END_TEST
 
@@ -1490,7 +1329,7 @@ START_TEST (test_cost_only)
   char *whole = make_dir (), *cut = make_dir ();
   run_sweep (&cfg, whole, 1);
   run_sweep (&cfg, cut, 1);
-  csv_t t[4];
+  fga_test_csv t[4];
   read_files (t, cut, 4);
   ck_assert_uint_eq (t[0].nrows, 1);
   ck_assert_uint_eq (t[3].nrows, 1 + 4 * 2);
@@ -1503,21 +1342,21 @@ START_TEST (test_cost_only)
   fprintf (fp, "%.20s", t[3].line[3]);
   fclose (fp);
   for (int k = 0; k < 4; k++)
-    csv_free (&t[k]);
+    fga_test_csv_free (&t[k]);
   run_sweep (&cfg, cut, 1);
-  csv_t a[4], b[4];
+  fga_test_csv a[4], b[4];
   read_files (a, whole, 4);
   read_files (b, cut, 4);
   for (int k = 0; k < 4; k++)
     {
       cut_fields (&a[k], k == 3 ? 2 : 0);
       cut_fields (&b[k], k == 3 ? 2 : 0);
-      char *ra = sorted_rows (&a[k], 0), *rb = sorted_rows (&b[k], 0);
+      char *ra = fga_test_csv_text (&a[k], 0, 1), *rb = fga_test_csv_text (&b[k], 0, 1);
       ck_assert_str_eq (ra, rb);
       free (ra);
       free (rb);
-      csv_free (&a[k]);
-      csv_free (&b[k]);
+      fga_test_csv_free (&a[k]);
+      fga_test_csv_free (&b[k]);
     }
   /* nothing left to run: nothing changes */
   struct stat before, after;
@@ -1525,8 +1364,8 @@ START_TEST (test_cost_only)
   run_sweep (&cfg, cut, 1);
   ck_assert_int_eq (stat (path, &after), 0);
   ck_assert (before.st_size == after.st_size && before.st_mtime == after.st_mtime);
-  remove_dir (whole);
-  remove_dir (cut);
+  fga_test_tmpdir_remove (whole, sweep_files);
+  fga_test_tmpdir_remove (cut, sweep_files);
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 /* t-hardness-farm.c -- the hardness experiment on farms: the same rows in any order and
    process, failures that reach every process, interrupted runs resumed
 
-   The farms here are fakes of the interface of fgattn/core.h: one that runs
+   The farms here are testutil's fakes of the interface of fgattn/core.h: one that runs
    the tasks in reversed order, and one of two processes -- the test's, the
    master, and a fork()ed worker that calls fga_hardness_run itself, gets the
    master's plan through a pipe and ships the bytes of its tasks back
@@ -11,17 +11,14 @@
 
 #include <config.h>
 
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "testutil.h"
 
-static char tmpdir[] = "/tmp/t-hardness-farm-XXXXXX";
+static char *tmpdir;           /* this run's folder, made by main */
 
 /* Two n, one seed, a method at both and one at the first only: 7 steps
    (4 instances, 3 searches), about a second.  */
@@ -38,22 +35,13 @@ path_of (char *buf, size_t size, const char *name)
 }
 
 static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  ck_assert_ptr_nonnull (f);
-  fputs (text, f);
-  ck_assert_int_eq (fclose (f), 0);
-}
-
-static void
 read_config (fga_hardness_config *cfg, const char *name, const char *text)
 {
   char conf[512];
   fga_error err;
   fga_error_init (&err);
   path_of (conf, sizeof conf, name);
-  write_text (conf, text);
+  fga_test_write_text (conf, text);
   ck_assert_msg (fga_hardness_config_read (cfg, conf, &err) == FGA_OK, "%s", err.msg);
 }
 
@@ -218,241 +206,14 @@ record (const fga_hardness_progress *p, void *data)
   s->steps_resumed = p->steps_resumed;
 }
 
-/* --- the farm that runs the tasks in reversed order ------------------------------ */
-
-typedef struct
-{
-  size_t stop_after;           /* deliveries before it stops as if killed; SIZE_MAX: none */
-  size_t ntasks;               /* the tasks of the last run */
-} rev_ctx;
-
-static int
-rev_is_master (const fga_farm *f)
-{
-  (void) f;
-  return 1;
-}
-
-static int
-rev_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
-         fga_farm_deliver_fn deliver, void *data, fga_error *err)
-{
-  rev_ctx *c = f->ctx;
-  c->ntasks = ntasks;
-  for (size_t k = 0; k < ntasks; k++)
-    {
-      size_t t = ntasks - 1 - k;
-      void *buf = NULL;
-      size_t len = 0;
-      if (k == c->stop_after)
-        {
-          snprintf (err->msg, sizeof err->msg, "interrupted");
-          return err->code = FGA_ERR_IO;
-        }
-      ck_assert (cost == NULL || cost[t] > 0);
-      int rc = compute (t, &buf, &len, data, err);
-      if (rc == FGA_OK)
-        rc = deliver (t, buf, len, data, err);
-      free (buf);
-      if (rc != FGA_OK)
-        return rc;
-    }
-  return FGA_OK;
-}
-
-static int
-rev_share (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
-{
-  (void) f, (void) bytes, (void) len, (void) err;
-  return FGA_OK;
-}
-
 /* --- the farm of two processes ------------------------------------------------- */
 
-/* Messages through the pipes: a size_t length and the bytes (the plan);
-   for a task, its index, the status and then the bytes or the message.  */
-typedef struct
-{
-  int plan[2];                 /* master -> worker */
-  int back[2];                 /* worker -> master */
-  int report[2];               /* worker -> test: its status and message */
-  size_t fail_task;            /* the worker fails this task (SIZE_MAX: none) */
-  pid_t pid;
-} pipe_ctx;
-
+/* The worker's run: cfg into out, as the master's.  */
 static int
-write_all (int fd, const void *p, size_t len)
+worker_run (const fga_farm *farm, const void *cfg, const char *out, fga_error *err)
 {
-  const char *c = p;
-  while (len > 0)
-    {
-      ssize_t w = write (fd, c, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return -1;
-      c += w, len -= (size_t) w;
-    }
-  return 0;
-}
-
-static int
-read_all (int fd, void *p, size_t len)
-{
-  char *c = p;
-  while (len > 0)
-    {
-      ssize_t r = read (fd, c, len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        return -1;
-      c += r, len -= (size_t) r;
-    }
-  return 0;
-}
-
-static int
-pipe_is_master (const fga_farm *f)
-{
-  return ((pipe_ctx *) f->ctx)->pid != 0;
-}
-
-static int
-pipe_share (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
-{
-  pipe_ctx *c = f->ctx;
-  if (pipe_is_master (f))
-    {
-      if (write_all (c->plan[1], len, sizeof *len) == 0
-          && write_all (c->plan[1], *bytes, *len) == 0)
-        return FGA_OK;
-    }
-  else if (read_all (c->plan[0], len, sizeof *len) == 0 && (*bytes = malloc (*len + 1)) != NULL)
-    {
-      if (read_all (c->plan[0], *bytes, *len) == 0)
-        return FGA_OK;
-      free (*bytes);
-      *bytes = NULL;
-    }
-  snprintf (err->msg, sizeof err->msg, "pipe farm: share failed");
-  return err->code = FGA_ERR_IO;
-}
-
-/* The worker computes the odd tasks and sends them; the master computes
-   the even ones, delivers them, then delivers the worker's.  */
-static int
-pipe_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
-          fga_farm_deliver_fn deliver, void *data, fga_error *err)
-{
-  pipe_ctx *c = f->ctx;
-  int master = pipe_is_master (f);
-  (void) cost;
-  for (size_t t = master ? 0 : 1; t < ntasks; t += 2)
-    {
-      void *buf = NULL;
-      size_t len = 0;
-      int rc = t == c->fail_task
-               ? (snprintf (err->msg, sizeof err->msg, "injected failure"),
-                  err->code = FGA_ERR_COMPUTE)
-               : compute (t, &buf, &len, data, err);
-      if (master && rc == FGA_OK)
-        rc = deliver (t, buf, len, data, err);
-      else if (!master)
-        {
-          const void *out = rc == FGA_OK ? buf : err->msg;
-          size_t olen = rc == FGA_OK ? len : strlen (err->msg);
-          if (write_all (c->back[1], &t, sizeof t) != 0
-              || write_all (c->back[1], &rc, sizeof rc) != 0
-              || write_all (c->back[1], &olen, sizeof olen) != 0
-              || write_all (c->back[1], out, olen) != 0)
-            rc = FGA_ERR_IO;
-        }
-      free (buf);
-      if (rc != FGA_OK)
-        return rc;
-    }
-  for (size_t t = 1; master && t < ntasks; t += 2)
-    {
-      size_t task, len;
-      int rc;
-      if (read_all (c->back[0], &task, sizeof task) != 0
-          || read_all (c->back[0], &rc, sizeof rc) != 0
-          || read_all (c->back[0], &len, sizeof len) != 0)
-        {
-          snprintf (err->msg, sizeof err->msg, "pipe farm: the worker is gone");
-          return err->code = FGA_ERR_IO;
-        }
-      char *buf = malloc (len + 1);
-      ck_assert_ptr_nonnull (buf);
-      ck_assert_int_eq (read_all (c->back[0], buf, len), 0);
-      ck_assert_uint_eq (task, t);
-      if (rc != FGA_OK)
-        {
-          buf[len] = '\0';
-          snprintf (err->msg, sizeof err->msg, "worker: %s", buf);
-          err->code = rc;
-        }
-      else
-        rc = deliver (task, buf, len, data, err);
-      free (buf);
-      if (rc != FGA_OK)
-        return rc;
-    }
-  return FGA_OK;
-}
-
-/* Forks the worker, which runs cfg into out as the farm's other process
-   and reports its status and message; then the master's farm.  Forked
-   first thing in a test, before the test's process runs any kernel (a
-   fork()ed child cannot use the parent's OpenMP threads).  */
-static void
-pipe_start (pipe_ctx *c, fga_farm *farm, const fga_hardness_config *cfg, const char *out)
-{
-  ck_assert (pipe (c->plan) == 0 && pipe (c->back) == 0 && pipe (c->report) == 0);
-  farm->is_master = pipe_is_master, farm->run = pipe_run, farm->share = pipe_share;
-  farm->ctx = c;
-  c->pid = 0;
-  pid_t pid = fork ();
-  ck_assert (pid >= 0);
-  if (pid == 0)
-    {
-      signal (SIGPIPE, SIG_IGN);
-      close (c->plan[1]), close (c->back[0]), close (c->report[0]);
-      fga_error err;
-      fga_error_init (&err);
-      fga_hardness_opts opts = { NULL, NULL, NULL, farm };
-      int rc = fga_hardness_run (cfg, out, &opts, &err);
-      size_t len = strlen (err.msg);
-      if (write_all (c->report[1], &rc, sizeof rc) != 0 || write_all (c->report[1], &len,
-                                                                       sizeof len) != 0
-          || write_all (c->report[1], err.msg, len) != 0)
-        _exit (2);
-      _exit (0);
-    }
-  c->pid = pid;
-  close (c->plan[0]), close (c->back[1]), close (c->report[1]);
-}
-
-/* The worker's status and message, once it has ended.  */
-static int
-pipe_finish (pipe_ctx *c, char *msg, size_t size)
-{
-  int rc = -1, status;
-  size_t len = 0;
-  close (c->plan[1]), close (c->back[0]);
-  msg[0] = '\0';
-  if (read_all (c->report[0], &rc, sizeof rc) == 0 && read_all (c->report[0], &len,
-                                                                  sizeof len) == 0)
-    {
-      ck_assert_uint_lt (len, size);
-      ck_assert_int_eq (read_all (c->report[0], msg, len), 0);
-      msg[len] = '\0';
-    }
-  close (c->report[0]);
-  ck_assert_int_eq (waitpid (c->pid, &status, 0), c->pid);
-  ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-  return rc;
+  fga_hardness_opts opts = { NULL, NULL, NULL, farm };
+  return fga_hardness_run (cfg, out, &opts, err);
 }
 
 /* --- the tests ------------------------------------------------------------------ */
@@ -468,8 +229,8 @@ START_TEST (test_reversed_and_local)
   fga_error err;
   fga_error_init (&err);
   read_config (&cfg, "rev.conf", conf_text);
-  rev_ctx rc = { SIZE_MAX, 0 };
-  fga_farm rev = { rev_is_master, rev_run, rev_share, &rc };
+  fga_test_reverse_farm rc = { SIZE_MAX, 0, 0, 0 };
+  fga_farm rev = fga_test_reverse_farm_make (&rc);
   seen_t seen = { 0, 0, 0, 0, 0, 0, 1 };
   fga_hardness_opts opts = { record, &seen, &got, &rev };
   path_of (out, sizeof out, "rev");
@@ -508,12 +269,12 @@ START_TEST (test_two_processes)
   fga_error_init (&err);
   read_config (&cfg, "two.conf", conf_text);
   path_of (out, sizeof out, "two");
-  pipe_ctx c = { .fail_task = SIZE_MAX };
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX };
   fga_farm farm;
-  pipe_start (&c, &farm, &cfg, out);
+  fga_test_pipe_farm_start (&c, &farm, worker_run, &cfg, out);
   fga_hardness_opts opts = { NULL, NULL, NULL, &farm };
   int rc = fga_hardness_run (&cfg, out, &opts, &err);
-  int wrc = pipe_finish (&c, msg, sizeof msg);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
   ck_assert_msg (rc == FGA_OK, "%s", err.msg);
   ck_assert_msg (wrc == FGA_OK, "worker: %s", msg);
   plain (pl, sizeof pl, NULL);
@@ -536,12 +297,12 @@ START_TEST (test_master_fails_early)
   ck_assert_int_eq (mkdir (out, 0777), 0);
   fgap_dir_lock lock;
   ck_assert_int_eq (fgap_dir_lock_take (&lock, out, &err), FGA_OK);
-  pipe_ctx c = { .fail_task = SIZE_MAX };
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX };
   fga_farm farm;
-  pipe_start (&c, &farm, &cfg, out);
+  fga_test_pipe_farm_start (&c, &farm, worker_run, &cfg, out);
   fga_hardness_opts opts = { NULL, NULL, NULL, &farm };
   int rc = fga_hardness_run (&cfg, out, &opts, &err);
-  int wrc = pipe_finish (&c, msg, sizeof msg);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
   fgap_dir_lock_release (&lock);
   ck_assert_int_eq (rc, FGA_ERR_IO);
   ck_assert_msg (strstr (err.msg, "is being written by another fgattn") != NULL, "%s",
@@ -564,12 +325,12 @@ START_TEST (test_worker_fails_then_resume)
   fga_error_init (&err);
   read_config (&cfg, "wfail.conf", conf_text);
   path_of (out, sizeof out, "wfail");
-  pipe_ctx c = { .fail_task = 1 };
+  fga_test_pipe_farm c = { .fail_task = 1 };
   fga_farm farm;
-  pipe_start (&c, &farm, &cfg, out);
+  fga_test_pipe_farm_start (&c, &farm, worker_run, &cfg, out);
   fga_hardness_opts opts = { NULL, NULL, NULL, &farm };
   int rc = fga_hardness_run (&cfg, out, &opts, &err);
-  int wrc = pipe_finish (&c, msg, sizeof msg);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
   ck_assert_int_eq (rc, FGA_ERR_COMPUTE);
   ck_assert_msg (strstr (err.msg, "injected failure") != NULL, "%s", err.msg);
   ck_assert_int_eq (wrc, FGA_ERR_COMPUTE);
@@ -604,12 +365,13 @@ START_TEST (test_interrupted_resumes_on_farm)
   fga_error_init (&err);
   read_config (&cfg, "intr.conf", conf_text);
   path_of (out, sizeof out, "intr");
-  pipe_ctx c = { .fail_task = SIZE_MAX };
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX };
   fga_farm two;
-  pipe_start (&c, &two, &cfg, out);        /* forked first; used at the end */
+  /* forked first; used at the end */
+  fga_test_pipe_farm_start (&c, &two, worker_run, &cfg, out);
 
-  rev_ctx rc = { 3, 0 };
-  fga_farm rev = { rev_is_master, rev_run, rev_share, &rc };
+  fga_test_reverse_farm rc = { 3, 0, 0, 0 };
+  fga_farm rev = fga_test_reverse_farm_make (&rc);
   fga_hardness_opts opts = { NULL, NULL, NULL, &rev };
   ck_assert_int_eq (fga_hardness_run (&cfg, out, &opts, &err), FGA_ERR_IO);
   ck_assert_str_eq (err.msg, "interrupted");
@@ -629,17 +391,17 @@ START_TEST (test_interrupted_resumes_on_farm)
   snprintf (p, sizeof p, "%s/.partial/search-n16-w.csv", out);
   char *keep = slurp (p);
   ck_assert_ptr_nonnull (keep);
-  write_text (p, "16,32,w,\"window\",w,,1\n");
+  fga_test_write_text (p, "16,32,w,\"window\",w,,1\n");
   ck_assert_int_eq (fga_hardness_run (&cfg, out, NULL, &err), FGA_ERR_IO);
   ck_assert_msg (strstr (err.msg, "search-n16-w.csv: not the rows of this step") != NULL, "%s",
                  err.msg);
-  write_text (p, keep);
+  fga_test_write_text (p, keep);
   free (keep);
 
   /* The rest on two processes.  */
   opts.farm = &two;
   int mrc = fga_hardness_run (&cfg, out, &opts, &err);
-  int wrc = pipe_finish (&c, msg, sizeof msg);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
   ck_assert_msg (mrc == FGA_OK, "%s", err.msg);
   ck_assert_msg (wrc == FGA_OK, "worker: %s", msg);
   plain (pl, sizeof pl, NULL);
@@ -665,15 +427,5 @@ farm_suite (void)
 int
 main (void)
 {
-  if (mkdtemp (tmpdir) == NULL)
-    {
-      fprintf (stderr, "t-hardness-farm: mkdtemp %s: %s\n", tmpdir, strerror (errno));
-      return 99;
-    }
-  int status = fga_test_run_suite (farm_suite ());
-  char cmd[sizeof tmpdir + 16];
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system (cmd) != 0)
-    fprintf (stderr, "t-hardness-farm: could not remove %s\n", tmpdir);
-  return status;
+  return fga_test_run_suite_in_tmpdir (farm_suite (), "t-hardness-farm", &tmpdir);
 }

@@ -2,7 +2,6 @@
 
 #include <config.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +10,12 @@
 
 #include "testutil.h"
 
-static char tmpdir[] = "/tmp/t-hardness-XXXXXX";
+static char *tmpdir;           /* this run's folder, made by main */
 
 static void
 path_of (char *buf, size_t size, const char *name)
 {
   snprintf (buf, size, "%s/%s", tmpdir, name);
-}
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  ck_assert_ptr_nonnull (f);
-  fputs (text, f);
-  fclose (f);
 }
 
 /* A hand-made Hamming instance small enough for the method itself:
@@ -326,7 +316,7 @@ read_config (fga_hardness_config *cfg, const char *text, fga_error *err)
 {
   char path[512];
   path_of (path, sizeof path, "c.conf");
-  write_text (path, text);
+  fga_test_write_text (path, text);
   return fga_hardness_config_read (cfg, path, err);
 }
 
@@ -547,7 +537,8 @@ START_TEST (test_run)
   char conf[512], out[512], p[600];
   path_of (conf, sizeof conf, "run.conf");
   path_of (out, sizeof out, "run");
-  write_text (conf, "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-2\n");
+  fga_test_write_text (conf,
+                       "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-2\n");
   fga_hardness_config cfg;
   fga_error err;
   fga_error_init (&err);
@@ -622,11 +613,11 @@ START_TEST (test_run)
      made in code it is refused by the run before the folder is made: no
      folder, no .lock, no temporary.  */
   path_of (out, sizeof out, "fail");
-  write_text (conf, "[hardness]\nn = 8, 64\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
+  fga_test_write_text (conf, "[hardness]\nn = 8, 64\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
   ck_assert_int_eq (fga_hardness_config_read (&cfg, conf, &err), FGA_ERR_INPUT);
   ck_assert_msg (strstr (err.msg, ":5: gap = 2 at n = 64: the gap cannot be sampled") != NULL,
                  "%s", err.msg);
-  write_text (conf, "[hardness]\nn = 8\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
+  fga_test_write_text (conf, "[hardness]\nn = 8\nm = 6\nt = 1\ngap = 2\nseeds = 1\n");
   ck_assert_msg (fga_hardness_config_read (&cfg, conf, &err) == FGA_OK, "%s", err.msg);
   cfg.n[1] = 64;
   cfg.nn = 2;
@@ -648,7 +639,7 @@ run_config (char *out, size_t size, const char *name, const char *text)
   snprintf (file, sizeof file, "%s.conf", name);
   path_of (conf, sizeof conf, file);
   path_of (out, size, name);
-  write_text (conf, text);
+  fga_test_write_text (conf, text);
   fga_hardness_config cfg;
   fga_error err;
   fga_error_init (&err);
@@ -915,7 +906,7 @@ START_TEST (test_methods_memory)
   char conf[512], out[512];
   path_of (conf, sizeof conf, "mem.conf");
   path_of (out, sizeof out, "mem");
-  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-64\n"
+  fga_test_write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1-64\n"
               "[method w]\nspec = window\nsize = w\n");
   fga_hardness_config cfg;
   fga_error err;
@@ -941,7 +932,7 @@ START_TEST (test_busy_folder)
   char conf[512], out[512], p[600];
   path_of (conf, sizeof conf, "busy.conf");
   path_of (out, sizeof out, "busy");
-  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
+  fga_test_write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
   ck_assert_int_eq (mkdir (out, 0777), 0);
   fga_hardness_config cfg;
   fga_error err;
@@ -971,7 +962,7 @@ START_TEST (test_refused_run_writes_nothing)
   char out[512], conf[512];
   path_of (out, sizeof out, "refused");
   path_of (conf, sizeof conf, "refused.conf");
-  write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
+  fga_test_write_text (conf, "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n");
   fga_hardness_config cfg;
   fga_error err;
   fga_error_init (&err);
@@ -1062,7 +1053,7 @@ START_TEST (test_progress_and_summary)
   char conf[512], out[512], p[600], line[4096];
   path_of (conf, sizeof conf, "prog.conf");
   path_of (out, sizeof out, "prog");
-  write_text (conf, "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n"
+  fga_test_write_text (conf, "[hardness]\nn = 8, 16\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n"
               "[method w]\nspec = window\nsize = w\n"
               "[method s]\nspec = svd\nsize = k\nmax_n = 8\n");
   fga_hardness_config cfg;
@@ -1174,15 +1165,5 @@ hardness_suite (void)
 int
 main (void)
 {
-  if (mkdtemp (tmpdir) == NULL)
-    {
-      fprintf (stderr, "t-hardness: mkdtemp %s: %s\n", tmpdir, strerror (errno));
-      return 99;
-    }
-  int status = fga_test_run_suite (hardness_suite ());
-  char cmd[sizeof tmpdir + 16];
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system (cmd) != 0)
-    fprintf (stderr, "t-hardness: could not remove %s\n", tmpdir);
-  return status;
+  return fga_test_run_suite_in_tmpdir (hardness_suite (), "t-hardness", &tmpdir);
 }
