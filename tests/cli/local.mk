@@ -4,7 +4,7 @@
 CLI_TESTS = tests/cli/cli.test tests/cli/sweep-shard.test tests/cli/demo.test \
 	tests/cli/scaling.test tests/cli/files.test tests/cli/enospc.test \
 	tests/cli/numbers.test tests/cli/commands.test tests/cli/gen-families.test \
-	tests/cli/rank.test tests/cli/plan-table.test tests/cli/plan-radius.test \
+	tests/cli/rank.test tests/cli/plan-table.test tests/cli/plan-radius.test tests/cli/plan-time.test \
 	tests/cli/compare-tol.test tests/cli/compare-dtype.test tests/cli/ext.test \
 	tests/cli/man.test tests/cli/options.test tests/cli/run-progress.test \
 	tests/cli/config.test tests/cli/tour.test tests/cli/bench.test

@@ -57,6 +57,28 @@ def test_plan_is_the_programs(cli_json, args, kw):
     assert got["r"] == math.comb(got["d"] + got["g"], got["d"])
 
 
+def test_plan_time(cli_json):
+    """plan(time=True): the program's time columns, each consistent with the
+    rates it returns (the times are this machine's and are re-measured, so
+    only the relations are compared with the program, not the values)."""
+    want = cli_json("plan", "-n", 3000, "-d", 4, "-B", 1, "--eps", 1e-6, "--time")
+    got = fgattn.plan(3000, 4, 1.0, 1e-6, time=True)
+    for k in ("poly_seconds", "exact_seconds", "time_cheaper", "crossover_time_n",
+              "exact_fixed_s", "exact_per_pair_s", "poly_fixed_s", "poly_per_row_s",
+              "time_degree_run"):
+        assert k in got and k in want, k
+    assert got["time_degree_run"] == want["time_degree_run"] == got["g"]
+    ef, ep, pf, pr = (got[k] for k in ("exact_fixed_s", "exact_per_pair_s", "poly_fixed_s",
+                                       "poly_per_row_s"))
+    assert ef >= 0 and ep > 0 and pf >= 0 and pr > 0
+    assert got["poly_seconds"] == pf + pr * 3000.0
+    assert got["exact_seconds"] == ef + ep * 3000.0 * 3000.0
+    cheaper = lambda n: pf + pr * float(n) < ef + ep * float(n) * float(n)
+    c = got["crossover_time_n"]
+    assert c is not None and cheaper(c) and (c == 1 or not cheaper(c - 1))
+    assert "poly_seconds" not in fgattn.plan(3000, 4, 1.0, 1e-6)
+
+
 def test_plan_table_is_the_programs(cli_json):
     want = cli_json("plan", "--table", "--law", "1;sqrt(ln n)", "--beta", "0.5,1",
                     "--eps", "1/n,1e-3", "--n-max", "2^12", "--n-step", 2)
