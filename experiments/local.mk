@@ -27,6 +27,7 @@ FGA_EXP_FGATTN = $(abs_builddir)/src/cli/fgattn
 EXTRA_DIST += \
 	experiments/audit.py \
 	experiments/cluster-sim.py \
+	experiments/plan-vs-bench.sh \
 	experiments/slurm-sweep.sh \
 	notebooks-data/transition.ipynb \
 	notebooks-data/README.md

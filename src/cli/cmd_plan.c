@@ -64,7 +64,7 @@ static const char usage[] =
   "price (its certified fit and tables, about a millisecond), so the count's\n"
   "crossover_n can be several times off the one measured (fgattn bench poly).\n"
   "It measures the rates first, by small runs of the methods themselves\n"
-  "(exact:algo=stream and poly at the model's degrees, n = 512 and 2048, the\n"
+  "(exact:algo=stream and poly at the model's degrees, n = 128 and 2048, the\n"
   "least of several runs each, with the threads the methods use here): a\n"
   "second or a few, more with eps = 1/n (one measurement per degree met).\n"
   "Then, with nq queries and nk keys,\n"

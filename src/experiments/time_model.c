@@ -34,11 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N1 512
+#define N1 128
 #define N2 2048
 #define WORK_CAP ((size_t) 1 << 19)   /* r (dv + 1) of the largest degree run */
 #define MIN_SECONDS 0.05              /* the runs of one timing fill at least this */
-#define MIN_RUNS 3
+#define MIN_RUNS 5
 #define MAX_RUNS 20
 
 typedef struct
