@@ -18,7 +18,7 @@
    before one is chosen ("fgattn: ...").  */
 extern const char *cli_command;
 
-/* Where sweep, hardness and truth run their tasks: NULL in fgattn (the
+/* Where sweep, hardness, truth and rank run their tasks: NULL in fgattn (the
    library's one-process loop), the MPI farm in fgattn-mpi, set by each
    program's main.  Only the farm's master writes files and prints.  */
 extern const fga_farm *cli_farm;

@@ -34,6 +34,11 @@ static const char usage[] =
   "upper bound rank_hi.  --algo auto (the default) is dense when nq and nk\n"
   "are both <= 4096, randomized beyond.\n"
   "\n"
+  "In fgattn-mpi (mpirun -np N fgattn-mpi rank ...), randomized (also when\n"
+  "auto chooses it) spreads each pass over P, by blocks of rows and of keys,\n"
+  "over the N processes, and rank 0 prints the same table, sigma estimates\n"
+  "bit for bit; dense runs on rank 0 alone.\n"
+  "\n"
   "Columns: tol, tol_value, rank, rank_max (= r), sigma_1, sigma_min (nan for\n"
   "randomized: the smallest singular value is not computed), tau, B, beta,\n"
   "algo, censored (0 or 1), rank_hi, sigma_next (sigma_{rank+1}: 0 when\n"
@@ -299,6 +304,14 @@ choose (rank_args *a, size_t nq, size_t nk)
   return cli_check_memory (bytes, what);
 }
 
+/* Whether this process prints and writes: always in fgattn, the farm's
+   master in fgattn-mpi.  */
+static int
+master (void)
+{
+  return cli_farm == NULL || cli_farm->is_master (cli_farm);
+}
+
 static int
 run_dense (rank_result *res, const rank_args *a, fga_instance_srcptr inst, cli_files_t *files,
            fga_error *err)
@@ -355,10 +368,13 @@ run_randomized (rank_result *res, const rank_args *a, fga_instance_srcptr inst, 
   fga_rank_opts o = { a->kmax, a->seed, 0, 0, 0 };
   fga_stats st;
   fga_stats_init (&st);
+  const double tau = fga_tau_double (&a->tau, d);
+  /* On a farm every process calls it; the master alone gets est.  */
   if (rc == FGA_OK)
-    rc = fga_attention_rank_randomized (est, tol, n, inst->Q, inst->K,
-                                        fga_tau_double (&a->tau, d), &o, &st, err);
-  if (rc == FGA_OK)
+    rc = cli_farm != NULL
+      ? fga_attention_rank_farm (est, tol, n, inst->Q, inst->K, tau, &o, &st, cli_farm, err)
+      : fga_attention_rank_randomized (est, tol, n, inst->Q, inst->K, tau, &o, &st, err);
+  if (rc == FGA_OK && master ())
     {
       res->sigma_1 = fga_stats_get (&st, "sigma_1");
       res->sigma_min = NAN;
@@ -439,15 +455,19 @@ cli_rank (int argc, char **argv)
   if (status == CLI_OK)
     {
       res.algo = a.algo == ALGO_DENSE ? "dense" : "randomized";
-      rc = a.algo == ALGO_DENSE ? run_dense (&res, &a, inst, &files, &err)
-        : run_randomized (&res, &a, inst, &err);
+      /* dense has no farm version: on a farm the master computes it alone */
+      rc = FGA_OK;
+      if (a.algo == ALGO_DENSE && master ())
+        rc = run_dense (&res, &a, inst, &files, &err);
+      else if (a.algo != ALGO_DENSE)
+        rc = run_randomized (&res, &a, inst, &err);
       double beta = 0;
       if (rc == FGA_OK)
         rc = regime_beta (&beta, inst->B, nk, &err);
       rc = cli_files_end (&files, rc, &err);
       if (rc != FGA_OK)
         status = cli_fail_err (&err);
-      else
+      else if (master ())
         print_result (&res, &a, inst, beta);
     }
   free (res.rows);

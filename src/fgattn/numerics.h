@@ -385,6 +385,22 @@ int fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, si
                                    fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
                                    const fga_rank_opts *opts, fga_stats *st, fga_error *err);
 
+/* fga_attention_rank_randomized with its passes over P spread over a farm
+   (src/numerics/rank_farm.c; farm NULL: fga_farm_local): every process of
+   the farm makes the same call with the same arguments; the master keeps
+   the sketch and its certificate, and the farm's tasks are ranges of
+   blocks of rows (the statistics, P X) and of keys (P^T Y), the master
+   sharing each pass's input with the others.  On the master est and st
+   are those of fga_attention_rank_randomized, the estimates and the
+   counts bit for bit (not peak_bytes, the master's own, nor threads);
+   on the other processes the return value is FGA_OK (or the same error)
+   and est and st are left as they were.  A failure on any process fails
+   the call on every one.  */
+int fga_attention_rank_farm (fga_rank_estimate *est, const double *tol, size_t ntol,
+                             fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
+                             const fga_rank_opts *opts, fga_stats *st, const fga_farm *farm,
+                             fga_error *err);
+
 /* The Eckart--Young errors of the singular values sigma[0..r) (decreasing):
    e[k] = sqrt (sum_{i >= k} sigma[i]^2) for k = 0..r, r + 1 values, e[0] the
    Frobenius norm of the matrix and e[k] = ||M - M_k||_F, the least error in

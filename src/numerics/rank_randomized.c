@@ -20,6 +20,10 @@
    query blocks).  No reduction between threads, and OpenBLAS runs
    single-threaded in every pass (threads.c), even with one thread of
    ours, so the bits do not depend on the number of threads.
+   Every pass is fgap_rank_pass_range (the statistics
+   fgap_rank_stats_range) over a range of whole blocks: here over all of
+   them, on a farm (rank_farm.c, fga_attention_rank_farm) over the ranges
+   of its tasks, with the same bits.
    Rows whose scores could overflow are rescaled by powers of two, as in
    the exact kernels (kernels/attention-util.h); their entries are
    exp ((s'_ij - m'_i) 2^k_i) r_i.
@@ -107,6 +111,7 @@
 #include "core/fga-impl.h"
 #include "kernels/attention-util.h"
 #include "numerics/numerics-impl.h"
+#include "numerics/rank-impl.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -116,7 +121,7 @@
 static const char fn[] = "fga_attention_rank_randomized";
 
 #define U_ROUND 0x1p-53
-#define KEY_BLOCK ((size_t) 512)       /* keys per tile */
+#define KEY_BLOCK FGAP_RANK_KEY_BLOCK
 #define FIRST_BLOCK ((size_t) 32)      /* the first block of the sketch */
 #define PROBES ((size_t) 20)           /* r */
 #define ALPHA 4.0                      /* failure probability alpha^-r per estimate */
@@ -138,9 +143,6 @@ row_fill (double *s, size_t n, double tau, double m, double r)
   for (size_t j = 0; j < n; j++)
     s[j] = exp (s[j] * tau - m) * r;
 }
-
-typedef void (*stats_fn) (double *, size_t, double, double *, double *);
-typedef void (*fill_fn) (double *, size_t, double, double, double);
 
 #define ROW_VARIANT(name, attr)                                                   \
   static attr void name##_stats (double *s, size_t n, double t, double *m, double *l) \
@@ -213,42 +215,10 @@ rng_gauss (rr_rng *g, double *x, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* The state of one call.  Tall matrices are column-major, as LAPACK
-   wants them: Qf (nq x l reflectors), Bt (nk x l, B^T and its reflectors). */
+/* The state of one call (rank-impl.h).  */
 
-typedef struct
-{
-  fga_mat_srcptr Q, K;         /* Q: possibly the rescaled copy */
-  fgap_qscale qs;
-  double tau;
-  size_t nq, nk, d, bq, srows;
-  int nt;
-  stats_fn stats;
-  fill_fn fill;
-  double *m, *r;               /* row maxima (of the scores divided by 2^k_i) and 1 / l_i */
-  double *scratch;             /* nt tiles */
-  size_t per;                  /* doubles per thread */
-  double *Qf, *tauQ, *Bt, *tauB;
-  size_t l, cap;               /* columns in the basis, columns allocated in Qf and Bt */
-  double *ws;                  /* LAPACK's workspace */
-  size_t ws_len;
-  lapack_int *iws;
-  size_t iws_len;
-  fgap_memtrack mt;
-  fgap_attn_count cnt;
-  double lapack_flops;
-  unsigned passes;
-  fga_error *err;
-} rr_ctx;
-
-/* One block of vectors through a pass: y = P x or z = P^T y.  x has `cols'
-   columns of leading dimension ldx, the output ldy.  */
-typedef struct
-{
-  const double *x;
-  double *y;
-  size_t ldx, ldy, cols;
-} rr_operand;
+typedef fgap_rank_ctx rr_ctx;
+typedef fgap_rank_operand rr_operand;
 
 static void *
 track (rr_ctx *c, size_t count, size_t size, const char *what)
@@ -299,11 +269,11 @@ tile (const rr_ctx *c, double *t, size_t i0, size_t qb, size_t j0, size_t kb,
 }
 
 /* The product of a tile with every operand: y_rows += T x_keys (trans 0)
-   or z_keys += T^T y_rows (trans 1); beta 0 for the tile that starts the
-   sums.  */
+   or y_keys += T^T x_rows (trans 1); beta 0 for the tile that starts the
+   sums.  The outputs start at row (or key) `base'.  */
 static void
 tile_products (const double *t, size_t i0, size_t qb, size_t j0, size_t kb, int trans,
-               int first, const rr_operand *ops, int nops, fgap_attn_count *cnt)
+               int first, const rr_operand *ops, int nops, size_t base, fgap_attn_count *cnt)
 {
   for (int o = 0; o < nops; o++)
     {
@@ -313,25 +283,35 @@ tile_products (const double *t, size_t i0, size_t qb, size_t j0, size_t kb, int 
       if (!trans)
         cblas_dgemm (CblasColMajor, CblasTrans, CblasNoTrans, (int) qb, (int) op->cols,
                      (int) kb, 1.0, t, (int) kb, op->x + j0, (int) op->ldx,
-                     first ? 0.0 : 1.0, op->y + i0, (int) op->ldy);
+                     first ? 0.0 : 1.0, op->y + (i0 - base), (int) op->ldy);
       else
         cblas_dgemm (CblasColMajor, CblasNoTrans, CblasNoTrans, (int) kb, (int) op->cols,
                      (int) qb, 1.0, t, (int) kb, op->x + i0, (int) op->ldx,
-                     first ? 0.0 : 1.0, op->y + j0, (int) op->ldy);
+                     first ? 0.0 : 1.0, op->y + (j0 - base), (int) op->ldy);
       const size_t outrows = trans ? kb : qb, inner = trans ? qb : kb;
       cnt->mul += outrows * op->cols * inner;
       cnt->add += outrows * op->cols * (inner - (first ? 1 : 0));
     }
 }
 
-/* y = P x for every operand (trans 0), or y = P^T x (trans 1).  */
-static void
-pass (rr_ctx *c, int trans, const rr_operand *ops, int nops)
+size_t
+fgap_rank_units (const rr_ctx *c, int kind)
+{
+  const size_t per = kind == FGAP_RANK_CHUNKS ? c->srows : kind ? KEY_BLOCK : c->bq;
+  const size_t n = kind == 1 ? c->nk : c->nq;
+  return (n + per - 1) / per;
+}
+
+/* The one pass over P, of the local path and of the farm's tasks: each
+   block of the range whole in one thread, its tiles in one order, so that
+   its outputs have the same bits wherever the range runs.  */
+void
+fgap_rank_pass_range (rr_ctx *c, int trans, size_t a0, size_t a1, const rr_operand *ops,
+                      int nops, fgap_attn_count *total)
 {
   const size_t nq = c->nq, nk = c->nk, bq = c->bq;
-  const size_t nqb = (nq + bq - 1) / bq, nkb = (nk + KEY_BLOCK - 1) / KEY_BLOCK;
-  const size_t outer = trans ? nkb : nqb, inner = trans ? nqb : nkb;
-  const int nt = (size_t) c->nt > outer ? (int) outer : c->nt;
+  const size_t inner = fgap_rank_units (c, !trans), base = a0 * (trans ? KEY_BLOCK : bq);
+  const int nt = (size_t) c->nt > a1 - a0 ? (int) (a1 - a0) : c->nt;
   uint64_t n_mul = 0, n_add = 0, n_exp = 0;
   fgap_blas_single_enter ();
 #pragma omp parallel num_threads (nt) reduction (+:n_mul, n_add, n_exp)
@@ -343,39 +323,51 @@ pass (rr_ctx *c, int trans, const rr_operand *ops, int nops)
     double *t = c->scratch + (size_t) me * c->per;
     fgap_attn_count cnt = { 0, 0, 0, 0, 0 };
 #pragma omp for schedule (dynamic, 1)
-    for (size_t a = 0; a < outer; a++)
+    for (size_t a = a0; a < a1; a++)
       for (size_t b = 0; b < inner; b++)
         {
           size_t qi = trans ? b : a, kj = trans ? a : b;
           size_t i0 = qi * bq, j0 = kj * KEY_BLOCK;
           size_t qb = nq - i0 < bq ? nq - i0 : bq, kb = nk - j0 < KEY_BLOCK ? nk - j0 : KEY_BLOCK;
           tile (c, t, i0, qb, j0, kb, &cnt);
-          tile_products (t, i0, qb, j0, kb, trans, b == 0, ops, nops, &cnt);
+          tile_products (t, i0, qb, j0, kb, trans, b == 0, ops, nops, base, &cnt);
         }
     n_mul += cnt.mul;
     n_add += cnt.add;
     n_exp += cnt.exp;
   }
   fgap_blas_single_leave ();
-  c->cnt.mul += n_mul;
-  c->cnt.add += n_add;
-  c->cnt.exp += n_exp;
-  c->passes++;
+  total->mul += n_mul;
+  total->add += n_add;
+  total->exp += n_exp;
 }
 
-/* The first pass: m_i and r_i = 1 / l_i of every row, from chunks of whole
-   rows (fgap_softmax_row for the rescaled ones).  FGA_ERR_COMPUTE for a
-   row whose scores overflow (a net: the rescaling prevents it).  */
+/* y = P x for every operand (trans 0), or y = P^T x (trans 1): here, or on
+   the farm.  */
 static int
-stats_pass (rr_ctx *c)
+pass (rr_ctx *c, int trans, const rr_operand *ops, int nops)
 {
-  const size_t nq = c->nq, nk = c->nk, d = c->d, sr = c->srows;
-  const size_t chunks = (nq + sr - 1) / sr;
-  const int nt = (size_t) c->nt > chunks ? (int) chunks : c->nt;
+  int rc = FGA_OK;
+  if (c->farm != NULL)
+    rc = fgap_rank_farm_pass (c, trans, ops, nops, &c->cnt);
+  else
+    fgap_rank_pass_range (c, trans, 0, fgap_rank_units (c, trans), ops, nops, &c->cnt);
+  c->passes++;
+  return rc;
+}
+
+/* The first pass over the chunks a0 .. a1 - 1: m_i and r_i = 1 / l_i of
+   every row, from chunks of whole rows (fgap_softmax_row for the rescaled
+   ones).  */
+size_t
+fgap_rank_stats_range (rr_ctx *c, size_t a0, size_t a1, double *mout, double *rout)
+{
+  const size_t nq = c->nq, nk = c->nk, d = c->d, sr = c->srows, base = a0 * sr;
+  const int nt = (size_t) c->nt > a1 - a0 ? (int) (a1 - a0) : c->nt;
   size_t bad = SIZE_MAX;
   fgap_blas_single_enter ();
 #pragma omp parallel for num_threads (nt) schedule (dynamic, 1) reduction (min:bad)
-  for (size_t a = 0; a < chunks; a++)
+  for (size_t a = a0; a < a1; a++)
     {
       int me = 0;
 #ifdef _OPENMP
@@ -387,29 +379,46 @@ stats_pass (rr_ctx *c)
                    &FGA_MAT (c->Q, i0, 0), (int) d, c->K->data, (int) d, 0.0, S, (int) nk);
       for (size_t i = 0; i < rows; i++)
         {
-          double *s = S + i * nk, l;
+          double *s = S + i * nk, l, *m = &mout[i0 + i - base];
           const int k = fgap_qscale_row (&c->qs, i0 + i);
           if (k == 0)
-            c->stats (s, nk, c->tau, &c->m[i0 + i], &l);
+            c->stats (s, nk, c->tau, m, &l);
           else
             {
               fgap_attn_count ignored = { 0, 0, 0, 0, 0 };   /* counted below */
               for (size_t j = 0; j < nk; j++)
                 s[j] *= c->tau;
-              l = fgap_softmax_row (s, nk, k, &c->m[i0 + i], &ignored);
+              l = fgap_softmax_row (s, nk, k, m, &ignored);
             }
-          c->r[i0 + i] = 1 / l;
-          if (!isfinite (c->m[i0 + i]) || !isfinite (l))
+          rout[i0 + i - base] = 1 / l;
+          if (!isfinite (*m) || !isfinite (l))
             bad = i0 + i < bad ? i0 + i : bad;
         }
     }
   fgap_blas_single_leave ();
+  return bad;
+}
+
+/* The first pass, here or on the farm, counted.  FGA_ERR_COMPUTE for a
+   row whose scores overflow (a net: the rescaling prevents it).  */
+static int
+stats_pass (rr_ctx *c)
+{
+  const size_t nq = c->nq, nk = c->nk, d = c->d;
+  size_t bad = SIZE_MAX;
+  int rc = FGA_OK;
+  if (c->farm != NULL)
+    rc = fgap_rank_farm_stats (c, &bad);
+  else
+    bad = fgap_rank_stats_range (c, 0, fgap_rank_units (c, FGAP_RANK_CHUNKS), c->m, c->r);
   c->cnt.mul += (uint64_t) nq * nk * (d + 1);
   c->cnt.add += (uint64_t) nq * (nk * (d + 1) - 1);
   c->cnt.exp += (uint64_t) nq * nk;
   c->cnt.div += nq;
   c->cnt.cmp += (uint64_t) nq * (nk - 1);
   c->passes++;
+  if (rc != FGA_OK)
+    return rc;
   return bad == SIZE_MAX ? FGA_OK : fgap_attn_overflow (fn, bad, c->err);
 }
 /* ------------------------------------------------------------------ */
@@ -711,15 +720,18 @@ probe_step (rr_ctx *c, rr_sketch *k, double *y, double *ny, double *ey, int firs
   if (!first)
     {
       rr_operand up = { y, k->x1, c->nq, c->nk, r };
-      pass (c, 1, &up, 1);
+      int rc = pass (c, 1, &up, 1);
+      if (rc != FGA_OK)
+        return rc;
       norms (c, k->x1n, k->x1, c->nk, r);
     }
   double ex[PROBES];
   for (size_t j = 0; j < r; j++)
     ex[j] = u * (double) c->nq * k->S * ny[j] + k->E * ey[j];
   rr_operand down = { k->x1, y, c->nk, c->nq, r };
-  pass (c, 0, &down, 1);
-  int rc = project_out (c, y, r);
+  int rc = pass (c, 0, &down, 1);
+  if (rc == FGA_OK)
+    rc = project_out (c, y, r);
   if (rc == FGA_OK)
     rc = project_out (c, y, r);
   norms (c, ny, y, c->nq, r);
@@ -806,22 +818,24 @@ round_block (rr_ctx *c, rr_sketch *k, rr_rng *g, size_t b)
   double *C = c->Bt + l0 * nk, *Y = k->Y;
   rng_gauss (g, C, nk * b);
   rr_operand first[2] = { { C, Y, nk, nq, b }, { k->W, k->PW, nk, nq, r } };
-  pass (c, 0, first, k->W != NULL ? 2 : 1);
+  rc = pass (c, 0, first, k->W != NULL ? 2 : 1);
   if (k->W != NULL)
     {
       untrack (c, k->W, nk * r, sizeof (double));
       k->W = NULL;
     }
-  rc = orth_block (c, Y, b, q == 0);
+  if (rc == FGA_OK)
+    rc = orth_block (c, Y, b, q == 0);
   for (unsigned it = 0; it < q && rc == FGA_OK; it++)
     {
       rr_operand up = { Y, C, nq, nk, b }, down = { C, Y, nk, nq, b };
-      pass (c, 1, &up, 1);
-      rc = qr (c, nk, b, C, nk, c->tauB + l0);
+      rc = pass (c, 1, &up, 1);
+      if (rc == FGA_OK)
+        rc = qr (c, nk, b, C, nk, c->tauB + l0);
       if (rc == FGA_OK)
         rc = orgqr (c, nk, b, C, nk, c->tauB + l0);
       if (rc == FGA_OK)
-        pass (c, 0, &down, 1);
+        rc = pass (c, 0, &down, 1);
       if (rc == FGA_OK)
         rc = orth_block (c, Y, b, it + 1 == q);
     }
@@ -837,7 +851,8 @@ round_block (rr_ctx *c, rr_sketch *k, rr_rng *g, size_t b)
     return rc;
   norms (c, k->y1n, y1, nq, r);
   rr_operand last[2] = { { Y, C, nq, nk, b }, { y1, k->x1, nq, nk, r } };
-  pass (c, 1, last, 2);
+  if ((rc = pass (c, 1, last, 2)) != FGA_OK)
+    return rc;
   norms (c, k->x1n, k->x1, nk, r);
   k->rounds++;
   return b_update (c, l0, b, k->s);
@@ -960,12 +975,13 @@ score_radius (fga_mat_srcptr Q, fga_mat_srcptr K, double tau)
   return tau * q1 * fga_mat_max_abs (K);
 }
 
-/* The row statistics, the threads' tiles and the probes.  */
+/* What every process needs for the passes: the row statistics and the
+   threads' tiles; the master (or the one process) also the probes.  */
 static int
-setup (rr_ctx *c, rr_sketch *k)
+setup (rr_ctx *c, rr_sketch *k, int master)
 {
   const size_t nq = c->nq, nk = c->nk, r = PROBES;
-  size_t units = (nq + c->bq - 1) / c->bq, kunits = (nk + KEY_BLOCK - 1) / KEY_BLOCK;
+  size_t units = fgap_rank_units (c, 0), kunits = fgap_rank_units (c, 1);
   c->nt = fgap_attn_threads (nq, nk, c->d, FIRST_BLOCK, units > kunits ? units : kunits);
   c->per = c->bq * KEY_BLOCK > c->srows * nk ? c->bq * KEY_BLOCK : c->srows * nk;
   c->stats = generic_stats;
@@ -980,11 +996,13 @@ setup (rr_ctx *c, rr_sketch *k)
 #endif
   if ((c->m = track (c, nq, sizeof (double), "the row maxima")) == NULL
       || (c->r = track (c, nq, sizeof (double), "the row sums")) == NULL
-      || (c->scratch = track (c, c->per * (size_t) c->nt, sizeof (double), "tiles of P")) == NULL
-      || (k->s = track (c, k->lmax, sizeof (double), "singular values")) == NULL
-      || (k->W = track (c, nk * r, sizeof (double), "the probes")) == NULL
-      || (k->PW = track (c, nq * r, sizeof (double), "the probes")) == NULL
-      || (k->x1 = track (c, nk * r, sizeof (double), "the probes")) == NULL)
+      || (c->scratch = track (c, c->per * (size_t) c->nt, sizeof (double), "tiles of P")) == NULL)
+    return FGA_ERR_NOMEM;
+  if (master
+      && ((k->s = track (c, k->lmax, sizeof (double), "singular values")) == NULL
+          || (k->W = track (c, nk * r, sizeof (double), "the probes")) == NULL
+          || (k->PW = track (c, nq * r, sizeof (double), "the probes")) == NULL
+          || (k->x1 = track (c, nk * r, sizeof (double), "the probes")) == NULL))
     return FGA_ERR_NOMEM;
   return FGA_OK;
 }
@@ -1028,10 +1046,14 @@ store_stats (fga_stats *st, const rr_ctx *c, const rr_sketch *k)
 }
 
 int
-fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t ntol,
-                               fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
-                               const fga_rank_opts *opts, fga_stats *st, fga_error *err)
+fgap_rank_run (fga_rank_estimate *est, const double *tol, size_t ntol, fga_mat_srcptr Q,
+               fga_mat_srcptr K, double tau, const fga_rank_opts *opts, fga_stats *st,
+               const fga_farm *farm, fga_error *err)
 {
+  fga_error own;
+  fga_error_init (&own);
+  if (err == NULL)
+    err = &own;                /* a farm's master sends its message to the workers */
   int rc = check_args (est, tol, ntol, Q, K, tau, opts, err);
   if (rc != FGA_OK)
     return rc;
@@ -1047,6 +1069,7 @@ fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t
   c.K = K;
   c.err = err;
   c.nt = 1;
+  c.farm = farm;
   fgap_memtrack_init (&c.mt);
   k.tol = tol;
   k.ntol = ntol;
@@ -1056,25 +1079,46 @@ fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t
   k.E = k.rho = NAN;
   resolve (&c, &k, opts);
   k.R = score_radius (Q, K, tau);
+  const int master = farm == NULL || farm->is_master (farm);
   if (k.rmax == 0)
     {
-      estimates (est, &k, 0);       /* nq = 0: P has no rows and rank 0 */
-      store_stats (st, &c, &k);
+      /* nq = 0 or nk = 0: P has rank 0, and no process passes over it */
+      if (master)
+        {
+          estimates (est, &k, 0);
+          store_stats (st, &c, &k);
+        }
       return FGA_OK;
     }
-  if ((rc = fgap_qscale_init (&c.qs, &Q, K, tau, &c.mt, fn, err)) != FGA_OK)
-    return rc;
-  c.Q = Q;
-  rc = setup (&c, &k);
-  if (rc == FGA_OK)
-    rc = stats_pass (&c);
-  if (rc == FGA_OK)
-    rc = sketch (&c, &k, opts != NULL ? opts->seed : 0);
-  if (rc == FGA_OK)
-    estimates (est, &k, c.l);
-  store_stats (st, &c, &k);
+  if ((rc = fgap_qscale_init (&c.qs, &Q, K, tau, &c.mt, fn, err)) == FGA_OK)
+    {
+      c.Q = Q;
+      rc = setup (&c, &k, master);
+    }
+  if (!master)
+    rc = rc == FGA_OK ? fgap_rank_farm_worker (&c) : rc;
+  else
+    {
+      if (rc == FGA_OK)
+        rc = stats_pass (&c);
+      if (rc == FGA_OK)
+        rc = sketch (&c, &k, opts != NULL ? opts->seed : 0);
+      if (farm != NULL)
+        rc = fgap_rank_farm_end (&c, rc);
+      if (rc == FGA_OK)
+        estimates (est, &k, c.l);
+      store_stats (st, &c, &k);
+      if (st != NULL)
+        st->peak_bytes = c.mt.peak;
+    }
   release (&c, &k);
-  if (st != NULL)
-    st->peak_bytes = c.mt.peak;
   return rc;
+}
+
+int
+fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, size_t ntol,
+                               fga_mat_srcptr Q, fga_mat_srcptr K, double tau,
+                               const fga_rank_opts *opts, fga_stats *st, fga_error *err)
+{
+  return fgap_rank_run (est, tol, ntol, Q, K, tau, opts, st, NULL, err);
 }

@@ -1,4 +1,4 @@
-/* fgattn-mpi -- fgattn's long commands (sweep, hardness, truth) spread over MPI ranks
+/* fgattn-mpi -- fgattn's long commands (sweep, hardness, truth, rank) spread over MPI ranks
 
    Every rank runs the same command with the same arguments; the commands
    hand their independent tasks to cli_farm, which here is the MPI farm
@@ -21,21 +21,25 @@ const fga_farm *cli_farm = NULL;
 
 static const char manual[] =
   "NAME\n"
-  "    fgattn-mpi - fgattn's sweeps, hardness runs and ground truths on MPI\n"
+  "    fgattn-mpi - fgattn's sweeps, hardness runs, ground truths and ranks on MPI\n"
   "\n"
   "SYNOPSIS\n"
   "    mpirun -np P fgattn-mpi sweep CONFIG [-o DIR] [OPTIONS]\n"
   "    mpirun -np P fgattn-mpi hardness [CONFIG] [-o DIR] [OPTIONS]\n"
   "    mpirun -np P fgattn-mpi truth -i DIR [-o OUT.npy] [OPTIONS]\n"
+  "    mpirun -np P fgattn-mpi rank -i DIR [OPTIONS]\n"
   "    fgattn-mpi --help | --version | help COMMAND\n"
   "\n"
   "DESCRIPTION\n"
-  "    The commands sweep, hardness and truth of fgattn, with the same\n"
+  "    The commands sweep, hardness, truth and rank of fgattn, with the same\n"
   "    arguments and options (fgattn-mpi help COMMAND lists them), their\n"
   "    independent tasks spread over the P processes: the cells of a sweep,\n"
-  "    the steps of a hardness run, blocks of rows of a ground truth.  The\n"
-  "    numbers are fgattn's (a ground truth's bit for bit); the timings, the\n"
-  "    order in which tasks finish, and so the progress line, differ.\n"
+  "    the steps of a hardness run, blocks of rows of a ground truth, blocks\n"
+  "    of rows and of keys of each pass of the randomized rank over P (its\n"
+  "    sketch stays on rank 0; --algo dense runs on rank 0 alone).  The\n"
+  "    numbers are fgattn's (a ground truth's and a randomized rank's bit\n"
+  "    for bit); the timings, the order in which tasks finish, and so the\n"
+  "    progress line, differ.\n"
   "\n"
   "    Rank 0, the master, hands out the tasks, largest predicted cost\n"
   "    first, keeps two on their way to each other rank so that none waits,\n"
@@ -57,6 +61,7 @@ static const char manual[] =
   "EXAMPLES\n"
   "    mpirun -np 4 fgattn-mpi sweep transition -o out\n"
   "    mpirun -np 8 --hostfile hosts fgattn-mpi truth -i inst -o truth.npy\n"
+  "    mpirun -np 4 fgattn-mpi rank -i big --algo randomized --tol 1e-3,1/n\n"
   "\n"
   "EXIT STATUS\n"
   "    The same on every rank: 0 success, 1 a computation failed (on any\n"
@@ -73,6 +78,7 @@ typedef struct
 
 static const command_t commands[] = {
   { "sweep", cli_sweep }, { "hardness", cli_hardness }, { "truth", cli_truth },
+  { "rank", cli_rank },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -89,7 +95,7 @@ find (const char *name)
 static int
 no_command (const char *name)
 {
-  fprintf (stderr, "fgattn-mpi: no command '%s' (it runs sweep, hardness and truth)\n"
+  fprintf (stderr, "fgattn-mpi: no command '%s' (it runs sweep, hardness, truth and rank)\n"
            "try fgattn-mpi --help\n", name);
   return CLI_USAGE;
 }
