@@ -3,6 +3,8 @@
 #ifndef FGA_REDUCTION_IMPL_H
 #define FGA_REDUCTION_IMPL_H
 
+#include <pthread.h>
+
 /* m and t of the hardness configuration at a size n (and m).  */
 size_t fgap_hardness_m_of (const fga_hardness_config *cfg, size_t n);
 size_t fgap_hardness_t_of (const fga_hardness_config *cfg, size_t m);
@@ -98,5 +100,125 @@ int fgap_hardness_methods_parse (fgap_hardness_mres *res, const fga_hardness_met
 /* The section of summary.md: a table per method, rows n.  */
 void fgap_hardness_methods_summary (FILE *fp, const fga_hardness_config *cfg,
                                     const fgap_hardness_mres *res);
+
+/* ------------------------------------------------------------------ */
+/* The hardness run (hardness.c and hardness_steps.c).  */
+
+/* One instance of a run, as its row of instances.csv says.  */
+typedef struct
+{
+  size_t n, m, d, t;
+  unsigned long seed;
+  int planted, brute_yes;
+  size_t min_dist;
+  fga_reduction_info info;
+  double R, max_score;
+  long cert, first, stable, scanned;  /* -1: none */
+  long runs_from;              /* least g from which no row sum is <= 0 (dummy rows included) */
+  double max_o_exact;
+  int exact_yes;
+  double seconds;              /* the step's wall time (NaN: not known) */
+} fgap_hardness_row;
+
+/* A step (hardness_steps.c explains them).  */
+typedef struct
+{
+  size_t i;                    /* the size index */
+  size_t j;                    /* the instance (seed j / 2, YES for even j), or the method */
+  int search;                  /* 0: an instance, 1: the search of method j */
+  double cost;                 /* its predicted work (the cost model of the progress) */
+} fgap_hardness_unit;
+
+/* The instances of one n as a process made them.  */
+typedef struct
+{
+  size_t i;                    /* the size index held; SIZE_MAX: none */
+  fgap_hardness_row *w;        /* per instance: drawn, solved, reduced (ready) */
+  fgap_hardness_inst *insts;
+  unsigned char *ready, *have_max, *have_ref;
+  double *max_o;               /* exp's max_o from a scan (have_max) */
+} fgap_hardness_cache;
+
+/* The progress of a run: its steps and their predicted work (the cost model
+   of fgap_hardness_instance_weight and fgap_hardness_search_weight).  */
+typedef struct
+{
+  fga_hardness_progress_fn fn;      /* NULL: no reports */
+  void *data;
+  fga_hardness_progress p;
+  double t0;
+  double done_w;                    /* the work of the finished steps */
+  double step_w, step_work;         /* the step in flight: its weight, its work so far */
+  size_t ninst;
+  const fga_hardness_method *m;     /* the method searched, or NULL */
+  char current[160];
+} fgap_hardness_meter;
+
+/* The state of a run in one process.  */
+typedef struct
+{
+  const fga_hardness_config *cfg;
+  const char *outdir;          /* the master's; NULL elsewhere */
+  int serial;                  /* no farm: the steps in order, here, reported within */
+  size_t ninst;
+  fgap_hardness_unit *units;
+  size_t nunits;
+  size_t *todo, ntodo;         /* the steps left, indices into units */
+  double *todo_cost;
+  char **text;                 /* the master's: each step's text, once it is held */
+  size_t *len;
+  fgap_hardness_row *rows;     /* ... read back: an instance's row */
+  fgap_hardness_mres *mres;    /* ... or a search's */
+  size_t nheld;
+  int partial_ours;            /* OUTDIR/.partial is this configuration's */
+  int partial_fresh;           /* ... and this run started it */
+  fgap_hardness_cache cache;
+  pthread_mutex_t lock;
+  int lock_made;
+  fgap_hardness_meter meter;
+  fga_hardness_summary sum;
+} fgap_hardness_state;
+
+/* hardness.c: whether method m runs at n, and whether some method does;
+   an instance's row of instances.csv, and that row (no newline; cut up)
+   read back into what the summary reads of w (-1 when it is not the row of
+   instance (n, seed, planted)); the rows of degrees.csv of w's instance,
+   one per degree scanned.  */
+int fgap_hardness_runs_at (const fga_hardness_method *m, size_t n);
+int fgap_hardness_methods_at (const fga_hardness_config *cfg, size_t n);
+void fgap_hardness_instance_row (FILE *fp, const fgap_hardness_row *w,
+                                 const fga_hardness_config *cfg);
+int fgap_hardness_instance_parse (fgap_hardness_row *w, char *line, size_t n, unsigned long seed,
+                                  int planted);
+void fgap_hardness_degree_rows (FILE *fp, const fgap_hardness_row *w,
+                                const fga_reduction_scan *scan);
+
+/* hardness_steps.c.  A run's state in one process (the master's with its
+   outdir, and then the steps' texts; serial: no farm) made and freed
+   (teardown also after a failed setup).  */
+int fgap_hardness_run_setup (fgap_hardness_state *r, const fga_hardness_config *cfg,
+                             const char *outdir, int serial, fga_error *err);
+void fgap_hardness_run_teardown (fgap_hardness_state *r);
+/* The master's: the steps OUTDIR/.partial holds for this configuration,
+   held (the folder made when missing; another configuration's refused);
+   OUTDIR/.partial removed (once the files are in place); the steps not
+   held listed in r->todo and counted by the progress; the plan, or the
+   error status (err's message), shared with the farm's other processes.  */
+int fgap_hardness_partial_load (fgap_hardness_state *r, fga_error *err);
+void fgap_hardness_partial_remove (fgap_hardness_state *r);
+void fgap_hardness_plan_make (fgap_hardness_state *r, const fga_hardness_opts *opts);
+int fgap_hardness_plan_share (const fga_farm *farm, fgap_hardness_state *r, int status,
+                              fga_error *err);
+/* The farm's compute and deliver (data: the fgap_hardness_state): a step's
+   text, and on the master its text checked, kept in OUTDIR/.partial and
+   held.  */
+int fgap_hardness_step_compute (size_t task, void **bytes, size_t *len, void *data,
+                                fga_error *err);
+int fgap_hardness_step_deliver (size_t task, const void *bytes, size_t len, void *data,
+                                fga_error *err);
+/* A process of a farm that is not the master: the master's plan, then its
+   share of the steps.  */
+int fgap_hardness_run_worker (const fga_hardness_config *cfg, const fga_farm *farm,
+                              fga_error *err);
 
 #endif /* FGA_REDUCTION_IMPL_H */
