@@ -439,6 +439,7 @@ typedef struct
 {
   size_t ns[MAXLIST], ds[MAXLIST], nn, nd, dgemm_n, truth_max_n;
   int quick;
+  int n_given;                  /* -n was given (--quick leaves it) */
   bench_opts o;
   bench_report rep;
   bench_progress pr;
@@ -753,10 +754,33 @@ plan (exact_t *x, size_t *count, double *work)
           }
 }
 
+enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_DGEMM_N, OPT_TRUTH_MAX_N };
+
+/* One of bench exact's own options (bench_option_fn).  */
+static int
+exact_option (void *data, int c, const char *arg)
+{
+  exact_t *x = data;
+  int rc = CLI_OK;
+  if (c == 'n')
+    {
+      rc = bench_parse_sizes (x->ns, &x->nn, MAXLIST, arg, "-n", 1, (size_t) 1 << 24);
+      x->n_given = 1;
+    }
+  else if (c == 'd')
+    rc = bench_parse_sizes (x->ds, &x->nd, MAXLIST, arg, "-d", 1, 4096);
+  else if (c == OPT_QUICK)
+    x->quick = 1;
+  else if (c == OPT_DGEMM_N)
+    rc = cli_parse_size (&x->dgemm_n, arg, "--dgemm-n", 0, 16384);
+  else if (c == OPT_TRUTH_MAX_N)
+    rc = cli_parse_size (&x->truth_max_n, arg, "--truth-max-n", 0, (size_t) 1 << 24);
+  return rc;
+}
+
 static int
 exact_parse (exact_t *x, int argc, char **argv)
 {
-  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_DGEMM_N, OPT_TRUTH_MAX_N };
   static const struct option opts[] = {
     { "quick", no_argument, NULL, OPT_QUICK },
     { "dgemm-n", required_argument, NULL, OPT_DGEMM_N },
@@ -764,30 +788,11 @@ exact_parse (exact_t *x, int argc, char **argv)
     BENCH_LONG_OPTIONS,
     { NULL, 0, NULL, 0 }
   };
-  int c, n_given = 0;
-  optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:" BENCH_SHORT_OPTIONS, opts)) != -1)
-    {
-      int rc = CLI_OK;
-      if (bench_common_option (&x->o, c, optarg, &rc))
-        ;
-      else if (c == 'n')
-        {
-          rc = bench_parse_sizes (x->ns, &x->nn, MAXLIST, optarg, "-n", 1, (size_t) 1 << 24);
-          n_given = 1;
-        }
-      else if (c == 'd')
-        rc = bench_parse_sizes (x->ds, &x->nd, MAXLIST, optarg, "-d", 1, 4096);
-      else if (c == OPT_QUICK)
-        x->quick = 1;
-      else if (c == OPT_DGEMM_N)
-        rc = cli_parse_size (&x->dgemm_n, optarg, "--dgemm-n", 0, 16384);
-      else if (c == OPT_TRUTH_MAX_N)
-        rc = cli_parse_size (&x->truth_max_n, optarg, "--truth-max-n", 0, (size_t) 1 << 24);
-      if (rc != CLI_OK || x->o.help)
-        return rc;
-    }
-  if (x->quick && !n_given)
+  int rc = bench_parse_options (&x->o, argc, argv, "n:d:" BENCH_SHORT_OPTIONS, opts,
+                                exact_option, x);
+  if (rc != CLI_OK || x->o.help)
+    return rc;
+  if (x->quick && !x->n_given)
     x->nn = 2;
   return bench_opts_check (&x->o, argc, argv);
 }
@@ -811,9 +816,29 @@ exact_check_memory (const exact_t *x)
   return rc != CLI_OK ? rc : cli_check_memory (8 * 5 * q * q, what);
 }
 
-static void
-fill_summary (exact_t *x)
+/* The square DGEMM, exp's rate, then the kernels at every (n, d)
+   (bench_def's rows).  */
+static int
+all_rows (void *data)
 {
+  exact_t *x = data;
+  square_dgemm (x);
+  exp_rate (x);
+  /* naive's time is predicted by n^2 at each d, the truth's by n^2 d */
+  rates_t rates = { NAN, NAN };
+  for (size_t j = 0; j < x->nd; j++)
+    {
+      rates.naive_per_n2 = NAN;
+      for (size_t i = 0; i < x->nn; i++)
+        one_size (x, x->ns[i], x->ds[j], &rates);
+    }
+  return x->failed;
+}
+
+static void
+fill_summary (void *data)
+{
+  exact_t *x = data;
   cli_table_t *t = &x->rep.summary;
   bench_set_text (t, S_DATA, "Q, K, V uniform in [-1, 1]");
   bench_set_text (t, S_TAU, "1/d");
@@ -841,22 +866,9 @@ bench_exact (int argc, char **argv)
   size_t count;
   double work;
   plan (&x, &count, &work);
-  bench_report_init (&x.rep, "exact", sum_cols, NSUM, row_cols, NROW);
-  x.rep.legend = legend;
-  bench_progress_init (&x.pr, cli_command, x.o.quiet, count, work);
-  square_dgemm (&x);
-  exp_rate (&x);
-  /* naive's time is predicted by n^2 at each d, the truth's by n^2 d */
-  rates_t rates = { NAN, NAN };
-  for (size_t j = 0; j < x.nd; j++)
-    {
-      rates.naive_per_n2 = NAN;
-      for (size_t i = 0; i < x.nn; i++)
-        one_size (&x, x.ns[i], x.ds[j], &rates);
-    }
-  bench_progress_end (&x.pr);
-  fill_summary (&x);
-  return bench_finish (&x.rep, &x.o, x.failed);
+  static const bench_def def = { "exact", sum_cols, row_cols, NSUM, NROW, legend, all_rows,
+                                 fill_summary };
+  return bench_measure (&def, &x, &x.o, &x.rep, &x.pr, count, work);
 }
 
 /* ---- the command --------------------------------------------------------- */

@@ -125,6 +125,7 @@ typedef struct
   double bounds[MAXB];
   long seed;
   int quick, have_tsketch, failed;
+  int n_given;                  /* -n was given (--quick leaves it) */
   bench_opts o;
   bench_report rep;
   bench_progress pr;
@@ -375,52 +376,67 @@ one_bound (lowrank_t *l, double B)
   fga_instance_clear (cs.inst);
 }
 
+enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_SEED };
+
+/* One of bench lowrank's own options (bench_option_fn).  */
+static int
+lowrank_option (void *data, int c, const char *arg)
+{
+  lowrank_t *l = data;
+  int rc = CLI_OK;
+  if (c == 'n')
+    {
+      rc = cli_parse_size (&l->n, arg, "-n", 2, (size_t) 1 << 24);
+      l->n_given = 1;
+    }
+  else if (c == 'd')
+    rc = cli_parse_size (&l->d, arg, "-d", 1, 4096);
+  else if (c == 'B')
+    rc = bench_parse_reals (l->bounds, &l->nb, MAXB, arg, "-B", 0, 1e6);
+  else if (c == OPT_QUICK)
+    l->quick = 1;
+  else if (c == OPT_SEED)
+    rc = cli_parse_long (&l->seed, arg, "--seed", 0, 1L << 62);
+  return rc;
+}
+
 static int
 lowrank_parse (lowrank_t *l, int argc, char **argv)
 {
-  enum { OPT_QUICK = BENCH_OPT_FIRST_FREE, OPT_SEED };
   static const struct option opts[] = {
     { "quick", no_argument, NULL, OPT_QUICK },
     { "seed", required_argument, NULL, OPT_SEED },
     BENCH_LONG_OPTIONS,
     { NULL, 0, NULL, 0 }
   };
-  int c, n_given = 0;
-  optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:B:" BENCH_SHORT_OPTIONS, opts)) != -1)
-    {
-      int rc = CLI_OK;
-      if (bench_common_option (&l->o, c, optarg, &rc))
-        ;
-      else if (c == 'n')
-        {
-          rc = cli_parse_size (&l->n, optarg, "-n", 2, (size_t) 1 << 24);
-          n_given = 1;
-        }
-      else if (c == 'd')
-        rc = cli_parse_size (&l->d, optarg, "-d", 1, 4096);
-      else if (c == 'B')
-        rc = bench_parse_reals (l->bounds, &l->nb, MAXB, optarg, "-B", 0, 1e6);
-      else if (c == OPT_QUICK)
-        l->quick = 1;
-      else if (c == OPT_SEED)
-        rc = cli_parse_long (&l->seed, optarg, "--seed", 0, 1L << 62);
-      if (rc != CLI_OK || l->o.help)
-        return rc;
-    }
-  if (l->quick && !n_given)
+  int rc = bench_parse_options (&l->o, argc, argv, "n:d:B:" BENCH_SHORT_OPTIONS, opts,
+                                lowrank_option, l);
+  if (rc != CLI_OK || l->o.help)
+    return rc;
+  if (l->quick && !l->n_given)
     l->n = 2048;
   /* the instance and two outputs, before any work */
   char what[96];
   snprintf (what, sizeof what, "-n %zu -d %zu: the instance (Q, K, V) and two outputs", l->n,
             l->d);
-  int rc = cli_check_memory (40.0 * (double) l->n * (double) l->d, what);
+  rc = cli_check_memory (40.0 * (double) l->n * (double) l->d, what);
   return rc != CLI_OK ? rc : bench_opts_check (&l->o, argc, argv);
 }
 
-static void
-fill_summary (lowrank_t *l)
+/* The rows of every bound (bench_def's rows).  */
+static int
+all_rows (void *data)
 {
+  lowrank_t *l = data;
+  for (size_t b = 0; b < l->nb; b++)
+    one_bound (l, l->bounds[b]);
+  return l->failed;
+}
+
+static void
+fill_summary (void *data)
+{
+  lowrank_t *l = data;
   cli_table_t *t = &l->rep.summary;
   bench_set_size (t, S_N, l->n);
   bench_set_size (t, S_D, l->d);
@@ -462,12 +478,7 @@ cli_bench_lowrank (int argc, char **argv)
         count += l.nb;
         work += (double) l.nb * bench_predicted (&l.o, predicted_run (&l, &entries[k]));
       }
-  bench_report_init (&l.rep, "lowrank", sum_cols, NSUM, row_cols, NROW);
-  l.rep.legend = legend;
-  bench_progress_init (&l.pr, cli_command, l.o.quiet, count, work);
-  for (size_t b = 0; b < l.nb; b++)
-    one_bound (&l, l.bounds[b]);
-  bench_progress_end (&l.pr);
-  fill_summary (&l);
-  return bench_finish (&l.rep, &l.o, l.failed);
+  static const bench_def def = { "lowrank", sum_cols, row_cols, NSUM, NROW, legend, all_rows,
+                                 fill_summary };
+  return bench_measure (&def, &l, &l.o, &l.rep, &l.pr, count, work);
 }

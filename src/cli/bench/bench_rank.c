@@ -91,6 +91,7 @@ typedef struct
   size_t seed[MAXLIST];
   size_t nbeta, nseed;
   int compare, failed;
+  int d_given;                  /* -d was given (else d = ceil (log2 n)) */
   bench_opts o;
   bench_report rep;
   bench_progress pr;
@@ -279,10 +280,35 @@ one_case (rank_t *r, double beta, size_t seed)
   fga_instance_clear (inst);
 }
 
+enum { OPT_BETA = BENCH_OPT_FIRST_FREE, OPT_SEED, OPT_KMAX, OPT_COMPARE };
+
+/* One of bench rank's own options (bench_option_fn).  */
+static int
+rank_option (void *data, int c, const char *arg)
+{
+  rank_t *r = data;
+  int rc = CLI_OK;
+  if (c == 'n')
+    rc = cli_parse_size (&r->n, arg, "-n", 2, (size_t) 1 << 20);
+  else if (c == 'd')
+    {
+      rc = cli_parse_size (&r->d, arg, "-d", 1, 4096);
+      r->d_given = 1;
+    }
+  else if (c == OPT_BETA)
+    rc = bench_parse_reals (r->beta, &r->nbeta, MAXLIST, arg, "--beta", 0, 100);
+  else if (c == OPT_SEED)
+    rc = bench_parse_sizes (r->seed, &r->nseed, MAXLIST, arg, "--seed", 0, (size_t) 1 << 62);
+  else if (c == OPT_KMAX)
+    rc = cli_parse_size (&r->kmax, arg, "--kmax", 1, (size_t) 1 << 20);
+  else if (c == OPT_COMPARE)
+    r->compare = 1;
+  return rc;
+}
+
 static int
 rank_parse (rank_t *r, int argc, char **argv)
 {
-  enum { OPT_BETA = BENCH_OPT_FIRST_FREE, OPT_SEED, OPT_KMAX, OPT_COMPARE };
   static const struct option opts[] = {
     { "beta", required_argument, NULL, OPT_BETA },
     { "seed", required_argument, NULL, OPT_SEED },
@@ -291,33 +317,11 @@ rank_parse (rank_t *r, int argc, char **argv)
     BENCH_LONG_OPTIONS,
     { NULL, 0, NULL, 0 }
   };
-  int c, d_given = 0;
-  optind = 1;
-  while ((c = cli_getopt (argc, argv, "n:d:" BENCH_SHORT_OPTIONS, opts)) != -1)
-    {
-      int rc = CLI_OK;
-      if (bench_common_option (&r->o, c, optarg, &rc))
-        ;
-      else if (c == 'n')
-        rc = cli_parse_size (&r->n, optarg, "-n", 2, (size_t) 1 << 20);
-      else if (c == 'd')
-        {
-          rc = cli_parse_size (&r->d, optarg, "-d", 1, 4096);
-          d_given = 1;
-        }
-      else if (c == OPT_BETA)
-        rc = bench_parse_reals (r->beta, &r->nbeta, MAXLIST, optarg, "--beta", 0, 100);
-      else if (c == OPT_SEED)
-        rc = bench_parse_sizes (r->seed, &r->nseed, MAXLIST, optarg, "--seed", 0,
-                                (size_t) 1 << 62);
-      else if (c == OPT_KMAX)
-        rc = cli_parse_size (&r->kmax, optarg, "--kmax", 1, (size_t) 1 << 20);
-      else if (c == OPT_COMPARE)
-        r->compare = 1;
-      if (rc != CLI_OK || r->o.help)
-        return rc;
-    }
-  if (!d_given)
+  int rc = bench_parse_options (&r->o, argc, argv, "n:d:" BENCH_SHORT_OPTIONS, opts,
+                                rank_option, r);
+  if (rc != CLI_OK || r->o.help)
+    return rc;
+  if (!r->d_given)
     for (r->d = 1; ((size_t) 1 << r->d) < r->n; r->d++)
       ;
   /* the sketch of l = kmax + 16 columns, as fgattn rank counts it, before
@@ -325,13 +329,25 @@ rank_parse (rank_t *r, int argc, char **argv)
   char what[96];
   double n = (double) r->n, l = fmin ((double) r->kmax + 16, n);
   snprintf (what, sizeof what, "-n %zu --kmax %zu: the randomized rank's sketch", r->n, r->kmax);
-  int rc = cli_check_memory (16.0 * n * (2 * l + 40) + 64.0 * MIB, what);
+  rc = cli_check_memory (16.0 * n * (2 * l + 40) + 64.0 * MIB, what);
   return rc != CLI_OK ? rc : bench_opts_check (&r->o, argc, argv);
 }
 
-static void
-fill_summary (rank_t *r)
+/* The rows of every beta and seed (bench_def's rows).  */
+static int
+all_rows (void *data)
 {
+  rank_t *r = data;
+  for (size_t b = 0; b < r->nbeta; b++)
+    for (size_t s = 0; s < r->nseed; s++)
+      one_case (r, r->beta[b], r->seed[s]);
+  return r->failed;
+}
+
+static void
+fill_summary (void *data)
+{
+  rank_t *r = data;
   cli_table_t *t = &r->rep.summary;
   bench_set_size (t, S_N, r->n);
   bench_set_size (t, S_D, r->d);
@@ -359,13 +375,7 @@ cli_bench_rank (int argc, char **argv)
   double work = (double) cases * bench_predicted (&r.o, predicted_run (&r, 0));
   if (r.compare && dense_fits (&r))
     work += (double) cases * bench_predicted (&r.o, predicted_run (&r, 1));
-  bench_report_init (&r.rep, "rank", sum_cols, NSUM, row_cols, NROW);
-  r.rep.legend = legend;
-  bench_progress_init (&r.pr, cli_command, r.o.quiet, cases * (1 + (size_t) r.compare), work);
-  for (size_t b = 0; b < r.nbeta; b++)
-    for (size_t s = 0; s < r.nseed; s++)
-      one_case (&r, r.beta[b], r.seed[s]);
-  bench_progress_end (&r.pr);
-  fill_summary (&r);
-  return bench_finish (&r.rep, &r.o, r.failed);
+  static const bench_def def = { "rank", sum_cols, row_cols, NSUM, NROW, legend, all_rows,
+                                 fill_summary };
+  return bench_measure (&def, &r, &r.o, &r.rep, &r.pr, cases * (1 + (size_t) r.compare), work);
 }

@@ -115,6 +115,23 @@ bench_opts_check (bench_opts *o, int argc, char **argv)
   return cli_files_check (&o->files);
 }
 
+int
+bench_parse_options (bench_opts *o, int argc, char **argv, const char *shortopts,
+                     const struct option *longopts, bench_option_fn own, void *data)
+{
+  int c;
+  optind = 1;
+  while ((c = cli_getopt (argc, argv, shortopts, longopts)) != -1)
+    {
+      int rc = CLI_OK;
+      if (!bench_common_option (o, c, optarg, &rc))
+        rc = own (data, c, optarg);
+      if (rc != CLI_OK || o->help)
+        return rc;
+    }
+  return CLI_OK;
+}
+
 /* ---- values ------------------------------------------------------------ */
 
 /* Calls item on each comma-separated element of text (at most max of
@@ -593,4 +610,17 @@ bench_finish (bench_report *r, bench_opts *o, int failed)
     rc = cli_fail (CLI_FAILED, "%d measurement%s failed (the rows with status 'failed')",
                    failed, failed == 1 ? "" : "s");
   return rc;
+}
+
+int
+bench_measure (const bench_def *def, void *data, bench_opts *o, bench_report *rep,
+               bench_progress *pr, size_t count, double work)
+{
+  bench_report_init (rep, def->bench, def->sum_cols, def->nsum, def->row_cols, def->nrow);
+  rep->legend = def->legend;
+  bench_progress_init (pr, cli_command, o->quiet, count, work);
+  int failed = def->rows (data);
+  bench_progress_end (pr);
+  def->summary (data);
+  return bench_finish (rep, o, failed);
 }

@@ -55,6 +55,18 @@ int bench_common_option (bench_opts *o, int opt, const char *arg, int *status);
    cannot be written (before any work).  CLI_OK or CLI_USAGE.  */
 int bench_opts_check (bench_opts *o, int argc, char **argv);
 
+/* A benchmark's own option: reads opt (arg its argument, or NULL) into
+   data; CLI_OK, or the exit status after a message.  An option it does not
+   know it leaves alone, with CLI_OK.  */
+typedef int (*bench_option_fn) (void *data, int opt, const char *arg);
+/* Reads the options of argv from the first: the common ones into o
+   (bench_common_option), the benchmark's own through own.  shortopts ends
+   with BENCH_SHORT_OPTIONS and longopts with BENCH_LONG_OPTIONS.  Stops at
+   the first failure, with its status, or at --help (o->help set);
+   otherwise CLI_OK, optind at the first argument that is not an option.  */
+int bench_parse_options (bench_opts *o, int argc, char **argv, const char *shortopts,
+                         const struct option *longopts, bench_option_fn own, void *data);
+
 /* ---- values ------------------------------------------------------------ */
 
 /* A comma-separated list of at most max whole numbers in [lo, hi]
@@ -183,5 +195,29 @@ int bench_report_write (const bench_report *r, bench_opts *o);
    the exit status, CLI_FAILED after a message when `failed' measurements
    failed (their rows say why).  */
 int bench_finish (bench_report *r, bench_opts *o, int failed);
+
+/* What bench_measure needs of a benchmark: the name and columns of its
+   report, its legend, and what fills the report, given the benchmark's
+   own data.  */
+typedef struct
+{
+  const char *bench;
+  const bench_col *sum_cols, *row_cols;
+  size_t nsum, nrow;
+  const char *legend;
+  /* Makes every measurement, each a row (the progress line advancing);
+     returns how many failed.  */
+  int (*rows) (void *data);
+  /* The summary's own columns, once the rows are made.  */
+  void (*summary) (void *data);
+} bench_def;
+
+/* A benchmark once its options are read: its report made
+   (bench_report_init, with the legend), the progress line started for
+   `count' measurements of `work' predicted seconds, the rows, the
+   progress's last line, the summary, then bench_finish.  rep and pr are
+   the ones data's callbacks fill and advance.  */
+int bench_measure (const bench_def *def, void *data, bench_opts *o, bench_report *rep,
+                   bench_progress *pr, size_t count, double work);
 
 #endif
