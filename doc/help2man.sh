@@ -11,6 +11,11 @@
 # OUTPUT, whole or not at all.  The page and --help cannot drift: `make'
 # runs this again whenever the program changes.
 #
+# A program whose --help is already a manual, laid out as a manual page
+# (a first line "NAME", headings in capitals at the margin, their text
+# indented by four spaces: fgattn-mpi), has that manual made into the page
+# instead, heading for heading; it has no commands of its own to list.
+#
 # Only the shape of the overview is relied on, never the words of any help
 # text: a first paragraph starting "usage:" is the SYNOPSIS; a line ending
 # in "commands:" followed by lines "  NAME  SUMMARY" is the list of
@@ -64,40 +69,6 @@ gethelp "$tmp/overview" --help
 read -r name version < "$tmp/version" || true
 [ -n "$name" ] && [ -n "$version" ] || die "'$prog --version' printed no 'NAME VERSION'"
 
-# The commands: "  NAME  SUMMARY" lines after a line ending in "commands:".
-awk '/commands:$/ { on = 1; next }
-     on && /^  [a-z][a-z0-9_-]*  */ { print $1; next }
-     on { on = 0 }' "$tmp/overview" > "$tmp/commands"
-[ -s "$tmp/commands" ] \
-  || die "'$prog --help' lists no commands (a line 'commands:' and lines '  NAME  SUMMARY')"
-
-# Each command's help, then the forms it names as "NAME CMD X --help".
-: > "$tmp/sections"
-while read -r cmd; do
-  gethelp "$tmp/help-$cmd" "$cmd" --help
-  echo "$cmd" >> "$tmp/sections"
-  awk -v pre="$name $cmd " '{
-        s = $0
-        while ((k = index (s, pre)) > 0) {
-          s = substr (s, k + length (pre))
-          if (match (s, /^(--)?[a-z][a-z0-9_-]* +--help/)) {
-            w = substr (s, 1, RLENGTH); sub (/ .*/, "", w); print w
-          }
-        }
-      }' "$tmp/help-$cmd" | awk '!seen[$0]++' > "$tmp/subs-$cmd"
-  # A form whose help fails, or is the command's own, is left out (the
-  # test says so; the build goes on).
-  while read -r sub; do
-    if "$prog" "$cmd" "$sub" --help > "$tmp/help-$cmd-$sub" 2> /dev/null \
-       && [ -s "$tmp/help-$cmd-$sub" ] && ! cmp -s "$tmp/help-$cmd-$sub" "$tmp/help-$cmd"; then
-      echo "$cmd $sub" >> "$tmp/sections"
-    else
-      echo "help2man.sh: warning: '$prog $cmd $sub --help' fails or repeats" \
-           "'$cmd --help': left out" >&2
-    fi
-  done < "$tmp/subs-$cmd"
-done < "$tmp/commands"
-
 # The escaping, shared by every awk below: esc (line).
 escape='
 function esc (s,    r, i, n, c, b, cp, k) {
@@ -140,6 +111,75 @@ verbatim () {
 date=${SOURCE_DATE_EPOCH:+$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d 2>/dev/null || true)}
 [ -n "$date" ] || date=$(date -u +%Y-%m-%d)
 upper=$(echo "$name" | tr a-z A-Z)
+
+# A program whose --help is already a manual in the layout of a manual page
+# (fgattn-mpi: a first line "NAME", headings in capitals at the margin, their
+# text indented by four spaces) becomes that page, heading for heading:
+# SYNOPSIS and EXAMPLES as they are (no-fill), the other paragraphs filled.
+if [ "$(head -n 1 "$tmp/overview")" = NAME ]; then
+  expand "$tmp/overview" > "$tmp/overview-expanded"
+  {
+    echo ".\\\" $name.1 -- made by doc/help2man.sh from '$name --help'."
+    echo ".\\\" Do not edit: change the help text, or the generator, and run make."
+    echo ".TH $upper 1 $date \"$name $version\" \"User Commands\""
+    echo ".ad l"
+    echo ".nh"
+    awk "$escape"'
+      function flush (   i) {
+        if (np == 0) return
+        if (started) print ".PP"
+        if (nofill) print ".nf"
+        for (i = 1; i <= np; i++) print esc(para[i])
+        if (nofill) print ".fi"
+        np = 0; started = 1
+      }
+      { sub (/[ \t]+$/, "") }
+      /^[A-Z][A-Z ]*$/ {
+        flush(); print ".SH \"" $0 "\""
+        nofill = $0 == "SYNOPSIS" || $0 == "EXAMPLES"; started = 0; next
+      }
+      /^$/ { flush(); next }
+      { sub (/^    /, ""); para[++np] = $0 }
+      END { flush() }' < "$tmp/overview-expanded"
+  } > "$tmp/page"
+  cp "$tmp/page" "$out.tmp"
+  mv -f "$out.tmp" "$out"
+  exit 0
+fi
+
+# The commands: "  NAME  SUMMARY" lines after a line ending in "commands:".
+awk '/commands:$/ { on = 1; next }
+     on && /^  [a-z][a-z0-9_-]*  */ { print $1; next }
+     on { on = 0 }' "$tmp/overview" > "$tmp/commands"
+[ -s "$tmp/commands" ] \
+  || die "'$prog --help' lists no commands (a line 'commands:' and lines '  NAME  SUMMARY')"
+
+# Each command's help, then the forms it names as "NAME CMD X --help".
+: > "$tmp/sections"
+while read -r cmd; do
+  gethelp "$tmp/help-$cmd" "$cmd" --help
+  echo "$cmd" >> "$tmp/sections"
+  awk -v pre="$name $cmd " '{
+        s = $0
+        while ((k = index (s, pre)) > 0) {
+          s = substr (s, k + length (pre))
+          if (match (s, /^(--)?[a-z][a-z0-9_-]* +--help/)) {
+            w = substr (s, 1, RLENGTH); sub (/ .*/, "", w); print w
+          }
+        }
+      }' "$tmp/help-$cmd" | awk '!seen[$0]++' > "$tmp/subs-$cmd"
+  # A form whose help fails, or is the command's own, is left out (the
+  # test says so; the build goes on).
+  while read -r sub; do
+    if "$prog" "$cmd" "$sub" --help > "$tmp/help-$cmd-$sub" 2> /dev/null \
+       && [ -s "$tmp/help-$cmd-$sub" ] && ! cmp -s "$tmp/help-$cmd-$sub" "$tmp/help-$cmd"; then
+      echo "$cmd $sub" >> "$tmp/sections"
+    else
+      echo "help2man.sh: warning: '$prog $cmd $sub --help' fails or repeats" \
+           "'$cmd --help': left out" >&2
+    fi
+  done < "$tmp/subs-$cmd"
+done < "$tmp/commands"
 
 {
   echo ".\\\" $name.1 -- made by doc/help2man.sh from '$name --help' and '$name COMMAND --help'."
