@@ -13,12 +13,15 @@
      poly (nq, nk; g, R)   = p_g + a_g + b_g (nq + nk) / 2
 
    e and a_e from exact:algo=stream (the fastest exact kernel) at n = N1 and
-   N2, nq = nk = n; p_g, the seconds of prepare (the degree's certified
-   fit, its tables) at degree g, and a_g, b_g from poly's runs at degree g
-   at n = N1 and N2.  poly's work is linear in nq + nk and exact's in
-   nq nk (theory/upper-bound.md, lemma 7), so two sizes fix each line; a
-   time is the least of several runs (the least is the one least disturbed
-   by other work on the machine).  Each degree is measured once and kept.
+   N3 (N2 when a run at N3 would take long), nq = nk = n; p_g, the seconds
+   of prepare (the degree's certified fit, its tables) at degree g, and
+   a_g, b_g from poly's runs at degree g at the same sizes.  poly's work is
+   linear in nq + nk and exact's in nq nk (theory/upper-bound.md, lemma
+   7), so two sizes fix each line: the smallest for the fixed parts, the
+   largest affordable for the rates, which fall as the data outgrow the
+   caches.  A time is the least of several runs (the least is the one
+   least disturbed by other work on the machine).  Each degree is
+   measured once and kept.
 
    A degree whose r (dv + 1) exceeds WORK_CAP is not run: the largest
    degree g' below it that fits is, and p, b are scaled by r_g / r_g' (both
@@ -36,8 +39,10 @@
 
 #define N1 128
 #define N2 2048
+#define N3 8192
+#define N3_SECONDS 0.25                /* the longest run made at N3 */
 #define WORK_CAP ((size_t) 1 << 19)   /* r (dv + 1) of the largest degree run */
-#define MIN_SECONDS 0.05              /* the runs of one timing fill at least this */
+#define MIN_SECONDS 0.2               /* the runs of one timing fill at least this */
 #define MIN_RUNS 5
 #define MAX_RUNS 20
 
@@ -55,7 +60,7 @@ struct fga_time_model_struct
   double a_e, e;
   degree_rates *deg;
   size_t ndeg, cap;
-  fga_instance_t inst[2];      /* at N1 and N2 */
+  fga_instance_t inst[3];      /* at N1, N2, N3 (drawn when first used) */
   double inst_R;               /* the a-priori radius of the instances */
 };
 
@@ -115,41 +120,6 @@ prepare_once (void *data, fga_error *err)
   return rc;
 }
 
-/* The least time of a run of spec on each instance (t[0] at N1, t[1] at
-   N2), and, when prep is not NULL, of its prepare at N2.  */
-static int
-time_spec (double t[2], double *prep, fga_time_model tm, const char *spec, fga_error *err)
-{
-  int rc = FGA_OK;
-  for (int k = 0; k < 2 && rc == FGA_OK; k++)
-    {
-      fga_instance_srcptr inst = tm->inst[k];
-      fga_problem prob;
-      fga_mat_t T;
-      fga_method m = NULL;
-      if ((rc = fga_problem_from_matrices (&prob, inst->Q, inst->K, inst->V, &tm->tau, err))
-          != FGA_OK)
-        break;
-      if ((rc = fga_mat_init (T, inst->nq, inst->dv, err)) != FGA_OK)
-        break;
-      if ((m = fga_method_create (spec, err)) == NULL)
-        rc = err->code;
-      else if ((rc = fga_method_prepare (m, &prob, err)) == FGA_OK)
-        {
-          run_job j = { m, inst, T };
-          rc = least_time (&t[k], run_once, &j, err);
-        }
-      if (rc == FGA_OK && prep != NULL && k == 1)
-        {
-          prep_job j = { spec, &prob };
-          rc = least_time (prep, prepare_once, &j, err);
-        }
-      fga_method_destroy (m);
-      fga_mat_clear (T);
-    }
-  return rc;
-}
-
 /* The line a + s x through (x1, t1) and (x2, t2), x1 < x2, with a >= 0
    and s >= 0: noise may make the measured times inconsistent with a
    nonnegative overhead, and a time model must never go negative.  */
@@ -163,6 +133,69 @@ line (double *a, double *s, double x1, double t1, double x2, double t2)
       *a = 0;
       *s = t2 / x2;
     }
+}
+
+/* The least time of a run of spec on the instance k (drawn now if it is
+   not yet), and, when prep is not NULL, of a prepare for it.  */
+static int
+time_at_size (double *t, double *prep, fga_time_model tm, int k, const char *spec,
+              fga_error *err)
+{
+  static const size_t sizes[3] = { N1, N2, N3 };
+  int rc = FGA_OK;
+  fga_instance_ptr inst = tm->inst[k];
+  if (inst->Q->rows == 0
+      && (rc = fga_instance_generate (inst, sizes[k], sizes[k], tm->d, tm->dv, 1.0, 1.0,
+                                      FGA_DIST_UNIFORM, (unsigned long) k + 1, err)) != FGA_OK)
+    return rc;
+  fga_problem prob;
+  fga_mat_t T;
+  if ((rc = fga_problem_from_matrices (&prob, inst->Q, inst->K, inst->V, &tm->tau, err))
+      != FGA_OK)
+    return rc;
+  if ((rc = fga_mat_init (T, inst->nq, inst->dv, err)) != FGA_OK)
+    return rc;
+  fga_method m = fga_method_create (spec, err);
+  if (m == NULL)
+    rc = err->code;
+  else if ((rc = fga_method_prepare (m, &prob, err)) == FGA_OK)
+    {
+      run_job j = { m, inst, T };
+      rc = least_time (t, run_once, &j, err);
+    }
+  if (rc == FGA_OK && prep != NULL)
+    {
+      prep_job j = { spec, &prob };
+      rc = least_time (prep, prepare_once, &j, err);
+    }
+  fga_method_destroy (m);
+  fga_mat_clear (T);
+  return rc;
+}
+
+/* The line of spec's run time against x (x[k] at size k): through its
+   times at N1 and N2, or at N1 and N3 when a run at N3, predicted by
+   growth times the one at N2, takes at most N3_SECONDS.  The rates at a
+   size nearer the crossovers that matter: per pair and per row, both
+   methods run slower at 8192 than at 2048 (caches), by 10 to 30% here.
+   prep (if not NULL): prepare's least time at N2.  */
+static int
+time_line (double *a, double *s, double *prep, fga_time_model tm, const char *spec,
+           const double x[3], double growth, fga_error *err)
+{
+  double t[3];
+  int rc = time_at_size (&t[0], NULL, tm, 0, spec, err);
+  if (rc == FGA_OK)
+    rc = time_at_size (&t[1], prep, tm, 1, spec, err);
+  int hi = 1;
+  if (rc == FGA_OK && t[1] * growth <= N3_SECONDS)
+    {
+      rc = time_at_size (&t[2], NULL, tm, 2, spec, err);
+      hi = 2;
+    }
+  if (rc == FGA_OK)
+    line (a, s, x[0], t[0], x[hi], t[hi]);
+  return rc;
 }
 
 static size_t
@@ -192,26 +225,19 @@ fga_time_model_create (fga_time_model *out, size_t d, size_t dv, const fga_tau *
   tm->dv = dv;
   tm->tau = *tau;
   tm->basis = basis;
-  fga_instance_init (tm->inst[0]);
-  fga_instance_init (tm->inst[1]);
+  for (int k = 0; k < 3; k++)
+    fga_instance_init (tm->inst[k]);
   /* Entries in [-1, 1]: the a-priori radius tau d bounds every score, and
      a degree asked at a larger R runs at this one (the time does not
      depend on R).  */
   tm->inst_R = t * (double) d;
-  int rc = FGA_OK;
-  const size_t n[2] = { N1, N2 };
-  for (int k = 0; k < 2 && rc == FGA_OK; k++)
-    rc = fga_instance_generate (tm->inst[k], n[k], n[k], d, dv, 1.0, 1.0, FGA_DIST_UNIFORM,
-                                (unsigned long) k + 1, err);
-  double te[2];
-  if (rc == FGA_OK)
-    rc = time_spec (te, NULL, tm, "exact:algo=stream", err);
+  const double pairs[3] = { (double) N1 * N1, (double) N2 * N2, (double) N3 * N3 };
+  int rc = time_line (&tm->a_e, &tm->e, NULL, tm, "exact:algo=stream", pairs, 16, err);
   if (rc != FGA_OK)
     {
       fga_time_model_destroy (tm);
       return rc;
     }
-  line (&tm->a_e, &tm->e, (double) N1 * N1, te[0], (double) N2 * N2, te[1]);
   *out = tm;
   return FGA_OK;
 }
@@ -221,8 +247,8 @@ fga_time_model_destroy (fga_time_model tm)
 {
   if (tm == NULL)
     return;
-  fga_instance_clear (tm->inst[0]);
-  fga_instance_clear (tm->inst[1]);
+  for (int k = 0; k < 3; k++)
+    fga_instance_clear (tm->inst[k]);
   free (tm->deg);
   free (tm);
 }
@@ -253,14 +279,16 @@ measured_at (degree_rates **out, fga_time_model tm, long g_run, double R, fga_er
   char spec[160];
   snprintf (spec, sizeof spec, "poly:deg=%ld,R=%.17g,basis=%s", g_run, R,
             fga_basis_name (tm->basis));
-  double t[2], p;
-  int rc = time_spec (t, &p, tm, spec, err);
+  static const double rows[3] = { N1, N2, N3 };
+  double a, b, p;
+  int rc = time_line (&a, &b, &p, tm, spec, rows, 4, err);
   if (rc != FGA_OK)
     return rc;
   degree_rates *dr = &tm->deg[tm->ndeg++];
   dr->g = g_run;
   dr->p = p;
-  line (&dr->a, &dr->b, N1, t[0], N2, t[1]);
+  dr->a = a;
+  dr->b = b;
   *out = dr;
   return FGA_OK;
 }

@@ -616,10 +616,11 @@ int fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error 
 
    p_g: poly's prepare at degree g (its certified fit and tables), a_g and
    b_g: the line of its run time, each the least of several runs at
-   nq = nk = 128 and 2048 on uniform instances of the model's d and dv with
-   entries in [-1, 1], with as many threads as the methods use here.
-   Create measures exact (about 0.1 s); each degree is measured the first
-   time it is asked for (0.05 to 1 s) and kept.  A degree with
+   nq = nk = 128 and 8192 (2048 where a run at 8192 would take over 0.25 s)
+   on uniform instances of the model's d and dv with entries in [-1, 1],
+   with as many threads as the methods use here.  Create measures exact
+   (about 0.6 s); each degree is measured the first time it is asked for
+   (about 1 s) and kept.  A degree with
    r (dv + 1) > 2^19 is not run: the largest degree below it that fits is
    (g_run says which), and p_g and b_g are scaled by the ratio of their
    feature counts r.  The times are predictions for an otherwise idle
