@@ -1,4 +1,4 @@
-# src/cli/mpi/local.mk -- fgattn-mpi: sweep, hardness and truth on MPI, built
+# src/cli/mpi/local.mk -- fgattn-mpi: sweep, hardness, truth and rank on MPI, built
 # when configure finds MPI (--with-mpi).  It compiles the command files of
 # src/cli/ again, with its own main and the MPI farm; the library does not
 # link MPI.
