@@ -1101,8 +1101,16 @@ fgap_rank_run (fga_rank_estimate *est, const double *tol, size_t ntol, fga_mat_s
     {
       if (rc == FGA_OK)
         rc = stats_pass (&c);
+      /* The sketch's own linear algebra (the QR factorisations, their
+         reflectors, the SVD of the triangle) on one BLAS thread too, as
+         the passes are: a threaded LAPACK splits its products by the
+         number of threads, and the last bits of the estimates followed
+         it (sigma_1 differed in the 16th digit between 1 and 2 threads).
+         These are the small operations beside the passes.  */
+      fgap_blas_single_enter ();
       if (rc == FGA_OK)
         rc = sketch (&c, &k, opts != NULL ? opts->seed : 0);
+      fgap_blas_single_leave ();
       if (farm != NULL)
         rc = fgap_rank_farm_end (&c, rc);
       if (rc == FGA_OK)

@@ -392,6 +392,46 @@ START_TEST (test_censored_below_rank)
 }
 END_TEST
 
+/* OpenBLAS's own thread count (its pthreads build ignores OpenMP's), when
+   the BLAS is OpenBLAS.  */
+extern void openblas_set_num_threads (int n) __attribute__ ((weak));
+
+static void
+set_threads (int n)
+{
+#ifdef _OPENMP
+  omp_set_num_threads (n);
+#endif
+  if (openblas_set_num_threads != NULL)
+    openblas_set_num_threads (n);
+}
+
+/* The sketch's QR factorisations and SVD on 1 and 2 BLAS threads: at this
+   size a threaded LAPACK splits them, and the estimates must not follow
+   (the code runs them on one BLAS thread).  */
+START_TEST (test_blas_threads)
+{
+  fga_mat_t Q, K;
+  fga_error err;
+  const size_t n = 3000, d = 16;
+  make_qk (Q, K, FAM_UNIFORM, n, n, d, 2, fga_test_seed ());
+  const double tol[1] = { 1.0 / n };
+  fga_rank_estimate a[1], b[1];
+  memset (a, 0, sizeof a);
+  memset (b, 0, sizeof b);
+  fga_rank_opts o = { 256, 11, 0, 0, 0 };
+  set_threads (1);
+  ck_assert_int_eq (fga_attention_rank_randomized (a, tol, 1, Q, K, 1.0 / d, &o, NULL, &err),
+                    FGA_OK);
+  set_threads (2);
+  ck_assert_int_eq (fga_attention_rank_randomized (b, tol, 1, Q, K, 1.0 / d, &o, NULL, &err),
+                    FGA_OK);
+  ck_assert_mem_eq (a, b, sizeof a);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+}
+END_TEST
+
 /* The same seed gives the same bits for one thread and two (no reduction
    across threads); the counts are those of the passes made.  */
 START_TEST (test_threads_and_counts)
@@ -507,6 +547,7 @@ rank_suite (void)
   tc = fga_test_tcase ("censoring, threads, counts, refusals", 60);
   tcase_add_loop_test (tc, test_censored_below_rank, 0, 2);
   tcase_add_test (tc, test_threads_and_counts);
+  tcase_add_test (tc, test_blas_threads);
   tcase_add_test (tc, test_refusals);
   suite_add_tcase (s, tc);
   return s;
