@@ -4,6 +4,8 @@
 
 #include <time.h>
 
+static void track_add (fgap_memtrack *t, size_t bytes);
+
 static fga_alloc_hook alloc_hook = NULL;
 static fga_free_hook free_hook = NULL;
 
@@ -69,15 +71,8 @@ void *
 fgap_talloc (fgap_memtrack *t, size_t bytes, const char *what, fga_error *err)
 {
   void *p = fgap_alloc (bytes, what, err);
-  if (p != NULL && t != NULL)
-    {
-      size_t now = __atomic_add_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
-      size_t old = __atomic_load_n (&t->peak, __ATOMIC_SEQ_CST);
-      while (now > old
-             && !__atomic_compare_exchange_n (&t->peak, &old, now, 0, __ATOMIC_SEQ_CST,
-                                              __ATOMIC_SEQ_CST))
-        ;
-    }
+  if (p != NULL)
+    track_add (t, bytes);
   return p;
 }
 
@@ -89,6 +84,65 @@ fgap_tfree (fgap_memtrack *t, void *p, size_t bytes)
   if (t != NULL)
     __atomic_sub_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
   fgap_free (p);
+}
+
+/* t's count of bytes in use grown by bytes, its peak raised to it.  */
+static void
+track_add (fgap_memtrack *t, size_t bytes)
+{
+  if (t == NULL)
+    return;
+  size_t now = __atomic_add_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
+  size_t old = __atomic_load_n (&t->peak, __ATOMIC_SEQ_CST);
+  while (now > old
+         && !__atomic_compare_exchange_n (&t->peak, &old, now, 0, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST))
+    ;
+}
+
+void *
+fgap_workspace_take (fgap_workspace *ws, size_t bytes, fgap_memtrack *t, const char *what,
+                     fga_error *err)
+{
+  if (__atomic_exchange_n (&ws->busy, 1, __ATOMIC_ACQUIRE))
+    return fgap_talloc (t, bytes, what, err);
+  if (ws->mem == NULL || ws->bytes < bytes)
+    {
+      fgap_free (ws->mem);
+      ws->bytes = 0;
+      ws->mem = fgap_alloc (bytes, what, err);
+      if (ws->mem == NULL)
+        {
+          __atomic_store_n (&ws->busy, 0, __ATOMIC_RELEASE);
+          return NULL;
+        }
+      ws->bytes = bytes;
+    }
+  track_add (t, bytes);
+  return ws->mem;
+}
+
+void
+fgap_workspace_give (fgap_workspace *ws, void *p, size_t bytes, fgap_memtrack *t)
+{
+  if (p == NULL)
+    return;
+  if (p != ws->mem)
+    {
+      fgap_tfree (t, p, bytes);
+      return;
+    }
+  if (t != NULL)
+    __atomic_sub_fetch (&t->current, bytes, __ATOMIC_SEQ_CST);
+  __atomic_store_n (&ws->busy, 0, __ATOMIC_RELEASE);
+}
+
+void
+fgap_workspace_free (fgap_workspace *ws)
+{
+  fgap_free (ws->mem);
+  ws->mem = NULL;
+  ws->bytes = 0;
 }
 
 double

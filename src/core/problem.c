@@ -19,7 +19,7 @@ max_row_norm2 (fga_mat_srcptr M)
       double s = 0;
       for (size_t l = 0; l < M->cols; l++)
         s += FGA_MAT (M, i, l) * FGA_MAT (M, i, l);
-      best = fmax (best, s);
+      best = s > best ? s : best;  /* fmax's result, NaN passed over, without a call */
     }
   return best;
 }

@@ -275,9 +275,6 @@ typedef struct
   size_t bytes;
 } fgap_vscale;
 
-/* max_k |x_k| over n finite doubles (0 when n = 0); vectorised.  */
-double fgap_max_abs (const double *x, size_t n);
-
 /* Chooses the k_i for Q, K and tau and, when some k_i > 0, points *Q at
    the rescaled copy (tracked by mt; freed by fgap_qscale_clear).  Refuses
    a row that cannot be rescaled (see above), naming fn and the row.  */

@@ -21,32 +21,6 @@ expo (double x)
   return e;
 }
 
-/* Eight running maxima, independent of each other, so that the vector
-   maxima of one step do not wait for those of the step before: the scan
-   costs a fraction of a nanosecond per entry, and a run of the kernels
-   pays it once on Q, K and V.  */
-double
-fgap_max_abs (const double *x, size_t n)
-{
-  double r[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-  size_t k = 0;
-  for (; k + 8 <= n; k += 8)
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; j++)
-      {
-        double a = fabs (x[k + j]);
-        r[j] = a > r[j] ? a : r[j];
-      }
-  for (; k < n; k++)
-    {
-      double a = fabs (x[k]);
-      r[0] = a > r[0] ? a : r[0];
-    }
-  for (int j = 1; j < 8; j++)
-    r[0] = r[j] > r[0] ? r[j] : r[0];
-  return r[0];
-}
-
 int
 fgap_qscale_init (fgap_qscale *qs, fga_mat_srcptr *Q, fga_mat_srcptr K, double tau,
                   fgap_memtrack *mt, const char *fn, fga_error *err)

@@ -56,6 +56,50 @@ START_TEST (mat_check_finite_names_entry)
 }
 END_TEST
 
+/* The vectorised scans on every length around their blocks of eight, with
+   the odd entry (non-finite, or the largest) at every place: the answer
+   is known by construction.  Finite includes DBL_MAX and subnormals; the
+   maximum passes NaN over, as fmax does.  */
+START_TEST (mat_scans_every_place)
+{
+  fga_error err;
+  for (size_t n = 1; n <= 37; n++)
+    {
+      fga_mat_t m;
+      ck_assert_int_eq (fga_mat_init (m, n, 1, &err), FGA_OK);
+      for (size_t k = 0; k < n; k++)
+        m->data[k] = k % 3 == 0 ? -0.0 : k % 3 == 1 ? 0x1p-1074 : -0.5;
+      ck_assert_int_eq (fga_mat_check_finite (m, "X", &err), FGA_OK);
+      for (size_t at = 0; at < n; at++)
+        {
+          const double keep = m->data[at];
+          static const double odd[] = { NAN, INFINITY, -INFINITY };
+          for (int o = 0; o < 3; o++)
+            {
+              m->data[at] = odd[o];
+              ck_assert_int_eq (fga_mat_check_finite (m, "X", &err), FGA_ERR_INPUT);
+              char want[64];
+              snprintf (want, sizeof want, "X: entry (%zu, 0) is %s", at,
+                        o == 0 ? "NaN" : o == 1 ? "+Inf" : "-Inf");
+              ck_assert_str_eq (err.msg, want);
+            }
+          m->data[at] = -DBL_MAX;
+          ck_assert_int_eq (fga_mat_check_finite (m, "X", &err), FGA_OK);
+          ck_assert (fga_mat_max_abs (m) == DBL_MAX);
+          /* NaN passed over: the largest of the others, scalar */
+          m->data[at] = NAN;
+          double e = 0;
+          for (size_t k = 0; k < n; k++)
+            if (k != at && fabs (m->data[k]) > e)
+              e = fabs (m->data[k]);
+          ck_assert (fga_mat_max_abs (m) == e);
+          m->data[at] = keep;
+        }
+      fga_mat_clear (m);
+    }
+}
+END_TEST
+
 /* --- tau --------------------------------------------------------------- */
 
 START_TEST (tau_parse_and_round)
@@ -1253,6 +1297,7 @@ core_suite (void)
   TCase *tc = fga_test_tcase ("matrices", 10);
   tcase_add_test (tc, mat_init_zeroed_and_overflow);
   tcase_add_test (tc, mat_check_finite_names_entry);
+  tcase_add_test (tc, mat_scans_every_place);
   suite_add_tcase (s, tc);
   tc = fga_test_tcase ("tau", 10);
   tcase_add_test (tc, tau_parse_and_round);
