@@ -18,11 +18,13 @@
    columns per side are kept across blocks (theory/upper-bound.md,
    lemma 2): each monomial costs one multiplication and the memory is
    (g - 1)(nq + nk) + nq doubles plus per-thread tiles, never O(n r).  In
-   double the rows are cut into tiles that stay in cache, the monomials are
-   built from transposed copies of Q and K (d (nq + nk) doubles more) by
-   vectorised builders (poly_build.c), the products are cblas_dgemm and
-   cblas_dgemv calls reading V in place and accumulating into T, and
-   OpenMP threads take whole tiles; arith=mpfr
+   double the rows are cut into tiles that stay in cache and OpenMP threads
+   take whole tiles.  With dv + 1 <= 5 value columns poly_accum.c's products
+   build each monomial column in registers as they use it, from transposed
+   copies of Q and K (d (nq + nk) doubles more); with more, vectorised
+   builders (poly_build.c) fill a tile of monomials and cblas_dgemm and
+   cblas_dgemv calls read V in place and accumulate into T.  The run's
+   memory is one block kept between runs (fgap_workspace).  arith=mpfr
    runs the same steps, one rounding at a time, at the working precision.
 
    Operation counts (exact; fga_poly_count states the formula; they do not
@@ -74,6 +76,22 @@ static const fga_param_info poly_params[] = {
    in a core's cache).  */
 #define DEFAULT_BLOCK 256
 #define TILE_DOUBLES ((size_t) 1 << 15)
+/* The same for poly_accum.c's products (dv + 1 <= FGAP_POLY_ACCUM_DW_MAX):
+   no tile of features is kept, so the rows of a tile are set apart from
+   the block.  */
+#define OWN_BLOCK 1024
+#define OWN_TILE 512
+/* The products of a tile run on poly_accum.c's kernels for a few value
+   columns, where a general DGEMM spends its time on the edges of thin
+   panels, and on cblas_dgemm and cblas_dgemv above, where the products
+   are wide enough for it (measured at d = dv = 8 and 16, n = 16384:
+   cblas_dgemm 1.3 and 1.15 times faster than one pass per group of five
+   columns).  */
+static int
+own_products (size_t dv)
+{
+  return dv + 1 <= FGAP_POLY_ACCUM_DW_MAX;
+}
 
 typedef struct
 {
@@ -97,6 +115,7 @@ typedef struct
   mpfr_t *mcoef;               /* r: coefficients (mpfr, at prec) */
   size_t table_bytes;
   char notes[512];
+  fgap_workspace *ws;          /* the double run's memory, kept between runs */
 } poly_t;
 
 static void
@@ -107,6 +126,9 @@ poly_free (poly_t *s)
   fgap_free (s->dep);
   fgap_free (s->var);
   fgap_free (s->coef);
+  if (s->ws != NULL)
+    fgap_workspace_free (s->ws);
+  fgap_free (s->ws);
   if (s->mcoef != NULL)
     {
       for (size_t t = 0; t < s->r; t++)
@@ -153,24 +175,106 @@ run_threads (const poly_t *s, size_t nq, size_t nk, size_t dv)
   return nt;
 }
 
+/* The stride of a thread's columns for poly_accum.c (fgap_poly_tile_plan): at least the tile, and 17 cache lines more than a
+   multiple of 4 KiB (L = 136 mod 512 doubles), so that its columns, which
+   are read and written side by side, fall on different lines modulo
+   4 KiB (FGAP_POLY_STACK_LD says why that matters).  */
+static size_t
+local_ld (size_t tr)
+{
+  return tr + (136 + 512 - tr % 512) % 512;
+}
+
+/* The doubles of a thread's tile: cb columns of tr, or for poly_accum.c
+   ncols (the slots, the inputs and [V 1]) of local_ld (tr); rounded up to
+   whole cache lines.  */
+static size_t
+tile_doubles (size_t cb, size_t tr, int own, size_t ncols)
+{
+  size_t t = own ? ncols * local_ld (tr) : cb * tr;
+  return (t + 7) / 8 * 8;
+}
+
+/* The next part of a block: count items of size bytes from *off, on a
+   64-byte line (so that no full-width vector store straddles two lines);
+   its offset, *off moved past it, or SIZE_MAX in both on overflow.  */
+static size_t
+carve (size_t *off, size_t count, size_t size)
+{
+  size_t at = (*off + 63) / 64 * 64, bytes;
+  if (*off == SIZE_MAX || at < *off || fgap_size_mul (&bytes, count, size)
+      || __builtin_add_overflow (at, bytes, off))
+    return *off = SIZE_MAX;
+  return at;
+}
+
+/* The buffers of a run in double, carved from one block (run_layout).  */
+typedef struct
+{
+  double *w, *Kt, *Qt, *Kst, *Qst, *buf, *Mp, *M, *lane, *ones;
+  const double **srcs, **anc;
+  int *used;
+} run_mem;
+
+/* The bytes of the block of a run in double on nt threads (SIZE_MAX on
+   overflow), and with base (64-byte aligned) its buffers in *rm:
+   the row sums, Q and K transposed, their stacks of ancestors, the
+   threads' tiles, partial M and M, a column of ones, the threads'
+   ancestor pointers and flags; for poly_accum.c's products the threads'
+   lanes of M and tile sources.  */
+static size_t
+run_layout (const poly_t *s, size_t nq, size_t nk, size_t d, size_t dv, int nt, run_mem *rm,
+            char *base)
+{
+  const size_t dw = dv + 1, cb = s->block, tr = s->tile, ntz = (size_t) nt;
+  const size_t anc_cols = s->g > 1 ? (size_t) (s->g - 1) : 0;
+  const int own = own_products (dv);
+  const size_t tiles = tile_doubles (cb, tr, own, anc_cols + d + dw);
+  size_t off = 0, o[13];
+  o[0] = carve (&off, nq, sizeof (double));
+  o[1] = carve (&off, d * nk, sizeof (double));
+  o[2] = carve (&off, d * nq, sizeof (double));
+  o[3] = carve (&off, anc_cols * FGAP_POLY_STACK_LD (nk), sizeof (double));
+  o[4] = carve (&off, anc_cols * FGAP_POLY_STACK_LD (nq), sizeof (double));
+  o[5] = carve (&off, ntz * tiles, sizeof (double));
+  o[6] = carve (&off, ntz * cb * dw, sizeof (double));
+  o[7] = carve (&off, cb * dw, sizeof (double));
+  o[8] = carve (&off, own ? ntz * cb * dw * 8 : 0, sizeof (double));
+  o[9] = carve (&off, tr, sizeof (double));
+  o[10] = carve (&off, own ? ntz * 3 * cb : 0, sizeof (double *));
+  o[11] = carve (&off, ntz * (size_t) (s->g + 1), sizeof (double *));
+  o[12] = carve (&off, ntz, sizeof (int));
+  if (base != NULL && off != SIZE_MAX)
+    {
+      rm->w = (double *) (base + o[0]);
+      rm->Kt = (double *) (base + o[1]);
+      rm->Qt = (double *) (base + o[2]);
+      rm->Kst = (double *) (base + o[3]);
+      rm->Qst = (double *) (base + o[4]);
+      rm->buf = (double *) (base + o[5]);
+      rm->Mp = (double *) (base + o[6]);
+      rm->M = (double *) (base + o[7]);
+      rm->lane = (double *) (base + o[8]);
+      rm->ones = (double *) (base + o[9]);
+      rm->srcs = (const double **) (base + o[10]);
+      rm->anc = (const double **) (base + o[11]);
+      rm->used = (int *) (base + o[12]);
+    }
+  /* and 64 bytes for the alignment of the block */
+  return off < SIZE_MAX - 64 ? off + 64 : SIZE_MAX;
+}
+
 /* The bytes a run allocates, or SIZE_MAX when they overflow: the same sums
-   as the allocations of run_double and run_mpfr.  */
+   as the allocations of run_double (its block) and run_mpfr.  */
 static size_t
 run_bytes (const poly_t *s, size_t nq, size_t nk, size_t d, size_t dv, int nt)
 {
-  const double n = (double) nq + (double) nk, dw = (double) dv + 1, cb = (double) s->block;
-  const double anc = s->g > 1 ? (double) (s->g - 1) : 0;
-  double b;
   if (s->arith == ARITH_DOUBLE)
-    b = 8 * ((double) nq + ((double) d + anc) * n + nt * (ceil (cb * (double) s->tile / 8) * 8)
-             + 8 + (nt + 1) * cb * dw + (double) s->tile)
-      + (double) nt * ((double) (s->g + 1) * sizeof (double *) + sizeof (int));
-  else
-    {
-      /* numbers: g ancestors and a block per row, M, [Y w], a temporary per thread */
-      double nums = (double) s->g * n + cb * n + cb * dw + (double) nq * dw + nt;
-      b = nums * (double) mpfr_bytes (s->prec);
-    }
+    return run_layout (s, nq, nk, d, dv, nt, NULL, NULL);
+  /* numbers: g ancestors and a block per row, M, [Y w], a temporary per thread */
+  const double n = (double) nq + (double) nk, dw = (double) dv + 1, cb = (double) s->block;
+  double nums = (double) s->g * n + cb * n + cb * dw + (double) nq * dw + nt;
+  double b = nums * (double) mpfr_bytes (s->prec);
   return b < 0x1p63 ? (size_t) b : SIZE_MAX;
 }
 
@@ -288,10 +392,15 @@ poly_notes (poly_t *s, int eps_matters)
 static void
 poly_shape (poly_t *s, const fga_problem *prob)
 {
-  s->block = s->block_param != 0 ? s->block_param : DEFAULT_BLOCK;
+  /* poly_accum.c's products keep no tile of features, so a
+     block is bounded by its lanes of M (block (dv + 1) 64 bytes a thread)
+     and the tile by the rows' columns only: fewer blocks are fewer passes
+     over the ancestors and the inputs.  */
+  const int own = s->arith == ARITH_DOUBLE && own_products (prob->dv);
+  s->block = s->block_param != 0 ? s->block_param : own ? OWN_BLOCK : DEFAULT_BLOCK;
   if (s->block > s->r)
     s->block = s->r;
-  s->tile = TILE_DOUBLES / s->block;
+  s->tile = own ? OWN_TILE : TILE_DOUBLES / s->block;
   s->tile = s->tile < 64 ? 64 : s->tile > 8192 ? 8192 : s->tile;
   size_t nmax = prob->nq > prob->nk ? prob->nq : prob->nk;
   if (s->tile > nmax)
@@ -486,6 +595,12 @@ poly_prepare (fga_method m, const fga_problem *prob, fga_error *err)
   poly_t *s = fgap_calloc (1, sizeof *s, "the state of method poly", err);
   if (s == NULL)
     return FGA_ERR_NOMEM;
+  s->ws = fgap_calloc (1, sizeof *s->ws, "the workspace of method poly", err);
+  if (s->ws == NULL)
+    {
+      poly_free (s);
+      return FGA_ERR_NOMEM;
+    }
   int rc = FGA_OK;
   fga_expfit_t p;
   int have_p = 0;
@@ -628,39 +743,35 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
                           "exceeds the int sizes of the CBLAS interface", cb, tr, dv);
   const int nt = run_threads (s, nq, nk, dv);
   const size_t ntk = (nk + tr - 1) / tr, ntq = (nq + tr - 1) / tr;
+  /* own: poly_accum.c's products, which keep no tile (fgap_poly_tile_plan) */
+  const int own = own_products (dv);
 
   fgap_memtrack mt;
   fgap_memtrack_init (&mt);
   const size_t d = Q->cols;
-  double *w = fgap_talloc (&mt, nq * sizeof (double), "the row sums w", err);
-  double *Kt = fgap_talloc (&mt, d * nk * sizeof (double), "K transposed", err);
-  double *Qt = fgap_talloc (&mt, d * nq * sizeof (double), "Q transposed", err);
-  double *Kst = fgap_talloc (&mt, anc_cols * nk * sizeof (double), "ancestor columns of K", err);
-  double *Qst = fgap_talloc (&mt, anc_cols * nq * sizeof (double), "ancestor columns of Q", err);
-  /* each thread's tile starts on a 64-byte line, so that the builders'
-     full-width AVX-512 stores do not straddle two lines */
-  const size_t tstride = (cb * tr + 7) / 8 * 8;
-  const size_t tbytes = ((size_t) nt * tstride + 8) * sizeof (double);
-  double *buf = fgap_talloc (&mt, tbytes, "tiles of features", err);
-  double *Mp = fgap_talloc (&mt, (size_t) nt * cb * dw * sizeof (double), "partial M", err);
-  double *M = fgap_talloc (&mt, cb * dw * sizeof (double), "M = U2^T [V 1]", err);
-  double *ones = fgap_talloc (&mt, tr * sizeof (double), "a column of ones", err);
-  const double **anc = fgap_talloc (&mt, (size_t) nt * (size_t) (g + 1) * sizeof (double *),
-                                   "ancestor pointers", err);
-  int *used = fgap_talloc (&mt, (size_t) nt * sizeof (int), "tile flags", err);
+  run_mem rm;
+  const size_t total = run_layout (s, nq, nk, d, dv, nt, &rm, NULL);
+  if (total == SIZE_MAX)
+    return fgap_error_set (err, FGA_ERR_NOMEM, "method poly: the run's memory overflows the "
+                          "address space");
+  char *mem = fgap_workspace_take (s->ws, total, &mt, "the run of method poly", err);
+  if (mem == NULL)
+    return FGA_ERR_NOMEM;
+  run_layout (s, nq, nk, d, dv, nt, &rm, (char *) (((uintptr_t) mem + 63) & ~(uintptr_t) 63));
+  double *w = rm.w, *Kt = rm.Kt, *Qt = rm.Qt, *Kst = rm.Kst, *Qst = rm.Qst, *buf = rm.buf;
+  double *Mp = rm.Mp, *M = rm.M, *lane = rm.lane, *ones = rm.ones;
+  const double **srcs = rm.srcs, **anc = rm.anc;
+  int *used = rm.used;
+  const size_t tld = own ? local_ld (tr) : tr;
+  const size_t tstride = tile_doubles (cb, tr, own, anc_cols + d + dw);
   int rc = FGA_OK;
-  if (w == NULL || Kt == NULL || Qt == NULL || Kst == NULL || Qst == NULL || buf == NULL
-      || Mp == NULL || M == NULL || ones == NULL || anc == NULL || used == NULL)
-    {
-      rc = FGA_ERR_NOMEM;
-      goto done;
-    }
   for (size_t i = 0; i < tr; i++)
     ones[i] = 1;
   fgap_poly_transpose (Kt, K->data, nk, d, nt);
   fgap_poly_transpose (Qt, Q->data, nq, d, nt);
   const fgap_poly_tile_fn build_tile = fgap_poly_tile_select (fgap_attn_isa ());
   const fgap_poly_feat feat = { s->dep, s->var, g };
+  const fgap_poly_accum accum = fgap_poly_accum_select (fgap_attn_isa ());
 
   /* OpenBLAS on the processor's kernels before the first product
      (core/blas.c).  Its own threads would spin against OpenMP's
@@ -678,8 +789,11 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
 #ifdef _OPENMP
     me = omp_get_thread_num ();
 #endif
-    double *mybuf = (double *) (((uintptr_t) buf + 63) & ~(uintptr_t) 63) + (size_t) me * tstride;
+    double *mybuf = buf + (size_t) me * tstride;
     double *Mt = Mp + (size_t) me * cb * dw;
+    double *mylane = own ? lane + (size_t) me * cb * dw * 8 : NULL;
+    const double **src = own ? srcs + (size_t) me * 3 * cb : NULL;
+    const fgap_poly_tile tile = { src, src + cb, (double **) (src + 2 * cb) };
     const double **myanc = anc + (size_t) me * (size_t) (g + 1);
     for (size_t c0 = 0; c0 < r; c0 += cb)
       {
@@ -695,16 +809,35 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           {
             const size_t j0 = t * tr, len = nk - j0 < tr ? nk - j0 : tr;
             const double beta = mine ? 1.0 : 0.0;
-            n_mul += build_tile (mybuf, tr, Kt, Kst, nk, j0, len, &feat, c0, cbb, myanc);
-            cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) cbb, (int) dv,
-                         (int) len, 1.0, mybuf, (int) tr, &FGA_MAT (V, j0, 0), (int) dv, beta,
-                         Mt, (int) dw);
-            cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) cbb, (int) len, 1.0, mybuf,
-                         (int) tr, ones, 1, beta, Mt + dv, (int) dw);
+            if (own)
+              {
+                n_mul += fgap_poly_tile_plan (&tile, mybuf, tld, Kt, d, Kst, nk, j0, len, &feat,
+                                              c0, cbb, myanc, ones);
+                /* the tile's rows of [V 1], transposed, beside its other
+                   columns */
+                double *wt = mybuf + (anc_cols + d) * tld;
+                for (size_t j = 0; j < len; j++)
+                  for (size_t col = 0; col < dv; col++)
+                    wt[col * tld + j] = FGA_MAT (V, j0 + j, col);
+                memcpy (wt + dv * tld, ones, len * sizeof (double));
+                accum.keys (mylane, &tile, wt, tld, len, cbb, dw, !mine);
+                fgap_poly_tile_save (Kst, nk, j0, len, g, myanc);
+              }
+            else
+              {
+                n_mul += build_tile (mybuf, tr, Kt, Kst, nk, j0, len, &feat, c0, cbb, myanc);
+                cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) cbb, (int) dv,
+                             (int) len, 1.0, mybuf, (int) tr, &FGA_MAT (V, j0, 0), (int) dv,
+                             beta, Mt, (int) dw);
+                cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) cbb, (int) len, 1.0, mybuf,
+                             (int) tr, ones, 1, beta, Mt + dv, (int) dw);
+              }
             n_mul += cbb * dw * len;
             n_add += cbb * dw * (mine ? len : len - 1);
             mine = 1;
           }
+        if (own && mine)
+          fgap_poly_accum_reduce (Mt, mylane, cbb, dw);
         used[me] = mine;
 #pragma omp barrier
 #pragma omp single
@@ -734,12 +867,22 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
           {
             const size_t i0 = t * tr, len = nq - i0 < tr ? nq - i0 : tr;
             const double beta = c0 > 0 ? 1.0 : 0.0;
-            n_mul += build_tile (mybuf, tr, Qt, Qst, nq, i0, len, &feat, c0, cbb, myanc);
-            cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) len, (int) dv,
-                         (int) cbb, 1.0, mybuf, (int) tr, M, (int) dw, beta,
-                         &FGA_MAT (T, i0, 0), (int) dv);
-            cblas_dgemv (CblasRowMajor, CblasTrans, (int) cbb, (int) len, 1.0, mybuf, (int) tr,
-                         M + dv, (int) dw, beta, w + i0, 1);
+            if (own)
+              {
+                n_mul += fgap_poly_tile_plan (&tile, mybuf, tld, Qt, d, Qst, nq, i0, len, &feat,
+                                              c0, cbb, myanc, ones);
+                accum.queries (&FGA_MAT (T, i0, 0), w + i0, dv, &tile, M, len, cbb, c0 > 0);
+                fgap_poly_tile_save (Qst, nq, i0, len, g, myanc);
+              }
+            else
+              {
+                n_mul += build_tile (mybuf, tr, Qt, Qst, nq, i0, len, &feat, c0, cbb, myanc);
+                cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) len, (int) dv,
+                             (int) cbb, 1.0, mybuf, (int) tr, M, (int) dw, beta,
+                             &FGA_MAT (T, i0, 0), (int) dv);
+                cblas_dgemv (CblasRowMajor, CblasTrans, (int) cbb, (int) len, 1.0, mybuf,
+                             (int) tr, M + dv, (int) dw, beta, w + i0, 1);
+              }
             n_mul += len * dw * cbb;
             n_add += len * dw * (c0 > 0 ? cbb : cbb - 1);
           }
@@ -782,18 +925,7 @@ run_double (const poly_t *s, fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_m
       st->threads = nt;
     }
 
-done:
-  fgap_tfree (&mt, w, nq * sizeof (double));
-  fgap_tfree (&mt, Kt, d * nk * sizeof (double));
-  fgap_tfree (&mt, Qt, d * nq * sizeof (double));
-  fgap_tfree (&mt, Kst, anc_cols * nk * sizeof (double));
-  fgap_tfree (&mt, Qst, anc_cols * nq * sizeof (double));
-  fgap_tfree (&mt, buf, tbytes);
-  fgap_tfree (&mt, Mp, (size_t) nt * cb * dw * sizeof (double));
-  fgap_tfree (&mt, M, cb * dw * sizeof (double));
-  fgap_tfree (&mt, ones, tr * sizeof (double));
-  fgap_tfree (&mt, anc, (size_t) nt * (size_t) (g + 1) * sizeof (double *));
-  fgap_tfree (&mt, used, (size_t) nt * sizeof (int));
+  fgap_workspace_give (s->ws, mem, total, &mt);
   if (st != NULL)
     st->peak_bytes = add_sat (mt.peak, s->table_bytes);
   return rc;

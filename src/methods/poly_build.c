@@ -39,7 +39,7 @@ tile_body (double *restrict buf, size_t ld, const double *x, size_t rs, size_t c
   const double *xi = x + i0 * rs;
   uint64_t nmul = 0;
   for (long k = 1; k < g; k++)
-    anc[k] = stack + (size_t) (k - 1) * n + i0;
+    anc[k] = stack + (size_t) (k - 1) * FGAP_POLY_STACK_LD (n) + i0;
   for (size_t c = 0; c < cbb; c++)
     {
       double *restrict dst = buf + c * ld;
@@ -64,13 +64,49 @@ tile_body (double *restrict buf, size_t ld, const double *x, size_t rs, size_t c
     }
   /* the latest column of each degree goes back to the stack for the next
      block */
+  fgap_poly_tile_save (stack, n, i0, len, g, anc);
+  return nmul;
+}
+
+uint64_t
+fgap_poly_tile_plan (const fgap_poly_tile *t, double *loc, size_t ld, const double *xt, size_t d,
+                     double *stack, size_t n, size_t i0, size_t len, const fgap_poly_feat *f,
+                     size_t c0, size_t cbb, const double **anc, const double *ones)
+{
+  const long g = f->g;
+  const size_t nslots = g > 1 ? (size_t) (g - 1) : 0;
+  uint64_t nmul = 0;
   for (long k = 1; k < g; k++)
     {
-      double *home = stack + (size_t) (k - 1) * n + i0;
+      double *slot = loc + (size_t) (k - 1) * ld;
+      memcpy (slot, stack + (size_t) (k - 1) * FGAP_POLY_STACK_LD (n) + i0,
+              len * sizeof (double));
+      anc[k] = slot;
+    }
+  double *x = loc + nslots * ld;
+  for (size_t l = 0; l < d; l++)
+    memcpy (x + l * ld, xt + l * n + i0, len * sizeof (double));
+  for (size_t c = 0; c < cbb; c++)
+    {
+      const unsigned k = f->dep[c0 + c];
+      t->src[c] = k >= 2 ? anc[k - 1] : ones;
+      t->xs[c] = k >= 1 ? x + f->var[c0 + c] * ld : ones;
+      t->dst[c] = k >= 1 && (long) k < g ? (double *) anc[k] : NULL;
+      if (k >= 2)
+        nmul += len;
+    }
+  return nmul;
+}
+
+void
+fgap_poly_tile_save (double *stack, size_t n, size_t i0, size_t len, long g, const double **anc)
+{
+  for (long k = 1; k < g; k++)
+    {
+      double *home = stack + (size_t) (k - 1) * FGAP_POLY_STACK_LD (n) + i0;
       if (anc[k] != home)
         memcpy (home, anc[k], len * sizeof (double));
     }
-  return nmul;
 }
 
 uint64_t

@@ -71,6 +71,15 @@ enum { FGA_POLY_R_AUTO, FGA_POLY_R_APRIORI };
 int fgap_poly_radius (double *R, int *rword, fga_method m, const fga_problem *prob,
                      fga_error *err);
 
+/* The stride of the stack of ancestor columns (below): n and 2 KiB more.
+   A column of degree k is made from the one of degree k - 1 in the slot
+   before; slots n doubles apart would be a multiple of 4 KiB apart for
+   many n (n = 16384: 128 KiB), and the processor, which matches a load
+   with earlier stores by the low 12 bits of the address first, would
+   hold every load of slot k - 1 behind the stores into slot k (measured:
+   a third slower at n = 16384).  2 KiB apart they never meet.  */
+#define FGAP_POLY_STACK_LD(n) ((n) + 256)
+
 /* The depth-first tables the monomial builders read (poly.c makes them):
    per feature its degree and its last variable; g the degree of p.  */
 typedef struct
@@ -84,7 +93,8 @@ typedef struct
    c0 .. c0 + cbb - 1 for rows i0 .. i0 + len - 1 of one side into buf
    (column c at buf + c ld), from the side's input transposed, xt (d x n,
    variable l at xt + l n).  stack holds the latest column of each degree
-   1 .. g - 1 across blocks (degree k at stack + (k - 1) n); anc (g + 1
+   1 .. g - 1 across blocks (degree k at stack + (k - 1) FGAP_POLY_STACK_LD
+   (n)); anc (g + 1
    pointers) is the caller's scratch.  Returns the multiplications, one per
    entry of degree >= 2.  Every variant gives the same bits.  */
 typedef uint64_t (*fgap_poly_tile_fn) (double *restrict buf, size_t ld, const double *xt,
@@ -103,6 +113,56 @@ uint64_t fgap_poly_tile_scalar (double *restrict buf, size_t ld, const double *X
                                 double *stack, size_t n, size_t i0, size_t len,
                                 const fgap_poly_feat *f, size_t c0, size_t cbb,
                                 const double **anc);
+
+/* A tile built by the products themselves (poly_accum.c): column c of
+   the block, rows i0 .. i0 + len - 1, is src[c] times xs[c] entry by
+   entry (the pointers at row i0), and is stored at dst[c] when that is not
+   NULL.  fgap_poly_tile_plan sets them as the builders above go: degree 0
+   is ones times ones, degree 1 ones times its input column, degree k its
+   parent (the latest column of degree k - 1) times its input column; so
+   every column has the same bits as the builders'.  Each column is used
+   once, as it is built, so none is kept but in the slot of its degree
+   (1 <= k < g), where its children find it.  Those slots, the tile's rows
+   of the stack, and its rows of the d input columns are copied to loc, ld
+   apart (the thread's own; ld >= len), and the slots go back to the stack
+   with fgap_poly_tile_save (anc as above) once the tile is done.  ones
+   holds len ones.  Returns the multiplications of degree >= 2.  */
+typedef struct
+{
+  const double **src, **xs;
+  double **dst;
+} fgap_poly_tile;
+
+uint64_t fgap_poly_tile_plan (const fgap_poly_tile *t, double *loc, size_t ld, const double *xt,
+                              size_t d, double *stack, size_t n, size_t i0, size_t len,
+                              const fgap_poly_feat *f, size_t c0, size_t cbb, const double **anc,
+                              const double *ones);
+void fgap_poly_tile_save (double *stack, size_t n, size_t i0, size_t len, long g,
+                          const double **anc);
+
+/* The two products of a tile of cbb feature columns F[c] of len entries,
+   building the columns on the way as t says (fgap_poly_tile_plan), with
+   dw = dv + 1 <= FGAP_POLY_ACCUM_DW_MAX value columns, for an instruction
+   set of fgap_attn_isa; every variant gives the same bits.
+   keys: adds the tile's terms F[c][j] W[j][col] of M = F W, W = [V 1]
+     given transposed (Wt, dw rows at stride ldw, at the tile's first
+     key), to the lanes of eight P[(c dw + col) 8 + l] (fresh: starting
+     from zero); fgap_poly_accum_reduce then adds each entry's eight lanes
+     into M.
+   queries: [T w][i][col] = (beta ? [T w][i][col] : 0) + sum_c F[c][i]
+     M[c][col] for the tile's len rows (T row-major, dv columns; w the row
+     sums; both at the tile's first row; M cbb x dw).  */
+#define FGAP_POLY_ACCUM_DW_MAX 5
+typedef struct
+{
+  void (*keys) (double *P, const fgap_poly_tile *t, const double *Wt, size_t ldw, size_t len,
+                size_t cbb, size_t dw, int fresh);
+  void (*queries) (double *T, double *w, size_t dv, const fgap_poly_tile *t, const double *M,
+                   size_t len, size_t cbb, int beta);
+} fgap_poly_accum;
+
+fgap_poly_accum fgap_poly_accum_select (int isa);
+void fgap_poly_accum_reduce (double *M, const double *P, size_t cbb, size_t dw);
 
 /* xt = X^T for the row-major X (n x d), on nt threads.  */
 void fgap_poly_transpose (double *restrict xt, const double *restrict x, size_t n, size_t d,

@@ -162,7 +162,7 @@ START_TEST (test_tiles)
     {
       buf[v] = malloc (cb * sh->tr * sizeof (double));
       /* zeros: the degrees a block does not reach stay equal in every stack */
-      stack[v] = calloc (anc_cols * n + 1, sizeof (double));
+      stack[v] = calloc (anc_cols * FGAP_POLY_STACK_LD (n) + 1, sizeof (double));
       ck_assert (buf[v] != NULL && stack[v] != NULL);
     }
   fill (X, n * d, &state);
@@ -207,7 +207,7 @@ START_TEST (test_tiles)
             }
         }
       for (size_t v = 1; v < nv; v++)
-        ck_assert_msg (memcmp (stack[v], stack[0], anc_cols * n * sizeof (double)) == 0,
+        ck_assert_msg (memcmp (stack[v], stack[0], anc_cols * FGAP_POLY_STACK_LD (n) * sizeof (double)) == 0,
                        "shape %d, isa %d: the ancestors after block %zu differ", _i,
                        isa[v - 1], c0);
     }
@@ -218,6 +218,147 @@ START_TEST (test_tiles)
     }
   free (X);
   free (Xt);
+  tables_clear (&tb);
+}
+END_TEST
+
+/* The same bits, or both NaN (the fill overflows some monomials).  */
+static int
+same (double a, double b)
+{
+  return memcmp (&a, &b, sizeof a) == 0 || (isnan (a) && isnan (b));
+}
+
+/* The products of poly_accum.c, which build the tile themselves, on every
+   block and tile of one side, for every instruction set here: the stack
+   of ancestors after each tile is the scalar builder's, and the sums are
+   the sequence poly_accum.c states, computed here one scalar fma at a time
+   from the scalar builder's features:
+   - keys: lane l of entry (c, col) takes the terms j = l mod 8 (counted
+     from the tile's first row) in increasing j across the block's tiles,
+     from zero, a partial strip adding fma (0, 0, lane); then
+     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7));
+   - queries: entry (i, col) is the chain over the block's features of
+     fma (F[c][i], M[c][col], .), from the entry (beta) or zero.
+   with dv = 4 and dv = 1.  */
+START_TEST (test_products)
+{
+  const shape_t *sh = &shapes[_i / 2];
+  const size_t n = sh->n, d = sh->d, dv = _i % 2 ? 1 : 4, dw = dv + 1;
+  unsigned long state = fga_test_seed () + 31 * (unsigned long) _i + 5;
+  tables_t tb;
+  tables_init (&tb, d, sh->g);
+  const size_t cb = sh->cb < tb.r ? sh->cb : tb.r, anc_cols = sh->g > 1 ? (size_t) sh->g - 1 : 0;
+  const size_t ld = sh->tr + 3, nb = anc_cols + d;
+  const size_t sbytes = (anc_cols * FGAP_POLY_STACK_LD (n) + 1) * sizeof (double);
+  double *X = malloc (n * d * sizeof (double)), *Xt = malloc (n * d * sizeof (double));
+  double *Wt = malloc (dw * n * sizeof (double)), *ones = malloc (sh->tr * sizeof (double));
+  double *buf0 = malloc (cb * sh->tr * sizeof (double)), *buf = malloc (nb * ld * sizeof (double));
+  double *stack0 = calloc (1, sbytes), *stack = calloc (1, sbytes);
+  double *P0 = malloc (cb * dw * 8 * sizeof (double)), *P = malloc (cb * dw * 8 * sizeof (double));
+  double *M = malloc (cb * dw * sizeof (double)), *M0 = malloc (cb * dw * sizeof (double));
+  double *T0 = malloc ((n * dv + n) * sizeof (double)), *T = malloc ((n * dv + n) * sizeof (double));
+  const double *src[3 * 1000], *anc0[64], *anc[64];
+  ck_assert (X && Xt && Wt && ones && buf0 && buf && stack0 && stack && P0 && P && M && M0 && T0
+             && T && cb <= 1000);
+  fgap_poly_tile t = { src, src + cb, (double **) (src + 2 * cb) };
+  fill (X, n * d, &state);
+  fill (Wt, dv * n, &state);
+  for (size_t j = 0; j < n; j++)
+    Wt[dv * n + j] = 1;
+  for (size_t i = 0; i < sh->tr; i++)
+    ones[i] = 1;
+  fgap_poly_transpose (Xt, X, n, d, 1);
+  const fgap_poly_feat f = { tb.dep, tb.var, tb.g };
+  int all[3] = { FGA_ISA_GENERIC, FGA_ISA_AVX2, FGA_ISA_AVX512 };
+  for (int v = 0; v < 3 && all[v] <= fgap_attn_isa (); v++)
+    for (int side = 0; side < 2; side++)     /* keys, then queries */
+      {
+        const fgap_poly_accum acc = fgap_poly_accum_select (all[v]);
+        memset (stack0, 0, sbytes);
+        memset (stack, 0, sbytes);
+        fill (T0, n * dv + n, &state);
+        memcpy (T, T0, (n * dv + n) * sizeof (double));
+        for (size_t c0 = 0; c0 < tb.r; c0 += cb)
+          {
+            const size_t cbb = tb.r - c0 < cb ? tb.r - c0 : cb;
+            fill (M, cbb * dw, &state);
+            for (size_t i0 = 0; i0 < n; i0 += sh->tr)
+              {
+                const size_t len = n - i0 < sh->tr ? n - i0 : sh->tr;
+                fgap_poly_tile_scalar (buf0, sh->tr, X, d, stack0, n, i0, len, &f, c0, cbb, anc0);
+                fgap_poly_tile_plan (&t, buf, ld, Xt, d, stack, n, i0, len, &f, c0, cbb, anc,
+                                     ones);
+                if (side == 0)
+                  {
+                    acc.keys (P, &t, Wt + i0, n, len, cbb, dw, i0 == 0);
+                    for (size_t e = 0; e < cbb * dw; e++)
+                      for (size_t j = 0; j < (len + 7) / 8 * 8; j++)
+                        {
+                          double *lane = &P0[e * 8 + j % 8];
+                          if (i0 == 0 && j < 8)
+                            *lane = 0;
+                          *lane = j < len ? fma (buf0[e / dw * sh->tr + j],
+                                                 Wt[e % dw * n + i0 + j], *lane)
+                            : fma (0.0, 0.0, *lane);
+                        }
+                  }
+                else
+                  {
+                    acc.queries (T + i0 * dv, T + n * dv + i0, dv, &t, M, len, cbb, c0 > 0);
+                    for (size_t i = i0; i < i0 + len; i++)
+                      for (size_t col = 0; col < dw; col++)
+                        {
+                          double *e = col < dv ? &T0[i * dv + col] : &T0[n * dv + i];
+                          double a = c0 > 0 ? *e : 0;
+                          for (size_t c = 0; c < cbb; c++)
+                            a = fma (buf0[c * sh->tr + i - i0], M[c * dw + col], a);
+                          *e = a;
+                        }
+                  }
+                fgap_poly_tile_save (stack, n, i0, len, tb.g, anc);
+                ck_assert_msg (memcmp (stack, stack0, sbytes) == 0,
+                               "shape %d, dv %zu, isa %d: the ancestors after block %zu, tile "
+                               "%zu differ from the scalar builder's", _i / 2, dv, all[v], c0,
+                               i0);
+              }
+            if (side == 0)
+              {
+                fgap_poly_accum_reduce (M, P, cbb, dw);
+                for (size_t e = 0; e < cbb * dw; e++)
+                  {
+                    const double *l = P0 + e * 8;
+                    M0[e] = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+                    int lanes = 1;
+                    for (int k = 0; k < 8; k++)
+                      lanes = lanes && same (P[e * 8 + k], l[k]);
+                    ck_assert_msg (lanes && same (M[e], M0[e]),
+                                   "shape %d, dv %zu, isa %d: keys, entry %zu of block %zu: "
+                                   "%a, the stated sequence gives %a", _i / 2, dv, all[v], e,
+                                   c0, M[e], M0[e]);
+                  }
+              }
+          }
+        if (side == 1)
+          for (size_t e = 0; e < n * dv + n; e++)
+            ck_assert_msg (same (T[e], T0[e]), "shape %d, dv %zu, isa %d: queries, entry %zu: "
+                           "%a, the stated sequence gives %a", _i / 2, dv, all[v], e, T[e],
+                           T0[e]);
+      }
+  free (X);
+  free (Xt);
+  free (Wt);
+  free (ones);
+  free (buf0);
+  free (buf);
+  free (stack0);
+  free (stack);
+  free (P0);
+  free (P);
+  free (M);
+  free (M0);
+  free (T0);
+  free (T);
   tables_clear (&tb);
 }
 END_TEST
@@ -318,6 +459,9 @@ build_suite (void)
   Suite *s = suite_create ("poly-build");
   TCase *tc = fga_test_tcase ("tiles", 30);
   tcase_add_loop_test (tc, test_tiles, 0, sizeof shapes / sizeof shapes[0]);
+  suite_add_tcase (s, tc);
+  tc = fga_test_tcase ("products", 60);
+  tcase_add_loop_test (tc, test_products, 0, 2 * (sizeof shapes / sizeof shapes[0]));
   suite_add_tcase (s, tc);
   tc = fga_test_tcase ("runs by instruction set", 60);
   tcase_add_loop_test (tc, test_isa_runs, 0, sizeof runs / sizeof runs[0]);

@@ -508,6 +508,53 @@ START_TEST (test_guarantee)
 }
 END_TEST
 
+/* Every way the double run multiplies, by the number of value columns:
+   poly_accum.c's products in one pass (dv + 1 <= 5) and in several, and
+   cblas_dgemm above (dv + 1 > 17), on a tile count that leaves partial
+   tiles and strips.  Each run in double is within its a-priori rounding
+   bound (lemma 6) of the same polynomial evaluated in 256-bit MPFR, and
+   two runs of one prepared method (the second on the kept workspace)
+   give the same bits and the same peak.  */
+static const size_t vcol_dv[] = { 1, 3, 4, 5, 9, 16, 17, 20, 33 };
+
+START_TEST (test_value_columns)
+{
+  const size_t dv = vcol_dv[_i], nq = 613, nk = 1029, d = 3;
+  unsigned long seed = fga_test_seed () + 7000 + (unsigned long) _i;
+  fga_instance_t inst;
+  instance (inst, nq, nk, d, dv, 1.5, seed);
+  fga_mat_t T, T2, A;
+  mat (T, nq, dv);
+  mat (T2, nq, dv);
+  mat (A, nq, dv);
+  fga_stats st, st2, sm;
+  run_ok ("poly:deg=7,arith=mpfr,prec=256", inst, A, NULL, &sm);
+  fga_tau tau = { FGA_TAU_INV_D, 0 };
+  fga_problem prob;
+  fga_problem_from_instance (&prob, inst, &tau);
+  fga_method m = fga_test_make_method ("poly:deg=7", &prob);
+  fga_error err;
+  fga_stats_init (&st);
+  fga_stats_init (&st2);
+  ck_assert_msg (fga_method_run (m, T, NULL, inst->Q, inst->K, inst->V, &st, &err) == FGA_OK,
+                 "%s", err.msg);
+  ck_assert_msg (fga_method_run (m, T2, NULL, inst->Q, inst->K, inst->V, &st2, &err) == FGA_OK,
+                 "%s", err.msg);
+  fga_method_destroy (m);
+  ck_assert_msg (memcmp (T->data, T2->data, nq * dv * sizeof (double)) == 0,
+                 "dv = %zu: a second run differs", dv);
+  ck_assert_uint_eq (st.peak_bytes, st2.peak_bytes);
+  const double diff = max_abs_diff (T, A), rb = fga_stats_get (&st, "rounding_bound");
+  ck_assert_msg (diff <= rb + 4 * U * fga_mat_max_abs (inst->V),
+                 "dv = %zu: the double run is %g from the 256-bit one, above its rounding "
+                 "bound %g; FGATTN_TEST_SEED=%lu", dv, diff, rb, fga_test_seed ());
+  fga_mat_clear (T);
+  fga_mat_clear (T2);
+  fga_mat_clear (A);
+  fga_instance_clear (inst);
+}
+END_TEST
+
 /* Larger radii, where double rounding shows: the measured difference
    between the double and the 256-bit evaluation stays below the a-priori
    rounding bound, and the note appears when that bound exceeds the target. */
@@ -1098,6 +1145,7 @@ poly_suite (void)
 
   tc = fga_test_tcase ("guarantee", 300);
   tcase_add_loop_test (tc, test_guarantee, 0, GUAR_NB * GUAR_ND);
+  tcase_add_loop_test (tc, test_value_columns, 0, sizeof vcol_dv / sizeof vcol_dv[0]);
   tcase_add_loop_test (tc, test_rounding, 0, sizeof round_cases / sizeof round_cases[0]);
   tcase_add_test (tc, test_lse);
   tcase_add_loop_test (tc, test_huge_v, 0, sizeof huge_bv / sizeof huge_bv[0]);
