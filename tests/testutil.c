@@ -650,6 +650,16 @@ fga_test_pipe_farm_start (fga_test_pipe_farm *c, fga_farm *farm, fga_test_worker
           || write_all (c->report[1], &len, sizeof len) != 0
           || write_all (c->report[1], err.msg, len) != 0)
         _exit (2);
+      close (c->report[1]);
+      /* Lingering: whatever the master still shares is dropped, up to the
+         end of the pipe (its finish, or its death at the time limit).  */
+      char drop[256];
+      while (c->linger)
+        {
+          ssize_t k = read (c->plan[0], drop, sizeof drop);
+          if (k == 0 || (k < 0 && errno != EINTR))
+            break;
+        }
       _exit (0);
     }
   c->pid = pid;

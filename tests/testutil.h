@@ -131,7 +131,12 @@ fga_farm fga_test_reverse_farm_make (fga_test_reverse_farm *c);
    fga_test_pipe_farm_finish, once the master's run has returned, waits for
    the worker and returns its status (-1 when it sent none), its message in
    msg (the test fails if the message does not fit in size bytes or the
-   worker did not exit with status 0).  */
+   worker did not exit with status 0).
+   With linger, the worker, its run over, keeps its ends of the pipes open
+   until the master calls finish, as fgattn-mpi's ranks stay until the end
+   of the command: a master that waits in its run for a worker that never
+   entered its own then waits for ever (the test case's time limit tells),
+   where without linger the worker's exit would end the wait.  */
 typedef int (*fga_test_worker_fn) (const fga_farm *farm, const void *cfg, const char *dir,
                                    fga_error *err);
 typedef struct
@@ -141,6 +146,7 @@ typedef struct
   int report[2];               /* worker -> test: its status and message */
   size_t fail_task;            /* the task that fails (SIZE_MAX: none) */
   pid_t pid;                   /* the worker's in the master, 0 in the worker */
+  int linger;                  /* the worker stays until the master's finish */
 } fga_test_pipe_farm;
 void fga_test_pipe_farm_start (fga_test_pipe_farm *c, fga_farm *farm, fga_test_worker_fn worker,
                                const void *cfg, const char *dir);

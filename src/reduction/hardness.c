@@ -584,7 +584,9 @@ folder_release (folder_t *fo, const char *outdir, int rc)
 }
 
 /* The master's run, r set up: the folder, the steps left, the plan shared
-   with the farm's other processes (a failure too), the steps, the files.  */
+   with the farm's other processes (a failure too), the steps, the files.
+   After a plan of steps every process enters the run, the master too when
+   its share of the plan failed (hardness_steps.c).  */
 static int
 run_master (fgap_hardness_state *r, int rc, const char *outdir, const fga_hardness_opts *opts,
             const fga_farm *farm, fga_error *err)
@@ -599,9 +601,10 @@ run_master (fgap_hardness_state *r, int rc, const char *outdir, const fga_hardne
     fgap_hardness_plan_make (r, opts);
   if (farm != NULL)
     {
-      int shared = fgap_hardness_plan_share (farm, r, rc, err);
-      if (rc == FGA_OK)
-        rc = shared;
+      int listed;
+      rc = fgap_hardness_plan_share (farm, r, rc, &listed, err);
+      if (rc != FGA_OK && listed)
+        fgap_hardness_run_failed (farm, r->ntodo, r->todo_cost, rc, err);
     }
   /* Without a farm, the local one without costs runs the steps here in
      the order of the list (ties go in task order).  */
@@ -641,8 +644,9 @@ fga_hardness_run (const fga_hardness_config *cfg, const char *outdir,
       if (farm != NULL)
         {
           fgap_hardness_state empty;
+          int listed;
           memset (&empty, 0, sizeof empty);
-          fgap_hardness_plan_share (farm, &empty, FGA_ERR_NOMEM, err);
+          fgap_hardness_plan_share (farm, &empty, FGA_ERR_NOMEM, &listed, err);
         }
       return FGA_ERR_NOMEM;
     }

@@ -678,65 +678,146 @@ fgap_hardness_step_deliver (size_t task, const void *bytes, size_t len, void *da
    OUTDIR/.partial), or its failure, shared with every process of the
    farm so that none waits for steps that will not come.  As text:
    "fgattn-hardness-plan ok COUNT\n" and the indices of the steps, or
-   "fgattn-hardness-plan error CODE\n" and the message.  */
+   "fgattn-hardness-plan error CODE\n" and the message.
+
+   After an ok plan every process enters the run, the farm's collective
+   step, whatever happens to it in between: a process that failed there
+   (a plan it cannot read, no memory for its state) enters it with
+   fgap_hardness_run_failed, and the master is not left waiting for a
+   process that will never ask for a step.  After an error plan none
+   enters it.  */
 
 static const char plan_magic[] = "fgattn-hardness-plan ";
 
-int
-fgap_hardness_plan_share (const fga_farm *farm, fgap_hardness_state *r, int status,
-                          fga_error *err)
+/* The ok plan of r as text (malloc'd), or FGA_ERR_NOMEM.  */
+static int
+plan_text (char **buf, size_t *len, const fgap_hardness_state *r, fga_error *err)
 {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *fp = open_memstream (&buf, &len);
+  FILE *fp = open_memstream (buf, len);
   if (fp == NULL)
     return fgap_error_set (err, FGA_ERR_NOMEM, "hardness: out of memory for the plan");
-  if (status != FGA_OK)
-    fprintf (fp, "%serror %d\n%s", plan_magic, status, err != NULL ? err->msg : "");
-  else
-    {
-      fprintf (fp, "%sok %zu\n", plan_magic, r->ntodo);
-      for (size_t t = 0; t < r->ntodo; t++)
-        fprintf (fp, "%zu\n", r->todo[t]);
-    }
-  int rc = fclose (fp) == 0 ? FGA_OK
-           : fgap_error_set (err, FGA_ERR_NOMEM, "hardness: out of memory for the plan");
-  void *bytes = buf;
-  fga_error sub;
-  fga_error_init (&sub);
-  if (rc == FGA_OK)
-    rc = farm->share (farm, &bytes, &len, status == FGA_OK ? err : &sub);
-  free (buf);
-  return rc;
+  fprintf (fp, "%sok %zu\n", plan_magic, r->ntodo);
+  for (size_t t = 0; t < r->ntodo; t++)
+    fprintf (fp, "%zu\n", r->todo[t]);
+  if (fclose (fp) == 0)
+    return FGA_OK;
+  free (*buf);
+  *buf = NULL;
+  return fgap_error_set (err, FGA_ERR_NOMEM, "hardness: out of memory for the plan");
 }
 
-/* A worker's side: the master's plan into r->todo, or its error.  */
-static int
-plan_read (fgap_hardness_state *r, const char *text, size_t len, fga_error *err)
+int
+fgap_hardness_plan_share (const fga_farm *farm, fgap_hardness_state *r, int status,
+                          int *listed, fga_error *err)
 {
-  size_t ml = sizeof plan_magic - 1, count;
+  char *buf = NULL, fail[sizeof plan_magic + 32 + FGA_MSG_SIZE];
+  size_t len = 0;
+  if (status == FGA_OK)
+    status = plan_text (&buf, &len, r, err);
+  void *bytes = buf;
+  *listed = status == FGA_OK;
+  if (status != FGA_OK)
+    {
+      /* Made without allocating: the others wait for it even when
+         memory is short.  */
+      int k = snprintf (fail, sizeof fail, "%serror %d\n%s", plan_magic, status,
+                        err != NULL ? err->msg : "");
+      len = k < 0 ? 0 : (size_t) k < sizeof fail ? (size_t) k : sizeof fail - 1;
+      bytes = fail;
+    }
+  fga_error sub;
+  fga_error_init (&sub);
+  int rc = farm->share (farm, &bytes, &len, status == FGA_OK ? err : &sub);
+  free (buf);
+  return status != FGA_OK ? status : rc;
+}
+
+/* The head of the master's plan (text, len bytes): FGA_OK with the count
+   of its steps and where their indices begin, or the master's error (then
+   *master_runs is 0: no process runs the steps), or FGA_ERR_COMPUTE when
+   it is garbled (*master_runs 1, count 0: an error plan always has its
+   head, so the master sent the steps, how many is lost).  */
+static int
+plan_head (size_t *count, const char **body, int *master_runs, const char *text, size_t len,
+           fga_error *err)
+{
+  size_t ml = sizeof plan_magic - 1;
   int code, pos = 0;
+  *count = 0, *body = NULL, *master_runs = 1;
   if (len < ml || memcmp (text, plan_magic, ml) != 0 || memchr (text, '\0', len) != NULL)
     return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan is garbled");
   const char *p = text + ml;
   if (sscanf (p, "error %d\n%n", &code, &pos) == 1 && pos > 0)
-    return fgap_error_set (err, code != FGA_OK ? code : FGA_ERR_COMPUTE, "%.*s",
-                           (int) (len - (size_t) (p + pos - text)), p + pos);
-  if (sscanf (p, "ok %zu\n%n", &count, &pos) != 1 || pos == 0 || count > r->nunits)
-    return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan is garbled");
-  p += pos;
+    {
+      *master_runs = 0;
+      if (code != FGA_ERR_INPUT && code != FGA_ERR_NOMEM && code != FGA_ERR_IO)
+        code = FGA_ERR_COMPUTE;
+      return fgap_error_set (err, code, "%.*s", (int) (len - (size_t) (p + pos - text)),
+                             p + pos);
+    }
+  if (sscanf (p, "ok %zu\n%n", count, &pos) != 1 || pos == 0)
+    {
+      *count = 0;
+      return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan is garbled");
+    }
+  *body = p + pos;
+  return FGA_OK;
+}
+
+/* A worker's side: the indices of the plan's count steps, from body, into
+   r->todo.  An index beyond this process's list means that it read
+   another configuration than the master's.  */
+static int
+plan_read (fgap_hardness_state *r, size_t count, const char *body, fga_error *err)
+{
+  if (count > r->nunits)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan has %zu steps "
+                           "left, more than the %zu of this process's configuration: do all "
+                           "the processes read the same configuration?", count, r->nunits);
+  const char *p = body;
   for (size_t t = 0; t < count; t++)
     {
       char *end;
       unsigned long k = strtoul (p, &end, 10);
-      if (end == p || *end != '\n' || k >= r->nunits)
+      if (end == p || *end != '\n')
         return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan is garbled");
+      if (k >= r->nunits)
+        return fgap_error_set (err, FGA_ERR_COMPUTE, "hardness: the master's plan names step "
+                               "%lu, beyond the %zu of this process's configuration: do all "
+                               "the processes read the same configuration?", k, r->nunits);
       r->todo[t] = (size_t) k;
       r->todo_cost[t] = r->units[k].cost;
       p = end + 1;
     }
   r->ntodo = count;
   return FGA_OK;
+}
+
+/* The compute and deliver of a process that failed before the run: each
+   call fails with its error (data), which so reaches the master.  */
+static int
+failed_compute (size_t task, void **bytes, size_t *len, void *data, fga_error *err)
+{
+  const fga_error *why = data;
+  (void) task, (void) bytes, (void) len;
+  return fgap_error_set (err, why->code, "%s", why->msg);
+}
+
+static int
+failed_deliver (size_t task, const void *bytes, size_t len, void *data, fga_error *err)
+{
+  (void) bytes, (void) len;
+  return failed_compute (task, NULL, NULL, data, err);
+}
+
+void
+fgap_hardness_run_failed (const fga_farm *farm, size_t ntasks, const double *cost, int code,
+                          const fga_error *why)
+{
+  fga_error own, sub;
+  fga_error_init (&sub);
+  fgap_error_set (&own, code, "%s", why != NULL ? why->msg : "hardness: failed");
+  farm->run (farm, ntasks, cost, failed_compute, failed_deliver, &own, &sub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -817,29 +898,45 @@ fgap_hardness_plan_make (fgap_hardness_state *r, const fga_hardness_opts *opts)
 }
 
 /* A process of a farm that is not the master: the master's plan, then
-   its share of the steps.  */
+   its share of the steps; after an ok plan it enters the run even when it
+   cannot compute (see the plan above), failing it with its own error.  */
 int
 fgap_hardness_run_worker (const fga_hardness_config *cfg, const fga_farm *farm,
                           fga_error *err)
 {
   void *plan = NULL;
-  size_t len = 0;
+  size_t len = 0, count;
+  const char *body;
+  int master_runs;
+  fga_error own, why;
+  fga_error_init (&own);
   int rc = farm->share (farm, &plan, &len, err);
   if (rc != FGA_OK)
-    return rc;
-  fgap_hardness_state *r = fgap_calloc (1, sizeof *r, "the run", err);
-  if (r == NULL)
+    return rc;                 /* the farm failed: its run would too */
+  rc = plan_head (&count, &body, &master_runs, plan, len, &own);
+  fgap_hardness_state *r = NULL;
+  if (rc == FGA_OK && (r = fgap_calloc (1, sizeof *r, "the run", &own)) == NULL)
     rc = FGA_ERR_NOMEM;
   if (rc == FGA_OK)
-    rc = fgap_hardness_run_setup (r, cfg, NULL, 0, err);
+    rc = fgap_hardness_run_setup (r, cfg, NULL, 0, &own);
   if (rc == FGA_OK)
-    rc = plan_read (r, plan, len, err);
+    rc = plan_read (r, count, body, &own);
   free (plan);
   if (rc == FGA_OK)
     rc = farm->run (farm, r->ntodo, r->todo_cost, fgap_hardness_step_compute,
-                    fgap_hardness_step_deliver, r, err);
+                    fgap_hardness_step_deliver, r, &own);
+  else if (master_runs)
+    {
+      why = own;
+      const char *m = strncmp (why.msg, "hardness: ", 10) == 0 ? why.msg + 10 : why.msg;
+      fgap_error_set (&own, rc, "hardness: a process of the farm failed before its first "
+                      "step: %s", m);
+      fgap_hardness_run_failed (farm, count, NULL, rc, &own);
+    }
   if (r != NULL)
     fgap_hardness_run_teardown (r);
   fgap_free (r);
+  if (rc != FGA_OK && err != NULL)
+    *err = own;
   return rc;
 }

@@ -203,12 +203,22 @@ void fgap_hardness_run_teardown (fgap_hardness_state *r);
    held (the folder made when missing; another configuration's refused);
    OUTDIR/.partial removed (once the files are in place); the steps not
    held listed in r->todo and counted by the progress; the plan, or the
-   error status (err's message), shared with the farm's other processes.  */
+   error status (err's message), shared with the farm's other processes:
+   FGA_OK when the list of steps went out, and every process runs them;
+   else the error, with *listed 1 when it was the farm's share of the list
+   that failed (some processes may have it, and enter the run: so must the
+   master, with fgap_hardness_run_failed), 0 when the error went out.  */
 int fgap_hardness_partial_load (fgap_hardness_state *r, fga_error *err);
 void fgap_hardness_partial_remove (fgap_hardness_state *r);
 void fgap_hardness_plan_make (fgap_hardness_state *r, const fga_hardness_opts *opts);
 int fgap_hardness_plan_share (const fga_farm *farm, fgap_hardness_state *r, int status,
-                              fga_error *err);
+                              int *listed, fga_error *err);
+/* A process that cannot compute takes part in the farm's run of ntasks
+   steps (cost: their costs, or NULL) all the same: its compute and deliver
+   fail with code and why's message (why may be NULL), which so reach the
+   master and stop the run.  */
+void fgap_hardness_run_failed (const fga_farm *farm, size_t ntasks, const double *cost,
+                               int code, const fga_error *why);
 /* The farm's compute and deliver (data: the fgap_hardness_state): a step's
    text, and on the master its text checked, kept in OUTDIR/.partial and
    held.  */
@@ -217,7 +227,8 @@ int fgap_hardness_step_compute (size_t task, void **bytes, size_t *len, void *da
 int fgap_hardness_step_deliver (size_t task, const void *bytes, size_t len, void *data,
                                 fga_error *err);
 /* A process of a farm that is not the master: the master's plan, then its
-   share of the steps.  */
+   share of the steps (after a plan of steps it enters the run whatever
+   fails before, failing it with its error).  */
 int fgap_hardness_run_worker (const fga_hardness_config *cfg, const fga_farm *farm,
                               fga_error *err);
 

@@ -18,9 +18,9 @@ tests_mpi_t_mpi_farm_LDADD = src/libfgattn.la $(MPI_LIBS)
 
 # Shell tests, run under mpirun; they skip (77) when fgattn-mpi is not built.
 TESTS += tests/mpi/truth.test tests/mpi/farm.test tests/mpi/sweep.test tests/mpi/rank.test \
-	tests/mpi/man.test
+	tests/mpi/man.test tests/mpi/hardness-join.test
 EXTRA_DIST += tests/mpi/truth.test tests/mpi/farm.test tests/mpi/sweep.test tests/mpi/rank.test \
-	tests/mpi/man.test \
+	tests/mpi/man.test tests/mpi/hardness-join.test \
 	tests/mpi/mpi-env.sh
 AM_TESTS_ENVIRONMENT += FGA_MPIEXEC='$(MPIEXEC)'; export FGA_MPIEXEC; \
 	FGA_MPI_BUILT='$(FGA_MPI_BUILT)'; export FGA_MPI_BUILT;

@@ -216,6 +216,27 @@ worker_run (const fga_farm *farm, const void *cfg, const char *out, fga_error *e
   return fga_hardness_run (cfg, out, &opts, err);
 }
 
+/* A worker whose allocations fail from its second on: the run's state is
+   made, its list of steps is not.  */
+static size_t allocs_left;
+
+static void *
+scarce_alloc (size_t bytes)
+{
+  if (allocs_left == 0)
+    return NULL;
+  allocs_left--;
+  return malloc (bytes);
+}
+
+static int
+worker_out_of_memory (const fga_farm *farm, const void *cfg, const char *out, fga_error *err)
+{
+  allocs_left = 1;
+  fga_set_alloc_hooks (scarce_alloc, NULL);
+  return worker_run (farm, cfg, out, err);
+}
+
 /* --- the tests ------------------------------------------------------------------ */
 
 /* Reversed order and fga_farm_local write the plain run's rows; progress
@@ -410,6 +431,60 @@ START_TEST (test_interrupted_resumes_on_farm)
 }
 END_TEST
 
+/* A worker that fails between the plan and the steps still takes part in
+   the run, and fails it with its own error: on a farm whose processes stay
+   to the end of the command (linger), a worker that returned without
+   entering the run would leave the master waiting for its steps for ever.
+   Nothing is written, and each process returns the error.  */
+static void
+worker_fails_early (const char *name, fga_test_worker_fn worker, const fga_hardness_config *wcfg,
+                    int code, const char *what)
+{
+  char out[512], msg[1024], p[600];
+  fga_hardness_config cfg;
+  fga_error err;
+  fga_error_init (&err);
+  read_config (&cfg, "join.conf", conf_text);
+  path_of (out, sizeof out, name);
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX, .linger = 1 };
+  fga_farm farm;
+  fga_test_pipe_farm_start (&c, &farm, worker, wcfg != NULL ? wcfg : &cfg, out);
+  fga_hardness_opts opts = { NULL, NULL, NULL, &farm };
+  int rc = fga_hardness_run (&cfg, out, &opts, &err);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_int_eq (wrc, code);
+  ck_assert_msg (strstr (msg, what) != NULL, "worker: %s", msg);
+  ck_assert_int_eq (rc, code);
+  ck_assert_msg (strncmp (err.msg, "worker: ", 8) == 0
+                 && strstr (err.msg, "failed before its first step") != NULL
+                 && strstr (err.msg, msg) != NULL, "master: %s (worker: %s)", err.msg, msg);
+  snprintf (p, sizeof p, "%s/instances.csv", out);
+  ck_assert_int_eq (access (p, F_OK), -1);
+  fga_hardness_config_clear (&cfg);
+}
+
+/* The worker's set-up runs out of memory.  */
+START_TEST (test_worker_setup_fails)
+{
+  worker_fails_early ("nomem", worker_out_of_memory, NULL, FGA_ERR_NOMEM,
+                      "out of memory allocating");
+}
+END_TEST
+
+/* The worker read another configuration (one n fewer: 4 steps where the
+   master's plan lists 7), so the plan names steps it does not have.  */
+START_TEST (test_worker_plan_refused)
+{
+  fga_hardness_config wcfg;
+  read_config (&wcfg, "join-worker.conf",
+               "[hardness]\nn = 8\nm = 8 log2 n\nt = m / 8\ngap = 1\nseeds = 1\n"
+               "[method w]\nspec = window\nsize = w\n"
+               "[method s]\nspec = svd\nsize = k\nmax_n = 8\n");
+  worker_fails_early ("other", worker_run, &wcfg, FGA_ERR_COMPUTE, "the master's plan");
+  fga_hardness_config_clear (&wcfg);
+}
+END_TEST
+
 static Suite *
 farm_suite (void)
 {
@@ -420,6 +495,11 @@ farm_suite (void)
   tcase_add_test (tc, test_master_fails_early);
   tcase_add_test (tc, test_worker_fails_then_resume);
   tcase_add_test (tc, test_interrupted_resumes_on_farm);
+  suite_add_tcase (s, tc);
+  /* About a second each; without the fix, each waits for ever.  */
+  tc = fga_test_tcase ("worker fails early", 20);
+  tcase_add_test (tc, test_worker_setup_fails);
+  tcase_add_test (tc, test_worker_plan_refused);
   suite_add_tcase (s, tc);
   return s;
 }
