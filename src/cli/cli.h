@@ -270,4 +270,29 @@ int cli_reduce (int argc, char **argv);
 int cli_decide (int argc, char **argv);
 int cli_hardness (int argc, char **argv);
 
+/* A program's table of commands, and what its main does with the command
+   line (cli_dispatch.c: fgattn and fgattn-mpi read theirs alike).  */
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;         /* its line in the overview (NULL: none) */
+} cli_command_t;
+
+typedef struct
+{
+  const char *name;            /* "fgattn", for --version */
+  const cli_command_t *commands;
+  size_t ncommands;
+  void (*overview) (FILE *out);         /* --help, help, and on stderr no arguments */
+  int (*unknown) (const char *name);    /* a name not in the table: a message, CLI_USAGE */
+} cli_program_t;
+
+/* The command line of prog: no arguments (the overview on stderr,
+   CLI_USAGE), --help, -h or help (the overview), --version, help COMMAND
+   (COMMAND --help), or COMMAND ARGS... (run with the signal handlers of
+   cli_install_signal_handlers in place).  Sets cli_command; returns the
+   exit status.  */
+int cli_dispatch (const cli_program_t *prog, int argc, char **argv);
+
 #endif

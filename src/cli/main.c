@@ -3,21 +3,13 @@
 #include <config.h>
 
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "cmd_bench.h"
 
 const fga_farm *cli_farm = NULL;
 
-typedef struct
-{
-  const char *name;
-  int (*run) (int argc, char **argv);
-  const char *summary;
-} command_t;
-
-static const command_t commands[] = {
+static const cli_command_t commands[] = {
   { "gen", cli_gen, "write a random instance: DIR/Q.npy, K.npy, V.npy, instance.json" },
   { "run", cli_run, "run one method on an instance" },
   { "truth", cli_truth, "the certified ground truth (correctly rounded doubles)" },
@@ -30,8 +22,10 @@ static const command_t commands[] = {
   { "bench", cli_bench, "performance figures (never fails on speed)" },
   { "sweep", cli_sweep, "an experiment grid from a configuration file; resumes where it stopped" },
   { "report", cli_report, "tables and plots of a sweep, regenerated from its CSV files" },
-  { "analyze", cli_analyze, "operations, memory, steps, path length and depth of attention mechanisms" },
-  { "scaling", cli_scaling, "time a mechanism over a list of n; its fitted exponent beside the asymptotic one" },
+  { "analyze", cli_analyze,
+    "operations, memory, steps, path length and depth of attention mechanisms" },
+  { "scaling", cli_scaling,
+    "time a mechanism over a list of n; its fitted exponent beside the asymptotic one" },
   { "hamming", cli_hamming, "gap Hamming closest pair instances: gen, and solve by brute force" },
   { "reduce", cli_reduce, "gap Hamming closest pair to attention (the SETH lower bound)" },
   { "decide", cli_decide, "decide a reduced instance with any method: YES or NO, with the margin" },
@@ -55,52 +49,16 @@ overview (FILE *out)
   fprintf (out, "\nexit status: 0 success, 1 a computation failed, 2 bad usage or bad input\n");
 }
 
-static const command_t *
-find (const char *name)
+/* An unknown command: "fgattn: no command 'NAME'", then the way to help.  */
+static int
+unknown (const char *name)
 {
-  for (size_t k = 0; k < NCOMMANDS; k++)
-    if (strcmp (commands[k].name, name) == 0)
-      return &commands[k];
-  return NULL;
+  return cli_usage_error ("no command '%s'", name);
 }
 
 int
 main (int argc, char **argv)
 {
-  if (argc < 2)
-    {
-      overview (stderr);
-      return CLI_USAGE;
-    }
-  const char *name = argv[1];
-  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0)
-    {
-      overview (stdout);
-      return CLI_OK;
-    }
-  if (strcmp (name, "--version") == 0)
-    {
-      printf ("fgattn %s\n", fga_version ());
-      return CLI_OK;
-    }
-  if (strcmp (name, "help") == 0)
-    {
-      if (argc < 3)
-        {
-          overview (stdout);
-          return CLI_OK;
-        }
-      const command_t *c = find (argv[2]);
-      if (c == NULL)
-        return cli_usage_error ("no command '%s'", argv[2]);
-      char *args[] = { (char *) c->name, (char *) "--help", NULL };
-      cli_command = c->name;
-      return c->run (2, args);
-    }
-  const command_t *c = find (name);
-  if (c == NULL)
-    return cli_usage_error ("no command '%s'", name);
-  cli_command = c->name;
-  cli_install_signal_handlers ();
-  return c->run (argc - 1, argv + 1);
+  static const cli_program_t prog = { "fgattn", commands, NCOMMANDS, overview, unknown };
+  return cli_dispatch (&prog, argc, argv);
 }

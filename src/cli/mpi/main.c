@@ -11,7 +11,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -70,26 +69,16 @@ static const char manual[] =
   "SEE ALSO\n"
   "    fgattn(1), mpirun(1)\n";
 
-typedef struct
-{
-  const char *name;
-  int (*run) (int argc, char **argv);
-} command_t;
-
-static const command_t commands[] = {
-  { "sweep", cli_sweep }, { "hardness", cli_hardness }, { "truth", cli_truth },
-  { "rank", cli_rank },
+/* Their lines of the overview are the manual's.  */
+static const cli_command_t commands[] = {
+  { "sweep", cli_sweep, NULL }, { "hardness", cli_hardness, NULL }, { "truth", cli_truth, NULL },
+  { "rank", cli_rank, NULL },
 };
 
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
-
-static const command_t *
-find (const char *name)
+static void
+overview (FILE *out)
 {
-  for (size_t k = 0; k < NCOMMANDS; k++)
-    if (strcmp (commands[k].name, name) == 0)
-      return &commands[k];
-  return NULL;
+  fputs (manual, out);
 }
 
 static int
@@ -100,43 +89,9 @@ no_command (const char *name)
   return CLI_USAGE;
 }
 
-/* What the command line asks for: an exit status.  */
-static int
-dispatch (int argc, char **argv)
-{
-  if (argc < 2)
-    {
-      fputs (manual, stderr);
-      return CLI_USAGE;
-    }
-  const char *name = argv[1];
-  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0
-      || (strcmp (name, "help") == 0 && argc < 3))
-    {
-      fputs (manual, stdout);
-      return CLI_OK;
-    }
-  if (strcmp (name, "--version") == 0)
-    {
-      printf ("fgattn-mpi %s\n", fga_version ());
-      return CLI_OK;
-    }
-  if (strcmp (name, "help") == 0)
-    {
-      const command_t *c = find (argv[2]);
-      if (c == NULL)
-        return no_command (argv[2]);
-      char *args[] = { (char *) c->name, (char *) "--help", NULL };
-      cli_command = c->name;
-      return c->run (2, args);
-    }
-  const command_t *c = find (name);
-  if (c == NULL)
-    return no_command (name);
-  cli_command = c->name;
-  cli_install_signal_handlers ();
-  return c->run (argc - 1, argv + 1);
-}
+static const cli_program_t program = {
+  "fgattn-mpi", commands, sizeof commands / sizeof commands[0], overview, no_command
+};
 
 /* A worker's standard output and error go to temporary files; standard
    error is read back at the end.  Returns the file of standard error, or
@@ -197,7 +152,7 @@ main (int argc, char **argv)
       MPI_Abort (MPI_COMM_WORLD, CLI_FAILED);  /* the other ranks would wait for this one */
     }
   cli_farm = &farm;
-  int status = dispatch (argc, argv);
+  int status = cli_dispatch (&program, argc, argv);
   fflush (stdout);
 
   static char text[4096];
