@@ -75,3 +75,33 @@ local_share (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
 }
 
 const fga_farm fga_farm_local = { local_is_master, local_run, local_share, NULL };
+
+/* A process that cannot compute still enters the run, which is
+   collective: one that stayed out would leave the master waiting for it.
+   Its compute and deliver fail with its error (data), which so reaches
+   the master (through the first task this process is given, or the first
+   result it is to deliver) and stops the run.  */
+static int
+failed_compute (size_t task, void **bytes, size_t *len, void *data, fga_error *err)
+{
+  const fga_error *why = data;
+  (void) task, (void) bytes, (void) len;
+  return fgap_error_set (err, why->code, "%s", why->msg);
+}
+
+static int
+failed_deliver (size_t task, const void *bytes, size_t len, void *data, fga_error *err)
+{
+  (void) bytes, (void) len;
+  return failed_compute (task, NULL, NULL, data, err);
+}
+
+int
+fgap_farm_run_failed (const fga_farm *farm, size_t ntasks, const double *cost, int code,
+                      const fga_error *why)
+{
+  fga_error own, sub;
+  fga_error_init (&sub);
+  fgap_error_set (&own, code, "%s", why != NULL ? why->msg : "a process of the farm failed");
+  return farm->run (farm, ntasks, cost, failed_compute, failed_deliver, &own, &sub);
+}

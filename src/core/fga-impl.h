@@ -65,6 +65,19 @@ void fgap_workspace_give (fgap_workspace *ws, void *p, size_t bytes, fgap_memtra
 void fgap_workspace_free (fgap_workspace *ws);
 
 
+/* Farms (fga_farm, fgattn/core.h; core/farm.c).  A process that cannot
+   compute its share of a run (a failure between the farm's share of the
+   plan and its run: no memory, a plan it cannot read) still makes the
+   run's collective call, as every process must: fgap_farm_run_failed
+   enters farm's run of ntasks tasks (cost: their costs, or NULL) with a
+   compute and deliver that fail with code and why's message (why may be
+   NULL), which so reach the master and stop the run.  Returns the run's
+   status: FGA_OK when it ended without meeting this process's failure
+   (no task came its way), and then the caller still makes the calls that
+   follow a run that succeeded, failing afterwards with its own error.  */
+int fgap_farm_run_failed (const fga_farm *farm, size_t ntasks, const double *cost, int code,
+                          const fga_error *why);
+
 /* The threads a kernel may use here: 1 inside a parallel region when no
    further nesting is active, else OpenMP's maximum (threads.c says why). */
 int fgap_max_threads (void);

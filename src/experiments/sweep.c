@@ -652,7 +652,14 @@ run_cells (sweep_t *s, int jobs, fga_error *err)
    shares the plan (the grid indexes of the cells left, or its failure),
    every process runs the farm, and the master appends each cell as it is
    delivered.  Bytes between processes are little-endian 64-bit words, so
-   that the plan and a cell read the same on every machine.  */
+   that the plan and a cell read the same on every machine.
+
+   Every process makes the same calls: the share of the plan, then, after
+   a plan of cells, the run.  A process that fails in between (no memory,
+   a plan it cannot read) enters the run all the same, with
+   fgap_farm_run_failed, so that its error reaches the master and stops
+   the run rather than leaving the master waiting for it; after the
+   master's failure no process enters the run.  */
 
 #define PLAN_MAGIC 0x314e414c50574746ull     /* "FGWPLAN1" */
 #define CELL_MAGIC 0x314c4c4543574746ull     /* "FGWCELL1" */
@@ -674,83 +681,126 @@ get_u64 (const unsigned char *p)
 }
 
 /* The plan: magic, status, the message's length and bytes (a failure), the
-   count of cells and their grid indexes.  */
-static int
-plan_encode (unsigned char **buf, size_t *len, const sweep_t *s, int status,
-             const fga_error *err)
+   count of cells and their grid indexes.  Its head, at b (32 + mlen
+   bytes): */
+static void
+plan_put_head (unsigned char *b, int status, const char *msg, size_t mlen, size_t n)
 {
-  size_t mlen = status != FGA_OK && err != NULL ? strlen (err->msg) : 0;
-  size_t n = status == FGA_OK ? s->ncells : 0;
-  *len = 32 + mlen + 8 * n;
+  put_u64 (b, PLAN_MAGIC);
+  put_u64 (b + 8, (uint64_t) (int64_t) status);
+  put_u64 (b + 16, mlen);
+  memcpy (b + 24, msg, mlen);
+  put_u64 (b + 24 + mlen, n);
+}
+
+/* A plan of the cells of s (malloc'd), or FGA_ERR_NOMEM.  */
+static int
+plan_encode (unsigned char **buf, size_t *len, const sweep_t *s)
+{
+  *len = 32 + 8 * s->ncells;
   if ((*buf = malloc (*len)) == NULL)
     return FGA_ERR_NOMEM;
-  put_u64 (*buf, PLAN_MAGIC);
-  put_u64 (*buf + 8, (uint64_t) (int64_t) status);
-  put_u64 (*buf + 16, mlen);
-  memcpy (*buf + 24, mlen > 0 ? err->msg : "", mlen);
-  put_u64 (*buf + 24 + mlen, n);
-  for (size_t k = 0; k < n; k++)
-    put_u64 (*buf + 32 + mlen + 8 * k, s->cells[k].index);
+  plan_put_head (*buf, FGA_OK, "", 0, s->ncells);
+  for (size_t k = 0; k < s->ncells; k++)
+    put_u64 (*buf + 32 + 8 * k, s->cells[k].index);
   return FGA_OK;
 }
 
-/* A worker's reading of the plan: the master's failure as its own, or
-   the cells to run in s->cells.  */
+/* Shares the master's failure (status, why's message; why may be NULL),
+   made without allocating so that the workers hear of it even when memory
+   is short.  Returns status.  */
 static int
-plan_decode (sweep_t *s, const unsigned char *b, size_t len, fga_error *err)
+share_failure (const fga_farm *farm, int status, const fga_error *why)
 {
-  static const char bad[] = "the sweep's plan from the farm's master is damaged";
+  unsigned char b[32 + FGA_MSG_SIZE];
+  size_t mlen = why != NULL ? strnlen (why->msg, FGA_MSG_SIZE) : 0;
+  plan_put_head (b, status, why != NULL ? why->msg : "", mlen, 0);
+  void *bytes = b;
+  size_t len = 32 + mlen;
+  fga_error sub;
+  fga_error_init (&sub);
+  farm->share (farm, &bytes, &len, &sub);
+  return status;
+}
+
+/* The master's side: the plan of its cells, or its failure (status, err's
+   message), so that no worker waits for cells that will not come.  When
+   the farm's share of a plan of cells fails, some workers may have it and
+   enter the run: so does the master, failing it with that error.  */
+static int
+plan_share (sweep_t *s, int status, fga_error *err)
+{
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  if (status == FGA_OK && plan_encode (&buf, &len, s) != FGA_OK)
+    status = fgap_error_set (err, FGA_ERR_NOMEM, "out of memory sharing the sweep's plan");
+  if (status != FGA_OK)
+    return share_failure (s->farm, status, err);
+  void *bytes = buf;
+  int rc = s->farm->share (s->farm, &bytes, &len, err);
+  free (buf);
+  if (rc != FGA_OK)
+    fgap_farm_run_failed (s->farm, s->ncells, NULL, rc, err);
+  return rc;
+}
+
+static const char plan_damaged[] = "the sweep's plan from the farm's master is damaged";
+
+/* A worker's reading of the head of the plan (len bytes at b): FGA_OK with
+   the count of its cells and where their indexes begin; or the master's
+   failure as this process's own (*master_runs 0: no process runs the
+   cells); or FGA_ERR_IO when it is damaged (*master_runs 1: a failure's
+   plan is whole, so the master sent cells, as many as the bytes hold).  */
+static int
+plan_head (size_t *count, const unsigned char **body, int *master_runs, const unsigned char *b,
+           size_t len, fga_error *err)
+{
+  *count = 0, *body = NULL, *master_runs = 1;
   if (len < 32 || get_u64 (b) != PLAN_MAGIC || get_u64 (b + 16) > len - 32)
-    return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
+    return fgap_error_set (err, FGA_ERR_IO, "%s", plan_damaged);
   int status = (int) (int64_t) get_u64 (b + 8);
-  size_t mlen = get_u64 (b + 16);
+  size_t mlen = get_u64 (b + 16), held = (len - 32 - mlen) / 8;
   if (status != FGA_OK)
     {
+      *master_runs = 0;
       if (status != FGA_ERR_INPUT && status != FGA_ERR_NOMEM && status != FGA_ERR_IO
           && status != FGA_ERR_COMPUTE)
         status = FGA_ERR_IO;
       return fgap_error_set (err, status, "%.*s", (int) mlen, (const char *) b + 24);
     }
-  size_t n = get_u64 (b + 24 + mlen), total = fgap_sweep_ncells (s->cfg);
-  if (n > total || (len - 32 - mlen) / 8 != n || (len - 32 - mlen) % 8 != 0)
-    return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
-  s->cells = calloc (n + 1, sizeof *s->cells);
-  if (s->cells == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", n);
-  for (size_t k = 0; k < n; k++)
-    {
-      uint64_t at = get_u64 (b + 32 + mlen + 8 * k);
-      if (at >= total)
-        return fgap_error_set (err, FGA_ERR_IO, "%s", bad);
-      fgap_sweep_cell_at (&s->cells[k], s->cfg, (size_t) at);
-    }
-  s->ncells = n;
+  *count = held;
+  if (get_u64 (b + 24 + mlen) != held || (len - 32 - mlen) % 8 != 0)
+    return fgap_error_set (err, FGA_ERR_IO, "%s", plan_damaged);
+  *body = b + 32 + mlen;
   return FGA_OK;
 }
 
-/* Shares the plan, or the master's failure (status), so that no worker
-   waits for cells that will not come.  */
+/* The plan's count cells (their indexes at body) into s->cells.  More
+   cells than this process's grid has, or an index beyond it, means that it
+   read another configuration than the master's.  */
 static int
-plan_share (sweep_t *s, int status, const fga_error *serr, fga_error *err)
+plan_cells (sweep_t *s, const unsigned char *body, size_t count, fga_error *err)
 {
-  unsigned char *buf = NULL;
-  size_t len = 0;
-  if (s->master && plan_encode (&buf, &len, s, status, serr) != FGA_OK)
+  static const char same[] = "do all the processes read the same configuration?";
+  size_t total = fgap_sweep_ncells (s->cfg);
+  if (count > total)
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "the sweep's plan from the farm's master has "
+                           "%zu cells, more than the %zu of this process's grid: %s", count,
+                           total, same);
+  s->cells = calloc (count + 1, sizeof *s->cells);
+  if (s->cells == NULL)
+    return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", count);
+  for (size_t k = 0; k < count; k++)
     {
-      /* still share, so that the workers end: a plan with the failure alone */
-      fga_error nomem;
-      fgap_error_set (&nomem, FGA_ERR_NOMEM, "out of memory sharing the sweep's plan");
-      status = FGA_ERR_NOMEM;
-      serr = &nomem;
-      if (plan_encode (&buf, &len, s, status, serr) != FGA_OK)
-        return FGA_ERR_NOMEM;
+      uint64_t at = get_u64 (body + 8 * k);
+      if (at >= total)
+        return fgap_error_set (err, FGA_ERR_COMPUTE, "the sweep's plan from the farm's master "
+                               "names cell %llu, beyond the %zu of this process's grid: %s",
+                               (unsigned long long) at, total, same);
+      fgap_sweep_cell_at (&s->cells[k], s->cfg, (size_t) at);
     }
-  void *bytes = buf;
-  int rc = s->farm->share (s->farm, &bytes, &len, err);
-  if (rc == FGA_OK && !s->master)
-    rc = plan_decode (s, bytes, len, err);
-  free (bytes);
-  return rc;
+  s->ncells = count;
+  return FGA_OK;
 }
 
 /* A cell's bytes: magic, grid index, the four counts of runs by status,
@@ -868,14 +918,14 @@ farm_deliver (size_t task, const void *bytes, size_t len, void *data, fga_error 
 }
 
 /* Runs the plan's cells on the farm; the weights of the cost model are
-   the farm's costs, so that it hands out the largest first.  */
+   the farm's costs, so that it hands out the largest first.  The costs
+   only order the cells: without memory for them the farm runs them in the
+   grid's order, the same rows.  */
 static int
 farm_cells (sweep_t *s, fga_error *err)
 {
   double *cost = calloc (s->ncells + 1, sizeof *cost);
-  if (cost == NULL)
-    return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory for %zu cells", s->ncells);
-  for (size_t k = 0; k < s->ncells; k++)
+  for (size_t k = 0; cost != NULL && k < s->ncells; k++)
     cost[k] = cell_work (s->cfg, &s->cells[k]);
   int rc = s->farm->run (s->farm, s->ncells, cost, farm_compute, farm_deliver, s, err);
   free (cost);
@@ -884,15 +934,66 @@ farm_cells (sweep_t *s, fga_error *err)
   return rc;
 }
 
-/* A worker's whole run: the plan, then the farm; nothing in outdir.  */
-static int
-farm_worker (sweep_t *s, fga_error *err)
+/* A worker's state for the master's plan (len bytes): its cells to run;
+   or NULL with the error in *rc and own, and whether the master runs the
+   cells (then, *count of them).  */
+static sweep_t *
+worker_state (int *rc, size_t *count, int *master_runs, const fga_sweep_config *cfg,
+              const fga_sweep_opts *opts, const void *plan, size_t len, fga_error *own)
 {
-  int rc = plan_share (s, FGA_OK, NULL, err);
-  if (rc == FGA_OK)
-    rc = farm_cells (s, err);
+  const unsigned char *body;
+  *rc = plan_head (count, &body, master_runs, plan, len, own);
+  if (*rc != FGA_OK)
+    return NULL;
+  sweep_t *s = calloc (1, sizeof *s);
+  if (s == NULL)
+    {
+      *rc = fgap_error_set (own, FGA_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  s->cfg = cfg;
+  s->opts = opts;
+  s->t0 = fga_wall_time ();
+  s->farm = opts->farm;
+  fga_error_init (&s->err);
+  *rc = plan_cells (s, body, *count, own);
+  if (*rc == FGA_OK)
+    return s;
   free (s->cells);
   free (s);
+  return NULL;
+}
+
+/* A worker's whole run: the master's plan, then the farm; nothing in
+   outdir.  After a plan of cells it enters the run whatever failed before
+   (see "With a farm"), failing it with its own error.  */
+static int
+farm_worker (const fga_sweep_config *cfg, const fga_sweep_opts *opts, fga_error *err)
+{
+  void *plan = NULL;
+  size_t len = 0, count;
+  int rc = opts->farm->share (opts->farm, &plan, &len, err), master_runs;
+  if (rc != FGA_OK)
+    return rc;                 /* the farm failed: its run would too */
+  fga_error own, why;
+  fga_error_init (&own);
+  sweep_t *s = worker_state (&rc, &count, &master_runs, cfg, opts, plan, len, &own);
+  free (plan);
+  if (s != NULL)
+    {
+      rc = farm_cells (s, &own);
+      free (s->cells);
+      free (s);
+    }
+  else if (master_runs)
+    {
+      why = own;
+      fgap_error_set (&own, rc, "a process of the farm failed before its first cell: %.900s",
+                      why.msg);
+      fgap_farm_run_failed (opts->farm, count, NULL, rc, &own);
+    }
+  if (rc != FGA_OK && err != NULL)
+    *err = own;
   return rc;
 }
 
@@ -928,25 +1029,28 @@ int
 fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_opts *opts,
                fga_error *err)
 {
+  const fga_farm *farm = opts != NULL ? opts->farm : NULL;
+  if (farm != NULL && !farm->is_master (farm))
+    return farm_worker (cfg, opts, err);
   sweep_t *s = calloc (1, sizeof *s);
   made_dirs_t *md = malloc (sizeof *md);
   if (s == NULL || md == NULL)
     {
       free (s);
       free (md);
-      return fgap_error_set (err, FGA_ERR_NOMEM, "out of memory");
+      fga_error nomem;
+      fgap_error_set (&nomem, FGA_ERR_NOMEM, "out of memory");
+      if (err != NULL)
+        *err = nomem;
+      /* the workers wait for the plan: they hear of the failure */
+      return farm != NULL ? share_failure (farm, FGA_ERR_NOMEM, &nomem) : FGA_ERR_NOMEM;
     }
   s->cfg = cfg;
   s->opts = opts;
   s->t0 = fga_wall_time ();
-  s->farm = opts != NULL ? opts->farm : NULL;
-  s->master = s->farm == NULL || s->farm->is_master (s->farm);
+  s->farm = farm;
+  s->master = 1;
   fga_error_init (&s->err);
-  if (!s->master)
-    {
-      free (md);
-      return farm_worker (s, err);
-    }
   /* With a farm, each process runs one cell at a time.  */
   int jobs = s->farm == NULL && opts != NULL ? opts->jobs : 1;
   int rc = prepare (s, outdir, jobs, err);
@@ -973,8 +1077,7 @@ fga_sweep_run (const fga_sweep_config *cfg, const char *outdir, const fga_sweep_
   if (s->farm != NULL)
     {
       /* the workers hear of a failure too, and return it */
-      int src = plan_share (s, rc, err, err);
-      rc = rc == FGA_OK ? src : rc;
+      rc = plan_share (s, rc, err);
       if (rc == FGA_OK)
         rc = farm_cells (s, err);
     }

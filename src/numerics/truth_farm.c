@@ -7,7 +7,13 @@
    for bit, and the blocks may be computed anywhere in any order.  Each
    block is one fga_truth call; its rows, its lse and its counts travel
    as bytes to the master, which puts the rows in place and adds the
-   counts.  */
+   counts.
+
+   Every process makes the same calls: the run, then, when it succeeded,
+   the share of the counts.  A process that refuses its input (the
+   processes were given different matrices) enters the run all the same,
+   failing it with its error, so that the master hears of it rather than
+   waiting for that process's blocks.  */
 
 #include "core/fga-impl.h"
 
@@ -251,18 +257,43 @@ share_sum (const fga_farm *farm, block_head *sum, fga_error *err)
   return rc;
 }
 
+/* The farm's calls of a process that refused its input (rc, err): the
+   run of nblocks blocks, failed with its error, and when that run met no
+   failure of this process (no block came its way) the share of the counts
+   that the others make then.  Returns rc, err unchanged.  */
+static int
+refused_calls (const fga_farm *farm, size_t nblocks, int rc, fga_error *err)
+{
+  fga_error own, sub;
+  fga_error_init (&sub);
+  fgap_error_set (&own, rc, "fga_truth_farm: a process of the farm failed before its first "
+                  "block: %.900s", err != NULL ? err->msg : "its input is refused");
+  if (fgap_farm_run_failed (farm, nblocks, NULL, rc, &own) == FGA_OK)
+    {
+      block_head sum;
+      memset (&sum, 0, sizeof sum);
+      share_sum (farm, &sum, &sub);
+    }
+  return rc;
+}
+
 int
 fga_truth_farm (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
                 fga_mat_srcptr V, const fga_tau *tau, const fga_truth_opts *opts,
                 fga_truth_info *info, fga_stats *st, const fga_farm *farm, fga_error *err)
 {
-  int rc = check (T, Q, K, V, tau, err);
-  if (rc != FGA_OK)
-    return rc;
   if (farm == NULL)
     farm = &fga_farm_local;
   job_t j;
   memset (&j, 0, sizeof j);
+  size_t nq = Q != NULL ? Q->rows : 0;
+  j.rows = (nq + MAX_BLOCKS - 1) / MAX_BLOCKS;
+  if (j.rows < MIN_ROWS)
+    j.rows = MIN_ROWS;
+  j.nblocks = (nq + j.rows - 1) / j.rows;
+  int rc = check (T, Q, K, V, tau, err);
+  if (rc != FGA_OK)
+    return refused_calls (farm, j.nblocks, rc, err);
   j.Q = Q;
   j.K = K;
   j.V = V;
@@ -271,11 +302,6 @@ fga_truth_farm (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
   j.T = T;
   j.lse = lse;
   j.want_lse = lse != NULL;
-  size_t nq = Q->rows;
-  j.rows = (nq + MAX_BLOCKS - 1) / MAX_BLOCKS;
-  if (j.rows < MIN_ROWS)
-    j.rows = MIN_ROWS;
-  j.nblocks = (nq + j.rows - 1) / j.rows;
 
   /* The caller's progress is shown over the whole truth, by the master;
      the blocks' own calls report into it.  */
@@ -284,20 +310,18 @@ fga_truth_farm (fga_mat_ptr T, double *lse, fga_mat_srcptr Q, fga_mat_srcptr K,
   if (farm->is_master (farm))
     j.pr = caller;
   fga_truth_set_progress (j.pr.fn != NULL ? &mine : NULL);
-  /* Every block costs about the same per row.  */
-  double *cost = malloc (j.nblocks * sizeof *cost);
-  if (cost == NULL)
-    rc = fgap_error_set (err, FGA_ERR_NOMEM, "fga_truth_farm: out of memory for %zu blocks",
-                         j.nblocks);
-  for (size_t t = 0; rc == FGA_OK && t < j.nblocks; t++)
+  /* Every block costs about the same per row.  The costs only order the
+     blocks: without memory for them the farm runs them in index order,
+     the same truth.  */
+  double *cost = fgap_alloc (j.nblocks * sizeof *cost, "the blocks' costs", NULL);
+  for (size_t t = 0; cost != NULL && t < j.nblocks; t++)
     {
       size_t i0, nr;
       block_rows (&j, t, &i0, &nr);
       cost[t] = (double) nr;
     }
-  if (rc == FGA_OK)
-    rc = farm->run (farm, j.nblocks, cost, compute, deliver, &j, err);
-  free (cost);
+  rc = farm->run (farm, j.nblocks, cost, compute, deliver, &j, err);
+  fgap_free (cost);
   if (rc == FGA_OK)
     rc = share_sum (farm, &j.sum, err);
   fga_truth_set_progress (&caller);

@@ -586,7 +586,7 @@ folder_release (folder_t *fo, const char *outdir, int rc)
 /* The master's run, r set up: the folder, the steps left, the plan shared
    with the farm's other processes (a failure too), the steps, the files.
    After a plan of steps every process enters the run, the master too when
-   its share of the plan failed (hardness_steps.c).  */
+   its share of the plan failed (fgap_farm_run_failed).  */
 static int
 run_master (fgap_hardness_state *r, int rc, const char *outdir, const fga_hardness_opts *opts,
             const fga_farm *farm, fga_error *err)
@@ -604,7 +604,7 @@ run_master (fgap_hardness_state *r, int rc, const char *outdir, const fga_hardne
       int listed;
       rc = fgap_hardness_plan_share (farm, r, rc, &listed, err);
       if (rc != FGA_OK && listed)
-        fgap_hardness_run_failed (farm, r->ntodo, r->todo_cost, rc, err);
+        fgap_farm_run_failed (farm, r->ntodo, r->todo_cost, rc, err);
     }
   /* Without a farm, the local one without costs runs the steps here in
      the order of the list (ties go in task order).  */

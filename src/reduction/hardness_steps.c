@@ -683,7 +683,7 @@ fgap_hardness_step_deliver (size_t task, const void *bytes, size_t len, void *da
    After an ok plan every process enters the run, the farm's collective
    step, whatever happens to it in between: a process that failed there
    (a plan it cannot read, no memory for its state) enters it with
-   fgap_hardness_run_failed, and the master is not left waiting for a
+   fgap_farm_run_failed, and the master is not left waiting for a
    process that will never ask for a step.  After an error plan none
    enters it.  */
 
@@ -791,33 +791,6 @@ plan_read (fgap_hardness_state *r, size_t count, const char *body, fga_error *er
     }
   r->ntodo = count;
   return FGA_OK;
-}
-
-/* The compute and deliver of a process that failed before the run: each
-   call fails with its error (data), which so reaches the master.  */
-static int
-failed_compute (size_t task, void **bytes, size_t *len, void *data, fga_error *err)
-{
-  const fga_error *why = data;
-  (void) task, (void) bytes, (void) len;
-  return fgap_error_set (err, why->code, "%s", why->msg);
-}
-
-static int
-failed_deliver (size_t task, const void *bytes, size_t len, void *data, fga_error *err)
-{
-  (void) bytes, (void) len;
-  return failed_compute (task, NULL, NULL, data, err);
-}
-
-void
-fgap_hardness_run_failed (const fga_farm *farm, size_t ntasks, const double *cost, int code,
-                          const fga_error *why)
-{
-  fga_error own, sub;
-  fga_error_init (&sub);
-  fgap_error_set (&own, code, "%s", why != NULL ? why->msg : "hardness: failed");
-  farm->run (farm, ntasks, cost, failed_compute, failed_deliver, &own, &sub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -931,7 +904,7 @@ fgap_hardness_run_worker (const fga_hardness_config *cfg, const fga_farm *farm,
       const char *m = strncmp (why.msg, "hardness: ", 10) == 0 ? why.msg + 10 : why.msg;
       fgap_error_set (&own, rc, "hardness: a process of the farm failed before its first "
                       "step: %s", m);
-      fgap_hardness_run_failed (farm, count, NULL, rc, &own);
+      fgap_farm_run_failed (farm, count, NULL, rc, &own);
     }
   if (r != NULL)
     fgap_hardness_run_teardown (r);

@@ -207,18 +207,12 @@ void fgap_hardness_run_teardown (fgap_hardness_state *r);
    FGA_OK when the list of steps went out, and every process runs them;
    else the error, with *listed 1 when it was the farm's share of the list
    that failed (some processes may have it, and enter the run: so must the
-   master, with fgap_hardness_run_failed), 0 when the error went out.  */
+   master, with fgap_farm_run_failed), 0 when the error went out.  */
 int fgap_hardness_partial_load (fgap_hardness_state *r, fga_error *err);
 void fgap_hardness_partial_remove (fgap_hardness_state *r);
 void fgap_hardness_plan_make (fgap_hardness_state *r, const fga_hardness_opts *opts);
 int fgap_hardness_plan_share (const fga_farm *farm, fgap_hardness_state *r, int status,
                               int *listed, fga_error *err);
-/* A process that cannot compute takes part in the farm's run of ntasks
-   steps (cost: their costs, or NULL) all the same: its compute and deliver
-   fail with code and why's message (why may be NULL), which so reach the
-   master and stop the run.  */
-void fgap_hardness_run_failed (const fga_farm *farm, size_t ntasks, const double *cost,
-                               int code, const fga_error *why);
 /* The farm's compute and deliver (data: the fgap_hardness_state): a step's
    text, and on the master its text checked, kept in OUTDIR/.partial and
    held.  */

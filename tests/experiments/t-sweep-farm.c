@@ -235,6 +235,119 @@ START_TEST (test_pipe_farm_failure)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Failures between the plan and the cells, on a pipe farm whose worker
+   stays to the end of the command (linger), as fgattn-mpi's ranks do:
+   every process still enters the run, and the failure reaches the
+   master, where a process that stayed out of the run would leave the
+   master waiting for its cells for ever (the case's time limit tells).
+   Nothing is written.  */
+
+/* tiny_config in *cfg, a new folder (returned) and the worker's outdir
+   in it (wdir, which it must leave alone), the pipe farm c of worker
+   (lingering) started, filling farm.  */
+static char *
+linger_start (fga_sweep_config *cfg, char wdir[4200], fga_test_pipe_farm *c, fga_farm *farm,
+              fga_test_worker_fn worker)
+{
+  tiny_config (cfg);
+  char *dir = make_dir ();
+  snprintf (wdir, 4200, "%s/worker-outdir", dir);
+  *c = (fga_test_pipe_farm) { .fail_task = SIZE_MAX, .linger = 1 };
+  fga_test_pipe_farm_start (c, farm, worker, cfg, wdir);
+  return dir;
+}
+
+/* The worker read another configuration: one seed, 4 cells, where the
+   master's plan lists 12.  */
+static int
+worker_other_config (const fga_farm *farm, const void *cfg, const char *dir, fga_error *err)
+{
+  fga_sweep_config other = *(const fga_sweep_config *) cfg;
+  other.nseeds = 1;
+  return run (&other, dir, farm, err);
+}
+
+START_TEST (test_worker_plan_refused)
+{
+  fga_sweep_config cfg;
+  char wdir[4200], msg[sizeof ((fga_error *) 0)->msg];
+  fga_test_pipe_farm c;
+  fga_farm farm;
+  char *dir = linger_start (&cfg, wdir, &c, &farm, worker_other_config);
+  fga_error err;
+  int rc = run (&cfg, dir, &farm, &err);
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_int_eq (wrc, FGA_ERR_COMPUTE);
+  ck_assert_msg (strstr (msg, "failed before its first cell: the sweep's plan from the farm's "
+                         "master has 12 cells, more than the 4 of this process's grid") != NULL
+                 && strstr (msg, "same configuration") != NULL, "worker: %s", msg);
+  ck_assert_int_eq (rc, FGA_ERR_COMPUTE);
+  ck_assert_msg (strncmp (err.msg, "worker: ", 8) == 0 && strcmp (err.msg + 8, msg) == 0,
+                 "master: %s (worker: %s)", err.msg, msg);
+  /* the master's own cells (the even ones) are kept for a resumed run;
+     the worker's outdir is untouched */
+  struct stat sb;
+  ck_assert_int_ne (stat (dir, &sb), -1);
+  ck_assert_int_eq (stat (wdir, &sb), -1);
+  fga_test_tmpdir_remove (dir, files);
+}
+END_TEST
+
+/* The master's share of its plan fails after it went out (to some of the
+   processes, as an MPI share to several ranks may): the master enters the
+   run too, and returns the share's error; nothing is written.  */
+typedef struct
+{
+  fga_farm inner;
+  size_t runs;
+} flaky_farm;
+
+static int
+flaky_is_master (const fga_farm *f)
+{
+  const flaky_farm *c = f->ctx;
+  return c->inner.is_master (&c->inner);
+}
+
+static int
+flaky_share (const fga_farm *f, void **bytes, size_t *len, fga_error *err)
+{
+  const flaky_farm *c = f->ctx;
+  int rc = c->inner.share (&c->inner, bytes, len, err);
+  if (rc != FGA_OK)
+    return rc;
+  return fgap_error_set (err, FGA_ERR_IO, "injected: the share failed after the plan went out");
+}
+
+static int
+flaky_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
+           fga_farm_deliver_fn deliver, void *data, fga_error *err)
+{
+  flaky_farm *c = f->ctx;
+  c->runs++;
+  return c->inner.run (&c->inner, ntasks, cost, compute, deliver, data, err);
+}
+
+START_TEST (test_master_share_fails)
+{
+  fga_sweep_config cfg;
+  char wdir[4200], msg[sizeof ((fga_error *) 0)->msg];
+  fga_test_pipe_farm c;
+  flaky_farm fl = { .runs = 0 };
+  char *dir = linger_start (&cfg, wdir, &c, &fl.inner, worker_run);
+  fga_farm farm = { flaky_is_master, flaky_run, flaky_share, &fl };
+  fga_error err;
+  int rc = run (&cfg, dir, &farm, &err);
+  fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_int_eq (rc, FGA_ERR_IO);
+  ck_assert_msg (strstr (err.msg, "injected") != NULL, "%s", err.msg);
+  ck_assert_uint_eq (fl.runs, 1);
+  ck_assert_uint_eq (fga_test_count_entries (dir), 0);
+  fga_test_tmpdir_remove (dir, files);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Shards: disjoint shares covering the grid, balanced, and stable.  */
 
 START_TEST (test_shares)
@@ -289,6 +402,12 @@ main (void)
   tcase_add_test (tc, test_pipe_farm);
   tcase_add_test (tc, test_pipe_farm_failure);
   tcase_add_test (tc, test_shares);
+  suite_add_tcase (s, tc);
+  /* A few seconds each (the master computes its half of the cells before
+     it hears from the worker); without the fix, each waits for ever.  */
+  tc = fga_test_tcase ("worker fails early", 30);
+  tcase_add_test (tc, test_worker_plan_refused);
+  tcase_add_test (tc, test_master_share_fails);
   suite_add_tcase (s, tc);
   return fga_test_run_suite (s);
 }

@@ -299,6 +299,130 @@ START_TEST (test_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* On the pipe farm of two processes, whose worker stays to the end of the
+   command (linger) as fgattn-mpi's ranks do: a worker that stayed out of
+   the run would leave the master waiting for its blocks for ever (the
+   case's time limit tells).  The worker's truth is of the instance it is
+   given, with lse as the master's (the blocks' bytes hold it); with
+   worker_arms, its allocation of the costs fails (below).  */
+
+static void costless_arm (size_t nblocks);
+static int worker_arms;
+
+static int
+worker_truth (const fga_farm *farm, const void *cfg, const char *dir, fga_error *err)
+{
+  const inst_t *in = cfg;
+  (void) dir;
+  fga_mat_t T;
+  double lse[100];
+  ck_assert_uint_le (in->Q->rows, 100);
+  ck_assert_int_eq (fga_mat_init (T, in->Q->rows, in->V->cols, err), FGA_OK);
+  if (worker_arms)
+    costless_arm (7);
+  int rc = fga_truth_farm (T, lse, in->Q, in->K, in->V, &TAU_INV_D, NULL, NULL, NULL, farm,
+                           err);
+  fga_set_alloc_hooks (NULL, NULL);
+  fga_mat_clear (T);
+  return rc;
+}
+
+/* The first allocation after the hooks are set fails when it has
+   fail_bytes bytes (the costs of the blocks, 8 bytes each); *failed counts
+   it.  */
+static size_t fail_bytes, failed;
+static int armed;
+
+static void *
+costless_alloc (size_t bytes)
+{
+  int hit = armed && bytes == fail_bytes;
+  armed = 0;
+  failed += hit;
+  return hit ? NULL : malloc (bytes);
+}
+
+static void
+costless_arm (size_t nblocks)
+{
+  fail_bytes = nblocks * sizeof (double), failed = 0, armed = 1;
+  fga_set_alloc_hooks (costless_alloc, NULL);
+}
+
+static int
+worker_costless (const fga_farm *farm, const void *cfg, const char *dir, fga_error *err)
+{
+  worker_arms = 1;
+  int rc = worker_truth (farm, cfg, dir, err);
+  if (rc == FGA_OK && failed != 1)
+    rc = fgap_error_set (err, FGA_ERR_COMPUTE, "the costs' allocation did not fail");
+  return rc;
+}
+
+/* The worker refuses its input (another V, with a NaN): it still enters
+   the run, and both processes return its error.  */
+START_TEST (test_worker_refuses)
+{
+  inst_t in, other;
+  inst_init (&in, 100, 37, 5, 3, 2.0, 5);
+  inst_init (&other, 100, 37, 5, 3, 2.0, 5);
+  FGA_MAT (other.V, 30, 2) = NAN;
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX, .linger = 1 };
+  fga_farm farm;
+  fga_test_pipe_farm_start (&c, &farm, worker_truth, &other, NULL);
+  fga_error err;
+  fga_mat_t T;
+  double lse[100];
+  ck_assert_int_eq (fga_mat_init (T, 100, 3, &err), FGA_OK);
+  int rc = fga_truth_farm (T, lse, in.Q, in.K, in.V, &TAU_INV_D, NULL, NULL, NULL, &farm, &err);
+  char msg[sizeof err.msg];
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_int_eq (wrc, FGA_ERR_INPUT);
+  ck_assert_msg (strstr (msg, "30") != NULL, "worker: %s", msg);
+  ck_assert_int_eq (rc, FGA_ERR_INPUT);
+  ck_assert_msg (strncmp (err.msg, "worker: fga_truth_farm: a process of the farm failed before "
+                          "its first block: ", 74) == 0 && strstr (err.msg, msg) != NULL,
+                 "master: %s (worker: %s)", err.msg, msg);
+  fga_mat_clear (T);
+  inst_clear (&in);
+  inst_clear (&other);
+}
+END_TEST
+
+/* Both processes lack the memory for the costs of the 7 blocks, which
+   only order them: the truth is fga_truth's all the same.  */
+START_TEST (test_no_memory_for_costs)
+{
+  inst_t in;
+  inst_init (&in, 100, 37, 5, 3, 2.0, 6);
+  fga_test_pipe_farm c = { .fail_task = SIZE_MAX, .linger = 1 };
+  fga_farm farm;
+  fga_test_pipe_farm_start (&c, &farm, worker_costless, &in, NULL);
+  result_t got, one;
+  fga_error err;
+  fga_error_init (&err);
+  ck_assert_int_eq (fga_mat_init (got.T, 100, 3, &err), FGA_OK);
+  got.lse = calloc (100, sizeof *got.lse);
+  ck_assert_ptr_nonnull (got.lse);
+  fga_stats_init (&got.st);
+  costless_arm (7);
+  int rc = fga_truth_farm (got.T, got.lse, in.Q, in.K, in.V, &TAU_INV_D, NULL, &got.info,
+                           &got.st, &farm, &err);
+  fga_set_alloc_hooks (NULL, NULL);
+  char msg[sizeof err.msg];
+  int wrc = fga_test_pipe_farm_finish (&c, msg, sizeof msg);
+  ck_assert_msg (wrc == FGA_OK, "worker: %s", msg);
+  ck_assert_msg (rc == FGA_OK, "master: %s", err.msg);
+  ck_assert_uint_eq (failed, 1);
+  result_compute (&one, &in, NULL, 1, NULL);
+  assert_same_values (&one, &got);
+  result_clear (&one);
+  result_clear (&got);
+  inst_clear (&in);
+}
+END_TEST
+
 static Suite *
 truth_farm_suite (void)
 {
@@ -308,6 +432,11 @@ truth_farm_suite (void)
   tcase_add_test (tc, test_one_block_counts);
   tcase_add_test (tc, test_progress);
   tcase_add_test (tc, test_errors);
+  suite_add_tcase (s, tc);
+  /* Under a second each; without the fix, each waits for ever.  */
+  tc = fga_test_tcase ("a process fails", 10);
+  tcase_add_test (tc, test_worker_refuses);
+  tcase_add_test (tc, test_no_memory_for_costs);
   suite_add_tcase (s, tc);
   return s;
 }
