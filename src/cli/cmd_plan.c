@@ -68,7 +68,7 @@ static const char usage[] =
   "where a run at 8192 would take long, 2048; the least of several runs\n"
   "each, with the threads the methods use here): a second or two, more with\n"
   "eps = 1/n (one measurement per degree met).  With -i DIR and --radius\n"
-  "data its crossover came within 20% of the one fgattn bench poly measured\n"
+  "data its crossover came within 30% of the one fgattn bench poly measured\n"
   "(d = 8, B = 0.5 to 1.5, eps = 1e-6 and 1/n; experiments/plan-vs-bench.sh).\n"
   "Then, with nq queries and nk keys,\n"
   "  exact (seconds) = exact_fixed_s + exact_per_pair_s nq nk\n"
