@@ -7,10 +7,11 @@
    iterations, orthonormalisations, the certificate) exactly as the one
    process does, and each pass becomes farm tasks: ranges of chunks of
    rows for the statistics, of blocks of query rows for P x, of blocks of
-   keys for P^T x.  Before each pass the master shares a command with the
-   matrix the pass multiplies (and, after the statistics, every row's m_i
-   and 1 / l_i); the workers wait for the next command, run the farm's
-   tasks, and leave when the master says the call is over.
+   keys for P^T x, a thread's worth of blocks each (group_of).  Before
+   each pass the master shares a command with the matrix the pass
+   multiplies (and, after the statistics, every row's m_i and 1 / l_i);
+   the workers wait for the next command, run the farm's tasks, and leave
+   when the master says the call is over.
 
    The same bits.  A task is fgap_rank_pass_range (or the statistics'
    range) over whole blocks, the function the local path runs over all of
@@ -34,11 +35,6 @@
 #include <stdint.h>
 
 static const char fn[] = "fga_attention_rank_farm";
-
-/* Tasks per pass: at least this many when there are blocks enough (to
-   spread them over the processes), else one block each; a task takes up
-   to a process's threads' worth of blocks.  */
-#define MIN_TASKS 16
 
 enum { CMD_STATS = 1, CMD_ROWS, CMD_PASS, CMD_END, CMD_FAIL };
 
@@ -189,7 +185,8 @@ job_init (job_t *j, fgap_rank_ctx *c, int kind, size_t group)
 
 /* Runs the job's tasks, each costing its rows (without the costs when
    they find no memory: only the order of the tasks changes).  A failure
-   is the farm's, known to every process.  */
+   is the farm's, known to every process.  OpenBLAS on one thread for the
+   whole run, as every task wants it, rather than switched per task.  */
 static int
 run_job (job_t *j)
 {
@@ -202,25 +199,29 @@ run_job (job_t *j)
       task_range (j, t, &a0, &a1, &r0, &nr);
       cost[t] = (double) nr;
     }
+  fgap_blas_single_enter ();
   int rc = c->farm->run (c->farm, n, cost, compute, deliver, j, c->err);
+  fgap_blas_single_leave ();
   free (cost);
   if (rc != FGA_OK)
     c->farm_broken = 1;
   return rc;
 }
 
-/* The master's command with `payload' doubles after it, shared; *cmdp is
-   the buffer (the caller fills the doubles before share_cmd).  */
+/* The master's command with `payload' doubles after it, its header
+   zero but for op; the caller fills the doubles, then send_cmd shares and
+   frees it.  Counted in the master's peak_bytes: a pass's copy of X is as
+   large as a block of the sketch.  */
 static int
 new_cmd (fgap_rank_ctx *c, command **cmdp, int op, size_t payload)
 {
   size_t bytes;
   if (fgap_size_mul (&bytes, payload, sizeof (double)) || bytes > SIZE_MAX - sizeof (command))
     return fgap_error_set (c->err, FGA_ERR_NOMEM, "%s: a command of %zu doubles", fn, payload);
-  command *cmd = calloc (1, sizeof *cmd + bytes);
+  command *cmd = fgap_talloc (&c->mt, sizeof *cmd + bytes, "a command to the farm", c->err);
   if (cmd == NULL)
-    return fgap_error_set (c->err, FGA_ERR_NOMEM, "%s: out of memory for a command of %zu "
-                           "doubles", fn, payload);
+    return FGA_ERR_NOMEM;
+  memset (cmd, 0, sizeof *cmd);
   cmd->op = op;
   *cmdp = cmd;
   return FGA_OK;
@@ -237,28 +238,34 @@ share_cmd (fgap_rank_ctx *c, command *cmd, size_t payload)
   return rc;
 }
 
-/* Blocks per task: MIN_TASKS tasks or more when there are blocks enough,
-   at most the master's threads (each task runs its blocks on threads).  */
-static size_t
-group_of (const fgap_rank_ctx *c, int kind)
+static int
+send_cmd (fgap_rank_ctx *c, command *cmd, size_t payload)
 {
-  size_t g = fgap_rank_units (c, kind) / MIN_TASKS;
-  return g < 1 ? 1 : g > (size_t) c->nt ? (size_t) c->nt : g;
+  int rc = share_cmd (c, cmd, payload);
+  fgap_tfree (&c->mt, cmd, sizeof *cmd + payload * sizeof (double));
+  return rc;
+}
+
+/* Blocks per task: the master's threads.  A task runs its blocks on the
+   threads of its process, each block whole in one thread, so a task of
+   fewer blocks leaves threads idle from its start to its end (tasks of one
+   key block ran the passes of P^T on one thread of two: the farm on one
+   process took 40% longer than the local path); a task of more blocks
+   spreads the pass over fewer processes.  */
+static size_t
+group_of (const fgap_rank_ctx *c)
+{
+  return (size_t) c->nt;
 }
 
 int
 fgap_rank_farm_stats (fgap_rank_ctx *c, size_t *bad)
 {
-  command *cmd;
   const size_t nq = c->nq;
-  int rc = new_cmd (c, &cmd, CMD_STATS, 0);
-  if (rc != FGA_OK)
-    return rc;
-  cmd->group = group_of (c, FGAP_RANK_CHUNKS);
+  command stats = { .op = CMD_STATS, .group = group_of (c) }, *cmd;
   job_t j;
-  job_init (&j, c, FGAP_RANK_CHUNKS, cmd->group);
-  rc = share_cmd (c, cmd, 0);
-  free (cmd);
+  job_init (&j, c, FGAP_RANK_CHUNKS, stats.group);
+  int rc = share_cmd (c, &stats, 0);
   if (rc == FGA_OK)
     rc = run_job (&j);
   *bad = j.bad;
@@ -269,9 +276,7 @@ fgap_rank_farm_stats (fgap_rank_ctx *c, size_t *bad)
   double *x = (double *) (cmd + 1);
   memcpy (x, c->m, nq * sizeof (double));
   memcpy (x + nq, c->r, nq * sizeof (double));
-  rc = share_cmd (c, cmd, 2 * nq);
-  free (cmd);
-  return rc;
+  return send_cmd (c, cmd, 2 * nq);
 }
 
 /* The rows of a pass's inputs: nk for P x, nq for P^T x.  */
@@ -295,7 +300,7 @@ fgap_rank_farm_pass (fgap_rank_ctx *c, int trans, const fgap_rank_operand *ops, 
     return rc;
   cmd->trans = trans;
   cmd->nops = nops;
-  cmd->group = group_of (c, trans);
+  cmd->group = group_of (c);
   double *x = (double *) (cmd + 1);
   job_t j;
   job_init (&j, c, trans, cmd->group);
@@ -309,8 +314,7 @@ fgap_rank_farm_pass (fgap_rank_ctx *c, int trans, const fgap_rank_operand *ops, 
       j.ops[o] = ops[o];       /* the master reads its own inputs */
       j.width += ops[o].cols;
     }
-  rc = share_cmd (c, cmd, payload);
-  free (cmd);
+  rc = send_cmd (c, cmd, payload);
   if (rc == FGA_OK)
     rc = run_job (&j);
   cnt->mul += j.cnt.mul;
@@ -324,15 +328,10 @@ fgap_rank_farm_end (fgap_rank_ctx *c, int rc)
 {
   if (c->farm_broken)
     return rc;
-  command *cmd;
-  int src = new_cmd (c, &cmd, rc == FGA_OK ? CMD_END : CMD_FAIL, 0);
-  if (src != FGA_OK)
-    return rc != FGA_OK ? rc : src;   /* the workers are stopped by the farm */
-  cmd->code = rc;
+  command end = { .op = rc == FGA_OK ? CMD_END : CMD_FAIL, .code = rc };
   if (rc != FGA_OK)
-    snprintf (cmd->msg, sizeof cmd->msg, "%s", c->err->msg);
-  src = share_cmd (c, cmd, 0);
-  free (cmd);
+    snprintf (end.msg, sizeof end.msg, "%s", c->err->msg);
+  int src = share_cmd (c, &end, 0);
   return rc != FGA_OK ? rc : src;
 }
 

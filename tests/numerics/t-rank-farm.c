@@ -8,7 +8,9 @@
    The workers' side runs in this process too: a recording farm keeps the
    master's shares, and a worker replays them (its est left alone, its
    tasks the master's bytes); a farm whose run or share fails stops the
-   call with its error.  */
+   call with its error.  The tasks fill the threads (each holds a thread's
+   worth of blocks: fewer left threads idle), and the master's copies of
+   the passes' inputs count in its peak_bytes.  */
 
 #include <config.h>
 
@@ -29,6 +31,8 @@ typedef struct
   int fail_run_at;             /* the run that fails (1, 2, ...); 0: none */
   int fail_share_at;           /* the share that fails; 0: none */
   int runs, shares;
+  size_t tasks[MAX_SHARES];    /* each run's tasks and the sum of their costs (rows) */
+  double rows[MAX_SHARES];
   void *rec[MAX_SHARES];       /* the master's shares, when recording */
   size_t rec_len[MAX_SHARES];
   int recording;
@@ -66,7 +70,6 @@ static int
 fake_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute_fn compute,
           fga_farm_deliver_fn deliver, void *data, fga_error *err)
 {
-  (void) cost;
   fake_t *x = f->ctx;
   if (++x->runs == x->fail_run_at)
     {
@@ -78,6 +81,12 @@ fake_run (const fga_farm *f, size_t ntasks, const double *cost, fga_farm_compute
   size_t *len = calloc (ntasks + 1, sizeof *len), *order = calloc (ntasks + 1, sizeof *order);
   ck_assert (bytes != NULL && len != NULL && order != NULL);
   int rc = FGA_OK;
+  if (x->runs <= MAX_SHARES)
+    {
+      x->tasks[x->runs - 1] = ntasks;
+      for (size_t t = 0; t < ntasks && cost != NULL; t++)
+        x->rows[x->runs - 1] += cost[t];
+    }
   shuffle (order, ntasks, &x->shuffle);
   for (size_t k = 0; k < ntasks && rc == FGA_OK; k++)
     rc = compute (order[k], &bytes[order[k]], &len[order[k]], data, err);
@@ -327,6 +336,68 @@ START_TEST (test_worker)
 }
 END_TEST
 
+/* Tasks of `threads' blocks (the last one shorter): with 64 query rows
+   per block (and per chunk of the statistics: 2^19 / nk > 64) and 512
+   keys per block, a pass over nq rows has ceil (ceil (nq / 64) / threads)
+   tasks, and one over nk keys ceil (ceil (nk / 512) / threads).  */
+START_TEST (test_tasks_fill_threads)
+{
+  const size_t nq = 700, nk = 1100;
+  const double tol[NTOL] = { 1.0 / 700, 1e-3, 1e-5, 0.05 };
+  fga_rank_opts o = { 100, 7, 0, 0, 64 };
+  fga_mat_t Q, K;
+  fga_error err;
+  make_qk (Q, K, nq, nk, 8, 1.5, 7);
+  fake_t x = { .shuffle = 3 };
+  fga_farm f = { fake_is_master, fake_run, fake_share, &x };
+  result_t one, r;
+  ck_assert_msg (compute (&one, Q, K, tol, &o, 1, NULL, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (compute (&r, Q, K, tol, &o, 0, &f, &err) == FGA_OK, "%s", err.msg);
+  assert_same (&one, &r, "tasks");
+  const size_t nt = (size_t) r.st.threads, rq = (nq + 63) / 64, rk = (nk + 511) / 512;
+  ck_assert_int_ge (r.st.threads, 1);
+  ck_assert_int_le (x.runs, MAX_SHARES);
+  int keys = 0;
+  for (int k = 0; k < x.runs; k++)
+    {
+      const int over_keys = x.rows[k] == (double) nk;
+      ck_assert_msg (over_keys || x.rows[k] == (double) nq, "run %d: %g rows", k, x.rows[k]);
+      const size_t want = ((over_keys ? rk : rq) + nt - 1) / nt;
+      ck_assert_msg (x.tasks[k] == want, "run %d: %zu tasks, not %zu", k, x.tasks[k], want);
+      keys += over_keys;
+    }
+  ck_assert_int_gt (keys, 0);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+}
+END_TEST
+
+/* The master copies each pass's input into the command it shares, and
+   counts it.  With kmax + oversample = 16 the sketch is one block of 16
+   columns: its first pass multiplies Omega and the probes W (nk x 36
+   doubles), W is freed after it, and nothing later is larger than W but
+   LAPACK's small workspace, so the one process holds its most at that
+   pass; the farm holds the copy of nk x 36 doubles more, and its peak
+   exceeds the one process's by more than 8 nk 16 bytes.  */
+START_TEST (test_peak_counts_copy)
+{
+  const size_t nk = 3000;
+  const double tol[NTOL] = { 1e-2, 1e-3, 1e-5, 0.05 };
+  fga_rank_opts o = { 8, 2, 0, 8, 64 };
+  fga_mat_t Q, K;
+  fga_error err;
+  make_qk (Q, K, 200, nk, 6, 1.0, 8);
+  result_t one, r;
+  ck_assert_msg (compute (&one, Q, K, tol, &o, 1, NULL, &err) == FGA_OK, "%s", err.msg);
+  ck_assert_msg (compute (&r, Q, K, tol, &o, 0, NULL, &err) == FGA_OK, "%s", err.msg);
+  assert_same (&one, &r, "peak");
+  ck_assert_double_eq (fga_stats_get (&r.st, "rounds"), 1);
+  ck_assert_uint_ge (r.st.peak_bytes, one.st.peak_bytes + 8 * nk * 16);
+  fga_mat_clear (Q);
+  fga_mat_clear (K);
+}
+END_TEST
+
 /* A run or a share that fails, first or later: the call returns its
    error.  */
 START_TEST (test_failures)
@@ -368,6 +439,8 @@ rank_farm_suite (void)
   tcase_add_test (tc, test_rectangular_censored);
   tcase_add_test (tc, test_huge_scores);
   tcase_add_test (tc, test_worker);
+  tcase_add_test (tc, test_tasks_fill_threads);
+  tcase_add_test (tc, test_peak_counts_copy);
   tcase_add_loop_test (tc, test_failures, 0, 2);
   suite_add_tcase (s, tc);
   return s;
