@@ -392,7 +392,8 @@ int fga_attention_rank_randomized (fga_rank_estimate *est, const double *tol, si
    blocks of rows (the statistics, P X) and of keys (P^T Y), the master
    sharing each pass's input with the others.  On the master est and st
    are those of fga_attention_rank_randomized, the estimates and the
-   counts bit for bit (not peak_bytes, the master's own, nor threads);
+   counts bit for bit (not peak_bytes, the master's own with its copy of
+   each pass's input to the farm, nor threads);
    on the other processes the return value is FGA_OK (or the same error)
    and est and st are left as they were.  A failure on any process fails
    the call on every one.  */
