@@ -138,7 +138,17 @@ KNAME (keys) (double *P, const fgap_poly_tile *t, const double *Wt, size_t ldw, 
           break;
 #define KEYS_ROW(b) KEYS_CASE (b, 1) KEYS_CASE (b, 2) KEYS_CASE (b, 3) KEYS_CASE (b, 4) \
           KEYS_CASE (b, 5)
-          KEYS_ROW (1) KEYS_ROW (2) KEYS_ROW (3) KEYS_ROW (4)
+          /* only the groups this variant forms: nb <= KCB */
+          KEYS_ROW (1)
+#if KCB >= 2
+          KEYS_ROW (2)
+#endif
+#if KCB >= 3
+          KEYS_ROW (3)
+#endif
+#if KCB >= 4
+          KEYS_ROW (4)
+#endif
 #undef KEYS_ROW
 #undef KEYS_CASE
         default:
@@ -233,7 +243,16 @@ KNAME (queries) (double *T, double *w, size_t dv, const fgap_poly_tile *t, const
           break;
 #define QUERIES_ROW(s) QUERIES_CASE (s, 1) QUERIES_CASE (s, 2) QUERIES_CASE (s, 3) \
           QUERIES_CASE (s, 4) QUERIES_CASE (s, 5)
-          QUERIES_ROW (1) QUERIES_ROW (2) QUERIES_ROW (3) QUERIES_ROW (4)
+          QUERIES_ROW (1)
+#if KIB >= 2
+          QUERIES_ROW (2)
+#endif
+#if KIB >= 3
+          QUERIES_ROW (3)
+#endif
+#if KIB >= 4
+          QUERIES_ROW (4)
+#endif
 #undef QUERIES_ROW
 #undef QUERIES_CASE
         default:
