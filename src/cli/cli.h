@@ -241,7 +241,9 @@ int cli_list_configs (int hardness);
 /* A name that does not exist yet in the current folder,
    fgattn-WHAT-YYYYMMDD-HHMMSS, or fgattn-WHAT-NAME-... for a config
    .../NAME.conf (when not NULL), with -2, -3, ... when two runs start in
-   the same second: CLI_OK, or CLI_FAILED after a message.  */
+   the same second: CLI_OK, or CLI_FAILED after a message.  On a farm
+   (cli_farm) the master's name, given to every process: a collective
+   call.  */
 int cli_fresh_dir (char *buf, size_t size, const char *what, const char *config);
 
 /* a / b (both positive) correctly rounded to a double (+Inf beyond the

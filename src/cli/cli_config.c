@@ -216,8 +216,8 @@ config_name (char *buf, size_t size, const char *config)
   snprintf (buf, size, "%.*s", (int) len, base);
 }
 
-int
-cli_fresh_dir (char *buf, size_t size, const char *what, const char *config)
+static int
+pick_fresh_dir (char *buf, size_t size, const char *what, const char *config)
 {
   time_t now = time (NULL);
   struct tm tm;
@@ -244,4 +244,37 @@ cli_fresh_dir (char *buf, size_t size, const char *what, const char *config)
     }
   return cli_fail (CLI_FAILED, "cannot find a free name fgattn-%s-%s-N in the current folder",
                    stem, stamp);
+}
+
+/* On a farm every process runs the command, and the clocks and the moments
+   at which they look differ: the master picks the name and every process
+   takes it, so that what the master makes is the folder the others name
+   (in a message, say).  The call is collective: every process shares, the
+   master's failure too (an empty name).  */
+int
+cli_fresh_dir (char *buf, size_t size, const char *what, const char *config)
+{
+  if (cli_farm == NULL)
+    return pick_fresh_dir (buf, size, what, config);
+  int master = cli_farm->is_master (cli_farm), rc = CLI_OK;
+  if (master)
+    {
+      rc = pick_fresh_dir (buf, size, what, config);
+      if (rc != CLI_OK && size > 0)
+        buf[0] = '\0';
+    }
+  void *bytes = master ? buf : NULL;
+  size_t len = master ? strlen (buf) + 1 : 0;
+  fga_error err;
+  fga_error_init (&err);
+  if (cli_farm->share (cli_farm, &bytes, &len, &err) != FGA_OK)
+    return rc != CLI_OK ? rc : cli_fail_err (&err);
+  if (master)
+    return rc;
+  /* The master's bytes: a string of at most size bytes, or a failure.  */
+  int ok = len > 1 && len <= size && ((char *) bytes)[len - 1] == '\0';
+  if (ok)
+    memcpy (buf, bytes, len);
+  free (bytes);
+  return ok ? CLI_OK : cli_fail (CLI_FAILED, "the master found no name for the new folder");
 }
