@@ -155,14 +155,20 @@ print_summary (const fga_sweep_progress *p, const fga_sweep_config *cfg, const c
 /* The last line on stderr: what was written where, in how long.  */
 static void
 end_progress (cli_progress_t *pr, const fga_sweep_progress *p, const fga_sweep_config *cfg,
-              const char *dir)
+              const char *dir, const size_t shard[2])
 {
   char files[128];
   sweep_files (files, sizeof files, cfg, ", ");
   if (p->cells_done == 0 && p->cells_skipped == p->cells_total)
     {
       cli_progress_clear (pr);
-      if (!pr->quiet)
+      if (pr->quiet)
+        return;
+      /* A shard may hold no cell at all (more shards than cells).  */
+      if (p->cells_total == 0 && shard[1] > 0)
+        fprintf (stderr, "fgattn %s: nothing to do: shard %zu/%zu holds no cell of the grid "
+                 "(its folder %s says so for --merge)\n", cli_command, shard[0], shard[1], dir);
+      else
         fprintf (stderr, "fgattn %s: nothing to do: %zu cell%s already done in %s\n",
                  cli_command, p->cells_total, p->cells_total == 1 ? "" : "s", dir);
       return;
@@ -206,7 +212,7 @@ run_sweep (const fga_sweep_config *cfg, const char *dir, const size_t shard[2], 
         : 0;
     }
   double seconds = cli_progress_elapsed (v.pr);
-  end_progress (v.pr, &v.last, cfg, dir);
+  end_progress (v.pr, &v.last, cfg, dir, shard);
   print_summary (&v.last, cfg, dir, seconds, fmt);
   return CLI_OK;
 }
