@@ -29,7 +29,8 @@
    and U1 M); the caller is told which degree was run.  The time does not
    depend on R (only the coefficients do), so a degree is measured at the
    first R asked with it, and every degree above the cap shares the
-   measurement of the one run.  */
+   measurement of the one run.  When even degree 1 exceeds it (d and dv
+   in the hundreds), no degree can be run and the model is refused.  */
 
 #include "core/fga-impl.h"
 
@@ -218,6 +219,16 @@ fga_time_model_create (fga_time_model *out, size_t d, size_t dv, const fga_tau *
   if (!(t > 0) || !isfinite (t))
     return fgap_error_set (err, FGA_ERR_INPUT, "fga_time_model_create: tau = %g must be "
                           "positive and finite", t);
+  /* Poly's least degree must be one the model can run: at degree 1,
+     r (dv + 1) = (d + 1)(dv + 1), and a run above WORK_CAP would take
+     minutes (d = dv = 10^5 asks 10^13 flops of one run at n = 2048), with
+     no smaller degree to scale from.  */
+  if (features (d, 1) > WORK_CAP / (dv + 1))
+    return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_time_model_create: d = %zu and "
+                          "dv = %zu are too wide to time: poly's degree 1 holds "
+                          "(d + 1)(dv + 1) = %.17g features times value columns, above the "
+                          "%zu the model runs in seconds (d = dv = 723 at most)", d, dv,
+                          ((double) d + 1) * ((double) dv + 1), WORK_CAP);
   fga_time_model tm = fgap_calloc (1, sizeof *tm, "the time model", err);
   if (tm == NULL)
     return FGA_ERR_NOMEM;

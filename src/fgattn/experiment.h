@@ -623,7 +623,9 @@ int fga_scaling_bytes (double *bytes, const fga_an_spec *s, size_t n, fga_error 
    (about 1 s) and kept.  A degree with
    r (dv + 1) > 2^19 is not run: the largest degree below it that fits is
    (g_run says which), and p_g and b_g are scaled by the ratio of their
-   feature counts r.  The times are predictions for an otherwise idle
+   feature counts r; when even degree 1, (d + 1)(dv + 1), exceeds it
+   (d = dv = 723 at most), create fails with FGA_ERR_COMPUTE.  The times
+   are predictions for an otherwise idle
    machine in the state it was measured in: a loaded machine measures
    slower rates.  */
 typedef struct fga_time_model_struct *fga_time_model;
