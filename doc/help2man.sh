@@ -298,7 +298,9 @@ Used to run every code path on one machine.
 by default, when OpenBLAS (built for many processors) chose weaker
 kernels at load than the processor can run (AVX, AVX2 with FMA,
 AVX-512), fgattn switches it once to Sandybridge, Haswell or SkylakeX
-before the first product, unless OPENBLAS_CORETYPE names a core.
+before the first product, unless OPENBLAS_CORETYPE names a core (the
+records then say which core the processor could run:
+"not switched to SkylakeX: OPENBLAS_CORETYPE is set").
 .B 0
 leaves OpenBLAS as it chose;
 .B force

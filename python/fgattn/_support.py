@@ -405,6 +405,8 @@ def blas_text():
     """The BLAS the products ran on, its version and the core whose kernels
     it used: "OpenBLAS 0.3.21, core SkylakeX", with " (chose Prescott)"
     when fgattn switched it from the weaker core it had chosen for this
-    processor (FGATTN_BLAS_FIX=0 in the environment prevents the switch)."""
+    processor (FGATTN_BLAS_FIX=0 in the environment prevents the switch),
+    or " (not switched to SkylakeX: OPENBLAS_CORETYPE is set)" when the
+    environment named a weaker core than the processor can run."""
     buf = ffi.new("char[256]")
     return ffi.string(lib.fga_blas_text(buf, 256)).decode("utf-8", "replace")

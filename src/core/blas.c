@@ -150,12 +150,22 @@ blas_switch (void)
      OPENBLAS_CORETYPE=Prescott FGATTN_BLAS_FIX=force.  */
   const char *fix = getenv ("FGATTN_BLAS_FIX");
   int force = fix != NULL && strcmp (fix, "force") == 0;
-  if ((getenv ("OPENBLAS_CORETYPE") != NULL && !force) || (fix != NULL && strcmp (fix, "0") == 0))
+  if (fix != NULL && strcmp (fix, "0") == 0)
     return;
   const char *core = openblas_get_corename ();
   int have = core_level (core), can = cpu_level ();
   if (have < 0 || can <= have)
     return;
+  /* A core the user named stands; but a record that reads "core Haswell"
+     on a processor that runs SkylakeX's kernels would leave its slow
+     DGEMMs unexplained (a machine may set the variable for every process
+     without the user knowing), so the text says what it could have been.  */
+  if (getenv ("OPENBLAS_CORETYPE") != NULL && !force)
+    {
+      copy_text (blas_wanted, sizeof blas_wanted, level_core[can]);
+      blas_why_not = "OPENBLAS_CORETYPE is set";
+      return;
+    }
   if (!alone ())
     {
       copy_text (blas_wanted, sizeof blas_wanted, level_core[can]);

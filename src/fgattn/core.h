@@ -371,7 +371,10 @@ void fga_blas_get (fga_blas_info *bi);
    after a switch, "OpenBLAS 0.3.21, core SkylakeX (chose Prescott)"; or,
    when a switch was due but other threads were running (it is made only
    while no other thread can be in a product), "OpenBLAS 0.3.21, core
-   Prescott (not switched to SkylakeX: other threads were running)".
+   Prescott (not switched to SkylakeX: other threads were running)"; or,
+   when OPENBLAS_CORETYPE names a weaker core than the processor can run,
+   "OpenBLAS 0.3.21, core Haswell (not switched to SkylakeX:
+   OPENBLAS_CORETYPE is set)" (FGATTN_BLAS_FIX=0 says nothing of it).
    Returns buf.  */
 const char *fga_blas_text (char *buf, size_t size);
 
