@@ -253,18 +253,21 @@ fga_blas_get (fga_blas_info *bi)
   copy_text (bi->chosen, sizeof bi->chosen, blas_chosen);
   if (openblas_get_num_threads != NULL)
     bi->threads = openblas_get_num_threads ();
+  if (blas_wanted[0] != '\0')
+    snprintf (bi->not_switched, sizeof bi->not_switched, "not switched to %s: %s", blas_wanted,
+              blas_why_not);
 }
 
 const char *
 fga_blas_text (char *buf, size_t size)
 {
   fga_blas_info bi;
-  char why[96] = "";
+  char why[sizeof ((fga_blas_info *) 0)->not_switched + 8] = "";
   fga_blas_get (&bi);
   if (bi.chosen[0] != '\0')
     snprintf (why, sizeof why, " (chose %s)", bi.chosen);
-  else if (blas_wanted[0] != '\0')
-    snprintf (why, sizeof why, " (not switched to %s: %s)", blas_wanted, blas_why_not);
+  else if (bi.not_switched[0] != '\0')
+    snprintf (why, sizeof why, " (%s)", bi.not_switched);
   if (strcmp (bi.library, "unknown") == 0)
     snprintf (buf, size, "unknown CBLAS");
   else

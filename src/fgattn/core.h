@@ -363,6 +363,10 @@ typedef struct
   char chosen[32];             /* the core it chose at load, if fgattn changed it, else "" */
   char config[160];            /* the library's own description, or "" */
   int threads;                 /* its threads, 0 when unknown */
+  /* When a switch was due and not made, what and why: "not switched to
+     SkylakeX: OPENBLAS_CORETYPE is set" or "...: other threads were
+     running"; else "".  */
+  char not_switched[96];
 } fga_blas_info;
 
 /* Fills bi (after the switch above, if any).  */

@@ -401,6 +401,7 @@ fill_env (cli_table_t *t, const char *bench)
     bench_set_size (t, 6, (size_t) bi.threads);
   bench_set_text (t, 7, bi.version);
   bench_set_text (t, 8, bi.chosen);
+  bench_set_text (t, 9, bi.not_switched);
 }
 
 /* ---- the report --------------------------------------------------------- */

@@ -162,12 +162,15 @@ typedef struct
    build), the file it was loaded from, the core whose kernels it uses
    (OpenBLAS: openblas_get_corename), its threads, its version, and the
    core it had chosen itself when fgattn switched it to the processor's
-   (fga_blas_get; empty when not switched).  */
+   (fga_blas_get; empty when not switched), and when a switch was due and
+   not made, what and why (blas_note: OPENBLAS_CORETYPE named a weaker
+   core, say; empty otherwise).  */
 #define BENCH_ENV_COLS                                                  \
   { "bench", NULL }, { "version", NULL }, { "omp_threads", NULL },      \
   { "blas", NULL }, { "blas_library", NULL }, { "blas_core", NULL },    \
-  { "blas_threads", NULL }, { "blas_version", NULL }, { "blas_chosen", NULL }
-enum { BENCH_NENV = 9 };
+  { "blas_threads", NULL }, { "blas_version", NULL }, { "blas_chosen", NULL }, \
+  { "blas_note", NULL }
+enum { BENCH_NENV = 10 };
 
 void bench_report_init (bench_report *r, const char *bench, const bench_col *sum_cols,
                         size_t nsum, const bench_col *row_cols, size_t nrow);
