@@ -160,16 +160,12 @@ blas_switch (void)
      on a processor that runs SkylakeX's kernels would leave its slow
      DGEMMs unexplained (a machine may set the variable for every process
      without the user knowing), so the text says what it could have been.  */
-  if (getenv ("OPENBLAS_CORETYPE") != NULL && !force)
+  const char *why_not = getenv ("OPENBLAS_CORETYPE") != NULL && !force ? "OPENBLAS_CORETYPE is set"
+                        : !alone () ? "other threads were running" : NULL;
+  if (why_not != NULL)
     {
       copy_text (blas_wanted, sizeof blas_wanted, level_core[can]);
-      blas_why_not = "OPENBLAS_CORETYPE is set";
-      return;
-    }
-  if (!alone ())
-    {
-      copy_text (blas_wanted, sizeof blas_wanted, level_core[can]);
-      blas_why_not = "other threads were running";
+      blas_why_not = why_not;
       return;
     }
   char before[32];

@@ -227,8 +227,9 @@ fga_time_model_create (fga_time_model *out, size_t d, size_t dv, const fga_tau *
     return fgap_error_set (err, FGA_ERR_COMPUTE, "fga_time_model_create: d = %zu and "
                           "dv = %zu are too wide to time: poly's degree 1 holds "
                           "(d + 1)(dv + 1) = %.17g features times value columns, above the "
-                          "%zu the model runs in seconds (d = dv = 723 at most)", d, dv,
-                          ((double) d + 1) * ((double) dv + 1), WORK_CAP);
+                          "%zu the model runs in seconds (d = dv = %zu at most)", d, dv,
+                          ((double) d + 1) * ((double) dv + 1), WORK_CAP,
+                          (size_t) sqrt ((double) WORK_CAP) - 1);
   fga_time_model tm = fgap_calloc (1, sizeof *tm, "the time model", err);
   if (tm == NULL)
     return FGA_ERR_NOMEM;
